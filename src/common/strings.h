@@ -1,0 +1,26 @@
+// Small string helpers shared by every layer (edit distance, suggestions, case folding).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace vsr {
+
+// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions).
+size_t EditDistance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` if it is a plausible typo of it, for "did you mean" hints.
+std::optional<std::string> ClosestMatch(std::string_view word,
+                                        std::span<const std::string> candidates);
+
+std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
+std::string_view Trim(std::string_view s);
+bool IEquals(std::string_view a, std::string_view b);
+
+// Joins with ", " and quotes each item: 'a', 'b'.
+std::string QuotedList(std::span<const std::string> items);
+
+}  // namespace vsr

@@ -1,0 +1,26 @@
+// The whole typed v0.3 configuration, as the rest of the router sees it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model_global.h"
+#include "config/model_providers.h"
+#include "config/model_routing.h"
+#include "config/yaml_tree.h"
+
+namespace vsr::config {
+
+inline constexpr const char* kCanonicalVersion = "v0.3";
+
+struct Config {
+  std::string version;
+  std::vector<Listener> listeners;
+  Providers providers;
+  Routing routing;
+  Global global = DefaultGlobal();
+  std::optional<YamlNode> setup;  // bootstrap marker written by `vllm-sr serve` (setup mode)
+};
+
+}  // namespace vsr::config
