@@ -1,8 +1,25 @@
+// vllm-sr: command-line entry point. Parsing lives in CLI11; each command in its own file.
+#include <CLI/CLI.hpp>
 #include <iostream>
-#include "config/loader.h"
+
+#include "cli/commands.h"
+
 int main(int argc, char** argv) {
-  if (argc < 3) return 2;
-  auto r = vsr::config::LoadConfigFile(argv[2]);
-  for (auto& d : r.diags.items()) std::cout << d.Format() << "\n";
-  return r.diags.ok() ? 0 : 1;
+  CLI::App app{"vLLM Semantic Router - intelligent routing for Mixture-of-Models (MoM)", "vllm-sr"};
+  app.set_version_flag("--version", std::string("vllm-sr version: ") + VLLM_SR_VERSION,
+                       "Print the version and exit");
+  app.require_subcommand(0, 1);
+  int exit_code = vsr::cli::kExitOk;
+  vsr::cli::RegisterRuntimeCommands(app, exit_code);
+  vsr::cli::RegisterValidate(app, exit_code);
+  vsr::cli::RegisterConfig(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (app.get_subcommands().empty()) {
+    std::cout << app.help();
+  }
+  return exit_code;
 }

@@ -65,6 +65,7 @@ void DecodeFields(MapReader& r, HybridSelection& v);
 void DecodeFields(MapReader& r, RlDrivenSelection& v);
 void DecodeFields(MapReader& r, GmtRouterSelection& v);
 void DecodeFields(MapReader& r, LatencyAwareAlgorithm& v);
+void DecodeFields(MapReader& r, MlAlgorithmBlock& v);
 void DecodeFields(MapReader& r, Algorithm& v);
 void DecodeFields(MapReader& r, CandidateIterationOutput& v);
 void DecodeFields(MapReader& r, CandidateIteration& v);

@@ -25,6 +25,10 @@ std::vector<std::string> Algorithm::ConfiguredBlocks() const {
   if (rl_driven) out.emplace_back("rl_driven");
   if (gmtrouter) out.emplace_back("gmtrouter");
   if (latency_aware) out.emplace_back("latency_aware");
+  if (knn) out.emplace_back("knn");
+  if (kmeans) out.emplace_back("kmeans");
+  if (svm) out.emplace_back("svm");
+  if (mlp) out.emplace_back("mlp");
   return out;
 }
 
@@ -238,6 +242,16 @@ void DecodeFields(MapReader& r, LatencyAwareAlgorithm& v) {
   r.Optional("description", v.description);
 }
 
+void DecodeFields(MapReader& r, MlAlgorithmBlock& v) {
+  r.Optional("k", v.k, IntAtLeast(1));
+  r.Optional("num_clusters", v.num_clusters, IntAtLeast(1));
+  r.Optional("efficiency_weight", v.efficiency_weight, UnitInterval());
+  r.Optional("kernel", v.kernel, OneOf({"linear", "rbf", "poly", "sigmoid"}));
+  r.Optional("gamma", v.gamma, AtLeast(0));
+  r.Optional("device", v.device, OneOf({"cpu", "cuda", "gpu"}));
+  r.Optional("pretrained_path", v.pretrained_path);
+}
+
 void DecodeFields(MapReader& r, Algorithm& v) {
   r.Required("type", v.type, OneOf(AlgorithmTypeNames()));
   r.Optional("confidence", v.confidence);
@@ -250,6 +264,10 @@ void DecodeFields(MapReader& r, Algorithm& v) {
   r.Optional("rl_driven", v.rl_driven);
   r.Optional("gmtrouter", v.gmtrouter);
   r.Optional("latency_aware", v.latency_aware);
+  r.Optional("knn", v.knn);
+  r.Optional("kmeans", v.kmeans);
+  r.Optional("svm", v.svm);
+  r.Optional("mlp", v.mlp);
   r.Optional("on_error", v.on_error, kOnError());
 }
 

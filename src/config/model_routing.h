@@ -196,6 +196,17 @@ struct LatencyAwareAlgorithm {
   std::string description;
 };
 
+// Per-decision settings of the learned selectors (override global.router.model_selection.ml).
+struct MlAlgorithmBlock {
+  int k = 0;                    // knn
+  int num_clusters = 0;         // kmeans
+  double efficiency_weight = 0; // kmeans
+  std::string kernel;           // svm
+  double gamma = 0;             // svm
+  std::string device;           // mlp
+  std::string pretrained_path;
+};
+
 struct Algorithm {
   std::string type;
   std::optional<ConfidenceAlgorithm> confidence;
@@ -208,6 +219,7 @@ struct Algorithm {
   std::optional<RlDrivenSelection> rl_driven;
   std::optional<GmtRouterSelection> gmtrouter;
   std::optional<LatencyAwareAlgorithm> latency_aware;
+  std::optional<MlAlgorithmBlock> knn, kmeans, svm, mlp;
   std::string on_error;
 
   // Names of the configured per-algorithm blocks, in declaration order.

@@ -121,7 +121,8 @@ const std::map<std::string, std::string>& BlockForType() {
       {"confidence", "confidence"}, {"ratings", "ratings"},   {"remom", "remom"},
       {"elo", "elo"},               {"router_dc", "router_dc"}, {"automix", "automix"},
       {"hybrid", "hybrid"},         {"rl_driven", "rl_driven"}, {"gmtrouter", "gmtrouter"},
-      {"latency_aware", "latency_aware"}};
+      {"latency_aware", "latency_aware"}, {"knn", "knn"},         {"kmeans", "kmeans"},
+      {"svm", "svm"},               {"mlp", "mlp"}};
   return kBlocks;
 }
 

@@ -109,8 +109,9 @@ void EmitScalar(const YamlNode& node, std::string& out) {
     out += "null";
     return;
   }
-  // Quoted input stays quoted so a string such as "2025-03-01" or "8080" keeps its type.
-  if (!node.quoted && !NeedsQuotes(node.scalar)) {
+  // Quoted input stays quoted so a string such as "2025-03-01" or "8080" keeps its type;
+  // plain input stays plain (8080 is a number) unless its text needs quotes to parse at all.
+  if (!node.quoted && !NeedsSyntaxQuotes(node.scalar)) {
     out += node.scalar;
     return;
   }
@@ -161,7 +162,7 @@ void EmitValueAfterKey(const YamlNode& value, int indent, std::string& out) {
     out += value.IsMap() ? " {}\n" : " []\n";
   } else {
     out += '\n';
-    EmitBlock(value, value.IsSequence() ? indent : indent + 2, out);
+    EmitBlock(value, indent + 2, out);
   }
 }
 
@@ -240,6 +241,11 @@ YamlNode YamlNode::Scalar(std::string text, bool quoted) {
   return n;
 }
 
+YamlNode YamlNode::String(std::string text) {
+  const bool quoted = NeedsQuotes(text);
+  return Scalar(std::move(text), quoted);
+}
+
 YamlNode YamlNode::Map() {
   YamlNode n;
   n.kind = Kind::kMap;
@@ -298,14 +304,8 @@ std::optional<YamlNode> ParseYamlFile(const std::string& path, Diagnostics& diag
   return ParseYaml(text, file, diags, limits);
 }
 
-bool NeedsQuotes(std::string_view s) {
+bool NeedsSyntaxQuotes(std::string_view s) {
   if (s.empty()) return true;
-  static const std::regex kSpecial(
-      R"(^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$)");
-  static const std::regex kNumber(
-      R"(^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0x[0-9a-fA-F]+$|^0o[0-7]+$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$)");
-  const std::string text(s);
-  if (std::regex_match(text, kSpecial) || std::regex_match(text, kNumber)) return true;
   const char first = s.front();
   if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(first) != std::string_view::npos) {
     // A leading "-" is fine when followed by a non-space (e.g. "-abc" is a plain string).
@@ -318,6 +318,16 @@ bool NeedsQuotes(std::string_view s) {
     if (c == '\n' || c == '\t' || c == '\r' || static_cast<unsigned char>(c) < 0x20) return true;
   }
   return false;
+}
+
+bool NeedsQuotes(std::string_view s) {
+  if (NeedsSyntaxQuotes(s)) return true;
+  static const std::regex kSpecial(
+      R"(^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$)");
+  static const std::regex kNumber(
+      R"(^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0x[0-9a-fA-F]+$|^0o[0-7]+$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$)");
+  const std::string text(s);
+  return std::regex_match(text, kSpecial) || std::regex_match(text, kNumber);
 }
 
 std::string EmitYaml(const YamlNode& node) {

@@ -37,6 +37,8 @@ struct YamlNode {
   bool Erase(std::string_view key);
 
   static YamlNode Scalar(std::string text, bool quoted = false);
+  // A string value: quoted when its plain form would read back as a number, bool or null.
+  static YamlNode String(std::string text);
   static YamlNode Map();
   static YamlNode Sequence();
 };
@@ -69,5 +71,7 @@ std::string EmitYaml(const YamlNode& node);
 // True when a plain scalar would be read back as something other than a string
 // (number, bool, null), or when it has characters that need quoting.
 bool NeedsQuotes(std::string_view text);
+// True when `text` cannot be written as a plain scalar at all (": ", leading "-", newlines...).
+bool NeedsSyntaxQuotes(std::string_view text);
 
 }  // namespace vsr::config
