@@ -195,6 +195,16 @@ MapReader::~MapReader() {
   }
 }
 
+void MapReader::WarnLegacySpelling(const std::string& field, std::string_view legacy,
+                                   std::string_view canonical) {
+  // Built with append(): GCC 12 -O2 misreports operator+ on string_view copies (-Wrestrict).
+  std::string message = "'";
+  message.append(legacy).append("' is an old spelling of '").append(canonical).append("'");
+  std::string hint = "rename it to '";
+  hint.append(canonical).append("'");
+  ctx_.Warning(field, std::move(message), std::move(hint));
+}
+
 bool MapReader::Has(std::string_view key) const {
   return node_ != nullptr && node_->Find(key) != nullptr;
 }

@@ -124,9 +124,7 @@ class MapReader {
     const YamlNode* n = Take(legacy);
     if (n == nullptr) return false;
     const std::string field = KeyPath(path_, legacy);
-    ctx_.Warning(field, "'" + std::string(legacy) + "' is an old spelling of '" +
-                            std::string(canonical) + "'",
-                 "rename it to '" + std::string(canonical) + "'");
+    WarnLegacySpelling(field, legacy, canonical);
     return Decode(*n, field, ctx_, out);
   }
 
@@ -138,6 +136,8 @@ class MapReader {
 
  private:
   const YamlNode* Take(std::string_view key);
+  void WarnLegacySpelling(const std::string& field, std::string_view legacy,
+                          std::string_view canonical);
 
   const YamlNode* node_;
   std::string path_;

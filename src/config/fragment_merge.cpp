@@ -20,8 +20,10 @@ bool AllNamed(const YamlNode& seq) {
 void MergeNamedList(YamlNode& base, const YamlNode& overlay) {
   for (const YamlNode& item : overlay.items) {
     bool replaced = false;
+    const std::string* name = NameOf(item);
     for (YamlNode& existing : base.items) {
-      if (*NameOf(existing) == *NameOf(item)) {
+      const std::string* existing_name = NameOf(existing);
+      if (name != nullptr && existing_name != nullptr && *existing_name == *name) {
         existing = item;
         replaced = true;
         break;
