@@ -12,41 +12,6 @@ void DecodeFields(MapReader& r, StreamedBody& v) {
   r.Optional("max_bytes", v.max_bytes, Int64AtLeast(0));
   r.Optional("timeout_sec", v.timeout_sec, IntAtLeast(0));
 }
-void DecodeFields(MapReader& r, EloConfig& v) {
-  r.Optional("initial_rating", v.initial_rating);
-  r.Optional("k_factor", v.k_factor, AtLeast(0));
-  r.Optional("category_weighted", v.category_weighted);
-  r.Optional("decay_factor", v.decay_factor, UnitInterval());
-  r.Optional("min_comparisons", v.min_comparisons, IntAtLeast(0));
-  r.Optional("cost_scaling_factor", v.cost_scaling_factor, AtLeast(0));
-  r.Optional("storage_path", v.storage_path);
-  r.Optional("auto_save_interval", v.auto_save_interval);
-}
-void DecodeFields(MapReader& r, RouterDcConfig& v) {
-  r.Optional("temperature", v.temperature, AtLeast(0));
-  r.Optional("dimension_size", v.dimension_size, IntAtLeast(0));
-  r.Optional("min_similarity", v.min_similarity, Between(-1, 1));
-  r.Optional("use_query_contrastive", v.use_query_contrastive);
-  r.Optional("use_model_contrastive", v.use_model_contrastive);
-  r.Optional("require_descriptions", v.require_descriptions);
-  r.Optional("use_capabilities", v.use_capabilities);
-}
-void DecodeFields(MapReader& r, AutoMixConfig& v) {
-  r.Optional("verification_threshold", v.verification_threshold, UnitInterval());
-  r.Optional("max_escalations", v.max_escalations, IntAtLeast(0));
-  r.Optional("cost_aware_routing", v.cost_aware_routing);
-  r.Optional("cost_quality_tradeoff", v.cost_quality_tradeoff, UnitInterval());
-  r.Optional("discount_factor", v.discount_factor, UnitInterval());
-  r.Optional("use_logprob_verification", v.use_logprob_verification);
-}
-void DecodeFields(MapReader& r, HybridConfig& v) {
-  r.Optional("elo_weight", v.elo_weight, AtLeast(0));
-  r.Optional("router_dc_weight", v.router_dc_weight, AtLeast(0));
-  r.Optional("automix_weight", v.automix_weight, AtLeast(0));
-  r.Optional("cost_weight", v.cost_weight, AtLeast(0));
-  r.Optional("quality_gap_threshold", v.quality_gap_threshold, AtLeast(0));
-  r.Optional("normalize_scores", v.normalize_scores);
-}
 void DecodeFields(MapReader& r, MomentumConfig& v) {
   r.Optional("enabled", v.enabled);
   r.Optional("attack", v.attack, UnitInterval());

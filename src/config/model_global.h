@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/model_plugins.h"
+#include "config/model_routing.h"
 
 namespace vsr::config {
 
@@ -19,33 +20,6 @@ struct StreamedBody {
   int timeout_sec = 0;
 };
 
-struct EloConfig {
-  double initial_rating = 0, k_factor = 0;
-  bool category_weighted = false;
-  double decay_factor = 0;
-  int min_comparisons = 0;
-  double cost_scaling_factor = 0;
-  std::string storage_path, auto_save_interval;
-};
-struct RouterDcConfig {
-  double temperature = 0;
-  int dimension_size = 0;
-  double min_similarity = 0;
-  bool use_query_contrastive = false, use_model_contrastive = false;
-  bool require_descriptions = false, use_capabilities = false;
-};
-struct AutoMixConfig {
-  double verification_threshold = 0;
-  int max_escalations = 0;
-  bool cost_aware_routing = false;
-  double cost_quality_tradeoff = 0, discount_factor = 0;
-  bool use_logprob_verification = false;
-};
-struct HybridConfig {
-  double elo_weight = 0, router_dc_weight = 0, automix_weight = 0, cost_weight = 0;
-  double quality_gap_threshold = 0;
-  bool normalize_scores = false;
-};
 struct MomentumConfig {
   bool enabled = false;
   double attack = 0, release = 0, threshold = 0;
@@ -77,10 +51,11 @@ struct LookupTables {
 struct ModelSelection {
   std::string method = "knn";
   bool enabled = true;
-  EloConfig elo;
-  RouterDcConfig router_dc;
-  AutoMixConfig automix;
-  HybridConfig hybrid;
+  // Same blocks as a decision's algorithm settings; these are the router-wide defaults.
+  EloSelection elo;
+  RouterDcSelection router_dc;
+  AutoMixSelection automix;
+  HybridSelection hybrid;
   MlSelectionConfig ml;
   MomentumConfig momentum;
   LookupTables lookup_tables;
