@@ -9,9 +9,8 @@
 namespace vsr::config {
 
 void DecodeFields(MapReader& r, Config& v) {
-  if (!r.Required("version", v.version)) {
-    // Required() already reported it.
-  } else if (v.version != kCanonicalVersion) {
+  // A missing version is reported by Required(); a wrong one here.
+  if (r.Required("version", v.version) && v.version != kCanonicalVersion) {
     r.ctx().Error("version", "unsupported version '" + v.version + "'",
                   std::string("write 'version: ") + kCanonicalVersion +
                       "', or run 'vllm-sr config migrate --config <file>' for older files");

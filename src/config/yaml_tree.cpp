@@ -58,11 +58,9 @@ class Converter {
             return false;
           }
           const std::string key = kv.first.Scalar();
-          if (const YamlNode* existing = out.Find(key)) {
-            (void)existing;
-            const auto& first = FindEntry(out, key);
+          if (const YamlEntry* first = FindEntry(out, key)) {
             diags_.Error(MarkOf(kv.first), "", "duplicate key '" + key + "'",
-                         "it is already defined at line " + std::to_string(first.key_mark.line) +
+                         "it is already defined at line " + std::to_string(first->key_mark.line) +
                              "; keep one of them");
             continue;
           }
@@ -84,11 +82,11 @@ class Converter {
     return false;
   }
 
-  static const YamlEntry& FindEntry(const YamlNode& map, const std::string& key) {
+  static const YamlEntry* FindEntry(const YamlNode& map, const std::string& key) {
     for (const YamlEntry& e : map.entries) {
-      if (e.key == key) return e;
+      if (e.key == key) return &e;
     }
-    return map.entries.front();
+    return nullptr;
   }
 
   SourceMark MarkOf(const YAML::Node& n) const {
