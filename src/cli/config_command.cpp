@@ -54,10 +54,8 @@ void RegisterConfig(CLI::App& app, int& exit_code) {
   migrate->add_option("--config", args.config, "Old config file (default: config.yaml)");
   migrate->add_option("--output", args.output, "Output file (default: <name>.migrated.yaml)");
   migrate->add_flag("--force", args.force, "Overwrite the output file");
-  migrate->callback([&exit_code] {
-    std::cerr << "Error: 'vllm-sr config migrate' is not implemented yet in this build.\n";
-    exit_code = kExitError;
-  });
+  migrate->callback(
+      [&exit_code] { exit_code = RunConfigMigrate(args.config, args.output, args.force); });
 
   auto* import = cmd->add_subcommand("import", "Import model providers from another tool");
   import->add_option("--from", args.from, "Source tool (supported: openclaw)")->required();
@@ -65,8 +63,7 @@ void RegisterConfig(CLI::App& app, int& exit_code) {
   import->add_option("--target", args.target, "Config to write or merge into (default: config.yaml)");
   import->add_flag("--force", args.force, "Overwrite backup files");
   import->callback([&exit_code] {
-    std::cerr << "Error: 'vllm-sr config import' is not implemented yet in this build.\n";
-    exit_code = kExitError;
+    exit_code = RunConfigImport(args.from, args.source, args.target, args.force);
   });
 }
 

@@ -4,6 +4,9 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -13,8 +16,7 @@ struct CliRun {
   std::string output;  // stdout and stderr together
 };
 
-CliRun RunCli(const std::string& args) {
-  const std::string cmd = std::string(VSR_CLI_BINARY) + " " + args + " 2>&1";
+CliRun RunShell(const std::string& cmd) {
   CliRun r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -26,6 +28,38 @@ CliRun RunCli(const std::string& args) {
   return r;
 }
 
+CliRun RunCli(const std::string& args) {
+  return RunShell(std::string(VSR_CLI_BINARY) + " " + args + " 2>&1");
+}
+
+// Runs in `dir` with a private HOME, so discovery never sees the real user's files.
+CliRun RunCliIn(const std::string& dir, const std::string& args, const std::string& env = "") {
+  const std::string cmd = "cd '" + dir + "' && env -u OPENCLAW_CONFIG_PATH HOME='" + dir + "' " +
+                          env + " " + VSR_CLI_BINARY + " " + args + " 2>&1";
+  return RunShell(cmd);
+}
+
+// A fresh empty directory per test, removed at the end.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vsr-cli-XXXXXX").string();
+    path = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string operator/(const std::string& name) const { return path + "/" + name; }
+};
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 const std::string kUpstream = std::string(VSR_SHARED_DIR) + "/upstream/config/config.yaml";
 
 TEST(CliTest, VersionAndHelp) {
@@ -34,7 +68,8 @@ TEST(CliTest, VersionAndHelp) {
   EXPECT_EQ(v.output, "vllm-sr version: 0.3.0\n");
   CliRun h = RunCli("--help");
   EXPECT_EQ(h.exit_code, 0);
-  for (const char* cmd : {"serve", "stop", "status", "logs", "dashboard", "eval", "chat", "validate", "config"}) {
+  for (const char* cmd :
+       {"serve", "stop", "status", "logs", "dashboard", "eval", "chat", "validate", "config"}) {
     EXPECT_NE(h.output.find(cmd), std::string::npos) << cmd;
   }
 }
@@ -67,12 +102,127 @@ TEST(CliTest, TenMistakesGiveTenMessages) {
 }
 
 TEST(CliTest, PendingCommandsSaySoAndFail) {
-  for (const char* cmd : {"serve", "stop", "status", "dashboard", "eval --prompt hi", "chat hello",
-                          "logs router", "config migrate", "config import --from openclaw"}) {
+  for (const char* cmd :
+       {"serve", "stop", "status", "dashboard", "eval --prompt hi", "chat hello", "logs router"}) {
     CliRun r = RunCli(cmd);
     EXPECT_EQ(r.exit_code, 1) << cmd;
     EXPECT_NE(r.output.find("not implemented yet"), std::string::npos) << cmd << ": " << r.output;
   }
+}
+
+TEST(CliTest, MigrateWritesNextToTheSourceAndRefusesToOverwrite) {
+  TempDir dir;
+  std::filesystem::copy_file(std::string(VSR_FIXTURES_DIR) + "/config/migrate/legacy.yaml",
+                             dir / "old.yaml");
+  CliRun r = RunCliIn(dir.path, "config migrate --config old.yaml");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Migrated configuration written successfully\n  Source: old.yaml\n"
+                          "  Output: old.migrated.yaml\n"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("warning: not carried over: mystery_key"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Migrated configuration is valid"), std::string::npos) << r.output;
+  EXPECT_EQ(RunCliIn(dir.path, "validate old.migrated.yaml").exit_code, 0);
+
+  CliRun again = RunCliIn(dir.path, "config migrate --config old.yaml");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.output.find("Output file already exists: old.migrated.yaml\n"
+                              "Use --force to overwrite the destination"),
+            std::string::npos)
+      << again.output;
+  EXPECT_EQ(RunCliIn(dir.path, "config migrate --config old.yaml --force").exit_code, 0);
+  EXPECT_EQ(RunCliIn(dir.path, "config migrate --config old.yaml --output sub/new.yaml").exit_code,
+            0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "sub/new.yaml"));
+
+  CliRun missing = RunCliIn(dir.path, "config migrate --config nope.yaml");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("Config file not found: nope.yaml"), std::string::npos);
+}
+
+TEST(CliTest, MigrateSaysWhatIsLeftWhenTheResultDoesNotValidate) {
+  TempDir dir;
+  WriteFile(dir / "old.yaml",
+            "default_model: ghost\ndecisions:\n  - name: d\n    modelRefs: [{model: nowhere}]\n");
+  CliRun r = RunCliIn(dir.path, "config migrate --config old.yaml");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "old.migrated.yaml"));
+  EXPECT_NE(r.output.find("The migrated file does not validate yet"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("old.migrated.yaml:"), std::string::npos) << r.output;
+}
+
+const char* kOpenClaw =
+    R"({"models": {"providers": {"local": {"baseUrl": "http://127.0.0.1:11434/v1",
+  "models": [{"id": "llama3", "contextWindow": 8192}]}}}})";
+
+TEST(CliTest, ImportFromOpenClawMergesBacksUpAndRewrites) {
+  TempDir dir;
+  WriteFile(dir / "oc.json", kOpenClaw);
+  std::filesystem::copy_file(std::string(VSR_FIXTURES_DIR) + "/config/valid-minimal.yaml",
+                             dir / "config.yaml");
+  const std::string before = ReadFile(dir / "config.yaml");
+  CliRun r = RunCliIn(dir.path, "config import --from openclaw", "OPENCLAW_CONFIG_PATH=oc.json");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Imported OpenClaw configuration written successfully"),
+            std::string::npos);
+  EXPECT_NE(r.output.find("Rewritten OpenClaw base URL: http://127.0.0.1:8888/v1"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("Imported models: llama3"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir / "config.yaml.bak"), before);
+  EXPECT_EQ(ReadFile(dir / "oc.json.bak"), kOpenClaw);
+  EXPECT_NE(ReadFile(dir / "oc.json").find("\"baseUrl\": \"http://127.0.0.1:8888/v1\""),
+            std::string::npos);
+  const std::string merged = ReadFile(dir / "config.yaml");
+  for (const char* kept : {"name: code_route", "name: large", "code-expert", "name: llama3"}) {
+    EXPECT_NE(merged.find(kept), std::string::npos) << kept;
+  }
+  EXPECT_EQ(RunCliIn(dir.path, "validate config.yaml").exit_code, 0);
+
+  // A second source into the same target: config.yaml.bak exists, so it needs --force.
+  WriteFile(dir / "oc2.json", kOpenClaw);
+  CliRun again = RunCliIn(dir.path, "config import --from openclaw --source oc2.json");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(
+      again.output.find("Backup file already exists: config.yaml.bak. Use --force to overwrite "
+                        "backup files."),
+      std::string::npos)
+      << again.output;
+  EXPECT_EQ(RunCliIn(dir.path, "config import --from openclaw --source oc2.json --force").exit_code,
+            0);
+  // The rewritten source points at the router: importing it again would make a request loop.
+  CliRun loop = RunCliIn(dir.path, "config import --from openclaw --source oc.json --force");
+  EXPECT_EQ(loop.exit_code, 1);
+  EXPECT_NE(loop.output.find("already points at this router"), std::string::npos) << loop.output;
+}
+
+TEST(CliTest, ImportErrorsAreUpstreamsWords) {
+  TempDir dir;
+  CliRun none = RunCliIn(dir.path, "config import --from openclaw");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.output.find("Could not find an OpenClaw config. Checked " +
+                             (dir / "openclaw.json") + ", " + (dir / ".openclaw/openclaw.json") +
+                             ". Set OPENCLAW_CONFIG_PATH or pass --source."),
+            std::string::npos)
+      << none.output;
+  CliRun from = RunCliIn(dir.path, "config import --from litellm");
+  EXPECT_NE(from.output.find("Unsupported import source 'litellm'. Supported values: openclaw."),
+            std::string::npos);
+  WriteFile(dir / "openclaw.json", "{\"models\": [1,");
+  CliRun bad = RunCliIn(dir.path, "config import --from openclaw");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("OpenClaw config " + (dir / "openclaw.json") + " is not valid JSON: "),
+            std::string::npos)
+      << bad.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "config.yaml"));  // nothing written on failure
+  // Discovery falls back to ~/.openclaw/openclaw.json.
+  std::filesystem::remove(dir / "openclaw.json");
+  std::filesystem::create_directories(dir / ".openclaw");
+  WriteFile(dir / ".openclaw/openclaw.json", kOpenClaw);
+  CliRun home = RunCliIn(dir.path, "config import --from openclaw");
+  EXPECT_EQ(home.exit_code, 0) << home.output;
+  EXPECT_EQ(RunCliIn(dir.path, "validate").exit_code, 0);
 }
 
 TEST(CliTest, BadFlagsAreRejectedByTheParser) {

@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/files.h"
+#include "common/json_text.h"
+
+namespace vsr {
+namespace {
+
+TEST(JsonTextTest, IndentsKeepsKeyOrderAndWritesReadableNumbers) {
+  const auto v =
+      boost::json::parse(R"({"b": [1, 2.5, 1.0, true, null], "a": {}, "c": [], "s": "é\"x"})");
+  EXPECT_EQ(PrettyJson(v),
+            "{\n  \"b\": [\n    1,\n    2.5,\n    1.0,\n    true,\n    null\n  ],\n  \"a\": {},\n"
+            "  \"c\": [],\n  \"s\": \"é\\\"x\"\n}\n");
+  // What we write reads back to the same value.
+  EXPECT_EQ(boost::json::parse(PrettyJson(v)), v);
+}
+
+TEST(FilesTest, AtomicWriteCreatesParentsAndReplaces) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("vsr-files-" + std::to_string(::getpid()));
+  const std::string path = (dir / "a/b/file.txt").string();
+  std::string error;
+  ASSERT_TRUE(WriteFileAtomically(path, "one", error)) << error;
+  ASSERT_TRUE(WriteFileAtomically(path, "two", error)) << error;
+  EXPECT_EQ(ReadTextFile(path, error), "two");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir / "a/b"), {}),
+            1);  // no temp left
+  EXPECT_FALSE(ReadTextFile((dir / "missing").string(), error));
+  EXPECT_NE(error.find("cannot read"), std::string::npos);
+  EXPECT_FALSE(ReadTextFile(path, error, 2));  // over the size limit
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace vsr
