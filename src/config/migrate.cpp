@@ -109,9 +109,13 @@ class Migrator {
   void Dropped(const std::string& what, const std::string& why) {
     out_.dropped.push_back(what + ": " + why);
   }
-  // Reports keys of `map` (found at `path`) that the migration did not read.
   void DropUnread(const YamlNode& map, const std::string& path,
                   std::initializer_list<std::string_view> read) {
+    DropUnread(map, path, std::span<const std::string_view>(read.begin(), read.size()));
+  }
+  // Reports keys of `map` (found at `path`) that the migration did not read.
+  void DropUnread(const YamlNode& map, const std::string& path,
+                  std::span<const std::string_view> read) {
     if (!map.IsMap()) return;
     for (const YamlEntry& e : map.entries) {
       if (!Contains(read, e.key) && !Contains(kCardFields, e.key) && !IsBlank(&e.value)) {
@@ -473,45 +477,37 @@ class Migrator {
     } else if (key == "feedback_detector") {
       put({"model_catalog", "modules", "feedback_detector"}, with_ref(value, "feedback_detector"),
           from);
-    } else if (key == "classifier") {
-      const YamlNode c = MapOrEmpty(&value);
+    } else if (key == "classifier" || key == "hallucination_mitigation") {
+      // Sub-blocks renamed one by one; model blocks gain the model_ref upstream now expects.
       struct Sub {
         const char* legacy;
         const char* canonical;
         const char* ref;
       };
-      for (const Sub& s :
-           {Sub{"category_model", "domain", "domain_classifier"},
-            Sub{"pii_model", "pii", "pii_classifier"}, Sub{"mcp_category_model", "mcp", nullptr},
-            Sub{"preference_model", "preference", nullptr}}) {
-        if (const YamlNode* v = c.Find(s.legacy); !IsBlank(v)) {
-          put({"model_catalog", "modules", "classifier", s.canonical},
-              s.ref ? with_ref(*v, s.ref) : *v, from + "." + s.legacy);
-        }
+      static constexpr Sub kClassifier[] = {{"category_model", "domain", "domain_classifier"},
+                                            {"pii_model", "pii", "pii_classifier"},
+                                            {"mcp_category_model", "mcp", nullptr},
+                                            {"preference_model", "preference", nullptr}};
+      static constexpr Sub kHallucination[] = {
+          {"fact_check_model", "fact_check", "fact_check_classifier"},
+          {"hallucination_model", "detector", "hallucination_detector"},
+          {"nli_model", "explainer", "hallucination_explainer"},
+          {"enabled", "enabled", nullptr},
+          {"on_hallucination_detected", "on_hallucination_detected", nullptr}};
+      const bool classifier = key == "classifier";
+      const std::span<const Sub> subs =
+          classifier ? std::span<const Sub>(kClassifier) : std::span<const Sub>(kHallucination);
+      const YamlNode block = MapOrEmpty(&value);
+      std::vector<std::string_view> read;
+      for (const Sub& sub : subs) {
+        read.push_back(sub.legacy);
+        const YamlNode* v = block.Find(sub.legacy);
+        if (v == nullptr || v->IsNull()) continue;
+        put({"model_catalog", "modules", classifier ? "classifier" : "hallucination_mitigation",
+             sub.canonical},
+            sub.ref ? with_ref(*v, sub.ref) : *v, from + "." + sub.legacy);
       }
-      DropUnread(c, from,
-                 {"category_model", "pii_model", "mcp_category_model", "preference_model"});
-    } else if (key == "hallucination_mitigation") {
-      const YamlNode h = MapOrEmpty(&value);
-      struct Sub {
-        const char* legacy;
-        const char* canonical;
-        const char* ref;
-      };
-      for (const Sub& s :
-           {Sub{"fact_check_model", "fact_check", "fact_check_classifier"},
-            Sub{"hallucination_model", "detector", "hallucination_detector"},
-            Sub{"nli_model", "explainer", "hallucination_explainer"},
-            Sub{"enabled", "enabled", nullptr},
-            Sub{"on_hallucination_detected", "on_hallucination_detected", nullptr}}) {
-        if (const YamlNode* v = h.Find(s.legacy); v != nullptr && !v->IsNull()) {
-          put({"model_catalog", "modules", "hallucination_mitigation", s.canonical},
-              s.ref ? with_ref(*v, s.ref) : *v, from + "." + s.legacy);
-        }
-      }
-      DropUnread(h, from,
-                 {"fact_check_model", "hallucination_model", "nli_model", "enabled",
-                  "on_hallucination_detected"});
+      DropUnread(block, from, read);
     } else {
       return false;
     }
