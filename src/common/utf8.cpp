@@ -1,0 +1,101 @@
+#include "common/utf8.h"
+
+namespace vsr::utf8 {
+
+char32_t Next(std::string_view s, size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  auto cont = [&](size_t k) {
+    return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+  };
+  auto bits = [&](size_t k) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]) & 0x3F);
+  };
+  char32_t c = 0xFFFD;
+  size_t len = 1;
+  if (b0 < 0x80) {
+    c = b0;
+  } else if ((b0 & 0xE0) == 0xC0 && cont(1)) {
+    c = (static_cast<char32_t>(b0 & 0x1F) << 6) | bits(1);
+    len = 2;
+  } else if ((b0 & 0xF0) == 0xE0 && cont(1) && cont(2)) {
+    c = (static_cast<char32_t>(b0 & 0x0F) << 12) | (bits(1) << 6) | bits(2);
+    len = 3;
+  } else if ((b0 & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
+    c = (static_cast<char32_t>(b0 & 0x07) << 18) | (bits(1) << 12) | (bits(2) << 6) | bits(3);
+    len = 4;
+  }
+  i += len;
+  return c;
+}
+
+bool IsCjk(char32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||    // Han
+         (c >= 0x20000 && c <= 0x2FA1F) || (c >= 0xF900 && c <= 0xFAFF) ||  // Han ext, compat
+         (c >= 0x3040 && c <= 0x309F) ||                                    // Hiragana
+         (c >= 0x30A0 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) ||    // Katakana
+         (c >= 0xFF66 && c <= 0xFF9D) ||                                    // half-width Katakana
+         (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0x1100 && c <= 0x11FF) ||    // Hangul
+         (c >= 0x3130 && c <= 0x318F);
+}
+
+bool IsLetterOrDigit(char32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+  if (c < 0xC0) return c == 0xAA || c == 0xB5 || c == 0xBA;  // Latin-1 punctuation/symbols
+  if (c == 0xD7 || c == 0xF7) return false;                  // × ÷
+  if (c >= 0x2000 && c <= 0x2BFF) return false;  // punctuation, symbols, arrows, math, boxes
+  if (c >= 0x3000 && c <= 0x303F) return false;  // CJK symbols and punctuation
+  if (c >= 0xFE30 && c <= 0xFE6F) return false;  // CJK compatibility forms, small forms
+  if (c >= 0xFF00 && c <= 0xFF0F) return false;  // full-width punctuation
+  if (c >= 0xFF1A && c <= 0xFF20) return false;
+  if (c >= 0xFF3B && c <= 0xFF40) return false;
+  if (c >= 0xFF5B && c <= 0xFF65) return false;
+  if (c >= 0x1F000 && c <= 0x1FAFF) return false;  // emoji and pictographs
+  if (c >= 0xE000 && c <= 0xF8FF) return false;    // private use
+  return c != 0xFFFD && c != 0xFEFF;
+}
+
+char32_t ToLower(char32_t c) {
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
+  if (c >= 0x100 && c <= 0x17F && (c % 2 == 0) && c != 0x130 && c != 0x138) return c + 1;
+  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;  // Greek
+  if (c >= 0x410 && c <= 0x42F) return c + 32;                // Cyrillic
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  return c;
+}
+
+void Append(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t start = i;
+    const char32_t c = Next(s, i);
+    const char32_t lower = ToLower(c);
+    if (lower == c) {
+      out.append(s.substr(start, i - start));  // keep the original bytes (incl. malformed ones)
+    } else {
+      Append(out, lower);
+    }
+  }
+  return out;
+}
+
+}  // namespace vsr::utf8

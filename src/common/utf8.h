@@ -1,0 +1,25 @@
+// Just enough Unicode for text signals: UTF-8 decoding and the character classes upstream's
+// rules use (letters/digits, CJK). No ICU: these run on every request.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace vsr::utf8 {
+
+// Decodes the code point at s[i] and advances i; malformed bytes decode as U+FFFD, one byte each.
+char32_t Next(std::string_view s, size_t& i);
+
+// Han, Hiragana, Katakana, Hangul (upstream's isCJK).
+bool IsCjk(char32_t c);
+// Letters and digits: ASCII exactly; beyond ASCII every code point outside the punctuation,
+// symbol, space and control blocks (a close, cheap stand-in for Unicode's L and Nd classes).
+bool IsLetterOrDigit(char32_t c);
+
+// Lower-cases ASCII and the Latin-1/Latin Extended-A, Greek and Cyrillic capitals.
+char32_t ToLower(char32_t c);
+std::string ToLower(std::string_view s);
+void Append(std::string& out, char32_t c);
+
+}  // namespace vsr::utf8

@@ -1,0 +1,65 @@
+// Router::Route: (config snapshot, normalized request) -> RoutingResult. The data plane, the
+// router API's eval endpoint and the CLI all call this one function.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "request/request.h"
+#include "routing/rule_tree.h"
+#include "routing/signal_results.h"
+#include "signals/registry.h"
+
+namespace vsr::routing {
+
+struct RouteOptions {
+  bool evaluate_all_signals = false;  // eval API: every configured family, used or not
+  bool trace = false;                 // keep a rule-tree trace per decision
+};
+
+struct DecisionTrace {
+  std::string decision_name;
+  bool matched = false;
+  double confidence = 0;
+  TraceNode root;
+};
+
+struct RoutingResult {
+  SignalResults signals;
+  const config::Decision* decision = nullptr;  // the winner, if any decision matched
+  double decision_confidence = 0;
+  std::vector<DecisionTrace> traces;  // with RouteOptions::trace
+  std::string selected_model;         // "" when there is no decision with modelRefs
+  const config::ModelRef* selected_ref = nullptr;
+  std::string selection_method;  // "single", "static", ...
+  std::string error;             // a signal failure that must stop the request (authz)
+};
+
+class Router {
+ public:
+  // Builds the signals for `config`; problems (e.g. a keyword regex RE2 rejects) in `errors`.
+  static std::unique_ptr<Router> Create(std::shared_ptr<const config::Config> config,
+                                        std::vector<std::string>& errors);
+
+  RoutingResult Route(const request::Request& request, const RouteOptions& options = {}) const;
+
+  const config::Config& config() const { return *config_; }
+  const signals::SignalSet& signal_set() const { return signals_; }
+  // Families some decision (or projection) references: only these run on live traffic.
+  const std::vector<signals::Family>& used_families() const { return used_; }
+
+ private:
+  Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals);
+  void EvaluateSignals(const request::Request& request, const RouteOptions& options,
+                       SignalResults& results) const;
+  void SelectDecision(RoutingResult& result, const RouteOptions& options) const;
+  void SelectModel(RoutingResult& result) const;
+
+  std::shared_ptr<const config::Config> config_;
+  signals::SignalSet signals_;
+  std::vector<signals::Family> used_;
+};
+
+}  // namespace vsr::routing

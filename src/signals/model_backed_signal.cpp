@@ -1,0 +1,78 @@
+// Families that need a learned model. Until the ML runtime loads their model they do not
+// pretend: NotReadyReason says which model is missing, eval reports it, /ready lists it, and
+// the decision engine treats their conditions as unmatched.
+#include "signals/families.h"
+
+namespace vsr::signals {
+namespace {
+
+template <typename T>
+std::vector<std::string> Names(const std::vector<T>& items) {
+  std::vector<std::string> names;
+  for (const T& i : items) names.push_back(i.name);
+  return names;
+}
+
+class ModelBackedSignal final : public Signal {
+ public:
+  ModelBackedSignal(Family family, std::vector<std::string> names, std::string model)
+      : family_(family), names_(std::move(names)), model_(std::move(model)) {}
+  Family family() const override { return family_; }
+  std::vector<std::string> RuleNames() const override { return names_; }
+  std::string NotReadyReason() const override { return "model not loaded: " + model_; }
+  bool IsExpensive() const override { return true; }
+  void Evaluate(const request::Request&, SignalOutput& out) const override {
+    out.error = NotReadyReason();
+  }
+
+ private:
+  Family family_;
+  std::vector<std::string> names_;
+  std::string model_;
+};
+
+}  // namespace
+
+std::unique_ptr<Signal> MakeModelBackedSignal(Family family, const config::Config& c) {
+  const config::Signals& s = c.routing.signals;
+  switch (family) {
+    case Family::kEmbedding:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.embeddings),
+                                                 "semantic embedding model");
+    case Family::kDomain:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.domains), "domain classifier");
+    case Family::kFactCheck:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.fact_check),
+                                                 "fact-check classifier");
+    case Family::kUserFeedback:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.user_feedbacks),
+                                                 "feedback detector");
+    case Family::kReask:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.reasks),
+                                                 "semantic embedding model");
+    case Family::kPreference:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.preferences), "preference model");
+    case Family::kComplexity: {
+      std::vector<std::string> names;
+      for (const auto& r : s.complexity) {
+        for (const char* level : {":easy", ":medium", ":hard"}) names.push_back(r.name + level);
+      }
+      return std::make_unique<ModelBackedSignal>(family, names, "semantic embedding model");
+    }
+    case Family::kJailbreak:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.jailbreak),
+                                                 "jailbreak classifier");
+    case Family::kPii:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.pii), "PII classifier");
+    case Family::kKb:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.kb),
+                                                 "knowledge-base embedding model");
+    case Family::kSessionMetric:
+      return std::make_unique<ModelBackedSignal>(family, Names(s.session_metrics),
+                                                 "session state store");
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace vsr::signals

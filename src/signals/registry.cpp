@@ -1,0 +1,55 @@
+#include "signals/registry.h"
+
+#include "signals/families.h"
+
+namespace vsr::signals {
+
+SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& errors) {
+  SignalSet set;
+  const config::Signals& s = c.routing.signals;
+  auto add = [&](Family f, bool has_rules,
+                 std::unique_ptr<Signal> (*make)(const config::Config&, std::string&)) {
+    if (!has_rules) return;
+    std::string error;
+    std::unique_ptr<Signal> signal = make(c, error);
+    if (!signal) {
+      errors.push_back(error);
+      return;
+    }
+    set.by_family_[static_cast<size_t>(f)] = std::move(signal);
+  };
+  add(Family::kKeyword, !s.keywords.empty(), MakeKeywordSignal);
+  add(Family::kContext, !s.context.empty(), MakeContextSignal);
+  add(Family::kStructure, !s.structure.empty(), MakeStructureSignal);
+  add(Family::kLanguage, !s.language.empty(), MakeLanguageSignal);
+  add(Family::kConversation, !s.conversation.empty(), MakeConversationSignal);
+  add(Family::kModality, !s.modality.empty(), MakeModalitySignal);
+  add(Family::kAuthz, !s.role_bindings.empty(), MakeAuthzSignal);
+  const std::pair<Family, bool> model_backed[] = {
+      {Family::kEmbedding, !s.embeddings.empty()},
+      {Family::kDomain, !s.domains.empty()},
+      {Family::kFactCheck, !s.fact_check.empty()},
+      {Family::kUserFeedback, !s.user_feedbacks.empty()},
+      {Family::kReask, !s.reasks.empty()},
+      {Family::kPreference, !s.preferences.empty()},
+      {Family::kComplexity, !s.complexity.empty()},
+      {Family::kJailbreak, !s.jailbreak.empty()},
+      {Family::kPii, !s.pii.empty()},
+      {Family::kKb, !s.kb.empty()},
+      {Family::kSessionMetric, !s.session_metrics.empty()},
+  };
+  for (const auto& [family, has_rules] : model_backed) {
+    if (has_rules) set.by_family_[static_cast<size_t>(family)] = MakeModelBackedSignal(family, c);
+  }
+  return set;
+}
+
+std::vector<const Signal*> SignalSet::All() const {
+  std::vector<const Signal*> out;
+  for (const auto& s : by_family_) {
+    if (s) out.push_back(s.get());
+  }
+  return out;
+}
+
+}  // namespace vsr::signals

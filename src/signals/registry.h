@@ -1,0 +1,27 @@
+// The one place that turns a config into the set of signals a router evaluates.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "signals/signal.h"
+
+namespace vsr::signals {
+
+class SignalSet {
+ public:
+  // Builds one Signal per family that has rules in `c`. Problems land in `errors`.
+  static SignalSet Build(const config::Config& c, std::vector<std::string>& errors);
+
+  const Signal* Get(Family f) const { return by_family_[static_cast<size_t>(f)].get(); }
+  // Families with rules, in family order.
+  std::vector<const Signal*> All() const;
+
+ private:
+  std::array<std::shared_ptr<const Signal>, kFamilyCount> by_family_{};
+};
+
+}  // namespace vsr::signals

@@ -1,0 +1,94 @@
+// Router::Route end to end on the heuristics fixture: which decision and model a request gets.
+#include "routing/router.h"
+
+#include <gtest/gtest.h>
+
+#include "support/config_loader.h"
+
+namespace vsr::routing {
+namespace {
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<std::string> errors;
+    router_ = Router::Create(testing::HeuristicsConfig(), errors);
+    ASSERT_TRUE(errors.empty()) << errors.front();
+  }
+  RoutingResult Route(const std::string& text, RouteOptions o = {}) const {
+    return router_->Route(request::FromText(text), o);
+  }
+  std::string DecisionFor(const std::string& text) const {
+    const RoutingResult r = Route(text);
+    return r.decision ? r.decision->name : "(none)";
+  }
+  std::unique_ptr<Router> router_;
+};
+
+TEST_F(RouterTest, HighestPriorityMatchingDecisionWins) {
+  EXPECT_EQ(DecisionFor("urgent: the build is red"), "urgent_code");
+  EXPECT_EQ(DecisionFor("my python script segfaults"), "code_route");
+  EXPECT_EQ(DecisionFor("Who? What? Where? When?"), "questionnaire");
+  EXPECT_EQ(DecisionFor("¿Dónde está la estación de tren más cercana?"), "non_english");
+  EXPECT_EQ(DecisionFor("tell me a story about a lighthouse"), "default_route");
+}
+
+TEST_F(RouterTest, SelectedModelAndMethod) {
+  const RoutingResult urgent = Route("urgent: the build is red");
+  EXPECT_EQ(urgent.selected_model, "large");
+  EXPECT_EQ(urgent.selection_method, "static");
+  const RoutingResult plain = Route("tell me a story about a lighthouse");
+  EXPECT_EQ(plain.selected_model, "small");
+  EXPECT_EQ(plain.selection_method, "single");
+  EXPECT_EQ(plain.decision_confidence, 0);  // empty AND: catch-all at confidence 0
+}
+
+TEST_F(RouterTest, OnlyReferencedFamiliesRunUnlessAllAreRequested) {
+  const RoutingResult r = Route("hello");
+  EXPECT_TRUE(r.signals.Of(signals::Family::kKeyword).evaluated);
+  EXPECT_TRUE(r.signals.Of(signals::Family::kLanguage).evaluated);
+  RouteOptions all;
+  all.evaluate_all_signals = true;
+  EXPECT_TRUE(Route("hello", all).signals.Of(signals::Family::kContext).evaluated);
+}
+
+TEST_F(RouterTest, LongContextTurnsOffTheQuestionnaireRoute) {
+  std::string long_text(5000, 'x');
+  long_text += " Who? What? Where?";
+  EXPECT_EQ(DecisionFor(long_text), "default_route");
+}
+
+TEST_F(RouterTest, TraceRecordsEveryDecision) {
+  RouteOptions o;
+  o.trace = true;
+  const RoutingResult r = Route("Who? What? Where? When?", o);
+  ASSERT_EQ(r.traces.size(), 5u);
+  EXPECT_EQ(r.traces[2].decision_name, "questionnaire");
+  EXPECT_TRUE(r.traces[2].matched);
+  EXPECT_EQ(r.traces[2].root.children[1].node_type, "NOT");
+}
+
+TEST(RouterStrategyTest, TiersAndConfidenceStrategy) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  modelCards: [{name: m}]
+  signals:
+    structure:
+      - name: q
+        feature: {type: count, source: {type: regex, pattern: '[?]'}}
+        predicate: {gte: 1}
+  decisions:
+    - {name: low_priority_confident, priority: 1, rules: {operator: AND, conditions: [{type: structure, name: q}]}, modelRefs: [{model: m, use_reasoning: false}]}
+    - {name: high_priority_catch_all, priority: 9, rules: {operator: AND, conditions: []}, modelRefs: [{model: m, use_reasoning: false}]}
+global:
+  router: {strategy: confidence}
+)");
+  std::vector<std::string> errors;
+  auto router = Router::Create(c, errors);
+  const RoutingResult r = router->Route(request::FromText("why??"));
+  ASSERT_NE(r.decision, nullptr);
+  EXPECT_EQ(r.decision->name, "low_priority_confident");  // confidence beats priority
+}
+
+}  // namespace
+}  // namespace vsr::routing

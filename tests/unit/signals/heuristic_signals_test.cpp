@@ -1,0 +1,243 @@
+// The signals that need no model, each against hand-built inputs with known answers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "request/request.h"
+#include "signals/families.h"
+#include "signals/registry.h"
+#include "support/config_loader.h"
+
+namespace vsr::signals {
+namespace {
+
+struct Fired {
+  std::vector<std::string> matched;
+  SignalOutput out;
+};
+
+Fired Fire(const std::shared_ptr<const config::Config>& c, Family f, const request::Request& r) {
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*c, errors);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  const Signal* s = set.Get(f);
+  EXPECT_NE(s, nullptr);
+  Fired fired;
+  if (s) s->Evaluate(r, fired.out);
+  fired.matched = fired.out.matched;
+  return fired;
+}
+
+Fired RunText(const std::shared_ptr<const config::Config>& c, Family f, const std::string& text) {
+  return Fire(c, f, request::FromText(text));
+}
+
+using Names = std::vector<std::string>;
+
+TEST(KeywordSignalTest, LiteralKeywordsMatchWholeWordsIgnoringCase) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    keywords:
+      - {name: py, operator: OR, keywords: [python, "c++"]}
+)");
+  EXPECT_EQ(RunText(c, Family::kKeyword, "I write PYTHON daily").matched, Names{"py"});
+  EXPECT_TRUE(RunText(c, Family::kKeyword, "very pythonic code").matched.empty());
+  EXPECT_EQ(RunText(c, Family::kKeyword, "templates in c++ are hard").matched, Names{"py"});
+  EXPECT_EQ(RunText(c, Family::kKeyword, "python").out.matched_keywords, Names{"python"});
+}
+
+TEST(KeywordSignalTest, OperatorsAndFirstMatchingRuleWins) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    keywords:
+      - {name: both, operator: AND, keywords: [alpha, beta]}
+      - {name: any, operator: OR, keywords: [alpha, gamma]}
+      - {name: none, operator: NOR, keywords: [alpha, beta, gamma]}
+)");
+  EXPECT_EQ(RunText(c, Family::kKeyword, "alpha and beta").matched, Names{"both"});
+  // "any" also holds, but upstream reports only the first matching rule.
+  EXPECT_EQ(RunText(c, Family::kKeyword, "alpha only").matched, Names{"any"});
+  EXPECT_EQ(RunText(c, Family::kKeyword, "delta").matched, Names{"none"});
+  EXPECT_TRUE(RunText(c, Family::kKeyword, "delta").out.matched_keywords.empty());
+}
+
+TEST(KeywordSignalTest, CaseSensitiveRegexAndCjk) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    keywords:
+      - {name: id, operator: OR, method: regex, case_sensitive: true, keywords: ['JIRA-\d+']}
+      - {name: zh, operator: OR, keywords: ["紧急"]}
+)");
+  EXPECT_EQ(RunText(c, Family::kKeyword, "see JIRA-1234").matched, Names{"id"});
+  EXPECT_TRUE(RunText(c, Family::kKeyword, "see jira-1234").matched.empty());
+  EXPECT_EQ(RunText(c, Family::kKeyword, "这是紧急情况").matched,
+            Names{"zh"});  // no word boundary in CJK
+}
+
+TEST(KeywordSignalTest, FuzzyMatchesTyposWithinTheThreshold) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    keywords:
+      - {name: k8s, operator: OR, method: fuzzy, fuzzy_threshold: 1, keywords: [kubernetes]}
+)");
+  const Fired typo = RunText(c, Family::kKeyword, "my kubernetse pod crashed");
+  EXPECT_TRUE(typo.matched.empty());  // a transposition is two edits
+  const Fired one = RunText(c, Family::kKeyword, "my kubernetez pod crashed");
+  EXPECT_EQ(one.matched, Names{"k8s"});
+  EXPECT_EQ(one.out.matched_keywords, Names{"kubernetes (fuzzy)"});
+}
+
+TEST(KeywordSignalTest, Bm25AndNgramMethods) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    keywords:
+      - {name: db, operator: OR, method: bm25, keywords: ["database index", "query planner"]}
+      - {name: typo, operator: OR, method: ngram, ngram_threshold: 0.4, keywords: [authentication]}
+)");
+  EXPECT_EQ(RunText(c, Family::kKeyword, "why is my database slow").matched, Names{"db"});
+  EXPECT_EQ(RunText(c, Family::kKeyword, "problem with authentcation tokens").matched,
+            Names{"typo"});
+  EXPECT_TRUE(RunText(c, Family::kKeyword, "the weather is nice").matched.empty());
+}
+
+TEST(ContextSignalTest, TokensAreBytesOverFourRoundedUp) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    context:
+      - {name: tiny, min_tokens: "0", max_tokens: "2"}
+      - {name: big, min_tokens: "1K"}
+)");
+  const Fired eight = RunText(c, Family::kContext, "12345678");  // 8 bytes -> 2 tokens
+  EXPECT_EQ(eight.matched, Names{"tiny"});
+  EXPECT_EQ(eight.out.token_count, 2);
+  EXPECT_EQ(RunText(c, Family::kContext, "123456789").out.token_count, 3);
+  EXPECT_EQ(RunText(c, Family::kContext, std::string(4000, 'a')).matched, Names{"big"});
+}
+
+TEST(StructureSignalTest, CountDensitySequenceAndKeywordSet) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    structure:
+      - name: questions
+        feature: {type: count, source: {type: regex, pattern: '[?]'}}
+        predicate: {gte: 2}
+      - name: dense_numbers
+        feature: {type: density, source: {type: regex, pattern: '\d+'}}
+        predicate: {gt: 0.5}
+      - name: steps
+        feature: {type: sequence, source: {type: sequence, sequences: [[first, then]]}}
+      - name: constraints
+        feature: {type: count, source: {type: keyword_set, keywords: [must, "不要"]}}
+        predicate: {gte: 2}
+)");
+  const Fired q = RunText(c, Family::kStructure, "Why? How? When?");
+  EXPECT_EQ(q.matched, Names{"questions"});
+  EXPECT_DOUBLE_EQ(q.out.values.at("structure:questions"), 3);
+  // distance 1 from gte 2: sigmoid(4) ~ 0.982
+  EXPECT_NEAR(q.out.confidences.at("structure:questions"), 1 / (1 + std::exp(-4.0)), 1e-9);
+  EXPECT_EQ(RunText(c, Family::kStructure, "1 2 3 cats").matched, Names{"dense_numbers"});
+  EXPECT_EQ(RunText(c, Family::kStructure, "First do this, then that").matched, Names{"steps"});
+  EXPECT_TRUE(RunText(c, Family::kStructure, "then first").matched.empty());
+  EXPECT_EQ(RunText(c, Family::kStructure, "You MUST, you must; 不要").matched,
+            Names{"constraints"});
+  EXPECT_TRUE(RunText(c, Family::kStructure, "mustard must").matched.empty());  // word boundary
+}
+
+TEST(ConversationSignalTest, CountsRolesToolsAndCycles) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    conversation:
+      - name: tools
+        feature: {type: exists, source: {type: tool_definition}}
+      - name: multi_turn
+        feature: {type: count, source: {type: message, role: user}}
+        predicate: {gte: 2}
+      - name: cycles
+        feature: {type: count, source: {type: assistant_tool_cycle}}
+        predicate: {gte: 1}
+)");
+  request::Request r;
+  r.tool_definitions = 1;
+  r.messages = {{"user", "a", 0, 0, false},
+                {"assistant", "", 0, 1, false},
+                {"tool", "x", 0, 0, true},
+                {"user", "b", 0, 0, false}};
+  request::DeriveTextViews(r);
+  EXPECT_EQ(Fire(c, Family::kConversation, r).matched, (Names{"tools", "multi_turn", "cycles"}));
+  EXPECT_TRUE(RunText(c, Family::kConversation, "hi").matched.empty());
+}
+
+TEST(AuthzSignalTest, RolesFromIdentityHeadersAndNoSilentBypass) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    role_bindings:
+      - {name: admins, role: admin, subjects: [{kind: User, name: alice}, {kind: Group, name: ops}]}
+      - {name: staff, role: staff, subjects: [{kind: Group, name: eng}]}
+)");
+  request::Request r = request::FromText("hi");
+  r.headers["x-authz-user-id"] = "bob";
+  r.headers["x-authz-user-groups"] = "eng, ops";
+  EXPECT_EQ(Fire(c, Family::kAuthz, r).matched, (Names{"admin", "staff"}));
+  r.headers.erase("x-authz-user-id");
+  const Fired anonymous = Fire(c, Family::kAuthz, r);
+  EXPECT_TRUE(anonymous.matched.empty());
+  EXPECT_NE(anonymous.out.error.find("user identity header is empty"), std::string::npos);
+}
+
+TEST(ModalitySignalTest, KeywordDetectionAndClassifierNeedsAModel) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    modality: [{name: AR}, {name: DIFFUSION}, {name: BOTH}]
+global:
+  model_catalog:
+    modules:
+      modality_detector:
+        enabled: true
+        method: keyword
+        keywords: [draw, picture]
+        both_keywords: [explain]
+)");
+  EXPECT_EQ(RunText(c, Family::kModality, "draw a cat").matched, Names{"DIFFUSION"});
+  EXPECT_EQ(RunText(c, Family::kModality, "draw a cat and explain it").matched, Names{"BOTH"});
+  EXPECT_EQ(RunText(c, Family::kModality, "what is a cat").matched, Names{"AR"});
+  auto classifier = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    modality: [{name: AR}]
+global:
+  model_catalog:
+    modules:
+      modality_detector: {enabled: true, method: classifier}
+)");
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*classifier, errors);
+  EXPECT_EQ(set.Get(Family::kModality)->NotReadyReason(), "model not loaded: modality classifier");
+}
+
+TEST(ModelBackedSignalTest, ReportsTheMissingModelInsteadOfPretending) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    domains: [{name: math, mmlu_categories: [math]}]
+    jailbreak: [{name: jb, threshold: 0.5}]
+)");
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*c, errors);
+  EXPECT_EQ(set.Get(Family::kDomain)->NotReadyReason(), "model not loaded: domain classifier");
+  EXPECT_EQ(set.Get(Family::kJailbreak)->NotReadyReason(),
+            "model not loaded: jailbreak classifier");
+  EXPECT_EQ(set.Get(Family::kKeyword), nullptr);
+}
+
+}  // namespace
+}  // namespace vsr::signals
