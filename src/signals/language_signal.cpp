@@ -1,9 +1,10 @@
 // Language identification with CLD2 (Chromium's compact language detector; Debian libcld2,
 // its tables built in). The signal matches the rule named by the detected ISO 639-1 code
 // (zh-Hant counts as zh). Like upstream, empty or undecidable text counts as English at 0.5.
+// clang-format off
+#include <cstdio>  // before CLD2's header, which uses FILE without including it
 #include <cld2/public/compact_lang_det.h>
-
-#include <cstdio>  // CLD2 uses FILE without including it
+// clang-format on
 
 #include "common/strings.h"
 #include "signals/families.h"
