@@ -15,6 +15,13 @@ void RegisterValidate(CLI::App& app, int& exit_code);
 void RegisterConfig(CLI::App& app, int& exit_code);
 // serve, stop, status, logs, dashboard, eval, chat: flags as upstream, work lands later.
 void RegisterRuntimeCommands(CLI::App& app, int& exit_code);
+void RegisterEval(CLI::App& app, int& exit_code);
+// `vllm-sr router`: the router process in the foreground (serve supervises it).
+void RegisterRouter(CLI::App& app, int& exit_code);
+
+// Ports shift by VLLM_SR_PORT_OFFSET, as upstream's CLI does.
+int PortOffset();
+inline constexpr int kDefaultApiPort = 8080;
 
 // `config migrate` / `config import` bodies, returning the exit code.
 int RunConfigMigrate(const std::string& source, const std::string& output, bool force);

@@ -20,8 +20,8 @@ struct ConfigArgs {
 int PrintRouterConfig(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    std::cerr << "Error: Config file not found: " << path << "\n"
-              << "Run 'vllm-sr serve' to bootstrap setup mode and create a config file\n";
+    std::cerr << "ERROR - Config file not found: " << path << "\n"
+              << "ERROR - Run 'vllm-sr serve' to bootstrap setup mode and create a config file\n";
     return kExitError;
   }
   const config::LoadResult result = config::LoadConfigFile(path);
@@ -45,7 +45,7 @@ void RegisterConfig(CLI::App& app, int& exit_code) {
   auto* envoy = cmd->add_subcommand("envoy", "Print the generated proxy config");
   envoy->add_option("--config", args.config, "Config file (default: config.yaml)");
   envoy->callback([&exit_code] {
-    std::cerr << "Error: 'vllm-sr config envoy' is not implemented yet: vllm-sr (C++) serves the "
+    std::cerr << "ERROR - 'vllm-sr config envoy' is not implemented yet: vllm-sr (C++) serves the "
                  "data plane itself and generates no Envoy config.\n";
     exit_code = kExitError;
   });

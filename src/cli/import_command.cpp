@@ -197,7 +197,7 @@ int RunConfigImport(const std::string& from, const std::string& source, const st
   try {
     return Import(from, source, target, force);
   } catch (const ImportError& e) {
-    std::cerr << "Error: " << e.message << "\n";
+    std::cerr << "ERROR - " << e.message << "\n";
     return kExitError;
   }
 }

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   int exit_code = vsr::cli::kExitOk;
   vsr::cli::RegisterRuntimeCommands(app, exit_code);
+  vsr::cli::RegisterEval(app, exit_code);
+  vsr::cli::RegisterRouter(app, exit_code);
   vsr::cli::RegisterValidate(app, exit_code);
   vsr::cli::RegisterConfig(app, exit_code);
   try {

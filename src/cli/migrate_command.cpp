@@ -20,32 +20,32 @@ static std::string DefaultMigrateOutput(const std::string& source) {
 int RunConfigMigrate(const std::string& source, const std::string& output, bool force) {
   std::error_code ec;
   if (!fs::exists(source, ec)) {
-    std::cerr << "Error: Config file not found: " << source << "\n";
+    std::cerr << "ERROR - Config file not found: " << source << "\n";
     return kExitError;
   }
   Diagnostics read_diags;
   const std::optional<config::YamlNode> tree = config::ParseYamlFile(source, read_diags);
   if (!tree) {
-    std::cerr << "Error: Failed to read configuration:\n";
+    std::cerr << "ERROR - Failed to read configuration:\n";
     for (const Diagnostic& d : read_diags.items()) std::cerr << d.Format() << "\n";
     return kExitError;
   }
   if (!tree->IsMap()) {
-    std::cerr << "Error: Failed to read configuration: " << source
+    std::cerr << "ERROR - Failed to read configuration: " << source
               << " is not a YAML mapping of config sections\n";
     return kExitError;
   }
   const std::string destination = output.empty() ? DefaultMigrateOutput(source) : output;
   if (fs::exists(destination, ec) && !force) {
-    std::cerr << "Error: Output file already exists: " << destination << "\n"
-              << "Use --force to overwrite the destination\n";
+    std::cerr << "ERROR - Output file already exists: " << destination << "\n"
+              << "ERROR - Use --force to overwrite the destination\n";
     return kExitError;
   }
 
   const config::MigrationResult result = config::MigrateLegacyConfig(*tree, source);
   std::string error;
   if (!WriteFileAtomically(destination, config::EmitYaml(result.canonical), error)) {
-    std::cerr << "Error: " << error << "\n";
+    std::cerr << "ERROR - " << error << "\n";
     return kExitError;
   }
   std::cout << "Migrated configuration written successfully\n"

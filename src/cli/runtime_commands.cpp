@@ -18,9 +18,9 @@ struct Sink {
 void NotYet(CLI::App* cmd, int& exit_code) {
   const std::string name = cmd->get_name();
   cmd->callback([name, &exit_code] {
-    std::cerr << "Error: 'vllm-sr " << name
+    std::cerr << "ERROR - 'vllm-sr " << name
               << "' is not implemented yet in this build of vllm-sr (C++).\n"
-              << "Available now: 'vllm-sr validate' and 'vllm-sr config'.\n";
+              << "Available now: 'vllm-sr validate', 'vllm-sr config', 'vllm-sr router' and 'vllm-sr eval'.\n";
     exit_code = kExitError;
   });
 }
@@ -76,14 +76,6 @@ void RegisterRuntimeCommands(CLI::App& app, int& exit_code) {
   auto* dashboard = app.add_subcommand("dashboard", "Open the dashboard in a browser");
   dashboard->add_flag("--no-open", sink.b, "Print the URL instead of opening a browser");
   NotYet(dashboard, exit_code);
-
-  auto* eval = app.add_subcommand("eval", "Show how signals and decisions fire for a prompt");
-  eval->add_option("--prompt", sink.s, "A single user prompt");
-  eval->add_option("--messages", sink.s, "OpenAI-style messages as a JSON array");
-  eval->add_option("--endpoint", sink.s, "Router API URL (default http://localhost:8080/api/v1/eval)");
-  eval->add_flag("--json", sink.b, "Print the full JSON payload");
-  eval->add_option("--timeout", sink.i, "Request timeout in seconds (default 15)");
-  NotYet(eval, exit_code);
 
   auto* chat = app.add_subcommand("chat", "Send a one-shot chat completion through the router");
   chat->add_option("message", sink.many, "Message text");

@@ -7,7 +7,12 @@
 namespace vsr {
 namespace {
 
-void AppendDouble(double d, std::string& out) {
+struct Style {
+  bool pretty;          // newlines and two-space indent
+  bool force_fraction;  // 1.0 rather than 1 (Python's json.dumps), off for Go's encoding/json
+};
+
+void AppendDouble(double d, const Style& style, std::string& out) {
   if (!std::isfinite(d)) {  // JSON has no NaN/Inf; null is what other tools write
     out += "null";
     return;
@@ -15,13 +20,15 @@ void AppendDouble(double d, std::string& out) {
   char buf[64];
   const auto res = std::to_chars(buf, buf + sizeof buf, d);
   std::string text(buf, res.ptr);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  if (style.force_fraction && text.find_first_of(".e") == std::string::npos) text += ".0";
   out += text;
 }
 
-void Emit(const boost::json::value& v, int indent, std::string& out) {
-  const std::string pad(static_cast<size_t>(indent + 2), ' ');
-  const std::string close_pad(static_cast<size_t>(indent), ' ');
+void Emit(const boost::json::value& v, int indent, const Style& style, std::string& out) {
+  const std::string pad = style.pretty ? std::string(static_cast<size_t>(indent + 2), ' ') : "";
+  const std::string close_pad = style.pretty ? std::string(static_cast<size_t>(indent), ' ') : "";
+  const char* open_nl = style.pretty ? "\n" : "";
+  const char* sep = style.pretty ? ",\n" : ",";
   switch (v.kind()) {
     case boost::json::kind::object: {
       const auto& obj = v.get_object();
@@ -29,15 +36,16 @@ void Emit(const boost::json::value& v, int indent, std::string& out) {
         out += "{}";
         return;
       }
-      out += "{\n";
+      out += std::string("{") + open_nl;
       bool first = true;
       for (const auto& kv : obj) {
-        if (!first) out += ",\n";
+        if (!first) out += sep;
         first = false;
-        out += pad + boost::json::serialize(boost::json::string_view(kv.key())) + ": ";
-        Emit(kv.value(), indent + 2, out);
+        out += pad + boost::json::serialize(boost::json::string_view(kv.key())) +
+               (style.pretty ? ": " : ":");
+        Emit(kv.value(), indent + 2, style, out);
       }
-      out += "\n" + close_pad + "}";
+      out += open_nl + close_pad + "}";
       return;
     }
     case boost::json::kind::array: {
@@ -46,17 +54,17 @@ void Emit(const boost::json::value& v, int indent, std::string& out) {
         out += "[]";
         return;
       }
-      out += "[\n";
+      out += std::string("[") + open_nl;
       for (size_t i = 0; i < arr.size(); ++i) {
-        if (i > 0) out += ",\n";
+        if (i > 0) out += sep;
         out += pad;
-        Emit(arr[i], indent + 2, out);
+        Emit(arr[i], indent + 2, style, out);
       }
-      out += "\n" + close_pad + "]";
+      out += open_nl + close_pad + "]";
       return;
     }
     case boost::json::kind::double_:
-      AppendDouble(v.get_double(), out);
+      AppendDouble(v.get_double(), style, out);
       return;
     default:
       out += boost::json::serialize(v);
@@ -67,8 +75,14 @@ void Emit(const boost::json::value& v, int indent, std::string& out) {
 
 std::string PrettyJson(const boost::json::value& value) {
   std::string out;
-  Emit(value, 0, out);
+  Emit(value, 0, Style{true, true}, out);
   out += '\n';
+  return out;
+}
+
+std::string CompactJson(const boost::json::value& value) {
+  std::string out;
+  Emit(value, 0, Style{false, false}, out);
   return out;
 }
 

@@ -10,4 +10,7 @@ namespace vsr {
 // (1.0, 0.25), not Boost's exponent form (1E0).
 std::string PrettyJson(const boost::json::value& value);
 
+// One-line JSON as Go's encoding/json writes it (0.75, 1, 1e+21): what our HTTP APIs send.
+std::string CompactJson(const boost::json::value& value);
+
 }  // namespace vsr

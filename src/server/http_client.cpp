@@ -1,0 +1,101 @@
+#include "server/http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace vsr::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::optional<ParsedUrl> ParseHttpUrl(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return std::nullopt;
+  const std::string rest = url.substr(scheme.size());
+  const size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  ParsedUrl out;
+  out.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+    out.host = authority.substr(0, colon);
+    out.port = authority.substr(colon + 1);
+  } else {
+    out.host = authority;
+    out.port = "80";
+  }
+  if (out.host.empty() || out.port.empty() || out.port.size() > 5 ||
+      out.port.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+HttpResult HttpCall(const std::string& method, const std::string& url, const std::string& body,
+                    std::chrono::milliseconds timeout,
+                    const std::map<std::string, std::string>& headers) {
+  HttpResult result;
+  const auto parsed = ParseHttpUrl(url);
+  if (!parsed) {
+    result.failure = HttpResult::Failure::kOther;
+    result.error = "not an http:// URL: " + url;
+    return result;
+  }
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(parsed->host, parsed->port, ec);
+  if (ec) {
+    result.failure = HttpResult::Failure::kConnect;
+    result.error = ec.message();
+    return result;
+  }
+  bool timed_out = false;
+  stream.expires_after(timeout);
+  stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  io.run();
+  io.restart();
+  if (ec) {
+    timed_out = ec == beast::error::timeout;
+    result.failure = timed_out ? HttpResult::Failure::kTimeout : HttpResult::Failure::kConnect;
+    result.error = ec.message();
+    return result;
+  }
+  http::request<http::string_body> req{http::string_to_verb(method), parsed->target, 11};
+  req.set(http::field::host, parsed->host);
+  req.set(http::field::user_agent, "vllm-sr");
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  http::async_write(stream, req, [&](beast::error_code e, size_t) {
+    ec = e;
+    if (!e)
+      http::async_read(stream, buffer, parser, [&](beast::error_code e2, size_t) { ec = e2; });
+  });
+  io.run();
+  if (ec) {
+    result.failure =
+        ec == beast::error::timeout ? HttpResult::Failure::kTimeout : HttpResult::Failure::kOther;
+    result.error = ec.message();
+    return result;
+  }
+  const auto& res = parser.get();
+  result.status = static_cast<int>(res.result_int());
+  result.content_type = std::string(res[http::field::content_type]);
+  result.body = res.body();
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return result;
+}
+
+}  // namespace vsr::server

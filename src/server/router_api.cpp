@@ -1,0 +1,239 @@
+#include "server/router_api.h"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <ctime>
+
+#include "common/json_text.h"
+#include "request/parse.h"
+#include "server/eval_response.h"
+
+namespace vsr::server {
+namespace {
+
+namespace json = boost::json;
+
+std::string UtcNowRfc3339() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+HttpResponse Json(int status, const json::value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = CompactJson(v) + "\n";
+  return r;
+}
+
+// Parses a JSON object body; on failure returns the 400 response to send.
+std::optional<HttpResponse> ParseObject(const std::string& body, json::object& out) {
+  std::error_code ec;
+  json::parse_options options;
+  options.max_depth = 64;
+  json::value v = json::parse(body, ec, {}, options);
+  if (ec) return RouterApi::Error(400, "INVALID_INPUT", "failed to parse JSON: " + ec.message());
+  if (!v.is_object())
+    return RouterApi::Error(400, "INVALID_INPUT", "failed to parse JSON: expected an object");
+  out = std::move(v.as_object());
+  return std::nullopt;
+}
+
+struct Route {
+  const char* method;
+  const char* path;
+};
+constexpr Route kRoutes[] = {
+    {"GET", "/health"},
+    {"GET", "/ready"},
+    {"GET", "/api/v1"},
+    {"GET", "/v1/models"},
+    {"POST", "/api/v1/eval"},
+    {"POST", "/api/v1/classify/intent"},
+    {"POST", "/api/v1/classify/pii"},
+    {"POST", "/api/v1/classify/security"},
+    {"POST", "/api/v1/classify/fact-check"},
+    {"POST", "/api/v1/classify/user-feedback"},
+    {"POST", "/api/v1/classify/combined"},
+    {"POST", "/api/v1/classify/batch"},
+};
+
+}  // namespace
+
+RouterApi::RouterApi(std::shared_ptr<const routing::Router> router) : router_(std::move(router)) {}
+
+HttpResponse RouterApi::Error(int status, const std::string& code, const std::string& message) {
+  json::object err;
+  err["code"] = code;
+  err["message"] = message;
+  err["timestamp"] = UtcNowRfc3339();
+  json::object body;
+  body["error"] = std::move(err);
+  return Json(status, body);
+}
+
+HttpResponse RouterApi::ErrorForStatus(int status, const std::string& message) {
+  switch (status) {
+    case 400:
+      return Error(status, "INVALID_INPUT", message);
+    case 404:
+      return Error(status, "NOT_FOUND", message);
+    case 405:
+      return Error(status, "METHOD_NOT_ALLOWED", message);
+    case 413:
+      return Error(status, "PAYLOAD_TOO_LARGE", message);
+    case 431:
+      return Error(status, "HEADERS_TOO_LARGE", message);
+    case 503:
+      return Error(status, "SERVICE_UNAVAILABLE", message);
+    default:
+      return Error(status, "INTERNAL_ERROR", message);
+  }
+}
+
+HttpResponse RouterApi::Handle(const HttpRequest& request) const {
+  std::string path = request.path;
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  bool path_known = false;
+  for (const Route& r : kRoutes) {
+    if (path != r.path) continue;
+    path_known = true;
+    if (request.method != r.method) continue;
+    if (path == "/health") return Health();
+    if (path == "/ready") return Ready();
+    if (path == "/api/v1") return Overview();
+    if (path == "/v1/models") return Models();
+    if (path == "/api/v1/eval") return Eval(request);
+    if (path == "/api/v1/classify/intent") return ClassifyIntent(request);
+    // pii, security, fact-check, user-feedback, combined, batch all need learned models.
+    return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
+  }
+  if (path_known)
+    return Error(405, "METHOD_NOT_ALLOWED", "method " + request.method + " not allowed on " + path);
+  return Error(404, "NOT_FOUND", "endpoint not found: " + path);
+}
+
+HttpResponse RouterApi::Health() const {
+  HttpResponse r;
+  r.body = "{\"status\": \"healthy\", \"service\": \"classification-api\"}\n";
+  return r;
+}
+
+HttpResponse RouterApi::Ready() const {
+  // Ready unless a family that decisions use needs a model that is not loaded.
+  json::array pending, ready_models;
+  std::string missing;
+  for (signals::Family f : router_->used_families()) {
+    const signals::Signal* s = router_->signal_set().Get(f);
+    if (s == nullptr) continue;
+    const std::string reason = s->NotReadyReason();
+    if (reason.empty()) continue;
+    pending.emplace_back(std::string(signals::NamesOf(f).leaf_type));
+    missing +=
+        (missing.empty() ? "" : "; ") + std::string(signals::NamesOf(f).leaf_type) + ": " + reason;
+  }
+  const bool ready = pending.empty();
+  json::object body;
+  body["status"] = ready ? "ready" : "not_ready";
+  body["service"] = "classification-api";
+  body["ready"] = ready;
+  body["phase"] = ready ? "ready" : "models_missing";
+  body["message"] = ready ? "router is ready" : "signals used by decisions cannot run: " + missing;
+  body["downloading_model"] = "";
+  body["pending_models"] = pending;
+  body["ready_models"] = ready_models;
+  body["total_models"] = static_cast<std::int64_t>(pending.size());
+  return Json(ready ? 200 : 503, body);
+}
+
+HttpResponse RouterApi::Eval(const HttpRequest& http) const {
+  json::object body;
+  if (auto bad = ParseObject(http.body, body)) return *bad;
+  request::Request request;
+  if (auto error = request::ParseEvalInput(body, request))
+    return Error(400, "INVALID_INPUT", *error);
+  request.headers = http.headers;
+  routing::RouteOptions options;
+  options.evaluate_all_signals = true;  // upstream forces it: a dry run shows every signal
+  auto trace_it = http.query.find("trace");
+  options.trace = trace_it != http.query.end() && trace_it->second == "true";
+  if (const json::value* o = body.if_contains("options"); o && o->is_object()) {
+    const json::value* t = o->get_object().if_contains("trace");
+    options.trace = options.trace || (t && t->is_bool() && t->get_bool());
+  }
+  const routing::RoutingResult result = router_->Route(request, options);
+  return Json(200, BuildEvalResponse(*router_, request, result, options.trace));
+}
+
+HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
+  json::object body;
+  if (auto bad = ParseObject(http.body, body)) return *bad;
+  request::Request request;
+  if (auto error = request::ParseEvalInput(body, request))
+    return Error(400, "INVALID_INPUT", *error);
+  request.headers = http.headers;
+  const auto start = std::chrono::steady_clock::now();
+  const routing::RoutingResult result = router_->Route(request);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  json::object classification;
+  classification["category"] = result.decision ? result.decision->name : "other";
+  classification["confidence"] = result.decision ? result.decision_confidence : 0.0;
+  classification["processing_time_ms"] = static_cast<std::int64_t>(ms);
+  json::object out;
+  out["classification"] = std::move(classification);
+  if (result.selected_ref != nullptr) {
+    out["recommended_model"] = result.selected_ref->lora_name.empty()
+                                   ? result.selected_ref->model
+                                   : result.selected_ref->lora_name;
+    out["routing_decision"] = result.decision->name;
+  }
+  return Json(200, out);
+}
+
+HttpResponse RouterApi::Models() const {
+  const config::Config& c = router_->config();
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  json::array data;
+  json::object auto_model;
+  auto_model["id"] = c.global.router.auto_model_name;
+  auto_model["object"] = "model";
+  auto_model["created"] = now;
+  auto_model["owned_by"] = "vllm-semantic-router";
+  auto_model["description"] = "Intelligent Router for Mixture-of-Models";
+  data.emplace_back(std::move(auto_model));
+  if (c.global.router.include_config_models_in_list) {
+    for (const auto& m : c.providers.models) {
+      json::object o;
+      o["id"] = m.name;
+      o["object"] = "model";
+      o["created"] = now;
+      o["owned_by"] = "upstream-endpoint";
+      data.emplace_back(std::move(o));
+    }
+  }
+  json::object out;
+  out["object"] = "list";
+  out["data"] = std::move(data);
+  return Json(200, out);
+}
+
+HttpResponse RouterApi::Overview() const {
+  json::array endpoints;
+  for (const Route& r : kRoutes) {
+    json::object e;
+    e["method"] = r.method;
+    e["path"] = r.path;
+    endpoints.emplace_back(std::move(e));
+  }
+  json::object out;
+  out["service"] = "vllm-sr router API";
+  out["version"] = VLLM_SR_VERSION;
+  out["endpoints"] = std::move(endpoints);
+  return Json(200, out);
+}
+
+}  // namespace vsr::server

@@ -1,0 +1,302 @@
+// The router API over real loopback sockets, and `vllm-sr eval` (the real binary) against it:
+// readable and --json output, and each of the seed's error texts.
+#include "server/router_api.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <thread>
+
+#include "server/http_client.h"
+#include "server/http_server.h"
+#include "support/config_loader.h"
+
+namespace vsr::server {
+namespace {
+
+namespace json = boost::json;
+
+// An HTTP server on a free loopback port, run on its own thread for the test's lifetime.
+class LoopbackServer {
+ public:
+  LoopbackServer(HttpHandler handler, HttpServerOptions options = {}) {
+    options.address = "127.0.0.1";
+    options.port = 0;
+    server_ =
+        std::make_unique<HttpServer>(io_, options, std::move(handler), &RouterApi::ErrorForStatus);
+    std::string error;
+    EXPECT_TRUE(server_->Start(error)) << error;
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~LoopbackServer() {
+    boost::asio::post(io_, [this] {
+      server_->Stop();
+      io_.stop();
+    });
+    thread_.join();
+  }
+  std::string Url(const std::string& path = "") const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+};
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+CliRun RunCli(const std::string& args) {
+  CliRun r;
+  FILE* pipe = popen((std::string(VSR_CLI_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class RouterApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<std::string> errors;
+    std::shared_ptr<const routing::Router> router =
+        routing::Router::Create(testing::HeuristicsConfig(), errors);
+    ASSERT_TRUE(errors.empty());
+    auto api = std::make_shared<RouterApi>(router);
+    HttpServerOptions options;
+    options.body_limit = 64 * 1024;
+    server_ = std::make_unique<LoopbackServer>(
+        [api](const HttpRequest& r) { return api->Handle(r); }, options);
+  }
+  HttpResult Post(const std::string& path, const std::string& body) const {
+    return HttpCall("POST", server_->Url(path), body, std::chrono::seconds(5));
+  }
+  std::unique_ptr<LoopbackServer> server_;
+};
+
+TEST_F(RouterApiTest, EvalReturnsUpstreamShapedJson) {
+  const HttpResult r = Post(
+      "/api/v1/eval", R"({"messages": [{"role": "user", "content": "Who? What? Where? When?"}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+  const json::object body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("original_text"), "Who? What? Where? When?");
+  const json::object& d = body.at("decision_result").as_object();
+  EXPECT_EQ(d.at("decision_name"), "questionnaire");
+  EXPECT_EQ(d.at("used_signals").at("structure").as_array()[0], "many_questions");
+  EXPECT_EQ(d.at("matched_signals").at("structure").as_array()[0], "many_questions");
+  EXPECT_EQ(body.at("recommended_models").as_array()[0], "large");
+  EXPECT_EQ(body.at("routing_decision"), "questionnaire");
+  EXPECT_EQ(body.at("signal_values").at("structure:many_questions").to_number<double>(), 4.0);
+  EXPECT_EQ(body.at("metrics").as_object().size(), 17u);
+  EXPECT_FALSE(body.contains("eval_trace"));
+  // Numbers are written the way Go writes them (0.5, not 5E-1).
+  EXPECT_EQ(r.body.find("E-"), std::string::npos) << r.body;
+}
+
+TEST_F(RouterApiTest, TraceQueryAddsPerDecisionTraces) {
+  const HttpResult r = Post("/api/v1/eval?trace=true", R"({"text": "hello there"})");
+  ASSERT_EQ(r.status, 200);
+  const json::value payload = json::parse(r.body);
+  const json::array& traces = payload.at("eval_trace").as_array();
+  ASSERT_EQ(traces.size(), 5u);
+  EXPECT_EQ(traces[0].at("root_trace").at("node_type"), "AND");
+  EXPECT_EQ(traces[0].at("root_trace").at("children").as_array()[0].at("node_type"), "leaf");
+}
+
+TEST_F(RouterApiTest, ErrorsUseTheEnvelope) {
+  const HttpResult empty = Post("/api/v1/eval", R"({"text": "   "})");
+  EXPECT_EQ(empty.status, 400);
+  const json::object err = json::parse(empty.body).at("error").as_object();
+  EXPECT_EQ(err.at("code"), "INVALID_INPUT");
+  EXPECT_EQ(err.at("message"), "text cannot be empty");
+  EXPECT_EQ(err.at("timestamp").as_string().size(), 20u);  // 2026-01-02T03:04:05Z
+
+  const HttpResult bad = Post("/api/v1/eval", "{not json");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("failed to parse JSON"), std::string::npos);
+
+  EXPECT_EQ(HttpCall("GET", server_->Url("/nope"), "", std::chrono::seconds(5)).status, 404);
+  const HttpResult method =
+      HttpCall("GET", server_->Url("/api/v1/eval"), "", std::chrono::seconds(5));
+  EXPECT_EQ(method.status, 405);
+  EXPECT_NE(method.body.find("METHOD_NOT_ALLOWED"), std::string::npos);
+  const HttpResult pii = Post("/api/v1/classify/pii", R"({"text": "x"})");
+  EXPECT_EQ(pii.status, 503);
+  EXPECT_NE(pii.body.find("\"SERVICE_UNAVAILABLE\""), std::string::npos);
+}
+
+TEST_F(RouterApiTest, OversizedBodiesGet413) {
+  const HttpResult big =
+      Post("/api/v1/eval", "{\"text\": \"" + std::string(100 * 1024, 'a') + "\"}");
+  EXPECT_EQ(big.status, 413);
+  EXPECT_NE(big.body.find("\"PAYLOAD_TOO_LARGE\""), std::string::npos);
+}
+
+TEST_F(RouterApiTest, HealthReadyAndModels) {
+  const HttpResult health = HttpCall("GET", server_->Url("/health"), "", std::chrono::seconds(5));
+  EXPECT_EQ(health.body, "{\"status\": \"healthy\", \"service\": \"classification-api\"}\n");
+  const HttpResult ready = HttpCall("GET", server_->Url("/ready"), "", std::chrono::seconds(5));
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(json::parse(ready.body).at("ready"), true);
+  const HttpResult models =
+      HttpCall("GET", server_->Url("/v1/models"), "", std::chrono::seconds(5));
+  EXPECT_EQ(json::parse(models.body).at("data").as_array()[0].at("id"), "MoM");
+}
+
+TEST(RouterApiReadyTest, NotReadyWhenDecisionsNeedAMissingModel) {
+  auto config = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    domains: [{name: math, mmlu_categories: [math]}]
+  decisions:
+    - {name: d, rules: {operator: AND, conditions: [{type: domain, name: math}]}, modelRefs: [{model: m, use_reasoning: false}]}
+)");
+  std::vector<std::string> errors;
+  RouterApi api(routing::Router::Create(config, errors));
+  HttpRequest req;
+  req.method = "GET";
+  req.path = "/ready";
+  const HttpResponse r = api.Handle(req);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("model not loaded: domain classifier"), std::string::npos) << r.body;
+  // Eval still answers, and says why the domain signal is silent.
+  req.method = "POST";
+  req.path = "/api/v1/eval";
+  req.body = R"({"text": "integrate x squared"})";
+  const HttpResponse e = api.Handle(req);
+  EXPECT_EQ(e.status, 200);
+  EXPECT_EQ(json::parse(e.body).at("signal_errors").at("domain"),
+            "model not loaded: domain classifier");
+}
+
+TEST_F(RouterApiTest, EvalCliReadableSummaryAndJson) {
+  const CliRun r = RunCli("eval --prompt 'urgent: the build is red' --endpoint " + server_->Url());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(
+      r.output.rfind(
+          "decision: urgent_code\nused signals: 2\n  - keywords:urgent\n  - context:short_context\n"
+          "matched signals: ",
+          0),
+      0u)
+      << r.output;
+  EXPECT_NE(r.output.find("unmatched signals: "), std::string::npos);
+  EXPECT_NE(r.output.find("\nrouting: urgent_code\n"), std::string::npos);
+
+  const CliRun j = RunCli(
+      "eval --json --messages '[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+      "{\"role\":\"user\",\"content\":\"Who? What? Where?\"}]' --endpoint " +
+      server_->Url("/api/v1"));
+  EXPECT_EQ(j.exit_code, 0) << j.output;
+  const json::value payload = json::parse(j.output);
+  EXPECT_EQ(payload.at("decision_result").at("decision_name"), "questionnaire");
+  EXPECT_EQ(payload.at("original_text"), "Who? What? Where?");
+}
+
+TEST_F(RouterApiTest, EvalCliErrorTexts) {
+  const CliRun empty = RunCli(
+      "eval --messages '[{\"role\":\"user\",\"content\":\"\"}]' --endpoint " + server_->Url());
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_EQ(empty.output, "ERROR - Router returned 400 INVALID_INPUT: text cannot be empty\n");
+
+  const CliRun both = RunCli("eval --prompt a --messages '[]'");
+  EXPECT_EQ(both.output, "ERROR - Provide exactly one of --prompt or --messages\n");
+  EXPECT_EQ(RunCli("eval --messages '{}'").output,
+            "ERROR - --messages must be a JSON array of message objects\n");
+  EXPECT_EQ(RunCli("eval --messages '[1]'").output,
+            "ERROR - --messages[0] must be an object, got int\n");
+}
+
+TEST(EvalCliTest, RouterNotRunning) {
+  // A port that was just free: bind, read it, release.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(probe.local_endpoint().port());
+  probe.close();
+  const CliRun r = RunCli("eval --prompt hello --endpoint " + url);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.output, "ERROR - Router is not running at " + url +
+                          "/api/v1/eval. Start the router with 'vllm-sr serve' and retry.\n");
+}
+
+TEST(EvalCliTest, ProxyHintAndServiceUnavailable) {
+  LoopbackServer proxy([](const HttpRequest&) {
+    HttpResponse r;
+    r.status = 403;
+    r.content_type = "text/html";
+    r.body = "<html>Forbidden</html>";
+    return r;
+  });
+  const CliRun p = RunCli("eval --prompt hello --endpoint " + proxy.Url());
+  EXPECT_EQ(p.exit_code, 1);
+  EXPECT_EQ(
+      p.output,
+      "ERROR - Router returned 403 from " + proxy.Url("/api/v1/eval") +
+          ". This looks like a proxy or gateway — check that --endpoint points directly to the "
+          "router API port (default: 8080), not to Envoy or another proxy.\n");
+
+  LoopbackServer starting([](const HttpRequest&) {
+    return RouterApi::Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
+  });
+  const CliRun s = RunCli("eval --prompt hello --endpoint " + starting.Url());
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_EQ(s.output, "ERROR - Router returned 503 SERVICE_UNAVAILABLE: classifier not ready\n");
+}
+
+// `vllm-sr router` as its own process: it prints where it listens, serves eval, stops on SIGTERM.
+TEST(RouterProcessTest, ServesTheApiUntilSigterm) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const std::string config = std::string(VSR_FIXTURES_DIR) + "/routing/heuristics.yaml";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    execl(VSR_CLI_BINARY, VSR_CLI_BINARY, "router", "--config", config.c_str(), "--address",
+          "127.0.0.1", "--port", "0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string first_line;
+  char c = 0;
+  while (read(out[0], &c, 1) == 1 && c != '\n') first_line += c;  // bounded by the process exiting
+  const std::string prefix = "Router API listening on http://127.0.0.1:";
+  ASSERT_EQ(first_line.rfind(prefix, 0), 0u) << first_line;
+  const std::string url = "http://127.0.0.1:" + first_line.substr(prefix.size());
+  const CliRun r = RunCli("eval --prompt 'my python code segfaults' --endpoint " + url);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("decision: code_route"), std::string::npos) << r.output;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  close(out[0]);
+}
+
+TEST(RouterProcessTest, RefusesAnInvalidConfig) {
+  const CliRun r = RunCli("router --config " + std::string(VSR_FIXTURES_DIR) +
+                          "/config/ten-mistakes.yaml --port 0");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("ERROR - Configuration validation failed: 10 error(s)"),
+            std::string::npos)
+      << r.output;
+}
+
+}  // namespace
+}  // namespace vsr::server
