@@ -86,6 +86,12 @@ std::string ToLower(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {  // ASCII fast path: most prompts are mostly ASCII
+      out += static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b);
+      ++i;
+      continue;
+    }
     const size_t start = i;
     const char32_t c = Next(s, i);
     const char32_t lower = ToLower(c);

@@ -61,6 +61,16 @@ int CountArray(const json::value* v) {
   return v != nullptr && v->is_array() ? static_cast<int>(v->get_array().size()) : 0;
 }
 
+// One chat message object (OpenAI or Anthropic shape): role, content, tool calls.
+Message ReadMessage(const json::object& o, std::vector<std::string>* image_urls) {
+  Message m;
+  m.role = ToLower(Trim(Str(o.if_contains("role"))));
+  ReadContent(o.if_contains("content"), m, image_urls);
+  m.tool_call_count += CountArray(o.if_contains("tool_calls"));
+  m.is_tool_result = m.is_tool_result || m.role == "tool";
+  return m;
+}
+
 std::optional<std::string> ReadModelAndStream(const json::object& body, Request& out) {
   const json::value* model = body.if_contains("model");
   if (model == nullptr || !model->is_string()) {
@@ -80,14 +90,7 @@ std::optional<std::string> ParseChatCompletions(const json::object& body, Reques
   if (!messages->is_array()) return "messages field must be an array";
   if (auto err = ReadModelAndStream(body, out)) return err;
   for (const json::value& item : messages->get_array()) {
-    if (!item.is_object()) continue;
-    const json::object& o = item.get_object();
-    Message m;
-    m.role = ToLower(Trim(Str(o.if_contains("role"))));
-    ReadContent(o.if_contains("content"), m, &out.image_urls);
-    m.tool_call_count = CountArray(o.if_contains("tool_calls"));
-    m.is_tool_result = m.role == "tool";
-    out.messages.push_back(std::move(m));
+    if (item.is_object()) out.messages.push_back(ReadMessage(item.get_object(), &out.image_urls));
   }
   out.tool_definitions =
       CountArray(body.if_contains("tools")) + CountArray(body.if_contains("functions"));
@@ -148,10 +151,7 @@ std::optional<std::string> ParseAnthropicMessages(const json::object& body, Requ
   }
   for (const json::value& item : messages->get_array()) {
     if (!item.is_object()) continue;
-    const json::object& o = item.get_object();
-    Message m;
-    m.role = ToLower(Trim(Str(o.if_contains("role"))));
-    ReadContent(o.if_contains("content"), m, &out.image_urls);
+    Message m = ReadMessage(item.get_object(), &out.image_urls);
     // Anthropic carries tool results as user messages made of tool_result blocks.
     if (m.role == "user" && m.is_tool_result && m.text.empty()) m.role = "tool";
     out.messages.push_back(std::move(m));
@@ -165,14 +165,7 @@ std::optional<std::string> ParseEvalInput(const json::object& body, Request& out
   if (const json::value* messages = body.if_contains("messages");
       messages && messages->is_array()) {
     for (const json::value& item : messages->get_array()) {
-      if (!item.is_object()) continue;
-      const json::object& o = item.get_object();
-      Message m;
-      m.role = ToLower(Trim(Str(o.if_contains("role"))));
-      ReadContent(o.if_contains("content"), m, nullptr);
-      m.tool_call_count = CountArray(o.if_contains("tool_calls"));
-      m.is_tool_result = m.role == "tool";
-      out.messages.push_back(std::move(m));
+      if (item.is_object()) out.messages.push_back(ReadMessage(item.get_object(), nullptr));
     }
     DeriveTextViews(out);
     if (!Trim(out.evaluation_text).empty()) return std::nullopt;

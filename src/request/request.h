@@ -42,6 +42,7 @@ struct Request {
   std::vector<std::string> prior_user_messages;  // earlier user messages, oldest first
   std::vector<std::string> non_user_messages;    // system and assistant messages
   std::string evaluation_text;                   // what text signals read
+  std::string evaluation_text_lower;             // the same, lower-cased once for every signal
   std::string context_text;                      // what the context signal counts
   bool has_assistant_reply = false;
   ConversationFacts facts;

@@ -3,6 +3,8 @@
 // context signal counts non-user messages plus the current user message.
 #include "request/request.h"
 
+#include "common/utf8.h"
+
 namespace vsr::request {
 namespace {
 
@@ -62,6 +64,7 @@ void DeriveTextViews(Request& r) {
   } else {
     r.context_text = r.current_user_text;
   }
+  r.evaluation_text_lower = utf8::ToLower(r.evaluation_text);
 }
 
 Request FromText(const std::string& text) {

@@ -42,6 +42,17 @@ std::optional<HttpResponse> ParseObject(const std::string& body, json::object& o
   return std::nullopt;
 }
 
+// Body -> JSON object -> Request (eval input: messages or text) with the HTTP headers attached.
+std::optional<HttpResponse> ParseEvalRequest(const HttpRequest& http, json::object& body,
+                                             request::Request& request) {
+  if (auto bad = ParseObject(http.body, body)) return bad;
+  if (auto error = request::ParseEvalInput(body, request)) {
+    return RouterApi::Error(400, "INVALID_INPUT", *error);
+  }
+  request.headers = http.headers;
+  return std::nullopt;
+}
+
 struct Route {
   const char* method;
   const char* path;
@@ -151,11 +162,8 @@ HttpResponse RouterApi::Ready() const {
 
 HttpResponse RouterApi::Eval(const HttpRequest& http) const {
   json::object body;
-  if (auto bad = ParseObject(http.body, body)) return *bad;
   request::Request request;
-  if (auto error = request::ParseEvalInput(body, request))
-    return Error(400, "INVALID_INPUT", *error);
-  request.headers = http.headers;
+  if (auto bad = ParseEvalRequest(http, body, request)) return *bad;
   routing::RouteOptions options;
   options.evaluate_all_signals = true;  // upstream forces it: a dry run shows every signal
   auto trace_it = http.query.find("trace");
@@ -170,11 +178,8 @@ HttpResponse RouterApi::Eval(const HttpRequest& http) const {
 
 HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
   json::object body;
-  if (auto bad = ParseObject(http.body, body)) return *bad;
   request::Request request;
-  if (auto error = request::ParseEvalInput(body, request))
-    return Error(400, "INVALID_INPUT", *error);
-  request.headers = http.headers;
+  if (auto bad = ParseEvalRequest(http, body, request)) return *bad;
   const auto start = std::chrono::steady_clock::now();
   const routing::RoutingResult result = router_->Route(request);
   const double ms =

@@ -11,11 +11,7 @@ class ContextSignal final : public Signal {
  public:
   explicit ContextSignal(std::vector<config::ContextSignal> rules) : rules_(std::move(rules)) {}
   Family family() const override { return Family::kContext; }
-  std::vector<std::string> RuleNames() const override {
-    std::vector<std::string> names;
-    for (const auto& r : rules_) names.push_back(r.name);
-    return names;
-  }
+  std::vector<std::string> RuleNames() const override { return RuleNamesOf(rules_); }
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     const int64_t tokens = (static_cast<int64_t>(request.context_text.size()) + 3) / 4;
     out.token_count = static_cast<int>(tokens);

@@ -35,11 +35,7 @@ class ConversationSignal final : public Signal {
   explicit ConversationSignal(std::vector<config::ConversationSignal> rules)
       : rules_(std::move(rules)) {}
   Family family() const override { return Family::kConversation; }
-  std::vector<std::string> RuleNames() const override {
-    std::vector<std::string> names;
-    for (const auto& r : rules_) names.push_back(r.name);
-    return names;
-  }
+  std::vector<std::string> RuleNames() const override { return RuleNamesOf(rules_); }
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     out.confidence = 1.0;
     for (const auto& r : rules_) {

@@ -13,7 +13,10 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
+#include <unordered_set>
 
 #include "common/strings.h"
 #include "common/utf8.h"
@@ -35,6 +38,14 @@ struct Rule {
   std::vector<std::string> lower_keywords;
   double threshold = 0;  // bm25 / ngram
   int arity = 3;         // ngram
+  // Precomputed at load: ngram keyword grams, lengths (code points) and word counts; bm25
+  // keyword terms.
+  std::vector<std::vector<uint64_t>> keyword_grams;
+  std::vector<size_t> keyword_lengths;
+  std::vector<size_t> keyword_spans;
+  std::vector<std::vector<std::string>> bm25_docs;
+  std::map<std::string, double> bm25_idf;  // per term, over the rule's keywords
+  double bm25_avgdl = 1;
 };
 
 // Lower-cased letter/digit runs, as upstream's fuzzy matcher splits words.
@@ -83,7 +94,7 @@ int BoundedEditDistance(const std::u32string& a, const std::u32string& b, int li
 
 bool IsAsciiWordChar(char c) {
   const auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_';
+  return (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z') || c == '_';
 }
 
 bool HasWordCharNoHan(std::string_view keyword) {
@@ -96,23 +107,57 @@ bool HasWordCharNoHan(std::string_view keyword) {
   return word && !han;
 }
 
-const std::set<std::string>& StopWords() {
-  static const std::set<std::string> kWords = {
-      "a",    "an",   "and",  "are",   "as",   "at",    "be",    "but",  "by",   "for",
-      "if",   "in",   "into", "is",    "it",   "no",    "not",   "of",   "on",   "or",
-      "such", "that", "the",  "their", "then", "there", "these", "they", "this", "to",
-      "was",  "will", "with", "i",     "you",  "me",    "my",    "we"};
-  return kWords;
+// Stop words are at most 5 ASCII letters: packed into an integer, a lookup is a binary search
+// over a small sorted array (this runs for every word of every prompt).
+uint64_t PackWord(std::string_view word) {
+  uint64_t key = 0;
+  for (char c : word) {
+    const auto u = static_cast<unsigned char>(c);
+    key = (key << 8) | ((u >= 'A' && u <= 'Z') ? u + 32 : u);
+  }
+  return key;
 }
 
+bool IsStopWord(std::string_view word, bool /*case_sensitive: stop words ignore case*/) {
+  static const std::vector<uint64_t> kKeys = [] {
+    std::vector<uint64_t> keys;
+    for (const char* w :
+         {"a",    "an",   "and",  "are",   "as",   "at",    "be",    "but",  "by",   "for",
+          "if",   "in",   "into", "is",    "it",   "no",    "not",   "of",   "on",   "or",
+          "such", "that", "the",  "their", "then", "there", "these", "they", "this", "to",
+          "was",  "will", "with", "i",     "you",  "me",    "my",    "we"}) {
+      keys.push_back(PackWord(w));
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }();
+  if (word.empty() || word.size() > 5) return false;
+  for (char c : word) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return std::binary_search(kKeys.begin(), kKeys.end(), PackWord(word));
+}
+
+// Letter/digit runs without English stop words, lower-cased unless case-sensitive (BM25 and
+// n-gram terms).
 std::vector<std::string> Terms(std::string_view text, bool case_sensitive) {
   std::vector<std::string> terms;
   std::string current;
   auto flush = [&] {
-    if (!current.empty() && !StopWords().count(utf8::ToLower(current))) terms.push_back(current);
+    if (!current.empty() && !IsStopWord(current, case_sensitive)) terms.push_back(current);
     current.clear();
   };
   for (size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {  // ASCII fast path
+      if ((b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')) {
+        current += static_cast<char>(case_sensitive || b > 'Z' || b < 'A' ? b : b + 32);
+      } else {
+        flush();
+      }
+      ++i;
+      continue;
+    }
     const char32_t c = utf8::Next(text, i);
     if (utf8::IsLetterOrDigit(c)) {
       utf8::Append(current, case_sensitive ? c : utf8::ToLower(c));
@@ -124,75 +169,177 @@ std::vector<std::string> Terms(std::string_view text, bool case_sensitive) {
   return terms;
 }
 
+// The same terms as Terms(), as views into `text`, which must already be in the wanted case
+// (the request's lower-cased text for case-insensitive rules): no allocation per word.
+std::vector<std::string_view> TermViews(std::string_view text, bool case_sensitive) {
+  std::vector<std::string_view> terms;
+  terms.reserve(text.size() / 5);
+  size_t start = std::string_view::npos;
+  auto flush = [&](size_t end) {
+    if (start == std::string_view::npos) return;
+    const std::string_view word = text.substr(start, end - start);
+    if (!IsStopWord(word, case_sensitive)) terms.push_back(word);
+    start = std::string_view::npos;
+  };
+  for (size_t i = 0; i < text.size();) {
+    const size_t at = i;
+    const auto b = static_cast<unsigned char>(text[i]);
+    bool word;
+    if (b < 0x80) {
+      word = (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+      ++i;
+    } else {
+      word = utf8::IsLetterOrDigit(utf8::Next(text, i));
+    }
+    if (word && start == std::string_view::npos) start = at;
+    if (!word) flush(at);
+  }
+  flush(text.size());
+  return terms;
+}
+
+// Per-request views of the text, computed once and shared by every rule that needs them.
+struct TextViews {
+  const std::string& text;
+  const std::string& lower;  // the request's lower-cased evaluation text
+  std::optional<std::vector<std::string_view>> terms[2];   // [case_sensitive]
+  std::optional<std::vector<std::u32string>> fuzzy_words;  // lower-cased letter/digit runs
+  // Distinct words with their n-gram hashes, per (case mode, arity): shared by all keywords.
+  // The hashes of all words live in one flat array (no allocation per word).
+  struct GramWord {
+    size_t length;  // code points
+    size_t offset, count;
+  };
+  struct GramWords {
+    std::vector<GramWord> words;
+    std::vector<uint64_t> hashes;
+  };
+  std::map<std::pair<bool, int>, GramWords> gram_words;
+
+  const std::vector<std::string_view>& Terms(bool cs) {
+    auto& t = terms[cs ? 1 : 0];
+    if (!t) t = TermViews(cs ? text : lower, cs);
+    return *t;
+  }
+};
+
+// Appends the sorted, de-duplicated hashes of the character n-grams of UTF-8 `s` (padded with
+// arity-1 spaces) to `out`; returns how many and sets `length` to its code point count.
+size_t AppendGramHashes(std::string_view s, int arity, std::vector<uint64_t>& out, size_t& length) {
+  thread_local std::u32string chars;
+  chars.clear();
+  for (size_t i = 0; i < s.size();) chars += utf8::Next(s, i);
+  length = chars.size();
+  const auto n = static_cast<long>(chars.size());
+  const long pad = arity - 1;
+  const size_t start_size = out.size();
+  for (long start = -pad; start + arity <= n + pad; ++start) {
+    uint64_t h = 1469598103934665603ULL;  // FNV-1a over the code points
+    for (long k = start; k < start + arity; ++k) {
+      const char32_t c = (k < 0 || k >= n) ? U' ' : chars[static_cast<size_t>(k)];
+      h = (h ^ static_cast<uint64_t>(c)) * 1099511628211ULL;
+    }
+    out.push_back(h);
+  }
+  const auto begin = out.begin() + static_cast<long>(start_size);
+  std::sort(begin, out.end());
+  out.erase(std::unique(begin, out.end()), out.end());
+  return out.size() - start_size;
+}
+
+double Jaccard(std::span<const uint64_t> a, std::span<const uint64_t> b) {
+  size_t shared = 0;
+  for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+    if (a[i] == b[j]) {
+      ++shared, ++i, ++j;
+    } else if (a[i] < b[j]) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  const size_t all = a.size() + b.size() - shared;
+  return all == 0 ? 0 : static_cast<double>(shared) / static_cast<double>(all);
+}
+
 // BM25 with the keywords as the documents and the request text as the query (upstream's
 // nlp-binding): a keyword matches when its score reaches the rule's threshold.
-std::vector<bool> Bm25Matches(const Rule& rule, std::string_view text) {
+std::vector<bool> Bm25Matches(const Rule& rule, TextViews& views) {
   constexpr double kK1 = 1.2, kB = 0.75;
-  std::vector<std::vector<std::string>> docs;
-  std::map<std::string, int> df;
-  double total_len = 0;
-  for (const std::string& k : rule.keywords) {
-    docs.push_back(Terms(k, rule.case_sensitive));
-    total_len += static_cast<double>(docs.back().size());
-    std::set<std::string> seen(docs.back().begin(), docs.back().end());
-    for (const std::string& t : seen) ++df[t];
-  }
-  const double n = static_cast<double>(docs.size());
-  const double avgdl = n > 0 && total_len > 0 ? total_len / n : 1;
-  std::vector<std::string> query_terms = Terms(text, rule.case_sensitive);
-  const std::set<std::string> query(query_terms.begin(), query_terms.end());
-  std::vector<bool> matched(docs.size(), false);
-  for (size_t d = 0; d < docs.size(); ++d) {
+  const auto& query = views.Terms(rule.case_sensitive);
+  std::vector<bool> matched(rule.bm25_docs.size(), false);
+  for (size_t d = 0; d < rule.bm25_docs.size(); ++d) {
+    const auto& doc = rule.bm25_docs[d];
+    const double dl = static_cast<double>(doc.size());
     double score = 0;
-    const double dl = static_cast<double>(docs[d].size());
-    for (const std::string& t : query) {
-      const double tf = static_cast<double>(std::count(docs[d].begin(), docs[d].end(), t));
-      if (tf == 0) continue;
-      const double dft = df[t];
-      const double idf = std::log(1 + (n - dft + 0.5) / (dft + 0.5));
-      score += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * dl / avgdl));
+    for (size_t t = 0; t < doc.size(); ++t) {
+      if (std::find(doc.begin(), doc.begin() + static_cast<long>(t), doc[t]) !=
+          doc.begin() + static_cast<long>(t)) {
+        continue;  // each distinct term once
+      }
+      if (std::find(query.begin(), query.end(), doc[t]) == query.end()) continue;
+      const double tf = static_cast<double>(std::count(doc.begin(), doc.end(), doc[t]));
+      score += rule.bm25_idf.at(doc[t]) * tf * (kK1 + 1) /
+               (tf + kK1 * (1 - kB + kB * dl / rule.bm25_avgdl));
     }
     matched[d] = score > 0 && score >= rule.threshold;
   }
   return matched;
 }
 
-std::set<std::u32string> NGrams(const std::u32string& s, int arity) {
-  const std::u32string pad(static_cast<size_t>(arity - 1), U' ');
-  const std::u32string padded = pad + s + pad;
-  std::set<std::u32string> grams;
-  for (size_t i = 0; i + static_cast<size_t>(arity) <= padded.size(); ++i) {
-    grams.insert(padded.substr(i, static_cast<size_t>(arity)));
-  }
-  return grams;
-}
-
-double NGramSimilarity(const std::set<std::u32string>& a, const std::set<std::u32string>& b) {
-  size_t shared = 0;
-  for (const auto& g : a) shared += b.count(g);
-  const size_t all = a.size() + b.size() - shared;
-  return all == 0 ? 0 : static_cast<double>(shared) / static_cast<double>(all);
-}
-
 // Character n-gram similarity of each keyword to the text's words (or runs of as many words
 // as the keyword has); a keyword matches when the best similarity reaches the threshold.
-std::vector<bool> NgramMatches(const Rule& rule, std::string_view text) {
-  std::vector<std::u32string> words;
-  for (const std::string& w : Terms(text, rule.case_sensitive)) words.push_back(Decode(w));
-  std::vector<bool> matched(rule.keywords.size(), false);
-  for (size_t k = 0; k < rule.keywords.size(); ++k) {
-    std::vector<std::string> kw_terms;
-    std::string current;
-    for (const std::string& t : Terms(rule.keywords[k], rule.case_sensitive)) kw_terms.push_back(t);
-    if (kw_terms.empty()) continue;
-    std::u32string kw;
-    for (const std::string& t : kw_terms) kw += (kw.empty() ? U"" : U" ") + Decode(t);
-    const auto kw_grams = NGrams(kw, rule.arity);
-    const size_t span = kw_terms.size();
-    for (size_t i = 0; i + span <= words.size() && !matched[k]; ++i) {
-      std::u32string window;
-      for (size_t j = i; j < i + span; ++j) window += (j == i ? U"" : U" ") + words[j];
-      matched[k] = NGramSimilarity(kw_grams, NGrams(window, rule.arity)) >= rule.threshold;
+// Windows whose length makes the threshold unreachable are skipped before hashing.
+std::vector<bool> NgramMatches(const Rule& rule, TextViews& views) {
+  const bool cs = rule.case_sensitive;
+  const auto& terms = views.Terms(cs);
+  const double t = std::max(rule.threshold, 1e-6);
+  const auto pad = static_cast<double>(rule.arity - 1);
+  auto [it, fresh] = views.gram_words.try_emplace({cs, rule.arity});
+  TextViews::GramWords& gw = it->second;
+  if (fresh) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(terms.size() * 2);
+    gw.hashes.reserve(terms.size() * 8);
+    for (const std::string_view term : terms) {
+      if (!seen.insert(term).second) continue;
+      TextViews::GramWord w{0, gw.hashes.size(), 0};
+      w.count = AppendGramHashes(term, rule.arity, gw.hashes, w.length);
+      gw.words.push_back(w);
+    }
+  }
+  std::vector<bool> matched(rule.keyword_grams.size(), false);
+  std::vector<uint64_t> window_grams;
+  for (size_t k = 0; k < rule.keyword_grams.size(); ++k) {
+    const size_t span = rule.keyword_spans[k];
+    if (span == 0 || terms.size() < span) continue;
+    // Jaccard >= t needs the window's gram count within [t*g, g/t] (g = keyword gram count).
+    const double g = static_cast<double>(rule.keyword_lengths[k]) + pad;
+    const double min_len = t * g - pad, max_len = g / t - pad;
+    if (span == 1) {
+      for (const TextViews::GramWord& w : gw.words) {
+        const auto len = static_cast<double>(w.length);
+        if (len < min_len || len > max_len) continue;
+        if (Jaccard(rule.keyword_grams[k], std::span(gw.hashes).subspan(w.offset, w.count)) >=
+            rule.threshold) {
+          matched[k] = true;
+          break;
+        }
+      }
+      continue;
+    }
+    for (size_t i = 0; i + span <= terms.size() && !matched[k]; ++i) {
+      std::string window;
+      for (size_t j = i; j < i + span; ++j) {
+        if (j > i) window += ' ';
+        window += terms[j];
+      }
+      window_grams.clear();
+      size_t len = 0;
+      AppendGramHashes(window, rule.arity, window_grams, len);
+      const auto flen = static_cast<double>(len);
+      if (flen < min_len || flen > max_len) continue;
+      matched[k] = Jaccard(rule.keyword_grams[k], window_grams) >= rule.threshold;
     }
   }
   return matched;
@@ -229,6 +376,34 @@ class KeywordSignal final : public Signal {
         r.method = Method::kNgram;
         r.threshold = k.ngram_threshold > 0 ? k.ngram_threshold : 0.4;
         r.arity = std::max(2, k.ngram_arity > 0 ? k.ngram_arity : 3);
+      }
+      if (r.method == Method::kBm25) {
+        std::map<std::string, int> df;
+        double total = 0;
+        for (const std::string& kw : k.keywords) {
+          r.bm25_docs.push_back(Terms(kw, r.case_sensitive));
+          total += static_cast<double>(r.bm25_docs.back().size());
+          const std::set<std::string> distinct(r.bm25_docs.back().begin(),
+                                               r.bm25_docs.back().end());
+          for (const std::string& t : distinct) ++df[t];
+        }
+        const double n = static_cast<double>(r.bm25_docs.size());
+        r.bm25_avgdl = n > 0 && total > 0 ? total / n : 1;
+        for (const auto& [term, count] : df)
+          r.bm25_idf[term] = std::log(1 + (n - count + 0.5) / (count + 0.5));
+      }
+      if (r.method == Method::kNgram) {
+        for (const std::string& kw : k.keywords) {
+          std::string joined;
+          const auto terms = Terms(kw, r.case_sensitive);
+          for (const std::string& term : terms) joined += (joined.empty() ? "" : " ") + term;
+          std::vector<uint64_t> grams;
+          size_t length = 0;
+          AppendGramHashes(joined, r.arity, grams, length);
+          r.keyword_grams.push_back(std::move(grams));
+          r.keyword_lengths.push_back(length);
+          r.keyword_spans.push_back(terms.size());
+        }
       }
       if (k.fuzzy_match || method == "fuzzy") {
         r.fuzzy_threshold = k.fuzzy_threshold > 0 ? k.fuzzy_threshold : 2;
@@ -270,15 +445,15 @@ class KeywordSignal final : public Signal {
     if (has_patterns_) set_->Match(text, &hits);
     std::vector<bool> hit_pattern(pattern_count_, false);
     for (int h : hits) hit_pattern[static_cast<size_t>(h)] = true;
-    std::vector<std::vector<std::u32string>> words;  // computed on first fuzzy rule
-    out.confidence = 1.0;                            // rule-based (upstream reports 1.0)
+    TextViews views{text, request.evaluation_text_lower, {}, {}, {}};
+    out.confidence = 1.0;  // rule-based (upstream reports 1.0)
     for (const Rule& r : rules_) {
       std::vector<std::string> matched_keywords;
       std::vector<bool> matched(r.keywords.size(), false);
       if (r.method == Method::kBm25) {
-        matched = Bm25Matches(r, text);
+        matched = Bm25Matches(r, views);
       } else if (r.method == Method::kNgram) {
-        matched = NgramMatches(r, text);
+        matched = NgramMatches(r, views);
       } else {
         for (size_t i = 0; i < r.set_index.size(); ++i) {
           matched[i] = hit_pattern[static_cast<size_t>(r.set_index[i])];
@@ -288,7 +463,7 @@ class KeywordSignal final : public Signal {
         if (matched[i]) {
           matched_keywords.push_back(r.keywords[i]);
         } else if (r.fuzzy_threshold > 0 &&
-                   FuzzyHit(r.lower_keywords[i], r.fuzzy_threshold, text, words)) {
+                   FuzzyHit(r.lower_keywords[i], r.fuzzy_threshold, views)) {
           matched[i] = true;
           matched_keywords.push_back(r.keywords[i] + " (fuzzy)");
         }
@@ -306,18 +481,27 @@ class KeywordSignal final : public Signal {
   }
 
  private:
-  static bool FuzzyHit(const std::string& lower_keyword, int threshold, const std::string& text,
-                       std::vector<std::vector<std::u32string>>& cache) {
-    if (cache.empty()) {
-      cache.emplace_back();
-      for (const std::string& w : LowerWords(text)) cache[0].push_back(Decode(w));
+  // Thresholds up to 10 are edit distances (upstream); larger ones can only be meant as a
+  // similarity percentage (upstream's reference config says 82), so they are read that way:
+  // a word matches when it is at least that % similar to the keyword.
+  static bool FuzzyHit(const std::string& lower_keyword, int threshold, TextViews& views) {
+    if (!views.fuzzy_words) {
+      views.fuzzy_words.emplace();
+      for (const std::string& w : LowerWords(views.text)) views.fuzzy_words->push_back(Decode(w));
     }
     const std::u32string kw = Decode(lower_keyword);
-    for (const std::u32string& w : cache[0]) {
-      if (BoundedEditDistance(w, kw, threshold) <= threshold) return true;
+    for (const std::u32string& w : *views.fuzzy_words) {
+      int allowed = threshold;
+      if (threshold > kMaxEditDistance) {
+        const double longest = static_cast<double>(std::max(w.size(), kw.size()));
+        allowed =
+            static_cast<int>(std::floor(longest * (100.0 - std::min(threshold, 100)) / 100.0));
+      }
+      if (BoundedEditDistance(w, kw, allowed) <= allowed) return true;
     }
     return false;
   }
+  static constexpr int kMaxEditDistance = 10;
 
   std::unique_ptr<RE2::Set> set_;
   bool has_patterns_ = false;

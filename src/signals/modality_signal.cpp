@@ -16,11 +16,7 @@ class ModalitySignal final : public Signal {
     for (const std::string& k : module_.detection.both_keywords) both_.push_back(utf8::ToLower(k));
   }
   Family family() const override { return Family::kModality; }
-  std::vector<std::string> RuleNames() const override {
-    std::vector<std::string> names;
-    for (const auto& r : rules_) names.push_back(r.name);
-    return names;
-  }
+  std::vector<std::string> RuleNames() const override { return RuleNamesOf(rules_); }
   std::string NotReadyReason() const override {
     if (!module_.enabled)
       return "modality detector disabled (global.model_catalog.modules.modality_detector.enabled)";
@@ -29,7 +25,8 @@ class ModalitySignal final : public Signal {
     return {};
   }
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
-    const auto [modality, confidence] = Classify(request.evaluation_text);
+    const auto [modality, confidence] =
+        Classify(request.evaluation_text, request.evaluation_text_lower);
     out.confidence = confidence;
     for (const auto& r : rules_) {
       if (IEquals(r.name, modality)) {
@@ -40,10 +37,9 @@ class ModalitySignal final : public Signal {
   }
 
  private:
-  std::pair<std::string, double> Classify(const std::string& text) const {
+  std::pair<std::string, double> Classify(const std::string& text, const std::string& lower) const {
     if (text.empty()) return {"AR", 1.0};
     if (keywords_.empty()) return {"AR", 0.5};
-    const std::string lower = utf8::ToLower(text);
     auto contains_any = [&](const std::vector<std::string>& words) {
       for (const std::string& w : words) {
         if (lower.find(w) != std::string::npos) return true;

@@ -6,13 +6,6 @@
 namespace vsr::signals {
 namespace {
 
-template <typename T>
-std::vector<std::string> Names(const std::vector<T>& items) {
-  std::vector<std::string> names;
-  for (const T& i : items) names.push_back(i.name);
-  return names;
-}
-
 class ModelBackedSignal final : public Signal {
  public:
   ModelBackedSignal(Family family, std::vector<std::string> names, std::string model)
@@ -37,21 +30,23 @@ std::unique_ptr<Signal> MakeModelBackedSignal(Family family, const config::Confi
   const config::Signals& s = c.routing.signals;
   switch (family) {
     case Family::kEmbedding:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.embeddings),
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.embeddings),
                                                  "semantic embedding model");
     case Family::kDomain:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.domains), "domain classifier");
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.domains),
+                                                 "domain classifier");
     case Family::kFactCheck:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.fact_check),
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.fact_check),
                                                  "fact-check classifier");
     case Family::kUserFeedback:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.user_feedbacks),
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.user_feedbacks),
                                                  "feedback detector");
     case Family::kReask:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.reasks),
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.reasks),
                                                  "semantic embedding model");
     case Family::kPreference:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.preferences), "preference model");
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.preferences),
+                                                 "preference model");
     case Family::kComplexity: {
       std::vector<std::string> names;
       for (const auto& r : s.complexity) {
@@ -60,15 +55,15 @@ std::unique_ptr<Signal> MakeModelBackedSignal(Family family, const config::Confi
       return std::make_unique<ModelBackedSignal>(family, names, "semantic embedding model");
     }
     case Family::kJailbreak:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.jailbreak),
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.jailbreak),
                                                  "jailbreak classifier");
     case Family::kPii:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.pii), "PII classifier");
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.pii), "PII classifier");
     case Family::kKb:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.kb),
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.kb),
                                                  "knowledge-base embedding model");
     case Family::kSessionMetric:
-      return std::make_unique<ModelBackedSignal>(family, Names(s.session_metrics),
+      return std::make_unique<ModelBackedSignal>(family, RuleNamesOf(s.session_metrics),
                                                  "session state store");
     default:
       return nullptr;

@@ -36,4 +36,13 @@ class Signal {
   virtual void Evaluate(const request::Request& request, SignalOutput& out) const = 0;
 };
 
+// The `name` of every rule in a config list, in order (what most RuleNames() return).
+template <typename Rule>
+std::vector<std::string> RuleNamesOf(const std::vector<Rule>& rules) {
+  std::vector<std::string> names;
+  names.reserve(rules.size());
+  for (const Rule& r : rules) names.push_back(r.name);
+  return names;
+}
+
 }  // namespace vsr::signals

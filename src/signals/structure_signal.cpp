@@ -3,7 +3,9 @@
 // Confidence grows with the distance from the predicate's bound (sigmoid, floor 0.5).
 #include <re2/re2.h>
 
+#include <cctype>
 #include <cmath>
+#include <map>
 
 #include "common/strings.h"
 #include "common/utf8.h"
@@ -18,6 +20,14 @@ int TextUnits(std::string_view text) {
   int count = 0;
   bool in_word = false;
   for (size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {  // ASCII fast path
+      const bool word = std::isalnum(b) != 0;
+      count += word && !in_word ? 1 : 0;
+      in_word = word;
+      ++i;
+      continue;
+    }
     const char32_t c = utf8::Next(text, i);
     if (utf8::IsCjk(c)) {
       ++count;
@@ -70,6 +80,8 @@ int CountOccurrences(std::string_view text, std::string_view keyword) {
 
 struct Rule {
   config::StructureSignal config;
+  std::string feature_type;  // lower-cased once at load
+  std::string source_type;
   std::unique_ptr<RE2> regex;
   std::vector<std::string> keywords;                // lower-cased unless case-sensitive
   std::vector<std::vector<std::string>> sequences;  // same
@@ -86,7 +98,7 @@ class StructureSignal final : public Signal {
 
   bool Init(const config::Config& c, std::string& error) {
     for (const config::StructureSignal& s : c.routing.signals.structure) {
-      Rule r{s, nullptr, {}, {}};
+      Rule r{s, ToLower(Trim(s.feature_type)), ToLower(Trim(s.source.type)), nullptr, {}, {}};
       const bool cs = s.source.case_sensitive;
       if (IEquals(Trim(s.source.type), "regex")) {
         RE2::Options options;
@@ -113,12 +125,12 @@ class StructureSignal final : public Signal {
     const std::string& text = request.evaluation_text;
     out.confidence = 1.0;
     if (Trim(text).empty()) return;
-    std::string lower;  // computed once if a case-insensitive rule needs it
+    PerRequest cache;
     for (const Rule& r : rules_) {
       const bool cs = r.config.source.case_sensitive;
-      if (!cs && lower.empty()) lower = utf8::ToLower(text);
-      const std::string_view candidate = cs ? std::string_view(text) : std::string_view(lower);
-      const double value = FeatureValue(r, text, candidate);
+      const std::string_view candidate =
+          cs ? std::string_view(text) : std::string_view(request.evaluation_text_lower);
+      const double value = FeatureValue(r, text, candidate, cache);
       const config::NumericPredicate predicate =
           r.config.predicate.value_or(config::NumericPredicate{});
       if (!PredicateHolds(value, predicate)) continue;
@@ -130,20 +142,24 @@ class StructureSignal final : public Signal {
   }
 
  private:
-  static int SourceCount(const Rule& r, const std::string& text, std::string_view candidate) {
-    const std::string type = ToLower(Trim(r.config.source.type));
+  // Shared by the rules of one request: text units and regex counts (rules often repeat a
+  // pattern, e.g. '[?？]' for several question rules).
+  struct PerRequest {
+    int units = -1;
+    std::map<std::string, int> counts_by_pattern;
+  };
+
+  static int SourceCount(const Rule& r, const std::string& text, std::string_view candidate,
+                         PerRequest& cache) {
+    const std::string& type = r.source_type;
     if (type == "regex") {
       if (!r.regex) return 0;
-      int n = 0;
-      re2::StringPiece input(text);
-      re2::StringPiece match;
-      size_t pos = 0;
-      while (pos <= text.size() &&
-             r.regex->Match(input, pos, text.size(), RE2::UNANCHORED, &match, 1)) {
-        ++n;
-        const size_t end = static_cast<size_t>(match.data() - text.data()) + match.size();
-        pos = match.empty() ? end + 1 : end;
-      }
+      const std::string key =
+          r.regex->pattern() + (r.config.source.case_sensitive ? "\x01" : "\x02");
+      if (auto it = cache.counts_by_pattern.find(key); it != cache.counts_by_pattern.end())
+        return it->second;
+      const int n = RegexCount(*r.regex, text);
+      cache.counts_by_pattern[key] = n;
       return n;
     }
     if (type == "keyword_set") {
@@ -153,6 +169,19 @@ class StructureSignal final : public Signal {
     }
     if (type == "sequence") return SequenceMatched(r, candidate) ? 1 : 0;
     return 0;
+  }
+
+  static int RegexCount(const RE2& regex, const std::string& text) {
+    int n = 0;
+    re2::StringPiece input(text);
+    re2::StringPiece match;
+    size_t pos = 0;
+    while (pos <= text.size() && regex.Match(input, pos, text.size(), RE2::UNANCHORED, &match, 1)) {
+      ++n;
+      const size_t end = static_cast<size_t>(match.data() - text.data()) + match.size();
+      pos = match.empty() ? end + 1 : end;
+    }
+    return n;
   }
 
   static bool SequenceMatched(const Rule& r, std::string_view candidate) {
@@ -173,13 +202,16 @@ class StructureSignal final : public Signal {
     return false;
   }
 
-  static double FeatureValue(const Rule& r, const std::string& text, std::string_view candidate) {
-    const std::string type = ToLower(Trim(r.config.feature_type));
-    if (type == "exists") return SourceCount(r, text, candidate) > 0 ? 1 : 0;
-    if (type == "count") return SourceCount(r, text, candidate);
+  static double FeatureValue(const Rule& r, const std::string& text, std::string_view candidate,
+                             PerRequest& cache) {
+    const std::string& type = r.feature_type;
+    if (type == "exists") return SourceCount(r, text, candidate, cache) > 0 ? 1 : 0;
+    if (type == "count") return SourceCount(r, text, candidate, cache);
     if (type == "density") {
-      const int units = TextUnits(text);
-      return units <= 0 ? 0 : static_cast<double>(SourceCount(r, text, candidate)) / units;
+      if (cache.units < 0) cache.units = TextUnits(text);
+      return cache.units <= 0
+                 ? 0
+                 : static_cast<double>(SourceCount(r, text, candidate, cache)) / cache.units;
     }
     if (type == "sequence") return SequenceMatched(r, candidate) ? 1 : 0;
     return 0;

@@ -16,6 +16,7 @@
 
 #include "server/http_client.h"
 #include "server/http_server.h"
+#include "support/cli_runner.h"
 #include "support/config_loader.h"
 
 namespace vsr::server {

@@ -9,28 +9,13 @@
 #include <sstream>
 #include <string>
 
+#include "support/cli_runner.h"
+
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun RunShell(const std::string& cmd) {
-  CliRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-CliRun RunCli(const std::string& args) {
-  return RunShell(std::string(VSR_CLI_BINARY) + " " + args + " 2>&1");
-}
+using vsr::testing::CliRun;
+using vsr::testing::RunCli;
+using vsr::testing::RunShell;
 
 // Runs in `dir` with a private HOME, so discovery never sees the real user's files.
 CliRun RunCliIn(const std::string& dir, const std::string& args, const std::string& env = "") {
@@ -102,8 +87,7 @@ TEST(CliTest, TenMistakesGiveTenMessages) {
 }
 
 TEST(CliTest, PendingCommandsSaySoAndFail) {
-  for (const char* cmd :
-       {"serve", "stop", "status", "dashboard", "chat hello", "logs router"}) {
+  for (const char* cmd : {"serve", "stop", "status", "dashboard", "chat hello", "logs router"}) {
     CliRun r = RunCli(cmd);
     EXPECT_EQ(r.exit_code, 1) << cmd;
     EXPECT_NE(r.output.find("not implemented yet"), std::string::npos) << cmd << ": " << r.output;
