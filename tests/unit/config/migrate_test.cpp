@@ -1,5 +1,5 @@
 // `config migrate`: the old flat layout becomes canonical v0.3 that validates, with nothing lost
-// silently. When the routing core lands, MigratedFixtureRoutesLikeExpected belongs here too.
+// silently. The routing half of the round trip is tests/unit/routing/migrated_config_routing_test.cpp.
 #include "config/migrate.h"
 
 #include <gtest/gtest.h>
