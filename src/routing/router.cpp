@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "common/strings.h"
 #include "routing/projections.h"
@@ -10,8 +13,9 @@ namespace vsr::routing {
 
 using signals::Family;
 
-Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals)
-    : config_(std::move(config)), signals_(std::move(signals)) {
+Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals,
+               RouterOptions options)
+    : config_(std::move(config)), signals_(std::move(signals)), options_(options) {
   std::vector<bool> used(signals::kFamilyCount, false);
   std::vector<std::pair<std::string, std::string>> leaves;
   for (const config::Decision& d : config_->routing.decisions) CollectLeaves(d.rules, leaves);
@@ -27,34 +31,113 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
   for (size_t i = 0; i < used.size(); ++i) {
     if (used[i]) used_.push_back(static_cast<Family>(i));
   }
+  bool any_expensive = false;
+  for (const signals::Signal* s : signals_.All()) {
+    any_expensive = any_expensive || (s->IsExpensive() && s->NotReadyReason().empty());
+  }
+  if (any_expensive) {
+    const size_t hw = std::thread::hardware_concurrency();
+    const size_t threads = options_.signal_threads > 0 ? options_.signal_threads
+                                                       : std::max<size_t>(2, hw > 1 ? hw - 1 : 1);
+    pool_ = std::make_unique<WorkerPool>(threads);
+  }
 }
+
+Router::~Router() = default;
 
 std::unique_ptr<Router> Router::Create(std::shared_ptr<const config::Config> config,
                                        std::vector<std::string>& errors) {
   signals::SignalSet set = signals::SignalSet::Build(*config, errors);
-  return std::unique_ptr<Router>(new Router(std::move(config), std::move(set)));
+  return Create(std::move(config), std::move(set), RouterOptions{});
 }
+
+std::unique_ptr<Router> Router::Create(std::shared_ptr<const config::Config> config,
+                                       signals::SignalSet signals, RouterOptions options) {
+  return std::unique_ptr<Router>(new Router(std::move(config), std::move(signals), options));
+}
+
+namespace {
+
+// An expensive signal's evaluation on a worker. Shared with the worker so a late finisher
+// writes into memory that is still alive after the request gave up on it.
+struct PendingSignal {
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  signals::SignalOutput output;
+};
+
+double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+}  // namespace
 
 void Router::EvaluateSignals(const request::Request& request, const RouteOptions& options,
                              SignalResults& results) const {
-  auto run = [&](const signals::Signal& signal) {
-    FamilyResult& fr = results.Of(signal.family());
-    fr.not_ready = signal.NotReadyReason();
-    if (!fr.not_ready.empty()) return;
-    const auto start = std::chrono::steady_clock::now();
-    signal.Evaluate(request, fr.output);
-    fr.output.execution_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    fr.evaluated = true;
-    for (const auto& [key, v] : fr.output.confidences) results.confidences[key] = v;
-    for (const auto& [key, v] : fr.output.values) results.values[key] = v;
-  };
+  std::vector<const signals::Signal*> to_run;
   if (options.evaluate_all_signals) {
-    for (const signals::Signal* s : signals_.All()) run(*s);
+    to_run = signals_.All();
   } else {
     for (Family f : used_) {
-      if (const signals::Signal* s = signals_.Get(f)) run(*s);
+      if (const signals::Signal* s = signals_.Get(f)) to_run.push_back(s);
     }
+  }
+  // Expensive signals start first, on the pool, so they overlap with the inline ones. The
+  // request is copied into the task: a timed-out task may outlive this call.
+  std::vector<std::pair<const signals::Signal*, std::shared_ptr<PendingSignal>>> pending;
+  std::shared_ptr<const request::Request> shared_request;
+  const auto start = std::chrono::steady_clock::now();
+  for (const signals::Signal* s : to_run) {
+    FamilyResult& fr = results.Of(s->family());
+    fr.not_ready = s->NotReadyReason();
+    if (!fr.not_ready.empty() || !s->IsExpensive() || !pool_) continue;
+    if (!shared_request) shared_request = std::make_shared<const request::Request>(request);
+    auto job = std::make_shared<PendingSignal>();
+    pending.emplace_back(s, job);
+    pool_->Submit([s, job, shared_request] {
+      const auto began = std::chrono::steady_clock::now();
+      signals::SignalOutput out;
+      try {
+        s->Evaluate(*shared_request, out);
+      } catch (const std::exception& e) {
+        out = {};
+        out.error = std::string("signal failed: ") + e.what();
+      }
+      out.execution_ms = MillisSince(began);
+      std::lock_guard<std::mutex> lock(job->mu);
+      job->output = std::move(out);
+      job->done = true;
+      job->done_cv.notify_all();
+    });
+  }
+  for (const signals::Signal* s : to_run) {
+    FamilyResult& fr = results.Of(s->family());
+    if (!fr.not_ready.empty() || (s->IsExpensive() && pool_)) continue;
+    const auto began = std::chrono::steady_clock::now();
+    s->Evaluate(request, fr.output);
+    fr.output.execution_ms = MillisSince(began);
+    fr.evaluated = true;
+  }
+  const auto deadline = start + options_.signal_budget;
+  for (auto& [signal, job] : pending) {
+    FamilyResult& fr = results.Of(signal->family());
+    std::unique_lock<std::mutex> lock(job->mu);
+    if (job->done_cv.wait_until(lock, deadline, [&] { return job->done; })) {
+      fr.output = std::move(job->output);
+    } else {
+      fr.output = {};  // treated as unmatched
+      fr.output.error = "timed out after " + std::to_string(options_.signal_budget.count()) + " ms";
+      fr.output.execution_ms = MillisSince(start);
+    }
+    fr.evaluated = true;
+  }
+  for (const signals::Signal* s : to_run) {
+    FamilyResult& fr = results.Of(s->family());
+    if (!fr.output.error.empty()) fr.output.matched.clear();  // a failed signal matches nothing
+    for (const auto& [key, v] : fr.output.confidences) results.confidences[key] = v;
+    for (const auto& [key, v] : fr.output.values) results.values[key] = v;
   }
   ApplyProjections(config_->routing.projections, results);
 }

@@ -2,10 +2,12 @@
 // router API's eval endpoint and the CLI all call this one function.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/worker_pool.h"
 #include "config/config.h"
 #include "request/request.h"
 #include "routing/rule_tree.h"
@@ -37,11 +39,22 @@ struct RoutingResult {
   std::string error;             // a signal failure that must stop the request (authz)
 };
 
+struct RouterOptions {
+  // How long a request waits for an expensive (model-backed) signal; past it the signal is
+  // reported as timed out and its conditions do not match.
+  std::chrono::milliseconds signal_budget{500};
+  size_t signal_threads = 0;  // 0: max(2, hardware threads - 1), created only when needed
+};
+
 class Router {
  public:
   // Builds the signals for `config`; problems (e.g. a keyword regex RE2 rejects) in `errors`.
   static std::unique_ptr<Router> Create(std::shared_ptr<const config::Config> config,
                                         std::vector<std::string>& errors);
+  // With a prepared signal set (models loaded, or test doubles) and options.
+  static std::unique_ptr<Router> Create(std::shared_ptr<const config::Config> config,
+                                        signals::SignalSet signals, RouterOptions options);
+  ~Router();
 
   RoutingResult Route(const request::Request& request, const RouteOptions& options = {}) const;
 
@@ -51,7 +64,8 @@ class Router {
   const std::vector<signals::Family>& used_families() const { return used_; }
 
  private:
-  Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals);
+  Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals,
+         RouterOptions options);
   void EvaluateSignals(const request::Request& request, const RouteOptions& options,
                        SignalResults& results) const;
   void SelectDecision(RoutingResult& result, const RouteOptions& options) const;
@@ -60,6 +74,8 @@ class Router {
   std::shared_ptr<const config::Config> config_;
   signals::SignalSet signals_;
   std::vector<signals::Family> used_;
+  RouterOptions options_;
+  std::unique_ptr<WorkerPool> pool_;  // only when some signal is expensive
 };
 
 }  // namespace vsr::routing

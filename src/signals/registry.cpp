@@ -44,6 +44,11 @@ SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& er
   return set;
 }
 
+void SignalSet::Replace(std::shared_ptr<const Signal> signal) {
+  const size_t index = static_cast<size_t>(signal->family());
+  by_family_[index] = std::move(signal);
+}
+
 std::vector<const Signal*> SignalSet::All() const {
   std::vector<const Signal*> out;
   for (const auto& s : by_family_) {

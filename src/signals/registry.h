@@ -19,6 +19,9 @@ class SignalSet {
   const Signal* Get(Family f) const { return by_family_[static_cast<size_t>(f)].get(); }
   // Families with rules, in family order.
   std::vector<const Signal*> All() const;
+  // Puts `signal` in place of its family's current one (a loaded model replacing the
+  // "model not loaded" placeholder; tests injecting slow or failing signals).
+  void Replace(std::shared_ptr<const Signal> signal);
 
  private:
   std::array<std::shared_ptr<const Signal>, kFamilyCount> by_family_{};
