@@ -53,22 +53,8 @@ class LoopbackServer {
   std::thread thread_;
 };
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-CliRun RunCli(const std::string& args) {
-  CliRun r;
-  FILE* pipe = popen((std::string(VSR_CLI_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CliRun;
+using testing::RunCli;
 
 class RouterApiTest : public ::testing::Test {
  protected:
