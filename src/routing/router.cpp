@@ -15,7 +15,10 @@ using signals::Family;
 
 Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals,
                RouterOptions options)
-    : config_(std::move(config)), signals_(std::move(signals)), options_(options) {
+    : config_(std::move(config)),
+      signals_(std::move(signals)),
+      options_(options),
+      selectors_(selection::SelectorSet::Build(*config_)) {
   std::vector<bool> used(signals::kFamilyCount, false);
   std::vector<std::pair<std::string, std::string>> leaves;
   for (const config::Decision& d : config_->routing.decisions) CollectLeaves(d.rules, leaves);
@@ -185,18 +188,15 @@ void Router::SelectDecision(RoutingResult& result, const RouteOptions& options) 
   result.decision_confidence = best.confidence;
 }
 
-void Router::SelectModel(RoutingResult& result) const {
+void Router::SelectModel(RoutingResult& result, const request::Request& request) const {
   if (result.decision == nullptr || result.decision->model_refs.empty()) return;
-  const auto& refs = result.decision->model_refs;
-  // Until the selection algorithms land, every algorithm resolves to its static choice (the
-  // first modelRef) — the same fallback upstream applies when a selector fails.
-  result.selected_ref = &refs.front();
-  result.selected_model = refs.front().model;
-  if (refs.size() == 1) {
-    result.selection_method = "single";
-  } else {
-    result.selection_method = "static";
-  }
+  const selection::SelectionResult chosen =
+      selectors_->Select(*result.decision, request.evaluation_text);
+  if (chosen.ref == nullptr) return;
+  result.selected_ref = chosen.ref;
+  result.selected_model = chosen.ref->model;
+  result.selection_method = chosen.method;
+  result.selection_reasoning = chosen.reasoning;
 }
 
 RoutingResult Router::Route(const request::Request& request, const RouteOptions& options) const {
@@ -207,7 +207,7 @@ RoutingResult Router::Route(const request::Request& request, const RouteOptions&
     result.error = "authz signal evaluation failed: " + authz.output.error;
   }
   SelectDecision(result, options);
-  SelectModel(result);
+  SelectModel(result, request);
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include "request/request.h"
 #include "routing/rule_tree.h"
 #include "routing/signal_results.h"
+#include "selection/selectors.h"
 #include "signals/registry.h"
 
 namespace vsr::routing {
@@ -35,8 +36,9 @@ struct RoutingResult {
   std::vector<DecisionTrace> traces;  // with RouteOptions::trace
   std::string selected_model;         // "" when there is no decision with modelRefs
   const config::ModelRef* selected_ref = nullptr;
-  std::string selection_method;  // "single", "static", ...
-  std::string error;             // a signal failure that must stop the request (authz)
+  std::string selection_method;  // "single", "static", "elo", ...
+  std::string selection_reasoning;
+  std::string error;  // a signal failure that must stop the request (authz)
 };
 
 struct RouterOptions {
@@ -60,6 +62,8 @@ class Router {
 
   const config::Config& config() const { return *config_; }
   const signals::SignalSet& signal_set() const { return signals_; }
+  // The model selectors (their learned state, e.g. Elo ratings, takes feedback through here).
+  const selection::SelectorSet& selectors() const { return *selectors_; }
   // Families some decision (or projection) references: only these run on live traffic.
   const std::vector<signals::Family>& used_families() const { return used_; }
 
@@ -69,12 +73,13 @@ class Router {
   void EvaluateSignals(const request::Request& request, const RouteOptions& options,
                        SignalResults& results) const;
   void SelectDecision(RoutingResult& result, const RouteOptions& options) const;
-  void SelectModel(RoutingResult& result) const;
+  void SelectModel(RoutingResult& result, const request::Request& request) const;
 
   std::shared_ptr<const config::Config> config_;
   signals::SignalSet signals_;
   std::vector<signals::Family> used_;
   RouterOptions options_;
+  std::shared_ptr<selection::SelectorSet> selectors_;
   std::unique_ptr<WorkerPool> pool_;  // only when some signal is expensive
 };
 

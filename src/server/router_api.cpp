@@ -30,14 +30,15 @@ HttpResponse Json(int status, const json::value& v) {
 }
 
 // Parses a JSON object body; on failure returns the 400 response to send.
-std::optional<HttpResponse> ParseObject(const std::string& body, json::object& out) {
+std::optional<HttpResponse> ParseObject(const std::string& body, json::object& out,
+                                        const std::string& code = "INVALID_INPUT") {
   std::error_code ec;
   json::parse_options options;
   options.max_depth = 64;
   json::value v = json::parse(body, ec, {}, options);
-  if (ec) return RouterApi::Error(400, "INVALID_INPUT", "failed to parse JSON: " + ec.message());
+  if (ec) return RouterApi::Error(400, code, "failed to parse JSON: " + ec.message());
   if (!v.is_object())
-    return RouterApi::Error(400, "INVALID_INPUT", "failed to parse JSON: expected an object");
+    return RouterApi::Error(400, code, "failed to parse JSON: expected an object");
   out = std::move(v.as_object());
   return std::nullopt;
 }
@@ -70,6 +71,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/classify/user-feedback"},
     {"POST", "/api/v1/classify/combined"},
     {"POST", "/api/v1/classify/batch"},
+    {"POST", "/api/v1/feedback"},
+    {"GET", "/api/v1/ratings"},
 };
 
 }  // namespace
@@ -119,6 +122,8 @@ HttpResponse RouterApi::Handle(const HttpRequest& request) const {
     if (path == "/v1/models") return Models();
     if (path == "/api/v1/eval") return Eval(request);
     if (path == "/api/v1/classify/intent") return ClassifyIntent(request);
+    if (path == "/api/v1/feedback") return Feedback(request);
+    if (path == "/api/v1/ratings") return Ratings(request);
     // pii, security, fact-check, user-feedback, combined, batch all need learned models.
     return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
   }
@@ -196,6 +201,64 @@ HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
                                    : result.selected_ref->lora_name;
     out["routing_decision"] = result.decision->name;
   }
+  return Json(200, out);
+}
+
+// POST /api/v1/feedback: pairwise preference for the learning selectors (Elo today).
+HttpResponse RouterApi::Feedback(const HttpRequest& http) const {
+  json::object body;
+  if (auto bad = ParseObject(http.body, body, "INVALID_REQUEST")) return *bad;
+  auto text = [&](const char* key) {
+    const json::value* v = body.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  selection::Feedback f;
+  f.winner_model = text("winner_model");
+  f.loser_model = text("loser_model");
+  const json::value* tie = body.if_contains("tie");
+  f.tie = tie && tie->is_bool() && tie->as_bool();
+  f.decision_name = text("decision_name");
+  if (f.decision_name.empty()) f.decision_name = text("category");
+  if (f.winner_model.empty()) return Error(400, "MISSING_WINNER", "winner_model is required");
+  selection::EloSelector* elo = router_->selectors().elo();
+  if (elo == nullptr) {
+    return Error(503, "NO_SELECTOR_CONFIGURED",
+                 "No selection algorithm configured. Enable elo or rl_driven selection to use "
+                 "feedback API.");
+  }
+  std::string error;
+  if (!elo->UpdateFeedback(f, error)) return Error(400, "INVALID_REQUEST", error);
+  json::object out;
+  out["success"] = true;
+  out["message"] = "Feedback recorded successfully";
+  out["timestamp"] = UtcNowRfc3339();
+  return Json(200, out);
+}
+
+// GET /api/v1/ratings[?category=<decision>]: the Elo leaderboard.
+HttpResponse RouterApi::Ratings(const HttpRequest& http) const {
+  const selection::EloSelector* elo = router_->selectors().elo();
+  if (elo == nullptr) {
+    return Error(503, "ELO_NOT_CONFIGURED",
+                 "Elo selection is not configured. Enable elo selection to view ratings.");
+  }
+  auto it = http.query.find("category");
+  const std::string category = it == http.query.end() ? "" : it->second;
+  json::array ratings;
+  for (const selection::RatingView& r : elo->Leaderboard(category)) {
+    json::object o;
+    o["model"] = r.model;
+    o["rating"] = r.rating;
+    o["wins"] = r.wins;
+    o["losses"] = r.losses;
+    o["ties"] = r.ties;
+    ratings.emplace_back(std::move(o));
+  }
+  json::object out;
+  out["count"] = static_cast<std::int64_t>(ratings.size());
+  out["ratings"] = std::move(ratings);
+  out["category"] = category.empty() ? "global" : category;
+  out["timestamp"] = UtcNowRfc3339();
   return Json(200, out);
 }
 

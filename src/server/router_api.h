@@ -26,6 +26,8 @@ class RouterApi {
   HttpResponse Ready() const;
   HttpResponse Eval(const HttpRequest& request) const;
   HttpResponse ClassifyIntent(const HttpRequest& request) const;
+  HttpResponse Feedback(const HttpRequest& request) const;
+  HttpResponse Ratings(const HttpRequest& request) const;
   HttpResponse Models() const;
   HttpResponse Overview() const;
 

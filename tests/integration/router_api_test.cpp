@@ -244,6 +244,52 @@ TEST(EvalCliTest, ProxyHintAndServiceUnavailable) {
   EXPECT_EQ(s.output, "ERROR - Router returned 503 SERVICE_UNAVAILABLE: classifier not ready\n");
 }
 
+TEST(RouterApiFeedbackTest, FeedbackUpdatesEloRatingsAndSelection) {
+  auto config = testing::ConfigFromText(R"(
+version: v0.3
+listeners: [{name: l, address: 127.0.0.1, port: 8899}]
+providers:
+  defaults: {default_model: a}
+  models:
+    - {name: a, backend_refs: [{name: b, endpoint: "127.0.0.1:1"}]}
+    - {name: b, backend_refs: [{name: b, endpoint: "127.0.0.1:2"}]}
+routing:
+  modelCards: [{name: a}, {name: b}]
+  decisions:
+    - name: pick
+      rules: {operator: AND, conditions: []}
+      modelRefs: [{model: a, use_reasoning: false}, {model: b, use_reasoning: false}]
+      algorithm: {type: elo, elo: {k_factor: 32}}
+)");
+  std::vector<std::string> errors;
+  RouterApi api(routing::Router::Create(config, errors));
+  auto call = [&](const std::string& method, const std::string& path,
+                  const std::string& body = "") {
+    HttpRequest req;
+    req.method = method;
+    SplitTarget(path, req.path, req.query);
+    req.body = body;
+    return api.Handle(req);
+  };
+  const auto eval = [&] {
+    return json::parse(call("POST", "/api/v1/classify/intent", R"({"text": "hi"})").body);
+  };
+  EXPECT_EQ(eval().at("recommended_model"), "a");  // equal ratings: first candidate
+  const HttpResponse fb =
+      call("POST", "/api/v1/feedback",
+           R"({"winner_model": "b", "loser_model": "a", "decision_name": "pick"})");
+  EXPECT_EQ(fb.status, 200) << fb.body;
+  EXPECT_EQ(json::parse(fb.body).at("message"), "Feedback recorded successfully");
+  EXPECT_EQ(eval().at("recommended_model"), "b");
+  const json::value ratings = json::parse(call("GET", "/api/v1/ratings").body);
+  EXPECT_EQ(ratings.at("category"), "global");
+  EXPECT_EQ(ratings.at("ratings").as_array()[0].at("model"), "b");
+  EXPECT_EQ(ratings.at("ratings").as_array()[0].at("wins"), 1);
+  const HttpResponse missing = call("POST", "/api/v1/feedback", R"({"loser_model": "a"})");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("\"MISSING_WINNER\""), std::string::npos);
+}
+
 // `vllm-sr router` as its own process: it prints where it listens, serves eval, stops on SIGTERM.
 TEST(RouterProcessTest, ServesTheApiUntilSigterm) {
   int out[2];

@@ -22,6 +22,22 @@ inline std::shared_ptr<const config::Config> HeuristicsConfig() {
   return ConfigFromFile(std::string(VSR_FIXTURES_DIR) + "/routing/heuristics.yaml");
 }
 
+// A whole config from YAML text (errors fail the test).
+inline std::shared_ptr<const config::Config> ConfigFromText(const std::string& text) {
+  Diagnostics diags;
+  auto tree = config::ParseYaml(text, std::make_shared<const std::string>("inline"), diags);
+  if (!tree) {
+    ADD_FAILURE() << "bad YAML in test: "
+                  << (diags.items().empty() ? "" : diags.items()[0].Format());
+    return std::make_shared<const config::Config>();
+  }
+  config::LoadResult r = config::LoadConfigTree(*tree);
+  for (const Diagnostic& d : r.diags.items()) {
+    if (d.severity == Severity::kError) ADD_FAILURE() << d.Format();
+  }
+  return std::make_shared<const config::Config>(std::move(r.config));
+}
+
 // Routing YAML spliced under a minimal valid base (one model "m", listener, provider).
 inline std::shared_ptr<const config::Config> ConfigFromRouting(const std::string& routing_yaml) {
   const std::string text =
