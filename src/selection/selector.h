@@ -16,6 +16,8 @@ struct SelectionContext {
   std::string decision_name;
   const std::vector<config::ModelRef>* candidates = nullptr;  // the decision's modelRefs
   std::string query;
+  int tpot_percentile = 0;  // latency_aware block of the decision
+  int ttft_percentile = 0;
 };
 
 struct SelectionResult {

@@ -114,3 +114,42 @@ TEST(SelectionFallbackTest, UnimplementedAlgorithmsFallBackToStaticAndSayIt) {
 
 }  // namespace
 }  // namespace vsr::selection
+
+namespace vsr::selection {
+namespace {
+
+TEST(LatencyAwareSelectionTest, LowestRelativeLatencyWinsAndNoStatsFallsBack) {
+  auto c = Config(R"(
+      algorithm:
+        type: latency_aware
+        latency_aware: {tpot_percentile: 50, ttft_percentile: 90}
+)");
+  auto set = SelectorSet::Build(*c);
+  const config::Decision& d = MathDecision(c);
+  EXPECT_EQ(set->Select(d, "q").method, "static");  // no samples yet
+  for (int i = 1; i <= 10; ++i) {
+    set->latency().RecordTpot("a", 0.05);
+    set->latency().RecordTtft("a", 0.1 * i);  // p90 = 0.9
+    set->latency().RecordTpot("b", 0.02);
+    set->latency().RecordTtft("b", 0.3);
+    set->latency().RecordTpot("c", 0.02);  // c has no TTFT samples: not a candidate
+  }
+  const SelectionResult r = set->Select(d, "q");
+  EXPECT_EQ(r.method, "latency_aware");
+  EXPECT_EQ(r.ref->model, "b");
+  EXPECT_DOUBLE_EQ(r.all_scores.at("b"), 1.0);
+  EXPECT_DOUBLE_EQ(r.all_scores.at("a"), (0.05 / 0.02 + 0.9 / 0.3) / 2);
+  EXPECT_EQ(r.all_scores.count("c"), 0u);
+  EXPECT_NEAR(r.confidence, (r.all_scores.at("a") - 1.0) / r.all_scores.at("a"), 1e-12);
+}
+
+TEST(LatencyStatsTest, NearestRankPercentilesOverARecentWindow) {
+  LatencyStats stats(4);
+  for (double v : {9.0, 1.0, 2.0, 3.0, 4.0}) stats.RecordTtft("m", v);  // 9.0 falls out
+  EXPECT_EQ(stats.TtftPercentile("m", 50), 2.0);
+  EXPECT_EQ(stats.TtftPercentile("m", 100), 4.0);
+  EXPECT_EQ(stats.TtftPercentile("other", 50), std::nullopt);
+}
+
+}  // namespace
+}  // namespace vsr::selection
