@@ -43,6 +43,9 @@ struct Rule {
   std::vector<std::vector<uint64_t>> keyword_grams;
   std::vector<size_t> keyword_lengths;
   std::vector<size_t> keyword_spans;
+  // gram hash -> single-word keyword index, sorted: a text word's grams are looked up here to
+  // count shared grams per keyword without a merge per (word, keyword) pair.
+  std::vector<std::pair<uint64_t, uint32_t>> gram_index;
   std::vector<std::vector<std::string>> bm25_docs;
   std::map<std::string, double> bm25_idf;  // per term, over the rule's keywords
   double bm25_avgdl = 1;
@@ -316,18 +319,7 @@ std::vector<bool> NgramMatches(const Rule& rule, TextViews& views) {
     // Jaccard >= t needs the window's gram count within [t*g, g/t] (g = keyword gram count).
     const double g = static_cast<double>(rule.keyword_lengths[k]) + pad;
     const double min_len = t * g - pad, max_len = g / t - pad;
-    if (span == 1) {
-      for (const TextViews::GramWord& w : gw.words) {
-        const auto len = static_cast<double>(w.length);
-        if (len < min_len || len > max_len) continue;
-        if (Jaccard(rule.keyword_grams[k], std::span(gw.hashes).subspan(w.offset, w.count)) >=
-            rule.threshold) {
-          matched[k] = true;
-          break;
-        }
-      }
-      continue;
-    }
+    if (span == 1) continue;  // single-word keywords: all at once below
     for (size_t i = 0; i + span <= terms.size() && !matched[k]; ++i) {
       std::string window;
       for (size_t j = i; j < i + span; ++j) {
@@ -340,6 +332,24 @@ std::vector<bool> NgramMatches(const Rule& rule, TextViews& views) {
       const auto flen = static_cast<double>(len);
       if (flen < min_len || flen > max_len) continue;
       matched[k] = Jaccard(rule.keyword_grams[k], window_grams) >= rule.threshold;
+    }
+  }
+  // Single-word keywords: per text word, count the grams it shares with each keyword through
+  // the index; Jaccard = shared / (|keyword| + |word| - shared).
+  std::vector<uint32_t> shared(rule.keyword_grams.size(), 0);
+  for (const TextViews::GramWord& w : gw.words) {
+    std::fill(shared.begin(), shared.end(), 0);
+    for (size_t g = w.offset; g < w.offset + w.count; ++g) {
+      auto range = std::equal_range(rule.gram_index.begin(), rule.gram_index.end(),
+                                    std::pair<uint64_t, uint32_t>{gw.hashes[g], 0},
+                                    [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (auto e = range.first; e != range.second; ++e) ++shared[e->second];
+    }
+    for (size_t k = 0; k < shared.size(); ++k) {
+      if (shared[k] == 0 || matched[k]) continue;
+      const double a = static_cast<double>(rule.keyword_grams[k].size());
+      const double jaccard = shared[k] / (a + static_cast<double>(w.count) - shared[k]);
+      if (jaccard >= rule.threshold) matched[k] = true;
     }
   }
   return matched;
@@ -403,7 +413,13 @@ class KeywordSignal final : public Signal {
           r.keyword_grams.push_back(std::move(grams));
           r.keyword_lengths.push_back(length);
           r.keyword_spans.push_back(terms.size());
+          if (terms.size() == 1) {
+            for (uint64_t g : r.keyword_grams.back()) {
+              r.gram_index.emplace_back(g, static_cast<uint32_t>(r.keyword_grams.size() - 1));
+            }
+          }
         }
+        std::sort(r.gram_index.begin(), r.gram_index.end());
       }
       if (k.fuzzy_match || method == "fuzzy") {
         r.fuzzy_threshold = k.fuzzy_threshold > 0 ? k.fuzzy_threshold : 2;
