@@ -22,7 +22,7 @@ int TextUnits(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {  // ASCII fast path
-      const bool word = std::isalnum(b) != 0;
+      const bool word = (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
       count += word && !in_word ? 1 : 0;
       in_word = word;
       ++i;
@@ -172,6 +172,7 @@ class StructureSignal final : public Signal {
   }
 
   static int RegexCount(const RE2& regex, const std::string& text) {
+    if (!RE2::PartialMatch(text, regex)) return 0;  // the common case, at DFA speed
     int n = 0;
     re2::StringPiece input(text);
     re2::StringPiece match;
@@ -205,7 +206,11 @@ class StructureSignal final : public Signal {
   static double FeatureValue(const Rule& r, const std::string& text, std::string_view candidate,
                              PerRequest& cache) {
     const std::string& type = r.feature_type;
-    if (type == "exists") return SourceCount(r, text, candidate, cache) > 0 ? 1 : 0;
+    if (type == "exists") {
+      // Existence needs no count: one DFA pass, no match boundaries.
+      if (r.source_type == "regex") return r.regex && RE2::PartialMatch(text, *r.regex) ? 1 : 0;
+      return SourceCount(r, text, candidate, cache) > 0 ? 1 : 0;
+    }
     if (type == "count") return SourceCount(r, text, candidate, cache);
     if (type == "density") {
       if (cache.units < 0) cache.units = TextUnits(text);
