@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "common/json_text.h"
+#include "common/strings.h"
 #include "request/parse.h"
 #include "server/eval_response.h"
 
@@ -123,6 +124,8 @@ HttpResponse RouterApi::Handle(const HttpRequest& request) const {
     if (path == "/api/v1/eval") return Eval(request);
     if (path == "/api/v1/classify/intent") return ClassifyIntent(request);
     if (path == "/api/v1/feedback") return Feedback(request);
+    if (path == "/api/v1/classify/batch") return ClassifyBatch(request);
+    if (path == "/api/v1/classify/combined") return ClassifyCombined(request);
     if (path == "/api/v1/ratings") return Ratings(request);
     // pii, security, fact-check, user-feedback, combined, batch all need learned models.
     return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
@@ -202,6 +205,42 @@ HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
     out["routing_decision"] = result.decision->name;
   }
   return Json(200, out);
+}
+
+// POST /api/v1/classify/batch: input checks in upstream's order and words; the classification
+// itself needs the unified classifier (a learned model), which is not loaded yet.
+HttpResponse RouterApi::ClassifyBatch(const HttpRequest& http) const {
+  std::error_code ec;
+  json::value v = json::parse(http.body, ec);
+  if (ec || !v.is_object()) return Error(400, "INVALID_INPUT", "Invalid JSON format");
+  const json::object& body = v.as_object();
+  const json::value* texts = body.if_contains("texts");
+  if (texts == nullptr) return Error(400, "INVALID_INPUT", "texts field is required");
+  if (!texts->is_array()) return Error(400, "INVALID_INPUT", "texts must be an array of strings");
+  if (texts->as_array().empty()) return Error(400, "INVALID_INPUT", "texts array cannot be empty");
+  const json::value* task = body.if_contains("task_type");
+  const std::string task_type = task && task->is_string() ? std::string(task->as_string()) : "";
+  if (!task_type.empty() && task_type != "intent" && task_type != "pii" &&
+      task_type != "security" && task_type != "all") {
+    return Error(
+        400, "INVALID_TASK_TYPE",
+        "invalid task_type '" + task_type + "'. Supported values: [intent pii security all]");
+  }
+  return Error(
+      503, "UNIFIED_CLASSIFIER_UNAVAILABLE",
+      "Batch classification requires unified classifier. Please ensure models are available in "
+      "./models/ directory.");
+}
+
+// POST /api/v1/classify/combined: intent + PII + security; the last two need learned models.
+HttpResponse RouterApi::ClassifyCombined(const HttpRequest& http) const {
+  json::object body;
+  if (auto bad = ParseObject(http.body, body)) return *bad;
+  const json::value* text = body.if_contains("text");
+  if (text == nullptr || !text->is_string() || Trim(std::string_view(text->as_string())).empty()) {
+    return Error(400, "INVALID_INPUT", "text cannot be empty");
+  }
+  return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
 }
 
 // POST /api/v1/feedback: pairwise preference for the learning selectors (Elo today).

@@ -27,6 +27,8 @@ class RouterApi {
   HttpResponse Eval(const HttpRequest& request) const;
   HttpResponse ClassifyIntent(const HttpRequest& request) const;
   HttpResponse Feedback(const HttpRequest& request) const;
+  HttpResponse ClassifyBatch(const HttpRequest& request) const;
+  HttpResponse ClassifyCombined(const HttpRequest& request) const;
   HttpResponse Ratings(const HttpRequest& request) const;
   HttpResponse Models() const;
   HttpResponse Overview() const;

@@ -127,6 +127,32 @@ TEST_F(RouterApiTest, ErrorsUseTheEnvelope) {
   EXPECT_NE(pii.body.find("\"SERVICE_UNAVAILABLE\""), std::string::npos);
 }
 
+TEST_F(RouterApiTest, BatchAndCombinedCheckInputInUpstreamsWordsBeforeNeedingModels) {
+  auto expect = [&](const std::string& path, const std::string& body, int status,
+                    const std::string& code, const std::string& message) {
+    const HttpResult r = Post(path, body);
+    EXPECT_EQ(r.status, status) << body;
+    const json::value err = json::parse(r.body).at("error");
+    EXPECT_EQ(err.at("code").as_string(), code) << body;
+    EXPECT_EQ(err.at("message").as_string(), message) << body;
+  };
+  expect("/api/v1/classify/batch", "{bad", 400, "INVALID_INPUT", "Invalid JSON format");
+  expect("/api/v1/classify/batch", "{}", 400, "INVALID_INPUT", "texts field is required");
+  expect("/api/v1/classify/batch", R"({"texts": []})", 400, "INVALID_INPUT",
+         "texts array cannot be empty");
+  expect("/api/v1/classify/batch", R"({"texts": ["a"], "task_type": "mood"})", 400,
+         "INVALID_TASK_TYPE",
+         "invalid task_type 'mood'. Supported values: [intent pii security all]");
+  expect("/api/v1/classify/batch", R"({"texts": ["a"], "task_type": "intent"})", 503,
+         "UNIFIED_CLASSIFIER_UNAVAILABLE",
+         "Batch classification requires unified classifier. Please ensure models are available in "
+         "./models/ directory.");
+  expect("/api/v1/classify/combined", R"({"text": " "})", 400, "INVALID_INPUT",
+         "text cannot be empty");
+  expect("/api/v1/classify/combined", R"({"text": "hi"})", 503, "SERVICE_UNAVAILABLE",
+         "classifier not ready");
+}
+
 TEST_F(RouterApiTest, OversizedBodiesGet413) {
   const HttpResult big =
       Post("/api/v1/eval", "{\"text\": \"" + std::string(100 * 1024, 'a') + "\"}");
