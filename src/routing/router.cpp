@@ -189,7 +189,15 @@ void Router::SelectDecision(RoutingResult& result, const RouteOptions& options) 
 }
 
 void Router::SelectModel(RoutingResult& result, const request::Request& request) const {
-  if (result.decision == nullptr || result.decision->model_refs.empty()) return;
+  if (result.decision == nullptr || result.decision->model_refs.empty()) {
+    // No decision (or one without models): upstream sends auto-model traffic to the default.
+    result.selected_model = config_->providers.defaults.default_model;
+    if (!result.selected_model.empty()) {
+      result.selection_method = "default";
+      result.selection_reasoning = "no decision matched; providers.defaults.default_model";
+    }
+    return;
+  }
   const selection::SelectionResult chosen =
       selectors_->Select(*result.decision, request.evaluation_text);
   if (chosen.ref == nullptr) return;

@@ -34,7 +34,7 @@ struct RoutingResult {
   const config::Decision* decision = nullptr;  // the winner, if any decision matched
   double decision_confidence = 0;
   std::vector<DecisionTrace> traces;  // with RouteOptions::trace
-  std::string selected_model;         // "" when there is no decision with modelRefs
+  std::string selected_model;         // the default model when no decision has modelRefs
   const config::ModelRef* selected_ref = nullptr;
   std::string selection_method;  // "single", "static", "elo", ...
   std::string selection_reasoning;

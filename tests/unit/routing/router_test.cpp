@@ -68,6 +68,22 @@ TEST_F(RouterTest, TraceRecordsEveryDecision) {
   EXPECT_EQ(r.traces[2].root.children[1].node_type, "NOT");
 }
 
+TEST(RouterDefaultTest, NoMatchingDecisionFallsBackToTheDefaultModel) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    keywords: [{name: k, operator: OR, keywords: [zebra]}]
+  decisions:
+    - {name: d, rules: {operator: AND, conditions: [{type: keyword, name: k}]}, modelRefs: [{model: m, use_reasoning: false}]}
+)");
+  std::vector<std::string> errors;
+  auto router = Router::Create(c, errors);
+  const RoutingResult r = router->Route(request::FromText("no animals here"));
+  EXPECT_EQ(r.decision, nullptr);
+  EXPECT_EQ(r.selected_model, "m");
+  EXPECT_EQ(r.selection_method, "default");
+}
+
 TEST(RouterStrategyTest, TiersAndConfidenceStrategy) {
   auto c = testing::ConfigFromRouting(R"(
 routing:
