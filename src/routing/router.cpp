@@ -19,6 +19,8 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
       signals_(std::move(signals)),
       options_(options),
       selectors_(selection::SelectorSet::Build(*config_)) {
+  for (const config::Decision& d : config_->routing.decisions)
+    compiled_rules_.push_back(CompileRule(d.rules));
   std::vector<bool> used(signals::kFamilyCount, false);
   std::vector<std::pair<std::string, std::string>> leaves;
   for (const config::Decision& d : config_->routing.decisions) CollectLeaves(d.rules, leaves);
@@ -152,13 +154,15 @@ void Router::SelectDecision(RoutingResult& result, const RouteOptions& options) 
   };
   std::vector<Candidate> matched;
   bool any_tier = false;
-  for (const config::Decision& d : config_->routing.decisions) {
+  for (size_t index = 0; index < config_->routing.decisions.size(); ++index) {
+    const config::Decision& d = config_->routing.decisions[index];
     DecisionTrace* trace = nullptr;
     if (options.trace) {
       result.traces.push_back({d.name, false, 0, {}});
       trace = &result.traces.back();
     }
-    const RuleMatch m = EvaluateRule(d.rules, result.signals, trace ? &trace->root : nullptr);
+    const RuleMatch m =
+        EvaluateRule(compiled_rules_[index], result.signals, trace ? &trace->root : nullptr);
     if (trace) {
       trace->matched = m.matched;
       trace->confidence = m.confidence;

@@ -80,7 +80,8 @@ class Router {
   std::vector<signals::Family> used_;
   RouterOptions options_;
   std::shared_ptr<selection::SelectorSet> selectors_;
-  std::unique_ptr<WorkerPool> pool_;  // only when some signal is expensive
+  std::vector<CompiledRule> compiled_rules_;  // one per decision, same order
+  std::unique_ptr<WorkerPool> pool_;          // only when some signal is expensive
 };
 
 }  // namespace vsr::routing

@@ -19,48 +19,102 @@ bool SignalResults::Matched(std::string_view type, std::string_view name) const 
   return std::find(matched.begin(), matched.end(), name) != matched.end();
 }
 
-RuleMatch EvaluateRule(const config::RuleNode& node, const SignalResults& results,
-                       TraceNode* trace) {
+CompiledRule CompileRule(const config::RuleNode& node) {
+  CompiledRule c;
+  c.source = &node;
   if (node.IsLeaf()) {
-    RuleMatch m;
-    m.matched = results.Matched(node.type, node.name);
+    const std::string type = ToLower(Trim(node.type));
+    c.name = node.name;
+    c.confidence_key = type + ":" + node.name;
+    if (type == "projection") {
+      c.kind = CompiledRule::Kind::kProjectionLeaf;
+    } else if (const auto family = signals::FamilyForLeafType(type)) {
+      c.kind = CompiledRule::Kind::kSignalLeaf;
+      c.family = static_cast<size_t>(*family);
+    } else {
+      c.kind = CompiledRule::Kind::kNever;  // unknown type: never matches (upstream)
+    }
+    return c;
+  }
+  const std::string op = ToUpper(Trim(node.operator_));
+  c.kind = op == "AND"   ? CompiledRule::Kind::kAnd
+           : op == "NOT" ? CompiledRule::Kind::kNot
+                         : CompiledRule::Kind::kOr;
+  for (const config::RuleNode& child : node.conditions) c.children.push_back(CompileRule(child));
+  return c;
+}
+
+namespace {
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+const char* NodeType(CompiledRule::Kind kind) {
+  switch (kind) {
+    case CompiledRule::Kind::kAnd:
+      return "AND";
+    case CompiledRule::Kind::kNot:
+      return "NOT";
+    case CompiledRule::Kind::kOr:
+      return "OR";
+    default:
+      return "leaf";
+  }
+}
+
+}  // namespace
+
+RuleMatch EvaluateRule(const CompiledRule& node, const SignalResults& results, TraceNode* trace) {
+  RuleMatch m;
+  const bool leaf = node.children.empty() && node.kind != CompiledRule::Kind::kAnd &&
+                    node.kind != CompiledRule::Kind::kOr && node.kind != CompiledRule::Kind::kNot;
+  if (leaf) {
+    if (node.kind == CompiledRule::Kind::kSignalLeaf) {
+      m.matched = Contains(results.families[node.family].output.matched, node.name);
+    } else if (node.kind == CompiledRule::Kind::kProjectionLeaf) {
+      m.matched = Contains(results.projection_matches, node.name);
+    }
     if (m.matched) {
-      auto it = results.confidences.find(ToLower(Trim(node.type)) + ":" + node.name);
+      auto it = results.confidences.find(node.confidence_key);
       m.confidence = it != results.confidences.end() && it->second > 0 ? it->second : 1.0;
     }
     if (trace) {
       trace->node_type = "leaf";
-      trace->signal_type = node.type;
-      trace->signal_name = node.name;
+      trace->signal_type = node.source->type;
+      trace->signal_name = node.source->name;
       trace->matched = m.matched;
       trace->confidence = m.confidence;
     }
     return m;
   }
-  const std::string op = ToUpper(Trim(node.operator_));
-  const std::string node_type = op == "AND" || op == "NOT" ? op : "OR";
-  std::vector<RuleMatch> children;
   if (trace) {
-    trace->node_type = node_type;
-    trace->children.resize(node.conditions.size());
+    trace->node_type = NodeType(node.kind);
+    trace->children.resize(node.children.size());
   }
-  for (size_t i = 0; i < node.conditions.size(); ++i) {
-    children.push_back(
-        EvaluateRule(node.conditions[i], results, trace ? &trace->children[i] : nullptr));
-  }
-  RuleMatch m;
-  if (node_type == "AND") {
-    m.matched =
-        std::all_of(children.begin(), children.end(), [](const RuleMatch& c) { return c.matched; });
-    if (m.matched && !children.empty()) {
-      double sum = 0;
-      for (const RuleMatch& c : children) sum += c.confidence;
-      m.confidence = sum / static_cast<double>(children.size());
+  if (node.kind == CompiledRule::Kind::kAnd) {
+    // All children, mean confidence; an empty AND is a catch-all at confidence 0.
+    m.matched = true;
+    double sum = 0;
+    for (size_t i = 0; i < node.children.size(); ++i) {
+      const RuleMatch c =
+          EvaluateRule(node.children[i], results, trace ? &trace->children[i] : nullptr);
+      m.matched = m.matched && c.matched;
+      sum += c.confidence;
     }
-  } else if (node_type == "NOT") {
+    m.confidence =
+        m.matched && !node.children.empty() ? sum / static_cast<double>(node.children.size()) : 0;
+  } else if (node.kind == CompiledRule::Kind::kNot) {
+    std::vector<RuleMatch> children;
+    for (size_t i = 0; i < node.children.size(); ++i) {
+      children.push_back(
+          EvaluateRule(node.children[i], results, trace ? &trace->children[i] : nullptr));
+    }
     if (children.size() == 1 && !children[0].matched) m = {true, 1.0};
   } else {
-    for (const RuleMatch& c : children) {
+    for (size_t i = 0; i < node.children.size(); ++i) {
+      const RuleMatch c =
+          EvaluateRule(node.children[i], results, trace ? &trace->children[i] : nullptr);
       if (c.matched && (!m.matched || c.confidence > m.confidence)) m = c;
     }
   }
@@ -69,6 +123,11 @@ RuleMatch EvaluateRule(const config::RuleNode& node, const SignalResults& result
     trace->confidence = m.confidence;
   }
   return m;
+}
+
+RuleMatch EvaluateRule(const config::RuleNode& node, const SignalResults& results,
+                       TraceNode* trace) {
+  return EvaluateRule(CompileRule(node), results, trace);
 }
 
 void CollectLeaves(const config::RuleNode& node,

@@ -22,6 +22,21 @@ struct RuleMatch {
   double confidence = 0;
 };
 
+// A rule tree with its leaf types resolved once (family index, "type:name" confidence key), so
+// evaluating a decision does no string work beyond comparing names.
+struct CompiledRule {
+  enum class Kind { kSignalLeaf, kProjectionLeaf, kNever, kAnd, kOr, kNot };
+  Kind kind = Kind::kNever;
+  size_t family = 0;  // kSignalLeaf: signals::Family index
+  std::string name;
+  std::string confidence_key;
+  const config::RuleNode* source = nullptr;  // for traces; must outlive the compiled tree
+  std::vector<CompiledRule> children;
+};
+CompiledRule CompileRule(const config::RuleNode& node);
+RuleMatch EvaluateRule(const CompiledRule& node, const SignalResults& results,
+                       TraceNode* trace = nullptr);
+
 // Upstream semantics (pkg/decision/engine.go): a leaf matches when its name is among the
 // matches of its type, with confidence signal_confidences["type:name"] when > 0, else 1.
 // AND = all children, mean confidence; an empty AND matches with confidence 0 (catch-all).
