@@ -80,6 +80,16 @@ constexpr Route kRoutes[] = {
 
 RouterApi::RouterApi(std::shared_ptr<const routing::Router> router) : router_(std::move(router)) {}
 
+void RouterApi::SetRouter(std::shared_ptr<const routing::Router> router) {
+  std::lock_guard<std::mutex> lock(mu_);
+  router_ = std::move(router);
+}
+
+std::shared_ptr<const routing::Router> RouterApi::router() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return router_;
+}
+
 HttpResponse RouterApi::Error(int status, const std::string& code, const std::string& message) {
   json::object err;
   err["code"] = code;
@@ -142,11 +152,12 @@ HttpResponse RouterApi::Health() const {
 }
 
 HttpResponse RouterApi::Ready() const {
+  const std::shared_ptr<const routing::Router> current = router();
   // Ready unless a family that decisions use needs a model that is not loaded.
   json::array pending, ready_models;
   std::string missing;
-  for (signals::Family f : router_->used_families()) {
-    const signals::Signal* s = router_->signal_set().Get(f);
+  for (signals::Family f : current->used_families()) {
+    const signals::Signal* s = current->signal_set().Get(f);
     if (s == nullptr) continue;
     const std::string reason = s->NotReadyReason();
     if (reason.empty()) continue;
@@ -169,6 +180,7 @@ HttpResponse RouterApi::Ready() const {
 }
 
 HttpResponse RouterApi::Eval(const HttpRequest& http) const {
+  const std::shared_ptr<const routing::Router> current = router();
   json::object body;
   request::Request request;
   if (auto bad = ParseEvalRequest(http, body, request)) return *bad;
@@ -180,16 +192,17 @@ HttpResponse RouterApi::Eval(const HttpRequest& http) const {
     const json::value* t = o->get_object().if_contains("trace");
     options.trace = options.trace || (t && t->is_bool() && t->get_bool());
   }
-  const routing::RoutingResult result = router_->Route(request, options);
-  return Json(200, BuildEvalResponse(*router_, request, result, options.trace));
+  const routing::RoutingResult result = current->Route(request, options);
+  return Json(200, BuildEvalResponse(*current, request, result, options.trace));
 }
 
 HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
+  const std::shared_ptr<const routing::Router> current = router();
   json::object body;
   request::Request request;
   if (auto bad = ParseEvalRequest(http, body, request)) return *bad;
   const auto start = std::chrono::steady_clock::now();
-  const routing::RoutingResult result = router_->Route(request);
+  const routing::RoutingResult result = current->Route(request);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   json::object classification;
@@ -245,6 +258,7 @@ HttpResponse RouterApi::ClassifyCombined(const HttpRequest& http) const {
 
 // POST /api/v1/feedback: pairwise preference for the learning selectors (Elo today).
 HttpResponse RouterApi::Feedback(const HttpRequest& http) const {
+  const std::shared_ptr<const routing::Router> current = router();
   json::object body;
   if (auto bad = ParseObject(http.body, body, "INVALID_REQUEST")) return *bad;
   auto text = [&](const char* key) {
@@ -259,7 +273,7 @@ HttpResponse RouterApi::Feedback(const HttpRequest& http) const {
   f.decision_name = text("decision_name");
   if (f.decision_name.empty()) f.decision_name = text("category");
   if (f.winner_model.empty()) return Error(400, "MISSING_WINNER", "winner_model is required");
-  selection::EloSelector* elo = router_->selectors().elo();
+  selection::EloSelector* elo = current->selectors().elo();
   if (elo == nullptr) {
     return Error(503, "NO_SELECTOR_CONFIGURED",
                  "No selection algorithm configured. Enable elo or rl_driven selection to use "
@@ -276,7 +290,8 @@ HttpResponse RouterApi::Feedback(const HttpRequest& http) const {
 
 // GET /api/v1/ratings[?category=<decision>]: the Elo leaderboard.
 HttpResponse RouterApi::Ratings(const HttpRequest& http) const {
-  const selection::EloSelector* elo = router_->selectors().elo();
+  const std::shared_ptr<const routing::Router> current = router();
+  const selection::EloSelector* elo = current->selectors().elo();
   if (elo == nullptr) {
     return Error(503, "ELO_NOT_CONFIGURED",
                  "Elo selection is not configured. Enable elo selection to view ratings.");
@@ -302,7 +317,8 @@ HttpResponse RouterApi::Ratings(const HttpRequest& http) const {
 }
 
 HttpResponse RouterApi::Models() const {
-  const config::Config& c = router_->config();
+  const std::shared_ptr<const routing::Router> current = router();
+  const config::Config& c = current->config();
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   json::array data;
   json::object auto_model;

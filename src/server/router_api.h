@@ -2,8 +2,8 @@
 // upstream's envelope {"error": {"code", "message", "timestamp"}}.
 #pragma once
 
-#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "routing/router.h"
@@ -14,6 +14,11 @@ namespace vsr::server {
 class RouterApi {
  public:
   explicit RouterApi(std::shared_ptr<const routing::Router> router);
+
+  // Swaps in a router built from a new config (hot reload). Requests in flight finish on the
+  // router they started with.
+  void SetRouter(std::shared_ptr<const routing::Router> router);
+  std::shared_ptr<const routing::Router> router() const;
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -33,6 +38,7 @@ class RouterApi {
   HttpResponse Models() const;
   HttpResponse Overview() const;
 
+  mutable std::mutex mu_;
   std::shared_ptr<const routing::Router> router_;
 };
 

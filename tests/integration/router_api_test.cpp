@@ -2,12 +2,16 @@
 // readable and --json output, and each of the seed's error texts.
 #include "server/router_api.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -346,6 +350,77 @@ TEST(RouterProcessTest, ServesTheApiUntilSigterm) {
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   close(out[0]);
+}
+
+// The router watches its config: a valid edit is live within the watch interval, an invalid
+// one is reported and the previous config keeps serving.
+TEST(RouterProcessTest, ReloadsAValidConfigChangeAndKeepsServingOnABadOne) {
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-reload-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string config = dir + "/config.yaml";
+  const std::string original = [] {
+    std::ifstream in(std::string(VSR_FIXTURES_DIR) + "/routing/heuristics.yaml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }();
+  std::ofstream(config) << original;
+  const std::string log = dir + "/stderr.log";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(err, STDERR_FILENO);
+    close(out[0]);
+    execl(VSR_CLI_BINARY, VSR_CLI_BINARY, "router", "--config", config.c_str(), "--address",
+          "127.0.0.1", "--port", "0", "--watch-interval-ms", "100", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string first_line;
+  char c = 0;
+  while (read(out[0], &c, 1) == 1 && c != '\n') first_line += c;
+  const std::string prefix = "Router API listening on http://127.0.0.1:";
+  ASSERT_EQ(first_line.rfind(prefix, 0), 0u) << first_line;
+  const std::string url = "http://127.0.0.1:" + first_line.substr(prefix.size()) + "/api/v1/eval";
+  auto decision = [&] {
+    const HttpResult r =
+        HttpCall("POST", url, R"({"text": "my python code segfaults"})", std::chrono::seconds(5));
+    if (r.status != 200) return std::string("HTTP ") + std::to_string(r.status);
+    return std::string(json::parse(r.body).at("decision_result").at("decision_name").as_string());
+  };
+  auto wait_for = [&](const std::string& wanted) {
+    for (int i = 0; i < 50 && decision() != wanted; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return decision();
+  };
+  EXPECT_EQ(decision(), "code_route");
+
+  std::string renamed = original;
+  renamed.replace(renamed.find("name: code_route"), std::string("name: code_route").size(),
+                  "name: code_route_v2");
+  std::ofstream(config, std::ios::trunc) << renamed;
+  EXPECT_EQ(wait_for("code_route_v2"), "code_route_v2");
+
+  std::ofstream(config, std::ios::trunc) << renamed << "\nnot_a_section: 1\n";
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(decision(), "code_route_v2");  // the bad edit did not take the router down
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(out[0]);
+  std::ifstream err_in(log);
+  std::stringstream err;
+  err << err_in.rdbuf();
+  EXPECT_NE(err.str().find("ERROR - Configuration change rejected: "), std::string::npos)
+      << err.str();
+  EXPECT_NE(err.str().find("not_a_section"), std::string::npos) << err.str();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(RouterProcessTest, RefusesAnInvalidConfig) {
