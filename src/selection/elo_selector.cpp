@@ -1,8 +1,15 @@
 #include "selection/elo_selector.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
 #include <cmath>
+#include <ctime>
+#include <iostream>
 #include <mutex>
+
+#include "common/files.h"
+#include "common/json_text.h"
 
 namespace vsr::selection {
 namespace {
@@ -19,7 +26,8 @@ class EloSelectorImpl final : public EloSelector {
       : initial_(s.initial_rating > 0 ? s.initial_rating : 1500.0),
         k_(s.k_factor > 0 ? s.k_factor : 32.0),
         category_weighted_(s.category_weighted),
-        min_comparisons_(s.min_comparisons > 0 ? s.min_comparisons : 5) {
+        min_comparisons_(s.min_comparisons > 0 ? s.min_comparisons : 5),
+        storage_path_(s.storage_path) {
     for (const config::ProviderModel& m : c.providers.models) global_[m.name].rating = initial_;
     if (category_weighted_) {
       for (const config::DomainSignal& d : c.routing.signals.domains) {
@@ -28,6 +36,7 @@ class EloSelectorImpl final : public EloSelector {
         }
       }
     }
+    if (!storage_path_.empty()) Load();
   }
 
   std::string Method() const override { return "elo"; }
@@ -79,6 +88,7 @@ class EloSelectorImpl final : public EloSelector {
     std::lock_guard<std::mutex> lock(mu_);
     Update(global_, f);
     if (category_weighted_ && !f.decision_name.empty()) Update(categories_[f.decision_name], f);
+    if (!storage_path_.empty() && !Save(error)) return false;
     return true;
   }
 
@@ -145,9 +155,83 @@ class EloSelectorImpl final : public EloSelector {
     }
   }
 
+  // storage_path: upstream's file format ({version, last_updated, global_ratings,
+  // category_ratings}); written atomically after every feedback, read at start.
+  static boost::json::object TableJson(const Table& table) {
+    boost::json::object out;
+    for (const auto& [model, r] : table) {
+      boost::json::object o;
+      o["model"] = model;
+      o["rating"] = r.rating;
+      o["comparisons"] = r.comparisons;
+      o["wins"] = r.wins;
+      o["losses"] = r.losses;
+      o["ties"] = r.ties;
+      out[model] = std::move(o);
+    }
+    return out;
+  }
+
+  static void ReadTable(const boost::json::value& v, Table& table) {
+    if (!v.is_object()) return;
+    for (const auto& kv : v.as_object()) {
+      if (!kv.value().is_object()) continue;
+      const auto& o = kv.value().as_object();
+      Rating& r = table[std::string(kv.key())];
+      auto num = [&](const char* key) {
+        const boost::json::value* x = o.if_contains(key);
+        return x && x->is_number() ? x->to_number<double>() : 0.0;
+      };
+      r.rating = num("rating");
+      r.comparisons = static_cast<int>(num("comparisons"));
+      r.wins = static_cast<int>(num("wins"));
+      r.losses = static_cast<int>(num("losses"));
+      r.ties = static_cast<int>(num("ties"));
+    }
+  }
+
+  bool Save(std::string& error) const {
+    boost::json::object doc;
+    doc["version"] = 1;
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    doc["last_updated"] = stamp;
+    doc["global_ratings"] = TableJson(global_);
+    boost::json::object categories;
+    for (const auto& [name, table] : categories_) categories[name] = TableJson(table);
+    doc["category_ratings"] = std::move(categories);
+    if (!WriteFileAtomically(storage_path_, PrettyJson(doc), error)) {
+      error = "feedback applied in memory but not saved: " + error;
+      return false;
+    }
+    return true;
+  }
+
+  void Load() {
+    std::string error;
+    const auto text = ReadTextFile(storage_path_, error);
+    if (!text) return;  // first run: nothing saved yet
+    std::error_code ec;
+    const boost::json::value doc = boost::json::parse(*text, ec);
+    if (ec || !doc.is_object()) {
+      std::cerr << "WARNING - cannot read Elo ratings from " << storage_path_
+                << " (not valid JSON); starting from the configured ratings\n";
+      return;
+    }
+    if (const auto* g = doc.as_object().if_contains("global_ratings")) ReadTable(*g, global_);
+    if (const auto* c = doc.as_object().if_contains("category_ratings"); c && c->is_object()) {
+      for (const auto& kv : c->as_object())
+        ReadTable(kv.value(), categories_[std::string(kv.key())]);
+    }
+  }
+
   double initial_, k_;
   bool category_weighted_;
   int min_comparisons_;
+  std::string storage_path_;
   mutable std::mutex mu_;
   Table global_;
   std::map<std::string, Table> categories_;

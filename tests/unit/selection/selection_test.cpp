@@ -1,8 +1,12 @@
 // Selection with hand-built inputs whose right answer is known.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <cmath>
+#include <filesystem>
 
+#include "common/files.h"
 #include "selection/selectors.h"
 #include "support/config_loader.h"
 
@@ -149,6 +153,43 @@ TEST(LatencyStatsTest, NearestRankPercentilesOverARecentWindow) {
   EXPECT_EQ(stats.TtftPercentile("m", 50), 2.0);
   EXPECT_EQ(stats.TtftPercentile("m", 100), 4.0);
   EXPECT_EQ(stats.TtftPercentile("other", 50), std::nullopt);
+}
+
+}  // namespace
+}  // namespace vsr::selection
+
+namespace vsr::selection {
+namespace {
+
+TEST(EloSelectionTest, RatingsPersistToStoragePathAndSurviveARestart) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vsr-elo-" + std::to_string(getpid()));
+  const std::string path = (dir / "state/elo.json").string();
+  auto c = Config(R"(
+      algorithm:
+        type: elo
+        elo: {category_weighted: true, storage_path: )" +
+                  path + R"(}
+)");
+  std::string error;
+  {
+    auto set = SelectorSet::Build(*c);
+    ASSERT_TRUE(set->elo()->UpdateFeedback({"b", "a", false, "math"}, error)) << error;
+  }
+  const auto text = ReadTextFile(path, error);
+  ASSERT_TRUE(text) << error;
+  const auto doc = boost::json::parse(*text);
+  EXPECT_EQ(doc.at("version"), 1);
+  EXPECT_EQ(doc.at("global_ratings").at("b").at("wins"), 1);
+  EXPECT_DOUBLE_EQ(doc.at("global_ratings").at("b").at("rating").to_number<double>(), 1516);
+  EXPECT_TRUE(doc.at("category_ratings").as_object().contains("math"));
+
+  auto restarted = SelectorSet::Build(*c);  // a new router process reading the same file
+  const auto board = restarted->elo()->Leaderboard("");
+  ASSERT_FALSE(board.empty());
+  EXPECT_EQ(board[0].model, "b");
+  EXPECT_DOUBLE_EQ(board[0].rating, 1516);
+  EXPECT_EQ(board[0].wins, 1);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
