@@ -39,7 +39,7 @@ bool IsCjk(char32_t c) {
 }
 
 bool IsLetterOrDigit(char32_t c) {
-  if (c < 0x80) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+  if (c < 0x80) return IsAsciiAlnum(static_cast<unsigned char>(c));
   if (c < 0xC0) return c == 0xAA || c == 0xB5 || c == 0xBA;  // Latin-1 punctuation/symbols
   if (c == 0xD7 || c == 0xF7) return false;                  // × ÷
   if (c >= 0x2000 && c <= 0x2BFF) return false;  // punctuation, symbols, arrows, math, boxes

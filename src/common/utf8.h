@@ -11,6 +11,11 @@ namespace vsr::utf8 {
 // Decodes the code point at s[i] and advances i; malformed bytes decode as U+FFFD, one byte each.
 char32_t Next(std::string_view s, size_t& i);
 
+// [0-9A-Za-z]: the ASCII part of IsLetterOrDigit, inline for the per-byte fast paths.
+inline bool IsAsciiAlnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 // Han, Hiragana, Katakana, Hangul (upstream's isCJK).
 bool IsCjk(char32_t c);
 // Letters and digits: ASCII exactly; beyond ASCII every code point outside the punctuation,

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/strings.h"
+#include "signals/predicate.h"
 
 namespace vsr::routing {
 namespace {
@@ -22,14 +23,6 @@ double InputValue(const config::ProjectionScoreInput& in, const SignalResults& r
   }
   const double match = in.match && *in.match != 0 ? *in.match : 1.0;
   return matched ? match : in.miss.value_or(0);
-}
-
-bool InBand(const config::ProjectionOutput& o, double v) {
-  if (o.gt && !(v > *o.gt)) return false;
-  if (o.gte && !(v >= *o.gte)) return false;
-  if (o.lt && !(v < *o.lt)) return false;
-  if (o.lte && !(v <= *o.lte)) return false;
-  return true;
 }
 
 double BandConfidence(const config::ProjectionMapping& m, const config::ProjectionOutput& o,
@@ -61,7 +54,7 @@ void ApplyProjections(const config::Projections& projections, SignalResults& res
     auto it = results.projection_scores.find(mapping.source);
     if (it == results.projection_scores.end()) continue;
     for (const config::ProjectionOutput& out : mapping.outputs) {
-      if (!InBand(out, it->second)) continue;
+      if (!signals::WithinBounds(it->second, out)) continue;
       results.projection_matches.push_back(out.name);
       results.confidences["projection:" + out.name] = BandConfidence(mapping, out, it->second);
       break;

@@ -38,7 +38,9 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
   }
   bool any_expensive = false;
   for (const signals::Signal* s : signals_.All()) {
-    any_expensive = any_expensive || (s->IsExpensive() && s->NotReadyReason().empty());
+    not_ready_[static_cast<size_t>(s->family())] = s->NotReadyReason();
+    any_expensive =
+        any_expensive || (s->IsExpensive() && not_ready_[static_cast<size_t>(s->family())].empty());
   }
   if (any_expensive) {
     const size_t hw = std::thread::hardware_concurrency();
@@ -96,7 +98,7 @@ void Router::EvaluateSignals(const request::Request& request, const RouteOptions
   const auto start = std::chrono::steady_clock::now();
   for (const signals::Signal* s : to_run) {
     FamilyResult& fr = results.Of(s->family());
-    fr.not_ready = s->NotReadyReason();
+    fr.not_ready = not_ready_[static_cast<size_t>(s->family())];
     if (!fr.not_ready.empty() || !s->IsExpensive() || !pool_) continue;
     if (!shared_request) shared_request = std::make_shared<const request::Request>(request);
     auto job = std::make_shared<PendingSignal>();

@@ -2,6 +2,7 @@
 // router API's eval endpoint and the CLI all call this one function.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -81,7 +82,9 @@ class Router {
   RouterOptions options_;
   std::shared_ptr<selection::SelectorSet> selectors_;
   std::vector<CompiledRule> compiled_rules_;  // one per decision, same order
-  std::unique_ptr<WorkerPool> pool_;          // only when some signal is expensive
+  // Each family's NotReadyReason, asked once: the signal set does not change under a router.
+  std::array<std::string, signals::kFamilyCount> not_ready_{};
+  std::unique_ptr<WorkerPool> pool_;  // only when some signal is expensive
 };
 
 }  // namespace vsr::routing

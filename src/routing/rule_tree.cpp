@@ -67,9 +67,7 @@ const char* NodeType(CompiledRule::Kind kind) {
 
 RuleMatch EvaluateRule(const CompiledRule& node, const SignalResults& results, TraceNode* trace) {
   RuleMatch m;
-  const bool leaf = node.children.empty() && node.kind != CompiledRule::Kind::kAnd &&
-                    node.kind != CompiledRule::Kind::kOr && node.kind != CompiledRule::Kind::kNot;
-  if (leaf) {
+  if (node.IsLeaf()) {
     if (node.kind == CompiledRule::Kind::kSignalLeaf) {
       m.matched = Contains(results.families[node.family].output.matched, node.name);
     } else if (node.kind == CompiledRule::Kind::kProjectionLeaf) {

@@ -32,6 +32,9 @@ struct CompiledRule {
   std::string confidence_key;
   const config::RuleNode* source = nullptr;  // for traces; must outlive the compiled tree
   std::vector<CompiledRule> children;
+  bool IsLeaf() const {
+    return kind == Kind::kSignalLeaf || kind == Kind::kProjectionLeaf || kind == Kind::kNever;
+  }
 };
 CompiledRule CompileRule(const config::RuleNode& node);
 RuleMatch EvaluateRule(const CompiledRule& node, const SignalResults& results,

@@ -14,7 +14,6 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <unordered_set>
 
@@ -33,11 +32,11 @@ struct Rule {
   Method method = Method::kLiteral;
   bool case_sensitive = false;
   std::vector<std::string> keywords;
-  std::vector<int> set_index;  // RE2::Set pattern per keyword (literal/regex)
-  int fuzzy_threshold = 0;     // 0 = no fuzzy matching
-  std::vector<std::string> lower_keywords;
-  double threshold = 0;  // bm25 / ngram
-  int arity = 3;         // ngram
+  std::vector<int> set_index;                  // RE2::Set pattern per keyword (literal/regex)
+  int fuzzy_threshold = 0;                     // 0 = no fuzzy matching
+  std::vector<std::u32string> fuzzy_keywords;  // lower-cased, decoded once at load
+  double threshold = 0;                        // bm25 / ngram
+  int arity = 3;                               // ngram
   // Precomputed at load: ngram keyword grams, lengths (code points) and word counts; bm25
   // keyword terms.
   std::vector<std::vector<uint64_t>> keyword_grams;
@@ -46,27 +45,19 @@ struct Rule {
   // gram hash -> single-word keyword index, sorted: a text word's grams are looked up here to
   // count shared grams per keyword without a merge per (word, keyword) pair.
   std::vector<std::pair<uint64_t, uint32_t>> gram_index;
-  std::vector<std::vector<std::string>> bm25_docs;
-  std::map<std::string, double> bm25_idf;  // per term, over the rule's keywords
+  // BM25: per keyword, its length in terms and each distinct term with its frequency and idf.
+  struct Bm25Term {
+    std::string term;
+    double tf;
+    double idf;
+  };
+  struct Bm25Doc {
+    double length;
+    std::vector<Bm25Term> terms;
+  };
+  std::vector<Bm25Doc> bm25_docs;
   double bm25_avgdl = 1;
 };
-
-// Lower-cased letter/digit runs, as upstream's fuzzy matcher splits words.
-std::vector<std::string> LowerWords(std::string_view text) {
-  std::vector<std::string> words;
-  std::string current;
-  for (size_t i = 0; i < text.size();) {
-    const char32_t c = utf8::Next(text, i);
-    if (utf8::IsLetterOrDigit(c)) {
-      utf8::Append(current, utf8::ToLower(c));
-    } else if (!current.empty()) {
-      words.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
-}
 
 std::u32string Decode(std::string_view s) {
   std::u32string out;
@@ -96,8 +87,7 @@ int BoundedEditDistance(const std::u32string& a, const std::u32string& b, int li
 }
 
 bool IsAsciiWordChar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z') || c == '_';
+  return utf8::IsAsciiAlnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
 bool HasWordCharNoHan(std::string_view keyword) {
@@ -121,7 +111,8 @@ uint64_t PackWord(std::string_view word) {
   return key;
 }
 
-bool IsStopWord(std::string_view word, bool /*case_sensitive: stop words ignore case*/) {
+// Case-insensitive: "The" is as much a stop word as "the".
+bool IsStopWord(std::string_view word) {
   static const std::vector<uint64_t> kKeys = [] {
     std::vector<uint64_t> keys;
     for (const char* w :
@@ -141,47 +132,17 @@ bool IsStopWord(std::string_view word, bool /*case_sensitive: stop words ignore 
   return std::binary_search(kKeys.begin(), kKeys.end(), PackWord(word));
 }
 
-// Letter/digit runs without English stop words, lower-cased unless case-sensitive (BM25 and
-// n-gram terms).
-std::vector<std::string> Terms(std::string_view text, bool case_sensitive) {
-  std::vector<std::string> terms;
-  std::string current;
-  auto flush = [&] {
-    if (!current.empty() && !IsStopWord(current, case_sensitive)) terms.push_back(current);
-    current.clear();
-  };
-  for (size_t i = 0; i < text.size();) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x80) {  // ASCII fast path
-      if ((b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')) {
-        current += static_cast<char>(case_sensitive || b > 'Z' || b < 'A' ? b : b + 32);
-      } else {
-        flush();
-      }
-      ++i;
-      continue;
-    }
-    const char32_t c = utf8::Next(text, i);
-    if (utf8::IsLetterOrDigit(c)) {
-      utf8::Append(current, case_sensitive ? c : utf8::ToLower(c));
-    } else {
-      flush();
-    }
-  }
-  flush();
-  return terms;
-}
-
-// The same terms as Terms(), as views into `text`, which must already be in the wanted case
-// (the request's lower-cased text for case-insensitive rules): no allocation per word.
-std::vector<std::string_view> TermViews(std::string_view text, bool case_sensitive) {
-  std::vector<std::string_view> terms;
-  terms.reserve(text.size() / 5);
+// Letter/digit runs of `text` as views into it, optionally without English stop words. The
+// text is split as given: callers pass the request's lower-cased text for case-insensitive
+// rules, so no word is copied or lower-cased here.
+std::vector<std::string_view> SplitWords(std::string_view text, bool drop_stop_words) {
+  std::vector<std::string_view> words;
+  words.reserve(text.size() / 5);
   size_t start = std::string_view::npos;
   auto flush = [&](size_t end) {
     if (start == std::string_view::npos) return;
     const std::string_view word = text.substr(start, end - start);
-    if (!IsStopWord(word, case_sensitive)) terms.push_back(word);
+    if (!drop_stop_words || !IsStopWord(word)) words.push_back(word);
     start = std::string_view::npos;
   };
   for (size_t i = 0; i < text.size();) {
@@ -189,7 +150,7 @@ std::vector<std::string_view> TermViews(std::string_view text, bool case_sensiti
     const auto b = static_cast<unsigned char>(text[i]);
     bool word;
     if (b < 0x80) {
-      word = (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+      word = utf8::IsAsciiAlnum(b);
       ++i;
     } else {
       word = utf8::IsLetterOrDigit(utf8::Next(text, i));
@@ -198,6 +159,15 @@ std::vector<std::string_view> TermViews(std::string_view text, bool case_sensiti
     if (!word) flush(at);
   }
   flush(text.size());
+  return words;
+}
+
+// BM25 and n-gram terms of a keyword (at load): its words without stop words, lower-cased
+// unless the rule is case-sensitive.
+std::vector<std::string> KeywordTerms(const std::string& keyword, bool case_sensitive) {
+  const std::string text = case_sensitive ? keyword : utf8::ToLower(keyword);
+  std::vector<std::string> terms;
+  for (std::string_view w : SplitWords(text, /*drop_stop_words=*/true)) terms.emplace_back(w);
   return terms;
 }
 
@@ -221,7 +191,7 @@ struct TextViews {
 
   const std::vector<std::string_view>& Terms(bool cs) {
     auto& t = terms[cs ? 1 : 0];
-    if (!t) t = TermViews(cs ? text : lower, cs);
+    if (!t) t = SplitWords(cs ? text : lower, /*drop_stop_words=*/true);
     return *t;
   }
 };
@@ -272,32 +242,58 @@ std::vector<bool> Bm25Matches(const Rule& rule, TextViews& views) {
   const auto& query = views.Terms(rule.case_sensitive);
   std::vector<bool> matched(rule.bm25_docs.size(), false);
   for (size_t d = 0; d < rule.bm25_docs.size(); ++d) {
-    const auto& doc = rule.bm25_docs[d];
-    const double dl = static_cast<double>(doc.size());
+    const Rule::Bm25Doc& doc = rule.bm25_docs[d];
     double score = 0;
-    for (size_t t = 0; t < doc.size(); ++t) {
-      if (std::find(doc.begin(), doc.begin() + static_cast<long>(t), doc[t]) !=
-          doc.begin() + static_cast<long>(t)) {
-        continue;  // each distinct term once
-      }
-      if (std::find(query.begin(), query.end(), doc[t]) == query.end()) continue;
-      const double tf = static_cast<double>(std::count(doc.begin(), doc.end(), doc[t]));
-      score += rule.bm25_idf.at(doc[t]) * tf * (kK1 + 1) /
-               (tf + kK1 * (1 - kB + kB * dl / rule.bm25_avgdl));
+    for (const Rule::Bm25Term& t : doc.terms) {
+      if (std::find(query.begin(), query.end(), t.term) == query.end()) continue;
+      score +=
+          t.idf * t.tf * (kK1 + 1) / (t.tf + kK1 * (1 - kB + kB * doc.length / rule.bm25_avgdl));
     }
     matched[d] = score > 0 && score >= rule.threshold;
   }
   return matched;
 }
 
+// Code points in UTF-8 text: the bytes that do not continue a sequence.
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
 // Character n-gram similarity of each keyword to the text's words (or runs of as many words
 // as the keyword has); a keyword matches when the best similarity reaches the threshold.
-// Windows whose length makes the threshold unreachable are skipped before hashing.
+// Multi-word windows whose length makes the threshold unreachable are skipped before hashing.
 std::vector<bool> NgramMatches(const Rule& rule, TextViews& views) {
   const bool cs = rule.case_sensitive;
   const auto& terms = views.Terms(cs);
   const double t = std::max(rule.threshold, 1e-6);
   const auto pad = static_cast<double>(rule.arity - 1);
+  std::vector<bool> matched(rule.keyword_grams.size(), false);
+  std::vector<uint64_t> window_grams;
+  for (size_t k = 0; k < rule.keyword_grams.size(); ++k) {
+    const size_t span = rule.keyword_spans[k];
+    if (span < 2 || terms.size() < span) continue;  // single words: all at once below
+    // Jaccard >= t needs the window's gram count within [t*g, g/t] (g = keyword gram count).
+    const double g = static_cast<double>(rule.keyword_lengths[k]) + pad;
+    const double min_len = t * g - pad, max_len = g / t - pad;
+    for (size_t i = 0; i + span <= terms.size() && !matched[k]; ++i) {
+      std::string window;
+      for (size_t j = i; j < i + span; ++j) {
+        if (j > i) window += ' ';
+        window += terms[j];
+      }
+      const auto len = static_cast<double>(CodePoints(window));
+      if (len < min_len || len > max_len) continue;
+      window_grams.clear();
+      size_t unused_length = 0;
+      AppendGramHashes(window, rule.arity, window_grams, unused_length);
+      matched[k] = Jaccard(rule.keyword_grams[k], window_grams) >= rule.threshold;
+    }
+  }
+  if (rule.gram_index.empty()) return matched;
+  // Single-word keywords: per distinct text word, count the grams it shares with each keyword
+  // through the index; Jaccard = shared / (|keyword| + |word| - shared).
   auto [it, fresh] = views.gram_words.try_emplace({cs, rule.arity});
   TextViews::GramWords& gw = it->second;
   if (fresh) {
@@ -311,31 +307,6 @@ std::vector<bool> NgramMatches(const Rule& rule, TextViews& views) {
       gw.words.push_back(w);
     }
   }
-  std::vector<bool> matched(rule.keyword_grams.size(), false);
-  std::vector<uint64_t> window_grams;
-  for (size_t k = 0; k < rule.keyword_grams.size(); ++k) {
-    const size_t span = rule.keyword_spans[k];
-    if (span == 0 || terms.size() < span) continue;
-    // Jaccard >= t needs the window's gram count within [t*g, g/t] (g = keyword gram count).
-    const double g = static_cast<double>(rule.keyword_lengths[k]) + pad;
-    const double min_len = t * g - pad, max_len = g / t - pad;
-    if (span == 1) continue;  // single-word keywords: all at once below
-    for (size_t i = 0; i + span <= terms.size() && !matched[k]; ++i) {
-      std::string window;
-      for (size_t j = i; j < i + span; ++j) {
-        if (j > i) window += ' ';
-        window += terms[j];
-      }
-      window_grams.clear();
-      size_t len = 0;
-      AppendGramHashes(window, rule.arity, window_grams, len);
-      const auto flen = static_cast<double>(len);
-      if (flen < min_len || flen > max_len) continue;
-      matched[k] = Jaccard(rule.keyword_grams[k], window_grams) >= rule.threshold;
-    }
-  }
-  // Single-word keywords: per text word, count the grams it shares with each keyword through
-  // the index; Jaccard = shared / (|keyword| + |word| - shared).
   std::vector<uint32_t> shared(rule.keyword_grams.size(), 0);
   for (const TextViews::GramWord& w : gw.words) {
     std::fill(shared.begin(), shared.end(), 0);
@@ -388,24 +359,31 @@ class KeywordSignal final : public Signal {
         r.arity = std::max(2, k.ngram_arity > 0 ? k.ngram_arity : 3);
       }
       if (r.method == Method::kBm25) {
+        // Everything but the query side is known at load: term frequencies, lengths, idf.
+        std::vector<std::map<std::string, int>> tfs;
         std::map<std::string, int> df;
         double total = 0;
         for (const std::string& kw : k.keywords) {
-          r.bm25_docs.push_back(Terms(kw, r.case_sensitive));
-          total += static_cast<double>(r.bm25_docs.back().size());
-          const std::set<std::string> distinct(r.bm25_docs.back().begin(),
-                                               r.bm25_docs.back().end());
-          for (const std::string& t : distinct) ++df[t];
+          const auto terms = KeywordTerms(kw, r.case_sensitive);
+          total += static_cast<double>(terms.size());
+          auto& tf = tfs.emplace_back();
+          for (const std::string& t : terms) ++tf[t];
+          for (const auto& [t, count] : tf) ++df[t];
+          r.bm25_docs.push_back({static_cast<double>(terms.size()), {}});
         }
         const double n = static_cast<double>(r.bm25_docs.size());
         r.bm25_avgdl = n > 0 && total > 0 ? total / n : 1;
-        for (const auto& [term, count] : df)
-          r.bm25_idf[term] = std::log(1 + (n - count + 0.5) / (count + 0.5));
+        for (size_t d = 0; d < tfs.size(); ++d) {
+          for (const auto& [term, count] : tfs[d]) {
+            const double idf = std::log(1 + (n - df[term] + 0.5) / (df[term] + 0.5));
+            r.bm25_docs[d].terms.push_back({term, static_cast<double>(count), idf});
+          }
+        }
       }
       if (r.method == Method::kNgram) {
         for (const std::string& kw : k.keywords) {
           std::string joined;
-          const auto terms = Terms(kw, r.case_sensitive);
+          const auto terms = KeywordTerms(kw, r.case_sensitive);
           for (const std::string& term : terms) joined += (joined.empty() ? "" : " ") + term;
           std::vector<uint64_t> grams;
           size_t length = 0;
@@ -423,7 +401,8 @@ class KeywordSignal final : public Signal {
       }
       if (k.fuzzy_match || method == "fuzzy") {
         r.fuzzy_threshold = k.fuzzy_threshold > 0 ? k.fuzzy_threshold : 2;
-        for (const std::string& kw : k.keywords) r.lower_keywords.push_back(utf8::ToLower(kw));
+        for (const std::string& kw : k.keywords)
+          r.fuzzy_keywords.push_back(Decode(utf8::ToLower(kw)));
       }
       if (r.method == Method::kLiteral || r.method == Method::kRegex) {
         for (const std::string& kw : k.keywords) {
@@ -479,7 +458,7 @@ class KeywordSignal final : public Signal {
         if (matched[i]) {
           matched_keywords.push_back(r.keywords[i]);
         } else if (r.fuzzy_threshold > 0 &&
-                   FuzzyHit(r.lower_keywords[i], r.fuzzy_threshold, views)) {
+                   FuzzyHit(r.fuzzy_keywords[i], r.fuzzy_threshold, views)) {
           matched[i] = true;
           matched_keywords.push_back(r.keywords[i] + " (fuzzy)");
         }
@@ -500,12 +479,13 @@ class KeywordSignal final : public Signal {
   // Thresholds up to 10 are edit distances (upstream); larger ones can only be meant as a
   // similarity percentage (upstream's reference config says 82), so they are read that way:
   // a word matches when it is at least that % similar to the keyword.
-  static bool FuzzyHit(const std::string& lower_keyword, int threshold, TextViews& views) {
-    if (!views.fuzzy_words) {
+  static bool FuzzyHit(const std::u32string& kw, int threshold, TextViews& views) {
+    if (!views.fuzzy_words) {  // upstream's fuzzy words: lower-cased letter/digit runs
       views.fuzzy_words.emplace();
-      for (const std::string& w : LowerWords(views.text)) views.fuzzy_words->push_back(Decode(w));
+      for (std::string_view w : SplitWords(views.lower, /*drop_stop_words=*/false)) {
+        views.fuzzy_words->push_back(Decode(w));
+      }
     }
-    const std::u32string kw = Decode(lower_keyword);
     for (const std::u32string& w : *views.fuzzy_words) {
       int allowed = threshold;
       if (threshold > kMaxEditDistance) {

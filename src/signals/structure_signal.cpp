@@ -3,9 +3,9 @@
 // Confidence grows with the distance from the predicate's bound (sigmoid, floor 0.5).
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <map>
 
 #include "common/strings.h"
 #include "common/utf8.h"
@@ -22,7 +22,7 @@ int TextUnits(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {  // ASCII fast path
-      const bool word = (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+      const bool word = utf8::IsAsciiAlnum(b);
       count += word && !in_word ? 1 : 0;
       in_word = word;
       ++i;
@@ -82,7 +82,11 @@ struct Rule {
   config::StructureSignal config;
   std::string feature_type;  // lower-cased once at load
   std::string source_type;
-  std::unique_ptr<RE2> regex;
+  config::NumericPredicate predicate;  // {} when the rule has none
+  // Regex sources: rules with the same pattern and case mode share one compiled regex and one
+  // per-request count (e.g. '[?？]' behind several question rules).
+  const RE2* regex = nullptr;
+  size_t regex_slot = 0;
   std::vector<std::string> keywords;                // lower-cased unless case-sensitive
   std::vector<std::vector<std::string>> sequences;  // same
 };
@@ -98,17 +102,27 @@ class StructureSignal final : public Signal {
 
   bool Init(const config::Config& c, std::string& error) {
     for (const config::StructureSignal& s : c.routing.signals.structure) {
-      Rule r{s, ToLower(Trim(s.feature_type)), ToLower(Trim(s.source.type)), nullptr, {}, {}};
+      Rule r{s, ToLower(Trim(s.feature_type)), ToLower(Trim(s.source.type)),
+             s.predicate.value_or(config::NumericPredicate{})};
       const bool cs = s.source.case_sensitive;
-      if (IEquals(Trim(s.source.type), "regex")) {
-        RE2::Options options;
-        options.set_case_sensitive(cs);
-        options.set_log_errors(false);
-        r.regex = std::make_unique<RE2>(s.source.pattern, options);
-        if (!r.regex->ok()) {
-          error = "structure rule '" + s.name + "': invalid regex: " + r.regex->error();
-          return false;
+      if (r.source_type == "regex") {
+        const auto key = std::make_pair(s.source.pattern, cs);
+        auto slot = std::find(regex_keys_.begin(), regex_keys_.end(), key);
+        if (slot == regex_keys_.end()) {
+          RE2::Options options;
+          options.set_case_sensitive(cs);
+          options.set_log_errors(false);
+          auto regex = std::make_unique<RE2>(s.source.pattern, options);
+          if (!regex->ok()) {
+            error = "structure rule '" + s.name + "': invalid regex: " + regex->error();
+            return false;
+          }
+          regexes_.push_back(std::move(regex));
+          regex_keys_.push_back(key);
+          slot = regex_keys_.end() - 1;
         }
+        r.regex_slot = static_cast<size_t>(slot - regex_keys_.begin());
+        r.regex = regexes_[r.regex_slot].get();
       }
       for (const std::string& k : s.source.keywords)
         r.keywords.push_back(cs ? k : utf8::ToLower(k));
@@ -125,28 +139,25 @@ class StructureSignal final : public Signal {
     const std::string& text = request.evaluation_text;
     out.confidence = 1.0;
     if (Trim(text).empty()) return;
-    PerRequest cache;
+    PerRequest cache{-1, std::vector<int>(regexes_.size(), -1)};
     for (const Rule& r : rules_) {
       const bool cs = r.config.source.case_sensitive;
       const std::string_view candidate =
           cs ? std::string_view(text) : std::string_view(request.evaluation_text_lower);
       const double value = FeatureValue(r, text, candidate, cache);
-      const config::NumericPredicate predicate =
-          r.config.predicate.value_or(config::NumericPredicate{});
-      if (!PredicateHolds(value, predicate)) continue;
+      if (!PredicateHolds(value, r.predicate)) continue;
       const std::string key = "structure:" + r.config.name;
       out.matched.push_back(r.config.name);
       out.values[key] = value;
-      out.confidences[key] = Confidence(value, predicate);
+      out.confidences[key] = Confidence(value, r.predicate);
     }
   }
 
  private:
-  // Shared by the rules of one request: text units and regex counts (rules often repeat a
-  // pattern, e.g. '[?？]' for several question rules).
+  // Shared by the rules of one request: text units and the count of each distinct regex.
   struct PerRequest {
     int units = -1;
-    std::map<std::string, int> counts_by_pattern;
+    std::vector<int> regex_counts;  // by regex slot; -1 = not counted yet
   };
 
   static int SourceCount(const Rule& r, const std::string& text, std::string_view candidate,
@@ -154,13 +165,9 @@ class StructureSignal final : public Signal {
     const std::string& type = r.source_type;
     if (type == "regex") {
       if (!r.regex) return 0;
-      const std::string key =
-          r.regex->pattern() + (r.config.source.case_sensitive ? "\x01" : "\x02");
-      if (auto it = cache.counts_by_pattern.find(key); it != cache.counts_by_pattern.end())
-        return it->second;
-      const int n = RegexCount(*r.regex, text);
-      cache.counts_by_pattern[key] = n;
-      return n;
+      int& count = cache.regex_counts[r.regex_slot];
+      if (count < 0) count = RegexCount(*r.regex, text);
+      return count;
     }
     if (type == "keyword_set") {
       int n = 0;
@@ -238,6 +245,8 @@ class StructureSignal final : public Signal {
   }
 
   std::vector<Rule> rules_;
+  std::vector<std::unique_ptr<RE2>> regexes_;
+  std::vector<std::pair<std::string, bool>> regex_keys_;  // (pattern, case-sensitive) per slot
 };
 
 }  // namespace
