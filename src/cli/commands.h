@@ -18,10 +18,19 @@ void RegisterRuntimeCommands(CLI::App& app, int& exit_code);
 void RegisterEval(CLI::App& app, int& exit_code);
 // `vllm-sr router`: the router process in the foreground (serve supervises it).
 void RegisterRouter(CLI::App& app, int& exit_code);
+// `vllm-sr simulator`: the fake LLM backend in the foreground.
+void RegisterSimulator(CLI::App& app, int& exit_code);
 
 // Ports shift by VLLM_SR_PORT_OFFSET, as upstream's CLI does.
 int PortOffset();
 inline constexpr int kDefaultApiPort = 8080;
+inline constexpr int kDefaultDataPort = 8888;  // data plane when config has no listeners
+inline constexpr int kDefaultSimulatorPort = 8810;
+inline constexpr int kDefaultDashboardPort = 8700;
+
+// Raises the open-file limit to VLLM_SR_NOFILE_LIMIT (default 65536, at least 8192, at most
+// the hard limit); a warning when it cannot.
+void RaiseFileLimit();
 
 // `config migrate` / `config import` bodies, returning the exit code.
 int RunConfigMigrate(const std::string& source, const std::string& output, bool force);

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   vsr::cli::RegisterRuntimeCommands(app, exit_code);
   vsr::cli::RegisterEval(app, exit_code);
   vsr::cli::RegisterRouter(app, exit_code);
+  vsr::cli::RegisterSimulator(app, exit_code);
   vsr::cli::RegisterValidate(app, exit_code);
   vsr::cli::RegisterConfig(app, exit_code);
   try {

@@ -6,10 +6,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "config/loader.h"
+#include "common/duration.h"
+#include "server/data_plane.h"
 #include "server/http_server.h"
 #include "server/router_api.h"
 
@@ -21,8 +25,12 @@ namespace fs = std::filesystem;
 struct RouterArgs {
   std::string config = "config.yaml";
   std::string address = "0.0.0.0";
-  int port = -1;  // -1: 8080 + VLLM_SR_PORT_OFFSET
+  int port = -1;       // -1: 8080 + VLLM_SR_PORT_OFFSET
+  int data_port = -1;  // -1: each listener's port + VLLM_SR_PORT_OFFSET
+  std::string access_log;
+  int threads = 0;  // 0: one per core
   int watch_interval_ms = 1000;
+  int drain_seconds = 30;
 };
 
 // The router for `path`, or nullptr after printing why (errors with file:line:column).
@@ -60,8 +68,9 @@ std::pair<fs::file_time_type, uintmax_t> FileStamp(const std::string& path) {
 
 class ConfigWatcher {
  public:
-  ConfigWatcher(boost::asio::io_context& io, const RouterArgs& args, server::RouterApi& api)
-      : timer_(io), args_(args), api_(api), stamp_(FileStamp(args.config)) {}
+  ConfigWatcher(boost::asio::io_context& io, const RouterArgs& args,
+                std::shared_ptr<server::RouterSnapshot> snapshot)
+      : timer_(io), args_(args), snapshot_(std::move(snapshot)), stamp_(FileStamp(args.config)) {}
 
   void Start() {
     timer_.expires_after(std::chrono::milliseconds(args_.watch_interval_ms));
@@ -85,15 +94,36 @@ class ConfigWatcher {
                 << " error(s); the router keeps running with the previous configuration\n";
       return;
     }
-    api_.SetRouter(std::move(router));
+    const auto& old_listeners = snapshot_->Get()->config().listeners;
+    const auto& new_listeners = router->config().listeners;
+    bool listeners_changed = old_listeners.size() != new_listeners.size();
+    for (size_t i = 0; !listeners_changed && i < new_listeners.size(); ++i) {
+      listeners_changed = old_listeners[i].address != new_listeners[i].address ||
+                          old_listeners[i].port != new_listeners[i].port;
+    }
+    snapshot_->Set(std::move(router));
     std::cout << "Configuration reloaded from " << args_.config << std::endl;
+    if (listeners_changed) {
+      std::cerr << "WARNING - listener addresses or ports changed; they take effect after a "
+                   "restart (vllm-sr stop && vllm-sr serve)\n";
+    }
   }
 
   boost::asio::steady_timer timer_;
   const RouterArgs& args_;
-  server::RouterApi& api_;
+  std::shared_ptr<server::RouterSnapshot> snapshot_;
   std::pair<fs::file_time_type, uintmax_t> stamp_;
 };
+
+// The listeners the data plane serves: the configured ones, or upstream's default.
+std::vector<config::Listener> DataListeners(const config::Config& cfg) {
+  if (!cfg.listeners.empty()) return cfg.listeners;
+  config::Listener l;
+  l.name = "http-" + std::to_string(kDefaultDataPort);
+  l.port = kDefaultDataPort;
+  l.timeout = "300s";
+  return {l};
+}
 
 int RunRouter(const RouterArgs& args) {
   size_t errors = 0;
@@ -103,29 +133,97 @@ int RunRouter(const RouterArgs& args) {
               << " error(s); run 'vllm-sr validate " << args.config << "' for details\n";
     return kExitError;
   }
+  RaiseFileLimit();
   boost::asio::io_context io;
-  server::HttpServerOptions options;
-  options.address = args.address;
-  options.port = static_cast<uint16_t>(args.port >= 0 ? args.port : kDefaultApiPort + PortOffset());
-  auto api = std::make_shared<server::RouterApi>(router);
-  server::HttpServer http(
-      io, options, [api](const server::HttpRequest& r) { return api->Handle(r); },
-      &server::RouterApi::ErrorForStatus);
+  auto snapshot = std::make_shared<server::RouterSnapshot>(router);
+  std::vector<std::unique_ptr<server::HttpServer>> servers;
   std::string error;
-  if (!http.Start(error)) {
-    std::cerr << "ERROR - " << error << "\n";
+
+  // Router API.
+  server::HttpServerOptions api_options;
+  api_options.address = args.address;
+  api_options.port =
+      static_cast<uint16_t>(args.port >= 0 ? args.port : kDefaultApiPort + PortOffset());
+  auto api = std::make_shared<server::RouterApi>(snapshot);
+  servers.push_back(std::make_unique<server::HttpServer>(
+      io, api_options, [api](const server::HttpRequest& r) { return api->Handle(r); },
+      &server::RouterApi::ErrorForStatus));
+  if (!servers.back()->Start(error)) {
+    std::cerr << "ERROR - router API: " << error << "\n";
     return kExitError;
   }
-  ConfigWatcher watcher(io, args, *api);
+  std::cout << "Router API listening on http://" << args.address << ":" << servers.back()->port()
+            << std::endl;
+
+  // Data plane: one server per listener, sharing the backend connection pool.
+  auto pool = std::make_shared<server::UpstreamPool>();
+  auto access_log = std::make_shared<server::AccessLog>(args.access_log);
+  if (!access_log->ok()) {
+    std::cerr << "ERROR - cannot open access log " << args.access_log << "\n";
+    return kExitError;
+  }
+  const std::vector<config::Listener> listeners = DataListeners(router->config());
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    const config::Listener& l = listeners[i];
+    if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only
+    server::DataPlaneOptions dp_options;
+    if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
+    auto plane = std::make_shared<server::DataPlane>(snapshot, pool, access_log, dp_options);
+    server::HttpServerOptions options;
+    options.address = l.address.empty() ? "0.0.0.0" : l.address;
+    options.port =
+        static_cast<uint16_t>(args.data_port >= 0 ? args.data_port : l.port + PortOffset());
+    servers.push_back(std::make_unique<server::HttpServer>(
+        io, options,
+        [plane](const server::HttpRequest& r,
+                server::HttpExchange& e) -> boost::asio::awaitable<void> {
+          co_await plane->Handle(r, e);
+        },
+        &server::DataPlane::ErrorForStatus));
+    if (!servers.back()->Start(error)) {
+      std::cerr << "ERROR - listener " << l.name << ": " << error << "\n";
+      return kExitError;
+    }
+    std::cout << "Data plane listening on http://" << options.address << ":"
+              << servers.back()->port() << " (listener " << l.name << ")" << std::endl;
+  }
+
+  ConfigWatcher watcher(io, args, snapshot);
   if (args.watch_interval_ms > 0) watcher.Start();
-  std::cout << "Router API listening on http://" << args.address << ":" << http.port() << std::endl;
+
+  // SIGTERM/SIGINT: stop accepting, let requests in flight finish (bounded), then exit.
   boost::asio::signal_set stop(io, SIGINT, SIGTERM);
-  stop.async_wait([&](const boost::system::error_code&, int) {
+  boost::asio::steady_timer drain(io);
+  const auto drain_deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<void()> check_drained = [&] {
+    size_t active = 0;
+    for (const auto& s : servers) active += s->active_requests();
+    if (active == 0 || std::chrono::steady_clock::now() >= *drain_deadline) {
+      if (active > 0) std::cerr << "WARNING - " << active << " request(s) cut off at shutdown\n";
+      io.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) check_drained();
+    });
+  };
+  stop.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::cout << "Shutting down: draining requests in flight" << std::endl;
     watcher.Stop();
-    http.Stop();
-    io.stop();
+    for (auto& s : servers) s->Stop();
+    *drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args.drain_seconds);
+    check_drained();
   });
+
+  const int threads = args.threads > 0
+                          ? args.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
+  for (auto& w : workers) w.join();
   std::cout << "Router stopped" << std::endl;
   return kExitOk;
 }
@@ -134,11 +232,21 @@ int RunRouter(const RouterArgs& args) {
 
 void RegisterRouter(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RouterArgs>();
-  auto* cmd = app.add_subcommand("router", "Run the router (router API) in the foreground");
+  auto* cmd = app.add_subcommand("router", "Run the router (router API and data plane) in the foreground");
   cmd->add_option("--config", args->config, "Config file (default: config.yaml)");
   cmd->add_option("--address", args->address, "Address to listen on (default: 0.0.0.0)");
   cmd->add_option("--port", args->port, "Router API port (default: 8080 + VLLM_SR_PORT_OFFSET)")
       ->check(CLI::Range(0, 65535));
+  cmd->add_option("--data-port", args->data_port,
+                  "Serve the first listener on this port instead (0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--access-log", args->access_log,
+                  "File for the data plane's access log (default: stdout)");
+  cmd->add_option("--threads", args->threads, "I/O threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--drain-seconds", args->drain_seconds,
+                  "How long shutdown waits for requests in flight (default: 30)")
+      ->check(CLI::Range(0, 3600));
   cmd->add_option(
          "--watch-interval-ms", args->watch_interval_ms,
          "How often to check the config file for changes; 0 turns reloading off (default: 1000)")

@@ -1,6 +1,8 @@
 // Entry point of the semantic validator, shared helpers, and the provider/model checks.
 #include "config/validate.h"
 
+#include "common/duration.h"
+
 #include <re2/re2.h>
 
 #include <map>
@@ -223,6 +225,13 @@ void ValidateProviders(const Config& cfg, DecodeContext& ctx) {
       paths.push_back(KeyPath(IndexPath("listeners", i), "port"));
     }
     CheckUnique(ctx, ports, paths, "listener", "port");
+  }
+  for (size_t i = 0; i < cfg.listeners.size(); ++i) {
+    const std::string& timeout = cfg.listeners[i].timeout;
+    if (!timeout.empty() && !ParseGoDuration(timeout)) {
+      ctx.Error(KeyPath(IndexPath("listeners", i), "timeout"),
+                "invalid duration '" + timeout + "'", "use a Go duration such as 300s or 5m");
+    }
   }
   CheckUniqueNames(ctx, cfg.routing.model_cards, "routing.modelCards", "model card");
   for (size_t i = 0; i < cfg.routing.model_cards.size(); ++i) {

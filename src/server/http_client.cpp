@@ -1,6 +1,8 @@
 #include "server/http_client.h"
 
+#include <array>
 #include <boost/asio/connect.hpp>
+#include <cctype>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -38,7 +40,9 @@ std::optional<ParsedUrl> ParseHttpUrl(const std::string& url) {
 
 HttpResult HttpCall(const std::string& method, const std::string& url, const std::string& body,
                     std::chrono::milliseconds timeout,
-                    const std::map<std::string, std::string>& headers) {
+                    const std::map<std::string, std::string>& headers,
+                    const std::function<void(std::string_view)>& on_body) {
+  constexpr size_t kMaxBody = 64 * 1024 * 1024;
   HttpResult result;
   const auto parsed = ParseHttpUrl(url);
   if (!parsed) {
@@ -75,14 +79,32 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
   req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
   http::async_write(stream, req, [&](beast::error_code e, size_t) {
     ec = e;
-    if (!e)
-      http::async_read(stream, buffer, parser, [&](beast::error_code e2, size_t) { ec = e2; });
+    if (!e) http::async_read_header(stream, buffer, parser, [&](beast::error_code e2, size_t) { ec = e2; });
   });
   io.run();
+  // The body piece by piece, so a caller can show a stream as it arrives.
+  std::array<char, 16384> chunk{};
+  while (!ec && !parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    io.restart();
+    http::async_read_some(stream, buffer, parser, [&](beast::error_code e, size_t) {
+      ec = e == http::error::need_buffer ? beast::error_code{} : e;
+    });
+    io.run();
+    const size_t got = chunk.size() - parser.get().body().size;
+    if (got == 0) continue;
+    if (result.body.size() + got > kMaxBody) {
+      ec = http::error::body_limit;
+      break;
+    }
+    result.body.append(chunk.data(), got);
+    if (on_body) on_body(std::string_view(chunk.data(), got));
+  }
   if (ec) {
     result.failure =
         ec == beast::error::timeout ? HttpResult::Failure::kTimeout : HttpResult::Failure::kOther;
@@ -92,7 +114,11 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
   const auto& res = parser.get();
   result.status = static_cast<int>(res.result_int());
   result.content_type = std::string(res[http::field::content_type]);
-  result.body = res.body();
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    result.headers[name] = std::string(field.value());
+  }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   return result;

@@ -1,9 +1,12 @@
 #include "server/http_server.h"
 
+#include <atomic>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -78,8 +81,89 @@ void SplitTarget(const std::string& target, std::string& path,
   }
 }
 
+namespace {
+
+// One connection's response channel: whole responses, or a head and chunks.
+class Exchange final : public HttpExchange {
+ public:
+  Exchange(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+           std::chrono::seconds write_timeout)
+      : stream_(stream), version_(version), keep_alive_(keep_alive),
+        write_timeout_(write_timeout) {}
+
+  asio::awaitable<bool> Respond(const HttpResponse& response) override {
+    if (started_) co_return false;
+    started_ = true;
+    auto res = ToBeast(response, version_, keep_alive_);
+    stream_.expires_after(write_timeout_);
+    auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
+    (void)n;
+    ok_ = !ec;
+    finished_ = true;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> BeginStream(int status, const std::string& content_type,
+                                    const HeaderList& headers) override {
+    if (started_) co_return false;
+    started_ = true;
+    streaming_ = true;
+    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
+    res.set(http::field::server, "vllm-sr");
+    res.set(http::field::content_type, content_type);
+    for (const auto& [name, value] : headers) res.set(name, value);
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> serializer{res};
+    stream_.expires_after(write_timeout_);
+    auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
+    (void)n;
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> Write(std::string_view data) override {
+    if (!streaming_ || !ok_ || finished_) co_return false;
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    stream_.expires_after(write_timeout_);
+    auto [ec, n] = co_await asio::async_write(
+        stream_, http::make_chunk(asio::const_buffer(data.data(), data.size())), kTuple);
+    (void)n;
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> EndStream() override {
+    if (!streaming_ || !ok_ || finished_) co_return false;
+    finished_ = true;
+    stream_.expires_after(write_timeout_);
+    auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+    (void)n;
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  bool started() const override { return started_; }
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
+  // The connection can carry another request: the response went out whole.
+  bool reusable() const { return ok_ && finished_ && keep_alive_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  unsigned version_;
+  bool keep_alive_;
+  std::chrono::seconds write_timeout_;
+  bool started_ = false;
+  bool streaming_ = false;
+  bool finished_ = false;
+  bool ok_ = true;
+};
+
+}  // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io_context, HttpServerOptions opts, HttpHandler h, HttpErrorBuilder e)
+  Impl(asio::io_context& io_context, HttpServerOptions opts, AsyncHttpHandler h,
+       HttpErrorBuilder e)
       : io(io_context),
         options(std::move(opts)),
         handler(std::move(h)),
@@ -89,12 +173,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> Accept() {
     auto self = shared_from_this();
     while (acceptor.is_open()) {
-      auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+      // Each connection gets its own strand, so the io_context may run on several threads.
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. too many open files: keep serving the connections we have
       }
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, Session(std::move(socket)), asio::detached);
     }
   }
 
@@ -102,7 +188,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     auto self = shared_from_this();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
-    for (bool first = true;; first = false) {
+    for (bool first = true; !stopping.load(); first = false) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
@@ -140,18 +226,21 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       for (const auto& field : msg)
         req.headers[ToLower(std::string(field.name_string()))] = std::string(field.value());
       req.body = msg.body();
-      HttpResponse response;
+      Exchange exchange(stream, msg.version(), msg.keep_alive() && !stopping.load(),
+                        options.read_timeout);
+      ++active;
+      std::string failure;
       try {
-        response = handler(req);
+        co_await handler(req, exchange);
       } catch (const std::exception& e) {
-        response = error_builder(500, std::string("internal error: ") + e.what());
+        failure = e.what();
       }
-      const bool keep_alive = msg.keep_alive();
-      auto res = ToBeast(response, msg.version(), keep_alive);
-      stream.expires_after(options.read_timeout);
-      auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
-      (void)written;
-      if (write_ec || !keep_alive) break;
+      if (!exchange.started()) {
+        co_await exchange.Respond(error_builder(
+            500, failure.empty() ? "internal error: no response" : "internal error: " + failure));
+      }
+      --active;
+      if (!exchange.reusable()) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -159,12 +248,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::io_context& io;
   HttpServerOptions options;
-  HttpHandler handler;
+  AsyncHttpHandler handler;
   HttpErrorBuilder error_builder;
   tcp::acceptor acceptor;
+  std::atomic<size_t> active{0};
+  std::atomic<bool> stopping{false};
 };
 
+namespace {
+
+AsyncHttpHandler WrapSync(HttpHandler handler) {
+  return [handler = std::move(handler)](const HttpRequest& req,
+                                        HttpExchange& exchange) -> asio::awaitable<void> {
+    co_await exchange.Respond(handler(req));
+  };
+}
+
+}  // namespace
+
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, HttpHandler handler,
+                       HttpErrorBuilder error_builder)
+    : HttpServer(io, std::move(options), WrapSync(std::move(handler)), std::move(error_builder)) {}
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, AsyncHttpHandler handler,
                        HttpErrorBuilder error_builder)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler),
                                    std::move(error_builder))) {}
@@ -202,8 +308,13 @@ uint16_t HttpServer::port() const {
   return ec ? 0 : endpoint.port();
 }
 
+size_t HttpServer::active_requests() const {
+  return impl_->active.load();
+}
+
 void HttpServer::Stop() {
   beast::error_code ec;
+  if (impl_) impl_->stopping = true;
   if (impl_ && impl_->acceptor.is_open()) impl_->acceptor.close(ec);
 }
 

@@ -1,6 +1,8 @@
 // A small HTTP/1.1 server on Boost.Beast + Asio coroutines: keep-alive, size limits, idle
-// timeouts. The handler is a plain function from HttpRequest to HttpResponse; it runs on the
-// I/O thread, so it must not block (routing takes microseconds).
+// timeouts. A handler is either a plain function from HttpRequest to HttpResponse or a coroutine
+// that answers through an HttpExchange (streaming). Both run on the I/O threads, so they must
+// not block (routing takes microseconds). Connections run on strands: the io_context may be run
+// by several threads.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -10,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "server/http_exchange.h"
 #include "server/http_types.h"
 
 namespace vsr::server {
@@ -31,6 +34,9 @@ class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, HttpServerOptions options, HttpHandler handler,
              HttpErrorBuilder error_builder);
+  // For handlers that answer asynchronously or stream.
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options, AsyncHttpHandler handler,
+             HttpErrorBuilder error_builder);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -38,7 +44,9 @@ class HttpServer {
   // Binds and starts accepting; false with `error` when the address cannot be bound.
   bool Start(std::string& error);
   uint16_t port() const;  // the bound port (useful with port 0)
-  void Stop();            // stops accepting; open connections finish their current request
+  // Stops accepting; open connections finish their current request and then close.
+  void Stop();
+  size_t active_requests() const;  // requests being answered right now (for draining)
 
  private:
   struct Impl;

@@ -78,16 +78,17 @@ constexpr Route kRoutes[] = {
 
 }  // namespace
 
-RouterApi::RouterApi(std::shared_ptr<const routing::Router> router) : router_(std::move(router)) {}
+RouterApi::RouterApi(std::shared_ptr<const routing::Router> router)
+    : router_(std::make_shared<RouterSnapshot>(std::move(router))) {}
+
+RouterApi::RouterApi(std::shared_ptr<RouterSnapshot> router) : router_(std::move(router)) {}
 
 void RouterApi::SetRouter(std::shared_ptr<const routing::Router> router) {
-  std::lock_guard<std::mutex> lock(mu_);
-  router_ = std::move(router);
+  router_->Set(std::move(router));
 }
 
 std::shared_ptr<const routing::Router> RouterApi::router() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return router_;
+  return router_->Get();
 }
 
 HttpResponse RouterApi::Error(int status, const std::string& code, const std::string& message) {
@@ -317,8 +318,10 @@ HttpResponse RouterApi::Ratings(const HttpRequest& http) const {
 }
 
 HttpResponse RouterApi::Models() const {
-  const std::shared_ptr<const routing::Router> current = router();
-  const config::Config& c = current->config();
+  return ModelsList(router()->config());
+}
+
+HttpResponse ModelsList(const config::Config& c) {
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   json::array data;
   json::object auto_model;

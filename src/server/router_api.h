@@ -3,17 +3,19 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "routing/router.h"
 #include "server/http_types.h"
+#include "server/router_snapshot.h"
 
 namespace vsr::server {
 
 class RouterApi {
  public:
   explicit RouterApi(std::shared_ptr<const routing::Router> router);
+  // Sharing the snapshot with the data plane: one reload updates both.
+  explicit RouterApi(std::shared_ptr<RouterSnapshot> router);
 
   // Swaps in a router built from a new config (hot reload). Requests in flight finish on the
   // router they started with.
@@ -38,8 +40,11 @@ class RouterApi {
   HttpResponse Models() const;
   HttpResponse Overview() const;
 
-  mutable std::mutex mu_;
-  std::shared_ptr<const routing::Router> router_;
+  std::shared_ptr<RouterSnapshot> router_;
 };
+
+// GET /v1/models (router API and data plane): the auto model, plus every configured model when
+// global.router.include_config_models_in_list is on.
+HttpResponse ModelsList(const config::Config& config);
 
 }  // namespace vsr::server

@@ -1,0 +1,45 @@
+// From a provider model to the endpoints that serve it: where to connect, which path, which
+// auth header (upstream's provider-type defaults), and in which order to try them — a smooth
+// weighted round robin picks the first, the others follow for failover.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "server/http_exchange.h"
+
+namespace vsr::server {
+
+enum class ApiFormat { kOpenAi, kAnthropic };
+
+struct BackendTarget {
+  std::string name;  // backend_refs[].name
+  std::string host;
+  std::string port;
+  bool tls = false;
+  std::string path;          // request path on the backend
+  HeaderList headers;        // auth and extra headers (secrets: never log these)
+  ApiFormat format = ApiFormat::kOpenAi;
+  std::string model_id;      // the model name the backend knows
+  std::string error;         // why this ref cannot be used (bad base_url, missing key)
+  std::string Address() const { return host + ":" + port; }
+};
+
+// The target for one backend ref.
+BackendTarget ResolveBackend(const config::ProviderModel& model, const config::BackendRef& ref);
+
+class BackendBalancer {
+ public:
+  // Every usable endpoint of `model`, the weighted pick first. Refs that cannot be used
+  // (error set) come last so the caller can report why.
+  std::vector<BackendTarget> Candidates(const config::ProviderModel& model);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::vector<int64_t>> current_;  // per model: smooth WRR state
+};
+
+}  // namespace vsr::server

@@ -1,0 +1,355 @@
+#include "server/data_plane.h"
+
+#include <boost/json.hpp>
+#include <random>
+
+#include "common/json_text.h"
+#include "request/parse.h"
+#include "routing/reasoning.h"
+#include "server/api_errors.h"
+#include "server/format_translation.h"
+#include "server/router_api.h"
+#include "server/routing_headers.h"
+
+namespace vsr::server {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+struct DataPlane::Call {
+  explicit Call(const HttpRequest& request) : http(request) {}
+  const HttpRequest& http;
+  ApiFormat client = ApiFormat::kOpenAi;
+  Clock::time_point started = Clock::now();
+  std::string request_id;
+  AccessRecord record;
+  std::shared_ptr<const routing::Router> router;
+  json::object body;  // becomes the forwarded body
+  routing::RoutingResult result;
+  const config::ProviderModel* model = nullptr;
+  RoutedTo routed;
+  bool stream = false;
+  bool client_wants_usage = false;
+
+  double ElapsedMs() const {
+    return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  }
+};
+
+namespace {
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+// One trailing slash is ignored, as upstream does.
+std::string NormalizedPath(const std::string& path) {
+  if (path.size() > 1 && path.back() == '/') return path.substr(0, path.size() - 1);
+  return path;
+}
+
+const config::ProviderModel* FindModel(const config::Config& c, const std::string& name) {
+  for (const auto& m : c.providers.models) {
+    if (m.name == name) return &m;
+  }
+  for (const auto& m : c.providers.models) {  // the provider's own id, or an alias
+    if (!m.provider_model_id.empty() && m.provider_model_id == name) return &m;
+    for (const auto& [provider, id] : m.external_model_ids) {
+      if (id == name) return &m;
+    }
+  }
+  return nullptr;
+}
+
+std::string AvailableModels(const config::Config& c) {
+  std::string out = c.global.router.auto_model_name;
+  for (const auto& m : c.providers.models) out += ", " + m.name;
+  return out;
+}
+
+bool IncludeUsageRequested(const json::object& body) {
+  const json::value* so = body.if_contains("stream_options");
+  if (!so || !so->is_object()) return false;
+  const json::value* iu = so->as_object().if_contains("include_usage");
+  return iu && iu->is_bool() && iu->as_bool();
+}
+
+}  // namespace
+
+DataPlane::DataPlane(std::shared_ptr<RouterSnapshot> router, std::shared_ptr<UpstreamPool> pool,
+                     std::shared_ptr<AccessLog> log, DataPlaneOptions options)
+    : router_(std::move(router)),
+      pool_(std::move(pool)),
+      log_(std::move(log)),
+      options_(options) {}
+
+HttpResponse DataPlane::ErrorForStatus(int status, const std::string& message) {
+  return OpenAiError(status, message);
+}
+
+asio::awaitable<void> DataPlane::Fail(Call& call, HttpExchange& exchange, int status,
+                                      const std::string& message) {
+  HttpResponse r = call.client == ApiFormat::kAnthropic ? AnthropicError(status, message)
+                                                        : OpenAiError(status, message);
+  r.headers.emplace_back("x-request-id", call.request_id);
+  call.record.status = status;
+  call.record.error = message;
+  co_await exchange.Respond(r);
+}
+
+asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange& exchange) {
+  Call call(request);
+  auto it = request.headers.find("x-request-id");
+  call.request_id = it != request.headers.end() && !it->second.empty() && it->second.size() <= 128
+                        ? it->second
+                        : NewRequestId();
+  call.record.request_id = call.request_id;
+  call.record.method = request.method;
+  call.record.path = request.path;
+  const std::string path = NormalizedPath(request.path);
+
+  if (path == "/health") {
+    call.record.status = 200;
+    co_await exchange.Respond(
+        HttpResponse{200, "application/json", R"({"status":"healthy","service":"vllm-sr"})", {}});
+  } else if (path == "/v1/models") {
+    if (request.method != "GET") {
+      co_await Fail(call, exchange, 405, "method not allowed");
+    } else {
+      call.record.status = 200;
+      co_await exchange.Respond(ModelsList(router_->Get()->config()));
+    }
+  } else if (path == "/v1/chat/completions" || path == "/v1/messages") {
+    call.client = path == "/v1/messages" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
+    if (request.method != "POST") {
+      co_await Fail(call, exchange, 405, "method not allowed");
+    } else {
+      co_await Chat(call, exchange);
+    }
+  } else {
+    co_await Fail(call, exchange, 404, "endpoint not found");
+  }
+  call.record.duration_ms = call.ElapsedMs();
+  if (log_) log_->Write(call.record);
+}
+
+asio::awaitable<void> DataPlane::Chat(Call& call, HttpExchange& exchange) {
+  call.router = router_->Get();
+  const config::Config& cfg = call.router->config();
+
+  // The body: JSON, an object, messages present and an array, a model (upstream's order).
+  json::parse_options parse_options;
+  parse_options.max_depth = static_cast<std::size_t>(options_.max_json_depth);
+  boost::system::error_code ec;
+  json::value parsed = json::parse(call.http.body, ec, {}, parse_options);
+  if (ec || !parsed.is_object()) {
+    const std::string why = ec == json::error::too_deep
+                                ? "malformed JSON body: nested deeper than " +
+                                      std::to_string(options_.max_json_depth) + " levels"
+                                : "malformed JSON body";
+    co_await Fail(call, exchange, 400, why);
+    co_return;
+  }
+  call.body = std::move(parsed.as_object());
+  const json::value* messages = call.body.if_contains("messages");
+  if (messages == nullptr) {
+    co_await Fail(call, exchange, 400, "messages field is required");
+    co_return;
+  }
+  if (!messages->is_array()) {
+    co_await Fail(call, exchange, 400, "messages field must be an array");
+    co_return;
+  }
+  const json::value* model_field = call.body.if_contains("model");
+  if (model_field == nullptr || !model_field->is_string() || model_field->as_string().empty()) {
+    co_await Fail(call, exchange, 400, "invalid request body: missing required field: model");
+    co_return;
+  }
+  const std::string requested(model_field->as_string());
+  call.record.requested_model = requested;
+
+  request::Request req;
+  const auto parse_error = call.client == ApiFormat::kAnthropic
+                               ? request::ParseAnthropicMessages(call.body, req)
+                               : request::ParseChatCompletions(call.body, req);
+  if (parse_error) {
+    co_await Fail(call, exchange, 400, *parse_error);
+    co_return;
+  }
+  req.headers = call.http.headers;
+  call.stream = req.stream;
+  call.client_wants_usage = IncludeUsageRequested(call.body);
+
+  // Route. Decisions are evaluated for pinned models too (plugins and records need them).
+  const bool is_auto = requested == "auto" || requested == cfg.global.router.auto_model_name;
+  const Clock::time_point route_start = Clock::now();
+  call.result = call.router->Route(req);
+  call.record.routing_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - route_start).count();
+  if (call.result.decision != nullptr) call.record.decision = call.result.decision->name;
+  if (!call.result.error.empty()) {
+    co_await Fail(call, exchange, 403, call.result.error);
+    co_return;
+  }
+  const std::string chosen = is_auto ? call.result.selected_model : requested;
+  if (chosen.empty()) {
+    co_await Fail(call, exchange, 503,
+                  "no model available: no decision matched this request and "
+                  "providers.defaults.default_model is not set");
+    co_return;
+  }
+  call.model = FindModel(cfg, chosen);
+  if (call.model == nullptr) {
+    co_await Fail(call, exchange, is_auto ? 500 : 404,
+                  is_auto ? "routing chose model '" + chosen + "', which providers.models does not define"
+                          : "model '" + chosen + "' is not configured; available models: " +
+                                AvailableModels(cfg));
+    co_return;
+  }
+  call.routed.model = call.model->name;
+  call.record.selected_model = call.model->name;
+  if (is_auto) {
+    const bool use_reasoning = call.result.selected_ref != nullptr &&
+                               call.result.selected_ref->use_reasoning.value_or(false);
+    routing::ApplyReasoningMode(call.body, call.model->name, use_reasoning,
+                                call.result.decision ? call.result.decision->name : "", cfg);
+    call.routed.reasoning = use_reasoning;
+  }
+  co_await Forward(call, exchange);
+}
+
+asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
+  std::vector<BackendTarget> candidates = balancer_.Candidates(*call.model);
+  if (candidates.empty()) {
+    co_await Fail(call, exchange, 503, "model '" + call.model->name + "' has no backend_refs");
+    co_return;
+  }
+  const ApiFormat backend_format = candidates.front().format;
+  const bool translate = backend_format != call.client;
+  json::object body = !translate ? std::move(call.body)
+                      : backend_format == ApiFormat::kAnthropic
+                          ? OpenAiToAnthropicRequest(call.body)
+                          : AnthropicToOpenAiRequest(call.body);
+  if (call.stream && backend_format == ApiFormat::kOpenAi) {
+    body["stream"] = true;
+    body["stream_options"] = json::object{{"include_usage", true}};
+  }
+
+  std::string failures;
+  std::unique_ptr<UpstreamResponse> response;
+  BackendTarget* used = nullptr;
+  size_t usable = 0;
+  for (const auto& c : candidates) usable += c.error.empty() ? 1 : 0;
+  bool timed_out = false;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    BackendTarget& target = candidates[i];
+    if (!failures.empty()) failures += "; ";
+    if (!target.error.empty()) {
+      failures += target.error;
+      continue;
+    }
+    body["model"] = target.model_id;
+    UpstreamRequest up;
+    up.host = target.host;
+    up.port = target.port;
+    up.target = target.path;
+    up.headers = target.headers;
+    up.headers.emplace_back("x-request-id", call.request_id);
+    up.body = CompactJson(body);
+    up.connect_timeout = options_.connect_timeout;
+    up.read_timeout = options_.backend_timeout;
+    UpstreamResult r = co_await pool_->Send(std::move(up));
+    if (!r.response) {
+      failures += target.name + " (" + target.Address() + "): " + r.error;
+      timed_out = timed_out || r.failure == UpstreamFailure::kTimeout;
+      --usable;
+      continue;
+    }
+    // A 5xx before anything reached the client: try the next endpoint, if there is one.
+    if (r.response->status >= 500 && usable > 1) {
+      failures += target.name + " (" + target.Address() + "): HTTP " +
+                  std::to_string(r.response->status);
+      --usable;
+      continue;
+    }
+    response = std::move(r.response);
+    used = &target;
+    break;
+  }
+  if (!response) {
+    co_await Fail(call, exchange, timed_out ? 504 : 502,
+                  "no backend of model '" + call.model->name + "' answered: " + failures);
+    co_return;
+  }
+  call.routed.endpoint = used->Address();
+  call.record.backend = used->name + " " + used->Address();
+  call.record.status = response->status;
+
+  HeaderList headers{{"x-request-id", call.request_id}};
+  if (response->status >= 200 && response->status < 300) {
+    for (auto& h : RoutingHeaders(call.result, call.routed)) headers.push_back(std::move(h));
+  }
+  const bool is_sse = response->content_type.rfind("text/event-stream", 0) == 0;
+  if (is_sse) {
+    call.record.streamed = true;
+    headers.emplace_back("cache-control", "no-cache");
+    std::unique_ptr<StreamTranslator> translator;
+    if (translate) {
+      translator = backend_format == ApiFormat::kAnthropic
+                       ? AnthropicToOpenAiStream(call.client_wants_usage)
+                       : OpenAiToAnthropicStream();
+    }
+    if (!co_await exchange.BeginStream(response->status, "text/event-stream", headers)) {
+      call.record.error = "client went away";
+      co_return;
+    }
+    bool client_ok = true;
+    while (client_ok && !response->done()) {
+      std::string piece = co_await response->Read();
+      if (translator) piece = translator->Feed(piece);
+      if (!piece.empty()) client_ok = co_await exchange.Write(piece);
+    }
+    if (!response->error().empty()) call.record.error = response->error();
+    if (!client_ok) {
+      // Dropping `response` closes the backend connection: the backend stops generating.
+      call.record.error = "client disconnected mid-stream";
+      co_return;
+    }
+    if (translator && response->error().empty()) {
+      const std::string tail = translator->Finish();
+      if (!tail.empty()) client_ok = co_await exchange.Write(tail);
+    }
+    if (client_ok) co_await exchange.EndStream();
+    co_return;
+  }
+
+  std::string answer = co_await response->ReadAll(options_.max_response_bytes);
+  if (!response->error().empty()) {
+    co_await Fail(call, exchange, 502, "backend '" + used->name + "' failed: " + response->error());
+    co_return;
+  }
+  std::string content_type = response->content_type.empty() ? "application/json"
+                                                            : response->content_type;
+  if (translate) {
+    const bool ok_status = response->status >= 200 && response->status < 300;
+    boost::system::error_code ec;
+    json::value v = json::parse(answer, ec);
+    if (ok_status && !ec && v.is_object()) {
+      answer = CompactJson(backend_format == ApiFormat::kAnthropic
+                               ? AnthropicToOpenAiResponse(v.as_object())
+                               : OpenAiToAnthropicResponse(v.as_object()));
+    } else if (!ok_status) {
+      answer = TranslateErrorBody(answer, response->status, call.client == ApiFormat::kAnthropic);
+    }
+    content_type = "application/json";
+  }
+  const HttpResponse out{response->status, content_type, std::move(answer), std::move(headers)};
+  co_await exchange.Respond(out);
+}
+
+}  // namespace vsr::server

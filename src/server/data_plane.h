@@ -1,0 +1,50 @@
+// The data plane: the OpenAI/Anthropic-compatible API clients call (default :8888). A request
+// for the auto model is routed with Router::Route; one naming a configured model goes there
+// directly. The body is rewritten for the chosen model (provider model id, reasoning mode,
+// format translation) and forwarded to one of its backends, the answer streamed back with the
+// x-vsr-* routing headers.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "server/access_log.h"
+#include "server/backends.h"
+#include "server/http_exchange.h"
+#include "server/router_snapshot.h"
+#include "server/upstream_client.h"
+
+namespace vsr::server {
+
+struct DataPlaneOptions {
+  std::chrono::milliseconds backend_timeout{300000};  // longest backend silence (listener timeout)
+  std::chrono::milliseconds connect_timeout{5000};
+  size_t max_response_bytes = 64 * 1024 * 1024;  // a non-streamed answer larger than this fails
+  int max_json_depth = 64;                        // deeper request bodies get 400
+};
+
+class DataPlane {
+ public:
+  DataPlane(std::shared_ptr<RouterSnapshot> router, std::shared_ptr<UpstreamPool> pool,
+            std::shared_ptr<AccessLog> log, DataPlaneOptions options = {});
+
+  boost::asio::awaitable<void> Handle(const HttpRequest& request, HttpExchange& exchange);
+
+  // Errors the HTTP server answers itself (413, 431, 400), in OpenAI's envelope.
+  static HttpResponse ErrorForStatus(int status, const std::string& message);
+
+ private:
+  struct Call;
+  boost::asio::awaitable<void> Chat(Call& call, HttpExchange& exchange);
+  boost::asio::awaitable<void> Forward(Call& call, HttpExchange& exchange);
+  boost::asio::awaitable<void> Fail(Call& call, HttpExchange& exchange, int status,
+                                    const std::string& message);
+
+  std::shared_ptr<RouterSnapshot> router_;
+  std::shared_ptr<UpstreamPool> pool_;
+  std::shared_ptr<AccessLog> log_;
+  DataPlaneOptions options_;
+  BackendBalancer balancer_;
+};
+
+}  // namespace vsr::server

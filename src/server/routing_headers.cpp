@@ -1,0 +1,38 @@
+#include "server/routing_headers.h"
+
+#include <cstdio>
+
+namespace vsr::server {
+
+HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to) {
+  HeaderList h;
+  auto add = [&h](std::string name, std::string value) {
+    if (!value.empty()) h.emplace_back(std::move(name), std::move(value));
+  };
+  auto join = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+    return out;
+  };
+  if (result.decision != nullptr) add("x-vsr-selected-decision", result.decision->name);
+  if (result.decision_confidence > 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", result.decision_confidence);
+    add("x-vsr-selected-confidence", buf);
+  }
+  add("x-vsr-selected-model", to.model);
+  add("x-vsr-selected-reasoning", to.reasoning ? "on" : "off");
+  add("x-vsr-destination-endpoint", to.endpoint);
+  for (const signals::FamilyNames& names : signals::AllFamilies()) {
+    const routing::FamilyResult& fr = result.signals.Of(names.family);
+    if (!fr.evaluated) continue;
+    add("x-vsr-matched-" + std::string(names.header), join(fr.output.matched));
+    if (names.family == signals::Family::kContext && fr.output.token_count >= 0) {
+      add("x-vsr-context-token-count", std::to_string(fr.output.token_count));
+    }
+  }
+  add("x-vsr-matched-projection", join(result.signals.projection_matches));
+  return h;
+}
+
+}  // namespace vsr::server

@@ -1,0 +1,20 @@
+// The x-vsr-* response headers that tell a client how its request was routed (upstream's
+// names; empty values and zero numbers are left out, as upstream does).
+#pragma once
+
+#include <string>
+
+#include "routing/router.h"
+#include "server/http_exchange.h"
+
+namespace vsr::server {
+
+struct RoutedTo {
+  std::string model;          // the providers.models name the request went to
+  bool reasoning = false;     // reasoning mode switched on
+  std::string endpoint;       // host:port of the backend
+};
+
+HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to);
+
+}  // namespace vsr::server

@@ -1,0 +1,222 @@
+#include "server/upstream_client.h"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <map>
+#include <mutex>
+#include <vector>
+
+namespace vsr::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+struct Connection {
+  explicit Connection(asio::any_io_executor ex) : stream(std::move(ex)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;  // bytes read past the previous response
+};
+
+}  // namespace
+
+struct UpstreamPool::Impl {
+  explicit Impl(size_t max_idle) : max_idle_per_host(max_idle) {}
+
+  std::unique_ptr<Connection> TakeIdle(const std::string& key) {
+    std::lock_guard lock(mu);
+    auto it = idle.find(key);
+    if (it == idle.end() || it->second.empty()) return nullptr;
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    return conn;
+  }
+
+  void GiveBack(const std::string& key, std::unique_ptr<Connection> conn) {
+    std::lock_guard lock(mu);
+    auto& list = idle[key];
+    if (list.size() < max_idle_per_host) list.push_back(std::move(conn));
+  }
+
+  size_t max_idle_per_host;
+  mutable std::mutex mu;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+};
+
+namespace {
+
+class PooledResponse final : public UpstreamResponse {
+ public:
+  PooledResponse(std::weak_ptr<UpstreamPool::Impl> pool, std::string key,
+                 std::unique_ptr<Connection> conn,
+                 std::unique_ptr<http::response_parser<http::buffer_body>> parser,
+                 std::chrono::milliseconds read_timeout)
+      : pool_(std::move(pool)),
+        key_(std::move(key)),
+        conn_(std::move(conn)),
+        parser_(std::move(parser)),
+        read_timeout_(read_timeout) {
+    if (parser_->is_done()) Finish();
+  }
+
+  asio::awaitable<std::string> Read() override {
+    while (!done_ && conn_) {
+      auto& body = parser_->get().body();
+      body.data = chunk_.data();
+      body.size = chunk_.size();
+      conn_->stream.expires_after(read_timeout_);
+      auto [ec, n] =
+          co_await http::async_read_some(conn_->stream, conn_->buffer, *parser_, kTuple);
+      (void)n;
+      if (ec && ec != http::error::need_buffer) {
+        error_ = ec == beast::error::timeout ? "backend stopped sending (read timeout)"
+                                             : "backend connection failed: " + ec.message();
+        done_ = true;
+        conn_.reset();
+        co_return std::string();
+      }
+      const size_t got = chunk_.size() - parser_->get().body().size;
+      if (parser_->is_done()) Finish();
+      if (got > 0) co_return std::string(chunk_.data(), got);
+    }
+    co_return std::string();
+  }
+
+ private:
+  void Finish() {
+    done_ = true;
+    if (!conn_) return;
+    if (parser_->get().keep_alive()) {
+      if (auto pool = pool_.lock()) pool->GiveBack(key_, std::move(conn_));
+    }
+    conn_.reset();
+  }
+
+  std::weak_ptr<UpstreamPool::Impl> pool_;
+  std::string key_;
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  std::chrono::milliseconds read_timeout_;
+  std::array<char, 16384> chunk_{};
+};
+
+std::string HeaderValue(const http::response_parser<http::buffer_body>& parser,
+                        http::field field) {
+  const auto& msg = parser.get();
+  auto it = msg.find(field);
+  return it == msg.end() ? std::string() : std::string(it->value());
+}
+
+}  // namespace
+
+asio::awaitable<std::string> UpstreamResponse::ReadAll(size_t limit) {
+  std::string all;
+  while (!done_) {
+    std::string piece = co_await Read();
+    if (all.size() + piece.size() > limit) {
+      error_ = "backend response exceeds " + std::to_string(limit) + " bytes";
+      done_ = true;
+      co_return std::string();
+    }
+    all += piece;
+  }
+  co_return all;
+}
+
+UpstreamPool::UpstreamPool(size_t max_idle_per_host)
+    : impl_(std::make_shared<Impl>(max_idle_per_host)) {}
+UpstreamPool::~UpstreamPool() = default;
+
+size_t UpstreamPool::idle_connections() const {
+  std::lock_guard lock(impl_->mu);
+  size_t n = 0;
+  for (const auto& [key, list] : impl_->idle) n += list.size();
+  return n;
+}
+
+asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest request) {
+  const std::string key = request.host + ":" + request.port;
+  auto executor = co_await asio::this_coro::executor;
+
+  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
+  req.set(http::field::host, request.host + ":" + request.port);
+  req.set(http::field::user_agent, "vllm-sr");
+  if (!request.body.empty()) req.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.body() = std::move(request.body);
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  UpstreamResult result;
+  // A pooled connection first (it may have been closed by the backend: then one fresh try).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<Connection> conn = attempt == 0 ? impl_->TakeIdle(key) : nullptr;
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      conn = std::make_unique<Connection>(executor);
+      tcp::resolver resolver(executor);
+      auto [rec, endpoints] =
+          co_await resolver.async_resolve(request.host, request.port, kTuple);
+      if (rec) {
+        result.failure = UpstreamFailure::kConnect;
+        result.error = "cannot resolve " + request.host + ": " + rec.message();
+        co_return result;
+      }
+      conn->stream.expires_after(request.connect_timeout);
+      auto [cec, ep] = co_await conn->stream.async_connect(endpoints, kTuple);
+      (void)ep;
+      if (cec) {
+        result.failure = cec == beast::error::timeout ? UpstreamFailure::kTimeout
+                                                      : UpstreamFailure::kConnect;
+        result.error = "cannot connect to " + key + ": " + cec.message();
+        co_return result;
+      }
+      conn->stream.socket().set_option(tcp::no_delay(true));
+    }
+    conn->stream.expires_after(request.read_timeout);
+    auto [wec, written] = co_await http::async_write(conn->stream, req, kTuple);
+    (void)written;
+    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+    parser->body_limit(boost::none);
+    beast::error_code hec = wec;
+    if (!hec) {
+      auto [ec, n] = co_await http::async_read_header(conn->stream, conn->buffer, *parser, kTuple);
+      (void)n;
+      hec = ec;
+    }
+    if (hec) {
+      if (reused && hec != beast::error::timeout) continue;  // stale keep-alive connection
+      result.failure =
+          hec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kProtocol;
+      result.error = "backend " + key + " did not answer: " + hec.message();
+      co_return result;
+    }
+    const int status = static_cast<int>(parser->get().result_int());
+    const std::string content_type = HeaderValue(*parser, http::field::content_type);
+    HeaderList headers;
+    for (const auto& field : parser->get())
+      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    auto out = std::make_unique<PooledResponse>(impl_, key, std::move(conn), std::move(parser),
+                                                request.read_timeout);
+    out->status = status;
+    out->content_type = content_type;
+    out->headers = std::move(headers);
+    result.response = std::move(out);
+    co_return result;
+  }
+  result.failure = UpstreamFailure::kProtocol;
+  result.error = "backend " + key + " closed the connection";
+  co_return result;
+}
+
+}  // namespace vsr::server

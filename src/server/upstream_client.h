@@ -1,0 +1,72 @@
+// The data plane's client to model backends: async (coroutines), keep-alive connections pooled
+// per host:port, bodies read piece by piece so a stream is forwarded as it arrives. Dropping an
+// UpstreamResponse before its end closes the connection, which is how a client's disconnect
+// cancels the backend's work.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "server/http_exchange.h"
+
+namespace vsr::server {
+
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string host;
+  std::string port;
+  std::string target = "/";
+  HeaderList headers;  // besides host, content-type (application/json) and content-length
+  std::string body;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds read_timeout{300000};  // longest silence while reading
+};
+
+// Why a request never got a response; connect failures and timeouts are worth a failover.
+enum class UpstreamFailure { kNone, kConnect, kTimeout, kProtocol };
+
+class UpstreamResponse {
+ public:
+  virtual ~UpstreamResponse() = default;
+  int status = 0;
+  std::string content_type;
+  HeaderList headers;
+  // The next piece of the (de-chunked) body; an empty string at the end or on error.
+  virtual boost::asio::awaitable<std::string> Read() = 0;
+  bool done() const { return done_; }
+  const std::string& error() const { return error_; }
+  // Reads the rest of the body (bounded by `limit` bytes; more is an error).
+  boost::asio::awaitable<std::string> ReadAll(size_t limit);
+
+ protected:
+  bool done_ = false;
+  std::string error_;
+};
+
+struct UpstreamResult {
+  std::unique_ptr<UpstreamResponse> response;  // set when headers arrived
+  UpstreamFailure failure = UpstreamFailure::kNone;
+  std::string error;
+};
+
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(size_t max_idle_per_host = 256);
+  ~UpstreamPool();
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+  // Sends the request and waits for the response head. A pooled connection the backend has
+  // closed meanwhile is retried once on a fresh one.
+  boost::asio::awaitable<UpstreamResult> Send(UpstreamRequest request);
+  size_t idle_connections() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace vsr::server

@@ -1,0 +1,56 @@
+// The simulator: a fake LLM server speaking the OpenAI chat completions and Anthropic messages
+// APIs, with deterministic answers and configurable timing and failures. It is the backend of
+// a first `vllm-sr serve`, of the integration tests and of the proxy benchmark.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/http_exchange.h"
+
+namespace vsr::simulator {
+
+struct SimulatorOptions {
+  std::vector<std::string> models;  // what /v1/models lists; any model name is answered
+  std::string response = "fixed";   // fixed | echo (repeat the last user message)
+  int ttft_ms = 0;                  // delay before the first token
+  double tokens_per_second = 0;     // 0: no delay between tokens
+  int output_tokens = 16;           // answer length in words (capped by max_tokens)
+  double error_rate = 0;            // share of requests answered 500, in [0,1]
+  std::string api_key;              // when set, requests must carry it (Bearer or x-api-key)
+  std::string name = "simulator";   // reported in answers and /stats (tells instances apart)
+};
+
+// Counters a test reads from GET /stats.
+struct SimulatorStats {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> streams_started{0};
+  std::atomic<uint64_t> streams_completed{0};
+  std::atomic<uint64_t> streams_cancelled{0};  // the reader went away mid-stream
+  std::atomic<uint64_t> errors_injected{0};
+  std::atomic<uint64_t> unauthorized{0};
+};
+
+class Simulator {
+ public:
+  explicit Simulator(SimulatorOptions options);
+  boost::asio::awaitable<void> Handle(const server::HttpRequest& request,
+                                      server::HttpExchange& exchange);
+  const SimulatorStats& stats() const { return stats_; }
+
+ private:
+  boost::asio::awaitable<void> Chat(const server::HttpRequest& request,
+                                    server::HttpExchange& exchange, bool anthropic);
+  server::HttpResponse Models() const;
+  server::HttpResponse Stats() const;
+  bool InjectError();
+
+  SimulatorOptions options_;
+  SimulatorStats stats_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<uint64_t> error_counter_{0};
+};
+
+}  // namespace vsr::simulator
