@@ -92,14 +92,13 @@ HttpResponse DataPlane::ErrorForStatus(int status, const std::string& message) {
   return OpenAiError(status, message);
 }
 
-asio::awaitable<void> DataPlane::Fail(Call& call, HttpExchange& exchange, int status,
-                                      const std::string& message) {
+HttpResponse DataPlane::ErrorReply(Call& call, int status, const std::string& message) {
   HttpResponse r = call.client == ApiFormat::kAnthropic ? AnthropicError(status, message)
                                                         : OpenAiError(status, message);
   r.headers.emplace_back("x-request-id", call.request_id);
   call.record.status = status;
   call.record.error = message;
-  co_await exchange.Respond(r);
+  return r;
 }
 
 asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange& exchange) {
@@ -115,30 +114,34 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
 
   if (path == "/health") {
     call.record.status = 200;
-    co_await exchange.Respond(
-        HttpResponse{200, "application/json", R"({"status":"healthy","service":"vllm-sr"})", {}});
+    const HttpResponse reply{200, "application/json", R"({"status":"healthy","service":"vllm-sr"})",
+                             {}};
+    co_await exchange.Respond(reply);
   } else if (path == "/v1/models") {
-    if (request.method != "GET") {
-      co_await Fail(call, exchange, 405, "method not allowed");
-    } else {
-      call.record.status = 200;
-      co_await exchange.Respond(ModelsList(router_->Get()->config()));
-    }
+    const HttpResponse reply = request.method == "GET"
+                                   ? ModelsList(router_->Get()->config())
+                                   : ErrorReply(call, 405, "method not allowed");
+    call.record.status = reply.status;
+    co_await exchange.Respond(reply);
   } else if (path == "/v1/chat/completions" || path == "/v1/messages") {
     call.client = path == "/v1/messages" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
-    if (request.method != "POST") {
-      co_await Fail(call, exchange, 405, "method not allowed");
+    std::optional<HttpResponse> error = request.method == "POST"
+                                            ? Prepare(call)
+                                            : ErrorReply(call, 405, "method not allowed");
+    if (error) {
+      co_await exchange.Respond(*error);
     } else {
-      co_await Chat(call, exchange);
+      co_await Forward(call, exchange);
     }
   } else {
-    co_await Fail(call, exchange, 404, "endpoint not found");
+    const HttpResponse reply = ErrorReply(call, 404, "endpoint not found");
+    co_await exchange.Respond(reply);
   }
   call.record.duration_ms = call.ElapsedMs();
   if (log_) log_->Write(call.record);
 }
 
-asio::awaitable<void> DataPlane::Chat(Call& call, HttpExchange& exchange) {
+std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   call.router = router_->Get();
   const config::Config& cfg = call.router->config();
 
@@ -152,23 +155,19 @@ asio::awaitable<void> DataPlane::Chat(Call& call, HttpExchange& exchange) {
                                 ? "malformed JSON body: nested deeper than " +
                                       std::to_string(options_.max_json_depth) + " levels"
                                 : "malformed JSON body";
-    co_await Fail(call, exchange, 400, why);
-    co_return;
+    return ErrorReply(call, 400, why);
   }
   call.body = std::move(parsed.as_object());
   const json::value* messages = call.body.if_contains("messages");
   if (messages == nullptr) {
-    co_await Fail(call, exchange, 400, "messages field is required");
-    co_return;
+    return ErrorReply(call, 400, "messages field is required");
   }
   if (!messages->is_array()) {
-    co_await Fail(call, exchange, 400, "messages field must be an array");
-    co_return;
+    return ErrorReply(call, 400, "messages field must be an array");
   }
   const json::value* model_field = call.body.if_contains("model");
   if (model_field == nullptr || !model_field->is_string() || model_field->as_string().empty()) {
-    co_await Fail(call, exchange, 400, "invalid request body: missing required field: model");
-    co_return;
+    return ErrorReply(call, 400, "invalid request body: missing required field: model");
   }
   const std::string requested(model_field->as_string());
   call.record.requested_model = requested;
@@ -178,8 +177,7 @@ asio::awaitable<void> DataPlane::Chat(Call& call, HttpExchange& exchange) {
                                ? request::ParseAnthropicMessages(call.body, req)
                                : request::ParseChatCompletions(call.body, req);
   if (parse_error) {
-    co_await Fail(call, exchange, 400, *parse_error);
-    co_return;
+    return ErrorReply(call, 400, *parse_error);
   }
   req.headers = call.http.headers;
   call.stream = req.stream;
@@ -193,23 +191,20 @@ asio::awaitable<void> DataPlane::Chat(Call& call, HttpExchange& exchange) {
       std::chrono::duration<double, std::milli>(Clock::now() - route_start).count();
   if (call.result.decision != nullptr) call.record.decision = call.result.decision->name;
   if (!call.result.error.empty()) {
-    co_await Fail(call, exchange, 403, call.result.error);
-    co_return;
+    return ErrorReply(call, 403, call.result.error);
   }
   const std::string chosen = is_auto ? call.result.selected_model : requested;
   if (chosen.empty()) {
-    co_await Fail(call, exchange, 503,
+    return ErrorReply(call, 503,
                   "no model available: no decision matched this request and "
                   "providers.defaults.default_model is not set");
-    co_return;
   }
   call.model = FindModel(cfg, chosen);
   if (call.model == nullptr) {
-    co_await Fail(call, exchange, is_auto ? 500 : 404,
+    return ErrorReply(call, is_auto ? 500 : 404,
                   is_auto ? "routing chose model '" + chosen + "', which providers.models does not define"
                           : "model '" + chosen + "' is not configured; available models: " +
                                 AvailableModels(cfg));
-    co_return;
   }
   call.routed.model = call.model->name;
   call.record.selected_model = call.model->name;
@@ -220,13 +215,15 @@ asio::awaitable<void> DataPlane::Chat(Call& call, HttpExchange& exchange) {
                                 call.result.decision ? call.result.decision->name : "", cfg);
     call.routed.reasoning = use_reasoning;
   }
-  co_await Forward(call, exchange);
+  return std::nullopt;
 }
 
 asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   std::vector<BackendTarget> candidates = balancer_.Candidates(*call.model);
   if (candidates.empty()) {
-    co_await Fail(call, exchange, 503, "model '" + call.model->name + "' has no backend_refs");
+    const HttpResponse reply =
+        ErrorReply(call, 503, "model '" + call.model->name + "' has no backend_refs");
+    co_await exchange.Respond(reply);
     co_return;
   }
   const ApiFormat backend_format = candidates.front().format;
@@ -263,7 +260,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     up.body = CompactJson(body);
     up.connect_timeout = options_.connect_timeout;
     up.read_timeout = options_.backend_timeout;
-    UpstreamResult r = co_await pool_->Send(std::move(up));
+    UpstreamResult r = co_await pool_->Send(up);
     if (!r.response) {
       failures += target.name + " (" + target.Address() + "): " + r.error;
       timed_out = timed_out || r.failure == UpstreamFailure::kTimeout;
@@ -282,8 +279,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     break;
   }
   if (!response) {
-    co_await Fail(call, exchange, timed_out ? 504 : 502,
-                  "no backend of model '" + call.model->name + "' answered: " + failures);
+    const HttpResponse reply =
+        ErrorReply(call, timed_out ? 504 : 502,
+                   "no backend of model '" + call.model->name + "' answered: " + failures);
+    co_await exchange.Respond(reply);
     co_return;
   }
   call.routed.endpoint = used->Address();
@@ -304,7 +303,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
                        ? AnthropicToOpenAiStream(call.client_wants_usage)
                        : OpenAiToAnthropicStream();
     }
-    if (!co_await exchange.BeginStream(response->status, "text/event-stream", headers)) {
+    const std::string event_stream = "text/event-stream";
+    if (!co_await exchange.BeginStream(response->status, event_stream, headers)) {
       call.record.error = "client went away";
       co_return;
     }
@@ -330,7 +330,9 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
 
   std::string answer = co_await response->ReadAll(options_.max_response_bytes);
   if (!response->error().empty()) {
-    co_await Fail(call, exchange, 502, "backend '" + used->name + "' failed: " + response->error());
+    const HttpResponse reply =
+        ErrorReply(call, 502, "backend '" + used->name + "' failed: " + response->error());
+    co_await exchange.Respond(reply);
     co_return;
   }
   std::string content_type = response->content_type.empty() ? "application/json"

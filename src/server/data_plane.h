@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "server/access_log.h"
 #include "server/backends.h"
@@ -35,10 +36,12 @@ class DataPlane {
 
  private:
   struct Call;
-  boost::asio::awaitable<void> Chat(Call& call, HttpExchange& exchange);
+  // Parses, validates, routes and rewrites the body; an error reply when the request stops.
+  // Plain functions on purpose: coroutines here only do I/O (GCC 12 mishandles some
+  // temporaries inside co_await expressions).
+  std::optional<HttpResponse> Prepare(Call& call);
+  HttpResponse ErrorReply(Call& call, int status, const std::string& message);
   boost::asio::awaitable<void> Forward(Call& call, HttpExchange& exchange);
-  boost::asio::awaitable<void> Fail(Call& call, HttpExchange& exchange, int status,
-                                    const std::string& message);
 
   std::shared_ptr<RouterSnapshot> router_;
   std::shared_ptr<UpstreamPool> pool_;

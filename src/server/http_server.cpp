@@ -236,8 +236,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         failure = e.what();
       }
       if (!exchange.started()) {
-        co_await exchange.Respond(error_builder(
-            500, failure.empty() ? "internal error: no response" : "internal error: " + failure));
+        const HttpResponse reply = error_builder(
+            500, failure.empty() ? "internal error: no response" : "internal error: " + failure);
+        co_await exchange.Respond(reply);
       }
       --active;
       if (!exchange.reusable()) break;
@@ -260,7 +261,8 @@ namespace {
 AsyncHttpHandler WrapSync(HttpHandler handler) {
   return [handler = std::move(handler)](const HttpRequest& req,
                                         HttpExchange& exchange) -> asio::awaitable<void> {
-    co_await exchange.Respond(handler(req));
+    const HttpResponse reply = handler(req);
+    co_await exchange.Respond(reply);
   };
 }
 

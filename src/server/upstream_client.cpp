@@ -144,7 +144,7 @@ size_t UpstreamPool::idle_connections() const {
   return n;
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest request) {
+asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
   const std::string key = request.host + ":" + request.port;
   auto executor = co_await asio::this_coro::executor;
 

@@ -59,8 +59,10 @@ class UpstreamPool {
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
   // Sends the request and waits for the response head. A pooled connection the backend has
-  // closed meanwhile is retried once on a fresh one.
-  boost::asio::awaitable<UpstreamResult> Send(UpstreamRequest request);
+  // closed meanwhile is retried once on a fresh one. The body is moved out of `request`,
+  // which must outlive the call (a reference, not a value: GCC 12 destroys by-value coroutine
+  // arguments twice).
+  boost::asio::awaitable<UpstreamResult> Send(UpstreamRequest& request);
   size_t idle_connections() const;
 
   struct Impl;

@@ -79,7 +79,7 @@ bool Authorized(const SimulatorOptions& options, const HttpRequest& req) {
 }
 
 // One answer in either API's shape, whole or as stream events. Built outside the coroutines
-// (GCC 12 miscompiles braced string-literal initializers inside co_await expressions).
+// (GCC 12 mishandles temporaries inside co_await expressions: keep them out of coroutines).
 struct Answer {
   bool anthropic = false;
   std::string id;
@@ -195,6 +195,26 @@ bool IncludeUsage(const json::object& body) {
 
 Simulator::Simulator(SimulatorOptions options) : options_(std::move(options)) {}
 
+std::optional<HttpResponse> Simulator::Validate(const HttpRequest& http, bool anthropic,
+                                                json::object& body, request::Request& req) {
+  auto fail = [anthropic](int status, const std::string& message) {
+    return anthropic ? server::AnthropicError(status, message)
+                     : server::OpenAiError(status, message);
+  };
+  if (!Authorized(options_, http)) {
+    ++stats_.unauthorized;
+    return fail(401, "invalid or missing API key");
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(http.body, ec);
+  if (ec || !parsed.is_object()) return fail(400, "malformed JSON body");
+  body = std::move(parsed.as_object());
+  const auto error = anthropic ? request::ParseAnthropicMessages(body, req)
+                               : request::ParseChatCompletions(body, req);
+  if (error) return fail(400, *error);
+  return std::nullopt;
+}
+
 bool Simulator::InjectError() {
   if (options_.error_rate <= 0) return false;
   // Deterministic: exactly error_rate of the requests fail, spread evenly.
@@ -226,50 +246,37 @@ HttpResponse Simulator::Stats() const {
 
 asio::awaitable<void> Simulator::Handle(const HttpRequest& request, HttpExchange& exchange) {
   const std::string& path = request.path;
-  if (path == "/health" || path == "/v1/health") {
-    co_await exchange.Respond(HttpResponse{200, "application/json", R"({"status":"healthy"})", {}});
-  } else if (path == "/v1/models" && request.method == "GET") {
-    co_await exchange.Respond(Models());
-  } else if (path == "/stats" && request.method == "GET") {
-    co_await exchange.Respond(Stats());
-  } else if ((path == "/v1/chat/completions" || path == "/v1/messages") &&
-             request.method == "POST") {
+  if ((path == "/v1/chat/completions" || path == "/v1/messages") && request.method == "POST") {
     co_await Chat(request, exchange, path == "/v1/messages");
-  } else {
-    co_await exchange.Respond(server::OpenAiError(404, "endpoint not found: " + path));
+    co_return;
   }
+  HttpResponse reply;
+  if (path == "/health" || path == "/v1/health") {
+    reply = HttpResponse{200, "application/json", R"({"status":"healthy"})", {}};
+  } else if (path == "/v1/models" && request.method == "GET") {
+    reply = Models();
+  } else if (path == "/stats" && request.method == "GET") {
+    reply = Stats();
+  } else {
+    reply = server::OpenAiError(404, "endpoint not found: " + path);
+  }
+  co_await exchange.Respond(reply);
 }
 
 asio::awaitable<void> Simulator::Chat(const HttpRequest& http, HttpExchange& exchange,
                                       bool anthropic) {
   ++stats_.requests;
-  auto fail = [anthropic](int status, const std::string& message) {
-    return anthropic ? server::AnthropicError(status, message)
-                     : server::OpenAiError(status, message);
-  };
-  if (!Authorized(options_, http)) {
-    ++stats_.unauthorized;
-    co_await exchange.Respond(fail(401, "invalid or missing API key"));
-    co_return;
-  }
-  boost::system::error_code ec;
-  json::value parsed = json::parse(http.body, ec);
-  if (ec || !parsed.is_object()) {
-    co_await exchange.Respond(fail(400, "malformed JSON body"));
-    co_return;
-  }
-  const json::object& body = parsed.as_object();
+  json::object body;
   request::Request req;
-  const auto error = anthropic ? request::ParseAnthropicMessages(body, req)
-                               : request::ParseChatCompletions(body, req);
-  if (error) {
-    co_await exchange.Respond(fail(400, *error));
-    co_return;
-  }
-  if (InjectError()) {
+  std::optional<HttpResponse> error = Validate(http, anthropic, body, req);
+  if (!error && InjectError()) {
     ++stats_.errors_injected;
     co_await SleepMs(options_.ttft_ms);
-    co_await exchange.Respond(fail(500, "simulated backend error"));
+    error = anthropic ? server::AnthropicError(500, "simulated backend error")
+                      : server::OpenAiError(500, "simulated backend error");
+  }
+  if (error) {
+    co_await exchange.Respond(*error);
     co_return;
   }
   Answer answer;
@@ -301,12 +308,15 @@ asio::awaitable<void> Simulator::Chat(const HttpRequest& http, HttpExchange& exc
   co_await SleepMs(options_.ttft_ms);
   const std::string content_type = "text/event-stream";
   bool ok = co_await exchange.BeginStream(200, content_type, headers);
-  if (ok) ok = co_await exchange.Write(answer.Prologue());
+  std::string event = answer.Prologue();
+  if (ok) ok = co_await exchange.Write(event);
   for (size_t i = 0; ok && i < answer.tokens.size(); ++i) {
     if (i > 0) co_await SleepMs(token_gap_ms);
-    ok = co_await exchange.Write(answer.Token(i));
+    event = answer.Token(i);
+    ok = co_await exchange.Write(event);
   }
-  if (ok) ok = co_await exchange.Write(answer.Epilogue());
+  event = answer.Epilogue();
+  if (ok) ok = co_await exchange.Write(event);
   if (ok) ok = co_await exchange.EndStream();
   if (ok) {
     ++stats_.streams_completed;

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/object.hpp>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "request/request.h"
 #include "server/http_exchange.h"
 
 namespace vsr::simulator {
@@ -45,6 +48,9 @@ class Simulator {
                                     server::HttpExchange& exchange, bool anthropic);
   server::HttpResponse Models() const;
   server::HttpResponse Stats() const;
+  // Auth, JSON and API shape; an error reply when the request cannot be answered.
+  std::optional<server::HttpResponse> Validate(const server::HttpRequest& http, bool anthropic,
+                                               boost::json::object& body, request::Request& req);
   bool InjectError();
 
   SimulatorOptions options_;

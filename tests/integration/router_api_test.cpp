@@ -21,6 +21,7 @@
 #include "server/http_client.h"
 #include "server/http_server.h"
 #include "support/cli_runner.h"
+#include "support/loopback_server.h"
 #include "support/config_loader.h"
 
 namespace vsr::server {
@@ -28,33 +29,11 @@ namespace {
 
 namespace json = boost::json;
 
-// An HTTP server on a free loopback port, run on its own thread for the test's lifetime.
-class LoopbackServer {
+// The router API's server: a free loopback port, its own thread.
+class LoopbackServer : public testing::LoopbackServer {
  public:
-  LoopbackServer(HttpHandler handler, HttpServerOptions options = {}) {
-    options.address = "127.0.0.1";
-    options.port = 0;
-    server_ =
-        std::make_unique<HttpServer>(io_, options, std::move(handler), &RouterApi::ErrorForStatus);
-    std::string error;
-    EXPECT_TRUE(server_->Start(error)) << error;
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~LoopbackServer() {
-    boost::asio::post(io_, [this] {
-      server_->Stop();
-      io_.stop();
-    });
-    thread_.join();
-  }
-  std::string Url(const std::string& path = "") const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
-  }
-
- private:
-  boost::asio::io_context io_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
+  explicit LoopbackServer(HttpHandler handler, HttpServerOptions options = {})
+      : testing::LoopbackServer(std::move(handler), &RouterApi::ErrorForStatus, options) {}
 };
 
 using testing::CliRun;

@@ -1,0 +1,452 @@
+// The data plane over real loopback sockets, with simulators as the model backends: routing,
+// pinned models, OpenAI<->Anthropic translation, weighted balancing, failover, streaming (slow
+// readers, disconnects), bad bodies, secrets kept out of logs, hot reload under traffic.
+#include "server/data_plane.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/json_text.h"
+#include "server/api_errors.h"
+#include "server/http_client.h"
+#include "simulator/simulator.h"
+#include "support/config_loader.h"
+#include "support/loopback_server.h"
+
+namespace vsr::server {
+namespace {
+
+namespace json = boost::json;
+using testing::LoopbackServer;
+
+// A simulator on its own loopback port.
+struct Sim {
+  explicit Sim(simulator::SimulatorOptions options = {})
+      : sim(std::make_shared<simulator::Simulator>(std::move(options))),
+        server(
+            [s = sim](const HttpRequest& r, HttpExchange& e) -> boost::asio::awaitable<void> {
+              co_await s->Handle(r, e);
+            },
+            &OpenAiError) {}
+  std::string Endpoint() const { return "127.0.0.1:" + std::to_string(server.port()); }
+  std::shared_ptr<simulator::Simulator> sim;
+  LoopbackServer server;
+};
+
+// A port nothing listens on (bound then closed).
+uint16_t DeadPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::shared_ptr<const routing::Router> MakeRouter(const std::string& yaml) {
+  std::vector<std::string> errors;
+  std::shared_ptr<const routing::Router> router =
+      routing::Router::Create(testing::ConfigFromText(yaml), errors);
+  EXPECT_TRUE(errors.empty());
+  return router;
+}
+
+// Two models: `fast` (OpenAI format) and `claude` (Anthropic format); "integral" routes to
+// claude, everything else to the default `fast`.
+std::string TwoModelConfig(const std::string& fast_refs, const std::string& claude_refs) {
+  return "version: v0.3\n"
+         "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n"
+         "  defaults: {default_model: fast}\n"
+         "  models:\n"
+         "    - name: fast\n"
+         "      provider_model_id: sim-fast\n"
+         "      backend_refs: " + fast_refs + "\n"
+         "    - name: claude\n"
+         "      api_format: anthropic\n"
+         "      provider_model_id: claude-sim\n"
+         "      backend_refs: " + claude_refs + "\n"
+         "routing:\n"
+         "  modelCards: [{name: fast}, {name: claude}]\n"
+         "  signals:\n"
+         "    keywords: [{name: math, operator: OR, keywords: [integral]}]\n"
+         "  decisions:\n"
+         "    - name: math\n"
+         "      priority: 10\n"
+         "      rules: {operator: AND, conditions: [{type: keyword, name: math}]}\n"
+         "      modelRefs: [{model: claude, use_reasoning: false}]\n";
+}
+
+std::string Ref(const std::string& name, const std::string& endpoint, int weight = 1,
+                const std::string& extra = "") {
+  return "{name: " + name + ", endpoint: '" + endpoint + "', weight: " + std::to_string(weight) +
+         extra + "}";
+}
+
+class DataPlaneTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& yaml, DataPlaneOptions options = {}) {
+    // The plane's pooled backend connections belong to the proxy's io_context: drop our
+    // reference first so they go with the proxy, never after it.
+    plane_.reset();
+    proxy_.reset();
+    snapshot_ = std::make_shared<RouterSnapshot>(MakeRouter(yaml));
+    log_path_ = ::testing::TempDir() + "/access-" + std::to_string(getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log";
+    std::filesystem::remove(log_path_);
+    auto log = std::make_shared<AccessLog>(log_path_);
+    plane_ = std::make_shared<DataPlane>(snapshot_, std::make_shared<UpstreamPool>(), log, options);
+    HttpServerOptions server_options;
+    server_options.body_limit = 1024 * 1024;
+    proxy_ = std::make_unique<LoopbackServer>(
+        [p = plane_](const HttpRequest& r, HttpExchange& e) -> boost::asio::awaitable<void> {
+          co_await p->Handle(r, e);
+        },
+        &DataPlane::ErrorForStatus, server_options);
+  }
+  HttpResult Post(const std::string& path, const std::string& body,
+                  const std::map<std::string, std::string>& headers = {}) const {
+    return HttpCall("POST", proxy_->Url(path), body, std::chrono::seconds(10), headers);
+  }
+  static std::string Chat(const std::string& model, const std::string& text, bool stream = false) {
+    return CompactJson(json::object{
+        {"model", model},
+        {"stream", stream},
+        {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}});
+  }
+  std::string AccessLogText() const {
+    std::ifstream in(log_path_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::shared_ptr<RouterSnapshot> snapshot_;
+  std::unique_ptr<LoopbackServer> proxy_;
+  std::shared_ptr<DataPlane> plane_;  // after proxy_: released before it (see Start)
+  std::string log_path_;
+};
+
+json::object ParseObject(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  EXPECT_FALSE(ec) << body;
+  return v.is_object() ? v.as_object() : json::object{};
+}
+
+TEST_F(DataPlaneTest, AutoModelIsRoutedAndCarriesRoutingHeaders) {
+  Sim a;
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "what is an integral?"));
+  ASSERT_EQ(r.status, 200) << r.body << r.error;
+  EXPECT_EQ(r.headers.at("x-vsr-selected-model"), "claude");
+  EXPECT_EQ(r.headers.at("x-vsr-selected-decision"), "math");
+  EXPECT_EQ(r.headers.at("x-vsr-matched-keywords"), "math");
+  EXPECT_EQ(r.headers.at("x-vsr-selected-reasoning"), "off");
+  EXPECT_EQ(r.headers.at("x-vsr-destination-endpoint"), a.Endpoint());
+  EXPECT_FALSE(r.headers.at("x-request-id").empty());
+  // Anthropic backend, OpenAI client: the answer comes back as a chat completion.
+  const json::object o = ParseObject(r.body);
+  EXPECT_EQ(o.at("object"), "chat.completion");
+  EXPECT_EQ(o.at("model"), "claude-sim");  // the provider model id was forwarded
+  EXPECT_NE(json::value_to<std::string>(o.at("choices").as_array()[0].at("message").at("content"))
+                .find("claude-sim"),
+            std::string::npos);
+
+  const HttpResult d = Post("/v1/chat/completions", Chat("MoM", "hello there"));
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(d.headers.at("x-vsr-selected-model"), "fast");  // default model
+  EXPECT_EQ(d.headers.count("x-vsr-selected-decision"), 0u);
+  EXPECT_EQ(ParseObject(d.body).at("model"), "sim-fast");
+}
+
+TEST_F(DataPlaneTest, PinnedModelGoesThereEvenWhenADecisionMatches) {
+  Sim a;
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("fast", "what is an integral?"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-selected-model"), "fast");
+  EXPECT_EQ(ParseObject(r.body).at("model"), "sim-fast");
+  const HttpResult unknown = Post("/v1/chat/completions", Chat("gpt-9", "hi"));
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("available models: MoM, fast, claude"), std::string::npos);
+}
+
+TEST_F(DataPlaneTest, StreamsTranslateBothWays) {
+  Sim a;
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  // OpenAI client -> Anthropic backend, streamed.
+  HttpResult r = Post("/v1/chat/completions", Chat("MoM", "an integral please", true));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/event-stream");
+  EXPECT_NE(r.body.find("\"object\":\"chat.completion.chunk\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"finish_reason\":\"stop\""), std::string::npos);
+  EXPECT_TRUE(r.body.ends_with("data: [DONE]\n\n")) << r.body;
+  EXPECT_EQ(r.body.find("event: "), std::string::npos);
+
+  // Anthropic client -> OpenAI backend, streamed and whole.
+  const std::string anthropic_body =
+      R"({"model":"fast","max_tokens":4,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  r = Post("/v1/messages", anthropic_body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("event: message_start"), std::string::npos);
+  EXPECT_NE(r.body.find("\"type\":\"text_delta\",\"text\":\"Hello!\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"stop_reason\":\"max_tokens\""), std::string::npos);
+  EXPECT_TRUE(r.body.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+  EXPECT_EQ(r.body.find("[DONE]"), std::string::npos);
+
+  r = Post("/v1/messages",
+           R"({"model":"fast","max_tokens":3,"system":"be brief","messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object m = ParseObject(r.body);
+  EXPECT_EQ(m.at("type"), "message");
+  EXPECT_EQ(m.at("content").as_array()[0].at("text"), "Hello! This is");
+  EXPECT_EQ(m.at("stop_reason"), "max_tokens");
+  EXPECT_EQ(m.at("usage").at("output_tokens"), 3);
+}
+
+TEST_F(DataPlaneTest, WeightedBalancingFollowsTheWeights) {
+  Sim heavy, light;
+  Start(TwoModelConfig("[" + Ref("heavy", heavy.Endpoint(), 3) + ", " +
+                           Ref("light", light.Endpoint(), 1) + "]",
+                       "[" + Ref("c", light.Endpoint()) + "]"));
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(Post("/v1/chat/completions", Chat("fast", "hi")).status, 200);
+  }
+  EXPECT_EQ(heavy.sim->stats().requests.load(), 30u);
+  EXPECT_EQ(light.sim->stats().requests.load(), 10u);
+}
+
+TEST_F(DataPlaneTest, FailsOverOnConnectErrorsAnd5xx) {
+  simulator::SimulatorOptions failing;
+  failing.error_rate = 1.0;
+  Sim bad(failing), good;
+  const std::string dead = "127.0.0.1:" + std::to_string(DeadPort());
+  Start(TwoModelConfig("[" + Ref("dead", dead, 10) + ", " + Ref("bad", bad.Endpoint(), 5) + ", " +
+                           Ref("good", good.Endpoint(), 1) + "]",
+                       "[" + Ref("c", good.Endpoint()) + "]"));
+  for (int i = 0; i < 8; ++i) {
+    const HttpResult r = Post("/v1/chat/completions", Chat("fast", "hi"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.headers.at("x-vsr-destination-endpoint"), good.Endpoint());
+  }
+  EXPECT_GT(bad.sim->stats().errors_injected.load(), 0u);
+
+  // Every endpoint down: 502 naming each failure.
+  Start(TwoModelConfig("[" + Ref("dead", dead) + "]", "[" + Ref("c", dead) + "]"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("fast", "hi"));
+  EXPECT_EQ(r.status, 502);
+  EXPECT_NE(r.body.find("no backend of model 'fast' answered: dead (" + dead), std::string::npos)
+      << r.body;
+}
+
+// Raw socket client: send a request, read slowly or hang up.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawClient() { Close(); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      const ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      off += static_cast<size_t>(n);
+    }
+  }
+  // Reads until `marker` shows up, EOF or timeout; `pause` between small reads.
+  std::string ReadUntil(const std::string& marker, std::chrono::milliseconds pause = {}) {
+    std::string all;
+    char buf[64];
+    while (all.find(marker) == std::string::npos) {
+      const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      all.append(buf, static_cast<size_t>(n));
+      if (pause.count() > 0) std::this_thread::sleep_for(pause);
+    }
+    return all;
+  }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// The body of a raw chunked HTTP response (framing removed).
+std::string Dechunk(const std::string& raw) {
+  size_t pos = raw.find("\r\n\r\n");
+  if (pos == std::string::npos) return {};
+  pos += 4;
+  std::string body;
+  while (pos < raw.size()) {
+    const size_t eol = raw.find("\r\n", pos);
+    if (eol == std::string::npos) break;
+    const size_t size = std::stoul(raw.substr(pos, eol - pos), nullptr, 16);
+    if (size == 0 || eol + 2 + size > raw.size()) break;
+    body.append(raw, eol + 2, size);
+    pos = eol + 2 + size + 2;
+  }
+  return body;
+}
+
+std::string PostRequest(const std::string& body) {
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(DataPlaneTest, SlowReaderGetsTheWholeStream) {
+  simulator::SimulatorOptions options;
+  options.output_tokens = 400;
+  Sim a(options);
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  RawClient client(proxy_->port());
+  ASSERT_TRUE(client.connected());
+  client.Send(PostRequest(Chat("fast", "hi", true)));
+  const std::string got =
+      Dechunk(client.ReadUntil("\r\n0\r\n\r\n", std::chrono::milliseconds(1)));
+  EXPECT_TRUE(got.ends_with("data: [DONE]\n\n"));
+  size_t tokens = 0;
+  for (size_t p = got.find("\"content\":\""); p != std::string::npos;
+       p = got.find("\"content\":\"", p + 1)) {
+    ++tokens;
+  }
+  EXPECT_EQ(tokens, 401u);  // the role chunk plus every token, none lost
+}
+
+TEST_F(DataPlaneTest, ClientDisconnectCancelsTheBackendStream) {
+  simulator::SimulatorOptions options;
+  options.output_tokens = 2000;
+  options.tokens_per_second = 200;  // 10 s if nobody stopped it
+  Sim a(options);
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  {
+    RawClient client(proxy_->port());
+    client.Send(PostRequest(Chat("fast", "hi", true)));
+    const std::string first = client.ReadUntil("\"content\":\"Hello!\"");
+    ASSERT_NE(first.find("Hello!"), std::string::npos);
+  }  // hang up mid-stream
+  for (int i = 0; i < 200 && a.sim->stats().streams_cancelled.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(a.sim->stats().streams_cancelled.load(), 1u);
+  EXPECT_EQ(a.sim->stats().streams_completed.load(), 0u);
+}
+
+TEST_F(DataPlaneTest, BadBodiesGetOpenAiStyle4xx) {
+  Sim a;
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  auto expect_error = [&](const std::string& body, int status, const std::string& message) {
+    const HttpResult r = Post("/v1/chat/completions", body);
+    EXPECT_EQ(r.status, status) << body.substr(0, 50);
+    const json::object o = ParseObject(r.body);
+    ASSERT_TRUE(o.contains("error")) << r.body;
+    EXPECT_EQ(o.at("error").at("message"), message.c_str());
+    EXPECT_EQ(o.at("error").at("code"), status);
+    EXPECT_EQ(o.at("error").at("type"), "invalid_request_error");
+  };
+  expect_error("", 400, "malformed JSON body");
+  expect_error("{\"model\": ", 400, "malformed JSON body");
+  expect_error("[1,2]", 400, "malformed JSON body");
+  expect_error(std::string(5000, '[') + std::string(5000, ']'), 400,
+               "malformed JSON body: nested deeper than 64 levels");
+  expect_error(R"({"model":"MoM"})", 400, "messages field is required");
+  expect_error(R"({"model":"MoM","messages":"hi"})", 400, "messages field must be an array");
+  expect_error(R"({"messages":[]})", 400, "invalid request body: missing required field: model");
+
+  // 100 MB announced: refused from the headers, long before the body would arrive.
+  RawClient client(proxy_->port());
+  client.Send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n");
+  const std::string reply = client.ReadUntil("}}");
+  EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("request body exceeds the limit"), std::string::npos);
+  EXPECT_EQ(a.sim->stats().requests.load(), 0u);  // nothing reached a backend
+}
+
+TEST_F(DataPlaneTest, ApiKeysReachTheBackendButNeverTheLog) {
+  const std::string key = "sk-test-secret-4242";
+  setenv("VSR_TEST_BACKEND_KEY", key.c_str(), 1);
+  simulator::SimulatorOptions options;
+  options.api_key = key;
+  Sim a(options);
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint(), 1, ", api_key_env: VSR_TEST_BACKEND_KEY") + "]",
+                       "[" + Ref("c", a.Endpoint(), 1, ", api_key_env: VSR_TEST_BACKEND_KEY") + "]"));
+  EXPECT_EQ(Post("/v1/chat/completions", Chat("fast", "hi")).status, 200);
+  EXPECT_EQ(Post("/v1/chat/completions", Chat("MoM", "integral")).status, 200);  // x-api-key
+  EXPECT_EQ(a.sim->stats().unauthorized.load(), 0u);
+  const std::string log = AccessLogText();
+  EXPECT_NE(log.find("\"selected_model\":\"fast\""), std::string::npos) << log;
+  EXPECT_EQ(log.find(key), std::string::npos);
+  unsetenv("VSR_TEST_BACKEND_KEY");
+}
+
+TEST_F(DataPlaneTest, HotReloadUnderTrafficDropsNothing) {
+  Sim a, b;
+  const std::string to_a =
+      TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]");
+  const std::string to_b =
+      TwoModelConfig("[" + Ref("b", b.Endpoint()) + "]", "[" + Ref("c", b.Endpoint()) + "]");
+  Start(to_a);
+  std::atomic<int> failed{0}, done{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "hi", i % 2 == 0));
+        if (r.status != 200) ++failed;
+        ++done;
+      }
+    });
+  }
+  const auto router_a = MakeRouter(to_a), router_b = MakeRouter(to_b);
+  for (int i = 0; done.load() < 200 && i < 2000; ++i) {
+    snapshot_->Set(i % 2 == 0 ? router_b : router_a);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(a.sim->stats().requests.load(), 0u);
+  EXPECT_GT(b.sim->stats().requests.load(), 0u);
+  EXPECT_EQ(a.sim->stats().requests.load() + b.sim->stats().requests.load(), 200u);
+}
+
+TEST_F(DataPlaneTest, ModelsHealthAndUnknownPaths) {
+  Sim a;
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  HttpResult r = HttpCall("GET", proxy_->Url("/v1/models"), "", std::chrono::seconds(5));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(ParseObject(r.body).at("data").as_array()[0].at("id"), "MoM");
+  EXPECT_EQ(HttpCall("GET", proxy_->Url("/health"), "", std::chrono::seconds(5)).status, 200);
+  EXPECT_EQ(HttpCall("GET", proxy_->Url("/v1/chat/completions"), "", std::chrono::seconds(5)).status,
+            405);
+  EXPECT_EQ(HttpCall("POST", proxy_->Url("/v1/unknown"), "{}", std::chrono::seconds(5)).status, 404);
+}
+
+}  // namespace
+}  // namespace vsr::server
