@@ -13,8 +13,13 @@ inline constexpr int kExitError = 1;
 
 void RegisterValidate(CLI::App& app, int& exit_code);
 void RegisterConfig(CLI::App& app, int& exit_code);
-// serve, stop, status, logs, dashboard, eval, chat: flags as upstream, work lands later.
-void RegisterRuntimeCommands(CLI::App& app, int& exit_code);
+// The local stack: serve; stop, status, logs, dashboard; chat.
+void RegisterServe(CLI::App& app, int& exit_code);
+void RegisterStackCommands(CLI::App& app, int& exit_code);
+void RegisterChat(CLI::App& app, int& exit_code);
+// Internal commands serve runs: the supervisor and the dashboard service.
+void RegisterSupervise(CLI::App& app, int& exit_code);
+void RegisterDashboardServer(CLI::App& app, int& exit_code);
 void RegisterEval(CLI::App& app, int& exit_code);
 // `vllm-sr router`: the router process in the foreground (serve supervises it).
 void RegisterRouter(CLI::App& app, int& exit_code);

@@ -10,10 +10,14 @@ int main(int argc, char** argv) {
                        "Print the version and exit");
   app.require_subcommand(0, 1);
   int exit_code = vsr::cli::kExitOk;
-  vsr::cli::RegisterRuntimeCommands(app, exit_code);
+  vsr::cli::RegisterServe(app, exit_code);
+  vsr::cli::RegisterStackCommands(app, exit_code);
+  vsr::cli::RegisterChat(app, exit_code);
   vsr::cli::RegisterEval(app, exit_code);
   vsr::cli::RegisterRouter(app, exit_code);
   vsr::cli::RegisterSimulator(app, exit_code);
+  vsr::cli::RegisterSupervise(app, exit_code);
+  vsr::cli::RegisterDashboardServer(app, exit_code);
   vsr::cli::RegisterValidate(app, exit_code);
   vsr::cli::RegisterConfig(app, exit_code);
   try {

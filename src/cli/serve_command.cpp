@@ -1,0 +1,253 @@
+// `vllm-sr serve`: start the local stack (router with the data plane, simulator, dashboard) as
+// supervised background processes under .vllm-sr/stacks/<name>/, wait until each is healthy,
+// and print the endpoints. In an empty folder it first writes a working config.yaml.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/bootstrap.h"
+#include "cli/commands.h"
+#include "cli/stack.h"
+#include "common/files.h"
+#include "config/loader.h"
+
+namespace vsr::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct ServeArgs {
+  std::string config = "config.yaml";
+  bool config_given = false;
+  std::string image, service_image, pull_policy;
+  bool readonly = false;
+  bool minimal = false;
+  std::string log_level, platform, algorithm, target, k8s_namespace, k8s_context, profile,
+      chart_dir;
+};
+
+std::vector<StackService> PlanServices(const config::Config& cfg, bool minimal) {
+  const int offset = PortOffset();
+  std::vector<StackService> s;
+  s.push_back({"router", "Router API", kDefaultApiPort + offset, "/health"});
+  const int data_port =
+      (cfg.listeners.empty() ? kDefaultDataPort : cfg.listeners.front().port) + offset;
+  s.push_back({"envoy", "Chat API (data plane)", data_port, "/health"});
+  s.push_back({"simulator", "Simulator", kDefaultSimulatorPort + offset, "/health"});
+  if (!minimal) s.push_back({"dashboard", "Dashboard", kDefaultDashboardPort + offset, "/health"});
+  return s;
+}
+
+// Keeps the previous run's log as <name>.log.1.
+void RotateLogs(const StackLayout& stack) {
+  std::error_code ec;
+  fs::create_directories(stack.dir + "/logs", ec);
+  for (const char* name : {"router", "envoy", "simulator", "dashboard", "supervisor"}) {
+    const std::string path = stack.LogPath(name);
+    if (fs::exists(path, ec)) fs::rename(path, path + ".1", ec);
+  }
+}
+
+pid_t StartSupervisor(const StackLayout& stack, const std::string& config, bool minimal) {
+  const std::string self = SelfExecutable();
+  const std::string log = stack.LogPath("supervisor");
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  setsid();  // its own session: survives this terminal, and stop can signal the whole group
+  const int in = open("/dev/null", O_RDONLY);
+  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (in >= 0) dup2(in, STDIN_FILENO);
+  if (out >= 0) {
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+  }
+  std::vector<std::string> argv{self, "supervise", "--config", config, "--stack-dir", stack.dir};
+  if (minimal) argv.push_back("--no-dashboard");
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+std::string LastLines(const std::string& path, size_t n) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+    if (lines.size() > n) lines.erase(lines.begin());
+  }
+  std::string out;
+  for (const auto& l : lines) out += "    " + l + "\n";
+  return out;
+}
+
+void PrintEndpoints(const std::vector<StackService>& services) {
+  std::cout << "\nEndpoints\n"
+            << "| Endpoint | Port | Description |\n"
+            << "|---|---|---|\n";
+  for (const StackService& s : services) {
+    if (s.name == "dashboard") {
+      std::cout << "| Dashboard | " << s.port << " | Web UI (placeholder page in this build) |\n";
+    } else if (s.name == "envoy") {
+      std::cout << "| API | " << s.port
+                << " | Chat completions API (configurable in config.yaml) |\n";
+    } else if (s.name == "router") {
+      std::cout << "| Router API | " << s.port << " | eval, classify, health, models |\n";
+    } else if (s.name == "simulator") {
+      std::cout << "| Simulator | " << s.port << " | Simulated OpenAI/Anthropic backend |\n";
+    }
+  }
+  std::cout << "\nNot started by this build: metrics (9190), gRPC ext_proc (50051), Jaeger (16686),"
+               " Grafana, Prometheus (9090).\n";
+}
+
+int RunServe(const ServeArgs& args) {
+  if (args.target == "k8s") {
+    std::cerr << "ERROR - --target k8s needs the Helm chart, which is not part of this build yet. "
+                 "Run the stack locally with 'vllm-sr serve'.\n";
+    return kExitError;
+  }
+  if (!args.image.empty() || !args.service_image.empty() || !args.pull_policy.empty()) {
+    std::cout << "Note: image options are ignored; vllm-sr runs the stack as local processes.\n";
+  }
+  if (!args.algorithm.empty()) {
+    std::cerr << "WARNING - --algorithm is not applied by this build yet; set algorithm.type on "
+                 "the decisions in your config instead.\n";
+  }
+  const StackLayout stack = CurrentStack();
+  if (const auto pid = LivePid(stack.PidPath("supervisor"))) {
+    std::cerr << "ERROR - vLLM Semantic Router is already running (stack " << stack.name
+              << ", supervisor pid " << *pid << "). Stop it with: vllm-sr stop\n";
+    return kExitError;
+  }
+
+  // Config: the given file, or a bootstrapped workspace in an empty folder.
+  std::error_code ec;
+  std::string config_path = fs::absolute(args.config, ec).string();
+  if (!fs::exists(config_path, ec)) {
+    if (args.config_given && args.config != "config.yaml") {
+      std::cerr << "ERROR - Config file not found: " << args.config << "\n";
+      return kExitError;
+    }
+    if (args.minimal) {
+      std::cout << "Note: no config.yaml here; bootstrapping a workspace without the dashboard "
+                   "(--minimal).\n";
+    }
+    std::string error;
+    if (!WriteFileAtomically(config_path,
+                             BootstrapConfig(kDefaultSimulatorPort + PortOffset()), error)) {
+      std::cerr << "ERROR - cannot write " << config_path << ": " << error << "\n";
+      return kExitError;
+    }
+    std::cout << "No config.yaml found: wrote a starter workspace (" << config_path
+              << ")\n  auto model MoM -> sim-general / sim-reasoning, answered by the built-in "
+                 "simulator\n";
+  }
+  config::LoadResult loaded = config::LoadConfigFile(config_path);
+  for (const Diagnostic& d : loaded.diags.items()) {
+    if (d.severity == Severity::kError) std::cerr << d.Format() << "\n";
+  }
+  if (!loaded.diags.ok()) {
+    std::cerr << "ERROR - Configuration validation failed: " << loaded.diags.error_count()
+              << " error(s); fix them and run 'vllm-sr serve' again\n";
+    return kExitError;
+  }
+
+  const std::vector<StackService> services = PlanServices(loaded.config, args.minimal);
+  std::string busy;
+  for (const StackService& s : services) {
+    if (!PortFree(s.port)) busy += "\n  " + std::to_string(s.port) + " (" + s.name + ")";
+  }
+  if (!busy.empty()) {
+    std::cerr << "ERROR - ports already in use:" << busy
+              << "\nStop what uses them, or run this stack on other ports with "
+                 "VLLM_SR_PORT_OFFSET (and VLLM_SR_STACK_NAME).\n";
+    return kExitError;
+  }
+
+  RotateLogs(stack);
+  std::string error;
+  if (!WriteStackState(stack, StackState{config_path, services}, error)) {
+    std::cerr << "ERROR - cannot write " << stack.StatePath() << ": " << error << "\n";
+    return kExitError;
+  }
+  std::cout << "Starting vLLM Semantic Router (stack " << stack.name
+            << (stack.port_offset ? ", port offset " + std::to_string(stack.port_offset) : "")
+            << ") with " << config_path << std::endl;
+  const pid_t supervisor = StartSupervisor(stack, config_path, args.minimal);
+
+  // Wait for each service in turn, one progress line each.
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(90);
+  for (const StackService& s : services) {
+    std::cout << "  waiting for " << s.name << " on port " << s.port << " ..." << std::flush;
+    bool healthy = false;
+    while (Clock::now() < deadline && ProcessAlive(supervisor)) {
+      if (HttpHealthy(s.port, s.health_path, 500)) {
+        healthy = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+    if (!healthy) {
+      std::cout << " failed\n";
+      const std::string log_name = s.name == "envoy" ? "router" : s.name;
+      std::cerr << "ERROR - " << s.name << " did not become healthy"
+                << (ProcessAlive(supervisor) ? " within 90s" : " (the supervisor exited)")
+                << ". Last lines of its log:\n"
+                << LastLines(stack.LogPath(log_name), 15) << "Stopping the stack.\n";
+      kill(supervisor, SIGTERM);
+      for (int i = 0; i < 400 && ProcessAlive(supervisor); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      return kExitError;
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    std::cout << " ready (" << s.Url() << ", " << static_cast<int>(secs * 10) / 10.0 << "s)"
+              << std::endl;
+  }
+  std::cout << "vLLM Semantic Router is running." << std::endl;
+  PrintEndpoints(services);
+  std::cout << "\nTry:   vllm-sr chat \"hello\"\n"
+            << "       vllm-sr status | vllm-sr logs router | vllm-sr stop\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterServe(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* serve = app.add_subcommand(
+      "serve", "Start the router, data plane, simulator and dashboard (in the background)");
+  serve->add_option("--config", a->config, "Config file (default: config.yaml)")
+      ->each([a](const std::string&) { a->config_given = true; });
+  serve->add_option("--image", a->image, "Container image (ignored: vllm-sr runs local processes)");
+  serve->add_option("--router-image,--envoy-image,--dashboard-image", a->service_image,
+                    "Per-service images (ignored: local processes)");
+  serve->add_option("--image-pull-policy", a->pull_policy, "always | ifnotpresent | never")
+      ->check(CLI::IsMember({"always", "ifnotpresent", "never"}));
+  serve->add_flag("--readonly", a->readonly, "Dashboard in read-only mode");
+  serve->add_flag("--minimal", a->minimal, "Start without dashboard and observability");
+  serve->add_option("--log-level", a->log_level, "Router log level")
+      ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error", "dpanic", "panic", "fatal"}));
+  serve->add_option("--platform", a->platform, "Platform hint (e.g. amd)");
+  serve->add_option("--algorithm", a->algorithm, "Override every decision's selection algorithm")
+      ->check(CLI::IsMember(
+          {"static", "elo", "router_dc", "automix", "hybrid", "thompson", "gmtrouter", "router_r1"}));
+  serve->add_option("--target", a->target, "docker | k8s")->check(CLI::IsMember({"docker", "k8s"}));
+  serve->add_option("--namespace", a->k8s_namespace, "Kubernetes namespace (--target k8s)");
+  serve->add_option("--context", a->k8s_context, "Kubernetes context (--target k8s)");
+  serve->add_option("--profile", a->profile, "Helm values profile (--target k8s)");
+  serve->add_option("--chart-dir", a->chart_dir, "Helm chart directory (--target k8s)");
+  serve->callback([a, &exit_code] { exit_code = RunServe(*a); });
+}
+
+}  // namespace vsr::cli

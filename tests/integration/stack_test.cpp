@@ -1,0 +1,133 @@
+// The local stack as a new user runs it: `vllm-sr serve` in an empty folder, `chat`, `status`,
+// `logs`, `stop` — real processes, real ports (shifted by VLLM_SR_PORT_OFFSET so two stacks and
+// other tests do not collide), and nothing left running afterwards.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "support/cli_runner.h"
+
+namespace {
+
+using vsr::testing::CliRun;
+using vsr::testing::RunShell;
+
+struct Stack {
+  std::string dir;
+  std::string name;
+  int offset = 0;
+
+  Stack(const std::string& stack_name, int port_offset) : name(stack_name), offset(port_offset) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vsr-stack-XXXXXX").string();
+    dir = mkdtemp(tmpl.data());
+  }
+  ~Stack() {
+    Run("stop");  // whatever happened, leave no process behind
+    std::filesystem::remove_all(dir);
+  }
+  CliRun Run(const std::string& args) const {
+    return RunShell("cd '" + dir + "' && VLLM_SR_STACK_NAME=" + name +
+                    " VLLM_SR_PORT_OFFSET=" + std::to_string(offset) + " " + VSR_CLI_BINARY + " " +
+                    args + " 2>&1");
+  }
+  // Pids the stack recorded (supervisor and services).
+  std::vector<pid_t> Pids() const {
+    std::vector<pid_t> pids;
+    const std::string run = dir + "/.vllm-sr/stacks/" + name;
+    for (const char* p : {"supervisor", "router", "simulator", "dashboard"}) {
+      std::ifstream in(run + "/" + p + ".pid");
+      pid_t pid = 0;
+      if (in >> pid) pids.push_back(pid);
+    }
+    return pids;
+  }
+};
+
+bool Alive(pid_t pid) {
+  if (kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t paren = all.rfind(')');
+  return paren == std::string::npos || paren + 2 >= all.size() || all[paren + 2] != 'Z';
+}
+
+int BaseOffset() { return 21000 + static_cast<int>(getpid() % 400) * 2; }
+
+TEST(StackTest, ServeChatStatusStopFromAnEmptyFolder) {
+  Stack a("it-a", BaseOffset());
+  Stack b("it-b", BaseOffset() + 1);  // a second stack side by side
+
+  CliRun r = a.Run("serve");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("wrote a starter workspace"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("waiting for router"), std::string::npos);
+  EXPECT_NE(r.output.find("| API | " + std::to_string(8888 + a.offset) + " |"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(a.dir + "/config.yaml"));
+  r = b.Run("serve --minimal");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  r = a.Run("chat hello");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("simulator answering as sim-general"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("x-vsr-selected-model: sim-general"), std::string::npos);
+  r = b.Run("chat 'prove it step by step'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("x-vsr-selected-decision: reasoning"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("127.0.0.1:" + std::to_string(8810 + b.offset)), std::string::npos);
+  r = a.Run("chat --json hi");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"object\": \"chat.completion\""), std::string::npos) << r.output;
+
+  r = a.Run("status");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* service : {"router", "envoy", "simulator", "dashboard"}) {
+    EXPECT_NE(r.output.find(service), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(r.output.find("unhealthy"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("stopped"), std::string::npos) << r.output;
+  r = b.Run("status");
+  EXPECT_EQ(r.output.find("dashboard"), std::string::npos) << r.output;  // --minimal
+
+  r = a.Run("logs envoy");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("\"selected_model\":\"sim-general\""), std::string::npos) << r.output;
+  r = a.Run("serve");  // already running
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("already running"), std::string::npos);
+
+  const std::vector<pid_t> pids_a = a.Pids();
+  const std::vector<pid_t> pids_b = b.Pids();
+  EXPECT_EQ(pids_a.size(), 4u);
+  EXPECT_EQ(pids_b.size(), 3u);
+  r = a.Run("stop");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("vLLM Semantic Router stopped"), std::string::npos);
+  for (pid_t pid : pids_a) EXPECT_FALSE(Alive(pid)) << pid;
+  for (pid_t pid : pids_b) EXPECT_TRUE(Alive(pid)) << pid;  // the other stack is untouched
+  EXPECT_NE(a.Run("status").output.find("Not running"), std::string::npos);
+  EXPECT_EQ(b.Run("chat hi").exit_code, 0);
+  b.Run("stop");
+  for (pid_t pid : pids_b) EXPECT_FALSE(Alive(pid)) << pid;
+}
+
+TEST(StackTest, SupervisorRestartsACrashedService) {
+  Stack s("it-crash", BaseOffset() + 3);
+  ASSERT_EQ(s.Run("serve --minimal").exit_code, 0);
+  std::ifstream in(s.dir + "/.vllm-sr/stacks/it-crash/simulator.pid");
+  pid_t simulator = 0;
+  ASSERT_TRUE(in >> simulator);
+  kill(simulator, SIGKILL);
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {  // restart after ~1 s
+    usleep(100 * 1000);
+    back = s.Run("chat hi").exit_code == 0;
+  }
+  EXPECT_TRUE(back);
+  EXPECT_NE(s.Pids()[2], simulator);
+}
+
+}  // namespace
