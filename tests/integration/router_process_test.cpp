@@ -1,0 +1,116 @@
+// `vllm-sr router` and `vllm-sr simulator` as real processes: SIGTERM lets a stream in flight
+// finish (drain) while new connections are refused.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "server/http_client.h"
+
+namespace {
+
+using vsr::server::HttpCall;
+using vsr::server::HttpResult;
+
+// A child process whose stdout we read line by line.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> args) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      std::vector<char*> argv{const_cast<char*>(VSR_CLI_BINARY)};
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(VSR_CLI_BINARY, argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    fd_ = out[0];
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+  // The next line starting with `prefix` (bounded by the process closing stdout).
+  std::string LineStartingWith(const std::string& prefix) {
+    for (;;) {
+      std::string line;
+      char c = 0;
+      ssize_t n = 0;
+      while ((n = read(fd_, &c, 1)) == 1 && c != '\n') line += c;
+      if (line.rfind(prefix, 0) == 0) return line;
+      if (n != 1) return {};
+    }
+  }
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+};
+
+// "... http://host:PORT ..." -> PORT
+std::string PortOf(const std::string& line) {
+  const size_t colon = line.find(':', line.find("http://") + 7);
+  const size_t end = line.find_first_not_of("0123456789", colon + 1);
+  return line.substr(colon + 1, end - colon - 1);
+}
+
+TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
+  Child sim({"simulator", "--port", "0", "--tokens-per-second", "20", "--output-tokens", "30"});
+  const std::string sim_port = PortOf(sim.LineStartingWith("Simulator listening on"));
+  ASSERT_FALSE(sim_port.empty());
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-drain-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.yaml")
+      << "version: v0.3\nlisteners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n  defaults: {default_model: m}\n"
+         "  models: [{name: m, backend_refs: [{name: sim, endpoint: '127.0.0.1:" +
+             sim_port + "'}]}]\nrouting:\n  modelCards: [{name: m}]\n";
+  Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port",
+                "0", "--data-port", "0"});
+  const std::string port = PortOf(router.LineStartingWith("Data plane listening on"));
+  ASSERT_FALSE(port.empty());
+  const std::string url = "http://127.0.0.1:" + port + "/v1/chat/completions";
+
+  std::atomic<bool> started{false};
+  HttpResult result;
+  std::thread client([&] {
+    result = HttpCall("POST", url,
+                      R"({"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                      std::chrono::seconds(20), {}, [&](std::string_view) { started = true; });
+  });
+  for (int i = 0; i < 500 && !started; ++i) usleep(10 * 1000);
+  ASSERT_TRUE(started);
+  kill(router.pid(), SIGTERM);  // ~1.5 s of stream still to go
+  usleep(200 * 1000);
+  const HttpResult refused = HttpCall("GET", "http://127.0.0.1:" + port + "/health", "",
+                                      std::chrono::seconds(2));
+  EXPECT_NE(refused.failure, HttpResult::Failure::kNone);  // no longer accepting
+  client.join();
+  EXPECT_EQ(result.status, 200) << result.error;
+  EXPECT_TRUE(result.body.ends_with("data: [DONE]\n\n")) << result.body;
+  EXPECT_EQ(router.Wait(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
