@@ -3,6 +3,7 @@
 // without dropping requests; an invalid one is reported and the running config stays.
 // `vllm-sr serve` runs this process; tests start it directly.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
@@ -125,6 +126,14 @@ std::vector<config::Listener> DataListeners(const config::Config& cfg) {
   return {l};
 }
 
+// One I/O thread with its own io_context, listeners and backend connection pool: like nginx
+// workers, threads share nothing on the request path (the kernel spreads connections between
+// their SO_REUSEPORT listeners), so there is no cross-thread locking or wake-up per request.
+struct Worker {
+  boost::asio::io_context io{1};
+  std::vector<std::unique_ptr<server::HttpServer>> servers;
+};
+
 int RunRouter(const RouterArgs& args) {
   size_t errors = 0;
   std::shared_ptr<const routing::Router> router = BuildRouter(args.config, errors);
@@ -134,29 +143,32 @@ int RunRouter(const RouterArgs& args) {
     return kExitError;
   }
   RaiseFileLimit();
-  boost::asio::io_context io;
+  const int threads = args.threads > 0
+                          ? args.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
+  boost::asio::io_context& main_io = workers.front()->io;
   auto snapshot = std::make_shared<server::RouterSnapshot>(router);
-  std::vector<std::unique_ptr<server::HttpServer>> servers;
   std::string error;
 
-  // Router API.
+  // Router API (first worker).
   server::HttpServerOptions api_options;
   api_options.address = args.address;
   api_options.port =
       static_cast<uint16_t>(args.port >= 0 ? args.port : kDefaultApiPort + PortOffset());
   auto api = std::make_shared<server::RouterApi>(snapshot);
-  servers.push_back(std::make_unique<server::HttpServer>(
-      io, api_options, [api](const server::HttpRequest& r) { return api->Handle(r); },
+  auto& api_server = workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
+      main_io, api_options, [api](const server::HttpRequest& r) { return api->Handle(r); },
       &server::RouterApi::ErrorForStatus));
-  if (!servers.back()->Start(error)) {
+  if (!api_server->Start(error)) {
     std::cerr << "ERROR - router API: " << error << "\n";
     return kExitError;
   }
-  std::cout << "Router API listening on http://" << args.address << ":" << servers.back()->port()
+  std::cout << "Router API listening on http://" << args.address << ":" << api_server->port()
             << std::endl;
 
-  // Data plane: one server per listener, sharing the backend connection pool.
-  auto pool = std::make_shared<server::UpstreamPool>();
+  // Data plane: every listener on every worker.
   auto access_log = std::make_shared<server::AccessLog>(args.access_log);
   if (!access_log->ok()) {
     std::cerr << "ERROR - cannot open access log " << args.access_log << "\n";
@@ -168,39 +180,50 @@ int RunRouter(const RouterArgs& args) {
     if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only
     server::DataPlaneOptions dp_options;
     if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
-    auto plane = std::make_shared<server::DataPlane>(snapshot, pool, access_log, dp_options);
     server::HttpServerOptions options;
     options.address = l.address.empty() ? "0.0.0.0" : l.address;
     options.port =
         static_cast<uint16_t>(args.data_port >= 0 ? args.data_port : l.port + PortOffset());
-    servers.push_back(std::make_unique<server::HttpServer>(
-        io, options,
-        [plane](const server::HttpRequest& r,
-                server::HttpExchange& e) -> boost::asio::awaitable<void> {
-          co_await plane->Handle(r, e);
-        },
-        &server::DataPlane::ErrorForStatus));
-    if (!servers.back()->Start(error)) {
-      std::cerr << "ERROR - listener " << l.name << ": " << error << "\n";
-      return kExitError;
+    options.reuse_port = workers.size() > 1;
+    for (auto& w : workers) {
+      auto plane = std::make_shared<server::DataPlane>(
+          snapshot, std::make_shared<server::UpstreamPool>(), access_log, dp_options);
+      auto& http = w->servers.emplace_back(std::make_unique<server::HttpServer>(
+          w->io, options,
+          [plane](const server::HttpRequest& r,
+                  server::HttpExchange& e) -> boost::asio::awaitable<void> {
+            co_await plane->Handle(r, e);
+          },
+          &server::DataPlane::ErrorForStatus));
+      if (!http->Start(error)) {
+        std::cerr << "ERROR - listener " << l.name << ": " << error << "\n";
+        return kExitError;
+      }
+      options.port = http->port();  // port 0: the other workers join the port the first got
     }
-    std::cout << "Data plane listening on http://" << options.address << ":"
-              << servers.back()->port() << " (listener " << l.name << ")" << std::endl;
+    std::cout << "Data plane listening on http://" << options.address << ":" << options.port
+              << " (listener " << l.name << ", " << workers.size() << " threads)" << std::endl;
   }
 
-  ConfigWatcher watcher(io, args, snapshot);
+  ConfigWatcher watcher(main_io, args, snapshot);
   if (args.watch_interval_ms > 0) watcher.Start();
 
   // SIGTERM/SIGINT: stop accepting, let requests in flight finish (bounded), then exit.
-  boost::asio::signal_set stop(io, SIGINT, SIGTERM);
-  boost::asio::steady_timer drain(io);
-  const auto drain_deadline = std::make_shared<std::chrono::steady_clock::time_point>();
-  std::function<void()> check_drained = [&] {
+  auto active_requests = [&workers] {
     size_t active = 0;
-    for (const auto& s : servers) active += s->active_requests();
-    if (active == 0 || std::chrono::steady_clock::now() >= *drain_deadline) {
+    for (const auto& w : workers) {
+      for (const auto& s : w->servers) active += s->active_requests();
+    }
+    return active;
+  };
+  boost::asio::signal_set stop(main_io, SIGINT, SIGTERM);
+  boost::asio::steady_timer drain(main_io);
+  auto drain_deadline = std::chrono::steady_clock::now();
+  std::function<void()> check_drained = [&] {
+    const size_t active = active_requests();
+    if (active == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
       if (active > 0) std::cerr << "WARNING - " << active << " request(s) cut off at shutdown\n";
-      io.stop();
+      for (auto& w : workers) w->io.stop();
       return;
     }
     drain.expires_after(std::chrono::milliseconds(20));
@@ -212,18 +235,21 @@ int RunRouter(const RouterArgs& args) {
     if (ec) return;
     std::cout << "Shutting down: draining requests in flight" << std::endl;
     watcher.Stop();
-    for (auto& s : servers) s->Stop();
-    *drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args.drain_seconds);
+    for (auto& w : workers) {  // each server is stopped on its own thread
+      boost::asio::post(w->io, [&w] {
+        for (auto& s : w->servers) s->Stop();
+      });
+    }
+    drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args.drain_seconds);
     check_drained();
   });
 
-  const int threads = args.threads > 0
-                          ? args.threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<std::thread> workers;
-  for (int i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& w : workers) w.join();
+  std::vector<std::thread> threads_running;
+  for (size_t i = 1; i < workers.size(); ++i) {
+    threads_running.emplace_back([&w = *workers[i]] { w.io.run(); });
+  }
+  main_io.run();
+  for (auto& t : threads_running) t.join();
   std::cout << "Router stopped" << std::endl;
   return kExitOk;
 }

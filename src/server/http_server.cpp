@@ -179,6 +179,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         if (ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. too many open files: keep serving the connections we have
       }
+      // Small writes (SSE chunks) go out at once, not after the peer's delayed ACK.
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       auto executor = socket.get_executor();
       asio::co_spawn(executor, Session(std::move(socket)), asio::detached);
     }
@@ -292,6 +295,9 @@ bool HttpServer::Start(std::string& error) {
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && impl_->options.reuse_port) {
+    acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+  }
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {

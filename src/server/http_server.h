@@ -24,6 +24,9 @@ struct HttpServerOptions {
   size_t header_limit = 16 * 1024;        // larger headers get 431
   std::chrono::seconds read_timeout{30};  // to read one whole request
   std::chrono::seconds idle_timeout{60};  // between keep-alive requests
+  // Several servers (one per I/O thread) may bind the same port; the kernel spreads
+  // connections between them.
+  bool reuse_port = false;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Proxy benchmark: the same wrk load, in one run, against
+#   direct  - the simulator itself (the floor),
+#   vllm-sr - the data plane with routing on (auto model, keyword/context/language decisions),
+#   nginx   - nginx as a plain reverse proxy to the same simulator (keep-alive upstream),
+# at 64 and 256 connections, non-streaming and streaming. Then the router's RSS with 1,000 idle
+# keep-alive connections. Prints one JSON document (also written to bench/proxy/results.json).
+#
+#   bash bench/proxy/run.sh [--duration 10] [--threads 2] [--out FILE]
+#
+# Needs a release build (cmake --preset release && cmake --build --preset release) and the
+# packages from scripts/setup (wrk, nginx-light).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=10
+WRK_THREADS=2
+OUT=bench/proxy/results.json
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --threads) WRK_THREADS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+BIN="$PWD/build/release/src/cli/vllm-sr"
+[[ -x "$BIN" ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk missing: bash scripts/setup" >&2; exit 1; }
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+WORK=$(mktemp -d /tmp/vsr-proxy-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [[ -f "$WORK/nginx.pid" ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null ||
+              echo $((20000 + RANDOM % 20000)); }
+wait_http() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listening on $1" >&2; exit 1
+}
+
+SIM_PORT=$(free_port); DATA_PORT=$(free_port); API_PORT=$(free_port); NGINX_PORT=$(free_port)
+"$BIN" simulator --address 127.0.0.1 --port "$SIM_PORT" --output-tokens 16 >"$WORK/sim.log" 2>&1 &
+PIDS+=($!)
+
+cat >"$WORK/config.yaml" <<YAML
+version: v0.3
+listeners: [{name: bench, address: 127.0.0.1, port: $DATA_PORT, timeout: 60s}]
+providers:
+  defaults: {default_model: general}
+  models:
+    - {name: general, provider_model_id: sim-general, backend_refs: [{name: sim, endpoint: "127.0.0.1:$SIM_PORT"}]}
+    - {name: coder, provider_model_id: sim-coder, backend_refs: [{name: sim, endpoint: "127.0.0.1:$SIM_PORT"}]}
+    - {name: thinker, provider_model_id: sim-thinker, backend_refs: [{name: sim, endpoint: "127.0.0.1:$SIM_PORT"}]}
+routing:
+  modelCards: [{name: general}, {name: coder}, {name: thinker}]
+  signals:
+    keywords:
+      - {name: code, operator: OR, keywords: [python, segfault, compile, stack trace, function]}
+      - {name: math, operator: OR, keywords: [integral, derivative, prove, equation]}
+    context:
+      - {name: long_context, min_tokens: "4K"}
+    language:
+      - {name: en}
+  decisions:
+    - name: code
+      priority: 20
+      rules: {operator: AND, conditions: [{type: keyword, name: code}]}
+      modelRefs: [{model: coder, use_reasoning: false}]
+    - name: math
+      priority: 10
+      rules: {operator: OR, conditions: [{type: keyword, name: math}, {type: context, name: long_context}]}
+      modelRefs: [{model: thinker, use_reasoning: false}]
+    - name: english_general
+      priority: 5
+      rules: {operator: AND, conditions: [{type: language, name: en}]}
+      modelRefs: [{model: general, use_reasoning: false}]
+YAML
+"$BIN" validate "$WORK/config.yaml" >/dev/null
+"$BIN" router --config "$WORK/config.yaml" --address 127.0.0.1 --port "$API_PORT" \
+  --access-log "$WORK/access.log" --watch-interval-ms 0 >"$WORK/router.log" 2>&1 &
+ROUTER_PID=$!
+PIDS+=($ROUTER_PID)
+
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+daemon on;
+events { worker_connections 8192; }
+http {
+  access_log $WORK/nginx-access.log;
+  client_body_temp_path $WORK/nginx-body;
+  proxy_temp_path $WORK/nginx-proxy;
+  fastcgi_temp_path $WORK/nginx-fastcgi;
+  uwsgi_temp_path $WORK/nginx-uwsgi;
+  scgi_temp_path $WORK/nginx-scgi;
+  upstream sim { server 127.0.0.1:$SIM_PORT; keepalive 256; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://sim;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGINX
+"$NGINX" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+wait_http "$SIM_PORT"; wait_http "$DATA_PORT"; wait_http "$NGINX_PORT"
+
+PROMPT="My python function segfaults when I compile it with the new flags; here is the stack trace, what is wrong?"
+body() {  # $1 model, $2 stream
+  printf '{"model":"%s","stream":%s,"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"%s"}]}' "$1" "$2" "$PROMPT"
+}
+run_wrk() {  # $1 url, $2 connections, $3 body
+  VSR_BENCH_BODY="$3" wrk -t"$WRK_THREADS" -c"$2" -d"${DURATION}s" --latency \
+    -s bench/proxy/wrk_report.lua "$1" | tail -1
+}
+
+# Warm up every path (connection pools, page cache).
+for url in "http://127.0.0.1:$SIM_PORT" "http://127.0.0.1:$DATA_PORT" "http://127.0.0.1:$NGINX_PORT"; do
+  VSR_BENCH_BODY="$(body MoM false)" wrk -t1 -c16 -d2s -s bench/proxy/wrk_report.lua "$url/v1/chat/completions" >/dev/null
+done
+
+RESULTS="["
+first=1
+for stream in false true; do
+  for conns in 64 256; do
+    for target in direct vllm-sr nginx; do
+      case $target in
+        direct) url="http://127.0.0.1:$SIM_PORT/v1/chat/completions"; model=sim-general ;;
+        vllm-sr) url="http://127.0.0.1:$DATA_PORT/v1/chat/completions"; model=MoM ;;
+        nginx) url="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"; model=sim-general ;;
+      esac
+      echo "bench: $target stream=$stream connections=$conns (${DURATION}s)" >&2
+      r=$(run_wrk "$url" "$conns" "$(body "$model" "$stream")")
+      [[ $first -eq 1 ]] || RESULTS+=","
+      first=0
+      RESULTS+="{\"target\":\"$target\",\"stream\":$stream,\"connections\":$conns,\"result\":$r}"
+    done
+  done
+done
+RESULTS+="]"
+
+# RSS of a fresh router with 1,000 idle keep-alive connections (each sent one request first).
+kill "$ROUTER_PID"; wait "$ROUTER_PID" 2>/dev/null || true
+"$BIN" router --config "$WORK/config.yaml" --address 127.0.0.1 --port "$API_PORT" \
+  --access-log "$WORK/access.log" --watch-interval-ms 0 >"$WORK/router2.log" 2>&1 &
+ROUTER_PID=$!
+PIDS+=($ROUTER_PID)
+wait_http "$DATA_PORT"
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+RSS_BEFORE=$(rss_kb "$ROUTER_PID")
+FDS=()
+for _ in $(seq 1 1000); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$DATA_PORT"
+  printf 'GET /health HTTP/1.1\r\nHost: bench\r\n\r\n' >&"$fd"
+  FDS+=("$fd")
+done
+sleep 1
+RSS_IDLE=$(rss_kb "$ROUTER_PID")
+OPEN=$(ls "/proc/$ROUTER_PID/fd" | wc -l)
+for fd in "${FDS[@]}"; do exec {fd}>&-; done
+
+NPROC=$(nproc)
+CPU=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
+JSON=$(cat <<JSONDOC
+{
+  "benchmark": "proxy",
+  "machine": {"cpus": $NPROC, "cpu": "$CPU"},
+  "duration_s": $DURATION,
+  "wrk_threads": $WRK_THREADS,
+  "note": "wrk, simulator, proxy and nginx share the same cores; compare rows of the same run",
+  "runs": $RESULTS,
+  "router_rss_kb": {"before_idle_connections": $RSS_BEFORE, "with_1000_idle_keepalive": $RSS_IDLE, "open_fds": $OPEN}
+}
+JSONDOC
+)
+echo "$JSON" | tee "$OUT"
