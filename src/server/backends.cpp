@@ -80,9 +80,6 @@ BackendTarget ResolveBackend(const config::ProviderModel& model, const config::B
                  ? ref.chat_path + api_version_query
                  : (t.format == ApiFormat::kAnthropic ? "/v1/messages" : "/v1/chat/completions");
   }
-  if (t.tls) {
-    t.error = "https backends are not supported by this build yet (backend '" + ref.name + "')";
-  }
 
   std::string key = ref.api_key;
   if (key.empty() && !ref.api_key_env.empty()) {

@@ -263,6 +263,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     UpstreamRequest up;
     up.host = target.host;
     up.port = target.port;
+    up.tls = target.tls;
     up.target = target.path;
     up.headers = target.headers;
     up.headers.emplace_back("x-request-id", call.request_id);

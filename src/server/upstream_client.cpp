@@ -6,7 +6,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -17,21 +19,73 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+using Parser = http::response_parser<http::buffer_body>;
+using Request = http::request<http::string_body>;
+using IoResult = std::tuple<beast::error_code, std::size_t>;
+
+// A backend connection, plain or TLS. The I/O steps are virtual so the request code is the
+// same for both.
 struct Connection {
-  explicit Connection(asio::any_io_executor ex) : stream(std::move(ex)) {}
-  beast::tcp_stream stream;
+  virtual ~Connection() = default;
+  virtual beast::tcp_stream& tcp() = 0;
+  virtual asio::awaitable<IoResult> Write(Request& req) = 0;
+  virtual asio::awaitable<IoResult> ReadHeader(Parser& parser) = 0;
+  virtual asio::awaitable<IoResult> ReadSome(Parser& parser) = 0;
   beast::flat_buffer buffer;  // bytes read past the previous response
+};
+
+struct PlainConnection final : Connection {
+  explicit PlainConnection(asio::any_io_executor ex) : stream(std::move(ex)) {}
+  beast::tcp_stream& tcp() override { return stream; }
+  asio::awaitable<IoResult> Write(Request& req) override {
+    co_return co_await http::async_write(stream, req, kTuple);
+  }
+  asio::awaitable<IoResult> ReadHeader(Parser& parser) override {
+    co_return co_await http::async_read_header(stream, buffer, parser, kTuple);
+  }
+  asio::awaitable<IoResult> ReadSome(Parser& parser) override {
+    co_return co_await http::async_read_some(stream, buffer, parser, kTuple);
+  }
+  beast::tcp_stream stream;
+};
+
+struct TlsConnection final : Connection {
+  TlsConnection(asio::any_io_executor ex, ssl::context& ctx) : stream(std::move(ex), ctx) {}
+  beast::tcp_stream& tcp() override { return beast::get_lowest_layer(stream); }
+  asio::awaitable<IoResult> Write(Request& req) override {
+    co_return co_await http::async_write(stream, req, kTuple);
+  }
+  asio::awaitable<IoResult> ReadHeader(Parser& parser) override {
+    co_return co_await http::async_read_header(stream, buffer, parser, kTuple);
+  }
+  asio::awaitable<IoResult> ReadSome(Parser& parser) override {
+    co_return co_await http::async_read_some(stream, buffer, parser, kTuple);
+  }
+  beast::ssl_stream<beast::tcp_stream> stream;
 };
 
 }  // namespace
 
 struct UpstreamPool::Impl {
   explicit Impl(size_t max_idle) : max_idle_per_host(max_idle) {}
+
+  // Built on first use (loading the CA store takes a while): plain-http setups never pay.
+  ssl::context& TlsContext() {
+    std::call_once(tls_once, [this] {
+      tls_context = std::make_unique<ssl::context>(ssl::context::tls_client);
+      // The system CA store; SSL_CERT_FILE / SSL_CERT_DIR override it, as for any OpenSSL tool.
+      beast::error_code ec;
+      tls_context->set_default_verify_paths(ec);
+      tls_context->set_verify_mode(ssl::verify_peer);
+    });
+    return *tls_context;
+  }
 
   std::unique_ptr<Connection> TakeIdle(const std::string& key) {
     std::lock_guard lock(mu);
@@ -49,6 +103,8 @@ struct UpstreamPool::Impl {
   }
 
   size_t max_idle_per_host;
+  std::once_flag tls_once;
+  std::unique_ptr<ssl::context> tls_context;
   mutable std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
 };
@@ -74,9 +130,8 @@ class PooledResponse final : public UpstreamResponse {
       auto& body = parser_->get().body();
       body.data = chunk_.data();
       body.size = chunk_.size();
-      conn_->stream.expires_after(read_timeout_);
-      auto [ec, n] =
-          co_await http::async_read_some(conn_->stream, conn_->buffer, *parser_, kTuple);
+      conn_->tcp().expires_after(read_timeout_);
+      auto [ec, n] = co_await conn_->ReadSome(*parser_);
       (void)n;
       if (ec && ec != http::error::need_buffer) {
         error_ = ec == beast::error::timeout ? "backend stopped sending (read timeout)"
@@ -145,7 +200,7 @@ size_t UpstreamPool::idle_connections() const {
 }
 
 asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
-  const std::string key = request.host + ":" + request.port;
+  const std::string key = (request.tls ? "https://" : "") + request.host + ":" + request.port;
   auto executor = co_await asio::this_coro::executor;
 
   http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
@@ -163,7 +218,14 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
     std::unique_ptr<Connection> conn = attempt == 0 ? impl_->TakeIdle(key) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
-      conn = std::make_unique<Connection>(executor);
+      TlsConnection* tls = nullptr;
+      if (request.tls) {
+        auto t = std::make_unique<TlsConnection>(executor, impl_->TlsContext());
+        tls = t.get();
+        conn = std::move(t);
+      } else {
+        conn = std::make_unique<PlainConnection>(executor);
+      }
       tcp::resolver resolver(executor);
       auto [rec, endpoints] =
           co_await resolver.async_resolve(request.host, request.port, kTuple);
@@ -172,8 +234,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
         result.error = "cannot resolve " + request.host + ": " + rec.message();
         co_return result;
       }
-      conn->stream.expires_after(request.connect_timeout);
-      auto [cec, ep] = co_await conn->stream.async_connect(endpoints, kTuple);
+      conn->tcp().expires_after(request.connect_timeout);
+      auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kTuple);
       (void)ep;
       if (cec) {
         result.failure = cec == beast::error::timeout ? UpstreamFailure::kTimeout
@@ -181,16 +243,29 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
         result.error = "cannot connect to " + key + ": " + cec.message();
         co_return result;
       }
-      conn->stream.socket().set_option(tcp::no_delay(true));
+      conn->tcp().socket().set_option(tcp::no_delay(true));
+      if (tls != nullptr) {
+        // SNI, and the certificate must name the host (verified against the system CA store).
+        SSL_ctrl(tls->stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                 TLSEXT_NAMETYPE_host_name, const_cast<char*>(request.host.c_str()));
+        tls->stream.set_verify_callback(ssl::host_name_verification(request.host));
+        auto [hec] = co_await tls->stream.async_handshake(ssl::stream_base::client,
+                                                          asio::as_tuple(asio::use_awaitable));
+        if (hec) {
+          result.failure = UpstreamFailure::kConnect;
+          result.error = "TLS handshake with " + key + " failed: " + hec.message();
+          co_return result;
+        }
+      }
     }
-    conn->stream.expires_after(request.read_timeout);
-    auto [wec, written] = co_await http::async_write(conn->stream, req, kTuple);
+    conn->tcp().expires_after(request.read_timeout);
+    auto [wec, written] = co_await conn->Write(req);
     (void)written;
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->body_limit(boost::none);
     beast::error_code hec = wec;
     if (!hec) {
-      auto [ec, n] = co_await http::async_read_header(conn->stream, conn->buffer, *parser, kTuple);
+      auto [ec, n] = co_await conn->ReadHeader(*parser);
       (void)n;
       hec = ec;
     }

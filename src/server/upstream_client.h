@@ -17,6 +17,7 @@ struct UpstreamRequest {
   std::string method = "POST";
   std::string host;
   std::string port;
+  bool tls = false;  // https: TLS with SNI, certificate checked against the system CA store
   std::string target = "/";
   HeaderList headers;  // besides host, content-type (application/json) and content-length
   std::string body;

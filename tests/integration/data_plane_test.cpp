@@ -10,6 +10,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -102,8 +107,7 @@ class DataPlaneTest : public ::testing::Test {
   void Start(const std::string& yaml, DataPlaneOptions options = {}) {
     // The plane's pooled backend connections belong to the proxy's io_context: drop our
     // reference first so they go with the proxy, never after it.
-    plane_.reset();
-    proxy_.reset();
+    Stop();
     snapshot_ = std::make_shared<RouterSnapshot>(MakeRouter(yaml));
     log_path_ = ::testing::TempDir() + "/access-" + std::to_string(getpid()) + "-" +
                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log";
@@ -117,6 +121,10 @@ class DataPlaneTest : public ::testing::Test {
           co_await p->Handle(r, e);
         },
         &DataPlane::ErrorForStatus, server_options);
+  }
+  void Stop() {
+    plane_.reset();
+    proxy_.reset();
   }
   HttpResult Post(const std::string& path, const std::string& body,
                   const std::map<std::string, std::string>& headers = {}) const {
@@ -434,6 +442,115 @@ TEST_F(DataPlaneTest, HotReloadUnderTrafficDropsNothing) {
   EXPECT_GT(a.sim->stats().requests.load(), 0u);
   EXPECT_GT(b.sim->stats().requests.load(), 0u);
   EXPECT_EQ(a.sim->stats().requests.load() + b.sim->stats().requests.load(), 200u);
+}
+
+// A minimal blocking HTTPS backend (test CA in tests/fixtures/tls) answering chat completions.
+class TlsBackend {
+ public:
+  TlsBackend() : ctx_(boost::asio::ssl::context::tls_server), acceptor_(io_) {
+    const std::string dir = std::string(VSR_FIXTURES_DIR) + "/tls/";
+    ctx_.use_certificate_chain_file(dir + "server.pem");
+    ctx_.use_private_key_file(dir + "server.key", boost::asio::ssl::context::pem);
+    const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TlsBackend() {
+    stop_ = true;
+    {
+      std::lock_guard lock(mu_);
+      for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);  // unblock connection threads
+    }
+    boost::asio::io_context io;  // wake the blocking accept
+    boost::asio::ip::tcp::socket poke(io);
+    boost::system::error_code ec;
+    poke.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
+    thread_.join();
+    for (auto& t : connections_) t.join();
+  }
+  uint16_t port() const { return port_; }
+  int answered() const { return answered_.load(); }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      boost::system::error_code ec;
+      boost::asio::ip::tcp::socket socket(io_);
+      acceptor_.accept(socket, ec);
+      if (ec || stop_) continue;
+      std::lock_guard lock(mu_);
+      open_fds_.push_back(socket.native_handle());
+      connections_.emplace_back([this, s = std::move(socket)]() mutable { Connection(std::move(s)); });
+    }
+  }
+  void Connection(boost::asio::ip::tcp::socket socket) {
+    namespace http = boost::beast::http;
+    boost::system::error_code ec;
+    boost::beast::ssl_stream<boost::asio::ip::tcp::socket> stream(std::move(socket), ctx_);
+    stream.handshake(boost::asio::ssl::stream_base::server, ec);
+    boost::beast::flat_buffer buffer;
+    while (!ec && !stop_) {
+      http::request<http::string_body> req;
+      http::read(stream, buffer, req, ec);
+      if (ec) break;
+      http::response<http::string_body> res{http::status::ok, 11};
+      res.set(http::field::content_type, "application/json");
+      res.body() = R"({"id":"tls-1","object":"chat.completion","model":"m","choices":[{"index":0,)"
+                   R"("message":{"role":"assistant","content":"over tls to )" +
+                   std::string(req.target()) + R"("},"finish_reason":"stop"}]})";
+      res.keep_alive(true);
+      res.prepare_payload();
+      http::write(stream, res, ec);
+      if (!ec) ++answered_;
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ssl::context ctx_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::mutex mu_;
+  std::vector<int> open_fds_;
+  std::vector<std::thread> connections_;
+  std::thread thread_;
+};
+
+TEST_F(DataPlaneTest, HttpsBackendsAreVerifiedAgainstTheCaStore) {
+  TlsBackend backend;
+  const std::string port = std::to_string(backend.port());
+  std::string config = TwoModelConfig(
+      "[{name: tls-ip, endpoint: '127.0.0.1:" + port + "', protocol: https}]",
+      "[{name: tls-name, base_url: 'https://localhost:" + port + "/v1', provider: openai}]");
+  const std::string anthropic = "      api_format: anthropic\n";
+  config.erase(config.find(anthropic), anthropic.size());  // both models speak OpenAI here
+  // Trusted: the test CA is the CA store (SSL_CERT_FILE, as every OpenSSL client honours).
+  setenv("SSL_CERT_FILE", (std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem").c_str(), 1);
+  Start(config);
+  HttpResult r = Post("/v1/chat/completions", Chat("fast", "hi"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("over tls to /v1/chat/completions"), std::string::npos) << r.body;
+  // base_url with a host name: SNI and the DNS name in the certificate; its path + /chat/completions.
+  r = Post("/v1/chat/completions",
+           R"({"model":"claude","messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("over tls to /v1/chat/completions"), std::string::npos) << r.body;
+  EXPECT_EQ(backend.answered(), 2);
+
+  // Untrusted: the system store does not know the test CA, so the handshake is refused.
+  unsetenv("SSL_CERT_FILE");
+  Start(config);
+  r = Post("/v1/chat/completions", Chat("fast", "hi"));
+  EXPECT_EQ(r.status, 502);
+  EXPECT_NE(r.body.find("TLS handshake with https://127.0.0.1:" + port + " failed"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("certificate verify failed"), std::string::npos) << r.body;
+  Stop();  // close pooled connections before the backend goes away
 }
 
 TEST_F(DataPlaneTest, ModelsHealthAndUnknownPaths) {
