@@ -175,10 +175,15 @@ int RunRouter(const RouterArgs& args) {
     return kExitError;
   }
   const std::vector<config::Listener> listeners = DataListeners(router->config());
+  const auto& response_api = router->config().global.services.response_api;
+  auto response_store = std::make_shared<server::ResponseStore>(
+      static_cast<size_t>(std::max(1, response_api.max_responses)),
+      std::chrono::seconds(std::max(1, response_api.ttl_seconds)));
   for (size_t i = 0; i < listeners.size(); ++i) {
     const config::Listener& l = listeners[i];
     if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only
     server::DataPlaneOptions dp_options;
+    dp_options.responses = response_store;
     if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
     server::HttpServerOptions options;
     options.address = l.address.empty() ? "0.0.0.0" : l.address;

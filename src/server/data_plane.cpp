@@ -40,6 +40,12 @@ struct DataPlane::Call {
   RoutedTo routed;
   bool stream = false;
   bool client_wants_usage = false;
+  // Responses API: the original request (the body above is its chat translation).
+  bool responses = false;
+  json::object responses_request;
+  json::array chat_messages;  // the conversation sent to the backend (kept for the store)
+  std::string response_id;
+  std::string previous_response_id;
 
   double ElapsedMs() const {
     return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
@@ -88,14 +94,93 @@ bool IncludeUsageRequested(const json::object& body) {
   return iu && iu->is_bool() && iu->as_bool();
 }
 
+// Runs a stream through `first` (format translation) and then `second` (Responses events).
+class ChainedTranslator final : public StreamTranslator {
+ public:
+  ChainedTranslator(std::unique_ptr<StreamTranslator> first, std::unique_ptr<StreamTranslator> second)
+      : first_(std::move(first)), second_(std::move(second)) {}
+  std::string Feed(std::string_view piece) override { return second_->Feed(first_->Feed(piece)); }
+  std::string Finish() override {
+    std::string out = second_->Feed(first_->Finish());
+    return out + second_->Finish();
+  }
+
+ private:
+  std::unique_ptr<StreamTranslator> first_, second_;
+};
+
+std::unique_ptr<StreamTranslator> ChainTranslators(std::unique_ptr<StreamTranslator> first,
+                                                   std::unique_ptr<StreamTranslator> second) {
+  if (!first) return second;
+  return std::make_unique<ChainedTranslator>(std::move(first), std::move(second));
+}
+
 }  // namespace
+
+HttpResponse DataPlane::StoredResponseReply(Call& call, const std::string& path) {
+  // /v1/responses/{id} or /v1/responses/{id}/input_items
+  std::string id = path.substr(std::string("/v1/responses/").size());
+  const bool items = id.size() > 12 && id.ends_with("/input_items");
+  if (items) id.resize(id.size() - 12);
+  const std::string& method = call.http.method;
+  if ((items && method != "GET") || (!items && method != "GET" && method != "DELETE")) {
+    return ErrorReply(call, 405, "method not allowed");
+  }
+  if (id.rfind("resp_", 0) != 0 || id.find('/') != std::string::npos) {
+    return ErrorReply(call, 404, "endpoint not found");
+  }
+  if (method == "DELETE") {
+    if (!options_.responses->Delete(id)) return ErrorReply(call, 404, "response '" + id + "' not found");
+    return HttpResponse{200, "application/json",
+                        CompactJson(json::object{{"id", id}, {"object", "response"}, {"deleted", true}}),
+                        {}};
+  }
+  std::optional<StoredResponse> stored = options_.responses->Get(id);
+  if (!stored) return ErrorReply(call, 404, "response '" + id + "' not found");
+  if (!items) return HttpResponse{200, "application/json", CompactJson(stored->response), {}};
+  json::object list{{"object", "list"}, {"data", stored->input_items}, {"has_more", false}};
+  const json::array& data = stored->input_items;
+  const auto item_id = [](const json::value& v) {
+    return v.is_object() && v.as_object().contains("id") ? v.as_object().at("id") : json::value("");
+  };
+  list["first_id"] = data.empty() ? json::value("") : item_id(data.front());
+  list["last_id"] = data.empty() ? json::value("") : item_id(data.back());
+  return HttpResponse{200, "application/json", CompactJson(list), {}};
+}
+
+void DataPlane::Store(const Call& call, const json::object& response, const std::string& answer) {
+  if (const json::value* store = call.responses_request.if_contains("store");
+      store && store->is_bool() && !store->as_bool()) {
+    return;
+  }
+  StoredResponse s;
+  s.response = response;
+  s.messages = call.chat_messages;
+  s.messages.push_back(json::object{{"role", "assistant"}, {"content", answer}});
+  if (const json::value* input = call.responses_request.if_contains("input")) {
+    if (input->is_string()) {
+      s.input_items.push_back(json::object{
+          {"type", "message"},
+          {"id", "msg_" + call.response_id.substr(5)},
+          {"role", "user"},
+          {"content", json::array{json::object{{"type", "input_text"}, {"text", *input}}}}});
+    } else if (input->is_array()) {
+      s.input_items = input->as_array();
+    }
+  }
+  options_.responses->Put(call.response_id, std::move(s));
+}
 
 DataPlane::DataPlane(std::shared_ptr<RouterSnapshot> router, std::shared_ptr<UpstreamPool> pool,
                      std::shared_ptr<AccessLog> log, DataPlaneOptions options)
     : router_(std::move(router)),
       pool_(std::move(pool)),
       log_(std::move(log)),
-      options_(options) {}
+      options_(std::move(options)) {
+  if (!options_.responses) {
+    options_.responses = std::make_shared<ResponseStore>(1000, std::chrono::hours(24));
+  }
+}
 
 HttpResponse DataPlane::ErrorForStatus(int status, const std::string& message) {
   return OpenAiError(status, message);
@@ -132,8 +217,17 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
                                    : ErrorReply(call, 405, "method not allowed");
     call.record.status = reply.status;
     co_await exchange.Respond(reply);
-  } else if (path == "/v1/chat/completions" || path == "/v1/messages") {
+  } else if (path.rfind("/v1/responses/", 0) == 0) {
+    const HttpResponse reply = StoredResponseReply(call, path);
+    call.record.status = reply.status;
+    co_await exchange.Respond(reply);
+  } else if (path == "/v1/responses" &&
+             !router_->Get()->config().global.services.response_api.enabled) {
+    const HttpResponse reply = ErrorReply(call, 404, "endpoint not found");
+    co_await exchange.Respond(reply);
+  } else if (path == "/v1/chat/completions" || path == "/v1/messages" || path == "/v1/responses") {
     call.client = path == "/v1/messages" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
+    call.responses = path == "/v1/responses";
     std::optional<HttpResponse> error = request.method == "POST"
                                             ? Prepare(call)
                                             : ErrorReply(call, 405, "method not allowed");
@@ -167,6 +261,27 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
     return ErrorReply(call, 400, why);
   }
   call.body = std::move(parsed.as_object());
+  if (call.responses) {
+    // Responses API: continue a stored conversation, then speak chat completions onwards.
+    call.responses_request = call.body;
+    std::optional<StoredResponse> previous;
+    if (const json::value* prev = call.body.if_contains("previous_response_id");
+        prev && prev->is_string() && !prev->as_string().empty()) {
+      call.previous_response_id = std::string(prev->as_string());
+      previous = options_.responses->Get(call.previous_response_id);
+      if (!previous) {
+        return ErrorReply(call, 404,
+                          "previous response '" + call.previous_response_id + "' not found");
+      }
+    }
+    std::string error;
+    json::object chat =
+        ResponsesToChatRequest(call.body, previous ? &previous->messages : nullptr, error);
+    if (!error.empty()) return ErrorReply(call, 400, error);
+    call.chat_messages = ChatMessagesOf(chat);
+    call.body = json::object(std::move(chat), call.json_memory);
+    call.response_id = NewResponseId();
+  }
   const json::value* messages = call.body.if_contains("messages");
   if (messages == nullptr) {
     return ErrorReply(call, 400, "messages field is required");
@@ -310,8 +425,15 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     std::unique_ptr<StreamTranslator> translator;
     if (translate) {
       translator = backend_format == ApiFormat::kAnthropic
-                       ? AnthropicToOpenAiStream(call.client_wants_usage)
+                       ? AnthropicToOpenAiStream(call.client_wants_usage || call.responses)
                        : OpenAiToAnthropicStream();
+    }
+    ResponsesStreamTranslator* responses_stream = nullptr;
+    if (call.responses) {
+      auto r = ChatToResponsesStream(call.responses_request, call.response_id,
+                                     call.previous_response_id);
+      responses_stream = r.get();
+      translator = ChainTranslators(std::move(translator), std::move(r));
     }
     const std::string event_stream = "text/event-stream";
     if (!co_await exchange.BeginStream(response->status, event_stream, headers)) {
@@ -335,6 +457,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       if (!tail.empty()) client_ok = co_await exchange.Write(tail);
     }
     if (client_ok) co_await exchange.EndStream();
+    if (responses_stream != nullptr && response->error().empty()) {
+      const json::object& done = responses_stream->Completed();
+      Store(call, done, std::string(done.contains("output_text") ? done.at("output_text").as_string() : ""));
+    }
     co_return;
   }
 
@@ -359,6 +485,16 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       answer = TranslateErrorBody(answer, response->status, call.client == ApiFormat::kAnthropic);
     }
     content_type = "application/json";
+  }
+  if (call.responses && response->status >= 200 && response->status < 300) {
+    boost::system::error_code ec;
+    json::value v = json::parse(answer, ec);
+    if (!ec && v.is_object()) {
+      const json::object r = ChatToResponse(v.as_object(), call.responses_request,
+                                            call.response_id, call.previous_response_id);
+      Store(call, r, std::string(r.at("output_text").as_string()));
+      answer = CompactJson(r);
+    }
   }
   const HttpResponse out{response->status, content_type, std::move(answer), std::move(headers)};
   co_await exchange.Respond(out);

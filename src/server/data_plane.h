@@ -12,6 +12,7 @@
 #include "server/access_log.h"
 #include "server/backends.h"
 #include "server/http_exchange.h"
+#include "server/responses_api.h"
 #include "server/router_snapshot.h"
 #include "server/upstream_client.h"
 
@@ -22,6 +23,8 @@ struct DataPlaneOptions {
   std::chrono::milliseconds connect_timeout{5000};
   size_t max_response_bytes = 64 * 1024 * 1024;  // a non-streamed answer larger than this fails
   int max_json_depth = 64;                        // deeper request bodies get 400
+  // Responses API store, shared by every worker's data plane (one is made when null).
+  std::shared_ptr<ResponseStore> responses;
 };
 
 class DataPlane {
@@ -42,6 +45,9 @@ class DataPlane {
   std::optional<HttpResponse> Prepare(Call& call);
   HttpResponse ErrorReply(Call& call, int status, const std::string& message);
   boost::asio::awaitable<void> Forward(Call& call, HttpExchange& exchange);
+  // GET/DELETE /v1/responses/{id}[/input_items]
+  HttpResponse StoredResponseReply(Call& call, const std::string& path);
+  void Store(const Call& call, const boost::json::object& response, const std::string& answer);
 
   std::shared_ptr<RouterSnapshot> router_;
   std::shared_ptr<UpstreamPool> pool_;

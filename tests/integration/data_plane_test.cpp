@@ -553,6 +553,73 @@ TEST_F(DataPlaneTest, HttpsBackendsAreVerifiedAgainstTheCaStore) {
   Stop();  // close pooled connections before the backend goes away
 }
 
+TEST_F(DataPlaneTest, ResponsesApiAnswersStoresAndContinues) {
+  simulator::SimulatorOptions echo;
+  echo.response = "echo";
+  Sim a(echo);
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  HttpResult r = Post("/v1/responses", R"({"model":"MoM","input":"hello there","instructions":"be brief"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object first = ParseObject(r.body);
+  EXPECT_EQ(first.at("object"), "response");
+  EXPECT_EQ(first.at("status"), "completed");
+  EXPECT_EQ(first.at("output_text"), "hello there");
+  EXPECT_EQ(first.at("output").as_array()[0].at("content").as_array()[0].at("type"), "output_text");
+  EXPECT_EQ(r.headers.at("x-vsr-selected-model"), "fast");
+  const std::string id(first.at("id").as_string());
+  ASSERT_EQ(id.rfind("resp_", 0), 0u);
+  const int64_t first_input = first.at("usage").at("input_tokens").as_int64();
+
+  // previous_response_id: the stored conversation goes to the backend before the new input;
+  // routing sees the new text ("integral" -> claude, an Anthropic backend, translated twice).
+  r = Post("/v1/responses",
+           R"({"model":"MoM","input":"what about an integral","previous_response_id":")" + id + R"("})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object second = ParseObject(r.body);
+  EXPECT_EQ(second.at("previous_response_id"), id.c_str());
+  EXPECT_EQ(second.at("output_text"), "what about an integral");
+  EXPECT_GT(second.at("usage").at("input_tokens").as_int64(), first_input + 3);
+  EXPECT_EQ(r.headers.at("x-vsr-selected-model"), "claude");
+
+  const auto get = [&](const std::string& method, const std::string& path) {
+    return HttpCall(method, proxy_->Url(path), "", std::chrono::seconds(5));
+  };
+  r = get("GET", "/v1/responses/" + id);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(ParseObject(r.body).at("id"), id.c_str());
+  r = get("GET", "/v1/responses/" + id + "/input_items");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(ParseObject(r.body).at("data").as_array()[0].at("content").as_array()[0].at("text"),
+            "hello there");
+  EXPECT_EQ(get("DELETE", "/v1/responses/" + id).status, 200);
+  EXPECT_EQ(get("GET", "/v1/responses/" + id).status, 404);
+  r = Post("/v1/responses", R"({"model":"MoM","input":"x","previous_response_id":")" + id + R"("})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Post("/v1/responses", R"({"model":"MoM"})").status, 400);
+
+  // Streamed: Responses events from created to completed.
+  r = Post("/v1/responses", R"({"model":"fast","input":"one two three","stream":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  size_t pos = 0;
+  for (const char* event : {"response.created", "response.in_progress", "response.output_item.added",
+                            "response.content_part.added", "response.output_text.delta",
+                            "response.output_text.done", "response.output_item.done",
+                            "response.completed"}) {
+    pos = r.body.find(std::string("event: ") + event, pos);
+    EXPECT_NE(pos, std::string::npos) << event << " missing or out of order:\n" << r.body;
+  }
+  EXPECT_NE(r.body.find(R"("output_text":"one two three")"), std::string::npos) << r.body;
+}
+
+TEST_F(DataPlaneTest, ResponsesApiOffAnswers404) {
+  Sim a;
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]") +
+        "global:\n  services:\n    response_api:\n      enabled: false\n");
+  const HttpResult r = Post("/v1/responses", R"({"model":"MoM","input":"hi"})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("endpoint not found"), std::string::npos);
+}
+
 TEST_F(DataPlaneTest, ModelsHealthAndUnknownPaths) {
   Sim a;
   Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));

@@ -1,0 +1,366 @@
+#include "server/responses_api.h"
+
+#include <boost/json.hpp>
+#include <ctime>
+#include <random>
+
+#include "common/json_text.h"
+#include "server/sse.h"
+
+namespace vsr::server {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string StringField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string RandomHex(size_t n) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += kHex[rng() & 15];
+  return out;
+}
+
+std::string NewItemId() { return "msg_" + RandomHex(24); }
+
+// Input content (string or parts) -> chat content (string or chat parts).
+json::value ChatContent(const json::value* content) {
+  if (content == nullptr || content->is_null()) return "";
+  if (content->is_string()) return *content;
+  json::array parts;
+  if (content->is_array()) {
+    for (const json::value& p : content->as_array()) {
+      if (!p.is_object()) continue;
+      const json::object& part = p.as_object();
+      const std::string type = StringField(part, "type");
+      if (type == "input_text" || type == "output_text" || type == "text") {
+        parts.push_back(json::object{{"type", "text"}, {"text", StringField(part, "text")}});
+      } else if (type == "input_image") {
+        parts.push_back(json::object{
+            {"type", "image_url"}, {"image_url", json::object{{"url", StringField(part, "image_url")}}}});
+      }
+    }
+  }
+  // Text only: a plain string, which every backend accepts.
+  bool text_only = true;
+  std::string text;
+  for (const auto& p : parts) {
+    if (p.as_object().at("type") != "text") text_only = false;
+    else text += (text.empty() ? "" : "\n") + std::string(p.as_object().at("text").as_string());
+  }
+  return text_only ? json::value(text) : json::value(parts);
+}
+
+}  // namespace
+
+std::string NewResponseId() { return "resp_" + RandomHex(24); }
+
+void ResponseStore::Put(const std::string& id, StoredResponse r) {
+  std::lock_guard lock(mu_);
+  r.expires = std::chrono::steady_clock::now() + ttl_;
+  if (items_.emplace(id, std::move(r)).second) order_.push_back(id);
+  while (items_.size() > max_ && !order_.empty()) {
+    items_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+std::optional<StoredResponse> ResponseStore::Get(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = items_.find(id);
+  if (it == items_.end()) return std::nullopt;
+  if (std::chrono::steady_clock::now() > it->second.expires) {
+    items_.erase(it);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+bool ResponseStore::Delete(const std::string& id) {
+  std::lock_guard lock(mu_);
+  return items_.erase(id) > 0;
+}
+
+json::object ResponsesToChatRequest(const json::object& req, const json::array* history,
+                                    std::string& error) {
+  json::array messages;
+  if (const std::string instructions = StringField(req, "instructions"); !instructions.empty()) {
+    messages.push_back(json::object{{"role", "system"}, {"content", instructions}});
+  }
+  if (history != nullptr) {
+    for (const auto& m : *history) {
+      // The stored conversation carries its own system message; a new one replaces it.
+      if (!messages.empty() && m.is_object() && m.as_object().contains("role") &&
+          m.as_object().at("role") == "system") {
+        continue;
+      }
+      messages.push_back(m);
+    }
+  }
+  const json::value* input = req.if_contains("input");
+  if (input == nullptr) {
+    error = "input is required";
+    return {};
+  }
+  if (input->is_string()) {
+    messages.push_back(json::object{{"role", "user"}, {"content", *input}});
+  } else if (input->is_array()) {
+    for (const json::value& iv : input->as_array()) {
+      if (!iv.is_object()) continue;
+      const json::object& item = iv.as_object();
+      const std::string type = StringField(item, "type");
+      if (type == "function_call") {
+        messages.push_back(json::object{
+            {"role", "assistant"},
+            {"content", nullptr},
+            {"tool_calls",
+             json::array{json::object{
+                 {"id", StringField(item, "call_id")},
+                 {"type", "function"},
+                 {"function", json::object{{"name", StringField(item, "name")},
+                                           {"arguments", StringField(item, "arguments")}}}}}}});
+      } else if (type == "function_call_output") {
+        messages.push_back(json::object{{"role", "tool"},
+                                        {"tool_call_id", StringField(item, "call_id")},
+                                        {"content", StringField(item, "output")}});
+      } else {
+        std::string role = StringField(item, "role");
+        if (role.empty()) role = "user";
+        if (role == "developer") role = "system";
+        messages.push_back(
+            json::object{{"role", role}, {"content", ChatContent(item.if_contains("content"))}});
+      }
+    }
+  } else {
+    error = "input must be a string or an array of input items";
+    return {};
+  }
+  json::object chat{{"model", req.contains("model") ? req.at("model") : json::value("")},
+                    {"messages", std::move(messages)}};
+  if (const json::value* v = req.if_contains("max_output_tokens")) chat["max_tokens"] = *v;
+  for (const char* key : {"temperature", "top_p", "stream", "user", "tool_choice"}) {
+    if (const json::value* v = req.if_contains(key)) chat[key] = *v;
+  }
+  if (const json::value* tools = req.if_contains("tools"); tools && tools->is_array()) {
+    json::array converted;
+    for (const json::value& t : tools->as_array()) {
+      if (!t.is_object() || StringField(t.as_object(), "type") != "function") continue;
+      const json::object& tool = t.as_object();
+      json::object fn{{"name", StringField(tool, "name")}};
+      if (const json::value* d = tool.if_contains("description")) fn["description"] = *d;
+      if (const json::value* p = tool.if_contains("parameters")) fn["parameters"] = *p;
+      converted.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+    }
+    chat["tools"] = std::move(converted);
+  }
+  if (const json::value* effort = req.if_contains("reasoning"); effort && effort->is_object()) {
+    if (const json::value* e = effort->as_object().if_contains("effort")) chat["reasoning_effort"] = *e;
+  }
+  return chat;
+}
+
+json::array ChatMessagesOf(const json::object& chat_request) {
+  const json::value* m = chat_request.if_contains("messages");
+  return m && m->is_array() ? m->as_array() : json::array{};
+}
+
+namespace {
+
+json::object ResponseShell(const json::object& req, const std::string& id,
+                           const std::string& previous_id, const std::string& model,
+                           const std::string& status) {
+  json::object r{{"id", id},
+                 {"object", "response"},
+                 {"created_at", static_cast<int64_t>(std::time(nullptr))},
+                 {"model", model},
+                 {"status", status},
+                 {"output", json::array{}}};
+  if (!previous_id.empty()) r["previous_response_id"] = previous_id;
+  for (const char* key : {"instructions", "metadata", "temperature", "top_p", "max_output_tokens",
+                          "tools", "tool_choice", "conversation_id"}) {
+    if (const json::value* v = req.if_contains(key)) r[key] = *v;
+  }
+  return r;
+}
+
+json::object MessageItem(const std::string& id, const std::string& text, const char* status) {
+  return json::object{
+      {"type", "message"},
+      {"id", id},
+      {"status", status},
+      {"role", "assistant"},
+      {"content", json::array{json::object{
+                      {"type", "output_text"}, {"text", text}, {"annotations", json::array{}}}}}};
+}
+
+json::object Usage(const json::object& chat_usage) {
+  auto num = [&](const char* k) -> int64_t {
+    const json::value* v = chat_usage.if_contains(k);
+    return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : 0);
+  };
+  return json::object{{"input_tokens", num("prompt_tokens")},
+                      {"output_tokens", num("completion_tokens")},
+                      {"total_tokens", num("total_tokens")}};
+}
+
+}  // namespace
+
+json::object ChatToResponse(const json::object& chat, const json::object& req,
+                            const std::string& response_id, const std::string& previous_id) {
+  json::object r = ResponseShell(req, response_id, previous_id, StringField(chat, "model"),
+                                 "completed");
+  json::array& output = r["output"].as_array();
+  std::string all_text;
+  if (const json::value* choices = chat.if_contains("choices"); choices && choices->is_array()) {
+    for (const json::value& cv : choices->as_array()) {
+      const json::value* mv = cv.is_object() ? cv.as_object().if_contains("message") : nullptr;
+      if (!mv || !mv->is_object()) continue;
+      const json::object& msg = mv->as_object();
+      const std::string text = StringField(msg, "content");
+      if (!text.empty()) {
+        all_text += text;
+        output.push_back(MessageItem(NewItemId(), text, "completed"));
+      }
+      if (const json::value* calls = msg.if_contains("tool_calls"); calls && calls->is_array()) {
+        for (const json::value& c : calls->as_array()) {
+          if (!c.is_object()) continue;
+          const json::value* fn = c.as_object().if_contains("function");
+          const json::object empty;
+          const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
+          output.push_back(json::object{{"type", "function_call"},
+                                        {"id", "fc_" + RandomHex(24)},
+                                        {"call_id", StringField(c.as_object(), "id")},
+                                        {"name", StringField(f, "name")},
+                                        {"arguments", StringField(f, "arguments")},
+                                        {"status", "completed"}});
+        }
+      }
+    }
+  }
+  r["output_text"] = all_text;
+  if (const json::value* u = chat.if_contains("usage"); u && u->is_object()) {
+    r["usage"] = Usage(u->as_object());
+  }
+  return r;
+}
+
+namespace {
+
+class ResponsesStream final : public ResponsesStreamTranslator {
+ public:
+  ResponsesStream(const json::object& req, std::string id, std::string previous)
+      : request_(req), id_(std::move(id)), previous_(std::move(previous)), item_id_(NewItemId()) {}
+
+  std::string Feed(std::string_view piece) override {
+    std::string out;
+    for (const SseEvent& e : parser_.Feed(piece)) Event(e, out);
+    return out;
+  }
+  std::string Finish() override {
+    std::string out;
+    if (!done_) Done(out);
+    return out;
+  }
+  const json::object& Completed() const override { return completed_; }
+
+ private:
+  std::string Emit(const char* type, json::object body) {
+    body["type"] = type;
+    body["sequence_number"] = sequence_++;
+    return SseNamed(type, body);
+  }
+  void Start(std::string& out) {
+    if (started_) return;
+    started_ = true;
+    json::object shell = ResponseShell(request_, id_, previous_, model_, "in_progress");
+    out += Emit("response.created", json::object{{"response", shell}});
+    out += Emit("response.in_progress", json::object{{"response", shell}});
+  }
+  void OpenItem(std::string& out) {
+    if (item_open_) return;
+    item_open_ = true;
+    out += Emit("response.output_item.added",
+                json::object{{"output_index", 0}, {"item", MessageItem(item_id_, "", "in_progress")}});
+    out += Emit("response.content_part.added",
+                json::object{{"item_id", item_id_},
+                             {"output_index", 0},
+                             {"content_index", 0},
+                             {"part", json::object{{"type", "output_text"},
+                                                   {"text", ""},
+                                                   {"annotations", json::array{}}}}});
+  }
+  void Done(std::string& out) {
+    done_ = true;
+    Start(out);
+    completed_ = ResponseShell(request_, id_, previous_, model_, "completed");
+    if (item_open_ || !text_.empty()) {
+      OpenItem(out);
+      out += Emit("response.output_text.done", json::object{{"item_id", item_id_},
+                                                            {"output_index", 0},
+                                                            {"content_index", 0},
+                                                            {"text", text_}});
+      out += Emit("response.content_part.done",
+                  json::object{{"item_id", item_id_},
+                               {"output_index", 0},
+                               {"content_index", 0},
+                               {"part", json::object{{"type", "output_text"},
+                                                     {"text", text_},
+                                                     {"annotations", json::array{}}}}});
+      json::object item = MessageItem(item_id_, text_, "completed");
+      out += Emit("response.output_item.done", json::object{{"output_index", 0}, {"item", item}});
+      completed_["output"].as_array().push_back(std::move(item));
+    }
+    completed_["output_text"] = text_;
+    if (!usage_.empty()) completed_["usage"] = usage_;
+    out += Emit("response.completed", json::object{{"response", completed_}});
+  }
+  void Event(const SseEvent& e, std::string& out) {
+    if (done_) return;
+    if (e.data == "[DONE]") {
+      Done(out);
+      return;
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(e.data, ec);
+    if (ec || !v.is_object()) return;
+    const json::object& o = v.as_object();
+    if (model_.empty()) model_ = StringField(o, "model");
+    Start(out);
+    if (const json::value* u = o.if_contains("usage"); u && u->is_object()) usage_ = Usage(u->as_object());
+    const json::value* choices = o.if_contains("choices");
+    if (!choices || !choices->is_array() || choices->as_array().empty()) return;
+    const json::value& c = choices->as_array()[0];
+    const json::value* delta = c.is_object() ? c.as_object().if_contains("delta") : nullptr;
+    if (!delta || !delta->is_object()) return;
+    const std::string text = StringField(delta->as_object(), "content");
+    if (text.empty()) return;
+    OpenItem(out);
+    text_ += text;
+    out += Emit("response.output_text.delta", json::object{{"item_id", item_id_},
+                                                           {"output_index", 0},
+                                                           {"content_index", 0},
+                                                           {"delta", text}});
+  }
+
+  json::object request_;
+  std::string id_, previous_, item_id_, model_, text_;
+  json::object usage_, completed_;
+  SseParser parser_;
+  int64_t sequence_ = 0;
+  bool started_ = false, item_open_ = false, done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ResponsesStreamTranslator> ChatToResponsesStream(const json::object& request,
+                                                                 const std::string& response_id,
+                                                                 const std::string& previous_id) {
+  return std::make_unique<ResponsesStream>(request, response_id, previous_id);
+}
+
+}  // namespace vsr::server
