@@ -3,6 +3,7 @@
 // without dropping requests; an invalid one is reported and the running config stays.
 // `vllm-sr serve` runs this process; tests start it directly.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -126,11 +127,14 @@ std::vector<config::Listener> DataListeners(const config::Config& cfg) {
   return {l};
 }
 
-// One I/O thread with its own io_context, listeners and backend connection pool: like nginx
-// workers, threads share nothing on the request path (the kernel spreads connections between
-// their SO_REUSEPORT listeners), so there is no cross-thread locking or wake-up per request.
+// One I/O thread with its own io_context and backend connection pool: like nginx workers,
+// threads share nothing on the request path (each listener hands its connections round robin
+// to the workers), so there is no cross-thread locking or wake-up per request.
 struct Worker {
   boost::asio::io_context io{1};
+  // Keeps run() going while the worker has no connection yet (shutdown calls io.stop()).
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running{
+      io.get_executor()};
   std::vector<std::unique_ptr<server::HttpServer>> servers;
 };
 
@@ -189,23 +193,23 @@ int RunRouter(const RouterArgs& args) {
     options.address = l.address.empty() ? "0.0.0.0" : l.address;
     options.port =
         static_cast<uint16_t>(args.data_port >= 0 ? args.data_port : l.port + PortOffset());
-    options.reuse_port = workers.size() > 1;
+    std::vector<server::HttpLane> lanes;
     for (auto& w : workers) {
       auto plane = std::make_shared<server::DataPlane>(
           snapshot, std::make_shared<server::UpstreamPool>(), access_log, dp_options);
-      auto& http = w->servers.emplace_back(std::make_unique<server::HttpServer>(
-          w->io, options,
-          [plane](const server::HttpRequest& r,
-                  server::HttpExchange& e) -> boost::asio::awaitable<void> {
-            co_await plane->Handle(r, e);
-          },
-          &server::DataPlane::ErrorForStatus));
-      if (!http->Start(error)) {
-        std::cerr << "ERROR - listener " << l.name << ": " << error << "\n";
-        return kExitError;
-      }
-      options.port = http->port();  // port 0: the other workers join the port the first got
+      lanes.push_back({&w->io,
+                       [plane](const server::HttpRequest& r,
+                               server::HttpExchange& e) -> boost::asio::awaitable<void> {
+                         co_await plane->Handle(r, e);
+                       }});
     }
+    auto& http = workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
+        main_io, options, std::move(lanes), &server::DataPlane::ErrorForStatus));
+    if (!http->Start(error)) {
+      std::cerr << "ERROR - listener " << l.name << ": " << error << "\n";
+      return kExitError;
+    }
+    options.port = http->port();
     std::cout << "Data plane listening on http://" << options.address << ":" << options.port
               << " (listener " << l.name << ", " << workers.size() << " threads)" << std::endl;
   }

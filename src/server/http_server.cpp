@@ -162,19 +162,25 @@ class Exchange final : public HttpExchange {
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io_context, HttpServerOptions opts, AsyncHttpHandler h,
+  Impl(asio::io_context& io_context, HttpServerOptions opts, std::vector<HttpLane> l,
        HttpErrorBuilder e)
       : io(io_context),
         options(std::move(opts)),
-        handler(std::move(h)),
+        lanes(std::move(l)),
         error_builder(std::move(e)),
         acceptor(io_context) {}
 
   asio::awaitable<void> Accept() {
     auto self = shared_from_this();
+    size_t next = 0;
     while (acceptor.is_open()) {
-      // Each connection gets its own strand, so the io_context may run on several threads.
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+      // Round robin over the lanes. One lane: each connection gets its own strand, so the
+      // io_context may run on several threads. Several lanes: each io_context is one thread's.
+      const HttpLane& lane = lanes[next++ % lanes.size()];
+      const asio::any_io_executor executor_for_socket =
+          lanes.size() == 1 ? asio::any_io_executor(asio::make_strand(*lane.io))
+                            : asio::any_io_executor(lane.io->get_executor());
+      auto [ec, socket] = co_await acceptor.async_accept(executor_for_socket, kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. too many open files: keep serving the connections we have
@@ -183,11 +189,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       auto executor = socket.get_executor();
-      asio::co_spawn(executor, Session(std::move(socket)), asio::detached);
+      asio::co_spawn(executor, Session(std::move(socket), lane.handler), asio::detached);
     }
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  asio::awaitable<void> Session(tcp::socket socket, const AsyncHttpHandler& handler) {
     auto self = shared_from_this();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -252,7 +258,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::io_context& io;
   HttpServerOptions options;
-  AsyncHttpHandler handler;
+  std::vector<HttpLane> lanes;  // never empty
   HttpErrorBuilder error_builder;
   tcp::acceptor acceptor;
   std::atomic<size_t> active{0};
@@ -277,7 +283,12 @@ HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, HttpHand
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, AsyncHttpHandler handler,
                        HttpErrorBuilder error_builder)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler),
+    : HttpServer(io, std::move(options), std::vector<HttpLane>{{&io, std::move(handler)}},
+                 std::move(error_builder)) {}
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options,
+                       std::vector<HttpLane> lanes, HttpErrorBuilder error_builder)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(lanes),
                                    std::move(error_builder))) {}
 
 HttpServer::~HttpServer() {
@@ -295,9 +306,6 @@ bool HttpServer::Start(std::string& error) {
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && impl_->options.reuse_port) {
-    acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
-  }
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {

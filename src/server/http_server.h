@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/http_exchange.h"
 #include "server/http_types.h"
@@ -24,12 +25,15 @@ struct HttpServerOptions {
   size_t header_limit = 16 * 1024;        // larger headers get 431
   std::chrono::seconds read_timeout{30};  // to read one whole request
   std::chrono::seconds idle_timeout{60};  // between keep-alive requests
-  // Several servers (one per I/O thread) may bind the same port; the kernel spreads
-  // connections between them.
-  bool reuse_port = false;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Where accepted connections run: an io_context (one thread's) and the handler for it.
+struct HttpLane {
+  boost::asio::io_context* io;
+  AsyncHttpHandler handler;
+};
 // Builds the body for errors the server answers itself (413, 431, 400), in the API's envelope.
 using HttpErrorBuilder = std::function<HttpResponse(int status, const std::string& message)>;
 
@@ -39,6 +43,10 @@ class HttpServer {
              HttpErrorBuilder error_builder);
   // For handlers that answer asynchronously or stream.
   HttpServer(boost::asio::io_context& io, HttpServerOptions options, AsyncHttpHandler handler,
+             HttpErrorBuilder error_builder);
+  // Accepts on `io` and hands connections round robin to `lanes` (one per I/O thread): one
+  // listening socket, and threads that share nothing per request.
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options, std::vector<HttpLane> lanes,
              HttpErrorBuilder error_builder);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

@@ -87,10 +87,17 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
          "  models: [{name: m, backend_refs: [{name: sim, endpoint: '127.0.0.1:" +
              sim_port + "'}]}]\nrouting:\n  modelCards: [{name: m}]\n";
   Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port",
-                "0", "--data-port", "0"});
+                "0", "--data-port", "0", "--threads", "3"});
   const std::string port = PortOf(router.LineStartingWith("Data plane listening on"));
   ASSERT_FALSE(port.empty());
   const std::string url = "http://127.0.0.1:" + port + "/v1/chat/completions";
+  // Connections are spread over the I/O threads: each must answer.
+  for (int i = 0; i < 6; ++i) {
+    const HttpResult r =
+        HttpCall("POST", url, R"({"model":"m","messages":[{"role":"user","content":"hi"}]})",
+                 std::chrono::seconds(10));
+    EXPECT_EQ(r.status, 200) << i << ": " << r.error;
+  }
 
   std::atomic<bool> started{false};
   HttpResult result;
