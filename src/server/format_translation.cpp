@@ -88,6 +88,21 @@ json::value ParseArguments(const json::object& function) {
   return !ec && v.is_object() ? v : json::value(json::object{});
 }
 
+// OpenAI tool_calls -> Anthropic tool_use blocks.
+void AppendToolUseBlocks(const json::value* calls, json::array& blocks) {
+  if (calls == nullptr || !calls->is_array()) return;
+  for (const json::value& c : calls->as_array()) {
+    if (!c.is_object()) continue;
+    const json::value* fn = Field(c.as_object(), "function");
+    const json::object empty;
+    const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
+    blocks.push_back(json::object{{"type", "tool_use"},
+                                  {"id", StringField(c.as_object(), "id")},
+                                  {"name", StringField(f, "name")},
+                                  {"input", ParseArguments(f)}});
+  }
+}
+
 // Anthropic wants alternating roles; consecutive same-role messages are merged.
 void AppendMessage(json::array& messages, const std::string& role, json::array blocks) {
   if (!messages.empty() && messages.back().as_object().at("role") == role.c_str()) {
@@ -121,18 +136,7 @@ json::object OpenAiToAnthropicRequest(const json::object& in) {
         AppendMessage(messages, "user", json::array{result});
       } else if (role == "assistant") {
         json::array blocks = OpenAiContentToAnthropic(content).as_array();
-        if (const json::value* calls = Field(m, "tool_calls"); calls && calls->is_array()) {
-          for (const json::value& c : calls->as_array()) {
-            if (!c.is_object()) continue;
-            const json::value* fn = Field(c.as_object(), "function");
-            const json::object empty;
-            const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
-            blocks.push_back(json::object{{"type", "tool_use"},
-                                          {"id", StringField(c.as_object(), "id")},
-                                          {"name", StringField(f, "name")},
-                                          {"input", ParseArguments(f)}});
-          }
-        }
+        AppendToolUseBlocks(Field(m, "tool_calls"), blocks);
         AppendMessage(messages, "assistant", std::move(blocks));
       } else {
         AppendMessage(messages, "user", OpenAiContentToAnthropic(content).as_array());
@@ -372,18 +376,7 @@ json::object OpenAiToAnthropicResponse(const json::object& in) {
         const std::string text = JoinedText(*c);
         if (!text.empty()) content.push_back(json::object{{"type", "text"}, {"text", text}});
       }
-      if (const json::value* calls = Field(m, "tool_calls"); calls && calls->is_array()) {
-        for (const json::value& c : calls->as_array()) {
-          if (!c.is_object()) continue;
-          const json::value* fn = Field(c.as_object(), "function");
-          const json::object empty;
-          const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
-          content.push_back(json::object{{"type", "tool_use"},
-                                         {"id", StringField(c.as_object(), "id")},
-                                         {"name", StringField(f, "name")},
-                                         {"input", ParseArguments(f)}});
-        }
-      }
+      AppendToolUseBlocks(Field(m, "tool_calls"), content);
     }
   }
   json::object usage{{"input_tokens", 0}, {"output_tokens", 0}};
@@ -421,21 +414,9 @@ std::string TranslateErrorBody(std::string_view body, int status, bool to_anthro
 
 namespace {
 
-class AnthropicToOpenAi final : public StreamTranslator {
+class AnthropicToOpenAi final : public SseEventTranslator {
  public:
   explicit AnthropicToOpenAi(bool include_usage) : include_usage_(include_usage) {}
-
-  std::string Feed(std::string_view piece) override {
-    std::string out;
-    for (const SseEvent& e : parser_.Feed(piece)) Event(e, out);
-    return out;
-  }
-
-  std::string Finish() override {
-    std::string out;
-    if (!done_) Done(out);
-    return out;
-  }
 
  private:
   json::object Chunk(json::object delta, json::value finish) const {
@@ -448,7 +429,7 @@ class AnthropicToOpenAi final : public StreamTranslator {
                                                              {"finish_reason", finish}}}}};
   }
 
-  void Done(std::string& out) {
+  void Done(std::string& out) override {
     done_ = true;
     if (include_usage_) {
       json::object chunk{{"id", id_},
@@ -464,7 +445,7 @@ class AnthropicToOpenAi final : public StreamTranslator {
     out += kSseDone;
   }
 
-  void Event(const SseEvent& e, std::string& out) {
+  void Event(const SseEvent& e, std::string& out) override {
     boost::system::error_code ec;
     json::value v = json::parse(e.data, ec);
     if (ec || !v.is_object()) return;
@@ -522,30 +503,16 @@ class AnthropicToOpenAi final : public StreamTranslator {
   }
 
   bool include_usage_;
-  SseParser parser_;
   std::string id_;
   std::string model_;
   int64_t created_ = static_cast<int64_t>(std::time(nullptr));
   int64_t input_tokens_ = 0;
   int64_t output_tokens_ = 0;
   int tool_index_ = 0;
-  bool done_ = false;
 };
 
-class OpenAiToAnthropic final : public StreamTranslator {
+class OpenAiToAnthropic final : public SseEventTranslator {
  public:
-  std::string Feed(std::string_view piece) override {
-    std::string out;
-    for (const SseEvent& e : parser_.Feed(piece)) Event(e, out);
-    return out;
-  }
-
-  std::string Finish() override {
-    std::string out;
-    if (!done_) Done(out);
-    return out;
-  }
-
  private:
   void Start(std::string& out) {
     if (started_) return;
@@ -577,7 +544,7 @@ class OpenAiToAnthropic final : public StreamTranslator {
     block_open_ = true;
     text_block_ = is_text;
   }
-  void Done(std::string& out) {
+  void Done(std::string& out) override {
     done_ = true;
     Start(out);
     CloseBlock(out);
@@ -590,7 +557,7 @@ class OpenAiToAnthropic final : public StreamTranslator {
     out += SseNamed("message_stop", json::object{{"type", "message_stop"}});
   }
 
-  void Event(const SseEvent& e, std::string& out) {
+  void Event(const SseEvent& e, std::string& out) override {
     if (done_) return;
     if (e.data == "[DONE]") {
       Done(out);
@@ -658,7 +625,6 @@ class OpenAiToAnthropic final : public StreamTranslator {
     }
   }
 
-  SseParser parser_;
   std::string id_;
   std::string model_;
   std::string finish_;
@@ -668,7 +634,6 @@ class OpenAiToAnthropic final : public StreamTranslator {
   bool block_open_ = false;
   bool text_block_ = false;
   bool started_ = false;
-  bool done_ = false;
 };
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/sse.h"
+
 namespace vsr::server {
 
 boost::json::object OpenAiToAnthropicRequest(const boost::json::object& openai);
@@ -26,6 +28,30 @@ class StreamTranslator {
   virtual ~StreamTranslator() = default;
   virtual std::string Feed(std::string_view piece) = 0;
   virtual std::string Finish() = 0;
+};
+
+// The common shape of our translators: parse the backend's SSE events, emit new ones per
+// event, and close the stream once (at its end event, or when the backend stops).
+class SseEventTranslator : public StreamTranslator {
+ public:
+  std::string Feed(std::string_view piece) final {
+    std::string out;
+    for (const SseEvent& e : parser_.Feed(piece)) Event(e, out);
+    return out;
+  }
+  std::string Finish() final {
+    std::string out;
+    if (!done_) Done(out);
+    return out;
+  }
+
+ protected:
+  virtual void Event(const SseEvent& event, std::string& out) = 0;
+  virtual void Done(std::string& out) = 0;  // must set done_
+  bool done_ = false;
+
+ private:
+  SseParser parser_;
 };
 
 // Anthropic events -> OpenAI chunks; `include_usage`: the client asked for a usage chunk.

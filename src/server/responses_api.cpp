@@ -256,16 +256,6 @@ class ResponsesStream final : public ResponsesStreamTranslator {
   ResponsesStream(const json::object& req, std::string id, std::string previous)
       : request_(req), id_(std::move(id)), previous_(std::move(previous)), item_id_(NewItemId()) {}
 
-  std::string Feed(std::string_view piece) override {
-    std::string out;
-    for (const SseEvent& e : parser_.Feed(piece)) Event(e, out);
-    return out;
-  }
-  std::string Finish() override {
-    std::string out;
-    if (!done_) Done(out);
-    return out;
-  }
   const json::object& Completed() const override { return completed_; }
 
  private:
@@ -294,7 +284,7 @@ class ResponsesStream final : public ResponsesStreamTranslator {
                                                    {"text", ""},
                                                    {"annotations", json::array{}}}}});
   }
-  void Done(std::string& out) {
+  void Done(std::string& out) override {
     done_ = true;
     Start(out);
     completed_ = ResponseShell(request_, id_, previous_, model_, "completed");
@@ -319,7 +309,7 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     if (!usage_.empty()) completed_["usage"] = usage_;
     out += Emit("response.completed", json::object{{"response", completed_}});
   }
-  void Event(const SseEvent& e, std::string& out) {
+  void Event(const SseEvent& e, std::string& out) override {
     if (done_) return;
     if (e.data == "[DONE]") {
       Done(out);
@@ -350,9 +340,8 @@ class ResponsesStream final : public ResponsesStreamTranslator {
   json::object request_;
   std::string id_, previous_, item_id_, model_, text_;
   json::object usage_, completed_;
-  SseParser parser_;
   int64_t sequence_ = 0;
-  bool started_ = false, item_open_ = false, done_ = false;
+  bool started_ = false, item_open_ = false;
 };
 
 }  // namespace

@@ -58,7 +58,7 @@ boost::json::object ChatToResponse(const boost::json::object& chat, const boost:
 
 // Chat completion chunks -> Responses stream events. `Completed()` is the final Response once
 // the stream ended (for the store).
-class ResponsesStreamTranslator : public StreamTranslator {
+class ResponsesStreamTranslator : public SseEventTranslator {
  public:
   virtual const boost::json::object& Completed() const = 0;
 };

@@ -40,23 +40,10 @@ struct Connection {
   beast::flat_buffer buffer;  // bytes read past the previous response
 };
 
-struct PlainConnection final : Connection {
-  explicit PlainConnection(asio::any_io_executor ex) : stream(std::move(ex)) {}
-  beast::tcp_stream& tcp() override { return stream; }
-  asio::awaitable<IoResult> Write(Request& req) override {
-    co_return co_await http::async_write(stream, req, kTuple);
-  }
-  asio::awaitable<IoResult> ReadHeader(Parser& parser) override {
-    co_return co_await http::async_read_header(stream, buffer, parser, kTuple);
-  }
-  asio::awaitable<IoResult> ReadSome(Parser& parser) override {
-    co_return co_await http::async_read_some(stream, buffer, parser, kTuple);
-  }
-  beast::tcp_stream stream;
-};
-
-struct TlsConnection final : Connection {
-  TlsConnection(asio::any_io_executor ex, ssl::context& ctx) : stream(std::move(ex), ctx) {}
+template <typename Stream>
+struct StreamConnection final : Connection {
+  template <typename... Args>
+  explicit StreamConnection(Args&&... args) : stream(std::forward<Args>(args)...) {}
   beast::tcp_stream& tcp() override { return beast::get_lowest_layer(stream); }
   asio::awaitable<IoResult> Write(Request& req) override {
     co_return co_await http::async_write(stream, req, kTuple);
@@ -67,8 +54,10 @@ struct TlsConnection final : Connection {
   asio::awaitable<IoResult> ReadSome(Parser& parser) override {
     co_return co_await http::async_read_some(stream, buffer, parser, kTuple);
   }
-  beast::ssl_stream<beast::tcp_stream> stream;
+  Stream stream;
 };
+using PlainConnection = StreamConnection<beast::tcp_stream>;
+using TlsConnection = StreamConnection<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace
 

@@ -88,41 +88,31 @@ TEST(CliTest, TenMistakesGiveTenMessages) {
 
 TEST(CliTest, StackCommandsWithoutAStackSayWhatToDo) {
   TempDir dir;
-  const std::string env = "VLLM_SR_STACK_NAME=cli-test-none";
-  CliRun r = RunCliIn(dir.path, "status", env);
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.output.find("Status: Not running"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("Start with: vllm-sr serve"), std::string::npos);
-  r = RunCliIn(dir.path, "stop", env);
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.output.find("Nothing to stop."), std::string::npos) << r.output;
-  r = RunCliIn(dir.path, "dashboard", env);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("ERROR - vLLM Semantic Router is not running"), std::string::npos);
-  r = RunCliIn(dir.path, "logs router", env);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("Is vLLM Semantic Router running?"), std::string::npos) << r.output;
-  r = RunCliIn(dir.path, "chat hello", env);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("ERROR - Config file not found: config.yaml. Use --config or --base-url "
-                          "to target the router."),
-            std::string::npos)
-      << r.output;
-  r = RunCliIn(dir.path, "chat", env);
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("Provide a prompt as arguments or use --prompt."), std::string::npos);
-  r = RunCliIn(dir.path, "chat --base-url http://127.0.0.1:1 hello", env);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("ERROR - Could not reach http://127.0.0.1:1/v1/chat/completions."),
-            std::string::npos)
-      << r.output;
-  r = RunCliIn(dir.path, "serve --target k8s", env);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("--target k8s"), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(dir / "config.yaml"));  // nothing bootstrapped for k8s
-  r = RunCliIn(dir.path, "serve --config missing.yaml", env);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("ERROR - Config file not found: missing.yaml"), std::string::npos);
+  struct Case {
+    const char* args;
+    int exit_code;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"status", 0, "Status: Not running (stack cli-test-none)\nStart with: vllm-sr serve"},
+      {"stop", 0, "Nothing to stop."},
+      {"dashboard", 1, "ERROR - vLLM Semantic Router is not running"},
+      {"logs router", 1, "Is vLLM Semantic Router running?"},
+      {"chat hello", 1,
+       "ERROR - Config file not found: config.yaml. Use --config or --base-url to target the "
+       "router."},
+      {"chat", 2, "Provide a prompt as arguments or use --prompt."},
+      {"chat --base-url http://127.0.0.1:1 hello", 1,
+       "ERROR - Could not reach http://127.0.0.1:1/v1/chat/completions."},
+      {"serve --target k8s", 1, "--target k8s"},
+      {"serve --config missing.yaml", 1, "ERROR - Config file not found: missing.yaml"},
+  };
+  for (const Case& c : cases) {
+    const CliRun r = RunCliIn(dir.path, c.args, "VLLM_SR_STACK_NAME=cli-test-none");
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.args << ": " << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << c.args << ": " << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "config.yaml"));  // nothing bootstrapped
 }
 
 TEST(CliTest, MigrateWritesNextToTheSourceAndRefusesToOverwrite) {

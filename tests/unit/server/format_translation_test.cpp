@@ -1,0 +1,159 @@
+// OpenAI <-> Anthropic translation with known inputs: system prompts, tool definitions, tool
+// calls and results, stop reasons, usage, and streams cut at arbitrary byte boundaries.
+#include "server/format_translation.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "server/responses_api.h"
+
+namespace vsr::server {
+namespace {
+
+namespace json = boost::json;
+
+json::object Obj(const char* text) { return json::parse(text).as_object(); }
+
+TEST(FormatTranslationTest, OpenAiRequestWithToolsBecomesAnthropic) {
+  const json::object out = OpenAiToAnthropicRequest(Obj(R"({
+    "model": "m", "max_completion_tokens": 50, "stop": "END", "temperature": 0.2,
+    "tools": [{"type": "function", "function": {"name": "weather", "description": "d",
+               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}],
+    "tool_choice": "required",
+    "messages": [
+      {"role": "system", "content": "be brief"},
+      {"role": "user", "content": "weather in Paris?"},
+      {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+        "function": {"name": "weather", "arguments": "{\"city\":\"Paris\"}"}}]},
+      {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}]})"));
+  EXPECT_EQ(out.at("system"), "be brief");
+  EXPECT_EQ(out.at("max_tokens"), 50);
+  EXPECT_EQ(out.at("stop_sequences"), json::array{"END"});
+  EXPECT_EQ(out.at("tools").as_array()[0].at("name"), "weather");
+  EXPECT_EQ(out.at("tools").as_array()[0].at("input_schema").at("type"), "object");
+  EXPECT_EQ(out.at("tool_choice").at("type"), "any");
+  const json::array& msgs = out.at("messages").as_array();
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[1].at("content").as_array()[0].at("type"), "tool_use");
+  EXPECT_EQ(msgs[1].at("content").as_array()[0].at("input").at("city"), "Paris");
+  EXPECT_EQ(msgs[2].at("role"), "user");
+  EXPECT_EQ(msgs[2].at("content").as_array()[0].at("type"), "tool_result");
+  EXPECT_EQ(msgs[2].at("content").as_array()[0].at("tool_use_id"), "call_1");
+  // No max_tokens at all: Anthropic requires one.
+  EXPECT_EQ(OpenAiToAnthropicRequest(Obj(R"({"messages": []})")).at("max_tokens"), 4096);
+}
+
+TEST(FormatTranslationTest, AnthropicRequestBecomesOpenAi) {
+  const json::object out = AnthropicToOpenAiRequest(Obj(R"({
+    "model": "m", "max_tokens": 10, "system": [{"type": "text", "text": "sys"}],
+    "messages": [
+      {"role": "user", "content": [{"type": "text", "text": "hi"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAA"}}]},
+      {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {"a": 1}}]},
+      {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]}]})"));
+  const json::array& msgs = out.at("messages").as_array();
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[0].at("role"), "system");
+  EXPECT_EQ(msgs[1].at("content").as_array()[1].at("image_url").at("url"),
+            "data:image/png;base64,AAA");
+  EXPECT_EQ(msgs[2].at("tool_calls").as_array()[0].at("function").at("arguments"), R"({"a":1})");
+  EXPECT_EQ(msgs[3].at("role"), "tool");
+  EXPECT_EQ(msgs[3].at("tool_call_id"), "t1");
+}
+
+TEST(FormatTranslationTest, WholeResponsesKeepTextToolsStopReasonAndUsage) {
+  const json::object openai = AnthropicToOpenAiResponse(Obj(R"({
+    "id": "msg_1", "model": "claude", "stop_reason": "tool_use",
+    "content": [{"type": "text", "text": "let me check"},
+                {"type": "tool_use", "id": "t1", "name": "weather", "input": {"city": "Oslo"}}],
+    "usage": {"input_tokens": 7, "output_tokens": 3}})"));
+  const json::object& choice = openai.at("choices").as_array()[0].as_object();
+  EXPECT_EQ(choice.at("finish_reason"), "tool_calls");
+  EXPECT_EQ(choice.at("message").at("content"), "let me check");
+  EXPECT_EQ(choice.at("message").at("tool_calls").as_array()[0].at("function").at("name"),
+            "weather");
+  EXPECT_EQ(openai.at("usage").at("total_tokens"), 10);
+
+  const json::object anthropic = OpenAiToAnthropicResponse(openai);
+  EXPECT_EQ(anthropic.at("stop_reason"), "tool_use");
+  EXPECT_EQ(anthropic.at("content").as_array()[1].at("input").at("city"), "Oslo");
+  EXPECT_EQ(anthropic.at("usage").at("input_tokens"), 7);
+}
+
+TEST(FormatTranslationTest, ErrorsChangeEnvelopeButKeepTheMessage) {
+  EXPECT_EQ(TranslateErrorBody(R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})",
+                               529, false),
+            R"({"error":{"message":"busy","type":"server_error","code":529}})");
+  EXPECT_EQ(TranslateErrorBody(R"({"error":{"message":"bad key","code":401}})", 401, true),
+            R"({"type":"error","error":{"type":"authentication_error","message":"bad key"}})");
+}
+
+// Feeds `stream` one byte at a time: events split anywhere must come out whole.
+std::string ByteByByte(StreamTranslator& t, const std::string& stream) {
+  std::string out;
+  for (char c : stream) out += t.Feed(std::string_view(&c, 1));
+  return out + t.Finish();
+}
+
+TEST(FormatTranslationTest, AnthropicStreamBecomesOpenAiChunks) {
+  const std::string in =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m1\",\"model\":\"c\",\"usage\":{\"input_tokens\":5}}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\"}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"a\\\":1}\"}}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":4}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  auto t = AnthropicToOpenAiStream(true);
+  const std::string out = ByteByByte(*t, in);
+  EXPECT_NE(out.find(R"("delta":{"role":"assistant","content":""})"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("delta":{"content":"Hi"})"), std::string::npos);
+  EXPECT_NE(out.find(R"("id":"t1","type":"function","function":{"name":"f","arguments":""})"),
+            std::string::npos);
+  EXPECT_NE(out.find(R"("arguments":"{\"a\":1}")"), std::string::npos);
+  EXPECT_NE(out.find(R"("finish_reason":"tool_calls")"), std::string::npos);
+  EXPECT_NE(out.find(R"("usage":{"prompt_tokens":5,"completion_tokens":4,"total_tokens":9})"),
+            std::string::npos);
+  EXPECT_TRUE(out.ends_with("data: [DONE]\n\n"));
+}
+
+TEST(FormatTranslationTest, OpenAiStreamBecomesAnthropicEventsEvenWithoutDone) {
+  const std::string in =
+      "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\r\n\r\n"
+      ": keep-alive comment\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"length\"}]}\n\n";
+  auto t = OpenAiToAnthropicStream();
+  const std::string out = ByteByByte(*t, in);  // the backend stopped without [DONE]
+  EXPECT_EQ(out.find("event: message_start"), 0u) << out;
+  EXPECT_NE(out.find(R"("delta":{"type":"text_delta","text":"Hel"})"), std::string::npos);
+  EXPECT_NE(out.find(R"("delta":{"type":"text_delta","text":"lo"})"), std::string::npos);
+  EXPECT_NE(out.find(R"("stop_reason":"max_tokens")"), std::string::npos);
+  EXPECT_TRUE(out.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+}
+
+TEST(ResponsesApiTest, RequestWithHistoryAndToolOutputsBecomesChat) {
+  const json::array history = json::parse(
+      R"([{"role":"system","content":"old"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}])")
+                                  .as_array();
+  std::string error;
+  const json::object chat = ResponsesToChatRequest(Obj(R"({
+    "model": "MoM", "instructions": "new", "max_output_tokens": 9,
+    "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "c"}]},
+              {"type": "function_call_output", "call_id": "k", "output": "42"}]})"),
+                                                   &history, error);
+  ASSERT_TRUE(error.empty());
+  const json::array& m = chat.at("messages").as_array();
+  ASSERT_EQ(m.size(), 5u);
+  EXPECT_EQ(m[0].at("content"), "new");  // new instructions replace the stored system message
+  EXPECT_EQ(m[1].at("content"), "a");
+  EXPECT_EQ(m[3].at("content"), "c");
+  EXPECT_EQ(m[4].at("role"), "tool");
+  EXPECT_EQ(chat.at("max_tokens"), 9);
+  ResponsesToChatRequest(Obj(R"({"model": "m"})"), nullptr, error);
+  EXPECT_EQ(error, "input is required");
+}
+
+}  // namespace
+}  // namespace vsr::server
