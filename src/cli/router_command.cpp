@@ -17,6 +17,7 @@
 #include "common/duration.h"
 #include "server/data_plane.h"
 #include "server/http_server.h"
+#include "observability/router_metrics.h"
 #include "server/router_api.h"
 
 namespace vsr::cli {
@@ -29,6 +30,7 @@ struct RouterArgs {
   std::string address = "0.0.0.0";
   int port = -1;       // -1: 8080 + VLLM_SR_PORT_OFFSET
   int data_port = -1;  // -1: each listener's port + VLLM_SR_PORT_OFFSET
+  int metrics_port = -1;  // -1: 9190 + VLLM_SR_PORT_OFFSET
   std::string access_log;
   int threads = 0;  // 0: one per core
   int watch_interval_ms = 1000;
@@ -172,6 +174,32 @@ int RunRouter(const RouterArgs& args) {
   std::cout << "Router API listening on http://" << args.address << ":" << api_server->port()
             << std::endl;
 
+  // Metrics (:9190/metrics), unless global.services.observability.metrics.enabled is false.
+  auto metrics = std::make_shared<observability::RouterMetrics>();
+  if (router->config().global.services.observability.metrics.enabled) {
+    server::HttpServerOptions metrics_options;
+    metrics_options.address = args.address;
+    metrics_options.port = static_cast<uint16_t>(
+        args.metrics_port >= 0 ? args.metrics_port : kDefaultMetricsPort + PortOffset());
+    auto& metrics_server =
+        workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
+            main_io, metrics_options,
+            [metrics](const server::HttpRequest& r) {
+              if (r.path != "/metrics") {
+                return server::HttpResponse{404, "text/plain", "not found; try /metrics\n", {}};
+              }
+              return server::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                                          metrics->Render(), {}};
+            },
+            &server::RouterApi::ErrorForStatus));
+    if (!metrics_server->Start(error)) {
+      std::cerr << "ERROR - metrics: " << error << "\n";
+      return kExitError;
+    }
+    std::cout << "Metrics on http://" << args.address << ":" << metrics_server->port()
+              << "/metrics" << std::endl;
+  }
+
   // Data plane: every listener on every worker.
   auto access_log = std::make_shared<server::AccessLog>(args.access_log);
   if (!access_log->ok()) {
@@ -188,6 +216,7 @@ int RunRouter(const RouterArgs& args) {
     if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only
     server::DataPlaneOptions dp_options;
     dp_options.responses = response_store;
+    dp_options.metrics = metrics;
     if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
     server::HttpServerOptions options;
     options.address = l.address.empty() ? "0.0.0.0" : l.address;
@@ -274,6 +303,9 @@ void RegisterRouter(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--data-port", args->data_port,
                   "Serve the first listener on this port instead (0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--metrics-port", args->metrics_port,
+                  "Metrics port (default: 9190 + VLLM_SR_PORT_OFFSET; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--access-log", args->access_log,
                   "File for the data plane's access log (default: stdout)");

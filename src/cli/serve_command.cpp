@@ -41,6 +41,9 @@ std::vector<StackService> PlanServices(const config::Config& cfg, bool minimal) 
       (cfg.listeners.empty() ? kDefaultDataPort : cfg.listeners.front().port) + offset;
   s.push_back({"envoy", "Chat API (data plane)", data_port, "/health"});
   s.push_back({"simulator", "Simulator", kDefaultSimulatorPort + offset, "/health"});
+  if (cfg.global.services.observability.metrics.enabled) {
+    s.push_back({"metrics", "Metrics", kDefaultMetricsPort + offset, "/metrics"});
+  }
   if (!minimal) s.push_back({"dashboard", "Dashboard", kDefaultDashboardPort + offset, "/health"});
   return s;
 }
@@ -101,12 +104,14 @@ void PrintEndpoints(const std::vector<StackService>& services) {
                 << " | Chat completions API (configurable in config.yaml) |\n";
     } else if (s.name == "router") {
       std::cout << "| Router API | " << s.port << " | eval, classify, health, models |\n";
+    } else if (s.name == "metrics") {
+      std::cout << "| Metrics | " << s.port << " | Prometheus metrics (/metrics) |\n";
     } else if (s.name == "simulator") {
       std::cout << "| Simulator | " << s.port << " | Simulated OpenAI/Anthropic backend |\n";
     }
   }
-  std::cout << "\nNot started by this build: metrics (9190), gRPC ext_proc (50051), Jaeger (16686),"
-               " Grafana, Prometheus (9090).\n";
+  std::cout << "\nNot started by this build: gRPC ext_proc (50051), Jaeger (16686), Grafana,"
+               " Prometheus (9090).\n";
 }
 
 int RunServe(const ServeArgs& args) {
@@ -199,7 +204,7 @@ int RunServe(const ServeArgs& args) {
     }
     if (!healthy) {
       std::cout << " failed\n";
-      const std::string log_name = s.name == "envoy" ? "router" : s.name;
+      const std::string log_name = s.name == "envoy" || s.name == "metrics" ? "router" : s.name;
       std::cerr << "ERROR - " << s.name << " did not become healthy"
                 << (ProcessAlive(supervisor) ? " within 90s" : " (the supervisor exited)")
                 << ". Last lines of its log:\n"

@@ -90,7 +90,8 @@ int RunStatus(const std::string& which) {
             << "URL\n";
   for (const StackService& s : state->services) {
     if (which != "all" && which != s.name) continue;
-    const std::string process = s.name == "envoy" ? "router" : s.name;  // the data plane
+    // The data plane and the metrics endpoint live in the router process.
+    const std::string process = s.name == "envoy" || s.name == "metrics" ? "router" : s.name;
     const auto pid = LivePid(stack.PidPath(process));
     const bool healthy = pid && HttpHealthy(s.port, s.health_path, 1000);
     std::cout << std::setw(11) << s.name << std::setw(10) << (pid ? "running" : "stopped")
@@ -187,7 +188,7 @@ void RegisterStackCommands(CLI::App& app, int& exit_code) {
   auto which = std::make_shared<std::string>("all");
   auto* status = app.add_subcommand("status", "Show the status of each service");
   status->add_option("service", *which, "envoy | router | dashboard | simulator | all (default)")
-      ->check(CLI::IsMember({"envoy", "router", "dashboard", "simulator", "all"}));
+      ->check(CLI::IsMember({"envoy", "router", "dashboard", "simulator", "metrics", "all"}));
   AddK8sOptions(status, *k);
   status->callback(
       [k, which, &exit_code] { exit_code = RejectK8s(*k) ? kExitError : RunStatus(*which); });

@@ -148,6 +148,36 @@ HttpResponse DataPlane::StoredResponseReply(Call& call, const std::string& path)
   return HttpResponse{200, "application/json", CompactJson(list), {}};
 }
 
+void DataPlane::RecordAnswer(const Call& call, int status, double ttft_s, std::string_view head,
+                             std::string_view tail, const std::string& error_reason) {
+  const std::string& model = call.model->name;
+  observability::CompletionSample sample;
+  sample.model = model;
+  sample.status = status;
+  sample.ttft_s = ttft_s;
+  sample.completion_s = std::chrono::duration<double>(Clock::now() - call.started).count();
+  sample.error_reason = error_reason;
+  if (error_reason.empty() && status >= 400) {
+    sample.error_reason = status >= 500 ? "upstream_5xx" : "upstream_4xx";
+  }
+  // OpenAI reports usage at the end; Anthropic input tokens at the start, output at the end.
+  sample.prompt_tokens = observability::LastIntegerField(tail, "prompt_tokens");
+  if (sample.prompt_tokens < 0) sample.prompt_tokens = observability::LastIntegerField(head, "input_tokens");
+  sample.completion_tokens = observability::LastIntegerField(tail, "completion_tokens");
+  if (sample.completion_tokens < 0) {
+    sample.completion_tokens = observability::LastIntegerField(tail, "output_tokens");
+  }
+  if (status >= 200 && status < 300) {
+    // latency_aware selection learns from what the data plane sees.
+    auto& latency = call.router->selectors().latency();
+    latency.RecordTtft(model, ttft_s);
+    if (sample.completion_tokens > 0) {
+      latency.RecordTpot(model, sample.completion_s / static_cast<double>(sample.completion_tokens));
+    }
+  }
+  if (options_.metrics) options_.metrics->RecordCompletion(sample, &call.model->pricing);
+}
+
 void DataPlane::Store(const Call& call, const json::object& response, const std::string& answer) {
   if (const json::value* store = call.responses_request.if_contains("store");
       store && store->is_bool() && !store->as_bool()) {
@@ -313,6 +343,7 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   call.result = call.router->Route(req);
   call.record.routing_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - route_start).count();
+  if (options_.metrics) options_.metrics->RecordRouting(call.result, call.record.routing_ms / 1000);
   if (call.result.decision != nullptr) call.record.decision = call.result.decision->name;
   if (!call.result.error.empty()) {
     return ErrorReply(call, 403, call.result.error);
@@ -403,7 +434,9 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     used = &target;
     break;
   }
+  if (options_.metrics) options_.metrics->RecordRequest(call.model->name);
   if (!response) {
+    RecordAnswer(call, timed_out ? 504 : 502, 0, {}, {}, timed_out ? "timeout" : "upstream_5xx");
     const HttpResponse reply =
         ErrorReply(call, timed_out ? 504 : 502,
                    "no backend of model '" + call.model->name + "' answered: " + failures);
@@ -441,8 +474,16 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       co_return;
     }
     bool client_ok = true;
+    double ttft_s = -1;
+    std::string head, tail;  // where backends report usage (Anthropic: start; OpenAI: end)
     while (client_ok && !response->done()) {
       std::string piece = co_await response->Read();
+      if (ttft_s < 0 && !piece.empty()) {
+        ttft_s = std::chrono::duration<double>(Clock::now() - call.started).count();
+      }
+      if (head.size() < 4096) head.append(piece, 0, 4096 - head.size());
+      tail.append(piece);
+      if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
       if (translator) piece = translator->Feed(piece);
       if (!piece.empty()) client_ok = co_await exchange.Write(piece);
     }
@@ -450,11 +491,14 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     if (!client_ok) {
       // Dropping `response` closes the backend connection: the backend stops generating.
       call.record.error = "client disconnected mid-stream";
+      RecordAnswer(call, 499, ttft_s, {}, {}, "cancellation");
       co_return;
     }
+    RecordAnswer(call, response->status, std::max(0.0, ttft_s), head, tail,
+                 response->error().empty() ? "" : "upstream_5xx");
     if (translator && response->error().empty()) {
-      const std::string tail = translator->Finish();
-      if (!tail.empty()) client_ok = co_await exchange.Write(tail);
+      const std::string last = translator->Finish();
+      if (!last.empty()) client_ok = co_await exchange.Write(last);
     }
     if (client_ok) co_await exchange.EndStream();
     if (responses_stream != nullptr && response->error().empty()) {
@@ -464,7 +508,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     co_return;
   }
 
+  const double header_s = std::chrono::duration<double>(Clock::now() - call.started).count();
   std::string answer = co_await response->ReadAll(options_.max_response_bytes);
+  RecordAnswer(call, response->error().empty() ? response->status : 502, header_s, answer, answer,
+               !response->error().empty() ? "upstream_5xx" : "");
   if (!response->error().empty()) {
     const HttpResponse reply =
         ErrorReply(call, 502, "backend '" + used->name + "' failed: " + response->error());

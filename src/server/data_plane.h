@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "observability/router_metrics.h"
 #include "server/access_log.h"
 #include "server/backends.h"
 #include "server/http_exchange.h"
@@ -25,6 +26,7 @@ struct DataPlaneOptions {
   int max_json_depth = 64;                        // deeper request bodies get 400
   // Responses API store, shared by every worker's data plane (one is made when null).
   std::shared_ptr<ResponseStore> responses;
+  std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
 };
 
 class DataPlane {
@@ -48,6 +50,10 @@ class DataPlane {
   // GET/DELETE /v1/responses/{id}[/input_items]
   HttpResponse StoredResponseReply(Call& call, const std::string& path);
   void Store(const Call& call, const boost::json::object& response, const std::string& answer);
+  // Metrics and latency samples for an answer; `head`/`tail` are the start and end of the
+  // backend's bytes, where usage is reported.
+  void RecordAnswer(const Call& call, int status, double ttft_s, std::string_view head,
+                    std::string_view tail, const std::string& error_reason);
 
   std::shared_ptr<RouterSnapshot> router_;
   std::shared_ptr<UpstreamPool> pool_;

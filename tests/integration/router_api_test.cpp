@@ -310,7 +310,7 @@ TEST(RouterProcessTest, ServesTheApiUntilSigterm) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     execl(VSR_CLI_BINARY, VSR_CLI_BINARY, "router", "--config", config.c_str(), "--address",
-          "127.0.0.1", "--port", "0", "--data-port", "0", static_cast<char*>(nullptr));
+          "127.0.0.1", "--port", "0", "--data-port", "0", "--metrics-port", "0", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);
@@ -356,7 +356,7 @@ TEST(RouterProcessTest, ReloadsAValidConfigChangeAndKeepsServingOnABadOne) {
     dup2(err, STDERR_FILENO);
     close(out[0]);
     execl(VSR_CLI_BINARY, VSR_CLI_BINARY, "router", "--config", config.c_str(), "--address",
-          "127.0.0.1", "--port", "0", "--data-port", "0", "--watch-interval-ms", "100",
+          "127.0.0.1", "--port", "0", "--data-port", "0", "--metrics-port", "0", "--watch-interval-ms", "100",
           static_cast<char*>(nullptr));
     _exit(127);
   }

@@ -1,0 +1,134 @@
+#include "observability/metrics_registry.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace vsr::observability {
+
+namespace {
+
+std::string Number(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
+  // Shortest text that reads back as the same double (0.1, not 0.10000000000000001).
+  char buf[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+void Header(std::string& out, const std::string& name, const std::string& help, const char* type) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+}  // namespace
+
+const std::vector<double>& DefaultBuckets() {
+  static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                               0.5,   1,    2.5,   5,    10};
+  return kBuckets;
+}
+
+std::string Family::Labels(const LabelValues& values, const std::string& extra) const {
+  std::string out;
+  for (size_t i = 0; i < labels_.size() && i < values.size(); ++i) {
+    out += (out.empty() ? "" : ",") + labels_[i] + "=\"" + Escape(values[i]) + "\"";
+  }
+  if (!extra.empty()) out += (out.empty() ? "" : ",") + extra;
+  return out.empty() ? std::string() : "{" + out + "}";
+}
+
+void CounterFamily::Add(const LabelValues& values, double amount) {
+  std::lock_guard lock(mu_);
+  auto it = series_.find(values);
+  if (it == series_.end()) {
+    if (series_.size() >= kMaxSeries) return;  // bounded cardinality: drop new series
+    it = series_.emplace(values, 0).first;
+  }
+  it->second += amount;
+}
+
+double CounterFamily::Value(const LabelValues& values) const {
+  std::lock_guard lock(mu_);
+  auto it = series_.find(values);
+  return it == series_.end() ? 0 : it->second;
+}
+
+void CounterFamily::Render(std::string& out) const {
+  Header(out, name_, help_, "counter");
+  std::lock_guard lock(mu_);
+  for (const auto& [values, v] : series_) out += name_ + Labels(values) + " " + Number(v) + "\n";
+}
+
+void HistogramFamily::Observe(const LabelValues& values, double value) {
+  std::lock_guard lock(mu_);
+  auto it = series_.find(values);
+  if (it == series_.end()) {
+    if (series_.size() >= kMaxSeries) return;
+    it = series_.emplace(values, Series{std::vector<uint64_t>(buckets_.size(), 0), 0, 0}).first;
+  }
+  Series& s = it->second;
+  const auto b = std::lower_bound(buckets_.begin(), buckets_.end(), value);  // le: value <= bound
+  if (b != buckets_.end()) ++s.counts[static_cast<size_t>(b - buckets_.begin())];
+  s.sum += value;
+  ++s.count;
+}
+
+uint64_t HistogramFamily::Count(const LabelValues& values) const {
+  std::lock_guard lock(mu_);
+  auto it = series_.find(values);
+  return it == series_.end() ? 0 : it->second.count;
+}
+
+void HistogramFamily::Render(std::string& out) const {
+  Header(out, name_, help_, "histogram");
+  std::lock_guard lock(mu_);
+  for (const auto& [values, s] : series_) {
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < buckets_.size(); ++i) {
+      cumulative += s.counts[i];
+      out += name_ + "_bucket" + Labels(values, "le=\"" + Number(buckets_[i]) + "\"") + " " +
+             std::to_string(cumulative) + "\n";
+    }
+    out += name_ + "_bucket" + Labels(values, "le=\"+Inf\"") + " " + std::to_string(s.count) + "\n";
+    out += name_ + "_sum" + Labels(values) + " " + Number(s.sum) + "\n";
+    out += name_ + "_count" + Labels(values) + " " + std::to_string(s.count) + "\n";
+  }
+}
+
+CounterFamily& Registry::Counter(const std::string& name, const std::string& help,
+                                 std::vector<std::string> labels) {
+  families_.push_back(std::make_unique<CounterFamily>(name, help, std::move(labels)));
+  return static_cast<CounterFamily&>(*families_.back());
+}
+
+HistogramFamily& Registry::Histogram(const std::string& name, const std::string& help,
+                                     std::vector<std::string> labels,
+                                     std::vector<double> buckets) {
+  families_.push_back(
+      std::make_unique<HistogramFamily>(name, help, std::move(labels), std::move(buckets)));
+  return static_cast<HistogramFamily&>(*families_.back());
+}
+
+std::string Registry::Render() const {
+  std::string out;
+  for (const auto& f : families_) f->Render(out);
+  return out;
+}
+
+}  // namespace vsr::observability

@@ -1,0 +1,140 @@
+#include "observability/router_metrics.h"
+
+#include <cstdlib>
+
+namespace vsr::observability {
+
+namespace {
+
+const std::vector<double>& TokenBuckets() {
+  static const std::vector<double> kBuckets = {0,   8,    16,   32,   64,   128,  256,
+                                               512, 1024, 2048, 4096, 8192, 16384};
+  return kBuckets;
+}
+
+}  // namespace
+
+RouterMetrics::RouterMetrics()
+    : requests_(registry_.Counter("llm_model_requests_total",
+                                  "The total number of requests made to each LLM model",
+                                  {"model"})),
+      errors_(registry_.Counter("llm_request_errors_total",
+                                "The total number of request errors categorized by reason",
+                                {"model", "reason"})),
+      cost_(registry_.Counter("llm_model_cost_total",
+                              "The total cost attributed to each LLM model, labeled by currency",
+                              {"model", "currency"})),
+      tokens_(registry_.Counter("llm_model_tokens_total",
+                                "The total number of tokens used by each LLM model", {"model"})),
+      prompt_tokens_(registry_.Counter("llm_model_prompt_tokens_total",
+                                       "The total number of prompt tokens used by each LLM model",
+                                       {"model"})),
+      completion_tokens_(registry_.Counter(
+          "llm_model_completion_tokens_total",
+          "The total number of completion tokens used by each LLM model", {"model"})),
+      prompt_per_request_(registry_.Histogram("llm_prompt_tokens_per_request",
+                                              "Distribution of prompt tokens per request by model",
+                                              {"model"}, TokenBuckets())),
+      completion_per_request_(registry_.Histogram(
+          "llm_completion_tokens_per_request",
+          "Distribution of completion tokens per request by model", {"model"}, TokenBuckets())),
+      completion_latency_(registry_.Histogram("llm_model_completion_latency_seconds",
+                                              "The latency of LLM model completions in seconds",
+                                              {"model"}, DefaultBuckets())),
+      ttft_(registry_.Histogram("llm_model_ttft_seconds",
+                                "Time to first token for LLM model responses in seconds",
+                                {"model"}, DefaultBuckets())),
+      tpot_(registry_.Histogram("llm_model_tpot_seconds",
+                                "Time per output token (completion latency / completion tokens) "
+                                "for LLM model responses in seconds",
+                                {"model"}, DefaultBuckets())),
+      routing_latency_(registry_.Histogram("llm_model_routing_latency_seconds",
+                                           "The latency of model routing operations in seconds",
+                                           {}, DefaultBuckets())),
+      signal_latency_(registry_.Histogram("llm_signal_extraction_latency_seconds",
+                                          "Latency of signal extraction in seconds",
+                                          {"signal_type"}, DefaultBuckets())),
+      signal_match_(registry_.Counter("llm_signal_match_total",
+                                      "Total number of signal matches", {"signal_type", "signal_name"})),
+      decision_evaluations_(registry_.Counter("llm_decision_evaluation_total",
+                                              "Total number of decision evaluations", {})),
+      decision_match_(registry_.Counter("llm_decision_match_total",
+                                        "Total number of decision matches", {"decision_name"})),
+      decision_confidence_(registry_.Histogram(
+          "llm_decision_confidence", "Confidence of matched decisions", {"decision_name"},
+          {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0})),
+      selection_(registry_.Counter("llm_model_selection_total",
+                                   "Total number of model selections by method",
+                                   {"method", "model", "decision", "tier"})) {}
+
+void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double seconds) {
+  routing_latency_.Observe({}, seconds);
+  decision_evaluations_.Add({});
+  for (const signals::FamilyNames& names : signals::AllFamilies()) {
+    const routing::FamilyResult& fr = r.signals.Of(names.family);
+    if (!fr.evaluated) continue;
+    const std::string type(names.leaf_type);
+    signal_latency_.Observe({type}, fr.output.execution_ms / 1000.0);
+    for (const std::string& name : fr.output.matched) signal_match_.Add({type, name});
+  }
+  if (r.decision != nullptr) {
+    decision_match_.Add({r.decision->name});
+    decision_confidence_.Observe({r.decision->name}, r.decision_confidence);
+  }
+  if (!r.selected_model.empty()) {
+    const std::string tier = r.decision != nullptr ? std::to_string(r.decision->tier) : "0";
+    selection_.Add({r.selection_method, r.selected_model,
+                    r.decision != nullptr ? r.decision->name : "", tier});
+  }
+}
+
+void RouterMetrics::RecordRequest(const std::string& model) { requests_.Add({model}); }
+
+void RouterMetrics::RecordError(const std::string& model, const std::string& reason) {
+  errors_.Add({model, reason});
+}
+
+void RouterMetrics::RecordCompletion(const CompletionSample& s, const config::ModelPricing* pricing) {
+  if (!s.error_reason.empty()) RecordError(s.model, s.error_reason);
+  if (s.status < 200 || s.status >= 300) return;
+  completion_latency_.Observe({s.model}, s.completion_s);
+  ttft_.Observe({s.model}, s.ttft_s);
+  if (s.prompt_tokens >= 0) {
+    prompt_tokens_.Add({s.model}, static_cast<double>(s.prompt_tokens));
+    prompt_per_request_.Observe({s.model}, static_cast<double>(s.prompt_tokens));
+  }
+  if (s.completion_tokens >= 0) {
+    completion_tokens_.Add({s.model}, static_cast<double>(s.completion_tokens));
+    completion_per_request_.Observe({s.model}, static_cast<double>(s.completion_tokens));
+    if (s.completion_tokens > 0) {
+      tpot_.Observe({s.model}, s.completion_s / static_cast<double>(s.completion_tokens));
+    }
+  }
+  const int64_t total = std::max<int64_t>(0, s.prompt_tokens) + std::max<int64_t>(0, s.completion_tokens);
+  if (total > 0) tokens_.Add({s.model}, static_cast<double>(total));
+  if (pricing != nullptr && (pricing->prompt_per_1m > 0 || pricing->completion_per_1m > 0)) {
+    const double cost =
+        (std::max<int64_t>(0, s.prompt_tokens) * pricing->prompt_per_1m +
+         std::max<int64_t>(0, s.completion_tokens) * pricing->completion_per_1m) /
+        1e6;
+    cost_.Add({s.model, pricing->currency.empty() ? "USD" : pricing->currency}, cost);
+  }
+}
+
+int64_t LastIntegerField(std::string_view text, std::string_view key) {
+  const std::string needle = "\"" + std::string(key) + "\":";
+  const size_t at = text.rfind(needle);
+  if (at == std::string_view::npos) return -1;
+  size_t i = at + needle.size();
+  while (i < text.size() && text[i] == ' ') ++i;
+  int64_t v = 0;
+  bool any = false;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    v = v * 10 + (text[i] - '0');
+    any = true;
+    ++i;
+  }
+  return any ? v : -1;
+}
+
+}  // namespace vsr::observability

@@ -1,0 +1,61 @@
+// The router's metrics under upstream's names and labels (pkg/observability/metrics): what the
+// data plane records per request and the metrics endpoint (:9190/metrics) renders.
+#pragma once
+
+#include <string>
+
+#include "observability/metrics_registry.h"
+#include "routing/router.h"
+
+namespace vsr::observability {
+
+struct CompletionSample {
+  std::string model;  // providers.models name
+  int status = 0;
+  bool streamed = false;
+  double ttft_s = 0;        // first byte of the answer
+  double completion_s = 0;  // whole answer
+  int64_t prompt_tokens = -1;      // -1: the backend did not say
+  int64_t completion_tokens = -1;
+  std::string error_reason;  // llm_request_errors_total reason, "" when none
+};
+
+class RouterMetrics {
+ public:
+  RouterMetrics();
+  void RecordRouting(const routing::RoutingResult& result, double seconds);
+  void RecordRequest(const std::string& model);
+  // Latencies, tokens, cost (from the model's pricing) and errors of one answer.
+  void RecordCompletion(const CompletionSample& s, const config::ModelPricing* pricing);
+  void RecordError(const std::string& model, const std::string& reason);
+  std::string Render() const { return registry_.Render(); }
+
+  Registry& registry() { return registry_; }
+
+ private:
+  Registry registry_;
+  CounterFamily& requests_;
+  CounterFamily& errors_;
+  CounterFamily& cost_;
+  CounterFamily& tokens_;
+  CounterFamily& prompt_tokens_;
+  CounterFamily& completion_tokens_;
+  HistogramFamily& prompt_per_request_;
+  HistogramFamily& completion_per_request_;
+  HistogramFamily& completion_latency_;
+  HistogramFamily& ttft_;
+  HistogramFamily& tpot_;
+  HistogramFamily& routing_latency_;
+  HistogramFamily& signal_latency_;
+  CounterFamily& signal_match_;
+  CounterFamily& decision_evaluations_;
+  CounterFamily& decision_match_;
+  HistogramFamily& decision_confidence_;
+  CounterFamily& selection_;
+};
+
+// Token counts from an answer in any of our formats (OpenAI usage, Anthropic/Responses usage):
+// the last integer after `"<key>":` in `text`, or -1.
+int64_t LastIntegerField(std::string_view text, std::string_view key);
+
+}  // namespace vsr::observability

@@ -1,0 +1,75 @@
+// The Prometheus text format our registry writes, and token counts read from answers.
+#include <gtest/gtest.h>
+
+#include "observability/metrics_registry.h"
+#include "observability/router_metrics.h"
+
+namespace vsr::observability {
+namespace {
+
+TEST(MetricsRegistryTest, RendersCountersAndCumulativeHistograms) {
+  Registry r;
+  CounterFamily& c = r.Counter("llm_model_requests_total", "Requests", {"model"});
+  HistogramFamily& h = r.Histogram("llm_model_ttft_seconds", "TTFT", {"model"}, {0.1, 1});
+  c.Add({"a\"b"});
+  c.Add({"a\"b"}, 2);
+  h.Observe({"m"}, 0.05);
+  h.Observe({"m"}, 0.5);
+  h.Observe({"m"}, 5);
+  EXPECT_EQ(r.Render(),
+            "# HELP llm_model_requests_total Requests\n"
+            "# TYPE llm_model_requests_total counter\n"
+            "llm_model_requests_total{model=\"a\\\"b\"} 3\n"
+            "# HELP llm_model_ttft_seconds TTFT\n"
+            "# TYPE llm_model_ttft_seconds histogram\n"
+            "llm_model_ttft_seconds_bucket{model=\"m\",le=\"0.1\"} 1\n"
+            "llm_model_ttft_seconds_bucket{model=\"m\",le=\"1\"} 2\n"
+            "llm_model_ttft_seconds_bucket{model=\"m\",le=\"+Inf\"} 3\n"
+            "llm_model_ttft_seconds_sum{model=\"m\"} 5.55\n"
+            "llm_model_ttft_seconds_count{model=\"m\"} 3\n");
+}
+
+TEST(MetricsRegistryTest, SeriesPerFamilyAreCapped) {
+  Registry r;
+  CounterFamily& c = r.Counter("x_total", "x", {"v"});
+  for (size_t i = 0; i < Family::kMaxSeries + 50; ++i) c.Add({std::to_string(i)});
+  EXPECT_EQ(c.Value({"0"}), 1);
+  EXPECT_EQ(c.Value({std::to_string(Family::kMaxSeries + 10)}), 0);  // dropped, not grown
+}
+
+TEST(RouterMetricsTest, CompletionRecordsTokensCostAndErrors) {
+  RouterMetrics m;
+  config::ModelPricing pricing;
+  pricing.currency = "EUR";
+  pricing.prompt_per_1m = 2;
+  pricing.completion_per_1m = 4;
+  CompletionSample s;
+  s.model = "m";
+  s.status = 200;
+  s.completion_s = 1;
+  s.prompt_tokens = 500000;
+  s.completion_tokens = 250000;
+  m.RecordCompletion(s, &pricing);
+  const std::string text = m.Render();
+  EXPECT_NE(text.find("llm_model_cost_total{model=\"m\",currency=\"EUR\"} 2\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("llm_model_tokens_total{model=\"m\"} 750000\n"), std::string::npos);
+  s.status = 503;
+  m.RecordCompletion(s, &pricing);
+  s.status = 200;
+  s.error_reason = "cancellation";
+  m.RecordCompletion(s, nullptr);
+  EXPECT_NE(m.Render().find("llm_request_errors_total{model=\"m\",reason=\"cancellation\"} 1\n"),
+            std::string::npos);
+}
+
+TEST(RouterMetricsTest, TokenCountsComeFromTheLastUsageField) {
+  EXPECT_EQ(LastIntegerField(R"({"usage":{"prompt_tokens": 12,"completion_tokens":3}})",
+                             "prompt_tokens"),
+            12);
+  EXPECT_EQ(LastIntegerField(R"("output_tokens":0} ... "output_tokens":41})", "output_tokens"), 41);
+  EXPECT_EQ(LastIntegerField("no usage here", "prompt_tokens"), -1);
+}
+
+}  // namespace
+}  // namespace vsr::observability
