@@ -12,9 +12,13 @@ std::string BootstrapConfig(int simulator_port) {
          "# when it changes. Check edits with: vllm-sr validate config.yaml\n"
          "version: v0.3\n"
          "listeners:\n"
-         "  - name: http-" + std::to_string(kDefaultDataPort) + "\n"
+         "  - name: http-" +
+         std::to_string(kDefaultDataPort) +
+         "\n"
          "    address: 0.0.0.0\n"
-         "    port: " + std::to_string(kDefaultDataPort) + "\n"
+         "    port: " +
+         std::to_string(kDefaultDataPort) +
+         "\n"
          "    timeout: 300s\n"
          "providers:\n"
          "  defaults:\n"
@@ -24,14 +28,18 @@ std::string BootstrapConfig(int simulator_port) {
          "      provider_model_id: sim-general\n"
          "      backend_refs:\n"
          "        - name: simulator\n"
-         "          endpoint: " + endpoint + "\n"
+         "          endpoint: " +
+         endpoint +
+         "\n"
          "          protocol: http\n"
          "          weight: 1\n"
          "    - name: sim-reasoning\n"
          "      provider_model_id: sim-reasoning\n"
          "      backend_refs:\n"
          "        - name: simulator\n"
-         "          endpoint: " + endpoint + "\n"
+         "          endpoint: " +
+         endpoint +
+         "\n"
          "          protocol: http\n"
          "          weight: 1\n"
          "routing:\n"

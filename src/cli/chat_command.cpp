@@ -37,8 +37,9 @@ std::string BaseUrl(const ChatArgs& args, std::string& error) {
     return b;
   }
   if (args.target == "k8s") {
-    error = "Non-Docker targets are not yet supported by `vllm-sr chat`. Use `curl` or another "
-            "HTTP client to reach the routed endpoint.";
+    error =
+        "Non-Docker targets are not yet supported by `vllm-sr chat`. Use `curl` or another "
+        "HTTP client to reach the routed endpoint.";
     return {};
   }
   std::error_code ec;
@@ -53,9 +54,9 @@ std::string BaseUrl(const ChatArgs& args, std::string& error) {
             "'); use --base-url to target the router.";
     return {};
   }
-  const int port = (loaded.config.listeners.empty() ? kDefaultDataPort
-                                                     : loaded.config.listeners.front().port) +
-                   PortOffset();
+  const int port =
+      (loaded.config.listeners.empty() ? kDefaultDataPort : loaded.config.listeners.front().port) +
+      PortOffset();
   return "http://localhost:" + std::to_string(port);
 }
 
@@ -106,7 +107,8 @@ int RunChat(const ChatArgs& args) {
   }
 
   json::array messages;
-  if (!args.system.empty()) messages.push_back(json::object{{"role", "system"}, {"content", args.system}});
+  if (!args.system.empty())
+    messages.push_back(json::object{{"role", "system"}, {"content", args.system}});
   messages.push_back(json::object{{"role", "user"}, {"content", text}});
   json::object payload{{"model", args.model}, {"messages", messages}};
   if (args.temperature) payload["temperature"] = *args.temperature;
@@ -198,7 +200,8 @@ void RegisterChat(CLI::App& app, int& exit_code) {
   chat->add_option("--prompt", a->prompt, "Message text (alternative to the argument)");
   chat->add_option("--model", a->model, "Model name (default: MoM)");
   chat->add_option("--system", a->system, "System prompt");
-  chat->add_option("--config", a->config, "Config file used to find the listener (default: config.yaml)");
+  chat->add_option("--config", a->config,
+                   "Config file used to find the listener (default: config.yaml)");
   chat->add_option("--base-url", a->base_url, "Router base URL (e.g. http://localhost:8888)");
   chat->add_flag("--json", a->json_output, "Print the full JSON response");
   chat->add_option("--timeout", a->timeout, "Request timeout in seconds (default 120)")

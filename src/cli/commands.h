@@ -1,9 +1,8 @@
 // The vllm-sr subcommands. Each Register* adds one subcommand (and its flags) to the app.
 #pragma once
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace vsr::cli {
 

@@ -23,8 +23,9 @@ std::string PlaceholderPage() {
          "<li><code>vllm-sr chat \"hello\"</code> to send a routed request</li>\n"
          "<li><code>vllm-sr eval --prompt \"...\"</code> to see how signals fire</li>\n"
          "<li><code>vllm-sr status</code> and <code>vllm-sr logs router</code></li>\n"
-         "<li>Router API: <a href=\"http://localhost:" + api + "/api/v1\">http://localhost:" +
-         api + "/api/v1</a></li>\n"
+         "<li>Router API: <a href=\"http://localhost:" +
+         api + "/api/v1\">http://localhost:" + api +
+         "/api/v1</a></li>\n"
          "</ul>\n</body></html>\n";
 }
 

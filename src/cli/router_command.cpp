@@ -2,8 +2,8 @@
 // the foreground until SIGINT/SIGTERM. The config file is watched: a valid change is swapped in
 // without dropping requests; an invalid one is reported and the running config stays.
 // `vllm-sr serve` runs this process; tests start it directly.
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,11 +13,11 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "config/loader.h"
 #include "common/duration.h"
+#include "config/loader.h"
+#include "observability/router_metrics.h"
 #include "server/data_plane.h"
 #include "server/http_server.h"
-#include "observability/router_metrics.h"
 #include "server/router_api.h"
 
 namespace vsr::cli {
@@ -28,8 +28,8 @@ namespace fs = std::filesystem;
 struct RouterArgs {
   std::string config = "config.yaml";
   std::string address = "0.0.0.0";
-  int port = -1;       // -1: 8080 + VLLM_SR_PORT_OFFSET
-  int data_port = -1;  // -1: each listener's port + VLLM_SR_PORT_OFFSET
+  int port = -1;          // -1: 8080 + VLLM_SR_PORT_OFFSET
+  int data_port = -1;     // -1: each listener's port + VLLM_SR_PORT_OFFSET
   int metrics_port = -1;  // -1: 9190 + VLLM_SR_PORT_OFFSET
   std::string access_log;
   int threads = 0;  // 0: one per core
@@ -188,16 +188,16 @@ int RunRouter(const RouterArgs& args) {
               if (r.path != "/metrics") {
                 return server::HttpResponse{404, "text/plain", "not found; try /metrics\n", {}};
               }
-              return server::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                                          metrics->Render(), {}};
+              return server::HttpResponse{
+                  200, "text/plain; version=0.0.4; charset=utf-8", metrics->Render(), {}};
             },
             &server::RouterApi::ErrorForStatus));
     if (!metrics_server->Start(error)) {
       std::cerr << "ERROR - metrics: " << error << "\n";
       return kExitError;
     }
-    std::cout << "Metrics on http://" << args.address << ":" << metrics_server->port()
-              << "/metrics" << std::endl;
+    std::cout << "Metrics on http://" << args.address << ":" << metrics_server->port() << "/metrics"
+              << std::endl;
   }
 
   // Data plane: every listener on every worker.
@@ -227,10 +227,8 @@ int RunRouter(const RouterArgs& args) {
       auto plane = std::make_shared<server::DataPlane>(
           snapshot, std::make_shared<server::UpstreamPool>(), access_log, dp_options);
       lanes.push_back({&w->io,
-                       [plane](const server::HttpRequest& r,
-                               server::HttpExchange& e) -> boost::asio::awaitable<void> {
-                         co_await plane->Handle(r, e);
-                       }});
+                       [plane](const server::HttpRequest& r, server::HttpExchange& e)
+                           -> boost::asio::awaitable<void> { co_await plane->Handle(r, e); }});
     }
     auto& http = workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
         main_io, options, std::move(lanes), &server::DataPlane::ErrorForStatus));
@@ -296,7 +294,8 @@ int RunRouter(const RouterArgs& args) {
 
 void RegisterRouter(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RouterArgs>();
-  auto* cmd = app.add_subcommand("router", "Run the router (router API and data plane) in the foreground");
+  auto* cmd =
+      app.add_subcommand("router", "Run the router (router API and data plane) in the foreground");
   cmd->add_option("--config", args->config, "Config file (default: config.yaml)");
   cmd->add_option("--address", args->address, "Address to listen on (default: 0.0.0.0)");
   cmd->add_option("--port", args->port, "Router API port (default: 8080 + VLLM_SR_PORT_OFFSET)")

@@ -147,8 +147,8 @@ int RunServe(const ServeArgs& args) {
                    "(--minimal).\n";
     }
     std::string error;
-    if (!WriteFileAtomically(config_path,
-                             BootstrapConfig(kDefaultSimulatorPort + PortOffset()), error)) {
+    if (!WriteFileAtomically(config_path, BootstrapConfig(kDefaultSimulatorPort + PortOffset()),
+                             error)) {
       std::cerr << "ERROR - cannot write " << config_path << ": " << error << "\n";
       return kExitError;
     }
@@ -242,11 +242,12 @@ void RegisterServe(CLI::App& app, int& exit_code) {
   serve->add_flag("--readonly", a->readonly, "Dashboard in read-only mode");
   serve->add_flag("--minimal", a->minimal, "Start without dashboard and observability");
   serve->add_option("--log-level", a->log_level, "Router log level")
-      ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error", "dpanic", "panic", "fatal"}));
+      ->check(
+          CLI::IsMember({"debug", "info", "warn", "warning", "error", "dpanic", "panic", "fatal"}));
   serve->add_option("--platform", a->platform, "Platform hint (e.g. amd)");
   serve->add_option("--algorithm", a->algorithm, "Override every decision's selection algorithm")
-      ->check(CLI::IsMember(
-          {"static", "elo", "router_dc", "automix", "hybrid", "thompson", "gmtrouter", "router_r1"}));
+      ->check(CLI::IsMember({"static", "elo", "router_dc", "automix", "hybrid", "thompson",
+                             "gmtrouter", "router_r1"}));
   serve->add_option("--target", a->target, "docker | k8s")->check(CLI::IsMember({"docker", "k8s"}));
   serve->add_option("--namespace", a->k8s_namespace, "Kubernetes namespace (--target k8s)");
   serve->add_option("--context", a->k8s_context, "Kubernetes context (--target k8s)");

@@ -29,8 +29,8 @@ int RunSimulator(SimulatorArgs args) {
     config::LoadResult loaded = config::LoadConfigFile(args.config);
     if (!loaded.diags.ok()) {
       std::cerr << "ERROR - cannot read models from " << args.config << ": "
-                << loaded.diags.error_count() << " error(s); run 'vllm-sr validate "
-                << args.config << "'\n";
+                << loaded.diags.error_count() << " error(s); run 'vllm-sr validate " << args.config
+                << "'\n";
       return kExitError;
     }
     for (const auto& m : loaded.config.providers.models) {
@@ -51,8 +51,8 @@ int RunSimulator(SimulatorArgs args) {
   auto sim = std::make_shared<simulator::Simulator>(args.options);
   server::HttpServerOptions options;
   options.address = args.address;
-  options.port = static_cast<uint16_t>(args.port >= 0 ? args.port
-                                                      : kDefaultSimulatorPort + PortOffset());
+  options.port =
+      static_cast<uint16_t>(args.port >= 0 ? args.port : kDefaultSimulatorPort + PortOffset());
   server::HttpServer http(
       io, options,
       [sim](const server::HttpRequest& r, server::HttpExchange& e) -> boost::asio::awaitable<void> {
@@ -65,7 +65,8 @@ int RunSimulator(SimulatorArgs args) {
     return kExitError;
   }
   std::cout << "Simulator listening on http://" << args.address << ":" << http.port() << " ("
-            << (args.models.empty() ? std::string("any model") : std::to_string(args.models.size()) + " models")
+            << (args.models.empty() ? std::string("any model")
+                                    : std::to_string(args.models.size()) + " models")
             << ", response=" << args.options.response << ")" << std::endl;
   boost::asio::signal_set stop(io, SIGINT, SIGTERM);
   stop.async_wait([&](const boost::system::error_code&, int) {
@@ -90,7 +91,8 @@ void RegisterSimulator(CLI::App& app, int& exit_code) {
   cmd->add_option("--port", args->port, "Port (default: 8810 + VLLM_SR_PORT_OFFSET; 0 = any)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--config", args->config, "List the provider models of this config");
-  cmd->add_option("--model", args->models, "A model name to list (repeatable); any name is answered");
+  cmd->add_option("--model", args->models,
+                  "A model name to list (repeatable); any name is answered");
   cmd->add_option("--response", args->options.response,
                   "fixed: a fixed sentence; echo: repeat the last user message (default: fixed)")
       ->check(CLI::IsMember({"fixed", "echo"}));

@@ -46,10 +46,8 @@ StackLayout CurrentStack() {
 bool WriteStackState(const StackLayout& stack, const StackState& state, std::string& error) {
   json::array services;
   for (const StackService& s : state.services) {
-    services.push_back(json::object{{"name", s.name},
-                                    {"label", s.label},
-                                    {"port", s.port},
-                                    {"health_path", s.health_path}});
+    services.push_back(json::object{
+        {"name", s.name}, {"label", s.label}, {"port", s.port}, {"health_path", s.health_path}});
   }
   json::object o{{"stack", stack.name},
                  {"port_offset", stack.port_offset},

@@ -85,8 +85,8 @@ int RunStatus(const std::string& which) {
   }
   std::cout << "vLLM Semantic Router: running (stack " << stack.name << ", supervisor pid "
             << *supervisor << ")\nConfig: " << state->config << "\n\n";
-  std::cout << std::left << std::setw(11) << "SERVICE" << std::setw(10) << "STATE"
-            << std::setw(9) << "PID" << std::setw(7) << "PORT" << std::setw(11) << "HEALTH"
+  std::cout << std::left << std::setw(11) << "SERVICE" << std::setw(10) << "STATE" << std::setw(9)
+            << "PID" << std::setw(7) << "PORT" << std::setw(11) << "HEALTH"
             << "URL\n";
   for (const StackService& s : state->services) {
     if (which != "all" && which != s.name) continue;
@@ -104,7 +104,9 @@ int RunStatus(const std::string& which) {
 }
 
 volatile std::sig_atomic_t g_interrupted = 0;
-void OnInterrupt(int) { g_interrupted = 1; }
+void OnInterrupt(int) {
+  g_interrupted = 1;
+}
 
 int RunLogs(const std::string& service, bool follow) {
   const StackLayout stack = CurrentStack();
@@ -158,7 +160,8 @@ int RunDashboard(bool no_open) {
     std::cerr << "ERROR - " << kStackNotRunning << "\nStart it with: vllm-sr serve\n";
     return kExitError;
   }
-  const std::string url = "http://localhost:" + std::to_string(kDefaultDashboardPort + PortOffset());
+  const std::string url =
+      "http://localhost:" + std::to_string(kDefaultDashboardPort + PortOffset());
   const char* display = std::getenv("DISPLAY");
   const char* wayland = std::getenv("WAYLAND_DISPLAY");
   const bool can_open = !no_open && ((display && *display) || (wayland && *wayland)) &&

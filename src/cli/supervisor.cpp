@@ -23,7 +23,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 volatile std::sig_atomic_t g_stop = 0;
-void OnStop(int) { g_stop = 1; }
+void OnStop(int) {
+  g_stop = 1;
+}
 
 struct SupervisedProcess {
   std::string name;
@@ -85,17 +87,16 @@ int RunSupervisor(const SuperviseArgs& args) {
 
   const std::string self = SelfExecutable();
   std::vector<SupervisedProcess> processes;
-  processes.push_back({"router",
-                       {self, "router", "--config", args.config, "--access-log",
-                        stack.LogPath("envoy")},
-                       stack.LogPath("router")});
+  processes.push_back(
+      {"router",
+       {self, "router", "--config", args.config, "--access-log", stack.LogPath("envoy")},
+       stack.LogPath("router")});
   processes.push_back({"simulator",
                        {self, "simulator", "--config", args.config, "--ttft-ms", "80",
                         "--tokens-per-second", "40", "--name", "vllm-sr-simulator"},
                        stack.LogPath("simulator")});
   if (!args.no_dashboard) {
-    processes.push_back(
-        {"dashboard", {self, "dashboard-server"}, stack.LogPath("dashboard")});
+    processes.push_back({"dashboard", {self, "dashboard-server"}, stack.LogPath("dashboard")});
   }
   for (auto& p : processes) {
     p.pid = Spawn(p);

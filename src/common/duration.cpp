@@ -22,13 +22,20 @@ std::optional<std::chrono::milliseconds> ParseGoDuration(std::string_view s) {
     const std::string_view unit = s.substr(0, j);
     s.remove_prefix(j);
     double scale = 0;
-    if (unit == "ns") scale = 1e-6;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") scale = 1e-3;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60000;
-    else if (unit == "h") scale = 3600000;
-    else return std::nullopt;
+    if (unit == "ns")
+      scale = 1e-6;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      scale = 1e-3;
+    else if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1000;
+    else if (unit == "m")
+      scale = 60000;
+    else if (unit == "h")
+      scale = 3600000;
+    else
+      return std::nullopt;
     total_ms += value * scale;
   }
   if (total_ms > 1e12) return std::nullopt;

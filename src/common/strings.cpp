@@ -65,7 +65,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IEquals(std::string_view a, std::string_view b) { return ToLower(a) == ToLower(b); }
+bool IEquals(std::string_view a, std::string_view b) {
+  return ToLower(a) == ToLower(b);
+}
 
 std::string QuotedList(std::span<const std::string> items) {
   std::string out;

@@ -1,12 +1,11 @@
 // Entry point of the semantic validator, shared helpers, and the provider/model checks.
 #include "config/validate.h"
 
-#include "common/duration.h"
-
 #include <re2/re2.h>
 
 #include <map>
 
+#include "common/duration.h"
 #include "common/strings.h"
 #include "config/validate_internal.h"
 
@@ -14,18 +13,27 @@ namespace vsr::config {
 namespace validate_detail {
 
 const std::vector<LeafFamily>& LeafFamilies() {
-  static const std::vector<LeafFamily> kFamilies = {
-      {"keyword", "keywords"},          {"embedding", "embeddings"},
-      {"domain", "domains"},            {"fact_check", "fact_check"},
-      {"user_feedback", "user_feedbacks"}, {"reask", "reasks"},
-      {"preference", "preferences"},    {"language", "language"},
-      {"context", "context"},           {"structure", "structure"},
-      {"complexity", "complexity"},     {"modality", "modality"},
-      {"authz", "role_bindings"},       {"jailbreak", "jailbreak"},
-      {"pii", "pii"},                   {"kb", "kb"},
-      {"conversation", "conversation"}, {"session_metric", "session_metrics"},
-      {"session", "session_metrics"},   {"lookup", "session_metrics"},
-      {"projection", "projections"}};
+  static const std::vector<LeafFamily> kFamilies = {{"keyword", "keywords"},
+                                                    {"embedding", "embeddings"},
+                                                    {"domain", "domains"},
+                                                    {"fact_check", "fact_check"},
+                                                    {"user_feedback", "user_feedbacks"},
+                                                    {"reask", "reasks"},
+                                                    {"preference", "preferences"},
+                                                    {"language", "language"},
+                                                    {"context", "context"},
+                                                    {"structure", "structure"},
+                                                    {"complexity", "complexity"},
+                                                    {"modality", "modality"},
+                                                    {"authz", "role_bindings"},
+                                                    {"jailbreak", "jailbreak"},
+                                                    {"pii", "pii"},
+                                                    {"kb", "kb"},
+                                                    {"conversation", "conversation"},
+                                                    {"session_metric", "session_metrics"},
+                                                    {"session", "session_metrics"},
+                                                    {"lookup", "session_metrics"},
+                                                    {"projection", "projections"}};
   return kFamilies;
 }
 
@@ -94,8 +102,10 @@ void CheckUnique(DecodeContext& ctx, const std::vector<std::string>& names,
     auto [it, inserted] = first.emplace(names[i], i);
     if (inserted) continue;
     const SourceMark earlier = ctx.MarkFor(paths[it->second]);
-    ctx.Error(paths[i], "duplicate " + std::string(what) + " " + std::string(noun) + " '" + names[i] + "'",
-              "it is already used at line " + std::to_string(earlier.line) + "; rename one of them");
+    ctx.Error(
+        paths[i],
+        "duplicate " + std::string(what) + " " + std::string(noun) + " '" + names[i] + "'",
+        "it is already used at line " + std::to_string(earlier.line) + "; rename one of them");
   }
 }
 
@@ -139,7 +149,8 @@ std::optional<Problem> CheckEndpoint(const std::string& endpoint) {
   std::string_view port;
   if (!e.empty() && e.front() == '[') {
     const size_t close = e.find(']');
-    if (close == std::string_view::npos) return Problem{"unterminated IPv6 address", "write [::1]:8000"};
+    if (close == std::string_view::npos)
+      return Problem{"unterminated IPv6 address", "write [::1]:8000"};
     host = e.substr(1, close - 1);
     if (close + 1 < e.size()) {
       if (e[close + 1] != ':') return Problem{"expected ':' after ']'", "write [::1]:8000"};
@@ -150,7 +161,8 @@ std::optional<Problem> CheckEndpoint(const std::string& endpoint) {
     host = e.substr(0, colon);
     port = e.substr(colon + 1);
   }
-  if (host.empty()) return Problem{"endpoint host is empty", "write it as host:port, e.g. 127.0.0.1:8000"};
+  if (host.empty())
+    return Problem{"endpoint host is empty", "write it as host:port, e.g. 127.0.0.1:8000"};
   if (!port.empty()) {
     int value = 0;
     for (char c : port) {
@@ -229,8 +241,8 @@ void ValidateProviders(const Config& cfg, DecodeContext& ctx) {
   for (size_t i = 0; i < cfg.listeners.size(); ++i) {
     const std::string& timeout = cfg.listeners[i].timeout;
     if (!timeout.empty() && !ParseGoDuration(timeout)) {
-      ctx.Error(KeyPath(IndexPath("listeners", i), "timeout"),
-                "invalid duration '" + timeout + "'", "use a Go duration such as 300s or 5m");
+      ctx.Error(KeyPath(IndexPath("listeners", i), "timeout"), "invalid duration '" + timeout + "'",
+                "use a Go duration such as 300s or 5m");
     }
   }
   CheckUniqueNames(ctx, cfg.routing.model_cards, "routing.modelCards", "model card");
@@ -254,7 +266,8 @@ void ValidateProviders(const Config& cfg, DecodeContext& ctx) {
     if (!m.reasoning_family.empty() &&
         !cfg.providers.defaults.reasoning_families.contains(m.reasoning_family)) {
       std::vector<std::string> families;
-      for (const auto& [name, _] : cfg.providers.defaults.reasoning_families) families.push_back(name);
+      for (const auto& [name, _] : cfg.providers.defaults.reasoning_families)
+        families.push_back(name);
       std::optional<std::string> near = ClosestMatch(m.reasoning_family, families);
       ctx.Error(KeyPath(path, "reasoning_family"),
                 "unknown reasoning family '" + m.reasoning_family + "'",

@@ -24,10 +24,14 @@ std::string Number(double v) {
 std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -118,8 +122,7 @@ CounterFamily& Registry::Counter(const std::string& name, const std::string& hel
 }
 
 HistogramFamily& Registry::Histogram(const std::string& name, const std::string& help,
-                                     std::vector<std::string> labels,
-                                     std::vector<double> buckets) {
+                                     std::vector<std::string> labels, std::vector<double> buckets) {
   families_.push_back(
       std::make_unique<HistogramFamily>(name, help, std::move(labels), std::move(buckets)));
   return static_cast<HistogramFamily&>(*families_.back());

@@ -42,20 +42,20 @@ RouterMetrics::RouterMetrics()
                                               "The latency of LLM model completions in seconds",
                                               {"model"}, DefaultBuckets())),
       ttft_(registry_.Histogram("llm_model_ttft_seconds",
-                                "Time to first token for LLM model responses in seconds",
-                                {"model"}, DefaultBuckets())),
+                                "Time to first token for LLM model responses in seconds", {"model"},
+                                DefaultBuckets())),
       tpot_(registry_.Histogram("llm_model_tpot_seconds",
                                 "Time per output token (completion latency / completion tokens) "
                                 "for LLM model responses in seconds",
                                 {"model"}, DefaultBuckets())),
       routing_latency_(registry_.Histogram("llm_model_routing_latency_seconds",
-                                           "The latency of model routing operations in seconds",
-                                           {}, DefaultBuckets())),
+                                           "The latency of model routing operations in seconds", {},
+                                           DefaultBuckets())),
       signal_latency_(registry_.Histogram("llm_signal_extraction_latency_seconds",
                                           "Latency of signal extraction in seconds",
                                           {"signal_type"}, DefaultBuckets())),
-      signal_match_(registry_.Counter("llm_signal_match_total",
-                                      "Total number of signal matches", {"signal_type", "signal_name"})),
+      signal_match_(registry_.Counter("llm_signal_match_total", "Total number of signal matches",
+                                      {"signal_type", "signal_name"})),
       decision_evaluations_(registry_.Counter("llm_decision_evaluation_total",
                                               "Total number of decision evaluations", {})),
       decision_match_(registry_.Counter("llm_decision_match_total",
@@ -88,13 +88,16 @@ void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double second
   }
 }
 
-void RouterMetrics::RecordRequest(const std::string& model) { requests_.Add({model}); }
+void RouterMetrics::RecordRequest(const std::string& model) {
+  requests_.Add({model});
+}
 
 void RouterMetrics::RecordError(const std::string& model, const std::string& reason) {
   errors_.Add({model, reason});
 }
 
-void RouterMetrics::RecordCompletion(const CompletionSample& s, const config::ModelPricing* pricing) {
+void RouterMetrics::RecordCompletion(const CompletionSample& s,
+                                     const config::ModelPricing* pricing) {
   if (!s.error_reason.empty()) RecordError(s.model, s.error_reason);
   if (s.status < 200 || s.status >= 300) return;
   completion_latency_.Observe({s.model}, s.completion_s);
@@ -110,13 +113,13 @@ void RouterMetrics::RecordCompletion(const CompletionSample& s, const config::Mo
       tpot_.Observe({s.model}, s.completion_s / static_cast<double>(s.completion_tokens));
     }
   }
-  const int64_t total = std::max<int64_t>(0, s.prompt_tokens) + std::max<int64_t>(0, s.completion_tokens);
+  const int64_t total =
+      std::max<int64_t>(0, s.prompt_tokens) + std::max<int64_t>(0, s.completion_tokens);
   if (total > 0) tokens_.Add({s.model}, static_cast<double>(total));
   if (pricing != nullptr && (pricing->prompt_per_1m > 0 || pricing->completion_per_1m > 0)) {
-    const double cost =
-        (std::max<int64_t>(0, s.prompt_tokens) * pricing->prompt_per_1m +
-         std::max<int64_t>(0, s.completion_tokens) * pricing->completion_per_1m) /
-        1e6;
+    const double cost = (std::max<int64_t>(0, s.prompt_tokens) * pricing->prompt_per_1m +
+                         std::max<int64_t>(0, s.completion_tokens) * pricing->completion_per_1m) /
+                        1e6;
     cost_.Add({s.model, pricing->currency.empty() ? "USD" : pricing->currency}, cost);
   }
 }

@@ -13,9 +13,9 @@ struct CompletionSample {
   std::string model;  // providers.models name
   int status = 0;
   bool streamed = false;
-  double ttft_s = 0;        // first byte of the answer
-  double completion_s = 0;  // whole answer
-  int64_t prompt_tokens = -1;      // -1: the backend did not say
+  double ttft_s = 0;           // first byte of the answer
+  double completion_s = 0;     // whole answer
+  int64_t prompt_tokens = -1;  // -1: the backend did not say
   int64_t completion_tokens = -1;
   std::string error_reason;  // llm_request_errors_total reason, "" when none
 };

@@ -23,7 +23,9 @@ std::string UtcNow() {
   return buf;
 }
 
-double Round3(double v) { return static_cast<double>(static_cast<int64_t>(v * 1000 + 0.5)) / 1000; }
+double Round3(double v) {
+  return static_cast<double>(static_cast<int64_t>(v * 1000 + 0.5)) / 1000;
+}
 
 }  // namespace
 
@@ -42,12 +44,9 @@ AccessLog::~AccessLog() {
 
 void AccessLog::Write(const AccessRecord& r) {
   if (file_ == nullptr) return;
-  boost::json::object o{{"time", UtcNow()},
-                        {"request_id", r.request_id},
-                        {"method", r.method},
-                        {"path", r.path},
-                        {"status", r.status},
-                        {"duration_ms", Round3(r.duration_ms)}};
+  boost::json::object o{{"time", UtcNow()},   {"request_id", r.request_id},
+                        {"method", r.method}, {"path", r.path},
+                        {"status", r.status}, {"duration_ms", Round3(r.duration_ms)}};
   if (!r.requested_model.empty()) o["model"] = r.requested_model;
   if (!r.selected_model.empty()) o["selected_model"] = r.selected_model;
   if (!r.decision.empty()) o["decision"] = r.decision;

@@ -31,16 +31,17 @@ std::string ErrorTypeForStatus(int status, bool anthropic) {
 }
 
 HttpResponse OpenAiError(int status, const std::string& message) {
-  json::object error{{"message", message},
-                     {"type", ErrorTypeForStatus(status, false)},
-                     {"code", status}};
+  json::object error{
+      {"message", message}, {"type", ErrorTypeForStatus(status, false)}, {"code", status}};
   return HttpResponse{status, "application/json", CompactJson(json::object{{"error", error}}), {}};
 }
 
 HttpResponse AnthropicError(int status, const std::string& message) {
   json::object error{{"type", ErrorTypeForStatus(status, true)}, {"message", message}};
-  return HttpResponse{status, "application/json",
-                      CompactJson(json::object{{"type", "error"}, {"error", error}}), {}};
+  return HttpResponse{status,
+                      "application/json",
+                      CompactJson(json::object{{"type", "error"}, {"error", error}}),
+                      {}};
 }
 
 }  // namespace vsr::server

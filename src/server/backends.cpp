@@ -43,9 +43,9 @@ BackendTarget ResolveBackend(const config::ProviderModel& model, const config::B
   t.name = ref.name;
   t.format = model.api_format == "anthropic" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
   t.model_id = model.provider_model_id.empty() ? model.name : model.provider_model_id;
-  const std::string type =
-      !ref.provider.empty() ? ToLower(ref.provider)
-                            : (t.format == ApiFormat::kAnthropic ? "anthropic" : "openai");
+  const std::string type = !ref.provider.empty()
+                               ? ToLower(ref.provider)
+                               : (t.format == ApiFormat::kAnthropic ? "anthropic" : "openai");
   const ProviderTypeDefaults defaults = DefaultsFor(type);
   const std::string api_version_query =
       type == "azure-openai" && !ref.api_version.empty() ? "?api-version=" + ref.api_version : "";
@@ -68,8 +68,9 @@ BackendTarget ResolveBackend(const config::ProviderModel& model, const config::B
       t.error = "base_url '" + ref.base_url + "' has no valid host:port";
       return t;
     }
-    t.path = !ref.chat_path.empty() ? ref.chat_path + api_version_query
-                                    : base_path + std::string(defaults.chat_path) + api_version_query;
+    t.path = !ref.chat_path.empty()
+                 ? ref.chat_path + api_version_query
+                 : base_path + std::string(defaults.chat_path) + api_version_query;
   } else {
     t.tls = ToLower(ref.protocol) == "https";
     if (!SplitHostPort(ref.endpoint, t.tls ? "443" : "80", t.host, t.port)) {

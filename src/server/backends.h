@@ -20,11 +20,11 @@ struct BackendTarget {
   std::string host;
   std::string port;
   bool tls = false;
-  std::string path;          // request path on the backend
-  HeaderList headers;        // auth and extra headers (secrets: never log these)
+  std::string path;    // request path on the backend
+  HeaderList headers;  // auth and extra headers (secrets: never log these)
   ApiFormat format = ApiFormat::kOpenAi;
-  std::string model_id;      // the model name the backend knows
-  std::string error;         // why this ref cannot be used (bad base_url, missing key)
+  std::string model_id;  // the model name the backend knows
+  std::string error;     // why this ref cannot be used (bad base_url, missing key)
   std::string Address() const { return host + ":" + port; }
 };
 

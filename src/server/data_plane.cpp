@@ -22,8 +22,8 @@ using Clock = std::chrono::steady_clock;
 struct DataPlane::Call {
   explicit Call(const HttpRequest& request)
       : http(request),
-        json_memory(json::make_shared_resource<json::monotonic_resource>(
-            json_buffer.data(), json_buffer.size())),
+        json_memory(json::make_shared_resource<json::monotonic_resource>(json_buffer.data(),
+                                                                         json_buffer.size())),
         body(json_memory) {}
   const HttpRequest& http;
   // The request body's JSON lives in one arena per request: no malloc per node.
@@ -97,7 +97,8 @@ bool IncludeUsageRequested(const json::object& body) {
 // Runs a stream through `first` (format translation) and then `second` (Responses events).
 class ChainedTranslator final : public StreamTranslator {
  public:
-  ChainedTranslator(std::unique_ptr<StreamTranslator> first, std::unique_ptr<StreamTranslator> second)
+  ChainedTranslator(std::unique_ptr<StreamTranslator> first,
+                    std::unique_ptr<StreamTranslator> second)
       : first_(std::move(first)), second_(std::move(second)) {}
   std::string Feed(std::string_view piece) override { return second_->Feed(first_->Feed(piece)); }
   std::string Finish() override {
@@ -130,10 +131,13 @@ HttpResponse DataPlane::StoredResponseReply(Call& call, const std::string& path)
     return ErrorReply(call, 404, "endpoint not found");
   }
   if (method == "DELETE") {
-    if (!options_.responses->Delete(id)) return ErrorReply(call, 404, "response '" + id + "' not found");
-    return HttpResponse{200, "application/json",
-                        CompactJson(json::object{{"id", id}, {"object", "response"}, {"deleted", true}}),
-                        {}};
+    if (!options_.responses->Delete(id))
+      return ErrorReply(call, 404, "response '" + id + "' not found");
+    return HttpResponse{
+        200,
+        "application/json",
+        CompactJson(json::object{{"id", id}, {"object", "response"}, {"deleted", true}}),
+        {}};
   }
   std::optional<StoredResponse> stored = options_.responses->Get(id);
   if (!stored) return ErrorReply(call, 404, "response '" + id + "' not found");
@@ -162,7 +166,8 @@ void DataPlane::RecordAnswer(const Call& call, int status, double ttft_s, std::s
   }
   // OpenAI reports usage at the end; Anthropic input tokens at the start, output at the end.
   sample.prompt_tokens = observability::LastIntegerField(tail, "prompt_tokens");
-  if (sample.prompt_tokens < 0) sample.prompt_tokens = observability::LastIntegerField(head, "input_tokens");
+  if (sample.prompt_tokens < 0)
+    sample.prompt_tokens = observability::LastIntegerField(head, "input_tokens");
   sample.completion_tokens = observability::LastIntegerField(tail, "completion_tokens");
   if (sample.completion_tokens < 0) {
     sample.completion_tokens = observability::LastIntegerField(tail, "output_tokens");
@@ -172,7 +177,8 @@ void DataPlane::RecordAnswer(const Call& call, int status, double ttft_s, std::s
     auto& latency = call.router->selectors().latency();
     latency.RecordTtft(model, ttft_s);
     if (sample.completion_tokens > 0) {
-      latency.RecordTpot(model, sample.completion_s / static_cast<double>(sample.completion_tokens));
+      latency.RecordTpot(model,
+                         sample.completion_s / static_cast<double>(sample.completion_tokens));
     }
   }
   if (options_.metrics) options_.metrics->RecordCompletion(sample, &call.model->pricing);
@@ -238,8 +244,8 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
 
   if (path == "/health") {
     call.record.status = 200;
-    const HttpResponse reply{200, "application/json", R"({"status":"healthy","service":"vllm-sr"})",
-                             {}};
+    const HttpResponse reply{
+        200, "application/json", R"({"status":"healthy","service":"vllm-sr"})", {}};
     co_await exchange.Respond(reply);
   } else if (path == "/v1/models") {
     const HttpResponse reply = request.method == "GET"
@@ -258,9 +264,8 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
   } else if (path == "/v1/chat/completions" || path == "/v1/messages" || path == "/v1/responses") {
     call.client = path == "/v1/messages" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
     call.responses = path == "/v1/responses";
-    std::optional<HttpResponse> error = request.method == "POST"
-                                            ? Prepare(call)
-                                            : ErrorReply(call, 405, "method not allowed");
+    std::optional<HttpResponse> error =
+        request.method == "POST" ? Prepare(call) : ErrorReply(call, 405, "method not allowed");
     if (error) {
       co_await exchange.Respond(*error);
     } else {
@@ -351,15 +356,16 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   const std::string chosen = is_auto ? call.result.selected_model : requested;
   if (chosen.empty()) {
     return ErrorReply(call, 503,
-                  "no model available: no decision matched this request and "
-                  "providers.defaults.default_model is not set");
+                      "no model available: no decision matched this request and "
+                      "providers.defaults.default_model is not set");
   }
   call.model = FindModel(cfg, chosen);
   if (call.model == nullptr) {
-    return ErrorReply(call, is_auto ? 500 : 404,
-                  is_auto ? "routing chose model '" + chosen + "', which providers.models does not define"
-                          : "model '" + chosen + "' is not configured; available models: " +
-                                AvailableModels(cfg));
+    return ErrorReply(
+        call, is_auto ? 500 : 404,
+        is_auto ? "routing chose model '" + chosen + "', which providers.models does not define"
+                : "model '" + chosen +
+                      "' is not configured; available models: " + AvailableModels(cfg));
   }
   call.routed.model = call.model->name;
   call.record.selected_model = call.model->name;
@@ -425,8 +431,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     }
     // A 5xx before anything reached the client: try the next endpoint, if there is one.
     if (r.response->status >= 500 && usable > 1) {
-      failures += target.name + " (" + target.Address() + "): HTTP " +
-                  std::to_string(r.response->status);
+      failures +=
+          target.name + " (" + target.Address() + "): HTTP " + std::to_string(r.response->status);
       --usable;
       continue;
     }
@@ -503,7 +509,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     if (client_ok) co_await exchange.EndStream();
     if (responses_stream != nullptr && response->error().empty()) {
       const json::object& done = responses_stream->Completed();
-      Store(call, done, std::string(done.contains("output_text") ? done.at("output_text").as_string() : ""));
+      Store(call, done,
+            std::string(done.contains("output_text") ? done.at("output_text").as_string() : ""));
     }
     co_return;
   }
@@ -518,8 +525,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     co_await exchange.Respond(reply);
     co_return;
   }
-  std::string content_type = response->content_type.empty() ? "application/json"
-                                                            : response->content_type;
+  std::string content_type =
+      response->content_type.empty() ? "application/json" : response->content_type;
   if (translate) {
     const bool ok_status = response->status >= 200 && response->status < 300;
     boost::system::error_code ec;
@@ -537,8 +544,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     boost::system::error_code ec;
     json::value v = json::parse(answer, ec);
     if (!ec && v.is_object()) {
-      const json::object r = ChatToResponse(v.as_object(), call.responses_request,
-                                            call.response_id, call.previous_response_id);
+      const json::object r = ChatToResponse(v.as_object(), call.responses_request, call.response_id,
+                                            call.previous_response_id);
       Store(call, r, std::string(r.at("output_text").as_string()));
       answer = CompactJson(r);
     }

@@ -23,7 +23,7 @@ struct DataPlaneOptions {
   std::chrono::milliseconds backend_timeout{300000};  // longest backend silence (listener timeout)
   std::chrono::milliseconds connect_timeout{5000};
   size_t max_response_bytes = 64 * 1024 * 1024;  // a non-streamed answer larger than this fails
-  int max_json_depth = 64;                        // deeper request bodies get 400
+  int max_json_depth = 64;                       // deeper request bodies get 400
   // Responses API store, shared by every worker's data plane (one is made when null).
   std::shared_ptr<ResponseStore> responses;
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded

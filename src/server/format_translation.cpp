@@ -14,7 +14,9 @@ namespace json = boost::json;
 
 namespace {
 
-const json::value* Field(const json::object& o, std::string_view key) { return o.if_contains(key); }
+const json::value* Field(const json::object& o, std::string_view key) {
+  return o.if_contains(key);
+}
 
 std::string StringField(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -167,8 +169,9 @@ json::object OpenAiToAnthropicRequest(const json::object& in) {
       const json::object& f = fn->as_object();
       json::object tool{{"name", StringField(f, "name")}};
       CopyIf(f, "description", tool, "description");
-      tool["input_schema"] = f.contains("parameters") ? f.at("parameters")
-                                                      : json::value(json::object{{"type", "object"}});
+      tool["input_schema"] = f.contains("parameters")
+                                 ? f.at("parameters")
+                                 : json::value(json::object{{"type", "object"}});
       converted.push_back(std::move(tool));
     }
     out["tools"] = std::move(converted);
@@ -225,12 +228,12 @@ json::object AnthropicToOpenAiRequest(const json::object& in) {
             const json::value* src = Field(b, "source");
             if (!src || !src->is_object()) continue;
             const json::object& s = src->as_object();
-            const std::string url = StringField(s, "type") == "base64"
-                                        ? "data:" + StringField(s, "media_type") + ";base64," +
-                                              StringField(s, "data")
-                                        : StringField(s, "url");
-            parts.push_back(json::object{{"type", "image_url"},
-                                         {"image_url", json::object{{"url", url}}}});
+            const std::string url =
+                StringField(s, "type") == "base64"
+                    ? "data:" + StringField(s, "media_type") + ";base64," + StringField(s, "data")
+                    : StringField(s, "url");
+            parts.push_back(
+                json::object{{"type", "image_url"}, {"image_url", json::object{{"url", url}}}});
           } else if (type == "tool_use") {
             const json::value* input = Field(b, "input");
             tool_calls.push_back(json::object{
@@ -350,14 +353,15 @@ json::object AnthropicToOpenAiResponse(const json::object& in) {
              {"completion_tokens", completion},
              {"total_tokens", prompt + completion}};
   }
-  json::object out{{"id", StringField(in, "id")},
-                   {"object", "chat.completion"},
-                   {"created", static_cast<int64_t>(std::time(nullptr))},
-                   {"model", StringField(in, "model")},
-                   {"choices", json::array{json::object{
-                                   {"index", 0},
-                                   {"message", std::move(message)},
-                                   {"finish_reason", OpenAiFinish(StringField(in, "stop_reason"))}}}}};
+  json::object out{
+      {"id", StringField(in, "id")},
+      {"object", "chat.completion"},
+      {"created", static_cast<int64_t>(std::time(nullptr))},
+      {"model", StringField(in, "model")},
+      {"choices",
+       json::array{json::object{{"index", 0},
+                                {"message", std::move(message)},
+                                {"finish_reason", OpenAiFinish(StringField(in, "stop_reason"))}}}}};
   if (!usage.empty()) out["usage"] = std::move(usage);
   return out;
 }
@@ -365,9 +369,9 @@ json::object AnthropicToOpenAiResponse(const json::object& in) {
 json::object OpenAiToAnthropicResponse(const json::object& in) {
   json::array content;
   std::string finish;
-  if (const json::value* choices = Field(in, "choices");
-      choices && choices->is_array() && !choices->as_array().empty() &&
-      choices->as_array()[0].is_object()) {
+  if (const json::value* choices = Field(in, "choices"); choices && choices->is_array() &&
+                                                         !choices->as_array().empty() &&
+                                                         choices->as_array()[0].is_object()) {
     const json::object& choice = choices->as_array()[0].as_object();
     finish = StringField(choice, "finish_reason");
     if (const json::value* mv = Field(choice, "message"); mv && mv->is_object()) {
@@ -384,14 +388,10 @@ json::object OpenAiToAnthropicResponse(const json::object& in) {
     usage["input_tokens"] = IntOf(u->as_object(), "prompt_tokens");
     usage["output_tokens"] = IntOf(u->as_object(), "completion_tokens");
   }
-  return json::object{{"id", StringField(in, "id")},
-                      {"type", "message"},
-                      {"role", "assistant"},
-                      {"model", StringField(in, "model")},
-                      {"content", std::move(content)},
-                      {"stop_reason", AnthropicStop(finish)},
-                      {"stop_sequence", nullptr},
-                      {"usage", std::move(usage)}};
+  return json::object{{"id", StringField(in, "id")},   {"type", "message"},
+                      {"role", "assistant"},           {"model", StringField(in, "model")},
+                      {"content", std::move(content)}, {"stop_reason", AnthropicStop(finish)},
+                      {"stop_sequence", nullptr},      {"usage", std::move(usage)}};
 }
 
 std::string TranslateErrorBody(std::string_view body, int status, bool to_anthropic) {
@@ -420,13 +420,13 @@ class AnthropicToOpenAi final : public SseEventTranslator {
 
  private:
   json::object Chunk(json::object delta, json::value finish) const {
-    return json::object{{"id", id_},
-                        {"object", "chat.completion.chunk"},
-                        {"created", created_},
-                        {"model", model_},
-                        {"choices", json::array{json::object{{"index", 0},
-                                                             {"delta", std::move(delta)},
-                                                             {"finish_reason", finish}}}}};
+    return json::object{
+        {"id", id_},
+        {"object", "chat.completion.chunk"},
+        {"created", created_},
+        {"model", model_},
+        {"choices", json::array{json::object{
+                        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}};
   }
 
   void Done(std::string& out) override {
@@ -475,8 +475,8 @@ class AnthropicToOpenAi final : public SseEventTranslator {
       if (!d || !d->is_object()) return;
       const std::string dtype = StringField(d->as_object(), "type");
       if (dtype == "text_delta") {
-        out += SseData(
-            Chunk(json::object{{"content", StringField(d->as_object(), "text")}}, nullptr));
+        out +=
+            SseData(Chunk(json::object{{"content", StringField(d->as_object(), "text")}}, nullptr));
       } else if (dtype == "input_json_delta") {
         json::object call{
             {"index", tool_index_ - 1},
@@ -487,7 +487,8 @@ class AnthropicToOpenAi final : public SseEventTranslator {
       if (const json::value* u = Field(o, "usage"); u && u->is_object())
         output_tokens_ = IntOf(u->as_object(), "output_tokens");
       const json::value* d = Field(o, "delta");
-      const std::string stop = d && d->is_object() ? StringField(d->as_object(), "stop_reason") : "";
+      const std::string stop =
+          d && d->is_object() ? StringField(d->as_object(), "stop_reason") : "";
       out += SseData(Chunk(json::object{}, json::string(OpenAiFinish(stop))));
     } else if (type == "message_stop") {
       Done(out);
@@ -495,9 +496,8 @@ class AnthropicToOpenAi final : public SseEventTranslator {
       const json::value* err = Field(o, "error");
       const std::string message =
           err && err->is_object() ? StringField(err->as_object(), "message") : "backend error";
-      out += SseData(json::object{{"error", json::object{{"message", message},
-                                                         {"type", "server_error"},
-                                                         {"code", 500}}}});
+      out += SseData(json::object{
+          {"error", json::object{{"message", message}, {"type", "server_error"}, {"code", 500}}}});
       Done(out);
     }
   }
@@ -517,17 +517,18 @@ class OpenAiToAnthropic final : public SseEventTranslator {
   void Start(std::string& out) {
     if (started_) return;
     started_ = true;
-    out += SseNamed("message_start",
-                    json::object{{"type", "message_start"},
-                                 {"message", json::object{{"id", id_},
-                                                          {"type", "message"},
-                                                          {"role", "assistant"},
-                                                          {"model", model_},
-                                                          {"content", json::array{}},
-                                                          {"stop_reason", nullptr},
-                                                          {"stop_sequence", nullptr},
-                                                          {"usage", json::object{{"input_tokens", 0},
-                                                                                 {"output_tokens", 0}}}}}});
+    out += SseNamed(
+        "message_start",
+        json::object{{"type", "message_start"},
+                     {"message", json::object{{"id", id_},
+                                              {"type", "message"},
+                                              {"role", "assistant"},
+                                              {"model", model_},
+                                              {"content", json::array{}},
+                                              {"stop_reason", nullptr},
+                                              {"stop_sequence", nullptr},
+                                              {"usage", json::object{{"input_tokens", 0},
+                                                                     {"output_tokens", 0}}}}}});
   }
   void CloseBlock(std::string& out) {
     if (!block_open_) return;
@@ -568,9 +569,12 @@ class OpenAiToAnthropic final : public SseEventTranslator {
     if (ec || !v.is_object()) return;
     const json::object& o = v.as_object();
     if (const json::value* err = Field(o, "error"); err && err->is_object()) {
-      out += SseNamed("error", json::object{{"type", "error"},
-                                            {"error", json::object{{"type", "api_error"},
-                                                                   {"message", StringField(err->as_object(), "message")}}}});
+      out += SseNamed(
+          "error",
+          json::object{
+              {"type", "error"},
+              {"error", json::object{{"type", "api_error"},
+                                     {"message", StringField(err->as_object(), "message")}}}});
       done_ = true;
       return;
     }
@@ -594,10 +598,11 @@ class OpenAiToAnthropic final : public SseEventTranslator {
       if (!block_open_ || !text_block_) {
         OpenBlock(out, json::object{{"type", "text"}, {"text", ""}}, true);
       }
-      out += SseNamed("content_block_delta",
-                      json::object{{"type", "content_block_delta"},
-                                   {"index", block_index_},
-                                   {"delta", json::object{{"type", "text_delta"}, {"text", text}}}});
+      out +=
+          SseNamed("content_block_delta",
+                   json::object{{"type", "content_block_delta"},
+                                {"index", block_index_},
+                                {"delta", json::object{{"type", "text_delta"}, {"text", text}}}});
     }
     if (const json::value* calls = Field(delta, "tool_calls"); calls && calls->is_array()) {
       for (const json::value& c : calls->as_array()) {

@@ -2,11 +2,11 @@
 
 #include <array>
 #include <boost/asio/connect.hpp>
-#include <cctype>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 
 namespace vsr::server {
 
@@ -83,7 +83,9 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
   parser.body_limit(boost::none);
   http::async_write(stream, req, [&](beast::error_code e, size_t) {
     ec = e;
-    if (!e) http::async_read_header(stream, buffer, parser, [&](beast::error_code e2, size_t) { ec = e2; });
+    if (!e)
+      http::async_read_header(stream, buffer, parser,
+                              [&](beast::error_code e2, size_t) { ec = e2; });
   });
   io.run();
   // The body piece by piece, so a caller can show a stream as it arrives.

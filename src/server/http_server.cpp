@@ -1,7 +1,6 @@
 #include "server/http_server.h"
 
 #include <atomic>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -88,7 +87,9 @@ class Exchange final : public HttpExchange {
  public:
   Exchange(beast::tcp_stream& stream, unsigned version, bool keep_alive,
            std::chrono::seconds write_timeout)
-      : stream_(stream), version_(version), keep_alive_(keep_alive),
+      : stream_(stream),
+        version_(version),
+        keep_alive_(keep_alive),
         write_timeout_(write_timeout) {}
 
   asio::awaitable<bool> Respond(const HttpResponse& response) override {
@@ -286,8 +287,8 @@ HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, AsyncHtt
     : HttpServer(io, std::move(options), std::vector<HttpLane>{{&io, std::move(handler)}},
                  std::move(error_builder)) {}
 
-HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options,
-                       std::vector<HttpLane> lanes, HttpErrorBuilder error_builder)
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, std::vector<HttpLane> lanes,
+                       HttpErrorBuilder error_builder)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(lanes),
                                    std::move(error_builder))) {}
 

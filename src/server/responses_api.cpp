@@ -26,7 +26,9 @@ std::string RandomHex(size_t n) {
   return out;
 }
 
-std::string NewItemId() { return "msg_" + RandomHex(24); }
+std::string NewItemId() {
+  return "msg_" + RandomHex(24);
+}
 
 // Input content (string or parts) -> chat content (string or chat parts).
 json::value ChatContent(const json::value* content) {
@@ -41,8 +43,9 @@ json::value ChatContent(const json::value* content) {
       if (type == "input_text" || type == "output_text" || type == "text") {
         parts.push_back(json::object{{"type", "text"}, {"text", StringField(part, "text")}});
       } else if (type == "input_image") {
-        parts.push_back(json::object{
-            {"type", "image_url"}, {"image_url", json::object{{"url", StringField(part, "image_url")}}}});
+        parts.push_back(
+            json::object{{"type", "image_url"},
+                         {"image_url", json::object{{"url", StringField(part, "image_url")}}}});
       }
     }
   }
@@ -50,15 +53,19 @@ json::value ChatContent(const json::value* content) {
   bool text_only = true;
   std::string text;
   for (const auto& p : parts) {
-    if (p.as_object().at("type") != "text") text_only = false;
-    else text += (text.empty() ? "" : "\n") + std::string(p.as_object().at("text").as_string());
+    if (p.as_object().at("type") != "text")
+      text_only = false;
+    else
+      text += (text.empty() ? "" : "\n") + std::string(p.as_object().at("text").as_string());
   }
   return text_only ? json::value(text) : json::value(parts);
 }
 
 }  // namespace
 
-std::string NewResponseId() { return "resp_" + RandomHex(24); }
+std::string NewResponseId() {
+  return "resp_" + RandomHex(24);
+}
 
 void ResponseStore::Put(const std::string& id, StoredResponse r) {
   std::lock_guard lock(mu_);
@@ -159,7 +166,8 @@ json::object ResponsesToChatRequest(const json::object& req, const json::array* 
     chat["tools"] = std::move(converted);
   }
   if (const json::value* effort = req.if_contains("reasoning"); effort && effort->is_object()) {
-    if (const json::value* e = effort->as_object().if_contains("effort")) chat["reasoning_effort"] = *e;
+    if (const json::value* e = effort->as_object().if_contains("effort"))
+      chat["reasoning_effort"] = *e;
   }
   return chat;
 }
@@ -201,7 +209,8 @@ json::object MessageItem(const std::string& id, const std::string& text, const c
 json::object Usage(const json::object& chat_usage) {
   auto num = [&](const char* k) -> int64_t {
     const json::value* v = chat_usage.if_contains(k);
-    return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : 0);
+    return v && v->is_int64() ? v->as_int64()
+                              : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : 0);
   };
   return json::object{{"input_tokens", num("prompt_tokens")},
                       {"output_tokens", num("completion_tokens")},
@@ -212,8 +221,8 @@ json::object Usage(const json::object& chat_usage) {
 
 json::object ChatToResponse(const json::object& chat, const json::object& req,
                             const std::string& response_id, const std::string& previous_id) {
-  json::object r = ResponseShell(req, response_id, previous_id, StringField(chat, "model"),
-                                 "completed");
+  json::object r =
+      ResponseShell(req, response_id, previous_id, StringField(chat, "model"), "completed");
   json::array& output = r["output"].as_array();
   std::string all_text;
   if (const json::value* choices = chat.if_contains("choices"); choices && choices->is_array()) {
@@ -274,8 +283,9 @@ class ResponsesStream final : public ResponsesStreamTranslator {
   void OpenItem(std::string& out) {
     if (item_open_) return;
     item_open_ = true;
-    out += Emit("response.output_item.added",
-                json::object{{"output_index", 0}, {"item", MessageItem(item_id_, "", "in_progress")}});
+    out +=
+        Emit("response.output_item.added",
+             json::object{{"output_index", 0}, {"item", MessageItem(item_id_, "", "in_progress")}});
     out += Emit("response.content_part.added",
                 json::object{{"item_id", item_id_},
                              {"output_index", 0},
@@ -290,10 +300,10 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     completed_ = ResponseShell(request_, id_, previous_, model_, "completed");
     if (item_open_ || !text_.empty()) {
       OpenItem(out);
-      out += Emit("response.output_text.done", json::object{{"item_id", item_id_},
-                                                            {"output_index", 0},
-                                                            {"content_index", 0},
-                                                            {"text", text_}});
+      out += Emit(
+          "response.output_text.done",
+          json::object{
+              {"item_id", item_id_}, {"output_index", 0}, {"content_index", 0}, {"text", text_}});
       out += Emit("response.content_part.done",
                   json::object{{"item_id", item_id_},
                                {"output_index", 0},
@@ -321,7 +331,8 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     const json::object& o = v.as_object();
     if (model_.empty()) model_ = StringField(o, "model");
     Start(out);
-    if (const json::value* u = o.if_contains("usage"); u && u->is_object()) usage_ = Usage(u->as_object());
+    if (const json::value* u = o.if_contains("usage"); u && u->is_object())
+      usage_ = Usage(u->as_object());
     const json::value* choices = o.if_contains("choices");
     if (!choices || !choices->is_array() || choices->as_array().empty()) return;
     const json::value& c = choices->as_array()[0];
@@ -331,10 +342,10 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     if (text.empty()) return;
     OpenItem(out);
     text_ += text;
-    out += Emit("response.output_text.delta", json::object{{"item_id", item_id_},
-                                                           {"output_index", 0},
-                                                           {"content_index", 0},
-                                                           {"delta", text}});
+    out += Emit(
+        "response.output_text.delta",
+        json::object{
+            {"item_id", item_id_}, {"output_index", 0}, {"content_index", 0}, {"delta", text}});
   }
 
   json::object request_;

@@ -28,8 +28,7 @@ struct StoredResponse {
 
 class ResponseStore {
  public:
-  ResponseStore(size_t max_responses, std::chrono::seconds ttl)
-      : max_(max_responses), ttl_(ttl) {}
+  ResponseStore(size_t max_responses, std::chrono::seconds ttl) : max_(max_responses), ttl_(ttl) {}
   void Put(const std::string& id, StoredResponse r);
   std::optional<StoredResponse> Get(const std::string& id);
   bool Delete(const std::string& id);
@@ -52,7 +51,8 @@ boost::json::object ResponsesToChatRequest(const boost::json::object& request,
 boost::json::array ChatMessagesOf(const boost::json::object& chat_request);
 
 // A chat completion -> a Response object.
-boost::json::object ChatToResponse(const boost::json::object& chat, const boost::json::object& request,
+boost::json::object ChatToResponse(const boost::json::object& chat,
+                                   const boost::json::object& request,
                                    const std::string& response_id,
                                    const std::string& previous_response_id);
 

@@ -10,9 +10,9 @@
 namespace vsr::server {
 
 struct RoutedTo {
-  std::string model;          // the providers.models name the request went to
-  bool reasoning = false;     // reasoning mode switched on
-  std::string endpoint;       // host:port of the backend
+  std::string model;       // the providers.models name the request went to
+  bool reasoning = false;  // reasoning mode switched on
+  std::string endpoint;    // host:port of the backend
 };
 
 HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to);

@@ -3,10 +3,10 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <map>
@@ -154,8 +154,7 @@ class PooledResponse final : public UpstreamResponse {
   std::array<char, 16384> chunk_;  // not value-initialized: 16 KiB memset per request otherwise
 };
 
-std::string HeaderValue(const http::response_parser<http::buffer_body>& parser,
-                        http::field field) {
+std::string HeaderValue(const http::response_parser<http::buffer_body>& parser, http::field field) {
   const auto& msg = parser.get();
   auto it = msg.find(field);
   return it == msg.end() ? std::string() : std::string(it->value());
@@ -216,8 +215,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
         conn = std::make_unique<PlainConnection>(executor);
       }
       tcp::resolver resolver(executor);
-      auto [rec, endpoints] =
-          co_await resolver.async_resolve(request.host, request.port, kTuple);
+      auto [rec, endpoints] = co_await resolver.async_resolve(request.host, request.port, kTuple);
       if (rec) {
         result.failure = UpstreamFailure::kConnect;
         result.error = "cannot resolve " + request.host + ": " + rec.message();
@@ -227,8 +225,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
       auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kTuple);
       (void)ep;
       if (cec) {
-        result.failure = cec == beast::error::timeout ? UpstreamFailure::kTimeout
-                                                      : UpstreamFailure::kConnect;
+        result.failure =
+            cec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kConnect;
         result.error = "cannot connect to " + key + ": " + cec.message();
         co_return result;
       }

@@ -137,19 +137,21 @@ struct Answer {
     if (!anthropic) return Chunk(json::object{{"role", "assistant"}, {"content", ""}}, nullptr);
     return server::SseNamed(
                "message_start",
-               json::object{{"type", "message_start"},
-                            {"message", json::object{{"id", id},
-                                                     {"type", "message"},
-                                                     {"role", "assistant"},
-                                                     {"model", model},
-                                                     {"content", json::array{}},
-                                                     {"stop_reason", nullptr},
-                                                     {"usage", json::object{{"input_tokens", prompt_tokens},
-                                                                            {"output_tokens", 0}}}}}}) +
-           server::SseNamed("content_block_start",
-                            json::object{{"type", "content_block_start"},
-                                         {"index", 0},
-                                         {"content_block", json::object{{"type", "text"}, {"text", ""}}}});
+               json::object{
+                   {"type", "message_start"},
+                   {"message", json::object{{"id", id},
+                                            {"type", "message"},
+                                            {"role", "assistant"},
+                                            {"model", model},
+                                            {"content", json::array{}},
+                                            {"stop_reason", nullptr},
+                                            {"usage", json::object{{"input_tokens", prompt_tokens},
+                                                                   {"output_tokens", 0}}}}}}) +
+           server::SseNamed(
+               "content_block_start",
+               json::object{{"type", "content_block_start"},
+                            {"index", 0},
+                            {"content_block", json::object{{"type", "text"}, {"text", ""}}}});
   }
   std::string Token(size_t i) const {
     if (!anthropic) return Chunk(json::object{{"content", tokens[i]}}, nullptr);
@@ -165,10 +167,11 @@ struct Answer {
                               json::object{{"type", "content_block_stop"}, {"index", 0}}) +
              server::SseNamed(
                  "message_delta",
-                 json::object{{"type", "message_delta"},
-                              {"delta", json::object{{"stop_reason", truncated ? "max_tokens" : "end_turn"},
-                                                     {"stop_sequence", nullptr}}},
-                              {"usage", json::object{{"output_tokens", tokens.size()}}}}) +
+                 json::object{
+                     {"type", "message_delta"},
+                     {"delta", json::object{{"stop_reason", truncated ? "max_tokens" : "end_turn"},
+                                            {"stop_sequence", nullptr}}},
+                     {"usage", json::object{{"output_tokens", tokens.size()}}}}) +
              server::SseNamed("message_stop", json::object{{"type", "message_stop"}});
     }
     std::string out = Chunk(json::object{}, json::string(truncated ? "length" : "stop"));
@@ -226,11 +229,11 @@ bool Simulator::InjectError() {
 HttpResponse Simulator::Models() const {
   json::array data;
   for (const std::string& m : options_.models) {
-    data.push_back(json::object{{"id", m}, {"object", "model"}, {"created", 0},
-                                {"owned_by", "vllm-sr-simulator"}});
+    data.push_back(json::object{
+        {"id", m}, {"object", "model"}, {"created", 0}, {"owned_by", "vllm-sr-simulator"}});
   }
-  return HttpResponse{200, "application/json",
-                      CompactJson(json::object{{"object", "list"}, {"data", data}}), {}};
+  return HttpResponse{
+      200, "application/json", CompactJson(json::object{{"object", "list"}, {"data", data}}), {}};
 }
 
 HttpResponse Simulator::Stats() const {

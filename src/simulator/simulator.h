@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <boost/json/object.hpp>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 

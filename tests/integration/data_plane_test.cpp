@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -19,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -80,11 +80,15 @@ std::string TwoModelConfig(const std::string& fast_refs, const std::string& clau
          "  models:\n"
          "    - name: fast\n"
          "      provider_model_id: sim-fast\n"
-         "      backend_refs: " + fast_refs + "\n"
+         "      backend_refs: " +
+         fast_refs +
+         "\n"
          "    - name: claude\n"
          "      api_format: anthropic\n"
          "      provider_model_id: claude-sim\n"
-         "      backend_refs: " + claude_refs + "\n"
+         "      backend_refs: " +
+         claude_refs +
+         "\n"
          "routing:\n"
          "  modelCards: [{name: fast}, {name: claude}]\n"
          "  signals:\n"
@@ -131,10 +135,10 @@ class DataPlaneTest : public ::testing::Test {
     return HttpCall("POST", proxy_->Url(path), body, std::chrono::seconds(10), headers);
   }
   static std::string Chat(const std::string& model, const std::string& text, bool stream = false) {
-    return CompactJson(json::object{
-        {"model", model},
-        {"stream", stream},
-        {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}});
+    return CompactJson(
+        json::object{{"model", model},
+                     {"stream", stream},
+                     {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}});
   }
   std::string AccessLogText() const {
     std::ifstream in(log_path_);
@@ -217,8 +221,9 @@ TEST_F(DataPlaneTest, StreamsTranslateBothWays) {
   EXPECT_TRUE(r.body.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
   EXPECT_EQ(r.body.find("[DONE]"), std::string::npos);
 
-  r = Post("/v1/messages",
-           R"({"model":"fast","max_tokens":3,"system":"be brief","messages":[{"role":"user","content":"hi"}]})");
+  r = Post(
+      "/v1/messages",
+      R"({"model":"fast","max_tokens":3,"system":"be brief","messages":[{"role":"user","content":"hi"}]})");
   ASSERT_EQ(r.status, 200) << r.body;
   const json::object m = ParseObject(r.body);
   EXPECT_EQ(m.at("type"), "message");
@@ -229,9 +234,9 @@ TEST_F(DataPlaneTest, StreamsTranslateBothWays) {
 
 TEST_F(DataPlaneTest, WeightedBalancingFollowsTheWeights) {
   Sim heavy, light;
-  Start(TwoModelConfig("[" + Ref("heavy", heavy.Endpoint(), 3) + ", " +
-                           Ref("light", light.Endpoint(), 1) + "]",
-                       "[" + Ref("c", light.Endpoint()) + "]"));
+  Start(TwoModelConfig(
+      "[" + Ref("heavy", heavy.Endpoint(), 3) + ", " + Ref("light", light.Endpoint(), 1) + "]",
+      "[" + Ref("c", light.Endpoint()) + "]"));
   for (int i = 0; i < 40; ++i) {
     ASSERT_EQ(Post("/v1/chat/completions", Chat("fast", "hi")).status, 200);
   }
@@ -326,7 +331,8 @@ std::string Dechunk(const std::string& raw) {
 
 std::string PostRequest(const std::string& body) {
   return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 TEST_F(DataPlaneTest, SlowReaderGetsTheWholeStream) {
@@ -337,8 +343,7 @@ TEST_F(DataPlaneTest, SlowReaderGetsTheWholeStream) {
   RawClient client(proxy_->port());
   ASSERT_TRUE(client.connected());
   client.Send(PostRequest(Chat("fast", "hi", true)));
-  const std::string got =
-      Dechunk(client.ReadUntil("\r\n0\r\n\r\n", std::chrono::milliseconds(1)));
+  const std::string got = Dechunk(client.ReadUntil("\r\n0\r\n\r\n", std::chrono::milliseconds(1)));
   EXPECT_TRUE(got.ends_with("data: [DONE]\n\n"));
   size_t tokens = 0;
   for (size_t p = got.find("\"content\":\""); p != std::string::npos;
@@ -403,8 +408,9 @@ TEST_F(DataPlaneTest, ApiKeysReachTheBackendButNeverTheLog) {
   simulator::SimulatorOptions options;
   options.api_key = key;
   Sim a(options);
-  Start(TwoModelConfig("[" + Ref("a", a.Endpoint(), 1, ", api_key_env: VSR_TEST_BACKEND_KEY") + "]",
-                       "[" + Ref("c", a.Endpoint(), 1, ", api_key_env: VSR_TEST_BACKEND_KEY") + "]"));
+  Start(
+      TwoModelConfig("[" + Ref("a", a.Endpoint(), 1, ", api_key_env: VSR_TEST_BACKEND_KEY") + "]",
+                     "[" + Ref("c", a.Endpoint(), 1, ", api_key_env: VSR_TEST_BACKEND_KEY") + "]"));
   EXPECT_EQ(Post("/v1/chat/completions", Chat("fast", "hi")).status, 200);
   EXPECT_EQ(Post("/v1/chat/completions", Chat("MoM", "integral")).status, 200);  // x-api-key
   EXPECT_EQ(a.sim->stats().unauthorized.load(), 0u);
@@ -483,7 +489,8 @@ class TlsBackend {
       if (ec || stop_) continue;
       std::lock_guard lock(mu_);
       open_fds_.push_back(socket.native_handle());
-      connections_.emplace_back([this, s = std::move(socket)]() mutable { Connection(std::move(s)); });
+      connections_.emplace_back(
+          [this, s = std::move(socket)]() mutable { Connection(std::move(s)); });
     }
   }
   void Connection(boost::asio::ip::tcp::socket socket) {
@@ -534,7 +541,8 @@ TEST_F(DataPlaneTest, HttpsBackendsAreVerifiedAgainstTheCaStore) {
   HttpResult r = Post("/v1/chat/completions", Chat("fast", "hi"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("over tls to /v1/chat/completions"), std::string::npos) << r.body;
-  // base_url with a host name: SNI and the DNS name in the certificate; its path + /chat/completions.
+  // base_url with a host name: SNI and the DNS name in the certificate; its path +
+  // /chat/completions.
   r = Post("/v1/chat/completions",
            R"({"model":"claude","messages":[{"role":"user","content":"hi"}]})");
   EXPECT_EQ(r.status, 200) << r.body;
@@ -558,7 +566,8 @@ TEST_F(DataPlaneTest, ResponsesApiAnswersStoresAndContinues) {
   echo.response = "echo";
   Sim a(echo);
   Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
-  HttpResult r = Post("/v1/responses", R"({"model":"MoM","input":"hello there","instructions":"be brief"})");
+  HttpResult r =
+      Post("/v1/responses", R"({"model":"MoM","input":"hello there","instructions":"be brief"})");
   ASSERT_EQ(r.status, 200) << r.body;
   json::object first = ParseObject(r.body);
   EXPECT_EQ(first.at("object"), "response");
@@ -572,8 +581,9 @@ TEST_F(DataPlaneTest, ResponsesApiAnswersStoresAndContinues) {
 
   // previous_response_id: the stored conversation goes to the backend before the new input;
   // routing sees the new text ("integral" -> claude, an Anthropic backend, translated twice).
-  r = Post("/v1/responses",
-           R"({"model":"MoM","input":"what about an integral","previous_response_id":")" + id + R"("})");
+  r = Post(
+      "/v1/responses",
+      R"({"model":"MoM","input":"what about an integral","previous_response_id":")" + id + R"("})");
   ASSERT_EQ(r.status, 200) << r.body;
   json::object second = ParseObject(r.body);
   EXPECT_EQ(second.at("previous_response_id"), id.c_str());
@@ -593,7 +603,8 @@ TEST_F(DataPlaneTest, ResponsesApiAnswersStoresAndContinues) {
             "hello there");
   EXPECT_EQ(get("DELETE", "/v1/responses/" + id).status, 200);
   EXPECT_EQ(get("GET", "/v1/responses/" + id).status, 404);
-  r = Post("/v1/responses", R"({"model":"MoM","input":"x","previous_response_id":")" + id + R"("})");
+  r = Post("/v1/responses",
+           R"({"model":"MoM","input":"x","previous_response_id":")" + id + R"("})");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(Post("/v1/responses", R"({"model":"MoM"})").status, 400);
 
@@ -601,10 +612,10 @@ TEST_F(DataPlaneTest, ResponsesApiAnswersStoresAndContinues) {
   r = Post("/v1/responses", R"({"model":"fast","input":"one two three","stream":true})");
   ASSERT_EQ(r.status, 200) << r.body;
   size_t pos = 0;
-  for (const char* event : {"response.created", "response.in_progress", "response.output_item.added",
-                            "response.content_part.added", "response.output_text.delta",
-                            "response.output_text.done", "response.output_item.done",
-                            "response.completed"}) {
+  for (const char* event :
+       {"response.created", "response.in_progress", "response.output_item.added",
+        "response.content_part.added", "response.output_text.delta", "response.output_text.done",
+        "response.output_item.done", "response.completed"}) {
     pos = r.body.find(std::string("event: ") + event, pos);
     EXPECT_NE(pos, std::string::npos) << event << " missing or out of order:\n" << r.body;
   }
@@ -627,9 +638,11 @@ TEST_F(DataPlaneTest, ModelsHealthAndUnknownPaths) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(ParseObject(r.body).at("data").as_array()[0].at("id"), "MoM");
   EXPECT_EQ(HttpCall("GET", proxy_->Url("/health"), "", std::chrono::seconds(5)).status, 200);
-  EXPECT_EQ(HttpCall("GET", proxy_->Url("/v1/chat/completions"), "", std::chrono::seconds(5)).status,
-            405);
-  EXPECT_EQ(HttpCall("POST", proxy_->Url("/v1/unknown"), "{}", std::chrono::seconds(5)).status, 404);
+  EXPECT_EQ(
+      HttpCall("GET", proxy_->Url("/v1/chat/completions"), "", std::chrono::seconds(5)).status,
+      405);
+  EXPECT_EQ(HttpCall("POST", proxy_->Url("/v1/unknown"), "{}", std::chrono::seconds(5)).status,
+            404);
 }
 
 }  // namespace

@@ -9,20 +9,20 @@
 #include <unistd.h>
 
 #include <array>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "server/http_client.h"
 #include "server/http_server.h"
 #include "support/cli_runner.h"
-#include "support/loopback_server.h"
 #include "support/config_loader.h"
+#include "support/loopback_server.h"
 
 namespace vsr::server {
 namespace {
@@ -310,7 +310,8 @@ TEST(RouterProcessTest, ServesTheApiUntilSigterm) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     execl(VSR_CLI_BINARY, VSR_CLI_BINARY, "router", "--config", config.c_str(), "--address",
-          "127.0.0.1", "--port", "0", "--data-port", "0", "--metrics-port", "0", static_cast<char*>(nullptr));
+          "127.0.0.1", "--port", "0", "--data-port", "0", "--metrics-port", "0",
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);
@@ -356,8 +357,8 @@ TEST(RouterProcessTest, ReloadsAValidConfigChangeAndKeepsServingOnABadOne) {
     dup2(err, STDERR_FILENO);
     close(out[0]);
     execl(VSR_CLI_BINARY, VSR_CLI_BINARY, "router", "--config", config.c_str(), "--address",
-          "127.0.0.1", "--port", "0", "--data-port", "0", "--metrics-port", "0", "--watch-interval-ms", "100",
-          static_cast<char*>(nullptr));
+          "127.0.0.1", "--port", "0", "--data-port", "0", "--metrics-port", "0",
+          "--watch-interval-ms", "100", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);

@@ -86,24 +86,23 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
          "providers:\n  defaults: {default_model: m}\n"
          "  models: [{name: m, backend_refs: [{name: sim, endpoint: '127.0.0.1:" +
              sim_port + "'}]}]\nrouting:\n  modelCards: [{name: m}]\n";
-  Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port",
-                "0", "--data-port", "0", "--metrics-port", "0", "--threads", "3"});
+  Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port", "0",
+                "--data-port", "0", "--metrics-port", "0", "--threads", "3"});
   const std::string metrics_port = PortOf(router.LineStartingWith("Metrics on"));
   const std::string port = PortOf(router.LineStartingWith("Data plane listening on"));
   ASSERT_FALSE(port.empty());
   const std::string url = "http://127.0.0.1:" + port + "/v1/chat/completions";
   // Connections are spread over the I/O threads: each must answer.
   for (int i = 0; i < 6; ++i) {
-    const HttpResult r =
-        HttpCall("POST", url,
-                 R"({"model":"m","max_tokens":2,"messages":[{"role":"user","content":"hi"}]})",
-                 std::chrono::seconds(10));
+    const HttpResult r = HttpCall(
+        "POST", url, R"({"model":"m","max_tokens":2,"messages":[{"role":"user","content":"hi"}]})",
+        std::chrono::seconds(10));
     EXPECT_EQ(r.status, 200) << i << ": " << r.error;
   }
 
   // The answers show in upstream's metrics: requests, latency histograms, tokens from usage.
-  const HttpResult m = HttpCall("GET", "http://127.0.0.1:" + metrics_port + "/metrics", "",
-                                std::chrono::seconds(5));
+  const HttpResult m =
+      HttpCall("GET", "http://127.0.0.1:" + metrics_port + "/metrics", "", std::chrono::seconds(5));
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.body.find("llm_model_requests_total{model=\"m\"} 6\n"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("llm_model_completion_latency_seconds_count{model=\"m\"} 6\n"),
@@ -116,16 +115,16 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
   std::atomic<bool> started{false};
   HttpResult result;
   std::thread client([&] {
-    result = HttpCall("POST", url,
-                      R"({"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]})",
-                      std::chrono::seconds(20), {}, [&](std::string_view) { started = true; });
+    result = HttpCall(
+        "POST", url, R"({"model":"MoM","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+        std::chrono::seconds(20), {}, [&](std::string_view) { started = true; });
   });
   for (int i = 0; i < 500 && !started; ++i) usleep(10 * 1000);
   ASSERT_TRUE(started);
   kill(router.pid(), SIGTERM);  // ~1.5 s of stream still to go
   usleep(200 * 1000);
-  const HttpResult refused = HttpCall("GET", "http://127.0.0.1:" + port + "/health", "",
-                                      std::chrono::seconds(2));
+  const HttpResult refused =
+      HttpCall("GET", "http://127.0.0.1:" + port + "/health", "", std::chrono::seconds(2));
   EXPECT_NE(refused.failure, HttpResult::Failure::kNone);  // no longer accepting
   client.join();
   EXPECT_EQ(result.status, 200) << result.error;

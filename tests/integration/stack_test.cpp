@@ -30,9 +30,8 @@ struct Stack {
     std::filesystem::remove_all(dir);
   }
   CliRun Run(const std::string& args) const {
-    return RunShell("cd '" + dir + "' && VLLM_SR_STACK_NAME=" + name +
-                    " VLLM_SR_PORT_OFFSET=" + std::to_string(offset) + " " + VSR_CLI_BINARY + " " +
-                    args + " 2>&1");
+    return RunShell("cd '" + dir + "' && VLLM_SR_STACK_NAME=" + name + " VLLM_SR_PORT_OFFSET=" +
+                    std::to_string(offset) + " " + VSR_CLI_BINARY + " " + args + " 2>&1");
   }
   // Pids the stack recorded (supervisor and services).
   std::vector<pid_t> Pids() const {
@@ -57,7 +56,9 @@ bool Alive(pid_t pid) {
 
 // Fixed offsets: ctest runs these tests one at a time (RESOURCE_LOCK), and 8888 + 21003 stays
 // below the ephemeral port range other tests bind from.
-int BaseOffset() { return 21000; }
+int BaseOffset() {
+  return 21000;
+}
 
 TEST(StackTest, ServeChatStatusStopFromAnEmptyFolder) {
   Stack a("it-a", BaseOffset());

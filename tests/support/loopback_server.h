@@ -21,8 +21,8 @@ class LoopbackServer {
                  server::HttpServerOptions options = {}) {
     options.address = "127.0.0.1";
     options.port = 0;
-    server_ = std::make_unique<server::HttpServer>(io_, options, std::move(handler),
-                                                   std::move(errors));
+    server_ =
+        std::make_unique<server::HttpServer>(io_, options, std::move(handler), std::move(errors));
     std::string error;
     EXPECT_TRUE(server_->Start(error)) << error;
     thread_ = std::thread([this] { io_.run(); });

@@ -13,7 +13,9 @@ namespace {
 
 namespace json = boost::json;
 
-json::object Obj(const char* text) { return json::parse(text).as_object(); }
+json::object Obj(const char* text) {
+  return json::parse(text).as_object();
+}
 
 TEST(FormatTranslationTest, OpenAiRequestWithToolsBecomesAnthropic) {
   const json::object out = OpenAiToAnthropicRequest(Obj(R"({
@@ -82,9 +84,10 @@ TEST(FormatTranslationTest, WholeResponsesKeepTextToolsStopReasonAndUsage) {
 }
 
 TEST(FormatTranslationTest, ErrorsChangeEnvelopeButKeepTheMessage) {
-  EXPECT_EQ(TranslateErrorBody(R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})",
-                               529, false),
-            R"({"error":{"message":"busy","type":"server_error","code":529}})");
+  EXPECT_EQ(
+      TranslateErrorBody(R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})",
+                         529, false),
+      R"({"error":{"message":"busy","type":"server_error","code":529}})");
   EXPECT_EQ(TranslateErrorBody(R"({"error":{"message":"bad key","code":401}})", 401, true),
             R"({"type":"error","error":{"type":"authentication_error","message":"bad key"}})");
 }
@@ -98,12 +101,24 @@ std::string ByteByByte(StreamTranslator& t, const std::string& stream) {
 
 TEST(FormatTranslationTest, AnthropicStreamBecomesOpenAiChunks) {
   const std::string in =
-      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m1\",\"model\":\"c\",\"usage\":{\"input_tokens\":5}}}\n\n"
-      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
-      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
-      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\"}}\n\n"
-      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"a\\\":1}\"}}\n\n"
-      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":4}}\n\n"
+      "event: message_start\ndata: "
+      "{\"type\":\"message_start\",\"message\":{\"id\":\"m1\",\"model\":\"c\",\"usage\":{\"input_"
+      "tokens\":5}}}\n\n"
+      "event: content_block_start\ndata: "
+      "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":"
+      "\"\"}}\n\n"
+      "event: content_block_delta\ndata: "
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+      "\"Hi\"}}\n\n"
+      "event: content_block_start\ndata: "
+      "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
+      "\"id\":\"t1\",\"name\":\"f\"}}\n\n"
+      "event: content_block_delta\ndata: "
+      "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+      "\"partial_json\":\"{\\\"a\\\":1}\"}}\n\n"
+      "event: message_delta\ndata: "
+      "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_"
+      "tokens\":4}}\n\n"
       "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   auto t = AnthropicToOpenAiStream(true);
   const std::string out = ByteByByte(*t, in);
@@ -120,10 +135,16 @@ TEST(FormatTranslationTest, AnthropicStreamBecomesOpenAiChunks) {
 
 TEST(FormatTranslationTest, OpenAiStreamBecomesAnthropicEventsEvenWithoutDone) {
   const std::string in =
-      "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"
-      "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\r\n\r\n"
+      "data: "
+      "{\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+      "\"content\":\"\"}}]}\n\n"
+      "data: "
+      "{\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}"
+      "\r\n\r\n"
       ": keep-alive comment\n\n"
-      "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"length\"}]}\n\n";
+      "data: "
+      "{\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},"
+      "\"finish_reason\":\"length\"}]}\n\n";
   auto t = OpenAiToAnthropicStream();
   const std::string out = ByteByByte(*t, in);  // the backend stopped without [DONE]
   EXPECT_EQ(out.find("event: message_start"), 0u) << out;
@@ -134,9 +155,10 @@ TEST(FormatTranslationTest, OpenAiStreamBecomesAnthropicEventsEvenWithoutDone) {
 }
 
 TEST(ResponsesApiTest, RequestWithHistoryAndToolOutputsBecomesChat) {
-  const json::array history = json::parse(
-      R"([{"role":"system","content":"old"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}])")
-                                  .as_array();
+  const json::array history =
+      json::parse(
+          R"([{"role":"system","content":"old"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}])")
+          .as_array();
   std::string error;
   const json::object chat = ResponsesToChatRequest(Obj(R"({
     "model": "MoM", "instructions": "new", "max_output_tokens": 9,

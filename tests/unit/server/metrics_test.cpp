@@ -64,9 +64,9 @@ TEST(RouterMetricsTest, CompletionRecordsTokensCostAndErrors) {
 }
 
 TEST(RouterMetricsTest, TokenCountsComeFromTheLastUsageField) {
-  EXPECT_EQ(LastIntegerField(R"({"usage":{"prompt_tokens": 12,"completion_tokens":3}})",
-                             "prompt_tokens"),
-            12);
+  EXPECT_EQ(
+      LastIntegerField(R"({"usage":{"prompt_tokens": 12,"completion_tokens":3}})", "prompt_tokens"),
+      12);
   EXPECT_EQ(LastIntegerField(R"("output_tokens":0} ... "output_tokens":41})", "output_tokens"), 41);
   EXPECT_EQ(LastIntegerField("no usage here", "prompt_tokens"), -1);
 }
