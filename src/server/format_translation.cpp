@@ -105,6 +105,16 @@ void AppendToolUseBlocks(const json::value* calls, json::array& blocks) {
   }
 }
 
+// An Anthropic tool_use block -> an OpenAI tool call.
+json::object ToolCallOf(const json::object& tool_use) {
+  const json::value* input = Field(tool_use, "input");
+  return json::object{
+      {"id", StringField(tool_use, "id")},
+      {"type", "function"},
+      {"function", json::object{{"name", StringField(tool_use, "name")},
+                                {"arguments", input ? CompactJson(*input) : "{}"}}}};
+}
+
 // Anthropic wants alternating roles; consecutive same-role messages are merged.
 void AppendMessage(json::array& messages, const std::string& role, json::array blocks) {
   if (!messages.empty() && messages.back().as_object().at("role") == role.c_str()) {
@@ -235,12 +245,7 @@ json::object AnthropicToOpenAiRequest(const json::object& in) {
             parts.push_back(
                 json::object{{"type", "image_url"}, {"image_url", json::object{{"url", url}}}});
           } else if (type == "tool_use") {
-            const json::value* input = Field(b, "input");
-            tool_calls.push_back(json::object{
-                {"id", StringField(b, "id")},
-                {"type", "function"},
-                {"function", json::object{{"name", StringField(b, "name")},
-                                          {"arguments", input ? CompactJson(*input) : "{}"}}}});
+            tool_calls.push_back(ToolCallOf(b));
           } else if (type == "tool_result") {
             const json::value* c = Field(b, "content");
             tool_results.push_back(json::object{{"role", "tool"},
@@ -333,12 +338,7 @@ json::object AnthropicToOpenAiResponse(const json::object& in) {
         text += StringField(b, "text");
         has_text = true;
       } else if (type == "tool_use") {
-        const json::value* input = Field(b, "input");
-        tool_calls.push_back(json::object{
-            {"id", StringField(b, "id")},
-            {"type", "function"},
-            {"function", json::object{{"name", StringField(b, "name")},
-                                      {"arguments", input ? CompactJson(*input) : "{}"}}}});
+        tool_calls.push_back(ToolCallOf(b));
       }
     }
   }
