@@ -3,7 +3,7 @@
 #   direct  - the simulator itself (the floor),
 #   vllm-sr - the data plane with routing on (auto model, keyword/context/language decisions),
 #   nginx   - nginx as a plain reverse proxy to the same simulator (keep-alive upstream),
-# at 64 and 256 connections, non-streaming and streaming. Then the router's RSS with 1,000 idle
+# at 1 (unloaded: the added latency itself), 64 and 256 connections, non-streaming and streaming. Then the router's RSS with 1,000 idle
 # keep-alive connections. Prints one JSON document (also written to bench/proxy/results.json).
 #
 #   bash bench/proxy/run.sh [--duration 10] [--threads 2] [--out FILE]
@@ -138,7 +138,7 @@ done
 RESULTS="["
 first=1
 for stream in false true; do
-  for conns in 64 256; do
+  for conns in 1 64 256; do
     for target in direct vllm-sr nginx; do
       case $target in
         direct) url="http://127.0.0.1:$SIM_PORT/v1/chat/completions"; model=sim-general ;;
@@ -146,7 +146,12 @@ for stream in false true; do
         nginx) url="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"; model=sim-general ;;
       esac
       echo "bench: $target stream=$stream connections=$conns (${DURATION}s)" >&2
-      r=$(run_wrk "$url" "$conns" "$(body "$model" "$stream")")
+      if [[ $conns -eq 1 ]]; then  # unloaded: one client, the added latency itself
+        r=$(VSR_BENCH_BODY="$(body "$model" "$stream")" wrk -t1 -c1 -d"${DURATION}s" --latency \
+              -s bench/proxy/wrk_report.lua "$url" | tail -1)
+      else
+        r=$(run_wrk "$url" "$conns" "$(body "$model" "$stream")")
+      fi
       [[ $first -eq 1 ]] || RESULTS+=","
       first=0
       RESULTS+="{\"target\":\"$target\",\"stream\":$stream,\"connections\":$conns,\"result\":$r}"
