@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 #include <vector>
 
 namespace vsr {
@@ -81,6 +82,14 @@ std::string QuotedList(std::span<const std::string> items) {
 }  // namespace vsr
 
 namespace vsr {
+
+std::string RandomHex(size_t n) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(n, '0');
+  for (char& c : out) c = kHex[rng() & 15];
+  return out;
+}
 
 std::vector<std::string> SplitWhitespace(std::string_view s) {
   std::vector<std::string> out;

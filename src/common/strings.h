@@ -19,6 +19,8 @@ std::optional<std::string> ClosestMatch(std::string_view word,
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 std::string_view Trim(std::string_view s);
+// `n` random lowercase hex digits (request, response and item ids; not for secrets).
+std::string RandomHex(size_t n);
 // Words separated by ASCII whitespace (no empty words).
 std::vector<std::string> SplitWhitespace(std::string_view s);
 bool IEquals(std::string_view a, std::string_view b);

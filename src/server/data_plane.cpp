@@ -3,13 +3,14 @@
 #include <array>
 #include <boost/json.hpp>
 #include <boost/json/monotonic_resource.hpp>
-#include <random>
 
 #include "common/json_text.h"
+#include "common/strings.h"
 #include "request/parse.h"
 #include "routing/reasoning.h"
 #include "server/api_errors.h"
 #include "server/format_translation.h"
+#include "server/json_fields.h"
 #include "server/router_api.h"
 #include "server/routing_headers.h"
 
@@ -54,14 +55,6 @@ struct DataPlane::Call {
 
 namespace {
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
-}
-
 // One trailing slash is ignored, as upstream does.
 std::string NormalizedPath(const std::string& path) {
   if (path.size() > 1 && path.back() == '/') return path.substr(0, path.size() - 1);
@@ -85,13 +78,6 @@ std::string AvailableModels(const config::Config& c) {
   std::string out = c.global.router.auto_model_name;
   for (const auto& m : c.providers.models) out += ", " + m.name;
   return out;
-}
-
-bool IncludeUsageRequested(const json::object& body) {
-  const json::value* so = body.if_contains("stream_options");
-  if (!so || !so->is_object()) return false;
-  const json::value* iu = so->as_object().if_contains("include_usage");
-  return iu && iu->is_bool() && iu->as_bool();
 }
 
 // Runs a stream through `first` (format translation) and then `second` (Responses events).
@@ -236,7 +222,7 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
   auto it = request.headers.find("x-request-id");
   call.request_id = it != request.headers.end() && !it->second.empty() && it->second.size() <= 128
                         ? it->second
-                        : NewRequestId();
+                        : RandomHex(32);
   call.record.request_id = call.request_id;
   call.record.method = request.method;
   call.record.path = request.path;
@@ -340,7 +326,7 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   }
   req.headers = call.http.headers;
   call.stream = req.stream;
-  call.client_wants_usage = IncludeUsageRequested(call.body);
+  call.client_wants_usage = StreamUsageRequested(call.body);
 
   // Route. Decisions are evaluated for pinned models too (plugins and records need them).
   const bool is_auto = requested == "auto" || requested == cfg.global.router.auto_model_name;

@@ -6,6 +6,7 @@
 
 #include "common/json_text.h"
 #include "server/api_errors.h"
+#include "server/json_fields.h"
 #include "server/sse.h"
 
 namespace vsr::server {
@@ -16,11 +17,6 @@ namespace {
 
 const json::value* Field(const json::object& o, std::string_view key) {
   return o.if_contains(key);
-}
-
-std::string StringField(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 // Text of an OpenAI content value (string or parts) or an Anthropic system value.
@@ -316,13 +312,6 @@ std::string AnthropicStop(std::string_view finish_reason) {
   return "end_turn";
 }
 
-int64_t IntOf(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v && v->is_int64()) return v->as_int64();
-  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return 0;
-}
-
 }  // namespace
 
 json::object AnthropicToOpenAiResponse(const json::object& in) {
@@ -347,8 +336,8 @@ json::object AnthropicToOpenAiResponse(const json::object& in) {
   if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
   json::object usage;
   if (const json::value* u = Field(in, "usage"); u && u->is_object()) {
-    const int64_t prompt = IntOf(u->as_object(), "input_tokens");
-    const int64_t completion = IntOf(u->as_object(), "output_tokens");
+    const int64_t prompt = IntField(u->as_object(), "input_tokens");
+    const int64_t completion = IntField(u->as_object(), "output_tokens");
     usage = {{"prompt_tokens", prompt},
              {"completion_tokens", completion},
              {"total_tokens", prompt + completion}};
@@ -385,8 +374,8 @@ json::object OpenAiToAnthropicResponse(const json::object& in) {
   }
   json::object usage{{"input_tokens", 0}, {"output_tokens", 0}};
   if (const json::value* u = Field(in, "usage"); u && u->is_object()) {
-    usage["input_tokens"] = IntOf(u->as_object(), "prompt_tokens");
-    usage["output_tokens"] = IntOf(u->as_object(), "completion_tokens");
+    usage["input_tokens"] = IntField(u->as_object(), "prompt_tokens");
+    usage["output_tokens"] = IntField(u->as_object(), "completion_tokens");
   }
   return json::object{{"id", StringField(in, "id")},   {"type", "message"},
                       {"role", "assistant"},           {"model", StringField(in, "model")},
@@ -456,7 +445,7 @@ class AnthropicToOpenAi final : public SseEventTranslator {
         id_ = StringField(m->as_object(), "id");
         model_ = StringField(m->as_object(), "model");
         if (const json::value* u = Field(m->as_object(), "usage"); u && u->is_object())
-          input_tokens_ = IntOf(u->as_object(), "input_tokens");
+          input_tokens_ = IntField(u->as_object(), "input_tokens");
       }
       out += SseData(Chunk(json::object{{"role", "assistant"}, {"content", ""}}, nullptr));
     } else if (type == "content_block_start") {
@@ -485,7 +474,7 @@ class AnthropicToOpenAi final : public SseEventTranslator {
       }
     } else if (type == "message_delta") {
       if (const json::value* u = Field(o, "usage"); u && u->is_object())
-        output_tokens_ = IntOf(u->as_object(), "output_tokens");
+        output_tokens_ = IntField(u->as_object(), "output_tokens");
       const json::value* d = Field(o, "delta");
       const std::string stop =
           d && d->is_object() ? StringField(d->as_object(), "stop_reason") : "";
@@ -582,8 +571,8 @@ class OpenAiToAnthropic final : public SseEventTranslator {
     if (model_.empty()) model_ = StringField(o, "model");
     Start(out);
     if (const json::value* u = Field(o, "usage"); u && u->is_object()) {
-      input_tokens_ = IntOf(u->as_object(), "prompt_tokens");
-      output_tokens_ = IntOf(u->as_object(), "completion_tokens");
+      input_tokens_ = IntField(u->as_object(), "prompt_tokens");
+      output_tokens_ = IntField(u->as_object(), "completion_tokens");
     }
     const json::value* choices = Field(o, "choices");
     if (!choices || !choices->is_array() || choices->as_array().empty()) return;

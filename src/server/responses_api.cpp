@@ -2,9 +2,10 @@
 
 #include <boost/json.hpp>
 #include <ctime>
-#include <random>
 
 #include "common/json_text.h"
+#include "common/strings.h"
+#include "server/json_fields.h"
 #include "server/sse.h"
 
 namespace vsr::server {
@@ -12,19 +13,6 @@ namespace vsr::server {
 namespace json = boost::json;
 
 namespace {
-
-std::string StringField(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::string RandomHex(size_t n) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += kHex[rng() & 15];
-  return out;
-}
 
 std::string NewItemId() {
   return "msg_" + RandomHex(24);
@@ -207,14 +195,9 @@ json::object MessageItem(const std::string& id, const std::string& text, const c
 }
 
 json::object Usage(const json::object& chat_usage) {
-  auto num = [&](const char* k) -> int64_t {
-    const json::value* v = chat_usage.if_contains(k);
-    return v && v->is_int64() ? v->as_int64()
-                              : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : 0);
-  };
-  return json::object{{"input_tokens", num("prompt_tokens")},
-                      {"output_tokens", num("completion_tokens")},
-                      {"total_tokens", num("total_tokens")}};
+  return json::object{{"input_tokens", IntField(chat_usage, "prompt_tokens")},
+                      {"output_tokens", IntField(chat_usage, "completion_tokens")},
+                      {"total_tokens", IntField(chat_usage, "total_tokens")}};
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "request/parse.h"
 #include "server/api_errors.h"
+#include "server/json_fields.h"
 #include "server/sse.h"
 
 namespace vsr::simulator {
@@ -60,14 +61,6 @@ std::vector<std::string> AnswerTokens(const SimulatorOptions& options, const std
   if (max_tokens > 0 && words.size() > static_cast<size_t>(max_tokens)) words.resize(max_tokens);
   for (size_t i = 1; i < words.size(); ++i) words[i] = " " + words[i];
   return words;
-}
-
-int64_t IntField(const json::object& body, std::string_view key) {
-  const json::value* v = body.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  return 0;
 }
 
 bool Authorized(const SimulatorOptions& options, const HttpRequest& req) {
@@ -187,13 +180,6 @@ struct Answer {
   }
 };
 
-bool IncludeUsage(const json::object& body) {
-  const json::value* so = body.if_contains("stream_options");
-  if (!so || !so->is_object()) return false;
-  const json::value* iu = so->as_object().if_contains("include_usage");
-  return iu && iu->is_bool() && iu->as_bool();
-}
-
 }  // namespace
 
 Simulator::Simulator(SimulatorOptions options) : options_(std::move(options)) {}
@@ -285,14 +271,14 @@ asio::awaitable<void> Simulator::Chat(const HttpRequest& http, HttpExchange& exc
   Answer answer;
   answer.anthropic = anthropic;
   answer.model = req.model.empty() ? "simulated-model" : req.model;
-  int64_t max_tokens = IntField(body, "max_tokens");
-  if (max_tokens == 0) max_tokens = IntField(body, "max_completion_tokens");
+  int64_t max_tokens = server::IntField(body, "max_tokens");
+  if (max_tokens == 0) max_tokens = server::IntField(body, "max_completion_tokens");
   answer.tokens = AnswerTokens(options_, answer.model, req, static_cast<int>(max_tokens));
   for (const auto& m : req.messages) answer.prompt_tokens += WordCount(m.text);
   answer.truncated = max_tokens > 0 && static_cast<size_t>(max_tokens) == answer.tokens.size() &&
                      options_.response != "echo" &&
                      answer.tokens.size() < static_cast<size_t>(options_.output_tokens);
-  answer.include_usage = IncludeUsage(body);
+  answer.include_usage = server::StreamUsageRequested(body);
   const uint64_t n = next_id_.fetch_add(1);
   answer.id = (anthropic ? "msg_sim_" : "chatcmpl-sim-") + std::to_string(n);
   answer.created = static_cast<int64_t>(std::time(nullptr));
