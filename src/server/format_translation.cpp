@@ -401,6 +401,27 @@ std::string TranslateErrorBody(std::string_view body, int status, bool to_anthro
 
 // --- streams --------------------------------------------------------------------------------
 
+std::string SseEventTranslator::Feed(std::string_view piece) {
+  std::string out;
+  for (const SseEvent& e : parser_.Feed(piece)) {
+    if (done_) break;
+    if (e.data == "[DONE]") {
+      Done(out);
+      break;
+    }
+    boost::system::error_code ec;
+    const json::value v = json::parse(e.data, ec);
+    if (!ec && v.is_object()) Event(e.event, v.as_object(), out);
+  }
+  return out;
+}
+
+std::string SseEventTranslator::Finish() {
+  std::string out;
+  if (!done_) Done(out);
+  return out;
+}
+
 namespace {
 
 class AnthropicToOpenAi final : public SseEventTranslator {
@@ -434,12 +455,8 @@ class AnthropicToOpenAi final : public SseEventTranslator {
     out += kSseDone;
   }
 
-  void Event(const SseEvent& e, std::string& out) override {
-    boost::system::error_code ec;
-    json::value v = json::parse(e.data, ec);
-    if (ec || !v.is_object()) return;
-    const json::object& o = v.as_object();
-    const std::string type = e.event.empty() ? StringField(o, "type") : e.event;
+  void Event(std::string_view event, const json::object& o, std::string& out) override {
+    const std::string type = event.empty() ? StringField(o, "type") : std::string(event);
     if (type == "message_start") {
       if (const json::value* m = Field(o, "message"); m && m->is_object()) {
         id_ = StringField(m->as_object(), "id");
@@ -547,16 +564,7 @@ class OpenAiToAnthropic final : public SseEventTranslator {
     out += SseNamed("message_stop", json::object{{"type", "message_stop"}});
   }
 
-  void Event(const SseEvent& e, std::string& out) override {
-    if (done_) return;
-    if (e.data == "[DONE]") {
-      Done(out);
-      return;
-    }
-    boost::system::error_code ec;
-    json::value v = json::parse(e.data, ec);
-    if (ec || !v.is_object()) return;
-    const json::object& o = v.as_object();
+  void Event(std::string_view, const json::object& o, std::string& out) override {
     if (const json::value* err = Field(o, "error"); err && err->is_object()) {
       out += SseNamed(
           "error",

@@ -30,23 +30,18 @@ class StreamTranslator {
   virtual std::string Finish() = 0;
 };
 
-// The common shape of our translators: parse the backend's SSE events, emit new ones per
-// event, and close the stream once (at its end event, or when the backend stops).
+// The common shape of our translators: split the backend's stream into SSE events, parse each
+// event's JSON once, emit new events per event, and close the stream once — at `data: [DONE]`,
+// at the translator's own end event, or when the backend stops. Events that are not JSON
+// objects (comments, keep-alives) are skipped.
 class SseEventTranslator : public StreamTranslator {
  public:
-  std::string Feed(std::string_view piece) final {
-    std::string out;
-    for (const SseEvent& e : parser_.Feed(piece)) Event(e, out);
-    return out;
-  }
-  std::string Finish() final {
-    std::string out;
-    if (!done_) Done(out);
-    return out;
-  }
+  std::string Feed(std::string_view piece) final;
+  std::string Finish() final;
 
  protected:
-  virtual void Event(const SseEvent& event, std::string& out) = 0;
+  // `event` is the SSE event name ("" when the stream does not name events, as OpenAI's).
+  virtual void Event(std::string_view event, const boost::json::object& data, std::string& out) = 0;
   virtual void Done(std::string& out) = 0;  // must set done_
   bool done_ = false;
 

@@ -302,16 +302,7 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     if (!usage_.empty()) completed_["usage"] = usage_;
     out += Emit("response.completed", json::object{{"response", completed_}});
   }
-  void Event(const SseEvent& e, std::string& out) override {
-    if (done_) return;
-    if (e.data == "[DONE]") {
-      Done(out);
-      return;
-    }
-    boost::system::error_code ec;
-    json::value v = json::parse(e.data, ec);
-    if (ec || !v.is_object()) return;
-    const json::object& o = v.as_object();
+  void Event(std::string_view, const json::object& o, std::string& out) override {
     if (model_.empty()) model_ = StringField(o, "model");
     Start(out);
     if (const json::value* u = o.if_contains("usage"); u && u->is_object())
