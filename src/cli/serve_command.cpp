@@ -1,7 +1,6 @@
 // `vllm-sr serve`: start the local stack (router with the data plane, simulator, dashboard) as
 // supervised background processes under .vllm-sr/stacks/<name>/, wait until each is healthy,
 // and print the endpoints. In an empty folder it first writes a working config.yaml.
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -58,37 +57,18 @@ void RotateLogs(const StackLayout& stack) {
   }
 }
 
+// Its own session: survives this terminal, and stop can signal the whole group.
 pid_t StartSupervisor(const StackLayout& stack, const std::string& config, bool minimal) {
-  const std::string self = SelfExecutable();
-  const std::string log = stack.LogPath("supervisor");
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  setsid();  // its own session: survives this terminal, and stop can signal the whole group
-  const int in = open("/dev/null", O_RDONLY);
-  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (in >= 0) dup2(in, STDIN_FILENO);
-  if (out >= 0) {
-    dup2(out, STDOUT_FILENO);
-    dup2(out, STDERR_FILENO);
-  }
-  std::vector<std::string> argv{self, "supervise", "--config", config, "--stack-dir", stack.dir};
+  std::vector<std::string> argv{SelfExecutable(), "supervise",   "--config",
+                                config,           "--stack-dir", stack.dir};
   if (minimal) argv.push_back("--no-dashboard");
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  execv(args[0], args.data());
-  _exit(127);
+  return SpawnLogged(argv, stack.LogPath("supervisor"), true);
 }
 
-std::string LastLines(const std::string& path, size_t n) {
+std::string IndentedLastLines(const std::string& path, size_t n) {
   std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-    if (lines.size() > n) lines.erase(lines.begin());
-  }
   std::string out;
-  for (const auto& l : lines) out += "    " + l + "\n";
+  for (const auto& l : LastLines(in, n)) out += "    " + l + "\n";
   return out;
 }
 
@@ -208,7 +188,7 @@ int RunServe(const ServeArgs& args) {
       std::cerr << "ERROR - " << s.name << " did not become healthy"
                 << (ProcessAlive(supervisor) ? " within 90s" : " (the supervisor exited)")
                 << ". Last lines of its log:\n"
-                << LastLines(stack.LogPath(log_name), 15) << "Stopping the stack.\n";
+                << IndentedLastLines(stack.LogPath(log_name), 15) << "Stopping the stack.\n";
       kill(supervisor, SIGTERM);
       for (int i = 0; i < 400 && ProcessAlive(supervisor); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -1,6 +1,7 @@
 #include "cli/stack.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -134,6 +135,36 @@ std::string SelfExecutable() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string("vllm-sr") : p.string();
+}
+
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log_path,
+                  bool new_session) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  if (new_session) setsid();
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  const int in = open("/dev/null", O_RDONLY);
+  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (in >= 0) dup2(in, STDIN_FILENO);
+  if (log >= 0) {
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+std::deque<std::string> LastLines(std::istream& in, size_t n) {
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(std::move(line));
+    if (lines.size() > n) lines.pop_front();
+  }
+  return lines;
 }
 
 }  // namespace vsr::cli

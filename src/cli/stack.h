@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <deque>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +54,15 @@ bool PortFree(int port);
 
 // This program's own path (to start the stack's processes).
 std::string SelfExecutable();
+
+// Forks and execs `argv` (argv[0] a path) with stdin from /dev/null and stdout and stderr
+// appended to `log_path`; `new_session` detaches it into its own session (a daemon whose
+// process group can be signalled as one). The child's pid, or -1 when fork fails.
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log_path,
+                  bool new_session);
+
+// The last `n` lines of `in`, reading it through once.
+std::deque<std::string> LastLines(std::istream& in, size_t n);
 
 inline constexpr const char* kStackNotRunning = "vLLM Semantic Router is not running";
 

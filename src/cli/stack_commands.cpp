@@ -118,11 +118,7 @@ int RunLogs(const std::string& service, bool follow) {
     return kExitError;
   }
   // The last 200 lines, then (with -f) whatever is appended until Ctrl-C.
-  std::vector<std::string> tail;
-  for (std::string line; std::getline(in, line);) {
-    tail.push_back(std::move(line));
-    if (tail.size() > 200) tail.erase(tail.begin());
-  }
+  const std::deque<std::string> tail = LastLines(in, 200);
   if (tail.empty() && !follow) {
     std::cout << "No recent " << service << " logs found" << std::endl;
     return kExitOk;

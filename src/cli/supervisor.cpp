@@ -2,7 +2,6 @@
 // processes — router (with the data plane), simulator, dashboard — each with its own log,
 // restarts one that dies (with backoff), and on SIGTERM stops them all, letting the router
 // drain requests in flight, so `vllm-sr stop` leaves no process behind.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,24 +45,9 @@ std::string Now() {
   return buf;
 }
 
+// A service stays in the supervisor's process group: stop can signal them all at once.
 pid_t Spawn(const SupervisedProcess& p) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  // Child: stdin from /dev/null, stdout and stderr to the service's log.
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
-  const int in = open("/dev/null", O_RDONLY);
-  const int log = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (in >= 0) dup2(in, STDIN_FILENO);
-  if (log >= 0) {
-    dup2(log, STDOUT_FILENO);
-    dup2(log, STDERR_FILENO);
-  }
-  std::vector<char*> args;
-  for (const auto& a : p.argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execv(args[0], args.data());
-  _exit(127);
+  return SpawnLogged(p.argv, p.log_path, false);
 }
 
 struct SuperviseArgs {
