@@ -4,6 +4,17 @@
 
 namespace vsr::cli {
 
+namespace {
+
+// One provider model answered by the simulator at `endpoint`.
+std::string SimulatedModel(const std::string& name, const std::string& endpoint) {
+  return "    - name: " + name + "\n      provider_model_id: " + name +
+         "\n      backend_refs:\n        - name: simulator\n          endpoint: " + endpoint +
+         "\n          protocol: http\n          weight: 1\n";
+}
+
+}  // namespace
+
 std::string BootstrapConfig(int simulator_port) {
   const std::string endpoint = "127.0.0.1:" + std::to_string(simulator_port);
   return "# Written by `vllm-sr serve` in an empty folder: the auto model \"MoM\" routes between\n"
@@ -23,25 +34,8 @@ std::string BootstrapConfig(int simulator_port) {
          "providers:\n"
          "  defaults:\n"
          "    default_model: sim-general\n"
-         "  models:\n"
-         "    - name: sim-general\n"
-         "      provider_model_id: sim-general\n"
-         "      backend_refs:\n"
-         "        - name: simulator\n"
-         "          endpoint: " +
-         endpoint +
-         "\n"
-         "          protocol: http\n"
-         "          weight: 1\n"
-         "    - name: sim-reasoning\n"
-         "      provider_model_id: sim-reasoning\n"
-         "      backend_refs:\n"
-         "        - name: simulator\n"
-         "          endpoint: " +
-         endpoint +
-         "\n"
-         "          protocol: http\n"
-         "          weight: 1\n"
+         "  models:\n" +
+         SimulatedModel("sim-general", endpoint) + SimulatedModel("sim-reasoning", endpoint) +
          "routing:\n"
          "  modelCards:\n"
          "    - name: sim-general\n"
