@@ -38,14 +38,21 @@ bool SplitHostPort(std::string_view authority, std::string_view default_port, st
 
 }  // namespace
 
+ApiFormat FormatOf(const config::ProviderModel& model) {
+  return model.api_format == "anthropic" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
+}
+
+const std::string& UpstreamModelId(const config::ProviderModel& model) {
+  return model.provider_model_id.empty() ? model.name : model.provider_model_id;
+}
+
 BackendTarget ResolveBackend(const config::ProviderModel& model, const config::BackendRef& ref) {
   BackendTarget t;
   t.name = ref.name;
-  t.format = model.api_format == "anthropic" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
-  t.model_id = model.provider_model_id.empty() ? model.name : model.provider_model_id;
+  const ApiFormat format = FormatOf(model);
   const std::string type = !ref.provider.empty()
                                ? ToLower(ref.provider)
-                               : (t.format == ApiFormat::kAnthropic ? "anthropic" : "openai");
+                               : (format == ApiFormat::kAnthropic ? "anthropic" : "openai");
   const ProviderTypeDefaults defaults = DefaultsFor(type);
   const std::string api_version_query =
       type == "azure-openai" && !ref.api_version.empty() ? "?api-version=" + ref.api_version : "";
@@ -79,7 +86,7 @@ BackendTarget ResolveBackend(const config::ProviderModel& model, const config::B
     }
     t.path = !ref.chat_path.empty()
                  ? ref.chat_path + api_version_query
-                 : (t.format == ApiFormat::kAnthropic ? "/v1/messages" : "/v1/chat/completions");
+                 : (format == ApiFormat::kAnthropic ? "/v1/messages" : "/v1/chat/completions");
   }
 
   std::string key = ref.api_key;
@@ -98,7 +105,7 @@ BackendTarget ResolveBackend(const config::ProviderModel& model, const config::B
     t.headers.emplace_back(name, value);
     has_version = has_version || IEquals(name, "anthropic-version");
   }
-  if (t.format == ApiFormat::kAnthropic && !has_version) {
+  if (format == ApiFormat::kAnthropic && !has_version) {
     t.headers.emplace_back("anthropic-version", "2023-06-01");
   }
   return t;

@@ -22,11 +22,14 @@ struct BackendTarget {
   bool tls = false;
   std::string path;    // request path on the backend
   HeaderList headers;  // auth and extra headers (secrets: never log these)
-  ApiFormat format = ApiFormat::kOpenAi;
-  std::string model_id;  // the model name the backend knows
-  std::string error;     // why this ref cannot be used (bad base_url, missing key)
+  std::string error;   // why this ref cannot be used (bad base_url, missing key)
   std::string Address() const { return host + ":" + port; }
 };
+
+// What every endpoint of a model shares: the API it speaks (`api_format`) and the model name
+// it knows (`provider_model_id`, else the name).
+ApiFormat FormatOf(const config::ProviderModel& model);
+const std::string& UpstreamModelId(const config::ProviderModel& model);
 
 // The target for one backend ref.
 BackendTarget ResolveBackend(const config::ProviderModel& model, const config::BackendRef& ref);

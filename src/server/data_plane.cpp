@@ -373,7 +373,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     co_await exchange.Respond(reply);
     co_return;
   }
-  const ApiFormat backend_format = candidates.front().format;
+  const ApiFormat backend_format = FormatOf(*call.model);
   const bool translate = backend_format != call.client;
   json::object body = !translate ? std::move(call.body)
                       : backend_format == ApiFormat::kAnthropic
@@ -390,6 +390,9 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   size_t usable = 0;
   for (const auto& c : candidates) usable += c.error.empty() ? 1 : 0;
   bool timed_out = false;
+  // Every endpoint of a model gets the same body: serialize it once, not once per attempt.
+  body["model"] = UpstreamModelId(*call.model);
+  const std::string payload = CompactJson(body);
   for (size_t i = 0; i < candidates.size(); ++i) {
     BackendTarget& target = candidates[i];
     if (!failures.empty()) failures += "; ";
@@ -397,7 +400,6 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       failures += target.error;
       continue;
     }
-    body["model"] = target.model_id;
     UpstreamRequest up;
     up.host = target.host;
     up.port = target.port;
@@ -405,7 +407,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     up.target = target.path;
     up.headers = target.headers;
     up.headers.emplace_back("x-request-id", call.request_id);
-    up.body = CompactJson(body);
+    up.body = payload;
     up.connect_timeout = options_.connect_timeout;
     up.read_timeout = options_.backend_timeout;
     UpstreamResult r = co_await pool_->Send(up);
@@ -428,10 +430,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   }
   if (options_.metrics) options_.metrics->RecordRequest(call.model->name);
   if (!response) {
-    RecordAnswer(call, timed_out ? 504 : 502, 0, {}, {}, timed_out ? "timeout" : "upstream_5xx");
-    const HttpResponse reply =
-        ErrorReply(call, timed_out ? 504 : 502,
-                   "no backend of model '" + call.model->name + "' answered: " + failures);
+    const int status = timed_out ? 504 : 502;
+    RecordAnswer(call, status, 0, {}, {}, timed_out ? "timeout" : "upstream_5xx");
+    const HttpResponse reply = ErrorReply(
+        call, status, "no backend of model '" + call.model->name + "' answered: " + failures);
     co_await exchange.Respond(reply);
     co_return;
   }
