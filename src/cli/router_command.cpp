@@ -174,9 +174,11 @@ int RunRouter(const RouterArgs& args) {
   std::cout << "Router API listening on http://" << args.address << ":" << api_server->port()
             << std::endl;
 
-  // Metrics (:9190/metrics), unless global.services.observability.metrics.enabled is false.
-  auto metrics = std::make_shared<observability::RouterMetrics>();
+  // Metrics (:9190/metrics), unless global.services.observability.metrics.enabled is false;
+  // then nothing is recorded either (the data plane gets no registry).
+  std::shared_ptr<observability::RouterMetrics> metrics;
   if (router->config().global.services.observability.metrics.enabled) {
+    metrics = std::make_shared<observability::RouterMetrics>();
     server::HttpServerOptions metrics_options;
     metrics_options.address = args.address;
     metrics_options.port = static_cast<uint16_t>(
@@ -200,7 +202,7 @@ int RunRouter(const RouterArgs& args) {
               << std::endl;
   }
 
-  // Data plane: every listener on every worker.
+  // Data plane: one socket per listener, its connections handed round robin to the workers.
   auto access_log = std::make_shared<server::AccessLog>(args.access_log);
   if (!access_log->ok()) {
     std::cerr << "ERROR - cannot open access log " << args.access_log << "\n";
