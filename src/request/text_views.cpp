@@ -1,9 +1,8 @@
 // Which text each signal reads follows upstream's intent_request_messages.go: the last user
 // message is the evaluation text; system and assistant messages are "non-user" context; the
 // context signal counts non-user messages plus the current user message.
-#include "request/request.h"
-
 #include "common/utf8.h"
+#include "request/request.h"
 
 namespace vsr::request {
 namespace {

@@ -1,5 +1,6 @@
 // `config migrate`: the old flat layout becomes canonical v0.3 that validates, with nothing lost
-// silently. The routing half of the round trip is tests/unit/routing/migrated_config_routing_test.cpp.
+// silently. The routing half of the round trip is
+// tests/unit/routing/migrated_config_routing_test.cpp.
 #include "config/migrate.h"
 
 #include <gtest/gtest.h>
