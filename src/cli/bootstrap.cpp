@@ -61,9 +61,13 @@ std::string BootstrapConfig(int simulator_port) {
          "          use_reasoning: false\n"
          "global:\n"
          "  services:\n"
+         "    # Every routed request is recorded; browse with GET /v1/router_replay on the API\n"
+         "    # port. Records survive restarts in this SQLite file.\n"
          "    router_replay:\n"
          "      enabled: true\n"
-         "      store_backend: memory\n";
+         "      store_backend: sqlite\n"
+         "      sqlite:\n"
+         "        path: .vllm-sr/router_replay.db\n";
 }
 
 }  // namespace vsr::cli

@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "cli/commands.h"
 #include "common/duration.h"
 #include "config/loader.h"
 #include "observability/router_metrics.h"
+#include "plugins/registry.h"
 #include "server/data_plane.h"
 #include "server/http_server.h"
 #include "server/router_api.h"
@@ -213,12 +215,27 @@ int RunRouter(const RouterArgs& args) {
   auto response_store = std::make_shared<server::ResponseStore>(
       static_cast<size_t>(std::max(1, response_api.max_responses)),
       std::chrono::seconds(std::max(1, response_api.ttl_seconds)));
+  // Decision plugins: one runtime (stores, caches) shared by every worker and listener. Its
+  // warnings (plugins this build cannot run) go to the router log when a config is first used.
+  static std::mutex log_mu;
+  plugins::PluginServices services;
+  services.log = [](const std::string& line) {
+    std::lock_guard lock(log_mu);
+    std::cerr << "WARNING - " << line << std::endl;
+  };
+  auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
+  plugin_runtime->ChainsFor(snapshot->Get());
+  if (auto store = plugin_runtime->replay_store()) {
+    std::cout << "Router replay: recording to " << store->backend() << " (" << store->size()
+              << " records kept), API at /v1/router_replay" << std::endl;
+  }
   for (size_t i = 0; i < listeners.size(); ++i) {
     const config::Listener& l = listeners[i];
     if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only
     server::DataPlaneOptions dp_options;
     dp_options.responses = response_store;
     dp_options.metrics = metrics;
+    dp_options.plugins = plugin_runtime;
     if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
     server::HttpServerOptions options;
     options.address = l.address.empty() ? "0.0.0.0" : l.address;

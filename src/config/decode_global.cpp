@@ -242,6 +242,9 @@ void DecodeFields(MapReader& r, ReplayMilvus& v) {
   r.Optional("consistency_level", v.consistency_level);
   r.Optional("shard_num", v.shard_num, IntAtLeast(0));
 }
+void DecodeFields(MapReader& r, ReplaySqlite& v) {
+  r.Required("path", v.path);
+}
 void DecodeFields(MapReader& r, RouterReplayService& v) {
   r.Optional("enabled", v.enabled);
   r.Optional("store_backend", v.store_backend,
@@ -251,6 +254,7 @@ void DecodeFields(MapReader& r, RouterReplayService& v) {
   r.Optional("redis", v.redis);
   r.Optional("postgres", v.postgres);
   r.Optional("milvus", v.milvus);
+  r.Optional("sqlite", v.sqlite);
 }
 void DecodeFields(MapReader& r, StartupStatusRedis& v) {
   r.Required("address", v.address);
@@ -307,7 +311,9 @@ void DecodeFields(MapReader& r, KvIndex& v) {
   r.Optional("index_type", v.index_type, OneOf({"HNSW", "FLAT"}));
   r.Optional("params", v.params);
 }
-void DecodeFields(MapReader& r, KvSearch& v) { r.Optional("topk", v.topk, IntAtLeast(1)); }
+void DecodeFields(MapReader& r, KvSearch& v) {
+  r.Optional("topk", v.topk, IntAtLeast(1));
+}
 void DecodeKvDevelopment(MapReader& r, DevelopmentFlags& v) {
   r.Optional("drop_index_on_startup", v.drop_index_on_startup);
   r.Optional("auto_create_index", v.auto_create_index);
@@ -346,7 +352,9 @@ void DecodeFields(MapReader& r, MilvusCollection& v) {
   r.Optional("vector_field", v.vector_field);
   r.Optional("index", v.index);
 }
-void DecodeFields(MapReader& r, MilvusSearchParams& v) { r.Optional("ef", v.ef, IntAtLeast(1)); }
+void DecodeFields(MapReader& r, MilvusSearchParams& v) {
+  r.Optional("ef", v.ef, IntAtLeast(1));
+}
 void DecodeFields(MapReader& r, MilvusSearch& v) {
   r.Optional("params", v.params);
   r.Optional("topk", v.topk, IntAtLeast(1));
@@ -397,10 +405,12 @@ void DecodeFields(MapReader& r, MilvusBackend& v) {
   }
 }
 void DecodeFields(MapReader& r, SemanticCacheStore& v) {
-  r.Optional("backend_type", v.backend_type, OneOf({"memory", "redis", "valkey", "milvus", "hybrid"}));
+  r.Optional("backend_type", v.backend_type,
+             OneOf({"memory", "redis", "valkey", "milvus", "hybrid"}));
   r.Optional("enabled", v.enabled);
   double threshold = 0;
-  if (r.Optional("similarity_threshold", threshold, UnitInterval())) v.similarity_threshold = threshold;
+  if (r.Optional("similarity_threshold", threshold, UnitInterval()))
+    v.similarity_threshold = threshold;
   r.Optional("max_entries", v.max_entries, IntAtLeast(0));
   r.Optional("ttl_seconds", v.ttl_seconds, IntAtLeast(0));
   r.Optional("eviction_policy", v.eviction_policy, OneOf({"fifo", "lru", "lfu"}));
@@ -552,7 +562,8 @@ void DecodeFields(MapReader& r, ToolsIntegration& v) {
   r.Optional("enabled", v.enabled);
   r.Optional("top_k", v.top_k, IntAtLeast(1));
   double threshold = 0;
-  if (r.Optional("similarity_threshold", threshold, UnitInterval())) v.similarity_threshold = threshold;
+  if (r.Optional("similarity_threshold", threshold, UnitInterval()))
+    v.similarity_threshold = threshold;
   r.Optional("tools_db_path", v.tools_db_path);
   r.Optional("fallback_to_empty", v.fallback_to_empty);
   r.Optional("advanced_filtering", v.advanced_filtering);
@@ -598,7 +609,9 @@ void DecodeFields(MapReader& r, SemanticEmbeddings& v) {
   r.Optional("use_cpu", v.use_cpu);
   r.Optional("embedding_config", v.embedding_config);
 }
-void DecodeFields(MapReader& r, EmbeddingModels& v) { r.Optional("semantic", v.semantic); }
+void DecodeFields(MapReader& r, EmbeddingModels& v) {
+  r.Optional("semantic", v.semantic);
+}
 void DecodeFields(MapReader& r, SystemModels& v) {
   r.Optional("prompt_guard", v.prompt_guard);
   r.Optional("domain_classifier", v.domain_classifier);

@@ -24,10 +24,24 @@ struct MomentumConfig {
   bool enabled = false;
   double attack = 0, release = 0, threshold = 0;
 };
-struct MlKnn { int k = 0; std::string pretrained_path; };
-struct MlKmeans { int num_clusters = 0; double efficiency_weight = 0; std::string pretrained_path; };
-struct MlSvm { std::string kernel; double gamma = 0; std::string pretrained_path; };
-struct MlMlp { std::string device; std::string pretrained_path; };
+struct MlKnn {
+  int k = 0;
+  std::string pretrained_path;
+};
+struct MlKmeans {
+  int num_clusters = 0;
+  double efficiency_weight = 0;
+  std::string pretrained_path;
+};
+struct MlSvm {
+  std::string kernel;
+  double gamma = 0;
+  std::string pretrained_path;
+};
+struct MlMlp {
+  std::string device;
+  std::string pretrained_path;
+};
 struct MlSelectionConfig {
   std::string models_path;
   int embedding_dim = 0;
@@ -36,9 +50,18 @@ struct MlSelectionConfig {
   MlSvm svm;
   MlMlp mlp;
 };
-struct QualityGap { std::string task_family, current_model, candidate_model; double value = 0; };
-struct HandoffPenalty { std::string from_model, to_model; double value = 0; };
-struct RemainingTurnPrior { std::string intent_or_domain; double value = 0; };
+struct QualityGap {
+  std::string task_family, current_model, candidate_model;
+  double value = 0;
+};
+struct HandoffPenalty {
+  std::string from_model, to_model;
+  double value = 0;
+};
+struct RemainingTurnPrior {
+  std::string intent_or_domain;
+  double value = 0;
+};
 struct LookupTables {
   bool enabled = false;
   std::string storage_path, auto_save_interval;
@@ -73,7 +96,10 @@ struct RouterGlobal {
 
 // ---- global.services ------------------------------------------------------------------------
 
-struct BatchSizeRange { int min = 0, max = 0; std::string label; };
+struct BatchSizeRange {
+  int min = 0, max = 0;
+  std::string label;
+};
 struct BatchMetrics {
   double sample_rate = 0;
   std::vector<BatchSizeRange> batch_size_ranges;
@@ -84,7 +110,9 @@ struct BatchClassification {
   int max_batch_size = 0, concurrency_threshold = 0, max_concurrency = 0;
   BatchMetrics metrics;
 };
-struct ApiService { BatchClassification batch_classification; };
+struct ApiService {
+  BatchClassification batch_classification;
+};
 
 struct ResponseApiRedis {
   std::string address, password;
@@ -105,8 +133,15 @@ struct ResponseApiService {
   ResponseApiRedis redis;
 };
 
-struct TracingExporter { std::string type = "otlp"; std::string endpoint = "vllm-sr-jaeger:4317"; bool insecure = true; };
-struct TracingSampling { std::string type = "always_on"; double rate = 1.0; };
+struct TracingExporter {
+  std::string type = "otlp";
+  std::string endpoint = "vllm-sr-jaeger:4317";
+  bool insecure = true;
+};
+struct TracingSampling {
+  std::string type = "always_on";
+  double rate = 1.0;
+};
 struct TracingResource {
   std::string service_name = "vllm-sr";
   std::string service_version = "v0.3.0";
@@ -139,14 +174,19 @@ struct AuthzIdentity {
   std::string user_id_header = "x-authz-user-id";
   std::string user_groups_header = "x-authz-user-groups";
 };
-struct AuthzProvider { std::string type; std::map<std::string, std::string> headers; };
+struct AuthzProvider {
+  std::string type;
+  std::map<std::string, std::string> headers;
+};
 struct Authz {
   bool fail_open = false;
   AuthzIdentity identity;
   std::vector<AuthzProvider> providers;
 };
 
-struct RateLimitMatch { std::string user, group, model; };
+struct RateLimitMatch {
+  std::string user, group, model;
+};
 struct RateLimitRule {
   std::string name;
   RateLimitMatch match;
@@ -182,6 +222,9 @@ struct ReplayMilvus {
   std::string address, username, password, collection_name, consistency_level;
   int shard_num = 0;
 };
+struct ReplaySqlite {
+  std::string path;  // ours: the record file (default .vllm-sr/router_replay.db)
+};
 struct RouterReplayService {
   bool enabled = true;
   std::string store_backend = "postgres";
@@ -190,9 +233,13 @@ struct RouterReplayService {
   std::optional<ReplayRedis> redis;
   std::optional<ReplayPostgres> postgres;
   std::optional<ReplayMilvus> milvus;
+  std::optional<ReplaySqlite> sqlite;
 };
 
-struct StartupStatusRedis { std::string address, password; int db = 0; };
+struct StartupStatusRedis {
+  std::string address, password;
+  int db = 0;
+};
 struct StartupStatus {
   std::string store_backend = "file";
   std::optional<StartupStatusRedis> redis;
@@ -210,15 +257,28 @@ struct Services {
 
 // ---- global.stores --------------------------------------------------------------------------
 
-struct Tls { bool enabled = false; std::string cert_file, key_file, ca_file; };
-struct VectorField { std::string name; int dimension = 0; std::string metric_type; };
-struct HnswParams { int M = 0; int efConstruction = 0; };
+struct Tls {
+  bool enabled = false;
+  std::string cert_file, key_file, ca_file;
+};
+struct VectorField {
+  std::string name;
+  int dimension = 0;
+  std::string metric_type;
+};
+struct HnswParams {
+  int M = 0;
+  int efConstruction = 0;
+};
 struct DevelopmentFlags {
   bool drop_index_on_startup = false, auto_create_index = false;
   bool drop_collection_on_startup = false, auto_create_collection = false;
   bool verbose_errors = false;
 };
-struct StoreLogging { std::string level; bool enable_query_log = false, enable_metrics = false; };
+struct StoreLogging {
+  std::string level;
+  bool enable_query_log = false, enable_metrics = false;
+};
 
 // Redis and Valkey semantic-cache backends share one shape.
 struct KvConnection {
@@ -234,7 +294,9 @@ struct KvIndex {
   std::string index_type;
   HnswParams params;
 };
-struct KvSearch { int topk = 0; };
+struct KvSearch {
+  int topk = 0;
+};
 struct KvCacheBackend {
   KvConnection connection;
   KvIndex index;
@@ -243,7 +305,10 @@ struct KvCacheBackend {
   StoreLogging logging;
 };
 
-struct MilvusAuth { bool enabled = false; std::string username, password; };
+struct MilvusAuth {
+  bool enabled = false;
+  std::string username, password;
+};
 struct MilvusConnection {
   std::string host;
   int port = 0;
@@ -252,20 +317,46 @@ struct MilvusConnection {
   MilvusAuth auth;
   Tls tls;
 };
-struct MilvusIndex { std::string type; HnswParams params; };
+struct MilvusIndex {
+  std::string type;
+  HnswParams params;
+};
 struct MilvusCollection {
   std::string name, description;
   VectorField vector_field;
   MilvusIndex index;
 };
-struct MilvusSearchParams { int ef = 0; };
-struct MilvusSearch { MilvusSearchParams params; int topk = 0; std::string consistency_level; };
-struct MilvusPool { int max_connections = 0, max_idle_connections = 0, acquire_timeout = 0; };
-struct MilvusBatch { int insert_batch_size = 0, timeout = 0; };
-struct MilvusPerformance { MilvusPool connection_pool; MilvusBatch batch; };
-struct MilvusTtl { bool enabled = false; std::string timestamp_field; int cleanup_interval = 0; };
-struct MilvusCompaction { bool enabled = false; int interval = 0; };
-struct MilvusDataManagement { MilvusTtl ttl; MilvusCompaction compaction; };
+struct MilvusSearchParams {
+  int ef = 0;
+};
+struct MilvusSearch {
+  MilvusSearchParams params;
+  int topk = 0;
+  std::string consistency_level;
+};
+struct MilvusPool {
+  int max_connections = 0, max_idle_connections = 0, acquire_timeout = 0;
+};
+struct MilvusBatch {
+  int insert_batch_size = 0, timeout = 0;
+};
+struct MilvusPerformance {
+  MilvusPool connection_pool;
+  MilvusBatch batch;
+};
+struct MilvusTtl {
+  bool enabled = false;
+  std::string timestamp_field;
+  int cleanup_interval = 0;
+};
+struct MilvusCompaction {
+  bool enabled = false;
+  int interval = 0;
+};
+struct MilvusDataManagement {
+  MilvusTtl ttl;
+  MilvusCompaction compaction;
+};
 struct MilvusBackend {
   MilvusConnection connection;
   MilvusCollection collection;
@@ -314,7 +405,11 @@ struct MemoryRedisCache {
   int ttl_seconds = 0, db = 0;
   std::string key_prefix, password;
 };
-struct MemoryQualityScoring { int initial_strength_days = 0; double prune_threshold = 0; int max_memories_per_user = 0; };
+struct MemoryQualityScoring {
+  int initial_strength_days = 0;
+  double prune_threshold = 0;
+  int max_memories_per_user = 0;
+};
 struct MemoryStore {
   bool enabled = false;
   std::string backend;
@@ -334,7 +429,9 @@ struct MemoryStore {
   MemoryReflectionConfig reflection;
 };
 
-struct VectorStoreMemory { int max_entries_per_store = 0; };
+struct VectorStoreMemory {
+  int max_entries_per_store = 0;
+};
 struct LlamaStack {
   std::string endpoint, auth_token, embedding_model;
   int request_timeout_seconds = 0;
@@ -446,7 +543,9 @@ struct SemanticEmbeddings {
   bool use_cpu = true;
   EmbeddingConfig embedding_config;
 };
-struct EmbeddingModels { SemanticEmbeddings semantic; };
+struct EmbeddingModels {
+  SemanticEmbeddings semantic;
+};
 
 struct SystemModels {
   std::string prompt_guard = "models/mmbert32k-jailbreak-detector-merged";
@@ -477,8 +576,13 @@ struct ExternalModel {
   double temperature = 0;
 };
 
-struct KbSource { std::string path; std::string manifest; };
-struct KbMetric { std::string name, type, positive_group, negative_group; };
+struct KbSource {
+  std::string path;
+  std::string manifest;
+};
+struct KbMetric {
+  std::string name, type, positive_group, negative_group;
+};
 struct KnowledgeBase {
   std::string name;
   KbSource source;
@@ -537,7 +641,9 @@ struct ClassifierModules {
   ClassifierModule pii;
   PreferenceModel preference;
 };
-struct ComplexityModule { PrototypeScoring prototype_scoring; };
+struct ComplexityModule {
+  PrototypeScoring prototype_scoring;
+};
 struct HallucinationModule {
   bool enabled = false;
   std::string on_hallucination_detected;

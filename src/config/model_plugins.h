@@ -61,7 +61,7 @@ struct HallucinationPluginConfig {
 };
 
 struct RouterReplayPluginConfig {
-  bool enabled = true;
+  std::optional<bool> enabled;  // unset: as global.services.router_replay.enabled says
   int max_records = 10000;
   bool capture_request_body = true;
   bool capture_response_body = true;
@@ -139,8 +139,8 @@ using PluginConfig =
     std::variant<std::monostate, SemanticCachePluginConfig, MemoryPluginConfig,
                  SystemPromptPluginConfig, HeaderMutationPluginConfig, HallucinationPluginConfig,
                  RouterReplayPluginConfig, RagPluginConfig, ImageGenPluginConfig,
-                 FastResponsePluginConfig, RequestParamsPluginConfig,
-                 ResponseJailbreakPluginConfig, ToolsPluginConfig>;
+                 FastResponsePluginConfig, RequestParamsPluginConfig, ResponseJailbreakPluginConfig,
+                 ToolsPluginConfig>;
 
 struct PluginSpec {
   std::string type;

@@ -6,10 +6,13 @@
 
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "replay/api.h"
 #include "request/parse.h"
 #include "routing/reasoning.h"
 #include "server/api_errors.h"
+#include "server/completion_assembler.h"
 #include "server/format_translation.h"
+#include "server/forward_headers.h"
 #include "server/json_fields.h"
 #include "server/router_api.h"
 #include "server/routing_headers.h"
@@ -35,7 +38,8 @@ struct DataPlane::Call {
   std::string request_id;
   AccessRecord record;
   std::shared_ptr<const routing::Router> router;
-  json::object body;  // becomes the forwarded body
+  json::object body;     // becomes the forwarded body
+  request::Request req;  // normalized view the signals and plugins read
   routing::RoutingResult result;
   const config::ProviderModel* model = nullptr;
   RoutedTo routed;
@@ -47,6 +51,13 @@ struct DataPlane::Call {
   json::array chat_messages;  // the conversation sent to the backend (kept for the store)
   std::string response_id;
   std::string previous_response_id;
+  // Decision plugins: the chains of this request's router, the chain of its decision, and
+  // what the plugins see of the request and, at the end, of the answer.
+  std::shared_ptr<const plugins::PluginChains> chains;
+  const plugins::PluginChain* chain = nullptr;
+  plugins::RequestContext plugin_ctx;
+  plugins::ResponseContext plugin_response;
+  std::string completion;  // the OpenAI-form answer, kept only when a plugin needs it
 
   double ElapsedMs() const {
     return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
@@ -138,7 +149,7 @@ HttpResponse DataPlane::StoredResponseReply(Call& call, const std::string& path)
   return HttpResponse{200, "application/json", CompactJson(list), {}};
 }
 
-void DataPlane::RecordAnswer(const Call& call, int status, double ttft_s, std::string_view head,
+void DataPlane::RecordAnswer(Call& call, int status, double ttft_s, std::string_view head,
                              std::string_view tail, const std::string& error_reason) {
   const std::string& model = call.model->name;
   observability::CompletionSample sample;
@@ -167,6 +178,8 @@ void DataPlane::RecordAnswer(const Call& call, int status, double ttft_s, std::s
                          sample.completion_s / static_cast<double>(sample.completion_tokens));
     }
   }
+  call.plugin_response.prompt_tokens = sample.prompt_tokens;
+  call.plugin_response.completion_tokens = sample.completion_tokens;
   if (options_.metrics) options_.metrics->RecordCompletion(sample, &call.model->pricing);
 }
 
@@ -202,6 +215,9 @@ DataPlane::DataPlane(std::shared_ptr<RouterSnapshot> router, std::shared_ptr<Ups
   if (!options_.responses) {
     options_.responses = std::make_shared<ResponseStore>(1000, std::chrono::hours(24));
   }
+  if (!options_.plugins) {
+    options_.plugins = std::make_shared<plugins::PluginRuntime>(plugins::PluginServices{});
+  }
 }
 
 HttpResponse DataPlane::ErrorForStatus(int status, const std::string& message) {
@@ -233,6 +249,9 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
     const HttpResponse reply{
         200, "application/json", R"({"status":"healthy","service":"vllm-sr"})", {}};
     co_await exchange.Respond(reply);
+  } else if (std::optional<HttpResponse> replay = ReplayReply(call); replay) {
+    call.record.status = replay->status;
+    co_await exchange.Respond(*replay);
   } else if (path == "/v1/models") {
     const HttpResponse reply = request.method == "GET"
                                    ? ModelsList(router_->Get()->config())
@@ -262,7 +281,99 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
     co_await exchange.Respond(reply);
   }
   call.record.duration_ms = call.ElapsedMs();
+  FinishPlugins(call);
   if (log_) log_->Write(call.record);
+}
+
+std::optional<HttpResponse> DataPlane::ReplayReply(Call& call) {
+  if (!replay::IsReplayPath(call.http.path)) return std::nullopt;
+  // Served only while some decision records (otherwise the path is an unknown /v1 route).
+  if (!options_.plugins->ChainsFor(router_->Get())->records_replays()) return std::nullopt;
+  const std::shared_ptr<replay::ReplayStore> store = options_.plugins->replay_store();
+  if (!store) return std::nullopt;
+  std::optional<replay::ApiReply> r =
+      replay::HandleReplayApi(*store, call.http.method, call.http.path, call.http.query);
+  if (!r) return std::nullopt;
+  if (r->status != 200) return ErrorReply(call, r->status, r->error);
+  return HttpResponse{200, "application/json", std::move(r->body), {}};
+}
+
+void DataPlane::RunRoutedPlugins(Call& call, bool is_auto) {
+  call.chains = options_.plugins->ChainsFor(call.router);
+  call.chain = &call.chains->For(call.result.decision);
+  plugins::RequestContext& pctx = call.plugin_ctx;
+  pctx.request_id = call.request_id;
+  pctx.config = &call.router->config();
+  pctx.decision = call.result.decision;
+  pctx.routing = &call.result;
+  pctx.request = &call.req;
+  pctx.original_body = call.http.body;
+  pctx.body = &call.body;
+  pctx.anthropic = call.client == ApiFormat::kAnthropic;
+  pctx.responses_api = call.responses;
+  pctx.stream = call.stream;
+  pctx.auto_routed = is_auto;
+  pctx.requested_model = call.record.requested_model;
+  call.chain->OnRouted(pctx);
+}
+
+HttpResponse DataPlane::ImmediateReply(Call& call) {
+  plugins::ImmediateAnswer& answer = *call.plugin_ctx.answer;
+  call.plugin_response.from_cache = answer.from_cache;
+  call.plugin_response.streamed = answer.sse;
+  call.record.streamed = answer.sse;
+  HttpResponse reply;
+  reply.status = 200;
+  reply.content_type = answer.sse ? "text/event-stream" : "application/json";
+  reply.headers = {{"x-request-id", call.request_id}};
+  for (auto& h : answer.headers) reply.headers.push_back(std::move(h));
+  for (const auto& h : call.plugin_ctx.response_headers) reply.headers.push_back(h);
+  if (answer.sse) reply.headers.emplace_back("cache-control", "no-cache");
+  if (call.chain->needs_completion()) call.completion = answer.body;  // OpenAI form
+  if (call.responses) {
+    if (answer.sse) {
+      auto translator = ChatToResponsesStream(call.responses_request, call.response_id,
+                                              call.previous_response_id);
+      reply.body = translator->Feed(answer.body);  // before Finish: operands of + are unsequenced
+      reply.body += translator->Finish();
+      const json::object& done = translator->Completed();
+      Store(call, done,
+            std::string(done.contains("output_text") ? done.at("output_text").as_string() : ""));
+    } else {
+      boost::system::error_code ec;
+      json::value v = json::parse(answer.body, ec);
+      if (!ec && v.is_object()) {
+        const json::object r = ChatToResponse(v.as_object(), call.responses_request,
+                                              call.response_id, call.previous_response_id);
+        Store(call, r, std::string(r.at("output_text").as_string()));
+        reply.body = CompactJson(r);
+      }
+    }
+  } else if (call.client == ApiFormat::kAnthropic) {
+    if (answer.sse) {
+      auto translator = OpenAiToAnthropicStream();
+      reply.body = translator->Feed(answer.body);  // before Finish: operands of + are unsequenced
+      reply.body += translator->Finish();
+    } else {
+      boost::system::error_code ec;
+      json::value v = json::parse(answer.body, ec);
+      if (!ec && v.is_object()) reply.body = CompactJson(OpenAiToAnthropicResponse(v.as_object()));
+    }
+  } else {
+    reply.body = std::move(answer.body);
+  }
+  call.record.status = 200;
+  return reply;
+}
+
+void DataPlane::FinishPlugins(Call& call) {
+  if (call.chain == nullptr || call.chain->empty()) return;
+  plugins::ResponseContext& r = call.plugin_response;
+  r.status = call.record.status;
+  r.error = call.record.error;
+  r.latency_ms = call.record.duration_ms;
+  r.completion = call.completion;
+  call.chain->OnResponse(call.plugin_ctx, r);
 }
 
 std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
@@ -317,7 +428,7 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   const std::string requested(model_field->as_string());
   call.record.requested_model = requested;
 
-  request::Request req;
+  request::Request& req = call.req;
   const auto parse_error = call.client == ApiFormat::kAnthropic
                                ? request::ParseAnthropicMessages(call.body, req)
                                : request::ParseChatCompletions(call.body, req);
@@ -339,6 +450,8 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   if (!call.result.error.empty()) {
     return ErrorReply(call, 403, call.result.error);
   }
+  RunRoutedPlugins(call, is_auto);
+  if (call.plugin_ctx.answer) return ImmediateReply(call);
   const std::string chosen = is_auto ? call.result.selected_model : requested;
   if (chosen.empty()) {
     return ErrorReply(call, 503,
@@ -362,6 +475,10 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
                                 call.result.decision ? call.result.decision->name : "", cfg);
     call.routed.reasoning = use_reasoning;
   }
+  plugins::RequestContext& pctx = call.plugin_ctx;
+  pctx.selected_model = call.model->name;
+  pctx.reasoning = call.routed.reasoning;
+  call.chain->OnForward(pctx);
   return std::nullopt;
 }
 
@@ -405,8 +522,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     up.port = target.port;
     up.tls = target.tls;
     up.target = target.path;
-    up.headers = target.headers;
-    up.headers.emplace_back("x-request-id", call.request_id);
+    up.headers = ForwardHeaders(call.http.headers, target.headers, call.plugin_ctx.upstream_set,
+                                call.plugin_ctx.upstream_remove, call.request_id);
     up.body = payload;
     up.connect_timeout = options_.connect_timeout;
     up.read_timeout = options_.backend_timeout;
@@ -441,13 +558,33 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   call.record.backend = used->name + " " + used->Address();
   call.record.status = response->status;
 
+  const bool ok_status = response->status >= 200 && response->status < 300;
+  call.plugin_response.status = response->status;
+  call.routed.injected_system_prompt = call.plugin_ctx.injected_system_prompt;
+  call.routed.cache_similarity = call.plugin_ctx.cache_similarity;
+  call.routed.replay_id = call.plugin_ctx.replay_id;
   HeaderList headers{{"x-request-id", call.request_id}};
-  if (response->status >= 200 && response->status < 300) {
+  if (ok_status) {
     for (auto& h : RoutingHeaders(call.result, call.routed)) headers.push_back(std::move(h));
   }
+  for (const auto& h : call.plugin_ctx.response_headers) headers.push_back(h);
+  // Plugins that read the whole answer (cache, replay) get it in OpenAI form.
+  const bool keep_completion = call.chain != nullptr && call.chain->needs_completion();
   const bool is_sse = response->content_type.rfind("text/event-stream", 0) == 0;
   if (is_sse) {
     call.record.streamed = true;
+    call.plugin_response.streamed = true;
+    std::unique_ptr<StreamTranslator> assembling;
+    CompletionAssembler* assembler = nullptr;
+    if (keep_completion && ok_status) {
+      auto a = std::make_unique<CompletionAssembler>();
+      assembler = a.get();
+      if (backend_format == ApiFormat::kAnthropic) {
+        assembling = ChainTranslators(AnthropicToOpenAiStream(true), std::move(a));
+      } else {
+        assembling = std::move(a);
+      }
+    }
     headers.emplace_back("cache-control", "no-cache");
     std::unique_ptr<StreamTranslator> translator;
     if (translate) {
@@ -478,6 +615,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       if (head.size() < 4096) head.append(piece, 0, 4096 - head.size());
       tail.append(piece);
       if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
+      if (assembling) assembling->Feed(piece);
       if (translator) piece = translator->Feed(piece);
       if (!piece.empty()) client_ok = co_await exchange.Write(piece);
     }
@@ -495,6 +633,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       if (!last.empty()) client_ok = co_await exchange.Write(last);
     }
     if (client_ok) co_await exchange.EndStream();
+    if (assembler != nullptr && response->error().empty()) {
+      assembling->Finish();
+      call.completion = CompactJson(assembler->Completion());
+    }
     if (responses_stream != nullptr && response->error().empty()) {
       const json::object& done = responses_stream->Completed();
       Store(call, done,
@@ -515,14 +657,17 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   }
   std::string content_type =
       response->content_type.empty() ? "application/json" : response->content_type;
+  if (keep_completion && !(ok_status && backend_format == ApiFormat::kAnthropic)) {
+    call.completion = answer;  // OpenAI form, or the backend's error body
+  }
   if (translate) {
-    const bool ok_status = response->status >= 200 && response->status < 300;
     boost::system::error_code ec;
     json::value v = json::parse(answer, ec);
     if (ok_status && !ec && v.is_object()) {
       answer = CompactJson(backend_format == ApiFormat::kAnthropic
                                ? AnthropicToOpenAiResponse(v.as_object())
                                : OpenAiToAnthropicResponse(v.as_object()));
+      if (keep_completion && backend_format == ApiFormat::kAnthropic) call.completion = answer;
     } else if (!ok_status) {
       answer = TranslateErrorBody(answer, response->status, call.client == ApiFormat::kAnthropic);
     }

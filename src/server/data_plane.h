@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "observability/router_metrics.h"
+#include "plugins/registry.h"
 #include "server/access_log.h"
 #include "server/backends.h"
 #include "server/http_exchange.h"
@@ -27,6 +28,8 @@ struct DataPlaneOptions {
   // Responses API store, shared by every worker's data plane (one is made when null).
   std::shared_ptr<ResponseStore> responses;
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
+  // Decision plugins and their shared state, shared by every worker (one is made when null).
+  std::shared_ptr<plugins::PluginRuntime> plugins;
 };
 
 class DataPlane {
@@ -46,13 +49,21 @@ class DataPlane {
   // temporaries inside co_await expressions).
   std::optional<HttpResponse> Prepare(Call& call);
   HttpResponse ErrorReply(Call& call, int status, const std::string& message);
+  // GET /v1/router_replay... when some decision records replays; nullopt otherwise.
+  std::optional<HttpResponse> ReplayReply(Call& call);
+  // A plugin's answer (fast_response, cache hit) in the client's API.
+  HttpResponse ImmediateReply(Call& call);
+  // Builds the plugin view of the request and runs the routed-phase plugins.
+  void RunRoutedPlugins(Call& call, bool is_auto);
+  // The request is over: response-phase plugins see how it ended.
+  void FinishPlugins(Call& call);
   boost::asio::awaitable<void> Forward(Call& call, HttpExchange& exchange);
   // GET/DELETE /v1/responses/{id}[/input_items]
   HttpResponse StoredResponseReply(Call& call, const std::string& path);
   void Store(const Call& call, const boost::json::object& response, const std::string& answer);
   // Metrics and latency samples for an answer; `head`/`tail` are the start and end of the
   // backend's bytes, where usage is reported.
-  void RecordAnswer(const Call& call, int status, double ttft_s, std::string_view head,
+  void RecordAnswer(Call& call, int status, double ttft_s, std::string_view head,
                     std::string_view tail, const std::string& error_reason);
 
   std::shared_ptr<RouterSnapshot> router_;

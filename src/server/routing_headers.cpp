@@ -23,6 +23,13 @@ HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& 
   add("x-vsr-selected-model", to.model);
   add("x-vsr-selected-reasoning", to.reasoning ? "on" : "off");
   add("x-vsr-destination-endpoint", to.endpoint);
+  add("x-vsr-injected-system-prompt", to.injected_system_prompt ? "true" : "false");
+  add("x-vsr-replay-id", to.replay_id);
+  if (to.cache_similarity > 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", to.cache_similarity);
+    add("x-vsr-cache-similarity", buf);
+  }
   for (const signals::FamilyNames& names : signals::AllFamilies()) {
     const routing::FamilyResult& fr = result.signals.Of(names.family);
     if (!fr.evaluated) continue;

@@ -10,9 +10,12 @@
 namespace vsr::server {
 
 struct RoutedTo {
-  std::string model;       // the providers.models name the request went to
-  bool reasoning = false;  // reasoning mode switched on
-  std::string endpoint;    // host:port of the backend
+  std::string model;                    // the providers.models name the request went to
+  bool reasoning = false;               // reasoning mode switched on
+  std::string endpoint;                 // host:port of the backend
+  bool injected_system_prompt = false;  // a system_prompt plugin rewrote the request
+  std::string replay_id;                // the router_replay record of this request
+  double cache_similarity = 0;          // best semantic-cache similarity seen (a miss)
 };
 
 HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to);

@@ -252,9 +252,18 @@ asio::awaitable<void> Simulator::Handle(const HttpRequest& request, HttpExchange
   co_await exchange.Respond(reply);
 }
 
+ReceivedRequest Simulator::last_request() const {
+  std::lock_guard lock(last_mu_);
+  return last_;
+}
+
 asio::awaitable<void> Simulator::Chat(const HttpRequest& http, HttpExchange& exchange,
                                       bool anthropic) {
   ++stats_.requests;
+  {
+    std::lock_guard lock(last_mu_);
+    last_ = ReceivedRequest{http.path, http.headers, http.body};
+  }
   json::object body;
   request::Request req;
   std::optional<HttpResponse> error = Validate(http, anthropic, body, req);

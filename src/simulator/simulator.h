@@ -6,6 +6,8 @@
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,12 +38,21 @@ struct SimulatorStats {
   std::atomic<uint64_t> unauthorized{0};
 };
 
+// The last chat request a simulator received, as it arrived (for tests that check what the
+// router forwarded). Kept in memory only: headers may carry API keys.
+struct ReceivedRequest {
+  std::string path;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+};
+
 class Simulator {
  public:
   explicit Simulator(SimulatorOptions options);
   boost::asio::awaitable<void> Handle(const server::HttpRequest& request,
                                       server::HttpExchange& exchange);
   const SimulatorStats& stats() const { return stats_; }
+  ReceivedRequest last_request() const;
 
  private:
   boost::asio::awaitable<void> Chat(const server::HttpRequest& request,
@@ -57,6 +68,8 @@ class Simulator {
   SimulatorStats stats_;
   std::atomic<uint64_t> next_id_{1};
   std::atomic<uint64_t> error_counter_{0};
+  mutable std::mutex last_mu_;
+  ReceivedRequest last_;
 };
 
 }  // namespace vsr::simulator

@@ -81,6 +81,12 @@ TEST(StackTest, ServeChatStatusStopFromAnEmptyFolder) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("x-vsr-selected-decision: reasoning"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("127.0.0.1:" + std::to_string(8810 + b.offset)), std::string::npos);
+  // The starter workspace records every routed request in a SQLite file.
+  EXPECT_TRUE(std::filesystem::exists(b.dir + "/.vllm-sr/router_replay.db"));
+  r = b.Run("logs router");
+  EXPECT_NE(r.output.find("Router replay: recording to sqlite .vllm-sr/router_replay.db"),
+            std::string::npos)
+      << r.output;
   r = a.Run("chat --json hi");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"object\": \"chat.completion\""), std::string::npos) << r.output;

@@ -1,0 +1,92 @@
+// The decision plugin interface. A decision's plugins (config `plugins:`) run around the
+// backend call of every request that decision wins: first when the request is routed (a plugin
+// may answer it right away: fast_response, a semantic-cache hit), then when it is forwarded to
+// the chosen model (rewrites: system prompt, request params, headers), and last when the answer
+// is complete (recording, caching). One class per plugin type; plugins/registry.cpp is the one
+// place types are registered.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "request/request.h"
+#include "routing/router.h"
+
+namespace vsr::plugins {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// An answer given instead of calling a backend, in OpenAI chat-completions form (a
+// `chat.completion` object, or its SSE chunks when the client streams). The data plane turns it
+// into the client's API (Anthropic messages, Responses) like any backend answer.
+struct ImmediateAnswer {
+  std::string body;
+  bool sse = false;
+  HeaderList headers;  // x-vsr-fast-response, x-vsr-cache-hit, ...
+  bool from_cache = false;
+};
+
+// One request as the plugins see it. The data plane fills it; plugins read and change it.
+struct RequestContext {
+  std::string request_id;
+  const config::Config* config = nullptr;
+  const config::Decision* decision = nullptr;  // null when no decision matched
+  const routing::RoutingResult* routing = nullptr;
+  const request::Request* request = nullptr;  // normalized (text views, headers)
+  std::string_view original_body;             // the body as the client sent it
+  boost::json::object* body = nullptr;        // the body to forward, in the client's format
+  bool anthropic = false;                     // body is an Anthropic messages request
+  bool responses_api = false;                 // the client called /v1/responses
+  bool stream = false;
+  bool auto_routed = false;     // the client asked for the auto model (MoM)
+  std::string requested_model;  // the `model` the client sent
+  std::string selected_model;   // providers.models name (set before OnForward)
+  bool reasoning = false;       // reasoning mode switched on for the selected model
+
+  // Set by plugins.
+  std::optional<ImmediateAnswer> answer;  // OnRouted: answer now, no backend call
+  HeaderList upstream_set;                // headers set on the backend request
+  std::vector<std::string> upstream_remove;
+  HeaderList response_headers;  // headers added to the client's answer
+  bool injected_system_prompt = false;
+  std::string cache_status;  // "hit" / "miss" when a semantic cache looked
+  double cache_similarity = 0;
+  std::string replay_id;         // router_replay: the record id (x-vsr-replay-id)
+  std::string tool_definitions;  // router_replay: the request's tools, captured before sending
+};
+
+// The finished answer, for plugins that look at it.
+struct ResponseContext {
+  int status = 0;
+  bool streamed = false;
+  bool from_cache = false;
+  // For a 2xx answer, the answer in OpenAI chat.completion form (streams reassembled); for an
+  // error, the backend's error body. Empty when unavailable (a client that went away) and
+  // unless a plugin of the chain needs_completion().
+  std::string_view completion;
+  int prompt_tokens = -1;  // -1: not reported
+  int completion_tokens = -1;
+  double latency_ms = 0;
+  std::string error;
+};
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual std::string_view type() const = 0;
+  // After routing, before a model is resolved. Setting ctx.answer ends the request here.
+  virtual void OnRouted(RequestContext& /*ctx*/) {}
+  // The model is chosen and the body is about to be sent to it.
+  virtual void OnForward(RequestContext& /*ctx*/) {}
+  // The request is over (answered, failed or abandoned).
+  virtual void OnResponse(const RequestContext& /*ctx*/, const ResponseContext& /*response*/) {}
+  // Whether OnResponse needs ResponseContext::completion (streams are reassembled only then).
+  virtual bool needs_completion() const { return false; }
+};
+
+}  // namespace vsr::plugins

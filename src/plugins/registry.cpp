@@ -1,0 +1,153 @@
+#include "plugins/registry.h"
+
+#include <algorithm>
+
+#include "plugins/fast_response.h"
+#include "plugins/header_mutation.h"
+#include "plugins/request_params.h"
+#include "plugins/router_replay.h"
+#include "plugins/system_prompt.h"
+#include "replay/open_store.h"
+
+namespace vsr::plugins {
+
+namespace {
+
+// Phase order inside a chain: answers first, then request rewrites, then response work.
+enum Rank : int {
+  kFastResponse = 0,
+  kSemanticCache = 10,
+  kSystemPrompt = 40,
+  kRequestParams = 50,
+  kHeaderMutation = 60,
+  kRouterReplay = 100,
+};
+
+struct Built {
+  std::unique_ptr<Plugin> plugin;
+  int rank = 0;
+};
+
+// The registration table: one entry per implemented plugin type.
+Built Make(const config::PluginSpec& spec, const PluginServices& /*services*/) {
+  return std::visit(
+      [](const auto& cfg) -> Built {
+        using T = std::decay_t<decltype(cfg)>;
+        if constexpr (std::is_same_v<T, config::FastResponsePluginConfig>) {
+          return {std::make_unique<FastResponsePlugin>(cfg), kFastResponse};
+        } else if constexpr (std::is_same_v<T, config::SystemPromptPluginConfig>) {
+          return {std::make_unique<SystemPromptPlugin>(cfg), kSystemPrompt};
+        } else if constexpr (std::is_same_v<T, config::RequestParamsPluginConfig>) {
+          return {std::make_unique<RequestParamsPlugin>(cfg), kRequestParams};
+        } else if constexpr (std::is_same_v<T, config::HeaderMutationPluginConfig>) {
+          return {std::make_unique<HeaderMutationPlugin>(cfg), kHeaderMutation};
+        } else if constexpr (std::is_same_v<T, config::RouterReplayPluginConfig>) {
+          return {nullptr, kRouterReplay};  // added from the effective config (BuildChain)
+        } else {
+          return {};
+        }
+      },
+      spec.config);
+}
+
+PluginChain BuildChain(const config::Config& config, const config::Decision& decision,
+                       const PluginServices& services, std::vector<std::string>& notes) {
+  PluginChain chain;
+  for (const config::PluginSpec& spec : decision.plugins) {
+    if (std::holds_alternative<std::monostate>(spec.config)) continue;  // the validator said
+    Built b = Make(spec, services);
+    if (b.rank == kRouterReplay) continue;
+    if (b.plugin) {
+      chain.Add(std::move(b.plugin), b.rank);
+    } else {
+      notes.push_back("decision '" + decision.name + "': plugin '" + spec.type +
+                      "' is not available in this build yet; it is skipped");
+    }
+  }
+  // Replay applies to every decision while the global service is on, plugin or not.
+  if (services.replay) {
+    if (auto replay_cfg = EffectiveReplayConfig(config, decision)) {
+      chain.Add(std::make_unique<RouterReplayPlugin>(*replay_cfg, services.replay), kRouterReplay);
+    }
+  }
+  return chain;
+}
+
+}  // namespace
+
+void PluginChain::Add(std::unique_ptr<Plugin> plugin, int rank) {
+  needs_completion_ = needs_completion_ || plugin->needs_completion();
+  auto at = std::upper_bound(plugins_.begin(), plugins_.end(), rank,
+                             [](int r, const auto& entry) { return r < entry.first; });
+  plugins_.emplace(at, rank, std::move(plugin));
+}
+
+void PluginChain::OnRouted(RequestContext& ctx) const {
+  for (const auto& [rank, plugin] : plugins_) {
+    plugin->OnRouted(ctx);
+    if (ctx.answer) return;
+  }
+}
+
+void PluginChain::OnForward(RequestContext& ctx) const {
+  for (const auto& [rank, plugin] : plugins_) plugin->OnForward(ctx);
+}
+
+void PluginChain::OnResponse(const RequestContext& ctx, const ResponseContext& response) const {
+  for (const auto& [rank, plugin] : plugins_) plugin->OnResponse(ctx, response);
+}
+
+std::vector<std::string_view> PluginChain::types() const {
+  std::vector<std::string_view> out;
+  for (const auto& [rank, plugin] : plugins_) out.push_back(plugin->type());
+  return out;
+}
+
+PluginChains::PluginChains(std::shared_ptr<const routing::Router> router,
+                           const PluginServices& services, std::vector<std::string>& notes)
+    : router_(std::move(router)) {
+  const config::Config& cfg = router_->config();
+  for (const config::Decision& d : cfg.routing.decisions) {
+    chains_.emplace_back(&d, BuildChain(cfg, d, services, notes));
+    records_replays_ = records_replays_ || EffectiveReplayConfig(cfg, d).has_value();
+  }
+}
+
+const PluginChain& PluginChains::For(const config::Decision* decision) const {
+  if (decision != nullptr) {
+    for (const auto& [d, chain] : chains_) {
+      if (d == decision) return chain;
+    }
+  }
+  return no_decision_;
+}
+
+std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
+    const std::shared_ptr<const routing::Router>& router) {
+  std::lock_guard lock(mu_);
+  if (router.get() != built_for_ || !chains_) {
+    std::vector<std::string> notes;
+    if (!services_.replay) {
+      const config::Config& cfg = router->config();
+      for (const config::Decision& d : cfg.routing.decisions) {
+        if (EffectiveReplayConfig(cfg, d)) {
+          services_.replay = replay::OpenStore(cfg.global.services.router_replay, services_.log);
+          break;
+        }
+      }
+    }
+    chains_ = std::make_shared<const PluginChains>(router, services_, notes);
+    built_for_ = router.get();
+    if (services_.log) {
+      for (const std::string& n : notes) services_.log(n);
+    }
+  }
+  return chains_;
+}
+
+std::shared_ptr<replay::ReplayStore> PluginRuntime::replay_store() {
+  std::lock_guard lock(mu_);
+  return services_.replay;
+}
+
+}  // namespace vsr::plugins

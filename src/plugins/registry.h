@@ -1,0 +1,65 @@
+// The one place plugin types are registered: a decision's plugin specs become Plugin objects,
+// in a fixed phase order, and every decision gets its chain once per config.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "plugins/plugin.h"
+#include "plugins/services.h"
+
+namespace vsr::plugins {
+
+// A decision's plugins in run order (fast_response before the cache, rewrites before
+// recording), whatever order the config lists them in.
+class PluginChain {
+ public:
+  void Add(std::unique_ptr<Plugin> plugin, int rank);
+  void OnRouted(RequestContext& ctx) const;  // stops at the first answer
+  void OnForward(RequestContext& ctx) const;
+  void OnResponse(const RequestContext& ctx, const ResponseContext& response) const;
+  bool empty() const { return plugins_.empty(); }
+  bool needs_completion() const { return needs_completion_; }
+  std::vector<std::string_view> types() const;
+
+ private:
+  std::vector<std::pair<int, std::unique_ptr<Plugin>>> plugins_;
+  bool needs_completion_ = false;
+};
+
+// The chains of every decision of one config (and the chain of requests no decision matched).
+class PluginChains {
+ public:
+  // `notes` receives one line per configured plugin this build cannot run.
+  PluginChains(std::shared_ptr<const routing::Router> router, const PluginServices& services,
+               std::vector<std::string>& notes);
+  const PluginChain& For(const config::Decision* decision) const;
+  // Whether some decision records replays (the replay API is served only then, as upstream).
+  bool records_replays() const { return records_replays_; }
+
+ private:
+  std::shared_ptr<const routing::Router> router_;  // keeps the decisions alive
+  std::vector<std::pair<const config::Decision*, PluginChain>> chains_;
+  PluginChain no_decision_;
+  bool records_replays_ = false;
+};
+
+// Builds the chains for each new router (hot reload) once, and hands every request the chains
+// of the router it was routed with. Shared by all workers.
+class PluginRuntime {
+ public:
+  explicit PluginRuntime(PluginServices services) : services_(std::move(services)) {}
+  std::shared_ptr<const PluginChains> ChainsFor(const std::shared_ptr<const routing::Router>& r);
+  // The replay store (null until a config records replays).
+  std::shared_ptr<replay::ReplayStore> replay_store();
+
+ private:
+  PluginServices services_;
+  std::mutex mu_;
+  const routing::Router* built_for_ = nullptr;
+  std::shared_ptr<const PluginChains> chains_;
+};
+
+}  // namespace vsr::plugins

@@ -1,0 +1,164 @@
+#include "plugins/router_replay.h"
+
+#include <boost/json.hpp>
+
+#include "common/json_text.h"
+
+namespace vsr::plugins {
+
+namespace json = boost::json;
+
+std::optional<config::RouterReplayPluginConfig> EffectiveReplayConfig(
+    const config::Config& config, const config::Decision& decision) {
+  config::RouterReplayPluginConfig effective;
+  bool enabled = config.global.services.router_replay.enabled;
+  for (const config::PluginSpec& spec : decision.plugins) {
+    if (const auto* own = std::get_if<config::RouterReplayPluginConfig>(&spec.config)) {
+      effective = *own;
+      enabled = own->enabled.value_or(enabled);
+      break;
+    }
+  }
+  if (!enabled) return std::nullopt;
+  effective.enabled = true;
+  return effective;
+}
+
+namespace {
+
+// Cuts at max_bytes without splitting a UTF-8 sequence (records are JSON strings).
+std::string Bounded(std::string_view text, size_t max_bytes, bool& truncated) {
+  truncated = text.size() > max_bytes;
+  if (!truncated) return std::string(text);
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
+// The most expensive priced model: upstream's baseline for "what routing saved".
+const config::ProviderModel* Baseline(const config::Config& cfg) {
+  const config::ProviderModel* best = nullptr;
+  double best_rate = 0;
+  for (const config::ProviderModel& m : cfg.providers.models) {
+    const double rate = m.pricing.prompt_per_1m + m.pricing.completion_per_1m;
+    if (rate > best_rate) {
+      best = &m;
+      best_rate = rate;
+    }
+  }
+  return best;
+}
+
+void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response,
+                     replay::ReplayRecord& r) {
+  const int64_t prompt = std::max(0, response.prompt_tokens);
+  const int64_t completion = std::max(0, response.completion_tokens);
+  if (prompt + completion == 0) return;
+  r.prompt_tokens = prompt;
+  r.completion_tokens = completion;
+  r.total_tokens = prompt + completion;
+  const config::Config& cfg = *ctx.config;
+  const config::ProviderModel* selected = nullptr;
+  for (const config::ProviderModel& m : cfg.providers.models) {
+    if (m.name == ctx.selected_model) selected = &m;
+  }
+  const config::ProviderModel* baseline = Baseline(cfg);
+  if (selected == nullptr || baseline == nullptr) return;
+  const auto cost = [&](const config::ModelPricing& p) {
+    return (static_cast<double>(prompt) * p.prompt_per_1m +
+            static_cast<double>(completion) * p.completion_per_1m) /
+           1e6;
+  };
+  r.actual_cost = cost(selected->pricing);
+  r.baseline_cost = cost(baseline->pricing);
+  r.cost_savings = *r.baseline_cost - *r.actual_cost;
+  std::string currency = selected->pricing.currency;
+  if (currency.empty()) currency = baseline->pricing.currency;
+  r.currency = currency.empty() ? "USD" : currency;
+  r.baseline_model = baseline->name;
+}
+
+}  // namespace
+
+replay::ReplayRecord BuildReplayRecord(const RequestContext& ctx, const ResponseContext& response,
+                                       const config::RouterReplayPluginConfig& cfg) {
+  replay::ReplayRecord r;
+  r.id = ctx.replay_id;
+  r.request_id = ctx.request_id;
+  if (ctx.request != nullptr) {
+    r.session_id = ctx.request->Header("x-session-id");
+    r.prompt = ctx.request->current_user_text;
+  }
+  if (ctx.decision != nullptr) {
+    r.decision = ctx.decision->name;
+    r.decision_tier = ctx.decision->tier;
+    r.decision_priority = ctx.decision->priority;
+  }
+  r.original_model = ctx.requested_model;
+  r.selected_model = ctx.selected_model.empty() ? ctx.requested_model : ctx.selected_model;
+  r.reasoning_mode = ctx.reasoning ? "on" : "off";
+  if (ctx.routing != nullptr) {
+    const routing::RoutingResult& routing = *ctx.routing;
+    r.confidence_score = routing.decision_confidence;
+    r.selection_method = routing.selection_method;
+    for (const signals::FamilyNames& names : signals::AllFamilies()) {
+      const routing::FamilyResult& fr = routing.signals.Of(names.family);
+      if (fr.evaluated && !fr.output.matched.empty()) {
+        r.signals[std::string(names.leaf_type)] = fr.output.matched;
+      }
+    }
+    r.projections = routing.signals.projection_matches;
+    r.projection_scores = routing.signals.projection_scores;
+    r.signal_confidences = routing.signals.confidences;
+  }
+  if (ctx.decision != nullptr) {
+    const auto uses = [&](std::string_view type) {
+      for (const auto& [key, names] : r.signals) {
+        if (key == type && !names.empty()) return true;
+      }
+      return false;
+    };
+    r.jailbreak_enabled = uses("jailbreak");
+    r.pii_enabled = uses("pii");
+    r.guardrails_enabled = r.jailbreak_enabled || r.pii_enabled;
+  }
+  const size_t max_bytes = static_cast<size_t>(cfg.max_body_bytes > 0 ? cfg.max_body_bytes : 4096);
+  if (cfg.capture_request_body) {
+    r.request_body = Bounded(ctx.original_body, max_bytes, r.request_body_truncated);
+  }
+  if (cfg.capture_response_body) {
+    r.response_body = Bounded(response.completion, max_bytes, r.response_body_truncated);
+  }
+  r.tool_definitions = ctx.tool_definitions;
+  r.response_status = response.status;
+  r.from_cache = response.from_cache;
+  r.streaming = response.streamed || ctx.stream;
+  r.latency_ms = response.latency_ms;
+  AddUsageAndCost(ctx, response, r);
+  return r;
+}
+
+void RouterReplayPlugin::OnForward(RequestContext& ctx) {
+  // The body is handed to the backend after this phase; keep what the record needs of it.
+  if (ctx.body != nullptr) {
+    if (const json::value* tools = ctx.body->if_contains("tools"); tools && !tools->is_null()) {
+      ctx.tool_definitions = CompactJson(*tools);
+    }
+  }
+  // Recorded now (as upstream does), so the id the client gets in x-vsr-replay-id names a
+  // record from the first byte of the answer on; OnResponse completes it.
+  ctx.replay_id = store_->Add(BuildReplayRecord(ctx, ResponseContext{}, cfg_), max_records());
+}
+
+void RouterReplayPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
+  replay::ReplayRecord done = BuildReplayRecord(ctx, response, cfg_);
+  if (!ctx.replay_id.empty() && store_->Update(ctx.replay_id, [&done](replay::ReplayRecord& r) {
+        done.timestamp_ns = r.timestamp_ns;
+        r = std::move(done);
+      })) {
+    return;
+  }
+  store_->Add(std::move(done), max_records());  // answered before forwarding (fast_response)
+}
+
+}  // namespace vsr::plugins

@@ -1,0 +1,29 @@
+#include "replay/open_store.h"
+
+#include "replay/sqlite_persistence.h"
+
+namespace vsr::replay {
+
+std::shared_ptr<ReplayStore> OpenStore(const config::RouterReplayService& cfg,
+                                       const ReplayStore::Log& log) {
+  const auto warn = [&](const std::string& line) {
+    if (log) log(line);
+  };
+  const std::string& backend = cfg.store_backend;
+  if (backend == "sqlite") {
+    const std::string path =
+        cfg.sqlite && !cfg.sqlite->path.empty() ? cfg.sqlite->path : kDefaultSqlitePath;
+    std::string error;
+    if (auto db = SqlitePersistence::Open(path, error)) {
+      return std::make_shared<ReplayStore>(cfg.ttl_seconds, std::move(db), log);
+    }
+    warn("router replay: " + error + "; records are kept in memory only (lost on restart)");
+  } else if (backend != "memory") {
+    warn("router replay: store_backend '" + backend +
+         "' is not available in this build (use memory or sqlite); records are kept in memory "
+         "only (lost on restart)");
+  }
+  return std::make_shared<ReplayStore>(cfg.ttl_seconds, nullptr, log);
+}
+
+}  // namespace vsr::replay

@@ -1,0 +1,195 @@
+#include "replay/store.h"
+
+#include <algorithm>
+
+namespace vsr::replay {
+
+namespace {
+// Writes waiting for a slow backend are bounded; past this the newest ones are dropped (the
+// records stay in memory) and the log says so once.
+constexpr size_t kMaxPendingWrites = 10000;
+}  // namespace
+
+ReplayStore::ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persistence, Log log)
+    : ttl_ns_(ttl_seconds > 0 ? static_cast<int64_t>(ttl_seconds) * 1000000000 : 0),
+      persistence_(std::move(persistence)),
+      log_(std::move(log)) {
+  if (!persistence_) return;
+  std::vector<ReplayRecord> loaded;
+  std::string error;
+  if (!persistence_->Load(loaded, error)) {
+    if (log_) log_("router replay: cannot read " + persistence_->name() + ": " + error);
+  }
+  std::sort(loaded.begin(), loaded.end(), [](const ReplayRecord& a, const ReplayRecord& b) {
+    return a.timestamp_ns != b.timestamp_ns ? a.timestamp_ns < b.timestamp_ns : a.id < b.id;
+  });
+  {
+    std::lock_guard lock(mu_);
+    for (ReplayRecord& r : loaded) InsertLocked(std::move(r), 0);
+    ExpireLocked(NowNs());
+  }
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+ReplayStore::~ReplayStore() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  writer_.join();
+}
+
+std::string ReplayStore::backend() const {
+  return persistence_ ? persistence_->name() : "memory";
+}
+
+void ReplayStore::InsertLocked(ReplayRecord record, size_t max_records) {
+  if (by_id_.count(record.id) > 0) return;  // a duplicate id (reloaded twice): keep the first
+  const std::string id = record.id;
+  const std::string decision = record.decision;
+  records_.push_back(std::move(record));
+  auto it = std::prev(records_.end());
+  by_id_[id] = it;
+  auto& mine = by_decision_[decision];
+  mine.push_back(it);
+  while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(decision);
+}
+
+void ReplayStore::RemoveOldestOfLocked(const std::string& decision) {
+  auto d = by_decision_.find(decision);
+  if (d == by_decision_.end() || d->second.empty()) return;
+  auto it = d->second.front();
+  d->second.pop_front();
+  const std::string id = it->id;
+  by_id_.erase(id);
+  records_.erase(it);
+  if (d->second.empty()) by_decision_.erase(d);
+  PersistErase(id);
+}
+
+void ReplayStore::ExpireLocked(int64_t now_ns) {
+  if (ttl_ns_ <= 0) return;
+  // The oldest record overall is the oldest of its decision, so it heads that decision's queue.
+  while (!records_.empty() && records_.front().timestamp_ns < now_ns - ttl_ns_) {
+    RemoveOldestOfLocked(records_.front().decision);
+  }
+}
+
+std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
+  if (record.id.empty()) record.id = NewReplayId();
+  if (record.timestamp_ns == 0) record.timestamp_ns = NowNs();
+  const std::string id = record.id;
+  Persist(record);
+  std::lock_guard lock(mu_);
+  ExpireLocked(record.timestamp_ns);
+  InsertLocked(std::move(record), max_records);
+  return id;
+}
+
+bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayRecord&)>& change) {
+  std::optional<ReplayRecord> copy;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return false;
+    change(*it->second);
+    if (persistence_) copy = *it->second;
+  }
+  if (copy) Persist(*copy);
+  return true;
+}
+
+std::optional<ReplayRecord> ReplayStore::Get(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return std::nullopt;
+  return *it->second;
+}
+
+void ReplayStore::ForEachNewestFirst(const std::function<bool(const ReplayRecord&)>& visit) const {
+  std::lock_guard lock(mu_);
+  // Insertion order is timestamp order except for clock steps and equal timestamps; gather
+  // pointers and sort them so the order is exactly upstream's (timestamp desc, id desc).
+  std::vector<const ReplayRecord*> order;
+  order.reserve(records_.size());
+  bool sorted = true;
+  for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
+    if (!order.empty()) {
+      const ReplayRecord& prev = *order.back();
+      if (it->timestamp_ns > prev.timestamp_ns ||
+          (it->timestamp_ns == prev.timestamp_ns && it->id > prev.id)) {
+        sorted = false;
+      }
+    }
+    order.push_back(&*it);
+  }
+  if (!sorted) {
+    std::stable_sort(order.begin(), order.end(), [](const ReplayRecord* a, const ReplayRecord* b) {
+      return a->timestamp_ns != b->timestamp_ns ? a->timestamp_ns > b->timestamp_ns : a->id > b->id;
+    });
+  }
+  for (const ReplayRecord* r : order) {
+    if (!visit(*r)) return;
+  }
+}
+
+size_t ReplayStore::size() const {
+  std::lock_guard lock(mu_);
+  return records_.size();
+}
+
+void ReplayStore::Persist(const ReplayRecord& record) {
+  if (!persistence_) return;
+  std::lock_guard lock(queue_mu_);
+  if (queue_.size() >= kMaxPendingWrites) {
+    if (!warned_ && log_) {
+      log_("router replay: " + persistence_->name() +
+           " is not keeping up; new records are kept in memory only until it does");
+    }
+    warned_ = true;
+    return;
+  }
+  queue_.push_back(Pending{false, record.id, record});
+  queue_cv_.notify_one();
+}
+
+void ReplayStore::PersistErase(const std::string& id) {
+  if (!persistence_) return;
+  std::lock_guard lock(queue_mu_);
+  queue_.push_back(Pending{true, id, {}});
+  queue_cv_.notify_one();
+}
+
+void ReplayStore::WriterLoop() {
+  std::unique_lock lock(queue_mu_);
+  for (;;) {
+    queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything is written
+    Pending p = std::move(queue_.front());
+    queue_.pop_front();
+    ++in_flight_;
+    lock.unlock();
+    std::string error;
+    const bool ok =
+        p.erase ? persistence_->Erase(p.id, error) : persistence_->Save(p.record, error);
+    lock.lock();
+    --in_flight_;
+    if (!ok && log_ && !warned_) {
+      warned_ = true;
+      log_("router replay: writing to " + persistence_->name() + " failed: " + error);
+    } else if (ok) {
+      warned_ = false;
+    }
+    queue_cv_.notify_all();
+  }
+}
+
+void ReplayStore::Flush() {
+  if (!persistence_) return;
+  std::unique_lock lock(queue_mu_);
+  queue_cv_.wait(lock, [&] { return queue_.empty() && in_flight_ == 0; });
+}
+
+}  // namespace vsr::replay

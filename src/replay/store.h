@@ -1,0 +1,89 @@
+// The replay store: every record in memory (newest last), bounded per decision by the
+// decision's max_records and globally by the TTL, with an optional durable backend that the
+// store writes through to (off the request path) and reloads from at start. Reads — the replay
+// API — never touch the backend, so a slow disk cannot stall the API or the data plane.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "replay/record.h"
+
+namespace vsr::replay {
+
+// Where records outlive the process (SQLite file, Redis). Calls come from one writer thread.
+class Persistence {
+ public:
+  virtual ~Persistence() = default;
+  virtual std::string name() const = 0;
+  virtual bool Load(std::vector<ReplayRecord>& out, std::string& error) = 0;
+  virtual bool Save(const ReplayRecord& record, std::string& error) = 0;  // insert or replace
+  virtual bool Erase(const std::string& id, std::string& error) = 0;
+};
+
+class ReplayStore {
+ public:
+  using Log = std::function<void(const std::string&)>;
+  // ttl_seconds <= 0: records never expire. `persistence` may be null (memory only).
+  ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persistence, Log log = {});
+  ~ReplayStore();  // flushes pending writes
+  ReplayStore(const ReplayStore&) = delete;
+  ReplayStore& operator=(const ReplayStore&) = delete;
+
+  // Stores a new record (id and timestamp are set when empty), evicting the oldest record of
+  // the same decision beyond `max_records`. Returns the id.
+  std::string Add(ReplayRecord record, size_t max_records);
+  // Changes a stored record; false when it is gone (evicted, expired).
+  bool Update(const std::string& id, const std::function<void(ReplayRecord&)>& change);
+  std::optional<ReplayRecord> Get(const std::string& id) const;
+  // Visits records newest first (timestamp desc, then id desc) until `visit` returns false.
+  void ForEachNewestFirst(const std::function<bool(const ReplayRecord&)>& visit) const;
+  size_t size() const;
+  // Blocks until every write so far reached the backend (tests, shutdown).
+  void Flush();
+  std::string backend() const;
+
+ private:
+  using List = std::list<ReplayRecord>;
+  void InsertLocked(ReplayRecord record, size_t max_records);
+  void RemoveOldestOfLocked(const std::string& decision);
+  void ExpireLocked(int64_t now_ns);
+  void Persist(const ReplayRecord& record);
+  void PersistErase(const std::string& id);
+  void WriterLoop();
+
+  const int64_t ttl_ns_;
+  std::unique_ptr<Persistence> persistence_;
+  Log log_;
+
+  mutable std::mutex mu_;
+  List records_;  // oldest first
+  std::unordered_map<std::string, List::iterator> by_id_;
+  std::unordered_map<std::string, std::deque<List::iterator>> by_decision_;  // oldest first
+
+  // Write-behind queue for the backend.
+  struct Pending {
+    bool erase = false;
+    std::string id;
+    ReplayRecord record;
+  };
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  size_t in_flight_ = 0;
+  bool stopping_ = false;
+  std::thread writer_;
+  bool warned_ = false;
+};
+
+}  // namespace vsr::replay

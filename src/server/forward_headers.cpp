@@ -1,0 +1,59 @@
+#include "server/forward_headers.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace vsr::server {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Connection-level headers (RFC 9110 §7.6.1) and the ones the upstream client writes itself.
+// accept-encoding is dropped because the router reads (and may rewrite) every answer body.
+// The router's internal request headers are never passed on.
+bool Dropped(std::string_view name) {
+  static constexpr std::array<std::string_view, 14> kDropped = {
+      "connection",     "keep-alive",         "proxy-connection", "te",
+      "trailer",        "transfer-encoding",  "upgrade",          "host",
+      "content-length", "content-type",       "accept-encoding",  "expect",
+      "x-request-id",   "proxy-authorization"};
+  if (std::find(kDropped.begin(), kDropped.end(), name) != kDropped.end()) return true;
+  return name.rfind("x-vsr-", 0) == 0;
+}
+
+void Set(HeaderList& list, const std::string& name, const std::string& value) {
+  const std::string key = Lower(name);
+  std::erase_if(list, [&](const auto& h) { return Lower(h.first) == key; });
+  list.emplace_back(key, value);
+}
+
+}  // namespace
+
+HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
+                          const HeaderList& backend, const HeaderList& plugin_set,
+                          const std::vector<std::string>& plugin_remove,
+                          const std::string& request_id) {
+  HeaderList out;
+  for (const auto& [name, value] : client) {
+    if (!Dropped(name)) out.emplace_back(name, value);
+  }
+  for (const auto& [name, value] : backend) Set(out, name, value);
+  for (const auto& [name, value] : plugin_set) {
+    if (!Dropped(Lower(name))) Set(out, name, value);
+  }
+  for (const std::string& name : plugin_remove) {
+    const std::string key = Lower(name);
+    std::erase_if(out, [&](const auto& h) { return Lower(h.first) == key; });
+  }
+  out.emplace_back("x-request-id", request_id);
+  return out;
+}
+
+}  // namespace vsr::server

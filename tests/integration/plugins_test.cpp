@@ -1,0 +1,384 @@
+// Decision plugins through the real data plane, with simulators as backends: fast_response
+// (every client API, streaming or not), system_prompt, request_params and header_mutation
+// (checked on what the backend received).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support/data_plane_fixture.h"
+
+namespace vsr::server {
+namespace {
+
+namespace json = boost::json;
+using test::DataPlaneTest;
+using test::ParseObject;
+using test::Sim;
+
+// `fast` speaks OpenAI, `claude` Anthropic. "jailbreak" is answered by the router itself,
+// "integral" goes to `fast` with a system prompt, capped params and header changes, "poem" goes
+// to `claude` with a system prompt.
+std::string PluginConfig(const std::string& endpoint) {
+  return "version: v0.3\n"
+         "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n"
+         "  defaults: {default_model: fast}\n"
+         "  models:\n"
+         "    - name: fast\n"
+         "      provider_model_id: sim-fast\n"
+         "      backend_refs: [{name: a, endpoint: '" +
+         endpoint +
+         "'}]\n"
+         "    - name: claude\n"
+         "      api_format: anthropic\n"
+         "      provider_model_id: claude-sim\n"
+         "      backend_refs: [{name: c, endpoint: '" +
+         endpoint +
+         "'}]\n"
+         "routing:\n"
+         "  modelCards: [{name: fast}, {name: claude}]\n"
+         "  signals:\n"
+         "    keywords:\n"
+         "      - {name: attack, operator: OR, keywords: [jailbreak]}\n"
+         "      - {name: math, operator: OR, keywords: [integral]}\n"
+         "      - {name: poetry, operator: OR, keywords: [poem]}\n"
+         "  decisions:\n"
+         "    - name: blocked\n"
+         "      priority: 100\n"
+         "      rules: {operator: AND, conditions: [{type: keyword, name: attack}]}\n"
+         "      modelRefs: [{model: fast}]\n"
+         "      plugins:\n"
+         "        - type: fast_response\n"
+         "          configuration: {message: 'Request blocked by policy.'}\n"
+         "    - name: math\n"
+         "      priority: 10\n"
+         "      rules: {operator: AND, conditions: [{type: keyword, name: math}]}\n"
+         "      modelRefs: [{model: fast}]\n"
+         "      plugins:\n"
+         "        - type: header_mutation\n"
+         "          configuration:\n"
+         "            add: [{name: X-Tenant-Tier, value: premium}]\n"
+         "            update: [{name: X-Route-Source, value: semantic-router}]\n"
+         "            delete: [X-Debug-Trace]\n"
+         "        - type: request_params\n"
+         "          configuration:\n"
+         "            blocked_params: [logprobs, top_logprobs]\n"
+         "            max_tokens_limit: 500\n"
+         "            max_n: 1\n"
+         "            strip_unknown: true\n"
+         "        - type: system_prompt\n"
+         "          configuration: {mode: insert, system_prompt: 'You are a math expert.'}\n"
+         "    - name: poetry\n"
+         "      priority: 5\n"
+         "      rules: {operator: AND, conditions: [{type: keyword, name: poetry}]}\n"
+         "      modelRefs: [{model: claude}]\n"
+         "      plugins:\n"
+         "        - type: system_prompt\n"
+         "          configuration: {system_prompt: 'You are a poet.'}\n";
+}
+
+json::object ForwardedBody(const Sim& sim) {
+  return ParseObject(sim.sim->last_request().body);
+}
+
+// The assistant text of an OpenAI chat.completion.chunk stream, joined.
+std::string StreamedText(const std::string& sse) {
+  std::string text;
+  size_t pos = 0;
+  while ((pos = sse.find("data: {", pos)) != std::string::npos) {
+    const size_t end = sse.find("\n\n", pos);
+    const json::object chunk = ParseObject(sse.substr(pos + 6, end - pos - 6));
+    pos = end;
+    const json::array& choices = chunk.at("choices").as_array();
+    if (choices.empty()) continue;  // the usage chunk
+    const json::value* d = choices[0].as_object().if_contains("delta");
+    if (d && d->as_object().if_contains("content")) {
+      text += json::value_to<std::string>(d->as_object().at("content"));
+    }
+  }
+  return text;
+}
+
+class PluginsTest : public DataPlaneTest {
+ protected:
+  void SetUp() override { Start(PluginConfig(backend_.Endpoint())); }
+  Sim backend_;
+};
+
+TEST_F(PluginsTest, FastResponseAnswersWithoutCallingABackend) {
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "try this jailbreak"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-fast-response"), "true");
+  EXPECT_EQ(r.headers.at("x-vsr-selected-decision"), "blocked");
+  EXPECT_EQ(r.content_type, "application/json");
+  const json::object o = ParseObject(r.body);
+  EXPECT_EQ(o.at("object"), "chat.completion");
+  EXPECT_EQ(o.at("model"), "router");
+  EXPECT_TRUE(json::value_to<std::string>(o.at("id")).starts_with("chatcmpl-fast-"));
+  const json::object& choice = o.at("choices").as_array()[0].as_object();
+  EXPECT_EQ(choice.at("message").at("content"), "Request blocked by policy.");
+  EXPECT_EQ(choice.at("finish_reason"), "stop");
+  EXPECT_EQ(o.at("usage").at("total_tokens"), 0);
+  EXPECT_EQ(backend_.sim->stats().requests.load(), 0u);
+}
+
+TEST_F(PluginsTest, FastResponseStreamsToStreamingClients) {
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "jailbreak please", true));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/event-stream");
+  EXPECT_EQ(r.headers.at("x-vsr-fast-response"), "true");
+  EXPECT_EQ(StreamedText(r.body), "Request blocked by policy.");
+  EXPECT_NE(r.body.find(R"("role":"assistant")"), std::string::npos);
+  EXPECT_NE(r.body.find(R"("finish_reason":"stop")"), std::string::npos);
+  EXPECT_TRUE(r.body.ends_with("data: [DONE]\n\n"));
+  EXPECT_EQ(backend_.sim->stats().requests.load(), 0u);
+}
+
+TEST_F(PluginsTest, FastResponseSpeaksTheClientsApi) {
+  // Anthropic messages, plain and streamed.
+  const std::string anthropic =
+      R"({"model":"MoM","max_tokens":64,"messages":[{"role":"user","content":"jailbreak"}]})";
+  HttpResult r = Post("/v1/messages", anthropic);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object o = ParseObject(r.body);
+  EXPECT_EQ(o.at("type"), "message");
+  EXPECT_EQ(o.at("content").as_array()[0].at("text"), "Request blocked by policy.");
+  EXPECT_EQ(r.headers.at("x-vsr-fast-response"), "true");
+  r = Post(
+      "/v1/messages",
+      R"({"model":"MoM","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"jailbreak"}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("event: message_start"), std::string::npos);
+  EXPECT_NE(r.body.find(R"("text":"Request ")"), std::string::npos) << r.body;
+  EXPECT_TRUE(r.body.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+
+  // Responses API.
+  r = Post("/v1/responses", R"({"model":"MoM","input":"a jailbreak attempt"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  o = ParseObject(r.body);
+  EXPECT_EQ(o.at("object"), "response");
+  EXPECT_EQ(o.at("output_text"), "Request blocked by policy.");
+  r = Post("/v1/responses", R"({"model":"MoM","input":"a jailbreak attempt","stream":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("event: response.completed"), std::string::npos);
+  EXPECT_EQ(backend_.sim->stats().requests.load(), 0u);
+}
+
+TEST_F(PluginsTest, SystemPromptIsInsertedBeforeTheClientsOwn) {
+  const std::string body = CompactJson(json::object{
+      {"model", "MoM"},
+      {"messages", json::array{json::object{{"role", "system"}, {"content", "Be brief."}},
+                               json::object{{"role", "user"}, {"content", "an integral"}}}}});
+  const HttpResult r = Post("/v1/chat/completions", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-injected-system-prompt"), "true");
+  const json::object sent = ForwardedBody(backend_);
+  const json::array& messages = sent.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].at("role"), "system");
+  EXPECT_EQ(messages[0].at("content"), "You are a math expert.\n\nBe brief.");
+}
+
+TEST_F(PluginsTest, SystemPromptAppliesToStreamsAndAnthropicBackends) {
+  // Streamed: the prompt is added all the same (rewrites happen before the backend call).
+  HttpResult r = Post("/v1/chat/completions", Chat("MoM", "an integral", true));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-injected-system-prompt"), "true");
+  json::array messages = ForwardedBody(backend_).at("messages").as_array();
+  EXPECT_EQ(messages[0].at("content"), "You are a math expert.");
+  EXPECT_TRUE(r.body.ends_with("data: [DONE]\n\n"));
+
+  // OpenAI client, Anthropic backend: the prompt arrives as Anthropic's `system`.
+  r = Post("/v1/chat/completions", Chat("MoM", "write a poem"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object forwarded = ForwardedBody(backend_);
+  EXPECT_EQ(backend_.sim->last_request().path, "/v1/messages");
+  EXPECT_EQ(forwarded.at("system"), "You are a poet.");
+}
+
+TEST_F(PluginsTest, SystemPromptIsLeftOutForPinnedModels) {
+  // Upstream injects only when the router chose the model (the client asked for MoM).
+  const HttpResult r = Post("/v1/chat/completions", Chat("fast", "an integral"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-injected-system-prompt"), "false");
+  const json::object sent = ForwardedBody(backend_);
+  const json::array& messages = sent.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].at("role"), "user");
+}
+
+TEST_F(PluginsTest, RequestParamsBlocksCapsAndStrips) {
+  const std::string body = CompactJson(json::object{
+      {"model", "MoM"},
+      {"max_tokens", 10000},
+      {"n", 3},
+      {"logprobs", true},
+      {"top_logprobs", 2},
+      {"temperature", 0.5},
+      {"vendor_extension", "x"},
+      {"messages", json::array{json::object{{"role", "user"}, {"content", "an integral"}}}}});
+  const HttpResult r = Post("/v1/chat/completions", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object sent = ForwardedBody(backend_);
+  EXPECT_EQ(sent.at("max_tokens"), 500);
+  EXPECT_EQ(sent.at("n"), 1);
+  EXPECT_EQ(sent.at("temperature"), 0.5);
+  EXPECT_FALSE(sent.contains("logprobs"));
+  EXPECT_FALSE(sent.contains("top_logprobs"));
+  EXPECT_FALSE(sent.contains("vendor_extension"));
+
+  // Other decisions leave the body alone.
+  const std::string other = CompactJson(json::object{
+      {"model", "MoM"},
+      {"max_tokens", 10000},
+      {"vendor_extension", "x"},
+      {"messages", json::array{json::object{{"role", "user"}, {"content", "hello"}}}}});
+  ASSERT_EQ(Post("/v1/chat/completions", other).status, 200);
+  const json::object untouched = ForwardedBody(backend_);
+  EXPECT_EQ(untouched.at("max_tokens"), 10000);
+  EXPECT_EQ(untouched.at("vendor_extension"), "x");
+}
+
+TEST_F(PluginsTest, HeaderMutationChangesTheBackendRequestHeaders) {
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "an integral"),
+                            {{"X-Debug-Trace", "1"},
+                             {"X-Route-Source", "client"},
+                             {"X-Custom", "kept"},
+                             {"X-Vsr-Selected-Model", "spoofed"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto headers = backend_.sim->last_request().headers;
+  EXPECT_EQ(headers.at("x-tenant-tier"), "premium");
+  EXPECT_EQ(headers.at("x-route-source"), "semantic-router");
+  EXPECT_EQ(headers.count("x-debug-trace"), 0u);
+  EXPECT_EQ(headers.at("x-custom"), "kept");             // client headers pass through
+  EXPECT_EQ(headers.count("x-vsr-selected-model"), 0u);  // router headers never do
+  EXPECT_EQ(headers.at("x-request-id"), r.headers.at("x-request-id"));
+
+  // Without the plugin the client's headers arrive as sent.
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "hello"), {{"X-Debug-Trace", "1"}}).status,
+            200);
+  EXPECT_EQ(backend_.sim->last_request().headers.at("x-debug-trace"), "1");
+  EXPECT_EQ(backend_.sim->last_request().headers.count("x-tenant-tier"), 0u);
+}
+
+// ---- router_replay: on for every decision (global default), served on the data plane ----
+
+class ReplayTest : public PluginsTest {
+ protected:
+  HttpResult Get(const std::string& path) const {
+    return HttpCall("GET", proxy_->Url(path), "", std::chrono::seconds(10));
+  }
+  // The record once the request is complete (the response phase fills it in just after the
+  // last byte reaches the client).
+  json::object Completed(const std::string& id) const {
+    json::object record;
+    for (int i = 0; i < 200; ++i) {
+      const HttpResult r = Get("/v1/router_replay/" + id);
+      if (r.status == 200) {
+        record = ParseObject(r.body);
+        if (record.contains("response_status")) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return record;
+  }
+};
+
+TEST_F(ReplayTest, EveryRoutedRequestIsRecordedWithItsOutcome) {
+  const std::string body = CompactJson(json::object{
+      {"model", "MoM"},
+      {"messages", json::array{json::object{{"role", "user"}, {"content", "an integral"}}}}});
+  const HttpResult r = Post("/v1/chat/completions", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string id = r.headers.at("x-vsr-replay-id");
+  ASSERT_EQ(id.size(), 32u);
+  const json::object rec = Completed(id);
+  EXPECT_EQ(json::value_to<std::string>(rec.at("request_id")), r.headers.at("x-request-id"));
+  EXPECT_EQ(rec.at("decision"), "math");
+  EXPECT_EQ(rec.at("decision_priority"), 10);
+  EXPECT_EQ(rec.at("original_model"), "MoM");
+  EXPECT_EQ(rec.at("selected_model"), "fast");
+  EXPECT_EQ(rec.at("reasoning_mode"), "off");
+  EXPECT_EQ(rec.at("response_status"), 200);
+  EXPECT_EQ(rec.at("signals").at("keyword").as_array()[0], "math");
+  EXPECT_EQ(rec.at("prompt"), "an integral");
+  EXPECT_EQ(json::value_to<std::string>(rec.at("request_body")), body);  // as sent, before plugins
+  EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
+            std::string::npos);
+  EXPECT_GT(rec.at("total_tokens").as_int64(), 0);
+  EXPECT_FALSE(rec.contains("streaming"));
+
+  // Requests no decision matched are not recorded (upstream records per decision).
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "hello")).status, 200);
+  const json::object list = ParseObject(Get("/v1/router_replay").body);
+  EXPECT_EQ(list.at("object"), "router_replay.list");
+  EXPECT_EQ(list.at("total"), 1);
+}
+
+TEST_F(ReplayTest, StreamsAreRecordedWithTheReassembledAnswer) {
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "an integral", true));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object rec = Completed(r.headers.at("x-vsr-replay-id"));
+  EXPECT_EQ(rec.at("streaming"), true);
+  const json::object answer = ParseObject(json::value_to<std::string>(rec.at("response_body")));
+  EXPECT_EQ(answer.at("object"), "chat.completion");
+  ASSERT_FALSE(answer.at("choices").as_array().empty()) << json::serialize(rec);
+  EXPECT_EQ(
+      json::value_to<std::string>(answer.at("choices").as_array()[0].at("message").at("content")),
+      StreamedText(r.body));
+  const json::object streamed = ParseObject(Get("/v1/router_replay?cache_status=streamed").body);
+  EXPECT_EQ(streamed.at("total"), 1);
+}
+
+TEST_F(ReplayTest, AnthropicBackendsAndFastResponsesAreRecordedToo) {
+  HttpResult r = Post("/v1/chat/completions", Chat("MoM", "write a poem"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object rec = Completed(r.headers.at("x-vsr-replay-id"));
+  EXPECT_EQ(rec.at("selected_model"), "claude");
+  // The answer is kept in OpenAI form whatever the backend spoke.
+  EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
+            std::string::npos);
+
+  r = Post("/v1/chat/completions", Chat("MoM", "jailbreak"));
+  ASSERT_EQ(r.status, 200);
+  json::object list;
+  for (int i = 0; i < 200; ++i) {
+    list = ParseObject(Get("/v1/router_replay?decision=blocked").body);
+    if (list.at("total").as_int64() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(list.at("total"), 1);
+  EXPECT_NE(json::value_to<std::string>(list.at("data").as_array()[0].at("response_body"))
+                .find("Request blocked by policy."),
+            std::string::npos);
+}
+
+TEST_F(ReplayTest, ApiErrorsUseTheOpenAiEnvelope) {
+  HttpResult r = Get("/v1/router_replay?limit=0");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ParseObject(r.body).at("error").at("message"), "limit must be greater than zero");
+  r = Post("/v1/router_replay", "{}");
+  EXPECT_EQ(r.status, 405);
+  r = Get("/v1/router_replay/0123");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(ParseObject(r.body).at("error").at("message"), "replay record not found");
+  EXPECT_EQ(ParseObject(Get("/v1/router_replay/aggregate").body).at("object"),
+            "router_replay.aggregate");
+}
+
+TEST_F(DataPlaneTest, ReplayApiIsAbsentWhenNothingRecords) {
+  Sim backend;
+  Start(PluginConfig(backend.Endpoint()) +
+        "global: {services: {router_replay: {enabled: false}}}\n");
+  const HttpResult r =
+      HttpCall("GET", proxy_->Url("/v1/router_replay"), "", std::chrono::seconds(5));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(ParseObject(r.body).at("error").at("message"), "endpoint not found");
+  const HttpResult chat = Post("/v1/chat/completions", Chat("MoM", "an integral"));
+  ASSERT_EQ(chat.status, 200);
+  EXPECT_EQ(chat.headers.count("x-vsr-replay-id"), 0u);
+}
+
+}  // namespace
+}  // namespace vsr::server

@@ -1,0 +1,157 @@
+// Test fixture for the data plane over real loopback sockets: simulators as model backends, a
+// DataPlane behind an HttpServer, helpers to build configs and requests.
+#pragma once
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "common/json_text.h"
+#include "server/api_errors.h"
+#include "server/data_plane.h"
+#include "server/http_client.h"
+#include "simulator/simulator.h"
+#include "support/config_loader.h"
+#include "support/loopback_server.h"
+
+namespace vsr::server::test {
+
+namespace json = boost::json;
+using vsr::testing::LoopbackServer;
+
+// A simulator on its own loopback port.
+struct Sim {
+  explicit Sim(simulator::SimulatorOptions options = {})
+      : sim(std::make_shared<simulator::Simulator>(std::move(options))),
+        server(
+            [s = sim](const HttpRequest& r, HttpExchange& e) -> boost::asio::awaitable<void> {
+              co_await s->Handle(r, e);
+            },
+            &OpenAiError) {}
+  std::string Endpoint() const { return "127.0.0.1:" + std::to_string(server.port()); }
+  std::shared_ptr<simulator::Simulator> sim;
+  LoopbackServer server;
+};
+
+// A port nothing listens on (bound then closed).
+inline uint16_t DeadPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+inline std::shared_ptr<const routing::Router> MakeRouter(const std::string& yaml) {
+  std::vector<std::string> errors;
+  std::shared_ptr<const routing::Router> router =
+      routing::Router::Create(testing::ConfigFromText(yaml), errors);
+  EXPECT_TRUE(errors.empty());
+  return router;
+}
+
+// Two models: `fast` (OpenAI format) and `claude` (Anthropic format); "integral" routes to
+// claude, everything else to the default `fast`.
+inline std::string TwoModelConfig(const std::string& fast_refs, const std::string& claude_refs) {
+  return "version: v0.3\n"
+         "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n"
+         "  defaults: {default_model: fast}\n"
+         "  models:\n"
+         "    - name: fast\n"
+         "      provider_model_id: sim-fast\n"
+         "      backend_refs: " +
+         fast_refs +
+         "\n"
+         "    - name: claude\n"
+         "      api_format: anthropic\n"
+         "      provider_model_id: claude-sim\n"
+         "      backend_refs: " +
+         claude_refs +
+         "\n"
+         "routing:\n"
+         "  modelCards: [{name: fast}, {name: claude}]\n"
+         "  signals:\n"
+         "    keywords: [{name: math, operator: OR, keywords: [integral]}]\n"
+         "  decisions:\n"
+         "    - name: math\n"
+         "      priority: 10\n"
+         "      rules: {operator: AND, conditions: [{type: keyword, name: math}]}\n"
+         "      modelRefs: [{model: claude, use_reasoning: false}]\n";
+}
+
+inline std::string Ref(const std::string& name, const std::string& endpoint, int weight = 1,
+                       const std::string& extra = "") {
+  return "{name: " + name + ", endpoint: '" + endpoint + "', weight: " + std::to_string(weight) +
+         extra + "}";
+}
+
+class DataPlaneTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& yaml, DataPlaneOptions options = {}) {
+    // The plane's pooled backend connections belong to the proxy's io_context: drop our
+    // reference first so they go with the proxy, never after it.
+    Stop();
+    snapshot_ = std::make_shared<RouterSnapshot>(MakeRouter(yaml));
+    log_path_ = ::testing::TempDir() + "/access-" + std::to_string(getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log";
+    std::filesystem::remove(log_path_);
+    auto log = std::make_shared<AccessLog>(log_path_);
+    plane_ = std::make_shared<DataPlane>(snapshot_, std::make_shared<UpstreamPool>(), log, options);
+    HttpServerOptions server_options;
+    server_options.body_limit = 1024 * 1024;
+    proxy_ = std::make_unique<LoopbackServer>(
+        [p = plane_](const HttpRequest& r, HttpExchange& e) -> boost::asio::awaitable<void> {
+          co_await p->Handle(r, e);
+        },
+        &DataPlane::ErrorForStatus, server_options);
+  }
+  void Stop() {
+    plane_.reset();
+    proxy_.reset();
+  }
+  HttpResult Post(const std::string& path, const std::string& body,
+                  const std::map<std::string, std::string>& headers = {}) const {
+    return HttpCall("POST", proxy_->Url(path), body, std::chrono::seconds(10), headers);
+  }
+  static std::string Chat(const std::string& model, const std::string& text, bool stream = false) {
+    return CompactJson(
+        json::object{{"model", model},
+                     {"stream", stream},
+                     {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}});
+  }
+  std::string AccessLogText() const {
+    std::ifstream in(log_path_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::shared_ptr<RouterSnapshot> snapshot_;
+  std::unique_ptr<LoopbackServer> proxy_;
+  std::shared_ptr<DataPlane> plane_;  // after proxy_: released before it (see Start)
+  std::string log_path_;
+};
+
+inline json::object ParseObject(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  EXPECT_FALSE(ec) << body;
+  return v.is_object() ? v.as_object() : json::object{};
+}
+
+}  // namespace vsr::server::test

@@ -1,0 +1,195 @@
+// Plugin rewrites on single bodies, the SSE form of immediate answers, and the registry's chain
+// order and notes.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "common/json_text.h"
+#include "plugins/immediate_answer.h"
+#include "plugins/registry.h"
+#include "plugins/request_params.h"
+#include "plugins/router_replay.h"
+#include "plugins/system_prompt.h"
+#include "support/config_loader.h"
+
+namespace vsr::plugins {
+namespace {
+
+namespace json = boost::json;
+
+json::object Parse(const std::string& text) {
+  return json::parse(text).as_object();
+}
+
+TEST(SystemPrompt, ReplaceSwapsTheExistingSystemMessage) {
+  json::object body =
+      Parse(R"({"messages":[{"role":"system","content":"old"},{"role":"user","content":"q"}]})");
+  ASSERT_TRUE(ApplySystemPrompt(body, false, "new", "replace"));
+  EXPECT_EQ(body.at("messages").as_array().size(), 2u);
+  EXPECT_EQ(body.at("messages").as_array()[0].at("content"), "new");
+}
+
+TEST(SystemPrompt, InsertKeepsTheClientsTextAfterTheRoutersOne) {
+  json::object body = Parse(
+      R"({"messages":[{"role":"system","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},{"role":"user","content":"q"}]})");
+  ASSERT_TRUE(ApplySystemPrompt(body, false, "P", "insert"));
+  EXPECT_EQ(body.at("messages").as_array()[0].at("content"), "P\n\na\nb");
+}
+
+TEST(SystemPrompt, AddsASystemMessageWhenThereIsNone) {
+  json::object body = Parse(R"({"messages":[{"role":"user","content":"q"}]})");
+  ASSERT_TRUE(ApplySystemPrompt(body, false, "P", "insert"));
+  const json::array& m = body.at("messages").as_array();
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].at("role"), "system");
+  EXPECT_EQ(m[0].at("content"), "P");
+}
+
+TEST(SystemPrompt, AnthropicBodiesUseTheSystemField) {
+  json::object body = Parse(
+      R"({"system":[{"type":"text","text":"client"}],"messages":[{"role":"user","content":"q"}]})");
+  ASSERT_TRUE(ApplySystemPrompt(body, true, "P", "insert"));
+  EXPECT_EQ(body.at("system"), "P\n\nclient");
+  ASSERT_TRUE(ApplySystemPrompt(body, true, "R", "replace"));
+  EXPECT_EQ(body.at("system"), "R");
+  EXPECT_FALSE(ApplySystemPrompt(body, true, "", "replace"));  // nothing to inject
+}
+
+TEST(RequestParams, FractionalValuesCannotDodgeACap) {
+  config::RequestParamsPluginConfig cfg;
+  cfg.max_tokens_limit = 100;
+  json::object body = Parse(R"({"max_tokens":1000000000.5,"messages":[]})");
+  ApplyRequestParams(body, false, cfg);
+  EXPECT_FALSE(body.contains("max_tokens"));
+  body = Parse(R"({"max_tokens":50.0,"messages":[]})");
+  ApplyRequestParams(body, false, cfg);
+  EXPECT_EQ(body.at("max_tokens"), 50.0);  // under the cap: untouched
+  body = Parse(R"({"max_tokens":"many","messages":[]})");
+  ApplyRequestParams(body, false, cfg);
+  EXPECT_EQ(body.at("max_tokens"), "many");  // not a number: the backend rejects it
+}
+
+TEST(RequestParams, StripUnknownKeepsEachApisOwnFields) {
+  config::RequestParamsPluginConfig cfg;
+  cfg.strip_unknown = true;
+  json::object anthropic =
+      Parse(R"({"model":"m","system":"s","top_k":3,"thinking":{},"n":2,"messages":[]})");
+  const auto removed = ApplyRequestParams(anthropic, true, cfg);
+  EXPECT_EQ(removed, std::vector<std::string>{"n"});
+  EXPECT_TRUE(anthropic.contains("top_k"));
+  json::object openai = Parse(R"({"model":"m","top_k":3,"seed":1,"messages":[]})");
+  ApplyRequestParams(openai, false, cfg);
+  EXPECT_FALSE(openai.contains("top_k"));
+  EXPECT_TRUE(openai.contains("seed"));
+}
+
+TEST(ImmediateAnswer, SseChunksJoinToTheMessageAndCarryToolCallsAndUsage) {
+  json::object c = TextCompletion("id-1", 7, "m", "one  two three");
+  c["choices"].as_array()[0].as_object()["message"].as_object()["tool_calls"] =
+      json::array{json::object{{"id", "t"}}};
+  const std::string sse = CompletionAsSse(c);
+  std::string text;
+  size_t pos = 0, chunks = 0;
+  while ((pos = sse.find(R"("content":")", pos)) != std::string::npos) {
+    pos += 11;
+    text += sse.substr(pos, sse.find('"', pos) - pos);
+    ++chunks;
+  }
+  EXPECT_EQ(text, "one  two three");
+  EXPECT_EQ(chunks, 3u);
+  EXPECT_EQ(sse.find(R"("tool_calls")"), sse.rfind(R"("tool_calls")"));  // first chunk only
+  EXPECT_NE(sse.find(R"("usage")"), std::string::npos);
+  EXPECT_TRUE(sse.ends_with("data: [DONE]\n\n"));
+}
+
+TEST(Registry, ChainsRunInPhaseOrderAndNameWhatTheyCannotRun) {
+  const std::string yaml =
+      "version: v0.3\n"
+      "providers:\n"
+      "  defaults: {default_model: m}\n"
+      "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
+      "routing:\n"
+      "  modelCards: [{name: m}]\n"
+      "  decisions:\n"
+      "    - name: d\n"
+      "      rules: {operator: AND, conditions: []}\n"
+      "      modelRefs: [{model: m}]\n"
+      "      plugins:\n"
+      "        - {type: header_mutation, configuration: {add: [{name: a, value: b}]}}\n"
+      "        - {type: system_prompt, configuration: {system_prompt: hi}}\n"
+      "        - {type: fast_response, configuration: {message: no}}\n"
+      "        - {type: image_gen, configuration: {enabled: true, backend: vllm_omni, "
+      "backend_config: {base_url: 'http://127.0.0.1:1'}}}\n"
+      "global: {services: {router_replay: {enabled: false}}}\n";
+  std::vector<std::string> errors;
+  std::shared_ptr<const routing::Router> router =
+      routing::Router::Create(testing::ConfigFromText(yaml), errors);
+  ASSERT_TRUE(router) << (errors.empty() ? "" : errors.front());
+  std::vector<std::string> logged;
+  PluginServices services;
+  services.log = [&](const std::string& l) { logged.push_back(l); };
+  PluginRuntime runtime(std::move(services));
+  auto chains = runtime.ChainsFor(router);
+  const PluginChain& chain = chains->For(&router->config().routing.decisions.front());
+  EXPECT_EQ(chain.types(),
+            (std::vector<std::string_view>{"fast_response", "system_prompt", "header_mutation"}));
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("'image_gen' is not available"), std::string::npos);
+  EXPECT_EQ(runtime.ChainsFor(router), chains);  // built once per config
+  EXPECT_EQ(logged.size(), 1u);
+  EXPECT_TRUE(chains->For(nullptr).empty());
+}
+
+std::shared_ptr<const routing::Router> ReplayRouter(const std::string& global_enabled) {
+  const std::string yaml =
+      "version: v0.3\n"
+      "providers:\n"
+      "  defaults: {default_model: m}\n"
+      "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
+      "routing:\n"
+      "  modelCards: [{name: m}]\n"
+      "  decisions:\n"
+      "    - {name: plain, rules: {operator: AND, conditions: []}, modelRefs: [{model: m}]}\n"
+      "    - name: disabled\n"
+      "      rules: {operator: AND, conditions: []}\n"
+      "      modelRefs: [{model: m}]\n"
+      "      plugins: [{type: router_replay, configuration: {enabled: false}}]\n"
+      "    - name: tuned\n"
+      "      rules: {operator: AND, conditions: []}\n"
+      "      modelRefs: [{model: m}]\n"
+      "      plugins: [{type: router_replay, configuration: {max_body_bytes: 10}}]\n"
+      "global: {services: {router_replay: {enabled: " +
+      global_enabled + ", store_backend: memory}}}\n";
+  std::vector<std::string> errors;
+  std::shared_ptr<const routing::Router> router =
+      routing::Router::Create(testing::ConfigFromText(yaml), errors);
+  EXPECT_TRUE(router) << (errors.empty() ? "" : errors.front());
+  return router;
+}
+
+TEST(RouterReplayConfig, GlobalSwitchIsTheDefaultAndDecisionsOverrideIt) {
+  auto on = ReplayRouter("true");
+  const auto& d = on->config().routing.decisions;
+  EXPECT_TRUE(EffectiveReplayConfig(on->config(), d[0]).has_value());
+  EXPECT_FALSE(EffectiveReplayConfig(on->config(), d[1]).has_value());
+  ASSERT_TRUE(EffectiveReplayConfig(on->config(), d[2]).has_value());
+  EXPECT_EQ(EffectiveReplayConfig(on->config(), d[2])->max_body_bytes, 10);
+
+  // Globally off: a decision plugin that does not set `enabled` itself follows the global
+  // switch (upstream layers the plugin's fields over the global value).
+  auto off = ReplayRouter("false");
+  const auto& o = off->config().routing.decisions;
+  EXPECT_FALSE(EffectiveReplayConfig(off->config(), o[0]).has_value());
+  EXPECT_FALSE(EffectiveReplayConfig(off->config(), o[2]).has_value());
+
+  PluginRuntime runtime{PluginServices{}};
+  auto chains = runtime.ChainsFor(on);
+  EXPECT_TRUE(chains->records_replays());
+  EXPECT_EQ(chains->For(&d[0]).types(), std::vector<std::string_view>{"router_replay"});
+  EXPECT_TRUE(chains->For(&d[1]).empty());
+  ASSERT_TRUE(runtime.replay_store());
+  EXPECT_EQ(runtime.replay_store()->backend(), "memory");
+}
+
+}  // namespace
+}  // namespace vsr::plugins
