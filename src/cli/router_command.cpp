@@ -223,6 +223,7 @@ int RunRouter(const RouterArgs& args) {
     std::lock_guard lock(log_mu);
     std::cerr << "WARNING - " << line << std::endl;
   };
+  services.metrics = metrics;
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
   plugin_runtime->ChainsFor(snapshot->Get());
   if (auto store = plugin_runtime->replay_store()) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -89,6 +90,12 @@ std::string RandomHex(size_t n) {
   std::string out(n, '0');
   for (char& c : out) c = kHex[rng() & 15];
   return out;
+}
+
+std::string FormatFixed(double value, int places) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", places, value);
+  return buf;
 }
 
 std::vector<std::string> SplitWhitespace(std::string_view s) {

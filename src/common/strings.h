@@ -24,6 +24,8 @@ std::string RandomHex(size_t n);
 // Words separated by ASCII whitespace (no empty words).
 std::vector<std::string> SplitWhitespace(std::string_view s);
 bool IEquals(std::string_view a, std::string_view b);
+// `value` with `places` decimals ("%.4f" for places 4), as upstream formats header numbers.
+std::string FormatFixed(double value, int places);
 
 // Joins with ", " and quotes each item: 'a', 'b'.
 std::string QuotedList(std::span<const std::string> items);

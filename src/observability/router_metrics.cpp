@@ -65,7 +65,22 @@ RouterMetrics::RouterMetrics()
           {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0})),
       selection_(registry_.Counter("llm_model_selection_total",
                                    "Total number of model selections by method",
-                                   {"method", "model", "decision", "tier"})) {}
+                                   {"method", "model", "decision", "tier"})),
+      cache_hits_(registry_.Counter("llm_cache_plugin_hits_total",
+                                    "The total number of cache hits by decision and plugin type",
+                                    {"decision_name", "plugin_type"})),
+      cache_misses_(
+          registry_.Counter("llm_cache_plugin_misses_total",
+                            "The total number of cache misses by decision and plugin type",
+                            {"decision_name", "plugin_type"})),
+      cache_operations_(registry_.Counter("llm_cache_operations_total",
+                                          "The total number of cache operations",
+                                          {"backend", "operation", "status"})) {}
+
+void RouterMetrics::RecordCacheLookup(const std::string& decision, bool hit) {
+  (hit ? cache_hits_ : cache_misses_).Add({decision, "semantic-cache"});
+  cache_operations_.Add({"memory", "find_similar", hit ? "hit" : "miss"});
+}
 
 void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double seconds) {
   routing_latency_.Observe({}, seconds);

@@ -28,6 +28,8 @@ class RouterMetrics {
   // Latencies, tokens, cost (from the model's pricing) and errors of one answer.
   void RecordCompletion(const CompletionSample& s, const config::ModelPricing* pricing);
   void RecordError(const std::string& model, const std::string& reason);
+  // A decision's semantic-cache plugin looked a question up.
+  void RecordCacheLookup(const std::string& decision, bool hit);
   std::string Render() const { return registry_.Render(); }
 
   Registry& registry() { return registry_; }
@@ -52,6 +54,9 @@ class RouterMetrics {
   CounterFamily& decision_match_;
   HistogramFamily& decision_confidence_;
   CounterFamily& selection_;
+  CounterFamily& cache_hits_;
+  CounterFamily& cache_misses_;
+  CounterFamily& cache_operations_;
 };
 
 // Token counts from an answer in any of our formats (OpenAI usage, Anthropic/Responses usage):

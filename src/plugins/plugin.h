@@ -56,7 +56,8 @@ struct RequestContext {
   bool injected_system_prompt = false;
   std::string cache_status;  // "hit" / "miss" when a semantic cache looked
   double cache_similarity = 0;
-  std::string replay_id;         // router_replay: the record id (x-vsr-replay-id)
+  std::vector<float> cache_embedding;  // semantic-cache: the question's embedding (if any)
+  std::string replay_id;               // router_replay: the record id (x-vsr-replay-id)
   std::string tool_definitions;  // router_replay: the request's tools, captured before sending
 };
 

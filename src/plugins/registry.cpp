@@ -6,6 +6,7 @@
 #include "plugins/header_mutation.h"
 #include "plugins/request_params.h"
 #include "plugins/router_replay.h"
+#include "plugins/semantic_cache.h"
 #include "plugins/system_prompt.h"
 #include "replay/open_store.h"
 
@@ -29,9 +30,9 @@ struct Built {
 };
 
 // The registration table: one entry per implemented plugin type.
-Built Make(const config::PluginSpec& spec, const PluginServices& /*services*/) {
+Built Make(const config::PluginSpec& spec, const PluginServices& services) {
   return std::visit(
-      [](const auto& cfg) -> Built {
+      [&services](const auto& cfg) -> Built {
         using T = std::decay_t<decltype(cfg)>;
         if constexpr (std::is_same_v<T, config::FastResponsePluginConfig>) {
           return {std::make_unique<FastResponsePlugin>(cfg), kFastResponse};
@@ -41,6 +42,8 @@ Built Make(const config::PluginSpec& spec, const PluginServices& /*services*/) {
           return {std::make_unique<RequestParamsPlugin>(cfg), kRequestParams};
         } else if constexpr (std::is_same_v<T, config::HeaderMutationPluginConfig>) {
           return {std::make_unique<HeaderMutationPlugin>(cfg), kHeaderMutation};
+        } else if constexpr (std::is_same_v<T, config::SemanticCachePluginConfig>) {
+          return {std::make_unique<SemanticCachePlugin>(cfg, services), kSemanticCache};
         } else if constexpr (std::is_same_v<T, config::RouterReplayPluginConfig>) {
           return {nullptr, kRouterReplay};  // added from the effective config (BuildChain)
         } else {
@@ -127,6 +130,7 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
   std::lock_guard lock(mu_);
   if (router.get() != built_for_ || !chains_) {
     std::vector<std::string> notes;
+    if (!services_.semantic_cache) OpenSemanticCache(router->config());
     if (!services_.replay) {
       const config::Config& cfg = router->config();
       for (const config::Decision& d : cfg.routing.decisions) {
@@ -143,6 +147,32 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
     }
   }
   return chains_;
+}
+
+void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
+  bool used = false;
+  for (const config::Decision& d : cfg.routing.decisions) {
+    for (const config::PluginSpec& spec : d.plugins) {
+      const auto* c = std::get_if<config::SemanticCachePluginConfig>(&spec.config);
+      used = used || (c != nullptr && c->enabled);
+    }
+  }
+  if (!used) return;
+  const config::SemanticCacheStore& store = cfg.global.stores.semantic_cache;
+  if (store.backend_type != "memory" && services_.log) {
+    services_.log("semantic cache: backend_type '" + store.backend_type +
+                  "' is not available in this build yet; using the in-memory cache");
+  }
+  cache::CacheOptions options;
+  options.max_entries = static_cast<size_t>(std::max(1, store.max_entries));
+  options.eviction_policy = store.eviction_policy;
+  options.ttl_seconds = store.ttl_seconds;
+  services_.semantic_cache = std::make_shared<cache::SemanticCache>(options);
+}
+
+std::shared_ptr<cache::SemanticCache> PluginRuntime::semantic_cache() {
+  std::lock_guard lock(mu_);
+  return services_.semantic_cache;
 }
 
 std::shared_ptr<replay::ReplayStore> PluginRuntime::replay_store() {

@@ -54,8 +54,12 @@ class PluginRuntime {
   std::shared_ptr<const PluginChains> ChainsFor(const std::shared_ptr<const routing::Router>& r);
   // The replay store (null until a config records replays).
   std::shared_ptr<replay::ReplayStore> replay_store();
+  // The semantic cache (null until a config enables a semantic-cache plugin).
+  std::shared_ptr<cache::SemanticCache> semantic_cache();
 
  private:
+  void OpenSemanticCache(const config::Config& cfg);
+
   PluginServices services_;
   std::mutex mu_;
   const routing::Router* built_for_ = nullptr;

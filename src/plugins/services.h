@@ -5,7 +5,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "cache/semantic_cache.h"
+#include "observability/router_metrics.h"
 #include "replay/store.h"
 
 namespace vsr::plugins {
@@ -15,6 +18,12 @@ struct PluginServices {
   // The replay store every decision records into; opened from the first config that records
   // when not given (tests give one).
   std::shared_ptr<replay::ReplayStore> replay;
+  // The semantic cache decisions share (entries are scoped per decision); opened like replay.
+  std::shared_ptr<cache::SemanticCache> semantic_cache;
+  // The question -> embedding function of the embedding model; empty until one is loaded
+  // (then the cache matches exact questions only).
+  std::function<std::vector<float>(const std::string&)> embed;
+  std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
 };
 
 }  // namespace vsr::plugins

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/json_text.h"
+#include "common/strings.h"
 
 namespace vsr::replay {
 
@@ -27,31 +28,18 @@ struct Filters {
     if (!decision.empty() && r.decision != decision) return false;
     if (!model.empty() && r.selected_model != model && r.original_model != model) return false;
     if (!session_id.empty() && r.session_id != session_id) return false;
-    if (!search.empty()) {
-      std::string id = r.request_id;
-      std::transform(id.begin(), id.end(), id.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (id.find(search) == std::string::npos) return false;
-    }
+    if (!search.empty() && ToLower(r.request_id).find(search) == std::string::npos) return false;
     return true;
   }
 };
 
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
 std::string Param(const std::map<std::string, std::string>& q, const std::string& key) {
   auto it = q.find(key);
-  return it == q.end() ? "" : Trim(it->second);
+  return it == q.end() ? "" : std::string(Trim(it->second));
 }
 
 bool ParseFilters(const std::map<std::string, std::string>& q, Filters& f, std::string& error) {
-  f.search = Param(q, "search");
-  std::transform(f.search.begin(), f.search.end(), f.search.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  f.search = ToLower(Param(q, "search"));
   f.decision = Param(q, "decision");
   f.model = Param(q, "model");
   f.session_id = Param(q, "session_id");

@@ -4,7 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <random>
+
+#include "common/strings.h"
 
 namespace vsr::replay {
 
@@ -219,11 +220,7 @@ std::optional<int64_t> ParseTimestamp(std::string_view text) {
 }
 
 std::string NewReplayId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
+  return RandomHex(32);
 }
 
 int64_t NowNs() {

@@ -4,16 +4,11 @@
 #include <array>
 #include <string_view>
 
+#include "common/strings.h"
+
 namespace vsr::server {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Connection-level headers (RFC 9110 §7.6.1) and the ones the upstream client writes itself.
 // accept-encoding is dropped because the router reads (and may rewrite) every answer body.
@@ -29,8 +24,8 @@ bool Dropped(std::string_view name) {
 }
 
 void Set(HeaderList& list, const std::string& name, const std::string& value) {
-  const std::string key = Lower(name);
-  std::erase_if(list, [&](const auto& h) { return Lower(h.first) == key; });
+  const std::string key = ToLower(name);
+  std::erase_if(list, [&](const auto& h) { return ToLower(h.first) == key; });
   list.emplace_back(key, value);
 }
 
@@ -46,11 +41,11 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
   }
   for (const auto& [name, value] : backend) Set(out, name, value);
   for (const auto& [name, value] : plugin_set) {
-    if (!Dropped(Lower(name))) Set(out, name, value);
+    if (!Dropped(ToLower(name))) Set(out, name, value);
   }
   for (const std::string& name : plugin_remove) {
-    const std::string key = Lower(name);
-    std::erase_if(out, [&](const auto& h) { return Lower(h.first) == key; });
+    const std::string key = ToLower(name);
+    std::erase_if(out, [&](const auto& h) { return ToLower(h.first) == key; });
   }
   out.emplace_back("x-request-id", request_id);
   return out;

@@ -1,6 +1,6 @@
 #include "server/routing_headers.h"
 
-#include <cstdio>
+#include "common/strings.h"
 
 namespace vsr::server {
 
@@ -16,20 +16,14 @@ HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& 
   };
   if (result.decision != nullptr) add("x-vsr-selected-decision", result.decision->name);
   if (result.decision_confidence > 0) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", result.decision_confidence);
-    add("x-vsr-selected-confidence", buf);
+    add("x-vsr-selected-confidence", FormatFixed(result.decision_confidence, 4));
   }
   add("x-vsr-selected-model", to.model);
   add("x-vsr-selected-reasoning", to.reasoning ? "on" : "off");
   add("x-vsr-destination-endpoint", to.endpoint);
   add("x-vsr-injected-system-prompt", to.injected_system_prompt ? "true" : "false");
   add("x-vsr-replay-id", to.replay_id);
-  if (to.cache_similarity > 0) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", to.cache_similarity);
-    add("x-vsr-cache-similarity", buf);
-  }
+  if (to.cache_similarity > 0) add("x-vsr-cache-similarity", FormatFixed(to.cache_similarity, 4));
   for (const signals::FamilyNames& names : signals::AllFamilies()) {
     const routing::FamilyResult& fr = result.signals.Of(names.family);
     if (!fr.evaluated) continue;

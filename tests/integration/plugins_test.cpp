@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "support/data_plane_fixture.h"
@@ -19,7 +20,8 @@ using test::Sim;
 // `fast` speaks OpenAI, `claude` Anthropic. "jailbreak" is answered by the router itself,
 // "integral" goes to `fast` with a system prompt, capped params and header changes, "poem" goes
 // to `claude` with a system prompt.
-std::string PluginConfig(const std::string& endpoint) {
+// The head of every config here: a listener and the OpenAI-format model `fast` at `endpoint`.
+std::string FastModelConfig(const std::string& endpoint) {
   return "version: v0.3\n"
          "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
          "providers:\n"
@@ -28,8 +30,11 @@ std::string PluginConfig(const std::string& endpoint) {
          "    - name: fast\n"
          "      provider_model_id: sim-fast\n"
          "      backend_refs: [{name: a, endpoint: '" +
-         endpoint +
-         "'}]\n"
+         endpoint + "'}]\n";
+}
+
+std::string PluginConfig(const std::string& endpoint) {
+  return FastModelConfig(endpoint) +
          "    - name: claude\n"
          "      api_format: anthropic\n"
          "      provider_model_id: claude-sim\n"
@@ -378,6 +383,159 @@ TEST_F(DataPlaneTest, ReplayApiIsAbsentWhenNothingRecords) {
   const HttpResult chat = Post("/v1/chat/completions", Chat("MoM", "an integral"));
   ASSERT_EQ(chat.status, 200);
   EXPECT_EQ(chat.headers.count("x-vsr-replay-id"), 0u);
+}
+
+// ---- semantic-cache ----
+
+std::string CacheConfig(const std::string& endpoint) {
+  return FastModelConfig(endpoint) +
+         "routing:\n"
+         "  modelCards: [{name: fast}]\n"
+         "  signals:\n"
+         "    keywords: [{name: faq, operator: OR, keywords: [password]}]\n"
+         "  decisions:\n"
+         "    - name: faq\n"
+         "      priority: 10\n"
+         "      rules: {operator: AND, conditions: [{type: keyword, name: faq}]}\n"
+         "      modelRefs: [{model: fast}]\n"
+         "      plugins:\n"
+         "        - type: semantic-cache\n"
+         "          configuration: {enabled: true, similarity_threshold: 0.9}\n";
+}
+
+// A stand-in for an embedding model: hashed bag of words that ignores small words — including
+// "not", as real embeddings nearly do, which is what the verification step is for.
+std::vector<float> ToyEmbedding(const std::string& text) {
+  static const std::set<std::string> kIgnored = {"how", "do", "can", "i", "my", "the", "not", "a"};
+  std::vector<float> v(64, 0.0f);
+  std::string word;
+  const auto flush = [&] {
+    if (!word.empty() && !kIgnored.count(word)) v[std::hash<std::string>{}(word) % v.size()] += 1;
+    word.clear();
+  };
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return v;
+}
+
+class CacheTest : public DataPlaneTest {
+ protected:
+  void StartWith(bool embeddings) {
+    plugins::PluginServices services;
+    if (embeddings) services.embed = ToyEmbedding;
+    runtime_ = std::make_shared<plugins::PluginRuntime>(std::move(services));
+    DataPlaneOptions options;
+    options.plugins = runtime_;
+    Start(CacheConfig(backend_.Endpoint()), options);
+  }
+  // Answers are stored once the response is complete; wait for that before asking again.
+  void WaitForEntries(size_t n) {
+    for (int i = 0; i < 200; ++i) {
+      auto cache = runtime_->semantic_cache();
+      if (cache && cache->size() >= n) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "the cache never held " << n << " entries";
+  }
+  static std::string Content(const HttpResult& r) {
+    return json::value_to<std::string>(
+        ParseObject(r.body).at("choices").as_array()[0].at("message").at("content"));
+  }
+  Sim backend_;
+  std::shared_ptr<plugins::PluginRuntime> runtime_;
+};
+
+TEST_F(CacheTest, ARepeatedQuestionIsAnsweredFromTheCacheStreamedOrNot) {
+  StartWith(false);
+  const HttpResult first = Post("/v1/chat/completions", Chat("MoM", "how do I reset my password"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.headers.count("x-vsr-cache-hit"), 0u);
+  WaitForEntries(1);
+
+  const HttpResult again = Post("/v1/chat/completions", Chat("MoM", "how do I reset my password"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.headers.at("x-vsr-cache-hit"), "true");
+  EXPECT_EQ(again.headers.at("x-vsr-selected-decision"), "faq");
+  EXPECT_EQ(again.headers.at("x-vsr-cache-similarity"), "1.0000");
+  EXPECT_EQ(again.headers.count("x-vsr-selected-model"), 0u);  // upstream: none on cache hits
+  EXPECT_TRUE(
+      json::value_to<std::string>(ParseObject(again.body).at("id")).starts_with("chatcmpl-cache-"));
+  EXPECT_EQ(Content(again), Content(first));
+
+  const HttpResult streamed =
+      Post("/v1/chat/completions", Chat("MoM", "how do I reset my password", true));
+  ASSERT_EQ(streamed.status, 200);
+  EXPECT_EQ(streamed.content_type, "text/event-stream");
+  EXPECT_EQ(streamed.headers.at("x-vsr-cache-hit"), "true");
+  EXPECT_EQ(StreamedText(streamed.body), Content(first));
+  EXPECT_TRUE(streamed.body.ends_with("data: [DONE]\n\n"));
+
+  // Anthropic clients get the cached answer in their own format.
+  const HttpResult anthropic = Post(
+      "/v1/messages",
+      R"({"model":"MoM","max_tokens":64,"messages":[{"role":"user","content":"how do I reset my password"}]})");
+  ASSERT_EQ(anthropic.status, 200) << anthropic.body;
+  EXPECT_EQ(json::value_to<std::string>(
+                ParseObject(anthropic.body).at("content").as_array()[0].at("text")),
+            Content(first));
+  EXPECT_EQ(backend_.sim->stats().requests.load(), 1u);  // only the first reached the model
+
+  // The replay record says the answer came from the cache.
+  json::object list;
+  for (int i = 0; i < 200; ++i) {
+    list = ParseObject(HttpCall("GET", proxy_->Url("/v1/router_replay?cache_status=cached"), "",
+                                std::chrono::seconds(5))
+                           .body);
+    if (list.at("total").as_int64() == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(list.at("total"), 3);
+}
+
+TEST_F(CacheTest, StreamedAnswersAreCachedAndOtherQuestionsMiss) {
+  StartWith(false);
+  const HttpResult first =
+      Post("/v1/chat/completions", Chat("MoM", "where do I change my password", true));
+  ASSERT_EQ(first.status, 200);
+  WaitForEntries(1);
+  const HttpResult again =
+      Post("/v1/chat/completions", Chat("MoM", "where do I change my password"));
+  EXPECT_EQ(again.headers.at("x-vsr-cache-hit"), "true");
+  EXPECT_EQ(Content(again), StreamedText(first.body));
+  // Without an embedding model only the exact question hits.
+  const HttpResult other =
+      Post("/v1/chat/completions", Chat("MoM", "where can I change my password"));
+  EXPECT_EQ(other.headers.count("x-vsr-cache-hit"), 0u);
+  // A request no cache-enabled decision matches is never cached.
+  Post("/v1/chat/completions", Chat("MoM", "hello"));
+  Post("/v1/chat/completions", Chat("MoM", "hello"));
+  EXPECT_EQ(backend_.sim->stats().requests.load(), 4u);
+}
+
+TEST_F(CacheTest, ParaphrasesHitAndOppositeQuestionsAreVerifiedAway) {
+  StartWith(true);
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "How do I reset my password?")).status, 200);
+  WaitForEntries(1);
+  const HttpResult paraphrase =
+      Post("/v1/chat/completions", Chat("MoM", "How can I reset my password?"));
+  ASSERT_EQ(paraphrase.status, 200);
+  EXPECT_EQ(paraphrase.headers.at("x-vsr-cache-hit"), "true");
+  // Same embedding; vectors are kept as half floats, so "1" reads 0.999x.
+  EXPECT_GT(std::stod(paraphrase.headers.at("x-vsr-cache-similarity")), 0.999);
+  // Same words to the embedding, opposite meaning: the verification step refuses the hit.
+  const HttpResult negated =
+      Post("/v1/chat/completions", Chat("MoM", "How can I not reset my password?"));
+  ASSERT_EQ(negated.status, 200);
+  EXPECT_EQ(negated.headers.count("x-vsr-cache-hit"), 0u);
+  // The best candidate was seen, and refused.
+  EXPECT_GT(std::stod(negated.headers.at("x-vsr-cache-similarity")), 0.999);
+  EXPECT_EQ(backend_.sim->stats().requests.load(), 2u);
 }
 
 }  // namespace

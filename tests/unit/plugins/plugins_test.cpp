@@ -17,6 +17,16 @@ namespace {
 
 namespace json = boost::json;
 
+// A config with one model `m`, up to the decisions list.
+const std::string kOneModel =
+    "version: v0.3\n"
+    "providers:\n"
+    "  defaults: {default_model: m}\n"
+    "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
+    "routing:\n"
+    "  modelCards: [{name: m}]\n"
+    "  decisions:\n";
+
 json::object Parse(const std::string& text) {
   return json::parse(text).as_object();
 }
@@ -104,13 +114,7 @@ TEST(ImmediateAnswer, SseChunksJoinToTheMessageAndCarryToolCallsAndUsage) {
 
 TEST(Registry, ChainsRunInPhaseOrderAndNameWhatTheyCannotRun) {
   const std::string yaml =
-      "version: v0.3\n"
-      "providers:\n"
-      "  defaults: {default_model: m}\n"
-      "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
-      "routing:\n"
-      "  modelCards: [{name: m}]\n"
-      "  decisions:\n"
+      kOneModel +
       "    - name: d\n"
       "      rules: {operator: AND, conditions: []}\n"
       "      modelRefs: [{model: m}]\n"
@@ -142,13 +146,7 @@ TEST(Registry, ChainsRunInPhaseOrderAndNameWhatTheyCannotRun) {
 
 std::shared_ptr<const routing::Router> ReplayRouter(const std::string& global_enabled) {
   const std::string yaml =
-      "version: v0.3\n"
-      "providers:\n"
-      "  defaults: {default_model: m}\n"
-      "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
-      "routing:\n"
-      "  modelCards: [{name: m}]\n"
-      "  decisions:\n"
+      kOneModel +
       "    - {name: plain, rules: {operator: AND, conditions: []}, modelRefs: [{model: m}]}\n"
       "    - name: disabled\n"
       "      rules: {operator: AND, conditions: []}\n"

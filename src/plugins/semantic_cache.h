@@ -1,0 +1,33 @@
+// semantic-cache: answers a question the decision has answered before from the cache (exact
+// question, or — with an embedding model — a similar enough one that passes the verification
+// step), streaming or not, and stores each new 2xx answer. Scope: the decision and the model the
+// client asked for. Threshold: the plugin's similarity_threshold, else the global
+// stores.semantic_cache one, else 0.5 (upstream's order).
+#pragma once
+
+#include <memory>
+
+#include "cache/semantic_cache.h"
+#include "plugins/plugin.h"
+#include "plugins/services.h"
+
+namespace vsr::plugins {
+
+class SemanticCachePlugin final : public Plugin {
+ public:
+  SemanticCachePlugin(const config::SemanticCachePluginConfig& cfg, const PluginServices& services)
+      : cfg_(cfg), services_(services) {}
+  std::string_view type() const override { return "semantic-cache"; }
+  void OnRouted(RequestContext& ctx) override;
+  void OnResponse(const RequestContext& ctx, const ResponseContext& response) override;
+  bool needs_completion() const override { return true; }
+
+  static std::string Scope(const RequestContext& ctx);
+
+ private:
+  double Threshold(const RequestContext& ctx) const;
+  config::SemanticCachePluginConfig cfg_;
+  PluginServices services_;
+};
+
+}  // namespace vsr::plugins
