@@ -32,6 +32,7 @@ inline constexpr int kDefaultDataPort = 8888;  // data plane when config has no 
 inline constexpr int kDefaultSimulatorPort = 8810;
 inline constexpr int kDefaultDashboardPort = 8700;
 inline constexpr int kDefaultMetricsPort = 9190;
+inline constexpr int kDefaultPrometheusPort = 9090;
 
 // Raises the open-file limit to VLLM_SR_NOFILE_LIMIT (default 65536, at least 8192, at most
 // the hard limit); a warning when it cannot.

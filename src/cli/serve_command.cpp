@@ -42,6 +42,10 @@ std::vector<StackService> PlanServices(const config::Config& cfg, bool minimal) 
   s.push_back({"simulator", "Simulator", kDefaultSimulatorPort + offset, "/health"});
   if (cfg.global.services.observability.metrics.enabled) {
     s.push_back({"metrics", "Metrics", kDefaultMetricsPort + offset, "/metrics"});
+    // Prometheus (Debian's package, from scripts/setup) keeps the router's metrics history.
+    if (!minimal && !FindInPath("prometheus").empty()) {
+      s.push_back({"prometheus", "Prometheus", kDefaultPrometheusPort + offset, "/-/ready"});
+    }
   }
   if (!minimal) s.push_back({"dashboard", "Dashboard", kDefaultDashboardPort + offset, "/health"});
   return s;
@@ -51,17 +55,27 @@ std::vector<StackService> PlanServices(const config::Config& cfg, bool minimal) 
 void RotateLogs(const StackLayout& stack) {
   std::error_code ec;
   fs::create_directories(stack.dir + "/logs", ec);
-  for (const char* name : {"router", "envoy", "simulator", "dashboard", "supervisor"}) {
+  for (const char* name :
+       {"router", "envoy", "simulator", "dashboard", "prometheus", "supervisor"}) {
     const std::string path = stack.LogPath(name);
     if (fs::exists(path, ec)) fs::rename(path, path + ".1", ec);
   }
 }
 
 // Its own session: survives this terminal, and stop can signal the whole group.
-pid_t StartSupervisor(const StackLayout& stack, const std::string& config, bool minimal) {
+pid_t StartSupervisor(const StackLayout& stack, const std::string& config, bool minimal,
+                      const std::vector<StackService>& services) {
   std::vector<std::string> argv{SelfExecutable(), "supervise",   "--config",
                                 config,           "--stack-dir", stack.dir};
   if (minimal) argv.push_back("--no-dashboard");
+  int metrics_port = 0;
+  for (const StackService& s : services) {
+    if (s.name == "metrics") metrics_port = s.port;
+    if (s.name == "prometheus") {
+      argv.insert(argv.end(), {"--prometheus-port", std::to_string(s.port), "--metrics-port",
+                               std::to_string(metrics_port)});
+    }
+  }
   return SpawnLogged(argv, stack.LogPath("supervisor"), true);
 }
 
@@ -88,10 +102,11 @@ void PrintEndpoints(const std::vector<StackService>& services) {
       std::cout << "| Metrics | " << s.port << " | Prometheus metrics (/metrics) |\n";
     } else if (s.name == "simulator") {
       std::cout << "| Simulator | " << s.port << " | Simulated OpenAI/Anthropic backend |\n";
+    } else if (s.name == "prometheus") {
+      std::cout << "| Prometheus | " << s.port << " | Metrics history (scrapes the router) |\n";
     }
   }
-  std::cout << "\nNot started by this build: gRPC ext_proc (50051), Jaeger (16686), Grafana,"
-               " Prometheus (9090).\n";
+  std::cout << "\nNot started by this build: gRPC ext_proc (50051), Jaeger (16686), Grafana.\n";
 }
 
 int RunServe(const ServeArgs& args) {
@@ -167,7 +182,7 @@ int RunServe(const ServeArgs& args) {
   std::cout << "Starting vLLM Semantic Router (stack " << stack.name
             << (stack.port_offset ? ", port offset " + std::to_string(stack.port_offset) : "")
             << ") with " << config_path << std::endl;
-  const pid_t supervisor = StartSupervisor(stack, config_path, args.minimal);
+  const pid_t supervisor = StartSupervisor(stack, config_path, args.minimal, services);
 
   // Wait for each service in turn, one progress line each.
   const auto start = Clock::now();

@@ -54,6 +54,8 @@ bool PortFree(int port);
 
 // This program's own path (to start the stack's processes).
 std::string SelfExecutable();
+// The path of executable `name` on $PATH, or "" when there is none.
+std::string FindInPath(const std::string& name);
 
 // Forks and execs `argv` (argv[0] a path) with stdin from /dev/null and stdout and stderr
 // appended to `log_path`; `new_session` detaches it into its own session (a daemon whose

@@ -37,7 +37,7 @@ void AddK8sOptions(CLI::App* cmd, K8sArgs& k) {
   cmd->add_option("--context", k.k8s_context, "Kubernetes context (--target k8s)");
 }
 
-const char* kServices[] = {"router", "simulator", "dashboard"};
+const char* kServices[] = {"router", "simulator", "dashboard", "prometheus"};
 
 int RunStop() {
   const StackLayout stack = CurrentStack();

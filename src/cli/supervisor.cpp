@@ -11,10 +11,12 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/stack.h"
+#include "common/files.h"
 
 namespace vsr::cli {
 namespace {
@@ -54,8 +56,37 @@ struct SuperviseArgs {
   std::string config;
   std::string stack_dir;
   bool no_dashboard = false;
+  int prometheus_port = 0;  // 0: no Prometheus
+  int metrics_port = 0;     // the router's metrics, which Prometheus scrapes
   std::string log_level;
 };
+
+// Prometheus scraping the router's metrics every 5 s, its data and config under the stack's
+// folder, listening on loopback. nullopt (with a log line) when its config cannot be written.
+std::optional<std::vector<std::string>> PrometheusArgv(const StackLayout& stack, int port,
+                                                       int metrics_port) {
+  const std::string config_path = stack.dir + "/prometheus.yml";
+  const std::string config =
+      "# Written by vllm-sr serve: Prometheus scrapes this stack's router.\n"
+      "global:\n"
+      "  scrape_interval: 5s\n"
+      "  evaluation_interval: 15s\n"
+      "scrape_configs:\n"
+      "  - job_name: vllm-sr-router\n"
+      "    metrics_path: /metrics\n"
+      "    static_configs:\n"
+      "      - targets: ['127.0.0.1:" +
+      std::to_string(metrics_port) + "']\n";
+  std::string error;
+  if (!WriteFileAtomically(config_path, config, error)) {
+    std::cout << Now() << " not starting prometheus: " << error << std::endl;
+    return std::nullopt;
+  }
+  return std::vector<std::string>{FindInPath("prometheus"), "--config.file=" + config_path,
+                                  "--storage.tsdb.path=" + stack.dir + "/prometheus-data",
+                                  "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                  "--storage.tsdb.retention.time=7d"};
+}
 
 int RunSupervisor(const SuperviseArgs& args) {
   StackLayout stack = CurrentStack();
@@ -81,6 +112,11 @@ int RunSupervisor(const SuperviseArgs& args) {
                        stack.LogPath("simulator")});
   if (!args.no_dashboard) {
     processes.push_back({"dashboard", {self, "dashboard-server"}, stack.LogPath("dashboard")});
+  }
+  if (args.prometheus_port > 0) {
+    if (auto argv = PrometheusArgv(stack, args.prometheus_port, args.metrics_port)) {
+      processes.push_back({"prometheus", std::move(*argv), stack.LogPath("prometheus")});
+    }
   }
   for (auto& p : processes) {
     p.pid = Spawn(p);
@@ -167,6 +203,8 @@ void RegisterSupervise(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", args->config)->required();
   cmd->add_option("--stack-dir", args->stack_dir)->required();
   cmd->add_flag("--no-dashboard", args->no_dashboard);
+  cmd->add_option("--prometheus-port", args->prometheus_port);
+  cmd->add_option("--metrics-port", args->metrics_port);
   cmd->add_option("--log-level", args->log_level);
   cmd->callback([args, &exit_code] { exit_code = RunSupervisor(*args); });
 }

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
+#include "server/http_client.h"
 #include "support/cli_runner.h"
 
 namespace {
@@ -37,7 +39,7 @@ struct Stack {
   std::vector<pid_t> Pids() const {
     std::vector<pid_t> pids;
     const std::string run = dir + "/.vllm-sr/stacks/" + name;
-    for (const char* p : {"supervisor", "router", "simulator", "dashboard"}) {
+    for (const char* p : {"supervisor", "router", "simulator", "dashboard", "prometheus"}) {
       std::ifstream in(run + "/" + p + ".pid");
       pid_t pid = 0;
       if (in >> pid) pids.push_back(pid);
@@ -101,6 +103,18 @@ TEST(StackTest, ServeChatStatusStopFromAnEmptyFolder) {
   r = b.Run("status");
   EXPECT_EQ(r.output.find("dashboard"), std::string::npos) << r.output;  // --minimal
 
+  // Prometheus (started by serve, on 9090 + offset) scrapes the router's metrics.
+  bool scraped = false;
+  const std::string query = "http://127.0.0.1:" + std::to_string(9090 + a.offset) +
+                            "/api/v1/query?query=llm_model_requests_total";
+  for (int i = 0; i < 60 && !scraped; ++i) {  // scrape interval 5 s: at most 30 s
+    const auto q = vsr::server::HttpCall("GET", query, "", std::chrono::seconds(2));
+    scraped = q.status == 200 && q.body.find("sim-general") != std::string::npos;
+    if (!scraped) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  EXPECT_TRUE(scraped) << "Prometheus never had llm_model_requests_total";
+  EXPECT_TRUE(std::filesystem::exists(a.dir + "/.vllm-sr/stacks/it-a/prometheus.yml"));
+
   r = a.Run("logs envoy");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("\"selected_model\":\"sim-general\""), std::string::npos) << r.output;
@@ -110,7 +124,7 @@ TEST(StackTest, ServeChatStatusStopFromAnEmptyFolder) {
 
   const std::vector<pid_t> pids_a = a.Pids();
   const std::vector<pid_t> pids_b = b.Pids();
-  EXPECT_EQ(pids_a.size(), 4u);
+  EXPECT_EQ(pids_a.size(), 5u);  // supervisor, router, simulator, dashboard, prometheus
   EXPECT_EQ(pids_b.size(), 3u);
   r = a.Run("stop");
   EXPECT_EQ(r.exit_code, 0);

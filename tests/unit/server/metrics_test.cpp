@@ -1,5 +1,10 @@
 // The Prometheus text format our registry writes, and token counts read from answers.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 #include "observability/metrics_registry.h"
 #include "observability/router_metrics.h"
@@ -69,6 +74,44 @@ TEST(RouterMetricsTest, TokenCountsComeFromTheLastUsageField) {
       12);
   EXPECT_EQ(LastIntegerField(R"("output_tokens":0} ... "output_tokens":41})", "output_tokens"), 41);
   EXPECT_EQ(LastIntegerField("no usage here", "prompt_tokens"), -1);
+}
+
+// The exposition must parse (and lint cleanly) with Prometheus's own checker, which the setup
+// script installs with the prometheus package.
+TEST(RouterMetricsTest, PromtoolAcceptsTheExposition) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "promtool not installed (scripts/setup installs it)";
+  }
+  RouterMetrics m;
+  CompletionSample s;
+  s.model = "m\"1";
+  s.status = 200;
+  s.ttft_s = 0.1;
+  s.completion_s = 0.5;
+  s.prompt_tokens = 10;
+  s.completion_tokens = 20;
+  config::ModelPricing pricing;
+  pricing.prompt_per_1m = 1;
+  pricing.completion_per_1m = 2;
+  m.RecordCompletion(s, &pricing);
+  m.RecordRequest("m\"1");
+  m.RecordError("m", "timeout");
+  m.RecordCacheLookup("faq", true);
+  m.RecordCacheLookup("faq", false);
+  const std::string path = ::testing::TempDir() + "/metrics-" + std::to_string(getpid()) + ".txt";
+  {
+    std::ofstream out(path);
+    out << m.Render();
+  }
+  const std::string cmd = "promtool check metrics < '" + path + "' 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buf[512];
+  while (fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
+  const int status = pclose(pipe);
+  EXPECT_EQ(status, 0) << output;
+  std::remove(path.c_str());
 }
 
 }  // namespace
