@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 
 #include "observability/metrics_registry.h"
 #include "observability/router_metrics.h"
@@ -112,6 +113,26 @@ TEST(RouterMetricsTest, PromtoolAcceptsTheExposition) {
   const int status = pclose(pipe);
   EXPECT_EQ(status, 0) << output;
   std::remove(path.c_str());
+}
+
+// The Grafana dashboard we ship only queries metrics the router exports.
+TEST(RouterMetricsTest, TheShippedGrafanaDashboardQueriesExportedMetrics) {
+  std::ifstream in(std::string(VSR_SOURCE_DIR) + "/deploy/observability/grafana-dashboard.json");
+  ASSERT_TRUE(in);
+  const std::string dashboard((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string exported = RouterMetrics().Render();
+  const std::regex metric("llm_[a-z_]+");
+  size_t checked = 0;
+  for (auto it = std::sregex_iterator(dashboard.begin(), dashboard.end(), metric);
+       it != std::sregex_iterator(); ++it) {
+    std::string name = it->str();
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.ends_with(suffix)) name.resize(name.size() - std::string(suffix).size());
+    }
+    EXPECT_NE(exported.find("# TYPE " + name + " "), std::string::npos) << name;
+    ++checked;
+  }
+  EXPECT_GE(checked, 10u);
 }
 
 }  // namespace
