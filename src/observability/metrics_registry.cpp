@@ -57,24 +57,24 @@ std::string Family::Labels(const LabelValues& values, const std::string& extra) 
   return out.empty() ? std::string() : "{" + out + "}";
 }
 
-void CounterFamily::Add(const LabelValues& values, double amount) {
+void ScalarFamily::Update(const LabelValues& values, double amount, bool add) {
   std::lock_guard lock(mu_);
   auto it = series_.find(values);
   if (it == series_.end()) {
     if (series_.size() >= kMaxSeries) return;  // bounded cardinality: drop new series
     it = series_.emplace(values, 0).first;
   }
-  it->second += amount;
+  it->second = add ? it->second + amount : amount;
 }
 
-double CounterFamily::Value(const LabelValues& values) const {
+double ScalarFamily::Value(const LabelValues& values) const {
   std::lock_guard lock(mu_);
   auto it = series_.find(values);
   return it == series_.end() ? 0 : it->second;
 }
 
-void CounterFamily::Render(std::string& out) const {
-  Header(out, name_, help_, "counter");
+void ScalarFamily::Render(std::string& out) const {
+  Header(out, name_, help_, type_);
   std::lock_guard lock(mu_);
   for (const auto& [values, v] : series_) out += name_ + Labels(values) + " " + Number(v) + "\n";
 }
@@ -119,6 +119,12 @@ CounterFamily& Registry::Counter(const std::string& name, const std::string& hel
                                  std::vector<std::string> labels) {
   families_.push_back(std::make_unique<CounterFamily>(name, help, std::move(labels)));
   return static_cast<CounterFamily&>(*families_.back());
+}
+
+GaugeFamily& Registry::Gauge(const std::string& name, const std::string& help,
+                             std::vector<std::string> labels) {
+  families_.push_back(std::make_unique<GaugeFamily>(name, help, std::move(labels)));
+  return static_cast<GaugeFamily&>(*families_.back());
 }
 
 HistogramFamily& Registry::Histogram(const std::string& name, const std::string& help,

@@ -31,15 +31,35 @@ class Family {
   mutable std::mutex mu_;
 };
 
-class CounterFamily final : public Family {
+// One number per label set: counters only go up, gauges are set.
+class ScalarFamily : public Family {
  public:
-  using Family::Family;
-  void Add(const LabelValues& values, double amount = 1);
+  ScalarFamily(std::string name, std::string help, std::vector<std::string> labels,
+               const char* type)
+      : Family(std::move(name), std::move(help), std::move(labels)), type_(type) {}
   double Value(const LabelValues& values) const;  // for tests
   void Render(std::string& out) const override;
 
+ protected:
+  void Update(const LabelValues& values, double amount, bool add);
+
  private:
+  const char* type_;
   std::map<LabelValues, double> series_;
+};
+
+class CounterFamily final : public ScalarFamily {
+ public:
+  CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
+      : ScalarFamily(std::move(name), std::move(help), std::move(labels), "counter") {}
+  void Add(const LabelValues& values, double amount = 1) { Update(values, amount, true); }
+};
+
+class GaugeFamily final : public ScalarFamily {
+ public:
+  GaugeFamily(std::string name, std::string help, std::vector<std::string> labels)
+      : ScalarFamily(std::move(name), std::move(help), std::move(labels), "gauge") {}
+  void Set(const LabelValues& values, double value) { Update(values, value, false); }
 };
 
 class HistogramFamily final : public Family {
@@ -70,6 +90,8 @@ class Registry {
                          std::vector<std::string> labels);
   HistogramFamily& Histogram(const std::string& name, const std::string& help,
                              std::vector<std::string> labels, std::vector<double> buckets);
+  GaugeFamily& Gauge(const std::string& name, const std::string& help,
+                     std::vector<std::string> labels);
   std::string Render() const;  // text format 0.0.4
 
  private:

@@ -75,11 +75,23 @@ RouterMetrics::RouterMetrics()
                             {"decision_name", "plugin_type"})),
       cache_operations_(registry_.Counter("llm_cache_operations_total",
                                           "The total number of cache operations",
-                                          {"backend", "operation", "status"})) {}
+                                          {"backend", "operation", "status"})),
+      cache_duration_(registry_.Histogram("llm_cache_operation_duration_seconds",
+                                          "The duration of cache operations in seconds",
+                                          {"backend", "operation"}, DefaultBuckets())),
+      cache_entries_(registry_.Gauge("llm_cache_entries_total",
+                                     "The total number of entries in the cache", {"backend"})) {}
 
-void RouterMetrics::RecordCacheLookup(const std::string& decision, bool hit) {
+void RouterMetrics::RecordCacheLookup(const std::string& decision, bool hit, double seconds) {
   (hit ? cache_hits_ : cache_misses_).Add({decision, "semantic-cache"});
   cache_operations_.Add({"memory", "find_similar", hit ? "hit" : "miss"});
+  cache_duration_.Observe({"memory", "find_similar"}, seconds);
+}
+
+void RouterMetrics::RecordCacheStore(double seconds, size_t entries) {
+  cache_operations_.Add({"memory", "add_entry", "success"});
+  cache_duration_.Observe({"memory", "add_entry"}, seconds);
+  cache_entries_.Set({"memory"}, static_cast<double>(entries));
 }
 
 void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double seconds) {

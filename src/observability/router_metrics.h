@@ -28,8 +28,10 @@ class RouterMetrics {
   // Latencies, tokens, cost (from the model's pricing) and errors of one answer.
   void RecordCompletion(const CompletionSample& s, const config::ModelPricing* pricing);
   void RecordError(const std::string& model, const std::string& reason);
-  // A decision's semantic-cache plugin looked a question up.
-  void RecordCacheLookup(const std::string& decision, bool hit);
+  // A decision's semantic-cache plugin looked a question up (and how long that took).
+  void RecordCacheLookup(const std::string& decision, bool hit, double seconds = 0);
+  // An answer was stored; `entries` is the cache's size after it.
+  void RecordCacheStore(double seconds, size_t entries);
   std::string Render() const { return registry_.Render(); }
 
   Registry& registry() { return registry_; }
@@ -57,6 +59,8 @@ class RouterMetrics {
   CounterFamily& cache_hits_;
   CounterFamily& cache_misses_;
   CounterFamily& cache_operations_;
+  HistogramFamily& cache_duration_;
+  GaugeFamily& cache_entries_;
 };
 
 // Token counts from an answer in any of our formats (OpenAI usage, Anthropic/Responses usage):

@@ -1,6 +1,7 @@
 #include "plugins/semantic_cache.h"
 
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "common/json_text.h"
 #include "common/strings.h"
@@ -9,6 +10,12 @@
 namespace vsr::plugins {
 
 namespace json = boost::json;
+
+namespace {
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
 
 std::string SemanticCachePlugin::Scope(const RequestContext& ctx) {
   return (ctx.decision != nullptr ? ctx.decision->name : std::string()) + '\x1f' +
@@ -29,10 +36,13 @@ void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
   const std::string& question = ctx.request->current_user_text;
   if (question.empty()) return;
   if (services_.embed) ctx.cache_embedding = services_.embed(question);
+  const auto started = std::chrono::steady_clock::now();
   const cache::LookupResult found =
       services_.semantic_cache->Lookup(Scope(ctx), question, ctx.cache_embedding, Threshold(ctx));
   const std::string decision = ctx.decision != nullptr ? ctx.decision->name : "";
-  if (services_.metrics) services_.metrics->RecordCacheLookup(decision, found.hit.has_value());
+  if (services_.metrics) {
+    services_.metrics->RecordCacheLookup(decision, found.hit.has_value(), SecondsSince(started));
+  }
   if (!found.hit) {
     ctx.cache_status = "miss";
     ctx.cache_similarity = found.best_similarity;
@@ -70,8 +80,12 @@ void SemanticCachePlugin::OnResponse(const RequestContext& ctx, const ResponseCo
   if (response.from_cache || response.status < 200 || response.status >= 300) return;
   if (response.completion.empty() || ctx.request->current_user_text.empty()) return;
   const int ttl = cfg_.ttl_seconds.value_or(-1);
+  const auto started = std::chrono::steady_clock::now();
   services_.semantic_cache->Store(Scope(ctx), ctx.request->current_user_text, ctx.cache_embedding,
                                   std::string(response.completion), ttl);
+  if (services_.metrics) {
+    services_.metrics->RecordCacheStore(SecondsSince(started), services_.semantic_cache->size());
+  }
 }
 
 }  // namespace vsr::plugins
