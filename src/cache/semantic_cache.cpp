@@ -15,7 +15,10 @@ namespace {
 
 constexpr size_t kHnswM = 16;
 constexpr size_t kHnswEfConstruction = 100;
-constexpr size_t kHnswEfSearch = 24;
+// Search breadth: 16 keeps lookups at p99 ~0.4 ms with 100k 768-d entries and finds the
+// paraphrase every time on embedding-like vectors (94% on isotropic random ones, the worst
+// case); 24 cost 1.2-1.5 ms p99 for no recall gain there (bench/cache_bench.cpp).
+constexpr size_t kHnswEfSearch = 16;
 constexpr size_t kCandidates = 4;  // nearest questions checked per lookup
 constexpr size_t kInitialCapacity = 1024;
 
