@@ -8,6 +8,7 @@
 #include "plugins/router_replay.h"
 #include "plugins/semantic_cache.h"
 #include "plugins/system_prompt.h"
+#include "plugins/tools.h"
 #include "replay/open_store.h"
 
 namespace vsr::plugins {
@@ -19,6 +20,7 @@ enum Rank : int {
   kFastResponse = 0,
   kSemanticCache = 10,
   kSystemPrompt = 40,
+  kTools = 45,
   kRequestParams = 50,
   kHeaderMutation = 60,
   kRouterReplay = 100,
@@ -40,6 +42,8 @@ Built Make(const config::PluginSpec& spec, const PluginServices& services) {
           return {std::make_unique<SystemPromptPlugin>(cfg), kSystemPrompt};
         } else if constexpr (std::is_same_v<T, config::RequestParamsPluginConfig>) {
           return {std::make_unique<RequestParamsPlugin>(cfg), kRequestParams};
+        } else if constexpr (std::is_same_v<T, config::ToolsPluginConfig>) {
+          return {std::make_unique<ToolsPlugin>(cfg), kTools};
         } else if constexpr (std::is_same_v<T, config::HeaderMutationPluginConfig>) {
           return {std::make_unique<HeaderMutationPlugin>(cfg), kHeaderMutation};
         } else if constexpr (std::is_same_v<T, config::SemanticCachePluginConfig>) {

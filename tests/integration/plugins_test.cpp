@@ -74,6 +74,12 @@ std::string PluginConfig(const std::string& endpoint) {
          "            strip_unknown: true\n"
          "        - type: system_prompt\n"
          "          configuration: {mode: insert, system_prompt: 'You are a math expert.'}\n"
+         "        - type: tools\n"
+         "          configuration:\n"
+         "            enabled: true\n"
+         "            mode: filtered\n"
+         "            allow_tools: [docs.search, calc.integrate]\n"
+         "            block_tools: [calc.integrate]\n"
          "    - name: poetry\n"
          "      priority: 5\n"
          "      rules: {operator: AND, conditions: [{type: keyword, name: poetry}]}\n"
@@ -243,6 +249,36 @@ TEST_F(PluginsTest, RequestParamsBlocksCapsAndStrips) {
   const json::object untouched = ForwardedBody(backend_);
   EXPECT_EQ(untouched.at("max_tokens"), 10000);
   EXPECT_EQ(untouched.at("vendor_extension"), "x");
+}
+
+json::object Tool(const std::string& name) {
+  return json::object{{"type", "function"},
+                      {"function", json::object{{"name", name}, {"parameters", json::object{}}}}};
+}
+
+TEST_F(PluginsTest, ToolsAreFilteredByTheDecisionsPolicy) {
+  json::object body{
+      {"model", "MoM"},
+      {"tools", json::array{Tool("docs.search"), Tool("calc.integrate"), Tool("admin.delete")}},
+      {"tool_choice", "auto"},
+      {"messages", json::array{json::object{{"role", "user"}, {"content", "an integral"}}}}};
+  ASSERT_EQ(Post("/v1/chat/completions", CompactJson(body)).status, 200);
+  json::object sent = ForwardedBody(backend_);
+  ASSERT_EQ(sent.at("tools").as_array().size(), 1u);  // allowed and not blocked
+  EXPECT_EQ(sent.at("tools").as_array()[0].at("function").at("name"), "docs.search");
+  EXPECT_EQ(sent.at("tool_choice"), "auto");
+
+  // Nothing left: tools and tool_choice both go (backends reject an empty list).
+  body["tools"] = json::array{Tool("admin.delete")};
+  ASSERT_EQ(Post("/v1/chat/completions", CompactJson(body)).status, 200);
+  sent = ForwardedBody(backend_);
+  EXPECT_FALSE(sent.contains("tools"));
+  EXPECT_FALSE(sent.contains("tool_choice"));
+
+  // Decisions without the plugin pass tools through.
+  body["messages"] = json::array{json::object{{"role", "user"}, {"content", "hello"}}};
+  ASSERT_EQ(Post("/v1/chat/completions", CompactJson(body)).status, 200);
+  EXPECT_EQ(ForwardedBody(backend_).at("tools").as_array().size(), 1u);
 }
 
 TEST_F(PluginsTest, HeaderMutationChangesTheBackendRequestHeaders) {

@@ -10,6 +10,7 @@
 #include "plugins/request_params.h"
 #include "plugins/router_replay.h"
 #include "plugins/system_prompt.h"
+#include "plugins/tools.h"
 #include "support/config_loader.h"
 
 namespace vsr::plugins {
@@ -91,6 +92,31 @@ TEST(RequestParams, StripUnknownKeepsEachApisOwnFields) {
   ApplyRequestParams(openai, false, cfg);
   EXPECT_FALSE(openai.contains("top_k"));
   EXPECT_TRUE(openai.contains("seed"));
+}
+
+TEST(Tools, ModesFilterByNameForEitherApi) {
+  config::ToolsPluginConfig cfg;
+  cfg.enabled = true;
+  cfg.mode = "filtered";
+  cfg.block_tools = {"rm"};
+  json::object openai = Parse(
+      R"({"tools":[{"type":"function","function":{"name":"ls"}},{"type":"function","function":{"name":"rm"}}],"messages":[]})");
+  EXPECT_EQ(ApplyToolsPolicy(openai, false, cfg), std::vector<std::string>{"rm"});
+  EXPECT_EQ(openai.at("tools").as_array().size(), 1u);  // empty allow list: all but blocked
+  json::object anthropic =
+      Parse(R"({"tools":[{"name":"ls"},{"name":"cat"}],"tool_choice":{"type":"any"}})");
+  cfg.block_tools.clear();
+  cfg.allow_tools = {"cat"};
+  ApplyToolsPolicy(anthropic, true, cfg);
+  EXPECT_EQ(anthropic.at("tools").as_array()[0].at("name"), "cat");
+  cfg.mode = "none";
+  ApplyToolsPolicy(anthropic, true, cfg);
+  EXPECT_FALSE(anthropic.contains("tools"));
+  EXPECT_FALSE(anthropic.contains("tool_choice"));
+  cfg.mode = "passthrough";
+  json::object untouched = Parse(R"({"tools":[{"name":"x"}]})");
+  EXPECT_TRUE(ApplyToolsPolicy(untouched, true, cfg).empty());
+  EXPECT_EQ(untouched.at("tools").as_array().size(), 1u);
 }
 
 TEST(ImmediateAnswer, SseChunksJoinToTheMessageAndCarryToolCallsAndUsage) {
