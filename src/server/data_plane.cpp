@@ -672,6 +672,13 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       answer = TranslateErrorBody(answer, response->status, call.client == ApiFormat::kAnthropic);
     }
     content_type = "application/json";
+  } else if (keep_completion && ok_status && backend_format == ApiFormat::kAnthropic) {
+    // An Anthropic answer to an Anthropic client: the plugins still read it in OpenAI form.
+    boost::system::error_code ec;
+    json::value v = json::parse(answer, ec);
+    if (!ec && v.is_object()) {
+      call.completion = CompactJson(AnthropicToOpenAiResponse(v.as_object()));
+    }
   }
   if (call.responses && response->status >= 200 && response->status < 300) {
     boost::system::error_code ec;

@@ -381,6 +381,25 @@ TEST_F(ReplayTest, AnthropicBackendsAndFastResponsesAreRecordedToo) {
   EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
             std::string::npos);
 
+  // Anthropic client and backend, whole and streamed: the record still holds an OpenAI-form
+  // answer.
+  const std::string poem =
+      R"({"model":"MoM","max_tokens":64,"messages":[{"role":"user","content":"write a poem"}]})";
+  r = Post("/v1/messages", poem);
+  ASSERT_EQ(r.status, 200) << r.body;
+  rec = Completed(r.headers.at("x-vsr-replay-id"));
+  EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
+            std::string::npos)
+      << json::serialize(rec);
+  r = Post(
+      "/v1/messages",
+      R"({"model":"MoM","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"write a poem"}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  rec = Completed(r.headers.at("x-vsr-replay-id"));
+  EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
+            std::string::npos)
+      << json::serialize(rec);
+
   r = Post("/v1/chat/completions", Chat("MoM", "jailbreak"));
   ASSERT_EQ(r.status, 200);
   json::object list;
