@@ -41,7 +41,6 @@ struct RequestContext {
   std::string_view original_body;             // the body as the client sent it
   boost::json::object* body = nullptr;        // the body to forward, in the client's format
   bool anthropic = false;                     // body is an Anthropic messages request
-  bool responses_api = false;                 // the client called /v1/responses
   bool stream = false;
   bool auto_routed = false;     // the client asked for the auto model (MoM)
   std::string requested_model;  // the `model` the client sent
@@ -52,13 +51,10 @@ struct RequestContext {
   std::optional<ImmediateAnswer> answer;  // OnRouted: answer now, no backend call
   HeaderList upstream_set;                // headers set on the backend request
   std::vector<std::string> upstream_remove;
-  HeaderList response_headers;  // headers added to the client's answer
   bool injected_system_prompt = false;
-  std::string cache_status;  // "hit" / "miss" when a semantic cache looked
-  double cache_similarity = 0;
+  double cache_similarity = 0;         // semantic-cache: best similarity (x-vsr-cache-similarity)
   std::vector<float> cache_embedding;  // semantic-cache: the question's embedding (if any)
   std::string replay_id;               // router_replay: the record id (x-vsr-replay-id)
-  std::string tool_definitions;  // router_replay: the request's tools, captured before sending
 };
 
 // The finished answer, for plugins that look at it.
@@ -73,7 +69,6 @@ struct ResponseContext {
   int prompt_tokens = -1;  // -1: not reported
   int completion_tokens = -1;
   double latency_ms = 0;
-  std::string error;
 };
 
 class Plugin {

@@ -48,8 +48,6 @@ Built Make(const config::PluginSpec& spec, const PluginServices& services) {
           return {std::make_unique<HeaderMutationPlugin>(cfg), kHeaderMutation};
         } else if constexpr (std::is_same_v<T, config::SemanticCachePluginConfig>) {
           return {std::make_unique<SemanticCachePlugin>(cfg, services), kSemanticCache};
-        } else if constexpr (std::is_same_v<T, config::RouterReplayPluginConfig>) {
-          return {nullptr, kRouterReplay};  // added from the effective config (BuildChain)
         } else {
           return {};
         }
@@ -62,8 +60,9 @@ PluginChain BuildChain(const config::Config& config, const config::Decision& dec
   PluginChain chain;
   for (const config::PluginSpec& spec : decision.plugins) {
     if (std::holds_alternative<std::monostate>(spec.config)) continue;  // the validator said
+    // router_replay is added below from the effective config, with or without its plugin.
+    if (std::holds_alternative<config::RouterReplayPluginConfig>(spec.config)) continue;
     Built b = Make(spec, services);
-    if (b.rank == kRouterReplay) continue;
     if (b.plugin) {
       chain.Add(std::move(b.plugin), b.rank);
     } else {
@@ -135,15 +134,7 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
   if (router.get() != built_for_ || !chains_) {
     std::vector<std::string> notes;
     if (!services_.semantic_cache) OpenSemanticCache(router->config());
-    if (!services_.replay) {
-      const config::Config& cfg = router->config();
-      for (const config::Decision& d : cfg.routing.decisions) {
-        if (EffectiveReplayConfig(cfg, d)) {
-          services_.replay = replay::OpenStore(cfg.global.services.router_replay, services_.log);
-          break;
-        }
-      }
-    }
+    if (!services_.replay) OpenReplayStore(router->config());
     chains_ = std::make_shared<const PluginChains>(router, services_, notes);
     built_for_ = router.get();
     if (services_.log) {
@@ -151,6 +142,15 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
     }
   }
   return chains_;
+}
+
+void PluginRuntime::OpenReplayStore(const config::Config& cfg) {
+  for (const config::Decision& d : cfg.routing.decisions) {
+    if (EffectiveReplayConfig(cfg, d)) {
+      services_.replay = replay::OpenStore(cfg.global.services.router_replay, services_.log);
+      return;
+    }
+  }
 }
 
 void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {

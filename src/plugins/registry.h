@@ -58,6 +58,9 @@ class PluginRuntime {
   std::shared_ptr<cache::SemanticCache> semantic_cache();
 
  private:
+  // The shared stores, opened from the first config that uses them (store settings are read
+  // once; a reload that changes them needs a restart).
+  void OpenReplayStore(const config::Config& cfg);
   void OpenSemanticCache(const config::Config& cfg);
 
   PluginServices services_;

@@ -26,6 +26,10 @@ std::optional<config::RouterReplayPluginConfig> EffectiveReplayConfig(
 
 namespace {
 
+size_t MaxBodyBytes(const config::RouterReplayPluginConfig& cfg) {
+  return static_cast<size_t>(cfg.max_body_bytes > 0 ? cfg.max_body_bytes : 4096);
+}
+
 // Cuts at max_bytes without splitting a UTF-8 sequence (records are JSON strings).
 std::string Bounded(std::string_view text, size_t max_bytes, bool& truncated) {
   truncated = text.size() > max_bytes;
@@ -78,12 +82,11 @@ void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response,
   r.baseline_model = baseline->name;
 }
 
-}  // namespace
-
-replay::ReplayRecord BuildReplayRecord(const RequestContext& ctx, const ResponseContext& response,
-                                       const config::RouterReplayPluginConfig& cfg) {
+// What is known once the request is routed: for a forwarded request this is recorded before
+// its body goes to the backend (the body is read here, while it is still ours).
+replay::ReplayRecord RequestPart(const RequestContext& ctx,
+                                 const config::RouterReplayPluginConfig& cfg) {
   replay::ReplayRecord r;
-  r.id = ctx.replay_id;
   r.request_id = ctx.request_id;
   if (ctx.request != nullptr) {
     r.session_id = ctx.request->Header("x-session-id");
@@ -111,54 +114,54 @@ replay::ReplayRecord BuildReplayRecord(const RequestContext& ctx, const Response
     r.projection_scores = routing.signals.projection_scores;
     r.signal_confidences = routing.signals.confidences;
   }
-  if (ctx.decision != nullptr) {
-    const auto uses = [&](std::string_view type) {
-      for (const auto& [key, names] : r.signals) {
-        if (key == type && !names.empty()) return true;
-      }
-      return false;
-    };
-    r.jailbreak_enabled = uses("jailbreak");
-    r.pii_enabled = uses("pii");
+  if (ctx.decision != nullptr) {  // only matched families have an entry in r.signals
+    r.jailbreak_enabled = r.signals.count("jailbreak") > 0;
+    r.pii_enabled = r.signals.count("pii") > 0;
     r.guardrails_enabled = r.jailbreak_enabled || r.pii_enabled;
   }
-  const size_t max_bytes = static_cast<size_t>(cfg.max_body_bytes > 0 ? cfg.max_body_bytes : 4096);
   if (cfg.capture_request_body) {
-    r.request_body = Bounded(ctx.original_body, max_bytes, r.request_body_truncated);
+    r.request_body = Bounded(ctx.original_body, MaxBodyBytes(cfg), r.request_body_truncated);
   }
+  if (ctx.body != nullptr) {
+    if (const json::value* tools = ctx.body->if_contains("tools"); tools && !tools->is_null()) {
+      r.tool_definitions = CompactJson(*tools);
+    }
+  }
+  r.streaming = ctx.stream;
+  return r;
+}
+
+// How the request ended.
+void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
+                const config::RouterReplayPluginConfig& cfg, replay::ReplayRecord& r) {
   if (cfg.capture_response_body) {
-    r.response_body = Bounded(response.completion, max_bytes, r.response_body_truncated);
+    r.response_body = Bounded(response.completion, MaxBodyBytes(cfg), r.response_body_truncated);
   }
-  r.tool_definitions = ctx.tool_definitions;
   r.response_status = response.status;
   r.from_cache = response.from_cache;
   r.streaming = response.streamed || ctx.stream;
   r.latency_ms = response.latency_ms;
   AddUsageAndCost(ctx, response, r);
-  return r;
 }
 
+}  // namespace
+
 void RouterReplayPlugin::OnForward(RequestContext& ctx) {
-  // The body is handed to the backend after this phase; keep what the record needs of it.
-  if (ctx.body != nullptr) {
-    if (const json::value* tools = ctx.body->if_contains("tools"); tools && !tools->is_null()) {
-      ctx.tool_definitions = CompactJson(*tools);
-    }
-  }
   // Recorded now (as upstream does), so the id the client gets in x-vsr-replay-id names a
   // record from the first byte of the answer on; OnResponse completes it.
-  ctx.replay_id = store_->Add(BuildReplayRecord(ctx, ResponseContext{}, cfg_), max_records());
+  ctx.replay_id = store_->Add(RequestPart(ctx, cfg_), max_records());
 }
 
 void RouterReplayPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
-  replay::ReplayRecord done = BuildReplayRecord(ctx, response, cfg_);
-  if (!ctx.replay_id.empty() && store_->Update(ctx.replay_id, [&done](replay::ReplayRecord& r) {
-        done.timestamp_ns = r.timestamp_ns;
-        r = std::move(done);
+  if (!ctx.replay_id.empty() && store_->Update(ctx.replay_id, [&](replay::ReplayRecord& r) {
+        AddOutcome(ctx, response, cfg_, r);
       })) {
     return;
   }
-  store_->Add(std::move(done), max_records());  // answered before forwarding (fast_response)
+  // Answered before forwarding (fast_response, a cache hit), or evicted meanwhile.
+  replay::ReplayRecord r = RequestPart(ctx, cfg_);
+  AddOutcome(ctx, response, cfg_, r);
+  store_->Add(std::move(r), max_records());
 }
 
 }  // namespace vsr::plugins

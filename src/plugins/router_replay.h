@@ -36,8 +36,4 @@ class RouterReplayPlugin final : public Plugin {
 std::optional<config::RouterReplayPluginConfig> EffectiveReplayConfig(
     const config::Config& config, const config::Decision& decision);
 
-// The record of one finished request (exposed for tests).
-replay::ReplayRecord BuildReplayRecord(const RequestContext& ctx, const ResponseContext& response,
-                                       const config::RouterReplayPluginConfig& cfg);
-
 }  // namespace vsr::plugins

@@ -44,7 +44,6 @@ void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
     services_.metrics->RecordCacheLookup(decision, found.hit.has_value(), SecondsSince(started));
   }
   if (!found.hit) {
-    ctx.cache_status = "miss";
     ctx.cache_similarity = found.best_similarity;
     return;
   }
@@ -70,7 +69,6 @@ void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
     for (const auto& k : keywords) joined += (joined.empty() ? "" : ",") + k;
     if (!joined.empty()) answer.headers.emplace_back("x-vsr-matched-keywords", joined);
   }
-  ctx.cache_status = "hit";
   ctx.cache_similarity = found.hit->similarity;
   ctx.answer = std::move(answer);
 }

@@ -107,6 +107,14 @@ class ChainedTranslator final : public StreamTranslator {
   std::unique_ptr<StreamTranslator> first_, second_;
 };
 
+// A complete SSE stream through a translator (Feed before Finish: the operands of `+` would be
+// unsequenced).
+std::string TranslateWholeStream(StreamTranslator& translator, const std::string& sse) {
+  std::string out = translator.Feed(sse);
+  out += translator.Finish();
+  return out;
+}
+
 std::unique_ptr<StreamTranslator> ChainTranslators(std::unique_ptr<StreamTranslator> first,
                                                    std::unique_ptr<StreamTranslator> second) {
   if (!first) return second;
@@ -183,11 +191,14 @@ void DataPlane::RecordAnswer(Call& call, int status, double ttft_s, std::string_
   if (options_.metrics) options_.metrics->RecordCompletion(sample, &call.model->pricing);
 }
 
-void DataPlane::Store(const Call& call, const json::object& response, const std::string& answer) {
+void DataPlane::Store(const Call& call, const json::object& response) {
   if (const json::value* store = call.responses_request.if_contains("store");
       store && store->is_bool() && !store->as_bool()) {
     return;
   }
+  const json::value* text = response.if_contains("output_text");
+  const std::string answer =
+      text != nullptr && text->is_string() ? std::string(text->as_string()) : "";
   StoredResponse s;
   s.response = response;
   s.messages = call.chat_messages;
@@ -204,6 +215,16 @@ void DataPlane::Store(const Call& call, const json::object& response, const std:
     }
   }
   options_.responses->Put(call.response_id, std::move(s));
+}
+
+void DataPlane::ToResponsesApi(Call& call, std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return;
+  const json::object r = ChatToResponse(v.as_object(), call.responses_request, call.response_id,
+                                        call.previous_response_id);
+  Store(call, r);
+  body = CompactJson(r);
 }
 
 DataPlane::DataPlane(std::shared_ptr<RouterSnapshot> router, std::shared_ptr<UpstreamPool> pool,
@@ -310,7 +331,6 @@ void DataPlane::RunRoutedPlugins(Call& call, bool is_auto) {
   pctx.original_body = call.http.body;
   pctx.body = &call.body;
   pctx.anthropic = call.client == ApiFormat::kAnthropic;
-  pctx.responses_api = call.responses;
   pctx.stream = call.stream;
   pctx.auto_routed = is_auto;
   pctx.requested_model = call.record.requested_model;
@@ -327,33 +347,21 @@ HttpResponse DataPlane::ImmediateReply(Call& call) {
   reply.content_type = answer.sse ? "text/event-stream" : "application/json";
   reply.headers = {{"x-request-id", call.request_id}};
   for (auto& h : answer.headers) reply.headers.push_back(std::move(h));
-  for (const auto& h : call.plugin_ctx.response_headers) reply.headers.push_back(h);
   if (answer.sse) reply.headers.emplace_back("cache-control", "no-cache");
   if (call.chain->needs_completion()) call.completion = answer.body;  // OpenAI form
   if (call.responses) {
     if (answer.sse) {
       auto translator = ChatToResponsesStream(call.responses_request, call.response_id,
                                               call.previous_response_id);
-      reply.body = translator->Feed(answer.body);  // before Finish: operands of + are unsequenced
-      reply.body += translator->Finish();
-      const json::object& done = translator->Completed();
-      Store(call, done,
-            std::string(done.contains("output_text") ? done.at("output_text").as_string() : ""));
+      reply.body = TranslateWholeStream(*translator, answer.body);
+      Store(call, translator->Completed());
     } else {
-      boost::system::error_code ec;
-      json::value v = json::parse(answer.body, ec);
-      if (!ec && v.is_object()) {
-        const json::object r = ChatToResponse(v.as_object(), call.responses_request,
-                                              call.response_id, call.previous_response_id);
-        Store(call, r, std::string(r.at("output_text").as_string()));
-        reply.body = CompactJson(r);
-      }
+      reply.body = std::move(answer.body);
+      ToResponsesApi(call, reply.body);
     }
   } else if (call.client == ApiFormat::kAnthropic) {
     if (answer.sse) {
-      auto translator = OpenAiToAnthropicStream();
-      reply.body = translator->Feed(answer.body);  // before Finish: operands of + are unsequenced
-      reply.body += translator->Finish();
+      reply.body = TranslateWholeStream(*OpenAiToAnthropicStream(), answer.body);
     } else {
       boost::system::error_code ec;
       json::value v = json::parse(answer.body, ec);
@@ -370,7 +378,6 @@ void DataPlane::FinishPlugins(Call& call) {
   if (call.chain == nullptr || call.chain->empty()) return;
   plugins::ResponseContext& r = call.plugin_response;
   r.status = call.record.status;
-  r.error = call.record.error;
   r.latency_ms = call.record.duration_ms;
   r.completion = call.completion;
   call.chain->OnResponse(call.plugin_ctx, r);
@@ -559,7 +566,6 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   call.record.status = response->status;
 
   const bool ok_status = response->status >= 200 && response->status < 300;
-  call.plugin_response.status = response->status;
   call.routed.injected_system_prompt = call.plugin_ctx.injected_system_prompt;
   call.routed.cache_similarity = call.plugin_ctx.cache_similarity;
   call.routed.replay_id = call.plugin_ctx.replay_id;
@@ -567,7 +573,6 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   if (ok_status) {
     for (auto& h : RoutingHeaders(call.result, call.routed)) headers.push_back(std::move(h));
   }
-  for (const auto& h : call.plugin_ctx.response_headers) headers.push_back(h);
   // Plugins that read the whole answer (cache, replay) get it in OpenAI form.
   const bool keep_completion = call.chain != nullptr && call.chain->needs_completion();
   const bool is_sse = response->content_type.rfind("text/event-stream", 0) == 0;
@@ -638,9 +643,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       call.completion = CompactJson(assembler->Completion());
     }
     if (responses_stream != nullptr && response->error().empty()) {
-      const json::object& done = responses_stream->Completed();
-      Store(call, done,
-            std::string(done.contains("output_text") ? done.at("output_text").as_string() : ""));
+      Store(call, responses_stream->Completed());
     }
     co_return;
   }
@@ -680,16 +683,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       call.completion = CompactJson(AnthropicToOpenAiResponse(v.as_object()));
     }
   }
-  if (call.responses && response->status >= 200 && response->status < 300) {
-    boost::system::error_code ec;
-    json::value v = json::parse(answer, ec);
-    if (!ec && v.is_object()) {
-      const json::object r = ChatToResponse(v.as_object(), call.responses_request, call.response_id,
-                                            call.previous_response_id);
-      Store(call, r, std::string(r.at("output_text").as_string()));
-      answer = CompactJson(r);
-    }
-  }
+  if (call.responses && ok_status) ToResponsesApi(call, answer);
   const HttpResponse out{response->status, content_type, std::move(answer), std::move(headers)};
   co_await exchange.Respond(out);
 }

@@ -60,7 +60,11 @@ class DataPlane {
   boost::asio::awaitable<void> Forward(Call& call, HttpExchange& exchange);
   // GET/DELETE /v1/responses/{id}[/input_items]
   HttpResponse StoredResponseReply(Call& call, const std::string& path);
-  void Store(const Call& call, const boost::json::object& response, const std::string& answer);
+  // Keeps a finished Responses-API answer (previous_response_id, GET /v1/responses/{id}).
+  void Store(const Call& call, const boost::json::object& response);
+  // A whole chat.completion body -> the Responses-API object, stored (a body that is not a JSON
+  // object is left as it is).
+  void ToResponsesApi(Call& call, std::string& body);
   // Metrics and latency samples for an answer; `head`/`tail` are the start and end of the
   // backend's bytes, where usage is reported.
   void RecordAnswer(Call& call, int status, double ttft_s, std::string_view head,
