@@ -23,10 +23,13 @@ bool Dropped(std::string_view name) {
   return name.rfind("x-vsr-", 0) == 0;
 }
 
+void Remove(HeaderList& list, std::string_view name) {
+  std::erase_if(list, [&](const auto& h) { return IEquals(h.first, name); });
+}
+
 void Set(HeaderList& list, const std::string& name, const std::string& value) {
-  const std::string key = ToLower(name);
-  std::erase_if(list, [&](const auto& h) { return ToLower(h.first) == key; });
-  list.emplace_back(key, value);
+  Remove(list, name);
+  list.emplace_back(ToLower(name), value);
 }
 
 }  // namespace
@@ -43,10 +46,7 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
   for (const auto& [name, value] : plugin_set) {
     if (!Dropped(ToLower(name))) Set(out, name, value);
   }
-  for (const std::string& name : plugin_remove) {
-    const std::string key = ToLower(name);
-    std::erase_if(out, [&](const auto& h) { return ToLower(h.first) == key; });
-  }
+  for (const std::string& name : plugin_remove) Remove(out, name);
   out.emplace_back("x-request-id", request_id);
   return out;
 }
