@@ -2,6 +2,7 @@
 
 #include <hnswlib/hnswlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <mutex>
@@ -187,11 +188,22 @@ LookupResult SemanticCache::Lookup(const std::string& scope, const std::string& 
   return result;
 }
 
+void SemanticCache::SetReplication(std::unique_ptr<CacheReplication> replication) {
+  replication_ = std::move(replication);
+}
+
 void SemanticCache::Store(const std::string& scope, const std::string& question,
                           const std::vector<float>& embedding, std::string answer,
                           int ttl_seconds) {
+  const int ttl = std::max(0, ttl_seconds >= 0 ? ttl_seconds : options_.ttl_seconds);
+  if (replication_) replication_->Publish(scope, question, embedding, answer, ttl);
+  StoreReplica(scope, question, embedding, std::move(answer), ttl);
+}
+
+void SemanticCache::StoreReplica(const std::string& scope, const std::string& question,
+                                 const std::vector<float>& embedding, std::string answer,
+                                 int ttl) {
   const int64_t now = Now();
-  const int ttl = ttl_seconds >= 0 ? ttl_seconds : options_.ttl_seconds;
   std::unique_lock lock(mu_);
   const std::string key = Key(scope, question);
   size_t slot;
@@ -226,6 +238,10 @@ void SemanticCache::Store(const std::string& scope, const std::string& question,
   ToHalf(Normalized(embedding), v);
   index.addPoint(v.data(), slot);  // a reused slot's old point is updated and undeleted
   e.indexed = true;
+}
+
+std::string SemanticCache::backend() const {
+  return replication_ ? "memory, shared through " + replication_->name() : "memory";
 }
 
 size_t SemanticCache::size() const {

@@ -25,6 +25,18 @@ class HierarchicalNSW;
 
 namespace vsr::cache {
 
+// Where stored entries go besides this process: several routers share one cache by publishing
+// what each stores (Redis). Publish runs on the storing thread and must not block.
+class CacheReplication {
+ public:
+  virtual ~CacheReplication() = default;
+  // ttl_seconds: resolved (the cache's default applied); 0 means the entry never expires.
+  virtual void Publish(const std::string& scope, const std::string& question,
+                       const std::vector<float>& embedding, const std::string& answer,
+                       int ttl_seconds) = 0;
+  virtual std::string name() const = 0;  // where entries are shared, for the router's log
+};
+
 struct CacheOptions {
   size_t max_entries = 1000;
   std::string eviction_policy = "fifo";  // fifo | lru | lfu
@@ -54,10 +66,17 @@ class SemanticCache {
   // `embedding` may be empty (no embedding model): exact matches only.
   LookupResult Lookup(const std::string& scope, const std::string& question,
                       const std::vector<float>& embedding, double threshold);
-  // ttl_seconds < 0: the cache's default.
+  // ttl_seconds < 0: the cache's default. Published to the replication when there is one.
   void Store(const std::string& scope, const std::string& question,
              const std::vector<float>& embedding, std::string answer, int ttl_seconds = -1);
+  // Stores an entry another router published (not published again); ttl_seconds 0: no expiry.
+  void StoreReplica(const std::string& scope, const std::string& question,
+                    const std::vector<float>& embedding, std::string answer, int ttl_seconds);
+  // Attaches the replication, which lives (and is stopped) with the cache. Before first use.
+  void SetReplication(std::unique_ptr<CacheReplication> replication);
   size_t size() const;
+  // "memory", or how the entries are shared with other routers.
+  std::string backend() const;
   // Test hook: what "now" is (seconds); defaults to the steady clock.
   void SetClockForTesting(std::function<int64_t()> now);
 
@@ -92,6 +111,8 @@ class SemanticCache {
   std::map<std::string, std::unique_ptr<ScopeIndex>> indexes_;
   uint64_t clock_ = 0;  // insertion/access sequence
   size_t live_ = 0;
+  // Last member: destroyed (its threads stopped) before the entries it writes into.
+  std::unique_ptr<CacheReplication> replication_;
 };
 
 }  // namespace vsr::cache

@@ -230,6 +230,9 @@ int RunRouter(const RouterArgs& args) {
     std::cout << "Router replay: recording to " << store->backend() << " (" << store->size()
               << " records kept), API at /v1/router_replay" << std::endl;
   }
+  if (auto cache = plugin_runtime->semantic_cache()) {
+    std::cout << "Semantic cache: " << cache->backend() << std::endl;
+  }
   for (size_t i = 0; i < listeners.size(); ++i) {
     const config::Listener& l = listeners[i];
     if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only

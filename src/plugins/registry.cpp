@@ -9,6 +9,7 @@
 #include "plugins/semantic_cache.h"
 #include "plugins/system_prompt.h"
 #include "plugins/tools.h"
+#include "cache/redis_replication.h"
 #include "replay/open_store.h"
 
 namespace vsr::plugins {
@@ -163,15 +164,46 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
   }
   if (!used) return;
   const config::SemanticCacheStore& store = cfg.global.stores.semantic_cache;
-  if (store.backend_type != "memory" && services_.log) {
-    services_.log("semantic cache: backend_type '" + store.backend_type +
-                  "' is not available in this build yet; using the in-memory cache");
-  }
   cache::CacheOptions options;
   options.max_entries = static_cast<size_t>(std::max(1, store.max_entries));
   options.eviction_policy = store.eviction_policy;
   options.ttl_seconds = store.ttl_seconds;
   services_.semantic_cache = std::make_shared<cache::SemanticCache>(options);
+  const bool kv = store.backend_type == "redis" || store.backend_type == "valkey";
+  if (kv) {
+    ShareCacheThroughRedis(store);
+  } else if (store.backend_type != "memory" && services_.log) {
+    services_.log("semantic cache: backend_type '" + store.backend_type +
+                  "' is not available in this build yet; using the in-memory cache");
+  }
+}
+
+void PluginRuntime::ShareCacheThroughRedis(const config::SemanticCacheStore& store) {
+  const auto& backend = store.backend_type == "valkey" ? store.valkey : store.redis;
+  const config::KvCacheBackend settings = backend.value_or(config::KvCacheBackend{});
+  const auto& conn = settings.connection;
+  const std::string where = "global.stores.semantic_cache." + store.backend_type;
+  if (conn.tls.enabled) {
+    if (services_.log) {
+      services_.log("semantic cache: " + where +
+                    ".connection.tls is not available in this build; the cache is not shared "
+                    "(each router keeps its own)");
+    }
+    return;
+  }
+  cache::RedisReplicationOptions options;
+  options.endpoint.host = conn.host.empty() ? "localhost" : conn.host;
+  options.endpoint.port = conn.port > 0 ? conn.port : 6379;
+  options.endpoint.database = conn.database;
+  options.endpoint.password = conn.password;
+  if (conn.timeout > 0) options.endpoint.timeout_ms = conn.timeout * 1000;
+  options.stream_key =
+      (settings.index.name.empty() ? std::string("semantic_cache_idx") : settings.index.name) +
+      ":entries";
+  options.max_len = static_cast<size_t>(std::max(1, store.max_entries));
+  options.kind = store.backend_type;
+  services_.semantic_cache->SetReplication(std::make_unique<cache::RedisReplication>(
+      services_.semantic_cache.get(), std::move(options), services_.log));
 }
 
 std::shared_ptr<cache::SemanticCache> PluginRuntime::semantic_cache() {

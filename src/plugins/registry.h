@@ -62,6 +62,7 @@ class PluginRuntime {
   // once; a reload that changes them needs a restart).
   void OpenReplayStore(const config::Config& cfg);
   void OpenSemanticCache(const config::Config& cfg);
+  void ShareCacheThroughRedis(const config::SemanticCacheStore& store);
 
   PluginServices services_;
   std::mutex mu_;

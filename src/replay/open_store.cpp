@@ -1,5 +1,6 @@
 #include "replay/open_store.h"
 
+#include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
 
 namespace vsr::replay {
@@ -10,6 +11,25 @@ constexpr const char* kMemoryNote =
     "records are kept in memory only (lost on restart; up to each decision's max_records, "
     "default 10000, of up to ~9 KB each with the default max_body_bytes)";
 }  // namespace
+
+std::unique_ptr<Persistence> OpenRedis(const config::RouterReplayService& cfg,
+                                       const ReplayStore::Log& log) {
+  const config::ReplayRedis settings = cfg.redis.value_or(config::ReplayRedis{});
+  std::string error;
+  redis::Endpoint endpoint;
+  if (settings.use_tls) {
+    error = "TLS to Redis (use_tls) is not available in this build";
+  } else if (redis::ParseAddress(settings.address.empty() ? "localhost:6379" : settings.address,
+                                 endpoint, error)) {
+    if (!settings.password.empty()) endpoint.password = settings.password;
+    if (settings.db != 0) endpoint.database = settings.db;
+    if (auto db = RedisPersistence::Open(endpoint, settings.key_prefix, cfg.ttl_seconds, error)) {
+      return db;
+    }
+  }
+  if (log) log("router replay: " + error + "; " + kMemoryNote);
+  return nullptr;
+}
 
 std::shared_ptr<ReplayStore> OpenStore(const config::RouterReplayService& cfg,
                                        const ReplayStore::Log& log) {
@@ -25,9 +45,13 @@ std::shared_ptr<ReplayStore> OpenStore(const config::RouterReplayService& cfg,
       return std::make_shared<ReplayStore>(cfg.ttl_seconds, std::move(db), log);
     }
     warn("router replay: " + error + "; " + kMemoryNote);
+  } else if (backend == "redis") {
+    if (auto db = OpenRedis(cfg, log)) {
+      return std::make_shared<ReplayStore>(cfg.ttl_seconds, std::move(db), log);
+    }
   } else if (backend != "memory") {
     warn("router replay: store_backend '" + backend +
-         "' is not available in this build (use memory or sqlite); " + kMemoryNote);
+         "' is not available in this build (use memory, sqlite or redis); " + kMemoryNote);
   }
   return std::make_shared<ReplayStore>(cfg.ttl_seconds, nullptr, log);
 }

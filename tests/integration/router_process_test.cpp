@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/http_client.h"
+#include "support/redis_server.h"
 
 namespace {
 
@@ -130,6 +131,84 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
   EXPECT_EQ(result.status, 200) << result.error;
   EXPECT_TRUE(result.body.ends_with("data: [DONE]\n\n")) << result.body;
   EXPECT_EQ(router.Wait(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+// Two router processes with one Redis: an answer cached by the first is served by the second
+// (the acceptance of a shared cache), and both record replay into the same Redis.
+TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
+  vsr::testing::RedisServer redis;
+  VSR_REQUIRE_REDIS(redis);
+  Child sim({"simulator", "--port", "0"});
+  const std::string sim_port = PortOf(sim.LineStartingWith("Simulator listening on"));
+  ASSERT_FALSE(sim_port.empty());
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-shared-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.yaml")
+      << "version: v0.3\nlisteners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n  defaults: {default_model: m}\n"
+         "  models: [{name: m, backend_refs: [{name: sim, endpoint: '127.0.0.1:" +
+             sim_port +
+             "'}]}]\n"
+             "global:\n"
+             "  stores:\n"
+             "    semantic_cache:\n"
+             "      backend_type: redis\n"
+             "      redis: {connection: {host: 127.0.0.1, port: " +
+             std::to_string(redis.port()) +
+             "}}\n"
+             "  services:\n"
+             "    router_replay: {store_backend: redis, redis: {address: '" +
+             redis.address() +
+             "'}}\n"
+             "routing:\n"
+             "  modelCards: [{name: m}]\n"
+             "  decisions:\n"
+             "    - name: all\n"
+             "      rules: {operator: AND, conditions: []}\n"
+             "      modelRefs: [{model: m}]\n"
+             "      plugins: [{type: semantic-cache, configuration: {enabled: true}}]\n";
+  const auto start = [&] {
+    return std::make_unique<Child>(std::vector<std::string>{
+        "router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port", "0",
+        "--data-port", "0", "--metrics-port", "0"});
+  };
+  auto a = start();
+  const std::string port_a = PortOf(a->LineStartingWith("Data plane listening on"));
+  auto b = start();
+  const std::string port_b = PortOf(b->LineStartingWith("Data plane listening on"));
+  ASSERT_FALSE(port_a.empty());
+  ASSERT_FALSE(port_b.empty());
+  const std::string body =
+      R"({"model":"MoM","messages":[{"role":"user","content":"What is the capital of France?"}]})";
+  const auto ask = [&](const std::string& port) {
+    return HttpCall("POST", "http://127.0.0.1:" + port + "/v1/chat/completions", body,
+                    std::chrono::seconds(10));
+  };
+  const HttpResult first = ask(port_a);
+  ASSERT_EQ(first.status, 200) << first.error << first.body;
+  EXPECT_EQ(first.headers.count("x-vsr-cache-hit"), 0u);
+  // Router B learns A's entry within milliseconds; bounded wait of 5 s.
+  HttpResult shared;
+  for (int i = 0; i < 50; ++i) {
+    shared = ask(port_b);
+    if (shared.headers.count("x-vsr-cache-hit") != 0) break;
+    usleep(100 * 1000);
+  }
+  ASSERT_EQ(shared.status, 200) << shared.error;
+  ASSERT_EQ(shared.headers.count("x-vsr-cache-hit"), 1u) << "router B never served A's answer";
+  EXPECT_NE(shared.body.find("chatcmpl-cache-"), std::string::npos);
+
+  // Replay: B, restarted, lists records written by both routers from Redis.
+  b.reset();
+  auto b2 = start();
+  const std::string port_b2 = PortOf(b2->LineStartingWith("Data plane listening on"));
+  const HttpResult list = HttpCall("GET", "http://127.0.0.1:" + port_b2 + "/v1/router_replay",
+                                   "", std::chrono::seconds(5));
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find("\"total\":2,"), std::string::npos) << list.body;  // A's and B's
+  EXPECT_NE(list.body.find("\"from_cache\":true"), std::string::npos) << list.body;
   std::filesystem::remove_all(dir);
 }
 

@@ -1,13 +1,18 @@
-// The replay store (bounds, TTL, SQLite persistence) and the replay API's contract: pagination,
+// The replay store (bounds, TTL, SQLite and Redis persistence) and the replay API's contract: pagination,
 // filters, ordering, aggregate, trajectory and upstream's error texts.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <functional>
+
+#include "support/redis_server.h"
 
 #include "replay/api.h"
 #include "replay/record.h"
+#include "replay/open_store.h"
+#include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
 #include "replay/store.h"
 
@@ -91,22 +96,19 @@ TEST(ReplayStore, RecordsOlderThanTheTtlExpire) {
   EXPECT_TRUE(store.Get("new"));
 }
 
-TEST(ReplayStore, SqliteKeepsRecordsAcrossRestarts) {
-  const std::string path =
-      ::testing::TempDir() + "/replay-" + std::to_string(getpid()) + "/nested/router_replay.db";
-  std::filesystem::remove_all(std::filesystem::path(path).parent_path().parent_path());
+// Four records into a fresh store over `open()` (one evicted, one updated), then a second store
+// over `open()` again must see exactly what the first kept.
+void ExpectRecordsSurviveARestart(const std::function<std::unique_ptr<Persistence>()>& open) {
   {
-    std::string error;
-    auto db = SqlitePersistence::Open(path, error);
-    ASSERT_TRUE(db) << error;
+    auto db = open();
+    ASSERT_TRUE(db);
     ReplayStore store(0, std::move(db));
     for (int i = 0; i < 4; ++i) store.Add(Rec("r" + std::to_string(i), i), 3);  // r0 evicted
     store.Update("r3", [](ReplayRecord& r) { r.response_body = "{\"answer\":1}"; });
     store.Flush();
   }
-  std::string error;
-  auto db = SqlitePersistence::Open(path, error);
-  ASSERT_TRUE(db) << error;
+  auto db = open();
+  ASSERT_TRUE(db);
   ReplayStore reopened(0, std::move(db));
   EXPECT_EQ(reopened.size(), 3u);
   EXPECT_FALSE(reopened.Get("r0"));
@@ -118,6 +120,56 @@ TEST(ReplayStore, SqliteKeepsRecordsAcrossRestarts) {
     return true;
   });
   EXPECT_EQ(order, (std::vector<std::string>{"r3", "r2", "r1"}));
+}
+
+TEST(ReplayStore, SqliteKeepsRecordsAcrossRestarts) {
+  const std::string path =
+      ::testing::TempDir() + "/replay-" + std::to_string(getpid()) + "/nested/router_replay.db";
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path().parent_path());
+  ExpectRecordsSurviveARestart([&]() -> std::unique_ptr<Persistence> {
+    std::string error;
+    auto db = SqlitePersistence::Open(path, error);
+    EXPECT_TRUE(db) << error;
+    return db;
+  });
+}
+
+TEST(ReplayStore, RedisKeepsRecordsAcrossRestartsUnderUpstreamKeys) {
+  testing::RedisServer server;
+  VSR_REQUIRE_REDIS(server);
+  ExpectRecordsSurviveARestart([&]() -> std::unique_ptr<Persistence> {
+    std::string error;
+    auto db = RedisPersistence::Open(server.endpoint(), "", 3600, error);
+    EXPECT_TRUE(db) << error;
+    return db;
+  });
+  // Upstream's layout: one JSON string per record under router_replay:<id>, with the TTL.
+  std::string error;
+  auto client = redis::Client::Connect(server.endpoint(), error);
+  ASSERT_TRUE(client) << error;
+  auto value = client->Command({"GET", "router_replay:r3"}, error);
+  ASSERT_TRUE(value);
+  const json::object record = json::parse(value->str).as_object();
+  EXPECT_EQ(record.at("request_id"), "req-r3");
+  EXPECT_EQ(client->Command({"EXISTS", "router_replay:r0"}, error)->integer, 0);  // evicted
+  const long long ttl = client->Command({"TTL", "router_replay:r3"}, error)->integer;
+  EXPECT_GT(ttl, 3500);
+  EXPECT_LE(ttl, 3600);
+}
+
+TEST(ReplayStore, AnUnreachableRedisFallsBackToMemoryWithAWarning) {
+  config::RouterReplayService cfg;
+  cfg.store_backend = "redis";
+  cfg.redis = config::ReplayRedis{};
+  cfg.redis->address = "127.0.0.1:1";
+  std::vector<std::string> warnings;
+  auto store = OpenStore(cfg, [&](const std::string& w) { warnings.push_back(w); });
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->backend(), "memory");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("cannot connect to redis at 127.0.0.1:1"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("records are kept in memory only"), std::string::npos);
 }
 
 TEST(ReplayStore, AnUnwritablePathIsAnErrorNotACrash) {

@@ -1,0 +1,62 @@
+// A small synchronous Redis client over hiredis: one connection, commands as argument vectors,
+// replies copied into plain values, one reconnect-and-retry when the connection broke. Callers
+// keep it off the request path (the cache and replay use it from their own threads).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct redisContext;
+
+namespace vsr::redis {
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int database = 0;
+  std::string password;
+  int timeout_ms = 5000;  // connect and per-command
+};
+
+// "host:port", "host" (port 6379) or "redis://[:password@]host[:port][/db]".
+bool ParseAddress(std::string_view address, Endpoint& out, std::string& error);
+
+struct Reply {
+  enum class Type { kNil, kString, kStatus, kInteger, kArray, kError };
+  Type type = Type::kNil;
+  std::string str;  // string, status and error text
+  long long integer = 0;
+  std::vector<Reply> elements;
+
+  bool is_error() const { return type == Type::kError; }
+};
+
+class Client {
+ public:
+  // Connects, authenticates and selects the database; null with `error` set when any fails.
+  static std::unique_ptr<Client> Connect(const Endpoint& endpoint, std::string& error);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Runs one command. A Redis error reply is a reply (type kError); nullopt means the server
+  // could not be reached even after one reconnect (`error` says why).
+  std::optional<Reply> Command(const std::vector<std::string_view>& args, std::string& error);
+  // Per-command read timeout (e.g. longer than a blocking XREAD's BLOCK).
+  void SetTimeout(int timeout_ms);
+  std::string name() const;  // host:port/db, for log lines
+
+ private:
+  explicit Client(Endpoint endpoint);
+  bool Open(std::string& error);
+  std::optional<Reply> Send(const std::vector<std::string_view>& args, std::string& error);
+
+  Endpoint endpoint_;
+  int timeout_ms_;
+  redisContext* ctx_ = nullptr;
+};
+
+}  // namespace vsr::redis
