@@ -67,7 +67,14 @@ std::string BootstrapConfig(int simulator_port) {
          "      enabled: true\n"
          "      store_backend: sqlite\n"
          "      sqlite:\n"
-         "        path: .vllm-sr/router_replay.db\n";
+         "        path: .vllm-sr/router_replay.db\n"
+         "    # Traces of each request (routing, signals, plugins, backend call) as OTLP/HTTP.\n"
+         "    # To see them, run Jaeger or an OpenTelemetry collector and set enabled: true.\n"
+         "    observability:\n"
+         "      tracing:\n"
+         "        enabled: false\n"
+         "        exporter:\n"
+         "          endpoint: http://localhost:4318\n";
 }
 
 }  // namespace vsr::cli

@@ -18,7 +18,9 @@
 #include "config/loader.h"
 #include "observability/router_metrics.h"
 #include "plugins/registry.h"
+#include "observability/tracer.h"
 #include "server/data_plane.h"
+#include "server/http_client.h"
 #include "server/http_server.h"
 #include "server/router_api.h"
 
@@ -219,10 +221,11 @@ int RunRouter(const RouterArgs& args) {
   // warnings (plugins this build cannot run) go to the router log when a config is first used.
   static std::mutex log_mu;
   plugins::PluginServices services;
-  services.log = [](const std::string& line) {
+  const auto plugin_runtime_log = [](const std::string& line) {
     std::lock_guard lock(log_mu);
     std::cerr << "WARNING - " << line << std::endl;
   };
+  services.log = plugin_runtime_log;
   services.metrics = metrics;
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
   plugin_runtime->ChainsFor(snapshot->Get());
@@ -233,6 +236,22 @@ int RunRouter(const RouterArgs& args) {
   if (auto cache = plugin_runtime->semantic_cache()) {
     std::cout << "Semantic cache: " << cache->backend() << std::endl;
   }
+  // Tracing (global.services.observability.tracing; read at start, a change needs a restart).
+  auto tracer = observability::Tracer::Create(
+      router->config().global.services.observability.tracing,
+      [](const std::string& url, const std::string& body, std::string& why) {
+        const server::HttpResult r = server::HttpCall("POST", url, body, std::chrono::seconds(5),
+                                                      {{"content-type", "application/json"}});
+        if (r.failure == server::HttpResult::Failure::kNone && r.status >= 200 && r.status < 300) {
+          return true;
+        }
+        why = r.failure != server::HttpResult::Failure::kNone
+                  ? url + ": " + r.error
+                  : url + " answered HTTP " + std::to_string(r.status);
+        return false;
+      },
+      plugin_runtime_log);
+  if (tracer) std::cout << "Tracing: " << tracer->description() << std::endl;
   for (size_t i = 0; i < listeners.size(); ++i) {
     const config::Listener& l = listeners[i];
     if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only
@@ -240,6 +259,7 @@ int RunRouter(const RouterArgs& args) {
     dp_options.responses = response_store;
     dp_options.metrics = metrics;
     dp_options.plugins = plugin_runtime;
+    dp_options.tracer = tracer;
     if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
     server::HttpServerOptions options;
     options.address = l.address.empty() ? "0.0.0.0" : l.address;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "observability/span.h"
 #include "request/request.h"
 #include "routing/router.h"
 
@@ -46,6 +47,7 @@ struct RequestContext {
   std::string requested_model;  // the `model` the client sent
   std::string selected_model;   // providers.models name (set before OnForward)
   bool reasoning = false;       // reasoning mode switched on for the selected model
+  observability::RequestTrace* trace = nullptr;  // each plugin hook gets a span when recording
 
   // Set by plugins.
   std::optional<ImmediateAnswer> answer;  // OnRouted: answer now, no backend call

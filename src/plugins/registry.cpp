@@ -1,6 +1,7 @@
 #include "plugins/registry.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "plugins/fast_response.h"
 #include "plugins/header_mutation.h"
@@ -89,19 +90,59 @@ void PluginChain::Add(std::unique_ptr<Plugin> plugin, int rank) {
   plugins_.emplace(at, rank, std::move(plugin));
 }
 
+namespace {
+
+// Runs one plugin hook, inside a `semantic_router.plugin.execution` span (upstream's name and
+// attributes, plus the hook as plugin.phase) when the request is traced.
+template <typename Hook>
+void RunHook(const Plugin& plugin, const char* phase, const RequestContext& ctx, Hook hook) {
+  observability::RequestTrace* trace = ctx.trace;
+  if (trace == nullptr || !trace->recording()) {
+    hook();
+    return;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const auto span = trace->Begin("semantic_router.plugin.execution");
+  const bool answered = hook();
+  trace->End(span);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  trace->Set(span, "plugin.type", std::string(plugin.type()));
+  trace->Set(span, "plugin.decision", ctx.decision != nullptr ? ctx.decision->name : "");
+  trace->Set(span, "plugin.phase", std::string(phase));
+  trace->Set(span, "plugin.status", std::string("success"));
+  trace->Set(span, "plugin.latency_ms", static_cast<int64_t>(ms.count()));
+  if (answered) trace->Set(span, "plugin.result", std::string("answered"));
+}
+
+}  // namespace
+
 void PluginChain::OnRouted(RequestContext& ctx) const {
   for (const auto& [rank, plugin] : plugins_) {
-    plugin->OnRouted(ctx);
+    RunHook(*plugin, "routed", ctx, [&] {
+      plugin->OnRouted(ctx);
+      return ctx.answer.has_value();
+    });
     if (ctx.answer) return;
   }
 }
 
 void PluginChain::OnForward(RequestContext& ctx) const {
-  for (const auto& [rank, plugin] : plugins_) plugin->OnForward(ctx);
+  for (const auto& [rank, plugin] : plugins_) {
+    RunHook(*plugin, "forward", ctx, [&] {
+      plugin->OnForward(ctx);
+      return false;
+    });
+  }
 }
 
 void PluginChain::OnResponse(const RequestContext& ctx, const ResponseContext& response) const {
-  for (const auto& [rank, plugin] : plugins_) plugin->OnResponse(ctx, response);
+  for (const auto& [rank, plugin] : plugins_) {
+    RunHook(*plugin, "response", ctx, [&] {
+      plugin->OnResponse(ctx, response);
+      return false;
+    });
+  }
 }
 
 std::vector<std::string_view> PluginChain::types() const {

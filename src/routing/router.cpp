@@ -103,7 +103,7 @@ void Router::EvaluateSignals(const request::Request& request, const RouteOptions
     if (!shared_request) shared_request = std::make_shared<const request::Request>(request);
     auto job = std::make_shared<PendingSignal>();
     pending.emplace_back(s, job);
-    pool_->Submit([s, job, shared_request] {
+    pool_->Submit([s, job, shared_request, start] {
       const auto began = std::chrono::steady_clock::now();
       signals::SignalOutput out;
       try {
@@ -113,6 +113,7 @@ void Router::EvaluateSignals(const request::Request& request, const RouteOptions
         out.error = std::string("signal failed: ") + e.what();
       }
       out.execution_ms = MillisSince(began);
+      out.started_ms = std::chrono::duration<double, std::milli>(began - start).count();
       std::lock_guard<std::mutex> lock(job->mu);
       job->output = std::move(out);
       job->done = true;
@@ -125,6 +126,7 @@ void Router::EvaluateSignals(const request::Request& request, const RouteOptions
     const auto began = std::chrono::steady_clock::now();
     s->Evaluate(request, fr.output);
     fr.output.execution_ms = MillisSince(began);
+    fr.output.started_ms = std::chrono::duration<double, std::milli>(began - start).count();
     fr.evaluated = true;
   }
   const auto deadline = start + options_.signal_budget;

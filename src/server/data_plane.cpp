@@ -58,6 +58,10 @@ struct DataPlane::Call {
   plugins::RequestContext plugin_ctx;
   plugins::ResponseContext plugin_response;
   std::string completion;  // the OpenAI-form answer, kept only when a plugin needs it
+  // Tracing: inert unless the data plane has a tracer and the request is sampled.
+  observability::RequestTrace trace;
+  observability::RequestTrace::Index root_span = observability::RequestTrace::kNone;
+  observability::RequestTrace::Index upstream_span = observability::RequestTrace::kNone;
 
   double ElapsedMs() const {
     return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
@@ -188,6 +192,18 @@ void DataPlane::RecordAnswer(Call& call, int status, double ttft_s, std::string_
   }
   call.plugin_response.prompt_tokens = sample.prompt_tokens;
   call.plugin_response.completion_tokens = sample.completion_tokens;
+  if (call.trace.recording() && call.upstream_span != observability::RequestTrace::kNone) {
+    if (sample.prompt_tokens >= 0) {
+      call.trace.Set(call.upstream_span, "model.token_count_prompt",
+                     static_cast<int64_t>(sample.prompt_tokens));
+    }
+    if (sample.completion_tokens >= 0) {
+      call.trace.Set(call.upstream_span, "model.token_count_completion",
+                     static_cast<int64_t>(sample.completion_tokens));
+    }
+    if (!error_reason.empty()) call.trace.Fail(call.upstream_span, error_reason);
+    call.trace.End(call.upstream_span);
+  }
   if (options_.metrics) options_.metrics->RecordCompletion(sample, &call.model->pricing);
 }
 
@@ -264,6 +280,16 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
   call.record.method = request.method;
   call.record.path = request.path;
   const std::string path = NormalizedPath(request.path);
+  if (options_.tracer) {
+    auto tp = request.headers.find("traceparent");
+    call.trace = options_.tracer->StartRequest(tp != request.headers.end() ? tp->second : "");
+    call.root_span = call.trace.Begin("semantic_router.request.received",
+                                      observability::RequestTrace::kNone,
+                                      observability::SpanKind::kServer);
+    call.trace.Set(call.root_span, "request.id", call.request_id);
+    call.trace.Set(call.root_span, "http.method", request.method);
+    call.trace.Set(call.root_span, "http.path", path);
+  }
 
   if (path == "/health") {
     call.record.status = 200;
@@ -303,7 +329,70 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
   }
   call.record.duration_ms = call.ElapsedMs();
   FinishPlugins(call);
+  FinishTrace(call);
   if (log_) log_->Write(call.record);
+}
+
+void DataPlane::FinishTrace(Call& call) {
+  observability::RequestTrace& t = call.trace;
+  if (!t.recording()) return;
+  const auto root = call.root_span;
+  t.Set(root, "http.status_code", static_cast<int64_t>(call.record.status));
+  if (!call.record.requested_model.empty()) {
+    t.Set(root, "routing.original_model", call.record.requested_model);
+  }
+  if (!call.record.selected_model.empty()) {
+    t.Set(root, "routing.selected_model", call.record.selected_model);
+  }
+  if (!call.record.decision.empty()) t.Set(root, "decision.name", call.record.decision);
+  if (call.chain != nullptr && !call.chain->empty()) {
+    t.Set(root, "cache.hit", call.plugin_response.from_cache);
+  }
+  if (call.record.status >= 500 || !call.record.error.empty()) {
+    t.Fail(root, call.record.error.empty() ? "HTTP " + std::to_string(call.record.status)
+                                           : call.record.error);
+  }
+  t.End(call.upstream_span);
+  t.End(root);
+  options_.tracer->Finish(t);
+}
+
+void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
+  observability::RequestTrace& t = call.trace;
+  const int64_t route_end = observability::UnixNowNs();
+  const auto eval = t.Add("semantic_router.signal.evaluation", call.root_span,
+                          route_start_unix_ns, route_end);
+  std::vector<std::string> all_matched;
+  int64_t signals_end = route_start_unix_ns;
+  for (const signals::FamilyNames& names : signals::AllFamilies()) {
+    const routing::FamilyResult& fr = call.result.signals.Of(names.family);
+    if (!fr.evaluated && fr.not_ready.empty()) continue;
+    const signals::SignalOutput& out = fr.output;
+    const int64_t start = route_start_unix_ns + static_cast<int64_t>(out.started_ms * 1e6);
+    const int64_t end = start + static_cast<int64_t>(out.execution_ms * 1e6);
+    signals_end = std::max(signals_end, end);
+    const auto span = t.Add("semantic_router.signal." + std::string(names.metrics_key), eval,
+                            start, std::max(start, end));
+    t.Set(span, "signal.type", std::string(names.leaf_type));
+    t.Set(span, "signal.matched_rules", out.matched);
+    t.Set(span, "signal.confidence", out.confidence);
+    t.Set(span, "signal.latency_ms", static_cast<int64_t>(out.execution_ms));
+    if (!fr.not_ready.empty()) t.Fail(span, fr.not_ready);
+    if (!out.error.empty()) t.Fail(span, out.error);
+    for (const std::string& m : out.matched) {
+      all_matched.push_back(std::string(names.leaf_type) + ":" + m);
+    }
+  }
+  // After the signals: projections, the decision rules and model selection.
+  const auto decision = t.Add("semantic_router.decision.evaluation", eval,
+                              std::min(signals_end, route_end), route_end);
+  const routing::RoutingResult& r = call.result;
+  t.Set(decision, "decision.name", r.decision != nullptr ? r.decision->name : "");
+  t.Set(decision, "decision.confidence", r.decision_confidence);
+  t.Set(decision, "decision.matched_rules", std::move(all_matched));
+  t.Set(decision, "decision.strategy", r.selection_method);
+  t.Set(decision, "routing.selected_model", r.selected_model);
+  if (!r.error.empty()) t.Fail(decision, r.error);
 }
 
 std::optional<HttpResponse> DataPlane::ReplayReply(Call& call) {
@@ -334,6 +423,7 @@ void DataPlane::RunRoutedPlugins(Call& call, bool is_auto) {
   pctx.stream = call.stream;
   pctx.auto_routed = is_auto;
   pctx.requested_model = call.record.requested_model;
+  pctx.trace = &call.trace;
   call.chain->OnRouted(pctx);
 }
 
@@ -449,9 +539,11 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   // Route. Decisions are evaluated for pinned models too (plugins and records need them).
   const bool is_auto = requested == "auto" || requested == cfg.global.router.auto_model_name;
   const Clock::time_point route_start = Clock::now();
+  const int64_t route_start_unix = call.trace.recording() ? observability::UnixNowNs() : 0;
   call.result = call.router->Route(req);
   call.record.routing_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - route_start).count();
+  if (call.trace.recording()) TraceRouting(call, route_start_unix);
   if (options_.metrics) options_.metrics->RecordRouting(call.result, call.record.routing_ms / 1000);
   if (call.result.decision != nullptr) call.record.decision = call.result.decision->name;
   if (!call.result.error.empty()) {
@@ -529,12 +621,25 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     up.port = target.port;
     up.tls = target.tls;
     up.target = target.path;
+    const auto span = call.trace.Begin("semantic_router.upstream.request", call.root_span,
+                                       observability::SpanKind::kClient);
+    call.trace.Set(span, "model.name", call.model->name);
+    call.trace.Set(span, "endpoint.name", target.name);
+    call.trace.Set(span, "endpoint.address", target.Address());
     up.headers = ForwardHeaders(call.http.headers, target.headers, call.plugin_ctx.upstream_set,
-                                call.plugin_ctx.upstream_remove, call.request_id);
+                                call.plugin_ctx.upstream_remove, call.request_id,
+                                options_.tracer ? call.trace.TraceParentFor(span) : "");
     up.body = payload;
     up.connect_timeout = options_.connect_timeout;
     up.read_timeout = options_.backend_timeout;
     UpstreamResult r = co_await pool_->Send(up);
+    if (!r.response || (r.response->status >= 500 && usable > 1)) {
+      call.trace.Fail(span, r.response ? "HTTP " + std::to_string(r.response->status) : r.error);
+      call.trace.End(span);
+    } else {
+      call.trace.Set(span, "http.status_code", static_cast<int64_t>(r.response->status));
+      call.upstream_span = span;  // ends when the answer is complete
+    }
     if (!r.response) {
       failures += target.name + " (" + target.Address() + "): " + r.error;
       timed_out = timed_out || r.failure == UpstreamFailure::kTimeout;

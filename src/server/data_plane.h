@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "observability/router_metrics.h"
+#include "observability/tracer.h"
 #include "plugins/registry.h"
 #include "server/access_log.h"
 #include "server/backends.h"
@@ -30,6 +31,8 @@ struct DataPlaneOptions {
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
   // Decision plugins and their shared state, shared by every worker (one is made when null).
   std::shared_ptr<plugins::PluginRuntime> plugins;
+  // Request tracing (spans exported over OTLP/HTTP, traceparent to backends); null: off.
+  std::shared_ptr<observability::Tracer> tracer;
 };
 
 class DataPlane {
@@ -48,6 +51,10 @@ class DataPlane {
   // Plain functions on purpose: coroutines here only do I/O (GCC 12 mishandles some
   // temporaries inside co_await expressions).
   std::optional<HttpResponse> Prepare(Call& call);
+  // Spans of routing (signals, then decision and selection), from when Route started.
+  void TraceRouting(Call& call, int64_t route_start_unix_ns);
+  // Closes the request's root span and hands the trace to the exporter.
+  void FinishTrace(Call& call);
   HttpResponse ErrorReply(Call& call, int status, const std::string& message);
   // GET /v1/router_replay... when some decision records replays; nullopt otherwise.
   std::optional<HttpResponse> ReplayReply(Call& call);

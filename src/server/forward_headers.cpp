@@ -37,7 +37,7 @@ void Set(HeaderList& list, const std::string& name, const std::string& value) {
 HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
                           const HeaderList& backend, const HeaderList& plugin_set,
                           const std::vector<std::string>& plugin_remove,
-                          const std::string& request_id) {
+                          const std::string& request_id, const std::string& traceparent) {
   HeaderList out;
   for (const auto& [name, value] : client) {
     if (!Dropped(name)) out.emplace_back(name, value);
@@ -48,6 +48,10 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
   }
   for (const std::string& name : plugin_remove) Remove(out, name);
   out.emplace_back("x-request-id", request_id);
+  // Traced requests: the router's upstream span is the backend's parent (tracestate passes).
+  if (!traceparent.empty()) {
+    Set(out, "traceparent", traceparent);
+  }
   return out;
 }
 

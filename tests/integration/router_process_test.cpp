@@ -162,6 +162,7 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
              "    router_replay: {store_backend: redis, redis: {address: '" +
              redis.address() +
              "'}}\n"
+             "    observability: {tracing: {enabled: false}}\n"
              "routing:\n"
              "  modelCards: [{name: m}]\n"
              "  decisions:\n"
@@ -200,8 +201,10 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
   ASSERT_EQ(shared.headers.count("x-vsr-cache-hit"), 1u) << "router B never served A's answer";
   EXPECT_NE(shared.body.find("chatcmpl-cache-"), std::string::npos);
 
-  // Replay: B, restarted, lists records written by both routers from Redis.
-  b.reset();
+  // Replay: B, restarted, lists records written by both routers from Redis. SIGTERM lets B
+  // finish its writes (SIGKILL would lose the records still queued for Redis).
+  kill(b->pid(), SIGTERM);
+  EXPECT_EQ(b->Wait(), 0);
   auto b2 = start();
   const std::string port_b2 = PortOf(b2->LineStartingWith("Data plane listening on"));
   const HttpResult list = HttpCall("GET", "http://127.0.0.1:" + port_b2 + "/v1/router_replay",

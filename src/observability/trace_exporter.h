@@ -1,0 +1,71 @@
+// Sends finished spans to a collector as OTLP/HTTP JSON (POST <endpoint>/v1/traces; Jaeger,
+// Tempo and the OpenTelemetry Collector accept it on port 4318). Requests hand their spans over
+// in one call (one lock); a thread batches them (up to max_batch spans, or every flush
+// interval) and posts. The request path never waits on the collector: when the queue is full
+// spans are dropped and counted; a collector that is down is reported once, then retried on
+// the next batch.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "observability/span.h"
+
+namespace vsr::observability {
+
+struct TraceResource {
+  std::string service_name = "vllm-sr";
+  std::string service_version;
+  std::string deployment_environment;
+};
+
+// OTLP JSON of one batch (ids as hex, 64-bit integers as strings, per the OTLP/JSON mapping).
+std::string OtlpJson(const std::vector<Span>& spans, const TraceResource& resource);
+
+struct TraceExporterOptions {
+  size_t max_queue = 4096;  // spans waiting; beyond this new spans are dropped
+  size_t max_batch = 512;
+  std::chrono::milliseconds flush_interval{1000};
+};
+
+class TraceExporter {
+ public:
+  // Posts one OTLP JSON body; false with `error` when the collector did not take it.
+  using Post = std::function<bool(const std::string& body, std::string& error)>;
+  using Log = std::function<void(const std::string&)>;
+  TraceExporter(TraceResource resource, Post post, Log log, TraceExporterOptions options = {});
+  ~TraceExporter();  // sends what is queued (one last attempt), then stops
+  TraceExporter(const TraceExporter&) = delete;
+  TraceExporter& operator=(const TraceExporter&) = delete;
+
+  void Submit(std::vector<Span> spans);
+  // Blocks until everything submitted so far was sent or dropped (tests, shutdown).
+  void Flush();
+
+  uint64_t exported() const { return exported_; }
+  uint64_t dropped() const { return dropped_; }
+
+ private:
+  void Run();
+
+  TraceResource resource_;
+  Post post_;
+  Log log_;
+  TraceExporterOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_, idle_cv_;
+  std::vector<Span> queue_;
+  bool flush_requested_ = false, stopping_ = false, busy_ = false;
+  bool collector_down_ = false;
+  std::atomic<uint64_t> exported_{0}, dropped_{0};
+  std::thread thread_;
+};
+
+}  // namespace vsr::observability
