@@ -23,70 +23,15 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-BIN="$PWD/build/release/src/cli/vllm-sr"
-[[ -x "$BIN" ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk missing: bash scripts/setup" >&2; exit 1; }
+source bench/proxy/lib.sh
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-WORK=$(mktemp -d /tmp/vsr-proxy-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [[ -f "$WORK/nginx.pid" ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null ||
-              echo $((20000 + RANDOM % 20000)); }
-wait_http() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "nothing listening on $1" >&2; exit 1
-}
 
 SIM_PORT=$(free_port); DATA_PORT=$(free_port); API_PORT=$(free_port); NGINX_PORT=$(free_port)
 "$BIN" simulator --address 127.0.0.1 --port "$SIM_PORT" --output-tokens 16 >"$WORK/sim.log" 2>&1 &
 PIDS+=($!)
 
-cat >"$WORK/config.yaml" <<YAML
-version: v0.3
-listeners: [{name: bench, address: 127.0.0.1, port: $DATA_PORT, timeout: 60s}]
-providers:
-  defaults: {default_model: general}
-  models:
-    - {name: general, provider_model_id: sim-general, backend_refs: [{name: sim, endpoint: "127.0.0.1:$SIM_PORT"}]}
-    - {name: coder, provider_model_id: sim-coder, backend_refs: [{name: sim, endpoint: "127.0.0.1:$SIM_PORT"}]}
-    - {name: thinker, provider_model_id: sim-thinker, backend_refs: [{name: sim, endpoint: "127.0.0.1:$SIM_PORT"}]}
-routing:
-  modelCards: [{name: general}, {name: coder}, {name: thinker}]
-  signals:
-    keywords:
-      - {name: code, operator: OR, keywords: [python, segfault, compile, stack trace, function]}
-      - {name: math, operator: OR, keywords: [integral, derivative, prove, equation]}
-    context:
-      - {name: long_context, min_tokens: "4K"}
-    language:
-      - {name: en}
-  decisions:
-    - name: code
-      priority: 20
-      rules: {operator: AND, conditions: [{type: keyword, name: code}]}
-      modelRefs: [{model: coder, use_reasoning: false}]
-    - name: math
-      priority: 10
-      rules: {operator: OR, conditions: [{type: keyword, name: math}, {type: context, name: long_context}]}
-      modelRefs: [{model: thinker, use_reasoning: false}]
-    - name: english_general
-      priority: 5
-      rules: {operator: AND, conditions: [{type: language, name: en}]}
-      modelRefs: [{model: general, use_reasoning: false}]
-YAML
+write_config "$WORK/config.yaml" "$DATA_PORT" "$SIM_PORT"
 "$BIN" validate "$WORK/config.yaml" >/dev/null
 "$BIN" router --config "$WORK/config.yaml" --address 127.0.0.1 --port "$API_PORT" \
   --access-log "$WORK/access.log" --watch-interval-ms 0 >"$WORK/router.log" 2>&1 &
@@ -121,13 +66,8 @@ NGINX
 "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
 wait_http "$SIM_PORT"; wait_http "$DATA_PORT"; wait_http "$NGINX_PORT"
 
-PROMPT="My python function segfaults when I compile it with the new flags; here is the stack trace, what is wrong?"
-body() {  # $1 model, $2 stream
-  printf '{"model":"%s","stream":%s,"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"%s"}]}' "$1" "$2" "$PROMPT"
-}
 run_wrk() {  # $1 url, $2 connections, $3 body
-  VSR_BENCH_BODY="$3" wrk -t"$WRK_THREADS" -c"$2" -d"${DURATION}s" --latency \
-    -s bench/proxy/wrk_report.lua "$1" | tail -1
+  wrk_json "$1" "$2" "$3" "$WRK_THREADS" "$DURATION"
 }
 
 # Warm up every path (connection pools, page cache).
@@ -180,12 +120,10 @@ RSS_IDLE=$(rss_kb "$ROUTER_PID")
 OPEN=$(ls "/proc/$ROUTER_PID/fd" | wc -l)
 for fd in "${FDS[@]}"; do exec {fd}>&-; done
 
-NPROC=$(nproc)
-CPU=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
 JSON=$(cat <<JSONDOC
 {
   "benchmark": "proxy",
-  "machine": {"cpus": $NPROC, "cpu": "$CPU"},
+  "machine": $(machine_json),
   "duration_s": $DURATION,
   "wrk_threads": $WRK_THREADS,
   "note": "wrk, simulator, proxy and nginx share the same cores; compare rows of the same run",

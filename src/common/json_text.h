@@ -3,6 +3,7 @@
 
 #include <boost/json/value.hpp>
 #include <string>
+#include <string_view>
 
 namespace vsr {
 
@@ -12,5 +13,11 @@ std::string PrettyJson(const boost::json::value& value);
 
 // One-line JSON as Go's encoding/json writes it (0.75, 1, 1e+21): what our HTTP APIs send.
 std::string CompactJson(const boost::json::value& value);
+
+// For writers that build JSON text directly (hot paths, no DOM): `text` quoted and escaped
+// (control characters, quote, backslash; UTF-8 passes through), and a number (null if not
+// finite) in shortest round-trip form.
+void AppendJsonString(std::string& out, std::string_view text);
+void AppendJsonNumber(std::string& out, double value);
 
 }  // namespace vsr

@@ -1,5 +1,7 @@
 #include "observability/span.h"
 
+#include <chrono>
+
 namespace vsr::observability {
 
 int64_t UnixNowNs() {
@@ -8,72 +10,76 @@ int64_t UnixNowNs() {
       .count();
 }
 
-RequestTrace::RequestTrace(const std::optional<TraceParent>& parent, bool sampled)
-    : recording_(sampled), sampled_(sampled) {
-  if (parent) {
-    trace_id_ = parent->trace_id;
-    remote_parent_ = parent->span_id;
-  } else {
-    trace_id_ = NewTraceId();
+RequestTrace::RequestTrace(const TraceParent& parent, bool sampled)
+    : recording_(sampled),
+      sampled_(sampled),
+      trace_id_(parent.trace_id),
+      remote_parent_(parent.span_id),
+      unsampled_span_(NewSpanId()) {
+  if (recording_) {
+    data_.spans.reserve(16);
+    data_.attributes.reserve(48);
   }
-  unsampled_span_ = NewSpanId();
-  if (recording_) spans_.reserve(16);
 }
 
-RequestTrace::Index RequestTrace::Begin(std::string name, Index parent, SpanKind kind) {
+RequestTrace::Index RequestTrace::Begin(std::string_view name, Index parent, SpanKind kind) {
   if (!recording_) return kNone;
-  const int64_t now = UnixNowNs();
-  Index i = Add(std::move(name), parent, now, 0);
-  spans_[i].kind = kind;
+  const Index i = Add(name, parent, UnixNowNs(), 0);
+  data_.spans[i].kind = kind;
   return i;
 }
 
-RequestTrace::Index RequestTrace::Add(std::string name, Index parent, int64_t start_unix_ns,
+RequestTrace::Index RequestTrace::Add(std::string_view name, Index parent, int64_t start_unix_ns,
                                       int64_t end_unix_ns) {
   if (!recording_) return kNone;
-  Span s;
-  s.name = std::move(name);
+  std::vector<Span>& spans = data_.spans;
+  Span& s = spans.emplace_back();
+  s.name = name;
   s.trace_id = trace_id_;
   s.span_id = NewSpanId();
-  if (parent != kNone && parent < spans_.size()) {
-    s.parent_span_id = spans_[parent].span_id;
-  } else if (!spans_.empty()) {
-    s.parent_span_id = spans_[0].span_id;  // under the request's root span
+  if (parent != kNone && parent < spans.size() - 1) {
+    s.parent_span_id = spans[parent].span_id;
+  } else if (spans.size() > 1) {
+    s.parent_span_id = spans[0].span_id;  // under the request's root span
   } else {
     s.parent_span_id = remote_parent_;  // the root: the client's span, if any
   }
   s.start_unix_ns = start_unix_ns;
   s.end_unix_ns = end_unix_ns;
-  spans_.push_back(std::move(s));
-  return spans_.size() - 1;
+  return spans.size() - 1;
 }
 
 void RequestTrace::End(Index span) {
-  if (span < spans_.size() && spans_[span].end_unix_ns == 0) spans_[span].end_unix_ns = UnixNowNs();
+  if (span < data_.spans.size() && data_.spans[span].end_unix_ns == 0) {
+    data_.spans[span].end_unix_ns = UnixNowNs();
+  }
 }
 
-void RequestTrace::Set(Index span, std::string key, AttributeValue value) {
-  if (span < spans_.size()) spans_[span].attributes.push_back({std::move(key), std::move(value)});
+void RequestTrace::Set(Index span, std::string_view key, AttributeValue value) {
+  if (span < data_.spans.size()) {
+    data_.attributes.push_back({static_cast<uint32_t>(span), key, std::move(value)});
+  }
 }
 
 void RequestTrace::Fail(Index span, std::string message) {
-  if (span >= spans_.size()) return;
-  spans_[span].error = true;
-  spans_[span].status_message = std::move(message);
+  if (span >= data_.spans.size()) return;
+  data_.spans[span].error = true;
+  data_.spans[span].status_message = std::move(message);
 }
 
 std::string RequestTrace::TraceParentFor(Index span) const {
-  if (span < spans_.size()) return FormatTraceParent(trace_id_, spans_[span].span_id, sampled_);
-  if (!spans_.empty()) return FormatTraceParent(trace_id_, spans_[0].span_id, sampled_);
+  const std::vector<Span>& spans = data_.spans;
+  if (span < spans.size()) return FormatTraceParent(trace_id_, spans[span].span_id, sampled_);
+  if (!spans.empty()) return FormatTraceParent(trace_id_, spans[0].span_id, sampled_);
   return FormatTraceParent(trace_id_, unsampled_span_, sampled_);
 }
 
-std::vector<Span> RequestTrace::Take() {
+TraceData RequestTrace::Take() {
   const int64_t now = UnixNowNs();
-  for (Span& s : spans_) {
+  for (Span& s : data_.spans) {
     if (s.end_unix_ns == 0) s.end_unix_ns = now;
   }
-  return std::move(spans_);
+  return std::move(data_);
 }
 
 }  // namespace vsr::observability

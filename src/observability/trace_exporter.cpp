@@ -1,36 +1,55 @@
 #include "observability/trace_exporter.h"
 
-#include <boost/json.hpp>
+#include "common/json_text.h"
 
 namespace vsr::observability {
 
-namespace json = boost::json;
-
 namespace {
 
-json::object AnyValue(const AttributeValue& v) {
-  return std::visit(
-      [](const auto& x) -> json::object {
+void AppendHex(std::string& out, const uint8_t* bytes, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < n; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  out += '"';
+}
+
+void AppendAnyValue(std::string& out, const AttributeValue& v) {
+  std::visit(
+      [&out](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, std::string>) {
-          return {{"stringValue", x}};
+          out += "{\"stringValue\":";
+          AppendJsonString(out, x);
         } else if constexpr (std::is_same_v<T, int64_t>) {
-          return {{"intValue", std::to_string(x)}};
+          out += "{\"intValue\":\"" + std::to_string(x) + '"';  // int64 as a string (OTLP JSON)
         } else if constexpr (std::is_same_v<T, double>) {
-          return {{"doubleValue", x}};
+          out += "{\"doubleValue\":";
+          AppendJsonNumber(out, x);
         } else if constexpr (std::is_same_v<T, bool>) {
-          return {{"boolValue", x}};
+          out += x ? "{\"boolValue\":true" : "{\"boolValue\":false";
         } else {
-          json::array values;
-          for (const auto& s : x) values.push_back(json::object{{"stringValue", s}});
-          return {{"arrayValue", json::object{{"values", std::move(values)}}}};
+          out += "{\"arrayValue\":{\"values\":[";
+          for (size_t i = 0; i < x.size(); ++i) {
+            out += i == 0 ? "{\"stringValue\":" : ",{\"stringValue\":";
+            AppendJsonString(out, x[i]);
+            out += '}';
+          }
+          out += "]}";
         }
+        out += '}';
       },
       v);
 }
 
-json::object KeyValue(const std::string& key, const AttributeValue& v) {
-  return {{"key", key}, {"value", AnyValue(v)}};
+void AppendKeyValue(std::string& out, std::string_view key, const AttributeValue& v) {
+  out += "{\"key\":";
+  AppendJsonString(out, key);
+  out += ",\"value\":";
+  AppendAnyValue(out, v);
+  out += '}';
 }
 
 bool IsZero(const SpanId& id) {
@@ -40,46 +59,68 @@ bool IsZero(const SpanId& id) {
   return true;
 }
 
+void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
+  const Span& s = trace.spans[index];
+  out += "{\"traceId\":";
+  AppendHex(out, s.trace_id.data(), s.trace_id.size());
+  out += ",\"spanId\":";
+  AppendHex(out, s.span_id.data(), s.span_id.size());
+  if (!IsZero(s.parent_span_id)) {
+    out += ",\"parentSpanId\":";
+    AppendHex(out, s.parent_span_id.data(), s.parent_span_id.size());
+  }
+  out += ",\"name\":";
+  AppendJsonString(out, s.name);
+  out += ",\"kind\":" + std::to_string(static_cast<int>(s.kind));
+  out += ",\"startTimeUnixNano\":\"" + std::to_string(s.start_unix_ns);
+  out += "\",\"endTimeUnixNano\":\"" + std::to_string(s.end_unix_ns);
+  out += "\",\"attributes\":[";
+  bool first = true;
+  for (const SpanAttribute& a : trace.attributes) {
+    if (a.span != index) continue;
+    if (!first) out += ',';
+    first = false;
+    AppendKeyValue(out, a.key, a.value);
+  }
+  out += "],\"status\":{";
+  if (s.error) {
+    out += "\"code\":2";  // STATUS_CODE_ERROR
+    if (!s.status_message.empty()) {
+      out += ",\"message\":";
+      AppendJsonString(out, s.status_message);
+    }
+  }
+  out += "}}";
+}
+
 }  // namespace
 
-std::string OtlpJson(const std::vector<Span>& spans, const TraceResource& resource) {
-  json::array resource_attrs{KeyValue("service.name", resource.service_name)};
+std::string OtlpJson(const std::vector<TraceData>& traces, const TraceResource& resource) {
+  std::string out;
+  size_t spans = 0;
+  for (const TraceData& t : traces) spans += t.spans.size();
+  out.reserve(512 + spans * 600);
+  out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
+  AppendKeyValue(out, "service.name", resource.service_name);
   if (!resource.service_version.empty()) {
-    resource_attrs.push_back(KeyValue("service.version", resource.service_version));
+    out += ',';
+    AppendKeyValue(out, "service.version", resource.service_version);
   }
   if (!resource.deployment_environment.empty()) {
-    resource_attrs.push_back(KeyValue("deployment.environment", resource.deployment_environment));
+    out += ',';
+    AppendKeyValue(out, "deployment.environment", resource.deployment_environment);
   }
-  json::array out;
-  out.reserve(spans.size());
-  for (const Span& s : spans) {
-    json::object o;
-    o["traceId"] = Hex(s.trace_id);
-    o["spanId"] = Hex(s.span_id);
-    if (!IsZero(s.parent_span_id)) o["parentSpanId"] = Hex(s.parent_span_id);
-    o["name"] = s.name;
-    o["kind"] = static_cast<int>(s.kind);
-    o["startTimeUnixNano"] = std::to_string(s.start_unix_ns);
-    o["endTimeUnixNano"] = std::to_string(s.end_unix_ns);
-    json::array attrs;
-    for (const Attribute& a : s.attributes) attrs.push_back(KeyValue(a.key, a.value));
-    o["attributes"] = std::move(attrs);
-    json::object status;
-    if (s.error) {
-      status["code"] = 2;  // STATUS_CODE_ERROR
-      if (!s.status_message.empty()) status["message"] = s.status_message;
+  out += "]},\"scopeSpans\":[{\"scope\":{\"name\":\"semantic-router\"},\"spans\":[";
+  bool first = true;
+  for (const TraceData& t : traces) {
+    for (size_t i = 0; i < t.spans.size(); ++i) {
+      if (!first) out += ',';
+      first = false;
+      AppendSpan(out, t, i);
     }
-    o["status"] = std::move(status);
-    out.push_back(std::move(o));
   }
-  json::object body{
-      {"resourceSpans",
-       json::array{json::object{
-           {"resource", json::object{{"attributes", std::move(resource_attrs)}}},
-           {"scopeSpans", json::array{json::object{
-                              {"scope", json::object{{"name", "semantic-router"}}},
-                              {"spans", std::move(out)}}}}}}}};
-  return json::serialize(body);
+  out += "]}]}]}";
+  return out;
 }
 
 TraceExporter::TraceExporter(TraceResource resource, Post post, Log log,
@@ -100,17 +141,19 @@ TraceExporter::~TraceExporter() {
   thread_.join();
 }
 
-void TraceExporter::Submit(std::vector<Span> spans) {
-  if (spans.empty()) return;
+void TraceExporter::Submit(TraceData trace) {
+  const size_t n = trace.spans.size();
+  if (n == 0) return;
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() + spans.size() > options_.max_queue) {
-      dropped_ += spans.size();
+    if (queued_spans_ + n > options_.max_queue) {
+      dropped_ += n;
       return;
     }
-    for (Span& s : spans) queue_.push_back(std::move(s));
-    wake = queue_.size() >= options_.max_batch;
+    queue_.push_back(std::move(trace));
+    queued_spans_ += n;
+    wake = queued_spans_ >= options_.max_batch;
   }
   if (wake) cv_.notify_all();
 }
@@ -126,14 +169,19 @@ void TraceExporter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait_for(lock, options_.flush_interval, [this] {
-      return stopping_ || flush_requested_ || queue_.size() >= options_.max_batch;
+      return stopping_ || flush_requested_ || queued_spans_ >= options_.max_batch;
     });
     while (!queue_.empty()) {
-      std::vector<Span> batch;
-      const size_t n = std::min(queue_.size(), options_.max_batch);
-      batch.assign(std::make_move_iterator(queue_.begin()),
-                   std::make_move_iterator(queue_.begin() + static_cast<ptrdiff_t>(n)));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+      // Whole traces, up to max_batch spans (at least one trace).
+      std::vector<TraceData> batch;
+      size_t n = 0;
+      while (!queue_.empty() &&
+             (batch.empty() || n + queue_.front().spans.size() <= options_.max_batch)) {
+        n += queue_.front().spans.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_spans_ -= n;
       busy_ = true;
       lock.unlock();
       std::string error;
@@ -141,11 +189,11 @@ void TraceExporter::Run() {
       lock.lock();
       busy_ = false;
       if (ok) {
-        exported_ += batch.size();
+        exported_ += n;
         if (collector_down_ && log_) log_("tracing: the collector accepts spans again");
         collector_down_ = false;
       } else {
-        dropped_ += batch.size();
+        dropped_ += n;
         if (!collector_down_ && log_) {
           log_("tracing: cannot export spans: " + error +
                " (spans are dropped until the collector answers; requests are not affected)");
@@ -158,7 +206,8 @@ void TraceExporter::Run() {
     idle_cv_.notify_all();
     if (stopping_ && queue_.empty()) return;
     if (stopping_) {  // the collector refused the last attempt: give up on the rest
-      dropped_ += queue_.size();
+      dropped_ += queued_spans_;
+      queued_spans_ = 0;
       queue_.clear();
       idle_cv_.notify_all();
       return;

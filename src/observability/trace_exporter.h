@@ -26,12 +26,13 @@ struct TraceResource {
   std::string deployment_environment;
 };
 
-// OTLP JSON of one batch (ids as hex, 64-bit integers as strings, per the OTLP/JSON mapping).
-std::string OtlpJson(const std::vector<Span>& spans, const TraceResource& resource);
+// OTLP JSON of one batch (ids as hex, 64-bit integers as strings, per the OTLP/JSON mapping),
+// written directly as text: no JSON tree per span.
+std::string OtlpJson(const std::vector<TraceData>& traces, const TraceResource& resource);
 
 struct TraceExporterOptions {
-  size_t max_queue = 4096;  // spans waiting; beyond this new spans are dropped
-  size_t max_batch = 512;
+  size_t max_queue = 16384;  // spans waiting; beyond this new traces are dropped
+  size_t max_batch = 2048;   // spans per post (whole traces; a bigger trace goes alone)
   std::chrono::milliseconds flush_interval{1000};
 };
 
@@ -45,7 +46,7 @@ class TraceExporter {
   TraceExporter(const TraceExporter&) = delete;
   TraceExporter& operator=(const TraceExporter&) = delete;
 
-  void Submit(std::vector<Span> spans);
+  void Submit(TraceData trace);
   // Blocks until everything submitted so far was sent or dropped (tests, shutdown).
   void Flush();
 
@@ -61,7 +62,8 @@ class TraceExporter {
   TraceExporterOptions options_;
   std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
-  std::vector<Span> queue_;
+  std::deque<TraceData> queue_;
+  size_t queued_spans_ = 0;
   bool flush_requested_ = false, stopping_ = false, busy_ = false;
   bool collector_down_ = false;
   std::atomic<uint64_t> exported_{0}, dropped_{0};

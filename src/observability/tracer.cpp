@@ -70,7 +70,7 @@ std::shared_ptr<Tracer> Tracer::Create(const config::Tracing& cfg, Post post,
 RequestTrace Tracer::StartRequest(std::string_view traceparent) const {
   std::optional<TraceParent> parent;
   if (!traceparent.empty()) parent = ParseTraceParent(traceparent);
-  if (parent) return RequestTrace(parent, parent->sampled);
+  if (parent) return RequestTrace(*parent, parent->sampled);
   // A new trace (no parent span): the sampler decides from its id.
   TraceParent fresh{NewTraceId(), {}, false};
   fresh.sampled = SampleTrace(fresh.trace_id, sampling_type_, sampling_rate_);

@@ -357,6 +357,21 @@ void DataPlane::FinishTrace(Call& call) {
   options_.tracer->Finish(t);
 }
 
+namespace {
+// Upstream's span name per signal family (semantic_router.signal.keyword, ...), built once:
+// span names must outlive the traces that point at them.
+std::string_view SignalSpanName(signals::Family family) {
+  static const auto kNames = [] {
+    std::array<std::string, signals::kFamilyCount> names;
+    for (const signals::FamilyNames& f : signals::AllFamilies()) {
+      names[static_cast<size_t>(f.family)] = "semantic_router.signal." + std::string(f.metrics_key);
+    }
+    return names;
+  }();
+  return kNames[static_cast<size_t>(family)];
+}
+}  // namespace
+
 void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
   observability::RequestTrace& t = call.trace;
   const int64_t route_end = observability::UnixNowNs();
@@ -371,8 +386,8 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
     const int64_t start = route_start_unix_ns + static_cast<int64_t>(out.started_ms * 1e6);
     const int64_t end = start + static_cast<int64_t>(out.execution_ms * 1e6);
     signals_end = std::max(signals_end, end);
-    const auto span = t.Add("semantic_router.signal." + std::string(names.metrics_key), eval,
-                            start, std::max(start, end));
+    const auto span =
+        t.Add(SignalSpanName(names.family), eval, start, std::max(start, end));
     t.Set(span, "signal.type", std::string(names.leaf_type));
     t.Set(span, "signal.matched_rules", out.matched);
     t.Set(span, "signal.confidence", out.confidence);

@@ -21,6 +21,23 @@ TEST(JsonTextTest, IndentsKeepsKeyOrderAndWritesReadableNumbers) {
   EXPECT_EQ(boost::json::parse(PrettyJson(v)), v);
 }
 
+TEST(JsonTextTest, AppendedStringsAndNumbersParseBackToTheSameValues) {
+  const std::string tricky = std::string("plain \"quoted\" back\\slash\nline\ttab ") +
+                             std::string(1, '\x01') + " caf\xc3\xa9";
+  std::string out = "[";
+  AppendJsonString(out, tricky);
+  out += ',';
+  AppendJsonNumber(out, 0.25);
+  out += ',';
+  AppendJsonNumber(out, 1.0 / 0.0);  // not finite: null
+  out += ']';
+  const boost::json::value v = boost::json::parse(out);
+  EXPECT_EQ(v.as_array()[0].as_string(), tricky);
+  EXPECT_EQ(v.as_array()[1].as_double(), 0.25);
+  EXPECT_TRUE(v.as_array()[2].is_null());
+  EXPECT_NE(out.find("\\u0001"), std::string::npos);
+}
+
 TEST(FilesTest, AtomicWriteCreatesParentsAndReplaces) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("vsr-files-" + std::to_string(::getpid()));

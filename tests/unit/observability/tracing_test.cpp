@@ -59,7 +59,8 @@ TEST(Sampling, RatioKeepsAboutThatShareOfTraces) {
 
 TEST(RequestTrace, ChildrenHangUnderTheRootWhichHangsUnderTheClient) {
   auto parent = ParseTraceParent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-  RequestTrace t(parent, true);
+  ASSERT_TRUE(parent);
+  RequestTrace t(*parent, true);
   const auto root = t.Begin("root", RequestTrace::kNone, SpanKind::kServer);
   const auto child = t.Begin("child");
   const auto grandchild = t.Add("grandchild", child, 5, 6);
@@ -67,8 +68,11 @@ TEST(RequestTrace, ChildrenHangUnderTheRootWhichHangsUnderTheClient) {
   t.Fail(grandchild, "boom");
   const std::string downstream = t.TraceParentFor(child);
   t.End(child);
-  std::vector<Span> spans = t.Take();
+  const TraceData data = t.Take();
+  const std::vector<Span>& spans = data.spans;
   ASSERT_EQ(spans.size(), 3u);
+  ASSERT_EQ(data.attributes.size(), 1u);
+  EXPECT_EQ(data.attributes[0].span, child);
   EXPECT_EQ(Hex(spans[root].parent_span_id), "00f067aa0ba902b7");
   EXPECT_EQ(spans[child].parent_span_id, spans[root].span_id);
   EXPECT_EQ(spans[grandchild].parent_span_id, spans[child].span_id);
@@ -78,10 +82,10 @@ TEST(RequestTrace, ChildrenHangUnderTheRootWhichHangsUnderTheClient) {
 }
 
 TEST(RequestTrace, AnUnsampledTraceRecordsNothingButPropagates) {
-  RequestTrace t(std::nullopt, false);
+  RequestTrace t(TraceParent{NewTraceId(), {}, false}, false);
   EXPECT_EQ(t.Begin("root"), RequestTrace::kNone);
   t.Set(RequestTrace::kNone, "k", int64_t{1});  // harmless
-  EXPECT_TRUE(t.Take().empty());
+  EXPECT_TRUE(t.Take().spans.empty());
   const std::string tp = t.TraceParentFor(RequestTrace::kNone);
   auto parsed = ParseTraceParent(tp);
   ASSERT_TRUE(parsed) << tp;
@@ -90,22 +94,23 @@ TEST(RequestTrace, AnUnsampledTraceRecordsNothingButPropagates) {
 }
 
 TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
-  Span s;
+  TraceData trace;
+  Span& s = trace.spans.emplace_back();
   s.name = "semantic_router.upstream.request";
   s.trace_id = NewTraceId();
   s.span_id = NewSpanId();
   s.kind = SpanKind::kClient;
   s.start_unix_ns = 1700000000000000001;
   s.end_unix_ns = 1700000000000000002;
-  s.attributes = {{"model.name", std::string("fast")},
-                  {"model.token_count_prompt", int64_t{12}},
-                  {"signal.confidence", 0.5},
-                  {"cache.hit", true},
-                  {"signal.matched_rules", std::vector<std::string>{"a", "b"}}};
+  trace.attributes = {{0, "model.name", std::string("fast \"quoted\"\n")},
+                      {0, "model.token_count_prompt", int64_t{12}},
+                      {0, "signal.confidence", 0.5},
+                      {0, "cache.hit", true},
+                      {0, "signal.matched_rules", std::vector<std::string>{"a", "b"}}};
   s.error = true;
   s.status_message = "HTTP 502";
   const json::object body =
-      json::parse(OtlpJson({s}, {"vllm-sr", "v0.3.0", "dev"})).as_object();
+      json::parse(OtlpJson({trace}, {"vllm-sr", "v0.3.0", "dev"})).as_object();
   const json::object& rs = body.at("resourceSpans").as_array()[0].as_object();
   EXPECT_EQ(json::serialize(rs.at("resource").at("attributes").as_array()[0]),
             R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})");
@@ -116,6 +121,7 @@ TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
   EXPECT_EQ(span.at("kind"), 3);
   EXPECT_EQ(span.at("startTimeUnixNano"), "1700000000000000001");  // 64-bit ints as strings
   const json::array& attrs = span.at("attributes").as_array();
+  EXPECT_EQ(attrs[0].at("value").at("stringValue"), "fast \"quoted\"\n");  // escaped, read back
   EXPECT_EQ(json::serialize(attrs[1].at("value")), R"({"intValue":"12"})");
   EXPECT_EQ(json::serialize(attrs[2].at("value")), R"({"doubleValue":5E-1})");
   EXPECT_EQ(json::serialize(attrs[3].at("value")), R"({"boolValue":true})");
@@ -124,9 +130,10 @@ TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
   EXPECT_EQ(json::serialize(span.at("status")), R"({"code":2,"message":"HTTP 502"})");
 }
 
-std::vector<Span> Spans(size_t n) {
-  std::vector<Span> out(n);
-  for (Span& s : out) s.name = "s";
+TraceData Spans(size_t n) {
+  TraceData out;
+  out.spans.resize(n);
+  for (Span& s : out.spans) s.name = "s";
   return out;
 }
 

@@ -1,0 +1,79 @@
+# Shared by the proxy benchmarks (sourced): the binary, a scratch folder cleaned on exit, free
+# ports, readiness waits, the routing config every run uses, and the request body.
+BIN="$PWD/build/release/src/cli/vllm-sr"
+[[ -x "$BIN" ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk missing: bash scripts/setup" >&2; exit 1; }
+ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+WORK=$(mktemp -d /tmp/vsr-proxy-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [[ -f "$WORK/nginx.pid" ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null ||
+              echo $((20000 + RANDOM % 20000)); }
+wait_http() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listening on $1" >&2; exit 1
+}
+
+# write_config FILE DATA_PORT SIM_PORT [GLOBAL_YAML]: three simulated models, keyword/context/
+# language decisions; GLOBAL_YAML (a `global:` block) is appended as given.
+write_config() {
+  cat >"$1" <<YAML
+version: v0.3
+listeners: [{name: bench, address: 127.0.0.1, port: $2, timeout: 60s}]
+providers:
+  defaults: {default_model: general}
+  models:
+    - {name: general, provider_model_id: sim-general, backend_refs: [{name: sim, endpoint: "127.0.0.1:$3"}]}
+    - {name: coder, provider_model_id: sim-coder, backend_refs: [{name: sim, endpoint: "127.0.0.1:$3"}]}
+    - {name: thinker, provider_model_id: sim-thinker, backend_refs: [{name: sim, endpoint: "127.0.0.1:$3"}]}
+routing:
+  modelCards: [{name: general}, {name: coder}, {name: thinker}]
+  signals:
+    keywords:
+      - {name: code, operator: OR, keywords: [python, segfault, compile, stack trace, function]}
+      - {name: math, operator: OR, keywords: [integral, derivative, prove, equation]}
+    context:
+      - {name: long_context, min_tokens: "4K"}
+    language:
+      - {name: en}
+  decisions:
+    - name: code
+      priority: 20
+      rules: {operator: AND, conditions: [{type: keyword, name: code}]}
+      modelRefs: [{model: coder, use_reasoning: false}]
+    - name: math
+      priority: 10
+      rules: {operator: OR, conditions: [{type: keyword, name: math}, {type: context, name: long_context}]}
+      modelRefs: [{model: thinker, use_reasoning: false}]
+    - name: english_general
+      priority: 5
+      rules: {operator: AND, conditions: [{type: language, name: en}]}
+      modelRefs: [{model: general, use_reasoning: false}]
+${4:-}
+YAML
+}
+
+PROMPT="My python function segfaults when I compile it with the new flags; here is the stack trace, what is wrong?"
+body() {  # $1 model, $2 stream
+  printf '{"model":"%s","stream":%s,"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"%s"}]}' "$1" "$2" "$PROMPT"
+}
+# wrk_json URL CONNECTIONS BODY THREADS DURATION: one JSON line of results.
+wrk_json() {
+  VSR_BENCH_BODY="$3" wrk -t"$4" -c"$2" -d"${5}s" --latency -s bench/proxy/wrk_report.lua "$1" | tail -1
+}
+machine_json() {
+  local cpu
+  cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
+  printf '{"cpus": %s, "cpu": "%s"}' "$(nproc)" "$cpu"
+}

@@ -1,0 +1,84 @@
+// What tracing costs per request, without the network: building a routed request's trace (the
+// ten spans and their attributes the data plane records) and encoding it as OTLP JSON (the
+// exporter thread's share). Run: build/release/bench/trace_bench --benchmark_format=json
+#include <benchmark/benchmark.h>
+
+#include "observability/trace_exporter.h"
+
+namespace {
+
+using vsr::observability::RequestTrace;
+using vsr::observability::SpanKind;
+using vsr::observability::TraceData;
+
+// The spans of one routed request: root, signal evaluation with three signals, decision, three
+// plugin hooks, upstream call, with the data plane's attributes.
+TraceData OneRequest() {
+  RequestTrace t(vsr::observability::TraceParent{vsr::observability::NewTraceId(), {}, true}, true);
+  const auto root = t.Begin("semantic_router.request.received", RequestTrace::kNone,
+                            SpanKind::kServer);
+  t.Set(root, "request.id", std::string("9f2c4a7be1d34f0a8c6b5e4d3c2b1a09"));
+  t.Set(root, "http.method", std::string("POST"));
+  t.Set(root, "http.path", std::string("/v1/chat/completions"));
+  const auto eval = t.Begin("semantic_router.signal.evaluation");
+  for (const char* name : {"semantic_router.signal.keyword", "semantic_router.signal.context",
+                           "semantic_router.signal.language"}) {
+    const auto s = t.Add(name, eval, 1, 2);
+    t.Set(s, "signal.type", std::string("keyword"));
+    t.Set(s, "signal.matched_rules", std::vector<std::string>{"code"});
+    t.Set(s, "signal.confidence", 1.0);
+    t.Set(s, "signal.latency_ms", int64_t{0});
+  }
+  const auto d = t.Add("semantic_router.decision.evaluation", eval, 2, 3);
+  t.Set(d, "decision.name", std::string("code"));
+  t.Set(d, "decision.confidence", 1.0);
+  t.Set(d, "decision.matched_rules", std::vector<std::string>{"keyword:code", "language:en"});
+  t.Set(d, "decision.strategy", std::string("static"));
+  t.Set(d, "routing.selected_model", std::string("coder"));
+  t.End(eval);
+  for (const char* phase : {"routed", "forward", "response"}) {
+    const auto p = t.Begin("semantic_router.plugin.execution");
+    t.End(p);
+    t.Set(p, "plugin.type", std::string("router_replay"));
+    t.Set(p, "plugin.decision", std::string("code"));
+    t.Set(p, "plugin.phase", std::string(phase));
+    t.Set(p, "plugin.status", std::string("success"));
+    t.Set(p, "plugin.latency_ms", int64_t{0});
+  }
+  const auto up = t.Begin("semantic_router.upstream.request", root, SpanKind::kClient);
+  t.Set(up, "model.name", std::string("coder"));
+  t.Set(up, "endpoint.name", std::string("sim"));
+  t.Set(up, "endpoint.address", std::string("127.0.0.1:8000"));
+  benchmark::DoNotOptimize(t.TraceParentFor(up));
+  t.Set(up, "http.status_code", int64_t{200});
+  t.Set(up, "model.token_count_prompt", int64_t{40});
+  t.Set(up, "model.token_count_completion", int64_t{16});
+  t.End(up);
+  t.Set(root, "http.status_code", int64_t{200});
+  t.Set(root, "decision.name", std::string("code"));
+  t.End(root);
+  return t.Take();
+}
+
+void BM_BuildRequestTrace(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(OneRequest());
+  state.counters["spans_per_request"] = static_cast<double>(OneRequest().spans.size());
+}
+BENCHMARK(BM_BuildRequestTrace);
+
+// Encoding one request's trace inside a 50-request batch (512 spans is the exporter's batch).
+void BM_EncodeOtlpJsonPerRequest(benchmark::State& state) {
+  std::vector<TraceData> batch;
+  for (int i = 0; i < 50; ++i) batch.push_back(OneRequest());
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string body = vsr::observability::OtlpJson(batch, {"vllm-sr", "v0.3.0", ""});
+    bytes = body.size();
+    benchmark::DoNotOptimize(body.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 50);
+  state.counters["bytes_per_request"] = static_cast<double>(bytes) / 50;
+}
+BENCHMARK(BM_EncodeOtlpJsonPerRequest);
+
+}  // namespace
