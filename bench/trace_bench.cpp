@@ -15,8 +15,8 @@ using vsr::observability::TraceData;
 // plugin hooks, upstream call, with the data plane's attributes.
 TraceData OneRequest() {
   RequestTrace t(vsr::observability::TraceParent{vsr::observability::NewTraceId(), {}, true}, true);
-  const auto root = t.Begin("semantic_router.request.received", RequestTrace::kNone,
-                            SpanKind::kServer);
+  const auto root =
+      t.Begin("semantic_router.request.received", RequestTrace::kNone, SpanKind::kServer);
   t.Set(root, "request.id", std::string("9f2c4a7be1d34f0a8c6b5e4d3c2b1a09"));
   t.Set(root, "http.method", std::string("POST"));
   t.Set(root, "http.path", std::string("/v1/chat/completions"));

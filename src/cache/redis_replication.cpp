@@ -33,8 +33,7 @@ std::string VectorBytes(const std::vector<float>& v) {
 
 }  // namespace
 
-RedisReplication::RedisReplication(SemanticCache* cache, RedisReplicationOptions options,
-                                   Log log)
+RedisReplication::RedisReplication(SemanticCache* cache, RedisReplicationOptions options, Log log)
     : cache_(cache), options_(std::move(options)), log_(std::move(log)), origin_(RandomOrigin()) {
   writer_ = std::thread([this] { WriterLoop(); });
   reader_ = std::thread([this] { ReaderLoop(); });
@@ -99,10 +98,10 @@ void RedisReplication::WriterLoop() {
     std::optional<redis::Reply> reply;
     if (client) {
       const std::string expires = std::to_string(p.expires_ms);
-      reply = client->Command({"XADD", options_.stream_key, "MAXLEN", "~", max_len, "*", "o",
-                               origin_, "s", p.scope, "q", p.question, "a", p.answer, "v",
-                               p.vector, "x", expires},
-                              error);
+      reply = client->Command(
+          {"XADD", options_.stream_key, "MAXLEN", "~", max_len, "*", "o", origin_, "s", p.scope,
+           "q", p.question, "a", p.answer, "v", p.vector, "x", expires},
+          error);
       if (reply && reply->is_error()) error = "redis XADD: " + reply->str;
     }
     if (reply && !reply->is_error()) {
@@ -123,12 +122,18 @@ void RedisReplication::ApplyEntry(const redis::Reply& fields) {
   for (size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
     const std::string& name = fields.elements[i].str;
     const std::string* value = &fields.elements[i + 1].str;
-    if (name == "o") origin = value;
-    else if (name == "s") scope = value;
-    else if (name == "q") question = value;
-    else if (name == "a") answer = value;
-    else if (name == "v") vector = value;
-    else if (name == "x") expires = value;
+    if (name == "o")
+      origin = value;
+    else if (name == "s")
+      scope = value;
+    else if (name == "q")
+      question = value;
+    else if (name == "a")
+      answer = value;
+    else if (name == "v")
+      vector = value;
+    else if (name == "x")
+      expires = value;
   }
   if (!origin || !scope || !question || !answer || *origin == origin_) return;
   int ttl = 0;

@@ -27,9 +27,9 @@ struct RedisReplicationOptions {
   std::string kind = "redis";  // or valkey, for the log
   redis::Endpoint endpoint;
   std::string stream_key = "semantic_cache_idx:entries";
-  size_t max_len = 1000;       // stream trimmed to about this many entries
-  size_t queue_limit = 1024;   // entries waiting for the writer; beyond this, writes are dropped
-  int block_ms = 200;          // longest XREAD wait (also the stop latency)
+  size_t max_len = 1000;      // stream trimmed to about this many entries
+  size_t queue_limit = 1024;  // entries waiting for the writer; beyond this, writes are dropped
+  int block_ms = 200;         // longest XREAD wait (also the stop latency)
 };
 
 class RedisReplication final : public CacheReplication {

@@ -201,8 +201,7 @@ void SemanticCache::Store(const std::string& scope, const std::string& question,
 }
 
 void SemanticCache::StoreReplica(const std::string& scope, const std::string& question,
-                                 const std::vector<float>& embedding, std::string answer,
-                                 int ttl) {
+                                 const std::vector<float>& embedding, std::string answer, int ttl) {
   const int64_t now = Now();
   std::unique_lock lock(mu_);
   const std::string key = Key(scope, question);

@@ -62,8 +62,8 @@ std::shared_ptr<Tracer> Tracer::Create(const config::Tracing& cfg, Post post,
     };
     tracer->description_ = "OTLP/HTTP to " + url + " (sampling " + cfg.sampling.type + ")";
   }
-  tracer->exporter_ =
-      std::make_unique<TraceExporter>(std::move(resource), std::move(send), std::move(log), options);
+  tracer->exporter_ = std::make_unique<TraceExporter>(std::move(resource), std::move(send),
+                                                      std::move(log), options);
   return tracer;
 }
 

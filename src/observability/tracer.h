@@ -22,12 +22,11 @@ std::string OtlpHttpUrl(std::string_view endpoint, std::string& note);
 class Tracer {
  public:
   // `post` sends one body to `url` (the router gives its HTTP client; tests a fake).
-  using Post = std::function<bool(const std::string& url, const std::string& body,
-                                  std::string& error)>;
+  using Post =
+      std::function<bool(const std::string& url, const std::string& body, std::string& error)>;
   // Null when tracing is off (disabled, always_off, or an unusable endpoint; `log` says why).
   static std::shared_ptr<Tracer> Create(const config::Tracing& cfg, Post post,
-                                        TraceExporter::Log log,
-                                        TraceExporterOptions options = {});
+                                        TraceExporter::Log log, TraceExporterOptions options = {});
 
   // A trace for one request, continuing the client's traceparent when it sent a valid one
   // (and then following its sampled flag).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cache/redis_replication.h"
 #include "plugins/fast_response.h"
 #include "plugins/header_mutation.h"
 #include "plugins/request_params.h"
@@ -10,7 +11,6 @@
 #include "plugins/semantic_cache.h"
 #include "plugins/system_prompt.h"
 #include "plugins/tools.h"
-#include "cache/redis_replication.h"
 #include "replay/open_store.h"
 
 namespace vsr::plugins {

@@ -1,9 +1,9 @@
 #include "redis/client.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/time.h>
 
 #include <charconv>
-#include <sys/time.h>
 
 namespace vsr::redis {
 

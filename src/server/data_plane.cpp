@@ -283,9 +283,9 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
   if (options_.tracer) {
     auto tp = request.headers.find("traceparent");
     call.trace = options_.tracer->StartRequest(tp != request.headers.end() ? tp->second : "");
-    call.root_span = call.trace.Begin("semantic_router.request.received",
-                                      observability::RequestTrace::kNone,
-                                      observability::SpanKind::kServer);
+    call.root_span =
+        call.trace.Begin("semantic_router.request.received", observability::RequestTrace::kNone,
+                         observability::SpanKind::kServer);
     call.trace.Set(call.root_span, "request.id", call.request_id);
     call.trace.Set(call.root_span, "http.method", request.method);
     call.trace.Set(call.root_span, "http.path", path);
@@ -375,8 +375,8 @@ std::string_view SignalSpanName(signals::Family family) {
 void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
   observability::RequestTrace& t = call.trace;
   const int64_t route_end = observability::UnixNowNs();
-  const auto eval = t.Add("semantic_router.signal.evaluation", call.root_span,
-                          route_start_unix_ns, route_end);
+  const auto eval =
+      t.Add("semantic_router.signal.evaluation", call.root_span, route_start_unix_ns, route_end);
   std::vector<std::string> all_matched;
   int64_t signals_end = route_start_unix_ns;
   for (const signals::FamilyNames& names : signals::AllFamilies()) {
@@ -386,8 +386,7 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
     const int64_t start = route_start_unix_ns + static_cast<int64_t>(out.started_ms * 1e6);
     const int64_t end = start + static_cast<int64_t>(out.execution_ms * 1e6);
     signals_end = std::max(signals_end, end);
-    const auto span =
-        t.Add(SignalSpanName(names.family), eval, start, std::max(start, end));
+    const auto span = t.Add(SignalSpanName(names.family), eval, start, std::max(start, end));
     t.Set(span, "signal.type", std::string(names.leaf_type));
     t.Set(span, "signal.matched_rules", out.matched);
     t.Set(span, "signal.confidence", out.confidence);

@@ -17,7 +17,7 @@ struct SignalOutput {
   std::map<std::string, double> values;       // "type:name" -> raw feature value
   double confidence = 0;                      // the family's metric confidence
   double execution_ms = 0;
-  double started_ms = 0;  // when it started, from the start of routing (traces)
+  double started_ms = 0;                      // when it started, from the start of routing (traces)
   std::string error;                          // why it failed or could not run ("" = fine)
   std::vector<std::string> matched_keywords;  // keyword family: the words that matched
   int token_count = -1;                       // context family: the count it compared

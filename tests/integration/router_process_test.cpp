@@ -207,8 +207,8 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
   EXPECT_EQ(b->Wait(), 0);
   auto b2 = start();
   const std::string port_b2 = PortOf(b2->LineStartingWith("Data plane listening on"));
-  const HttpResult list = HttpCall("GET", "http://127.0.0.1:" + port_b2 + "/v1/router_replay",
-                                   "", std::chrono::seconds(5));
+  const HttpResult list = HttpCall("GET", "http://127.0.0.1:" + port_b2 + "/v1/router_replay", "",
+                                   std::chrono::seconds(5));
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_NE(list.body.find("\"total\":2,"), std::string::npos) << list.body;  // A's and B's
   EXPECT_NE(list.body.find("\"from_cache\":true"), std::string::npos) << list.body;

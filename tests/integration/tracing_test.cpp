@@ -28,9 +28,8 @@ class FakeCollector {
               std::lock_guard lock(mu_);
               paths_.push_back(r.path);
               bodies_.push_back(r.body);
-              content_types_.push_back(r.headers.count("content-type")
-                                           ? r.headers.at("content-type")
-                                           : "");
+              content_types_.push_back(
+                  r.headers.count("content-type") ? r.headers.at("content-type") : "");
               return HttpResponse{200, "application/json", "{}", {}};
             },
             &DataPlane::ErrorForStatus) {}
@@ -157,9 +156,9 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   ASSERT_FALSE(collector_.Paths().empty());
   EXPECT_EQ(collector_.Paths()[0], "/v1/traces");
   // The resource names the service.
-  EXPECT_NE(collector_.Bodies()[0].find(
-                R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})"),
-            std::string::npos);
+  EXPECT_NE(
+      collector_.Bodies()[0].find(R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})"),
+      std::string::npos);
 
   const json::object* root = Named(spans, "semantic_router.request.received");
   const json::object* eval = Named(spans, "semantic_router.signal.evaluation");
@@ -199,8 +198,7 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   // The backend's traceparent: this trace, the upstream span as parent, sampled.
   const auto& headers = backend_.sim->last_request().headers;
   ASSERT_TRUE(headers.count("traceparent"));
-  EXPECT_EQ(headers.at("traceparent"),
-            "00-" + trace_id + "-" + Str(*upstream, "spanId") + "-01");
+  EXPECT_EQ(headers.at("traceparent"), "00-" + trace_id + "-" + Str(*upstream, "spanId") + "-01");
 }
 
 TEST_F(TracingTest, AClientsTraceIsContinued) {

@@ -24,11 +24,11 @@ std::unique_ptr<SemanticCache> SharedCache(const testing::RedisServer& server,
   options.block_ms = 50;
   // Both replication threads log; the test reads `log` after they stopped.
   auto mu = std::make_shared<std::mutex>();
-  auto r = std::make_unique<RedisReplication>(cache.get(), options,
-                                              [log, mu](const std::string& l) {
-                                                std::lock_guard lock(*mu);
-                                                if (log != nullptr) log->push_back(l);
-                                              });
+  auto r =
+      std::make_unique<RedisReplication>(cache.get(), options, [log, mu](const std::string& l) {
+        std::lock_guard lock(*mu);
+        if (log != nullptr) log->push_back(l);
+      });
   if (replication != nullptr) *replication = r.get();
   cache->SetReplication(std::move(r));
   return cache;

@@ -1,8 +1,7 @@
 #include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <filesystem>
 
 #include "common/files.h"

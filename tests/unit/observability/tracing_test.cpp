@@ -31,14 +31,14 @@ TEST(TraceParent, ParsesTheW3cExampleAndFormatsItBack) {
 TEST(TraceParent, RejectsWhatTheSpecRejects) {
   for (const char* bad : {
            "",
-           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",        // no flags
-           "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",     // upper case
-           "00-00000000000000000000000000000000-00f067aa0ba902b7-01",     // zero trace id
-           "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",     // zero span id
-           "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",     // version ff
-           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",   // v00 with extra
-           "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",     // separator
-           "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",     // not hex
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",       // no flags
+           "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",    // upper case
+           "00-00000000000000000000000000000000-00f067aa0ba902b7-01",    // zero trace id
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",    // zero span id
+           "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",    // version ff
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",  // v00 with extra
+           "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",    // separator
+           "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",    // not hex
        }) {
     EXPECT_FALSE(ParseTraceParent(bad)) << bad;
   }
@@ -148,9 +148,14 @@ TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
       {},
       [&](const std::string& body, std::string&) {
         std::lock_guard lock(mu);
-        batch_sizes.push_back(
-            json::parse(body).at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans")
-                .as_array().size());
+        batch_sizes.push_back(json::parse(body)
+                                  .at("resourceSpans")
+                                  .at(0)
+                                  .at("scopeSpans")
+                                  .at(0)
+                                  .at("spans")
+                                  .as_array()
+                                  .size());
         return true;
       },
       {}, options);

@@ -1,5 +1,5 @@
-// The replay store (bounds, TTL, SQLite and Redis persistence) and the replay API's contract: pagination,
-// filters, ordering, aggregate, trajectory and upstream's error texts.
+// The replay store (bounds, TTL, SQLite and Redis persistence) and the replay API's contract:
+// pagination, filters, ordering, aggregate, trajectory and upstream's error texts.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,14 +7,13 @@
 #include <filesystem>
 #include <functional>
 
-#include "support/redis_server.h"
-
 #include "replay/api.h"
-#include "replay/record.h"
 #include "replay/open_store.h"
+#include "replay/record.h"
 #include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
 #include "replay/store.h"
+#include "support/redis_server.h"
 
 namespace vsr::replay {
 namespace {
