@@ -132,9 +132,17 @@ class TracingTest : public DataPlaneTest {
     dp.tracer = tracer_;
     Start(TracedConfig(backend_.Endpoint()), dp);
   }
-  std::vector<json::object> SpansAfterFlush() {
-    tracer_->exporter().Flush();
-    return collector_.Spans();
+  // The request is traced to its end after the answer went out: wait (bounded, 2 s) until its
+  // root span reached the collector.
+  std::vector<json::object> SpansOfTheRequest() {
+    std::vector<json::object> spans;
+    for (int i = 0; i < 100; ++i) {
+      tracer_->exporter().Flush();
+      spans = collector_.Spans();
+      if (Named(spans, "semantic_router.request.received")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return spans;
   }
   FakeCollector collector_;
   Sim backend_;
@@ -145,14 +153,7 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   StartTraced();
   const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "solve this integral"));
   ASSERT_EQ(r.status, 200) << r.body;
-  // Spans are exported after the answer; wait (bounded) for the request's last span.
-  std::vector<json::object> spans;
-  for (int i = 0; i < 100 && !Named(spans, "semantic_router.request.received"); ++i) {
-    spans = SpansAfterFlush();
-    if (!Named(spans, "semantic_router.request.received")) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
+  const std::vector<json::object> spans = SpansOfTheRequest();
   ASSERT_FALSE(collector_.Paths().empty());
   EXPECT_EQ(collector_.Paths()[0], "/v1/traces");
   // The resource names the service.
@@ -208,13 +209,7 @@ TEST_F(TracingTest, AClientsTraceIsContinued) {
   const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "hello"),
                             {{"traceparent", "00-" + client_trace + "-" + client_span + "-01"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  std::vector<json::object> spans;
-  for (int i = 0; i < 100 && !Named(spans, "semantic_router.request.received"); ++i) {
-    spans = SpansAfterFlush();
-    if (!Named(spans, "semantic_router.request.received")) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
+  const std::vector<json::object> spans = SpansOfTheRequest();
   const json::object* root = Named(spans, "semantic_router.request.received");
   ASSERT_TRUE(root);
   EXPECT_EQ(Str(*root, "traceId"), client_trace);

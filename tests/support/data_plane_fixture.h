@@ -22,6 +22,7 @@
 #include "server/http_client.h"
 #include "simulator/simulator.h"
 #include "support/config_loader.h"
+#include "support/loopback_port.h"
 #include "support/loopback_server.h"
 
 namespace vsr::server::test {
@@ -45,15 +46,7 @@ struct Sim {
 
 // A port nothing listens on (bound then closed).
 inline uint16_t DeadPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  return testing::UnusedLoopbackPort();
 }
 
 inline std::shared_ptr<const routing::Router> MakeRouter(const std::string& yaml) {

@@ -4,9 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "redis/client.h"
+#include "support/loopback_port.h"
 
 namespace vsr::testing {
 
@@ -24,7 +23,7 @@ class RedisServer {
  public:
   // port 0: a free one; a given port restarts a server where a killed one listened.
   explicit RedisServer(int port = 0) {
-    port_ = port != 0 ? port : FreePort();
+    port_ = port != 0 ? port : UnusedLoopbackPort();
     pid_ = fork();
     if (pid_ == 0) {
       const std::string port_text = std::to_string(port_);
@@ -71,18 +70,6 @@ class RedisServer {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
  private:
-  static int FreePort() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(fd);
-    return ntohs(addr.sin_port);
-  }
-
   int port_ = 0;
   pid_t pid_ = -1;
   bool ready_ = false;
