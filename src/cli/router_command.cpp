@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "common/duration.h"
 #include "config/loader.h"
+#include "observability/logger.h"
 #include "observability/router_metrics.h"
 #include "observability/tracer.h"
 #include "plugins/registry.h"
@@ -28,6 +29,8 @@ namespace vsr::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using observability::Log;
+using observability::LogLevel;
 
 struct RouterArgs {
   std::string config = "config.yaml";
@@ -45,22 +48,22 @@ struct RouterArgs {
 std::shared_ptr<const routing::Router> BuildRouter(const std::string& path, size_t& error_count) {
   config::LoadResult loaded = config::LoadConfigFile(path);
   for (const Diagnostic& d : loaded.diags.items()) {
-    if (d.severity == Severity::kError) std::cerr << d.Format() << "\n";
+    if (d.severity == Severity::kError) Log(LogLevel::kError, d.Format());
   }
   error_count = loaded.diags.error_count();
   if (!loaded.diags.ok()) return nullptr;
   std::vector<std::string> errors;
   auto config = std::make_shared<const config::Config>(std::move(loaded.config));
   std::shared_ptr<const routing::Router> router = routing::Router::Create(config, errors);
-  for (const std::string& e : errors) std::cerr << "ERROR - " << e << "\n";
+  for (const std::string& e : errors) Log(LogLevel::kError, e);
   error_count += errors.size();
   if (!errors.empty()) return nullptr;
   for (signals::Family f : router->used_families()) {
     const signals::Signal* s = router->signal_set().Get(f);
     if (s && !s->NotReadyReason().empty()) {
-      std::cerr << "WARNING - " << signals::NamesOf(f).leaf_type
-                << " signals cannot run: " << s->NotReadyReason()
-                << " (their conditions never match; /ready reports it)\n";
+      Log(LogLevel::kWarn, std::string(signals::NamesOf(f).leaf_type) +
+                               " signals cannot run: " + s->NotReadyReason() +
+                               " (their conditions never match; /ready reports it)");
     }
   }
   return router;
@@ -98,8 +101,9 @@ class ConfigWatcher {
     size_t errors = 0;
     auto router = BuildRouter(args_.config, errors);
     if (!router) {
-      std::cerr << "ERROR - Configuration change rejected: " << errors
-                << " error(s); the router keeps running with the previous configuration\n";
+      Log(LogLevel::kError, "Configuration change rejected: " + std::to_string(errors) +
+                                " error(s); the router keeps running with the previous "
+                                "configuration");
       return;
     }
     const auto& old_listeners = snapshot_->Get()->config().listeners;
@@ -112,8 +116,9 @@ class ConfigWatcher {
     snapshot_->Set(std::move(router));
     std::cout << "Configuration reloaded from " << args_.config << std::endl;
     if (listeners_changed) {
-      std::cerr << "WARNING - listener addresses or ports changed; they take effect after a "
-                   "restart (vllm-sr stop && vllm-sr serve)\n";
+      Log(LogLevel::kWarn,
+          "listener addresses or ports changed; they take effect after a restart (vllm-sr stop "
+          "&& vllm-sr serve)");
     }
   }
 
@@ -144,14 +149,26 @@ struct Worker {
   std::vector<std::unique_ptr<server::HttpServer>> servers;
 };
 
+// API keys the backends read from the environment: never written to the log.
+void RegisterLogSecrets(const config::Config& cfg) {
+  for (const auto& m : cfg.providers.models) {
+    for (const auto& ref : m.backend_refs) {
+      if (ref.api_key_env.empty()) continue;
+      if (const char* v = std::getenv(ref.api_key_env.c_str())) observability::AddLogSecret(v);
+    }
+  }
+}
+
 int RunRouter(const RouterArgs& args) {
+  observability::ConfigureLogFromEnv();
   size_t errors = 0;
   std::shared_ptr<const routing::Router> router = BuildRouter(args.config, errors);
   if (!router) {
-    std::cerr << "ERROR - Configuration validation failed: " << errors
-              << " error(s); run 'vllm-sr validate " << args.config << "' for details\n";
+    Log(LogLevel::kError, "Configuration validation failed: " + std::to_string(errors) +
+                              " error(s); run 'vllm-sr validate " + args.config + "' for details");
     return kExitError;
   }
+  RegisterLogSecrets(router->config());
   RaiseFileLimit();
   const int threads = args.threads > 0
                           ? args.threads
@@ -172,7 +189,7 @@ int RunRouter(const RouterArgs& args) {
       main_io, api_options, [api](const server::HttpRequest& r) { return api->Handle(r); },
       &server::RouterApi::ErrorForStatus));
   if (!api_server->Start(error)) {
-    std::cerr << "ERROR - router API: " << error << "\n";
+    Log(LogLevel::kError, "router API: " + error);
     return kExitError;
   }
   std::cout << "Router API listening on http://" << args.address << ":" << api_server->port()
@@ -199,7 +216,7 @@ int RunRouter(const RouterArgs& args) {
             },
             &server::RouterApi::ErrorForStatus));
     if (!metrics_server->Start(error)) {
-      std::cerr << "ERROR - metrics: " << error << "\n";
+      Log(LogLevel::kError, "metrics: " + error);
       return kExitError;
     }
     std::cout << "Metrics on http://" << args.address << ":" << metrics_server->port() << "/metrics"
@@ -209,7 +226,7 @@ int RunRouter(const RouterArgs& args) {
   // Data plane: one socket per listener, its connections handed round robin to the workers.
   auto access_log = std::make_shared<server::AccessLog>(args.access_log);
   if (!access_log->ok()) {
-    std::cerr << "ERROR - cannot open access log " << args.access_log << "\n";
+    Log(LogLevel::kError, "cannot open access log " + args.access_log);
     return kExitError;
   }
   const std::vector<config::Listener> listeners = DataListeners(router->config());
@@ -219,12 +236,8 @@ int RunRouter(const RouterArgs& args) {
       std::chrono::seconds(std::max(1, response_api.ttl_seconds)));
   // Decision plugins: one runtime (stores, caches) shared by every worker and listener. Its
   // warnings (plugins this build cannot run) go to the router log when a config is first used.
-  static std::mutex log_mu;
   plugins::PluginServices services;
-  const auto plugin_runtime_log = [](const std::string& line) {
-    std::lock_guard lock(log_mu);
-    std::cerr << "WARNING - " << line << std::endl;
-  };
+  const auto plugin_runtime_log = [](const std::string& line) { Log(LogLevel::kWarn, line); };
   services.log = plugin_runtime_log;
   services.metrics = metrics;
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
@@ -276,7 +289,7 @@ int RunRouter(const RouterArgs& args) {
     auto& http = workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
         main_io, options, std::move(lanes), &server::DataPlane::ErrorForStatus));
     if (!http->Start(error)) {
-      std::cerr << "ERROR - listener " << l.name << ": " << error << "\n";
+      Log(LogLevel::kError, "listener " + l.name + ": " + error);
       return kExitError;
     }
     options.port = http->port();
@@ -301,7 +314,9 @@ int RunRouter(const RouterArgs& args) {
   std::function<void()> check_drained = [&] {
     const size_t active = active_requests();
     if (active == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
-      if (active > 0) std::cerr << "WARNING - " << active << " request(s) cut off at shutdown\n";
+      if (active > 0) {
+        Log(LogLevel::kWarn, std::to_string(active) + " request(s) cut off at shutdown");
+      }
       for (auto& w : workers) w->io.stop();
       return;
     }

@@ -64,10 +64,11 @@ void RotateLogs(const StackLayout& stack) {
 
 // Its own session: survives this terminal, and stop can signal the whole group.
 pid_t StartSupervisor(const StackLayout& stack, const std::string& config, bool minimal,
-                      const std::vector<StackService>& services) {
+                      const std::string& log_level, const std::vector<StackService>& services) {
   std::vector<std::string> argv{SelfExecutable(), "supervise",   "--config",
                                 config,           "--stack-dir", stack.dir};
   if (minimal) argv.push_back("--no-dashboard");
+  if (!log_level.empty()) argv.insert(argv.end(), {"--log-level", log_level});
   int metrics_port = 0;
   for (const StackService& s : services) {
     if (s.name == "metrics") metrics_port = s.port;
@@ -182,7 +183,8 @@ int RunServe(const ServeArgs& args) {
   std::cout << "Starting vLLM Semantic Router (stack " << stack.name
             << (stack.port_offset ? ", port offset " + std::to_string(stack.port_offset) : "")
             << ") with " << config_path << std::endl;
-  const pid_t supervisor = StartSupervisor(stack, config_path, args.minimal, services);
+  const pid_t supervisor =
+      StartSupervisor(stack, config_path, args.minimal, args.log_level, services);
 
   // Wait for each service in turn, one progress line each.
   const auto start = Clock::now();

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "config/loader.h"
+#include "observability/logger.h"
 #include "server/api_errors.h"
 #include "server/http_server.h"
 #include "simulator/simulator.h"
@@ -46,6 +47,7 @@ int RunSimulator(SimulatorArgs args) {
     }
     args.options.api_key = key;
   }
+  observability::ConfigureLogFromEnv();
   RaiseFileLimit();
   boost::asio::io_context io;
   auto sim = std::make_shared<simulator::Simulator>(args.options);

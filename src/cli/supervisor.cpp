@@ -89,6 +89,8 @@ std::optional<std::vector<std::string>> PrometheusArgv(const StackLayout& stack,
 }
 
 int RunSupervisor(const SuperviseArgs& args) {
+  // serve --log-level reaches the router as upstream passes it: SR_LOG_LEVEL.
+  if (!args.log_level.empty()) setenv("SR_LOG_LEVEL", args.log_level.c_str(), 1);
   StackLayout stack = CurrentStack();
   stack.dir = args.stack_dir;
   struct sigaction sa {};

@@ -331,6 +331,27 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
   FinishPlugins(call);
   FinishTrace(call);
   if (log_) log_->Write(call.record);
+  LogRequest(call);
+}
+
+void DataPlane::LogRequest(const Call& call) {
+  using observability::LogLevel;
+  const AccessRecord& r = call.record;
+  // Failures the router answered with 5xx are warnings; every request is a debug line.
+  const LogLevel level = r.status >= 500 ? LogLevel::kWarn : LogLevel::kDebug;
+  if (!observability::LogEnabled(level)) return;
+  std::vector<observability::LogField> fields{{"request_id", call.request_id},
+                                              {"method", r.method},
+                                              {"path", r.path},
+                                              {"status", std::to_string(r.status)}};
+  if (!r.decision.empty()) fields.push_back({"decision", r.decision});
+  if (!r.selected_model.empty()) fields.push_back({"model", r.selected_model});
+  if (!r.error.empty()) fields.push_back({"error", r.error});
+  if (!call.req.current_user_text.empty()) {
+    fields.push_back({"prompt", observability::PromptForLog(call.req.current_user_text)});
+  }
+  fields.push_back({"duration_ms", FormatFixed(r.duration_ms, 3)});
+  observability::Log(level, r.status >= 500 ? "request failed" : "request", std::move(fields));
 }
 
 void DataPlane::FinishTrace(Call& call) {

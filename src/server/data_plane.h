@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "observability/logger.h"
 #include "observability/router_metrics.h"
 #include "observability/tracer.h"
 #include "plugins/registry.h"
@@ -55,6 +56,8 @@ class DataPlane {
   void TraceRouting(Call& call, int64_t route_start_unix_ns);
   // Closes the request's root span and hands the trace to the exporter.
   void FinishTrace(Call& call);
+  // The request's router-log line: debug for every request, warn for a 5xx (request_id in it).
+  void LogRequest(const Call& call);
   HttpResponse ErrorReply(Call& call, int status, const std::string& message);
   // GET /v1/router_replay... when some decision records replays; nullopt otherwise.
   std::optional<HttpResponse> ReplayReply(Call& call);

@@ -398,8 +398,9 @@ TEST(RouterProcessTest, ReloadsAValidConfigChangeAndKeepsServingOnABadOne) {
   std::ifstream err_in(log);
   std::stringstream err;
   err << err_in.rdbuf();
-  EXPECT_NE(err.str().find("ERROR - Configuration change rejected: "), std::string::npos)
-      << err.str();
+  // The router log is JSON lines (upstream's zap keys).
+  EXPECT_NE(err.str().find(R"("level":"error")"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("Configuration change rejected: "), std::string::npos) << err.str();
   EXPECT_NE(err.str().find("not_a_section"), std::string::npos) << err.str();
   std::filesystem::remove_all(dir);
 }
@@ -408,7 +409,7 @@ TEST(RouterProcessTest, RefusesAnInvalidConfig) {
   const CliRun r = RunCli("router --config " + std::string(VSR_FIXTURES_DIR) +
                           "/config/ten-mistakes.yaml --port 0");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("ERROR - Configuration validation failed: 10 error(s)"),
+  EXPECT_NE(r.output.find(R"("msg":"Configuration validation failed: 10 error(s))"),
             std::string::npos)
       << r.output;
 }
