@@ -22,6 +22,7 @@
 #include "plugins/registry.h"
 #include "server/data_plane.h"
 #include "server/http_client.h"
+#include "server/http_poster.h"
 #include "server/http_server.h"
 #include "server/router_api.h"
 
@@ -250,11 +251,12 @@ int RunRouter(const RouterArgs& args) {
     std::cout << "Semantic cache: " << cache->backend() << std::endl;
   }
   // Tracing (global.services.observability.tracing; read at start, a change needs a restart).
+  // The exporter thread posts every batch over one kept-alive connection.
+  auto poster = std::make_shared<server::HttpPoster>();
   auto tracer = observability::Tracer::Create(
       router->config().global.services.observability.tracing,
-      [](const std::string& url, const std::string& body, std::string& why) {
-        const server::HttpResult r = server::HttpCall("POST", url, body, std::chrono::seconds(5),
-                                                      {{"content-type", "application/json"}});
+      [poster](const std::string& url, const std::string& body, std::string& why) {
+        const server::HttpResult r = poster->Post(url, body, std::chrono::seconds(5));
         if (r.failure == server::HttpResult::Failure::kNone && r.status >= 200 && r.status < 300) {
           return true;
         }
