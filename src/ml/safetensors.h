@@ -1,0 +1,68 @@
+// Reads a safetensors file (https://huggingface.co/docs/safetensors): an 8-byte little-endian
+// header length, a JSON header naming each tensor's dtype, shape and byte range, then the
+// data. The file is memory-mapped: tensors are views into it, nothing is copied until a caller
+// converts. Every range and size is checked against the file before any view is handed out,
+// so a truncated or hostile file is an error with the tensor's name, never a bad read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vsr::ml {
+
+enum class DType { kF64, kF32, kF16, kBF16, kI64, kI32, kI16, kI8, kU8, kBool };
+
+// "F32" -> kF32 ...; false for a dtype this reader does not know.
+bool ParseDType(const std::string& name, DType& out);
+const char* DTypeName(DType dtype);
+size_t DTypeSize(DType dtype);
+
+struct TensorView {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  const uint8_t* data = nullptr;  // into the mapped file; not necessarily aligned (memcpy)
+  size_t bytes = 0;
+
+  int64_t elements() const;
+};
+
+class SafetensorsFile {
+ public:
+  // Maps and checks `path`; null with `error` ("<path>: ...") when it cannot be read.
+  static std::unique_ptr<SafetensorsFile> Open(const std::string& path, std::string& error);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile&) = delete;
+  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+  const TensorView* Find(const std::string& name) const;
+  const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  const std::string& path() const { return path_; }
+
+  // The tensor `name` with this dtype and shape, or null with `error` saying what differs
+  // (a checkpoint that does not match its config.json).
+  const TensorView* Expect(const std::string& name, DType dtype, const std::vector<int64_t>& shape,
+                           std::string& error) const;
+
+ private:
+  SafetensorsFile() = default;
+  std::string path_;
+  void* map_ = nullptr;
+  size_t map_size_ = 0;
+  std::map<std::string, TensorView> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// The tensor's values as float32 (F32 copied, F16 and BF16 widened); empty with `error` for
+// other dtypes.
+std::vector<float> ToFloat32(const TensorView& tensor, std::string& error);
+
+// "[2, 3]"
+std::string ShapeText(const std::vector<int64_t>& shape);
+
+}  // namespace vsr::ml
