@@ -1,0 +1,67 @@
+// Tokenizers from Hugging Face `tokenizer.json` files. This step covers the BERT family:
+// BertNormalizer (clean text, CJK spacing, accent stripping, lower-casing), BertPreTokenizer
+// (whitespace and punctuation), the WordPiece model, BERT/Template post-processing and
+// truncation. Offsets are byte ranges in the caller's original text (normalization is tracked
+// character by character), which is what token classification (PII spans) needs.
+// BPE and Unigram models are named as unsupported when a file uses them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace vsr::ml {
+
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;
+  std::vector<int32_t> attention_mask;
+  std::vector<std::string> tokens;
+  // Byte range of each token in the original text; special tokens get {0, 0}.
+  std::vector<std::pair<size_t, size_t>> offsets;
+  size_t size() const { return ids.size(); }
+};
+
+class Tokenizer {
+ public:
+  // Reads tokenizer.json; null with `error` ("<path>: ...") when unreadable or unsupported.
+  static std::unique_ptr<Tokenizer> Load(const std::string& path, std::string& error);
+  // From the JSON text itself (`source` names it in errors).
+  static std::unique_ptr<Tokenizer> FromJson(std::string_view json, const std::string& source,
+                                             std::string& error);
+
+  // Encodes one text with special tokens; max_length > 0 truncates the text part so the whole
+  // encoding fits (the special tokens are kept).
+  Encoding Encode(std::string_view text, size_t max_length = 0) const;
+
+  int32_t TokenId(const std::string& token) const;  // -1 when not in the vocabulary
+  size_t vocab_size() const { return vocab_.size(); }
+
+  struct Piece {  // a normalized word and, per byte of it, where it came from in the input
+    std::string text;
+    std::vector<std::pair<size_t, size_t>> source;
+  };
+
+ private:
+  Tokenizer() = default;
+  std::vector<Piece> PreTokenize(std::string_view text) const;
+  void WordPiece(const Piece& word, Encoding& out) const;
+
+  // Normalizer
+  bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
+  bool has_normalizer_ = false;
+  // Model
+  std::unordered_map<std::string, int32_t> vocab_;
+  std::string unk_token_ = "[UNK]", prefix_ = "##";
+  size_t max_chars_per_word_ = 100;
+  // Added tokens matched in the raw text before normalization ([CLS], [MASK], ...).
+  std::vector<std::pair<std::string, int32_t>> added_;
+  // Post-processor: tokens around a single sequence.
+  std::vector<std::pair<std::string, int32_t>> before_, after_;
+};
+
+}  // namespace vsr::ml

@@ -1,0 +1,78 @@
+// The WordPiece tokenizer on a hand-made BERT-style tokenizer.json (tests/fixtures/ml/tiny-bert):
+// normalization (case, accents, CJK, control characters), punctuation splitting, greedy
+// longest-match subwords, unknown words, special tokens, truncation, and offsets back into the
+// original bytes.
+#include "ml/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+namespace vsr::ml {
+namespace {
+
+const std::string kTinyBert = std::string(VSR_FIXTURES_DIR) + "/ml/tiny-bert/tokenizer.json";
+
+std::unique_ptr<Tokenizer> Tiny() {
+  std::string error;
+  auto t = Tokenizer::Load(kTinyBert, error);
+  EXPECT_TRUE(t) << error;
+  return t;
+}
+
+TEST(WordPieceTokenizer, NormalizesSplitsAndFindsSubwords) {
+  auto t = Tiny();
+  ASSERT_TRUE(t);
+  const std::string text = "Hello, World! unaffable Caf\xc3\xa9 \xe4\xb8\xad\xe5\x9b\xbd";
+  const Encoding e = t->Encode(text);
+  EXPECT_EQ(e.tokens,
+            (std::vector<std::string>{"[CLS]", "hello", ",", "world", "!", "un", "##aff", "##able",
+                                      "cafe", "\xe4\xb8\xad", "\xe5\x9b\xbd", "[SEP]"}));
+  EXPECT_EQ(e.ids, (std::vector<int32_t>{2, 5, 12, 6, 13, 7, 8, 9, 11, 19, 20, 3}));
+  EXPECT_EQ(e.attention_mask, std::vector<int32_t>(12, 1));
+  EXPECT_EQ(e.type_ids, std::vector<int32_t>(12, 0));
+  // Offsets are byte ranges of the original text: "Café" keeps its two-byte é.
+  const std::vector<std::pair<size_t, size_t>> offsets = {{0, 0},   {0, 5},   {5, 6},   {7, 12},
+                                                          {12, 13}, {14, 16}, {16, 19}, {19, 23},
+                                                          {24, 29}, {30, 33}, {33, 36}, {0, 0}};
+  EXPECT_EQ(e.offsets, offsets);
+  EXPECT_EQ(text.substr(24, 5), "Caf\xc3\xa9");
+}
+
+TEST(WordPieceTokenizer, UnknownWordsControlCharsAndAddedTokens) {
+  auto t = Tiny();
+  ASSERT_TRUE(t);
+  // "zebra" has no pieces: one [UNK] for the whole word; "ab" = a ##b; a control character
+  // vanishes; [MASK] in the raw text is its own token.
+  const Encoding e = t->Encode("zebra ab\x01 [MASK] my card is 41111");
+  EXPECT_EQ(e.tokens, (std::vector<std::string>{"[CLS]", "[UNK]", "a", "##b", "[MASK]", "my",
+                                                "card", "is", "4111", "##1", "[SEP]"}));
+  EXPECT_EQ(e.offsets[1], (std::pair<size_t, size_t>{0, 5}));
+  EXPECT_EQ(e.offsets[4], (std::pair<size_t, size_t>{10, 16}));
+  EXPECT_EQ(e.offsets[9], (std::pair<size_t, size_t>{32, 33}));  // the last "1"
+  EXPECT_EQ(t->TokenId("naive"), 21);
+  EXPECT_EQ(t->TokenId("zebra"), -1);
+}
+
+TEST(WordPieceTokenizer, TruncationKeepsTheSpecialTokens) {
+  auto t = Tiny();
+  ASSERT_TRUE(t);
+  const Encoding e = t->Encode("hello world hello world", 4);
+  EXPECT_EQ(e.tokens, (std::vector<std::string>{"[CLS]", "hello", "world", "[SEP]"}));
+  EXPECT_EQ(t->Encode("", 0).tokens, (std::vector<std::string>{"[CLS]", "[SEP]"}));
+}
+
+TEST(WordPieceTokenizer, UnsupportedOrBrokenFilesAreNamed) {
+  std::string error;
+  EXPECT_FALSE(Tokenizer::FromJson("{", "t.json", error));
+  EXPECT_NE(error.find("t.json: not a JSON object"), std::string::npos) << error;
+  EXPECT_FALSE(
+      Tokenizer::FromJson(R"({"model":{"type":"BPE","vocab":{},"merges":[]}})", "t.json", error));
+  EXPECT_NE(error.find("model type 'BPE' is not supported yet"), std::string::npos) << error;
+  EXPECT_FALSE(
+      Tokenizer::FromJson(R"({"model":{"type":"WordPiece","vocab":{"a":0}}})", "t.json", error));
+  EXPECT_NE(error.find("unk_token '[UNK]' is not in the vocabulary"), std::string::npos) << error;
+  EXPECT_FALSE(Tokenizer::Load("/no/such/tokenizer.json", error));
+  EXPECT_NE(error.find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vsr::ml
