@@ -248,7 +248,11 @@ int RunRouter(const RouterArgs& args) {
               << " records kept), API at /v1/router_replay" << std::endl;
   }
   if (auto cache = plugin_runtime->semantic_cache()) {
-    std::cout << "Semantic cache: " << cache->backend() << std::endl;
+    const std::string model = plugin_runtime->embedding_model();
+    std::cout << "Semantic cache: " << cache->backend()
+              << (model.empty() ? "; exact questions only (no embedding model)"
+                                : "; questions embedded with " + model)
+              << std::endl;
   }
   // Tracing (global.services.observability.tracing; read at start, a change needs a restart).
   // The exporter thread posts every batch over one kept-alive connection.

@@ -83,6 +83,17 @@ bool BertConfig::Load(const std::string& path, BertConfig& out, std::string& err
     return false;
   }
   const json::object& o = v.as_object();
+  // BERT checkpoints say model_type "bert" (older ones only name a Bert* architecture).
+  const json::value* type = o.if_contains("model_type");
+  const json::value* archs = o.if_contains("architectures");
+  const bool bert_arch = archs && archs->is_array() && !archs->as_array().empty() &&
+                         archs->as_array()[0].is_string() &&
+                         archs->as_array()[0].as_string().starts_with("Bert");
+  if (type ? *type != "bert" : !bert_arch) {
+    error = path + ": model_type " + (type ? json::serialize(*type) : std::string("(none)")) +
+            " is not supported yet (BERT is)";
+    return false;
+  }
   if (const json::value* act = o.if_contains("hidden_act"); act && *act != "gelu") {
     error = path + ": hidden_act " + json::serialize(*act) + " is not supported yet (gelu is)";
     return false;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "cache/redis_replication.h"
+#include "ml/text_embedder.h"
 #include "plugins/fast_response.h"
 #include "plugins/header_mutation.h"
 #include "plugins/request_params.h"
@@ -210,6 +211,7 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
   options.eviction_policy = store.eviction_policy;
   options.ttl_seconds = store.ttl_seconds;
   services_.semantic_cache = std::make_shared<cache::SemanticCache>(options);
+  if (!services_.embed) OpenEmbeddingModel(cfg, store);
   const bool kv = store.backend_type == "redis" || store.backend_type == "valkey";
   if (kv) {
     ShareCacheThroughRedis(store);
@@ -217,6 +219,32 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
     services_.log("semantic cache: backend_type '" + store.backend_type +
                   "' is not available in this build yet; using the in-memory cache");
   }
+}
+
+void PluginRuntime::OpenEmbeddingModel(const config::Config& cfg,
+                                       const config::SemanticCacheStore& store) {
+  const config::SemanticEmbeddings& models = cfg.global.model_catalog.embeddings.semantic;
+  const std::string name =
+      !store.embedding_model.empty() ? store.embedding_model : models.embedding_config.model_type;
+  const std::string path = name == "bert"         ? models.bert_model_path
+                           : name == "mmbert"     ? models.mmbert_model_path
+                           : name == "qwen3"      ? models.qwen3_model_path
+                           : name == "gemma"      ? models.gemma_model_path
+                           : name == "multimodal" ? models.multimodal_model_path
+                                                  : std::string();
+  std::string error = path.empty() ? "no model path is configured for it" : "";
+  std::shared_ptr<ml::TextEmbedder> embedder;
+  if (!path.empty()) embedder = ml::TextEmbedder::Load(path, error);
+  if (!embedder) {
+    if (services_.log) {
+      services_.log("semantic cache: embedding model '" + name + "'" +
+                    (path.empty() ? "" : " (" + path + ")") + " cannot be used: " + error +
+                    "; the cache answers repeated questions (exact match) only");
+    }
+    return;
+  }
+  embedding_ = name + " (" + path + ", " + std::to_string(embedder->dimension()) + "-d)";
+  services_.embed = [embedder](const std::string& text) { return embedder->Embed(text); };
 }
 
 void PluginRuntime::ShareCacheThroughRedis(const config::SemanticCacheStore& store) {
@@ -250,6 +278,11 @@ void PluginRuntime::ShareCacheThroughRedis(const config::SemanticCacheStore& sto
 std::shared_ptr<cache::SemanticCache> PluginRuntime::semantic_cache() {
   std::lock_guard lock(mu_);
   return services_.semantic_cache;
+}
+
+std::string PluginRuntime::embedding_model() {
+  std::lock_guard lock(mu_);
+  return embedding_;
 }
 
 std::shared_ptr<replay::ReplayStore> PluginRuntime::replay_store() {

@@ -56,6 +56,8 @@ class PluginRuntime {
   std::shared_ptr<replay::ReplayStore> replay_store();
   // The semantic cache (null until a config enables a semantic-cache plugin).
   std::shared_ptr<cache::SemanticCache> semantic_cache();
+  // The model the cache embeds questions with ("" when it matches exact questions only).
+  std::string embedding_model();
 
  private:
   // The shared stores, opened from the first config that uses them (store settings are read
@@ -63,6 +65,11 @@ class PluginRuntime {
   void OpenReplayStore(const config::Config& cfg);
   void OpenSemanticCache(const config::Config& cfg);
   void ShareCacheThroughRedis(const config::SemanticCacheStore& store);
+  // The embedding model the cache names (stores.semantic_cache.embedding_model, else
+  // embedding_config.model_type) from model_catalog.embeddings.semantic.<name>_model_path;
+  // without one the cache matches exact questions only (logged).
+  void OpenEmbeddingModel(const config::Config& cfg, const config::SemanticCacheStore& store);
+  std::string embedding_;
 
   PluginServices services_;
   std::mutex mu_;

@@ -593,5 +593,39 @@ TEST_F(CacheTest, ParaphrasesHitAndOppositeQuestionsAreVerifiedAway) {
   EXPECT_EQ(backend_.sim->stats().requests.load(), 2u);
 }
 
+// The cache's embedding model from the config (a BERT folder: tokenizer.json, config.json,
+// model.safetensors — here the tiny random-weight fixture): questions that tokenize alike embed
+// alike, so a differently written repeat is a similarity hit, not an exact one.
+TEST_F(CacheTest, TheConfiguredEmbeddingModelEmbedsQuestions) {
+  runtime_ = std::make_shared<plugins::PluginRuntime>(plugins::PluginServices{});
+  DataPlaneOptions options;
+  options.plugins = runtime_;
+  Start(FastModelConfig(backend_.Endpoint()) +
+            "global:\n"
+            "  stores: {semantic_cache: {embedding_model: bert}}\n"
+            "  model_catalog:\n"
+            "    embeddings: {semantic: {bert_model_path: '" +
+            std::string(VSR_FIXTURES_DIR) +
+            "/ml/tiny-bert'}}\n"
+            "routing:\n"
+            "  modelCards: [{name: fast}]\n"
+            "  signals: {keywords: [{name: hi, operator: OR, keywords: [hello]}]}\n"
+            "  decisions:\n"
+            "    - name: greet\n"
+            "      rules: {operator: AND, conditions: [{type: keyword, name: hi}]}\n"
+            "      modelRefs: [{model: fast}]\n"
+            "      plugins: [{type: semantic-cache, configuration: {enabled: true, "
+            "similarity_threshold: 0.95}}]\n",
+        options);
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "Hello, World!")).status, 200);
+  WaitForEntries(1);
+  EXPECT_EQ(runtime_->embedding_model().rfind("bert (", 0), 0u) << runtime_->embedding_model();
+  const HttpResult again = Post("/v1/chat/completions", Chat("MoM", "hello ,  WORLD !"));
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(again.headers.at("x-vsr-cache-hit"), "true");
+  EXPECT_GT(std::stod(again.headers.at("x-vsr-cache-similarity")), 0.99);
+  EXPECT_EQ(backend_.sim->stats().requests.load(), 1u);
+}
+
 }  // namespace
 }  // namespace vsr::server

@@ -101,6 +101,13 @@ TEST(BertEncoder, ACheckpointThatDisagreesWithItsConfigIsRefused) {
   std::ofstream(dir + "/config.json", std::ios::trunc) << json::serialize(cfg);
   EXPECT_FALSE(BertEncoder::Load(dir, error));
   EXPECT_NE(error.find("not divisible by num_attention_heads 3"), std::string::npos) << error;
+  cfg["num_attention_heads"] = 2;
+  cfg["model_type"] = "modernbert";
+  std::ofstream(dir + "/config.json", std::ios::trunc) << json::serialize(cfg);
+  EXPECT_FALSE(BertEncoder::Load(dir, error));
+  EXPECT_NE(error.find("model_type \"modernbert\" is not supported yet (BERT is)"),
+            std::string::npos)
+      << error;
   EXPECT_FALSE(BertEncoder::Load(dir + "/nowhere", error));
   EXPECT_NE(error.find("config.json: cannot open"), std::string::npos) << error;
   std::filesystem::remove_all(dir);

@@ -1,0 +1,28 @@
+// Text in, sentence embedding out: a model folder's tokenizer.json and BERT encoder, mean
+// pooling over the real tokens and unit length (the sentence-transformers recipe that
+// all-MiniLM-style models are trained for). Safe to call from several threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ml/bert.h"
+#include "ml/tokenizer.h"
+
+namespace vsr::ml {
+
+class TextEmbedder {
+ public:
+  // `dir` holds tokenizer.json, config.json and model.safetensors; null with `error` otherwise.
+  static std::unique_ptr<TextEmbedder> Load(const std::string& dir, std::string& error);
+  std::vector<float> Embed(std::string_view text) const;
+  size_t dimension() const { return static_cast<size_t>(encoder_->config().hidden_size); }
+
+ private:
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<BertEncoder> encoder_;
+};
+
+}  // namespace vsr::ml
