@@ -1,0 +1,114 @@
+// BERT encoder latency at the size of all-MiniLM-L12-v2 (upstream's "mom-embedding-light":
+// hidden 384, 12 layers, 12 heads, FFN 1536) with random weights written to a temporary model
+// folder: one sentence embedding (forward + mean pooling) at 16, 64 and 128 tokens, one core.
+// Reports p50_ms / p99_ms. Run: build/release/bench/encoder_bench --benchmark_format=json
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "ml/bert.h"
+
+namespace {
+
+constexpr int kVocab = 30522, kHidden = 384, kLayers = 12, kHeads = 12, kFfn = 1536, kPos = 512;
+
+// Writes config.json and a random-weight model.safetensors in Hugging Face's BERT layout.
+std::string WriteModel() {
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-encoder-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.json")
+      << R"({"model_type":"bert","vocab_size":)" << kVocab << R"(,"hidden_size":)" << kHidden
+      << R"(,"num_hidden_layers":)" << kLayers << R"(,"num_attention_heads":)" << kHeads
+      << R"(,"intermediate_size":)" << kFfn << R"(,"max_position_embeddings":)" << kPos
+      << R"(,"type_vocab_size":2,"hidden_act":"gelu"})";
+  std::vector<std::pair<std::string, std::vector<int64_t>>> tensors = {
+      {"embeddings.word_embeddings.weight", {kVocab, kHidden}},
+      {"embeddings.position_embeddings.weight", {kPos, kHidden}},
+      {"embeddings.token_type_embeddings.weight", {2, kHidden}},
+      {"embeddings.LayerNorm.weight", {kHidden}},
+      {"embeddings.LayerNorm.bias", {kHidden}}};
+  for (int l = 0; l < kLayers; ++l) {
+    const std::string p = "encoder.layer." + std::to_string(l) + ".";
+    for (const char* m : {"query", "key", "value"}) {
+      tensors.push_back({p + "attention.self." + m + ".weight", {kHidden, kHidden}});
+      tensors.push_back({p + "attention.self." + m + ".bias", {kHidden}});
+    }
+    tensors.push_back({p + "attention.output.dense.weight", {kHidden, kHidden}});
+    tensors.push_back({p + "attention.output.dense.bias", {kHidden}});
+    tensors.push_back({p + "attention.output.LayerNorm.weight", {kHidden}});
+    tensors.push_back({p + "attention.output.LayerNorm.bias", {kHidden}});
+    tensors.push_back({p + "intermediate.dense.weight", {kFfn, kHidden}});
+    tensors.push_back({p + "intermediate.dense.bias", {kFfn}});
+    tensors.push_back({p + "output.dense.weight", {kHidden, kFfn}});
+    tensors.push_back({p + "output.dense.bias", {kHidden}});
+    tensors.push_back({p + "output.LayerNorm.weight", {kHidden}});
+    tensors.push_back({p + "output.LayerNorm.bias", {kHidden}});
+  }
+  std::string header = "{";
+  size_t offset = 0;
+  for (const auto& [name, shape] : tensors) {
+    size_t n = 1;
+    std::string dims;
+    for (int64_t d : shape) {
+      n *= static_cast<size_t>(d);
+      dims += (dims.empty() ? "" : ",") + std::to_string(d);
+    }
+    header += (header.size() > 1 ? "," : "") + ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" +
+                                               dims + "],\"data_offsets\":[" +
+                                               std::to_string(offset) + "," +
+                                               std::to_string(offset + 4 * n) + "]}");
+    offset += 4 * n;
+  }
+  header += "}";
+  std::ofstream out(dir + "/model.safetensors", std::ios::binary);
+  const uint64_t len = header.size();
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((len >> (8 * i)) & 0xff));
+  out << header;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<float> chunk(1 << 16);
+  for (size_t left = offset / 4; left > 0;) {
+    const size_t n = std::min(left, chunk.size());
+    for (size_t i = 0; i < n; ++i) chunk[i] = normal(rng);
+    out.write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(4 * n));
+    left -= n;
+  }
+  return dir;
+}
+
+const vsr::ml::BertEncoder& Encoder() {
+  static const std::unique_ptr<vsr::ml::BertEncoder> encoder = [] {
+    std::string error;
+    const std::string dir = WriteModel();
+    auto e = vsr::ml::BertEncoder::Load(dir, error);
+    std::filesystem::remove_all(dir);
+    if (!e) std::abort();
+    return e;
+  }();
+  return *encoder;
+}
+
+void BM_EmbedOneSentence(benchmark::State& state) {
+  const auto& encoder = Encoder();
+  std::vector<int32_t> ids(static_cast<size_t>(state.range(0)));
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(1000 + 37 * i % 20000);
+  std::vector<double> ms;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(encoder.Embed({ids}, vsr::ml::Pooling::kMean, true));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                     .count());
+  }
+  std::sort(ms.begin(), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+}
+BENCHMARK(BM_EmbedOneSentence)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
+
+}  // namespace
