@@ -59,10 +59,9 @@ std::string WriteModel() {
       n *= static_cast<size_t>(d);
       dims += (dims.empty() ? "" : ",") + std::to_string(d);
     }
-    header += (header.size() > 1 ? "," : "") + ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" +
-                                               dims + "],\"data_offsets\":[" +
-                                               std::to_string(offset) + "," +
-                                               std::to_string(offset + 4 * n) + "]}");
+    header += (header.size() > 1 ? "," : "") +
+              ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + dims + "],\"data_offsets\":[" +
+               std::to_string(offset) + "," + std::to_string(offset + 4 * n) + "]}");
     offset += 4 * n;
   }
   header += "}";
@@ -102,8 +101,8 @@ void BM_EmbedOneSentence(benchmark::State& state) {
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(encoder.Embed({ids}, vsr::ml::Pooling::kMean, true));
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                     .count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
   state.counters["p50_ms"] = ms[ms.size() / 2];
