@@ -85,6 +85,9 @@ class Plugin {
   virtual void OnResponse(const RequestContext& /*ctx*/, const ResponseContext& /*response*/) {}
   // Whether OnResponse needs ResponseContext::completion (streams are reassembled only then).
   virtual bool needs_completion() const { return false; }
+  // Whether OnRouted wants the question's embedding (RequestContext::cache_embedding), which the
+  // data plane then computes off the I/O thread before OnRouted.
+  virtual bool needs_embedding() const { return false; }
 };
 
 }  // namespace vsr::plugins

@@ -86,6 +86,7 @@ PluginChain BuildChain(const config::Config& config, const config::Decision& dec
 
 void PluginChain::Add(std::unique_ptr<Plugin> plugin, int rank) {
   needs_completion_ = needs_completion_ || plugin->needs_completion();
+  needs_embedding_ = needs_embedding_ || plugin->needs_embedding();
   auto at = std::upper_bound(plugins_.begin(), plugins_.end(), rank,
                              [](int r, const auto& entry) { return r < entry.first; });
   plugins_.emplace(at, rank, std::move(plugin));
@@ -278,6 +279,11 @@ void PluginRuntime::ShareCacheThroughRedis(const config::SemanticCacheStore& sto
 std::shared_ptr<cache::SemanticCache> PluginRuntime::semantic_cache() {
   std::lock_guard lock(mu_);
   return services_.semantic_cache;
+}
+
+std::function<std::vector<float>(const std::string&)> PluginRuntime::embed() {
+  std::lock_guard lock(mu_);
+  return services_.embed;
 }
 
 std::string PluginRuntime::embedding_model() {

@@ -22,11 +22,13 @@ class PluginChain {
   void OnResponse(const RequestContext& ctx, const ResponseContext& response) const;
   bool empty() const { return plugins_.empty(); }
   bool needs_completion() const { return needs_completion_; }
+  bool needs_embedding() const { return needs_embedding_; }
   std::vector<std::string_view> types() const;
 
  private:
   std::vector<std::pair<int, std::unique_ptr<Plugin>>> plugins_;
   bool needs_completion_ = false;
+  bool needs_embedding_ = false;
 };
 
 // The chains of every decision of one config (and the chain of requests no decision matched).
@@ -56,6 +58,8 @@ class PluginRuntime {
   std::shared_ptr<replay::ReplayStore> replay_store();
   // The semantic cache (null until a config enables a semantic-cache plugin).
   std::shared_ptr<cache::SemanticCache> semantic_cache();
+  // The question -> embedding function the plugins use (empty without a model).
+  std::function<std::vector<float>(const std::string&)> embed();
   // The model the cache embeds questions with ("" when it matches exact questions only).
   std::string embedding_model();
 

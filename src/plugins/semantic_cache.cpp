@@ -35,7 +35,9 @@ void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
   if (!cfg_.enabled || !services_.semantic_cache || ctx.request == nullptr) return;
   const std::string& question = ctx.request->current_user_text;
   if (question.empty()) return;
-  if (services_.embed) ctx.cache_embedding = services_.embed(question);
+  // The data plane embeds the question off the I/O thread when it has model threads.
+  if (services_.embed && ctx.cache_embedding.empty())
+    ctx.cache_embedding = services_.embed(question);
   const auto started = std::chrono::steady_clock::now();
   const cache::LookupResult found =
       services_.semantic_cache->Lookup(Scope(ctx), question, ctx.cache_embedding, Threshold(ctx));

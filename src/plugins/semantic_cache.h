@@ -21,6 +21,9 @@ class SemanticCachePlugin final : public Plugin {
   void OnRouted(RequestContext& ctx) override;
   void OnResponse(const RequestContext& ctx, const ResponseContext& response) override;
   bool needs_completion() const override { return true; }
+  bool needs_embedding() const override {
+    return cfg_.enabled && static_cast<bool>(services_.embed);
+  }
 
   static std::string Scope(const RequestContext& ctx);
 

@@ -1,6 +1,8 @@
 #include "server/data_plane.h"
 
 #include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/json/monotonic_resource.hpp>
 
@@ -49,6 +51,7 @@ struct DataPlane::Call {
   bool responses = false;
   json::object responses_request;
   json::array chat_messages;  // the conversation sent to the backend (kept for the store)
+  bool is_auto = false;       // the client asked for the auto model
   std::string response_id;
   std::string previous_response_id;
   // Decision plugins: the chains of this request's router, the chain of its decision, and
@@ -318,6 +321,10 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
     call.responses = path == "/v1/responses";
     std::optional<HttpResponse> error =
         request.method == "POST" ? Prepare(call) : ErrorReply(call, 405, "method not allowed");
+    if (!error) {
+      co_await EmbedQuestion(call);
+      error = Dispatch(call);
+    }
     if (error) {
       co_await exchange.Respond(*error);
     } else {
@@ -444,8 +451,6 @@ std::optional<HttpResponse> DataPlane::ReplayReply(Call& call) {
 }
 
 void DataPlane::RunRoutedPlugins(Call& call, bool is_auto) {
-  call.chains = options_.plugins->ChainsFor(call.router);
-  call.chain = &call.chains->For(call.result.decision);
   plugins::RequestContext& pctx = call.plugin_ctx;
   pctx.request_id = call.request_id;
   pctx.config = &call.router->config();
@@ -584,9 +589,33 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   if (!call.result.error.empty()) {
     return ErrorReply(call, 403, call.result.error);
   }
+  call.is_auto = is_auto;
+  call.chains = options_.plugins->ChainsFor(call.router);
+  call.chain = &call.chains->For(call.result.decision);
+  return std::nullopt;
+}
+
+asio::awaitable<void> DataPlane::EmbedQuestion(Call& call) {
+  if (!options_.model_pool || !call.chain->needs_embedding()) co_return;
+  const std::string& question = call.req.current_user_text;
+  const auto embed = options_.plugins->embed();
+  if (question.empty() || !embed) co_return;
+  // A model forward pass takes milliseconds: run it on the model threads, not this I/O thread.
+  std::vector<float> vector;
+  auto work = [&]() -> asio::awaitable<void> {
+    vector = embed(question);
+    co_return;
+  };
+  co_await asio::co_spawn(*options_.model_pool, work, asio::use_awaitable);
+  call.plugin_ctx.cache_embedding = std::move(vector);
+}
+
+std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
+  const config::Config& cfg = call.router->config();
+  const bool is_auto = call.is_auto;
   RunRoutedPlugins(call, is_auto);
   if (call.plugin_ctx.answer) return ImmediateReply(call);
-  const std::string chosen = is_auto ? call.result.selected_model : requested;
+  const std::string chosen = is_auto ? call.result.selected_model : call.record.requested_model;
   if (chosen.empty()) {
     return ErrorReply(call, 503,
                       "no model available: no decision matched this request and "

@@ -5,6 +5,7 @@
 // x-vsr-* routing headers.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -32,6 +33,9 @@ struct DataPlaneOptions {
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
   // Decision plugins and their shared state, shared by every worker (one is made when null).
   std::shared_ptr<plugins::PluginRuntime> plugins;
+  // Threads for model work of the request path (question embeddings); null: the plugins run
+  // the model on the I/O thread.
+  std::shared_ptr<boost::asio::thread_pool> model_pool;
   // Request tracing (spans exported over OTLP/HTTP, traceparent to backends); null: off.
   std::shared_ptr<observability::Tracer> tracer;
 };
@@ -48,10 +52,15 @@ class DataPlane {
 
  private:
   struct Call;
-  // Parses, validates, routes and rewrites the body; an error reply when the request stops.
+  // Parses, validates and routes (and finds the decision's plugin chain); an error reply when
+  // the request stops.
   // Plain functions on purpose: coroutines here only do I/O (GCC 12 mishandles some
   // temporaries inside co_await expressions).
   std::optional<HttpResponse> Prepare(Call& call);
+  // Embeds the question on the model pool when the decision's plugins want it.
+  boost::asio::awaitable<void> EmbedQuestion(Call& call);
+  // After routing: the decision's plugins (which may answer), the model, OnForward.
+  std::optional<HttpResponse> Dispatch(Call& call);
   // Spans of routing (signals, then decision and selection), from when Route started.
   void TraceRouting(Call& call, int64_t route_start_unix_ns);
   // Closes the request's root span and hands the trace to the exporter.

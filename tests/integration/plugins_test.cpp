@@ -3,7 +3,11 @@
 // (checked on what the backend received).
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -625,6 +629,38 @@ TEST_F(CacheTest, TheConfiguredEmbeddingModelEmbedsQuestions) {
   EXPECT_EQ(again.headers.at("x-vsr-cache-hit"), "true");
   EXPECT_GT(std::stod(again.headers.at("x-vsr-cache-similarity")), 0.99);
   EXPECT_EQ(backend_.sim->stats().requests.load(), 1u);
+}
+
+// With model threads, questions are embedded there, never on the I/O thread.
+TEST_F(CacheTest, QuestionsAreEmbeddedOnTheModelThreads) {
+  auto pool = std::make_shared<boost::asio::thread_pool>(1);
+  std::promise<std::thread::id> pool_id;
+  boost::asio::post(*pool, [&] { pool_id.set_value(std::this_thread::get_id()); });
+  const std::thread::id model_thread = pool_id.get_future().get();
+  std::mutex mu;
+  std::vector<std::thread::id> embedded_on;
+  plugins::PluginServices services;
+  services.embed = [&](const std::string& text) {
+    std::lock_guard lock(mu);
+    embedded_on.push_back(std::this_thread::get_id());
+    return ToyEmbedding(text);
+  };
+  runtime_ = std::make_shared<plugins::PluginRuntime>(std::move(services));
+  DataPlaneOptions options;
+  options.plugins = runtime_;
+  options.model_pool = pool;
+  Start(CacheConfig(backend_.Endpoint()), options);
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "How do I reset my password?")).status, 200);
+  WaitForEntries(1);
+  const HttpResult paraphrase =
+      Post("/v1/chat/completions", Chat("MoM", "How can I reset my password?"));
+  EXPECT_EQ(paraphrase.headers.at("x-vsr-cache-hit"), "true");
+  // A question that no cache decision matches is not embedded at all.
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "unrelated")).status, 200);
+  Stop();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(embedded_on.size(), 2u);
+  for (const auto& id : embedded_on) EXPECT_EQ(id, model_thread);
 }
 
 }  // namespace
