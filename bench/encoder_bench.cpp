@@ -110,4 +110,26 @@ void BM_EmbedOneSentence(benchmark::State& state) {
 }
 BENCHMARK(BM_EmbedOneSentence)->Arg(16)->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond);
 
+// Eight 16-token questions: one padded batch against eight single forward passes, per question.
+void BM_EmbedEightQuestions(benchmark::State& state) {
+  const auto& encoder = Encoder();
+  const bool batched = state.range(0) != 0;
+  std::vector<std::vector<int32_t>> questions(8, std::vector<int32_t>(16));
+  for (size_t q = 0; q < questions.size(); ++q) {
+    for (size_t i = 0; i < 16; ++i) questions[q][i] = static_cast<int32_t>(1000 + 91 * q + 37 * i);
+  }
+  for (auto _ : state) {
+    if (batched) {
+      benchmark::DoNotOptimize(encoder.Embed(questions, vsr::ml::Pooling::kMean, true));
+    } else {
+      for (const auto& q : questions) {
+        benchmark::DoNotOptimize(encoder.Embed({q}, vsr::ml::Pooling::kMean, true));
+      }
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 8);
+  state.SetLabel(batched ? "one batch of 8" : "8 single passes");
+}
+BENCHMARK(BM_EmbedEightQuestions)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 }  // namespace
