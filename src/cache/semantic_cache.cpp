@@ -160,7 +160,8 @@ LookupResult SemanticCache::Lookup(const std::string& scope, const std::string& 
           auto found = index.searchKnn(q.data(), std::min(kCandidates, count));
           std::vector<std::pair<double, size_t>> candidates;  // best first
           while (!found.empty()) {
-            candidates.emplace_back(1.0 - found.top().first, found.top().second);
+            // Half-float rounding can put identical vectors a hair above 1: a cosine is <= 1.
+            candidates.emplace_back(std::min(1.0, 1.0 - found.top().first), found.top().second);
             found.pop();
           }
           std::sort(candidates.begin(), candidates.end(),

@@ -241,6 +241,10 @@ int RunRouter(const RouterArgs& args) {
   const auto plugin_runtime_log = [](const std::string& line) { Log(LogLevel::kWarn, line); };
   services.log = plugin_runtime_log;
   services.metrics = metrics;
+  // Question embeddings run on their own threads (batched), so a forward pass never holds an
+  // I/O thread: one fewer than the cores, at least one.
+  const unsigned cores = std::thread::hardware_concurrency();  // 0 when unknown
+  services.model_threads = cores > 1 ? cores - 1 : 1;
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
   plugin_runtime->ChainsFor(snapshot->Get());
   if (auto store = plugin_runtime->replay_store()) {
@@ -255,13 +259,6 @@ int RunRouter(const RouterArgs& args) {
               << std::endl;
   }
   // Tracing (global.services.observability.tracing; read at start, a change needs a restart).
-  // Model work of the request path (question embeddings) runs on its own threads, so a
-  // forward pass never holds an I/O thread; one fewer than the cores, at least one.
-  std::shared_ptr<boost::asio::thread_pool> model_pool;
-  if (plugin_runtime->embed()) {
-    const unsigned cores = std::thread::hardware_concurrency();  // 0 when unknown
-    model_pool = std::make_shared<boost::asio::thread_pool>(cores > 1 ? cores - 1 : 1);
-  }
   // The exporter thread posts every batch over one kept-alive connection.
   auto poster = std::make_shared<server::HttpPoster>();
   auto tracer = observability::Tracer::Create(
@@ -286,7 +283,6 @@ int RunRouter(const RouterArgs& args) {
     dp_options.metrics = metrics;
     dp_options.plugins = plugin_runtime;
     dp_options.tracer = tracer;
-    dp_options.model_pool = model_pool;
     if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
     server::HttpServerOptions options;
     options.address = l.address.empty() ? "0.0.0.0" : l.address;

@@ -18,9 +18,16 @@ std::unique_ptr<TextEmbedder> TextEmbedder::Load(const std::string& dir, std::st
 }
 
 std::vector<float> TextEmbedder::Embed(std::string_view text) const {
+  return EmbedBatch({std::string(text)}).front();
+}
+
+std::vector<std::vector<float>> TextEmbedder::EmbedBatch(
+    const std::vector<std::string>& texts) const {
   const size_t max_length = static_cast<size_t>(std::min(512, encoder_->config().max_positions));
-  const Encoding enc = tokenizer_->Encode(text, max_length);
-  return encoder_->Embed({enc.ids}, Pooling::kMean, true).front();
+  std::vector<std::vector<int32_t>> ids;
+  ids.reserve(texts.size());
+  for (const std::string& t : texts) ids.push_back(tokenizer_->Encode(t, max_length).ids);
+  return encoder_->Embed(ids, Pooling::kMean, true);
 }
 
 }  // namespace vsr::ml

@@ -18,6 +18,8 @@ class TextEmbedder {
   // `dir` holds tokenizer.json, config.json and model.safetensors; null with `error` otherwise.
   static std::unique_ptr<TextEmbedder> Load(const std::string& dir, std::string& error);
   std::vector<float> Embed(std::string_view text) const;
+  // Several texts in one padded forward pass (each truncated to the model's length).
+  std::vector<std::vector<float>> EmbedBatch(const std::vector<std::string>& texts) const;
   size_t dimension() const { return static_cast<size_t>(encoder_->config().hidden_size); }
 
  private:

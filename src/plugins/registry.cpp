@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "cache/redis_replication.h"
+#include "ml/embedding_batcher.h"
 #include "ml/text_embedder.h"
 #include "plugins/fast_response.h"
 #include "plugins/header_mutation.h"
@@ -172,6 +173,27 @@ const PluginChain& PluginChains::For(const config::Decision* decision) const {
   return no_decision_;
 }
 
+PluginRuntime::PluginRuntime(PluginServices services) : services_(std::move(services)) {
+  // A given embedding function (tests, embedders set up by the caller) batches by looping.
+  if (services_.embed && services_.model_threads > 0 && !services_.embed_async) {
+    StartBatcher([embed = services_.embed](const std::vector<std::string>& texts) {
+      std::vector<std::vector<float>> out;
+      for (const std::string& t : texts) out.push_back(embed(t));
+      return out;
+    });
+  }
+}
+
+void PluginRuntime::StartBatcher(BatchEmbedFn batch) {
+  if (services_.model_threads == 0) return;
+  auto batcher =
+      std::make_shared<ml::EmbeddingBatcher>(std::move(batch), services_.model_threads, 8);
+  services_.embed_async = [batcher](std::string text,
+                                    std::function<void(std::vector<float>)> done) {
+    batcher->Submit(std::move(text), std::move(done));
+  };
+}
+
 std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
     const std::shared_ptr<const routing::Router>& router) {
   std::lock_guard lock(mu_);
@@ -246,6 +268,8 @@ void PluginRuntime::OpenEmbeddingModel(const config::Config& cfg,
   }
   embedding_ = name + " (" + path + ", " + std::to_string(embedder->dimension()) + "-d)";
   services_.embed = [embedder](const std::string& text) { return embedder->Embed(text); };
+  StartBatcher(
+      [embedder](const std::vector<std::string>& texts) { return embedder->EmbedBatch(texts); });
 }
 
 void PluginRuntime::ShareCacheThroughRedis(const config::SemanticCacheStore& store) {
@@ -284,6 +308,12 @@ std::shared_ptr<cache::SemanticCache> PluginRuntime::semantic_cache() {
 std::function<std::vector<float>(const std::string&)> PluginRuntime::embed() {
   std::lock_guard lock(mu_);
   return services_.embed;
+}
+
+std::function<void(std::string, std::function<void(std::vector<float>)>)>
+PluginRuntime::embed_async() {
+  std::lock_guard lock(mu_);
+  return services_.embed_async;
 }
 
 std::string PluginRuntime::embedding_model() {

@@ -12,6 +12,9 @@
 
 namespace vsr::plugins {
 
+using BatchEmbedFn =
+    std::function<std::vector<std::vector<float>>(const std::vector<std::string>&)>;
+
 // A decision's plugins in run order (fast_response before the cache, rewrites before
 // recording), whatever order the config lists them in.
 class PluginChain {
@@ -52,7 +55,7 @@ class PluginChains {
 // of the router it was routed with. Shared by all workers.
 class PluginRuntime {
  public:
-  explicit PluginRuntime(PluginServices services) : services_(std::move(services)) {}
+  explicit PluginRuntime(PluginServices services);
   std::shared_ptr<const PluginChains> ChainsFor(const std::shared_ptr<const routing::Router>& r);
   // The replay store (null until a config records replays).
   std::shared_ptr<replay::ReplayStore> replay_store();
@@ -60,6 +63,8 @@ class PluginRuntime {
   std::shared_ptr<cache::SemanticCache> semantic_cache();
   // The question -> embedding function the plugins use (empty without a model).
   std::function<std::vector<float>(const std::string&)> embed();
+  // The same, asynchronous and batched on the model threads (empty without model threads).
+  std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async();
   // The model the cache embeds questions with ("" when it matches exact questions only).
   std::string embedding_model();
 
@@ -73,6 +78,8 @@ class PluginRuntime {
   // embedding_config.model_type) from model_catalog.embeddings.semantic.<name>_model_path;
   // without one the cache matches exact questions only (logged).
   void OpenEmbeddingModel(const config::Config& cfg, const config::SemanticCacheStore& store);
+  // Runs embeddings on services_.model_threads threads, batching concurrent questions.
+  void StartBatcher(BatchEmbedFn batch);
   std::string embedding_;
 
   PluginServices services_;

@@ -23,6 +23,10 @@ struct PluginServices {
   // The question -> embedding function of the embedding model; empty until one is loaded
   // (then the cache matches exact questions only).
   std::function<std::vector<float>(const std::string&)> embed;
+  // Model threads for the request path (0: none). With threads, questions are embedded there,
+  // batched with concurrent ones, through embed_async (which the runtime fills in).
+  size_t model_threads = 0;
+  std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async;
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
 };
 

@@ -1,7 +1,9 @@
 #include "server/data_plane.h"
 
 #include <array>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -596,17 +598,22 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
 }
 
 asio::awaitable<void> DataPlane::EmbedQuestion(Call& call) {
-  if (!options_.model_pool || !call.chain->needs_embedding()) co_return;
+  if (!call.chain->needs_embedding()) co_return;
   const std::string& question = call.req.current_user_text;
-  const auto embed = options_.plugins->embed();
-  if (question.empty() || !embed) co_return;
-  // A model forward pass takes milliseconds: run it on the model threads, not this I/O thread.
-  std::vector<float> vector;
-  auto work = [&]() -> asio::awaitable<void> {
-    vector = embed(question);
-    co_return;
+  const auto embed_async = options_.plugins->embed_async();
+  if (question.empty() || !embed_async) co_return;  // the plugin embeds on this thread itself
+  // A forward pass takes milliseconds: it runs on the model threads (batched with concurrent
+  // questions) and this coroutine resumes on its own executor with the vector.
+  auto initiation = [&embed_async, &question](auto handler) {
+    auto h = std::make_shared<std::decay_t<decltype(handler)>>(std::move(handler));
+    embed_async(question, [h](std::vector<float> vector) {
+      auto executor = asio::get_associated_executor(*h);
+      asio::post(executor, [h, v = std::move(vector)]() mutable { std::move (*h)(std::move(v)); });
+    });
   };
-  co_await asio::co_spawn(*options_.model_pool, work, asio::use_awaitable);
+  std::vector<float> vector =
+      co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::vector<float>)>(
+          initiation, asio::use_awaitable);
   call.plugin_ctx.cache_embedding = std::move(vector);
 }
 

@@ -5,7 +5,6 @@
 // x-vsr-* routing headers.
 #pragma once
 
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -33,9 +32,6 @@ struct DataPlaneOptions {
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
   // Decision plugins and their shared state, shared by every worker (one is made when null).
   std::shared_ptr<plugins::PluginRuntime> plugins;
-  // Threads for model work of the request path (question embeddings); null: the plugins run
-  // the model on the I/O thread.
-  std::shared_ptr<boost::asio::thread_pool> model_pool;
   // Request tracing (spans exported over OTLP/HTTP, traceparent to backends); null: off.
   std::shared_ptr<observability::Tracer> tracer;
 };
@@ -57,7 +53,7 @@ class DataPlane {
   // Plain functions on purpose: coroutines here only do I/O (GCC 12 mishandles some
   // temporaries inside co_await expressions).
   std::optional<HttpResponse> Prepare(Call& call);
-  // Embeds the question on the model pool when the decision's plugins want it.
+  // Embeds the question on the model threads when the decision's plugins want it.
   boost::asio::awaitable<void> EmbedQuestion(Call& call);
   // After routing: the decision's plugins (which may answer), the model, OnForward.
   std::optional<HttpResponse> Dispatch(Call& call);

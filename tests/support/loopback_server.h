@@ -35,6 +35,7 @@ class LoopbackServer {
     thread_.join();
   }
   uint16_t port() const { return server_->port(); }
+  std::thread::id thread_id() const { return thread_.get_id(); }  // the I/O thread
   std::string Url(const std::string& path = "") const {
     return "http://127.0.0.1:" + std::to_string(port()) + path;
   }
