@@ -66,13 +66,18 @@ std::optional<TraceParent> ParseTraceParent(std::string_view header) {
   return out;
 }
 
-std::string Hex(const uint8_t* bytes, size_t n) {
+void AppendHex(std::string& out, const uint8_t* bytes, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
   for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 15];
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
   }
+}
+
+std::string Hex(const uint8_t* bytes, size_t n) {
+  std::string out;
+  out.reserve(2 * n);
+  AppendHex(out, bytes, n);
   return out;
 }
 

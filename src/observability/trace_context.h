@@ -27,6 +27,7 @@ std::string FormatTraceParent(const TraceId& trace, const SpanId& span, bool sam
 TraceId NewTraceId();  // random, never all zero
 SpanId NewSpanId();
 std::string Hex(const uint8_t* bytes, size_t n);
+void AppendHex(std::string& out, const uint8_t* bytes, size_t n);  // lower case, no quotes
 template <size_t N>
 std::string Hex(const std::array<uint8_t, N>& id) {
   return Hex(id.data(), N);

@@ -6,13 +6,10 @@ namespace vsr::observability {
 
 namespace {
 
-void AppendHex(std::string& out, const uint8_t* bytes, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
+template <size_t N>
+void AppendQuotedHex(std::string& out, const std::array<uint8_t, N>& id) {
   out += '"';
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
+  AppendHex(out, id.data(), N);
   out += '"';
 }
 
@@ -62,12 +59,12 @@ bool IsZero(const SpanId& id) {
 void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
   const Span& s = trace.spans[index];
   out += "{\"traceId\":";
-  AppendHex(out, s.trace_id.data(), s.trace_id.size());
+  AppendQuotedHex(out, s.trace_id);
   out += ",\"spanId\":";
-  AppendHex(out, s.span_id.data(), s.span_id.size());
+  AppendQuotedHex(out, s.span_id);
   if (!IsZero(s.parent_span_id)) {
     out += ",\"parentSpanId\":";
-    AppendHex(out, s.parent_span_id.data(), s.parent_span_id.size());
+    AppendQuotedHex(out, s.parent_span_id);
   }
   out += ",\"name\":";
   AppendJsonString(out, s.name);

@@ -452,7 +452,7 @@ std::optional<HttpResponse> DataPlane::ReplayReply(Call& call) {
   return HttpResponse{200, "application/json", std::move(r->body), {}};
 }
 
-void DataPlane::RunRoutedPlugins(Call& call, bool is_auto) {
+void DataPlane::RunRoutedPlugins(Call& call) {
   plugins::RequestContext& pctx = call.plugin_ctx;
   pctx.request_id = call.request_id;
   pctx.config = &call.router->config();
@@ -463,7 +463,7 @@ void DataPlane::RunRoutedPlugins(Call& call, bool is_auto) {
   pctx.body = &call.body;
   pctx.anthropic = call.client == ApiFormat::kAnthropic;
   pctx.stream = call.stream;
-  pctx.auto_routed = is_auto;
+  pctx.auto_routed = call.is_auto;
   pctx.requested_model = call.record.requested_model;
   pctx.trace = &call.trace;
   call.chain->OnRouted(pctx);
@@ -620,7 +620,7 @@ asio::awaitable<void> DataPlane::EmbedQuestion(Call& call) {
 std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
   const config::Config& cfg = call.router->config();
   const bool is_auto = call.is_auto;
-  RunRoutedPlugins(call, is_auto);
+  RunRoutedPlugins(call);
   if (call.plugin_ctx.answer) return ImmediateReply(call);
   const std::string chosen = is_auto ? call.result.selected_model : call.record.requested_model;
   if (chosen.empty()) {

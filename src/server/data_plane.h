@@ -69,7 +69,7 @@ class DataPlane {
   // A plugin's answer (fast_response, cache hit) in the client's API.
   HttpResponse ImmediateReply(Call& call);
   // Builds the plugin view of the request and runs the routed-phase plugins.
-  void RunRoutedPlugins(Call& call, bool is_auto);
+  void RunRoutedPlugins(Call& call);
   // The request is over: response-phase plugins see how it ended.
   void FinishPlugins(Call& call);
   boost::asio::awaitable<void> Forward(Call& call, HttpExchange& exchange);

@@ -52,6 +52,10 @@ class FakeCollector {
     std::lock_guard lock(mu_);
     return bodies_;
   }
+  std::vector<std::string> ContentTypes() const {
+    std::lock_guard lock(mu_);
+    return content_types_;
+  }
   std::vector<std::string> Paths() const {
     std::lock_guard lock(mu_);
     return paths_;
@@ -156,6 +160,7 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   const std::vector<json::object> spans = SpansOfTheRequest();
   ASSERT_FALSE(collector_.Paths().empty());
   EXPECT_EQ(collector_.Paths()[0], "/v1/traces");
+  EXPECT_EQ(collector_.ContentTypes()[0], "application/json");  // OTLP/HTTP's JSON encoding
   // The resource names the service.
   EXPECT_NE(
       collector_.Bodies()[0].find(R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})"),
