@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -66,6 +67,32 @@ bool ReadInt(const json::object& o, const char* key, int& out, bool required, st
   return true;
 }
 
+// id2label {"0": "benign", "1": "jailbreak"} -> labels by index (gaps named LABEL_<i>, as
+// Hugging Face names unlabelled classes). Absent: no labels. False when malformed.
+bool ReadLabels(const json::object& o, std::vector<std::string>& labels) {
+  const json::value* v = o.if_contains("id2label");
+  if (v == nullptr) return true;
+  if (!v->is_object()) return false;
+  std::vector<std::pair<size_t, std::string>> entries;
+  for (const auto& [key, name] : v->as_object()) {
+    size_t index = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
+    if (ec != std::errc() || end != key.data() + key.size() || index >= 100000 ||
+        !name.is_string()) {
+      return false;
+    }
+    entries.emplace_back(index, std::string(name.as_string()));
+  }
+  for (auto& [index, name] : entries) {
+    if (labels.size() <= index) labels.resize(index + 1);
+    labels[index] = std::move(name);
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].empty()) labels[i] = "LABEL_" + std::to_string(i);
+  }
+  return true;
+}
+
 }  // namespace
 
 bool BertConfig::Load(const std::string& path, BertConfig& out, std::string& error) {
@@ -113,6 +140,14 @@ bool BertConfig::Load(const std::string& path, BertConfig& out, std::string& err
             " is not divisible by num_attention_heads " + std::to_string(out.num_heads);
     return false;
   }
+  if (archs && archs->is_array() && !archs->as_array().empty() &&
+      archs->as_array()[0].is_string()) {
+    out.architecture = std::string(archs->as_array()[0].as_string());
+  }
+  if (!ReadLabels(o, out.labels)) {
+    error = path + ": 'id2label' must map class indices (\"0\", \"1\", ...) to label names";
+    return false;
+  }
   if (const json::value* eps = o.if_contains("layer_norm_eps"); eps && eps->is_number()) {
     out.layer_norm_eps = static_cast<float>(eps->to_number<double>());
   }
@@ -122,10 +157,19 @@ bool BertConfig::Load(const std::string& path, BertConfig& out, std::string& err
 BertEncoder::~BertEncoder() = default;
 
 std::unique_ptr<BertEncoder> BertEncoder::Load(const std::string& dir, std::string& error) {
-  std::unique_ptr<BertEncoder> e(new BertEncoder());
-  if (!BertConfig::Load(dir + "/config.json", e->cfg_, error)) return nullptr;
+  BertConfig cfg;
+  if (!BertConfig::Load(dir + "/config.json", cfg, error)) return nullptr;
   auto file = SafetensorsFile::Open(dir + "/model.safetensors", error);
   if (!file) return nullptr;
+  return FromWeights(cfg, *file, error);
+}
+
+std::unique_ptr<BertEncoder> BertEncoder::FromWeights(const BertConfig& cfg,
+                                                      const SafetensorsFile& weights,
+                                                      std::string& error) {
+  std::unique_ptr<BertEncoder> e(new BertEncoder());
+  e->cfg_ = cfg;
+  const SafetensorsFile* file = &weights;
   // Task checkpoints (BertForSequenceClassification...) keep the encoder under "bert.".
   const std::string prefix =
       file->Find("bert.embeddings.word_embeddings.weight") != nullptr ? "bert." : "";
@@ -135,14 +179,7 @@ std::unique_ptr<BertEncoder> BertEncoder::Load(const std::string& dir, std::stri
   // Each tensor must exist with config.json's shape, in a float dtype (widened to F32 here).
   const auto get = [&](const std::string& name, const std::vector<int64_t>& shape,
                        std::vector<float>& into) {
-    if (!ok) return;
-    const TensorView* t = file->Find(prefix + name);
-    t = file->Expect(prefix + name, t != nullptr ? t->dtype : DType::kF32, shape, error);
-    if (t != nullptr) into = ToFloat32(*t, error);
-    if (t == nullptr || into.size() != static_cast<size_t>(t->elements())) {
-      if (t != nullptr) error = file->path() + ": " + error;
-      ok = false;
-    }
+    ok = ok && ReadWeights(*file, prefix + name, shape, into, error);
   };
   get("embeddings.word_embeddings.weight", {e->cfg_.vocab_size, h}, e->word_);
   get("embeddings.position_embeddings.weight", {e->cfg_.max_positions, h}, e->position_);

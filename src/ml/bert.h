@@ -12,10 +12,14 @@
 
 namespace vsr::ml {
 
+class SafetensorsFile;
+
 struct BertConfig {
   int vocab_size = 0, hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0;
   int max_positions = 512, type_vocab_size = 2;
   float layer_norm_eps = 1e-12f;
+  std::string architecture;         // architectures[0]: BertModel, BertForSequenceClassification...
+  std::vector<std::string> labels;  // id2label by class index (task checkpoints)
   // Reads config.json; false with `error` naming the field.
   static bool Load(const std::string& path, BertConfig& out, std::string& error);
 };
@@ -27,6 +31,10 @@ class BertEncoder {
   // `dir` holds config.json and model.safetensors; null with `error` otherwise (a missing
   // tensor or one whose shape disagrees with config.json is named).
   static std::unique_ptr<BertEncoder> Load(const std::string& dir, std::string& error);
+  // The encoder of an already opened checkpoint (task heads read their own tensors from it).
+  static std::unique_ptr<BertEncoder> FromWeights(const BertConfig& cfg,
+                                                  const SafetensorsFile& weights,
+                                                  std::string& error);
   ~BertEncoder();
 
   // Last hidden states, [batch][seq][hidden] flattened, seq = the longest input (shorter ones

@@ -260,4 +260,17 @@ std::vector<float> ToFloat32(const TensorView& tensor, std::string& error) {
   return out;
 }
 
+bool ReadWeights(const SafetensorsFile& file, const std::string& name,
+                 const std::vector<int64_t>& shape, std::vector<float>& out, std::string& error) {
+  const TensorView* t = file.Find(name);
+  t = file.Expect(name, t != nullptr ? t->dtype : DType::kF32, shape, error);
+  if (t == nullptr) return false;
+  out = ToFloat32(*t, error);
+  if (out.size() != static_cast<size_t>(t->elements())) {
+    error = file.path() + ": " + error;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace vsr::ml

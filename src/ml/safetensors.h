@@ -62,6 +62,11 @@ class SafetensorsFile {
 // other dtypes.
 std::vector<float> ToFloat32(const TensorView& tensor, std::string& error);
 
+// The float tensor `name` with exactly `shape` (any float dtype, widened to F32) into `out`;
+// false with `error` ("<path>: tensor '...' ...") when it is missing or differs.
+bool ReadWeights(const SafetensorsFile& file, const std::string& name,
+                 const std::vector<int64_t>& shape, std::vector<float>& out, std::string& error);
+
 // "[2, 3]"
 std::string ShapeText(const std::vector<int64_t>& shape);
 

@@ -9,18 +9,19 @@
 #include <vector>
 
 #include "ml/bert.h"
+#include "ml/models.h"
 #include "ml/tokenizer.h"
 
 namespace vsr::ml {
 
-class TextEmbedder {
+class TextEmbedder final : public Embedder {
  public:
   // `dir` holds tokenizer.json, config.json and model.safetensors; null with `error` otherwise.
   static std::unique_ptr<TextEmbedder> Load(const std::string& dir, std::string& error);
-  std::vector<float> Embed(std::string_view text) const;
+  std::vector<float> Embed(std::string_view text) const override;
   // Several texts in one padded forward pass (each truncated to the model's length).
-  std::vector<std::vector<float>> EmbedBatch(const std::vector<std::string>& texts) const;
-  size_t dimension() const { return static_cast<size_t>(encoder_->config().hidden_size); }
+  std::vector<std::vector<float>> EmbedBatch(const std::vector<std::string>& texts) const override;
+  size_t dimension() const override { return static_cast<size_t>(encoder_->config().hidden_size); }
 
  private:
   std::unique_ptr<Tokenizer> tokenizer_;

@@ -1,0 +1,49 @@
+#include "ml/model_store.h"
+
+#include "ml/bert_heads.h"
+#include "ml/text_embedder.h"
+
+namespace vsr::ml {
+
+template <typename T, typename LoadFn>
+std::shared_ptr<const T> ModelStore::Cached(int kind, const std::string& dir, std::string& error,
+                                            LoadFn load) {
+  std::error_code ec;
+  const auto stamp = std::filesystem::last_write_time(dir + "/model.safetensors", ec);
+  const Key key{kind, std::filesystem::weakly_canonical(dir, ec).string(), stamp};
+  // Loading takes seconds for real models: holding the lock meanwhile keeps two signals that
+  // name the same folder from loading it twice.
+  std::lock_guard lock(mu_);
+  for (auto it = loaded_.begin(); it != loaded_.end();) {
+    it = it->second.expired() ? loaded_.erase(it) : std::next(it);
+  }
+  if (auto it = loaded_.find(key); it != loaded_.end()) {
+    if (auto alive = it->second.lock()) return std::static_pointer_cast<const T>(alive);
+  }
+  std::shared_ptr<const T> model = load(dir, error);
+  if (model) loaded_[key] = std::static_pointer_cast<const void>(model);
+  return model;
+}
+
+std::shared_ptr<const Embedder> ModelStore::LoadEmbedder(const std::string& dir,
+                                                         std::string& error) {
+  return Cached<Embedder>(0, dir, error, [](const std::string& d, std::string& e) {
+    return std::shared_ptr<const Embedder>(TextEmbedder::Load(d, e));
+  });
+}
+
+std::shared_ptr<const SequenceClassifier> ModelStore::LoadSequenceClassifier(const std::string& dir,
+                                                                             std::string& error) {
+  return Cached<SequenceClassifier>(1, dir, error, [](const std::string& d, std::string& e) {
+    return std::shared_ptr<const SequenceClassifier>(BertSequenceClassifier::Load(d, e));
+  });
+}
+
+std::shared_ptr<const TokenClassifier> ModelStore::LoadTokenClassifier(const std::string& dir,
+                                                                       std::string& error) {
+  return Cached<TokenClassifier>(2, dir, error, [](const std::string& d, std::string& e) {
+    return std::shared_ptr<const TokenClassifier>(BertTokenClassifier::Load(d, e));
+  });
+}
+
+}  // namespace vsr::ml

@@ -1,0 +1,48 @@
+// What the rest of the router needs from a loaded model, as small interfaces: signals and
+// plugins depend on these, not on an architecture, so a ModernBERT or XLM-R implementation (or a
+// test's hand-built fake) slots in behind the same calls. Every implementation is safe to call
+// from several threads at once.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vsr::ml {
+
+// Sentence embeddings (unit length, so a dot product is the cosine similarity).
+class Embedder {
+ public:
+  virtual ~Embedder() = default;
+  virtual std::vector<float> Embed(std::string_view text) const = 0;
+  // Several texts in one padded forward pass.
+  virtual std::vector<std::vector<float>> EmbedBatch(
+      const std::vector<std::string>& texts) const = 0;
+  virtual size_t dimension() const = 0;
+};
+
+// One label for the whole text: a probability per label (softmax), in labels() order.
+class SequenceClassifier {
+ public:
+  virtual ~SequenceClassifier() = default;
+  virtual std::vector<float> Classify(std::string_view text) const = 0;
+  virtual const std::vector<std::string>& labels() const = 0;
+};
+
+// A span of the text the token classifier labelled (BIO tags joined into one entity).
+struct TokenEntity {
+  std::string type;  // "EMAIL_ADDRESS" (B-/I- prefix removed)
+  size_t start = 0;  // byte range in the text
+  size_t end = 0;
+  float confidence = 0;
+};
+
+class TokenClassifier {
+ public:
+  virtual ~TokenClassifier() = default;
+  virtual std::vector<TokenEntity> Entities(std::string_view text) const = 0;
+  virtual const std::vector<std::string>& labels() const = 0;
+};
+
+}  // namespace vsr::ml
