@@ -46,7 +46,8 @@ struct RouterArgs {
 };
 
 // The router for `path`, or nullptr after printing why (errors with file:line:column).
-std::shared_ptr<const routing::Router> BuildRouter(const std::string& path, size_t& error_count) {
+std::shared_ptr<const routing::Router> BuildRouter(const std::string& path, ml::ModelStore& models,
+                                                   size_t& error_count) {
   config::LoadResult loaded = config::LoadConfigFile(path);
   for (const Diagnostic& d : loaded.diags.items()) {
     if (d.severity == Severity::kError) Log(LogLevel::kError, d.Format());
@@ -55,7 +56,7 @@ std::shared_ptr<const routing::Router> BuildRouter(const std::string& path, size
   if (!loaded.diags.ok()) return nullptr;
   std::vector<std::string> errors;
   auto config = std::make_shared<const config::Config>(std::move(loaded.config));
-  std::shared_ptr<const routing::Router> router = routing::Router::Create(config, errors);
+  std::shared_ptr<const routing::Router> router = routing::Router::Create(config, errors, &models);
   for (const std::string& e : errors) Log(LogLevel::kError, e);
   error_count += errors.size();
   if (!errors.empty()) return nullptr;
@@ -81,8 +82,12 @@ std::pair<fs::file_time_type, uintmax_t> FileStamp(const std::string& path) {
 class ConfigWatcher {
  public:
   ConfigWatcher(boost::asio::io_context& io, const RouterArgs& args,
-                std::shared_ptr<server::RouterSnapshot> snapshot)
-      : timer_(io), args_(args), snapshot_(std::move(snapshot)), stamp_(FileStamp(args.config)) {}
+                std::shared_ptr<server::RouterSnapshot> snapshot, ml::ModelStore& models)
+      : timer_(io),
+        args_(args),
+        snapshot_(std::move(snapshot)),
+        models_(models),
+        stamp_(FileStamp(args.config)) {}
 
   void Start() {
     timer_.expires_after(std::chrono::milliseconds(args_.watch_interval_ms));
@@ -100,7 +105,7 @@ class ConfigWatcher {
     if (stamp == stamp_) return;
     stamp_ = stamp;
     size_t errors = 0;
-    auto router = BuildRouter(args_.config, errors);
+    auto router = BuildRouter(args_.config, models_, errors);
     if (!router) {
       Log(LogLevel::kError, "Configuration change rejected: " + std::to_string(errors) +
                                 " error(s); the router keeps running with the previous "
@@ -126,6 +131,7 @@ class ConfigWatcher {
   boost::asio::steady_timer timer_;
   const RouterArgs& args_;
   std::shared_ptr<server::RouterSnapshot> snapshot_;
+  ml::ModelStore& models_;
   std::pair<fs::file_time_type, uintmax_t> stamp_;
 };
 
@@ -163,7 +169,10 @@ void RegisterLogSecrets(const config::Config& cfg) {
 int RunRouter(const RouterArgs& args) {
   observability::ConfigureLogFromEnv();
   size_t errors = 0;
-  std::shared_ptr<const routing::Router> router = BuildRouter(args.config, errors);
+  // Model folders are loaded once and shared by the signals, the semantic cache and the
+  // routers that configuration reloads build.
+  auto models = std::make_shared<ml::ModelStore>();
+  std::shared_ptr<const routing::Router> router = BuildRouter(args.config, *models, errors);
   if (!router) {
     Log(LogLevel::kError, "Configuration validation failed: " + std::to_string(errors) +
                               " error(s); run 'vllm-sr validate " + args.config + "' for details");
@@ -245,6 +254,7 @@ int RunRouter(const RouterArgs& args) {
   // I/O thread: one fewer than the cores, at least one.
   const unsigned cores = std::thread::hardware_concurrency();  // 0 when unknown
   services.model_threads = cores > 1 ? cores - 1 : 1;
+  services.models = models;
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
   plugin_runtime->ChainsFor(snapshot->Get());
   if (auto store = plugin_runtime->replay_store()) {
@@ -307,7 +317,7 @@ int RunRouter(const RouterArgs& args) {
               << " (listener " << l.name << ", " << workers.size() << " threads)" << std::endl;
   }
 
-  ConfigWatcher watcher(main_io, args, snapshot);
+  ConfigWatcher watcher(main_io, args, snapshot, *models);
   if (args.watch_interval_ms > 0) watcher.Start();
 
   // SIGTERM/SIGINT: stop accepting, let requests in flight finish (bounded), then exit.

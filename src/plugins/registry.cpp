@@ -5,7 +5,6 @@
 
 #include "cache/redis_replication.h"
 #include "ml/embedding_batcher.h"
-#include "ml/text_embedder.h"
 #include "plugins/fast_response.h"
 #include "plugins/header_mutation.h"
 #include "plugins/request_params.h"
@@ -14,6 +13,7 @@
 #include "plugins/system_prompt.h"
 #include "plugins/tools.h"
 #include "replay/open_store.h"
+#include "signals/model_refs.h"
 
 namespace vsr::plugins {
 
@@ -246,27 +246,20 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
 
 void PluginRuntime::OpenEmbeddingModel(const config::Config& cfg,
                                        const config::SemanticCacheStore& store) {
-  const config::SemanticEmbeddings& models = cfg.global.model_catalog.embeddings.semantic;
-  const std::string name =
-      !store.embedding_model.empty() ? store.embedding_model : models.embedding_config.model_type;
-  const std::string path = name == "bert"         ? models.bert_model_path
-                           : name == "mmbert"     ? models.mmbert_model_path
-                           : name == "qwen3"      ? models.qwen3_model_path
-                           : name == "gemma"      ? models.gemma_model_path
-                           : name == "multimodal" ? models.multimodal_model_path
-                                                  : std::string();
-  std::string error = path.empty() ? "no model path is configured for it" : "";
-  std::shared_ptr<ml::TextEmbedder> embedder;
-  if (!path.empty()) embedder = ml::TextEmbedder::Load(path, error);
+  const signals::ModelRef ref = signals::EmbeddingModel(cfg, store.embedding_model);
+  if (!services_.models) services_.models = std::make_shared<ml::ModelStore>();
+  std::string error = ref.path.empty() ? "no model path is configured for it" : "";
+  std::shared_ptr<const ml::Embedder> embedder;
+  if (!ref.path.empty()) embedder = services_.models->LoadEmbedder(ref.path, error);
   if (!embedder) {
     if (services_.log) {
-      services_.log("semantic cache: embedding model '" + name + "'" +
-                    (path.empty() ? "" : " (" + path + ")") + " cannot be used: " + error +
+      services_.log("semantic cache: " + ref.what +
+                    (ref.path.empty() ? "" : " (" + ref.path + ")") + " cannot be used: " + error +
                     "; the cache answers repeated questions (exact match) only");
     }
     return;
   }
-  embedding_ = name + " (" + path + ", " + std::to_string(embedder->dimension()) + "-d)";
+  embedding_ = ref.name + " (" + ref.path + ", " + std::to_string(embedder->dimension()) + "-d)";
   services_.embed = [embedder](const std::string& text) { return embedder->Embed(text); };
   StartBatcher(
       [embedder](const std::vector<std::string>& texts) { return embedder->EmbedBatch(texts); });

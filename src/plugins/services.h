@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cache/semantic_cache.h"
+#include "ml/model_store.h"
 #include "observability/router_metrics.h"
 #include "replay/store.h"
 
@@ -28,6 +29,9 @@ struct PluginServices {
   size_t model_threads = 0;
   std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async;
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
+  // The process's loaded models, shared with the learned signals (null: the runtime loads the
+  // embedding model on its own).
+  std::shared_ptr<ml::ModelStore> models;
 };
 
 }  // namespace vsr::plugins

@@ -53,8 +53,8 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
 Router::~Router() = default;
 
 std::unique_ptr<Router> Router::Create(std::shared_ptr<const config::Config> config,
-                                       std::vector<std::string>& errors) {
-  signals::SignalSet set = signals::SignalSet::Build(*config, errors);
+                                       std::vector<std::string>& errors, ml::ModelStore* models) {
+  signals::SignalSet set = signals::SignalSet::Build(*config, errors, models);
   return Create(std::move(config), std::move(set), RouterOptions{});
 }
 

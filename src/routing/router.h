@@ -52,8 +52,10 @@ struct RouterOptions {
 class Router {
  public:
   // Builds the signals for `config`; problems (e.g. a keyword regex RE2 rejects) in `errors`.
+  // Learned signals load their models through `models` (none: they report "model not loaded").
   static std::unique_ptr<Router> Create(std::shared_ptr<const config::Config> config,
-                                        std::vector<std::string>& errors);
+                                        std::vector<std::string>& errors,
+                                        ml::ModelStore* models = nullptr);
   // With a prepared signal set (models loaded, or test doubles) and options.
   static std::unique_ptr<Router> Create(std::shared_ptr<const config::Config> config,
                                         signals::SignalSet signals, RouterOptions options);

@@ -18,10 +18,12 @@ std::unique_ptr<Signal> MakeLanguageSignal(const config::Config& c, std::string&
 std::unique_ptr<Signal> MakeConversationSignal(const config::Config& c, std::string& error);
 std::unique_ptr<Signal> MakeModalitySignal(const config::Config& c, std::string& error);
 std::unique_ptr<Signal> MakeAuthzSignal(const config::Config& c, std::string& error);
-// Families that need a learned model (embedding, domain, fact_check, user_feedback, reask,
-// preference, complexity, jailbreak, pii, kb) and session metrics: they report why they
-// cannot run until the ML runtime provides their model.
-std::unique_ptr<Signal> MakeModelBackedSignal(Family family, const config::Config& c);
+// The placeholder for a family that needs a learned model (embedding, domain, fact_check,
+// user_feedback, reask, preference, complexity, jailbreak, pii, kb) or a state store (session
+// metrics) it does not have: it reports why it cannot run — `why` (which model failed to load,
+// and how to fix it) or, when empty, the model the family needs.
+std::unique_ptr<Signal> MakeModelBackedSignal(Family family, const config::Config& c,
+                                              const std::string& why = "");
 
 }  // namespace vsr::signals
 

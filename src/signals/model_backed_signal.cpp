@@ -9,10 +9,10 @@ namespace {
 class ModelBackedSignal final : public Signal {
  public:
   ModelBackedSignal(Family family, std::vector<std::string> names, std::string model)
-      : family_(family), names_(std::move(names)), model_(std::move(model)) {}
+      : family_(family), names_(std::move(names)), reason_("model not loaded: " + model) {}
   Family family() const override { return family_; }
   std::vector<std::string> RuleNames() const override { return names_; }
-  std::string NotReadyReason() const override { return "model not loaded: " + model_; }
+  std::string NotReadyReason() const override { return reason_; }
   bool IsExpensive() const override { return true; }
   void Evaluate(const request::Request&, SignalOutput& out) const override {
     out.error = NotReadyReason();
@@ -21,12 +21,18 @@ class ModelBackedSignal final : public Signal {
  private:
   Family family_;
   std::vector<std::string> names_;
-  std::string model_;
+  std::string reason_;
 };
 
 }  // namespace
 
-std::unique_ptr<Signal> MakeModelBackedSignal(Family family, const config::Config& c) {
+std::unique_ptr<Signal> MakeModelBackedSignal(Family family, const config::Config& c,
+                                              const std::string& why) {
+  if (!why.empty()) {
+    std::unique_ptr<Signal> placeholder = MakeModelBackedSignal(family, c, "");
+    if (!placeholder) return nullptr;
+    return std::make_unique<ModelBackedSignal>(family, placeholder->RuleNames(), why);
+  }
   const config::Signals& s = c.routing.signals;
   switch (family) {
     case Family::kEmbedding:

@@ -1,10 +1,12 @@
 #include "signals/registry.h"
 
 #include "signals/families.h"
+#include "signals/learned.h"
 
 namespace vsr::signals {
 
-SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& errors) {
+SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& errors,
+                           ml::ModelStore* models) {
   SignalSet set;
   const config::Signals& s = c.routing.signals;
   auto add = [&](Family f, bool has_rules,
@@ -38,8 +40,23 @@ SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& er
       {Family::kKb, !s.kb.empty()},
       {Family::kSessionMetric, !s.session_metrics.empty()},
   };
+  using LearnedFactory =
+      std::unique_ptr<Signal> (*)(const config::Config&, ml::ModelStore&, std::string&);
+  const std::pair<Family, LearnedFactory> learned[] = {
+      {Family::kEmbedding, MakeEmbeddingSignal},
+      {Family::kDomain, MakeDomainSignal},
+      {Family::kJailbreak, MakeJailbreakSignal},
+      {Family::kPii, MakePiiSignal},
+  };
   for (const auto& [family, has_rules] : model_backed) {
-    if (has_rules) set.by_family_[static_cast<size_t>(family)] = MakeModelBackedSignal(family, c);
+    if (!has_rules) continue;
+    std::unique_ptr<Signal> signal;
+    std::string why;
+    for (const auto& [f, make] : learned) {
+      if (f == family && models != nullptr) signal = make(c, *models, why);
+    }
+    if (!signal) signal = MakeModelBackedSignal(family, c, why);
+    set.by_family_[static_cast<size_t>(family)] = std::move(signal);
   }
   return set;
 }

@@ -1,0 +1,43 @@
+// Factories for the families that read a learned model, and helpers they share. Each factory
+// loads its model(s) through the process's ModelStore; when a model cannot be loaded it
+// returns null with `error` saying which model, where the router looked and how to fix it —
+// registry.cpp then installs a placeholder that reports exactly that (eval, /ready, startup).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "ml/model_store.h"
+#include "signals/model_refs.h"
+#include "signals/signal.h"
+
+namespace vsr::signals {
+
+std::unique_ptr<Signal> MakeEmbeddingSignal(const config::Config& c, ml::ModelStore& models,
+                                            std::string& error);
+std::unique_ptr<Signal> MakeDomainSignal(const config::Config& c, ml::ModelStore& models,
+                                         std::string& error);
+std::unique_ptr<Signal> MakeJailbreakSignal(const config::Config& c, ml::ModelStore& models,
+                                            std::string& error);
+std::unique_ptr<Signal> MakePiiSignal(const config::Config& c, ml::ModelStore& models,
+                                      std::string& error);
+
+// Embeddings of `texts` in batches of a few (the candidate phrases of a rule).
+std::vector<std::vector<float>> EmbedAll(const ml::Embedder& embedder,
+                                         const std::vector<std::string>& texts);
+
+// The classifier at `ref`'s folder, with the labels of its mapping file when configured; null
+// with the Missing() text otherwise.
+std::shared_ptr<const ml::SequenceClassifier> LoadClassifier(const ModelRef& ref,
+                                                             ml::ModelStore& models,
+                                                             std::vector<std::string>& labels,
+                                                             std::string& error);
+
+// The texts a history-aware family (jailbreak, PII) reads: the evaluation text, then — when
+// `include_history` — earlier user messages and system/assistant messages; empty ones and
+// repeats skipped.
+std::vector<std::string> TextsToScreen(const request::Request& request, bool include_history);
+
+}  // namespace vsr::signals

@@ -1,0 +1,81 @@
+#include "signals/model_refs.h"
+
+namespace vsr::signals {
+namespace {
+
+std::string SystemModel(const config::SystemModels& s, const std::string& ref) {
+  if (ref == "prompt_guard") return s.prompt_guard;
+  if (ref == "domain_classifier") return s.domain_classifier;
+  if (ref == "pii_classifier") return s.pii_classifier;
+  if (ref == "fact_check_classifier") return s.fact_check_classifier;
+  if (ref == "hallucination_detector") return s.hallucination_detector;
+  if (ref == "hallucination_explainer") return s.hallucination_explainer;
+  if (ref == "feedback_detector") return s.feedback_detector;
+  return {};
+}
+
+ModelRef FromModule(const config::Config& c, const config::ClassifierModule& m, std::string what,
+                    const std::string& module_key) {
+  ModelRef r;
+  r.what = std::move(what);
+  r.mapping = m.mapping_path;
+  const std::string key = "global.model_catalog.modules." + module_key;
+  if (!m.model_id.empty()) {
+    r.path = m.model_id;
+    r.config_key = key + ".model_id";
+  } else {
+    r.path = SystemModel(c.global.model_catalog.system, m.model_ref);
+    r.config_key = "global.model_catalog.system." + (m.model_ref.empty() ? "?" : m.model_ref) +
+                   " (or " + key + ".model_id)";
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string ModelRef::Missing(const std::string& error) const {
+  std::string out = what;
+  if (!path.empty()) out += " (" + path + ")";
+  out += ": " + error +
+         "; put a Hugging Face model folder (config.json, model.safetensors, "
+         "tokenizer.json) ";
+  out += path.empty() ? "somewhere" : "there";
+  return out + " or point " + config_key + " at one";
+}
+
+ModelRef EmbeddingModel(const config::Config& c, const std::string& name) {
+  const config::SemanticEmbeddings& m = c.global.model_catalog.embeddings.semantic;
+  ModelRef r;
+  const std::string n = name.empty() ? m.embedding_config.model_type : name;
+  r.name = n;
+  r.what = "embedding model '" + n + "'";
+  r.path = n == "bert"         ? m.bert_model_path
+           : n == "mmbert"     ? m.mmbert_model_path
+           : n == "qwen3"      ? m.qwen3_model_path
+           : n == "gemma"      ? m.gemma_model_path
+           : n == "multimodal" ? m.multimodal_model_path
+                               : std::string();
+  r.config_key = "global.model_catalog.embeddings.semantic." + n + "_model_path";
+  return r;
+}
+
+ModelRef ClassifierModel(const config::Config& c, Family family) {
+  const config::ModelModules& m = c.global.model_catalog.modules;
+  switch (family) {
+    case Family::kDomain:
+      return FromModule(c, m.classifier.domain, "domain classifier", "classifier.domain");
+    case Family::kJailbreak:
+      return FromModule(c, m.prompt_guard, "jailbreak classifier", "prompt_guard");
+    case Family::kPii:
+      return FromModule(c, m.classifier.pii, "PII classifier", "classifier.pii");
+    case Family::kFactCheck:
+      return FromModule(c, m.hallucination_mitigation.fact_check, "fact-check classifier",
+                        "hallucination_mitigation.fact_check");
+    case Family::kUserFeedback:
+      return FromModule(c, m.feedback_detector, "feedback detector", "feedback_detector");
+    default:
+      return {};
+  }
+}
+
+}  // namespace vsr::signals

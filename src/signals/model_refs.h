@@ -1,0 +1,34 @@
+// Which model folder each learned signal family (and the semantic cache) uses, resolved from
+// global.model_catalog the way upstream resolves it, with the config key a user edits to
+// change it — so "model missing" messages can say where the router looked and how to fix it.
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+#include "signals/family.h"
+
+namespace vsr::signals {
+
+struct ModelRef {
+  std::string what;        // "domain classifier"
+  std::string name;        // embedding models: the catalog name (mmbert, bert...)
+  std::string path;        // the folder ("" when the config names none)
+  std::string config_key;  // where the path is configured
+  std::string mapping;     // the label mapping file, when the family has one configured
+
+  // "<what> (<path>): <error>; put a Hugging Face model folder (config.json,
+  // model.safetensors, tokenizer.json) there or point <config_key> at one"
+  std::string Missing(const std::string& error) const;
+};
+
+// The embedding model named `name` (bert | mmbert | qwen3 | gemma | multimodal; "" = the
+// embedding_config.model_type): global.model_catalog.embeddings.semantic.<name>_model_path.
+ModelRef EmbeddingModel(const config::Config& c, const std::string& name = "");
+
+// The classifier of a classifier-backed family (domain, jailbreak, pii, fact_check,
+// user_feedback): the module's model_id, else its model_ref looked up in
+// global.model_catalog.system.
+ModelRef ClassifierModel(const config::Config& c, Family family);
+
+}  // namespace vsr::signals
