@@ -285,6 +285,9 @@ int RunRouter(const RouterArgs& args) {
       },
       plugin_runtime_log);
   if (tracer) std::cout << "Tracing: " << tracer->description() << std::endl;
+  // Requests whose config runs learned signals route here: these threads mostly wait for the
+  // signal workers, so a few per core keep the cores busy without blocking I/O threads.
+  auto route_threads = std::make_shared<WorkerPool>(std::max(4U, 2 * cores));
   for (size_t i = 0; i < listeners.size(); ++i) {
     const config::Listener& l = listeners[i];
     if (args.data_port >= 0 && i > 0) break;  // --data-port serves the first listener only
@@ -293,6 +296,7 @@ int RunRouter(const RouterArgs& args) {
     dp_options.metrics = metrics;
     dp_options.plugins = plugin_runtime;
     dp_options.tracer = tracer;
+    dp_options.route_threads = route_threads;
     if (auto t = ParseGoDuration(l.timeout); t && t->count() > 0) dp_options.backend_timeout = *t;
     server::HttpServerOptions options;
     options.address = l.address.empty() ? "0.0.0.0" : l.address;

@@ -69,6 +69,8 @@ class Router {
   const selection::SelectorSet& selectors() const { return *selectors_; }
   // Families some decision (or projection) references: only these run on live traffic.
   const std::vector<signals::Family>& used_families() const { return used_; }
+  // True when routing evaluates a loaded model (then Route takes milliseconds, not micro-).
+  bool runs_models() const { return pool_ != nullptr; }
 
  private:
   Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals,

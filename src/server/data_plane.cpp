@@ -54,6 +54,8 @@ struct DataPlane::Call {
   json::object responses_request;
   json::array chat_messages;  // the conversation sent to the backend (kept for the store)
   bool is_auto = false;       // the client asked for the auto model
+  Clock::time_point route_start;
+  int64_t route_start_unix = 0;  // for the routing spans, when tracing
   std::string response_id;
   std::string previous_response_id;
   // Decision plugins: the chains of this request's router, the chain of its decision, and
@@ -324,6 +326,10 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
     std::optional<HttpResponse> error =
         request.method == "POST" ? Prepare(call) : ErrorReply(call, 405, "method not allowed");
     if (!error) {
+      co_await RouteRequest(call);
+      error = Routed(call);
+    }
+    if (!error) {
       co_await EmbedQuestion(call);
       error = Dispatch(call);
     }
@@ -578,20 +584,42 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
   call.stream = req.stream;
   call.client_wants_usage = StreamUsageRequested(call.body);
 
-  // Route. Decisions are evaluated for pinned models too (plugins and records need them).
-  const bool is_auto = requested == "auto" || requested == cfg.global.router.auto_model_name;
-  const Clock::time_point route_start = Clock::now();
-  const int64_t route_start_unix = call.trace.recording() ? observability::UnixNowNs() : 0;
-  call.result = call.router->Route(req);
+  call.is_auto = requested == "auto" || requested == cfg.global.router.auto_model_name;
+  return std::nullopt;
+}
+
+// Routing evaluates learned signals (forward passes of milliseconds) when the config uses
+// them: then it runs on the routing threads and this coroutine resumes on its own executor, so
+// an I/O thread never waits for a model. Cheap-signal configs route inline (microseconds).
+asio::awaitable<void> DataPlane::RouteRequest(Call& call) {
+  call.route_start = Clock::now();
+  call.route_start_unix = call.trace.recording() ? observability::UnixNowNs() : 0;
+  if (!options_.route_threads || !call.router->runs_models()) {
+    call.result = call.router->Route(call.req);
+    co_return;
+  }
+  auto initiation = [this, &call](auto handler) {
+    auto h = std::make_shared<std::decay_t<decltype(handler)>>(std::move(handler));
+    options_.route_threads->Submit([h, &call] {
+      call.result = call.router->Route(call.req);
+      auto executor = asio::get_associated_executor(*h);
+      asio::post(executor, [h]() mutable { std::move (*h)(); });
+    });
+  };
+  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(initiation,
+                                                                        asio::use_awaitable);
+}
+
+std::optional<HttpResponse> DataPlane::Routed(Call& call) {
+  // Decisions are evaluated for pinned models too (plugins and records need them).
   call.record.routing_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - route_start).count();
-  if (call.trace.recording()) TraceRouting(call, route_start_unix);
+      std::chrono::duration<double, std::milli>(Clock::now() - call.route_start).count();
+  if (call.trace.recording()) TraceRouting(call, call.route_start_unix);
   if (options_.metrics) options_.metrics->RecordRouting(call.result, call.record.routing_ms / 1000);
   if (call.result.decision != nullptr) call.record.decision = call.result.decision->name;
   if (!call.result.error.empty()) {
     return ErrorReply(call, 403, call.result.error);
   }
-  call.is_auto = is_auto;
   call.chains = options_.plugins->ChainsFor(call.router);
   call.chain = &call.chains->For(call.result.decision);
   return std::nullopt;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/worker_pool.h"
 #include "observability/logger.h"
 #include "observability/router_metrics.h"
 #include "observability/tracer.h"
@@ -34,6 +35,9 @@ struct DataPlaneOptions {
   std::shared_ptr<plugins::PluginRuntime> plugins;
   // Request tracing (spans exported over OTLP/HTTP, traceparent to backends); null: off.
   std::shared_ptr<observability::Tracer> tracer;
+  // Threads that route requests whose config runs learned signals (they wait on the models,
+  // so the I/O threads do not); null: every request routes inline.
+  std::shared_ptr<WorkerPool> route_threads;
 };
 
 class DataPlane {
@@ -48,11 +52,16 @@ class DataPlane {
 
  private:
   struct Call;
-  // Parses, validates and routes (and finds the decision's plugin chain); an error reply when
-  // the request stops.
-  // Plain functions on purpose: coroutines here only do I/O (GCC 12 mishandles some
-  // temporaries inside co_await expressions).
+  // Parses and validates the body into the normalized request; an error reply when the
+  // request stops.
+  // Plain functions on purpose: coroutines here only do I/O or hand work to other threads
+  // (GCC 12 mishandles some temporaries inside co_await expressions).
   std::optional<HttpResponse> Prepare(Call& call);
+  // Router::Route, on the routing threads when the config runs models (else inline).
+  boost::asio::awaitable<void> RouteRequest(Call& call);
+  // After routing: timings, trace, metrics, the decision's plugin chain; an error reply when
+  // routing refused the request.
+  std::optional<HttpResponse> Routed(Call& call);
   // Embeds the question on the model threads when the decision's plugins want it.
   boost::asio::awaitable<void> EmbedQuestion(Call& call);
   // After routing: the decision's plugins (which may answer), the model, OnForward.

@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -526,6 +527,77 @@ TEST_F(DataPlaneTest, ModelsHealthAndUnknownPaths) {
       405);
   EXPECT_EQ(HttpCall("POST", proxy_->Url("/v1/unknown"), "{}", std::chrono::seconds(5)).status,
             404);
+}
+
+// A domain signal standing in for a model: it blocks until the test opens its gate.
+class GatedSignal final : public signals::Signal {
+ public:
+  signals::Family family() const override { return signals::Family::kDomain; }
+  std::vector<std::string> RuleNames() const override { return {"math"}; }
+  bool IsExpensive() const override { return true; }
+  void Evaluate(const request::Request&, signals::SignalOutput& out) const override {
+    std::unique_lock lock(mu);
+    started = true;
+    cv.notify_all();
+    cv.wait_for(lock, std::chrono::seconds(10), [this] { return open; });
+    out.matched.push_back("math");
+  }
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  mutable bool started = false;
+  bool open = false;
+};
+
+// Routing that runs models happens on the routing threads: while one request's classifier is
+// busy, the same (single) I/O thread keeps answering other requests.
+TEST_F(DataPlaneTest, RoutingWithModelsNeverHoldsTheIoThread) {
+  Sim a;
+  const std::string yaml =
+      TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]") +
+      "    - name: domain-math\n"
+      "      priority: 20\n"
+      "      rules: {operator: AND, conditions: [{type: domain, name: math}]}\n"
+      "      modelRefs: [{model: claude}]\n";
+  std::string with_domain = yaml;
+  with_domain.replace(with_domain.find("  signals:\n"), 11,
+                      "  signals:\n    domains: [{name: math}]\n");
+  std::vector<std::string> errors;
+  auto config = testing::ConfigFromText(with_domain);
+  signals::SignalSet set = signals::SignalSet::Build(*config, errors);
+  auto gated = std::make_shared<GatedSignal>();
+  set.Replace(gated);
+  routing::RouterOptions router_options;
+  router_options.signal_budget = std::chrono::milliseconds(20000);
+  std::shared_ptr<const routing::Router> router =
+      routing::Router::Create(config, std::move(set), router_options);
+  ASSERT_TRUE(router->runs_models());
+  snapshot_ = std::make_shared<RouterSnapshot>(router);
+  DataPlaneOptions options;
+  options.route_threads = std::make_shared<WorkerPool>(2);
+  plane_ = std::make_shared<DataPlane>(snapshot_, std::make_shared<UpstreamPool>(),
+                                       std::make_shared<AccessLog>(""), options);
+  proxy_ = std::make_unique<LoopbackServer>(
+      [p = plane_](const HttpRequest& r, HttpExchange& e) -> boost::asio::awaitable<void> {
+        co_await p->Handle(r, e);
+      },
+      &DataPlane::ErrorForStatus);
+  std::thread client([&] {
+    const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "prove it"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers.at("x-vsr-selected-decision"), "domain-math");
+  });
+  {
+    std::unique_lock lock(gated->mu);
+    ASSERT_TRUE(gated->cv.wait_for(lock, std::chrono::seconds(10), [&] { return gated->started; }));
+  }
+  // The classifier is mid-request; the I/O thread is free.
+  EXPECT_EQ(HttpCall("GET", proxy_->Url("/health"), "", std::chrono::seconds(2)).status, 200);
+  {
+    std::lock_guard lock(gated->mu);
+    gated->open = true;
+  }
+  gated->cv.notify_all();
+  client.join();
 }
 
 }  // namespace
