@@ -161,7 +161,10 @@ HttpResponse RouterApi::Ready() const {
     const signals::Signal* s = current->signal_set().Get(f);
     if (s == nullptr) continue;
     const std::string reason = s->NotReadyReason();
-    if (reason.empty()) continue;
+    if (reason.empty()) {
+      if (s->IsExpensive()) ready_models.emplace_back(std::string(signals::NamesOf(f).leaf_type));
+      continue;
+    }
     pending.emplace_back(std::string(signals::NamesOf(f).leaf_type));
     missing +=
         (missing.empty() ? "" : "; ") + std::string(signals::NamesOf(f).leaf_type) + ": " + reason;
@@ -176,7 +179,7 @@ HttpResponse RouterApi::Ready() const {
   body["downloading_model"] = "";
   body["pending_models"] = pending;
   body["ready_models"] = ready_models;
-  body["total_models"] = static_cast<std::int64_t>(pending.size());
+  body["total_models"] = static_cast<std::int64_t>(pending.size() + ready_models.size());
   return Json(ready ? 200 : 503, body);
 }
 

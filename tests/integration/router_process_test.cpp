@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/http_client.h"
+#include "support/cli_runner.h"
 #include "support/redis_server.h"
 
 namespace {
@@ -216,3 +217,80 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
 }
 
 }  // namespace
+
+// A router whose config uses learned signals, with the tiny fixture checkpoints as its models:
+// `vllm-sr eval` shows the signals' confidences and the decision they pick, and /ready is
+// ready. With the domain model's folder missing, eval and /ready say which model and how to
+// fix it, and the other learned signals keep working.
+TEST(RouterProcessTest, EvalShowsLearnedSignalsAndNamesMissingModels) {
+  const std::string ml = std::string(VSR_FIXTURES_DIR) + "/ml";
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-learned-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto write_config = [&](const std::string& domain_model) {
+    std::ofstream(dir + "/config.yaml", std::ios::trunc)
+        << "version: v0.3\nlisteners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+           "providers:\n  defaults: {default_model: m}\n"
+           "  models: [{name: m, backend_refs: [{name: sim, endpoint: '127.0.0.1:9'}]}]\n"
+           "routing:\n  modelCards: [{name: m}]\n"
+           "  signals:\n"
+           "    domains: [{name: other}]\n"
+           "    pii: [{name: any_pii, threshold: 0.5}]\n"
+           "    embeddings: [{name: greeting, threshold: 0.99, candidates: ['Hello, World!']}]\n"
+           "  decisions:\n"
+           "    - name: greet\n"
+           "      priority: 10\n"
+           "      rules: {operator: AND, conditions: [{type: embedding, name: greeting}, "
+           "{type: pii, name: any_pii}]}\n"
+           "      modelRefs: [{model: m}]\n"
+           "    - name: other\n"
+           "      rules: {operator: AND, conditions: [{type: domain, name: other}]}\n"
+           "      modelRefs: [{model: m}]\n"
+           "global:\n  model_catalog:\n"
+           "    system: {domain_classifier: '"
+        << domain_model << "', pii_classifier: '" << ml
+        << "/tiny-bert-tokcls'}\n"
+           "    embeddings: {semantic: {bert_model_path: '"
+        << ml << "/tiny-bert', embedding_config: {model_type: bert}}}\n";
+  };
+  write_config(ml + "/tiny-bert-seqcls");
+  {
+    Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port",
+                  "0", "--data-port", "0", "--metrics-port", "0"});
+    const std::string api = PortOf(router.LineStartingWith("Router API listening on"));
+    ASSERT_FALSE(api.empty());
+    const vsr::testing::CliRun eval =
+        vsr::testing::RunCli("eval --prompt 'Hello, World!' --endpoint http://127.0.0.1:" + api);
+    EXPECT_EQ(eval.exit_code, 0) << eval.output;
+    EXPECT_NE(eval.output.find("decision: greet"), std::string::npos) << eval.output;
+    EXPECT_NE(eval.output.find("  - embedding:greeting: 1.00"), std::string::npos) << eval.output;
+    EXPECT_NE(eval.output.find("  - domain:other: 0.52"), std::string::npos) << eval.output;
+    EXPECT_NE(eval.output.find("  - pii:any_pii: 1.00"), std::string::npos) << eval.output;
+    EXPECT_EQ(eval.output.find("signals not evaluated"), std::string::npos) << eval.output;
+    EXPECT_EQ(
+        HttpCall("GET", "http://127.0.0.1:" + api + "/ready", "", std::chrono::seconds(5)).status,
+        200);
+  }
+  write_config(dir + "/no-such-model");
+  Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port", "0",
+                "--data-port", "0", "--metrics-port", "0"});
+  const std::string api = PortOf(router.LineStartingWith("Router API listening on"));
+  ASSERT_FALSE(api.empty());
+  const vsr::testing::CliRun eval =
+      vsr::testing::RunCli("eval --prompt 'Hello, World!' --endpoint http://127.0.0.1:" + api);
+  EXPECT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("decision: greet"), std::string::npos) << eval.output;
+  EXPECT_NE(eval.output.find("  - domain: model not loaded: domain classifier (" + dir +
+                             "/no-such-model): " + dir +
+                             "/no-such-model/config.json: cannot open; put a Hugging Face model "
+                             "folder (config.json, model.safetensors, tokenizer.json) there or "
+                             "point global.model_catalog.system.domain_classifier"),
+            std::string::npos)
+      << eval.output;
+  const HttpResult ready =
+      HttpCall("GET", "http://127.0.0.1:" + api + "/ready", "", std::chrono::seconds(5));
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("no-such-model/config.json: cannot open"), std::string::npos)
+      << ready.body;
+  std::filesystem::remove_all(dir);
+}
