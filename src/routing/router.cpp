@@ -33,6 +33,17 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
       if (auto f = signals::FamilyForLeafType(in.type)) used[static_cast<size_t>(*f)] = true;
     }
   }
+  // Composers read other signals, so those run whenever complexity does.
+  for (const config::ComplexitySignal& r : config_->routing.signals.complexity) {
+    if (r.composer.empty()) continue;
+    composers_.emplace(r.name, CompileRule(r.composer.front()));
+    if (!used[static_cast<size_t>(Family::kComplexity)]) continue;
+    std::vector<std::pair<std::string, std::string>> composer_leaves;
+    CollectLeaves(r.composer.front(), composer_leaves);
+    for (const auto& [type, name] : composer_leaves) {
+      if (auto f = signals::FamilyForLeafType(type)) used[static_cast<size_t>(*f)] = true;
+    }
+  }
   for (size_t i = 0; i < used.size(); ++i) {
     if (used[i]) used_.push_back(static_cast<Family>(i));
   }
@@ -148,7 +159,23 @@ void Router::EvaluateSignals(const request::Request& request, const RouteOptions
     for (const auto& [key, v] : fr.output.confidences) results.confidences[key] = v;
     for (const auto& [key, v] : fr.output.values) results.values[key] = v;
   }
+  ApplyComposers(results);
   ApplyProjections(config_->routing.projections, results);
+}
+
+void Router::ApplyComposers(SignalResults& results) const {
+  if (composers_.empty()) return;
+  std::vector<std::string>& matched = results.Of(Family::kComplexity).output.matched;
+  std::vector<std::string> kept;
+  for (const std::string& m : matched) {  // "<rule>:<level>"
+    const auto it = composers_.find(m.substr(0, m.rfind(':')));
+    if (it == composers_.end() || EvaluateRule(it->second, results).matched) {
+      kept.push_back(m);
+    } else {
+      results.confidences.erase("complexity:" + m);
+    }
+  }
+  matched = std::move(kept);
 }
 
 void Router::SelectDecision(RoutingResult& result, const RouteOptions& options) const {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +87,10 @@ class Router {
   RouterOptions options_;
   std::shared_ptr<selection::SelectorSet> selectors_;
   std::vector<CompiledRule> compiled_rules_;  // one per decision, same order
+  // Complexity rules' composers by rule name: a complexity match stands only when its rule's
+  // composer (a condition over the other signals) holds.
+  std::map<std::string, CompiledRule> composers_;
+  void ApplyComposers(SignalResults& results) const;
   // Each family's NotReadyReason, asked once: the signal set does not change under a router.
   std::array<std::string, signals::kFamilyCount> not_ready_{};
   std::unique_ptr<WorkerPool> pool_;  // only when some signal is expensive

@@ -100,16 +100,19 @@ std::vector<std::vector<float>> EmbedAll(const ml::Embedder& embedder,
   return out;
 }
 
-std::unique_ptr<Signal> MakeEmbeddingSignal(const config::Config& c, ml::ModelStore& models,
-                                            std::string& error) {
-  const ModelRef ref = EmbeddingModel(c);
+std::shared_ptr<const ml::Embedder> LoadEmbedder(const ModelRef& ref, ml::ModelStore& models,
+                                                 std::string& error) {
   std::string load_error = ref.path.empty() ? "no model path is configured" : "";
   std::shared_ptr<const ml::Embedder> embedder;
   if (!ref.path.empty()) embedder = models.LoadEmbedder(ref.path, load_error);
-  if (!embedder) {
-    error = ref.Missing(load_error);
-    return nullptr;
-  }
+  if (!embedder) error = ref.Missing(load_error);
+  return embedder;
+}
+
+std::unique_ptr<Signal> MakeEmbeddingSignal(const config::Config& c, ml::ModelStore& models,
+                                            std::string& error) {
+  auto embedder = LoadEmbedder(EmbeddingModel(c), models, error);
+  if (!embedder) return nullptr;
   return std::make_unique<EmbeddingSignal>(c, std::move(embedder));
 }
 

@@ -115,11 +115,9 @@ std::unique_ptr<Signal> MakeJailbreakSignal(const config::Config& c, ml::ModelSt
   }
   std::shared_ptr<const ml::Embedder> embedder;
   if (contrastive_rules) {
-    const ModelRef ref = EmbeddingModel(c);
-    std::string load_error = ref.path.empty() ? "no model path is configured" : "";
-    if (!ref.path.empty()) embedder = models.LoadEmbedder(ref.path, load_error);
+    embedder = LoadEmbedder(EmbeddingModel(c), models, error);
     if (!embedder) {
-      error = ref.Missing(load_error) + " (contrastive jailbreak rules embed their patterns)";
+      error += " (contrastive jailbreak rules embed their patterns)";
       return nullptr;
     }
   }

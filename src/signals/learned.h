@@ -23,10 +23,24 @@ std::unique_ptr<Signal> MakeJailbreakSignal(const config::Config& c, ml::ModelSt
                                             std::string& error);
 std::unique_ptr<Signal> MakePiiSignal(const config::Config& c, ml::ModelStore& models,
                                       std::string& error);
+std::unique_ptr<Signal> MakeComplexitySignal(const config::Config& c, ml::ModelStore& models,
+                                             std::string& error);
+std::unique_ptr<Signal> MakeReaskSignal(const config::Config& c, ml::ModelStore& models,
+                                        std::string& error);
+std::unique_ptr<Signal> MakePreferenceSignal(const config::Config& c, ml::ModelStore& models,
+                                             std::string& error);
+std::unique_ptr<Signal> MakeFactCheckSignal(const config::Config& c, ml::ModelStore& models,
+                                            std::string& error);
+std::unique_ptr<Signal> MakeFeedbackSignal(const config::Config& c, ml::ModelStore& models,
+                                           std::string& error);
 
 // Embeddings of `texts` in batches of a few (the candidate phrases of a rule).
 std::vector<std::vector<float>> EmbedAll(const ml::Embedder& embedder,
                                          const std::vector<std::string>& texts);
+
+// The embedder at `ref`'s folder; null with the Missing() text otherwise.
+std::shared_ptr<const ml::Embedder> LoadEmbedder(const ModelRef& ref, ml::ModelStore& models,
+                                                 std::string& error);
 
 // The classifier at `ref`'s folder, with the labels of its mapping file when configured; null
 // with the Missing() text otherwise.

@@ -43,10 +43,11 @@ SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& er
   using LearnedFactory =
       std::unique_ptr<Signal> (*)(const config::Config&, ml::ModelStore&, std::string&);
   const std::pair<Family, LearnedFactory> learned[] = {
-      {Family::kEmbedding, MakeEmbeddingSignal},
-      {Family::kDomain, MakeDomainSignal},
-      {Family::kJailbreak, MakeJailbreakSignal},
-      {Family::kPii, MakePiiSignal},
+      {Family::kEmbedding, MakeEmbeddingSignal},   {Family::kDomain, MakeDomainSignal},
+      {Family::kJailbreak, MakeJailbreakSignal},   {Family::kPii, MakePiiSignal},
+      {Family::kComplexity, MakeComplexitySignal}, {Family::kReask, MakeReaskSignal},
+      {Family::kPreference, MakePreferenceSignal}, {Family::kFactCheck, MakeFactCheckSignal},
+      {Family::kUserFeedback, MakeFeedbackSignal},
   };
   for (const auto& [family, has_rules] : model_backed) {
     if (!has_rules) continue;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/config_loader.h"
+#include "support/fake_models.h"
 
 namespace vsr::routing {
 namespace {
@@ -104,6 +105,49 @@ global:
   const RoutingResult r = router->Route(request::FromText("why??"));
   ASSERT_NE(r.decision, nullptr);
   EXPECT_EQ(r.decision->name, "low_priority_confident");  // confidence beats priority
+}
+
+// A complexity rule's composer gates its match on other signals (upstream applies it after
+// every family ran): with the composer's keyword absent, the level match is dropped and the
+// decision that needs it does not fire. The composer's family runs even though no decision
+// references it.
+TEST(RouterComposerTest, ComplexityMatchesStandOnlyWhereTheirComposerHolds) {
+  auto config = testing::ConfigFromText(R"(
+version: v0.3
+providers:
+  defaults: {default_model: small}
+  models: [{name: small, backend_refs: [{endpoint: '127.0.0.1:9'}]}, {name: large, backend_refs: [{endpoint: '127.0.0.1:9'}]}]
+routing:
+  modelCards: [{name: small}, {name: large}]
+  signals:
+    keywords: [{name: mathy, operator: OR, keywords: [theorem]}]
+    complexity:
+      - name: reasoning
+        threshold: 0.2
+        hard: {candidates: ["prove the theorem rigorously", "prove the lemma rigorously"]}
+        easy: {candidates: ["say hi to me"]}
+        composer: {operator: AND, conditions: [{type: keyword, name: mathy}]}
+  decisions:
+    - name: hard_math
+      rules: {operator: AND, conditions: [{type: complexity, name: "reasoning:hard"}]}
+      modelRefs: [{model: large}]
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+)");
+  testing::FakeModels models;
+  std::vector<std::string> errors;
+  auto router = Router::Create(config, errors, &models);
+  ASSERT_TRUE(errors.empty());
+  RoutingResult r = router->Route(request::FromText("prove the theorem rigorously"));
+  ASSERT_NE(r.decision, nullptr);
+  EXPECT_EQ(r.decision->name, "hard_math");
+  r = router->Route(request::FromText("prove the lemma rigorously"));  // no "theorem"
+  EXPECT_EQ(r.decision, nullptr);
+  EXPECT_TRUE(r.signals.Of(signals::Family::kComplexity).output.matched.empty());
+  EXPECT_EQ(r.signals.confidences.count("complexity:reasoning:hard"), 0u);
+  EXPECT_TRUE(r.signals.Of(signals::Family::kKeyword).evaluated);
 }
 
 }  // namespace

@@ -13,111 +13,16 @@
 #include "signals/prototype_bank.h"
 #include "signals/registry.h"
 #include "support/config_loader.h"
+#include "support/fake_models.h"
 
 namespace vsr::signals {
 namespace {
 
+using testing::FakeModels;
+using testing::ScriptedClassifier;
+using testing::WordEmbedder;
+
 using Names = std::vector<std::string>;
-
-// Each distinct lower-case word is one axis: cosine similarity = shared-word overlap.
-class WordEmbedder final : public ml::Embedder {
- public:
-  std::vector<float> Embed(std::string_view text) const override {
-    std::vector<float> v(64, 0.0f);
-    std::string word;
-    const auto flush = [&] {
-      if (!word.empty()) v[std::hash<std::string>{}(word) % 64] += 1;
-      word.clear();
-    };
-    for (char ch : ToLower(text)) {
-      if (std::isalnum(static_cast<unsigned char>(ch))) {
-        word += ch;
-      } else {
-        flush();
-      }
-    }
-    flush();
-    double n = 0;
-    for (float x : v) n += x * x;
-    if (n > 0) {
-      for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
-    }
-    return v;
-  }
-  std::vector<std::vector<float>> EmbedBatch(const std::vector<std::string>& texts) const override {
-    std::vector<std::vector<float>> out;
-    for (const auto& t : texts) out.push_back(Embed(t));
-    return out;
-  }
-  size_t dimension() const override { return 64; }
-};
-
-class ScriptedClassifier final : public ml::SequenceClassifier {
- public:
-  ScriptedClassifier(std::vector<std::string> labels,
-                     std::function<std::vector<float>(std::string_view)> answer)
-      : labels_(std::move(labels)), answer_(std::move(answer)) {}
-  std::vector<float> Classify(std::string_view text) const override {
-    ++calls;
-    return answer_(text);
-  }
-  const std::vector<std::string>& labels() const override { return labels_; }
-  mutable int calls = 0;
-
- private:
-  std::vector<std::string> labels_;
-  std::function<std::vector<float>(std::string_view)> answer_;
-};
-
-// "@" makes an EMAIL_ADDRESS at 0.9; a capitalized word after "name is" a PERSON at 0.6.
-class ScriptedPii final : public ml::TokenClassifier {
- public:
-  std::vector<ml::TokenEntity> Entities(std::string_view text) const override {
-    std::vector<ml::TokenEntity> out;
-    if (const size_t at = text.find('@'); at != std::string_view::npos) {
-      out.push_back({"EMAIL_ADDRESS", at, at + 1, 0.9f});
-    }
-    if (const size_t n = text.find("name is "); n != std::string_view::npos) {
-      out.push_back({"PERSON", n + 8, text.size(), 0.6f});
-    }
-    return out;
-  }
-  const std::vector<std::string>& labels() const override { return labels_; }
-
- private:
-  std::vector<std::string> labels_{"O", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS"};
-};
-
-// Hands out the scripted models whatever folder is asked for; `missing` folders fail.
-class FakeModels final : public ml::ModelStore {
- public:
-  std::shared_ptr<const ml::Embedder> LoadEmbedder(const std::string& dir,
-                                                   std::string& error) override {
-    if (Missing(dir, error)) return nullptr;
-    return std::make_shared<WordEmbedder>();
-  }
-  std::shared_ptr<const ml::SequenceClassifier> LoadSequenceClassifier(
-      const std::string& dir, std::string& error) override {
-    if (Missing(dir, error)) return nullptr;
-    loaded.push_back(dir);
-    return classifier;
-  }
-  std::shared_ptr<const ml::TokenClassifier> LoadTokenClassifier(const std::string& dir,
-                                                                 std::string& error) override {
-    if (Missing(dir, error)) return nullptr;
-    return std::make_shared<ScriptedPii>();
-  }
-  std::shared_ptr<ScriptedClassifier> classifier;
-  std::vector<std::string> loaded;
-  std::string missing = "/nowhere";
-
- private:
-  bool Missing(const std::string& dir, std::string& error) const {
-    if (dir.find(missing) == std::string::npos) return false;
-    error = dir + "/config.json: cannot open";
-    return true;
-  }
-};
 
 SignalOutput Evaluate(const config::Config& c, ml::ModelStore& models, Family f,
                       const request::Request& r) {
@@ -337,6 +242,128 @@ global:
   EXPECT_EQ(RunText(*c, models, Family::kPii, "my name is Ada").matched,
             (Names{"no_pii", "emails_ok"}));
   EXPECT_TRUE(RunText(*c, models, Family::kPii, "nothing personal").matched.empty());
+}
+
+TEST(ComplexitySignal, MarginBetweenHardAndEasyBanksPicksTheLevel) {
+  const auto c = testing::ConfigFromText(R"(
+version: v0.3
+routing:
+  signals:
+    complexity:
+      - name: reasoning
+        threshold: 0.2
+        hard: {candidates: ["prove the theorem rigorously"]}
+        easy: {candidates: ["say hi to me"]}
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+)");
+  FakeModels models;
+  SignalOutput out = RunText(*c, models, Family::kComplexity, "prove the theorem rigorously");
+  EXPECT_EQ(out.matched, Names{"reasoning:hard"});
+  EXPECT_NEAR(out.confidences.at("complexity:reasoning:hard"), 1.0, 1e-6);
+  EXPECT_EQ(RunText(*c, models, Family::kComplexity, "say hi to me").matched,
+            Names{"reasoning:easy"});
+  EXPECT_EQ(RunText(*c, models, Family::kComplexity, "weather report").matched,
+            Names{"reasoning:medium"});
+}
+
+TEST(ReaskSignal, AStreakOfSimilarEarlierQuestionsWithTheLongestLookbackWinning) {
+  const auto c = testing::ConfigFromText(R"(
+version: v0.3
+routing:
+  signals:
+    reasks:
+      - {name: once, threshold: 0.9, lookback_turns: 1}
+      - {name: twice, threshold: 0.9, lookback_turns: 2}
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+)");
+  FakeModels models;
+  const auto conversation = [](std::vector<std::string> user_turns) {
+    request::Request r;
+    for (const std::string& t : user_turns) {
+      r.messages.push_back({"user", t});
+      r.messages.push_back({"assistant", "an answer"});
+    }
+    r.messages.pop_back();
+    request::DeriveTextViews(r);
+    return r;
+  };
+  SignalOutput out = Evaluate(*c, models, Family::kReask,
+                              conversation({"reset my password", "reset my password"}));
+  EXPECT_EQ(out.matched, Names{"once"});
+  EXPECT_NEAR(out.confidences.at("reask:once"), 1.0, 1e-6);
+  // Asked three times: both rules hold; only the longer lookback is kept.
+  out = Evaluate(*c, models, Family::kReask,
+                 conversation({"reset my password", "password reset my", "reset my password"}));
+  EXPECT_EQ(out.matched, Names{"twice"});
+  // A different question breaks the streak.
+  EXPECT_TRUE(Evaluate(*c, models, Family::kReask,
+                       conversation({"reset my password", "what is the weather"}))
+                  .matched.empty());
+}
+
+TEST(PreferenceSignal, TheBestRuleAboveItsThreshold) {
+  const auto c = testing::ConfigFromText(R"(
+version: v0.3
+routing:
+  signals:
+    preferences:
+      - {name: concise, description: "short answer please", threshold: 0.6}
+      - {name: detailed, examples: ["explain in depth with examples"], threshold: 0.6}
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+)");
+  FakeModels models;
+  SignalOutput out = RunText(*c, models, Family::kPreference, "short answer please");
+  EXPECT_EQ(out.matched, Names{"concise"});
+  EXPECT_EQ(RunText(*c, models, Family::kPreference, "explain in depth with examples").matched,
+            Names{"detailed"});
+  EXPECT_TRUE(RunText(*c, models, Family::kPreference, "weather report").matched.empty());
+}
+
+TEST(FactCheckAndFeedbackSignals, ClassifierVerdictsNameTheRules) {
+  const auto c = testing::ConfigFromText(R"(
+version: v0.3
+routing:
+  signals:
+    fact_check: [{name: needs_fact_check}, {name: no_fact_check_needed}]
+    user_feedbacks: [{name: wrong_answer}, {name: satisfied}]
+global:
+  model_catalog:
+    system: {fact_check_classifier: /models/verdict, feedback_detector: /models/verdict}
+    modules:
+      hallucination_mitigation: {fact_check: {model_ref: fact_check_classifier, threshold: 0.7}}
+      feedback_detector: {model_ref: feedback_detector, threshold: 0.5}
+)");
+  FakeModels models;
+  std::vector<float> answer;
+  models.classifier = std::make_shared<ScriptedClassifier>(
+      Names{"satisfied", "wrong_answer"}, [&](std::string_view) { return answer; });
+  answer = {0.2f, 0.8f};
+  EXPECT_EQ(RunText(*c, models, Family::kFactCheck, "who won in 1998?").matched,
+            Names{"needs_fact_check"});
+  answer = {0.35f, 0.65f};  // class 1 below 0.7: not needed, confidence 1 - 0.65
+  SignalOutput out = RunText(*c, models, Family::kFactCheck, "who won in 1998?");
+  EXPECT_EQ(out.matched, Names{"no_fact_check_needed"});
+  EXPECT_NEAR(out.confidence, 0.35, 1e-6);
+  // Feedback needs an answer to be about.
+  answer = {0.2f, 0.8f};
+  EXPECT_TRUE(RunText(*c, models, Family::kUserFeedback, "that is wrong").matched.empty());
+  request::Request r;
+  r.messages = {{"user", "2+2?"}, {"assistant", "5"}, {"user", "that is wrong"}};
+  request::DeriveTextViews(r);
+  EXPECT_EQ(Evaluate(*c, models, Family::kUserFeedback, r).matched, Names{"wrong_answer"});
+  answer = {0.45f, 0.55f};
+  EXPECT_EQ(Evaluate(*c, models, Family::kUserFeedback, r).matched, Names{"wrong_answer"});
+  answer = {0.6f, 0.4f};
+  EXPECT_EQ(Evaluate(*c, models, Family::kUserFeedback, r).matched, Names{"satisfied"});
 }
 
 // The real checkpoints (tests/fixtures/ml, random weights, numpy-checked outputs) through the
