@@ -21,6 +21,9 @@ struct Config {
   Routing routing;
   Global global = DefaultGlobal();
   std::optional<YamlNode> setup;  // bootstrap marker written by `vllm-sr serve` (setup mode)
+  // The directory of the file this config was read from ("" for text): relative data paths
+  // that upstream resolves against the config file (knowledge-base sources) resolve here.
+  std::string source_dir;
 };
 
 }  // namespace vsr::config

@@ -1,6 +1,8 @@
 // LoadConfigFile / LoadConfigTree: the one way a config becomes a typed, validated Config.
 #include "config/loader.h"
 
+#include <filesystem>
+
 #include "common/strings.h"
 #include "config/decode_fields.h"
 #include "config/legacy_layout.h"
@@ -74,6 +76,7 @@ LoadResult LoadConfigFile(const std::string& path, const YamlLimits& limits) {
     return result;
   }
   LoadResult result = LoadConfigTree(std::move(*tree));
+  result.config.source_dir = std::filesystem::path(path).parent_path().string();
   for (const Diagnostic& d : parse_diags.items()) result.diags.Add(d);
   result.diags.SortByPosition();
   return result;

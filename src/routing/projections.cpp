@@ -9,7 +9,12 @@ namespace vsr::routing {
 namespace {
 
 double InputValue(const config::ProjectionScoreInput& in, const SignalResults& r) {
-  const std::string key = ToLower(Trim(in.type)) + ":" + in.name;
+  const std::string type = ToLower(Trim(in.type));
+  if (type == "kb_metric") {  // a knowledge base's metric value (the kb signal computes it)
+    auto it = r.values.find(ToLower("kb_metric:" + in.kb + ":" + in.metric));
+    return it == r.values.end() ? 0 : it->second;
+  }
+  const std::string key = type + ":" + in.name;
   const std::string source = ToLower(Trim(in.value_source));
   if (source == "raw") {
     auto it = r.values.find(key);

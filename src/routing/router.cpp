@@ -31,6 +31,7 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
   for (const config::ProjectionScore& s : config_->routing.projections.scores) {
     for (const config::ProjectionScoreInput& in : s.inputs) {
       if (auto f = signals::FamilyForLeafType(in.type)) used[static_cast<size_t>(*f)] = true;
+      if (IEquals(in.type, "kb_metric")) used[static_cast<size_t>(Family::kKb)] = true;
     }
   }
   // Composers read other signals, so those run whenever complexity does.

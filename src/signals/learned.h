@@ -31,6 +31,8 @@ std::unique_ptr<Signal> MakePreferenceSignal(const config::Config& c, ml::ModelS
                                              std::string& error);
 std::unique_ptr<Signal> MakeFactCheckSignal(const config::Config& c, ml::ModelStore& models,
                                             std::string& error);
+std::unique_ptr<Signal> MakeKbSignal(const config::Config& c, ml::ModelStore& models,
+                                     std::string& error);
 std::unique_ptr<Signal> MakeFeedbackSignal(const config::Config& c, ml::ModelStore& models,
                                            std::string& error);
 

@@ -1,9 +1,23 @@
 #include "signals/registry.h"
 
+#include "common/strings.h"
 #include "signals/families.h"
 #include "signals/learned.h"
 
 namespace vsr::signals {
+namespace {
+
+// Projections can read knowledge-base metrics without any kb rule.
+bool UsesKbMetrics(const config::Config& c) {
+  for (const config::ProjectionScore& p : c.routing.projections.scores) {
+    for (const config::ProjectionScoreInput& in : p.inputs) {
+      if (IEquals(in.type, "kb_metric")) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& errors,
                            ml::ModelStore* models) {
@@ -37,7 +51,7 @@ SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& er
       {Family::kComplexity, !s.complexity.empty()},
       {Family::kJailbreak, !s.jailbreak.empty()},
       {Family::kPii, !s.pii.empty()},
-      {Family::kKb, !s.kb.empty()},
+      {Family::kKb, !s.kb.empty() || UsesKbMetrics(c)},
       {Family::kSessionMetric, !s.session_metrics.empty()},
   };
   using LearnedFactory =
@@ -47,7 +61,7 @@ SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& er
       {Family::kJailbreak, MakeJailbreakSignal},   {Family::kPii, MakePiiSignal},
       {Family::kComplexity, MakeComplexitySignal}, {Family::kReask, MakeReaskSignal},
       {Family::kPreference, MakePreferenceSignal}, {Family::kFactCheck, MakeFactCheckSignal},
-      {Family::kUserFeedback, MakeFeedbackSignal},
+      {Family::kUserFeedback, MakeFeedbackSignal}, {Family::kKb, MakeKbSignal},
   };
   for (const auto& [family, has_rules] : model_backed) {
     if (!has_rules) continue;

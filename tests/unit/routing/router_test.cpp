@@ -2,6 +2,10 @@
 #include "routing/router.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "support/config_loader.h"
 #include "support/fake_models.h"
@@ -148,6 +152,57 @@ global:
   EXPECT_TRUE(r.signals.Of(signals::Family::kComplexity).output.matched.empty());
   EXPECT_EQ(r.signals.confidences.count("complexity:reasoning:hard"), 0u);
   EXPECT_TRUE(r.signals.Of(signals::Family::kKeyword).evaluated);
+}
+
+// A projection reads a knowledge base's metric (kb_metric input) with no kb rule at all: the
+// kb family runs for it, and the mapped band picks the decision.
+TEST(RouterKbMetricTest, ProjectionsReadKnowledgeBaseMetrics) {
+  const std::string dir = ::testing::TempDir() + "/kb-proj-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/labels.json") << R"({"labels": {
+    "private": {"exemplars": ["our internal payroll data"]},
+    "public": {"exemplars": ["the capital of france"]}}})";
+  auto config = testing::ConfigFromText(R"(
+version: v0.3
+providers:
+  defaults: {default_model: small}
+  models: [{name: small, backend_refs: [{endpoint: '127.0.0.1:9'}]}, {name: local, backend_refs: [{endpoint: '127.0.0.1:9'}]}]
+routing:
+  modelCards: [{name: small}, {name: local}]
+  projections:
+    scores:
+      - name: privacy
+        method: weighted_sum
+        inputs: [{type: kb_metric, kb: mine, metric: private_vs_public, weight: 1.0, value_source: score}]
+    mappings:
+      - name: privacy_band
+        source: privacy
+        method: threshold_bands
+        outputs: [{name: keep_local, gte: 0.5}]
+  decisions:
+    - name: local_only
+      rules: {operator: AND, conditions: [{type: projection, name: keep_local}]}
+      modelRefs: [{model: local}]
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+    kbs:
+      - name: mine
+        source: {path: ')" + dir + R"(', manifest: labels.json}
+        groups: {private: [private], public: [public]}
+        metrics: [{name: private_vs_public, type: group_margin, positive_group: private, negative_group: public}]
+)");
+  testing::FakeModels models;
+  std::vector<std::string> errors;
+  auto router = Router::Create(config, errors, &models);
+  ASSERT_TRUE(errors.empty());
+  RoutingResult r = router->Route(request::FromText("our internal payroll data"));
+  ASSERT_NE(r.decision, nullptr);
+  EXPECT_EQ(r.decision->name, "local_only");
+  EXPECT_GT(r.signals.values.at("kb_metric:mine:private_vs_public"), 0.5);
+  EXPECT_EQ(router->Route(request::FromText("the capital of france")).decision, nullptr);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 // are known — a bag-of-words embedder, classifiers that answer what a test sets — and then with
 // the real tiny BERT checkpoints through the real ModelStore, and with models missing.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 
@@ -364,6 +367,61 @@ global:
   EXPECT_EQ(Evaluate(*c, models, Family::kUserFeedback, r).matched, Names{"wrong_answer"});
   answer = {0.6f, 0.4f};
   EXPECT_EQ(Evaluate(*c, models, Family::kUserFeedback, r).matched, Names{"satisfied"});
+}
+
+// A knowledge base read from a folder beside the config file (relative source path), labels
+// scored by their exemplars: label and group targets, threshold and best matching, metrics.
+TEST(KbSignal, LabelsGroupsAndMetricsFromAManifestBesideTheConfig) {
+  const std::string dir = ::testing::TempDir() + "/kb-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir + "/kbs/support");
+  std::ofstream(dir + "/kbs/support/labels.json") << R"({"labels": {
+    "billing": {"description": "money", "exemplars": ["refund my invoice", "charge on my card"]},
+    "outage": {"exemplars": ["the site is down", "service unavailable error"]},
+    "chitchat": {"exemplars": ["how are you today"]}}})";
+  std::ofstream(dir + "/config.yaml") << R"(
+version: v0.3
+routing:
+  signals:
+    kb:
+      - {name: is_billing, kb: support_kb, target: {kind: label, value: billing}}
+      - {name: urgent, kb: support_kb, target: {kind: group, value: urgent}}
+      - {name: top_is_chat, kb: support_kb, target: {kind: label, value: chitchat}, match: best}
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+    kbs:
+      - name: support_kb
+        source: {path: kbs/support/, manifest: labels.json}
+        threshold: 0.6
+        label_thresholds: {outage: 0.9}
+        groups: {urgent: [billing, outage], calm: [chitchat]}
+        metrics: [{name: urgency, type: group_margin, positive_group: urgent, negative_group: calm}]
+)";
+  const auto c = testing::ConfigFromFile(dir + "/config.yaml");
+  FakeModels models;
+  SignalOutput out = RunText(*c, models, Family::kKb, "refund my invoice");
+  EXPECT_EQ(out.matched, (Names{"is_billing", "urgent"}));
+  EXPECT_GT(out.values.at("kb_metric:support_kb:urgency"), 0.5);
+  EXPECT_NEAR(out.values.at("kb_metric:support_kb:best_score"), out.confidence, 1e-9);
+  // outage scores 0.75 * 1 + 0.25 * mean(1, 0) = 0.875: above the kb's 0.6 but below its own
+  // 0.9, so neither the label nor its group matches.
+  out = RunText(*c, models, Family::kKb, "service unavailable error");
+  EXPECT_NEAR(out.values.at("kb_metric:support_kb:best_score"), 0.875, 1e-6);
+  EXPECT_TRUE(out.matched.empty());
+  out = RunText(*c, models, Family::kKb, "how are you today");
+  EXPECT_EQ(out.matched, Names{"top_is_chat"});
+  EXPECT_LT(out.values.at("kb_metric:support_kb:urgency"), 0);
+  // A missing manifest names the file and the setting.
+  std::filesystem::remove_all(dir + "/kbs");
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*testing::ConfigFromFile(dir + "/config.yaml"), errors, &models);
+  EXPECT_NE(set.Get(Family::kKb)
+                ->NotReadyReason()
+                .find("knowledge base 'support_kb': " + dir + "/kbs/support/labels.json"),
+            std::string::npos)
+      << set.Get(Family::kKb)->NotReadyReason();
+  std::filesystem::remove_all(dir);
 }
 
 // The real checkpoints (tests/fixtures/ml, random weights, numpy-checked outputs) through the
