@@ -10,40 +10,33 @@
 #include <string>
 #include <vector>
 
-namespace vsr::ml {
+#include "ml/encoder.h"
 
-class SafetensorsFile;
+namespace vsr::ml {
 
 struct BertConfig {
   int vocab_size = 0, hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0;
   int max_positions = 512, type_vocab_size = 2;
   float layer_norm_eps = 1e-12f;
-  std::string architecture;         // architectures[0]: BertModel, BertForSequenceClassification...
-  std::vector<std::string> labels;  // id2label by class index (task checkpoints)
-  // Reads config.json; false with `error` naming the field.
-  static bool Load(const std::string& path, BertConfig& out, std::string& error);
+  // From a parsed config.json; false with `error` naming the field.
+  static bool From(const ModelConfig& cfg, BertConfig& out, std::string& error);
 };
 
-enum class Pooling { kMean, kCls };
-
-class BertEncoder {
+class BertEncoder final : public Encoder {
  public:
   // `dir` holds config.json and model.safetensors; null with `error` otherwise (a missing
   // tensor or one whose shape disagrees with config.json is named).
   static std::unique_ptr<BertEncoder> Load(const std::string& dir, std::string& error);
   // The encoder of an already opened checkpoint (task heads read their own tensors from it).
-  static std::unique_ptr<BertEncoder> FromWeights(const BertConfig& cfg,
+  static std::unique_ptr<BertEncoder> FromWeights(const ModelConfig& cfg,
                                                   const SafetensorsFile& weights,
                                                   std::string& error);
-  ~BertEncoder();
+  ~BertEncoder() override;
 
-  // Last hidden states, [batch][seq][hidden] flattened, seq = the longest input (shorter ones
-  // padded; their padded rows are not meaningful). Inputs longer than max_positions are cut.
-  std::vector<float> Forward(const std::vector<std::vector<int32_t>>& batch, size_t& seq) const;
-  // One vector per input: mean over its real tokens or its first ([CLS]) token; unit length
-  // when `normalize`.
-  std::vector<std::vector<float>> Embed(const std::vector<std::vector<int32_t>>& batch,
-                                        Pooling pooling, bool normalize) const;
+  std::vector<float> Forward(const std::vector<std::vector<int32_t>>& batch,
+                             size_t& seq) const override;
+  size_t hidden_size() const override { return static_cast<size_t>(cfg_.hidden_size); }
+  size_t max_positions() const override { return static_cast<size_t>(cfg_.max_positions); }
   const BertConfig& config() const { return cfg_; }
 
  private:

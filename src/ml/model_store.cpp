@@ -1,6 +1,6 @@
 #include "ml/model_store.h"
 
-#include "ml/bert_heads.h"
+#include "ml/classifiers.h"
 #include "ml/text_embedder.h"
 
 namespace vsr::ml {
@@ -35,14 +35,14 @@ std::shared_ptr<const Embedder> ModelStore::LoadEmbedder(const std::string& dir,
 std::shared_ptr<const SequenceClassifier> ModelStore::LoadSequenceClassifier(const std::string& dir,
                                                                              std::string& error) {
   return Cached<SequenceClassifier>(1, dir, error, [](const std::string& d, std::string& e) {
-    return std::shared_ptr<const SequenceClassifier>(BertSequenceClassifier::Load(d, e));
+    return std::shared_ptr<const SequenceClassifier>(SequenceClassifierModel::Load(d, e));
   });
 }
 
 std::shared_ptr<const TokenClassifier> ModelStore::LoadTokenClassifier(const std::string& dir,
                                                                        std::string& error) {
   return Cached<TokenClassifier>(2, dir, error, [](const std::string& d, std::string& e) {
-    return std::shared_ptr<const TokenClassifier>(BertTokenClassifier::Load(d, e));
+    return std::shared_ptr<const TokenClassifier>(TokenClassifierModel::Load(d, e));
   });
 }
 

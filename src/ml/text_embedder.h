@@ -1,5 +1,5 @@
-// Text in, sentence embedding out: a model folder's tokenizer.json and BERT encoder, mean
-// pooling over the real tokens and unit length (the sentence-transformers recipe that
+// Text in, sentence embedding out: a model folder's tokenizer.json and encoder (BERT, ModernBERT),
+// mean pooling over the real tokens and unit length (the sentence-transformers recipe that
 // all-MiniLM-style models are trained for). Safe to call from several threads.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ml/bert.h"
+#include "ml/encoder.h"
 #include "ml/models.h"
 #include "ml/tokenizer.h"
 
@@ -21,11 +21,11 @@ class TextEmbedder final : public Embedder {
   std::vector<float> Embed(std::string_view text) const override;
   // Several texts in one padded forward pass (each truncated to the model's length).
   std::vector<std::vector<float>> EmbedBatch(const std::vector<std::string>& texts) const override;
-  size_t dimension() const override { return static_cast<size_t>(encoder_->config().hidden_size); }
+  size_t dimension() const override { return encoder_->hidden_size(); }
 
  private:
   std::unique_ptr<Tokenizer> tokenizer_;
-  std::unique_ptr<BertEncoder> encoder_;
+  std::unique_ptr<Encoder> encoder_;
 };
 
 }  // namespace vsr::ml

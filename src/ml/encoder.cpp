@@ -1,0 +1,66 @@
+#include "ml/encoder.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ml/bert.h"
+#include "ml/modernbert.h"
+
+namespace vsr::ml {
+
+std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t seq, size_t h,
+                                     const std::vector<size_t>& lengths, Pooling pooling,
+                                     bool normalize) {
+  std::vector<std::vector<float>> out;
+  out.reserve(lengths.size());
+  for (size_t b = 0; b < lengths.size(); ++b) {
+    std::vector<float> e(h, 0.0f);
+    const size_t n = std::min(lengths[b], seq);
+    if (pooling == Pooling::kCls || n == 0) {
+      std::copy_n(&hidden[b * seq * h], h, e.begin());
+    } else {
+      for (size_t s = 0; s < n; ++s) {
+        for (size_t i = 0; i < h; ++i) e[i] += hidden[(b * seq + s) * h + i];
+      }
+      for (float& z : e) z /= static_cast<float>(n);
+    }
+    if (normalize) {
+      double norm = 0;
+      for (float z : e) norm += static_cast<double>(z) * z;
+      norm = std::sqrt(norm);
+      if (norm > 0) {
+        for (float& z : e) z = static_cast<float>(z / norm);
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::vector<float>> Encoder::Embed(const std::vector<std::vector<int32_t>>& batch,
+                                               Pooling pooling, bool normalize) const {
+  size_t seq = 0;
+  const std::vector<float> hidden = Forward(batch, seq);
+  std::vector<size_t> lengths;
+  for (const auto& ids : batch) lengths.push_back(ids.size());
+  return Pool(hidden, seq, hidden_size(), lengths, pooling, normalize);
+}
+
+std::unique_ptr<Encoder> LoadEncoder(const ModelConfig& cfg, const SafetensorsFile& weights,
+                                     std::string& error) {
+  // One request's matrices are small: OpenBLAS's own threads would only fight the router's
+  // (requests run on their own threads, batched).
+  openblas_set_num_threads(1);
+  if (cfg.model_type == "modernbert") return ModernBertEncoder::FromWeights(cfg, weights, error);
+  if (cfg.model_type == "bert" ||
+      (cfg.model_type.empty() && cfg.architecture.starts_with("Bert"))) {
+    return BertEncoder::FromWeights(cfg, weights, error);
+  }
+  error = cfg.path + ": model_type \"" + cfg.model_type +
+          "\" is not supported (bert and modernbert are)";
+  return nullptr;
+}
+
+}  // namespace vsr::ml

@@ -1,0 +1,46 @@
+// The encoder interface: token ids in, last hidden states out. BERT and ModernBERT implement
+// it; embedders and classification heads are written against it, so a head or a pooling works
+// for every architecture.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ml/model_config.h"
+
+namespace vsr::ml {
+
+class SafetensorsFile;
+
+enum class Pooling { kMean, kCls };
+
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+  // Last hidden states, [batch][seq][hidden] flattened, seq = the longest input (shorter ones
+  // padded; their padded rows are not meaningful). Inputs longer than max_positions are cut.
+  virtual std::vector<float> Forward(const std::vector<std::vector<int32_t>>& batch,
+                                     size_t& seq) const = 0;
+  virtual size_t hidden_size() const = 0;
+  virtual size_t max_positions() const = 0;
+
+  // One vector per input: mean over its real tokens or its first token; unit length when
+  // `normalize`.
+  std::vector<std::vector<float>> Embed(const std::vector<std::vector<int32_t>>& batch,
+                                        Pooling pooling, bool normalize) const;
+};
+
+// Pools rows of `hidden` ([batch][seq][hidden]) as Encoder::Embed does.
+std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t seq, size_t h,
+                                     const std::vector<size_t>& lengths, Pooling pooling,
+                                     bool normalize);
+
+// The encoder config.json's model_type names (bert, modernbert), with its weights from
+// `weights` (task checkpoints keep them under "bert." / "model."); null with `error` naming the
+// file and problem (unknown architecture, missing tensor, shape mismatch).
+std::unique_ptr<Encoder> LoadEncoder(const ModelConfig& cfg, const SafetensorsFile& weights,
+                                     std::string& error);
+
+}  // namespace vsr::ml

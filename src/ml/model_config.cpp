@@ -1,0 +1,99 @@
+#include "ml/model_config.h"
+
+#include <charconv>
+
+#include "common/files.h"
+
+namespace vsr::ml {
+
+namespace json = boost::json;
+
+namespace {
+
+// id2label {"0": "benign", "1": "jailbreak"} -> labels by index (gaps named LABEL_<i>, as
+// Hugging Face names unlabelled classes). Absent: no labels. False when malformed.
+bool ReadLabels(const json::object& o, std::vector<std::string>& labels) {
+  const json::value* v = o.if_contains("id2label");
+  if (v == nullptr) return true;
+  if (!v->is_object()) return false;
+  std::vector<std::pair<size_t, std::string>> entries;
+  for (const auto& [key, name] : v->as_object()) {
+    size_t index = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
+    if (ec != std::errc() || end != key.data() + key.size() || index >= 100000 ||
+        !name.is_string()) {
+      return false;
+    }
+    entries.emplace_back(index, std::string(name.as_string()));
+  }
+  for (auto& [index, name] : entries) {
+    if (labels.size() <= index) labels.resize(index + 1);
+    labels[index] = std::move(name);
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].empty()) labels[i] = "LABEL_" + std::to_string(i);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ModelConfig::Load(const std::string& path, ModelConfig& out, std::string& error) {
+  std::string read_error;
+  const std::optional<std::string> text = ReadTextFile(path, read_error, 16 << 20);
+  if (!text) {
+    error = path + ": cannot open";
+    return false;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_object()) {
+    error = path + ": not a JSON object";
+    return false;
+  }
+  out.path = path;
+  out.json = std::move(v.as_object());
+  if (const json::value* t = out.json.if_contains("model_type"); t && t->is_string()) {
+    out.model_type = std::string(t->as_string());
+  }
+  if (const json::value* a = out.json.if_contains("architectures");
+      a && a->is_array() && !a->as_array().empty() && a->as_array()[0].is_string()) {
+    out.architecture = std::string(a->as_array()[0].as_string());
+  }
+  if (!ReadLabels(out.json, out.labels)) {
+    error = path + ": 'id2label' must map class indices (\"0\", \"1\", ...) to label names";
+    return false;
+  }
+  return true;
+}
+
+bool ModelConfig::Int(const char* key, int& out, bool required, std::string& error) const {
+  const json::value* v = json.if_contains(key);
+  if (v == nullptr) {
+    if (required) error = path + ": '" + key + "' is missing";
+    return !required;
+  }
+  if (!v->is_int64() || v->as_int64() <= 0 || v->as_int64() > (1 << 24)) {
+    error = path + ": '" + key + "' must be a positive integer";
+    return false;
+  }
+  out = static_cast<int>(v->as_int64());
+  return true;
+}
+
+double ModelConfig::Number(const char* key, double fallback) const {
+  const json::value* v = json.if_contains(key);
+  return v != nullptr && v->is_number() ? v->to_number<double>() : fallback;
+}
+
+bool ModelConfig::Bool(const char* key, bool fallback) const {
+  const json::value* v = json.if_contains(key);
+  return v != nullptr && v->is_bool() ? v->as_bool() : fallback;
+}
+
+std::string ModelConfig::String(const char* key, const std::string& fallback) const {
+  const json::value* v = json.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : fallback;
+}
+
+}  // namespace vsr::ml

@@ -1,0 +1,210 @@
+#include "ml/modernbert.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ml/safetensors.h"
+
+namespace vsr::ml {
+
+struct ModernBertEncoder::Layer {
+  std::vector<float> attn_norm_g, attn_norm_b, qkv_w, qkv_b, o_w, o_b;
+  std::vector<float> mlp_norm_g, mlp_norm_b, wi_w, wi_b, wo_w, wo_b;
+};
+
+bool ParseGelu(const std::string& name, Activation& out) {
+  if (name == "gelu") {
+    out = Activation::kGeluExact;
+    return true;
+  }
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") {
+    out = Activation::kGeluTanh;
+    return true;
+  }
+  return false;
+}
+
+bool ModernBertConfig::From(const ModelConfig& cfg, ModernBertConfig& out, std::string& error) {
+  if (cfg.model_type != "modernbert") {
+    error = cfg.path + ": model_type \"" + cfg.model_type + "\" is not modernbert";
+    return false;
+  }
+  if (!cfg.Int("vocab_size", out.vocab_size, true, error) ||
+      !cfg.Int("hidden_size", out.hidden_size, true, error) ||
+      !cfg.Int("num_hidden_layers", out.num_layers, true, error) ||
+      !cfg.Int("num_attention_heads", out.num_heads, true, error) ||
+      !cfg.Int("intermediate_size", out.intermediate_size, true, error) ||
+      !cfg.Int("max_position_embeddings", out.max_positions, false, error) ||
+      !cfg.Int("local_attention", out.local_attention, false, error) ||
+      !cfg.Int("global_attn_every_n_layers", out.global_every, false, error)) {
+    return false;
+  }
+  if (out.hidden_size % out.num_heads != 0 || (out.hidden_size / out.num_heads) % 2 != 0) {
+    error = cfg.path + ": hidden_size " + std::to_string(out.hidden_size) +
+            " must split into an even head size over num_attention_heads " +
+            std::to_string(out.num_heads);
+    return false;
+  }
+  const std::string act = cfg.String("hidden_activation", "gelu");
+  if (!ParseGelu(act, out.activation)) {
+    error = cfg.path + ": hidden_activation \"" + act + "\" is not supported (gelu variants are)";
+    return false;
+  }
+  out.global_theta = cfg.Number("global_rope_theta", 160000);
+  out.local_theta = cfg.Number("local_rope_theta", 10000);
+  out.norm_eps = static_cast<float>(cfg.Number("norm_eps", 1e-5));
+  out.norm_bias = cfg.Bool("norm_bias", false);
+  out.attention_bias = cfg.Bool("attention_bias", false);
+  out.mlp_bias = cfg.Bool("mlp_bias", false);
+  return true;
+}
+
+ModernBertEncoder::~ModernBertEncoder() = default;
+
+std::unique_ptr<ModernBertEncoder> ModernBertEncoder::FromWeights(const ModelConfig& cfg,
+                                                                  const SafetensorsFile& weights,
+                                                                  std::string& error) {
+  std::unique_ptr<ModernBertEncoder> e(new ModernBertEncoder());
+  ModernBertConfig& c = e->cfg_;
+  if (!ModernBertConfig::From(cfg, c, error)) return nullptr;
+  // Task checkpoints (ModernBertFor...) keep the encoder under "model.".
+  const std::string prefix =
+      weights.Find("model.embeddings.tok_embeddings.weight") != nullptr ? "model." : "";
+  const auto h = static_cast<int64_t>(c.hidden_size);
+  const auto inter = static_cast<int64_t>(c.intermediate_size);
+  bool ok = true;
+  const auto get = [&](const std::string& name, const std::vector<int64_t>& shape,
+                       std::vector<float>& into) {
+    ok = ok && ReadWeights(weights, prefix + name, shape, into, error);
+  };
+  // Optional parts (biases, norm biases) exist exactly when config.json says so.
+  const auto get_if = [&](bool present, const std::string& name, const std::vector<int64_t>& shape,
+                          std::vector<float>& into) {
+    if (present) get(name, shape, into);
+  };
+  get("embeddings.tok_embeddings.weight", {c.vocab_size, h}, e->embeddings_);
+  get("embeddings.norm.weight", {h}, e->emb_norm_g_);
+  get_if(c.norm_bias, "embeddings.norm.bias", {h}, e->emb_norm_b_);
+  e->layers_.resize(static_cast<size_t>(c.num_layers));
+  for (int l = 0; l < c.num_layers && ok; ++l) {
+    Layer& y = e->layers_[static_cast<size_t>(l)];
+    const std::string p = "layers." + std::to_string(l) + ".";
+    if (l > 0) {  // the first layer reads the normalized embeddings directly
+      get(p + "attn_norm.weight", {h}, y.attn_norm_g);
+      get_if(c.norm_bias, p + "attn_norm.bias", {h}, y.attn_norm_b);
+    }
+    get(p + "attn.Wqkv.weight", {3 * h, h}, y.qkv_w);
+    get_if(c.attention_bias, p + "attn.Wqkv.bias", {3 * h}, y.qkv_b);
+    get(p + "attn.Wo.weight", {h, h}, y.o_w);
+    get_if(c.attention_bias, p + "attn.Wo.bias", {h}, y.o_b);
+    get(p + "mlp_norm.weight", {h}, y.mlp_norm_g);
+    get_if(c.norm_bias, p + "mlp_norm.bias", {h}, y.mlp_norm_b);
+    get(p + "mlp.Wi.weight", {2 * inter, h}, y.wi_w);
+    get_if(c.mlp_bias, p + "mlp.Wi.bias", {2 * inter}, y.wi_b);
+    get(p + "mlp.Wo.weight", {h, inter}, y.wo_w);
+    get_if(c.mlp_bias, p + "mlp.Wo.bias", {h}, y.wo_b);
+  }
+  get("final_norm.weight", {h}, e->final_norm_g_);
+  get_if(c.norm_bias, "final_norm.bias", {h}, e->final_norm_b_);
+  if (!ok) return nullptr;
+  const size_t d = static_cast<size_t>(c.hidden_size / c.num_heads);
+  e->global_freq_ = RotaryFrequencies(d, c.global_theta);
+  e->local_freq_ = RotaryFrequencies(d, c.local_theta);
+  return e;
+}
+
+std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int32_t>>& batch,
+                                              size_t& seq) const {
+  const size_t B = batch.size();
+  const auto H = static_cast<size_t>(cfg_.hidden_size);
+  const auto I = static_cast<size_t>(cfg_.intermediate_size);
+  const auto NH = static_cast<size_t>(cfg_.num_heads);
+  const size_t d = H / NH;
+  seq = 0;
+  for (const auto& ids : batch) seq = std::max(seq, ids.size());
+  seq = std::min(seq, static_cast<size_t>(cfg_.max_positions));
+  const size_t S = seq;
+  const size_t rows = B * S;
+  std::vector<float> x(rows * H, 0.0f);
+  std::vector<uint8_t> real(rows, 0);
+  for (size_t b = 0; b < B; ++b) {
+    for (size_t s = 0; s < S; ++s) {
+      const bool has = s < batch[b].size();
+      int32_t id = has ? batch[b][s] : 0;
+      if (id < 0 || id >= cfg_.vocab_size) id = 0;
+      real[b * S + s] = has ? 1 : 0;
+      std::copy_n(&embeddings_[static_cast<size_t>(id) * H], H, &x[(b * S + s) * H]);
+    }
+  }
+  const float eps = cfg_.norm_eps;
+  LayerNorm(x.data(), nullptr, rows, H, emb_norm_g_, emb_norm_b_, eps);
+
+  std::vector<float> h(rows * H), qkv(rows * 3 * H), ctx(rows * H), out(rows * H);
+  std::vector<float> inter(rows * 2 * I), gated(rows * I), scores(S * S);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const size_t half_window = static_cast<size_t>(cfg_.local_attention / 2);
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    const bool global = l % static_cast<size_t>(cfg_.global_every) == 0;
+    h = x;
+    if (l > 0) LayerNorm(h.data(), nullptr, rows, H, L.attn_norm_g, L.attn_norm_b, eps);
+    Linear(h.data(), rows, H, L.qkv_w, L.qkv_b, 3 * H, qkv.data());
+    const std::vector<float>& freq = global ? global_freq_ : local_freq_;
+    for (size_t r = 0; r < rows; ++r) {  // rotary positions on queries and keys
+      for (size_t head = 0; head < NH; ++head) {
+        Rotate(&qkv[r * 3 * H + head * d], d, r % S, freq);
+        Rotate(&qkv[r * 3 * H + H + head * d], d, r % S, freq);
+      }
+    }
+    for (size_t b = 0; b < B; ++b) {
+      for (size_t head = 0; head < NH; ++head) {
+        const float* q = &qkv[b * S * 3 * H + head * d];
+        const float* k = q + H;
+        const float* v = q + 2 * H;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(S),
+                    static_cast<int>(S), static_cast<int>(d), scale, q, static_cast<int>(3 * H), k,
+                    static_cast<int>(3 * H), 0.0f, scores.data(), static_cast<int>(S));
+        for (size_t i = 0; i < S; ++i) {  // softmax over the visible real keys of row i
+          float* row = &scores[i * S];
+          const auto visible = [&](size_t j) {
+            return real[b * S + j] && (global || (i > j ? i - j : j - i) <= half_window);
+          };
+          float max = -std::numeric_limits<float>::infinity();
+          for (size_t j = 0; j < S; ++j) {
+            if (visible(j)) max = std::max(max, row[j]);
+          }
+          double sum = 0;
+          for (size_t j = 0; j < S; ++j) {
+            row[j] = visible(j) ? std::exp(row[j] - max) : 0.0f;
+            sum += row[j];
+          }
+          const auto inv = static_cast<float>(sum > 0 ? 1.0 / sum : 0.0);
+          for (size_t j = 0; j < S; ++j) row[j] *= inv;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(S),
+                    static_cast<int>(d), static_cast<int>(S), 1.0f, scores.data(),
+                    static_cast<int>(S), v, static_cast<int>(3 * H), 0.0f,
+                    &ctx[b * S * H + head * d], static_cast<int>(H));
+      }
+    }
+    Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, out.data());
+    for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];
+    h = x;
+    LayerNorm(h.data(), nullptr, rows, H, L.mlp_norm_g, L.mlp_norm_b, eps);
+    Linear(h.data(), rows, H, L.wi_w, L.wi_b, 2 * I, inter.data());
+    for (size_t r = 0; r < rows; ++r) {  // GeGLU: act(input half) * gate half
+      float* in = &inter[r * 2 * I];
+      Activate(in, I, cfg_.activation);
+      for (size_t i = 0; i < I; ++i) gated[r * I + i] = in[i] * in[I + i];
+    }
+    Linear(gated.data(), rows, I, L.wo_w, L.wo_b, H, out.data());
+    for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];
+  }
+  LayerNorm(x.data(), nullptr, rows, H, final_norm_g_, final_norm_b_, eps);
+  return x;
+}
+
+}  // namespace vsr::ml

@@ -1,0 +1,31 @@
+// The numeric kernels the encoders and heads share, on row-major float32 matrices. Matrix
+// products go to OpenBLAS; the rest are plain loops the compiler vectorizes.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace vsr::ml {
+
+// y[rows, out] = x[rows, in] * W[out, in]^T (+ b when `b` is not empty)
+void Linear(const float* x, size_t rows, size_t in, const std::vector<float>& w,
+            const std::vector<float>& b, size_t out, float* y);
+
+// x = LayerNorm(x + residual) row by row: residual may be null, bias may be empty (ModernBERT's
+// norms have none).
+void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,
+               const std::vector<float>& b, float eps);
+
+enum class Activation { kGeluExact, kGeluTanh, kTanh };
+void Activate(float* x, size_t n, Activation a);
+
+// In-place softmax of one row of logits.
+void Softmax(std::vector<float>& logits);
+
+// Rotary position embedding (the rotate-half convention Hugging Face models use) of one head's
+// vector at `position`: pairs (i, i + d/2) rotate by position * theta^(-2i/d). `inv_freq` holds
+// theta^(-2i/d) for i < d/2.
+void Rotate(float* v, size_t d, size_t position, const std::vector<float>& inv_freq);
+std::vector<float> RotaryFrequencies(size_t d, double theta);
+
+}  // namespace vsr::ml
