@@ -9,9 +9,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "ml/bert.h"
+#include "random_model.h"
 
 namespace {
 
@@ -27,7 +27,7 @@ std::string WriteModel() {
       << R"(,"num_hidden_layers":)" << kLayers << R"(,"num_attention_heads":)" << kHeads
       << R"(,"intermediate_size":)" << kFfn << R"(,"max_position_embeddings":)" << kPos
       << R"(,"type_vocab_size":2,"hidden_act":"gelu"})";
-  std::vector<std::pair<std::string, std::vector<int64_t>>> tensors = {
+  vsr::bench::TensorShapes tensors = {
       {"embeddings.word_embeddings.weight", {kVocab, kHidden}},
       {"embeddings.position_embeddings.weight", {kPos, kHidden}},
       {"embeddings.token_type_embeddings.weight", {2, kHidden}},
@@ -50,34 +50,7 @@ std::string WriteModel() {
     tensors.push_back({p + "output.LayerNorm.weight", {kHidden}});
     tensors.push_back({p + "output.LayerNorm.bias", {kHidden}});
   }
-  std::string header = "{";
-  size_t offset = 0;
-  for (const auto& [name, shape] : tensors) {
-    size_t n = 1;
-    std::string dims;
-    for (int64_t d : shape) {
-      n *= static_cast<size_t>(d);
-      dims += (dims.empty() ? "" : ",") + std::to_string(d);
-    }
-    header += (header.size() > 1 ? "," : "") +
-              ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + dims + "],\"data_offsets\":[" +
-               std::to_string(offset) + "," + std::to_string(offset + 4 * n) + "]}");
-    offset += 4 * n;
-  }
-  header += "}";
-  std::ofstream out(dir + "/model.safetensors", std::ios::binary);
-  const uint64_t len = header.size();
-  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((len >> (8 * i)) & 0xff));
-  out << header;
-  std::mt19937 rng(7);
-  std::normal_distribution<float> normal(0.0f, 0.05f);
-  std::vector<float> chunk(1 << 16);
-  for (size_t left = offset / 4; left > 0;) {
-    const size_t n = std::min(left, chunk.size());
-    for (size_t i = 0; i < n; ++i) chunk[i] = normal(rng);
-    out.write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(4 * n));
-    left -= n;
-  }
+  vsr::bench::WriteRandomSafetensors(dir + "/model.safetensors", tensors);
   return dir;
 }
 

@@ -45,8 +45,10 @@ struct RoutingResult {
 
 struct RouterOptions {
   // How long a request waits for an expensive (model-backed) signal; past it the signal is
-  // reported as timed out and its conditions do not match.
-  std::chrono::milliseconds signal_budget{500};
+  // reported as timed out and its conditions do not match. Generous: a ModernBERT classifier
+  // at mmBERT-small's size needs ~0.9 s for a 512-token prompt on one CPU core
+  // (bench/learned_routing_bench), and cutting it off would silently change routing.
+  std::chrono::milliseconds signal_budget{5000};
   size_t signal_threads = 0;  // 0: max(2, hardware threads - 1), created only when needed
 };
 

@@ -72,7 +72,7 @@ PrototypeBank::PrototypeBank(std::vector<std::pair<std::string, std::vector<floa
       }
     }
     // The medoid: the member most similar on average to the others (ties: smallest text).
-    Cluster c{best.front(), best.size(), -1.0};
+    Cluster c{best_seed, best.size(), -1.0};  // the seed is a member: a start
     for (size_t m : best) {
       double sum = 0;
       for (size_t o : best) sum += sim[m][o];

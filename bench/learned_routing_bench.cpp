@@ -1,0 +1,174 @@
+// End-to-end learned routing: jailbreak + domain + PII signals, each its own ModernBERT
+// classifier at mmBERT-small's size (22 layers, hidden 384, 6 heads, GeGLU 1152, local window
+// 128 with a global layer every 3rd — upstream's mmbert32k-*-merged models), random weights,
+// through Router::Route on a 128- and a 512-token prompt. The three run concurrently on the
+// router's signal workers (cores - 1, at least 2). Alongside: one classifier alone, to read
+// the per-model cost. The vocabulary is 32k words, not mmBERT's 256k: only the embedding
+// table's size (memory) depends on it, not the time.
+// Run: build/release/bench/learned_routing_bench --benchmark_format=json
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "config/loader.h"
+#include "ml/model_store.h"
+#include "random_model.h"
+#include "routing/router.h"
+
+namespace {
+
+constexpr int kVocab = 32000, kHidden = 384, kLayers = 22, kHeads = 6, kFfn = 1152;
+
+std::string Labels(const std::vector<std::string>& names) {
+  std::string out = "{";
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i ? "," : "") + ("\"" + std::to_string(i) + "\":\"" + names[i] + "\"");
+  }
+  return out + "}";
+}
+
+// A ModernBertFor<task> folder with `labels`.
+void WriteClassifier(const std::string& dir, const std::string& task,
+                     const std::vector<std::string>& labels) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.json")
+      << R"({"model_type":"modernbert","architectures":["ModernBertFor)" << task
+      << R"("],"vocab_size":)" << kVocab << R"(,"hidden_size":)" << kHidden
+      << R"(,"num_hidden_layers":)" << kLayers << R"(,"num_attention_heads":)" << kHeads
+      << R"(,"intermediate_size":)" << kFfn
+      << R"(,"max_position_embeddings":8192,"local_attention":128,"global_attn_every_n_layers":3,)"
+      << R"("classifier_pooling":"mean","id2label":)" << Labels(labels) << "}";
+  const int64_t h = kHidden, n = static_cast<int64_t>(labels.size());
+  vsr::bench::TensorShapes t = {{"model.embeddings.tok_embeddings.weight", {kVocab, h}},
+                                {"model.embeddings.norm.weight", {h}},
+                                {"model.final_norm.weight", {h}},
+                                {"head.dense.weight", {h, h}},
+                                {"head.norm.weight", {h}},
+                                {"classifier.weight", {n, h}},
+                                {"classifier.bias", {n}}};
+  for (int l = 0; l < kLayers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    if (l > 0) t.push_back({p + "attn_norm.weight", {h}});
+    t.push_back({p + "attn.Wqkv.weight", {3 * h, h}});
+    t.push_back({p + "attn.Wo.weight", {h, h}});
+    t.push_back({p + "mlp_norm.weight", {h}});
+    t.push_back({p + "mlp.Wi.weight", {2 * kFfn, h}});
+    t.push_back({p + "mlp.Wo.weight", {h, kFfn}});
+  }
+  vsr::bench::WriteRandomSafetensors(dir + "/model.safetensors", t);
+  vsr::bench::WriteWordTokenizer(dir + "/tokenizer.json", kVocab - 5);
+}
+
+struct Setup {
+  std::unique_ptr<vsr::ml::ModelStore> models = std::make_unique<vsr::ml::ModelStore>();
+  std::unique_ptr<vsr::routing::Router> router;
+  std::shared_ptr<const vsr::ml::SequenceClassifier> domain;
+};
+
+const Setup& Models() {
+  static const Setup setup = [] {
+    Setup s;
+    const std::string dir =
+        std::filesystem::temp_directory_path() / ("vsr-learned-bench-" + std::to_string(getpid()));
+    WriteClassifier(dir + "/jailbreak", "SequenceClassification", {"benign", "jailbreak"});
+    WriteClassifier(dir + "/domain", "SequenceClassification",
+                    {"biology", "business", "chemistry", "computer science", "economics",
+                     "engineering", "health", "history", "law", "math", "other", "philosophy",
+                     "physics", "psychology"});
+    WriteClassifier(dir + "/pii", "TokenClassification",
+                    {"O", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS", "B-PERSON", "I-PERSON",
+                     "B-PHONE_NUMBER", "I-PHONE_NUMBER", "B-US_SSN", "I-US_SSN"});
+    const std::string yaml = R"(version: v0.3
+providers:
+  defaults: {default_model: m}
+  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:9'}]}]
+routing:
+  modelCards: [{name: m}]
+  signals:
+    jailbreak: [{name: jb, threshold: 0.5}]
+    domains: [{name: math}, {name: law}]
+    pii: [{name: any_pii, threshold: 0.5}]
+  decisions:
+    - name: guarded
+      rules: {operator: OR, conditions: [{type: jailbreak, name: jb}, {type: pii, name: any_pii},
+                                         {type: domain, name: math}]}
+      modelRefs: [{model: m}]
+global:
+  model_catalog:
+    system: {prompt_guard: ')" + dir + R"(/jailbreak', domain_classifier: ')" + dir +
+                             R"(/domain', pii_classifier: ')" + dir + R"(/pii'}
+)";
+    std::ofstream(dir + "/config.yaml") << yaml;
+    vsr::config::LoadResult loaded = vsr::config::LoadConfigFile(dir + "/config.yaml");
+    if (!loaded.diags.ok()) std::abort();
+    auto config = std::make_shared<const vsr::config::Config>(std::move(loaded.config));
+    std::vector<std::string> errors;
+    vsr::signals::SignalSet set = vsr::signals::SignalSet::Build(*config, errors, s.models.get());
+    for (vsr::signals::Family f : {vsr::signals::Family::kJailbreak, vsr::signals::Family::kDomain,
+                                   vsr::signals::Family::kPii}) {
+      if (!errors.empty() || !set.Get(f)->NotReadyReason().empty()) std::abort();
+    }
+    vsr::routing::RouterOptions options;
+    options.signal_budget = std::chrono::milliseconds(60000);  // measure, never cut off
+    s.router = vsr::routing::Router::Create(config, std::move(set), options);
+    std::string error;
+    s.domain = s.models->LoadSequenceClassifier(dir + "/domain", error);
+    std::filesystem::remove_all(dir);  // loaded: the weights live in memory now
+    return s;
+  }();
+  return setup;
+}
+
+// `tokens` tokens with [CLS] and [SEP]: distinct words of the synthetic vocabulary.
+std::string Prompt(size_t tokens) {
+  std::string text;
+  for (size_t i = 0; i + 2 < tokens; ++i) text += "w" + std::to_string((i * 37) % 30000) + " ";
+  return text;
+}
+
+void Report(benchmark::State& state, std::vector<double>& ms) {
+  std::sort(ms.begin(), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+}
+
+void BM_LearnedRouting(benchmark::State& state) {
+  const Setup& s = Models();
+  const vsr::request::Request request =
+      vsr::request::FromText(Prompt(static_cast<size_t>(state.range(0))));
+  std::vector<double> ms;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const vsr::routing::RoutingResult r = s.router->Route(request);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    for (vsr::signals::Family f : {vsr::signals::Family::kJailbreak, vsr::signals::Family::kDomain,
+                                   vsr::signals::Family::kPii}) {
+      if (!r.signals.Of(f).output.error.empty()) state.SkipWithError("a signal failed");
+    }
+  }
+  Report(state, ms);
+  state.SetLabel("jailbreak + domain + PII, concurrent");
+}
+BENCHMARK(BM_LearnedRouting)->Arg(128)->Arg(512)->Iterations(12)->Unit(benchmark::kMillisecond);
+
+void BM_OneClassifier(benchmark::State& state) {
+  const Setup& s = Models();
+  const std::string prompt = Prompt(static_cast<size_t>(state.range(0)));
+  std::vector<double> ms;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(s.domain->Classify(prompt));
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  Report(state, ms);
+  state.SetLabel("domain classifier alone, one thread");
+}
+BENCHMARK(BM_OneClassifier)->Arg(128)->Arg(512)->Iterations(12)->Unit(benchmark::kMillisecond);
+
+}  // namespace
