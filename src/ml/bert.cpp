@@ -108,23 +108,17 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
   const auto I = static_cast<size_t>(cfg_.intermediate_size);
   const auto NH = static_cast<size_t>(cfg_.num_heads);
   const size_t d = H / NH;
-  seq = 0;
-  for (const auto& ids : batch) seq = std::max(seq, ids.size());
-  seq = std::min(seq, static_cast<size_t>(cfg_.max_positions));
+  const PaddedBatch p = PadBatch(batch, static_cast<size_t>(cfg_.max_positions), cfg_.vocab_size);
+  seq = p.seq;
   const size_t S = seq;
   const size_t rows = B * S;
-  std::vector<float> x(rows * H, 0.0f);
-  std::vector<uint8_t> real(rows, 0);  // 1 for real tokens, 0 for padding
-  for (size_t b = 0; b < B; ++b) {
-    for (size_t s = 0; s < S; ++s) {
-      const bool has = s < batch[b].size();
-      int32_t id = has ? batch[b][s] : 0;
-      if (id < 0 || id >= cfg_.vocab_size) id = 0;  // out-of-vocabulary ids read as padding
-      real[b * S + s] = has ? 1 : 0;
-      float* row = &x[(b * S + s) * H];
-      for (size_t i = 0; i < H; ++i) {
-        row[i] = word_[static_cast<size_t>(id) * H + i] + position_[s * H + i] + token_type_[i];
-      }
+  const std::vector<uint8_t>& real = p.real;
+  std::vector<float> x(rows * H);
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t s = r % S;
+    const auto id = static_cast<size_t>(p.ids[r]);
+    for (size_t i = 0; i < H; ++i) {
+      x[r * H + i] = word_[id * H + i] + position_[s * H + i] + token_type_[i];
     }
   }
   const float eps = cfg_.layer_norm_eps;
@@ -145,18 +139,7 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
                     static_cast<int>(H), k.data() + off, static_cast<int>(H), 0.0f, scores.data(),
                     static_cast<int>(S));
         for (size_t i = 0; i < S; ++i) {  // softmax over the real keys of row i
-          float* row = &scores[i * S];
-          float max = -std::numeric_limits<float>::infinity();
-          for (size_t j = 0; j < S; ++j) {
-            if (real[b * S + j]) max = std::max(max, row[j]);
-          }
-          double sum = 0;
-          for (size_t j = 0; j < S; ++j) {
-            row[j] = real[b * S + j] ? std::exp(row[j] - max) : 0.0f;
-            sum += row[j];
-          }
-          const auto inv = static_cast<float>(sum > 0 ? 1.0 / sum : 0.0);
-          for (size_t j = 0; j < S; ++j) row[j] *= inv;
+          MaskedSoftmax(&scores[i * S], S, [&](size_t j) { return real[b * S + j] != 0; });
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(S),
                     static_cast<int>(d), static_cast<int>(S), 1.0f, scores.data(),

@@ -10,6 +10,24 @@
 
 namespace vsr::ml {
 
+PaddedBatch PadBatch(const std::vector<std::vector<int32_t>>& batch, size_t max_positions,
+                     int vocab_size) {
+  PaddedBatch p;
+  p.batch = batch.size();
+  for (const auto& ids : batch) p.seq = std::max(p.seq, ids.size());
+  p.seq = std::min(p.seq, max_positions);
+  p.ids.assign(p.batch * p.seq, 0);
+  p.real.assign(p.batch * p.seq, 0);
+  for (size_t b = 0; b < p.batch; ++b) {
+    for (size_t s = 0; s < p.seq && s < batch[b].size(); ++s) {
+      const int32_t id = batch[b][s];
+      p.ids[b * p.seq + s] = id >= 0 && id < vocab_size ? id : 0;
+      p.real[b * p.seq + s] = 1;
+    }
+  }
+  return p;
+}
+
 std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t seq, size_t h,
                                      const std::vector<size_t>& lengths, Pooling pooling,
                                      bool normalize) {

@@ -32,6 +32,16 @@ class Encoder {
                                         Pooling pooling, bool normalize) const;
 };
 
+// A batch laid out for a forward pass: padded to its longest input (cut at max_positions),
+// ids out of the vocabulary read as 0, and which positions are real tokens.
+struct PaddedBatch {
+  size_t batch = 0, seq = 0;
+  std::vector<int32_t> ids;   // [batch][seq]
+  std::vector<uint8_t> real;  // [batch][seq]: 1 for a real token, 0 for padding
+};
+PaddedBatch PadBatch(const std::vector<std::vector<int32_t>>& batch, size_t max_positions,
+                     int vocab_size);
+
 // Pools rows of `hidden` ([batch][seq][hidden]) as Encoder::Embed does.
 std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t seq, size_t h,
                                      const std::vector<size_t>& lengths, Pooling pooling,

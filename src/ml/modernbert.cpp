@@ -123,21 +123,14 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
   const auto I = static_cast<size_t>(cfg_.intermediate_size);
   const auto NH = static_cast<size_t>(cfg_.num_heads);
   const size_t d = H / NH;
-  seq = 0;
-  for (const auto& ids : batch) seq = std::max(seq, ids.size());
-  seq = std::min(seq, static_cast<size_t>(cfg_.max_positions));
+  const PaddedBatch p = PadBatch(batch, static_cast<size_t>(cfg_.max_positions), cfg_.vocab_size);
+  seq = p.seq;
   const size_t S = seq;
   const size_t rows = B * S;
-  std::vector<float> x(rows * H, 0.0f);
-  std::vector<uint8_t> real(rows, 0);
-  for (size_t b = 0; b < B; ++b) {
-    for (size_t s = 0; s < S; ++s) {
-      const bool has = s < batch[b].size();
-      int32_t id = has ? batch[b][s] : 0;
-      if (id < 0 || id >= cfg_.vocab_size) id = 0;
-      real[b * S + s] = has ? 1 : 0;
-      std::copy_n(&embeddings_[static_cast<size_t>(id) * H], H, &x[(b * S + s) * H]);
-    }
+  const std::vector<uint8_t>& real = p.real;
+  std::vector<float> x(rows * H);
+  for (size_t r = 0; r < rows; ++r) {
+    std::copy_n(&embeddings_[static_cast<size_t>(p.ids[r]) * H], H, &x[r * H]);
   }
   const float eps = cfg_.norm_eps;
   LayerNorm(x.data(), nullptr, rows, H, emb_norm_g_, emb_norm_b_, eps);
@@ -167,22 +160,10 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(S),
                     static_cast<int>(S), static_cast<int>(d), scale, q, static_cast<int>(3 * H), k,
                     static_cast<int>(3 * H), 0.0f, scores.data(), static_cast<int>(S));
-        for (size_t i = 0; i < S; ++i) {  // softmax over the visible real keys of row i
-          float* row = &scores[i * S];
-          const auto visible = [&](size_t j) {
-            return real[b * S + j] && (global || (i > j ? i - j : j - i) <= half_window);
-          };
-          float max = -std::numeric_limits<float>::infinity();
-          for (size_t j = 0; j < S; ++j) {
-            if (visible(j)) max = std::max(max, row[j]);
-          }
-          double sum = 0;
-          for (size_t j = 0; j < S; ++j) {
-            row[j] = visible(j) ? std::exp(row[j] - max) : 0.0f;
-            sum += row[j];
-          }
-          const auto inv = static_cast<float>(sum > 0 ? 1.0 / sum : 0.0);
-          for (size_t j = 0; j < S; ++j) row[j] *= inv;
+        for (size_t i = 0; i < S; ++i) {  // softmax over the real keys within reach of row i
+          MaskedSoftmax(&scores[i * S], S, [&](size_t j) {
+            return real[b * S + j] != 0 && (global || (i > j ? i - j : j - i) <= half_window);
+          });
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(S),
                     static_cast<int>(d), static_cast<int>(S), 1.0f, scores.data(),

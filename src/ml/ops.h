@@ -2,7 +2,10 @@
 // products go to OpenBLAS; the rest are plain loops the compiler vectorizes.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 namespace vsr::ml {
@@ -19,6 +22,10 @@ void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std
 enum class Activation { kGeluExact, kGeluTanh, kTanh };
 void Activate(float* x, size_t n, Activation a);
 
+// In-place softmax of an attention row over the keys `visible(j)` admits; hidden keys get 0.
+template <typename Visible>
+void MaskedSoftmax(float* row, size_t n, Visible visible);
+
 // In-place softmax of one row of logits.
 void Softmax(std::vector<float>& logits);
 
@@ -27,5 +34,20 @@ void Softmax(std::vector<float>& logits);
 // theta^(-2i/d) for i < d/2.
 void Rotate(float* v, size_t d, size_t position, const std::vector<float>& inv_freq);
 std::vector<float> RotaryFrequencies(size_t d, double theta);
+
+template <typename Visible>
+void MaskedSoftmax(float* row, size_t n, Visible visible) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (size_t j = 0; j < n; ++j) {
+    if (visible(j)) max = std::max(max, row[j]);
+  }
+  double sum = 0;
+  for (size_t j = 0; j < n; ++j) {
+    row[j] = visible(j) ? std::exp(row[j] - max) : 0.0f;
+    sum += row[j];
+  }
+  const auto inv = static_cast<float>(sum > 0 ? 1.0 / sum : 0.0);
+  for (size_t j = 0; j < n; ++j) row[j] *= inv;
+}
 
 }  // namespace vsr::ml

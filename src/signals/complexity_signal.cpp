@@ -13,14 +13,6 @@
 namespace vsr::signals {
 namespace {
 
-PrototypeBank BankOf(const ml::Embedder& embedder, const std::vector<std::string>& texts,
-                     const PrototypeOptions& options) {
-  const std::vector<std::vector<float>> vectors = EmbedAll(embedder, texts);
-  std::vector<std::pair<std::string, std::vector<float>>> examples;
-  for (size_t i = 0; i < texts.size(); ++i) examples.emplace_back(texts[i], vectors[i]);
-  return PrototypeBank(std::move(examples), options);
-}
-
 class ComplexitySignal final : public Signal {
  public:
   ComplexitySignal(const config::Config& c, std::shared_ptr<const ml::Embedder> embedder)

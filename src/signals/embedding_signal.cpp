@@ -27,11 +27,7 @@ class EmbeddingSignal final : public Signal {
         prototype_(ResolvePrototypeOptions(options_.prototype_scoring)),
         embedder_(std::move(embedder)) {
     for (const config::EmbeddingSignal& r : rules_) {
-      const std::vector<std::vector<float>> vectors = EmbedAll(*embedder_, r.candidates);
-      std::vector<std::pair<std::string, std::vector<float>>> examples;
-      for (size_t i = 0; i < r.candidates.size(); ++i)
-        examples.emplace_back(r.candidates[i], vectors[i]);
-      banks_.emplace_back(std::move(examples), prototype_);
+      banks_.push_back(BankOf(*embedder_, r.candidates, prototype_));
     }
   }
   Family family() const override { return Family::kEmbedding; }
@@ -107,6 +103,14 @@ std::shared_ptr<const ml::Embedder> LoadEmbedder(const ModelRef& ref, ml::ModelS
   if (!ref.path.empty()) embedder = models.LoadEmbedder(ref.path, load_error);
   if (!embedder) error = ref.Missing(load_error);
   return embedder;
+}
+
+PrototypeBank BankOf(const ml::Embedder& embedder, const std::vector<std::string>& texts,
+                     const PrototypeOptions& options) {
+  const std::vector<std::vector<float>> vectors = EmbedAll(embedder, texts);
+  std::vector<std::pair<std::string, std::vector<float>>> examples;
+  for (size_t i = 0; i < texts.size(); ++i) examples.emplace_back(texts[i], vectors[i]);
+  return PrototypeBank(std::move(examples), options);
 }
 
 std::unique_ptr<Signal> MakeEmbeddingSignal(const config::Config& c, ml::ModelStore& models,

@@ -153,12 +153,8 @@ bool LoadKb(const config::Config& c, const config::KnowledgeBase& kb, const ml::
     for (const json::value& e : exemplars->as_array()) {
       if (e.is_string()) texts.emplace_back(e.as_string());
     }
-    const std::vector<std::vector<float>> vectors = EmbedAll(embedder, texts);
-    std::vector<std::pair<std::string, std::vector<float>>> examples;
-    for (size_t i = 0; i < texts.size(); ++i) examples.emplace_back(texts[i], vectors[i]);
-    if (!examples.empty()) {
-      out.labels.emplace(std::string(label), PrototypeBank(std::move(examples), out.options));
-    }
+    if (!texts.empty())
+      out.labels.emplace(std::string(label), BankOf(embedder, texts, out.options));
   }
   if (out.labels.empty()) {
     error = "knowledge base '" + kb.name + "': " + path.string() + " has no label with exemplars";

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "ml/model_store.h"
 #include "signals/model_refs.h"
+#include "signals/prototype_bank.h"
 #include "signals/signal.h"
 
 namespace vsr::signals {
@@ -39,6 +40,10 @@ std::unique_ptr<Signal> MakeFeedbackSignal(const config::Config& c, ml::ModelSto
 // Embeddings of `texts` in batches of a few (the candidate phrases of a rule).
 std::vector<std::vector<float>> EmbedAll(const ml::Embedder& embedder,
                                          const std::vector<std::string>& texts);
+
+// The prototype bank of `texts` (a rule's candidates, examples or exemplars).
+PrototypeBank BankOf(const ml::Embedder& embedder, const std::vector<std::string>& texts,
+                     const PrototypeOptions& options);
 
 // The embedder at `ref`'s folder; null with the Missing() text otherwise.
 std::shared_ptr<const ml::Embedder> LoadEmbedder(const ModelRef& ref, ml::ModelStore& models,

@@ -24,10 +24,7 @@ class PreferenceSignal final : public Signal {
       std::vector<std::string> texts;
       if (!r.description.empty()) texts.push_back(r.description);
       texts.insert(texts.end(), r.examples.begin(), r.examples.end());
-      const std::vector<std::vector<float>> vectors = EmbedAll(*embedder_, texts);
-      std::vector<std::pair<std::string, std::vector<float>>> examples;
-      for (size_t i = 0; i < texts.size(); ++i) examples.emplace_back(texts[i], vectors[i]);
-      banks_.emplace_back(std::move(examples), options_);
+      banks_.push_back(BankOf(*embedder_, texts, options_));
     }
   }
   Family family() const override { return Family::kPreference; }

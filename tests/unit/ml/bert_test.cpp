@@ -13,31 +13,15 @@
 #include <sstream>
 
 #include "ml/tokenizer.h"
+#include "support/ml_fixtures.h"
 
 namespace vsr::ml {
 namespace {
 
 namespace json = boost::json;
+using testing::Floats;
+using testing::Ids;
 const std::string kDir = std::string(VSR_FIXTURES_DIR) + "/ml/tiny-bert";
-
-json::object Expected() {
-  std::ifstream in(kDir + "/expected.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str()).as_object();
-}
-
-std::vector<float> Floats(const json::value& v) {
-  std::vector<float> out;
-  for (const auto& x : v.as_array()) out.push_back(static_cast<float>(x.to_number<double>()));
-  return out;
-}
-
-std::vector<int32_t> Ids(const json::value& v) {
-  std::vector<int32_t> out;
-  for (const auto& x : v.as_array()) out.push_back(static_cast<int32_t>(x.as_int64()));
-  return out;
-}
 
 void ExpectNear(const std::vector<float>& got, const std::vector<float>& want, float tol) {
   ASSERT_EQ(got.size(), want.size());
@@ -48,7 +32,7 @@ TEST(BertEncoder, MatchesTheReferenceForwardPass) {
   std::string error;
   auto bert = BertEncoder::Load(kDir, error);
   ASSERT_TRUE(bert) << error;
-  const json::object want = Expected();
+  const json::object want = testing::ExpectedOutputs("tiny-bert");
   const std::vector<int32_t> a = Ids(want.at("inputs").as_array()[0]);
   const std::vector<int32_t> b = Ids(want.at("inputs").as_array()[1]);
   size_t seq = 0;
@@ -75,9 +59,12 @@ TEST(BertEncoder, TokenizerAndEncoderTogetherEmbedText) {
   ASSERT_TRUE(tok && bert) << error;
   // "Hello, World!" tokenizes to the reference's first input.
   const Encoding e = tok->Encode("Hello, World!");
-  EXPECT_EQ(e.ids, Ids(Expected().at("inputs").as_array()[0]));
+  EXPECT_EQ(e.ids, Ids(testing::ExpectedOutputs("tiny-bert").at("inputs").as_array()[0]));
   const auto v = bert->Embed({e.ids}, Pooling::kMean, true);
-  ExpectNear(v[0], Floats(Expected().at("mean_pooled_normalized").as_array()[0]), 1e-4f);
+  ExpectNear(
+      v[0],
+      Floats(testing::ExpectedOutputs("tiny-bert").at("mean_pooled_normalized").as_array()[0]),
+      1e-4f);
 }
 
 TEST(BertEncoder, ACheckpointThatDisagreesWithItsConfigIsRefused) {

@@ -12,19 +12,13 @@
 #include <sstream>
 
 #include "ml/model_store.h"
+#include "support/ml_fixtures.h"
 
 namespace vsr::ml {
 namespace {
 
 namespace json = boost::json;
-const std::string kFixtures = std::string(VSR_FIXTURES_DIR) + "/ml";
-
-json::object Expected(const std::string& folder) {
-  std::ifstream in(kFixtures + "/" + folder + "/expected.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str()).as_object();
-}
+const std::string& kFixtures = testing::kMlFixtures;
 
 void ExpectRowsNear(const std::vector<std::vector<float>>& got, const json::value& want) {
   ASSERT_EQ(got.size(), want.as_array().size());
@@ -44,16 +38,17 @@ TEST(BertSequenceClassifier, MatchesTheReferenceProbabilities) {
   EXPECT_EQ(c->labels(), (std::vector<std::string>{"math", "biology", "other"}));
   // The reference's inputs are "Hello, World!" and "my card is 41111" after tokenization.
   const auto batched = c->ClassifyBatch({"Hello, World!", "my card is 41111"});
-  ExpectRowsNear(batched, Expected("tiny-bert-seqcls").at("probabilities"));
-  ExpectRowsNear({c->Classify("Hello, World!")},
-                 json::array{Expected("tiny-bert-seqcls").at("probabilities").as_array()[0]});
+  ExpectRowsNear(batched, testing::ExpectedOutputs("tiny-bert-seqcls").at("probabilities"));
+  ExpectRowsNear(
+      {c->Classify("Hello, World!")},
+      json::array{testing::ExpectedOutputs("tiny-bert-seqcls").at("probabilities").as_array()[0]});
 }
 
 TEST(BertTokenClassifier, MatchesTheReferenceAndJoinsBioTags) {
   std::string error;
   auto c = TokenClassifierModel::Load(kFixtures + "/tiny-bert-tokcls", error);
   ASSERT_TRUE(c) << error;
-  const json::object want = Expected("tiny-bert-tokcls");
+  const json::object want = testing::ExpectedOutputs("tiny-bert-tokcls");
   ExpectRowsNear(c->TokenProbabilities(c->Tokenize("Hello, World!")), want.at("probabilities_0"));
   ExpectRowsNear(c->TokenProbabilities(c->Tokenize("my card is 41111")),
                  want.at("probabilities_1"));
@@ -76,13 +71,13 @@ TEST(ModernBertClassifiers, MatchTheReferenceProbabilities) {
   std::string error;
   auto seq = SequenceClassifierModel::Load(kFixtures + "/tiny-modernbert-seqcls", error);
   ASSERT_TRUE(seq) << error;
-  const json::object want = Expected("tiny-modernbert-seqcls");
+  const json::object want = testing::ExpectedOutputs("tiny-modernbert-seqcls");
   ExpectRowsNear(seq->ClassifyBatch({"Hello, World!", "my card is 41111",
                                      "the cafe is ab. hello world unaffable!"}),
                  want.at("probabilities"));
   auto tok = TokenClassifierModel::Load(kFixtures + "/tiny-modernbert-tokcls", error);
   ASSERT_TRUE(tok) << error;
-  const json::object tw = Expected("tiny-modernbert-tokcls");
+  const json::object tw = testing::ExpectedOutputs("tiny-modernbert-tokcls");
   ExpectRowsNear(tok->TokenProbabilities(tok->Tokenize("Hello, World!")), tw.at("probabilities_0"));
   ExpectRowsNear(tok->TokenProbabilities(tok->Tokenize("the cafe is ab. hello world unaffable!")),
                  tw.at("probabilities_2"));

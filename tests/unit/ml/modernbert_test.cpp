@@ -15,25 +15,14 @@
 #include "ml/model_store.h"
 #include "ml/safetensors.h"
 #include "ml/text_embedder.h"
+#include "support/ml_fixtures.h"
 
 namespace vsr::ml {
 namespace {
 
 namespace json = boost::json;
+using testing::Floats;
 const std::string kDir = std::string(VSR_FIXTURES_DIR) + "/ml/tiny-modernbert";
-
-json::object Expected() {
-  std::ifstream in(kDir + "/expected.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str()).as_object();
-}
-
-std::vector<float> Floats(const json::value& v) {
-  std::vector<float> out;
-  for (const auto& x : v.as_array()) out.push_back(static_cast<float>(x.to_number<double>()));
-  return out;
-}
 
 void ExpectNear(const float* got, const std::vector<float>& want, float tol) {
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
@@ -50,13 +39,9 @@ TEST(ModernBertEncoder, MatchesTheReferenceForwardPass) {
   std::string error;
   auto encoder = Load(kDir, error);
   ASSERT_TRUE(encoder) << error;
-  const json::object want = Expected();
+  const json::object want = testing::ExpectedOutputs("tiny-modernbert");
   std::vector<std::vector<int32_t>> inputs;
-  for (const auto& in : want.at("inputs").as_array()) {
-    std::vector<int32_t> ids;
-    for (const auto& x : in.as_array()) ids.push_back(static_cast<int32_t>(x.as_int64()));
-    inputs.push_back(ids);
-  }
+  for (const auto& in : want.at("inputs").as_array()) inputs.push_back(testing::Ids(in));
   const size_t h = encoder->hidden_size();
   // Alone: the 14-token input is where the 5-key local window differs from global attention.
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -84,7 +69,11 @@ TEST(ModernBertEncoder, EmbedderAndStoreLoadModernBertFolders) {
   auto embedder = TextEmbedder::Load(kDir, error);
   ASSERT_TRUE(embedder) << error;
   const std::vector<float> v = embedder->Embed("Hello, World!");
-  ExpectNear(v.data(), Floats(Expected().at("mean_pooled_normalized").as_array()[0]), 1e-4f);
+  ExpectNear(
+      v.data(),
+      Floats(
+          testing::ExpectedOutputs("tiny-modernbert").at("mean_pooled_normalized").as_array()[0]),
+      1e-4f);
   ModelStore store;
   EXPECT_TRUE(store.LoadEmbedder(kDir, error)) << error;
 }
