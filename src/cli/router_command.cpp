@@ -195,6 +195,7 @@ int RunRouter(const RouterArgs& args) {
   api_options.port =
       static_cast<uint16_t>(args.port >= 0 ? args.port : kDefaultApiPort + PortOffset());
   auto api = std::make_shared<server::RouterApi>(snapshot);
+  api->SetModels(models);
   auto& api_server = workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
       main_io, api_options, [api](const server::HttpRequest& r) { return api->Handle(r); },
       &server::RouterApi::ErrorForStatus));

@@ -7,6 +7,7 @@
 #include "common/json_text.h"
 #include "common/strings.h"
 #include "request/parse.h"
+#include "server/classify_models.h"
 #include "server/eval_response.h"
 
 namespace vsr::server {
@@ -138,7 +139,9 @@ HttpResponse RouterApi::Handle(const HttpRequest& request) const {
     if (path == "/api/v1/classify/batch") return ClassifyBatch(request);
     if (path == "/api/v1/classify/combined") return ClassifyCombined(request);
     if (path == "/api/v1/ratings") return Ratings(request);
-    // pii, security, fact-check, user-feedback, combined, batch all need learned models.
+    if (path == "/api/v1/classify/pii") return ClassifyWithModel(request, true);
+    if (path == "/api/v1/classify/security") return ClassifyWithModel(request, false);
+    // fact-check and user-feedback are not served by this build yet.
     return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
   }
   if (path_known)
@@ -258,6 +261,21 @@ HttpResponse RouterApi::ClassifyCombined(const HttpRequest& http) const {
     return Error(400, "INVALID_INPUT", "text cannot be empty");
   }
   return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
+}
+
+HttpResponse RouterApi::ClassifyWithModel(const HttpRequest& http, bool pii) const {
+  json::object body;
+  if (auto bad = ParseObject(http.body, body)) return *bad;
+  const json::value* text = body.if_contains("text");
+  if (text == nullptr || !text->is_string() || Trim(std::string_view(text->as_string())).empty()) {
+    return Error(400, "INVALID_INPUT", "text cannot be empty");
+  }
+  if (!models_) return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
+  const std::shared_ptr<const routing::Router> current = router();
+  const ClassifyOutcome out = pii ? ClassifyPii(current->config(), *models_, body)
+                                  : ClassifySecurity(current->config(), *models_, body);
+  if (out.status != 200) return Error(out.status, out.code, out.message);
+  return Json(200, out.body);
 }
 
 // POST /api/v1/feedback: pairwise preference for the learning selectors (Elo today).

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "ml/model_store.h"
 #include "routing/router.h"
 #include "server/http_types.h"
 #include "server/router_snapshot.h"
@@ -24,6 +25,10 @@ class RouterApi {
 
   HttpResponse Handle(const HttpRequest& request) const;
 
+  // The process's model store: /classify/pii and /classify/security run the configured
+  // classifiers through it (without one they answer 503 "classifier not ready").
+  void SetModels(std::shared_ptr<ml::ModelStore> models) { models_ = std::move(models); }
+
   // The envelope for an error status (also used by the HTTP server for 413/431/400).
   static HttpResponse Error(int status, const std::string& code, const std::string& message);
   static HttpResponse ErrorForStatus(int status, const std::string& message);
@@ -36,11 +41,14 @@ class RouterApi {
   HttpResponse Feedback(const HttpRequest& request) const;
   HttpResponse ClassifyBatch(const HttpRequest& request) const;
   HttpResponse ClassifyCombined(const HttpRequest& request) const;
+  // /classify/pii and /classify/security: the body's text through a learned model.
+  HttpResponse ClassifyWithModel(const HttpRequest& request, bool pii) const;
   HttpResponse Ratings(const HttpRequest& request) const;
   HttpResponse Models() const;
   HttpResponse Overview() const;
 
   std::shared_ptr<RouterSnapshot> router_;
+  std::shared_ptr<ml::ModelStore> models_;
 };
 
 // GET /v1/models (router API and data plane): the auto model, plus every configured model when

@@ -56,6 +56,15 @@ std::shared_ptr<const ml::SequenceClassifier> LoadClassifier(const ModelRef& ref
                                                              std::vector<std::string>& labels,
                                                              std::string& error);
 
+// The PII token classifier of `c` with the labels of its mapping file (for LABEL_<n> names);
+// null with the Missing() text otherwise.
+std::shared_ptr<const ml::TokenClassifier> LoadPiiClassifier(const config::Config& c,
+                                                             ml::ModelStore& models,
+                                                             std::vector<std::string>& labels,
+                                                             std::string& error);
+// An entity type as users name it: "LABEL_3" -> the mapping's class 3 (B-/I- removed).
+std::string PiiTypeName(const std::string& type, const std::vector<std::string>& labels);
+
 // The texts a history-aware family (jailbreak, PII) reads: the evaluation text, then — when
 // `include_history` — earlier user messages and system/assistant messages; empty ones and
 // repeats skipped.

@@ -35,7 +35,8 @@ class PiiSignal final : public Signal {
         auto [it, fresh] = found.try_emplace(text);
         if (fresh) it->second = model_->Entities(text);
         for (const ml::TokenEntity& e : it->second) {
-          if (e.confidence >= r.threshold && !allowed.contains(ToUpper(TypeName(e.type)))) {
+          if (e.confidence >= r.threshold &&
+              !allowed.contains(ToUpper(PiiTypeName(e.type, mapped_)))) {
             denied = true;
           }
         }
@@ -48,15 +49,6 @@ class PiiSignal final : public Signal {
   }
 
  private:
-  // "LABEL_3" -> the mapping file's name for class 3 (B-/I- prefix removed).
-  std::string TypeName(const std::string& type) const {
-    if (!type.starts_with("LABEL_")) return type;
-    const size_t index = static_cast<size_t>(std::atoi(type.c_str() + 6));
-    if (index >= mapped_.size()) return type;
-    const std::string& name = mapped_[index];
-    return name.size() > 2 && name[1] == '-' ? name.substr(2) : name;
-  }
-
   std::vector<config::PiiSignal> rules_;
   std::shared_ptr<const ml::TokenClassifier> model_;
   std::vector<std::string> mapped_;
@@ -64,18 +56,32 @@ class PiiSignal final : public Signal {
 
 }  // namespace
 
-std::unique_ptr<Signal> MakePiiSignal(const config::Config& c, ml::ModelStore& models,
-                                      std::string& error) {
+std::string PiiTypeName(const std::string& type, const std::vector<std::string>& labels) {
+  if (!type.starts_with("LABEL_")) return type;
+  const size_t index = static_cast<size_t>(std::atoi(type.c_str() + 6));
+  if (index >= labels.size()) return type;
+  const std::string& name = labels[index];
+  return name.size() > 2 && name[1] == '-' ? name.substr(2) : name;
+}
+
+std::shared_ptr<const ml::TokenClassifier> LoadPiiClassifier(const config::Config& c,
+                                                             ml::ModelStore& models,
+                                                             std::vector<std::string>& labels,
+                                                             std::string& error) {
   const ModelRef ref = ClassifierModel(c, Family::kPii);
   std::string load_error = ref.path.empty() ? "no model path is configured" : "";
   std::shared_ptr<const ml::TokenClassifier> model;
   if (!ref.path.empty()) model = models.LoadTokenClassifier(ref.path, load_error);
-  std::vector<std::string> labels;
   if (model && !ResolveLabels(model->labels(), ref.mapping, labels, load_error)) model = nullptr;
-  if (!model) {
-    error = ref.Missing(load_error);
-    return nullptr;
-  }
+  if (!model) error = ref.Missing(load_error);
+  return model;
+}
+
+std::unique_ptr<Signal> MakePiiSignal(const config::Config& c, ml::ModelStore& models,
+                                      std::string& error) {
+  std::vector<std::string> labels;
+  auto model = LoadPiiClassifier(c, models, labels, error);
+  if (!model) return nullptr;
   return std::make_unique<PiiSignal>(c, std::move(model), std::move(labels));
 }
 

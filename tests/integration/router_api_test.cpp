@@ -414,5 +414,79 @@ TEST(RouterProcessTest, RefusesAnInvalidConfig) {
       << r.output;
 }
 
+// /classify/pii and /classify/security in upstream's shapes, on the tiny checkpoints: for
+// "Hello, World!" the token model finds CREDIT_CARD "Hello" (.47) and PERSON "World" (.90); the
+// ModernBERT prompt guard says jailbreak at .85. A missing model is a 503 that names it.
+TEST(RouterApiModelsTest, PiiAndSecurityUseTheConfiguredModels) {
+  const std::string ml = std::string(VSR_FIXTURES_DIR) + "/ml";
+  auto config = testing::ConfigFromText(
+      "version: v0.3\n"
+      "global:\n"
+      "  model_catalog:\n"
+      "    system: {pii_classifier: '" +
+      ml + "/tiny-bert-tokcls', prompt_guard: '" + ml +
+      "/tiny-modernbert-seqcls'}\n"
+      "    modules:\n"
+      "      prompt_guard: {model_ref: prompt_guard, threshold: 0.8}\n"
+      "      classifier: {pii: {model_ref: pii_classifier, threshold: 0.4}}\n");
+  std::vector<std::string> errors;
+  auto api = std::make_shared<RouterApi>(routing::Router::Create(config, errors));
+  api->SetModels(std::make_shared<ml::ModelStore>());
+  LoopbackServer server([api](const HttpRequest& r) { return api->Handle(r); });
+  const auto post = [&](const std::string& path, const std::string& body) {
+    return HttpCall("POST", server.Url(path), body, std::chrono::seconds(10));
+  };
+  HttpResult r = post("/api/v1/classify/pii", R"({"text": "Hello, World!"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("has_pii"), true);
+  ASSERT_EQ(body.at("entities").as_array().size(), 2u);
+  EXPECT_EQ(body.at("entities").as_array()[0].at("value"), "[DETECTED]");
+  EXPECT_EQ(body.at("security_recommendation"), "block");
+  EXPECT_FALSE(body.contains("masked_text"));
+  r = post("/api/v1/classify/pii",
+           R"({"text": "Hello, World!", "options": {"confidence_threshold": 0.5,
+               "return_positions": true, "mask_entities": true, "reveal_entity_text": true}})");
+  body = json::parse(r.body).as_object();
+  ASSERT_EQ(body.at("entities").as_array().size(), 1u);
+  const json::object& person = body.at("entities").as_array()[0].as_object();
+  EXPECT_EQ(person.at("type"), "PERSON");
+  EXPECT_EQ(person.at("value"), "World");
+  EXPECT_EQ(person.at("start_position"), 7);
+  EXPECT_EQ(person.at("end_position"), 12);
+  EXPECT_EQ(person.at("masked_value"), "[PERSON_0]");
+  EXPECT_EQ(body.at("masked_text"), "Hello, [PERSON_0]!");
+  r = post("/api/v1/classify/pii",
+           R"({"text": "Hello, World!", "options": {"entity_types": ["email_address"]}})");
+  EXPECT_EQ(json::parse(r.body).at("has_pii"), false);
+
+  r = post("/api/v1/classify/security",
+           R"({"text": "Hello, World!", "options": {"include_reasoning": true}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("is_jailbreak"), true);
+  EXPECT_NEAR(body.at("confidence").as_double(), 0.846, 0.001);
+  EXPECT_EQ(body.at("recommendation"), "block");
+  EXPECT_EQ(body.at("detection_types").as_array()[0], "jailbreak");
+  EXPECT_EQ(body.at("reasoning"), "Detected jailbreak pattern with confidence 0.846");
+  // "my card is 41111": benign at .58.
+  body = json::parse(post("/api/v1/classify/security", R"({"text": "my card is 41111"})").body)
+             .as_object();
+  EXPECT_EQ(body.at("is_jailbreak"), false);
+  EXPECT_EQ(body.at("recommendation"), "allow");
+  EXPECT_TRUE(body.at("patterns_detected").as_array().empty());
+
+  EXPECT_EQ(post("/api/v1/classify/security", R"({"text": " "})").status, 400);
+  // The same API with the prompt guard's folder missing.
+  auto broken = testing::ConfigFromText(
+      "version: v0.3\nglobal: {model_catalog: {system: {prompt_guard: /nowhere/guard}}}\n");
+  api->SetRouter(routing::Router::Create(broken, errors));
+  r = post("/api/v1/classify/security", R"({"text": "hi"})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("classifier not ready: jailbreak classifier (/nowhere/guard)"),
+            std::string::npos)
+      << r.body;
+}
+
 }  // namespace
 }  // namespace vsr::server
