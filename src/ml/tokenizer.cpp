@@ -126,9 +126,8 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
   const json::object& m = model->as_object();
   const json::value* type = m.if_contains("type");
   const std::string model_type = type && type->is_string() ? std::string(type->as_string()) : "";
-  if (model_type != "WordPiece") {
-    return fail("model type '" + model_type +
-                "' is not supported yet (WordPiece is; BPE and Unigram come next)");
+  if (model_type != "WordPiece" && model_type != "BPE") {
+    return fail("model type '" + model_type + "' is not supported yet (WordPiece and BPE are)");
   }
   const json::value* vocab = m.if_contains("vocab");
   if (vocab == nullptr || !vocab->is_object() || vocab->as_object().empty()) {
@@ -138,11 +137,29 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
     if (!id.is_int64()) return fail("model.vocab['" + std::string(token) + "'] is not an id");
     t->vocab_[std::string(token)] = static_cast<int32_t>(id.as_int64());
   }
-  if (const json::value* v = m.if_contains("unk_token"); v && v->is_string()) {
-    t->unk_token_ = std::string(v->as_string());
+  const json::value* pre = root.as_object().if_contains("pre_tokenizer");
+  const json::value* normalizer = root.as_object().if_contains("normalizer");
+  if (model_type == "BPE") {
+    if (normalizer && !normalizer->is_null()) {
+      return fail("normalizer " +
+                  json::serialize(normalizer->as_object().contains("type")
+                                      ? normalizer->as_object().at("type")
+                                      : json::value("?")) +
+                  " is not supported with BPE yet");
+    }
+    if (!t->LoadBpe(source, &m, pre && pre->is_object() ? &pre->as_object() : nullptr, error)) {
+      return nullptr;
+    }
+    t->clean_text_ = t->chinese_chars_ = t->strip_accents_ = t->lowercase_ = false;
+    pre = nullptr;  // checked by LoadBpe
+    normalizer = nullptr;
+  } else {
+    if (const json::value* v = m.if_contains("unk_token"); v && v->is_string()) {
+      t->unk_token_ = std::string(v->as_string());
+    }
+    if (!t->vocab_.count(t->unk_token_))
+      return fail("unk_token '" + t->unk_token_ + "' is not in the vocabulary");
   }
-  if (!t->vocab_.count(t->unk_token_))
-    return fail("unk_token '" + t->unk_token_ + "' is not in the vocabulary");
   if (const json::value* v = m.if_contains("continuing_subword_prefix"); v && v->is_string()) {
     t->prefix_ = std::string(v->as_string());
   }
@@ -150,7 +167,7 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
     t->max_chars_per_word_ = static_cast<size_t>(std::max<int64_t>(1, v->as_int64()));
   }
 
-  if (const json::value* n = root.as_object().if_contains("normalizer"); n && n->is_object()) {
+  if (const json::value* n = normalizer; n && n->is_object()) {
     const json::object& o = n->as_object();
     const json::value* nt = o.if_contains("type");
     if (!nt || *nt != "BertNormalizer") {
@@ -166,7 +183,7 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
     t->chinese_chars_ = flag("handle_chinese_chars", true);
     t->lowercase_ = flag("lowercase", true);
     t->strip_accents_ = flag("strip_accents", t->lowercase_);  // null: follows lowercase
-  } else {
+  } else if (!t->bpe_) {
     t->clean_text_ = t->chinese_chars_ = t->strip_accents_ = t->lowercase_ = false;
   }
 
@@ -227,12 +244,11 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
         }
         (seen_sequence ? t->after_ : t->before_).emplace_back(name, sid);
       }
-    } else if (!ptype.empty()) {
+    } else if (!ptype.empty() && ptype != "ByteLevel") {  // ByteLevel only trims offsets
       return fail("post_processor '" + ptype + "' is not supported yet");
     }
   }
-  if (const json::value* pre = root.as_object().if_contains("pre_tokenizer");
-      pre && pre->is_object()) {
+  if (pre && pre->is_object()) {
     const json::value* pt = pre->as_object().if_contains("type");
     if (!pt || *pt != "BertPreTokenizer") {
       return fail("pre_tokenizer " + (pt ? json::serialize(*pt) : std::string("?")) +
@@ -343,6 +359,10 @@ Encoding Tokenizer::Encode(std::string_view text, size_t max_length) const {
   size_t plain_start = 0;
   const auto tokenize_plain = [&](size_t from, size_t to) {
     if (to <= from) return;
+    if (bpe_) {
+      ByteLevelBpe(text.substr(from, to - from), from, body);
+      return;
+    }
     for (Piece& p : PreTokenize(text.substr(from, to - from))) {
       for (auto& [b, e] : p.source) {
         b += from;

@@ -1,9 +1,13 @@
-// Tokenizers from Hugging Face `tokenizer.json` files. This step covers the BERT family:
-// BertNormalizer (clean text, CJK spacing, accent stripping, lower-casing), BertPreTokenizer
-// (whitespace and punctuation), the WordPiece model, BERT/Template post-processing and
-// truncation. Offsets are byte ranges in the caller's original text (normalization is tracked
-// character by character), which is what token classification (PII spans) needs.
-// BPE and Unigram models are named as unsupported when a file uses them.
+// Tokenizers from Hugging Face `tokenizer.json` files, two families:
+//  - BERT: BertNormalizer (clean text, CJK spacing, accent stripping, lower-casing),
+//    BertPreTokenizer (whitespace and punctuation), the WordPiece model;
+//  - byte-level BPE (GPT-2, RoBERTa, ModernBERT): the ByteLevel pre-tokenizer (GPT-2's split
+//    pattern, bytes mapped to printable characters, optional prefix space), the BPE model with
+//    merge ranks (ignore_merges).
+// Then Bert/Roberta/Template post-processing and truncation. Offsets are byte ranges in the
+// caller's original text (normalization is tracked character by character), which is what
+// token classification (PII spans) needs. Unigram models, Metaspace and other pre-tokenizers
+// and normalizers other than BertNormalizer are named as unsupported when a file uses them.
 #pragma once
 
 #include <cstdint>
@@ -50,12 +54,21 @@ class Tokenizer {
   Tokenizer() = default;
   std::vector<Piece> PreTokenize(std::string_view text) const;
   void WordPiece(const Piece& word, Encoding& out) const;
+  // Byte-level BPE: `text` split by GPT-2's pattern, each piece's bytes merged by rank.
+  void ByteLevelBpe(std::string_view text, size_t offset, Encoding& out) const;
+  void Bpe(const std::string& mapped, size_t begin, Encoding& out) const;
+  bool LoadBpe(const std::string& source, const void* model_json, const void* pre_json,
+               std::string& error);
 
   // Normalizer
   bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
   bool has_normalizer_ = false;
   // Model
+  bool bpe_ = false;
   std::unordered_map<std::string, int32_t> vocab_;
+  std::unordered_map<std::string, int32_t> merge_rank_;  // "left right" -> rank (BPE)
+  bool ignore_merges_ = false, has_unk_ = true;
+  bool add_prefix_space_ = false, use_regex_ = true, trim_offsets_ = true;
   std::string unk_token_ = "[UNK]", prefix_ = "##";
   size_t max_chars_per_word_ = 100;
   // Added tokens matched in the raw text before normalization ([CLS], [MASK], ...).

@@ -27,9 +27,11 @@ inline CliRun RunShell(const std::string& command) {
   return r;
 }
 
+#ifdef VSR_CLI_BINARY  // test targets that depend on the vllm-sr binary
 // `vllm-sr ARGS` with stderr merged into the output.
 inline CliRun RunCli(const std::string& args) {
   return RunShell(std::string(VSR_CLI_BINARY) + " " + args + " 2>&1");
 }
+#endif
 
 }  // namespace vsr::testing

@@ -65,13 +65,67 @@ TEST(WordPieceTokenizer, UnsupportedOrBrokenFilesAreNamed) {
   EXPECT_FALSE(Tokenizer::FromJson("{", "t.json", error));
   EXPECT_NE(error.find("t.json: not a JSON object"), std::string::npos) << error;
   EXPECT_FALSE(
-      Tokenizer::FromJson(R"({"model":{"type":"BPE","vocab":{},"merges":[]}})", "t.json", error));
-  EXPECT_NE(error.find("model type 'BPE' is not supported yet"), std::string::npos) << error;
+      Tokenizer::FromJson(R"({"model":{"type":"Unigram","vocab":[["a",0]]}})", "t.json", error));
+  EXPECT_NE(error.find("model type 'Unigram' is not supported yet (WordPiece and BPE are)"),
+            std::string::npos)
+      << error;
   EXPECT_FALSE(
       Tokenizer::FromJson(R"({"model":{"type":"WordPiece","vocab":{"a":0}}})", "t.json", error));
   EXPECT_NE(error.find("unk_token '[UNK]' is not in the vocabulary"), std::string::npos) << error;
   EXPECT_FALSE(Tokenizer::Load("/no/such/tokenizer.json", error));
   EXPECT_NE(error.find("cannot open"), std::string::npos);
+}
+
+// Byte-level BPE (tests/fixtures/tokenizers/tiny-bpe.json; ids are checked against
+// tokenizers.js in tokenizer_parity_test): offsets are byte ranges of the original text that
+// leave out a token's leading space, in order, never overlapping.
+TEST(BpeTokenizer, OffsetsAreTrimmedByteRangesOfTheText) {
+  std::string error;
+  auto t = Tokenizer::Load(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-bpe.json", error);
+  ASSERT_TRUE(t) << error;
+  for (const std::string text :
+       {"Hello, World!", "  two  spaces\tand tab", "naïve 中文 😀 done", "it's [MASK] time"}) {
+    const Encoding e = t->Encode(text);
+    ASSERT_GE(e.size(), 2u);
+    EXPECT_EQ(e.tokens.front(), "[CLS]");
+    size_t last_end = 0;
+    for (size_t i = 1; i + 1 < e.size(); ++i) {
+      const auto [b, end] = e.offsets[i];
+      EXPECT_LE(last_end, b) << text << " token " << i;
+      EXPECT_LE(b, end);
+      EXPECT_LE(end, text.size());
+      if (b < end && e.tokens[i] != "[MASK]") {
+        EXPECT_NE(text[b], ' ') << text << " token " << i;
+      }
+      last_end = end;
+    }
+  }
+  // " cat" is one token, Ġcat: its offsets cover "cat" without the space before it.
+  const Encoding cat = t->Encode("the cat sat");
+  ASSERT_GE(cat.size(), 4u);
+  EXPECT_EQ(cat.tokens[3], "\u0120cat");
+  EXPECT_EQ(cat.offsets[3], (std::pair<size_t, size_t>{4, 7}));
+}
+
+TEST(BpeTokenizer, UnsupportedVariantsAreNamed) {
+  std::string error;
+  const std::string bpe = R"("model":{"type":"BPE","vocab":{"a":0},"merges":[]})";
+  EXPECT_FALSE(Tokenizer::FromJson("{" + bpe + R"(,"pre_tokenizer":{"type":"Metaspace"}})",
+                                   "t.json", error));
+  EXPECT_NE(error.find("pre_tokenizer \"Metaspace\" is not supported with BPE yet"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(Tokenizer::FromJson(
+      R"({"model":{"type":"BPE","vocab":{"a":0},"merges":[],"byte_fallback":true},)"
+      R"("pre_tokenizer":{"type":"ByteLevel"}})",
+      "t.json", error));
+  EXPECT_NE(error.find("byte_fallback is not supported yet"), std::string::npos) << error;
+  EXPECT_FALSE(Tokenizer::FromJson("{" + bpe +
+                                       R"(,"normalizer":{"type":"NFC"},)"
+                                       R"("pre_tokenizer":{"type":"ByteLevel"}})",
+                                   "t.json", error));
+  EXPECT_NE(error.find("normalizer \"NFC\" is not supported with BPE yet"), std::string::npos)
+      << error;
 }
 
 }  // namespace

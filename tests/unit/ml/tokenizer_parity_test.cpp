@@ -1,0 +1,71 @@
+// Tokenizer parity: every line of a multilingual corpus (accents, CJK, Arabic, Devanagari,
+// emoji with modifiers and ZWJ sequences, contractions, whitespace runs, added tokens in the
+// text, a 4,000-token line) encoded by our tokenizer and by Hugging Face's tokenizers.js (an
+// independent implementation of tokenizer.json, run with node) must give identical ids — for
+// a WordPiece (BERT) and a byte-level BPE (RoBERTa/ModernBERT layout) tokenizer. Locally the
+// test skips when node or the npm package is missing; under CI (scripts/setup installs them)
+// that is a failure.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ml/tokenizer.h"
+#include "support/cli_runner.h"
+
+namespace vsr::ml {
+namespace {
+
+namespace json = boost::json;
+const std::string kParityDir = std::string(VSR_SOURCE_DIR) + "/tests/tokenizer_parity";
+const std::string kCorpus = std::string(VSR_FIXTURES_DIR) + "/tokenizers/corpus.txt";
+
+std::vector<std::string> CorpusLines() {
+  std::ifstream in(kCorpus);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+void ExpectParity(const std::string& tokenizer_json) {
+  if (!std::filesystem::exists(kParityDir + "/node_modules/@huggingface/tokenizers") ||
+      testing::RunShell("command -v node >/dev/null").exit_code != 0) {
+    if (std::getenv("CI") != nullptr)
+      FAIL() << "node or tests/tokenizer_parity/node_modules missing (CI)";
+    GTEST_SKIP() << "node and the npm packages of tests/tokenizer_parity are not installed "
+                    "(bash scripts/setup installs them)";
+  }
+  const testing::CliRun reference = testing::RunShell("node '" + kParityDir + "/encode.mjs' '" +
+                                                      tokenizer_json + "' '" + kCorpus + "'");
+  ASSERT_EQ(reference.exit_code, 0) << reference.output;
+  std::string error;
+  auto tokenizer = Tokenizer::Load(tokenizer_json, error);
+  ASSERT_TRUE(tokenizer) << error;
+  const std::vector<std::string> lines = CorpusLines();
+  std::istringstream out(reference.output);
+  size_t n = 0;
+  for (std::string line; std::getline(out, line); ++n) {
+    ASSERT_LT(n, lines.size());
+    std::vector<int32_t> want;
+    const json::value parsed = json::parse(line);
+    for (const json::value& id : parsed.at("ids").as_array()) {
+      want.push_back(static_cast<int32_t>(id.as_int64()));
+    }
+    EXPECT_EQ(tokenizer->Encode(lines[n]).ids, want) << "line " << n + 1 << ": " << lines[n];
+  }
+  EXPECT_EQ(n, lines.size());
+}
+
+TEST(TokenizerParity, WordPieceMatchesTokenizersJs) {
+  ExpectParity(std::string(VSR_FIXTURES_DIR) + "/ml/tiny-bert/tokenizer.json");
+}
+
+TEST(TokenizerParity, ByteLevelBpeMatchesTokenizersJs) {
+  ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-bpe.json");
+}
+
+}  // namespace
+}  // namespace vsr::ml
