@@ -17,9 +17,13 @@ struct BertEncoder::Layer {
 };
 
 bool BertConfig::From(const ModelConfig& cfg, BertConfig& out, std::string& error) {
-  // BERT checkpoints say model_type "bert" (older ones only name a Bert* architecture).
-  if (cfg.model_type.empty() ? !cfg.architecture.starts_with("Bert") : cfg.model_type != "bert") {
-    error = cfg.path + ": model_type \"" + cfg.model_type + "\" is not supported (bert is)";
+  // BERT checkpoints say model_type "bert" (older ones only name a Bert* architecture);
+  // RoBERTa and XLM-R are BERT with positions counted from pad_token_id + 1.
+  const bool roberta = cfg.model_type == "roberta" || cfg.model_type == "xlm-roberta";
+  if (cfg.model_type.empty() ? !cfg.architecture.starts_with("Bert")
+                             : cfg.model_type != "bert" && !roberta) {
+    error = cfg.path + ": model_type \"" + cfg.model_type +
+            "\" is not supported (bert, roberta and xlm-roberta are)";
     return false;
   }
   if (const std::string act = cfg.String("hidden_act", "gelu"); act != "gelu") {
@@ -41,6 +45,16 @@ bool BertConfig::From(const ModelConfig& cfg, BertConfig& out, std::string& erro
     return false;
   }
   out.layer_norm_eps = static_cast<float>(cfg.Number("layer_norm_eps", 1e-12));
+  if (roberta) {
+    int pad = 1;
+    if (!cfg.Int("pad_token_id", pad, false, error)) return false;
+    out.position_offset = pad + 1;
+    out.weight_prefix = "roberta.";
+    if (out.max_positions <= out.position_offset) {
+      error = cfg.path + ": max_position_embeddings leaves no room after pad_token_id + 1";
+      return false;
+    }
+  }
   return true;
 }
 
@@ -60,9 +74,11 @@ std::unique_ptr<BertEncoder> BertEncoder::FromWeights(const ModelConfig& cfg,
   std::unique_ptr<BertEncoder> e(new BertEncoder());
   if (!BertConfig::From(cfg, e->cfg_, error)) return nullptr;
   const SafetensorsFile* file = &weights;
-  // Task checkpoints (BertForSequenceClassification...) keep the encoder under "bert.".
+  // Task checkpoints (BertForSequenceClassification...) keep the encoder under "bert."
+  // ("roberta." for RoBERTa and XLM-R).
+  const std::string& task_prefix = e->cfg_.weight_prefix;
   const std::string prefix =
-      file->Find("bert.embeddings.word_embeddings.weight") != nullptr ? "bert." : "";
+      file->Find(task_prefix + "embeddings.word_embeddings.weight") != nullptr ? task_prefix : "";
   const auto h = static_cast<int64_t>(e->cfg_.hidden_size);
   const auto inter = static_cast<int64_t>(e->cfg_.intermediate_size);
   bool ok = true;
@@ -108,7 +124,9 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
   const auto I = static_cast<size_t>(cfg_.intermediate_size);
   const auto NH = static_cast<size_t>(cfg_.num_heads);
   const size_t d = H / NH;
-  const PaddedBatch p = PadBatch(batch, static_cast<size_t>(cfg_.max_positions), cfg_.vocab_size);
+  const auto offset = static_cast<size_t>(cfg_.position_offset);
+  const PaddedBatch p =
+      PadBatch(batch, static_cast<size_t>(cfg_.max_positions) - offset, cfg_.vocab_size);
   seq = p.seq;
   const size_t S = seq;
   const size_t rows = B * S;
@@ -118,7 +136,7 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
     const size_t s = r % S;
     const auto id = static_cast<size_t>(p.ids[r]);
     for (size_t i = 0; i < H; ++i) {
-      x[r * H + i] = word_[id * H + i] + position_[s * H + i] + token_type_[i];
+      x[r * H + i] = word_[id * H + i] + position_[(s + offset) * H + i] + token_type_[i];
     }
   }
   const float eps = cfg_.layer_norm_eps;

@@ -1,4 +1,5 @@
-// A BERT encoder (Hugging Face BertModel semantics) on CPU: word + position + token-type
+// A BERT encoder (Hugging Face BertModel semantics; RoBERTa and XLM-R too, whose positions
+// start after the padding id) on CPU: word + position + token-type
 // embeddings and LayerNorm, then post-LN layers of multi-head self-attention (padding masked)
 // and an exact-GELU feed-forward, with the matrix products on OpenBLAS. Loaded from a model
 // folder: config.json + model.safetensors (BertModel or Bert*For* checkpoints, whose weights
@@ -18,6 +19,8 @@ struct BertConfig {
   int vocab_size = 0, hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0;
   int max_positions = 512, type_vocab_size = 2;
   float layer_norm_eps = 1e-12f;
+  int position_offset = 0;              // RoBERTa/XLM-R: pad_token_id + 1
+  std::string weight_prefix = "bert.";  // where task checkpoints keep the encoder
   // From a parsed config.json; false with `error` naming the field.
   static bool From(const ModelConfig& cfg, BertConfig& out, std::string& error);
 };
@@ -36,7 +39,9 @@ class BertEncoder final : public Encoder {
   std::vector<float> Forward(const std::vector<std::vector<int32_t>>& batch,
                              size_t& seq) const override;
   size_t hidden_size() const override { return static_cast<size_t>(cfg_.hidden_size); }
-  size_t max_positions() const override { return static_cast<size_t>(cfg_.max_positions); }
+  size_t max_positions() const override {
+    return static_cast<size_t>(cfg_.max_positions - cfg_.position_offset);
+  }
   const BertConfig& config() const { return cfg_; }
 
  private:

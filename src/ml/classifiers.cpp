@@ -16,17 +16,19 @@ struct TaskFolder {
   std::unique_ptr<SafetensorsFile> weights;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<Encoder> encoder;
-  bool modernbert = false;
+  std::string family;  // Bert, ModernBert, Roberta or XLMRoberta
 };
 
 bool OpenTaskFolder(const std::string& dir, const std::string& task, TaskFolder& out,
                     std::string& error) {
   if (!ModelConfig::Load(dir + "/config.json", out.cfg, error)) return false;
   const std::string& arch = out.cfg.architecture;
-  out.modernbert = arch == "ModernBert" + task;
-  if (arch != "Bert" + task && !out.modernbert) {
+  for (const char* family : {"Bert", "ModernBert", "Roberta", "XLMRoberta"}) {
+    if (arch == family + task) out.family = family;
+  }
+  if (out.family.empty()) {
     error = out.cfg.path + ": architectures[0] is '" + arch + "', expected 'Bert" + task +
-            "' or 'ModernBert" + task + "'";
+            "', 'ModernBert" + task + "', 'Roberta" + task + "' or 'XLMRoberta" + task + "'";
     return false;
   }
   if (out.cfg.labels.size() < 2) {
@@ -47,7 +49,8 @@ bool LoadHead(const TaskFolder& f, bool sequence, ClassificationHead& head, std:
   const auto h = static_cast<int64_t>(f.encoder->hidden_size());
   const auto n = static_cast<int64_t>(f.cfg.labels.size());
   const SafetensorsFile& w = *f.weights;
-  if (f.modernbert) {
+  const bool roberta = f.family == "Roberta" || f.family == "XLMRoberta";
+  if (f.family == "ModernBert") {
     const std::string pooling = f.cfg.String("classifier_pooling", "cls");
     if (pooling != "cls" && pooling != "mean") {
       error = f.cfg.path + ": classifier_pooling \"" + pooling + "\" is not cls or mean";
@@ -68,6 +71,13 @@ bool LoadHead(const TaskFolder& f, bool sequence, ClassificationHead& head, std:
          !ReadWeights(w, "head.norm.bias", {h}, head.norm_b, error))) {
       return false;
     }
+  } else if (sequence && roberta) {  // RobertaClassificationHead: dense + tanh on <s>, out_proj
+    head.pooling = Pooling::kCls;
+    head.dense_activation = Activation::kTanh;
+    return ReadWeights(w, "classifier.dense.weight", {h, h}, head.dense_w, error) &&
+           ReadWeights(w, "classifier.dense.bias", {h}, head.dense_b, error) &&
+           ReadWeights(w, "classifier.out_proj.weight", {n, h}, head.classifier_w, error) &&
+           ReadWeights(w, "classifier.out_proj.bias", {n}, head.classifier_b, error);
   } else if (sequence) {
     head.pooling = Pooling::kCls;
     head.dense_activation = Activation::kTanh;

@@ -4,6 +4,8 @@
 //   ModernBertForSequenceClassification  cls or mean pooling (classifier_pooling) -> dense ->
 //                                     GELU -> LayerNorm -> classifier
 //   ModernBertForTokenClassification  every token -> dense -> GELU -> LayerNorm -> classifier
+//   (XLM)RobertaForSequenceClassification  <s> -> tanh(dense) -> out_proj
+//   (XLM)RobertaForTokenClassification     every token -> classifier
 // Probabilities are softmax over config.json's id2label. Token predictions are joined into
 // entities with byte spans (PII).
 #pragma once

@@ -72,12 +72,12 @@ std::unique_ptr<Encoder> LoadEncoder(const ModelConfig& cfg, const SafetensorsFi
   // (requests run on their own threads, batched).
   openblas_set_num_threads(1);
   if (cfg.model_type == "modernbert") return ModernBertEncoder::FromWeights(cfg, weights, error);
-  if (cfg.model_type == "bert" ||
+  if (cfg.model_type == "bert" || cfg.model_type == "roberta" || cfg.model_type == "xlm-roberta" ||
       (cfg.model_type.empty() && cfg.architecture.starts_with("Bert"))) {
     return BertEncoder::FromWeights(cfg, weights, error);
   }
   error = cfg.path + ": model_type \"" + cfg.model_type +
-          "\" is not supported (bert and modernbert are)";
+          "\" is not supported (bert, roberta, xlm-roberta and modernbert are)";
   return nullptr;
 }
 

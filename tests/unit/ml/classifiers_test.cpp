@@ -83,6 +83,16 @@ TEST(ModernBertClassifiers, MatchTheReferenceProbabilities) {
                  tw.at("probabilities_2"));
 }
 
+// XLM-R layout (tests/fixtures/ml/make_tiny_bert.py): the BERT encoder under "roberta." with
+// positions counted from pad_token_id + 1, and RoBERTa's classification head.
+TEST(XlmRobertaClassifier, MatchesTheReferenceProbabilities) {
+  std::string error;
+  auto c = SequenceClassifierModel::Load(kFixtures + "/tiny-xlmr-seqcls", error);
+  ASSERT_TRUE(c) << error;
+  ExpectRowsNear(c->ClassifyBatch({"Hello, World!", "my card is 41111"}),
+                 testing::ExpectedOutputs("tiny-xlmr-seqcls").at("probabilities"));
+}
+
 TEST(JoinTokenLabels, FollowsUpstreamBioRules) {
   const std::vector<std::string> labels{"O", "B-EMAIL", "I-EMAIL", "B-PHONE"};
   const auto one_hot = [](size_t label, float p) {
@@ -119,7 +129,7 @@ TEST(BertTaskFolders, UnusableFoldersAreNamedWithTheirProblem) {
   // A sequence checkpoint is not a token checkpoint, and the reverse.
   EXPECT_FALSE(TokenClassifierModel::Load(kFixtures + "/tiny-bert-seqcls", error));
   EXPECT_NE(error.find("architectures[0] is 'BertForSequenceClassification', expected "
-                       "'BertForTokenClassification' or 'ModernBertForTokenClassification'"),
+                       "'BertForTokenClassification', 'ModernBertForTokenClassification'"),
             std::string::npos)
       << error;
   // A base model has no head.
