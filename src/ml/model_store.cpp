@@ -1,13 +1,15 @@
 #include "ml/model_store.h"
 
 #include "ml/classifiers.h"
+#include "ml/hf_cache.h"
 #include "ml/text_embedder.h"
 
 namespace vsr::ml {
 
 template <typename T, typename LoadFn>
-std::shared_ptr<const T> ModelStore::Cached(int kind, const std::string& dir, std::string& error,
+std::shared_ptr<const T> ModelStore::Cached(int kind, const std::string& name, std::string& error,
                                             LoadFn load) {
+  const std::string dir = ResolveModelFolder(name);  // a folder, or a Hub id in the HF cache
   std::error_code ec;
   const auto stamp = std::filesystem::last_write_time(dir + "/model.safetensors", ec);
   const Key key{kind, std::filesystem::weakly_canonical(dir, ec).string(), stamp};

@@ -3,6 +3,7 @@
 // reload that keeps the same models costs no load). Entries are weak: a model nobody uses any
 // more (a reload switched to another folder) is freed. A folder whose model.safetensors
 // changed on disk is loaded again. Failures are not remembered: the next build retries.
+// A name that is no local folder but a Hub id ("org/name") loads from the Hugging Face cache.
 #pragma once
 
 #include <filesystem>

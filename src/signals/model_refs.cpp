@@ -40,7 +40,8 @@ std::string ModelRef::Missing(const std::string& error) const {
          "; put a Hugging Face model folder (config.json, model.safetensors, "
          "tokenizer.json) ";
   out += path.empty() ? "somewhere" : "there";
-  return out + " or point " + config_key + " at one";
+  return out + " or point " + config_key +
+         " at one (a folder, or a Hub id already in the Hugging Face cache)";
 }
 
 ModelRef EmbeddingModel(const config::Config& c, const std::string& name) {

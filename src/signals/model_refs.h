@@ -18,7 +18,8 @@ struct ModelRef {
   std::string mapping;     // the label mapping file, when the family has one configured
 
   // "<what> (<path>): <error>; put a Hugging Face model folder (config.json,
-  // model.safetensors, tokenizer.json) there or point <config_key> at one"
+  // model.safetensors, tokenizer.json) there or point <config_key> at one (a folder, or a Hub id
+  // already in the Hugging Face cache)"
   std::string Missing(const std::string& error) const;
 };
 

@@ -169,7 +169,8 @@ TEST(DomainSignal, AMissingModelSaysWhereItLookedAndHowToFixIt) {
             "/nowhere/domains/config.json: cannot open; put a Hugging Face model folder "
             "(config.json, model.safetensors, tokenizer.json) there or point "
             "global.model_catalog.system.domain_classifier (or "
-            "global.model_catalog.modules.classifier.domain.model_id) at one");
+            "global.model_catalog.modules.classifier.domain.model_id) at one (a folder, or a Hub "
+            "id already in the Hugging Face cache)");
 }
 
 TEST(JailbreakSignal, ClassifierRulesThresholdsHistoryAndOneCallPerText) {
