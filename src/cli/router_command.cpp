@@ -183,20 +183,24 @@ int RunRouter(const RouterArgs& args) {
   const int threads = args.threads > 0
                           ? args.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // The control thread (this one) serves the router API and metrics, watches the config and
+  // handles signals; the data-plane workers serve only traffic, so an eval that runs models
+  // never delays a chat request.
+  auto control = std::make_unique<Worker>();
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
-  boost::asio::io_context& main_io = workers.front()->io;
+  boost::asio::io_context& main_io = control->io;
   auto snapshot = std::make_shared<server::RouterSnapshot>(router);
   std::string error;
 
-  // Router API (first worker).
+  // Router API (control thread).
   server::HttpServerOptions api_options;
   api_options.address = args.address;
   api_options.port =
       static_cast<uint16_t>(args.port >= 0 ? args.port : kDefaultApiPort + PortOffset());
   auto api = std::make_shared<server::RouterApi>(snapshot);
   api->SetModels(models);
-  auto& api_server = workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
+  auto& api_server = control->servers.emplace_back(std::make_unique<server::HttpServer>(
       main_io, api_options, [api](const server::HttpRequest& r) { return api->Handle(r); },
       &server::RouterApi::ErrorForStatus));
   if (!api_server->Start(error)) {
@@ -215,17 +219,16 @@ int RunRouter(const RouterArgs& args) {
     metrics_options.address = args.address;
     metrics_options.port = static_cast<uint16_t>(
         args.metrics_port >= 0 ? args.metrics_port : kDefaultMetricsPort + PortOffset());
-    auto& metrics_server =
-        workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
-            main_io, metrics_options,
-            [metrics](const server::HttpRequest& r) {
-              if (r.path != "/metrics") {
-                return server::HttpResponse{404, "text/plain", "not found; try /metrics\n", {}};
-              }
-              return server::HttpResponse{
-                  200, "text/plain; version=0.0.4; charset=utf-8", metrics->Render(), {}};
-            },
-            &server::RouterApi::ErrorForStatus));
+    auto& metrics_server = control->servers.emplace_back(std::make_unique<server::HttpServer>(
+        main_io, metrics_options,
+        [metrics](const server::HttpRequest& r) {
+          if (r.path != "/metrics") {
+            return server::HttpResponse{404, "text/plain", "not found; try /metrics\n", {}};
+          }
+          return server::HttpResponse{
+              200, "text/plain; version=0.0.4; charset=utf-8", metrics->Render(), {}};
+        },
+        &server::RouterApi::ErrorForStatus));
     if (!metrics_server->Start(error)) {
       Log(LogLevel::kError, "metrics: " + error);
       return kExitError;
@@ -312,7 +315,7 @@ int RunRouter(const RouterArgs& args) {
                            -> boost::asio::awaitable<void> { co_await plane->Handle(r, e); }});
     }
     auto& http = workers.front()->servers.emplace_back(std::make_unique<server::HttpServer>(
-        main_io, options, std::move(lanes), &server::DataPlane::ErrorForStatus));
+        workers.front()->io, options, std::move(lanes), &server::DataPlane::ErrorForStatus));
     if (!http->Start(error)) {
       Log(LogLevel::kError, "listener " + l.name + ": " + error);
       return kExitError;
@@ -326,11 +329,12 @@ int RunRouter(const RouterArgs& args) {
   if (args.watch_interval_ms > 0) watcher.Start();
 
   // SIGTERM/SIGINT: stop accepting, let requests in flight finish (bounded), then exit.
-  auto active_requests = [&workers] {
+  auto active_requests = [&workers, &control] {
     size_t active = 0;
     for (const auto& w : workers) {
       for (const auto& s : w->servers) active += s->active_requests();
     }
+    for (const auto& s : control->servers) active += s->active_requests();
     return active;
   };
   boost::asio::signal_set stop(main_io, SIGINT, SIGTERM);
@@ -343,6 +347,7 @@ int RunRouter(const RouterArgs& args) {
         Log(LogLevel::kWarn, std::to_string(active) + " request(s) cut off at shutdown");
       }
       for (auto& w : workers) w->io.stop();
+      control->io.stop();
       return;
     }
     drain.expires_after(std::chrono::milliseconds(20));
@@ -359,14 +364,13 @@ int RunRouter(const RouterArgs& args) {
         for (auto& s : w->servers) s->Stop();
       });
     }
+    for (auto& s : control->servers) s->Stop();  // this is the control thread
     drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args.drain_seconds);
     check_drained();
   });
 
   std::vector<std::thread> threads_running;
-  for (size_t i = 1; i < workers.size(); ++i) {
-    threads_running.emplace_back([&w = *workers[i]] { w.io.run(); });
-  }
+  for (auto& w : workers) threads_running.emplace_back([&w = *w] { w.io.run(); });
   main_io.run();
   for (auto& t : threads_running) t.join();
   std::cout << "Router stopped" << std::endl;
