@@ -30,18 +30,9 @@ bool BertConfig::From(const ModelConfig& cfg, BertConfig& out, std::string& erro
     error = cfg.path + ": hidden_act \"" + act + "\" is not supported yet (gelu is)";
     return false;
   }
-  if (!cfg.Int("vocab_size", out.vocab_size, true, error) ||
-      !cfg.Int("hidden_size", out.hidden_size, true, error) ||
-      !cfg.Int("num_hidden_layers", out.num_layers, true, error) ||
-      !cfg.Int("num_attention_heads", out.num_heads, true, error) ||
-      !cfg.Int("intermediate_size", out.intermediate_size, true, error) ||
-      !cfg.Int("max_position_embeddings", out.max_positions, false, error) ||
+  if (!cfg.EncoderSizes(out.vocab_size, out.hidden_size, out.num_layers, out.num_heads,
+                        out.intermediate_size, out.max_positions, error) ||
       !cfg.Int("type_vocab_size", out.type_vocab_size, false, error)) {
-    return false;
-  }
-  if (out.hidden_size % out.num_heads != 0) {
-    error = cfg.path + ": hidden_size " + std::to_string(out.hidden_size) +
-            " is not divisible by num_attention_heads " + std::to_string(out.num_heads);
     return false;
   }
   out.layer_norm_eps = static_cast<float>(cfg.Number("layer_norm_eps", 1e-12));

@@ -81,6 +81,23 @@ bool ModelConfig::Int(const char* key, int& out, bool required, std::string& err
   return true;
 }
 
+bool ModelConfig::EncoderSizes(int& vocab, int& hidden, int& layers, int& heads, int& intermediate,
+                               int& max_positions, std::string& error) const {
+  if (!Int("vocab_size", vocab, true, error) || !Int("hidden_size", hidden, true, error) ||
+      !Int("num_hidden_layers", layers, true, error) ||
+      !Int("num_attention_heads", heads, true, error) ||
+      !Int("intermediate_size", intermediate, true, error) ||
+      !Int("max_position_embeddings", max_positions, false, error)) {
+    return false;
+  }
+  if (hidden % heads != 0) {
+    error = path + ": hidden_size " + std::to_string(hidden) +
+            " is not divisible by num_attention_heads " + std::to_string(heads);
+    return false;
+  }
+  return true;
+}
+
 double ModelConfig::Number(const char* key, double fallback) const {
   const json::value* v = json.if_contains(key);
   return v != nullptr && v->is_number() ? v->to_number<double>() : fallback;

@@ -24,6 +24,12 @@ struct ModelConfig {
   double Number(const char* key, double fallback) const;
   bool Bool(const char* key, bool fallback) const;
   std::string String(const char* key, const std::string& fallback) const;
+
+  // The sizes every encoder config has: vocab_size, hidden_size, num_hidden_layers,
+  // num_attention_heads, intermediate_size (required), max_position_embeddings (optional), with
+  // hidden_size divisible by the number of heads.
+  bool EncoderSizes(int& vocab, int& hidden, int& layers, int& heads, int& intermediate,
+                    int& max_positions, std::string& error) const;
 };
 
 }  // namespace vsr::ml

@@ -32,20 +32,16 @@ bool ModernBertConfig::From(const ModelConfig& cfg, ModernBertConfig& out, std::
     error = cfg.path + ": model_type \"" + cfg.model_type + "\" is not modernbert";
     return false;
   }
-  if (!cfg.Int("vocab_size", out.vocab_size, true, error) ||
-      !cfg.Int("hidden_size", out.hidden_size, true, error) ||
-      !cfg.Int("num_hidden_layers", out.num_layers, true, error) ||
-      !cfg.Int("num_attention_heads", out.num_heads, true, error) ||
-      !cfg.Int("intermediate_size", out.intermediate_size, true, error) ||
-      !cfg.Int("max_position_embeddings", out.max_positions, false, error) ||
+  if (!cfg.EncoderSizes(out.vocab_size, out.hidden_size, out.num_layers, out.num_heads,
+                        out.intermediate_size, out.max_positions, error) ||
       !cfg.Int("local_attention", out.local_attention, false, error) ||
       !cfg.Int("global_attn_every_n_layers", out.global_every, false, error)) {
     return false;
   }
-  if (out.hidden_size % out.num_heads != 0 || (out.hidden_size / out.num_heads) % 2 != 0) {
-    error = cfg.path + ": hidden_size " + std::to_string(out.hidden_size) +
-            " must split into an even head size over num_attention_heads " +
-            std::to_string(out.num_heads);
+  if ((out.hidden_size / out.num_heads) % 2 != 0) {
+    error = cfg.path +
+            ": the head size (hidden_size / num_attention_heads) must be even for "
+            "rotary positions";
     return false;
   }
   const std::string act = cfg.String("hidden_activation", "gelu");
