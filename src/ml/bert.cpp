@@ -37,9 +37,12 @@ bool BertConfig::From(const ModelConfig& cfg, BertConfig& out, std::string& erro
   }
   out.layer_norm_eps = static_cast<float>(cfg.Number("layer_norm_eps", 1e-12));
   if (roberta) {
-    int pad = 1;
-    if (!cfg.Int("pad_token_id", pad, false, error)) return false;
-    out.position_offset = pad + 1;
+    const double pad = cfg.Number("pad_token_id", 1);  // 0 is a valid id: not Int()
+    if (pad < 0 || pad > 1e6) {
+      error = cfg.path + ": pad_token_id must be a token id";
+      return false;
+    }
+    out.position_offset = static_cast<int>(pad) + 1;
     out.weight_prefix = "roberta.";
     if (out.max_positions <= out.position_offset) {
       error = cfg.path + ": max_position_embeddings leaves no room after pad_token_id + 1";
