@@ -13,8 +13,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "config/loader.h"
+#include "ml/classifiers.h"
 #include "ml/model_store.h"
 #include "random_model.h"
 #include "routing/router.h"
@@ -66,7 +68,8 @@ void WriteClassifier(const std::string& dir, const std::string& task,
 struct Setup {
   std::unique_ptr<vsr::ml::ModelStore> models = std::make_unique<vsr::ml::ModelStore>();
   std::unique_ptr<vsr::routing::Router> router;
-  std::shared_ptr<const vsr::ml::SequenceClassifier> domain;
+  std::shared_ptr<const vsr::ml::SequenceClassifier> domain;      // batched (as the router runs it)
+  std::shared_ptr<const vsr::ml::SequenceClassifier> domain_raw;  // the same model, unbatched
 };
 
 const Setup& Models() {
@@ -75,10 +78,10 @@ const Setup& Models() {
     const std::string dir =
         std::filesystem::temp_directory_path() / ("vsr-learned-bench-" + std::to_string(getpid()));
     WriteClassifier(dir + "/jailbreak", "SequenceClassification", {"benign", "jailbreak"});
-    WriteClassifier(dir + "/domain", "SequenceClassification",
-                    {"biology", "business", "chemistry", "computer science", "economics",
-                     "engineering", "health", "history", "law", "math", "other", "philosophy",
-                     "physics", "psychology"});
+    WriteClassifier(
+        dir + "/domain", "SequenceClassification",
+        {"biology", "business", "chemistry", "computer science", "economics", "engineering",
+         "health", "history", "law", "math", "other", "philosophy", "physics", "psychology"});
     WriteClassifier(dir + "/pii", "TokenClassification",
                     {"O", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS", "B-PERSON", "I-PERSON",
                      "B-PHONE_NUMBER", "I-PHONE_NUMBER", "B-US_SSN", "I-US_SSN"});
@@ -99,7 +102,8 @@ routing:
       modelRefs: [{model: m}]
 global:
   model_catalog:
-    system: {prompt_guard: ')" + dir + R"(/jailbreak', domain_classifier: ')" + dir +
+    system: {prompt_guard: ')" +
+                             dir + R"(/jailbreak', domain_classifier: ')" + dir +
                              R"(/domain', pii_classifier: ')" + dir + R"(/pii'}
 )";
     std::ofstream(dir + "/config.yaml") << yaml;
@@ -117,6 +121,7 @@ global:
     s.router = vsr::routing::Router::Create(config, std::move(set), options);
     std::string error;
     s.domain = s.models->LoadSequenceClassifier(dir + "/domain", error);
+    s.domain_raw = vsr::ml::SequenceClassifierModel::Load(dir + "/domain", error);
     std::filesystem::remove_all(dir);  // loaded: the weights live in memory now
     return s;
   }();
@@ -170,5 +175,33 @@ void BM_OneClassifier(benchmark::State& state) {
   state.SetLabel("domain classifier alone, one thread");
 }
 BENCHMARK(BM_OneClassifier)->Arg(128)->Arg(512)->Iterations(12)->Unit(benchmark::kMillisecond);
+
+// 16 concurrent 16- or 64-token requests to the domain classifier from 16 threads: with
+// micro-batching (the router's way: one model thread, up to 8 texts per pass) against each caller
+// running its own forward pass (two cores shared by 16 threads). Items per second is the
+// throughput.
+void BM_ConcurrentClassification(benchmark::State& state) {
+  const Setup& s = Models();
+  const bool batched = state.range(0) != 0;
+  const vsr::ml::SequenceClassifier& model = batched ? *s.domain : *s.domain_raw;
+  const std::string prompt = Prompt(static_cast<size_t>(state.range(1)));
+  for (auto _ : state) {
+    std::vector<std::thread> callers;
+    for (int i = 0; i < 16; ++i) {
+      callers.emplace_back([&] { benchmark::DoNotOptimize(model.Classify(prompt)); });
+    }
+    for (auto& t : callers) t.join();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 16);
+  state.SetLabel(batched ? "micro-batched" : "one pass per request");
+}
+BENCHMARK(BM_ConcurrentClassification)
+    ->Args({0, 16})
+    ->Args({1, 16})
+    ->Args({0, 64})
+    ->Args({1, 64})
+    ->Iterations(5)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

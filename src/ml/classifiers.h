@@ -40,7 +40,8 @@ class SequenceClassifierModel final : public SequenceClassifier {
   static std::unique_ptr<SequenceClassifierModel> Load(const std::string& dir, std::string& error);
   std::vector<float> Classify(std::string_view text) const override;
   // Probabilities per text, one padded forward pass for all of them.
-  std::vector<std::vector<float>> ClassifyBatch(const std::vector<std::string>& texts) const;
+  std::vector<std::vector<float>> ClassifyBatch(
+      const std::vector<std::string>& texts) const override;
   const std::vector<std::string>& labels() const override { return labels_; }
 
  private:

@@ -1,5 +1,9 @@
 #include "ml/model_store.h"
 
+#include <algorithm>
+#include <thread>
+
+#include "ml/batched_classifier.h"
 #include "ml/classifiers.h"
 #include "ml/hf_cache.h"
 #include "ml/text_embedder.h"
@@ -37,7 +41,13 @@ std::shared_ptr<const Embedder> ModelStore::LoadEmbedder(const std::string& dir,
 std::shared_ptr<const SequenceClassifier> ModelStore::LoadSequenceClassifier(const std::string& dir,
                                                                              std::string& error) {
   return Cached<SequenceClassifier>(1, dir, error, [](const std::string& d, std::string& e) {
-    return std::shared_ptr<const SequenceClassifier>(SequenceClassifierModel::Load(d, e));
+    std::shared_ptr<const SequenceClassifier> model = SequenceClassifierModel::Load(d, e);
+    if (!model) return model;
+    // A model thread per core: concurrent requests share passes, and a busy machine still
+    // runs as many passes at once as it has cores.
+    const size_t cores = std::max(1U, std::thread::hardware_concurrency());
+    return std::shared_ptr<const SequenceClassifier>(
+        std::make_shared<BatchedClassifier>(std::move(model), cores));
   });
 }
 

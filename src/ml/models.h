@@ -27,6 +27,13 @@ class SequenceClassifier {
  public:
   virtual ~SequenceClassifier() = default;
   virtual std::vector<float> Classify(std::string_view text) const = 0;
+  // Several texts at once (one padded pass where the model can); by default one by one.
+  virtual std::vector<std::vector<float>> ClassifyBatch(
+      const std::vector<std::string>& texts) const {
+    std::vector<std::vector<float>> out;
+    for (const std::string& t : texts) out.push_back(Classify(t));
+    return out;
+  }
   virtual const std::vector<std::string>& labels() const = 0;
 };
 

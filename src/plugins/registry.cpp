@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "cache/redis_replication.h"
-#include "ml/embedding_batcher.h"
+#include "ml/text_batcher.h"
 #include "plugins/fast_response.h"
 #include "plugins/header_mutation.h"
 #include "plugins/request_params.h"
@@ -187,7 +187,7 @@ PluginRuntime::PluginRuntime(PluginServices services) : services_(std::move(serv
 void PluginRuntime::StartBatcher(BatchEmbedFn batch) {
   if (services_.model_threads == 0) return;
   auto batcher =
-      std::make_shared<ml::EmbeddingBatcher>(std::move(batch), services_.model_threads, 8);
+      std::make_shared<ml::TextBatcher>(std::move(batch), services_.model_threads, 8);
   services_.embed_async = [batcher](std::string text,
                                     std::function<void(std::vector<float>)> done) {
     batcher->Submit(std::move(text), std::move(done));

@@ -1,16 +1,16 @@
-#include "ml/embedding_batcher.h"
+#include "ml/text_batcher.h"
 
 #include <algorithm>
 
 namespace vsr::ml {
 
-EmbeddingBatcher::EmbeddingBatcher(BatchEmbed embed, size_t threads, size_t max_batch)
+TextBatcher::TextBatcher(BatchEmbed embed, size_t threads, size_t max_batch)
     : embed_(std::move(embed)), max_batch_(std::max<size_t>(1, max_batch)) {
   for (size_t i = 0; i < std::max<size_t>(1, threads); ++i)
     threads_.emplace_back([this] { Run(); });
 }
 
-EmbeddingBatcher::~EmbeddingBatcher() {
+TextBatcher::~TextBatcher() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -19,7 +19,7 @@ EmbeddingBatcher::~EmbeddingBatcher() {
   for (std::thread& t : threads_) t.join();
 }
 
-void EmbeddingBatcher::Submit(std::string text, Done done) {
+void TextBatcher::Submit(std::string text, Done done) {
   {
     std::lock_guard lock(mu_);
     queue_.push_back({std::move(text), std::move(done)});
@@ -27,17 +27,17 @@ void EmbeddingBatcher::Submit(std::string text, Done done) {
   cv_.notify_one();
 }
 
-uint64_t EmbeddingBatcher::batches() const {
+uint64_t TextBatcher::batches() const {
   std::lock_guard lock(mu_);
   return batches_;
 }
 
-uint64_t EmbeddingBatcher::items() const {
+uint64_t TextBatcher::items() const {
   std::lock_guard lock(mu_);
   return items_;
 }
 
-void EmbeddingBatcher::Run() {
+void TextBatcher::Run() {
   for (;;) {
     std::vector<Job> batch;
     {

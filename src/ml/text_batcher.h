@@ -1,7 +1,8 @@
-// Dynamic micro-batching for embeddings: questions submitted while the model threads are busy
-// are embedded together in one padded forward pass (up to max_batch), which reads the weights
-// once for all of them — a short question is bound by reading the weights, so eight at once
-// cost about as much as five alone. An idle batcher adds no wait: a lone question goes at once.
+// Dynamic micro-batching of model calls on texts (embeddings, classifier probabilities): texts
+// submitted while the model threads are busy go through one padded forward pass together (up
+// to max_batch), which reads the weights once for all of them — a short text is bound by
+// reading the weights, so eight at once cost about as much as five alone. An idle batcher adds
+// no wait: a lone text goes at once.
 #pragma once
 
 #include <condition_variable>
@@ -15,16 +16,16 @@
 
 namespace vsr::ml {
 
-class EmbeddingBatcher {
+class TextBatcher {
  public:
   using BatchEmbed =
       std::function<std::vector<std::vector<float>>(const std::vector<std::string>&)>;
   using Done = std::function<void(std::vector<float>)>;
 
-  EmbeddingBatcher(BatchEmbed embed, size_t threads, size_t max_batch);
-  ~EmbeddingBatcher();  // embeds what is queued, then stops
-  EmbeddingBatcher(const EmbeddingBatcher&) = delete;
-  EmbeddingBatcher& operator=(const EmbeddingBatcher&) = delete;
+  TextBatcher(BatchEmbed embed, size_t threads, size_t max_batch);
+  ~TextBatcher();  // embeds what is queued, then stops
+  TextBatcher(const TextBatcher&) = delete;
+  TextBatcher& operator=(const TextBatcher&) = delete;
 
   // `done` runs on a model thread with the embedding of `text`.
   void Submit(std::string text, Done done);
