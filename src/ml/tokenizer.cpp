@@ -126,32 +126,38 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
   const json::object& m = model->as_object();
   const json::value* type = m.if_contains("type");
   const std::string model_type = type && type->is_string() ? std::string(type->as_string()) : "";
-  if (model_type != "WordPiece" && model_type != "BPE") {
-    return fail("model type '" + model_type + "' is not supported yet (WordPiece and BPE are)");
+  if (model_type != "WordPiece" && model_type != "BPE" && model_type != "Unigram") {
+    return fail("model type '" + model_type +
+                "' is not supported yet (WordPiece, BPE and Unigram are)");
   }
   const json::value* vocab = m.if_contains("vocab");
-  if (vocab == nullptr || !vocab->is_object() || vocab->as_object().empty()) {
-    return fail("model.vocab is missing or empty");
-  }
-  for (const auto& [token, id] : vocab->as_object()) {
-    if (!id.is_int64()) return fail("model.vocab['" + std::string(token) + "'] is not an id");
-    t->vocab_[std::string(token)] = static_cast<int32_t>(id.as_int64());
+  if (model_type != "Unigram") {
+    if (vocab == nullptr || !vocab->is_object() || vocab->as_object().empty()) {
+      return fail("model.vocab is missing or empty");
+    }
+    for (const auto& [token, id] : vocab->as_object()) {
+      if (!id.is_int64()) return fail("model.vocab['" + std::string(token) + "'] is not an id");
+      t->vocab_[std::string(token)] = static_cast<int32_t>(id.as_int64());
+    }
   }
   const json::value* pre = root.as_object().if_contains("pre_tokenizer");
   const json::value* normalizer = root.as_object().if_contains("normalizer");
-  if (model_type == "BPE") {
+  if (model_type == "BPE" || model_type == "Unigram") {
     if (normalizer && !normalizer->is_null()) {
-      return fail("normalizer " +
-                  json::serialize(normalizer->as_object().contains("type")
-                                      ? normalizer->as_object().at("type")
-                                      : json::value("?")) +
-                  " is not supported with BPE yet");
+      return fail(
+          "normalizer " +
+          json::serialize(normalizer->is_object() && normalizer->as_object().contains("type")
+                              ? normalizer->as_object().at("type")
+                              : json::value("?")) +
+          " is not supported with " + model_type + " yet");
     }
-    if (!t->LoadBpe(source, &m, pre && pre->is_object() ? &pre->as_object() : nullptr, error)) {
+    const json::object* pre_object = pre && pre->is_object() ? &pre->as_object() : nullptr;
+    if (model_type == "BPE" ? !t->LoadBpe(source, &m, pre_object, error)
+                            : !t->LoadUnigram(source, &m, pre_object, error)) {
       return nullptr;
     }
     t->clean_text_ = t->chinese_chars_ = t->strip_accents_ = t->lowercase_ = false;
-    pre = nullptr;  // checked by LoadBpe
+    pre = nullptr;  // checked by LoadBpe / LoadUnigram
     normalizer = nullptr;
   } else {
     if (const json::value* v = m.if_contains("unk_token"); v && v->is_string()) {
@@ -183,7 +189,7 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
     t->chinese_chars_ = flag("handle_chinese_chars", true);
     t->lowercase_ = flag("lowercase", true);
     t->strip_accents_ = flag("strip_accents", t->lowercase_);  // null: follows lowercase
-  } else if (!t->bpe_) {
+  } else if (!t->bpe_ && !t->unigram_) {
     t->clean_text_ = t->chinese_chars_ = t->strip_accents_ = t->lowercase_ = false;
   }
 
@@ -361,6 +367,10 @@ Encoding Tokenizer::Encode(std::string_view text, size_t max_length) const {
     if (to <= from) return;
     if (bpe_) {
       ByteLevelBpe(text.substr(from, to - from), from, body);
+      return;
+    }
+    if (unigram_) {
+      MetaspaceUnigram(text.substr(from, to - from), from, from == 0, body);
       return;
     }
     for (Piece& p : PreTokenize(text.substr(from, to - from))) {

@@ -1,13 +1,15 @@
-// Tokenizers from Hugging Face `tokenizer.json` files, two families:
+// Tokenizers from Hugging Face `tokenizer.json` files, three families:
 //  - BERT: BertNormalizer (clean text, CJK spacing, accent stripping, lower-casing),
 //    BertPreTokenizer (whitespace and punctuation), the WordPiece model;
 //  - byte-level BPE (GPT-2, RoBERTa, ModernBERT): the ByteLevel pre-tokenizer (GPT-2's split
 //    pattern, bytes mapped to printable characters, optional prefix space), the BPE model with
-//    merge ranks (ignore_merges).
+//    merge ranks (ignore_merges);
+//  - SentencePiece Unigram: the Metaspace pre-tokenizer and Viterbi over piece scores.
 // Then Bert/Roberta/Template post-processing and truncation. Offsets are byte ranges in the
 // caller's original text (normalization is tracked character by character), which is what
-// token classification (PII spans) needs. Unigram models, Metaspace and other pre-tokenizers
-// and normalizers other than BertNormalizer are named as unsupported when a file uses them.
+// token classification (PII spans) needs. Other models, pre-tokenizers and normalizers (e.g.
+// SentencePiece's Precompiled charsmap, byte fallback) are named as unsupported when a file
+// uses them.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +61,12 @@ class Tokenizer {
   void Bpe(const std::string& mapped, size_t begin, Encoding& out) const;
   bool LoadBpe(const std::string& source, const void* model_json, const void* pre_json,
                std::string& error);
+  // Unigram (SentencePiece): Metaspace words, then the best-scoring split of each.
+  bool LoadUnigram(const std::string& source, const void* model_json, const void* pre_json,
+                   std::string& error);
+  void MetaspaceUnigram(std::string_view text, size_t offset, bool first, Encoding& out) const;
+  void Viterbi(const std::string& s, size_t from, size_t to,
+               const std::vector<std::pair<size_t, size_t>>& source, Encoding& out) const;
 
   // Normalizer
   bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
@@ -68,6 +76,13 @@ class Tokenizer {
   std::unordered_map<std::string, int32_t> vocab_;
   std::unordered_map<std::string, int32_t> merge_rank_;  // "left right" -> rank (BPE)
   bool ignore_merges_ = false, has_unk_ = true;
+  bool unigram_ = false;
+  std::vector<double> scores_;  // Unigram: log-probability per id
+  double min_score_ = 0;
+  size_t max_piece_bytes_ = 0;
+  int32_t unk_id_ = 0;
+  std::string replacement_ = "\u2581", prepend_ = "always";  // Metaspace
+  bool split_ = true;
   bool add_prefix_space_ = false, use_regex_ = true, trim_offsets_ = true;
   std::string unk_token_ = "[UNK]", prefix_ = "##";
   size_t max_chars_per_word_ = 100;

@@ -2,7 +2,8 @@
 // emoji with modifiers and ZWJ sequences, contractions, whitespace runs, added tokens in the
 // text, a 4,000-token line) encoded by our tokenizer and by Hugging Face's tokenizers.js (an
 // independent implementation of tokenizer.json, run with node) must give identical ids — for
-// a WordPiece (BERT) and a byte-level BPE (RoBERTa/ModernBERT layout) tokenizer. Locally the
+// a WordPiece (BERT), a byte-level BPE (RoBERTa/ModernBERT layout) and a Unigram with Metaspace
+// (SentencePiece/XLM-R layout) tokenizer. Locally the
 // test skips when node or the npm package is missing; under CI (scripts/setup installs them)
 // that is a failure.
 #include <gtest/gtest.h>
@@ -65,6 +66,10 @@ TEST(TokenizerParity, WordPieceMatchesTokenizersJs) {
 
 TEST(TokenizerParity, ByteLevelBpeMatchesTokenizersJs) {
   ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-bpe.json");
+}
+
+TEST(TokenizerParity, UnigramMatchesTokenizersJs) {
+  ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-unigram.json");
 }
 
 }  // namespace

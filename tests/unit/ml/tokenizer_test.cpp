@@ -65,8 +65,20 @@ TEST(WordPieceTokenizer, UnsupportedOrBrokenFilesAreNamed) {
   EXPECT_FALSE(Tokenizer::FromJson("{", "t.json", error));
   EXPECT_NE(error.find("t.json: not a JSON object"), std::string::npos) << error;
   EXPECT_FALSE(
-      Tokenizer::FromJson(R"({"model":{"type":"Unigram","vocab":[["a",0]]}})", "t.json", error));
-  EXPECT_NE(error.find("model type 'Unigram' is not supported yet (WordPiece and BPE are)"),
+      Tokenizer::FromJson(R"({"model":{"type":"WordLevel","vocab":{"a":0}}})", "t.json", error));
+  EXPECT_NE(
+      error.find("model type 'WordLevel' is not supported yet (WordPiece, BPE and Unigram are)"),
+      std::string::npos)
+      << error;
+  EXPECT_FALSE(Tokenizer::FromJson(R"({"model":{"type":"Unigram","unk_id":5,"vocab":[["a",0]]},)"
+                                   R"("pre_tokenizer":{"type":"Metaspace"}})",
+                                   "t.json", error));
+  EXPECT_NE(error.find("model.unk_id must name a piece"), std::string::npos) << error;
+  EXPECT_FALSE(Tokenizer::FromJson(R"({"model":{"type":"Unigram","unk_id":0,"vocab":[["a",0]]},)"
+                                   R"("normalizer":{"type":"Precompiled"},)"
+                                   R"("pre_tokenizer":{"type":"Metaspace"}})",
+                                   "t.json", error));
+  EXPECT_NE(error.find("normalizer \"Precompiled\" is not supported with Unigram yet"),
             std::string::npos)
       << error;
   EXPECT_FALSE(

@@ -1,0 +1,168 @@
+// The Unigram (SentencePiece) half of Tokenizer (see tokenizer.h): the Metaspace pre-tokenizer
+// (spaces become "▁", an optional leading "▁", words split before each "▁") and Viterbi over the
+// pieces' log-probabilities, as Hugging Face's Unigram does it: an unknown character costs the
+// lowest piece score minus 10, ties keep the path found first, consecutive unknowns fuse.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <limits>
+#include <optional>
+
+#include "common/utf8.h"
+#include "ml/tokenizer.h"
+
+namespace vsr::ml {
+
+namespace json = boost::json;
+
+bool Tokenizer::LoadUnigram(const std::string& source, const void* model_json, const void* pre_json,
+                            std::string& error) {
+  const json::object& m = *static_cast<const json::object*>(model_json);
+  const auto fail = [&](const std::string& why) {
+    error = source + ": " + why;
+    return false;
+  };
+  unigram_ = true;
+  const json::value* vocab = m.if_contains("vocab");
+  if (vocab == nullptr || !vocab->is_array() || vocab->as_array().empty()) {
+    return fail("model.vocab must be a list of [piece, score]");
+  }
+  min_score_ = std::numeric_limits<double>::infinity();
+  for (const json::value& entry : vocab->as_array()) {
+    const json::array* pair = entry.if_array();
+    if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() ||
+        !(*pair)[1].is_number()) {
+      return fail("model.vocab[" + std::to_string(scores_.size()) + "] is not [piece, score]");
+    }
+    const std::string piece((*pair)[0].as_string());
+    const double score = (*pair)[1].to_number<double>();
+    vocab_.emplace(piece, static_cast<int32_t>(scores_.size()));
+    scores_.push_back(score);
+    min_score_ = std::min(min_score_, score);
+    max_piece_bytes_ = std::max(max_piece_bytes_, piece.size());
+  }
+  const json::value* unk = m.if_contains("unk_id");
+  if (unk == nullptr || !unk->is_int64() || unk->as_int64() < 0 ||
+      unk->as_int64() >= static_cast<int64_t>(scores_.size())) {
+    return fail("model.unk_id must name a piece");
+  }
+  unk_id_ = static_cast<int32_t>(unk->as_int64());
+  if (const json::value* b = m.if_contains("byte_fallback"); b && b->is_bool() && b->as_bool()) {
+    return fail("model.byte_fallback is not supported yet");
+  }
+  const json::object* pre = static_cast<const json::object*>(pre_json);
+  const json::value* pt = pre ? pre->if_contains("type") : nullptr;
+  if (pt == nullptr || *pt != "Metaspace") {
+    return fail("pre_tokenizer " + (pt ? json::serialize(*pt) : std::string("(none)")) +
+                " is not supported with Unigram yet (Metaspace is)");
+  }
+  if (const json::value* r = pre->if_contains("replacement"); r && r->is_string()) {
+    replacement_ = std::string(r->as_string());
+  }
+  prepend_ = "always";
+  if (const json::value* p = pre->if_contains("prepend_scheme"); p && p->is_string()) {
+    prepend_ = std::string(p->as_string());
+  } else if (const json::value* a = pre->if_contains("add_prefix_space"); a && a->is_bool()) {
+    prepend_ = a->as_bool() ? "always" : "never";
+  }
+  if (prepend_ != "always" && prepend_ != "first" && prepend_ != "never") {
+    return fail("pre_tokenizer.prepend_scheme '" + prepend_ + "' is not always, first or never");
+  }
+  if (const json::value* sp = pre->if_contains("split"); sp && sp->is_bool())
+    split_ = sp->as_bool();
+  return true;
+}
+
+void Tokenizer::MetaspaceUnigram(std::string_view text, size_t offset, bool first,
+                                 Encoding& out) const {
+  // Normalized text ("▁" for spaces, maybe one in front) with each byte's source range.
+  std::string norm;
+  std::vector<std::pair<size_t, size_t>> source;
+  const auto add = [&](std::string_view s, size_t b, size_t e) {
+    norm += s;
+    source.insert(source.end(), s.size(), {b, e});
+  };
+  if (prepend_ == "always" || (prepend_ == "first" && first)) {
+    if (!std::string_view(text).starts_with(" ") &&
+        !std::string_view(text).starts_with(replacement_)) {
+      add(replacement_, offset, offset);
+    }
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == ' ') {
+      add(replacement_, offset + i, offset + i + 1);
+    } else {
+      add(text.substr(i, 1), offset + i, offset + i + 1);
+    }
+  }
+  // Words: split before each replacement character (it stays with the word it starts).
+  std::vector<std::pair<size_t, size_t>> words;
+  size_t start = 0;
+  for (size_t i = 0; split_ && i < norm.size();) {
+    if (i > start && norm.compare(i, replacement_.size(), replacement_) == 0) {
+      words.emplace_back(start, i);
+      start = i;
+    }
+    i += norm.compare(i, replacement_.size(), replacement_) == 0 ? replacement_.size() : 1;
+  }
+  if (start < norm.size()) words.emplace_back(start, norm.size());
+  for (const auto& [b, e] : words) Viterbi(norm, b, e, source, out);
+}
+
+void Tokenizer::Viterbi(const std::string& s, size_t from, size_t to,
+                        const std::vector<std::pair<size_t, size_t>>& source, Encoding& out) const {
+  struct Node {
+    double score = 0;
+    std::optional<size_t> start;
+    int32_t id = -1;
+  };
+  const size_t n = to - from;
+  std::vector<Node> best(n + 1);
+  best[0].start = 0;
+  const double unk_score = min_score_ - 10.0;
+  for (size_t pos = 0; pos < n;) {
+    size_t next = from + pos;
+    utf8::Next(s, next);
+    const size_t char_len = next - (from + pos);
+    bool single = false;
+    for (size_t len = 1; len <= max_piece_bytes_ && pos + len <= n; ++len) {
+      const auto it = vocab_.find(s.substr(from + pos, len));
+      if (it == vocab_.end()) continue;
+      const double candidate = best[pos].score + scores_[static_cast<size_t>(it->second)];
+      Node& target = best[pos + len];
+      if (!target.start || candidate > target.score) target = {candidate, pos, it->second};
+      single = single || len == char_len;
+    }
+    if (!single) {
+      const double candidate = best[pos].score + unk_score;
+      Node& target = best[pos + char_len];
+      if (!target.start || candidate > target.score) target = {candidate, pos, unk_id_};
+    }
+    pos += char_len;
+  }
+  // Back from the end; runs of unknown pieces fuse into one.
+  std::vector<std::pair<size_t, size_t>> pieces;  // byte ranges in s
+  std::optional<std::pair<size_t, size_t>> unknown;
+  for (size_t end = n; end > 0;) {
+    const Node& node = best[end];
+    const size_t start = *node.start;
+    if (node.id == unk_id_) {
+      unknown = unknown ? std::make_pair(start, unknown->second) : std::make_pair(start, end);
+    } else {
+      if (unknown) pieces.push_back(*unknown);
+      unknown.reset();
+      pieces.emplace_back(start, end);
+    }
+    end = start;
+  }
+  if (unknown) pieces.push_back(*unknown);
+  std::reverse(pieces.begin(), pieces.end());
+  for (const auto& [b, e] : pieces) {
+    const std::string piece = s.substr(from + b, e - b);
+    const auto it = vocab_.find(piece);
+    out.ids.push_back(it != vocab_.end() ? it->second : unk_id_);
+    out.tokens.push_back(piece);
+    out.offsets.emplace_back(source[from + b].first, source[from + e - 1].second);
+  }
+}
+
+}  // namespace vsr::ml
