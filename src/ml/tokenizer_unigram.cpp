@@ -112,12 +112,13 @@ void Tokenizer::Viterbi(const std::string& s, size_t from, size_t to,
                         const std::vector<std::pair<size_t, size_t>>& source, Encoding& out) const {
   struct Node {
     double score = 0;
-    std::optional<size_t> start;
+    size_t start = 0;
     int32_t id = -1;
+    bool reached = false;
   };
   const size_t n = to - from;
-  std::vector<Node> best(n + 1);
-  best[0].start = 0;
+  std::vector<Node> best{Node{0, 0, -1, true}};  // the empty prefix
+  best.resize(n + 1);
   const double unk_score = min_score_ - 10.0;
   for (size_t pos = 0; pos < n;) {
     size_t next = from + pos;
@@ -129,13 +130,13 @@ void Tokenizer::Viterbi(const std::string& s, size_t from, size_t to,
       if (it == vocab_.end()) continue;
       const double candidate = best[pos].score + scores_[static_cast<size_t>(it->second)];
       Node& target = best[pos + len];
-      if (!target.start || candidate > target.score) target = {candidate, pos, it->second};
+      if (!target.reached || candidate > target.score) target = {candidate, pos, it->second, true};
       single = single || len == char_len;
     }
     if (!single) {
       const double candidate = best[pos].score + unk_score;
       Node& target = best[pos + char_len];
-      if (!target.start || candidate > target.score) target = {candidate, pos, unk_id_};
+      if (!target.reached || candidate > target.score) target = {candidate, pos, unk_id_, true};
     }
     pos += char_len;
   }
@@ -144,7 +145,7 @@ void Tokenizer::Viterbi(const std::string& s, size_t from, size_t to,
   std::optional<std::pair<size_t, size_t>> unknown;
   for (size_t end = n; end > 0;) {
     const Node& node = best[end];
-    const size_t start = *node.start;
+    const size_t start = node.start;
     if (node.id == unk_id_) {
       unknown = unknown ? std::make_pair(start, unknown->second) : std::make_pair(start, end);
     } else {
