@@ -8,28 +8,32 @@ namespace vsr::ml {
 
 namespace json = boost::json;
 
-namespace {
-
-// id2label {"0": "benign", "1": "jailbreak"} -> labels by index (gaps named LABEL_<i>, as
-// Hugging Face names unlabelled classes). Absent: no labels. False when malformed.
-bool ReadLabels(const json::object& o, std::vector<std::string>& labels) {
-  const json::value* v = o.if_contains("id2label");
-  if (v == nullptr) return true;
-  if (!v->is_object()) return false;
-  std::vector<std::pair<size_t, std::string>> entries;
-  for (const auto& [key, name] : v->as_object()) {
+bool ParseIndexedLabels(const json::object& map, std::vector<std::string>& labels,
+                        std::string& bad_key) {
+  labels.clear();
+  for (const auto& [key, name] : map) {
     size_t index = 0;
     const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
     if (ec != std::errc() || end != key.data() + key.size() || index >= 100000 ||
         !name.is_string()) {
+      bad_key = std::string(key);
       return false;
     }
-    entries.emplace_back(index, std::string(name.as_string()));
-  }
-  for (auto& [index, name] : entries) {
     if (labels.size() <= index) labels.resize(index + 1);
-    labels[index] = std::move(name);
+    labels[index] = std::string(name.as_string());
   }
+  return true;
+}
+
+namespace {
+
+// id2label -> labels by index (gaps named LABEL_<i>, as Hugging Face names unlabelled
+// classes). Absent: no labels. False when malformed.
+bool ReadLabels(const json::object& o, std::vector<std::string>& labels) {
+  const json::value* v = o.if_contains("id2label");
+  if (v == nullptr) return true;
+  std::string bad_key;
+  if (!v->is_object() || !ParseIndexedLabels(v->as_object(), labels, bad_key)) return false;
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i].empty()) labels[i] = "LABEL_" + std::to_string(i);
   }

@@ -9,6 +9,12 @@
 
 namespace vsr::ml {
 
+// A {"0": "benign", "1": "jailbreak"} map (config.json's id2label, upstream's mapping files) as
+// labels by class index; gaps stay empty. False with the offending key in `bad_key` when a key
+// is not a class index or a value not a name.
+bool ParseIndexedLabels(const boost::json::object& map, std::vector<std::string>& labels,
+                        std::string& bad_key);
+
 struct ModelConfig {
   std::string path;          // the config.json read (for errors)
   std::string model_type;    // "bert", "modernbert" ("" when absent)

@@ -1,10 +1,10 @@
 #include "signals/label_mapping.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <filesystem>
 
 #include "common/files.h"
+#include "ml/model_config.h"
 
 namespace vsr::signals {
 
@@ -37,17 +37,10 @@ bool LoadLabelMapping(const std::string& path, std::vector<std::string>& labels,
     error = path + ": has no idx_to_category, idx_to_label or id_to_label map";
     return false;
   }
-  labels.clear();
-  for (const auto& [key, name] : map->as_object()) {
-    size_t index = 0;
-    const auto [end, parse_ec] = std::from_chars(key.data(), key.data() + key.size(), index);
-    if (parse_ec != std::errc() || end != key.data() + key.size() || index >= 100000 ||
-        !name.is_string()) {
-      error = path + ": '" + std::string(key) + "' is not a class index with a label name";
-      return false;
-    }
-    if (labels.size() <= index) labels.resize(index + 1);
-    labels[index] = std::string(name.as_string());
+  std::string bad_key;
+  if (!ml::ParseIndexedLabels(map->as_object(), labels, bad_key)) {
+    error = path + ": '" + bad_key + "' is not a class index with a label name";
+    return false;
   }
   return true;
 }

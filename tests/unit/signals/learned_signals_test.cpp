@@ -12,6 +12,7 @@
 
 #include "common/strings.h"
 #include "request/request.h"
+#include "signals/label_mapping.h"
 #include "signals/learned.h"
 #include "signals/prototype_bank.h"
 #include "signals/registry.h"
@@ -422,6 +423,28 @@ global:
                 .find("knowledge base 'support_kb': " + dir + "/kbs/support/labels.json"),
             std::string::npos)
       << set.Get(Family::kKb)->NotReadyReason();
+  std::filesystem::remove_all(dir);
+}
+
+// Upstream's mapping files name a classifier's classes over the model's own id2label; a file
+// with a key that is no class index, or with another number of classes, is refused by name.
+TEST(LabelMapping, MappingFilesOverrideTheModelsLabels) {
+  const std::string dir = ::testing::TempDir() + "/mapping-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/good.json") << R"({"idx_to_category": {"1": "law", "0": "math"}})";
+  std::ofstream(dir + "/bad.json") << R"({"idx_to_label": {"zero": "math"}})";
+  std::ofstream(dir + "/short.json") << R"({"id_to_label": {"0": "math"}})";
+  std::vector<std::string> labels;
+  std::string error;
+  ASSERT_TRUE(ResolveLabels({"LABEL_0", "LABEL_1"}, dir + "/good.json", labels, error)) << error;
+  EXPECT_EQ(labels, (Names{"math", "law"}));
+  ASSERT_TRUE(ResolveLabels({"a", "b"}, dir + "/absent.json", labels, error));
+  EXPECT_EQ(labels, (Names{"a", "b"}));  // no file: the model's own labels
+  EXPECT_FALSE(ResolveLabels({"a", "b"}, dir + "/bad.json", labels, error));
+  EXPECT_NE(error.find("'zero' is not a class index with a label name"), std::string::npos)
+      << error;
+  EXPECT_FALSE(ResolveLabels({"a", "b"}, dir + "/short.json", labels, error));
+  EXPECT_NE(error.find("maps 1 classes, the model has 2"), std::string::npos) << error;
   std::filesystem::remove_all(dir);
 }
 
