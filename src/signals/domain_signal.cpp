@@ -7,7 +7,6 @@
 #include <cmath>
 
 #include "common/strings.h"
-#include "signals/label_mapping.h"
 #include "signals/learned.h"
 
 namespace vsr::signals {
@@ -77,18 +76,6 @@ class DomainSignal final : public Signal {
 };
 
 }  // namespace
-
-std::shared_ptr<const ml::SequenceClassifier> LoadClassifier(const ModelRef& ref,
-                                                             ml::ModelStore& models,
-                                                             std::vector<std::string>& labels,
-                                                             std::string& error) {
-  std::string load_error = ref.path.empty() ? "no model path is configured" : "";
-  std::shared_ptr<const ml::SequenceClassifier> model;
-  if (!ref.path.empty()) model = models.LoadSequenceClassifier(ref.path, load_error);
-  if (model && !ResolveLabels(model->labels(), ref.mapping, labels, load_error)) model = nullptr;
-  if (!model) error = ref.Missing(load_error);
-  return model;
-}
 
 std::unique_ptr<Signal> MakeDomainSignal(const config::Config& c, ml::ModelStore& models,
                                          std::string& error) {

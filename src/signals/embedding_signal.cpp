@@ -96,15 +96,6 @@ std::vector<std::vector<float>> EmbedAll(const ml::Embedder& embedder,
   return out;
 }
 
-std::shared_ptr<const ml::Embedder> LoadEmbedder(const ModelRef& ref, ml::ModelStore& models,
-                                                 std::string& error) {
-  std::string load_error = ref.path.empty() ? "no model path is configured" : "";
-  std::shared_ptr<const ml::Embedder> embedder;
-  if (!ref.path.empty()) embedder = models.LoadEmbedder(ref.path, load_error);
-  if (!embedder) error = ref.Missing(load_error);
-  return embedder;
-}
-
 PrototypeBank BankOf(const ml::Embedder& embedder, const std::vector<std::string>& texts,
                      const PrototypeOptions& options) {
   const std::vector<std::vector<float>> vectors = EmbedAll(embedder, texts);

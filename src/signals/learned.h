@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "ml/model_store.h"
+#include "signals/label_mapping.h"
 #include "signals/model_refs.h"
 #include "signals/prototype_bank.h"
 #include "signals/signal.h"
@@ -45,23 +46,48 @@ std::vector<std::vector<float>> EmbedAll(const ml::Embedder& embedder,
 PrototypeBank BankOf(const ml::Embedder& embedder, const std::vector<std::string>& texts,
                      const PrototypeOptions& options);
 
+// The model at `ref`'s folder through one of the store's loaders (`load`); with `labels`, also
+// the class names (the mapping file's when configured, else the model's). Null with the
+// Missing() text when the folder is unset or unusable.
+template <typename Model>
+std::shared_ptr<const Model> LoadRef(
+    const ModelRef& ref, ml::ModelStore& models,
+    std::shared_ptr<const Model> (ml::ModelStore::*load)(const std::string&, std::string&),
+    std::vector<std::string>* labels, std::string& error) {
+  std::string load_error = ref.path.empty() ? "no model path is configured" : "";
+  std::shared_ptr<const Model> model;
+  if (!ref.path.empty()) model = (models.*load)(ref.path, load_error);
+  if constexpr (requires(const Model& m) { m.labels(); }) {
+    if (model && labels && !ResolveLabels(model->labels(), ref.mapping, *labels, load_error)) {
+      model = nullptr;
+    }
+  }
+  if (!model) error = ref.Missing(load_error);
+  return model;
+}
+
 // The embedder at `ref`'s folder; null with the Missing() text otherwise.
-std::shared_ptr<const ml::Embedder> LoadEmbedder(const ModelRef& ref, ml::ModelStore& models,
-                                                 std::string& error);
+inline std::shared_ptr<const ml::Embedder> LoadEmbedder(const ModelRef& ref, ml::ModelStore& models,
+                                                        std::string& error) {
+  return LoadRef(ref, models, &ml::ModelStore::LoadEmbedder, nullptr, error);
+}
 
 // The classifier at `ref`'s folder, with the labels of its mapping file when configured; null
 // with the Missing() text otherwise.
-std::shared_ptr<const ml::SequenceClassifier> LoadClassifier(const ModelRef& ref,
-                                                             ml::ModelStore& models,
-                                                             std::vector<std::string>& labels,
-                                                             std::string& error);
+inline std::shared_ptr<const ml::SequenceClassifier> LoadClassifier(
+    const ModelRef& ref, ml::ModelStore& models, std::vector<std::string>& labels,
+    std::string& error) {
+  return LoadRef(ref, models, &ml::ModelStore::LoadSequenceClassifier, &labels, error);
+}
 
 // The PII token classifier of `c` with the labels of its mapping file (for LABEL_<n> names);
 // null with the Missing() text otherwise.
-std::shared_ptr<const ml::TokenClassifier> LoadPiiClassifier(const config::Config& c,
-                                                             ml::ModelStore& models,
-                                                             std::vector<std::string>& labels,
-                                                             std::string& error);
+inline std::shared_ptr<const ml::TokenClassifier> LoadPiiClassifier(
+    const config::Config& c, ml::ModelStore& models, std::vector<std::string>& labels,
+    std::string& error) {
+  return LoadRef(ClassifierModel(c, Family::kPii), models, &ml::ModelStore::LoadTokenClassifier,
+                 &labels, error);
+}
 // An entity type as users name it: "LABEL_3" -> the mapping's class 3 (B-/I- removed).
 std::string PiiTypeName(const std::string& type, const std::vector<std::string>& labels);
 

@@ -8,7 +8,6 @@
 #include <set>
 
 #include "common/strings.h"
-#include "signals/label_mapping.h"
 #include "signals/learned.h"
 
 namespace vsr::signals {
@@ -62,19 +61,6 @@ std::string PiiTypeName(const std::string& type, const std::vector<std::string>&
   if (index >= labels.size()) return type;
   const std::string& name = labels[index];
   return name.size() > 2 && name[1] == '-' ? name.substr(2) : name;
-}
-
-std::shared_ptr<const ml::TokenClassifier> LoadPiiClassifier(const config::Config& c,
-                                                             ml::ModelStore& models,
-                                                             std::vector<std::string>& labels,
-                                                             std::string& error) {
-  const ModelRef ref = ClassifierModel(c, Family::kPii);
-  std::string load_error = ref.path.empty() ? "no model path is configured" : "";
-  std::shared_ptr<const ml::TokenClassifier> model;
-  if (!ref.path.empty()) model = models.LoadTokenClassifier(ref.path, load_error);
-  if (model && !ResolveLabels(model->labels(), ref.mapping, labels, load_error)) model = nullptr;
-  if (!model) error = ref.Missing(load_error);
-  return model;
 }
 
 std::unique_ptr<Signal> MakePiiSignal(const config::Config& c, ml::ModelStore& models,
