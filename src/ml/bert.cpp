@@ -1,10 +1,7 @@
 #include "ml/bert.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "ml/ops.h"
 #include "ml/safetensors.h"
@@ -146,17 +143,8 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
     for (size_t b = 0; b < B; ++b) {
       for (size_t head = 0; head < NH; ++head) {
         const size_t off = b * S * H + head * d;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(S),
-                    static_cast<int>(S), static_cast<int>(d), scale, q.data() + off,
-                    static_cast<int>(H), k.data() + off, static_cast<int>(H), 0.0f, scores.data(),
-                    static_cast<int>(S));
-        for (size_t i = 0; i < S; ++i) {  // softmax over the real keys of row i
-          MaskedSoftmax(&scores[i * S], S, [&](size_t j) { return real[b * S + j] != 0; });
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(S),
-                    static_cast<int>(d), static_cast<int>(S), 1.0f, scores.data(),
-                    static_cast<int>(S), v.data() + off, static_cast<int>(H), 0.0f,
-                    ctx.data() + off, static_cast<int>(H));
+        AttendHead(q.data() + off, k.data() + off, v.data() + off, H, S, d, scale, scores.data(),
+                   ctx.data() + off, H, [&](size_t, size_t j) { return real[b * S + j] != 0; });
       }
     }
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, attn.data());

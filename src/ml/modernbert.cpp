@@ -1,10 +1,7 @@
 #include "ml/modernbert.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "ml/safetensors.h"
 
@@ -150,21 +147,12 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
     }
     for (size_t b = 0; b < B; ++b) {
       for (size_t head = 0; head < NH; ++head) {
-        const float* q = &qkv[b * S * 3 * H + head * d];
-        const float* k = q + H;
-        const float* v = q + 2 * H;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(S),
-                    static_cast<int>(S), static_cast<int>(d), scale, q, static_cast<int>(3 * H), k,
-                    static_cast<int>(3 * H), 0.0f, scores.data(), static_cast<int>(S));
-        for (size_t i = 0; i < S; ++i) {  // softmax over the real keys within reach of row i
-          MaskedSoftmax(&scores[i * S], S, [&](size_t j) {
-            return real[b * S + j] != 0 && (global || (i > j ? i - j : j - i) <= half_window);
-          });
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(S),
-                    static_cast<int>(d), static_cast<int>(S), 1.0f, scores.data(),
-                    static_cast<int>(S), v, static_cast<int>(3 * H), 0.0f,
-                    &ctx[b * S * H + head * d], static_cast<int>(H));
+        const float* q = &qkv[b * S * 3 * H + head * d];  // fused rows: q, k, v side by side
+        AttendHead(q, q + H, q + 2 * H, 3 * H, S, d, scale, scores.data(),
+                   &ctx[b * S * H + head * d], H, [&](size_t i, size_t j) {
+                     return real[b * S + j] != 0 &&
+                            (global || (i > j ? i - j : j - i) <= half_window);
+                   });
       }
     }
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, out.data());

@@ -2,6 +2,8 @@
 // products go to OpenBLAS; the rest are plain loops the compiler vectorizes.
 #pragma once
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -26,6 +28,14 @@ void Activate(float* x, size_t n, Activation a);
 template <typename Visible>
 void MaskedSoftmax(float* row, size_t n, Visible visible);
 
+// Scaled dot-product attention for one sequence and one head: query/key/value rows `ld` floats
+// apart (H for separate projections, 3H for a fused one), context rows `ld_ctx` apart.
+// visible(i, j) says whether query i may see key j (padding, a local window). `scores` is
+// S * S scratch.
+template <typename Visible>
+void AttendHead(const float* q, const float* k, const float* v, size_t ld, size_t S, size_t d,
+                float scale, float* scores, float* ctx, size_t ld_ctx, Visible visible);
+
 // In-place softmax of one row of logits.
 void Softmax(std::vector<float>& logits);
 
@@ -48,6 +58,19 @@ void MaskedSoftmax(float* row, size_t n, Visible visible) {
   }
   const auto inv = static_cast<float>(sum > 0 ? 1.0 / sum : 0.0);
   for (size_t j = 0; j < n; ++j) row[j] *= inv;
+}
+
+template <typename Visible>
+void AttendHead(const float* q, const float* k, const float* v, size_t ld, size_t S, size_t d,
+                float scale, float* scores, float* ctx, size_t ld_ctx, Visible visible) {
+  const auto n = static_cast<int>(S);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, static_cast<int>(d), scale, q,
+              static_cast<int>(ld), k, static_cast<int>(ld), 0.0f, scores, n);
+  for (size_t i = 0; i < S; ++i) {
+    MaskedSoftmax(scores + i * S, S, [&](size_t j) { return visible(i, j); });
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, static_cast<int>(d), n, 1.0f, scores, n,
+              v, static_cast<int>(ld), 0.0f, ctx, static_cast<int>(ld_ctx));
 }
 
 }  // namespace vsr::ml
