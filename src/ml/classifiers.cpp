@@ -204,7 +204,7 @@ std::vector<TokenEntity> JoinTokenLabels(const std::vector<std::string>& labels,
   for (size_t t = 0; t < n; ++t) {
     if (offsets[t].first == 0 && offsets[t].second == 0) continue;  // special token
     const std::vector<float>& p = probabilities[t];
-    const auto best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+    const auto best = ArgMax(p);
     if (best >= labels.size()) continue;
     const float confidence = p[best];
     char tag = 0;

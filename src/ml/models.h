@@ -37,6 +37,15 @@ class SequenceClassifier {
   virtual const std::vector<std::string>& labels() const = 0;
 };
 
+// The index of the most probable class (the first on ties; 0 for an empty row).
+inline size_t ArgMax(const std::vector<float>& probabilities) {
+  size_t best = 0;
+  for (size_t i = 1; i < probabilities.size(); ++i) {
+    if (probabilities[i] > probabilities[best]) best = i;
+  }
+  return best;
+}
+
 // A span of the text the token classifier labelled (BIO tags joined into one entity).
 struct TokenEntity {
   std::string type;  // "EMAIL_ADDRESS" (B-/I- prefix removed)

@@ -121,7 +121,7 @@ ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models
                                        models, labels, error);
   if (!model) return NotReady(error);
   const std::vector<float> p = model->Classify(text);
-  const auto top = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+  const auto top = ml::ArgMax(p);
   const std::string label = top < labels.size() ? labels[top] : "";
   const double confidence = p.empty() ? 0 : p[top];
   const bool jailbreak = ToLower(label) == "jailbreak" &&

@@ -45,6 +45,16 @@ std::optional<HttpResponse> ParseObject(const std::string& body, json::object& o
   return std::nullopt;
 }
 
+// A classify body: a JSON object whose "text" is a non-blank string.
+std::optional<HttpResponse> ParseTextBody(const std::string& raw, json::object& body) {
+  if (auto bad = ParseObject(raw, body)) return bad;
+  const json::value* text = body.if_contains("text");
+  if (text == nullptr || !text->is_string() || Trim(std::string_view(text->as_string())).empty()) {
+    return RouterApi::Error(400, "INVALID_INPUT", "text cannot be empty");
+  }
+  return std::nullopt;
+}
+
 // Body -> JSON object -> Request (eval input: messages or text) with the HTTP headers attached.
 std::optional<HttpResponse> ParseEvalRequest(const HttpRequest& http, json::object& body,
                                              request::Request& request) {
@@ -255,21 +265,13 @@ HttpResponse RouterApi::ClassifyBatch(const HttpRequest& http) const {
 // POST /api/v1/classify/combined: intent + PII + security; the last two need learned models.
 HttpResponse RouterApi::ClassifyCombined(const HttpRequest& http) const {
   json::object body;
-  if (auto bad = ParseObject(http.body, body)) return *bad;
-  const json::value* text = body.if_contains("text");
-  if (text == nullptr || !text->is_string() || Trim(std::string_view(text->as_string())).empty()) {
-    return Error(400, "INVALID_INPUT", "text cannot be empty");
-  }
+  if (auto bad = ParseTextBody(http.body, body)) return *bad;
   return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
 }
 
 HttpResponse RouterApi::ClassifyWithModel(const HttpRequest& http, bool pii) const {
   json::object body;
-  if (auto bad = ParseObject(http.body, body)) return *bad;
-  const json::value* text = body.if_contains("text");
-  if (text == nullptr || !text->is_string() || Trim(std::string_view(text->as_string())).empty()) {
-    return Error(400, "INVALID_INPUT", "text cannot be empty");
-  }
+  if (auto bad = ParseTextBody(http.body, body)) return *bad;
   if (!models_) return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
   const std::shared_ptr<const routing::Router> current = router();
   const ClassifyOutcome out = pii ? ClassifyPii(current->config(), *models_, body)

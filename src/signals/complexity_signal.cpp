@@ -7,6 +7,7 @@
 // score on text.
 #include <cmath>
 
+#include "common/strings.h"
 #include "signals/learned.h"
 #include "signals/prototype_bank.h"
 
@@ -36,7 +37,7 @@ class ComplexitySignal final : public Signal {
   bool IsExpensive() const override { return true; }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
-    if (request.evaluation_text.find_first_not_of(" \t\r\n") == std::string::npos) return;
+    if (Trim(request.evaluation_text).empty()) return;
     const std::vector<float> query = embedder_->Embed(request.evaluation_text);
     for (size_t i = 0; i < rules_.size(); ++i) {
       const config::ComplexitySignal& r = rules_[i];

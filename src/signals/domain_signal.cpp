@@ -38,7 +38,7 @@ class DomainSignal final : public Signal {
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     const std::vector<float> p = model_->Classify(request.evaluation_text);
     if (p.empty()) return;
-    const auto top = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+    const auto top = ml::ArgMax(p);
     if (top < rule_of_label_.size() && !rule_of_label_[top].empty()) out.confidence = p[top];
     const auto match = [&](size_t i) {
       if (i >= rule_of_label_.size() || rule_of_label_[i].empty() || p[i] < threshold_) return;

@@ -8,6 +8,7 @@
 // prototype scoring's blend of best and top-m.
 #include <algorithm>
 
+#include "common/strings.h"
 #include "signals/learned.h"
 #include "signals/prototype_bank.h"
 
@@ -35,7 +36,7 @@ class EmbeddingSignal final : public Signal {
   bool IsExpensive() const override { return true; }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
-    if (request.evaluation_text.find_first_not_of(" \t\r\n") == std::string::npos) return;
+    if (Trim(request.evaluation_text).empty()) return;
     const std::vector<float> query = embedder_->Embed(request.evaluation_text);
     std::vector<ScoredRule> scored;
     for (size_t i = 0; i < rules_.size(); ++i) {

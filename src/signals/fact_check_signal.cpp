@@ -2,7 +2,6 @@
 // the module's threshold (default 0.7) means "needs_fact_check", anything else
 // "no_fact_check_needed" (with the complementary confidence), and the rule of that name, if
 // configured, matches — upstream's two signal names.
-#include <algorithm>
 
 #include "signals/learned.h"
 
@@ -26,7 +25,7 @@ class FactCheckSignal final : public Signal {
     if (!request.evaluation_text.empty()) {
       const std::vector<float> p = model_->Classify(request.evaluation_text);
       if (p.empty()) return;
-      const auto top = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+      const auto top = ml::ArgMax(p);
       needed = top == 1 && p[top] >= threshold_;
       confidence = top == 1 && !needed ? 1.0 - p[top] : p[top];
     }

@@ -2,7 +2,6 @@
 // user's next message (satisfied, need_clarification, wrong_answer, want_different — the
 // labels of its mapping file or config.json). Below the module's threshold (default 0.5) the
 // message counts as "satisfied". The rule named like the label matches.
-#include <algorithm>
 
 #include "signals/learned.h"
 
@@ -30,7 +29,7 @@ class FeedbackSignal final : public Signal {
     if (!request.evaluation_text.empty()) {
       const std::vector<float> p = model_->Classify(request.evaluation_text);
       if (p.empty()) return;
-      const auto top = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+      const auto top = ml::ArgMax(p);
       confidence = p[top];
       if (top < labels_.size()) label = labels_[top];
       if (confidence < threshold_) {

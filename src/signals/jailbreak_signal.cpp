@@ -62,7 +62,7 @@ class JailbreakSignal final : public Signal {
         if (fresh) it->second = classifier_->Classify(text);
         const std::vector<float>& p = it->second;
         if (p.empty()) continue;
-        const auto top = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+        const auto top = ml::ArgMax(p);
         if (top < labels_.size() && ToLower(labels_[top]) == "jailbreak" && p[top] >= r.threshold) {
           best = std::max(best, static_cast<double>(p[top]));
         }
@@ -90,7 +90,7 @@ class JailbreakSignal final : public Signal {
 std::vector<std::string> TextsToScreen(const request::Request& request, bool include_history) {
   std::vector<std::string> out;
   const auto add = [&](const std::string& t) {
-    if (t.find_first_not_of(" \t\r\n") == std::string::npos) return;
+    if (Trim(t).empty()) return;
     if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
   };
   add(request.evaluation_text);

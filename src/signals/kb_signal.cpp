@@ -53,7 +53,7 @@ class KbSignal final : public Signal {
   bool IsExpensive() const override { return true; }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
-    if (request.evaluation_text.find_first_not_of(" \t\r\n") == std::string::npos) return;
+    if (Trim(request.evaluation_text).empty()) return;
     const std::vector<float> query = embedder_->Embed(request.evaluation_text);
     std::map<std::string, KbScores> scored;
     for (const auto& [name, kb] : kbs_) scored[name] = Score(kb, query, out);

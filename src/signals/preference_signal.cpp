@@ -5,6 +5,7 @@
 // (when set). Confidence: the best score.
 #include <algorithm>
 
+#include "common/strings.h"
 #include "signals/learned.h"
 #include "signals/prototype_bank.h"
 
@@ -32,7 +33,7 @@ class PreferenceSignal final : public Signal {
   bool IsExpensive() const override { return true; }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
-    if (request.evaluation_text.find_first_not_of(" \t\r\n") == std::string::npos) return;
+    if (Trim(request.evaluation_text).empty()) return;
     const std::vector<float> query = embedder_->Embed(request.evaluation_text);
     std::vector<std::pair<double, size_t>> scores;  // (score, rule index)
     for (size_t i = 0; i < rules_.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/strings.h"
 #include "signals/learned.h"
 #include "signals/prototype_bank.h"
 
@@ -21,16 +22,13 @@ class ReaskSignal final : public Signal {
   bool IsExpensive() const override { return true; }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
-    const auto blank = [](const std::string& t) {
-      return t.find_first_not_of(" \t\r\n") == std::string::npos;
-    };
-    if (blank(request.current_user_text) || request.prior_user_messages.empty()) return;
+    if (Trim(request.current_user_text).empty() || request.prior_user_messages.empty()) return;
     const std::vector<float> current = embedder_->Embed(request.current_user_text);
     std::vector<double> similarities;  // newest prior turn first
     std::map<std::string, double> seen;
     for (auto it = request.prior_user_messages.rbegin(); it != request.prior_user_messages.rend();
          ++it) {
-      if (blank(*it)) continue;
+      if (Trim(*it).empty()) continue;
       auto [pos, fresh] = seen.try_emplace(*it, 0.0);
       if (fresh) pos->second = Dot(current, embedder_->Embed(*it));
       similarities.push_back(pos->second);
