@@ -90,10 +90,6 @@ bool LoadHead(const TaskFolder& f, bool sequence, ClassificationHead& head, std:
          ReadWeights(w, "classifier.bias", {n}, head.classifier_b, error);
 }
 
-size_t MaxLength(const Encoder& encoder) {
-  return std::min<size_t>(512, encoder.max_positions());
-}
-
 std::string_view StripBio(std::string_view label, char& tag) {
   tag = 0;
   if (label.size() > 2 && label[1] == '-' && (label[0] == 'B' || label[0] == 'I')) {
@@ -148,7 +144,7 @@ std::vector<std::vector<float>> SequenceClassifierModel::ClassifyBatch(
   std::vector<std::vector<int32_t>> ids;
   std::vector<size_t> lengths;
   for (const std::string& t : texts) {
-    ids.push_back(tokenizer_->Encode(t, MaxLength(*encoder_)).ids);
+    ids.push_back(tokenizer_->Encode(t, encoder_->max_input_tokens()).ids);
     lengths.push_back(ids.back().size());
   }
   size_t seq = 0;
@@ -174,7 +170,7 @@ std::unique_ptr<TokenClassifierModel> TokenClassifierModel::Load(const std::stri
 }
 
 Encoding TokenClassifierModel::Tokenize(std::string_view text) const {
-  return tokenizer_->Encode(text, MaxLength(*encoder_));
+  return tokenizer_->Encode(text, encoder_->max_input_tokens());
 }
 
 std::vector<std::vector<float>> TokenClassifierModel::TokenProbabilities(

@@ -3,6 +3,7 @@
 // for every architecture.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +26,10 @@ class Encoder {
                                      size_t& seq) const = 0;
   virtual size_t hidden_size() const = 0;
   virtual size_t max_positions() const = 0;
+
+  // The longest input a text is cut to before the forward pass: the model's positions, at most
+  // 512 tokens (what classifiers and embedders are trained on; bounds the cost of long prompts).
+  size_t max_input_tokens() const { return std::min<size_t>(512, max_positions()); }
 
   // One vector per input: mean over its real tokens or its first token; unit length when
   // `normalize`.

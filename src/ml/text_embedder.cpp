@@ -25,7 +25,7 @@ std::vector<float> TextEmbedder::Embed(std::string_view text) const {
 
 std::vector<std::vector<float>> TextEmbedder::EmbedBatch(
     const std::vector<std::string>& texts) const {
-  const size_t max_length = std::min<size_t>(512, encoder_->max_positions());
+  const size_t max_length = encoder_->max_input_tokens();
   std::vector<std::vector<int32_t>> ids;
   ids.reserve(texts.size());
   for (const std::string& t : texts) ids.push_back(tokenizer_->Encode(t, max_length).ids);

@@ -104,10 +104,11 @@ class KbSignal final : public Signal {
       s.groups[group] = best;
       if (any) s.matched_groups.push_back(group);
     }
-    s.best_label = Best(s.labels).first;
+    const auto [best_label, best_score] = Best(s.labels);
+    s.best_label = best_label;
     s.best_group = Best(s.groups).first;
     const std::string prefix = ToLower("kb_metric:" + cfg.name + ":");
-    out.values[prefix + "best_score"] = Best(s.labels).second;
+    out.values[prefix + "best_score"] = best_score;
     out.values[prefix + "best_matched_score"] = Best(matched_scores).second;
     for (const config::KbMetric& m : cfg.metrics) {
       if (m.type != "group_margin") continue;
