@@ -2,9 +2,14 @@
 // reference outputs of a folder and JSON arrays as vectors.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,6 +17,27 @@
 namespace vsr::testing {
 
 inline const std::string kMlFixtures = std::string(VSR_FIXTURES_DIR) + "/ml";
+
+// tests/fixtures/ml/<folder>/config.json, to edit for a test of a broken folder.
+inline boost::json::object FixtureConfig(const std::string& folder) {
+  std::ifstream in(kMlFixtures + "/" + folder + "/config.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return boost::json::parse(ss.str()).as_object();
+}
+
+// A scratch folder `name` (under the test temp dir, per process) holding copies of `files` of
+// fixture `folder`: the place to write an edited config.json.
+inline std::string ScratchCopy(const std::string& folder, const std::string& name,
+                               std::initializer_list<const char*> files) {
+  const std::string dir = ::testing::TempDir() + "/" + name + "-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  for (const char* f : files) {
+    std::filesystem::copy_file(kMlFixtures + "/" + folder + "/" + f, dir + "/" + f,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  return dir;
+}
 
 // tests/fixtures/ml/<folder>/expected.json
 inline boost::json::object ExpectedOutputs(const std::string& folder) {

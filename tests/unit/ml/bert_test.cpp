@@ -5,12 +5,10 @@
 #include "ml/bert.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "ml/tokenizer.h"
 #include "support/ml_fixtures.h"
@@ -68,14 +66,8 @@ TEST(BertEncoder, TokenizerAndEncoderTogetherEmbedText) {
 }
 
 TEST(BertEncoder, ACheckpointThatDisagreesWithItsConfigIsRefused) {
-  const std::string dir = ::testing::TempDir() + "/bert-mismatch-" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  std::filesystem::copy_file(kDir + "/model.safetensors", dir + "/model.safetensors",
-                             std::filesystem::copy_options::overwrite_existing);
-  std::ifstream in(kDir + "/config.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json::object cfg = json::parse(ss.str()).as_object();
+  const std::string dir = testing::ScratchCopy("tiny-bert", "bert-mismatch", {"model.safetensors"});
+  json::object cfg = testing::FixtureConfig("tiny-bert");
   cfg["intermediate_size"] = 48;  // the checkpoint has 32
   std::ofstream(dir + "/config.json") << json::serialize(cfg);
   std::string error;

@@ -4,12 +4,10 @@
 #include "ml/classifiers.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "ml/model_store.h"
 #include "support/ml_fixtures.h"
@@ -136,16 +134,9 @@ TEST(BertTaskFolders, UnusableFoldersAreNamedWithTheirProblem) {
   EXPECT_FALSE(SequenceClassifierModel::Load(kFixtures + "/tiny-bert", error));
   EXPECT_NE(error.find("architectures[0] is 'BertModel'"), std::string::npos) << error;
   // Head missing from the weights, labels that disagree with the classifier's rows.
-  const std::string dir = ::testing::TempDir() + "/seqcls-broken-" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  for (const char* f : {"tokenizer.json", "model.safetensors"}) {
-    std::filesystem::copy_file(kFixtures + "/tiny-bert-seqcls/" + f, dir + "/" + f,
-                               std::filesystem::copy_options::overwrite_existing);
-  }
-  std::ifstream in(kFixtures + "/tiny-bert-seqcls/config.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json::object cfg = json::parse(ss.str()).as_object();
+  const std::string dir = testing::ScratchCopy("tiny-bert-seqcls", "seqcls-broken",
+                                               {"tokenizer.json", "model.safetensors"});
+  json::object cfg = testing::FixtureConfig("tiny-bert-seqcls");
   cfg["id2label"] = json::object{{"0", "a"}, {"1", "b"}};
   std::ofstream(dir + "/config.json") << json::serialize(cfg);
   EXPECT_FALSE(SequenceClassifierModel::Load(dir, error));

@@ -5,12 +5,10 @@
 #include "ml/modernbert.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "ml/model_store.h"
 #include "ml/safetensors.h"
@@ -79,14 +77,9 @@ TEST(ModernBertEncoder, EmbedderAndStoreLoadModernBertFolders) {
 }
 
 TEST(ModernBertEncoder, UnusableConfigsAreNamed) {
-  const std::string dir = ::testing::TempDir() + "/modernbert-bad-" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  std::filesystem::copy_file(kDir + "/model.safetensors", dir + "/model.safetensors",
-                             std::filesystem::copy_options::overwrite_existing);
-  std::ifstream in(kDir + "/config.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json::object cfg = json::parse(ss.str()).as_object();
+  const std::string dir =
+      testing::ScratchCopy("tiny-modernbert", "modernbert-bad", {"model.safetensors"});
+  const json::object cfg = testing::FixtureConfig("tiny-modernbert");
   const auto expect_error = [&](json::object c, const std::string& text) {
     std::ofstream(dir + "/config.json", std::ios::trunc) << json::serialize(c);
     std::string error;
