@@ -13,7 +13,7 @@
 #include "plugins/system_prompt.h"
 #include "plugins/tools.h"
 #include "replay/open_store.h"
-#include "signals/model_refs.h"
+#include "signals/learned.h"
 
 namespace vsr::plugins {
 
@@ -186,8 +186,7 @@ PluginRuntime::PluginRuntime(PluginServices services) : services_(std::move(serv
 
 void PluginRuntime::StartBatcher(BatchEmbedFn batch) {
   if (services_.model_threads == 0) return;
-  auto batcher =
-      std::make_shared<ml::TextBatcher>(std::move(batch), services_.model_threads, 8);
+  auto batcher = std::make_shared<ml::TextBatcher>(std::move(batch), services_.model_threads, 8);
   services_.embed_async = [batcher](std::string text,
                                     std::function<void(std::vector<float>)> done) {
     batcher->Submit(std::move(text), std::move(done));
@@ -248,14 +247,13 @@ void PluginRuntime::OpenEmbeddingModel(const config::Config& cfg,
                                        const config::SemanticCacheStore& store) {
   const signals::ModelRef ref = signals::EmbeddingModel(cfg, store.embedding_model);
   if (!services_.models) services_.models = std::make_shared<ml::ModelStore>();
-  std::string error = ref.path.empty() ? "no model path is configured for it" : "";
-  std::shared_ptr<const ml::Embedder> embedder;
-  if (!ref.path.empty()) embedder = services_.models->LoadEmbedder(ref.path, error);
+  std::string error;
+  std::shared_ptr<const ml::Embedder> embedder =
+      signals::LoadEmbedder(ref, *services_.models, error);
   if (!embedder) {
     if (services_.log) {
-      services_.log("semantic cache: " + ref.what +
-                    (ref.path.empty() ? "" : " (" + ref.path + ")") + " cannot be used: " + error +
-                    "; the cache answers repeated questions (exact match) only");
+      services_.log("semantic cache: " + error +
+                    "; until then the cache answers repeated questions (exact match) only");
     }
     return;
   }
