@@ -12,6 +12,7 @@
 
 #include "cli/bootstrap.h"
 #include "cli/commands.h"
+#include "cli/fetch_models.h"
 #include "cli/stack.h"
 #include "common/files.h"
 #include "config/loader.h"
@@ -173,6 +174,9 @@ int RunServe(const ServeArgs& args) {
                  "VLLM_SR_PORT_OFFSET (and VLLM_SR_STACK_NAME).\n";
     return kExitError;
   }
+
+  // Models first: the router then loads them as it starts, and comes up ready.
+  FetchConfiguredModels(loaded.config);
 
   RotateLogs(stack);
   std::string error;

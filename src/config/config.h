@@ -1,6 +1,7 @@
 // The whole typed v0.3 configuration, as the rest of the router sees it.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct Config {
   Routing routing;
   Global global = DefaultGlobal();
   std::optional<YamlNode> setup;  // bootstrap marker written by `vllm-sr serve` (setup mode)
+  // Model folders named like "models/<name>" -> the Hugging Face repo that provides them
+  // (upstream's top-level mom_registry); when set it replaces the built-in registry.
+  std::map<std::string, std::string> mom_registry;
   // The directory of the file this config was read from ("" for text): relative data paths
   // that upstream resolves against the config file (knowledge-base sources) resolve here.
   std::string source_dir;

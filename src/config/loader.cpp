@@ -22,6 +22,7 @@ void DecodeFields(MapReader& r, Config& v) {
   r.Optional("routing", v.routing);
   r.Optional("global", v.global);
   if (const YamlNode* setup = r.Raw("setup")) v.setup = *setup;
+  r.Optional("mom_registry", v.mom_registry);
 }
 
 namespace {
@@ -37,7 +38,8 @@ bool RejectLegacyLayout(const YamlNode& root, DecodeContext& ctx) {
   const std::string first = legacy.empty() ? deprecated.front() : legacy.front();
   ctx.Error(first, "deprecated config fields are no longer supported: " + QuotedList(all),
             "run 'vllm-sr config migrate --config " + file +
-                "' or rewrite the file to the canonical v0.3 version/listeners/providers/routing/global layout");
+                "' or rewrite the file to the canonical v0.3 "
+                "version/listeners/providers/routing/global layout");
   return true;
 }
 

@@ -581,10 +581,11 @@ class Migrator {
     }
     for (const YamlEntry& e : src_.entries) {
       const std::string& key = e.key;
-      if (Contains({"version", "listeners", "providers", "routing", "global", "setup", "signals",
-                    "decisions", "default_model", "reasoning_families", "default_reasoning_effort",
-                    "model_config", "vllm_endpoints", "provider_profiles"},
-                   key) ||
+      if (Contains(
+              {"version", "listeners", "providers", "routing", "global", "setup", "mom_registry",
+               "signals", "decisions", "default_model", "reasoning_families",
+               "default_reasoning_effort", "model_config", "vllm_endpoints", "provider_profiles"},
+              key) ||
           std::any_of(LegacySignalKeys().begin(), LegacySignalKeys().end(),
                       [&](const LegacySignalKey& k) { return key == k.legacy; })) {
         continue;
@@ -715,6 +716,7 @@ class Migrator {
     root.GetOrAdd("routing") = std::move(routing);
     if (!global_.entries.empty()) root.GetOrAdd("global") = std::move(global_);
     if (const YamlNode* setup = src_.Find("setup")) root.GetOrAdd("setup") = *setup;
+    if (const YamlNode* reg = src_.Find("mom_registry")) root.GetOrAdd("mom_registry") = *reg;
   }
 
   const YamlNode& src_;

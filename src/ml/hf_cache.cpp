@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ml/model_registry.h"
+
 namespace vsr::ml {
 
 namespace fs = std::filesystem;
@@ -17,17 +19,17 @@ std::string HubCacheDir() {
   return (fs::path(home != nullptr ? home : "/") / ".cache" / "huggingface" / "hub").string();
 }
 
+std::string RepoCacheDir(const std::string& cache_dir, const std::string& repo_id) {
+  const size_t slash = repo_id.find('/');
+  return (fs::path(cache_dir) /
+          ("models--" + repo_id.substr(0, slash) + "--" + repo_id.substr(slash + 1)))
+      .string();
+}
+
 std::optional<std::string> CachedSnapshot(const std::string& cache_dir, const std::string& repo_id,
                                           const std::string& revision) {
-  // "org/name" only: no empty parts, no path tricks.
-  const size_t slash = repo_id.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 >= repo_id.size() ||
-      repo_id.find('/', slash + 1) != std::string::npos ||
-      repo_id.find("..") != std::string::npos) {
-    return std::nullopt;
-  }
-  const fs::path repo = fs::path(cache_dir) /
-                        ("models--" + repo_id.substr(0, slash) + "--" + repo_id.substr(slash + 1));
+  if (!IsHubRepoId(repo_id)) return std::nullopt;
+  const fs::path repo = RepoCacheDir(cache_dir, repo_id);
   std::error_code ec;
   std::string commit = revision;  // a commit hash names its snapshot directly
   if (std::ifstream ref(repo / "refs" / revision); ref) std::getline(ref, commit);
@@ -38,10 +40,10 @@ std::optional<std::string> CachedSnapshot(const std::string& cache_dir, const st
   return snapshot.string();
 }
 
-std::string ResolveModelFolder(const std::string& name) {
+std::string ResolveModelFolder(const std::string& name, const std::string& repo) {
   std::error_code ec;
   if (fs::is_directory(name, ec) || fs::path(name).is_absolute()) return name;
-  if (auto snapshot = CachedSnapshot(HubCacheDir(), name)) return *snapshot;
+  if (auto snapshot = CachedSnapshot(HubCacheDir(), repo.empty() ? name : repo)) return *snapshot;
   return name;
 }
 

@@ -218,22 +218,28 @@ void PluginRuntime::OpenReplayStore(const config::Config& cfg) {
   }
 }
 
-void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
-  bool used = false;
+std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
   for (const config::Decision& d : cfg.routing.decisions) {
     for (const config::PluginSpec& spec : d.plugins) {
       const auto* c = std::get_if<config::SemanticCachePluginConfig>(&spec.config);
-      used = used || (c != nullptr && c->enabled);
+      if (c != nullptr && c->enabled) {
+        return signals::EmbeddingModel(cfg, cfg.global.stores.semantic_cache.embedding_model);
+      }
     }
   }
-  if (!used) return;
+  return std::nullopt;
+}
+
+void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
+  const std::optional<signals::ModelRef> model = SemanticCacheModel(cfg);
+  if (!model) return;
   const config::SemanticCacheStore& store = cfg.global.stores.semantic_cache;
   cache::CacheOptions options;
   options.max_entries = static_cast<size_t>(std::max(1, store.max_entries));
   options.eviction_policy = store.eviction_policy;
   options.ttl_seconds = store.ttl_seconds;
   services_.semantic_cache = std::make_shared<cache::SemanticCache>(options);
-  if (!services_.embed) OpenEmbeddingModel(cfg, store);
+  if (!services_.embed) OpenEmbeddingModel(*model);
   const bool kv = store.backend_type == "redis" || store.backend_type == "valkey";
   if (kv) {
     ShareCacheThroughRedis(store);
@@ -243,9 +249,7 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
   }
 }
 
-void PluginRuntime::OpenEmbeddingModel(const config::Config& cfg,
-                                       const config::SemanticCacheStore& store) {
-  const signals::ModelRef ref = signals::EmbeddingModel(cfg, store.embedding_model);
+void PluginRuntime::OpenEmbeddingModel(const signals::ModelRef& ref) {
   if (!services_.models) services_.models = std::make_shared<ml::ModelStore>();
   std::string error;
   std::shared_ptr<const ml::Embedder> embedder =

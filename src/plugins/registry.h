@@ -4,11 +4,13 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "plugins/plugin.h"
 #include "plugins/services.h"
+#include "signals/model_refs.h"
 
 namespace vsr::plugins {
 
@@ -51,6 +53,10 @@ class PluginChains {
   bool records_replays_ = false;
 };
 
+// The embedding model the semantic cache loads for `cfg` (stores.semantic_cache.embedding_model,
+// else embedding_config.model_type); nullopt when no decision enables a semantic-cache plugin.
+std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg);
+
 // Builds the chains for each new router (hot reload) once, and hands every request the chains
 // of the router it was routed with. Shared by all workers.
 class PluginRuntime {
@@ -74,10 +80,9 @@ class PluginRuntime {
   void OpenReplayStore(const config::Config& cfg);
   void OpenSemanticCache(const config::Config& cfg);
   void ShareCacheThroughRedis(const config::SemanticCacheStore& store);
-  // The embedding model the cache names (stores.semantic_cache.embedding_model, else
-  // embedding_config.model_type) from model_catalog.embeddings.semantic.<name>_model_path;
-  // without one the cache matches exact questions only (logged).
-  void OpenEmbeddingModel(const config::Config& cfg, const config::SemanticCacheStore& store);
+  // The cache's embedding model (SemanticCacheModel); without one the cache matches exact
+  // questions only (logged).
+  void OpenEmbeddingModel(const signals::ModelRef& ref);
   // Runs embeddings on services_.model_threads threads, batching concurrent questions.
   void StartBatcher(BatchEmbedFn batch);
   std::string embedding_;

@@ -15,13 +15,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-std::optional<ParsedUrl> ParseHttpUrl(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) return std::nullopt;
-  const std::string rest = url.substr(scheme.size());
+std::optional<ParsedUrl> ParseWebUrl(const std::string& url) {
+  ParsedUrl out;
+  out.tls = url.rfind("https://", 0) == 0;
+  if (!out.tls && url.rfind("http://", 0) != 0) return std::nullopt;
+  const std::string rest = url.substr(out.tls ? 8 : 7);
   const size_t slash = rest.find('/');
   const std::string authority = rest.substr(0, slash);
-  ParsedUrl out;
   out.target = slash == std::string::npos ? "/" : rest.substr(slash);
   const size_t colon = authority.rfind(':');
   if (colon != std::string::npos && authority.find(']') == std::string::npos) {
@@ -29,13 +29,19 @@ std::optional<ParsedUrl> ParseHttpUrl(const std::string& url) {
     out.port = authority.substr(colon + 1);
   } else {
     out.host = authority;
-    out.port = "80";
+    out.port = out.tls ? "443" : "80";
   }
   if (out.host.empty() || out.port.empty() || out.port.size() > 5 ||
       out.port.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
   return out;
+}
+
+std::optional<ParsedUrl> ParseHttpUrl(const std::string& url) {
+  auto parsed = ParseWebUrl(url);
+  if (parsed && parsed->tls) return std::nullopt;
+  return parsed;
 }
 
 HttpResult HttpCall(const std::string& method, const std::string& url, const std::string& body,

@@ -12,11 +12,14 @@
 namespace vsr::server {
 
 struct ParsedUrl {
+  bool tls = false;  // https
   std::string host;
   std::string port;
   std::string target;  // path and query, "/" at least
 };
-// http://host[:port][/path]; nullopt for anything else (https, missing host, bad port).
+// http[s]://host[:port][/path]; nullopt for other schemes, a missing host or a bad port.
+std::optional<ParsedUrl> ParseWebUrl(const std::string& url);
+// The same for plain http:// only (this client speaks no TLS).
 std::optional<ParsedUrl> ParseHttpUrl(const std::string& url);
 
 struct HttpResult {

@@ -56,9 +56,10 @@ std::shared_ptr<const Model> LoadRef(
     std::vector<std::string>* labels, std::string& error) {
   std::string load_error = ref.path.empty() ? "no model path is configured" : "";
   std::shared_ptr<const Model> model;
-  if (!ref.path.empty()) model = (models.*load)(ref.path, load_error);
+  if (!ref.path.empty()) model = (models.*load)(ref.Folder(), load_error);
   if constexpr (requires(const Model& m) { m.labels(); }) {
-    if (model && labels && !ResolveLabels(model->labels(), ref.mapping, *labels, load_error)) {
+    if (model && labels &&
+        !ResolveLabels(model->labels(), ref.MappingFile(), *labels, load_error)) {
       model = nullptr;
     }
   }

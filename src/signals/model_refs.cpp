@@ -1,5 +1,8 @@
 #include "signals/model_refs.h"
 
+#include "ml/hf_cache.h"
+#include "ml/model_registry.h"
+
 namespace vsr::signals {
 namespace {
 
@@ -28,6 +31,7 @@ ModelRef FromModule(const config::Config& c, const config::ClassifierModule& m, 
     r.config_key = "global.model_catalog.system." + (m.model_ref.empty() ? "?" : m.model_ref) +
                    " (or " + key + ".model_id)";
   }
+  r.repo = ml::HubRepoFor(r.path, c.mom_registry);
   return r;
 }
 
@@ -40,8 +44,25 @@ std::string ModelRef::Missing(const std::string& error) const {
          "; put a Hugging Face model folder (config.json, model.safetensors, "
          "tokenizer.json) ";
   out += path.empty() ? "somewhere" : "there";
-  return out + " or point " + config_key +
+  out += " or point " + config_key +
          " at one (a folder, or a Hub id already in the Hugging Face cache)";
+  if (!repo.empty()) {
+    out += "; `vllm-sr serve` downloads it from the Hugging Face repo " + repo +
+           " (HF_ENDPOINT, HF_TOKEN) into the Hugging Face cache";
+  }
+  return out;
+}
+
+std::string ModelRef::Folder() const {
+  return ml::ResolveModelFolder(path, repo);
+}
+
+std::string ModelRef::MappingFile() const {
+  const std::string folder = Folder();
+  std::string prefix = path;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (folder == path || prefix.empty() || mapping.rfind(prefix + "/", 0) != 0) return mapping;
+  return folder + mapping.substr(prefix.size());
 }
 
 ModelRef EmbeddingModel(const config::Config& c, const std::string& name) {
@@ -57,6 +78,7 @@ ModelRef EmbeddingModel(const config::Config& c, const std::string& name) {
            : n == "multimodal" ? m.multimodal_model_path
                                : std::string();
   r.config_key = "global.model_catalog.embeddings.semantic." + n + "_model_path";
+  r.repo = ml::HubRepoFor(r.path, c.mom_registry);
   return r;
 }
 

@@ -16,10 +16,17 @@ struct ModelRef {
   std::string path;        // the folder ("" when the config names none)
   std::string config_key;  // where the path is configured
   std::string mapping;     // the label mapping file, when the family has one configured
+  std::string repo;        // the Hugging Face repo that provides `path` ("" = local only)
+
+  // Where the model is: `path` when that folder exists, else the cached snapshot of `repo`
+  // (downloaded by `vllm-sr serve`), else `path` (loading then says what is missing).
+  std::string Folder() const;
+  // The mapping file, moved along when it lives in `path` and the model is in the cache.
+  std::string MappingFile() const;
 
   // "<what> (<path>): <error>; put a Hugging Face model folder (config.json,
   // model.safetensors, tokenizer.json) there or point <config_key> at one (a folder, or a Hub id
-  // already in the Hugging Face cache)"
+  // already in the Hugging Face cache)", plus, when a repo provides the folder, how to get it.
   std::string Missing(const std::string& error) const;
 };
 

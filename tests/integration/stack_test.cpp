@@ -12,6 +12,7 @@
 
 #include "server/http_client.h"
 #include "support/cli_runner.h"
+#include "support/fake_hub.h"
 
 namespace {
 
@@ -31,9 +32,11 @@ struct Stack {
     Run("stop");  // whatever happened, leave no process behind
     std::filesystem::remove_all(dir);
   }
+  std::string env;  // more VAR=value words for every command
   CliRun Run(const std::string& args) const {
-    return RunShell("cd '" + dir + "' && VLLM_SR_STACK_NAME=" + name + " VLLM_SR_PORT_OFFSET=" +
-                    std::to_string(offset) + " " + VSR_CLI_BINARY + " " + args + " 2>&1");
+    return RunShell("cd '" + dir + "' && VLLM_SR_STACK_NAME=" + name +
+                    " VLLM_SR_PORT_OFFSET=" + std::to_string(offset) + " " + env + " " +
+                    VSR_CLI_BINARY + " " + args + " 2>&1");
   }
   // Pids the stack recorded (supervisor and services).
   std::vector<pid_t> Pids() const {
@@ -151,6 +154,66 @@ TEST(StackTest, SupervisorRestartsACrashedService) {
   }
   EXPECT_TRUE(back);
   EXPECT_NE(s.Pids()[2], simulator);
+}
+
+TEST(StackTest, ServeDownloadsTheModelsTheConfigNeedsBeforeTheRouterStarts) {
+  // A Hub on loopback provides the domain classifier the config names through mom_registry.
+  vsr::testing::FakeHub hub(
+      "acme/tiny-classifier",
+      vsr::testing::FakeHub::ModelFolder(std::string(VSR_FIXTURES_DIR) + "/ml/tiny-bert-seqcls"));
+  Stack s("it-models", BaseOffset() + 2);
+  s.env = "HF_ENDPOINT=" + hub.Url() + " HF_HUB_CACHE='" + s.dir + "/hf' HF_HUB_OFFLINE=";
+  const std::string sim = "127.0.0.1:" + std::to_string(8810 + s.offset);
+  std::ofstream(s.dir + "/config.yaml") << R"(version: v0.3
+mom_registry:
+  models/domains: acme/tiny-classifier
+listeners:
+  - {name: http, address: 0.0.0.0, port: 8888}
+providers:
+  defaults: {default_model: sim-general}
+  models:
+    - name: sim-general
+      backend_refs: [{name: sim, endpoint: )" + sim +
+                                               R"(, protocol: http}]
+routing:
+  modelCards: [{name: sim-general}]
+  signals:
+    domains:
+      - {name: math}
+  decisions:
+    - name: math
+      priority: 10
+      rules: {operator: AND, conditions: [{type: domain, name: math}]}
+      modelRefs: [{model: sim-general, use_reasoning: false}]
+global:
+  model_catalog:
+    modules:
+      classifier:
+        domain: {model_id: models/domains, threshold: 0.1}
+)";
+  CliRun r = s.Run("serve --minimal");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Downloading 1 model(s) from " + hub.Url()), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("acme/tiny-classifier (for models/domains)"), std::string::npos);
+  EXPECT_NE(r.output.find("model.safetensors"), std::string::npos);
+  EXPECT_NE(r.output.find("ready: " + s.dir + "/hf/models--acme--tiny-classifier/snapshots/"),
+            std::string::npos)
+      << r.output;
+  // The router came up with the classifier loaded: ready, not "model not loaded".
+  const auto ready =
+      vsr::server::HttpCall("GET", "http://127.0.0.1:" + std::to_string(8080 + s.offset) + "/ready",
+                            "", std::chrono::seconds(5));
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.body.find("not loaded"), std::string::npos) << ready.body;
+  EXPECT_EQ(s.Run("stop").exit_code, 0);
+
+  // Offline, with the model cached: nothing to fetch, no Hub needed.
+  s.env = "HF_ENDPOINT=http://127.0.0.1:1 HF_HUB_CACHE='" + s.dir + "/hf' HF_HUB_OFFLINE=1";
+  r = s.Run("serve --minimal");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("Downloading"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("WARNING"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -79,6 +79,7 @@ TEST(MigrateTest, MigratedFileValidatesWithoutErrors) {
   ASSERT_EQ(loaded.config.providers.models.size(), 2u);
   EXPECT_EQ(loaded.config.providers.models[0].backend_refs.size(), 2u);
   EXPECT_EQ(loaded.config.providers.defaults.default_model, "qwen3-8b");
+  EXPECT_EQ(loaded.config.mom_registry.at("models/our-domains"), "acme/domains");
 }
 
 TEST(MigrateTest, EveryDroppedKeyIsReportedAndListedInTheHeader) {
