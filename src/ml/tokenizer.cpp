@@ -143,18 +143,16 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
   const json::value* pre = root.as_object().if_contains("pre_tokenizer");
   const json::value* normalizer = root.as_object().if_contains("normalizer");
   if (model_type == "BPE" || model_type == "Unigram") {
-    if (normalizer && !normalizer->is_null()) {
-      return fail(
-          "normalizer " +
-          json::serialize(normalizer->is_object() && normalizer->as_object().contains("type")
-                              ? normalizer->as_object().at("type")
-                              : json::value("?")) +
-          " is not supported with " + model_type + " yet");
-    }
+    t->bpe_ = model_type == "BPE";
+    t->unigram_ = !t->bpe_;
+    if (!t->LoadSentencePieceNormalizer(source, normalizer, error)) return nullptr;
     const json::object* pre_object = pre && pre->is_object() ? &pre->as_object() : nullptr;
     if (model_type == "BPE" ? !t->LoadBpe(source, &m, pre_object, error)
                             : !t->LoadUnigram(source, &m, pre_object, error)) {
       return nullptr;
+    }
+    if (t->byte_level_ && !t->sp_normalizer_.empty()) {
+      return fail("a normalizer before the ByteLevel pre-tokenizer is not supported yet");
     }
     t->clean_text_ = t->chinese_chars_ = t->strip_accents_ = t->lowercase_ = false;
     pre = nullptr;  // checked by LoadBpe / LoadUnigram
@@ -365,12 +363,12 @@ Encoding Tokenizer::Encode(std::string_view text, size_t max_length) const {
   size_t plain_start = 0;
   const auto tokenize_plain = [&](size_t from, size_t to) {
     if (to <= from) return;
-    if (bpe_) {
+    if (byte_level_) {
       ByteLevelBpe(text.substr(from, to - from), from, body);
       return;
     }
-    if (unigram_) {
-      MetaspaceUnigram(text.substr(from, to - from), from, from == 0, body);
+    if (bpe_ || unigram_) {
+      SentencePiece(text.substr(from, to - from), from, from == 0, body);
       return;
     }
     for (Piece& p : PreTokenize(text.substr(from, to - from))) {

@@ -4,11 +4,15 @@
 //  - byte-level BPE (GPT-2, RoBERTa, ModernBERT): the ByteLevel pre-tokenizer (GPT-2's split
 //    pattern, bytes mapped to printable characters, optional prefix space), the BPE model with
 //    merge ranks (ignore_merges);
+//  - SentencePiece-style BPE (Gemma and so mmBERT, Llama): spaces become "▁" (Replace and
+//    Prepend normalizers, or the Metaspace pre-tokenizer), merges over characters, characters
+//    outside the vocabulary spelled as <0xXX> byte tokens (byte_fallback), unknown runs fused
+//    (fuse_unk);
 //  - SentencePiece Unigram: the Metaspace pre-tokenizer and Viterbi over piece scores.
 // Then Bert/Roberta/Template post-processing and truncation. Offsets are byte ranges in the
 // caller's original text (normalization is tracked character by character), which is what
 // token classification (PII spans) needs. Other models, pre-tokenizers and normalizers (e.g.
-// SentencePiece's Precompiled charsmap, byte fallback) are named as unsupported when a file
+// SentencePiece's Precompiled charsmap, regex Replace) are named as unsupported when a file
 // uses them.
 #pragma once
 
@@ -53,26 +57,42 @@ class Tokenizer {
   };
 
  private:
+  using Ranges = std::vector<std::pair<size_t, size_t>>;
   Tokenizer() = default;
   std::vector<Piece> PreTokenize(std::string_view text) const;
   void WordPiece(const Piece& word, Encoding& out) const;
   // Byte-level BPE: `text` split by GPT-2's pattern, each piece's bytes merged by rank.
   void ByteLevelBpe(std::string_view text, size_t offset, Encoding& out) const;
-  void Bpe(const std::string& mapped, size_t begin, Encoding& out) const;
+  // BPE over the characters of s[from, to) (source: each byte's range in the input).
+  void Bpe(const std::string& s, size_t from, size_t to, const Ranges& source, Encoding& out) const;
   bool LoadBpe(const std::string& source, const void* model_json, const void* pre_json,
                std::string& error);
   // Unigram (SentencePiece): Metaspace words, then the best-scoring split of each.
   bool LoadUnigram(const std::string& source, const void* model_json, const void* pre_json,
                    std::string& error);
-  void MetaspaceUnigram(std::string_view text, size_t offset, bool first, Encoding& out) const;
-  void Viterbi(const std::string& s, size_t from, size_t to,
-               const std::vector<std::pair<size_t, size_t>>& source, Encoding& out) const;
+  bool LoadMetaspace(const std::string& source, const void* pre_json, std::string& error);
+  // Replace/Prepend normalizer steps (a Sequence of them, or one); false names what is not.
+  bool LoadSentencePieceNormalizer(const std::string& source, const void* normalizer_json,
+                                   std::string& error);
+  // SentencePiece-style text: normalizer steps, then (Metaspace) spaces to "▁" and the words.
+  void SentencePiece(std::string_view text, size_t offset, bool first, Encoding& out) const;
+  void Viterbi(const std::string& s, size_t from, size_t to, const Ranges& source,
+               Encoding& out) const;
 
   // Normalizer
   bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
   bool has_normalizer_ = false;
+  struct NormalizerStep {
+    bool prepend;      // else replace `from` with `to` everywhere
+    std::string from;  // (replace)
+    std::string to;    // the text prepended or put in place
+  };
+  std::vector<NormalizerStep> sp_normalizer_;
   // Model
   bool bpe_ = false;
+  bool byte_level_ = false;  // BPE with the ByteLevel pre-tokenizer (else SentencePiece-style)
+  bool metaspace_ = false;   // the Metaspace pre-tokenizer
+  bool byte_fallback_ = false, fuse_unk_ = false;
   std::unordered_map<std::string, int32_t> vocab_;
   std::unordered_map<std::string, int32_t> merge_rank_;  // "left right" -> rank (BPE)
   bool ignore_merges_ = false, has_unk_ = true;

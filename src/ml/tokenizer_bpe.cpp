@@ -7,6 +7,10 @@
 #include <array>
 #include <boost/json.hpp>
 #include <climits>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <queue>
 
 #include "common/utf8.h"
 #include "ml/tokenizer.h"
@@ -140,7 +144,8 @@ bool Tokenizer::LoadBpe(const std::string& source, const void* model_json, const
     return v && v->is_bool() ? v->as_bool() : fallback;
   };
   ignore_merges_ = flag(m, "ignore_merges", false);
-  if (flag(m, "byte_fallback", false)) return fail("model.byte_fallback is not supported yet");
+  byte_fallback_ = flag(m, "byte_fallback", false);
+  fuse_unk_ = flag(m, "fuse_unk", false);
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
     if (const json::value* v = m.if_contains(key); v && v->is_string() && !v->as_string().empty()) {
       return fail(std::string("model.") + key + " is not supported yet");
@@ -148,10 +153,13 @@ bool Tokenizer::LoadBpe(const std::string& source, const void* model_json, const
   }
   const json::object* pre = static_cast<const json::object*>(pre_json);
   const json::value* pt = pre ? pre->if_contains("type") : nullptr;
-  if (pt == nullptr || *pt != "ByteLevel") {
-    return fail("pre_tokenizer " + (pt ? json::serialize(*pt) : std::string("(none)")) +
-                " is not supported with BPE yet (ByteLevel is)");
+  if (pt == nullptr) return true;  // SentencePiece-style: the whole text is one word
+  if (*pt == "Metaspace") return LoadMetaspace(source, pre_json, error);
+  if (*pt != "ByteLevel") {
+    return fail("pre_tokenizer " + json::serialize(*pt) +
+                " is not supported with BPE yet (ByteLevel, Metaspace or none are)");
   }
+  byte_level_ = true;
   add_prefix_space_ = flag(*pre, "add_prefix_space", false);
   use_regex_ = flag(*pre, "use_regex", true);
   trim_offsets_ = flag(*pre, "trim_offsets", true);
@@ -170,10 +178,16 @@ void Tokenizer::ByteLevelBpe(std::string_view text, size_t offset, Encoding& out
       use_regex_ ? SplitGpt2(text) : std::vector<std::pair<size_t, size_t>>{{0, text.size()}};
   const auto& chars = ByteChars();
   for (const auto& [b, e] : pieces) {
+    // One printable character per input byte; each maps back to its byte.
     std::string mapped;
-    for (size_t k = b; k < e; ++k) mapped += chars[static_cast<unsigned char>(text[k])];
+    Ranges source;
+    for (size_t k = b; k < e; ++k) {
+      const std::string& c = chars[static_cast<unsigned char>(text[k])];
+      mapped += c;
+      source.insert(source.end(), c.size(), {k, k + 1});
+    }
     const size_t before = out.size();
-    Bpe(mapped, b, out);
+    Bpe(mapped, 0, mapped.size(), source, out);
     // Offsets: back to the caller's text; trim_offsets drops the leading space of a token.
     for (size_t t = before; t < out.size(); ++t) {
       auto& [tb, te] = out.offsets[t];
@@ -186,58 +200,113 @@ void Tokenizer::ByteLevelBpe(std::string_view text, size_t offset, Encoding& out
   }
 }
 
-// Merges the characters of `mapped` (one per byte of the input from `begin`) by rank, lowest
-// first, leftmost on ties; each resulting symbol is one token.
-void Tokenizer::Bpe(const std::string& mapped, size_t begin, Encoding& out) const {
-  struct Symbol {
-    std::string text;
-    size_t bytes;  // input bytes it covers
+// Hugging Face's BPE: each character becomes a symbol (its vocabulary id; else, with
+// byte_fallback, one <0xXX> symbol per byte; else the unknown token, runs fused with fuse_unk;
+// else dropped), then adjacent pairs merge by rank — lowest first, leftmost on ties — through a
+// heap, so a long unsplit text (SentencePiece-style files have no pre-tokenizer) costs
+// O(n log n), not a rescan per merge.
+void Tokenizer::Bpe(const std::string& s, size_t from, size_t to, const Ranges& source,
+                    Encoding& out) const {
+  if (to <= from) return;
+  const auto emit = [&](const std::string& text, int32_t id, size_t b, size_t e) {
+    out.ids.push_back(id);
+    out.tokens.push_back(text);
+    out.offsets.emplace_back(source[b].first, source[e - 1].second);
   };
-  std::vector<Symbol> symbols;
   if (ignore_merges_) {
-    if (auto it = vocab_.find(mapped); it != vocab_.end()) {
-      size_t bytes = 0;
-      for (size_t i = 0; i < mapped.size(); ++bytes) utf8::Next(mapped, i);
-      out.ids.push_back(it->second);
-      out.tokens.push_back(mapped);
-      out.offsets.emplace_back(begin, begin + bytes);
+    const std::string word = s.substr(from, to - from);
+    if (auto it = vocab_.find(word); it != vocab_.end()) {
+      emit(word, it->second, from, to);
       return;
     }
   }
-  for (size_t i = 0; i < mapped.size();) {
-    const size_t start = i;
-    utf8::Next(mapped, i);
-    symbols.push_back({mapped.substr(start, i - start), 1});
-  }
-  for (;;) {
-    int32_t best = INT32_MAX;
-    size_t at = 0;
-    for (size_t k = 0; k + 1 < symbols.size(); ++k) {
-      auto it = merge_rank_.find(symbols[k].text + " " + symbols[k + 1].text);
-      if (it != merge_rank_.end() && it->second < best) {
-        best = it->second;
-        at = k;
-      }
-    }
-    if (best == INT32_MAX) break;
-    symbols[at].text += symbols[at + 1].text;
-    symbols[at].bytes += symbols[at + 1].bytes;
-    symbols.erase(symbols.begin() + static_cast<long>(at) + 1);
-  }
-  size_t pos = begin;
-  for (const Symbol& s : symbols) {
-    if (auto it = vocab_.find(s.text); it != vocab_.end()) {
-      out.ids.push_back(it->second);
-      out.tokens.push_back(s.text);
-    } else if (has_unk_ && vocab_.count(unk_token_)) {
-      out.ids.push_back(vocab_.at(unk_token_));
-      out.tokens.push_back(unk_token_);
-    } else {
-      pos += s.bytes;  // no id and no unknown token: the symbol is dropped, as HF drops it
+  struct Symbol {
+    std::string text;
+    int32_t id;
+    size_t begin, end;  // bytes of s
+    int prev, next;     // neighbours (-1: none); a merged-away symbol has end == begin
+  };
+  std::vector<Symbol> symbols;
+  const auto push = [&](std::string text, int32_t id, size_t b, size_t e) {
+    const int index = static_cast<int>(symbols.size());
+    symbols.push_back({std::move(text), id, b, e, index - 1, -1});
+    if (index > 0) symbols[static_cast<size_t>(index) - 1].next = index;
+  };
+  const auto unk = vocab_.find(unk_token_);
+  const bool can_unk = has_unk_ && unk != vocab_.end();
+  std::optional<std::pair<size_t, size_t>> pending_unk;  // bytes of a (fused) unknown run
+  const auto flush_unk = [&] {
+    if (pending_unk) push(unk_token_, unk->second, pending_unk->first, pending_unk->second);
+    pending_unk.reset();
+  };
+  for (size_t i = from; i < to;) {
+    const size_t b = i;
+    utf8::Next(s, i);
+    const std::string ch = s.substr(b, i - b);
+    if (auto it = vocab_.find(ch); it != vocab_.end()) {
+      flush_unk();
+      push(ch, it->second, b, i);
       continue;
     }
-    out.offsets.emplace_back(pos, pos + s.bytes);
-    pos += s.bytes;
+    if (byte_fallback_) {
+      std::vector<std::pair<std::string, int32_t>> bytes;
+      for (size_t k = b; k < i; ++k) {
+        char name[8];
+        std::snprintf(name, sizeof name, "<0x%02X>", static_cast<unsigned char>(s[k]));
+        auto it = vocab_.find(name);
+        if (it == vocab_.end()) break;
+        bytes.emplace_back(name, it->second);
+      }
+      if (bytes.size() == i - b) {
+        flush_unk();
+        for (size_t k = 0; k < bytes.size(); ++k) {
+          push(bytes[k].first, bytes[k].second, b + k, b + k + 1);
+        }
+        continue;
+      }
+    }
+    if (!can_unk) continue;  // no id and no unknown token: dropped, as HF drops it
+    if (pending_unk && fuse_unk_) {
+      pending_unk->second = i;
+    } else {
+      flush_unk();
+      pending_unk = std::make_pair(b, i);
+    }
+  }
+  flush_unk();
+
+  using Candidate = std::pair<int32_t, int>;  // (rank, left symbol): smallest first
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
+  const auto rank_of = [&](int left) -> int32_t {
+    const Symbol& l = symbols[static_cast<size_t>(left)];
+    if (l.next < 0) return -1;
+    auto it = merge_rank_.find(l.text + " " + symbols[static_cast<size_t>(l.next)].text);
+    return it == merge_rank_.end() ? -1 : it->second;
+  };
+  const auto consider = [&](int left) {
+    if (left < 0) return;
+    if (const int32_t r = rank_of(left); r >= 0) heap.emplace(r, left);
+  };
+  for (int k = 0; k + 1 < static_cast<int>(symbols.size()); ++k) consider(k);
+  while (!heap.empty()) {
+    const auto [rank, left] = heap.top();
+    heap.pop();
+    Symbol& l = symbols[static_cast<size_t>(left)];
+    if (l.end == l.begin || rank_of(left) != rank) continue;  // stale: a neighbour changed
+    Symbol& r = symbols[static_cast<size_t>(l.next)];
+    l.text += r.text;
+    l.end = r.end;
+    auto it = vocab_.find(l.text);
+    l.id = it != vocab_.end() ? it->second : (can_unk ? unk->second : -1);
+    r.begin = r.end;  // merged away
+    l.next = r.next;
+    if (l.next >= 0) symbols[static_cast<size_t>(l.next)].prev = left;
+    consider(l.prev);
+    consider(left);
+  }
+  for (int k = symbols.empty() ? -1 : 0; k >= 0; k = symbols[static_cast<size_t>(k)].next) {
+    const Symbol& sym = symbols[static_cast<size_t>(k)];
+    if (sym.id >= 0) emit(sym.text, sym.id, sym.begin, sym.end);
   }
 }
 

@@ -1,6 +1,6 @@
-// The Unigram (SentencePiece) half of Tokenizer (see tokenizer.h): the Metaspace pre-tokenizer
-// (spaces become "▁", an optional leading "▁", words split before each "▁") and Viterbi over the
-// pieces' log-probabilities, as Hugging Face's Unigram does it: an unknown character costs the
+// The Unigram (SentencePiece) model of Tokenizer (see tokenizer.h; the Metaspace words come from
+// tokenizer_sentencepiece.cpp): Viterbi over the pieces' log-probabilities, as Hugging Face's
+// Unigram does it: an unknown character costs the
 // lowest piece score minus 10, ties keep the path found first, consecutive unknowns fuse.
 #include <algorithm>
 #include <boost/json.hpp>
@@ -55,61 +55,11 @@ bool Tokenizer::LoadUnigram(const std::string& source, const void* model_json, c
     return fail("pre_tokenizer " + (pt ? json::serialize(*pt) : std::string("(none)")) +
                 " is not supported with Unigram yet (Metaspace is)");
   }
-  if (const json::value* r = pre->if_contains("replacement"); r && r->is_string()) {
-    replacement_ = std::string(r->as_string());
-  }
-  prepend_ = "always";
-  if (const json::value* p = pre->if_contains("prepend_scheme"); p && p->is_string()) {
-    prepend_ = std::string(p->as_string());
-  } else if (const json::value* a = pre->if_contains("add_prefix_space"); a && a->is_bool()) {
-    prepend_ = a->as_bool() ? "always" : "never";
-  }
-  if (prepend_ != "always" && prepend_ != "first" && prepend_ != "never") {
-    return fail("pre_tokenizer.prepend_scheme '" + prepend_ + "' is not always, first or never");
-  }
-  if (const json::value* sp = pre->if_contains("split"); sp && sp->is_bool())
-    split_ = sp->as_bool();
-  return true;
+  return LoadMetaspace(source, pre_json, error);
 }
 
-void Tokenizer::MetaspaceUnigram(std::string_view text, size_t offset, bool first,
-                                 Encoding& out) const {
-  // Normalized text ("▁" for spaces, maybe one in front) with each byte's source range.
-  std::string norm;
-  std::vector<std::pair<size_t, size_t>> source;
-  const auto add = [&](std::string_view s, size_t b, size_t e) {
-    norm += s;
-    source.insert(source.end(), s.size(), {b, e});
-  };
-  if (prepend_ == "always" || (prepend_ == "first" && first)) {
-    if (!std::string_view(text).starts_with(" ") &&
-        !std::string_view(text).starts_with(replacement_)) {
-      add(replacement_, offset, offset);
-    }
-  }
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == ' ') {
-      add(replacement_, offset + i, offset + i + 1);
-    } else {
-      add(text.substr(i, 1), offset + i, offset + i + 1);
-    }
-  }
-  // Words: split before each replacement character (it stays with the word it starts).
-  std::vector<std::pair<size_t, size_t>> words;
-  size_t start = 0;
-  for (size_t i = 0; split_ && i < norm.size();) {
-    if (i > start && norm.compare(i, replacement_.size(), replacement_) == 0) {
-      words.emplace_back(start, i);
-      start = i;
-    }
-    i += norm.compare(i, replacement_.size(), replacement_) == 0 ? replacement_.size() : 1;
-  }
-  if (start < norm.size()) words.emplace_back(start, norm.size());
-  for (const auto& [b, e] : words) Viterbi(norm, b, e, source, out);
-}
-
-void Tokenizer::Viterbi(const std::string& s, size_t from, size_t to,
-                        const std::vector<std::pair<size_t, size_t>>& source, Encoding& out) const {
+void Tokenizer::Viterbi(const std::string& s, size_t from, size_t to, const Ranges& source,
+                        Encoding& out) const {
   struct Node {
     double score = 0;
     size_t start = 0;

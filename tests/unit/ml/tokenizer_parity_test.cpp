@@ -2,7 +2,8 @@
 // emoji with modifiers and ZWJ sequences, contractions, whitespace runs, added tokens in the
 // text, a 4,000-token line) encoded by our tokenizer and by Hugging Face's tokenizers.js (an
 // independent implementation of tokenizer.json, run with node) must give identical ids — for
-// a WordPiece (BERT), a byte-level BPE (RoBERTa/ModernBERT layout) and a Unigram with Metaspace
+// a WordPiece (BERT), a byte-level BPE (RoBERTa/ModernBERT layout), SentencePiece-style BPE
+// with byte fallback (Gemma/mmBERT, Llama and Metaspace layouts) and a Unigram with Metaspace
 // (SentencePiece/XLM-R layout) tokenizer. Locally the
 // test skips when node or the npm package is missing; under CI (scripts/setup installs them)
 // that is a failure.
@@ -66,6 +67,15 @@ TEST(TokenizerParity, WordPieceMatchesTokenizersJs) {
 
 TEST(TokenizerParity, ByteLevelBpeMatchesTokenizersJs) {
   ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-bpe.json");
+}
+
+// SentencePiece-style BPE in Gemma's (so mmBERT's), Llama's and the Metaspace layout: "▁" for
+// spaces, merges over characters, byte fallback for characters outside the vocabulary.
+TEST(TokenizerParity, SentencePieceBpeMatchesTokenizersJs) {
+  for (const char* layout : {"gemma", "llama", "metaspace"}) {
+    SCOPED_TRACE(layout);
+    ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-spbpe-" + layout + ".json");
+  }
 }
 
 TEST(TokenizerParity, UnigramMatchesTokenizersJs) {

@@ -122,22 +122,43 @@ TEST(BpeTokenizer, OffsetsAreTrimmedByteRangesOfTheText) {
 TEST(BpeTokenizer, UnsupportedVariantsAreNamed) {
   std::string error;
   const std::string bpe = R"("model":{"type":"BPE","vocab":{"a":0},"merges":[]})";
-  EXPECT_FALSE(Tokenizer::FromJson("{" + bpe + R"(,"pre_tokenizer":{"type":"Metaspace"}})",
-                                   "t.json", error));
-  EXPECT_NE(error.find("pre_tokenizer \"Metaspace\" is not supported with BPE yet"),
-            std::string::npos)
+  EXPECT_FALSE(
+      Tokenizer::FromJson("{" + bpe + R"(,"pre_tokenizer":{"type":"Split"}})", "t.json", error));
+  EXPECT_NE(error.find("pre_tokenizer \"Split\" is not supported with BPE yet"), std::string::npos)
       << error;
   EXPECT_FALSE(Tokenizer::FromJson(
-      R"({"model":{"type":"BPE","vocab":{"a":0},"merges":[],"byte_fallback":true},)"
-      R"("pre_tokenizer":{"type":"ByteLevel"}})",
+      "{" + bpe + R"(,"normalizer":{"type":"Replace","pattern":{"Regex":" +"},"content":" "}})",
       "t.json", error));
-  EXPECT_NE(error.find("byte_fallback is not supported yet"), std::string::npos) << error;
+  EXPECT_NE(error.find("Replace is supported with a String pattern only"), std::string::npos)
+      << error;
   EXPECT_FALSE(Tokenizer::FromJson("{" + bpe +
                                        R"(,"normalizer":{"type":"NFC"},)"
                                        R"("pre_tokenizer":{"type":"ByteLevel"}})",
                                    "t.json", error));
   EXPECT_NE(error.find("normalizer \"NFC\" is not supported with BPE yet"), std::string::npos)
       << error;
+}
+
+// Gemma/Llama-style files: spaces become "▁", a character outside the vocabulary is spelled
+// as its UTF-8 bytes (<0xXX> tokens, each spanning the character), and without byte tokens
+// a run of unknown characters is one fused <unk>.
+TEST(BpeTokenizer, SentencePieceStyleSpellsUnknownCharactersInBytes) {
+  std::string error;
+  auto t = Tokenizer::FromJson(
+      R"({"normalizer":{"type":"Replace","pattern":{"String":" "},"content":"\u2581"},)"
+      R"("pre_tokenizer":null,"model":{"type":"BPE","unk_token":"<unk>","byte_fallback":true,)"
+      R"("fuse_unk":true,"vocab":{"<unk>":0,"<0xE2>":1,"<0x82>":2,"<0xAC>":3,"\u2581":4,"a":5,)"
+      R"("b":6,"\u2581a":7},"merges":["\u2581 a"]}})",
+      "t.json", error);
+  ASSERT_TRUE(t) << error;
+  const Encoding e = t->Encode("\u20ac a");  // "€ a"
+  EXPECT_EQ(e.ids, (std::vector<int32_t>{1, 2, 3, 7}));
+  EXPECT_EQ(e.tokens[0], "<0xE2>");
+  EXPECT_EQ(e.offsets[0], (std::pair<size_t, size_t>{0, 3}));
+  EXPECT_EQ(e.offsets[3], (std::pair<size_t, size_t>{3, 5}));  // "▁a": the space and the a
+  const Encoding unknown = t->Encode("xyb");  // no byte tokens for x, y: one fused <unk>
+  EXPECT_EQ(unknown.ids, (std::vector<int32_t>{0, 6}));
+  EXPECT_EQ(unknown.offsets[0], (std::pair<size_t, size_t>{0, 2}));
 }
 
 }  // namespace

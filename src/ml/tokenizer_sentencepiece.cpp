@@ -1,0 +1,157 @@
+// The SentencePiece-style text handling of Tokenizer (see tokenizer.h), shared by Unigram and
+// SentencePiece-style BPE files: Replace/Prepend normalizer steps and the Metaspace
+// pre-tokenizer (spaces become "▁", an optional leading "▁", words split before each "▁"), each
+// byte keeping the range of the input it came from.
+#include <boost/json.hpp>
+
+#include "ml/tokenizer.h"
+
+namespace vsr::ml {
+
+namespace json = boost::json;
+
+bool Tokenizer::LoadSentencePieceNormalizer(const std::string& source, const void* normalizer_json,
+                                            std::string& error) {
+  const json::value* n = static_cast<const json::value*>(normalizer_json);
+  if (n == nullptr || n->is_null()) return true;
+  const auto fail = [&](const std::string& why) {
+    error = source + ": " + why;
+    return false;
+  };
+  std::vector<const json::value*> steps{n};
+  if (n->is_object() && n->as_object().contains("normalizers")) {
+    const json::value& list = n->as_object().at("normalizers");
+    if (!list.is_array()) return fail("normalizer.normalizers must be a list");
+    steps.clear();
+    for (const json::value& step : list.as_array()) steps.push_back(&step);
+  }
+  for (const json::value* step : steps) {
+    const json::object* o = step->if_object();
+    const json::value* type = o ? o->if_contains("type") : nullptr;
+    const std::string name = type && type->is_string() ? std::string(type->as_string()) : "?";
+    if (name == "Prepend") {
+      const json::value* p = o->if_contains("prepend");
+      if (!p || !p->is_string()) return fail("normalizer Prepend needs a 'prepend' string");
+      sp_normalizer_.push_back({true, "", std::string(p->as_string())});
+    } else if (name == "Replace") {
+      const json::value* pattern = o->if_contains("pattern");
+      const json::value* literal =
+          pattern && pattern->is_object() ? pattern->as_object().if_contains("String") : nullptr;
+      const json::value* content = o->if_contains("content");
+      if (!literal || !literal->is_string() || literal->as_string().empty() || !content ||
+          !content->is_string()) {
+        return fail("normalizer Replace is supported with a String pattern only (not Regex)");
+      }
+      sp_normalizer_.push_back(
+          {false, std::string(literal->as_string()), std::string(content->as_string())});
+    } else {
+      return fail("normalizer \"" + name + "\" is not supported with " +
+                  (bpe_ ? "BPE" : "Unigram") + " yet (Replace and Prepend are)");
+    }
+  }
+  return true;
+}
+
+bool Tokenizer::LoadMetaspace(const std::string& source, const void* pre_json, std::string& error) {
+  const json::object* pre = static_cast<const json::object*>(pre_json);
+  metaspace_ = true;
+  if (const json::value* r = pre->if_contains("replacement"); r && r->is_string()) {
+    replacement_ = std::string(r->as_string());
+  }
+  prepend_ = "always";
+  if (const json::value* p = pre->if_contains("prepend_scheme"); p && p->is_string()) {
+    prepend_ = std::string(p->as_string());
+  } else if (const json::value* a = pre->if_contains("add_prefix_space"); a && a->is_bool()) {
+    prepend_ = a->as_bool() ? "always" : "never";
+  }
+  if (prepend_ != "always" && prepend_ != "first" && prepend_ != "never") {
+    error =
+        source + ": pre_tokenizer.prepend_scheme '" + prepend_ + "' is not always, first or never";
+    return false;
+  }
+  if (const json::value* sp = pre->if_contains("split"); sp && sp->is_bool()) {
+    split_ = sp->as_bool();
+  }
+  return true;
+}
+
+void Tokenizer::SentencePiece(std::string_view text, size_t offset, bool first,
+                              Encoding& out) const {
+  // The text with each byte's source range (a character's bytes share the character's range).
+  std::string norm;
+  Ranges source;
+  for (size_t i = 0; i < text.size(); ++i) {
+    size_t b = i;
+    while (b > 0 && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
+    size_t e = i + 1;
+    while (e < text.size() && (static_cast<unsigned char>(text[e]) & 0xC0) == 0x80) ++e;
+    norm += text[i];
+    source.emplace_back(offset + b, offset + e);
+  }
+  for (const NormalizerStep& step : sp_normalizer_) {
+    if (norm.empty()) break;
+    if (step.prepend) {
+      norm.insert(0, step.to);
+      source.insert(source.begin(), step.to.size(), source.front());
+      continue;
+    }
+    std::string next;
+    Ranges next_source;
+    for (size_t i = 0; i < norm.size();) {
+      if (norm.compare(i, step.from.size(), step.from) == 0) {
+        next += step.to;
+        next_source.insert(next_source.end(), step.to.size(),
+                           {source[i].first, source[i + step.from.size() - 1].second});
+        i += step.from.size();
+      } else {
+        next += norm[i];
+        next_source.push_back(source[i]);
+        ++i;
+      }
+    }
+    norm = std::move(next);
+    source = std::move(next_source);
+  }
+  std::vector<std::pair<size_t, size_t>> words;  // byte ranges of norm
+  if (metaspace_ && !norm.empty()) {
+    std::string spaced;
+    Ranges spaced_source;
+    const auto add = [&](std::string_view s, std::pair<size_t, size_t> from) {
+      spaced += s;
+      spaced_source.insert(spaced_source.end(), s.size(), from);
+    };
+    if (prepend_ == "always" || (prepend_ == "first" && first)) {
+      if (!std::string_view(norm).starts_with(" ") &&
+          !std::string_view(norm).starts_with(replacement_)) {
+        add(replacement_, {source.front().first, source.front().first});
+      }
+    }
+    for (size_t i = 0; i < norm.size(); ++i) {
+      add(norm[i] == ' ' ? std::string_view(replacement_) : std::string_view(&norm[i], 1),
+          source[i]);
+    }
+    norm = std::move(spaced);
+    source = std::move(spaced_source);
+    // Words: split before each replacement character (it stays with the word it starts).
+    size_t start = 0;
+    for (size_t i = 0; split_ && i < norm.size();) {
+      if (i > start && norm.compare(i, replacement_.size(), replacement_) == 0) {
+        words.emplace_back(start, i);
+        start = i;
+      }
+      i += norm.compare(i, replacement_.size(), replacement_) == 0 ? replacement_.size() : 1;
+    }
+    if (start < norm.size()) words.emplace_back(start, norm.size());
+  } else if (!norm.empty()) {
+    words.emplace_back(0, norm.size());
+  }
+  for (const auto& [b, e] : words) {
+    if (unigram_) {
+      Viterbi(norm, b, e, source, out);
+    } else {
+      Bpe(norm, b, e, source, out);
+    }
+  }
+}
+
+}  // namespace vsr::ml
