@@ -4,10 +4,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/strings.h"
+#include "common/utf8.h"
 #include "routing/projections.h"
+#include "routing/prompt_compression.h"
 
 namespace vsr::routing {
 
@@ -47,6 +50,11 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
   }
   for (size_t i = 0; i < used.size(); ++i) {
     if (used[i]) used_.push_back(static_cast<Family>(i));
+  }
+  for (const std::string& type :
+       config_->global.model_catalog.modules.prompt_compression.skip_signals) {
+    if (auto f = signals::FamilyForLeafType(type))
+      skips_compression_[static_cast<size_t>(*f)] = true;
   }
   bool any_expensive = false;
   for (const signals::Signal* s : signals_.All()) {
@@ -93,8 +101,11 @@ double MillisSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-void Router::EvaluateSignals(const request::Request& request, const RouteOptions& options,
-                             SignalResults& results) const {
+void Router::EvaluateSignals(const request::Request& full, const request::Request& compressed,
+                             const RouteOptions& options, SignalResults& results) const {
+  const auto input_of = [&](const signals::Signal* s) -> const request::Request& {
+    return skips_compression_[static_cast<size_t>(s->family())] ? full : compressed;
+  };
   std::vector<const signals::Signal*> to_run;
   if (options.evaluate_all_signals) {
     to_run = signals_.All();
@@ -106,13 +117,16 @@ void Router::EvaluateSignals(const request::Request& request, const RouteOptions
   // Expensive signals start first, on the pool, so they overlap with the inline ones. The
   // request is copied into the task: a timed-out task may outlive this call.
   std::vector<std::pair<const signals::Signal*, std::shared_ptr<PendingSignal>>> pending;
-  std::shared_ptr<const request::Request> shared_request;
+  std::shared_ptr<const request::Request> shared_full, shared_compressed;
   const auto start = std::chrono::steady_clock::now();
   for (const signals::Signal* s : to_run) {
     FamilyResult& fr = results.Of(s->family());
     fr.not_ready = not_ready_[static_cast<size_t>(s->family())];
     if (!fr.not_ready.empty() || !s->IsExpensive() || !pool_) continue;
-    if (!shared_request) shared_request = std::make_shared<const request::Request>(request);
+    const bool reads_full = &input_of(s) == &full;
+    std::shared_ptr<const request::Request>& shared = reads_full ? shared_full : shared_compressed;
+    if (!shared) shared = std::make_shared<const request::Request>(input_of(s));
+    const std::shared_ptr<const request::Request> shared_request = shared;
     auto job = std::make_shared<PendingSignal>();
     pending.emplace_back(s, job);
     pool_->Submit([s, job, shared_request, start] {
@@ -136,7 +150,7 @@ void Router::EvaluateSignals(const request::Request& request, const RouteOptions
     FamilyResult& fr = results.Of(s->family());
     if (!fr.not_ready.empty() || (s->IsExpensive() && pool_)) continue;
     const auto began = std::chrono::steady_clock::now();
-    s->Evaluate(request, fr.output);
+    s->Evaluate(input_of(s), fr.output);
     fr.output.execution_ms = MillisSince(began);
     fr.output.started_ms = std::chrono::duration<double, std::milli>(began - start).count();
     fr.evaluated = true;
@@ -245,7 +259,22 @@ void Router::SelectModel(RoutingResult& result, const request::Request& request)
 
 RoutingResult Router::Route(const request::Request& request, const RouteOptions& options) const {
   RoutingResult result;
-  EvaluateSignals(request, options, result.signals);
+  // Signals read the evaluation text cut to max_evaluation_chars and, unless they skip it,
+  // compressed (prompt_compression); the request itself — what the model gets — is unchanged.
+  const config::PromptCompression& pc = config_->global.model_catalog.modules.prompt_compression;
+  std::optional<request::Request> full, compressed;
+  if (pc.max_evaluation_chars > 0 || (pc.enabled && pc.max_tokens > 0)) {
+    SignalTexts texts = PrepareSignalTexts(request.evaluation_text, pc);
+    const auto with_text = [&](std::optional<request::Request>& copy, std::string& text) {
+      copy = request;
+      copy->evaluation_text_lower = utf8::ToLower(text);
+      copy->evaluation_text = std::move(text);
+    };
+    if (texts.cut) with_text(full, texts.full);
+    if (texts.was_compressed) with_text(compressed, texts.compressed);
+  }
+  const request::Request& full_input = full ? *full : request;
+  EvaluateSignals(full_input, compressed ? *compressed : full_input, options, result.signals);
   const FamilyResult& authz = result.signals.Of(Family::kAuthz);
   if (authz.evaluated && !authz.output.error.empty()) {
     result.error = "authz signal evaluation failed: " + authz.output.error;

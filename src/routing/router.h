@@ -78,8 +78,10 @@ class Router {
  private:
   Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals,
          RouterOptions options);
-  void EvaluateSignals(const request::Request& request, const RouteOptions& options,
-                       SignalResults& results) const;
+  // `full` for the families in prompt_compression.skip_signals, `compressed` for the others
+  // (the same request when nothing was compressed).
+  void EvaluateSignals(const request::Request& full, const request::Request& compressed,
+                       const RouteOptions& options, SignalResults& results) const;
   void SelectDecision(RoutingResult& result, const RouteOptions& options) const;
   void SelectModel(RoutingResult& result, const request::Request& request) const;
 
@@ -95,6 +97,8 @@ class Router {
   void ApplyComposers(SignalResults& results) const;
   // Each family's NotReadyReason, asked once: the signal set does not change under a router.
   std::array<std::string, signals::kFamilyCount> not_ready_{};
+  // Families that read the uncompressed text (prompt_compression.skip_signals).
+  std::array<bool, signals::kFamilyCount> skips_compression_{};
   std::unique_ptr<WorkerPool> pool_;  // only when some signal is expensive
 };
 
