@@ -191,10 +191,13 @@ std::vector<TokenEntity> JoinTokenLabels(const std::vector<std::string>& labels,
   bool bio = false;
   for (const std::string& l : labels) bio = bio || l.starts_with("B-") || l.starts_with("I-");
   std::vector<TokenEntity> out;
-  std::optional<TokenEntity> open;
+  // The entity being extended (a flag beside a value: GCC 12 warns falsely about an optional's
+  // string here).
+  TokenEntity open;
+  bool has_open = false;
   const auto close = [&] {
-    if (open) out.push_back(std::move(*open));
-    open.reset();
+    if (has_open) out.push_back(std::move(open));
+    has_open = false;
   };
   const size_t n = std::min(offsets.size(), probabilities.size());
   for (size_t t = 0; t < n; ++t) {
@@ -214,10 +217,11 @@ std::vector<TokenEntity> JoinTokenLabels(const std::vector<std::string>& labels,
     if (tag == 'B') {
       close();
       open = TokenEntity{std::string(type), offsets[t].first, offsets[t].second, confidence};
-    } else if (tag == 'I' && open) {
-      if (open->type == type) {
-        open->end = offsets[t].second;
-        open->confidence = (open->confidence + confidence) / 2;
+      has_open = true;
+    } else if (tag == 'I' && has_open) {
+      if (open.type == type) {
+        open.end = offsets[t].second;
+        open.confidence = (open.confidence + confidence) / 2;
       } else {
         close();
       }

@@ -1,22 +1,101 @@
 #include "ml/ops.h"
 
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
 
 namespace vsr::ml {
 
+namespace {
+
+namespace dn = dnnl;
+using Tag = dn::memory::format_tag;
+using Type = dn::memory::data_type;
+
+// oneDNN matmul primitives by shape. A primitive is compiled for its exact row count (its
+// kernels run about 1.5x faster than a runtime-sized one), so each new count costs one
+// compilation (~1 ms) and then is reused by every layer and request of that shape; the cache
+// is emptied when it grows past kMaxShapes (lengths are bounded, so it rarely does).
+class MatmulCache {
+ public:
+  struct Key {
+    int64_t m, k, n;
+    bool bias;
+    auto operator<=>(const Key&) const = default;
+  };
+  struct Primitive {
+    dn::matmul matmul;
+    dn::memory::desc scratchpad;
+  };
+  static MatmulCache& Get() {
+    static MatmulCache cache;
+    return cache;
+  }
+  const dn::engine& engine() const { return engine_; }
+  std::shared_ptr<const Primitive> For(const Key& key) {
+    std::lock_guard lock(mu_);
+    if (auto it = primitives_.find(key); it != primitives_.end()) return it->second;
+    if (primitives_.size() >= kMaxShapes) primitives_.clear();
+    // Weights stay where they are: W[out, in] row-major is the [in, out] matrix in "ba" order.
+    const dn::memory::desc x({key.m, key.k}, Type::f32, Tag::ab);
+    const dn::memory::desc w({key.k, key.n}, Type::f32, Tag::ba);
+    const dn::memory::desc y({key.m, key.n}, Type::f32, Tag::ab);
+    const dn::matmul::desc desc =
+        key.bias ? dn::matmul::desc(x, w, dn::memory::desc({1, key.n}, Type::f32, Tag::ab), y)
+                 : dn::matmul::desc(x, w, y);
+    // Scratch memory is ours (per calling thread), so threads running the same primitive
+    // at once never share the library's.
+    dn::primitive_attr attr;
+    attr.set_scratchpad_mode(dn::scratchpad_mode::user);
+    const dn::matmul::primitive_desc pd(desc, attr, engine_);
+    auto primitive = std::make_shared<const Primitive>(Primitive{dn::matmul(pd), pd.scratchpad_desc()});
+    primitives_.emplace(key, primitive);
+    return primitive;
+  }
+
+ private:
+  static constexpr size_t kMaxShapes = 2048;
+  dn::engine engine_{dn::engine::kind::cpu, 0};
+  std::mutex mu_;
+  std::map<Key, std::shared_ptr<const Primitive>> primitives_;
+};
+
+}  // namespace
+
 void Linear(const float* x, size_t rows, size_t in, const std::vector<float>& w,
             const std::vector<float>& b, size_t out, float* y) {
-  float beta = 0.0f;
+  if (rows == 0) return;
+  MatmulCache& cache = MatmulCache::Get();
+  // One request's matrices are small: oneDNN's OpenMP threads would only fight the router's
+  // model threads (requests run on their own threads, batched). Per thread, once.
+  thread_local const bool single = (omp_set_num_threads(1), true);
+  (void)single;
+  thread_local dn::stream stream(cache.engine());
+  const auto m = static_cast<int64_t>(rows), k = static_cast<int64_t>(in),
+             n = static_cast<int64_t>(out);
+  const std::shared_ptr<const MatmulCache::Primitive> p = cache.For({m, k, n, !b.empty()});
+  thread_local std::vector<char> scratch;
+  if (scratch.size() < p->scratchpad.get_size()) scratch.resize(p->scratchpad.get_size());
+  // oneDNN reads through non-const handles; nothing here is written but y.
+  dn::memory xm({{m, k}, Type::f32, Tag::ab}, cache.engine(), const_cast<float*>(x));
+  dn::memory wm({{k, n}, Type::f32, Tag::ba}, cache.engine(), const_cast<float*>(w.data()));
+  dn::memory ym({{m, n}, Type::f32, Tag::ab}, cache.engine(), y);
+  std::unordered_map<int, dn::memory> args{
+      {DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
   if (!b.empty()) {
-    for (size_t r = 0; r < rows; ++r) std::copy(b.begin(), b.end(), y + r * out);
-    beta = 1.0f;
+    args.emplace(DNNL_ARG_BIAS, dn::memory({{1, n}, Type::f32, Tag::ab}, cache.engine(),
+                                           const_cast<float*>(b.data())));
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
-              static_cast<int>(out), static_cast<int>(in), 1.0f, x, static_cast<int>(in), w.data(),
-              static_cast<int>(in), beta, y, static_cast<int>(out));
+  args.emplace(DNNL_ARG_SCRATCHPAD, dn::memory(p->scratchpad, cache.engine(), scratch.data()));
+  p->matmul.execute(stream, args);
+  stream.wait();
 }
 
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,

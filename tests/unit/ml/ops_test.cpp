@@ -1,0 +1,84 @@
+// The weight product every encoder layer runs (ml::Linear, on oneDNN): the same numbers as a
+// plain loop, with and without bias, for any row count — and from several threads at once on
+// the same shape, as the router's model threads run it.
+#include "ml/ops.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+
+namespace vsr::ml {
+namespace {
+
+std::vector<float> Random(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(gen);
+  return v;
+}
+
+std::vector<float> Reference(const std::vector<float>& x, size_t rows, size_t in,
+                             const std::vector<float>& w, const std::vector<float>& b,
+                             size_t out) {
+  std::vector<float> y(rows * out);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t o = 0; o < out; ++o) {
+      double sum = b.empty() ? 0.0 : b[o];
+      for (size_t i = 0; i < in; ++i) sum += double(x[r * in + i]) * double(w[o * in + i]);
+      y[r * out + o] = static_cast<float>(sum);
+    }
+  }
+  return y;
+}
+
+void ExpectNear(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-3) << "at " << i;
+}
+
+TEST(Linear, MatchesAPlainLoopForAnyRowCountWithAndWithoutBias) {
+  const size_t in = 96, out = 40;
+  const std::vector<float> w = Random(out * in, 1), b = Random(out, 2);
+  for (size_t rows : {1u, 7u, 64u, 129u}) {
+    SCOPED_TRACE(rows);
+    const std::vector<float> x = Random(rows * in, static_cast<unsigned>(rows));
+    std::vector<float> y(rows * out, -1.0f);
+    Linear(x.data(), rows, in, w, b, out, y.data());
+    ExpectNear(y, Reference(x, rows, in, w, b, out));
+    Linear(x.data(), rows, in, w, {}, out, y.data());
+    ExpectNear(y, Reference(x, rows, in, w, {}, out));
+  }
+}
+
+TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
+  const size_t rows = 48, in = 256, out = 512;
+  const std::vector<float> w = Random(out * in, 3), b = Random(out, 4);
+  std::vector<std::vector<float>> inputs, expected;
+  for (unsigned t = 0; t < 4; ++t) {
+    inputs.push_back(Random(rows * in, 10 + t));
+    expected.push_back(Reference(inputs.back(), rows, in, w, b, out));
+  }
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<float> y(rows * out);
+      for (int round = 0; round < 30; ++round) {
+        Linear(inputs[t].data(), rows, in, w, b, out, y.data());
+        for (size_t i = 0; i < y.size(); ++i) {
+          if (std::abs(y[i] - expected[t][i]) > 1e-3) {
+            ++wrong[t];
+            break;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(wrong, (std::vector<int>{0, 0, 0, 0}));
+}
+
+}  // namespace
+}  // namespace vsr::ml
