@@ -144,7 +144,7 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
       for (size_t head = 0; head < NH; ++head) {
         const size_t off = b * S * H + head * d;
         AttendHead(q.data() + off, k.data() + off, v.data() + off, H, S, d, scale, scores.data(),
-                   ctx.data() + off, H, [&](size_t, size_t j) { return real[b * S + j] != 0; });
+                   ctx.data() + off, H, 0, [&](size_t, size_t j) { return real[b * S + j] != 0; });
       }
     }
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, attn.data());

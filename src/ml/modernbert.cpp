@@ -132,27 +132,28 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
   std::vector<float> inter(rows * 2 * I), gated(rows * I), scores(S * S);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const size_t half_window = static_cast<size_t>(cfg_.local_attention / 2);
+  const RotaryTable global_rotary(S, global_freq_), local_rotary(S, local_freq_);
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
     const bool global = l % static_cast<size_t>(cfg_.global_every) == 0;
     h = x;
     if (l > 0) LayerNorm(h.data(), nullptr, rows, H, L.attn_norm_g, L.attn_norm_b, eps);
     Linear(h.data(), rows, H, L.qkv_w, L.qkv_b, 3 * H, qkv.data());
-    const std::vector<float>& freq = global ? global_freq_ : local_freq_;
+    const RotaryTable& rotary = global ? global_rotary : local_rotary;
     for (size_t r = 0; r < rows; ++r) {  // rotary positions on queries and keys
       for (size_t head = 0; head < NH; ++head) {
-        Rotate(&qkv[r * 3 * H + head * d], d, r % S, freq);
-        Rotate(&qkv[r * 3 * H + H + head * d], d, r % S, freq);
+        Rotate(&qkv[r * 3 * H + head * d], rotary, r % S);
+        Rotate(&qkv[r * 3 * H + H + head * d], rotary, r % S);
       }
     }
     for (size_t b = 0; b < B; ++b) {
       for (size_t head = 0; head < NH; ++head) {
         const float* q = &qkv[b * S * 3 * H + head * d];  // fused rows: q, k, v side by side
-        AttendHead(q, q + H, q + 2 * H, 3 * H, S, d, scale, scores.data(),
-                   &ctx[b * S * H + head * d], H, [&](size_t i, size_t j) {
-                     return real[b * S + j] != 0 &&
-                            (global || (i > j ? i - j : j - i) <= half_window);
-                   });
+        AttendHead(
+            q, q + H, q + 2 * H, 3 * H, S, d, scale, scores.data(), &ctx[b * S * H + head * d], H,
+            global ? 0 : half_window, [&](size_t i, size_t j) {
+              return real[b * S + j] != 0 && (global || (i > j ? i - j : j - i) <= half_window);
+            });
       }
     }
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, out.data());

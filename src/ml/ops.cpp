@@ -55,7 +55,8 @@ class MatmulCache {
     dn::primitive_attr attr;
     attr.set_scratchpad_mode(dn::scratchpad_mode::user);
     const dn::matmul::primitive_desc pd(desc, attr, engine_);
-    auto primitive = std::make_shared<const Primitive>(Primitive{dn::matmul(pd), pd.scratchpad_desc()});
+    auto primitive =
+        std::make_shared<const Primitive>(Primitive{dn::matmul(pd), pd.scratchpad_desc()});
     primitives_.emplace(key, primitive);
     return primitive;
   }
@@ -155,16 +156,26 @@ std::vector<float> RotaryFrequencies(size_t d, double theta) {
   return inv;
 }
 
-void Rotate(float* v, size_t d, size_t position, const std::vector<float>& inv_freq) {
-  const size_t half = d / 2;
+RotaryTable::RotaryTable(size_t positions, const std::vector<float>& inv_freq)
+    : half(inv_freq.size()), cos(positions * half), sin(positions * half) {
+  for (size_t p = 0; p < positions; ++p) {
+    for (size_t i = 0; i < half; ++i) {
+      // The angle in double: position * frequency reaches thousands of radians on long inputs.
+      const double angle = static_cast<double>(p) * inv_freq[i];
+      cos[p * half + i] = static_cast<float>(std::cos(angle));
+      sin[p * half + i] = static_cast<float>(std::sin(angle));
+    }
+  }
+}
+
+void Rotate(float* v, const RotaryTable& table, size_t position) {
+  const size_t half = table.half;
+  const float* c = &table.cos[position * half];
+  const float* s = &table.sin[position * half];
   for (size_t i = 0; i < half; ++i) {
-    // The angle in double: position * frequency reaches thousands of radians on long inputs.
-    const double angle = static_cast<double>(position) * inv_freq[i];
-    const auto c = static_cast<float>(std::cos(angle));
-    const auto s = static_cast<float>(std::sin(angle));
     const float a = v[i], b = v[i + half];
-    v[i] = a * c - b * s;
-    v[i + half] = b * c + a * s;
+    v[i] = a * c[i] - b * s[i];
+    v[i + half] = b * c[i] + a * s[i];
   }
 }
 

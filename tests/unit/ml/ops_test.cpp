@@ -1,4 +1,4 @@
-// The weight product every encoder layer runs (ml::Linear, on oneDNN): the same numbers as a
+// The kernels every encoder layer runs. ml::Linear (on oneDNN): the same numbers as a
 // plain loop, with and without bias, for any row count — and from several threads at once on
 // the same shape, as the router's model threads run it.
 #include "ml/ops.h"
@@ -20,8 +20,7 @@ std::vector<float> Random(size_t n, unsigned seed) {
 }
 
 std::vector<float> Reference(const std::vector<float>& x, size_t rows, size_t in,
-                             const std::vector<float>& w, const std::vector<float>& b,
-                             size_t out) {
+                             const std::vector<float>& w, const std::vector<float>& b, size_t out) {
   std::vector<float> y(rows * out);
   for (size_t r = 0; r < rows; ++r) {
     for (size_t o = 0; o < out; ++o) {
@@ -78,6 +77,22 @@ TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
   }
   for (std::thread& th : threads) th.join();
   EXPECT_EQ(wrong, (std::vector<int>{0, 0, 0, 0}));
+}
+
+// ModernBERT's local layers: attending in blocks over just the keys a window can reach gives
+// what the full product gives with the far keys masked (padding masked too).
+TEST(AttendHead, ABandedWindowEqualsTheMaskedFullProduct) {
+  const size_t S = 200, d = 16, ld = 3 * d, half_window = 9;
+  const std::vector<float> qkv = Random(S * ld, 7);
+  const auto visible = [&](size_t i, size_t j) {
+    return j < 190 && (i > j ? i - j : j - i) <= half_window;  // the last 10 keys are padding
+  };
+  std::vector<float> scores(S * S), full(S * d), banded(S * d);
+  AttendHead(qkv.data(), qkv.data() + d, qkv.data() + 2 * d, ld, S, d, 0.25f, scores.data(),
+             full.data(), d, 0, visible);
+  AttendHead(qkv.data(), qkv.data() + d, qkv.data() + 2 * d, ld, S, d, 0.25f, scores.data(),
+             banded.data(), d, half_window, visible);
+  for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(banded[i], full[i], 1e-5) << "at " << i;
 }
 
 }  // namespace
