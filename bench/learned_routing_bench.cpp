@@ -18,6 +18,7 @@
 #include "config/loader.h"
 #include "ml/classifiers.h"
 #include "ml/model_store.h"
+#include "ml/weight.h"
 #include "random_model.h"
 #include "routing/router.h"
 
@@ -72,20 +73,21 @@ struct Setup {
   std::shared_ptr<const vsr::ml::SequenceClassifier> domain_raw;  // the same model, unbatched
 };
 
-const Setup& Models() {
-  static const Setup setup = [] {
-    Setup s;
-    const std::string dir =
-        std::filesystem::temp_directory_path() / ("vsr-learned-bench-" + std::to_string(getpid()));
-    WriteClassifier(dir + "/jailbreak", "SequenceClassification", {"benign", "jailbreak"});
-    WriteClassifier(
-        dir + "/domain", "SequenceClassification",
-        {"biology", "business", "chemistry", "computer science", "economics", "engineering",
-         "health", "history", "law", "math", "other", "philosophy", "physics", "psychology"});
-    WriteClassifier(dir + "/pii", "TokenClassification",
-                    {"O", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS", "B-PERSON", "I-PERSON",
-                     "B-PHONE_NUMBER", "I-PHONE_NUMBER", "B-US_SSN", "I-US_SSN"});
-    const std::string yaml = R"(version: v0.3
+Setup Load(bool bf16) {
+  // bfloat16 copies of the weights are made at load (and used while the switch is on).
+  vsr::ml::SetBf16Products(bf16);
+  Setup s;
+  const std::string dir = std::filesystem::temp_directory_path() /
+                          ("vsr-learned-bench-" + std::to_string(getpid()) + (bf16 ? "-bf16" : ""));
+  WriteClassifier(dir + "/jailbreak", "SequenceClassification", {"benign", "jailbreak"});
+  WriteClassifier(
+      dir + "/domain", "SequenceClassification",
+      {"biology", "business", "chemistry", "computer science", "economics", "engineering", "health",
+       "history", "law", "math", "other", "philosophy", "physics", "psychology"});
+  WriteClassifier(dir + "/pii", "TokenClassification",
+                  {"O", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS", "B-PERSON", "I-PERSON",
+                   "B-PHONE_NUMBER", "I-PHONE_NUMBER", "B-US_SSN", "I-US_SSN"});
+  const std::string yaml = R"(version: v0.3
 providers:
   defaults: {default_model: m}
   models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:9'}]}]
@@ -103,28 +105,36 @@ routing:
 global:
   model_catalog:
     system: {prompt_guard: ')" +
-                             dir + R"(/jailbreak', domain_classifier: ')" + dir +
-                             R"(/domain', pii_classifier: ')" + dir + R"(/pii'}
+                           dir + R"(/jailbreak', domain_classifier: ')" + dir +
+                           R"(/domain', pii_classifier: ')" + dir + R"(/pii'}
 )";
-    std::ofstream(dir + "/config.yaml") << yaml;
-    vsr::config::LoadResult loaded = vsr::config::LoadConfigFile(dir + "/config.yaml");
-    if (!loaded.diags.ok()) std::abort();
-    auto config = std::make_shared<const vsr::config::Config>(std::move(loaded.config));
-    std::vector<std::string> errors;
-    vsr::signals::SignalSet set = vsr::signals::SignalSet::Build(*config, errors, s.models.get());
-    for (vsr::signals::Family f : {vsr::signals::Family::kJailbreak, vsr::signals::Family::kDomain,
-                                   vsr::signals::Family::kPii}) {
-      if (!errors.empty() || !set.Get(f)->NotReadyReason().empty()) std::abort();
-    }
-    vsr::routing::RouterOptions options;
-    options.signal_budget = std::chrono::milliseconds(60000);  // measure, never cut off
-    s.router = vsr::routing::Router::Create(config, std::move(set), options);
-    std::string error;
-    s.domain = s.models->LoadSequenceClassifier(dir + "/domain", error);
-    s.domain_raw = vsr::ml::SequenceClassifierModel::Load(dir + "/domain", error);
-    std::filesystem::remove_all(dir);  // loaded: the weights live in memory now
-    return s;
-  }();
+  std::ofstream(dir + "/config.yaml") << yaml;
+  vsr::config::LoadResult loaded = vsr::config::LoadConfigFile(dir + "/config.yaml");
+  if (!loaded.diags.ok()) std::abort();
+  auto config = std::make_shared<const vsr::config::Config>(std::move(loaded.config));
+  std::vector<std::string> errors;
+  vsr::signals::SignalSet set = vsr::signals::SignalSet::Build(*config, errors, s.models.get());
+  for (vsr::signals::Family f : {vsr::signals::Family::kJailbreak, vsr::signals::Family::kDomain,
+                                 vsr::signals::Family::kPii}) {
+    if (!errors.empty() || !set.Get(f)->NotReadyReason().empty()) std::abort();
+  }
+  vsr::routing::RouterOptions options;
+  options.signal_budget = std::chrono::milliseconds(60000);  // measure, never cut off
+  s.router = vsr::routing::Router::Create(config, std::move(set), options);
+  std::string error;
+  s.domain = s.models->LoadSequenceClassifier(dir + "/domain", error);
+  s.domain_raw = vsr::ml::SequenceClassifierModel::Load(dir + "/domain", error);
+  std::filesystem::remove_all(dir);  // loaded: the weights live in memory now
+  return s;
+}
+
+// The float32 models, or (bf16) the same models with bfloat16 products (VLLM_SR_MATMUL=bf16).
+const Setup& Models(bool bf16 = false) {
+  if (bf16) {
+    static const Setup setup = Load(true);
+    return setup;
+  }
+  static const Setup setup = Load(false);
   return setup;
 }
 
@@ -141,8 +151,22 @@ void Report(benchmark::State& state, std::vector<double>& ms) {
   state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
 }
 
+// The models for a benchmark whose second argument picks bfloat16 products, switched to match.
+const Setup& ModelsFor(const benchmark::State& state) {
+  const bool bf16 = state.range(1) != 0;
+  const Setup& s = Models(bf16);
+  vsr::ml::SetBf16Products(bf16);
+  return s;
+}
+
+// 128 and 512 tokens, float32 then bfloat16 products; 12 timed runs each.
+void TokensAndPrecision(benchmark::internal::Benchmark* b) {
+  b->Args({128, 0})->Args({512, 0})->Args({128, 1})->Args({512, 1})->Iterations(12);
+  b->Unit(benchmark::kMillisecond);
+}
+
 void BM_LearnedRouting(benchmark::State& state) {
-  const Setup& s = Models();
+  const Setup& s = ModelsFor(state);
   const vsr::request::Request request =
       vsr::request::FromText(Prompt(static_cast<size_t>(state.range(0))));
   std::vector<double> ms;
@@ -157,12 +181,13 @@ void BM_LearnedRouting(benchmark::State& state) {
     }
   }
   Report(state, ms);
-  state.SetLabel("jailbreak + domain + PII, concurrent");
+  state.SetLabel(state.range(1) ? "jailbreak + domain + PII, concurrent, bf16 products"
+                                : "jailbreak + domain + PII, concurrent");
 }
-BENCHMARK(BM_LearnedRouting)->Arg(128)->Arg(512)->Iterations(12)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LearnedRouting)->Apply(TokensAndPrecision);
 
 void BM_OneClassifier(benchmark::State& state) {
-  const Setup& s = Models();
+  const Setup& s = ModelsFor(state);
   const std::string prompt = Prompt(static_cast<size_t>(state.range(0)));
   std::vector<double> ms;
   for (auto _ : state) {
@@ -172,9 +197,10 @@ void BM_OneClassifier(benchmark::State& state) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   Report(state, ms);
-  state.SetLabel("domain classifier alone, one thread");
+  state.SetLabel(state.range(1) ? "domain classifier alone, one thread, bf16 products"
+                                : "domain classifier alone, one thread");
 }
-BENCHMARK(BM_OneClassifier)->Arg(128)->Arg(512)->Iterations(12)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OneClassifier)->Apply(TokensAndPrecision);
 
 // 16 concurrent 16- or 64-token requests to the domain classifier from 16 threads: with
 // micro-batching (the router's way: one model thread, up to 8 texts per pass) against each caller
@@ -182,6 +208,7 @@ BENCHMARK(BM_OneClassifier)->Arg(128)->Arg(512)->Iterations(12)->Unit(benchmark:
 // throughput.
 void BM_ConcurrentClassification(benchmark::State& state) {
   const Setup& s = Models();
+  vsr::ml::SetBf16Products(false);
   const bool batched = state.range(0) != 0;
   const vsr::ml::SequenceClassifier& model = batched ? *s.domain : *s.domain_raw;
   const std::string prompt = Prompt(static_cast<size_t>(state.range(1)));

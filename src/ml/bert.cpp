@@ -9,8 +9,8 @@
 namespace vsr::ml {
 
 struct BertEncoder::Layer {
-  std::vector<float> q_w, q_b, k_w, k_b, v_w, v_b, o_w, o_b, ln1_g, ln1_b;
-  std::vector<float> i_w, i_b, out_w, out_b, ln2_g, ln2_b;
+  Weight q_w, k_w, v_w, o_w, i_w, out_w;
+  std::vector<float> q_b, k_b, v_b, o_b, ln1_g, ln1_b, i_b, out_b, ln2_g, ln2_b;
 };
 
 bool BertConfig::From(const ModelConfig& cfg, BertConfig& out, std::string& error) {
@@ -75,7 +75,7 @@ std::unique_ptr<BertEncoder> BertEncoder::FromWeights(const ModelConfig& cfg,
   bool ok = true;
   // Each tensor must exist with config.json's shape, in a float dtype (widened to F32 here).
   const auto get = [&](const std::string& name, const std::vector<int64_t>& shape,
-                       std::vector<float>& into) {
+                       auto& into) {  // std::vector<float>, or a Weight for Linear
     ok = ok && ReadWeights(*file, prefix + name, shape, into, error);
   };
   get("embeddings.word_embeddings.weight", {e->cfg_.vocab_size, h}, e->word_);

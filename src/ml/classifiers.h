@@ -18,17 +18,20 @@
 #include "ml/models.h"
 #include "ml/ops.h"
 #include "ml/tokenizer.h"
+#include "ml/weight.h"
 
 namespace vsr::ml {
 
 // The layers between the encoder's hidden states and the labels.
 struct ClassificationHead {
-  Pooling pooling = Pooling::kCls;      // sequence heads: which vector stands for the text
-  std::vector<float> dense_w, dense_b;  // empty: no dense layer (BERT token head)
+  Pooling pooling = Pooling::kCls;  // sequence heads: which vector stands for the text
+  Weight dense_w;                   // empty: no dense layer (BERT token head)
+  std::vector<float> dense_b;
   Activation dense_activation = Activation::kTanh;
   std::vector<float> norm_g, norm_b;  // empty: no LayerNorm after the dense layer
   float norm_eps = 1e-5f;
-  std::vector<float> classifier_w, classifier_b;
+  Weight classifier_w;
+  std::vector<float> classifier_b;
   // Softmax probabilities for `rows` vectors of size h, [row][label].
   std::vector<std::vector<float>> Apply(const float* x, size_t rows, size_t h) const;
 };

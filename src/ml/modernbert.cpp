@@ -8,8 +8,8 @@
 namespace vsr::ml {
 
 struct ModernBertEncoder::Layer {
-  std::vector<float> attn_norm_g, attn_norm_b, qkv_w, qkv_b, o_w, o_b;
-  std::vector<float> mlp_norm_g, mlp_norm_b, wi_w, wi_b, wo_w, wo_b;
+  Weight qkv_w, o_w, wi_w, wo_w;
+  std::vector<float> attn_norm_g, attn_norm_b, qkv_b, o_b, mlp_norm_g, mlp_norm_b, wi_b, wo_b;
 };
 
 bool ParseGelu(const std::string& name, Activation& out) {
@@ -70,7 +70,7 @@ std::unique_ptr<ModernBertEncoder> ModernBertEncoder::FromWeights(const ModelCon
   const auto inter = static_cast<int64_t>(c.intermediate_size);
   bool ok = true;
   const auto get = [&](const std::string& name, const std::vector<int64_t>& shape,
-                       std::vector<float>& into) {
+                       auto& into) {  // std::vector<float>, or a Weight for Linear
     ok = ok && ReadWeights(weights, prefix + name, shape, into, error);
   };
   // Optional parts (biases, norm biases) exist exactly when config.json says so.

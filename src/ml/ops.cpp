@@ -28,6 +28,7 @@ class MatmulCache {
   struct Key {
     int64_t m, k, n;
     bool bias;
+    bool bf16;  // bfloat16 inputs and weights (float32 bias and results)
     auto operator<=>(const Key&) const = default;
   };
   struct Primitive {
@@ -44,8 +45,9 @@ class MatmulCache {
     if (auto it = primitives_.find(key); it != primitives_.end()) return it->second;
     if (primitives_.size() >= kMaxShapes) primitives_.clear();
     // Weights stay where they are: W[out, in] row-major is the [in, out] matrix in "ba" order.
-    const dn::memory::desc x({key.m, key.k}, Type::f32, Tag::ab);
-    const dn::memory::desc w({key.k, key.n}, Type::f32, Tag::ba);
+    const Type in_type = key.bf16 ? Type::bf16 : Type::f32;
+    const dn::memory::desc x({key.m, key.k}, in_type, Tag::ab);
+    const dn::memory::desc w({key.k, key.n}, in_type, Tag::ba);
     const dn::memory::desc y({key.m, key.n}, Type::f32, Tag::ab);
     const dn::matmul::desc desc =
         key.bias ? dn::matmul::desc(x, w, dn::memory::desc({1, key.n}, Type::f32, Tag::ab), y)
@@ -70,8 +72,8 @@ class MatmulCache {
 
 }  // namespace
 
-void Linear(const float* x, size_t rows, size_t in, const std::vector<float>& w,
-            const std::vector<float>& b, size_t out, float* y) {
+void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
+            size_t out, float* y) {
   if (rows == 0) return;
   MatmulCache& cache = MatmulCache::Get();
   // One request's matrices are small: oneDNN's OpenMP threads would only fight the router's
@@ -81,12 +83,23 @@ void Linear(const float* x, size_t rows, size_t in, const std::vector<float>& w,
   thread_local dn::stream stream(cache.engine());
   const auto m = static_cast<int64_t>(rows), k = static_cast<int64_t>(in),
              n = static_cast<int64_t>(out);
-  const std::shared_ptr<const MatmulCache::Primitive> p = cache.For({m, k, n, !b.empty()});
+  const bool bf16 = !w.bf16.empty() && Bf16Products();
+  const std::shared_ptr<const MatmulCache::Primitive> p = cache.For({m, k, n, !b.empty(), bf16});
   thread_local std::vector<char> scratch;
   if (scratch.size() < p->scratchpad.get_size()) scratch.resize(p->scratchpad.get_size());
   // oneDNN reads through non-const handles; nothing here is written but y.
-  dn::memory xm({{m, k}, Type::f32, Tag::ab}, cache.engine(), const_cast<float*>(x));
-  dn::memory wm({{k, n}, Type::f32, Tag::ba}, cache.engine(), const_cast<float*>(w.data()));
+  thread_local std::vector<uint16_t> x16;
+  void* x_data = const_cast<float*>(x);
+  void* w_data = const_cast<float*>(w.values.data());
+  if (bf16) {
+    x16.resize(rows * in);
+    for (size_t i = 0; i < rows * in; ++i) x16[i] = ToBf16(x[i]);
+    x_data = x16.data();
+    w_data = const_cast<uint16_t*>(w.bf16.data());
+  }
+  const Type in_type = bf16 ? Type::bf16 : Type::f32;
+  dn::memory xm({{m, k}, in_type, Tag::ab}, cache.engine(), x_data);
+  dn::memory wm({{k, n}, in_type, Tag::ba}, cache.engine(), w_data);
   dn::memory ym({{m, n}, Type::f32, Tag::ab}, cache.engine(), y);
   std::unordered_map<int, dn::memory> args{
       {DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};

@@ -10,11 +10,14 @@
 #include <limits>
 #include <vector>
 
+#include "ml/weight.h"
+
 namespace vsr::ml {
 
-// y[rows, out] = x[rows, in] * W[out, in]^T (+ b when `b` is not empty)
-void Linear(const float* x, size_t rows, size_t in, const std::vector<float>& w,
-            const std::vector<float>& b, size_t out, float* y);
+// y[rows, out] = x[rows, in] * W[out, in]^T (+ b when `b` is not empty); in bfloat16 when the
+// weight has its bf16 copy and bf16 products are on (see weight.h).
+void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
+            size_t out, float* y);
 
 // x = LayerNorm(x + residual) row by row: residual may be null, bias may be empty (ModernBERT's
 // norms have none).

@@ -81,6 +81,30 @@ TEST(ModernBertClassifiers, MatchTheReferenceProbabilities) {
                  tw.at("probabilities_2"));
 }
 
+// bfloat16 products (VLLM_SR_MATMUL=bf16) on a whole ModernBERT classifier: the reference's
+// probabilities within bfloat16's error, and the same top class for every input.
+TEST(ModernBertClassifiers, Bf16ProductsKeepTheAnswers) {
+  SetBf16Products(true);  // the copy is made at load
+  std::string error;
+  auto seq = SequenceClassifierModel::Load(kFixtures + "/tiny-modernbert-seqcls", error);
+  SetBf16Products(false);
+  ASSERT_TRUE(seq) << error;
+  const json::array want = testing::ExpectedOutputs("tiny-modernbert-seqcls")
+                               .at("probabilities")
+                               .as_array();
+  SetBf16Products(true);
+  const auto got = seq->ClassifyBatch(
+      {"Hello, World!", "my card is 41111", "the cafe is ab. hello world unaffable!"});
+  SetBf16Products(false);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const std::vector<float> w = testing::Floats(want[i]);
+    ASSERT_EQ(got[i].size(), w.size());
+    EXPECT_EQ(ArgMax(got[i]), ArgMax(w)) << "input " << i;
+    for (size_t j = 0; j < w.size(); ++j) EXPECT_NEAR(got[i][j], w[j], 0.02) << i << "," << j;
+  }
+}
+
 // XLM-R layout (tests/fixtures/ml/make_tiny_bert.py): the BERT encoder under "roberta." with
 // positions counted from pad_token_id + 1, and RoBERTa's classification head.
 TEST(XlmRobertaClassifier, MatchesTheReferenceProbabilities) {

@@ -40,13 +40,14 @@ void ExpectNear(const std::vector<float>& got, const std::vector<float>& want) {
 TEST(Linear, MatchesAPlainLoopForAnyRowCountWithAndWithoutBias) {
   const size_t in = 96, out = 40;
   const std::vector<float> w = Random(out * in, 1), b = Random(out, 2);
+  const Weight weight{w, {}};
   for (size_t rows : {1u, 7u, 64u, 129u}) {
     SCOPED_TRACE(rows);
     const std::vector<float> x = Random(rows * in, static_cast<unsigned>(rows));
     std::vector<float> y(rows * out, -1.0f);
-    Linear(x.data(), rows, in, w, b, out, y.data());
+    Linear(x.data(), rows, in, weight, b, out, y.data());
     ExpectNear(y, Reference(x, rows, in, w, b, out));
-    Linear(x.data(), rows, in, w, {}, out, y.data());
+    Linear(x.data(), rows, in, weight, {}, out, y.data());
     ExpectNear(y, Reference(x, rows, in, w, {}, out));
   }
 }
@@ -54,6 +55,7 @@ TEST(Linear, MatchesAPlainLoopForAnyRowCountWithAndWithoutBias) {
 TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
   const size_t rows = 48, in = 256, out = 512;
   const std::vector<float> w = Random(out * in, 3), b = Random(out, 4);
+  const Weight weight{w, {}};
   std::vector<std::vector<float>> inputs, expected;
   for (unsigned t = 0; t < 4; ++t) {
     inputs.push_back(Random(rows * in, 10 + t));
@@ -65,7 +67,7 @@ TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
     threads.emplace_back([&, t] {
       std::vector<float> y(rows * out);
       for (int round = 0; round < 30; ++round) {
-        Linear(inputs[t].data(), rows, in, w, b, out, y.data());
+        Linear(inputs[t].data(), rows, in, weight, b, out, y.data());
         for (size_t i = 0; i < y.size(); ++i) {
           if (std::abs(y[i] - expected[t][i]) > 1e-3) {
             ++wrong[t];
@@ -77,6 +79,28 @@ TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
   }
   for (std::thread& th : threads) th.join();
   EXPECT_EQ(wrong, (std::vector<int>{0, 0, 0, 0}));
+}
+
+// bfloat16 products (VLLM_SR_MATMUL=bf16): the bf16 copy of a weight is used while the switch
+// is on, with errors of bfloat16's size (8 bits of mantissa), and float32 again when it is off.
+TEST(Linear, Bf16ProductsAreCloseAndSwitchable) {
+  const size_t rows = 33, in = 128, out = 64;
+  const std::vector<float> w = Random(out * in, 5), b = Random(out, 6), x = Random(rows * in, 7);
+  Weight weight{w, {}};
+  for (float v : w) weight.bf16.push_back(ToBf16(v));
+  const std::vector<float> want = Reference(x, rows, in, w, b, out);
+  std::vector<float> y(rows * out);
+  SetBf16Products(true);
+  Linear(x.data(), rows, in, weight, b, out, y.data());
+  SetBf16Products(false);
+  double worst = 0;
+  for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, double(std::abs(y[i] - want[i])));
+  EXPECT_GT(worst, 1e-4);  // really computed in bfloat16...
+  EXPECT_LT(worst, 0.25);  // ...with bfloat16's error on sums of 128 products of N(0,1) values
+  Linear(x.data(), rows, in, weight, b, out, y.data());
+  ExpectNear(y, want);
+  EXPECT_EQ(ToBf16(1.0f), 0x3F80);
+  EXPECT_EQ(ToBf16(1.00390625f), 0x3F80);  // halfway: rounds to even
 }
 
 // ModernBERT's local layers: attending in blocks over just the keys a window can reach gives

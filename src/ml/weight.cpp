@@ -1,0 +1,48 @@
+#include "ml/weight.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "ml/safetensors.h"
+
+namespace vsr::ml {
+namespace {
+
+std::atomic<bool>& Bf16Switch() {
+  static std::atomic<bool> on = [] {
+    const char* v = std::getenv("VLLM_SR_MATMUL");
+    return v != nullptr && std::strcmp(v, "bf16") == 0;
+  }();
+  return on;
+}
+
+}  // namespace
+
+bool Bf16Products() {
+  return Bf16Switch().load(std::memory_order_relaxed);
+}
+void SetBf16Products(bool on) {
+  Bf16Switch().store(on);
+}
+
+uint16_t ToBf16(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  bits += 0x7FFFu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+bool ReadWeights(const SafetensorsFile& file, const std::string& name,
+                 const std::vector<int64_t>& shape, Weight& w, std::string& error) {
+  if (!ReadWeights(file, name, shape, w.values, error)) return false;
+  w.bf16.clear();
+  if (Bf16Products()) {
+    w.bf16.resize(w.values.size());
+    for (size_t i = 0; i < w.values.size(); ++i) w.bf16[i] = ToBf16(w.values[i]);
+  }
+  return true;
+}
+
+}  // namespace vsr::ml
