@@ -46,6 +46,10 @@ void AttendHead(const float* q, const float* k, const float* v, size_t ld, size_
 // In-place softmax of one row of logits.
 void Softmax(std::vector<float>& logits);
 
+// row[j] = e^(row[j] - shift) for all j (ml::FastExp, vectorized; hidden keys of a masked
+// softmax may hold anything finite and are overwritten afterwards).
+void ExpShifted(float* row, size_t n, float shift);
+
 // Rotary position embedding (the rotate-half convention Hugging Face models use): pairs
 // (i, i + d/2) of a head's vector rotate by position * theta^(-2i/d). `inv_freq` holds
 // theta^(-2i/d) for i < d/2; a table holds the cosines and sines of every position of a
@@ -64,9 +68,10 @@ void MaskedSoftmax(float* row, size_t n, Visible visible) {
   for (size_t j = 0; j < n; ++j) {
     if (visible(j)) max = std::max(max, row[j]);
   }
+  ExpShifted(row, n, max);  // every key (vectorized), then the hidden ones zeroed
   double sum = 0;
   for (size_t j = 0; j < n; ++j) {
-    row[j] = visible(j) ? std::exp(row[j] - max) : 0.0f;
+    if (!visible(j)) row[j] = 0.0f;
     sum += row[j];
   }
   const auto inv = static_cast<float>(sum > 0 ? 1.0 / sum : 0.0);

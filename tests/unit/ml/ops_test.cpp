@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <thread>
+
+#include "ml/fast_math.h"
 
 namespace vsr::ml {
 namespace {
@@ -101,6 +104,26 @@ TEST(Linear, Bf16ProductsAreCloseAndSwitchable) {
   ExpectNear(y, want);
   EXPECT_EQ(ToBf16(1.0f), 0x3F80);
   EXPECT_EQ(ToBf16(1.00390625f), 0x3F80);  // halfway: rounds to even
+}
+
+// The vectorizable exp and erf behind softmax and GELU stay within 1e-6 (relative) and 5e-7
+// (absolute) of the library's over the ranges the encoders feed them.
+TEST(FastMath, ExpAndErfMatchTheLibrary) {
+  double worst_exp = 0, worst_erf = 0;
+  for (float x = -80.0f; x <= 0.0f; x += 0.001f) {
+    worst_exp = std::max(worst_exp, std::abs(double(FastExp(x)) / std::exp(double(x)) - 1.0));
+  }
+  for (float x = 0.0f; x <= 80.0f; x += 0.01f) {
+    worst_exp = std::max(worst_exp, std::abs(double(FastExp(x)) / std::exp(double(x)) - 1.0));
+  }
+  for (float x = -8.0f; x <= 8.0f; x += 0.0005f) {
+    worst_erf = std::max(worst_erf, std::abs(double(FastErf(x)) - std::erf(double(x))));
+  }
+  EXPECT_LT(worst_exp, 1e-6);
+  EXPECT_LT(worst_erf, 5e-7);
+  EXPECT_EQ(FastErf(0.0f), 0.0f);
+  EXPECT_GT(FastExp(-1000.0f), 0.0f);  // clamped, never NaN
+  EXPECT_TRUE(std::isfinite(FastExp(1000.0f)));
 }
 
 // ModernBERT's local layers: attending in blocks over just the keys a window can reach gives
