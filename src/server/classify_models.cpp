@@ -143,4 +143,57 @@ ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models
   return out;
 }
 
+namespace {
+
+// A sequence classifier endpoint: the model of `family`, its verdict in `judge`; without a
+// configured model the body says `disabled`, with one that cannot be loaded "unknown".
+template <typename Judge>
+ClassifyOutcome ClassifyWithVerdict(const config::Config& c, ml::ModelStore& models,
+                                    const json::object& request, signals::Family family,
+                                    const std::string& disabled, Judge judge) {
+  const auto start = std::chrono::steady_clock::now();
+  const signals::ModelRef ref = signals::ClassifierModel(c, family);
+  ClassifyOutcome out;
+  std::vector<std::string> labels;
+  std::string error;
+  auto model = ref.path.empty() ? nullptr : signals::LoadClassifier(ref, models, labels, error);
+  const std::string text(request.at("text").as_string());
+  judge(model ? model->Classify(text) : std::vector<float>{}, labels,
+        ref.path.empty() ? disabled : (model ? "" : "unknown"), out.body);
+  out.body["processing_time_ms"] = MillisSince(start);
+  return out;
+}
+
+}  // namespace
+
+ClassifyOutcome ClassifyFactCheck(const config::Config& c, ml::ModelStore& models,
+                                  const json::object& request) {
+  const double threshold = signals::FactCheckThreshold(c);
+  return ClassifyWithVerdict(c, models, request, signals::Family::kFactCheck, "fact_check_disabled",
+                             [&](const std::vector<float>& p, const std::vector<std::string>&,
+                                 const std::string& none, json::object& body) {
+                               const signals::FactCheckVerdict v =
+                                   signals::JudgeFactCheck(p, threshold);
+                               body["needs_fact_check"] = none.empty() && v.needed;
+                               body["label"] = !none.empty() ? none
+                                               : v.needed    ? "needs_fact_check"
+                                                             : "no_fact_check_needed";
+                               body["confidence"] = none.empty() ? v.confidence : 0.0;
+                             });
+}
+
+ClassifyOutcome ClassifyUserFeedback(const config::Config& c, ml::ModelStore& models,
+                                     const json::object& request) {
+  const double threshold = signals::FeedbackThreshold(c);
+  return ClassifyWithVerdict(
+      c, models, request, signals::Family::kUserFeedback, "feedback_detector_disabled",
+      [&](const std::vector<float>& p, const std::vector<std::string>& labels,
+          const std::string& none, json::object& body) {
+        const signals::FeedbackVerdict v = signals::JudgeFeedback(p, labels, threshold);
+        body["feedback_type"] = none.empty() ? v.label : none;
+        body["label"] = none.empty() ? v.label : none;
+        body["confidence"] = none.empty() ? v.confidence : 0.0;
+      });
+}
+
 }  // namespace vsr::server

@@ -1,6 +1,6 @@
-// POST /api/v1/classify/pii and /api/v1/classify/security: upstream's response shapes, from
-// the configured PII token classifier and prompt-guard classifier (loaded through the process's
-// model store, shared with the signals).
+// POST /api/v1/classify/pii, /security, /fact-check and /user-feedback: upstream's response
+// shapes, from the configured PII token classifier, prompt guard, fact-check classifier and
+// feedback detector (loaded through the process's model store, shared with the signals).
 #pragma once
 
 #include <boost/json.hpp>
@@ -28,5 +28,17 @@ ClassifyOutcome ClassifyPii(const config::Config& c, ml::ModelStore& models,
 // modules.prompt_guard.threshold.
 ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models,
                                  const boost::json::object& request);
+
+// Request {"text", "options"} -> {needs_fact_check, label, confidence, processing_time_ms}, as the
+// fact_check signal judges: label needs_fact_check / no_fact_check_needed; "fact_check_disabled"
+// when no fact-check model is configured, "unknown" when it cannot be loaded (upstream answers
+// both with 200).
+ClassifyOutcome ClassifyFactCheck(const config::Config& c, ml::ModelStore& models,
+                                  const boost::json::object& request);
+
+// Request {"text", "options"} -> {feedback_type, label, confidence, processing_time_ms}, as the
+// user_feedback signal judges; "feedback_detector_disabled" / "unknown" likewise.
+ClassifyOutcome ClassifyUserFeedback(const config::Config& c, ml::ModelStore& models,
+                                     const boost::json::object& request);
 
 }  // namespace vsr::server

@@ -149,9 +149,14 @@ HttpResponse RouterApi::Handle(const HttpRequest& request) const {
     if (path == "/api/v1/classify/batch") return ClassifyBatch(request);
     if (path == "/api/v1/classify/combined") return ClassifyCombined(request);
     if (path == "/api/v1/ratings") return Ratings(request);
-    if (path == "/api/v1/classify/pii") return ClassifyWithModel(request, true);
-    if (path == "/api/v1/classify/security") return ClassifyWithModel(request, false);
-    // fact-check and user-feedback are not served by this build yet.
+    if (path == "/api/v1/classify/pii") return ClassifyWithModel(request, ClassifyPii);
+    if (path == "/api/v1/classify/security") return ClassifyWithModel(request, ClassifySecurity);
+    if (path == "/api/v1/classify/fact-check") {
+      return ClassifyWithModel(request, ClassifyFactCheck);
+    }
+    if (path == "/api/v1/classify/user-feedback") {
+      return ClassifyWithModel(request, ClassifyUserFeedback);
+    }
     return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
   }
   if (path_known)
@@ -269,13 +274,12 @@ HttpResponse RouterApi::ClassifyCombined(const HttpRequest& http) const {
   return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
 }
 
-HttpResponse RouterApi::ClassifyWithModel(const HttpRequest& http, bool pii) const {
+HttpResponse RouterApi::ClassifyWithModel(const HttpRequest& http, ModelEndpoint endpoint) const {
   json::object body;
   if (auto bad = ParseTextBody(http.body, body)) return *bad;
   if (!models_) return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
   const std::shared_ptr<const routing::Router> current = router();
-  const ClassifyOutcome out = pii ? ClassifyPii(current->config(), *models_, body)
-                                  : ClassifySecurity(current->config(), *models_, body);
+  const ClassifyOutcome out = endpoint(current->config(), *models_, body);
   if (out.status != 200) return Error(out.status, out.code, out.message);
   return Json(200, out.body);
 }

@@ -7,6 +7,7 @@
 
 #include "ml/model_store.h"
 #include "routing/router.h"
+#include "server/classify_models.h"
 #include "server/http_types.h"
 #include "server/router_snapshot.h"
 
@@ -41,8 +42,11 @@ class RouterApi {
   HttpResponse Feedback(const HttpRequest& request) const;
   HttpResponse ClassifyBatch(const HttpRequest& request) const;
   HttpResponse ClassifyCombined(const HttpRequest& request) const;
-  // /classify/pii and /classify/security: the body's text through a learned model.
-  HttpResponse ClassifyWithModel(const HttpRequest& request, bool pii) const;
+  // /classify/pii, /security, /fact-check, /user-feedback: the body's text through a learned
+  // model (server/classify_models.h).
+  using ModelEndpoint = ClassifyOutcome (*)(const config::Config&, ml::ModelStore&,
+                                            const boost::json::object&);
+  HttpResponse ClassifyWithModel(const HttpRequest& request, ModelEndpoint endpoint) const;
   HttpResponse Ratings(const HttpRequest& request) const;
   HttpResponse Models() const;
   HttpResponse Overview() const;

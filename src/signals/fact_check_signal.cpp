@@ -11,25 +11,22 @@ namespace {
 class FactCheckSignal final : public Signal {
  public:
   FactCheckSignal(const config::Config& c, std::shared_ptr<const ml::SequenceClassifier> model)
-      : rules_(c.routing.signals.fact_check), model_(std::move(model)) {
-    const double t = c.global.model_catalog.modules.hallucination_mitigation.fact_check.threshold;
-    threshold_ = t > 0 ? t : 0.7;
-  }
+      : rules_(c.routing.signals.fact_check),
+        model_(std::move(model)),
+        threshold_(FactCheckThreshold(c)) {}
   Family family() const override { return Family::kFactCheck; }
   std::vector<std::string> RuleNames() const override { return RuleNamesOf(rules_); }
   bool IsExpensive() const override { return true; }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
-    bool needed = false;
-    double confidence = 1.0;
+    FactCheckVerdict v;
     if (!request.evaluation_text.empty()) {
       const std::vector<float> p = model_->Classify(request.evaluation_text);
       if (p.empty()) return;
-      const auto top = ml::ArgMax(p);
-      needed = top == 1 && p[top] >= threshold_;
-      confidence = top == 1 && !needed ? 1.0 - p[top] : p[top];
+      v = JudgeFactCheck(p, threshold_);
     }
-    const std::string name = needed ? "needs_fact_check" : "no_fact_check_needed";
+    const std::string name = v.needed ? "needs_fact_check" : "no_fact_check_needed";
+    const double confidence = v.confidence;
     out.confidence = confidence;
     for (const auto& r : rules_) {
       if (r.name != name) continue;
@@ -45,6 +42,20 @@ class FactCheckSignal final : public Signal {
 };
 
 }  // namespace
+
+FactCheckVerdict JudgeFactCheck(const std::vector<float>& p, double threshold) {
+  FactCheckVerdict v;
+  if (p.empty()) return v;
+  const auto top = ml::ArgMax(p);
+  v.needed = top == 1 && p[top] >= threshold;
+  v.confidence = top == 1 && !v.needed ? 1.0 - p[top] : p[top];
+  return v;
+}
+
+double FactCheckThreshold(const config::Config& c) {
+  const double t = c.global.model_catalog.modules.hallucination_mitigation.fact_check.threshold;
+  return t > 0 ? t : 0.7;
+}
 
 std::unique_ptr<Signal> MakeFactCheckSignal(const config::Config& c, ml::ModelStore& models,
                                             std::string& error) {

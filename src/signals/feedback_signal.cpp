@@ -14,29 +14,22 @@ class FeedbackSignal final : public Signal {
                  std::vector<std::string> labels)
       : rules_(c.routing.signals.user_feedbacks),
         model_(std::move(model)),
-        labels_(std::move(labels)) {
-    const double t = c.global.model_catalog.modules.feedback_detector.threshold;
-    threshold_ = t > 0 ? t : 0.5;
-  }
+        labels_(std::move(labels)),
+        threshold_(FeedbackThreshold(c)) {}
   Family family() const override { return Family::kUserFeedback; }
   std::vector<std::string> RuleNames() const override { return RuleNamesOf(rules_); }
   bool IsExpensive() const override { return true; }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     if (!request.has_assistant_reply) return;  // feedback is about an answer
-    std::string label = "satisfied";
-    double confidence = 1.0;
+    FeedbackVerdict v;
     if (!request.evaluation_text.empty()) {
       const std::vector<float> p = model_->Classify(request.evaluation_text);
       if (p.empty()) return;
-      const auto top = ml::ArgMax(p);
-      confidence = p[top];
-      if (top < labels_.size()) label = labels_[top];
-      if (confidence < threshold_) {
-        label = "satisfied";
-        confidence = 1.0 - confidence;
-      }
+      v = JudgeFeedback(p, labels_, threshold_);
     }
+    const std::string& label = v.label;
+    const double confidence = v.confidence;
     out.confidence = confidence;
     for (const auto& r : rules_) {
       if (r.name != label) continue;
@@ -53,6 +46,25 @@ class FeedbackSignal final : public Signal {
 };
 
 }  // namespace
+
+FeedbackVerdict JudgeFeedback(const std::vector<float>& p, const std::vector<std::string>& labels,
+                              double threshold) {
+  FeedbackVerdict v;
+  if (p.empty()) return v;
+  const auto top = ml::ArgMax(p);
+  v.confidence = p[top];
+  if (top < labels.size()) v.label = labels[top];
+  if (v.confidence < threshold) {
+    v.label = "satisfied";
+    v.confidence = 1.0 - v.confidence;
+  }
+  return v;
+}
+
+double FeedbackThreshold(const config::Config& c) {
+  const double t = c.global.model_catalog.modules.feedback_detector.threshold;
+  return t > 0 ? t : 0.5;
+}
 
 std::unique_ptr<Signal> MakeFeedbackSignal(const config::Config& c, ml::ModelStore& models,
                                            std::string& error) {

@@ -89,6 +89,27 @@ inline std::shared_ptr<const ml::TokenClassifier> LoadPiiClassifier(
   return LoadRef(ClassifierModel(c, Family::kPii), models, &ml::ModelStore::LoadTokenClassifier,
                  &labels, error);
 }
+// The fact-check classifier's verdict on its probabilities: class 1 at >= `threshold` means the
+// text needs fact-checking; the confidence is of the verdict given (upstream's semantics).
+struct FactCheckVerdict {
+  bool needed = false;
+  double confidence = 1.0;
+};
+FactCheckVerdict JudgeFactCheck(const std::vector<float>& p, double threshold);
+// modules.hallucination_mitigation.fact_check.threshold, else 0.7.
+double FactCheckThreshold(const config::Config& c);
+
+// The feedback detector's verdict: its top label, or "satisfied" below `threshold` (with the
+// complementary confidence).
+struct FeedbackVerdict {
+  std::string label = "satisfied";
+  double confidence = 1.0;
+};
+FeedbackVerdict JudgeFeedback(const std::vector<float>& p, const std::vector<std::string>& labels,
+                              double threshold);
+// modules.feedback_detector.threshold, else 0.5.
+double FeedbackThreshold(const config::Config& c);
+
 // An entity type as users name it: "LABEL_3" -> the mapping's class 3 (B-/I- removed).
 std::string PiiTypeName(const std::string& type, const std::vector<std::string>& labels);
 

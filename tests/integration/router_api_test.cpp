@@ -488,5 +488,71 @@ TEST(RouterApiModelsTest, PiiAndSecurityUseTheConfiguredModels) {
       << r.body;
 }
 
+// /classify/fact-check and /classify/user-feedback judge as the fact_check and user_feedback
+// signals do, in upstream's shapes; "disabled" without a configured model, "unknown" when it
+// cannot be loaded (200 both, as upstream).
+TEST(RouterApiModelsTest, FactCheckAndUserFeedbackUseTheConfiguredModels) {
+  const std::string ml = std::string(VSR_FIXTURES_DIR) + "/ml";
+  auto config = testing::ConfigFromText(
+      "version: v0.3\n"
+      "global:\n"
+      "  model_catalog:\n"
+      "    system: {fact_check_classifier: '" +
+      ml + "/tiny-modernbert-seqcls', feedback_detector: '" + ml +
+      "/tiny-bert-seqcls'}\n"
+      "    modules:\n"
+      "      hallucination_mitigation:\n"
+      "        fact_check: {model_ref: fact_check_classifier, threshold: 0.8}\n"
+      "      feedback_detector: {model_ref: feedback_detector, threshold: 0.6}\n");
+  std::vector<std::string> errors;
+  auto api = std::make_shared<RouterApi>(routing::Router::Create(config, errors));
+  api->SetModels(std::make_shared<ml::ModelStore>());
+  LoopbackServer server([api](const HttpRequest& r) { return api->Handle(r); });
+  const auto post = [&](const std::string& path, const std::string& text) {
+    const HttpResult r = HttpCall("POST", server.Url(path), R"({"text": ")" + text + R"("})",
+                                  std::chrono::seconds(10));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).as_object();
+  };
+  // The reference probabilities: "Hello, World!" class 1 at .846; "my card is 41111" class 0.
+  json::object body = post("/api/v1/classify/fact-check", "Hello, World!");
+  EXPECT_EQ(body.at("needs_fact_check"), true);
+  EXPECT_EQ(body.at("label"), "needs_fact_check");
+  EXPECT_NEAR(body.at("confidence").as_double(), 0.846, 0.001);
+  EXPECT_TRUE(body.contains("processing_time_ms"));
+  body = post("/api/v1/classify/fact-check", "my card is 41111");
+  EXPECT_EQ(body.at("needs_fact_check"), false);
+  EXPECT_EQ(body.at("label"), "no_fact_check_needed");
+  EXPECT_NEAR(body.at("confidence").as_double(), 0.579, 0.001);
+  // Feedback labels come from the model: "other" at .656; at .524 (< 0.6) "satisfied" at .476.
+  body = post("/api/v1/classify/user-feedback", "my card is 41111");
+  EXPECT_EQ(body.at("feedback_type"), "other");
+  EXPECT_EQ(body.at("label"), "other");
+  EXPECT_NEAR(body.at("confidence").as_double(), 0.656, 0.001);
+  body = post("/api/v1/classify/user-feedback", "Hello, World!");
+  EXPECT_EQ(body.at("feedback_type"), "satisfied");
+  EXPECT_NEAR(body.at("confidence").as_double(), 0.476, 0.001);
+  EXPECT_EQ(HttpCall("POST", server.Url("/api/v1/classify/fact-check"), R"({"text": ""})",
+                     std::chrono::seconds(5))
+                .status,
+            400);
+
+  // The default catalog names upstream's folders, absent here: "unknown".
+  api->SetRouter(routing::Router::Create(testing::ConfigFromText("version: v0.3\n"), errors));
+  body = post("/api/v1/classify/fact-check", "hi");
+  EXPECT_EQ(body.at("label"), "unknown");
+  EXPECT_EQ(body.at("needs_fact_check"), false);
+  EXPECT_EQ(post("/api/v1/classify/user-feedback", "hi").at("feedback_type"), "unknown");
+  // No model configured at all: disabled.
+  api->SetRouter(routing::Router::Create(
+      testing::ConfigFromText("version: v0.3\n"
+                              "global: {model_catalog: {system: {fact_check_classifier: '',"
+                              " feedback_detector: ''}}}\n"),
+      errors));
+  EXPECT_EQ(post("/api/v1/classify/fact-check", "hi").at("label"), "fact_check_disabled");
+  EXPECT_EQ(post("/api/v1/classify/user-feedback", "hi").at("feedback_type"),
+            "feedback_detector_disabled");
+}
+
 }  // namespace
 }  // namespace vsr::server
