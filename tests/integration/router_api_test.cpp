@@ -417,24 +417,39 @@ TEST(RouterProcessTest, RefusesAnInvalidConfig) {
 // /classify/pii and /classify/security in upstream's shapes, on the tiny checkpoints: for
 // "Hello, World!" the token model finds CREDIT_CARD "Hello" (.47) and PERSON "World" (.90); the
 // ModernBERT prompt guard says jailbreak at .85. A missing model is a 503 that names it.
+// A router API with a model store on a loopback port, routing with the config whose
+// model_catalog is `catalog` (YAML under global.model_catalog, "{ML}" for tests/fixtures/ml).
+struct ModelsApi {
+  explicit ModelsApi(const std::string& catalog) {
+    std::string yaml = "version: v0.3\nglobal:\n  model_catalog:\n" + catalog;
+    for (size_t at; (at = yaml.find("{ML}")) != std::string::npos;) {
+      yaml.replace(at, 4, std::string(VSR_FIXTURES_DIR) + "/ml");
+    }
+    std::vector<std::string> errors;
+    api =
+        std::make_shared<RouterApi>(routing::Router::Create(testing::ConfigFromText(yaml), errors));
+    api->SetModels(std::make_shared<ml::ModelStore>());
+    server =
+        std::make_unique<LoopbackServer>([a = api](const HttpRequest& r) { return a->Handle(r); });
+  }
+  HttpResult Post(const std::string& path, const std::string& body) const {
+    return HttpCall("POST", server->Url(path), body, std::chrono::seconds(10));
+  }
+  std::shared_ptr<RouterApi> api;
+  std::unique_ptr<LoopbackServer> server;
+};
+
 TEST(RouterApiModelsTest, PiiAndSecurityUseTheConfiguredModels) {
-  const std::string ml = std::string(VSR_FIXTURES_DIR) + "/ml";
-  auto config = testing::ConfigFromText(
-      "version: v0.3\n"
-      "global:\n"
-      "  model_catalog:\n"
-      "    system: {pii_classifier: '" +
-      ml + "/tiny-bert-tokcls', prompt_guard: '" + ml +
-      "/tiny-modernbert-seqcls'}\n"
+  ModelsApi m(
+      "    system: {pii_classifier: '{ML}/tiny-bert-tokcls', "
+      "prompt_guard: '{ML}/tiny-modernbert-seqcls'}\n"
       "    modules:\n"
       "      prompt_guard: {model_ref: prompt_guard, threshold: 0.8}\n"
       "      classifier: {pii: {model_ref: pii_classifier, threshold: 0.4}}\n");
+  const std::shared_ptr<RouterApi>& api = m.api;
   std::vector<std::string> errors;
-  auto api = std::make_shared<RouterApi>(routing::Router::Create(config, errors));
-  api->SetModels(std::make_shared<ml::ModelStore>());
-  LoopbackServer server([api](const HttpRequest& r) { return api->Handle(r); });
   const auto post = [&](const std::string& path, const std::string& body) {
-    return HttpCall("POST", server.Url(path), body, std::chrono::seconds(10));
+    return m.Post(path, body);
   };
   HttpResult r = post("/api/v1/classify/pii", R"({"text": "Hello, World!"})");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -492,25 +507,17 @@ TEST(RouterApiModelsTest, PiiAndSecurityUseTheConfiguredModels) {
 // signals do, in upstream's shapes; "disabled" without a configured model, "unknown" when it
 // cannot be loaded (200 both, as upstream).
 TEST(RouterApiModelsTest, FactCheckAndUserFeedbackUseTheConfiguredModels) {
-  const std::string ml = std::string(VSR_FIXTURES_DIR) + "/ml";
-  auto config = testing::ConfigFromText(
-      "version: v0.3\n"
-      "global:\n"
-      "  model_catalog:\n"
-      "    system: {fact_check_classifier: '" +
-      ml + "/tiny-modernbert-seqcls', feedback_detector: '" + ml +
-      "/tiny-bert-seqcls'}\n"
+  ModelsApi m(
+      "    system: {fact_check_classifier: '{ML}/tiny-modernbert-seqcls', "
+      "feedback_detector: '{ML}/tiny-bert-seqcls'}\n"
       "    modules:\n"
       "      hallucination_mitigation:\n"
       "        fact_check: {model_ref: fact_check_classifier, threshold: 0.8}\n"
       "      feedback_detector: {model_ref: feedback_detector, threshold: 0.6}\n");
+  const std::shared_ptr<RouterApi>& api = m.api;
   std::vector<std::string> errors;
-  auto api = std::make_shared<RouterApi>(routing::Router::Create(config, errors));
-  api->SetModels(std::make_shared<ml::ModelStore>());
-  LoopbackServer server([api](const HttpRequest& r) { return api->Handle(r); });
   const auto post = [&](const std::string& path, const std::string& text) {
-    const HttpResult r = HttpCall("POST", server.Url(path), R"({"text": ")" + text + R"("})",
-                                  std::chrono::seconds(10));
+    const HttpResult r = m.Post(path, R"({"text": ")" + text + R"("})");
     EXPECT_EQ(r.status, 200) << r.body;
     return json::parse(r.body).as_object();
   };
@@ -532,10 +539,7 @@ TEST(RouterApiModelsTest, FactCheckAndUserFeedbackUseTheConfiguredModels) {
   body = post("/api/v1/classify/user-feedback", "Hello, World!");
   EXPECT_EQ(body.at("feedback_type"), "satisfied");
   EXPECT_NEAR(body.at("confidence").as_double(), 0.476, 0.001);
-  EXPECT_EQ(HttpCall("POST", server.Url("/api/v1/classify/fact-check"), R"({"text": ""})",
-                     std::chrono::seconds(5))
-                .status,
-            400);
+  EXPECT_EQ(m.Post("/api/v1/classify/fact-check", R"({"text": ""})").status, 400);
 
   // The default catalog names upstream's folders, absent here: "unknown".
   api->SetRouter(routing::Router::Create(testing::ConfigFromText("version: v0.3\n"), errors));
