@@ -86,7 +86,8 @@ int FetchConfiguredModels(const config::Config& c) {
   std::cout << "Downloading " << missing.size() << " model(s) from " << options.endpoint << " into "
             << options.cache_dir << std::endl;
   int failed = 0;
-  for (const hub::ModelDownload& m : missing) {
+  for (size_t i = 0; i < missing.size(); ++i) {
+    const hub::ModelDownload& m = missing[i];
     std::cout << "  " << m.repo << " (for " << m.path << ")" << std::endl;
     ProgressPrinter printer;
     const auto start = Clock::now();
@@ -98,6 +99,13 @@ int FetchConfiguredModels(const config::Config& c) {
       std::cerr << "WARNING - cannot download " << m.repo << ": " << r.error
                 << "; the signals that need " << m.path
                 << " report 'model not loaded' until it is there\n";
+      if (r.hub_unreachable && i + 1 < missing.size()) {  // the others would wait in vain
+        const size_t rest = missing.size() - i - 1;
+        failed += static_cast<int>(rest);
+        std::cerr << "WARNING - not trying the other " << rest
+                  << " model(s) while the Hub is unreachable\n";
+        break;
+      }
       continue;
     }
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();

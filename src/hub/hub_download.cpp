@@ -187,7 +187,7 @@ class Downloader {
     }
     std::string commit;
     std::vector<std::string> files;
-    co_await RepoInfo(repo, revision, commit, files, out.error);
+    co_await RepoInfo(repo, revision, commit, files, out.error, out.hub_unreachable);
     if (!out.error.empty()) co_return;
     const fs::path repo_dir = ml::RepoCacheDir(o_.cache_dir, repo);
     const fs::path snapshot = repo_dir / "snapshots" / commit;
@@ -265,7 +265,7 @@ class Downloader {
   // The commit `revision` names and the repo's files (WantedFile ones).
   asio::awaitable<void> RepoInfo(const std::string& repo, const std::string& revision,
                                  std::string& commit, std::vector<std::string>& files,
-                                 std::string& error) {
+                                 std::string& error, bool& unreachable) {
     const std::string url =
         o_.endpoint + "/api/models/" + repo + "/revision/" + Encode(revision, false);
     const std::string what = repo + " (revision " + revision + ")";
@@ -278,6 +278,7 @@ class Downloader {
       co_await Pause(attempt);
     }
     if (!r.response) {
+      unreachable = true;
       error = "cannot reach the Hugging Face Hub at " + o_.endpoint + " for " + repo + ": " +
               r.error + " (set HF_ENDPOINT for a mirror, or HF_HUB_OFFLINE=1 to skip downloads)";
       co_return;

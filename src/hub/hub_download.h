@@ -45,8 +45,9 @@ using ProgressFn = std::function<void(const FileProgress&)>;
 struct SnapshotResult {
   std::string folder;  // the snapshot folder; "" on error
   std::string commit;
-  std::string error;        // what failed and how to fix it
-  uint64_t downloaded = 0;  // bytes fetched by this call
+  std::string error;             // what failed and how to fix it
+  bool hub_unreachable = false;  // no answer at all from the endpoint (other repos would fail too)
+  uint64_t downloaded = 0;       // bytes fetched by this call
 };
 
 // Fetches the files a model folder needs (WantedFile) of `repo_id` at `revision` (branch, tag

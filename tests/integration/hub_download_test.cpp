@@ -187,6 +187,7 @@ TEST_F(HubDownloadTest, ABusyHubIsRetriedAndAMissingRepoIsNamed) {
   EXPECT_EQ(DownloadSnapshot(kRepo, "main", Options(hub)).error, "");
 
   const SnapshotResult missing = DownloadSnapshot("acme/nothing-here", "main", Options(hub));
+  EXPECT_FALSE(missing.hub_unreachable);
   EXPECT_NE(missing.error.find("acme/nothing-here (revision main) not found on " + hub.Url()),
             std::string::npos)
       << missing.error;
@@ -205,6 +206,7 @@ TEST_F(HubDownloadTest, AnUnreachableHubSaysHowToWorkOffline) {
             std::string::npos)
       << r.error;
   EXPECT_NE(r.error.find("HF_HUB_OFFLINE=1"), std::string::npos);
+  EXPECT_TRUE(r.hub_unreachable);  // serve stops trying the other models
 }
 
 TEST_F(HubDownloadTest, ADownloadedRegistryFolderIsWhatTheSignalsLoadMappingFileIncluded) {
