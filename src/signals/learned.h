@@ -56,10 +56,11 @@ std::shared_ptr<const Model> LoadRef(
     std::vector<std::string>* labels, std::string& error) {
   std::string load_error = ref.path.empty() ? "no model path is configured" : "";
   std::shared_ptr<const Model> model;
-  if (!ref.path.empty()) model = (models.*load)(ref.Folder(), load_error);
+  const std::string folder = ref.path.empty() ? std::string() : ref.Folder();
+  if (!ref.path.empty()) model = (models.*load)(folder, load_error);
   if constexpr (requires(const Model& m) { m.labels(); }) {
     if (model && labels &&
-        !ResolveLabels(model->labels(), ref.MappingFile(), *labels, load_error)) {
+        !ResolveLabels(model->labels(), ref.MappingFile(folder), *labels, load_error)) {
       model = nullptr;
     }
   }
@@ -89,6 +90,7 @@ inline std::shared_ptr<const ml::TokenClassifier> LoadPiiClassifier(
   return LoadRef(ClassifierModel(c, Family::kPii), models, &ml::ModelStore::LoadTokenClassifier,
                  &labels, error);
 }
+
 // The fact-check classifier's verdict on its probabilities: class 1 at >= `threshold` means the
 // text needs fact-checking; the confidence is of the verdict given (upstream's semantics).
 struct FactCheckVerdict {

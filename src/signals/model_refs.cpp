@@ -57,8 +57,7 @@ std::string ModelRef::Folder() const {
   return ml::ResolveModelFolder(path, repo);
 }
 
-std::string ModelRef::MappingFile() const {
-  const std::string folder = Folder();
+std::string ModelRef::MappingFile(const std::string& folder) const {
   std::string prefix = path;
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (folder == path || prefix.empty() || mapping.rfind(prefix + "/", 0) != 0) return mapping;

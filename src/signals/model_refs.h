@@ -21,8 +21,9 @@ struct ModelRef {
   // Where the model is: `path` when that folder exists, else the cached snapshot of `repo`
   // (downloaded by `vllm-sr serve`), else `path` (loading then says what is missing).
   std::string Folder() const;
-  // The mapping file, moved along when it lives in `path` and the model is in the cache.
-  std::string MappingFile() const;
+  // The mapping file for the model found at `folder` (Folder()): moved along when it lives in
+  // `path` and the model is in the cache.
+  std::string MappingFile(const std::string& folder) const;
 
   // "<what> (<path>): <error>; put a Hugging Face model folder (config.json,
   // model.safetensors, tokenizer.json) there or point <config_key> at one (a folder, or a Hub id
