@@ -66,6 +66,12 @@ std::string HeaderOf(const server::HeaderList& headers, std::string_view name) {
   return {};
 }
 
+// A redirect's Location as an absolute URL: a path ("/lfs/...") is on the host that answered.
+std::string AbsoluteLocation(const server::ParsedUrl& from, const std::string& location) {
+  if (location.empty() || location.front() != '/') return location;
+  return std::string(from.tls ? "https://" : "http://") + from.host + ":" + from.port + location;
+}
+
 // ETags arrive quoted and sometimes weak (W/"..."); the cache names blobs by the bare value.
 std::string BareEtag(std::string etag) {
   if (etag.rfind("W/", 0) == 0) etag.erase(0, 2);
@@ -138,7 +144,6 @@ class FileLock {
   }
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
-  bool ok() const { return fd_ >= 0; }
 
  private:
   int fd_;
@@ -246,12 +251,9 @@ class Downloader {
       if (!follow || !result.response) co_return result;
       const int status = result.response->status;
       if (status < 300 || status >= 400 || status == 304) co_return result;
-      std::string location = HeaderOf(result.response->headers, "location");
+      const std::string location =
+          AbsoluteLocation(*parsed, HeaderOf(result.response->headers, "location"));
       if (location.empty()) co_return result;
-      if (location.front() == '/') {
-        location = std::string(parsed->tls ? "https://" : "http://") + parsed->host + ":" +
-                   parsed->port + location;
-      }
       const std::string drained = co_await result.response->ReadAll(64 * 1024);
       (void)drained;  // the redirect's small body, so the connection can be reused
       url = location;
@@ -384,8 +386,8 @@ class Downloader {
     }
     std::string target = url;
     if (redirect) {
-      target = HeaderOf(headers, "location");
-      if (!target.empty() && target.front() == '/') target = o_.endpoint + target;
+      const std::optional<server::ParsedUrl> from = server::ParseWebUrl(url);
+      target = from ? AbsoluteLocation(*from, HeaderOf(headers, "location")) : std::string();
     }
 
     const fs::path blob = repo_dir / "blobs" / etag;
@@ -507,10 +509,7 @@ bool HubOffline() {
 }
 
 bool WantedFile(const std::string& name) {
-  if (name.empty() || name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
-      !SafeFileName(name)) {
-    return false;
-  }
+  if (!SafeFileName(name)) return false;  // root level: no separators
   for (const char* ext : {".bin", ".onnx", ".onnx_data", ".msgpack", ".h5", ".ot", ".pt", ".pth",
                           ".ckpt", ".gguf", ".tflite", ".mlmodel", ".pb"}) {
     const std::string e = ext;
