@@ -95,7 +95,7 @@ void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::
   void* w_data = const_cast<float*>(w.values.data());
   if (bf16) {
     x16.resize(rows * in);
-    for (size_t i = 0; i < rows * in; ++i) x16[i] = ToBf16(x[i]);
+    ToBf16(x, rows * in, x16.data());
     x_data = x16.data();
     w_data = const_cast<uint16_t*>(w.bf16.data());
   }

@@ -34,13 +34,17 @@ uint16_t ToBf16(float v) {
   return static_cast<uint16_t>(bits >> 16);
 }
 
+void ToBf16(const float* in, size_t n, uint16_t* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = ToBf16(in[i]);
+}
+
 bool ReadWeights(const SafetensorsFile& file, const std::string& name,
                  const std::vector<int64_t>& shape, Weight& w, std::string& error) {
   if (!ReadWeights(file, name, shape, w.values, error)) return false;
   w.bf16.clear();
   if (Bf16Products()) {
     w.bf16.resize(w.values.size());
-    for (size_t i = 0; i < w.values.size(); ++i) w.bf16[i] = ToBf16(w.values[i]);
+    ToBf16(w.values.data(), w.values.size(), w.bf16.data());
   }
   return true;
 }

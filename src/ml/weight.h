@@ -7,6 +7,7 @@
 // the reference implementations to 1e-4).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,8 +27,9 @@ struct Weight {
 bool Bf16Products();
 void SetBf16Products(bool on);
 
-// float32 -> bfloat16, rounded to nearest even (NaN stays NaN).
+// float32 -> bfloat16, rounded to nearest even (NaN stays NaN); one value, or `n` of them.
 uint16_t ToBf16(float v);
+void ToBf16(const float* in, size_t n, uint16_t* out);
 
 // ReadWeights into w.values (shape checked), then the bfloat16 copy when bf16 products are on.
 bool ReadWeights(const SafetensorsFile& file, const std::string& name,
