@@ -154,7 +154,6 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
     if (t->byte_level_ && !t->sp_normalizer_.empty()) {
       return fail("a normalizer before the ByteLevel pre-tokenizer is not supported yet");
     }
-    t->clean_text_ = t->chinese_chars_ = t->strip_accents_ = t->lowercase_ = false;
     pre = nullptr;  // checked by LoadBpe / LoadUnigram
     normalizer = nullptr;
   } else {
@@ -178,7 +177,6 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
       return fail("normalizer " + (nt ? json::serialize(*nt) : std::string("?")) +
                   " is not supported yet (BertNormalizer is)");
     }
-    t->has_normalizer_ = true;
     const auto flag = [&](const char* key, bool fallback) {
       const json::value* v = o.if_contains(key);
       return v && v->is_bool() ? v->as_bool() : fallback;
@@ -187,7 +185,7 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
     t->chinese_chars_ = flag("handle_chinese_chars", true);
     t->lowercase_ = flag("lowercase", true);
     t->strip_accents_ = flag("strip_accents", t->lowercase_);  // null: follows lowercase
-  } else if (!t->bpe_ && !t->unigram_) {
+  } else {
     t->clean_text_ = t->chinese_chars_ = t->strip_accents_ = t->lowercase_ = false;
   }
 

@@ -81,7 +81,6 @@ class Tokenizer {
 
   // Normalizer
   bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
-  bool has_normalizer_ = false;
   struct NormalizerStep {
     bool prepend;      // else replace `from` with `to` everywhere
     std::string from;  // (replace)

@@ -119,7 +119,6 @@ bool Tokenizer::LoadBpe(const std::string& source, const void* model_json, const
     error = source + ": " + why;
     return false;
   };
-  bpe_ = true;
   const json::value* merges = m.if_contains("merges");
   if (merges == nullptr || !merges->is_array()) return fail("model.merges is missing");
   int32_t rank = 0;

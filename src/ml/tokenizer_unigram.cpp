@@ -21,7 +21,6 @@ bool Tokenizer::LoadUnigram(const std::string& source, const void* model_json, c
     error = source + ": " + why;
     return false;
   };
-  unigram_ = true;
   const json::value* vocab = m.if_contains("vocab");
   if (vocab == nullptr || !vocab->is_array() || vocab->as_array().empty()) {
     return fail("model.vocab must be a list of [piece, score]");
