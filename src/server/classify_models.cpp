@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "common/strings.h"
 #include "signals/learned.h"
@@ -145,55 +146,59 @@ ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models
 
 namespace {
 
-// A sequence classifier endpoint: the model of `family`, its verdict in `judge`; without a
-// configured model the body says `disabled`, with one that cannot be loaded "unknown".
-template <typename Judge>
-ClassifyOutcome ClassifyWithVerdict(const config::Config& c, ml::ModelStore& models,
-                                    const json::object& request, signals::Family family,
-                                    const std::string& disabled, Judge judge) {
-  const auto start = std::chrono::steady_clock::now();
+// The request's text through `family`'s classifier: its probabilities, with `labels`; nullopt
+// when there is no model, `unavailable` then saying so in upstream's words — `disabled` when
+// none is configured, "unknown" when it cannot be loaded.
+std::optional<std::vector<float>> Probabilities(const config::Config& c, ml::ModelStore& models,
+                                                const json::object& request, signals::Family family,
+                                                const char* disabled,
+                                                std::vector<std::string>& labels,
+                                                std::string& unavailable) {
   const signals::ModelRef ref = signals::ClassifierModel(c, family);
-  ClassifyOutcome out;
-  std::vector<std::string> labels;
   std::string error;
-  auto model = ref.path.empty() ? nullptr : signals::LoadClassifier(ref, models, labels, error);
-  const std::string text(request.at("text").as_string());
-  judge(model ? model->Classify(text) : std::vector<float>{}, labels,
-        ref.path.empty() ? disabled : (model ? "" : "unknown"), out.body);
-  out.body["processing_time_ms"] = MillisSince(start);
-  return out;
+  auto model = signals::LoadClassifier(ref, models, labels, error);
+  if (!model) {
+    unavailable = ref.path.empty() ? disabled : "unknown";
+    return std::nullopt;
+  }
+  return model->Classify(std::string(request.at("text").as_string()));
 }
 
 }  // namespace
 
 ClassifyOutcome ClassifyFactCheck(const config::Config& c, ml::ModelStore& models,
                                   const json::object& request) {
-  const double threshold = signals::FactCheckThreshold(c);
-  return ClassifyWithVerdict(c, models, request, signals::Family::kFactCheck, "fact_check_disabled",
-                             [&](const std::vector<float>& p, const std::vector<std::string>&,
-                                 const std::string& none, json::object& body) {
-                               const signals::FactCheckVerdict v =
-                                   signals::JudgeFactCheck(p, threshold);
-                               body["needs_fact_check"] = none.empty() && v.needed;
-                               body["label"] = !none.empty() ? none
-                                               : v.needed    ? "needs_fact_check"
-                                                             : "no_fact_check_needed";
-                               body["confidence"] = none.empty() ? v.confidence : 0.0;
-                             });
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> labels;
+  std::string unavailable;
+  const auto p = Probabilities(c, models, request, signals::Family::kFactCheck,
+                               "fact_check_disabled", labels, unavailable);
+  const signals::FactCheckVerdict v =
+      p ? signals::JudgeFactCheck(*p, signals::FactCheckThreshold(c)) : signals::FactCheckVerdict{};
+  ClassifyOutcome out;
+  out.body["needs_fact_check"] = p && v.needed;
+  out.body["label"] = !p ? unavailable : v.needed ? "needs_fact_check" : "no_fact_check_needed";
+  out.body["confidence"] = p ? v.confidence : 0.0;
+  out.body["processing_time_ms"] = MillisSince(start);
+  return out;
 }
 
 ClassifyOutcome ClassifyUserFeedback(const config::Config& c, ml::ModelStore& models,
                                      const json::object& request) {
-  const double threshold = signals::FeedbackThreshold(c);
-  return ClassifyWithVerdict(
-      c, models, request, signals::Family::kUserFeedback, "feedback_detector_disabled",
-      [&](const std::vector<float>& p, const std::vector<std::string>& labels,
-          const std::string& none, json::object& body) {
-        const signals::FeedbackVerdict v = signals::JudgeFeedback(p, labels, threshold);
-        body["feedback_type"] = none.empty() ? v.label : none;
-        body["label"] = none.empty() ? v.label : none;
-        body["confidence"] = none.empty() ? v.confidence : 0.0;
-      });
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> labels;
+  std::string unavailable;
+  const auto p = Probabilities(c, models, request, signals::Family::kUserFeedback,
+                               "feedback_detector_disabled", labels, unavailable);
+  const signals::FeedbackVerdict v =
+      p ? signals::JudgeFeedback(*p, labels, signals::FeedbackThreshold(c))
+        : signals::FeedbackVerdict{};
+  ClassifyOutcome out;
+  out.body["feedback_type"] = p ? v.label : unavailable;
+  out.body["label"] = p ? v.label : unavailable;
+  out.body["confidence"] = p ? v.confidence : 0.0;
+  out.body["processing_time_ms"] = MillisSince(start);
+  return out;
 }
 
 }  // namespace vsr::server
