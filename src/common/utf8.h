@@ -16,6 +16,9 @@ inline bool IsAsciiAlnum(unsigned char c) {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+// Unicode's White_Space property (ASCII spaces and controls \t-\r, NEL, NBSP, the Z
+// separators): what Go's unicode.IsSpace and ICU's u_isUWhiteSpace say.
+bool IsWhiteSpace(char32_t c);
 // Han, Hiragana, Katakana, Hangul (upstream's isCJK).
 bool IsCjk(char32_t c);
 // Letters and digits: ASCII exactly; beyond ASCII every code point outside the punctuation,

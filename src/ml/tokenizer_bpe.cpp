@@ -45,10 +45,6 @@ bool IsNumber(char32_t c) {
   }
 }
 
-bool IsSpace(char32_t c) {
-  return u_isUWhiteSpace(static_cast<UChar32>(c)) != 0;
-}
-
 // GPT-2's byte -> printable character map: printable Latin-1 bytes map to themselves, the
 // others to U+0100 onwards in byte order (so a space reads "Ġ").
 const std::array<std::string, 256>& ByteChars() {
@@ -77,7 +73,7 @@ std::vector<std::pair<size_t, size_t>> SplitGpt2(std::string_view text) {
   at.push_back(text.size());
   const size_t n = cp.size();
   const auto other = [&](size_t k) {
-    return !IsSpace(cp[k]) && !IsLetter(cp[k]) && !IsNumber(cp[k]);
+    return !utf8::IsWhiteSpace(cp[k]) && !IsLetter(cp[k]) && !IsNumber(cp[k]);
   };
   std::vector<std::pair<size_t, size_t>> out;
   size_t i = 0;
@@ -92,7 +88,7 @@ std::vector<std::pair<size_t, size_t>> SplitGpt2(std::string_view text) {
       }
     }
     if (j == i) {
-      const size_t start = cp[i] == ' ' && i + 1 < n && !IsSpace(cp[i + 1]) ? i + 1 : i;
+      const size_t start = cp[i] == ' ' && i + 1 < n && !utf8::IsWhiteSpace(cp[i + 1]) ? i + 1 : i;
       if (IsLetter(cp[start])) {
         for (j = start; j < n && IsLetter(cp[j]);) ++j;
       } else if (IsNumber(cp[start])) {
@@ -100,7 +96,7 @@ std::vector<std::pair<size_t, size_t>> SplitGpt2(std::string_view text) {
       } else if (other(start)) {
         for (j = start; j < n && other(j);) ++j;
       } else {  // whitespace: leave the last one to the word that follows, if any
-        for (j = i; j < n && IsSpace(cp[j]);) ++j;
+        for (j = i; j < n && utf8::IsWhiteSpace(cp[j]);) ++j;
         if (j < n && j - i > 1) --j;
       }
     }

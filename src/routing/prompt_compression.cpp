@@ -15,12 +15,6 @@ constexpr double kPositionDepth = 0.5;
 constexpr int kPreserveFirst = 3, kPreserveLast = 2;
 constexpr size_t kMaxSentences = 500;  // TextRank is quadratic: longer inputs are sampled
 
-bool IsSpace(char32_t c) {
-  return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-         c == 0x3000;
-}
-
 bool IsTerminator(char32_t c) {
   switch (c) {
     case '.':
@@ -66,8 +60,8 @@ struct Decoded {
 std::string_view TrimSpace(std::string_view s) {
   Decoded d(s);
   size_t b = 0, e = d.cp.size();
-  while (b < e && IsSpace(d.cp[b])) ++b;
-  while (e > b && IsSpace(d.cp[e - 1])) --e;
+  while (b < e && utf8::IsWhiteSpace(d.cp[b])) ++b;
+  while (e > b && utf8::IsWhiteSpace(d.cp[e - 1])) --e;
   return s.substr(d.at[b], d.at[e] - d.at[b]);
 }
 
@@ -78,7 +72,7 @@ std::vector<std::string_view> Fields(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const size_t b = i;
     const char32_t c = utf8::Next(s, i);
-    if (IsSpace(c)) {
+    if (utf8::IsWhiteSpace(c)) {
       if (start != std::string_view::npos) out.push_back(s.substr(start, b - start));
       start = std::string_view::npos;
     } else if (start == std::string_view::npos) {
@@ -260,7 +254,7 @@ std::vector<std::string> SplitSentences(std::string_view input) {
     long end = k + 1;
     while (end < n && IsTerminator(d[end])) ++end;
     add(start, end);
-    while (end < n && IsSpace(d[end])) ++end;
+    while (end < n && utf8::IsWhiteSpace(d[end])) ++end;
     start = end;
     k = end - 1;
   }

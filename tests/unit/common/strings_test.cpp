@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/utf8.h"
+
 namespace vsr {
 namespace {
 
@@ -29,3 +31,15 @@ TEST(StringsTest, TrimAndCase) {
 
 }  // namespace
 }  // namespace vsr
+
+// Unicode White_Space (checked once against ICU's u_isUWhiteSpace over every code point):
+// sentence splitting and GPT-2's split both rely on it.
+TEST(Utf8Test, WhiteSpaceIsUnicodesProperty) {
+  for (char32_t c : {U' ', U'\t', U'\n', U'\r', U'\v', U'\f', U'\u0085', U'\u00a0', U'\u1680',
+                     U'\u2000', U'\u200a', U'\u2028', U'\u2029', U'\u202f', U'\u205f', U'\u3000'}) {
+    EXPECT_TRUE(vsr::utf8::IsWhiteSpace(c)) << static_cast<uint32_t>(c);
+  }
+  for (char32_t c : {U'a', U'\0', U'\u200b', U'\u180e', U'\ufeff', U'\u0008', U'\u001c'}) {
+    EXPECT_FALSE(vsr::utf8::IsWhiteSpace(c)) << static_cast<uint32_t>(c);
+  }
+}
