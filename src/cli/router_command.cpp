@@ -68,6 +68,7 @@ std::shared_ptr<const routing::Router> BuildRouter(const std::string& path, ml::
                                " (their conditions never match; /ready reports it)");
     }
   }
+  for (const std::string& w : router->warnings()) Log(LogLevel::kWarn, w);
   return router;
 }
 

@@ -76,9 +76,21 @@ struct ModelSelection {
   bool enabled = true;
   // Same blocks as a decision's algorithm settings; these are the router-wide defaults.
   EloSelection elo;
-  RouterDcSelection router_dc;
+  // Upstream's canonical router-wide defaults (a decision's own block overrides the values it
+  // sets); automix has none.
+  RouterDcSelection router_dc{.temperature = 0.07,
+                              .dimension_size = 768,
+                              .min_similarity = 0.3,
+                              .use_query_contrastive = true,
+                              .use_model_contrastive = true,
+                              .use_capabilities = true};
   AutoMixSelection automix;
-  HybridSelection hybrid;
+  HybridSelection hybrid{.elo_weight = 0.3,
+                         .router_dc_weight = 0.3,
+                         .automix_weight = 0.2,
+                         .cost_weight = 0.2,
+                         .quality_gap_threshold = 0.1,
+                         .normalize_scores = true};
   MlSelectionConfig ml;
   MomentumConfig momentum;
   LookupTables lookup_tables;

@@ -7,6 +7,8 @@
 #include "ml/model_registry.h"
 #include "ml/model_store.h"
 #include "plugins/registry.h"
+#include "selection/selectors.h"
+#include "signals/model_refs.h"
 #include "signals/registry.h"
 
 namespace vsr::hub {
@@ -48,6 +50,11 @@ std::vector<ModelDownload> ModelsToDownload(const config::Config& c) {
   if (auto cache_model = plugins::SemanticCacheModel(c);
       cache_model && !cache_model->path.empty()) {
     store.asked.insert(cache_model->Folder());
+  }
+  // Selection that embeds the query (router_dc, hybrid, knn, ...) uses the embedding model.
+  if (selection::SelectorSet::NeedsEmbeddings(c)) {
+    if (const signals::ModelRef m = signals::EmbeddingModel(c); !m.path.empty())
+      store.asked.insert(m.Folder());
   }
   std::vector<ModelDownload> out;
   for (const std::string& asked : store.asked) {

@@ -11,6 +11,8 @@
 #include "common/utf8.h"
 #include "routing/projections.h"
 #include "routing/prompt_compression.h"
+#include "signals/learned.h"
+#include "signals/model_refs.h"
 
 namespace vsr::routing {
 
@@ -21,7 +23,7 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
     : config_(std::move(config)),
       signals_(std::move(signals)),
       options_(options),
-      selectors_(selection::SelectorSet::Build(*config_)) {
+      selectors_(selection::SelectorSet::Build(*config_, options_.selection_embed, &warnings_)) {
   for (const config::Decision& d : config_->routing.decisions)
     compiled_rules_.push_back(CompileRule(d.rules));
   std::vector<bool> used(signals::kFamilyCount, false);
@@ -56,7 +58,8 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
     if (auto f = signals::FamilyForLeafType(type))
       skips_compression_[static_cast<size_t>(*f)] = true;
   }
-  bool any_expensive = false;
+  // Selection that embeds the query costs a model pass too.
+  bool any_expensive = static_cast<bool>(options_.selection_embed);
   for (const signals::Signal* s : signals_.All()) {
     not_ready_[static_cast<size_t>(s->family())] = s->NotReadyReason();
     any_expensive =
@@ -75,7 +78,22 @@ Router::~Router() = default;
 std::unique_ptr<Router> Router::Create(std::shared_ptr<const config::Config> config,
                                        std::vector<std::string>& errors, ml::ModelStore* models) {
   signals::SignalSet set = signals::SignalSet::Build(*config, errors, models);
-  return Create(std::move(config), std::move(set), RouterOptions{});
+  RouterOptions options;
+  std::string embed_error;
+  if (models != nullptr && selection::SelectorSet::NeedsEmbeddings(*config)) {
+    if (auto embedder =
+            signals::LoadEmbedder(signals::EmbeddingModel(*config), *models, embed_error)) {
+      options.selection_embed = [embedder](const std::string& text) {
+        return embedder->Embed(text);
+      };
+    }
+  }
+  auto router = Create(std::move(config), std::move(set), std::move(options));
+  if (!embed_error.empty()) {
+    router->warnings_.push_back("model selection: " + embed_error +
+                                " (router_dc, hybrid and the learned selectors fall back)");
+  }
+  return router;
 }
 
 std::unique_ptr<Router> Router::Create(std::shared_ptr<const config::Config> config,
@@ -248,8 +266,15 @@ void Router::SelectModel(RoutingResult& result, const request::Request& request)
     }
     return;
   }
-  const selection::SelectionResult chosen =
-      selectors_->Select(*result.decision, request.evaluation_text);
+  selection::SelectionInput input;
+  input.query = request.evaluation_text;
+  const std::string user =
+      request.Header(ToLower(config_->global.services.authz.identity.user_id_header));
+  input.user_id = std::string(Trim(user));
+  input.session_id = request.Header("x-session-id");
+  const FamilyResult& domains = result.signals.Of(Family::kDomain);
+  if (!domains.output.matched.empty()) input.category = domains.output.matched.front();
+  const selection::SelectionResult chosen = selectors_->Select(*result.decision, input);
   if (chosen.ref == nullptr) return;
   result.selected_ref = chosen.ref;
   result.selected_model = chosen.ref->model;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,6 +51,9 @@ struct RouterOptions {
   // (bench/learned_routing_bench), and cutting it off would silently change routing.
   std::chrono::milliseconds signal_budget{5000};
   size_t signal_threads = 0;  // 0: max(2, hardware threads - 1), created only when needed
+  // The query -> embedding function of the embedding model, for the selectors that embed
+  // (router_dc, hybrid, knn, kmeans, svm, mlp); empty: they fall back as without a model.
+  std::function<std::vector<float>(const std::string&)> selection_embed;
 };
 
 class Router {
@@ -74,6 +78,9 @@ class Router {
   const std::vector<signals::Family>& used_families() const { return used_; }
   // True when routing evaluates a loaded model (then Route takes milliseconds, not micro-).
   bool runs_models() const { return pool_ != nullptr; }
+  // Problems that do not stop the router (a learned selector's trained model is missing: its
+  // decisions select statically), for the log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   Router(std::shared_ptr<const config::Config> config, signals::SignalSet signals,
@@ -89,6 +96,7 @@ class Router {
   signals::SignalSet signals_;
   std::vector<signals::Family> used_;
   RouterOptions options_;
+  std::vector<std::string> warnings_;
   std::shared_ptr<selection::SelectorSet> selectors_;
   std::vector<CompiledRule> compiled_rules_;  // one per decision, same order
   // Complexity rules' composers by rule name: a complexity match stands only when its rule's

@@ -2,6 +2,7 @@
 // is one class behind Selector; selectors.cpp is the one place that builds them from config.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,12 +13,44 @@
 
 namespace vsr::selection {
 
+// The query's embedding, computed on first use and shared by every selector one request asks
+// (hybrid's router_dc component and the learned selectors read the same vector). One request,
+// one thread: no locking.
+class QueryEmbedding {
+ public:
+  using EmbedFn = std::function<std::vector<float>(const std::string&)>;
+  QueryEmbedding(const EmbedFn* embed, const std::string* query) : embed_(embed), query_(query) {}
+  // Null when no embedding model is loaded (or the query is empty).
+  const std::vector<float>* Get() const {
+    if (!done_) {
+      done_ = true;
+      if (embed_ != nullptr && *embed_ && query_ != nullptr && !query_->empty()) {
+        value_ = (*embed_)(*query_);
+      }
+    }
+    return value_.empty() ? nullptr : &value_;
+  }
+
+ private:
+  const EmbedFn* embed_;
+  const std::string* query_;
+  mutable bool done_ = false;
+  mutable std::vector<float> value_;
+};
+
 struct SelectionContext {
   std::string decision_name;
   const std::vector<config::ModelRef>* candidates = nullptr;  // the decision's modelRefs
   std::string query;
   int tpot_percentile = 0;  // latency_aware block of the decision
   int ttft_percentile = 0;
+  std::string user_id;     // authz identity header: rl_driven personalization
+  std::string session_id;  // x-session-id
+  std::string category;    // the detected domain (learned selectors' one-hot feature)
+  const QueryEmbedding* embedding = nullptr;  // null: no embedding model
+  // How much cheaper models are preferred (the decision's automix.cost_quality_tradeoff or
+  // hybrid.cost_weight when > 0, else 0.5 — upstream's request-time cost weight).
+  double cost_weight = 0.5;
 };
 
 struct SelectionResult {
@@ -35,6 +68,11 @@ struct Feedback {
   std::string loser_model;
   bool tie = false;
   std::string decision_name;  // empty: global ratings only
+  std::string query;
+  std::string user_id;  // rl_driven personalization
+  std::string session_id;
+  std::string feedback_type;  // set for implicit feedback (weighted down by rl_driven)
+  double confidence = 0;      // scales implicit feedback when > 0
 };
 
 class Selector {

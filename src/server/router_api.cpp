@@ -284,7 +284,7 @@ HttpResponse RouterApi::ClassifyWithModel(const HttpRequest& http, ModelEndpoint
   return Json(200, out.body);
 }
 
-// POST /api/v1/feedback: pairwise preference for the learning selectors (Elo today).
+// POST /api/v1/feedback: pairwise preference for the selectors that learn (elo, rl_driven).
 HttpResponse RouterApi::Feedback(const HttpRequest& http) const {
   const std::shared_ptr<const routing::Router> current = router();
   json::object body;
@@ -300,15 +300,21 @@ HttpResponse RouterApi::Feedback(const HttpRequest& http) const {
   f.tie = tie && tie->is_bool() && tie->as_bool();
   f.decision_name = text("decision_name");
   if (f.decision_name.empty()) f.decision_name = text("category");
+  f.query = text("query");
+  f.user_id = text("user_id");
+  f.session_id = text("session_id");
+  f.feedback_type = text("feedback_type");
+  if (const json::value* c = body.if_contains("confidence"); c && c->is_number())
+    f.confidence = c->to_number<double>();
   if (f.winner_model.empty()) return Error(400, "MISSING_WINNER", "winner_model is required");
-  selection::EloSelector* elo = current->selectors().elo();
-  if (elo == nullptr) {
+  int configured = 0;
+  std::string errors;
+  if (current->selectors().UpdateFeedback(f, configured, errors) == 0) {
+    if (configured > 0) return Error(500, "FEEDBACK_FAILED", errors);
     return Error(503, "NO_SELECTOR_CONFIGURED",
                  "No selection algorithm configured. Enable elo or rl_driven selection to use "
                  "feedback API.");
   }
-  std::string error;
-  if (!elo->UpdateFeedback(f, error)) return Error(400, "INVALID_REQUEST", error);
   json::object out;
   out["success"] = true;
   out["message"] = "Feedback recorded successfully";

@@ -304,6 +304,34 @@ global:
   EXPECT_EQ(got[0].repo, "acme/domains");
 }
 
+TEST(ModelsToDownload, SelectionThatEmbedsTheQueryBringsTheEmbeddingModel) {
+  const auto config = [](const std::string& algorithm) {
+    return testing::ConfigFromText(R"(
+version: v0.3
+providers:
+  models:
+    - {name: a, backend_refs: [{name: a, endpoint: "127.0.0.1:1"}]}
+    - {name: b, backend_refs: [{name: b, endpoint: "127.0.0.1:2"}]}
+routing:
+  modelCards: [{name: a}, {name: b}]
+  decisions:
+    - name: d
+      rules: {operator: AND, conditions: []}
+      modelRefs: [{model: a, use_reasoning: false}, {model: b, use_reasoning: false}]
+      algorithm: {type: )" + algorithm +
+                                   R"(}
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: acme/embedder}
+)");
+  };
+  const std::vector<ModelDownload> got = ModelsToDownload(*config("router_dc"));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].repo, "acme/embedder");
+  EXPECT_TRUE(ModelsToDownload(*config("static")).empty());
+}
+
 TEST(ModelsToDownload, HubIdsAreTheirOwnReposAndLocalOnlyPathsAreLeftAlone) {
   const auto c = testing::ConfigFromText(R"(
 version: v0.3

@@ -299,6 +299,55 @@ routing:
   EXPECT_NE(missing.body.find("\"MISSING_WINNER\""), std::string::npos);
 }
 
+TEST(RouterApiFeedbackTest, RlDrivenLearnsPerUserFromFeedbackAndUnconfiguredSaysSo) {
+  const auto router_with = [](const std::string& algorithm) {
+    std::vector<std::string> errors;
+    return routing::Router::Create(testing::ConfigFromText(R"(
+version: v0.3
+listeners: [{name: l, address: 127.0.0.1, port: 8899}]
+providers:
+  defaults: {default_model: a}
+  models:
+    - {name: a, backend_refs: [{name: b, endpoint: "127.0.0.1:1"}]}
+    - {name: b, backend_refs: [{name: b, endpoint: "127.0.0.1:2"}]}
+routing:
+  modelCards: [{name: a}, {name: b}]
+  decisions:
+    - name: pick
+      rules: {operator: AND, conditions: []}
+      modelRefs: [{model: a, use_reasoning: false}, {model: b, use_reasoning: false}]
+      algorithm: {type: )" + algorithm + R"(}
+)"),
+                                   errors);
+  };
+  RouterApi api(router_with("rl_driven"));
+  HttpRequest fb;
+  fb.method = "POST";
+  fb.path = "/api/v1/feedback";
+  fb.body = R"({"winner_model": "b", "loser_model": "a", "user_id": "u1",
+                "feedback_type": "satisfied", "confidence": 1})";
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(api.Handle(fb).status, 200);
+  fb.body = R"({"winner_model": "ghost", "loser_model": "a"})";
+  const HttpResponse unknown = api.Handle(fb);
+  EXPECT_EQ(unknown.status, 500);
+  EXPECT_NE(unknown.body.find("model 'ghost' is not configured"), std::string::npos)
+      << unknown.body;
+  // u1 sent the feedback: /eval-style routing with their identity header mostly picks b.
+  const std::shared_ptr<const routing::Router> router = api.router();
+  request::Request req = request::FromText("hello");
+  req.headers["x-authz-user-id"] = "u1";
+  int b = 0;
+  for (int i = 0; i < 50; ++i) b += router->Route(req).selected_model == "b";
+  EXPECT_GE(b, 45);
+  EXPECT_EQ(router->Route(req).selection_method, "rl_driven");
+
+  RouterApi plain(router_with("static"));
+  fb.body = R"({"winner_model": "b"})";
+  const HttpResponse none = plain.Handle(fb);
+  EXPECT_EQ(none.status, 503);
+  EXPECT_NE(none.body.find("NO_SELECTOR_CONFIGURED"), std::string::npos);
+}
+
 // `vllm-sr router` as its own process: it prints where it listens, serves eval, stops on SIGTERM.
 TEST(RouterProcessTest, ServesTheApiUntilSigterm) {
   int out[2];

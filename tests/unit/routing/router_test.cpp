@@ -205,5 +205,51 @@ global:
   std::filesystem::remove_all(dir);
 }
 
+// router_dc through Router::Create: the router loads the configured embedding model for
+// selection (and so routes on its worker threads); without the model it warns and the
+// decision still gets a model.
+TEST(RouterSelectionTest, RouterDcUsesTheEmbeddingModelTheConfigNames) {
+  const auto config = [](const std::string& path) {
+    return testing::ConfigFromText(R"(
+version: v0.3
+providers:
+  defaults: {default_model: coder}
+  models: [{name: coder, backend_refs: [{endpoint: '127.0.0.1:9'}]}, {name: poet, backend_refs: [{endpoint: '127.0.0.1:9'}]}]
+routing:
+  modelCards:
+    - {name: coder, description: "python rust compiler debugging"}
+    - {name: poet, description: "sonnet rhyme verse stanza"}
+  decisions:
+    - name: any
+      rules: {operator: AND, conditions: []}
+      modelRefs: [{model: coder}, {model: poet}]
+      algorithm: {type: router_dc, router_dc: {temperature: 0.5}}
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: )" +
+                                   path + R"(}
+)");
+  };
+  testing::FakeModels models;
+  std::vector<std::string> errors;
+  auto router = Router::Create(config("/models/words"), errors, &models);
+  ASSERT_TRUE(errors.empty());
+  EXPECT_TRUE(router->warnings().empty());
+  EXPECT_TRUE(router->runs_models());
+  RoutingResult r = router->Route(request::FromText("write a sonnet with rhyme and verse"));
+  EXPECT_EQ(r.selection_method, "router_dc");
+  EXPECT_EQ(r.selected_model, "poet");
+  EXPECT_EQ(router->Route(request::FromText("debugging my rust compiler")).selected_model, "coder");
+
+  auto blind = Router::Create(config("/nowhere/words"), errors, &models);
+  ASSERT_TRUE(errors.empty());
+  ASSERT_EQ(blind->warnings().size(), 1u);
+  EXPECT_NE(blind->warnings()[0].find("model selection: "), std::string::npos);
+  r = blind->Route(request::FromText("write a sonnet"));
+  EXPECT_EQ(r.selected_model, "coder");
+  EXPECT_EQ(r.selection_reasoning, "Default candidate selection: no embedding function available");
+}
+
 }  // namespace
 }  // namespace vsr::routing

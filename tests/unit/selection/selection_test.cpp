@@ -37,6 +37,22 @@ routing:
 )" + algorithm);
 }
 
+SelectionInput Query(const std::string& q) {
+  SelectionInput in;
+  in.query = q;
+  return in;
+}
+
+Feedback Pair(const std::string& winner, const std::string& loser, bool tie,
+              const std::string& decision) {
+  Feedback f;
+  f.winner_model = winner;
+  f.loser_model = loser;
+  f.tie = tie;
+  f.decision_name = decision;
+  return f;
+}
+
 const config::Decision& MathDecision(const std::shared_ptr<const config::Config>& c) {
   return c->routing.decisions.front();
 }
@@ -44,12 +60,12 @@ const config::Decision& MathDecision(const std::shared_ptr<const config::Config>
 TEST(StaticSelectionTest, ConfiguredScoresPickTheBestElseTheFirstCandidate) {
   auto c = Config("");
   auto set = SelectorSet::Build(*c);
-  const SelectionResult r = set->Select(MathDecision(c), "q");
+  const SelectionResult r = set->Select(MathDecision(c), Query("q"));
   EXPECT_EQ(r.ref->model, "c");  // domain 'math' scores c highest
   EXPECT_EQ(r.method, "static");
   config::Decision other = MathDecision(c);
   other.name = "unscored";
-  EXPECT_EQ(set->Select(other, "q").ref->model, "a");
+  EXPECT_EQ(set->Select(other, Query("q")).ref->model, "a");
 }
 
 TEST(EloSelectionTest, FeedbackMovesRatingsByTheEloFormula) {
@@ -62,7 +78,7 @@ TEST(EloSelectionTest, FeedbackMovesRatingsByTheEloFormula) {
   ASSERT_NE(set->elo(), nullptr);
   // Equal ratings: expected 0.5, so the winner gains K/2 = 16.
   std::string error;
-  ASSERT_TRUE(set->elo()->UpdateFeedback({"b", "a", false, "math"}, error)) << error;
+  ASSERT_TRUE(set->elo()->UpdateFeedback(Pair("b", "a", false, "math"), error)) << error;
   auto board = set->elo()->Leaderboard("");
   ASSERT_GE(board.size(), 2u);
   EXPECT_EQ(board[0].model, "b");
@@ -70,11 +86,11 @@ TEST(EloSelectionTest, FeedbackMovesRatingsByTheEloFormula) {
   EXPECT_EQ(board.back().model, "a");
   EXPECT_DOUBLE_EQ(board.back().rating, 1484);
   // A second win from 1516 vs 1484: expected = 1/(1+10^(-32/400)).
-  ASSERT_TRUE(set->elo()->UpdateFeedback({"b", "a", false, ""}, error));
+  ASSERT_TRUE(set->elo()->UpdateFeedback(Pair("b", "a", false, ""), error));
   const double expected = 1.0 / (1.0 + std::pow(10.0, -32.0 / 400.0));
   EXPECT_NEAR(set->elo()->Leaderboard("")[0].rating, 1516 + 32 * (1 - expected), 1e-9);
 
-  const SelectionResult r = set->Select(MathDecision(c), "q");
+  const SelectionResult r = set->Select(MathDecision(c), Query("q"));
   EXPECT_EQ(r.method, "elo");
   EXPECT_EQ(r.ref->model, "b");
   EXPECT_DOUBLE_EQ(r.confidence, 1.0);  // two comparisons >= min_comparisons
@@ -91,27 +107,27 @@ TEST(EloSelectionTest, CategoryRatingsAreSeededFromModelScoresAndTiesShareTheDel
 )");
   auto set = SelectorSet::Build(*c);
   // Seeds: a = 1000 + 0.2*1000 = 1200, c = 1900 for decision 'math'.
-  EXPECT_EQ(set->Select(MathDecision(c), "q").ref->model, "c");
+  EXPECT_EQ(set->Select(MathDecision(c), Query("q")).ref->model, "c");
   const auto board = set->elo()->Leaderboard("math");
   ASSERT_EQ(board.size(), 2u);
   EXPECT_DOUBLE_EQ(board[0].rating, 1900);
   std::string error;
-  ASSERT_TRUE(set->elo()->UpdateFeedback({"a", "c", true, "math"}, error));
+  ASSERT_TRUE(set->elo()->UpdateFeedback(Pair("a", "c", true, "math"), error));
   const auto after = set->elo()->Leaderboard("math");
   EXPECT_LT(after[0].rating, 1900);  // a tie against a much weaker model costs c points
   EXPECT_EQ(after[0].ties, 1);
-  EXPECT_FALSE(set->elo()->UpdateFeedback({"", "", false, ""}, error));
+  EXPECT_FALSE(set->elo()->UpdateFeedback(Pair("", "", false, ""), error));
   EXPECT_EQ(error, "either winner_model or loser_model is required");
 }
 
 TEST(SelectionFallbackTest, UnimplementedAlgorithmsFallBackToStaticAndSayIt) {
   auto c = Config(R"(
       algorithm:
-        type: router_dc
-        router_dc: {temperature: 0.07}
+        type: gmtrouter
+        gmtrouter: {enable_personalization: true}
 )");
   auto set = SelectorSet::Build(*c);
-  const SelectionResult r = set->Select(MathDecision(c), "q");
+  const SelectionResult r = set->Select(MathDecision(c), Query("q"));
   EXPECT_EQ(r.method, "static");
   EXPECT_EQ(set->elo(), nullptr);
 }
@@ -130,7 +146,7 @@ TEST(LatencyAwareSelectionTest, LowestRelativeLatencyWinsAndNoStatsFallsBack) {
 )");
   auto set = SelectorSet::Build(*c);
   const config::Decision& d = MathDecision(c);
-  EXPECT_EQ(set->Select(d, "q").method, "static");  // no samples yet
+  EXPECT_EQ(set->Select(d, Query("q")).method, "static");  // no samples yet
   for (int i = 1; i <= 10; ++i) {
     set->latency().RecordTpot("a", 0.05);
     set->latency().RecordTtft("a", 0.1 * i);  // p90 = 0.9
@@ -138,7 +154,7 @@ TEST(LatencyAwareSelectionTest, LowestRelativeLatencyWinsAndNoStatsFallsBack) {
     set->latency().RecordTtft("b", 0.3);
     set->latency().RecordTpot("c", 0.02);  // c has no TTFT samples: not a candidate
   }
-  const SelectionResult r = set->Select(d, "q");
+  const SelectionResult r = set->Select(d, Query("q"));
   EXPECT_EQ(r.method, "latency_aware");
   EXPECT_EQ(r.ref->model, "b");
   EXPECT_DOUBLE_EQ(r.all_scores.at("b"), 1.0);
@@ -173,7 +189,7 @@ TEST(EloSelectionTest, RatingsPersistToStoragePathAndSurviveARestart) {
   std::string error;
   {
     auto set = SelectorSet::Build(*c);
-    ASSERT_TRUE(set->elo()->UpdateFeedback({"b", "a", false, "math"}, error)) << error;
+    ASSERT_TRUE(set->elo()->UpdateFeedback(Pair("b", "a", false, "math"), error)) << error;
   }
   const auto text = ReadTextFile(path, error);
   ASSERT_TRUE(text) << error;

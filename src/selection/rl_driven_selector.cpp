@@ -1,0 +1,222 @@
+#include "selection/rl_driven_selector.h"
+
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <random>
+
+#include "common/strings.h"
+
+namespace vsr::selection {
+namespace {
+
+struct Belief {
+  double alpha = 1, beta = 1;  // uniform prior
+  int interactions = 0;
+  double Mean() const { return alpha / (alpha + beta); }
+  double Variance() const {
+    const double s = alpha + beta;
+    return alpha * beta / (s * s * (s + 1));
+  }
+};
+
+Belief Blend(const Belief& a, const Belief& b, double w) {
+  return {(1 - w) * a.alpha + w * b.alpha, (1 - w) * a.beta + w * b.beta,
+          a.interactions + b.interactions};
+}
+
+struct SessionStats {
+  int selections = 0, successes = 0;
+};
+
+struct Settings {
+  bool personalization = true;
+  double personalization_blend = 0.7;
+  double session_weight = 0.3;
+  double implicit_weight = 0.5;
+  bool cost_awareness = true;
+  double cost_weight = 0.2;
+};
+
+// Upstream's defaults; a decision's block only switches features on and replaces non-zero
+// numbers (so use_thompson_sampling and cost_awareness stay on: epsilon-greedy, reachable only
+// by turning Thompson sampling off, is never used).
+Settings SettingsOf(const config::Config& c) {
+  Settings s;
+  for (const config::Decision& d : c.routing.decisions) {
+    if (!d.algorithm || !IEquals(d.algorithm->type, "rl_driven") || !d.algorithm->rl_driven)
+      continue;
+    const config::RlDrivenSelection& own = *d.algorithm->rl_driven;
+    if (own.personalization_blend != 0) s.personalization_blend = own.personalization_blend;
+    if (own.cost_weight != 0) s.cost_weight = own.cost_weight;
+    break;
+  }
+  return s;
+}
+
+class RlDrivenSelector final : public Selector {
+ public:
+  RlDrivenSelector(const config::Config& c, const ModelFacts& facts, unsigned long long seed)
+      : settings_(SettingsOf(c)),
+        costs_(facts.costs()),
+        rng_(seed ? seed : std::random_device{}()) {
+    for (const std::string& m : facts.models()) global_[m] = Belief{};
+    for (const config::DomainSignal& d : c.routing.signals.domains) {
+      for (const config::ModelScore& ms : d.model_scores) {
+        categories_[d.name][ms.model] = {1.0 + ms.score * 10.0, 1.0 + (1.0 - ms.score) * 10.0, 0};
+      }
+    }
+  }
+  std::string Method() const override { return "rl_driven"; }
+
+  std::optional<SelectionResult> Select(const SelectionContext& ctx,
+                                        std::string& error) const override {
+    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
+      error = "no candidate models provided";
+      return std::nullopt;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    SelectionResult r;
+    r.method = Method();
+    Belief chosen;
+    for (const config::ModelRef& ref : *ctx.candidates) {
+      const Belief b = BeliefFor(ctx, ref.model);
+      double draw = Sample(b);
+      if (settings_.cost_awareness && settings_.cost_weight > 0)
+        draw *= CheapnessBonus(costs_, ref.model, settings_.cost_weight);
+      if (!ctx.session_id.empty() && settings_.session_weight > 0)
+        draw = WithSession(ctx.session_id, ref.model, draw);
+      r.all_scores[ref.model] = draw;
+      if (r.ref == nullptr || draw > r.score) r.ref = &ref, r.score = draw, chosen = b;
+    }
+    // Confidence grows as the belief narrows and as interactions accumulate.
+    const double narrow = 1.0 - 4 * chosen.Variance();
+    const double seen = 1.0 / (1.0 + std::exp(-0.1 * (chosen.interactions - 10)));
+    r.confidence = std::min(1.0, std::max(0.0, (narrow + seen) / 2.0));
+    char buf[192];
+    std::snprintf(buf, sizeof buf, "Thompson Sampling: sampled=%.3f, Beta(%.1f, %.1f), mean=%.3f",
+                  r.score, chosen.alpha, chosen.beta, chosen.Mean());
+    std::string parts = buf;
+    if (chosen.interactions > 0) parts += ", interactions=" + std::to_string(chosen.interactions);
+    if (!ctx.user_id.empty() && settings_.personalization)
+      parts += ", personalized for user=" + ctx.user_id;
+    r.reasoning = "RL-driven: [" + parts + "]";
+    return r;
+  }
+
+  bool UpdateFeedback(const Feedback& f, std::string& error) override {
+    if (f.winner_model.empty() && f.loser_model.empty()) {
+      error = "either winner_model or loser_model is required";
+      return false;
+    }
+    for (const std::string* m : {&f.winner_model, &f.loser_model}) {
+      if (!m->empty() && !global_.count(*m)) {
+        error = "model '" + *m + "' is not configured (providers.models / routing.modelCards)";
+        return false;
+      }
+    }
+    double weight = 1.0;
+    if (!f.feedback_type.empty()) {
+      weight = settings_.implicit_weight * (f.confidence > 0 ? f.confidence : 1.0);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    Update(global_, f, weight);
+    if (settings_.personalization && !f.user_id.empty()) Update(Slot(users_, f.user_id), f, weight);
+    if (!f.decision_name.empty()) Update(Slot(categories_, f.decision_name), f, weight);
+    if (!f.session_id.empty()) {
+      auto& session = Slot(sessions_, f.session_id);
+      if (!f.winner_model.empty()) {
+        SessionStats& s = session[f.winner_model];
+        ++s.selections;
+        if (!f.tie) ++s.successes;
+      }
+      if (!f.loser_model.empty()) ++session[f.loser_model].selections;
+    }
+    return true;
+  }
+
+ private:
+  using Table = std::map<std::string, Belief>;
+
+  // Users, sessions and decisions come from request bodies: at most kMaxKeys of each are
+  // remembered (a new one past that replaces an arbitrary old one); models must be configured.
+  static constexpr size_t kMaxKeys = 10000;
+  template <typename Map>
+  static typename Map::mapped_type& Slot(Map& map, const std::string& key) {
+    if (map.size() >= kMaxKeys && map.find(key) == map.end()) map.erase(map.begin());
+    return map[key];
+  }
+
+  static void Update(Table& table, const Feedback& f, double weight) {
+    if (!f.winner_model.empty()) {
+      Belief& b = table[f.winner_model];
+      if (f.tie) {
+        b.alpha += 0.5 * weight, b.beta += 0.5 * weight;
+      } else {
+        b.alpha += weight;
+      }
+      ++b.interactions;
+    }
+    if (!f.loser_model.empty()) {
+      Belief& b = table[f.loser_model];
+      if (f.tie) {
+        b.alpha += 0.5 * weight, b.beta += 0.5 * weight;
+      } else {
+        b.beta += weight;
+      }
+      ++b.interactions;
+    }
+  }
+  static const Belief* Find(const std::map<std::string, Table>& tables, const std::string& key,
+                            const std::string& model) {
+    auto t = tables.find(key);
+    if (t == tables.end()) return nullptr;
+    auto it = t->second.find(model);
+    return it == t->second.end() ? nullptr : &it->second;
+  }
+
+  Belief BeliefFor(const SelectionContext& ctx, const std::string& model) const {
+    auto g = global_.find(model);
+    const Belief global = g == global_.end() ? Belief{} : g->second;
+    const Belief* category = Find(categories_, ctx.decision_name, model);
+    if (!settings_.personalization || ctx.user_id.empty()) {
+      return category ? Blend(global, *category, 0.5) : global;
+    }
+    const Belief* user = Find(users_, ctx.user_id, model);
+    Belief blended = Blend(global, user ? *user : global, settings_.personalization_blend);
+    return category ? Blend(blended, *category, 0.3) : blended;
+  }
+
+  double Sample(const Belief& b) const {
+    std::gamma_distribution<double> x(b.alpha > 0 ? b.alpha : 1.0), y(b.beta > 0 ? b.beta : 1.0);
+    const double a = x(rng_), c = y(rng_);
+    return a + c == 0 ? 0.5 : a / (a + c);
+  }
+
+  double WithSession(const std::string& session, const std::string& model, double draw) const {
+    auto s = sessions_.find(session);
+    if (s == sessions_.end()) return draw;
+    auto it = s->second.find(model);
+    if (it == s->second.end() || it->second.selections == 0) return draw;
+    const double rate = double(it->second.successes) / it->second.selections;
+    return (1 - settings_.session_weight) * draw + settings_.session_weight * rate;
+  }
+
+  Settings settings_;
+  std::map<std::string, double> costs_;
+  mutable std::mutex mu_;
+  mutable std::mt19937_64 rng_;
+  Table global_;
+  std::map<std::string, Table> categories_;  // decision name -> beliefs
+  std::map<std::string, Table> users_;
+  std::map<std::string, std::map<std::string, SessionStats>> sessions_;
+};
+
+}  // namespace
+
+std::unique_ptr<Selector> MakeRlDrivenSelector(const config::Config& c, const ModelFacts& facts,
+                                               unsigned long long seed) {
+  return std::make_unique<RlDrivenSelector>(c, facts, seed);
+}
+
+}  // namespace vsr::selection
