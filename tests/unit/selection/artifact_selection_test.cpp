@@ -10,17 +10,12 @@
 #include "selection/ml_artifact.h"
 #include "selection/selectors.h"
 #include "support/config_loader.h"
+#include "unit/selection/selection_inputs.h"
 
 namespace vsr::selection {
 namespace {
 
-std::vector<float> KeywordEmbedding(const std::string& text) {
-  std::vector<float> v(3, 0.0f);
-  if (text.find("math") != std::string::npos) v[0] = 1;
-  if (text.find("code") != std::string::npos) v[1] = 1;
-  if (text.find("poem") != std::string::npos) v[2] = 1;
-  return v;
-}
+using testing::KeywordEmbedding;
 
 // A 17-feature row: the three axes, then the one-hot at `category` (-1: none).
 std::string Row(double math, double code, double poem, int category = -1) {

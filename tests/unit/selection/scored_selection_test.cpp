@@ -6,18 +6,14 @@
 
 #include "selection/selectors.h"
 #include "support/config_loader.h"
+#include "unit/selection/selection_inputs.h"
 
 namespace vsr::selection {
 namespace {
 
-// Axis 0: math, 1: code, 2: poetry; no keyword: the zero vector.
-std::vector<float> KeywordEmbedding(const std::string& text) {
-  std::vector<float> v(3, 0.0f);
-  if (text.find("math") != std::string::npos) v[0] = 1;
-  if (text.find("code") != std::string::npos) v[1] = 1;
-  if (text.find("poem") != std::string::npos) v[2] = 1;
-  return v;
-}
+using testing::KeywordEmbedding;
+using testing::Pair;
+using testing::Query;
 
 std::shared_ptr<const config::Config> Config(const std::string& algorithm,
                                              const std::string& global = "") {
@@ -45,23 +41,6 @@ routing:
       rules: {operator: AND, conditions: []}
       modelRefs: [{model: a, use_reasoning: false}, {model: b, use_reasoning: false}, {model: c, use_reasoning: false}]
 )" + algorithm + global);
-}
-
-SelectionInput Query(const std::string& q, const std::string& user = "") {
-  SelectionInput in;
-  in.query = q;
-  in.user_id = user;
-  return in;
-}
-
-Feedback Win(const std::string& winner, const std::string& loser, const std::string& user = "",
-             const std::string& decision = "") {
-  Feedback f;
-  f.winner_model = winner;
-  f.loser_model = loser;
-  f.user_id = user;
-  f.decision_name = decision;
-  return f;
 }
 
 const char kRouterDc[] = R"(
@@ -216,8 +195,8 @@ TEST(RlDrivenSelectionTest, ThompsonSamplingFollowsTheFeedback) {
   int configured = 0;
   std::string errors;
   for (int i = 0; i < 40; ++i) {
-    ASSERT_EQ(set->UpdateFeedback(Win("b", "a"), configured, errors), 1) << errors;
-    ASSERT_EQ(set->UpdateFeedback(Win("b", "c"), configured, errors), 1) << errors;
+    ASSERT_EQ(set->UpdateFeedback(Pair("b", "a"), configured, errors), 1) << errors;
+    ASSERT_EQ(set->UpdateFeedback(Pair("b", "c"), configured, errors), 1) << errors;
   }
   EXPECT_EQ(configured, 1);
   int b = 0;
@@ -242,8 +221,8 @@ TEST(RlDrivenSelectionTest, AUsersOwnFeedbackPersonalizesTheirSelection) {
   int configured = 0;
   std::string errors;
   for (int i = 0; i < 30; ++i) {
-    set->UpdateFeedback(Win("b", "a"), configured, errors);        // everyone: b
-    set->UpdateFeedback(Win("a", "b", "u1"), configured, errors);  // u1: a
+    set->UpdateFeedback(Pair("b", "a"), configured, errors);                   // everyone: b
+    set->UpdateFeedback(Pair("a", "b", false, "", "u1"), configured, errors);  // u1: a
   }
   // Globally a and b are even (31, 31); u1's own beliefs weigh 0.7: a ~ Beta(31, 10).
   int a_for_u1 = 0;
@@ -252,7 +231,7 @@ TEST(RlDrivenSelectionTest, AUsersOwnFeedbackPersonalizesTheirSelection) {
   const SelectionResult r = set->Select(other, Query("q", "u1"));
   EXPECT_NE(r.reasoning.find("personalized for user=u1"), std::string::npos) << r.reasoning;
   // Feedback naming an unknown model is refused, not remembered.
-  EXPECT_EQ(set->UpdateFeedback(Win("nope", "a"), configured, errors), 0);
+  EXPECT_EQ(set->UpdateFeedback(Pair("nope", "a"), configured, errors), 0);
   EXPECT_NE(errors.find("model 'nope' is not configured"), std::string::npos) << errors;
 }
 

@@ -9,9 +9,13 @@
 #include "common/files.h"
 #include "selection/selectors.h"
 #include "support/config_loader.h"
+#include "unit/selection/selection_inputs.h"
 
 namespace vsr::selection {
 namespace {
+
+using testing::Pair;
+using testing::Query;
 
 std::shared_ptr<const config::Config> Config(const std::string& algorithm) {
   return testing::ConfigFromText(R"(
@@ -35,22 +39,6 @@ routing:
       rules: {operator: AND, conditions: []}
       modelRefs: [{model: a, use_reasoning: false}, {model: b, use_reasoning: false}, {model: c, use_reasoning: false}]
 )" + algorithm);
-}
-
-SelectionInput Query(const std::string& q) {
-  SelectionInput in;
-  in.query = q;
-  return in;
-}
-
-Feedback Pair(const std::string& winner, const std::string& loser, bool tie,
-              const std::string& decision) {
-  Feedback f;
-  f.winner_model = winner;
-  f.loser_model = loser;
-  f.tie = tie;
-  f.decision_name = decision;
-  return f;
 }
 
 const config::Decision& MathDecision(const std::shared_ptr<const config::Config>& c) {
