@@ -308,9 +308,11 @@ int RunRouter(const RouterArgs& args) {
     options.port =
         static_cast<uint16_t>(args.data_port >= 0 ? args.data_port : l.port + PortOffset());
     std::vector<server::HttpLane> lanes;
+    std::vector<std::shared_ptr<server::DataPlane>> planes;
     for (auto& w : workers) {
       auto plane = std::make_shared<server::DataPlane>(
           snapshot, std::make_shared<server::UpstreamPool>(), access_log, dp_options);
+      planes.push_back(plane);
       lanes.push_back({&w->io,
                        [plane](const server::HttpRequest& r, server::HttpExchange& e)
                            -> boost::asio::awaitable<void> { co_await plane->Handle(r, e); }});
@@ -322,6 +324,14 @@ int RunRouter(const RouterArgs& args) {
       return kExitError;
     }
     options.port = http->port();
+    // Looper calls come back to this listener (before any request: the I/O threads start later).
+    const std::string host =
+        options.address == "0.0.0.0" || options.address == "::" ? "127.0.0.1" : options.address;
+    for (auto& plane : planes) {
+      plane->set_self_url("http://" +
+                          (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                          std::to_string(options.port) + "/v1/chat/completions");
+    }
     std::cout << "Data plane listening on http://" << options.address << ":" << options.port
               << " (listener " << l.name << ", " << workers.size() << " threads)" << std::endl;
   }

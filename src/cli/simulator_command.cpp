@@ -111,6 +111,10 @@ void RegisterSimulator(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--api-key-env", args->api_key_env,
                   "Require the API key held by this environment variable");
+  cmd->add_option("--logprob", args->options.logprob,
+                  "Log-probability of every token when a request asks for logprobs (default: "
+                  "-0.1)")
+      ->check(CLI::Range(-100.0, 0.0));
   cmd->add_option("--name", args->options.name, "Instance name, sent as x-simulator-name");
   cmd->add_option("--threads", args->threads, "I/O threads (default: 1)")->check(CLI::Range(1, 64));
   cmd->callback([args, &exit_code] { exit_code = RunSimulator(*args); });

@@ -10,6 +10,7 @@
 
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "plugins/immediate_answer.h"
 #include "replay/api.h"
 #include "request/parse.h"
 #include "routing/reasoning.h"
@@ -18,6 +19,7 @@
 #include "server/format_translation.h"
 #include "server/forward_headers.h"
 #include "server/json_fields.h"
+#include "server/looper.h"
 #include "server/router_api.h"
 #include "server/routing_headers.h"
 
@@ -65,6 +67,9 @@ struct DataPlane::Call {
   plugins::RequestContext plugin_ctx;
   plugins::ResponseContext plugin_response;
   std::string completion;  // the OpenAI-form answer, kept only when a plugin needs it
+  // Looper decisions (confidence, ratings): the client's body as it arrived, for the calls.
+  bool looper = false;
+  json::object looper_body;
   // Tracing: inert unless the data plane has a tracer and the request is sampled.
   observability::RequestTrace trace;
   observability::RequestTrace::Index root_span = observability::RequestTrace::kNone;
@@ -335,6 +340,8 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
     }
     if (error) {
       co_await exchange.Respond(*error);
+    } else if (call.looper) {
+      co_await Loop(call, exchange);
     } else {
       co_await Forward(call, exchange);
     }
@@ -648,6 +655,13 @@ asio::awaitable<void> DataPlane::EmbedQuestion(Call& call) {
 std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
   const config::Config& cfg = call.router->config();
   const bool is_auto = call.is_auto;
+  // The looper's calls are pinned requests through this listener: they get the decision's
+  // plugins themselves, so they start from the body as the client sent it.
+  if (is_auto && call.client == ApiFormat::kOpenAi && !call.responses &&
+      UsesLooper(call.result.decision, call.http.headers.count("x-vsr-looper-request") > 0)) {
+    call.looper = true;
+    call.looper_body = call.body;
+  }
   RunRoutedPlugins(call);
   if (call.plugin_ctx.answer) return ImmediateReply(call);
   const std::string chosen = is_auto ? call.result.selected_model : call.record.requested_model;
@@ -678,6 +692,44 @@ std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
   pctx.reasoning = call.routed.reasoning;
   call.chain->OnForward(pctx);
   return std::nullopt;
+}
+
+asio::awaitable<void> DataPlane::Loop(Call& call, HttpExchange& exchange) {
+  const config::Config& cfg = call.router->config();
+  const config::LooperIntegration& looper = cfg.global.integrations.looper;
+  LooperTarget target;
+  target.endpoint = looper.endpoint;
+  // Upstream's default endpoint is its default listener; ours may listen elsewhere.
+  if (target.endpoint == config::LooperIntegration{}.endpoint && !self_url_.empty())
+    target.endpoint = self_url_;
+  for (const auto& [name, value] : looper.headers) target.headers.emplace_back(name, value);
+  if (looper.timeout_seconds > 0) target.timeout = std::chrono::seconds(looper.timeout_seconds);
+  const LooperOutcome outcome =
+      co_await RunLooper(*pool_, target, cfg, *call.result.decision, call.looper_body);
+  if (outcome.status != 200) {
+    const HttpResponse reply = ErrorReply(call, outcome.status, outcome.error);
+    co_await exchange.Respond(reply);
+    co_return;
+  }
+  std::string models_used;
+  for (const std::string& m : outcome.models_used)
+    models_used += (models_used.empty() ? "" : ",") + m;
+  HttpResponse reply;
+  reply.status = 200;
+  reply.content_type = call.stream ? "text/event-stream" : "application/json";
+  reply.headers = {{"x-request-id", call.request_id},
+                   {"x-vsr-selected-decision", call.result.decision->name},
+                   {"x-vsr-selected-model", outcome.final_model},
+                   {"x-vsr-looper-model", outcome.final_model},
+                   {"x-vsr-looper-models-used", models_used},
+                   {"x-vsr-looper-iterations", std::to_string(outcome.iterations)},
+                   {"x-vsr-looper-algorithm", outcome.algorithm}};
+  reply.body = call.stream ? LooperAnswerAsSse(outcome) : CompactJson(outcome.completion);
+  if (call.chain->needs_completion()) call.completion = CompactJson(outcome.completion);
+  call.record.selected_model = outcome.final_model;
+  call.record.streamed = call.stream;
+  call.record.status = 200;
+  co_await exchange.Respond(reply);
 }
 
 asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {

@@ -47,6 +47,10 @@ class DataPlane {
 
   boost::asio::awaitable<void> Handle(const HttpRequest& request, HttpExchange& exchange);
 
+  // This listener's chat completions URL, set once before it serves: where looper calls go
+  // while global.integrations.looper.endpoint keeps upstream's default (its default listener).
+  void set_self_url(std::string url) { self_url_ = std::move(url); }
+
   // Errors the HTTP server answers itself (413, 431, 400), in OpenAI's envelope.
   static HttpResponse ErrorForStatus(int status, const std::string& message);
 
@@ -64,6 +68,8 @@ class DataPlane {
   std::optional<HttpResponse> Routed(Call& call);
   // Embeds the question on the model threads when the decision's plugins want it.
   boost::asio::awaitable<void> EmbedQuestion(Call& call);
+  // Answers a looper decision (confidence, ratings) from several pinned model calls.
+  boost::asio::awaitable<void> Loop(Call& call, HttpExchange& exchange);
   // After routing: the decision's plugins (which may answer), the model, OnForward.
   std::optional<HttpResponse> Dispatch(Call& call);
   // Spans of routing (signals, then decision and selection), from when Route started.
@@ -99,6 +105,7 @@ class DataPlane {
   std::shared_ptr<AccessLog> log_;
   DataPlaneOptions options_;
   BackendBalancer balancer_;
+  std::string self_url_;
 };
 
 }  // namespace vsr::server

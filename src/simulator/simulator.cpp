@@ -82,6 +82,8 @@ struct Answer {
   size_t prompt_tokens = 0;
   bool truncated = false;
   bool include_usage = false;
+  int top_logprobs = -1;  // -1: no logprobs asked
+  double logprob = 0, margin = 0;
 
   std::string Text() const {
     std::string text;
@@ -106,16 +108,31 @@ struct Answer {
           {"usage",
            json::object{{"input_tokens", prompt_tokens}, {"output_tokens", tokens.size()}}}});
     }
-    return CompactJson(json::object{
-        {"id", id},
-        {"object", "chat.completion"},
-        {"created", created},
-        {"model", model},
-        {"choices", json::array{json::object{
-                        {"index", 0},
+    json::object choice{{"index", 0},
                         {"message", json::object{{"role", "assistant"}, {"content", Text()}}},
-                        {"finish_reason", truncated ? "length" : "stop"}}}},
-        {"usage", OpenAiUsage()}});
+                        {"finish_reason", truncated ? "length" : "stop"}};
+    if (top_logprobs >= 0) choice["logprobs"] = Logprobs();
+    return CompactJson(json::object{{"id", id},
+                                    {"object", "chat.completion"},
+                                    {"created", created},
+                                    {"model", model},
+                                    {"choices", json::array{std::move(choice)}},
+                                    {"usage", OpenAiUsage()}});
+  }
+  // OpenAI's logprobs.content: each token with its log-probability and, when asked, the
+  // runner-ups (the token itself first, then made-up alternatives `margin` below it).
+  json::object Logprobs() const {
+    json::array content;
+    for (const std::string& t : tokens) {
+      json::array top;
+      for (int i = 0; i < top_logprobs; ++i) {
+        top.push_back(json::object{{"token", i == 0 ? t : t + "~" + std::to_string(i)},
+                                   {"logprob", logprob - (i == 0 ? 0 : margin * i)}});
+      }
+      content.push_back(
+          json::object{{"token", t}, {"logprob", logprob}, {"top_logprobs", std::move(top)}});
+    }
+    return {{"content", std::move(content)}};
   }
   std::string Chunk(json::object delta, json::value finish) const {
     return server::SseData(json::object{
@@ -288,6 +305,12 @@ asio::awaitable<void> Simulator::Chat(const HttpRequest& http, HttpExchange& exc
                      options_.response != "echo" &&
                      answer.tokens.size() < static_cast<size_t>(options_.output_tokens);
   answer.include_usage = server::StreamUsageRequested(body);
+  if (const json::value* lp = body.if_contains("logprobs"); lp && lp->is_bool() && lp->as_bool()) {
+    answer.top_logprobs =
+        std::clamp(static_cast<int>(server::IntField(body, "top_logprobs")), 0, 20);
+    answer.logprob = options_.logprob;
+    answer.margin = options_.logprob_margin;
+  }
   const uint64_t n = next_id_.fetch_add(1);
   answer.id = (anthropic ? "msg_sim_" : "chatcmpl-sim-") + std::to_string(n);
   answer.created = static_cast<int64_t>(std::time(nullptr));

@@ -26,6 +26,11 @@ struct SimulatorOptions {
   double error_rate = 0;            // share of requests answered 500, in [0,1]
   std::string api_key;              // when set, requests must carry it (Bearer or x-api-key)
   std::string name = "simulator";   // reported in answers and /stats (tells instances apart)
+  // Token log-probabilities reported when a request asks for logprobs (OpenAI format): every
+  // token gets `logprob`, and its runner-up (top_logprobs) `logprob - logprob_margin` — how
+  // sure this "model" sounds to the confidence looper.
+  double logprob = -0.1;
+  double logprob_margin = 3.0;
 };
 
 // Counters a test reads from GET /stats.

@@ -1,0 +1,159 @@
+// Looper decisions over real loopback sockets: the data plane calls each candidate back
+// through its own listener (x-vsr-looper-request), simulators answer with the token
+// log-probabilities that make a small model unsure and a large one confident.
+#include "server/looper.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "support/data_plane_fixture.h"
+
+namespace vsr::server {
+namespace {
+
+namespace json = boost::json;
+using test::DataPlaneTest;
+using test::DeadPort;
+using test::Ref;
+using test::Sim;
+
+simulator::SimulatorOptions Sure(double logprob, const std::string& name) {
+  simulator::SimulatorOptions o;
+  o.logprob = logprob;
+  o.name = name;
+  return o;
+}
+
+class LooperTest : public DataPlaneTest {
+ protected:
+  // small (1b, unsure: mean logprob -2.5 -> confidence 0.17), medium (8b, -1.0 -> 0.67),
+  // large (70b, -0.1 -> 0.97); listed largest first so the cascade must reorder them.
+  std::string Config(const std::string& algorithm, const std::string& small_endpoint = "") {
+    return "version: v0.3\n"
+           "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+           "providers:\n"
+           "  defaults: {default_model: large}\n"
+           "  models:\n"
+           "    - {name: small, backend_refs: [" +
+           Ref("s", small_endpoint.empty() ? small_.Endpoint() : small_endpoint) +
+           "]}\n"
+           "    - {name: medium, backend_refs: [" +
+           Ref("m", medium_.Endpoint()) + "]}\n" + "    - {name: large, backend_refs: [" +
+           Ref("l", large_.Endpoint()) + "]}\n" +
+           "routing:\n"
+           "  modelCards: [{name: small, param_size: 1b}, {name: medium, param_size: 8b},\n"
+           "               {name: large, param_size: 70b}]\n"
+           "  decisions:\n"
+           "    - name: cascade\n"
+           "      rules: {operator: AND, conditions: []}\n"
+           "      modelRefs: [{model: large}, {model: medium}, {model: small}]\n"
+           "      algorithm: " +
+           algorithm + "\n";
+  }
+  void StartLooping(const std::string& yaml) {
+    Start(yaml);
+    plane_->set_self_url(proxy_->Url("/v1/chat/completions"));
+  }
+
+  Sim small_{Sure(-2.5, "small")};
+  Sim medium_{Sure(-1.0, "medium")};
+  Sim large_{Sure(-0.1, "large")};
+};
+
+TEST_F(LooperTest, ConfidenceEscalatesFromTheSmallestModelUntilAnAnswerIsSureEnough) {
+  StartLooping(
+      Config("{type: confidence, confidence: {confidence_method: avg_logprob, threshold: 0.6}}"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "what is 2+2?"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-algorithm"), "confidence");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-models-used"), "small,medium");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "2");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-model"), "medium");
+  EXPECT_EQ(r.headers.at("x-vsr-selected-model"), "medium");
+  EXPECT_EQ(r.headers.at("x-vsr-selected-decision"), "cascade");
+  const json::object body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("model"), "medium");
+  EXPECT_EQ(body.at("id").as_string().subview().substr(0, 16), "chatcmpl-looper-");
+  // Usage adds up both calls (16 words each from the simulators).
+  EXPECT_EQ(body.at("usage").at("completion_tokens"), 32);
+  // Each call was a pinned, non-streamed request asking for logprobs, marked as a looper call.
+  EXPECT_EQ(small_.sim->stats().requests, 1u);
+  EXPECT_EQ(medium_.sim->stats().requests, 1u);
+  EXPECT_EQ(large_.sim->stats().requests, 0u);
+  const json::object sent = json::parse(medium_.sim->last_request().body).as_object();
+  EXPECT_EQ(sent.at("logprobs"), true);
+  EXPECT_EQ(sent.at("stream"), false);
+}
+
+TEST_F(LooperTest, NoAnswerSureEnoughEndsWithTheLargestAndAStreamingClientGetsSse) {
+  StartLooping(
+      Config("{type: confidence, confidence: {confidence_method: hybrid, threshold: 0.99}}"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "hard question", true));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-models-used"), "small,medium,large");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-model"), "large");
+  EXPECT_EQ(r.content_type, "text/event-stream");
+  EXPECT_NE(r.body.find("chat.completion.chunk"), std::string::npos);
+  EXPECT_NE(r.body.find("data: [DONE]"), std::string::npos);
+  // hybrid needs the runner-up tokens too.
+  EXPECT_EQ(json::parse(large_.sim->last_request().body).at("top_logprobs"), 2);
+}
+
+TEST_F(LooperTest, AFailedModelIsSkippedOrFailsTheRequestAsOnErrorSays) {
+  const std::string dead = "127.0.0.1:" + std::to_string(DeadPort());
+  StartLooping(Config("{type: confidence, confidence: {threshold: 0.6}}", dead));
+  HttpResult r = Post("/v1/chat/completions", Chat("MoM", "q"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-models-used"), "medium");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "2");
+
+  StartLooping(Config("{type: confidence, confidence: {threshold: 0.6, on_error: fail}}", dead));
+  r = Post("/v1/chat/completions", Chat("MoM", "q"));
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_NE(r.body.find("confidence looper: model 'small'"), std::string::npos) << r.body;
+}
+
+TEST_F(LooperTest, RatingsAsksEveryModelAtOnceAndReturnsOneChoiceEach) {
+  StartLooping(Config("{type: ratings, ratings: {max_concurrent: 2}}"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "compare"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-algorithm"), "ratings");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "3");
+  const json::object body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("model"), "large,medium,small");
+  const json::array& choices = body.at("choices").as_array();
+  ASSERT_EQ(choices.size(), 3u);
+  EXPECT_EQ(choices[0].at("model"), "large");
+  EXPECT_EQ(choices[2].at("index"), 2);
+  EXPECT_EQ(body.at("usage").at("completion_tokens"), 48);
+
+  const HttpResult streamed = Post("/v1/chat/completions", Chat("MoM", "compare", true));
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_EQ(streamed.content_type, "text/event-stream");
+  for (const char* model : {"\"model\":\"large\"", "\"model\":\"medium\"", "\"model\":\"small\""})
+    EXPECT_NE(streamed.body.find(model), std::string::npos) << model;
+  EXPECT_NE(streamed.body.find("\"index\":2"), std::string::npos);
+  EXPECT_EQ(streamed.body.substr(streamed.body.size() - 14), "data: [DONE]\n\n");
+}
+
+TEST_F(LooperTest, PinnedRequestsAndLooperCallsNeverLoop) {
+  StartLooping(Config("{type: ratings}"));
+  HttpResult r = Post("/v1/chat/completions", Chat("small", "q"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.count("x-vsr-looper-algorithm"), 0u);
+  r = Post("/v1/chat/completions", Chat("MoM", "q"), {{"x-vsr-looper-request", "true"}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.count("x-vsr-looper-algorithm"), 0u);
+}
+
+TEST(AnswerConfidenceTest, UpstreamsNormalizations) {
+  EXPECT_DOUBLE_EQ(AnswerConfidence("avg_logprob", {-1.5, -1.5}, {}, 0.5, 0.5), 0.5);
+  EXPECT_DOUBLE_EQ(AnswerConfidence("avg_logprob", {-7}, {}, 0.5, 0.5), 0.0);
+  EXPECT_NEAR(AnswerConfidence("margin", {}, {3.0}, 0.5, 0.5), 1 - std::exp(-1.0), 1e-12);
+  EXPECT_NEAR(AnswerConfidence("hybrid", {0}, {3.0}, 0.25, 0.75),
+              0.25 + 0.75 * (1 - std::exp(-1.0)), 1e-12);
+}
+
+}  // namespace
+}  // namespace vsr::server
