@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <regex>
 
 #include "common/json_text.h"
@@ -120,6 +121,50 @@ asio::awaitable<Answer> CallModel(UpstreamPool& pool, const LooperTarget& target
   a.completion = *o;
   a.ok = true;
   co_return a;
+}
+
+// One call of a parallel wave: the model and the body it gets.
+struct PlannedCall {
+  std::string model;
+  std::string body;
+};
+
+// Runs `calls` concurrently, at most `wave` at a time; the answers in the calls' order.
+// Iterations are numbered from `first_iteration`.
+asio::awaitable<std::vector<Answer>> CallAll(UpstreamPool& pool, const LooperTarget& target,
+                                             const std::vector<PlannedCall>& calls, size_t wave,
+                                             const std::string& decision, int first_iteration) {
+  std::vector<Answer> answers;
+  if (calls.empty()) co_return answers;
+  if (wave == 0) wave = calls.size();
+  auto executor = co_await asio::this_coro::executor;
+  for (size_t start = 0; start < calls.size(); start += wave) {
+    using Op = decltype(asio::co_spawn(
+        executor, CallModel(pool, target, calls[0].body, calls[0].model, decision, 1),
+        asio::deferred));
+    std::vector<Op> ops;
+    for (size_t i = start; i < std::min(calls.size(), start + wave); ++i) {
+      ops.push_back(asio::co_spawn(executor,
+                                   CallModel(pool, target, calls[i].body, calls[i].model, decision,
+                                             first_iteration + static_cast<int>(i)),
+                                   asio::deferred));
+    }
+    auto [order, errors, results] =
+        co_await asio::experimental::make_parallel_group(std::move(ops))
+            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    (void)order;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (errors[i]) {
+        Answer failed;
+        failed.model = calls[start + i].model;
+        failed.error = "model '" + failed.model + "': the call threw";
+        answers.push_back(std::move(failed));
+      } else {
+        answers.push_back(std::move(results[i]));
+      }
+    }
+  }
+  co_return answers;
 }
 
 // Candidates in the order a confidence cascade tries them.
@@ -286,38 +331,11 @@ asio::awaitable<LooperOutcome> RunRatings(UpstreamPool& pool, const LooperTarget
       d.algorithm && d.algorithm->ratings ? &*d.algorithm->ratings : nullptr;
   const size_t n = d.model_refs.size();
   const size_t wave = a && a->max_concurrent > 0 ? static_cast<size_t>(a->max_concurrent) : n;
-  std::vector<std::string> bodies;
-  for (const config::ModelRef& r : d.model_refs)
-    bodies.push_back(ModelBody(body, r.model, false, 0, true));
-  std::vector<Answer> answers;
-  auto executor = co_await asio::this_coro::executor;
-  // At most max_concurrent calls in flight: the candidates go in waves of that size.
-  for (size_t start = 0; start < n; start += wave) {
-    using Op = decltype(asio::co_spawn(
-        executor, CallModel(pool, target, bodies[0], d.model_refs[0].model, d.name, 1),
-        asio::deferred));
-    std::vector<Op> ops;
-    for (size_t i = start; i < std::min(n, start + wave); ++i) {
-      ops.push_back(asio::co_spawn(executor,
-                                   CallModel(pool, target, bodies[i], d.model_refs[i].model, d.name,
-                                             static_cast<int>(i + 1)),
-                                   asio::deferred));
-    }
-    auto [order, errors, results] =
-        co_await asio::experimental::make_parallel_group(std::move(ops))
-            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-    (void)order;
-    for (size_t i = 0; i < results.size(); ++i) {
-      if (errors[i]) {
-        Answer failed;
-        failed.model = d.model_refs[start + i].model;
-        failed.error = "model '" + failed.model + "': the call threw";
-        answers.push_back(std::move(failed));
-      } else {
-        answers.push_back(std::move(results[i]));
-      }
-    }
+  std::vector<PlannedCall> calls;
+  for (const config::ModelRef& r : d.model_refs) {
+    calls.push_back({r.model, ModelBody(body, r.model, false, 0, true)});
   }
+  std::vector<Answer> answers = co_await CallAll(pool, target, calls, wave, d.name, 1);
   LooperOutcome out;
   out.algorithm = "ratings";
   out.iterations = static_cast<int>(n);
@@ -359,6 +377,177 @@ asio::awaitable<LooperOutcome> RunRatings(UpstreamPool& pool, const LooperTarget
   co_return out;
 }
 
+// remom's synthesis prompt (upstream's default template): the problem, then each reference
+// answer of the previous round with its model.
+std::string SynthesisPrompt(const std::string& original, const std::vector<Answer>& references,
+                            const config::RemomAlgorithm& a) {
+  std::string refs;
+  for (size_t i = 0; i < references.size(); ++i) {
+    std::string text = references[i].content;
+    // last_n_tokens keeps the tail (~4 bytes per token), cut at a UTF-8 character start.
+    const size_t keep =
+        static_cast<size_t>(a.compaction_tokens > 0 ? a.compaction_tokens : 1000) * 4;
+    if (a.compaction_strategy == "last_n_tokens" && text.size() > keep) {
+      size_t from = text.size() - keep;
+      while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;
+      text = text.substr(from);
+    }
+    refs +=
+        "\nReference " + std::to_string(i + 1) + " (" + references[i].model + "):\n" + text + "\n";
+  }
+  return "You are given a problem and a list of reference responses. Your job is to analyze "
+         "these references and provide your own response.\n\nOriginal Problem:\n" +
+         original + "\n\nReference Responses:\n" + refs +
+         "\nNow, based on the original problem and reference responses above, please provide "
+         "your own comprehensive solution.";
+}
+
+// Which model each of a round's `n` calls goes to (model_distribution).
+std::vector<std::string> Distribute(const config::RemomAlgorithm& a, size_t n,
+                                    const std::vector<config::ModelRef>& refs, std::mt19937& rng) {
+  std::vector<std::string> calls;
+  const std::string how = a.model_distribution.empty() ? "weighted" : a.model_distribution;
+  if (how == "first_only") return std::vector<std::string>(n, refs.front().model);
+  if (how == "round_robin") {
+    for (size_t i = 0; i < n; ++i) calls.push_back(refs[i % refs.size()].model);
+    return calls;
+  }
+  double total = 0;
+  for (const config::ModelRef& r : refs) total += std::max(0.0, r.weight);
+  std::vector<size_t> counts(refs.size(), n / refs.size());
+  if (how == "weighted" && total > 0) {
+    // Largest remainders: each model's share of n by weight, leftovers to the biggest fractions.
+    std::vector<std::pair<double, size_t>> remainders;
+    size_t assigned = 0;
+    for (size_t i = 0; i < refs.size(); ++i) {
+      const double exact = std::max(0.0, refs[i].weight) / total * static_cast<double>(n);
+      counts[i] = static_cast<size_t>(exact);
+      assigned += counts[i];
+      remainders.emplace_back(-(exact - static_cast<double>(counts[i])), i);
+    }
+    std::stable_sort(remainders.begin(), remainders.end());
+    for (size_t k = 0; assigned < n; ++k, ++assigned) ++counts[remainders[k % refs.size()].second];
+  } else {
+    for (size_t i = 0; i < n % refs.size(); ++i) ++counts[i];  // equal: first models take the rest
+  }
+  for (size_t i = 0; i < refs.size(); ++i) calls.insert(calls.end(), counts[i], refs[i].model);
+  std::shuffle(calls.begin(), calls.end(), rng);
+  return calls;
+}
+
+std::string LastMessageText(const json::object& body) {
+  const json::value* messages = body.if_contains("messages");
+  if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) return "";
+  const json::value& last = messages->as_array().back();
+  const json::value* content = last.is_object() ? last.as_object().if_contains("content") : nullptr;
+  if (content == nullptr) return "";
+  if (content->is_string()) return std::string(content->as_string());
+  std::string text;
+  if (content->is_array()) {
+    for (const json::value& part : content->as_array()) {
+      const json::value* t = part.is_object() ? part.as_object().if_contains("text") : nullptr;
+      if (t && t->is_string()) text += std::string(t->as_string());
+    }
+  }
+  return text;
+}
+
+asio::awaitable<LooperOutcome> RunRemom(UpstreamPool& pool, const LooperTarget& target,
+                                        const config::Decision& d, const json::object& body) {
+  const config::RemomAlgorithm a =
+      d.algorithm && d.algorithm->remom ? *d.algorithm->remom : config::RemomAlgorithm{};
+  std::vector<int> schedule = a.breadth_schedule;
+  if (schedule.empty()) schedule = {4};
+  const double temperature = a.temperature > 0 ? a.temperature : 1.0;
+  const bool fail_fast = a.on_error == "fail";
+  std::mt19937 rng(static_cast<unsigned>(a.shuffle_seed != 0 ? a.shuffle_seed : 42));
+  const std::string original = LastMessageText(body);
+  LooperOutcome out;
+  out.algorithm = "remom";
+  std::vector<Answer> attempted;            // every answer, for usage
+  std::vector<std::vector<Answer>> rounds;  // the usable answers of each round
+  for (size_t r = 0; r < schedule.size(); ++r) {
+    json::object round_body = body;
+    if (r > 0) {  // later rounds answer the problem with the previous round as references
+      json::array& messages = round_body["messages"].as_array();
+      json::object last = messages.back().as_object();
+      last["content"] = SynthesisPrompt(original, rounds.back(), a);
+      messages.back() = std::move(last);
+    }
+    round_body["temperature"] = temperature;
+    std::vector<PlannedCall> calls;
+    for (const std::string& model :
+         Distribute(a, static_cast<size_t>(std::max(1, schedule[r])), d.model_refs, rng)) {
+      calls.push_back({model, ModelBody(round_body, model, false, 0, true)});
+    }
+    const size_t wave = a.max_concurrent > 0 ? static_cast<size_t>(a.max_concurrent) : calls.size();
+    std::vector<Answer> answers =
+        co_await CallAll(pool, target, calls, wave, d.name, out.iterations + 1);
+    out.iterations += static_cast<int>(calls.size());
+    std::vector<Answer> usable;
+    for (Answer& ans : answers) {
+      if (ans.ok && std::find(out.models_used.begin(), out.models_used.end(), ans.model) ==
+                        out.models_used.end())
+        out.models_used.push_back(ans.model);
+      if (!ans.ok || Trim(ans.content).empty()) {
+        out.error = ans.ok ? "model '" + ans.model + "' returned no content" : ans.error;
+        if (fail_fast) {
+          out.status = 502;
+          out.error = "remom looper: round " + std::to_string(r + 1) + ": " + out.error;
+          co_return out;
+        }
+        attempted.push_back(std::move(ans));
+        continue;
+      }
+      usable.push_back(ans);
+      attempted.push_back(std::move(ans));
+    }
+    if (usable.empty()) {
+      if (!rounds.empty()) break;  // the previous round's answers stand
+      out.status = 502;
+      out.error = "remom looper: round " + std::to_string(r + 1) +
+                  ": all model calls failed (last: " + out.error + ")";
+      co_return out;
+    }
+    // Longest first, then a seeded shuffle (upstream's order), cut to max_responses_per_round.
+    std::stable_sort(usable.begin(), usable.end(), [](const Answer& x, const Answer& y) {
+      return x.content.size() > y.content.size();
+    });
+    std::shuffle(usable.begin(), usable.end(), rng);
+    if (a.max_responses_per_round > 0 &&
+        usable.size() > static_cast<size_t>(a.max_responses_per_round))
+      usable.resize(static_cast<size_t>(a.max_responses_per_round));
+    rounds.push_back(std::move(usable));
+  }
+  out.error.clear();
+  const Answer& final_answer = rounds.back().front();
+  out.final_model = final_answer.model;
+  out.completion = {
+      {"id", LooperId()},
+      {"object", "chat.completion"},
+      {"created", static_cast<std::int64_t>(std::time(nullptr))},
+      {"model", out.final_model},
+      {"choices",
+       json::array{json::object{
+           {"index", 0},
+           {"message", json::object{{"role", "assistant"}, {"content", final_answer.content}}},
+           {"finish_reason", "stop"}}}},
+      {"usage", SumUsage(attempted)}};
+  if (a.include_intermediate_responses) {
+    json::array trail;
+    for (size_t r = 0; r < rounds.size(); ++r) {
+      json::array responses;
+      for (const Answer& ans : rounds[r])
+        responses.push_back(json::object{{"model", ans.model}, {"content", ans.content}});
+      trail.push_back(json::object{{"round", static_cast<std::int64_t>(r + 1)},
+                                   {"breadth", schedule[r]},
+                                   {"responses", std::move(responses)}});
+    }
+    out.completion["intermediate_responses"] = std::move(trail);
+  }
+  co_return out;
+}
+
 }  // namespace
 
 std::string LooperAnswerAsSse(const LooperOutcome& outcome) {
@@ -389,6 +578,7 @@ std::string LooperAnswerAsSse(const LooperOutcome& outcome) {
 bool UsesLooper(const config::Decision* decision, bool looper_request) {
   if (decision == nullptr || looper_request || !decision->algorithm) return false;
   const std::string type = ToLower(decision->algorithm->type);
+  if (type == "remom") return !decision->model_refs.empty();  // one model may answer many times
   return (type == "confidence" || type == "ratings") && decision->model_refs.size() > 1;
 }
 
@@ -412,9 +602,9 @@ asio::awaitable<LooperOutcome> RunLooper(UpstreamPool& pool, const LooperTarget&
                                          const config::Config& config,
                                          const config::Decision& decision,
                                          const json::object& body) {
-  if (ToLower(decision.algorithm->type) == "ratings") {
-    co_return co_await RunRatings(pool, target, decision, body);
-  }
+  const std::string type = ToLower(decision.algorithm->type);
+  if (type == "ratings") co_return co_await RunRatings(pool, target, decision, body);
+  if (type == "remom") co_return co_await RunRemom(pool, target, decision, body);
   co_return co_await RunConfidence(pool, target, config, decision, body);
 }
 

@@ -1,7 +1,10 @@
 // The looper: decisions whose algorithm calls several models for one request (upstream's
 // pkg/looper). `confidence` asks the candidates one at a time, smallest (or cheapest, or lowest
 // automix value) first, and stops at the first answer whose token log-probabilities clear the
-// threshold; `ratings` asks them all at once and returns one choice per model. Each model call
+// threshold; `ratings` asks them all at once and returns one choice per model; `remom` runs
+// rounds of parallel calls (breadth_schedule, spread over the candidates by
+// model_distribution), each later round answering with the previous round's answers as
+// references, and returns the last round's first answer. Each model call
 // is a pinned-model chat completion POSTed to global.integrations.looper.endpoint — the router's
 // own listener — marked x-vsr-looper-request: true, so it gets the plugins, translation,
 // credentials and failover of any request, and never loops again.
@@ -17,8 +20,8 @@
 
 namespace vsr::server {
 
-// True when `decision` runs through the looper: its algorithm is confidence or ratings, it
-// has more than one modelRef, and the request is not itself a looper call.
+// True when `decision` runs through the looper: its algorithm is confidence or ratings with
+// more than one modelRef, or remom with any, and the request is not itself a looper call.
 bool UsesLooper(const config::Decision* decision, bool looper_request);
 
 struct LooperOutcome {

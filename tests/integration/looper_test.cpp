@@ -137,6 +137,28 @@ TEST_F(LooperTest, RatingsAsksEveryModelAtOnceAndReturnsOneChoiceEach) {
   EXPECT_EQ(streamed.body.substr(streamed.body.size() - 14), "data: [DONE]\n\n");
 }
 
+TEST_F(LooperTest, RemomRoundsSynthesizeThePreviousRoundsAnswers) {
+  StartLooping(
+      Config("{type: remom, remom: {breadth_schedule: [3, 1], model_distribution: round_robin, "
+             "include_intermediate_responses: true}}"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "prove it"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-algorithm"), "remom");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "4");  // 3 + 1 calls
+  const json::object body = json::parse(r.body).as_object();
+  const json::array& rounds = body.at("intermediate_responses").as_array();
+  ASSERT_EQ(rounds.size(), 2u);
+  EXPECT_EQ(rounds[0].at("responses").as_array().size(), 3u);
+  EXPECT_EQ(rounds[1].at("breadth"), 1);
+  // Round robin sends round 2's single call to the first candidate, with the references.
+  EXPECT_EQ(large_.sim->stats().requests, 2u);
+  const json::object last = json::parse(large_.sim->last_request().body).as_object();
+  const std::string prompt(last.at("messages").as_array().back().at("content").as_string());
+  EXPECT_NE(prompt.find("Original Problem:\nprove it"), std::string::npos) << prompt;
+  EXPECT_NE(prompt.find("Reference 3 ("), std::string::npos) << prompt;
+  EXPECT_EQ(body.at("model"), "large");
+}
+
 TEST_F(LooperTest, PinnedRequestsAndLooperCallsNeverLoop) {
   StartLooping(Config("{type: ratings}"));
   HttpResult r = Post("/v1/chat/completions", Chat("small", "q"));
