@@ -4,6 +4,7 @@
 
 #include "common/strings.h"
 #include "selection/automix_selector.h"
+#include "selection/gmt_router_selector.h"
 #include "selection/hybrid_selector.h"
 #include "selection/latency_aware_selector.h"
 #include "selection/ml_artifact.h"
@@ -104,6 +105,9 @@ std::shared_ptr<SelectorSet> SelectorSet::Build(const config::Config& c,
                                       set->router_dc_.get(), set->automix_.get());
   }
   if (used.count("rl_driven")) set->rl_driven_ = MakeRlDrivenSelector(c, set->facts_);
+  if (used.count("gmtrouter")) {
+    set->gmtrouter_ = MakeGmtRouterSelector(c, set->facts_, set->embed_);
+  }
   for (const char* type : kLearned) {
     if (!used.count(type)) continue;
     std::string error;
@@ -120,6 +124,7 @@ const Selector* SelectorSet::ByType(const std::string& type) const {
   if (type == "automix") return automix_.get();
   if (type == "hybrid") return hybrid_.get();
   if (type == "rl_driven") return rl_driven_.get();
+  if (type == "gmtrouter") return gmtrouter_.get();
   auto it = learned_.find(type);
   return it == learned_.end() ? nullptr : it->second.get();
 }
@@ -159,7 +164,7 @@ SelectionResult SelectorSet::Select(const config::Decision& decision,
 int SelectorSet::UpdateFeedback(const Feedback& f, int& configured, std::string& errors) const {
   int updated = 0;
   configured = 0;
-  for (Selector* s : {static_cast<Selector*>(elo_.get()), rl_driven_.get()}) {
+  for (Selector* s : {static_cast<Selector*>(elo_.get()), rl_driven_.get(), gmtrouter_.get()}) {
     if (s == nullptr) continue;
     ++configured;
     std::string error;

@@ -36,7 +36,8 @@ class SelectorSet {
   // method says which algorithm actually chose.
   SelectionResult Select(const config::Decision& decision, const SelectionInput& input) const;
 
-  // Feedback for the selectors that learn from it (elo, rl_driven, as upstream's feedback API):
+  // Feedback for the selectors that learn from it (elo, rl_driven, gmtrouter, as upstream's
+  // feedback API):
   // how many took it; `errors` collects why others refused. `configured` says how many exist.
   int UpdateFeedback(const Feedback& f, int& configured, std::string& errors) const;
 
@@ -54,7 +55,7 @@ class SelectorSet {
   std::unique_ptr<EloSelector> elo_;
   std::shared_ptr<LatencyStats> latency_ = std::make_shared<LatencyStats>();
   std::unique_ptr<Selector> latency_aware_;
-  std::unique_ptr<Selector> router_dc_, automix_, hybrid_, rl_driven_;
+  std::unique_ptr<Selector> router_dc_, automix_, hybrid_, rl_driven_, gmtrouter_;
   std::map<std::string, std::unique_ptr<Selector>> learned_;  // knn, kmeans, svm, mlp
 };
 

@@ -235,5 +235,33 @@ TEST(RlDrivenSelectionTest, AUsersOwnFeedbackPersonalizesTheirSelection) {
   EXPECT_NE(errors.find("model 'nope' is not configured"), std::string::npos) << errors;
 }
 
+TEST(GmtRouterSelectionTest, AUserWithEnoughHistoryGetsTheirPreferredModel) {
+  auto c = Config(R"(
+      algorithm:
+        type: gmtrouter
+        gmtrouter: {enable_personalization: true, min_interactions_for_personalization: 3}
+)");
+  auto set = SelectorSet::Build(*c);
+  const config::Decision& d = c->routing.decisions.front();
+  // Cold start: the highest quality_score.
+  SelectionResult r = set->Select(d, Query("q", "u1"));
+  EXPECT_EQ(r.method, "gmtrouter");
+  EXPECT_EQ(r.ref->model, "c");
+  EXPECT_EQ(r.reasoning, "GMTRouter cold-start selection (need 3 more interactions)");
+  int configured = 0;
+  std::string errors;
+  // Two wins of b over c: four interactions for u1 (b rated 1, c rated 0).
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(set->UpdateFeedback(Pair("b", "c", false, "", "u1"), configured, errors), 1);
+  r = set->Select(d, Query("q", "u1"));
+  EXPECT_EQ(r.ref->model, "b");
+  EXPECT_NEAR(r.all_scores["b"], 0.3 * 0.85 + 0.7 * 1.0, 1e-9);
+  EXPECT_NEAR(r.all_scores["c"], 0.3 * 0.95, 1e-9);  // preference 0
+  EXPECT_NEAR(r.all_scores["a"], 0.9 * 0.9, 1e-9);   // no history with a: base x 0.9
+  EXPECT_NEAR(r.confidence, 0.5 + (0.955 - 0.81) * 0.5, 1e-9);
+  // Someone else is still a cold start.
+  EXPECT_EQ(set->Select(d, Query("q", "u2")).ref->model, "c");
+}
+
 }  // namespace
 }  // namespace vsr::selection

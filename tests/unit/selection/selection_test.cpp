@@ -111,8 +111,7 @@ TEST(EloSelectionTest, CategoryRatingsAreSeededFromModelScoresAndTiesShareTheDel
 TEST(SelectionFallbackTest, UnimplementedAlgorithmsFallBackToStaticAndSayIt) {
   auto c = Config(R"(
       algorithm:
-        type: gmtrouter
-        gmtrouter: {enable_personalization: true}
+        type: thompson
 )");
   auto set = SelectorSet::Build(*c);
   const SelectionResult r = set->Select(MathDecision(c), Query("q"));

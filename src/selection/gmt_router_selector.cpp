@@ -1,0 +1,201 @@
+#include "selection/gmt_router_selector.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <mutex>
+
+#include "common/strings.h"
+
+namespace vsr::selection {
+namespace {
+
+struct Interaction {
+  std::string model;
+  double rating = 0;  // 1: preferred, 0: not
+  int64_t time = 0;   // seconds
+};
+
+struct UserState {
+  std::deque<Interaction> interactions;  // the most recent max_interactions_per_user
+  int total = 0;
+  std::map<std::string, double> preferences;  // model -> learned score in [0, 1]
+};
+
+struct Settings {
+  bool personalization = true;
+  int min_interactions = 3;
+  int max_interactions = 100;
+};
+
+Settings SettingsOf(const config::Config& c) {
+  Settings s;
+  for (const config::Decision& d : c.routing.decisions) {
+    if (!d.algorithm || !IEquals(d.algorithm->type, "gmtrouter") || !d.algorithm->gmtrouter)
+      continue;
+    const config::GmtRouterSelection& own = *d.algorithm->gmtrouter;
+    if (own.min_interactions_for_personalization > 0)
+      s.min_interactions = own.min_interactions_for_personalization;
+    if (own.max_interactions_per_user > 0) s.max_interactions = own.max_interactions_per_user;
+    break;
+  }
+  return s;
+}
+
+double Cosine(const std::map<std::string, double>& a, const std::map<std::string, double>& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (const auto& [m, x] : a) {
+    na += x * x;
+    auto it = b.find(m);
+    if (it != b.end()) dot += x * it->second;
+  }
+  for (const auto& [m, y] : b) nb += y * y;
+  return na == 0 || nb == 0 ? 0.0 : dot / (std::sqrt(na) * std::sqrt(nb));
+}
+
+class GmtRouterSelector final : public Selector {
+ public:
+  GmtRouterSelector(const config::Config& c, const ModelFacts& facts,
+                    const QueryEmbedding::EmbedFn& embed, std::function<int64_t()> now)
+      : settings_(SettingsOf(c)), now_(std::move(now)) {
+    if (!now_) {
+      now_ = [] {
+        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+      };
+    }
+    for (const std::string& model : facts.models()) {
+      base_[model] = facts.quality(model, 0.0);  // the configured quality_score (0 when unset)
+      const std::string text = facts.DescriptionText(model, false);
+      if (!embed || text.empty()) continue;
+      double norm = 0;
+      for (float x : embed(text)) norm += double(x) * x;
+      bonus_[model] = 0.1 * std::sqrt(norm) / 10.0;
+    }
+  }
+  std::string Method() const override { return "gmtrouter"; }
+
+  std::optional<SelectionResult> Select(const SelectionContext& ctx,
+                                        std::string& error) const override {
+    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
+      error = "no candidate models provided";
+      return std::nullopt;
+    }
+    const std::string user = ctx.user_id.empty() ? "anonymous" : ctx.user_id;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = users_.find(user);
+    const UserState* state = it == users_.end() ? nullptr : &it->second;
+    const int seen = state ? state->total : 0;
+    const bool personal = settings_.personalization && seen >= settings_.min_interactions;
+    SelectionResult r;
+    r.method = Method();
+    for (const config::ModelRef& ref : *ctx.candidates) {
+      double s = Base(ref.model);
+      if (personal) {
+        auto p = state->preferences.find(ref.model);
+        s = p != state->preferences.end() ? 0.3 * s + 0.7 * p->second : s * 0.9;
+      }
+      r.all_scores[ref.model] = s;
+      if (r.ref == nullptr || s > r.score) r.ref = &ref, r.score = s;
+    }
+    // Confidence: the winner's margin over the runner-up.
+    if (r.all_scores.size() > 1) {
+      std::vector<double> scores;
+      for (const auto& [m, s] : r.all_scores) scores.push_back(s);
+      std::sort(scores.begin(), scores.end());
+      r.confidence = std::clamp(0.5 + (r.score - scores[scores.size() - 2]) * 0.5, 0.1, 0.95);
+    } else {
+      r.confidence = 0.5;
+    }
+    r.reasoning = personal ? "GMTRouter personalized selection for user " + user + " (" +
+                                 std::to_string(seen) + " interactions)"
+                           : "GMTRouter cold-start selection (need " +
+                                 std::to_string(settings_.min_interactions - seen) +
+                                 " more interactions)";
+    return r;
+  }
+
+  bool UpdateFeedback(const Feedback& f, std::string& error) override {
+    if (f.winner_model.empty()) {
+      error = "winner_model is required";
+      return false;
+    }
+    const std::string user = f.user_id.empty() ? "anonymous" : f.user_id;
+    std::lock_guard<std::mutex> lock(mu_);
+    // Users come from request bodies: at most kMaxUsers are remembered.
+    if (users_.size() >= kMaxUsers && !users_.count(user)) users_.erase(users_.begin());
+    UserState& state = users_[user];
+    const int64_t now = now_();
+    Add(state, {f.winner_model, 1.0, now});
+    if (!f.loser_model.empty() && !f.tie) Add(state, {f.loser_model, 0.0, now});
+    Recompute(user, state, now);
+    return true;
+  }
+
+ private:
+  static constexpr size_t kMaxUsers = 10000;
+
+  double Base(const std::string& model) const {
+    auto it = base_.find(model);
+    return it == base_.end() ? 0.5 : it->second;
+  }
+  void Add(UserState& state, Interaction i) const {
+    state.interactions.push_back(std::move(i));
+    if (state.interactions.size() > static_cast<size_t>(settings_.max_interactions))
+      state.interactions.pop_front();
+    ++state.total;
+  }
+  // Each model's preference: mean recency-weighted rating, damped by its spread, plus the
+  // description bonus and what similar users think.
+  void Recompute(const std::string& user, UserState& state, int64_t now) const {
+    std::map<std::string, std::vector<double>> ratings;
+    for (const Interaction& i : state.interactions) {
+      const double age_hours = static_cast<double>(now - i.time) / 3600.0;
+      ratings[i.model].push_back(i.rating * std::pow(0.5, age_hours / 168.0));
+    }
+    for (const auto& [model, msgs] : ratings) {
+      double mean = 0, variance = 0;
+      for (double m : msgs) mean += m;
+      mean /= static_cast<double>(msgs.size());
+      for (double m : msgs) variance += (m - mean) * (m - mean);
+      if (msgs.size() > 1) variance /= static_cast<double>(msgs.size() - 1);
+      double score = mean / (1.0 + variance);
+      if (auto b = bonus_.find(model); b != bonus_.end()) score += b->second;
+      score += 0.1 * NeighborInfluence(user, state, model);
+      state.preferences[model] = std::clamp(score, 0.0, 1.0);
+    }
+  }
+  double NeighborInfluence(const std::string& user, const UserState& state,
+                           const std::string& model) const {
+    double influence = 0;
+    int count = 0;
+    for (const auto& [other, s] : users_) {
+      if (other == user) continue;
+      const double similarity = Cosine(state.preferences, s.preferences);
+      auto p = s.preferences.find(model);
+      if (similarity < 0.3 || p == s.preferences.end()) continue;
+      influence += similarity * p->second;
+      ++count;
+    }
+    return count == 0 ? 0.0 : influence / count;
+  }
+
+  Settings settings_;
+  std::function<int64_t()> now_;
+  std::map<std::string, double> base_;   // model -> quality_score
+  std::map<std::string, double> bonus_;  // model -> description-embedding bonus
+  mutable std::mutex mu_;
+  std::map<std::string, UserState> users_;
+};
+
+}  // namespace
+
+std::unique_ptr<Selector> MakeGmtRouterSelector(const config::Config& c, const ModelFacts& facts,
+                                                const QueryEmbedding::EmbedFn& embed,
+                                                std::function<int64_t()> now) {
+  return std::make_unique<GmtRouterSelector>(c, facts, embed, std::move(now));
+}
+
+}  // namespace vsr::selection
