@@ -216,14 +216,25 @@ void DecodeFields(MapReader& r, HybridSelection& v) {
 
 void DecodeFields(MapReader& r, RlDrivenSelection& v) {
   r.Optional("exploration_rate", v.exploration_rate, UnitInterval());
+  r.Optional("exploration_decay", v.exploration_decay, UnitInterval());
+  r.Optional("min_exploration", v.min_exploration, UnitInterval());
   r.Optional("use_thompson_sampling", v.use_thompson_sampling);
   r.Optional("enable_personalization", v.enable_personalization);
   r.Optional("personalization_blend", v.personalization_blend, UnitInterval());
+  r.Optional("session_context_weight", v.session_context_weight, UnitInterval());
+  r.Optional("implicit_feedback_weight", v.implicit_feedback_weight, UnitInterval());
   r.Optional("cost_awareness", v.cost_awareness);
   r.Optional("cost_weight", v.cost_weight, AtLeast(0));
+  r.Optional("storage_path", v.storage_path);
+  r.Optional("auto_save_interval", v.auto_save_interval);
   r.Optional("use_router_r1_rewards", v.use_router_r1_rewards);
+  r.Optional("cost_reward_alpha", v.cost_reward_alpha, UnitInterval());
+  r.Optional("format_reward_penalty", v.format_reward_penalty);
   r.Optional("enable_llm_routing", v.enable_llm_routing);
   r.Optional("router_r1_server_url", v.router_r1_server_url);
+  r.Optional("llm_routing_fallback", v.llm_routing_fallback, OneOf({"thompson", "error"}));
+  r.Optional("enable_multi_round_aggregation", v.enable_multi_round_aggregation);
+  r.Optional("max_aggregation_rounds", v.max_aggregation_rounds, IntAtLeast(0));
 }
 
 void DecodeFields(MapReader& r, GmtRouterSelection& v) {

@@ -171,14 +171,25 @@ struct HybridSelection {
 
 struct RlDrivenSelection {
   double exploration_rate = 0;
+  double exploration_decay = 0;
+  double min_exploration = 0;
   bool use_thompson_sampling = false;
   bool enable_personalization = false;
   double personalization_blend = 0;
+  double session_context_weight = 0;
+  double implicit_feedback_weight = 0;
   bool cost_awareness = false;
   double cost_weight = 0;
+  std::string storage_path;
+  std::string auto_save_interval;
   bool use_router_r1_rewards = false;
+  double cost_reward_alpha = 0;
+  double format_reward_penalty = 0;
   bool enable_llm_routing = false;
   std::string router_r1_server_url;
+  std::string llm_routing_fallback;
+  bool enable_multi_round_aggregation = false;
+  int max_aggregation_rounds = 0;
 };
 
 struct GmtRouterSelection {

@@ -1,14 +1,20 @@
 #include "selection/rl_driven_selector.h"
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
+#include <iostream>
 #include <mutex>
 #include <random>
 
+#include "common/files.h"
+#include "common/json_text.h"
 #include "common/strings.h"
 
 namespace vsr::selection {
 namespace {
+
+namespace json = boost::json;
 
 struct Belief {
   double alpha = 1, beta = 1;  // uniform prior
@@ -36,6 +42,7 @@ struct Settings {
   double implicit_weight = 0.5;
   bool cost_awareness = true;
   double cost_weight = 0.2;
+  std::string storage_path;  // beliefs saved here after every feedback, read at start
 };
 
 // Upstream's defaults; a decision's block only switches features on and replaces non-zero
@@ -49,6 +56,9 @@ Settings SettingsOf(const config::Config& c) {
     const config::RlDrivenSelection& own = *d.algorithm->rl_driven;
     if (own.personalization_blend != 0) s.personalization_blend = own.personalization_blend;
     if (own.cost_weight != 0) s.cost_weight = own.cost_weight;
+    if (own.session_context_weight != 0) s.session_weight = own.session_context_weight;
+    if (own.implicit_feedback_weight != 0) s.implicit_weight = own.implicit_feedback_weight;
+    s.storage_path = own.storage_path;
     break;
   }
   return s;
@@ -66,6 +76,7 @@ class RlDrivenSelector final : public Selector {
         categories_[d.name][ms.model] = {1.0 + ms.score * 10.0, 1.0 + (1.0 - ms.score) * 10.0, 0};
       }
     }
+    if (!settings_.storage_path.empty()) Load();
   }
   std::string Method() const override { return "rl_driven"; }
 
@@ -132,6 +143,7 @@ class RlDrivenSelector final : public Selector {
       }
       if (!f.loser_model.empty()) ++session[f.loser_model].selections;
     }
+    if (!settings_.storage_path.empty() && !Save(error)) return false;
     return true;
   }
 
@@ -200,6 +212,91 @@ class RlDrivenSelector final : public Selector {
     if (it == s->second.end() || it->second.selections == 0) return draw;
     const double rate = double(it->second.successes) / it->second.selections;
     return (1 - settings_.session_weight) * draw + settings_.session_weight * rate;
+  }
+
+  // storage_path: {version, global, categories, users: {user: {model: {alpha, beta,
+  // interactions}}}, sessions: {session: {model: {selections, successes}}}}.
+  static json::object TableJson(const Table& table) {
+    json::object out;
+    for (const auto& [model, b] : table)
+      out[model] = {{"alpha", b.alpha}, {"beta", b.beta}, {"interactions", b.interactions}};
+    return out;
+  }
+  static json::object TablesJson(const std::map<std::string, Table>& tables) {
+    json::object out;
+    for (const auto& [key, table] : tables) out[key] = TableJson(table);
+    return out;
+  }
+  bool Save(std::string& error) const {
+    json::object sessions;
+    for (const auto& [id, stats] : sessions_) {
+      json::object models;
+      for (const auto& [model, st] : stats)
+        models[model] = {{"selections", st.selections}, {"successes", st.successes}};
+      sessions[id] = std::move(models);
+    }
+    const json::object doc{{"version", 1},
+                           {"global", TableJson(global_)},
+                           {"categories", TablesJson(categories_)},
+                           {"users", TablesJson(users_)},
+                           {"sessions", std::move(sessions)}};
+    if (!WriteFileAtomically(settings_.storage_path, PrettyJson(doc), error)) {
+      error = "feedback applied in memory but not saved: " + error;
+      return false;
+    }
+    return true;
+  }
+  // Only configured models are read back (a model removed from the config is forgotten).
+  void ReadTable(const json::value* v, Table& table) const {
+    if (v == nullptr || !v->is_object()) return;
+    for (const auto& kv : v->as_object()) {
+      const std::string model(kv.key());
+      const json::object* o = kv.value().if_object();
+      if (o == nullptr || !global_.count(model)) continue;
+      const auto num = [&](const char* key) {
+        const json::value* x = o->if_contains(key);
+        return x && x->is_number() ? x->to_number<double>() : 0.0;
+      };
+      Belief& b = table[model];
+      b.alpha = std::max(num("alpha"), 1e-6);
+      b.beta = std::max(num("beta"), 1e-6);
+      b.interactions = static_cast<int>(num("interactions"));
+    }
+  }
+  void Load() {
+    std::string error;
+    const std::optional<std::string> text = ReadTextFile(settings_.storage_path, error);
+    if (!text) return;  // first run: nothing saved yet
+    std::error_code ec;
+    const json::value doc = json::parse(*text, ec);
+    if (ec || !doc.is_object()) {
+      std::cerr << "WARNING - cannot read rl_driven state from " << settings_.storage_path
+                << " (not valid JSON); starting from the configured priors\n";
+      return;
+    }
+    const json::object& o = doc.as_object();
+    ReadTable(o.if_contains("global"), global_);
+    for (const char* key : {"categories", "users"}) {
+      const json::value* tables = o.if_contains(key);
+      if (tables == nullptr || !tables->is_object()) continue;
+      auto& into = key[0] == 'c' ? categories_ : users_;
+      for (const auto& kv : tables->as_object())
+        ReadTable(&kv.value(), into[std::string(kv.key())]);
+    }
+    if (const json::value* ss = o.if_contains("sessions"); ss && ss->is_object()) {
+      for (const auto& kv : ss->as_object()) {
+        if (!kv.value().is_object()) continue;
+        for (const auto& m : kv.value().as_object()) {
+          const json::object* st = m.value().if_object();
+          if (st == nullptr || !global_.count(std::string(m.key()))) continue;
+          SessionStats& into = sessions_[std::string(kv.key())][std::string(m.key())];
+          if (const json::value* x = st->if_contains("selections"); x && x->is_int64())
+            into.selections = static_cast<int>(x->as_int64());
+          if (const json::value* x = st->if_contains("successes"); x && x->is_int64())
+            into.successes = static_cast<int>(x->as_int64());
+        }
+      }
+    }
   }
 
   Settings settings_;

@@ -1,8 +1,10 @@
 // router_dc, automix, hybrid and rl_driven with hand-built models whose right answer is known:
 // a fake embedding model that places texts by keyword, priced and scored model cards.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "selection/selectors.h"
 #include "support/config_loader.h"
@@ -233,6 +235,35 @@ TEST(RlDrivenSelectionTest, AUsersOwnFeedbackPersonalizesTheirSelection) {
   // Feedback naming an unknown model is refused, not remembered.
   EXPECT_EQ(set->UpdateFeedback(Pair("nope", "a"), configured, errors), 0);
   EXPECT_NE(errors.find("model 'nope' is not configured"), std::string::npos) << errors;
+}
+
+TEST(RlDrivenSelectionTest, BeliefsPersistToStoragePathAndSurviveARestart) {
+  const std::string path =
+      ::testing::TempDir() + "/rl-state-" + std::to_string(::getpid()) + ".json";
+  std::filesystem::remove(path);
+  auto c = Config(R"(
+      algorithm:
+        type: rl_driven
+        rl_driven: {storage_path: ")" +
+                  path + R"(", session_context_weight: 0.2}
+)");
+  config::Decision two = c->routing.decisions.front();
+  two.name = "general";
+  two.model_refs.pop_back();  // a and b
+  int configured = 0;
+  std::string errors;
+  {
+    auto set = SelectorSet::Build(*c);
+    for (int i = 0; i < 40; ++i)
+      ASSERT_EQ(set->UpdateFeedback(Pair("a", "b", false, "", "u1"), configured, errors), 1)
+          << errors;
+  }
+  ASSERT_TRUE(std::filesystem::exists(path));
+  auto restarted = SelectorSet::Build(*c);
+  int a = 0;
+  for (int i = 0; i < 50; ++i) a += restarted->Select(two, Query("q", "u1")).ref->model == "a";
+  EXPECT_GE(a, 48);  // Beta(41, 1) against Beta(1, 41), as before the restart
+  std::filesystem::remove(path);
 }
 
 TEST(GmtRouterSelectionTest, AUserWithEnoughHistoryGetsTheirPreferredModel) {
