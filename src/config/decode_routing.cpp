@@ -117,10 +117,13 @@ void DecodeFields(MapReader& r, RuleNode& v) {
   r.Optional("operator", v.operator_, OneOfIgnoreCase({"AND", "OR", "NOT"}));
   r.Optional("conditions", v.conditions);
   if (!v.type.empty() && (!v.operator_.empty() || !v.conditions.empty())) {
-    r.ctx().Error(r.path(), "a condition has either 'type'/'name' (a signal) or 'operator'/'conditions' (a group), not both",
+    r.ctx().Error(r.path(),
+                  "a condition has either 'type'/'name' (a signal) or 'operator'/'conditions' (a "
+                  "group), not both",
                   "split it into a leaf {type, name} inside a group {operator, conditions}");
   } else if (!v.type.empty() && v.name.empty()) {
-    r.ctx().Error(r.path(), "missing required field 'name'", "name the signal this condition tests");
+    r.ctx().Error(r.path(), "missing required field 'name'",
+                  "name the signal this condition tests");
   }
 }
 
@@ -144,13 +147,15 @@ const auto kOnError = [] { return OneOf({"skip", "fail", "fallback"}); };
 
 void DecodeFields(MapReader& r, ConfidenceAlgorithm& v) {
   r.Optional("confidence_method", v.confidence_method,
-             OneOf({"avg_logprob", "margin", "hybrid", "self_verify"}));
+             OneOf({"avg_logprob", "margin", "hybrid", "self_verify", "automix_entailment"}));
   r.Optional("threshold", v.threshold);
   r.Optional("hybrid_weights", v.hybrid_weights);
   r.Optional("on_error", v.on_error, kOnError());
   r.Optional("escalation_order", v.escalation_order);
   r.Optional("cost_quality_tradeoff", v.cost_quality_tradeoff, UnitInterval());
   r.Optional("token_filter", v.token_filter);
+  r.Optional("verifier_server_url", v.verifier_server_url);
+  r.Optional("verifier_timeout_seconds", v.verifier_timeout_seconds, IntAtLeast(0));
 }
 
 void DecodeFields(MapReader& r, RatingsAlgorithm& v) {
@@ -173,6 +178,10 @@ void DecodeFields(MapReader& r, RemomAlgorithm& v) {
   r.Optional("shuffle_seed", v.shuffle_seed);
   r.Optional("include_intermediate_responses", v.include_intermediate_responses);
   r.Optional("max_responses_per_round", v.max_responses_per_round, IntAtLeast(0));
+  r.Optional("synthesis_model", v.synthesis_model);
+  r.Optional("max_completion_tokens", v.max_completion_tokens, IntAtLeast(0));
+  r.Optional("round_timeout_seconds", v.round_timeout_seconds, IntAtLeast(0));
+  r.Optional("min_successful_responses", v.min_successful_responses, IntAtLeast(0));
 }
 
 void DecodeFields(MapReader& r, EloSelection& v) {
@@ -207,6 +216,7 @@ void DecodeFields(MapReader& r, AutoMixSelection& v) {
 
 void DecodeFields(MapReader& r, HybridSelection& v) {
   r.Optional("elo_weight", v.elo_weight);
+  r.Optional("experience_weight", v.elo_weight);  // upstream's later name for the same weight
   r.Optional("router_dc_weight", v.router_dc_weight);
   r.Optional("automix_weight", v.automix_weight);
   r.Optional("cost_weight", v.cost_weight);
@@ -245,6 +255,10 @@ void DecodeFields(MapReader& r, GmtRouterSelection& v) {
   r.Optional("max_interactions_per_user", v.max_interactions_per_user, IntAtLeast(0));
   r.Optional("model_path", v.model_path);
   r.Optional("storage_path", v.storage_path);
+  r.Optional("embedding_dimension", v.embedding_dimension, IntAtLeast(0));
+  r.Optional("num_gnn_layers", v.num_gnn_layers, IntAtLeast(0));
+  r.Optional("attention_heads", v.attention_heads, IntAtLeast(0));
+  r.Optional("feedback_types", v.feedback_types);
 }
 
 void DecodeFields(MapReader& r, LatencyAwareAlgorithm& v) {

@@ -108,6 +108,8 @@ struct ConfidenceAlgorithm {
   std::string escalation_order;
   double cost_quality_tradeoff = 0;
   std::string token_filter;
+  std::string verifier_server_url;  // automix_entailment's verifier (not implemented here)
+  int verifier_timeout_seconds = 0;
 };
 
 struct RatingsAlgorithm {
@@ -128,6 +130,10 @@ struct RemomAlgorithm {
   int shuffle_seed = 0;
   bool include_intermediate_responses = false;
   int max_responses_per_round = 0;
+  std::string synthesis_model;    // the final round goes to this model only
+  int max_completion_tokens = 0;  // per call (0: the client's limit)
+  int round_timeout_seconds = 0;
+  int min_successful_responses = 0;
 };
 
 struct EloSelection {
@@ -199,6 +205,11 @@ struct GmtRouterSelection {
   int max_interactions_per_user = 0;
   std::string model_path;
   std::string storage_path;
+  // The trained graph model's shape (upstream reads them; selection here does not use them).
+  int embedding_dimension = 0;
+  int num_gnn_layers = 0;
+  int attention_heads = 0;
+  std::vector<std::string> feedback_types;
 };
 
 struct LatencyAwareAlgorithm {
@@ -209,12 +220,12 @@ struct LatencyAwareAlgorithm {
 
 // Per-decision settings of the learned selectors (override global.router.model_selection.ml).
 struct MlAlgorithmBlock {
-  int k = 0;                    // knn
-  int num_clusters = 0;         // kmeans
-  double efficiency_weight = 0; // kmeans
-  std::string kernel;           // svm
-  double gamma = 0;             // svm
-  std::string device;           // mlp
+  int k = 0;                     // knn
+  int num_clusters = 0;          // kmeans
+  double efficiency_weight = 0;  // kmeans
+  std::string kernel;            // svm
+  double gamma = 0;              // svm
+  std::string device;            // mlp
   std::string pretrained_path;
 };
 

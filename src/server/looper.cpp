@@ -269,6 +269,50 @@ std::string ModelBody(const json::object& client, const std::string& model, bool
   return CompactJson(body);
 }
 
+std::string LastMessageText(const json::object& body);
+
+}  // namespace
+
+// AutoMix self-verification (upstream's prompt): the model rates its own answer 0..1.
+std::string SelfVerificationPrompt(const std::string& question, const std::string& answer) {
+  return "You are evaluating the quality of an AI assistant's response.\n\nOriginal Question: " +
+         question + "\n\nAI's Response: " + answer +
+         "\n\nRate the quality and correctness of this response on a scale of 0.0 to 1.0:\n"
+         "- 1.0 = Completely correct, comprehensive, and well-explained\n"
+         "- 0.8 = Mostly correct with minor issues\n"
+         "- 0.6 = Partially correct but missing important details\n"
+         "- 0.4 = Has some correct elements but significant errors\n"
+         "- 0.2 = Mostly incorrect or irrelevant\n"
+         "- 0.0 = Completely wrong or harmful\n\n"
+         "Respond with ONLY a JSON object in this format:\n"
+         "{\"confidence\": 0.X, \"reason\": \"brief explanation\"}\n";
+}
+
+// The grade in a self-verification answer: {"confidence": x} (clamped to [0, 1]), else the
+// first number in [0, 1]; nullopt when there is neither.
+std::optional<double> ParseSelfVerification(const std::string& text) {
+  const size_t open = text.find('{'), close = text.rfind('}');
+  if (open != std::string::npos && close != std::string::npos && close > open) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text.substr(open, close - open + 1), ec);
+    const json::value* c = !ec && v.is_object() ? v.as_object().if_contains("confidence") : nullptr;
+    if (c && c->is_number()) return std::clamp(c->to_number<double>(), 0.0, 1.0);
+    return std::nullopt;
+  }
+  static const std::regex number(R"(([0-9]+\.?[0-9]*))");
+  std::smatch m;
+  if (std::regex_search(text, m, number)) {
+    try {
+      const double x = std::stod(m[1].str());
+      if (x >= 0 && x <= 1) return x;
+    } catch (...) {
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 asio::awaitable<LooperOutcome> RunConfidence(UpstreamPool& pool, const LooperTarget& target,
                                              const config::Config& c, const config::Decision& d,
                                              const json::object& body) {
@@ -277,20 +321,26 @@ asio::awaitable<LooperOutcome> RunConfidence(UpstreamPool& pool, const LooperTar
   const std::string method =
       a && !a->confidence_method.empty() ? a->confidence_method : "avg_logprob";
   double threshold = a ? a->threshold : 0;
-  if (threshold == 0) threshold = method == "avg_logprob" ? -1.0 : 0.5;  // upstream's defaults
+  if (threshold == 0) {  // upstream's defaults per method
+    threshold = method == "avg_logprob"                                     ? -1.0
+                : method == "self_verify" || method == "automix_entailment" ? 0.7
+                                                                            : 0.5;
+  }
   double lw = 0.5, mw = 0.5;
   if (a && a->hybrid_weights) {
     if (a->hybrid_weights->logprob_weight > 0) lw = a->hybrid_weights->logprob_weight;
     if (a->hybrid_weights->margin_weight > 0) mw = a->hybrid_weights->margin_weight;
   }
   const bool fail_fast = a && a->on_error == "fail";
+  const bool uses_logprobs = method != "self_verify" && method != "automix_entailment";
   const int top = method == "margin" || method == "hybrid" ? 2 : 0;
+  const std::string question = LastMessageText(body);
   LooperOutcome out;
   out.algorithm = "confidence";
-  std::vector<Answer> answers;
-  const Answer* final_answer = nullptr;
+  std::vector<Answer> answers;  // every answer (and verification), for usage
+  std::optional<size_t> final_answer;
   for (const config::ModelRef* ref : EscalationOrder(c, d, a)) {
-    const std::string model_body = ModelBody(body, ref->model, true, top, false);
+    const std::string model_body = ModelBody(body, ref->model, uses_logprobs, top, false);
     ++out.iterations;
     Answer answer =
         co_await CallModel(pool, target, model_body, ref->model, d.name, out.iterations);
@@ -305,20 +355,39 @@ asio::awaitable<LooperOutcome> RunConfidence(UpstreamPool& pool, const LooperTar
     }
     out.models_used.push_back(ref->model);
     answers.push_back(std::move(answer));
+    final_answer = answers.size() - 1;
     const Answer& got = answers.back();
-    final_answer = &got;
-    const bool measurable = !got.logprobs.empty() && (top == 0 || !got.margins.empty());
-    if (measurable && AnswerConfidence(method, got.logprobs, got.margins, lw, mw) >= threshold)
-      break;  // confident enough: no need for a larger model
+    double confidence = -1;  // unmeasured: never clears the threshold
+    if (uses_logprobs) {
+      if (!got.logprobs.empty() && (top == 0 || !got.margins.empty()))
+        confidence = AnswerConfidence(method, got.logprobs, got.margins, lw, mw);
+    } else if (method == "self_verify") {
+      // AutoMix self-verification: the same model grades its own answer (a second call).
+      const std::string verify_body = CompactJson(json::object{
+          {"model", ref->model},
+          {"stream", false},
+          {"messages",
+           json::array{json::object{{"role", "user"},
+                                    {"content", SelfVerificationPrompt(question, got.content)}}}}});
+      ++out.iterations;
+      Answer verdict =
+          co_await CallModel(pool, target, verify_body, ref->model, d.name, out.iterations);
+      if (verdict.ok) {
+        confidence = ParseSelfVerification(verdict.content).value_or(-1);
+        answers.push_back(std::move(verdict));  // usage only: final_answer stays the answer
+      }
+    }  // automix_entailment needs upstream's external verifier: unmeasured, so it escalates
+    if (confidence >= threshold) break;  // confident enough: no need for a larger model
   }
-  if (final_answer == nullptr) {
+  if (!final_answer) {
     out.status = 502;
     out.error = "confidence looper: every model failed (last: " + out.error + ")";
     co_return out;
   }
   out.error.clear();
-  out.final_model = final_answer->model;
-  out.completion = final_answer->completion;
+  const Answer& chosen = answers[*final_answer];
+  out.final_model = chosen.model;
+  out.completion = chosen.completion;
   out.completion["id"] = LooperId();
   out.completion["model"] = out.final_model;
   out.completion["usage"] = SumUsage(answers);
@@ -475,9 +544,15 @@ asio::awaitable<LooperOutcome> RunRemom(UpstreamPool& pool, const LooperTarget& 
       messages.back() = std::move(last);
     }
     round_body["temperature"] = temperature;
+    if (a.max_completion_tokens > 0) {  // the algorithm's limit replaces the client's
+      round_body.erase("max_tokens");
+      round_body["max_completion_tokens"] = a.max_completion_tokens;
+    }
+    std::vector<std::string> models =
+        Distribute(a, static_cast<size_t>(std::max(1, schedule[r])), d.model_refs, rng);
+    if (r + 1 == schedule.size() && !a.synthesis_model.empty()) models = {a.synthesis_model};
     std::vector<PlannedCall> calls;
-    for (const std::string& model :
-         Distribute(a, static_cast<size_t>(std::max(1, schedule[r])), d.model_refs, rng)) {
+    for (const std::string& model : models) {
       calls.push_back({model, ModelBody(round_body, model, false, 0, true)});
     }
     const size_t wave = a.max_concurrent > 0 ? static_cast<size_t>(a.max_concurrent) : calls.size();

@@ -12,6 +12,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ boost::asio::awaitable<LooperOutcome> RunLooper(UpstreamPool& pool, const Looper
 // The outcome for a streaming client: chat.completion.chunk events (every choice of a ratings
 // answer, with its model), the finish chunks, then data: [DONE].
 std::string LooperAnswerAsSse(const LooperOutcome& outcome);
+
+// confidence_method self_verify (AutoMix): the prompt asking a model to grade its own answer,
+// and the grade read back from its reply ({"confidence": x}, else the first number in [0, 1]).
+std::string SelfVerificationPrompt(const std::string& question, const std::string& answer);
+std::optional<double> ParseSelfVerification(const std::string& reply);
 
 // Confidence of one answer from its tokens' log-probabilities (upstream's evaluator):
 // avg_logprob maps the mean log-probability from [-3, 0] to [0, 1]; margin maps the mean gap

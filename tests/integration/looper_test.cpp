@@ -159,6 +159,34 @@ TEST_F(LooperTest, RemomRoundsSynthesizeThePreviousRoundsAnswers) {
   EXPECT_EQ(body.at("model"), "large");
 }
 
+TEST_F(LooperTest, SelfVerifyAsksEachModelToGradeItsOwnAnswer) {
+  StartLooping(Config("{type: confidence, confidence: {confidence_method: self_verify}}"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "what is 2+2?"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  // The simulators' grades carry no number: never sure, so every model answers and grades.
+  EXPECT_EQ(r.headers.at("x-vsr-looper-models-used"), "small,medium,large");
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "6");
+  const json::object graded = json::parse(large_.sim->last_request().body).as_object();
+  const std::string prompt(graded.at("messages").as_array()[0].at("content").as_string());
+  EXPECT_NE(prompt.find("Original Question: what is 2+2?"), std::string::npos) << prompt;
+  EXPECT_EQ(graded.count("logprobs"), 0u);
+  // The answer is the large model's answer, not its grade.
+  EXPECT_NE(r.body.find("answering as large"), std::string::npos) << r.body;
+}
+
+TEST_F(LooperTest, RemomSynthesisModelWritesTheFinalAnswer) {
+  StartLooping(
+      Config("{type: remom, remom: {breadth_schedule: [2, 2], model_distribution: first_only, "
+             "synthesis_model: small, max_completion_tokens: 5}}"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "q"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "3");  // 2, then one synthesis call
+  EXPECT_EQ(r.headers.at("x-vsr-looper-model"), "small");
+  EXPECT_EQ(large_.sim->stats().requests, 2u);
+  EXPECT_EQ(small_.sim->stats().requests, 1u);
+  EXPECT_EQ(json::parse(small_.sim->last_request().body).at("max_completion_tokens"), 5);
+}
+
 TEST_F(LooperTest, PinnedRequestsAndLooperCallsNeverLoop) {
   StartLooping(Config("{type: ratings}"));
   HttpResult r = Post("/v1/chat/completions", Chat("small", "q"));
@@ -167,6 +195,16 @@ TEST_F(LooperTest, PinnedRequestsAndLooperCallsNeverLoop) {
   r = Post("/v1/chat/completions", Chat("MoM", "q"), {{"x-vsr-looper-request", "true"}});
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers.count("x-vsr-looper-algorithm"), 0u);
+}
+
+TEST(SelfVerificationTest, TheGradeIsReadFromJsonOrTheFirstNumber) {
+  EXPECT_EQ(ParseSelfVerification(R"(Sure: {"confidence": 0.8, "reason": "ok"})"), 0.8);
+  EXPECT_EQ(ParseSelfVerification(R"({"confidence": 7})"), 1.0);  // clamped
+  EXPECT_EQ(ParseSelfVerification("I'd say 0.35."), 0.35);
+  EXPECT_EQ(ParseSelfVerification("no idea"), std::nullopt);
+  EXPECT_EQ(ParseSelfVerification(R"({"confidence": "high"})"), std::nullopt);
+  const std::string prompt = SelfVerificationPrompt("Q?", "A.");
+  EXPECT_NE(prompt.find("Original Question: Q?\n\nAI's Response: A."), std::string::npos);
 }
 
 TEST(AnswerConfidenceTest, UpstreamsNormalizations) {
