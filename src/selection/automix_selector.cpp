@@ -16,12 +16,8 @@ class AutoMixSelector final : public Selector {
       : settings_(s), facts_(facts) {}
   std::string Method() const override { return "automix"; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
-                                        std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
+                                        std::string& /*error*/) const override {
     std::vector<const config::ModelRef*> by_cost;
     for (const config::ModelRef& ref : *ctx.candidates) by_cost.push_back(&ref);
     std::stable_sort(by_cost.begin(), by_cost.end(), [&](const auto* a, const auto* b) {

@@ -41,12 +41,8 @@ class EloSelectorImpl final : public EloSelector {
 
   std::string Method() const override { return "elo"; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
-                                        std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
+                                        std::string& /*error*/) const override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<Rating> ratings;
     double total = 0;

@@ -77,12 +77,8 @@ class GmtRouterSelector final : public Selector {
   }
   std::string Method() const override { return "gmtrouter"; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
-                                        std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
+                                        std::string& /*error*/) const override {
     const std::string user = ctx.user_id.empty() ? "anonymous" : ctx.user_id;
     std::lock_guard<std::mutex> lock(mu_);
     auto it = users_.find(user);

@@ -23,12 +23,8 @@ class HybridSelector final : public Selector {
         cost_weight_(s.cost_weight.value_or(0.2)) {}
   std::string Method() const override { return "hybrid"; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
-                                        std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
+                                        std::string& /*error*/) const override {
     struct Answer {
       const Component* component;
       SelectionResult result;

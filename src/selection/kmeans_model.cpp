@@ -9,15 +9,10 @@ namespace json = boost::json;
 
 class KmeansModel final : public ArtifactModel {
  public:
-  size_t dim = 0;
   std::vector<double> centroids;  // clusters x dim
   std::vector<std::string> models;
 
-  std::string Classify(const std::vector<double>& query, std::string& error) const override {
-    if (query.size() != dim) {
-      error = "expected " + std::to_string(dim) + " features, got " + std::to_string(query.size());
-      return "";
-    }
+  std::string Pick(const std::vector<double>& query, std::string& /*error*/) const override {
     size_t nearest = 0;
     double best = 0;
     for (size_t i = 0; i < models.size(); ++i) {
@@ -31,16 +26,8 @@ class KmeansModel final : public ArtifactModel {
 }  // namespace
 
 std::unique_ptr<ArtifactModel> ParseKmeansModel(const json::value& v, std::string& error) {
-  const json::object* o = v.if_object();
-  if (o == nullptr || !o->contains("algorithm") || (*o).at("algorithm") != "kmeans") {
-    error = "not a KMeans model (\"algorithm\": \"kmeans\" expected)";
-    return nullptr;
-  }
-  const json::value* trained = o->if_contains("trained");
-  if (!trained || !trained->is_bool() || !trained->as_bool()) {
-    error = "the model is not trained (\"trained\": true expected)";
-    return nullptr;
-  }
+  const json::object* o = TrainedArtifact(v, "kmeans", error);
+  if (o == nullptr) return nullptr;
   const json::value* centroids = o->if_contains("centroids");
   const json::value* models = o->if_contains("cluster_models");
   if (!centroids || !centroids->is_array() || centroids->as_array().empty() || !models ||

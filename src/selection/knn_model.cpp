@@ -21,17 +21,12 @@ void Normalize(std::vector<double>& v) {
 
 class KnnModel final : public ArtifactModel {
  public:
-  size_t k = 0, dim = 0;
+  size_t k = 0;
   std::vector<double> features;  // samples x dim
   std::vector<std::string> labels;
   std::vector<double> weights;
 
-  std::string Classify(const std::vector<double>& query_in, std::string& error) const override {
-    if (query_in.size() != dim) {
-      error =
-          "expected " + std::to_string(dim) + " features, got " + std::to_string(query_in.size());
-      return "";
-    }
+  std::string Pick(const std::vector<double>& query_in, std::string& /*error*/) const override {
     std::vector<double> query = query_in;
     Normalize(query);
     std::vector<std::pair<double, size_t>> nearest;  // (distance, sample)
@@ -54,19 +49,11 @@ class KnnModel final : public ArtifactModel {
 }  // namespace
 
 std::unique_ptr<ArtifactModel> ParseKnnModel(const json::value& v, std::string& error) {
-  const json::object* o = v.if_object();
-  if (o == nullptr || !o->contains("algorithm") || (*o).at("algorithm") != "knn") {
-    error = "not a KNN model (\"algorithm\": \"knn\" expected)";
-    return nullptr;
-  }
+  const json::object* o = TrainedArtifact(v, "knn", error);
+  if (o == nullptr) return nullptr;
   if (const json::value* f = o->if_contains("format_version");
       f && !(f->is_int64() && (f->as_int64() == 1 || f->as_int64() == 2))) {
     error = "unsupported KNN format_version (1 or 2 expected)";
-    return nullptr;
-  }
-  const json::value* trained = o->if_contains("trained");
-  if (!trained || !trained->is_bool() || !trained->as_bool()) {
-    error = "the model is not trained (\"trained\": true expected)";
     return nullptr;
   }
   auto model = std::make_unique<KnnModel>();

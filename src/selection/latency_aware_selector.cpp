@@ -12,12 +12,8 @@ class LatencyAwareSelector final : public Selector {
       : stats_(std::move(stats)) {}
   std::string Method() const override { return "latency_aware"; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
                                         std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
     const int tpot_p = ctx.tpot_percentile, ttft_p = ctx.ttft_percentile;
     if (tpot_p <= 0 && ttft_p <= 0) {
       error = "latency-aware percentile config missing";

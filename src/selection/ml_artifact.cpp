@@ -70,12 +70,8 @@ class ArtifactSelector final : public Selector {
         category_of_rule_(std::move(category_of_rule)) {}
   std::string Method() const override { return type_; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
                                         std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
     if (!model_) {
       error = type_ + ": " + why_;
       return std::nullopt;
@@ -127,6 +123,23 @@ std::vector<double> ArtifactFeatures(const std::vector<float>& embedding,
   }
   out[base + hot] = 1.0;
   return out;
+}
+
+const json::object* TrainedArtifact(const json::value& v, const char* algorithm,
+                                    std::string& error) {
+  const json::object* o = v.if_object();
+  const json::value* a = o ? o->if_contains("algorithm") : nullptr;
+  if (a == nullptr || !a->is_string() || a->as_string() != algorithm) {
+    error = std::string("not a ") + algorithm + " model (\"algorithm\": \"" + algorithm +
+            "\" expected)";
+    return nullptr;
+  }
+  const json::value* trained = o->if_contains("trained");
+  if (trained == nullptr || !trained->is_bool() || !trained->as_bool()) {
+    error = "the model is not trained (\"trained\": true expected)";
+    return nullptr;
+  }
+  return o;
 }
 
 bool NumberRow(const json::value* v, std::vector<double>& out) {

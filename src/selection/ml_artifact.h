@@ -20,8 +20,24 @@ namespace vsr::selection {
 class ArtifactModel {
  public:
   virtual ~ArtifactModel() = default;
-  virtual std::string Classify(const std::vector<double>& features, std::string& error) const = 0;
+  std::string Classify(const std::vector<double>& features, std::string& error) const {
+    if (features.size() != dim) {
+      error =
+          "expected " + std::to_string(dim) + " features, got " + std::to_string(features.size());
+      return "";
+    }
+    return Pick(features, error);
+  }
+  size_t dim = 0;  // features per query
+
+ protected:
+  // Classify with exactly dim features.
+  virtual std::string Pick(const std::vector<double>& features, std::string& error) const = 0;
 };
+
+// The artifact's JSON object when it is one of `algorithm` and trained; null + `error` else.
+const boost::json::object* TrainedArtifact(const boost::json::value& v, const char* algorithm,
+                                           std::string& error);
 
 // Parsers, one per algorithm (knn_model.cpp, ...): null + `error` naming the problem.
 std::unique_ptr<ArtifactModel> ParseKnnModel(const boost::json::value& v, std::string& error);

@@ -21,15 +21,9 @@ struct Layer {
 class MlpModel final : public ArtifactModel {
  public:
   std::vector<std::string> names;
-  size_t dim = 0;
   std::vector<Layer> layers;
 
-  std::string Classify(const std::vector<double>& query, std::string& error) const override {
-    if (query.size() != dim) {
-      error = "feature dimension mismatch: expected " + std::to_string(dim) + ", got " +
-              std::to_string(query.size());
-      return "";
-    }
+  std::string Pick(const std::vector<double>& query, std::string& error) const override {
     std::vector<float> x(query.begin(), query.end());
     for (const Layer& l : layers) {
       switch (l.kind) {
@@ -144,16 +138,8 @@ bool ParseLayer(const json::object& o, size_t width, Layer& l, std::string& erro
 }  // namespace
 
 std::unique_ptr<ArtifactModel> ParseMlpModel(const json::value& v, std::string& error) {
-  const json::object* o = v.if_object();
-  if (o == nullptr || !o->contains("algorithm") || (*o).at("algorithm") != "mlp") {
-    error = "not an MLP model (\"algorithm\": \"mlp\" expected)";
-    return nullptr;
-  }
-  const json::value* trained = o->if_contains("trained");
-  if (!trained || !trained->is_bool() || !trained->as_bool()) {
-    error = "the model is not trained (\"trained\": true expected)";
-    return nullptr;
-  }
+  const json::object* o = TrainedArtifact(v, "mlp", error);
+  if (o == nullptr) return nullptr;
   auto m = std::make_unique<MlpModel>();
   const json::value* names = o->if_contains("model_names");
   if (names && names->is_array()) {

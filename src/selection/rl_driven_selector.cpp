@@ -80,12 +80,8 @@ class RlDrivenSelector final : public Selector {
   }
   std::string Method() const override { return "rl_driven"; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
-                                        std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
+                                        std::string& /*error*/) const override {
     std::lock_guard<std::mutex> lock(mu_);
     SelectionResult r;
     r.method = Method();

@@ -34,12 +34,8 @@ class RouterDcSelector final : public Selector {
   }
   std::string Method() const override { return "router_dc"; }
 
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
-                                        std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
+                                        std::string& /*error*/) const override {
     const std::vector<float>* query = ctx.embedding ? ctx.embedding->Get() : nullptr;
     if (query == nullptr) return Fallback(ctx, "no embedding function available");
     std::map<std::string, double> similarity;

@@ -80,8 +80,20 @@ class Selector {
   virtual ~Selector() = default;
   virtual std::string Method() const = 0;
   // Picks one candidate; nullopt (with `error`) when it cannot, and the caller falls back.
-  virtual std::optional<SelectionResult> Select(const SelectionContext& ctx,
+  std::optional<SelectionResult> Select(const SelectionContext& ctx, std::string& error) const {
+    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
+      error = "no candidate models provided";
+      return std::nullopt;
+    }
+    return Choose(ctx, error);
+  }
+
+ protected:
+  // Select with at least one candidate.
+  virtual std::optional<SelectionResult> Choose(const SelectionContext& ctx,
                                                 std::string& error) const = 0;
+
+ public:
   // Learns from feedback; false (with `error`) when the feedback is unusable or not supported.
   virtual bool UpdateFeedback(const Feedback&, std::string& error) {
     error = Method() + " selection does not learn from feedback";

@@ -11,12 +11,8 @@ class StaticSelector final : public Selector {
     }
   }
   std::string Method() const override { return "static"; }
-  std::optional<SelectionResult> Select(const SelectionContext& ctx,
-                                        std::string& error) const override {
-    if (ctx.candidates == nullptr || ctx.candidates->empty()) {
-      error = "no candidate models provided";
-      return std::nullopt;
-    }
+  std::optional<SelectionResult> Choose(const SelectionContext& ctx,
+                                        std::string& /*error*/) const override {
     SelectionResult r;
     r.method = Method();
     r.confidence = 1.0;

@@ -23,7 +23,6 @@ struct OneVsRest {
 class SvmModel final : public ArtifactModel {
  public:
   std::vector<std::string> names;
-  size_t dim = 0;
   bool rbf = false;
   double gamma = 0;
   // One-vs-one (exact SVC).
@@ -35,11 +34,7 @@ class SvmModel final : public ArtifactModel {
   // One-vs-rest.
   std::vector<OneVsRest> ovr;
 
-  std::string Classify(const std::vector<double>& query, std::string& error) const override {
-    if (query.size() != dim) {
-      error = "expected " + std::to_string(dim) + " features, got " + std::to_string(query.size());
-      return "";
-    }
+  std::string Pick(const std::vector<double>& query, std::string& /*error*/) const override {
     if (svc) return names[Vote(query)];
     if (ovr.empty()) return names.front();
     std::vector<double> q = query;
@@ -175,11 +170,8 @@ bool ParseOneVsRest(const json::object& o, const std::map<std::string, size_t>& 
 }  // namespace
 
 std::unique_ptr<ArtifactModel> ParseSvmModel(const json::value& v, std::string& error) {
-  const json::object* o = v.if_object();
-  if (o == nullptr || !o->contains("algorithm") || (*o).at("algorithm") != "svm") {
-    error = "not an SVM model (\"algorithm\": \"svm\" expected)";
-    return nullptr;
-  }
+  const json::object* o = TrainedArtifact(v, "svm", error);
+  if (o == nullptr) return nullptr;
   const json::value* version = o->if_contains("format_version");
   if (version && !(version->is_int64() && (version->as_int64() == 1 || version->as_int64() == 2))) {
     error = "unsupported SVM format_version (1 or 2 expected)";
@@ -213,11 +205,6 @@ std::unique_ptr<ArtifactModel> ParseSvmModel(const json::value& v, std::string& 
     return nullptr;
   }
   m->gamma = gamma->to_number<double>();
-  const json::value* trained = o->if_contains("trained");
-  if (!trained || !trained->is_bool() || !trained->as_bool()) {
-    error = "the model is not trained (\"trained\": true expected)";
-    return nullptr;
-  }
   if (const json::value* d = o->if_contains("feature_dim"); d && d->is_int64() && d->as_int64() > 0)
     m->dim = static_cast<size_t>(d->as_int64());
   // Exact parameters under "svc", or (older exports) at the top level.
