@@ -37,10 +37,12 @@ class KnnModel final : public ArtifactModel {
     std::map<std::string, double> votes;  // sorted: the first of equal votes is lexicographic
     for (size_t i = 0; i < keep; ++i)
       votes[labels[nearest[i].second]] += weights[nearest[i].second];
-    const std::string* winner = nullptr;
+    // k >= 1 samples always vote, so the first label is only a formal starting point.
+    const std::string* winner = &labels.front();
+    bool first = true;
     double best = 0;
     for (const auto& [label, v] : votes) {
-      if (winner == nullptr || v > best) winner = &label, best = v;
+      if (first || v > best) winner = &label, best = v, first = false;
     }
     return *winner;
   }
