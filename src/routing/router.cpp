@@ -256,7 +256,8 @@ void Router::SelectDecision(RoutingResult& result, const RouteOptions& options) 
   result.decision_confidence = best.confidence;
 }
 
-void Router::SelectModel(RoutingResult& result, const request::Request& request) const {
+void Router::SelectModel(RoutingResult& result, const request::Request& request,
+                         bool signals_read_request_text) const {
   if (result.decision == nullptr || result.decision->model_refs.empty()) {
     // No decision (or one without models): upstream sends auto-model traffic to the default.
     result.selected_model = config_->providers.defaults.default_model;
@@ -274,6 +275,8 @@ void Router::SelectModel(RoutingResult& result, const request::Request& request)
   input.session_id = request.Header("x-session-id");
   const FamilyResult& domains = result.signals.Of(Family::kDomain);
   if (!domains.output.matched.empty()) input.category = domains.output.matched.front();
+  if (signals_read_request_text)
+    input.embedding = std::move(result.signals.Of(Family::kEmbedding).output.embedding);
   const selection::SelectionResult chosen = selectors_->Select(*result.decision, input);
   if (chosen.ref == nullptr) return;
   result.selected_ref = chosen.ref;
@@ -305,7 +308,9 @@ RoutingResult Router::Route(const request::Request& request, const RouteOptions&
     result.error = "authz signal evaluation failed: " + authz.output.error;
   }
   SelectDecision(result, options);
-  SelectModel(result, request);
+  // Selection embeds the request's text; the embedding signal's vector is that one unless the
+  // signals read a cut or compressed text.
+  SelectModel(result, request, !full && !compressed);
   return result;
 }
 

@@ -90,7 +90,8 @@ class Router {
   void EvaluateSignals(const request::Request& full, const request::Request& compressed,
                        const RouteOptions& options, SignalResults& results) const;
   void SelectDecision(RoutingResult& result, const RouteOptions& options) const;
-  void SelectModel(RoutingResult& result, const request::Request& request) const;
+  void SelectModel(RoutingResult& result, const request::Request& request,
+                   bool signals_read_request_text) const;
 
   std::shared_ptr<const config::Config> config_;
   signals::SignalSet signals_;

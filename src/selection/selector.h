@@ -19,7 +19,9 @@ namespace vsr::selection {
 class QueryEmbedding {
  public:
   using EmbedFn = std::function<std::vector<float>(const std::string&)>;
-  QueryEmbedding(const EmbedFn* embed, const std::string* query) : embed_(embed), query_(query) {}
+  // `known`: the vector when the caller already has it (the embedding signal's), else empty.
+  QueryEmbedding(const EmbedFn* embed, const std::string* query, std::vector<float> known = {})
+      : embed_(embed), query_(query), done_(!known.empty()), value_(std::move(known)) {}
   // Null when no embedding model is loaded (or the query is empty).
   const std::vector<float>* Get() const {
     if (!done_) {
@@ -34,7 +36,7 @@ class QueryEmbedding {
  private:
   const EmbedFn* embed_;
   const std::string* query_;
-  mutable bool done_ = false;
+  mutable bool done_;
   mutable std::vector<float> value_;
 };
 

@@ -131,7 +131,7 @@ const Selector* SelectorSet::ByType(const std::string& type) const {
 
 SelectionResult SelectorSet::Select(const config::Decision& decision,
                                     const SelectionInput& input) const {
-  const QueryEmbedding embedding(&embed_, &input.query);
+  const QueryEmbedding embedding(&embed_, &input.query, input.embedding);
   SelectionContext ctx;
   ctx.decision_name = decision.name;
   ctx.candidates = &decision.model_refs;

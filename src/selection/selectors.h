@@ -16,7 +16,8 @@ struct SelectionInput {
   std::string query;
   std::string user_id;  // rl_driven personalization
   std::string session_id;
-  std::string category;  // the detected domain (first matched domain rule)
+  std::string category;          // the detected domain (first matched domain rule)
+  std::vector<float> embedding;  // the query's vector when already computed (else embedded here)
 };
 
 class SelectorSet {

@@ -37,7 +37,7 @@ class EmbeddingSignal final : public Signal {
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     if (Trim(request.evaluation_text).empty()) return;
-    const std::vector<float> query = embedder_->Embed(request.evaluation_text);
+    std::vector<float> query = embedder_->Embed(request.evaluation_text);
     std::vector<ScoredRule> scored;
     for (size_t i = 0; i < rules_.size(); ++i) {
       if (banks_[i].size() == 0) continue;
@@ -71,6 +71,7 @@ class EmbeddingSignal final : public Signal {
       out.matched.push_back(m.rule->name);
       out.confidences["embedding:" + m.rule->name] = m.score.score;
     }
+    out.embedding = std::move(query);
   }
 
  private:

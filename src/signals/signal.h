@@ -21,6 +21,7 @@ struct SignalOutput {
   std::string error;                          // why it failed or could not run ("" = fine)
   std::vector<std::string> matched_keywords;  // keyword family: the words that matched
   int token_count = -1;                       // context family: the count it compared
+  std::vector<float> embedding;  // embedding family: the query's vector (selection reuses it)
 };
 
 class Signal {

@@ -4,6 +4,7 @@
 // for any folder except "missing" ones.
 #pragma once
 
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <functional>
@@ -19,7 +20,10 @@ namespace vsr::testing {
 // Each distinct lower-case word is one axis: cosine similarity = shared-word overlap.
 class WordEmbedder final : public ml::Embedder {
  public:
+  // How many texts every WordEmbedder has embedded (tests count model passes with it).
+  static inline std::atomic<int> embedded{0};
   std::vector<float> Embed(std::string_view text) const override {
+    ++embedded;
     std::vector<float> v(64, 0.0f);
     std::string word;
     const auto flush = [&] {

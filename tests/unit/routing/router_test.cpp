@@ -251,5 +251,41 @@ global:
   EXPECT_EQ(r.selection_reasoning, "Default candidate selection: no embedding function available");
 }
 
+// With an embedding signal in the config, router_dc reuses the signal's vector of the query:
+// one model pass per request, not two.
+TEST(RouterSelectionTest, RouterDcReusesTheEmbeddingSignalsVector) {
+  auto config = testing::ConfigFromText(R"(
+version: v0.3
+providers:
+  defaults: {default_model: coder}
+  models: [{name: coder, backend_refs: [{endpoint: '127.0.0.1:9'}]}, {name: poet, backend_refs: [{endpoint: '127.0.0.1:9'}]}]
+routing:
+  modelCards:
+    - {name: coder, description: "python rust compiler debugging"}
+    - {name: poet, description: "sonnet rhyme verse stanza"}
+  signals:
+    embeddings: [{name: verse, threshold: 0.3, candidates: ["a sonnet in verse"]}]
+  decisions:
+    - name: any
+      rules: {operator: OR, conditions: [{type: embedding, name: verse}]}
+      modelRefs: [{model: coder}, {model: poet}]
+      algorithm: {type: router_dc, router_dc: {temperature: 0.5}}
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+)");
+  testing::FakeModels models;
+  std::vector<std::string> errors;
+  auto router = Router::Create(config, errors, &models);
+  ASSERT_TRUE(errors.empty());
+  const int before = testing::WordEmbedder::embedded;
+  const RoutingResult r = router->Route(request::FromText("write a sonnet with rhyme and verse"));
+  EXPECT_EQ(testing::WordEmbedder::embedded - before, 1);
+  ASSERT_NE(r.decision, nullptr);
+  EXPECT_EQ(r.selection_method, "router_dc");
+  EXPECT_EQ(r.selected_model, "poet");
+}
+
 }  // namespace
 }  // namespace vsr::routing
