@@ -71,6 +71,15 @@ bool IEquals(std::string_view a, std::string_view b) {
   return ToLower(a) == ToLower(b);
 }
 
+std::string Join(std::span<const std::string> items, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
 std::string QuotedList(std::span<const std::string> items) {
   std::string out;
   for (const std::string& item : items) {

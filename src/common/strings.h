@@ -27,6 +27,9 @@ bool IEquals(std::string_view a, std::string_view b);
 // `value` with `places` decimals ("%.4f" for places 4), as upstream formats header numbers.
 std::string FormatFixed(double value, int places);
 
+// The items with `separator` between them ("a,b").
+std::string Join(std::span<const std::string> items, std::string_view separator);
+
 // Joins with ", " and quotes each item: 'a', 'b'.
 std::string QuotedList(std::span<const std::string> items);
 

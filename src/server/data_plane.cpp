@@ -711,9 +711,6 @@ asio::awaitable<void> DataPlane::Loop(Call& call, HttpExchange& exchange) {
     co_await exchange.Respond(reply);
     co_return;
   }
-  std::string models_used;
-  for (const std::string& m : outcome.models_used)
-    models_used += (models_used.empty() ? "" : ",") + m;
   HttpResponse reply;
   reply.status = 200;
   reply.content_type = call.stream ? "text/event-stream" : "application/json";
@@ -721,7 +718,7 @@ asio::awaitable<void> DataPlane::Loop(Call& call, HttpExchange& exchange) {
                    {"x-vsr-selected-decision", call.result.decision->name},
                    {"x-vsr-selected-model", outcome.final_model},
                    {"x-vsr-looper-model", outcome.final_model},
-                   {"x-vsr-looper-models-used", models_used},
+                   {"x-vsr-looper-models-used", Join(outcome.models_used, ",")},
                    {"x-vsr-looper-iterations", std::to_string(outcome.iterations)},
                    {"x-vsr-looper-algorithm", outcome.algorithm}};
   reply.body = call.stream ? LooperAnswerAsSse(outcome) : CompactJson(outcome.completion);

@@ -435,12 +435,10 @@ asio::awaitable<LooperOutcome> RunRatings(UpstreamPool& pool, const LooperTarget
   }
   out.error.clear();
   out.final_model = out.models_used.back();
-  std::string joined;
-  for (const std::string& m : out.models_used) joined += (joined.empty() ? "" : ",") + m;
   out.completion = {{"id", LooperId()},
                     {"object", "chat.completion"},
                     {"created", static_cast<std::int64_t>(std::time(nullptr))},
-                    {"model", joined},
+                    {"model", Join(out.models_used, ",")},
                     {"choices", std::move(choices)},
                     {"usage", SumUsage(succeeded)}};
   co_return out;

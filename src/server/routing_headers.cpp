@@ -9,11 +9,7 @@ HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& 
   auto add = [&h](std::string name, std::string value) {
     if (!value.empty()) h.emplace_back(std::move(name), std::move(value));
   };
-  auto join = [](const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
-    return out;
-  };
+  auto join = [](const std::vector<std::string>& items) { return Join(items, ","); };
   if (result.decision != nullptr) add("x-vsr-selected-decision", result.decision->name);
   if (result.decision_confidence > 0) {
     add("x-vsr-selected-confidence", FormatFixed(result.decision_confidence, 4));
