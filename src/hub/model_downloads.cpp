@@ -47,9 +47,8 @@ std::vector<ModelDownload> ModelsToDownload(const config::Config& c) {
   RecordingStore store;
   std::vector<std::string> errors;
   (void)signals::SignalSet::Build(c, errors, &store);
-  if (auto cache_model = plugins::SemanticCacheModel(c);
-      cache_model && !cache_model->path.empty()) {
-    store.asked.insert(cache_model->Folder());
+  for (const signals::ModelRef& m : plugins::PluginModels(c)) {
+    if (!m.path.empty()) store.asked.insert(m.Folder());
   }
   // Selection that embeds the query (router_dc, hybrid, knn, ...) uses the embedding model.
   if (selection::SelectorSet::NeedsEmbeddings(c)) {

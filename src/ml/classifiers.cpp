@@ -185,6 +185,18 @@ std::vector<TokenEntity> TokenClassifierModel::Entities(std::string_view text) c
   return JoinTokenLabels(labels_, e.offsets, TokenProbabilities(e));
 }
 
+TokenScores TokenClassifierModel::Score(std::string_view text) const {
+  const Encoding e = Tokenize(text);
+  std::vector<std::vector<float>> p = TokenProbabilities(e);
+  TokenScores out;
+  for (size_t i = 0; i < e.size() && i < p.size(); ++i) {
+    if (e.offsets[i].second == 0) continue;  // a special token
+    out.offsets.push_back(e.offsets[i]);
+    out.probabilities.push_back(std::move(p[i]));
+  }
+  return out;
+}
+
 std::vector<TokenEntity> JoinTokenLabels(const std::vector<std::string>& labels,
                                          const std::vector<std::pair<size_t, size_t>>& offsets,
                                          const std::vector<std::vector<float>>& probabilities) {

@@ -59,6 +59,7 @@ class TokenClassifierModel final : public TokenClassifier {
   // As above, with a *ForTokenClassification architecture.
   static std::unique_ptr<TokenClassifierModel> Load(const std::string& dir, std::string& error);
   std::vector<TokenEntity> Entities(std::string_view text) const override;
+  TokenScores Score(std::string_view text) const override;
   // Probabilities per token of `encoding` (special tokens included), [token][label].
   std::vector<std::vector<float>> TokenProbabilities(const Encoding& encoding) const;
   Encoding Tokenize(std::string_view text) const;

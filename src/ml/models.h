@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vsr::ml {
@@ -54,10 +55,19 @@ struct TokenEntity {
   float confidence = 0;
 };
 
+// Label probabilities per token of a text (special tokens left out).
+struct TokenScores {
+  std::vector<std::pair<size_t, size_t>> offsets;  // byte range of each token in the text
+  std::vector<std::vector<float>> probabilities;   // [token][label], labels() order
+};
+
 class TokenClassifier {
  public:
   virtual ~TokenClassifier() = default;
   virtual std::vector<TokenEntity> Entities(std::string_view text) const = 0;
+  // The per-token view under Entities, for readers with their own span rules (hallucination
+  // detection reads label 1 of the answer's tokens).
+  virtual TokenScores Score(std::string_view text) const = 0;
   virtual const std::vector<std::string>& labels() const = 0;
 };
 

@@ -80,12 +80,47 @@ RouterMetrics::RouterMetrics()
                                           "The duration of cache operations in seconds",
                                           {"backend", "operation"}, DefaultBuckets())),
       cache_entries_(registry_.Gauge("llm_cache_entries_total",
-                                     "The total number of entries in the cache", {"backend"})) {}
+                                     "The total number of entries in the cache", {"backend"})),
+      plugin_executions_(
+          registry_.Counter("llm_plugin_execution_total",
+                            "Total number of plugin executions by type, decision, and status",
+                            {"plugin_type", "decision_name", "status"})),
+      plugin_latency_(registry_.Histogram("llm_plugin_execution_latency_seconds",
+                                          "Latency of plugin execution by type in seconds",
+                                          {"plugin_type"}, DefaultBuckets())),
+      plugin_errors_(registry_.Counter("llm_plugin_execution_errors_total",
+                                       "Total number of plugin execution errors by type and reason",
+                                       {"plugin_type", "error_reason"})),
+      hallucination_latency_(registry_.Histogram(
+          "llm_hallucination_detection_latency_seconds",
+          "The latency of hallucination detection operations in seconds", {}, DefaultBuckets())),
+      unverified_factual_(registry_.Counter("llm_unverified_factual_responses_total",
+                                            "The total number of factual responses that could not "
+                                            "be verified due to missing tool context",
+                                            {})) {}
 
 void RouterMetrics::RecordCacheLookup(const std::string& decision, bool hit, double seconds) {
   (hit ? cache_hits_ : cache_misses_).Add({decision, "semantic-cache"});
   cache_operations_.Add({"memory", "find_similar", hit ? "hit" : "miss"});
   cache_duration_.Observe({"memory", "find_similar"}, seconds);
+}
+
+void RouterMetrics::RecordPluginExecution(const std::string& plugin, const std::string& decision,
+                                          const std::string& status, double seconds) {
+  plugin_executions_.Add({plugin, decision, status});
+  plugin_latency_.Observe({plugin}, seconds);
+}
+
+void RouterMetrics::RecordPluginError(const std::string& plugin, const std::string& reason) {
+  plugin_errors_.Add({plugin, reason});
+}
+
+void RouterMetrics::RecordHallucinationDetection(double seconds) {
+  hallucination_latency_.Observe({}, seconds);
+}
+
+void RouterMetrics::RecordUnverifiedFactualResponse() {
+  unverified_factual_.Add({});
 }
 
 void RouterMetrics::RecordCacheStore(double seconds, size_t entries) {

@@ -32,6 +32,12 @@ class RouterMetrics {
   void RecordCacheLookup(const std::string& decision, bool hit, double seconds = 0);
   // An answer was stored; `entries` is the cache's size after it.
   void RecordCacheStore(double seconds, size_t entries);
+  // A plugin ran for a decision: status as upstream labels it (detected, not_detected, ...).
+  void RecordPluginExecution(const std::string& plugin, const std::string& decision,
+                             const std::string& status, double seconds);
+  void RecordPluginError(const std::string& plugin, const std::string& reason);
+  void RecordHallucinationDetection(double seconds);
+  void RecordUnverifiedFactualResponse();
   std::string Render() const { return registry_.Render(); }
 
   Registry& registry() { return registry_; }
@@ -61,6 +67,11 @@ class RouterMetrics {
   CounterFamily& cache_operations_;
   HistogramFamily& cache_duration_;
   GaugeFamily& cache_entries_;
+  CounterFamily& plugin_executions_;
+  HistogramFamily& plugin_latency_;
+  CounterFamily& plugin_errors_;
+  HistogramFamily& hallucination_latency_;
+  CounterFamily& unverified_factual_;
 };
 
 // Token counts from an answer in any of our formats (OpenAI usage, Anthropic/Responses usage):

@@ -1,9 +1,10 @@
 // The decision plugin interface. A decision's plugins (config `plugins:`) run around the
 // backend call of every request that decision wins: first when the request is routed (a plugin
 // may answer it right away: fast_response, a semantic-cache hit), then when it is forwarded to
-// the chosen model (rewrites: system prompt, request params, headers), and last when the answer
-// is complete (recording, caching). One class per plugin type; plugins/registry.cpp is the one
-// place types are registered.
+// the chosen model (rewrites: system prompt, request params, headers), then before a complete
+// answer reaches the client (screens: response jailbreak, hallucination), and last when the
+// request is over (recording, caching). One class per plugin type; plugins/registry.cpp is the
+// one place types are registered.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -57,6 +58,26 @@ struct RequestContext {
   double cache_similarity = 0;         // semantic-cache: best similarity (x-vsr-cache-similarity)
   std::vector<float> cache_embedding;  // semantic-cache: the question's embedding (if any)
   std::string replay_id;               // router_replay: the record id (x-vsr-replay-id)
+
+  // Set by the answer screens (OnAnswer), for the replay record.
+  bool response_jailbreak_detected = false;
+  std::string response_jailbreak_type;
+  double response_jailbreak_confidence = 0;
+  bool hallucination_enabled = false;  // the decision screens for hallucinations
+  bool hallucination_detected = false;
+  double hallucination_confidence = 0;
+  std::vector<std::string> hallucination_spans;
+};
+
+// A non-streamed 2xx answer before it reaches the client (upstream screens only those: a stream
+// has been delivered by the time it could be judged). Screens may replace it with an error,
+// add response headers, or rewrite the assistant's text.
+struct AnswerContext {
+  std::string completion;  // the answer in OpenAI chat.completion form
+  bool rewritten = false;  // set when a screen changed `completion`
+  HeaderList headers;      // added to the client's response
+  int block_status = 0;    // non-zero: answer with this error status and message instead
+  std::string block_message;
 };
 
 // The finished answer, for plugins that look at it.
@@ -83,6 +104,10 @@ class Plugin {
   virtual void OnForward(RequestContext& /*ctx*/) {}
   // The request is over (answered, failed or abandoned).
   virtual void OnResponse(const RequestContext& /*ctx*/, const ResponseContext& /*response*/) {}
+  // A non-streamed 2xx answer is about to be sent (see AnswerContext). Runs off the I/O
+  // threads when screens_answers(): screens may run a model.
+  virtual void OnAnswer(RequestContext& /*ctx*/, AnswerContext& /*answer*/) {}
+  virtual bool screens_answers() const { return false; }
   // Whether OnResponse needs ResponseContext::completion (streams are reassembled only then).
   virtual bool needs_completion() const { return false; }
   // Whether OnRouted wants the question's embedding (RequestContext::cache_embedding), which the

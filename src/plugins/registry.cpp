@@ -6,8 +6,10 @@
 #include "cache/redis_replication.h"
 #include "ml/text_batcher.h"
 #include "plugins/fast_response.h"
+#include "plugins/hallucination.h"
 #include "plugins/header_mutation.h"
 #include "plugins/request_params.h"
+#include "plugins/response_jailbreak.h"
 #include "plugins/router_replay.h"
 #include "plugins/semantic_cache.h"
 #include "plugins/system_prompt.h"
@@ -27,6 +29,8 @@ enum Rank : int {
   kTools = 45,
   kRequestParams = 50,
   kHeaderMutation = 60,
+  kResponseJailbreak = 70,  // a blocked answer is not annotated further
+  kHallucination = 75,
   kRouterReplay = 100,
 };
 
@@ -35,10 +39,72 @@ struct Built {
   int rank = 0;
 };
 
-// The registration table: one entry per implemented plugin type.
-Built Make(const config::PluginSpec& spec, const PluginServices& services) {
+// Whether the plugin block says `enabled: false` (then there is nothing to run or report).
+bool Disabled(const config::PluginSpec& spec) {
   return std::visit(
-      [&services](const auto& cfg) -> Built {
+      [](const auto& cfg) {
+        if constexpr (requires { cfg.enabled == false; }) {
+          return cfg.enabled == false;  // an unset optional<bool> is not `false`
+        } else {
+          return false;
+        }
+      },
+      spec.config);
+}
+
+// The prompt-guard classifier read by response_jailbreak; null with a note when missing.
+std::unique_ptr<Plugin> MakeResponseJailbreak(const config::ResponseJailbreakPluginConfig& cfg,
+                                              const config::Config& config,
+                                              const PluginServices& services, std::string& note) {
+  const signals::ModelRef ref = signals::ClassifierModel(config, signals::Family::kJailbreak);
+  std::vector<std::string> labels;
+  std::string error;
+  auto classifier = signals::LoadClassifier(ref, *services.models, labels, error);
+  if (!classifier) {
+    note = "response_jailbreak: " + error + "; until then answers are not screened";
+    return nullptr;
+  }
+  return std::make_unique<ResponseJailbreakPlugin>(
+      cfg, config.global.model_catalog.modules.prompt_guard.threshold, std::move(classifier),
+      std::move(labels), services.metrics);
+}
+
+// The hallucination detector (and NLI explainer, when loadable); without a detector the plugin
+// still marks unverified factual answers (a note says grounded ones are not checked).
+std::unique_ptr<Plugin> MakeHallucination(const config::HallucinationPluginConfig& cfg,
+                                          const config::Config& config,
+                                          const PluginServices& services, std::string& note) {
+  std::string error;
+  const signals::ModelRef ref = signals::HallucinationDetectorModel(config);
+  std::shared_ptr<const HallucinationDetector> detector;
+  if (auto tagger = signals::LoadRef(ref, *services.models, &ml::ModelStore::LoadTokenClassifier,
+                                     nullptr, error)) {
+    std::vector<std::string> nli_labels;
+    std::string nli_error;
+    std::shared_ptr<const ml::SequenceClassifier> nli;
+    if (cfg.use_nli) {
+      nli = signals::LoadClassifier(signals::HallucinationExplainerModel(config), *services.models,
+                                    nli_labels, nli_error);
+      if (!nli) {
+        note = "hallucination: " + nli_error + "; spans are reported without NLI explanations";
+      }
+    }
+    detector = std::make_shared<HallucinationDetector>(
+        std::move(tagger), std::move(nli), std::move(nli_labels),
+        config.global.model_catalog.modules.hallucination_mitigation);
+  } else {
+    note = "hallucination: " + error +
+           "; until then answers grounded in tool results are not checked (unverified factual "
+           "answers are still marked)";
+  }
+  return std::make_unique<HallucinationPlugin>(cfg, std::move(detector), services.metrics);
+}
+
+// The registration table: one entry per implemented plugin type.
+Built Make(const config::PluginSpec& spec, const config::Config& config,
+           const PluginServices& services, std::string& note) {
+  return std::visit(
+      [&](const auto& cfg) -> Built {
         using T = std::decay_t<decltype(cfg)>;
         if constexpr (std::is_same_v<T, config::FastResponsePluginConfig>) {
           return {std::make_unique<FastResponsePlugin>(cfg), kFastResponse};
@@ -52,6 +118,12 @@ Built Make(const config::PluginSpec& spec, const PluginServices& services) {
           return {std::make_unique<HeaderMutationPlugin>(cfg), kHeaderMutation};
         } else if constexpr (std::is_same_v<T, config::SemanticCachePluginConfig>) {
           return {std::make_unique<SemanticCachePlugin>(cfg, services), kSemanticCache};
+        } else if constexpr (std::is_same_v<T, config::ResponseJailbreakPluginConfig>) {
+          if (!cfg.enabled) return {};
+          return {MakeResponseJailbreak(cfg, config, services, note), kResponseJailbreak};
+        } else if constexpr (std::is_same_v<T, config::HallucinationPluginConfig>) {
+          if (!cfg.enabled) return {};
+          return {MakeHallucination(cfg, config, services, note), kHallucination};
         } else {
           return {};
         }
@@ -66,10 +138,12 @@ PluginChain BuildChain(const config::Config& config, const config::Decision& dec
     if (std::holds_alternative<std::monostate>(spec.config)) continue;  // the validator said
     // router_replay is added below from the effective config, with or without its plugin.
     if (std::holds_alternative<config::RouterReplayPluginConfig>(spec.config)) continue;
-    Built b = Make(spec, services);
+    std::string note;
+    Built b = Make(spec, config, services, note);
+    if (!note.empty()) notes.push_back("decision '" + decision.name + "': " + note);
     if (b.plugin) {
       chain.Add(std::move(b.plugin), b.rank);
-    } else {
+    } else if (note.empty() && !Disabled(spec)) {
       notes.push_back("decision '" + decision.name + "': plugin '" + spec.type +
                       "' is not available in this build yet; it is skipped");
     }
@@ -88,6 +162,7 @@ PluginChain BuildChain(const config::Config& config, const config::Decision& dec
 void PluginChain::Add(std::unique_ptr<Plugin> plugin, int rank) {
   needs_completion_ = needs_completion_ || plugin->needs_completion();
   needs_embedding_ = needs_embedding_ || plugin->needs_embedding();
+  screens_answers_ = screens_answers_ || plugin->screens_answers();
   auto at = std::upper_bound(plugins_.begin(), plugins_.end(), rank,
                              [](int r, const auto& entry) { return r < entry.first; });
   plugins_.emplace(at, rank, std::move(plugin));
@@ -136,6 +211,17 @@ void PluginChain::OnForward(RequestContext& ctx) const {
       plugin->OnForward(ctx);
       return false;
     });
+  }
+}
+
+void PluginChain::OnAnswer(RequestContext& ctx, AnswerContext& answer) const {
+  for (const auto& [rank, plugin] : plugins_) {
+    if (!plugin->screens_answers()) continue;
+    RunHook(*plugin, "answer", ctx, [&] {
+      plugin->OnAnswer(ctx, answer);
+      return answer.block_status != 0;
+    });
+    if (answer.block_status != 0) return;
   }
 }
 
@@ -198,6 +284,7 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
   std::lock_guard lock(mu_);
   if (router.get() != built_for_ || !chains_) {
     std::vector<std::string> notes;
+    if (!services_.models) services_.models = std::make_shared<ml::ModelStore>();
     if (!services_.semantic_cache) OpenSemanticCache(router->config());
     if (!services_.replay) OpenReplayStore(router->config());
     chains_ = std::make_shared<const PluginChains>(router, services_, notes);
@@ -230,6 +317,27 @@ std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
   return std::nullopt;
 }
 
+std::vector<signals::ModelRef> PluginModels(const config::Config& cfg) {
+  std::vector<signals::ModelRef> out;
+  if (auto cache = SemanticCacheModel(cfg)) out.push_back(*cache);
+  bool jailbreak = false, detector = false, nli = false;
+  for (const config::Decision& d : cfg.routing.decisions) {
+    for (const config::PluginSpec& spec : d.plugins) {
+      if (const auto* r = std::get_if<config::ResponseJailbreakPluginConfig>(&spec.config)) {
+        jailbreak = jailbreak || r->enabled;
+      }
+      if (const auto* h = std::get_if<config::HallucinationPluginConfig>(&spec.config)) {
+        detector = detector || h->enabled;
+        nli = nli || (h->enabled && h->use_nli);
+      }
+    }
+  }
+  if (jailbreak) out.push_back(signals::ClassifierModel(cfg, signals::Family::kJailbreak));
+  if (detector) out.push_back(signals::HallucinationDetectorModel(cfg));
+  if (nli) out.push_back(signals::HallucinationExplainerModel(cfg));
+  return out;
+}
+
 void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
   const std::optional<signals::ModelRef> model = SemanticCacheModel(cfg);
   if (!model) return;
@@ -250,7 +358,6 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
 }
 
 void PluginRuntime::OpenEmbeddingModel(const signals::ModelRef& ref) {
-  if (!services_.models) services_.models = std::make_shared<ml::ModelStore>();
   std::string error;
   std::shared_ptr<const ml::Embedder> embedder =
       signals::LoadEmbedder(ref, *services_.models, error);

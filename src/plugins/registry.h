@@ -24,8 +24,11 @@ class PluginChain {
   void Add(std::unique_ptr<Plugin> plugin, int rank);
   void OnRouted(RequestContext& ctx) const;  // stops at the first answer
   void OnForward(RequestContext& ctx) const;
+  // The answer screens in order; stops at the first block.
+  void OnAnswer(RequestContext& ctx, AnswerContext& answer) const;
   void OnResponse(const RequestContext& ctx, const ResponseContext& response) const;
   bool empty() const { return plugins_.empty(); }
+  bool screens_answers() const { return screens_answers_; }
   bool needs_completion() const { return needs_completion_; }
   bool needs_embedding() const { return needs_embedding_; }
   std::vector<std::string_view> types() const;
@@ -34,6 +37,7 @@ class PluginChain {
   std::vector<std::pair<int, std::unique_ptr<Plugin>>> plugins_;
   bool needs_completion_ = false;
   bool needs_embedding_ = false;
+  bool screens_answers_ = false;
 };
 
 // The chains of every decision of one config (and the chain of requests no decision matched).
@@ -56,6 +60,10 @@ class PluginChains {
 // The embedding model the semantic cache loads for `cfg` (stores.semantic_cache.embedding_model,
 // else embedding_config.model_type); nullopt when no decision enables a semantic-cache plugin.
 std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg);
+
+// Every model the plugins of `cfg` load: the cache's embedding model, the prompt guard of
+// response_jailbreak, the hallucination detector and explainer (what `vllm-sr serve` fetches).
+std::vector<signals::ModelRef> PluginModels(const config::Config& cfg);
 
 // Builds the chains for each new router (hot reload) once, and hands every request the chains
 // of the router it was routed with. Shared by all workers.

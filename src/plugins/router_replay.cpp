@@ -138,6 +138,13 @@ void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
     r.response_body = Bounded(response.completion, MaxBodyBytes(cfg), r.response_body_truncated);
   }
   r.response_status = response.status;
+  r.response_jailbreak_detected = ctx.response_jailbreak_detected;
+  r.response_jailbreak_type = ctx.response_jailbreak_type;
+  r.response_jailbreak_confidence = ctx.response_jailbreak_confidence;
+  r.hallucination_enabled = ctx.hallucination_enabled;
+  r.hallucination_detected = ctx.hallucination_detected;
+  r.hallucination_confidence = ctx.hallucination_confidence;
+  r.hallucination_spans = ctx.hallucination_spans;
   r.from_cache = response.from_cache;
   r.streaming = response.streamed || ctx.stream;
   r.latency_ms = response.latency_ms;

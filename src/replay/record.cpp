@@ -114,6 +114,17 @@ json::object ToJson(const ReplayRecord& r) {
   PutBool(o, "guardrails_enabled", r.guardrails_enabled);
   PutBool(o, "jailbreak_enabled", r.jailbreak_enabled);
   PutBool(o, "pii_enabled", r.pii_enabled);
+  PutBool(o, "response_jailbreak_detected", r.response_jailbreak_detected);
+  PutString(o, "response_jailbreak_type", r.response_jailbreak_type);
+  if (r.response_jailbreak_confidence != 0) {
+    o["response_jailbreak_confidence"] = r.response_jailbreak_confidence;
+  }
+  PutBool(o, "hallucination_enabled", r.hallucination_enabled);
+  PutBool(o, "hallucination_detected", r.hallucination_detected);
+  if (r.hallucination_confidence != 0) o["hallucination_confidence"] = r.hallucination_confidence;
+  if (!r.hallucination_spans.empty()) {
+    o["hallucination_spans"] = StringArray(r.hallucination_spans);
+  }
   PutString(o, "prompt", r.prompt);
   PutBool(o, "prompt_truncated", r.prompt_truncated);
   PutString(o, "tool_definitions", r.tool_definitions);
@@ -162,6 +173,13 @@ ReplayRecord FromJson(const json::object& o) {
   r.guardrails_enabled = GetBool(o, "guardrails_enabled");
   r.jailbreak_enabled = GetBool(o, "jailbreak_enabled");
   r.pii_enabled = GetBool(o, "pii_enabled");
+  r.response_jailbreak_detected = GetBool(o, "response_jailbreak_detected");
+  r.response_jailbreak_type = GetString(o, "response_jailbreak_type");
+  r.response_jailbreak_confidence = GetDouble(o, "response_jailbreak_confidence").value_or(0);
+  r.hallucination_enabled = GetBool(o, "hallucination_enabled");
+  r.hallucination_detected = GetBool(o, "hallucination_detected");
+  r.hallucination_confidence = GetDouble(o, "hallucination_confidence").value_or(0);
+  r.hallucination_spans = GetStrings(o.if_contains("hallucination_spans"));
   r.prompt = GetString(o, "prompt");
   r.prompt_truncated = GetBool(o, "prompt_truncated");
   r.tool_definitions = GetString(o, "tool_definitions");

@@ -43,6 +43,13 @@ struct ReplayRecord {
   bool guardrails_enabled = false;
   bool jailbreak_enabled = false;
   bool pii_enabled = false;
+  bool response_jailbreak_detected = false;
+  std::string response_jailbreak_type;
+  double response_jailbreak_confidence = 0;
+  bool hallucination_enabled = false;
+  bool hallucination_detected = false;
+  double hallucination_confidence = 0;
+  std::vector<std::string> hallucination_spans;
   std::string prompt;  // the last user message
   bool prompt_truncated = false;
   std::string tool_definitions;  // the request's `tools`, as JSON

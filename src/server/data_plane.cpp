@@ -605,16 +605,53 @@ asio::awaitable<void> DataPlane::RouteRequest(Call& call) {
     call.result = call.router->Route(call.req);
     co_return;
   }
-  auto initiation = [this, &call](auto handler) {
+  const std::function<void()> route = [&call] { call.result = call.router->Route(call.req); };
+  co_await OffIoThread(route);
+}
+
+asio::awaitable<void> DataPlane::OffIoThread(const std::function<void()>& work) {
+  if (!options_.route_threads) {
+    work();
+    co_return;
+  }
+  auto initiation = [this, &work](auto handler) {
     auto h = std::make_shared<std::decay_t<decltype(handler)>>(std::move(handler));
-    options_.route_threads->Submit([h, &call] {
-      call.result = call.router->Route(call.req);
+    options_.route_threads->Submit([h, &work] {
+      work();
       auto executor = asio::get_associated_executor(*h);
       asio::post(executor, [h]() mutable { std::move (*h)(); });
     });
   };
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(initiation,
                                                                         asio::use_awaitable);
+}
+
+asio::awaitable<std::optional<HttpResponse>> DataPlane::ScreenAnswer(Call& call,
+                                                                     std::string& answer,
+                                                                     ApiFormat& format,
+                                                                     HeaderList& headers) {
+  plugins::AnswerContext screened;
+  if (format == ApiFormat::kOpenAi) {
+    screened.completion = answer;
+  } else {
+    boost::system::error_code ec;
+    json::value v = json::parse(answer, ec);
+    if (ec || !v.is_object()) co_return std::nullopt;  // nothing a screen could read
+    screened.completion = CompactJson(AnthropicToOpenAiResponse(v.as_object()));
+  }
+  const std::function<void()> screen = [&call, &screened] {
+    call.chain->OnAnswer(call.plugin_ctx, screened);
+  };
+  co_await OffIoThread(screen);
+  if (screened.block_status != 0) {
+    co_return ErrorReply(call, screened.block_status, screened.block_message);
+  }
+  for (auto& h : screened.headers) headers.push_back(std::move(h));
+  if (screened.rewritten) {
+    answer = std::move(screened.completion);
+    format = ApiFormat::kOpenAi;
+  }
+  co_return std::nullopt;
 }
 
 std::optional<HttpResponse> DataPlane::Routed(Call& call) {
@@ -913,22 +950,32 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   }
   std::string content_type =
       response->content_type.empty() ? "application/json" : response->content_type;
-  if (keep_completion && !(ok_status && backend_format == ApiFormat::kAnthropic)) {
+  // Screens (response_jailbreak, hallucination) judge the answer before the client sees it.
+  ApiFormat answer_format = backend_format;
+  if (ok_status && call.chain != nullptr && call.chain->screens_answers()) {
+    std::optional<HttpResponse> blocked =
+        co_await ScreenAnswer(call, answer, answer_format, headers);
+    if (blocked) {
+      co_await exchange.Respond(*blocked);
+      co_return;
+    }
+  }
+  if (keep_completion && !(ok_status && answer_format == ApiFormat::kAnthropic)) {
     call.completion = answer;  // OpenAI form, or the backend's error body
   }
-  if (translate) {
+  if (answer_format != call.client) {
     boost::system::error_code ec;
     json::value v = json::parse(answer, ec);
     if (ok_status && !ec && v.is_object()) {
-      answer = CompactJson(backend_format == ApiFormat::kAnthropic
+      answer = CompactJson(answer_format == ApiFormat::kAnthropic
                                ? AnthropicToOpenAiResponse(v.as_object())
                                : OpenAiToAnthropicResponse(v.as_object()));
-      if (keep_completion && backend_format == ApiFormat::kAnthropic) call.completion = answer;
+      if (keep_completion && answer_format == ApiFormat::kAnthropic) call.completion = answer;
     } else if (!ok_status) {
       answer = TranslateErrorBody(answer, response->status, call.client == ApiFormat::kAnthropic);
     }
     content_type = "application/json";
-  } else if (keep_completion && ok_status && backend_format == ApiFormat::kAnthropic) {
+  } else if (keep_completion && ok_status && answer_format == ApiFormat::kAnthropic) {
     // An Anthropic answer to an Anthropic client: the plugins still read it in OpenAI form.
     boost::system::error_code ec;
     json::value v = json::parse(answer, ec);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -63,6 +64,15 @@ class DataPlane {
   std::optional<HttpResponse> Prepare(Call& call);
   // Router::Route, on the routing threads when the config runs models (else inline).
   boost::asio::awaitable<void> RouteRequest(Call& call);
+  // Runs `work` on the routing threads (inline without them) and resumes on this coroutine's
+  // executor: model passes never hold an I/O thread.
+  boost::asio::awaitable<void> OffIoThread(const std::function<void()>& work);
+  // The decision's answer screens on a non-streamed 2xx answer (`answer`, in `format`): their
+  // headers join `headers`; a rewrite leaves `answer` in OpenAI form (`format` says so); a
+  // block is the error reply to send instead.
+  boost::asio::awaitable<std::optional<HttpResponse>> ScreenAnswer(Call& call, std::string& answer,
+                                                                   ApiFormat& format,
+                                                                   HeaderList& headers);
   // After routing: timings, trace, metrics, the decision's plugin chain; an error reply when
   // routing refused the request.
   std::optional<HttpResponse> Routed(Call& call);

@@ -100,4 +100,14 @@ ModelRef ClassifierModel(const config::Config& c, Family family) {
   }
 }
 
+ModelRef HallucinationDetectorModel(const config::Config& c) {
+  return FromModule(c, c.global.model_catalog.modules.hallucination_mitigation.detector,
+                    "hallucination detector", "hallucination_mitigation.detector");
+}
+
+ModelRef HallucinationExplainerModel(const config::Config& c) {
+  return FromModule(c, c.global.model_catalog.modules.hallucination_mitigation.explainer,
+                    "hallucination explainer (NLI)", "hallucination_mitigation.explainer");
+}
+
 }  // namespace vsr::signals

@@ -40,4 +40,9 @@ ModelRef EmbeddingModel(const config::Config& c, const std::string& name = "");
 // global.model_catalog.system.
 ModelRef ClassifierModel(const config::Config& c, Family family);
 
+// The hallucination plugin's models: modules.hallucination_mitigation.detector (a token
+// classifier) and .explainer (an NLI sequence classifier).
+ModelRef HallucinationDetectorModel(const config::Config& c);
+ModelRef HallucinationExplainerModel(const config::Config& c);
+
 }  // namespace vsr::signals

@@ -49,10 +49,12 @@ inline uint16_t DeadPort() {
   return testing::UnusedLoopbackPort();
 }
 
-inline std::shared_ptr<const routing::Router> MakeRouter(const std::string& yaml) {
+// `models`: where learned signals load their models (none: they report "model not loaded").
+inline std::shared_ptr<const routing::Router> MakeRouter(const std::string& yaml,
+                                                         ml::ModelStore* models = nullptr) {
   std::vector<std::string> errors;
   std::shared_ptr<const routing::Router> router =
-      routing::Router::Create(testing::ConfigFromText(yaml), errors);
+      routing::Router::Create(testing::ConfigFromText(yaml), errors, models);
   EXPECT_TRUE(errors.empty());
   return router;
 }
@@ -95,11 +97,12 @@ inline std::string Ref(const std::string& name, const std::string& endpoint, int
 
 class DataPlaneTest : public ::testing::Test {
  protected:
-  void Start(const std::string& yaml, DataPlaneOptions options = {}) {
+  void Start(const std::string& yaml, DataPlaneOptions options = {},
+             ml::ModelStore* models = nullptr) {
     // The plane's pooled backend connections belong to the proxy's io_context: drop our
     // reference first so they go with the proxy, never after it.
     Stop();
-    snapshot_ = std::make_shared<RouterSnapshot>(MakeRouter(yaml));
+    snapshot_ = std::make_shared<RouterSnapshot>(MakeRouter(yaml, models));
     log_path_ = ::testing::TempDir() + "/access-" + std::to_string(getpid()) + "-" +
                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log";
     std::filesystem::remove(log_path_);

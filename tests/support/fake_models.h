@@ -83,10 +83,42 @@ class ScriptedPii final : public ml::TokenClassifier {
     }
     return out;
   }
+  ml::TokenScores Score(std::string_view) const override { return {}; }
   const std::vector<std::string>& labels() const override { return labels_; }
 
  private:
   std::vector<std::string> labels_{"O", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS"};
+};
+
+// A hallucination detector with a rule a test can follow: in "<grounding> [SEP] <answer>",
+// each answer word (letters and digits) that the grounding lacks is hallucinated (label 1,
+// 0.9); the others are supported (label 0, 0.9). Case-insensitive.
+class WordGroundingTagger final : public ml::TokenClassifier {
+ public:
+  std::vector<ml::TokenEntity> Entities(std::string_view) const override { return {}; }
+  ml::TokenScores Score(std::string_view text) const override {
+    ml::TokenScores out;
+    const size_t sep = text.find(" [SEP] ");
+    const std::string grounding = ToLower(text.substr(0, sep == std::string_view::npos ? 0 : sep));
+    for (size_t i = 0; i < text.size();) {
+      if (!std::isalnum(static_cast<unsigned char>(text[i]))) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < text.size() && std::isalnum(static_cast<unsigned char>(text[j]))) ++j;
+      const bool known = grounding.find(ToLower(text.substr(i, j - i))) != std::string::npos;
+      out.offsets.emplace_back(i, j);
+      out.probabilities.push_back(known ? std::vector<float>{0.9f, 0.1f}
+                                        : std::vector<float>{0.1f, 0.9f});
+      i = j;
+    }
+    return out;
+  }
+  const std::vector<std::string>& labels() const override { return labels_; }
+
+ private:
+  std::vector<std::string> labels_{"SUPPORTED", "HALLUCINATED"};
 };
 
 // Hands out the scripted models whatever folder is asked for; `missing` folders fail.
@@ -106,9 +138,11 @@ class FakeModels final : public ml::ModelStore {
   std::shared_ptr<const ml::TokenClassifier> LoadTokenClassifier(const std::string& dir,
                                                                  std::string& error) override {
     if (Missing(dir, error)) return nullptr;
+    if (tokens) return tokens;
     return std::make_shared<ScriptedPii>();
   }
   std::shared_ptr<ScriptedClassifier> classifier;
+  std::shared_ptr<const ml::TokenClassifier> tokens;  // instead of ScriptedPii when set
   std::vector<std::string> loaded;
   std::string missing = "/nowhere";
 
