@@ -193,7 +193,9 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
   EXPECT_EQ(first.headers.count("x-vsr-cache-hit"), 0u);
   // Router B learns A's entry within milliseconds; bounded wait of 5 s.
   HttpResult shared;
+  int asked_b = 0;  // every ask is recorded, misses too
   for (int i = 0; i < 50; ++i) {
+    ++asked_b;
     shared = ask(port_b);
     if (shared.headers.count("x-vsr-cache-hit") != 0) break;
     usleep(100 * 1000);
@@ -211,7 +213,9 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
   const HttpResult list = HttpCall("GET", "http://127.0.0.1:" + port_b2 + "/v1/router_replay", "",
                                    std::chrono::seconds(5));
   ASSERT_EQ(list.status, 200) << list.body;
-  EXPECT_NE(list.body.find("\"total\":2,"), std::string::npos) << list.body;  // A's and B's
+  // A's record and one per ask of B (on a loaded machine B may miss before A's entry arrives).
+  EXPECT_NE(list.body.find("\"total\":" + std::to_string(1 + asked_b) + ","), std::string::npos)
+      << list.body;
   EXPECT_NE(list.body.find("\"from_cache\":true"), std::string::npos) << list.body;
   std::filesystem::remove_all(dir);
 }
