@@ -119,4 +119,12 @@ std::vector<std::string> SplitWhitespace(std::string_view s) {
   return out;
 }
 
+void ReplaceAll(std::string& text, std::string_view what, std::string_view with) {
+  if (what.empty()) return;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
+  }
+}
+
 }  // namespace vsr

@@ -27,6 +27,10 @@ bool IEquals(std::string_view a, std::string_view b);
 // `value` with `places` decimals ("%.4f" for places 4), as upstream formats header numbers.
 std::string FormatFixed(double value, int places);
 
+// Every occurrence of `what` (non-empty) in `text` replaced by `with`, left to right; the
+// replacements are not searched again.
+void ReplaceAll(std::string& text, std::string_view what, std::string_view with);
+
 // The items with `separator` between them ("a,b").
 std::string Join(std::span<const std::string> items, std::string_view separator);
 

@@ -6,8 +6,8 @@ namespace vsr::config {
 
 const std::vector<std::string>& PluginTypeNames() {
   static const std::vector<std::string> kNames = {
-      "semantic-cache", "memory",  "system_prompt", "header_mutation", "hallucination",
-      "router_replay",  "rag",     "image_gen",     "fast_response",   "request_params",
+      "semantic-cache",     "memory", "system_prompt", "header_mutation", "hallucination",
+      "router_replay",      "rag",    "image_gen",     "fast_response",   "request_params",
       "response_jailbreak", "tools"};
   return kNames;
 }
@@ -24,8 +24,8 @@ void ActionField(MapReader& r, std::string_view key, std::string& out,
   const std::string field = KeyPath(r.path(), key);
   for (const std::string& word : legacy) {
     if (out == word) {
-      r.ctx().Warning(field, "'" + out + "' is an old value that the router treats as '" +
-                                 canonical + "'",
+      r.ctx().Warning(field,
+                      "'" + out + "' is an old value that the router treats as '" + canonical + "'",
                       "write '" + canonical + "'");
       out = canonical;
       return;
@@ -35,7 +35,9 @@ void ActionField(MapReader& r, std::string_view key, std::string& out,
 }
 
 // Plugins whose `enabled` flag has no default must state it.
-void EnabledFlag(MapReader& r, bool& enabled) { r.Required("enabled", enabled); }
+void EnabledFlag(MapReader& r, bool& enabled) {
+  r.Required("enabled", enabled);
+}
 
 template <class T>
 void DecodeConfiguration(const YamlNode& node, const std::string& path, DecodeContext& ctx,
@@ -151,6 +153,30 @@ void DecodeFields(MapReader& r, RouterReplayPluginConfig& v) {
   r.Optional("max_tool_trace_steps", v.max_tool_trace_steps, IntAtLeast(0));
 }
 
+// Upstream's RAGPluginConfig.Validate: the backend_config keys each backend cannot do without.
+void CheckRagBackendConfig(MapReader& r, const RagPluginConfig& v) {
+  struct Need {
+    std::string_view backend, key, message;
+  };
+  static constexpr Need kNeeds[] = {
+      {"milvus", "collection", "milvus collection name is required"},
+      {"external_api", "endpoint", "external API endpoint is required"},
+      {"external_api", "request_format", "request format is required for external API"},
+      {"mcp", "server_name", "MCP server name is required"},
+      {"mcp", "tool_name", "MCP tool name is required"},
+      {"openai", "vector_store_id", "vector store ID is required for OpenAI backend"},
+      {"openai", "api_key", "API key is required for OpenAI backend"},
+      {"hybrid", "primary", "primary backend is required for hybrid RAG"},
+  };
+  for (const Need& need : kNeeds) {
+    if (need.backend != v.backend) continue;
+    const YamlNode* n = v.backend_config ? v.backend_config->Find(need.key) : nullptr;
+    if (n != nullptr && n->IsScalar() && !n->scalar.empty()) continue;
+    r.ctx().Error(KeyPath(r.path(), "backend_config"), std::string(need.message),
+                  "add '" + std::string(need.key) + ":' under backend_config");
+  }
+}
+
 void DecodeFields(MapReader& r, RagPluginConfig& v) {
   EnabledFlag(r, v.enabled);
   r.Required("backend", v.backend,
@@ -166,6 +192,7 @@ void DecodeFields(MapReader& r, RagPluginConfig& v) {
   r.Optional("cache_results", v.cache_results);
   if (r.Optional("cache_ttl_seconds", i, IntAtLeast(1))) v.cache_ttl_seconds = i;
   if (r.Optional("min_confidence_threshold", d, UnitInterval())) v.min_confidence_threshold = d;
+  CheckRagBackendConfig(r, v);
 }
 
 void DecodeFields(MapReader& r, ModalityClassifierConfig& v) {
@@ -193,7 +220,9 @@ void DecodeFields(MapReader& r, ImageGenPluginConfig& v) {
   r.Optional("timeout_seconds", v.timeout_seconds, IntAtLeast(1));
 }
 
-void DecodeFields(MapReader& r, FastResponsePluginConfig& v) { r.Required("message", v.message); }
+void DecodeFields(MapReader& r, FastResponsePluginConfig& v) {
+  r.Required("message", v.message);
+}
 
 void DecodeFields(MapReader& r, RequestParamsPluginConfig& v) {
   r.Optional("blocked_params", v.blocked_params);

@@ -97,7 +97,23 @@ RouterMetrics::RouterMetrics()
       unverified_factual_(registry_.Counter("llm_unverified_factual_responses_total",
                                             "The total number of factual responses that could not "
                                             "be verified due to missing tool context",
-                                            {})) {}
+                                            {})),
+      rag_attempts_(registry_.Counter("rag_retrieval_attempts_total",
+                                      "Total number of RAG retrieval attempts",
+                                      {"backend", "decision", "status"})),
+      rag_latency_(registry_.Histogram("rag_retrieval_latency_seconds",
+                                       "RAG retrieval latency in seconds", {"backend", "decision"},
+                                       {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0})),
+      rag_similarity_(registry_.Gauge("rag_similarity_score",
+                                      "Average similarity score of retrieved documents",
+                                      {"backend", "decision"})),
+      rag_context_(registry_.Histogram(
+          "rag_context_length_chars", "Length of retrieved context in characters",
+          {"backend", "decision"}, {100, 500, 1000, 2000, 5000, 10000, 20000})),
+      rag_cache_hits_(
+          registry_.Counter("rag_cache_hits_total", "Total number of RAG cache hits", {"backend"})),
+      rag_cache_misses_(registry_.Counter("rag_cache_misses_total",
+                                          "Total number of RAG cache misses", {"backend"})) {}
 
 void RouterMetrics::RecordCacheLookup(const std::string& decision, bool hit, double seconds) {
   (hit ? cache_hits_ : cache_misses_).Add({decision, "semantic-cache"});
@@ -121,6 +137,22 @@ void RouterMetrics::RecordHallucinationDetection(double seconds) {
 
 void RouterMetrics::RecordUnverifiedFactualResponse() {
   unverified_factual_.Add({});
+}
+
+void RouterMetrics::RecordRagRetrieval(const std::string& backend, const std::string& decision,
+                                       const std::string& status, double seconds) {
+  rag_attempts_.Add({backend, decision, status});
+  rag_latency_.Observe({backend, decision}, seconds);
+}
+
+void RouterMetrics::RecordRagContext(const std::string& backend, const std::string& decision,
+                                     size_t chars, double similarity) {
+  rag_context_.Observe({backend, decision}, static_cast<double>(chars));
+  if (similarity > 0) rag_similarity_.Set({backend, decision}, similarity);
+}
+
+void RouterMetrics::RecordRagCache(const std::string& backend, bool hit) {
+  (hit ? rag_cache_hits_ : rag_cache_misses_).Add({backend});
 }
 
 void RouterMetrics::RecordCacheStore(double seconds, size_t entries) {

@@ -38,6 +38,12 @@ class RouterMetrics {
   void RecordPluginError(const std::string& plugin, const std::string& reason);
   void RecordHallucinationDetection(double seconds);
   void RecordUnverifiedFactualResponse();
+  // rag: one retrieval (status success | error | config_error), what it brought, its cache.
+  void RecordRagRetrieval(const std::string& backend, const std::string& decision,
+                          const std::string& status, double seconds);
+  void RecordRagContext(const std::string& backend, const std::string& decision, size_t chars,
+                        double similarity);
+  void RecordRagCache(const std::string& backend, bool hit);
   std::string Render() const { return registry_.Render(); }
 
   Registry& registry() { return registry_; }
@@ -72,6 +78,12 @@ class RouterMetrics {
   CounterFamily& plugin_errors_;
   HistogramFamily& hallucination_latency_;
   CounterFamily& unverified_factual_;
+  CounterFamily& rag_attempts_;
+  HistogramFamily& rag_latency_;
+  GaugeFamily& rag_similarity_;
+  HistogramFamily& rag_context_;
+  CounterFamily& rag_cache_hits_;
+  CounterFamily& rag_cache_misses_;
 };
 
 // Token counts from an answer in any of our formats (OpenAI usage, Anthropic/Responses usage):

@@ -61,7 +61,9 @@ std::string HallucinationWarning(const HallucinationResult& result, bool details
 
 void HallucinationPlugin::OnAnswer(RequestContext& ctx, AnswerContext& answer) {
   if (!FactCheckNeeded(ctx) || ctx.request == nullptr) return;
-  const std::string grounding = ToolResults(*ctx.request);
+  // Context rag injected as a tool message grounds the answer (upstream's order).
+  const std::string grounding =
+      ctx.rag_as_tool && !ctx.rag_context.empty() ? ctx.rag_context : ToolResults(*ctx.request);
   if (!grounding.empty()) {
     Detect(ctx, answer, grounding);
   } else if (ctx.request->tool_definitions == 0) {

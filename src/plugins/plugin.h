@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,22 @@
 namespace vsr::plugins {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// An HTTP call a plugin needs made before the request goes on (RAG retrieval). The data plane
+// makes it without blocking a thread (TLS for https, connect and read timeouts) and hands the
+// plugin the reply.
+struct OutboundCall {
+  std::string url;  // http[s]://host[:port]/path
+  HeaderList headers;
+  std::string body;  // JSON, POSTed
+  std::chrono::milliseconds timeout{30000};
+};
+struct OutboundReply {
+  int status = 0;      // 0: no reply (see error)
+  std::string body;    // bounded
+  std::string error;   // why there is no reply
+  double seconds = 0;  // how long the call took
+};
 
 // An answer given instead of calling a backend, in OpenAI chat-completions form (a
 // `chat.completion` object, or its SSE chunks when the client streams). The data plane turns it
@@ -56,8 +73,17 @@ struct RequestContext {
   std::vector<std::string> upstream_remove;
   bool injected_system_prompt = false;
   double cache_similarity = 0;         // semantic-cache: best similarity (x-vsr-cache-similarity)
-  std::vector<float> cache_embedding;  // semantic-cache: the question's embedding (if any)
+  std::vector<float> cache_embedding;  // the question's embedding, when a plugin needs it
   std::string replay_id;               // router_replay: the record id (x-vsr-replay-id)
+  // A plugin that stops the request (RAG with on_failure: block): the error to answer.
+  int fail_status = 0;
+  std::string fail_message;
+
+  // rag: what was retrieved (injected by OnForward; grounds hallucination checks as tool role).
+  std::string rag_backend;
+  std::string rag_context;
+  double rag_similarity = 0;
+  bool rag_as_tool = false;
 
   // Set by the answer screens (OnAnswer), for the replay record.
   bool response_jailbreak_detected = false;
@@ -104,6 +130,13 @@ class Plugin {
   virtual void OnForward(RequestContext& /*ctx*/) {}
   // The request is over (answered, failed or abandoned).
   virtual void OnResponse(const RequestContext& /*ctx*/, const ResponseContext& /*response*/) {}
+  // After OnRouted (no answer), before a model is resolved: a call to make (calls_out()).
+  // Runs on the I/O thread: building the call must be cheap (the question's embedding is in
+  // RequestContext::cache_embedding when needs_embedding()).
+  virtual std::optional<OutboundCall> PrepareCall(RequestContext& /*ctx*/) { return std::nullopt; }
+  // Its reply (or why there is none). May set ctx.fail_status to stop the request.
+  virtual void OnCallDone(RequestContext& /*ctx*/, const OutboundReply& /*reply*/) {}
+  virtual bool calls_out() const { return false; }
   // A non-streamed 2xx answer is about to be sent (see AnswerContext). Runs off the I/O
   // threads when screens_answers(): screens may run a model.
   virtual void OnAnswer(RequestContext& /*ctx*/, AnswerContext& /*answer*/) {}

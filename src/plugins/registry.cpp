@@ -8,6 +8,7 @@
 #include "plugins/fast_response.h"
 #include "plugins/hallucination.h"
 #include "plugins/header_mutation.h"
+#include "plugins/rag.h"
 #include "plugins/request_params.h"
 #include "plugins/response_jailbreak.h"
 #include "plugins/router_replay.h"
@@ -25,6 +26,7 @@ namespace {
 enum Rank : int {
   kFastResponse = 0,
   kSemanticCache = 10,
+  kRag = 20,
   kSystemPrompt = 40,
   kTools = 45,
   kRequestParams = 50,
@@ -100,9 +102,37 @@ std::unique_ptr<Plugin> MakeHallucination(const config::HallucinationPluginConfi
   return std::make_unique<HallucinationPlugin>(cfg, std::move(detector), services.metrics);
 }
 
+// Whether `decision` retrieves context for its requests (rag or memory enabled).
+bool RetrievesContext(const config::Decision& decision) {
+  for (const config::PluginSpec& spec : decision.plugins) {
+    if (const auto* r = std::get_if<config::RagPluginConfig>(&spec.config); r && r->enabled)
+      return true;
+    if (const auto* m = std::get_if<config::MemoryPluginConfig>(&spec.config); m && m->enabled)
+      return true;
+  }
+  return false;
+}
+
+// The rag backend of `cfg`; null with a note when its backend_config cannot be used.
+std::unique_ptr<Plugin> MakeRag(const config::RagPluginConfig& cfg, const config::Config& config,
+                                const PluginServices& services, std::string& note) {
+  std::string error;
+  std::unique_ptr<RagBackend> backend = MakeRagBackend(cfg, config, error);
+  if (!backend) {
+    note = "rag: " + error + "; until then requests go on without retrieved context";
+    return nullptr;
+  }
+  if (backend->needs_embedding() && !services.embed) {
+    note = "rag: backend '" + cfg.backend +
+           "' searches by vector and no embedding model is loaded (see the lines above); "
+           "retrieval fails until one is";
+  }
+  return std::make_unique<RagPlugin>(cfg, std::move(backend), services);
+}
+
 // The registration table: one entry per implemented plugin type.
 Built Make(const config::PluginSpec& spec, const config::Config& config,
-           const PluginServices& services, std::string& note) {
+           const config::Decision& decision, const PluginServices& services, std::string& note) {
   return std::visit(
       [&](const auto& cfg) -> Built {
         using T = std::decay_t<decltype(cfg)>;
@@ -117,7 +147,11 @@ Built Make(const config::PluginSpec& spec, const config::Config& config,
         } else if constexpr (std::is_same_v<T, config::HeaderMutationPluginConfig>) {
           return {std::make_unique<HeaderMutationPlugin>(cfg), kHeaderMutation};
         } else if constexpr (std::is_same_v<T, config::SemanticCachePluginConfig>) {
-          return {std::make_unique<SemanticCachePlugin>(cfg, services), kSemanticCache};
+          return {std::make_unique<SemanticCachePlugin>(cfg, services, RetrievesContext(decision)),
+                  kSemanticCache};
+        } else if constexpr (std::is_same_v<T, config::RagPluginConfig>) {
+          if (!cfg.enabled) return {};
+          return {MakeRag(cfg, config, services, note), kRag};
         } else if constexpr (std::is_same_v<T, config::ResponseJailbreakPluginConfig>) {
           if (!cfg.enabled) return {};
           return {MakeResponseJailbreak(cfg, config, services, note), kResponseJailbreak};
@@ -139,7 +173,7 @@ PluginChain BuildChain(const config::Config& config, const config::Decision& dec
     // router_replay is added below from the effective config, with or without its plugin.
     if (std::holds_alternative<config::RouterReplayPluginConfig>(spec.config)) continue;
     std::string note;
-    Built b = Make(spec, config, services, note);
+    Built b = Make(spec, config, decision, services, note);
     if (!note.empty()) notes.push_back("decision '" + decision.name + "': " + note);
     if (b.plugin) {
       chain.Add(std::move(b.plugin), b.rank);
@@ -163,6 +197,7 @@ void PluginChain::Add(std::unique_ptr<Plugin> plugin, int rank) {
   needs_completion_ = needs_completion_ || plugin->needs_completion();
   needs_embedding_ = needs_embedding_ || plugin->needs_embedding();
   screens_answers_ = screens_answers_ || plugin->screens_answers();
+  calls_out_ = calls_out_ || plugin->calls_out();
   auto at = std::upper_bound(plugins_.begin(), plugins_.end(), rank,
                              [](int r, const auto& entry) { return r < entry.first; });
   plugins_.emplace(at, rank, std::move(plugin));
@@ -212,6 +247,14 @@ void PluginChain::OnForward(RequestContext& ctx) const {
       return false;
     });
   }
+}
+
+std::vector<Plugin*> PluginChain::callers() const {
+  std::vector<Plugin*> out;
+  for (const auto& [rank, plugin] : plugins_) {
+    if (plugin->calls_out()) out.push_back(plugin.get());
+  }
+  return out;
 }
 
 void PluginChain::OnAnswer(RequestContext& ctx, AnswerContext& answer) const {
@@ -286,6 +329,11 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
     std::vector<std::string> notes;
     if (!services_.models) services_.models = std::make_shared<ml::ModelStore>();
     if (!services_.semantic_cache) OpenSemanticCache(router->config());
+    if (!services_.embed) {
+      if (auto model = RagEmbeddingModel(router->config())) {
+        OpenEmbeddingModel(*model, "until then rag backends that search by vector fail");
+      }
+    }
     if (!services_.replay) OpenReplayStore(router->config());
     chains_ = std::make_shared<const PluginChains>(router, services_, notes);
     built_for_ = router.get();
@@ -317,9 +365,28 @@ std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
   return std::nullopt;
 }
 
+std::optional<signals::ModelRef> RagEmbeddingModel(const config::Config& cfg) {
+  for (const config::Decision& d : cfg.routing.decisions) {
+    for (const config::PluginSpec& spec : d.plugins) {
+      const auto* r = std::get_if<config::RagPluginConfig>(&spec.config);
+      if (r == nullptr || !r->enabled) continue;
+      std::string error;
+      std::unique_ptr<RagBackend> backend = MakeRagBackend(*r, cfg, error);
+      if (backend && backend->needs_embedding()) {
+        return signals::EmbeddingModel(cfg, cfg.global.stores.semantic_cache.embedding_model);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<signals::ModelRef> PluginModels(const config::Config& cfg) {
   std::vector<signals::ModelRef> out;
-  if (auto cache = SemanticCacheModel(cfg)) out.push_back(*cache);
+  if (auto cache = SemanticCacheModel(cfg)) {
+    out.push_back(*cache);
+  } else if (auto rag = RagEmbeddingModel(cfg)) {
+    out.push_back(*rag);
+  }
   bool jailbreak = false, detector = false, nli = false;
   for (const config::Decision& d : cfg.routing.decisions) {
     for (const config::PluginSpec& spec : d.plugins) {
@@ -347,7 +414,11 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
   options.eviction_policy = store.eviction_policy;
   options.ttl_seconds = store.ttl_seconds;
   services_.semantic_cache = std::make_shared<cache::SemanticCache>(options);
-  if (!services_.embed) OpenEmbeddingModel(*model);
+  if (!services_.embed) {
+    OpenEmbeddingModel(*model,
+                       "until then the semantic cache answers repeated questions (exact match) "
+                       "only");
+  }
   const bool kv = store.backend_type == "redis" || store.backend_type == "valkey";
   if (kv) {
     ShareCacheThroughRedis(store);
@@ -357,15 +428,13 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
   }
 }
 
-void PluginRuntime::OpenEmbeddingModel(const signals::ModelRef& ref) {
+void PluginRuntime::OpenEmbeddingModel(const signals::ModelRef& ref,
+                                       const std::string& without_it) {
   std::string error;
   std::shared_ptr<const ml::Embedder> embedder =
       signals::LoadEmbedder(ref, *services_.models, error);
   if (!embedder) {
-    if (services_.log) {
-      services_.log("semantic cache: " + error +
-                    "; until then the cache answers repeated questions (exact match) only");
-    }
+    if (services_.log) services_.log(error + "; " + without_it);
     return;
   }
   embedding_ = ref.name + " (" + ref.path + ", " + std::to_string(embedder->dimension()) + "-d)";

@@ -29,6 +29,9 @@ class PluginChain {
   void OnResponse(const RequestContext& ctx, const ResponseContext& response) const;
   bool empty() const { return plugins_.empty(); }
   bool screens_answers() const { return screens_answers_; }
+  // The plugins that make a call after OnRouted (PrepareCall), in order.
+  bool calls_out() const { return calls_out_; }
+  std::vector<Plugin*> callers() const;
   bool needs_completion() const { return needs_completion_; }
   bool needs_embedding() const { return needs_embedding_; }
   std::vector<std::string_view> types() const;
@@ -38,6 +41,7 @@ class PluginChain {
   bool needs_completion_ = false;
   bool needs_embedding_ = false;
   bool screens_answers_ = false;
+  bool calls_out_ = false;
 };
 
 // The chains of every decision of one config (and the chain of requests no decision matched).
@@ -60,6 +64,10 @@ class PluginChains {
 // The embedding model the semantic cache loads for `cfg` (stores.semantic_cache.embedding_model,
 // else embedding_config.model_type); nullopt when no decision enables a semantic-cache plugin.
 std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg);
+
+// The embedding model rag backends that search by vector use (the semantic cache's choice:
+// one embedding model per router); nullopt when none does.
+std::optional<signals::ModelRef> RagEmbeddingModel(const config::Config& cfg);
 
 // Every model the plugins of `cfg` load: the cache's embedding model, the prompt guard of
 // response_jailbreak, the hallucination detector and explainer (what `vllm-sr serve` fetches).
@@ -88,9 +96,9 @@ class PluginRuntime {
   void OpenReplayStore(const config::Config& cfg);
   void OpenSemanticCache(const config::Config& cfg);
   void ShareCacheThroughRedis(const config::SemanticCacheStore& store);
-  // The cache's embedding model (SemanticCacheModel); without one the cache matches exact
-  // questions only (logged).
-  void OpenEmbeddingModel(const signals::ModelRef& ref);
+  // The plugins' embedding model (the cache's, else rag's); when it cannot be loaded the log
+  // says why and `without_it` what that means.
+  void OpenEmbeddingModel(const signals::ModelRef& ref, const std::string& without_it);
   // Runs embeddings on services_.model_threads threads, batching concurrent questions.
   void StartBatcher(BatchEmbedFn batch);
   std::string embedding_;

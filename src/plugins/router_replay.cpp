@@ -141,6 +141,10 @@ void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
   r.response_jailbreak_detected = ctx.response_jailbreak_detected;
   r.response_jailbreak_type = ctx.response_jailbreak_type;
   r.response_jailbreak_confidence = ctx.response_jailbreak_confidence;
+  r.rag_enabled = !ctx.rag_backend.empty();
+  r.rag_backend = ctx.rag_backend;
+  r.rag_context_length = static_cast<int>(ctx.rag_context.size());
+  r.rag_similarity_score = ctx.rag_similarity;
   r.hallucination_enabled = ctx.hallucination_enabled;
   r.hallucination_detected = ctx.hallucination_detected;
   r.hallucination_confidence = ctx.hallucination_confidence;

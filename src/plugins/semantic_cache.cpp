@@ -32,7 +32,7 @@ double SemanticCachePlugin::Threshold(const RequestContext& ctx) const {
 }
 
 void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
-  if (!cfg_.enabled || !services_.semantic_cache || ctx.request == nullptr) return;
+  if (!cfg_.enabled || store_only_ || !services_.semantic_cache || ctx.request == nullptr) return;
   const std::string& question = ctx.request->current_user_text;
   if (question.empty()) return;
   // The data plane embeds the question off the I/O thread when it has model threads.

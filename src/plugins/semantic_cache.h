@@ -15,14 +15,17 @@ namespace vsr::plugins {
 
 class SemanticCachePlugin final : public Plugin {
  public:
-  SemanticCachePlugin(const config::SemanticCachePluginConfig& cfg, const PluginServices& services)
-      : cfg_(cfg), services_(services) {}
+  // `store_only`: the decision also retrieves context (rag, memory), so a cached answer may
+  // not fit this request's context: answers are stored but never served (upstream's rule).
+  SemanticCachePlugin(const config::SemanticCachePluginConfig& cfg, const PluginServices& services,
+                      bool store_only = false)
+      : cfg_(cfg), services_(services), store_only_(store_only) {}
   std::string_view type() const override { return "semantic-cache"; }
   void OnRouted(RequestContext& ctx) override;
   void OnResponse(const RequestContext& ctx, const ResponseContext& response) override;
   bool needs_completion() const override { return true; }
   bool needs_embedding() const override {
-    return cfg_.enabled && static_cast<bool>(services_.embed);
+    return cfg_.enabled && !store_only_ && static_cast<bool>(services_.embed);
   }
 
   static std::string Scope(const RequestContext& ctx);
@@ -31,6 +34,7 @@ class SemanticCachePlugin final : public Plugin {
   double Threshold(const RequestContext& ctx) const;
   config::SemanticCachePluginConfig cfg_;
   PluginServices services_;
+  bool store_only_;
 };
 
 }  // namespace vsr::plugins

@@ -119,6 +119,10 @@ json::object ToJson(const ReplayRecord& r) {
   if (r.response_jailbreak_confidence != 0) {
     o["response_jailbreak_confidence"] = r.response_jailbreak_confidence;
   }
+  PutBool(o, "rag_enabled", r.rag_enabled);
+  PutString(o, "rag_backend", r.rag_backend);
+  if (r.rag_context_length != 0) o["rag_context_length"] = r.rag_context_length;
+  if (r.rag_similarity_score != 0) o["rag_similarity_score"] = r.rag_similarity_score;
   PutBool(o, "hallucination_enabled", r.hallucination_enabled);
   PutBool(o, "hallucination_detected", r.hallucination_detected);
   if (r.hallucination_confidence != 0) o["hallucination_confidence"] = r.hallucination_confidence;
@@ -176,6 +180,10 @@ ReplayRecord FromJson(const json::object& o) {
   r.response_jailbreak_detected = GetBool(o, "response_jailbreak_detected");
   r.response_jailbreak_type = GetString(o, "response_jailbreak_type");
   r.response_jailbreak_confidence = GetDouble(o, "response_jailbreak_confidence").value_or(0);
+  r.rag_enabled = GetBool(o, "rag_enabled");
+  r.rag_backend = GetString(o, "rag_backend");
+  r.rag_context_length = static_cast<int>(GetInt(o, "rag_context_length").value_or(0));
+  r.rag_similarity_score = GetDouble(o, "rag_similarity_score").value_or(0);
   r.hallucination_enabled = GetBool(o, "hallucination_enabled");
   r.hallucination_detected = GetBool(o, "hallucination_detected");
   r.hallucination_confidence = GetDouble(o, "hallucination_confidence").value_or(0);

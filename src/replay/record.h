@@ -46,6 +46,10 @@ struct ReplayRecord {
   bool response_jailbreak_detected = false;
   std::string response_jailbreak_type;
   double response_jailbreak_confidence = 0;
+  bool rag_enabled = false;
+  std::string rag_backend;
+  int rag_context_length = 0;
+  double rag_similarity_score = 0;
   bool hallucination_enabled = false;
   bool hallucination_detected = false;
   double hallucination_confidence = 0;

@@ -18,6 +18,7 @@
 #include "server/completion_assembler.h"
 #include "server/format_translation.h"
 #include "server/forward_headers.h"
+#include "server/http_client.h"
 #include "server/json_fields.h"
 #include "server/looper.h"
 #include "server/router_api.h"
@@ -28,6 +29,9 @@ namespace vsr::server {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
+
+// The largest reply a plugin's call may bring back (retrieved passages).
+constexpr size_t kMaxOutboundReply = 4 * 1024 * 1024;
 
 struct DataPlane::Call {
   explicit Call(const HttpRequest& request)
@@ -336,8 +340,15 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
     }
     if (!error) {
       co_await EmbedQuestion(call);
-      error = Dispatch(call);
+      error = RunPlugins(call);
     }
+    if (!error && call.chain->calls_out()) {
+      co_await CallOut(call);
+      if (call.plugin_ctx.fail_status != 0) {
+        error = ErrorReply(call, call.plugin_ctx.fail_status, call.plugin_ctx.fail_message);
+      }
+    }
+    if (!error) error = Dispatch(call);
     if (error) {
       co_await exchange.Respond(*error);
     } else if (call.looper) {
@@ -689,18 +700,71 @@ asio::awaitable<void> DataPlane::EmbedQuestion(Call& call) {
   call.plugin_ctx.cache_embedding = std::move(vector);
 }
 
-std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
-  const config::Config& cfg = call.router->config();
-  const bool is_auto = call.is_auto;
+std::optional<HttpResponse> DataPlane::RunPlugins(Call& call) {
   // The looper's calls are pinned requests through this listener: they get the decision's
   // plugins themselves, so they start from the body as the client sent it.
-  if (is_auto && call.client == ApiFormat::kOpenAi && !call.responses &&
+  if (call.is_auto && call.client == ApiFormat::kOpenAi && !call.responses &&
       UsesLooper(call.result.decision, call.http.headers.count("x-vsr-looper-request") > 0)) {
     call.looper = true;
     call.looper_body = call.body;
   }
   RunRoutedPlugins(call);
   if (call.plugin_ctx.answer) return ImmediateReply(call);
+  return std::nullopt;
+}
+
+asio::awaitable<void> DataPlane::CallOut(Call& call) {
+  for (plugins::Plugin* plugin : call.chain->callers()) {
+    std::optional<plugins::OutboundCall> out = plugin->PrepareCall(call.plugin_ctx);
+    if (call.plugin_ctx.fail_status != 0) co_return;
+    if (!out) continue;
+    plugins::OutboundReply reply;
+    const auto span = call.trace.Begin("semantic_router.plugin.call", call.root_span,
+                                       observability::SpanKind::kClient);
+    call.trace.Set(span, "plugin.type", std::string(plugin->type()));
+    co_await SendOutbound(*out, reply);
+    if (!reply.error.empty()) call.trace.Fail(span, reply.error);
+    call.trace.Set(span, "http.status_code", static_cast<int64_t>(reply.status));
+    call.trace.End(span);
+    plugin->OnCallDone(call.plugin_ctx, reply);
+    if (call.plugin_ctx.fail_status != 0) co_return;
+  }
+}
+
+asio::awaitable<void> DataPlane::SendOutbound(plugins::OutboundCall& out,
+                                              plugins::OutboundReply& reply) {
+  const auto started = Clock::now();
+  std::optional<ParsedUrl> url = ParseWebUrl(out.url);
+  if (!url) {
+    reply.error = "'" + out.url + "' is not an http(s) URL";
+    co_return;
+  }
+  UpstreamRequest up;
+  up.host = url->host;
+  up.port = url->port;
+  up.tls = url->tls;
+  up.target = url->target;
+  up.headers = std::move(out.headers);
+  up.body = std::move(out.body);
+  up.connect_timeout = std::min(out.timeout, options_.connect_timeout);
+  up.read_timeout = out.timeout;
+  UpstreamResult r = co_await pool_->Send(up);
+  if (!r.response) {
+    reply.error = r.error;
+  } else {
+    reply.status = r.response->status;
+    reply.body = co_await r.response->ReadAll(kMaxOutboundReply);
+    if (!r.response->error().empty()) {
+      reply.error = r.response->error();
+      reply.status = 0;
+    }
+  }
+  reply.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
+  const config::Config& cfg = call.router->config();
+  const bool is_auto = call.is_auto;
   const std::string chosen = is_auto ? call.result.selected_model : call.record.requested_model;
   if (chosen.empty()) {
     return ErrorReply(call, 503,

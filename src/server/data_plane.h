@@ -80,7 +80,14 @@ class DataPlane {
   boost::asio::awaitable<void> EmbedQuestion(Call& call);
   // Answers a looper decision (confidence, ratings) from several pinned model calls.
   boost::asio::awaitable<void> Loop(Call& call, HttpExchange& exchange);
-  // After routing: the decision's plugins (which may answer), the model, OnForward.
+  // After routing: the decision's plugins (OnRouted); their answer, if one answered.
+  std::optional<HttpResponse> RunPlugins(Call& call);
+  // The calls the decision's plugins need made (rag retrieval), one after the other.
+  boost::asio::awaitable<void> CallOut(Call& call);
+  // One plugin call over the upstream pool (TLS, timeouts); the reply's body is bounded.
+  boost::asio::awaitable<void> SendOutbound(plugins::OutboundCall& out,
+                                            plugins::OutboundReply& reply);
+  // The model, then OnForward.
   std::optional<HttpResponse> Dispatch(Call& call);
   // Spans of routing (signals, then decision and selection), from when Route started.
   void TraceRouting(Call& call, int64_t route_start_unix_ns);

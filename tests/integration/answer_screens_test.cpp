@@ -42,21 +42,6 @@ std::string UserChat(const std::string& text, bool stream = false) {
 
 class ScreensTest : public DataPlaneTest {
  protected:
-  HttpResult Get(const std::string& path) const {
-    return HttpCall("GET", proxy_->Url(path), "", std::chrono::seconds(10));
-  }
-  // The replay record once the request's response phase has filled it in.
-  json::object Record(const std::string& id) const {
-    for (int i = 0; i < 200; ++i) {
-      const HttpResult r = Get("/v1/router_replay/" + id);
-      if (r.status == 200) {
-        json::object record = ParseObject(r.body);
-        if (record.contains("response_status")) return record;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return {};
-  }
   testing::FakeModels models_;
 };
 
@@ -152,7 +137,7 @@ TEST_F(ResponseJailbreakTest, HeaderFlagsTheAnswerOfAnAnthropicBackendAndTheReco
   // The answer itself is the model's, translated to OpenAI form as usual.
   const json::object body = ParseObject(r.body);
   EXPECT_EQ(body.at("object"), "chat.completion");
-  const json::object rec = Record(r.headers.at("x-vsr-replay-id"));
+  const json::object rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
   EXPECT_EQ(rec.at("response_jailbreak_detected"), true);
   EXPECT_EQ(rec.at("response_jailbreak_type"), "jailbreak");
   EXPECT_NEAR(rec.at("response_jailbreak_confidence").to_number<double>(), 0.95, 1e-6);
@@ -241,7 +226,7 @@ TEST_F(HallucinationTest, AnswersTheToolResultsDoNotSupportAreFlagged) {
             0u)
       << r.headers.at("x-vsr-hallucination-spans");
   EXPECT_EQ(r.headers.count("x-vsr-unverified-factual-response"), 0u);
-  const json::object rec = Record(r.headers.at("x-vsr-replay-id"));
+  const json::object rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
   EXPECT_EQ(rec.at("hallucination_enabled"), true);
   EXPECT_EQ(rec.at("hallucination_detected"), true);
   EXPECT_EQ(rec.at("hallucination_spans").as_array().front(), "Hello! This");

@@ -306,26 +306,7 @@ TEST_F(PluginsTest, HeaderMutationChangesTheBackendRequestHeaders) {
 
 // ---- router_replay: on for every decision (global default), served on the data plane ----
 
-class ReplayTest : public PluginsTest {
- protected:
-  HttpResult Get(const std::string& path) const {
-    return HttpCall("GET", proxy_->Url(path), "", std::chrono::seconds(10));
-  }
-  // The record once the request is complete (the response phase fills it in just after the
-  // last byte reaches the client).
-  json::object Completed(const std::string& id) const {
-    json::object record;
-    for (int i = 0; i < 200; ++i) {
-      const HttpResult r = Get("/v1/router_replay/" + id);
-      if (r.status == 200) {
-        record = ParseObject(r.body);
-        if (record.contains("response_status")) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return record;
-  }
-};
+using ReplayTest = PluginsTest;
 
 TEST_F(ReplayTest, EveryRoutedRequestIsRecordedWithItsOutcome) {
   const std::string body = CompactJson(json::object{
@@ -335,7 +316,7 @@ TEST_F(ReplayTest, EveryRoutedRequestIsRecordedWithItsOutcome) {
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string id = r.headers.at("x-vsr-replay-id");
   ASSERT_EQ(id.size(), 32u);
-  const json::object rec = Completed(id);
+  const json::object rec = CompletedRecord(id);
   EXPECT_EQ(json::value_to<std::string>(rec.at("request_id")), r.headers.at("x-request-id"));
   EXPECT_EQ(rec.at("decision"), "math");
   EXPECT_EQ(rec.at("decision_priority"), 10);
@@ -361,7 +342,7 @@ TEST_F(ReplayTest, EveryRoutedRequestIsRecordedWithItsOutcome) {
 TEST_F(ReplayTest, StreamsAreRecordedWithTheReassembledAnswer) {
   const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "an integral", true));
   ASSERT_EQ(r.status, 200) << r.body;
-  const json::object rec = Completed(r.headers.at("x-vsr-replay-id"));
+  const json::object rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
   EXPECT_EQ(rec.at("streaming"), true);
   const json::object answer = ParseObject(json::value_to<std::string>(rec.at("response_body")));
   EXPECT_EQ(answer.at("object"), "chat.completion");
@@ -376,7 +357,7 @@ TEST_F(ReplayTest, StreamsAreRecordedWithTheReassembledAnswer) {
 TEST_F(ReplayTest, AnthropicBackendsAndFastResponsesAreRecordedToo) {
   HttpResult r = Post("/v1/chat/completions", Chat("MoM", "write a poem"));
   ASSERT_EQ(r.status, 200) << r.body;
-  json::object rec = Completed(r.headers.at("x-vsr-replay-id"));
+  json::object rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
   EXPECT_EQ(rec.at("selected_model"), "claude");
   // The answer is kept in OpenAI form whatever the backend spoke.
   EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
@@ -388,7 +369,7 @@ TEST_F(ReplayTest, AnthropicBackendsAndFastResponsesAreRecordedToo) {
       R"({"model":"MoM","max_tokens":64,"messages":[{"role":"user","content":"write a poem"}]})";
   r = Post("/v1/messages", poem);
   ASSERT_EQ(r.status, 200) << r.body;
-  rec = Completed(r.headers.at("x-vsr-replay-id"));
+  rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
   EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
             std::string::npos)
       << json::serialize(rec);
@@ -396,7 +377,7 @@ TEST_F(ReplayTest, AnthropicBackendsAndFastResponsesAreRecordedToo) {
       "/v1/messages",
       R"({"model":"MoM","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"write a poem"}]})");
   ASSERT_EQ(r.status, 200) << r.body;
-  rec = Completed(r.headers.at("x-vsr-replay-id"));
+  rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
   EXPECT_NE(json::value_to<std::string>(rec.at("response_body")).find("chat.completion"),
             std::string::npos)
       << json::serialize(rec);

@@ -22,6 +22,17 @@ inline std::shared_ptr<const config::Config> HeuristicsConfig() {
   return ConfigFromFile(std::string(VSR_FIXTURES_DIR) + "/routing/heuristics.yaml");
 }
 
+// The head of a config with one model `m` (its backend never called), up to the decisions list:
+// tests append their decisions ("    - name: ...").
+inline const std::string kOneModelConfigHead =
+    "version: v0.3\n"
+    "providers:\n"
+    "  defaults: {default_model: m}\n"
+    "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
+    "routing:\n"
+    "  modelCards: [{name: m}]\n"
+    "  decisions:\n";
+
 // A whole config from YAML text (errors fail the test).
 inline std::shared_ptr<const config::Config> ConfigFromText(const std::string& text) {
   Diagnostics diags;

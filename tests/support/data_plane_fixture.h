@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "common/json_text.h"
 #include "server/api_errors.h"
@@ -95,6 +96,13 @@ inline std::string Ref(const std::string& name, const std::string& endpoint, int
          extra + "}";
 }
 
+inline json::object ParseObject(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  EXPECT_FALSE(ec) << body;
+  return v.is_object() ? v.as_object() : json::object{};
+}
+
 class DataPlaneTest : public ::testing::Test {
  protected:
   void Start(const std::string& yaml, DataPlaneOptions options = {},
@@ -124,6 +132,22 @@ class DataPlaneTest : public ::testing::Test {
                   const std::map<std::string, std::string>& headers = {}) const {
     return HttpCall("POST", proxy_->Url(path), body, std::chrono::seconds(10), headers);
   }
+  HttpResult Get(const std::string& path) const {
+    return HttpCall("GET", proxy_->Url(path), "", std::chrono::seconds(10));
+  }
+  // The replay record `id` once the request's response phase has filled it in (just after the
+  // last byte reached the client); {} when it never is.
+  json::object CompletedRecord(const std::string& id) const {
+    for (int i = 0; i < 200; ++i) {
+      const HttpResult r = Get("/v1/router_replay/" + id);
+      if (r.status == 200) {
+        json::object record = ParseObject(r.body);
+        if (record.contains("response_status")) return record;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return {};
+  }
   static std::string Chat(const std::string& model, const std::string& text, bool stream = false) {
     return CompactJson(
         json::object{{"model", model},
@@ -142,12 +166,5 @@ class DataPlaneTest : public ::testing::Test {
   std::shared_ptr<DataPlane> plane_;  // after proxy_: released before it (see Start)
   std::string log_path_;
 };
-
-inline json::object ParseObject(const std::string& body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  EXPECT_FALSE(ec) << body;
-  return v.is_object() ? v.as_object() : json::object{};
-}
 
 }  // namespace vsr::server::test

@@ -148,13 +148,7 @@ TEST(HallucinationWarning, UpstreamsWordingWithAndWithoutDetails) {
 // A config whose one decision screens answers with both screens.
 std::shared_ptr<const routing::Router> ScreeningRouter() {
   const std::string yaml =
-      "version: v0.3\n"
-      "providers:\n"
-      "  defaults: {default_model: m}\n"
-      "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
-      "routing:\n"
-      "  modelCards: [{name: m}]\n"
-      "  decisions:\n"
+      testing::kOneModelConfigHead +
       "    - name: d\n"
       "      rules: {operator: AND, conditions: []}\n"
       "      modelRefs: [{model: m}]\n"

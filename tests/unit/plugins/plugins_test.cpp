@@ -18,15 +18,7 @@ namespace {
 
 namespace json = boost::json;
 
-// A config with one model `m`, up to the decisions list.
-const std::string kOneModel =
-    "version: v0.3\n"
-    "providers:\n"
-    "  defaults: {default_model: m}\n"
-    "  models: [{name: m, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
-    "routing:\n"
-    "  modelCards: [{name: m}]\n"
-    "  decisions:\n";
+const std::string& kOneModel = testing::kOneModelConfigHead;
 
 json::object Parse(const std::string& text) {
   return json::parse(text).as_object();

@@ -1,0 +1,211 @@
+#include "plugins/rag.h"
+
+#include <boost/json.hpp>
+
+#include "common/strings.h"
+#include "signals/family.h"
+
+namespace vsr::plugins {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kCacheEntries = 1024;  // questions kept per plugin with cache_results
+constexpr const char* kSystemPrefix = "Context from knowledge base:\n\n";
+
+const std::string& Decision(const RequestContext& ctx) {
+  static const std::string kNone;
+  return ctx.decision != nullptr ? ctx.decision->name : kNone;
+}
+
+// Upstream's fact-check confidence: 1 once any fact_check rule matched, else 0.
+double FactCheckConfidence(const RequestContext& ctx) {
+  if (ctx.routing == nullptr) return 0;
+  return ctx.routing->signals.Of(signals::Family::kFactCheck).output.matched.empty() ? 0 : 1;
+}
+
+// The system message's text with `prefix` in front (string or text-part content).
+void PrefixContent(json::value& content, const std::string& prefix) {
+  if (json::array* parts = content.if_array()) {
+    parts->insert(parts->begin(), json::object{{"type", "text"}, {"text", prefix}});
+  } else if (json::string* text = content.if_string()) {
+    content = prefix + std::string(*text);
+  } else {
+    content = prefix;
+  }
+}
+
+}  // namespace
+
+std::string TruncateContext(const std::string& context, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < context.size(); ++i) {
+    if ((static_cast<unsigned char>(context[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (chars++ == max_chars) return context.substr(0, i) + "...";
+  }
+  return context;
+}
+
+bool InjectRagContext(json::object& body, bool anthropic, const std::string& mode,
+                      const std::string& context, const std::string& tool_call_id) {
+  json::value* messages_value = body.if_contains("messages");
+  json::array* messages = messages_value != nullptr ? messages_value->if_array() : nullptr;
+  if (messages == nullptr) return false;
+  const std::string prefixed = kSystemPrefix + context + "\n\n";
+  if (anthropic) {  // no tool role in Anthropic's API: the system prompt carries it
+    json::value& system = body["system"];
+    PrefixContent(system, prefixed);
+    return false;
+  }
+  if (mode != "system_prompt") {
+    for (size_t i = messages->size(); i-- > 0;) {
+      const json::object* m = (*messages)[i].if_object();
+      const json::value* role = m != nullptr ? m->if_contains("role") : nullptr;
+      if (role == nullptr || !role->is_string() || role->as_string() != "user") continue;
+      messages->insert(
+          messages->begin() + static_cast<std::ptrdiff_t>(i) + 1,
+          json::object{{"role", "tool"}, {"tool_call_id", tool_call_id}, {"content", context}});
+      return true;
+    }
+    return false;  // no user message: nowhere to put it (upstream neither)
+  }
+  if (!messages->empty()) {
+    json::object* first = messages->front().if_object();
+    const json::value* role = first != nullptr ? first->if_contains("role") : nullptr;
+    if (role != nullptr && role->is_string() && role->as_string() == "system") {
+      PrefixContent((*first)["content"], prefixed);
+      return false;
+    }
+  }
+  messages->insert(messages->begin(), json::object{{"role", "system"}, {"content", prefixed}});
+  return false;
+}
+
+RagPlugin::RagPlugin(const config::RagPluginConfig& cfg, std::unique_ptr<RagBackend> backend,
+                     const PluginServices& services)
+    : cfg_(cfg),
+      backend_(std::move(backend)),
+      embed_(services.embed),
+      log_(services.log),
+      metrics_(services.metrics) {}
+
+RagQuery RagPlugin::Query(const RequestContext& ctx) const {
+  RagQuery q;
+  q.text = ctx.request != nullptr ? ctx.request->current_user_text : "";
+  q.embedding = &ctx.cache_embedding;
+  q.top_k = cfg_.top_k.value_or(5);
+  q.threshold = cfg_.similarity_threshold.value_or(0.7);
+  return q;
+}
+
+std::optional<OutboundCall> RagPlugin::PrepareCall(RequestContext& ctx) {
+  if (!cfg_.enabled || ctx.request == nullptr) return std::nullopt;
+  // Looper calls come back through the listener: their context was retrieved once already.
+  if (!ctx.request->Header("x-vsr-looper-request").empty()) return std::nullopt;
+  if (cfg_.min_confidence_threshold && FactCheckConfidence(ctx) < *cfg_.min_confidence_threshold) {
+    return std::nullopt;
+  }
+  ctx.rag_backend = cfg_.backend;
+  const std::string& question = ctx.request->current_user_text;
+  if (question.empty()) {
+    Fail(ctx, "user content is empty", 0);
+    return std::nullopt;
+  }
+  if (cfg_.cache_results) {
+    std::optional<std::string> hit = Cached(question);
+    if (metrics_) metrics_->RecordRagCache(cfg_.backend, hit.has_value());
+    if (hit) {
+      ctx.rag_context = std::move(*hit);
+      return std::nullopt;
+    }
+  }
+  // Without model threads the data plane leaves embedding to the plugin (as the cache does).
+  if (backend_->needs_embedding() && ctx.cache_embedding.empty() && embed_) {
+    ctx.cache_embedding = embed_(question);
+  }
+  std::string error;
+  std::optional<OutboundCall> call = backend_->Build(Query(ctx), error);
+  if (!call) Fail(ctx, error, 0);
+  return call;
+}
+
+void RagPlugin::OnCallDone(RequestContext& ctx, const OutboundReply& reply) {
+  if (!reply.error.empty()) {
+    Fail(ctx, "API request failed: " + reply.error, reply.seconds);
+    return;
+  }
+  if (reply.status != 200) {
+    Fail(ctx,
+         "API returned status " + std::to_string(reply.status) + ": " + reply.body.substr(0, 1024),
+         reply.seconds);
+    return;
+  }
+  std::vector<RagPassage> passages;
+  std::string error;
+  const RagQuery q = Query(ctx);
+  if (!backend_->Parse(reply.body, q, passages, error)) {
+    Fail(ctx, error, reply.seconds);
+    return;
+  }
+  ctx.rag_context = JoinPassages(passages);
+  double best = 0;
+  for (const RagPassage& p : passages) best = std::max(best, p.score);
+  ctx.rag_similarity = best;
+  if (metrics_) {
+    metrics_->RecordRagRetrieval(cfg_.backend, Decision(ctx), "success", reply.seconds);
+    metrics_->RecordRagContext(cfg_.backend, Decision(ctx), ctx.rag_context.size(), best);
+  }
+  if (cfg_.cache_results) Remember(q.text, ctx.rag_context);
+}
+
+void RagPlugin::Fail(RequestContext& ctx, const std::string& why, double seconds) {
+  if (metrics_) metrics_->RecordRagRetrieval(cfg_.backend, Decision(ctx), "error", seconds);
+  const std::string message = "backend \"" + cfg_.backend + "\" retrieval failed: " + why;
+  if (cfg_.on_failure == "block") {
+    ctx.fail_status = 503;
+    ctx.fail_message = "RAG retrieval failed: " + message;
+  } else if (cfg_.on_failure == "warn" && log_) {
+    log_("decision '" + Decision(ctx) + "': RAG " + message + " (request " + ctx.request_id +
+         " goes on without context)");
+  }
+}
+
+void RagPlugin::OnForward(RequestContext& ctx) {
+  if (ctx.rag_context.empty() || ctx.body == nullptr) return;
+  const size_t max_chars = static_cast<size_t>(cfg_.max_context_length.value_or(10000));
+  const std::string context = TruncateContext(ctx.rag_context, max_chars);
+  const std::string mode = cfg_.injection_mode.empty() ? "tool_role" : cfg_.injection_mode;
+  ctx.rag_as_tool =
+      InjectRagContext(*ctx.body, ctx.anthropic, mode, context, "rag_" + ctx.request_id);
+  ctx.rag_context = context;
+}
+
+std::optional<std::string> RagPlugin::Cached(const std::string& question) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(question);
+  if (it == cache_.end()) return std::nullopt;
+  if (Clock::now() >= it->second.second) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.first;
+}
+
+void RagPlugin::Remember(const std::string& question, const std::string& context) {
+  const auto ttl = std::chrono::seconds(cfg_.cache_ttl_seconds.value_or(3600));
+  std::lock_guard lock(mu_);
+  if (cache_.size() >= kCacheEntries) {  // drop the expired, then (still full) the oldest-expiring
+    const auto now = Clock::now();
+    std::erase_if(cache_, [now](const auto& e) { return now >= e.second.second; });
+    if (cache_.size() >= kCacheEntries) {
+      auto oldest = std::min_element(
+          cache_.begin(), cache_.end(),
+          [](const auto& a, const auto& b) { return a.second.second < b.second.second; });
+      cache_.erase(oldest);
+    }
+  }
+  cache_[question] = {context, Clock::now() + ttl};
+}
+
+}  // namespace vsr::plugins

@@ -1,0 +1,491 @@
+#include "plugins/rag_backends.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/json_text.h"
+#include "common/strings.h"
+
+namespace vsr::plugins {
+namespace {
+
+namespace json = boost::json;
+using config::YamlNode;
+
+// ---- reading backend_config ----
+
+std::string Text(const YamlNode* cfg, std::string_view key) {
+  const YamlNode* n = cfg != nullptr ? cfg->Find(key) : nullptr;
+  return n != nullptr && n->IsScalar() ? n->scalar : std::string();
+}
+
+int Int(const YamlNode* cfg, std::string_view key, int fallback) {
+  const std::string t = Text(cfg, key);
+  if (t.empty()) return fallback;
+  char* end = nullptr;
+  const long v = std::strtol(t.c_str(), &end, 10);
+  return end != nullptr && *end == '\0' && v > 0 && v < 1000000 ? static_cast<int>(v) : fallback;
+}
+
+// A secret written as ${NAME} is read from the environment (keys stay out of config files).
+std::string Secret(const YamlNode* cfg, std::string_view key) {
+  std::string v = Text(cfg, key);
+  if (v.size() > 3 && v.starts_with("${") && v.ends_with("}")) {
+    const char* env = std::getenv(v.substr(2, v.size() - 3).c_str());
+    return env != nullptr ? env : "";
+  }
+  return v;
+}
+
+// A YAML value as JSON (maps, lists, scalars: numbers and booleans when unquoted).
+json::value ToJson(const YamlNode& n) {
+  switch (n.kind) {
+    case YamlNode::Kind::kMap: {
+      json::object o;
+      for (const auto& e : n.entries) o[e.key] = ToJson(e.value);
+      return o;
+    }
+    case YamlNode::Kind::kSequence: {
+      json::array a;
+      for (const auto& i : n.items) a.push_back(ToJson(i));
+      return a;
+    }
+    case YamlNode::Kind::kScalar: {
+      if (!n.quoted) {
+        if (n.scalar == "true" || n.scalar == "false") return n.scalar == "true";
+        boost::system::error_code ec;
+        json::value v = json::parse(n.scalar, ec);
+        if (!ec && v.is_number()) return v;
+      }
+      return json::string(n.scalar);
+    }
+    default:
+      return nullptr;
+  }
+}
+
+bool SafeHeaderName(const std::string& name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (c <= 32 || c > 126 || c == ':') return false;
+  }
+  return true;
+}
+
+std::string SafeHeaderValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\r' || c == '\n') {
+      out += ' ';
+    } else if (static_cast<unsigned char>(c) >= 32 && c != 0x7f) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool WebUrl(const std::string& url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
+
+// ---- reading replies ----
+
+const json::value* At(const json::value& v, std::string_view key) {
+  const json::object* o = v.if_object();
+  return o != nullptr ? o->if_contains(key) : nullptr;
+}
+
+const json::array* ArrayAt(const json::value& v, std::string_view key) {
+  const json::value* a = At(v, key);
+  return a != nullptr ? a->if_array() : nullptr;
+}
+
+// The first of `keys` that holds a string in `v`.
+std::string FirstString(const json::value* v, std::initializer_list<std::string_view> keys) {
+  if (v == nullptr) return "";
+  for (std::string_view k : keys) {
+    const json::value* s = At(*v, k);
+    if (s != nullptr && s->is_string()) return std::string(s->as_string());
+  }
+  return "";
+}
+
+double Number(const json::value* v) {
+  return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
+}
+
+// Each float as the double nearest its shortest decimal form (0.1f as 0.1, not
+// 0.10000000149011612): a third of the bytes on the wire for the same vector.
+json::array Vector(const std::vector<float>& v) {
+  json::array a;
+  a.reserve(v.size());
+  char buf[32];
+  for (float x : v) {
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 1, x);
+    *end = '\0';
+    a.push_back(ec == std::errc() ? std::strtod(buf, nullptr) : static_cast<double>(x));
+  }
+  return a;
+}
+
+// ---- external_api ----
+
+class ExternalApiBackend final : public RagBackend {
+ public:
+  explicit ExternalApiBackend(const YamlNode* c)
+      : endpoint_(Text(c, "endpoint")),
+        api_key_(Secret(c, "api_key")),
+        auth_header_(Text(c, "auth_header").empty() ? "Authorization" : Text(c, "auth_header")),
+        format_(Text(c, "request_format")),
+        template_(Text(c, "request_template")),
+        timeout_s_(Int(c, "timeout_seconds", 30)) {
+    if (const YamlNode* h = c != nullptr ? c->Find("headers") : nullptr; h && h->IsMap()) {
+      for (const auto& e : h->entries) {
+        if (e.value.IsScalar()) headers_.emplace_back(e.key, e.value.scalar);
+      }
+    }
+  }
+
+  bool Check(std::string& error) const {
+    if (endpoint_.empty())
+      error = "external API endpoint is required";
+    else if (!WebUrl(endpoint_))
+      error = "endpoint '" + endpoint_ + "' is not an http(s) URL";
+    else if (format_.empty())
+      error = "request format is required for external API";
+    else if (format_ != "pinecone" && format_ != "weaviate" && format_ != "elasticsearch" &&
+             format_ != "custom")
+      error = "unsupported request format: " + format_;
+    else if (format_ == "custom" && template_.empty())
+      error = "request template is required for custom format";
+    else if (!SafeHeaderName(auth_header_))
+      error = "invalid auth header name '" + auth_header_ + "'";
+    return error.empty();
+  }
+
+  bool needs_embedding() const override { return format_ == "pinecone" || format_ == "weaviate"; }
+
+  std::optional<OutboundCall> Build(const RagQuery& q, std::string& error) const override {
+    OutboundCall call;
+    call.url = endpoint_;
+    call.timeout = std::chrono::seconds(timeout_s_);
+    if (!api_key_.empty())
+      call.headers.emplace_back(auth_header_, "Bearer " + SafeHeaderValue(api_key_));
+    for (const auto& [name, value] : headers_) {
+      if (SafeHeaderName(name)) call.headers.emplace_back(name, SafeHeaderValue(value));
+    }
+    if (needs_embedding() && (q.embedding == nullptr || q.embedding->empty())) {
+      error = "no embedding of the question (the embedding model is not loaded)";
+      return std::nullopt;
+    }
+    if (format_ == "pinecone") {
+      call.body = CompactJson(json::object{{"vector", Vector(*q.embedding)},
+                                           {"topK", q.top_k},
+                                           {"includeMetadata", true},
+                                           {"filter", json::object{}}});
+    } else if (format_ == "weaviate") {
+      const std::string query =
+          "{ Get { Document( nearVector: { vector: " + CompactJson(Vector(*q.embedding)) +
+          " } limit: " + std::to_string(q.top_k) + " ) { content _additional { distance } } } }";
+      call.body = CompactJson(json::object{{"query", query}});
+    } else if (format_ == "elasticsearch") {
+      call.body = CompactJson(
+          json::object{{"query", json::object{{"match", json::object{{"content", q.text}}}}},
+                       {"size", q.top_k}});
+    } else {
+      // The question goes in JSON-escaped (the template puts it inside a JSON string); template
+      // markers in it are defused so it cannot inject placeholders.
+      std::string query = CompactJson(json::string(q.text));
+      query = query.substr(1, query.size() - 2);
+      for (const char* marker : {"{{", "}}", "${"}) ReplaceAll(query, marker, " ");
+      std::string body = template_;
+      const std::string top_k = std::to_string(q.top_k);
+      const std::string threshold = FormatFixed(q.threshold, 3);
+      for (const auto& [from, to] :
+           std::initializer_list<std::pair<const char*, const std::string&>>{
+               {"{{.Query}}", query},
+               {"{{.TopK}}", top_k},
+               {"{{.Threshold}}", threshold},
+               {"${user_content}", query},
+               {"${top_k}", top_k},
+               {"${threshold}", threshold}}) {
+        ReplaceAll(body, from, to);
+      }
+      call.body = std::move(body);
+    }
+    return call;
+  }
+
+  bool Read(const json::value& v, const RagQuery& /*q*/, std::vector<RagPassage>& out,
+            std::string& error) const override {
+    if (format_ == "pinecone") {
+      if (const json::array* matches = ArrayAt(v, "matches")) {
+        for (const json::value& m : *matches) {
+          std::string c = FirstString(At(m, "metadata"), {"content", "text"});
+          if (!c.empty()) out.push_back({std::move(c), Number(At(m, "score"))});
+        }
+      } else {
+        error = "no matches in Pinecone response";
+        return false;
+      }
+    } else if (format_ == "weaviate") {
+      const json::value* data = At(v, "data");
+      const json::value* get = data != nullptr ? At(*data, "Get") : nullptr;
+      const json::array* docs = get != nullptr ? ArrayAt(*get, "Document") : nullptr;
+      if (docs == nullptr) {
+        error = "no data.Get.Document in Weaviate response";
+        return false;
+      }
+      for (const json::value& d : *docs) {
+        std::string c = FirstString(&d, {"content"});
+        if (!c.empty()) out.push_back({std::move(c), 0});
+      }
+    } else if (format_ == "elasticsearch") {
+      const json::value* hits = At(v, "hits");
+      const json::array* list = hits != nullptr ? ArrayAt(*hits, "hits") : nullptr;
+      if (list == nullptr) {
+        error = "no hits.hits in Elasticsearch response";
+        return false;
+      }
+      for (const json::value& h : *list) {
+        std::string c = FirstString(At(h, "_source"), {"content", "text"});
+        if (!c.empty()) out.push_back({std::move(c), 0});
+      }
+    } else {
+      std::string c = FirstString(&v, {"content", "text"});
+      if (!c.empty()) {
+        out.push_back({std::move(c), 0});
+      } else if (const json::array* results = ArrayAt(v, "results")) {
+        for (const json::value& r : *results) {
+          std::string t = FirstString(&r, {"content", "text"});
+          if (!t.empty()) out.push_back({std::move(t), 0});
+        }
+      } else {
+        error = "unable to extract context from custom response format";
+        return false;
+      }
+    }
+    if (out.empty()) error = "no content found in the " + format_ + " response";
+    return !out.empty();
+  }
+
+ private:
+  std::string endpoint_, api_key_, auth_header_, format_, template_;
+  int timeout_s_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+// ---- openai (vector store search) ----
+
+class OpenAiVectorStoreBackend final : public RagBackend {
+ public:
+  explicit OpenAiVectorStoreBackend(const YamlNode* c)
+      : store_(Text(c, "vector_store_id")),
+        base_(Text(c, "base_url").empty() ? "https://api.openai.com" : Text(c, "base_url")),
+        api_key_(Secret(c, "api_key")),
+        limit_(Int(c, "max_num_results", 20)),
+        timeout_s_(Int(c, "timeout_seconds", 30)),
+        mode_(Text(c, "workflow_mode")) {
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+    if (const YamlNode* f = c != nullptr ? c->Find("filter") : nullptr; f && f->IsMap()) {
+      filter_ = ToJson(*f);
+    }
+  }
+
+  bool Check(std::string& error) const {
+    if (store_.empty())
+      error = "vector store ID is required for OpenAI backend";
+    else if (api_key_.empty())
+      error = "API key is required for OpenAI backend";
+    else if (!WebUrl(base_))
+      error = "base_url '" + base_ + "' is not an http(s) URL";
+    else if (!mode_.empty() && mode_ != "direct_search")
+      error = "workflow_mode '" + mode_ + "' is not available in this build (use direct_search)";
+    return error.empty();
+  }
+
+  std::optional<OutboundCall> Build(const RagQuery& q, std::string& /*error*/) const override {
+    OutboundCall call;
+    call.url = base_ + "/v1/vector_stores/" + store_ + "/search";
+    call.timeout = std::chrono::seconds(timeout_s_);
+    call.headers.emplace_back("Authorization", "Bearer " + SafeHeaderValue(api_key_));
+    json::object body{{"query", q.text}, {"limit", limit_}};
+    if (!filter_.is_null()) body["filter"] = filter_;
+    call.body = CompactJson(body);
+    return call;
+  }
+
+  bool Read(const json::value& v, const RagQuery& /*q*/, std::vector<RagPassage>& out,
+            std::string& error) const override {
+    const json::array* data = ArrayAt(v, "data");
+    if (data == nullptr || data->empty()) {
+      error = "no results found in vector store";
+      return false;
+    }
+    for (const json::value& r : *data) {
+      // `content` is text, or (OpenAI's own API) a list of {type: text, text} parts.
+      std::string text = FirstString(&r, {"content"});
+      if (const json::array* parts = ArrayAt(r, "content")) {
+        std::vector<std::string> texts;
+        for (const json::value& p : *parts) {
+          if (std::string t = FirstString(&p, {"text"}); !t.empty()) texts.push_back(t);
+        }
+        text = Join(texts, "\n");
+      }
+      if (!text.empty()) out.push_back({std::move(text), Number(At(r, "score"))});
+    }
+    if (out.empty()) error = "no content found in search results";
+    return !out.empty();
+  }
+
+ private:
+  std::string store_, base_, api_key_;
+  int limit_, timeout_s_;
+  std::string mode_;
+  json::value filter_;
+};
+
+// ---- milvus (REST API v2) ----
+
+class MilvusBackendRest final : public RagBackend {
+ public:
+  MilvusBackendRest(const YamlNode* c, const config::MilvusBackend& milvus)
+      : collection_(Text(c, "collection")),
+        content_field_(Text(c, "content_field").empty() ? "content" : Text(c, "content_field")),
+        filter_(Text(c, "filter_expression")),
+        milvus_(milvus) {
+    const config::MilvusConnection& conn = milvus.connection;
+    url_ = std::string(conn.tls.enabled ? "https://" : "http://") +
+           (conn.host.empty() ? "localhost" : conn.host) + ":" +
+           std::to_string(conn.port > 0 ? conn.port : 19530) + "/v2/vectordb/entities/search";
+    if (filter_.empty()) filter_ = content_field_ + " != \"\"";
+  }
+
+  bool Check(std::string& error) const {
+    if (collection_.empty()) {
+      error = "milvus collection name is required";
+      return false;
+    }
+    // The expression goes to Milvus verbatim: refuse what no search filter needs.
+    const std::string upper = ToUpper(filter_);
+    for (const char* bad :
+         {";", "--", "/*", "*/", "DROP", "DELETE", "UPDATE", "INSERT", "EXEC", "CREATE", "ALTER",
+          "TRUNCATE", "GRANT", "REVOKE", "UNION", "SELECT", "\\X", "\\U"}) {
+      if (upper.find(bad) != std::string::npos) {
+        error = "filter expression contains potentially dangerous pattern: " + std::string(bad);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool needs_embedding() const override { return true; }
+
+  std::optional<OutboundCall> Build(const RagQuery& q, std::string& error) const override {
+    if (q.embedding == nullptr || q.embedding->empty()) {
+      error = "no embedding of the question (the embedding model is not loaded)";
+      return std::nullopt;
+    }
+    OutboundCall call;
+    call.url = url_;
+    const config::MilvusConnection& conn = milvus_.connection;
+    if (conn.timeout > 0) call.timeout = std::chrono::seconds(conn.timeout);
+    if (conn.auth.enabled) {
+      call.headers.emplace_back(
+          "Authorization",
+          "Bearer " + SafeHeaderValue(conn.auth.username + ":" + conn.auth.password));
+    }
+    const config::VectorField& field = milvus_.collection.vector_field;
+    json::object body{
+        {"collectionName", collection_},
+        {"data", json::array{Vector(*q.embedding)}},
+        {"annsField", field.name.empty() ? "embedding" : field.name},
+        {"limit", q.top_k},
+        {"filter", filter_},
+        {"outputFields", json::array{json::string(content_field_)}},
+        {"searchParams",
+         json::object{
+             {"metricType", field.metric_type.empty() ? "IP" : field.metric_type},
+             {"params", json::object{{"ef", milvus_.search.params.ef > 0 ? milvus_.search.params.ef
+                                                                         : 64}}}}}};
+    if (!conn.database.empty()) body["dbName"] = conn.database;
+    call.body = CompactJson(body);
+    return call;
+  }
+
+  bool Read(const json::value& v, const RagQuery& q, std::vector<RagPassage>& out,
+            std::string& error) const override {
+    if (const json::value* code = At(v, "code"); code && code->is_number() && Number(code) != 0) {
+      error = "milvus answered code " + FormatFixed(Number(code), 0) + ": " +
+              FirstString(&v, {"message"});
+      return false;
+    }
+    const json::array* data = ArrayAt(v, "data");
+    if (data == nullptr) {
+      error = "no data in the Milvus reply";
+      return false;
+    }
+    for (const json::value& hit : *data) {
+      const double score = Number(At(hit, "distance"));
+      std::string c = FirstString(&hit, {content_field_});
+      if (score >= q.threshold && !c.empty()) out.push_back({std::move(c), score});
+    }
+    if (out.empty()) error = "no results above similarity threshold " + FormatFixed(q.threshold, 3);
+    return !out.empty();
+  }
+
+ private:
+  std::string collection_, content_field_, filter_, url_;
+  config::MilvusBackend milvus_;
+};
+
+}  // namespace
+
+std::unique_ptr<RagBackend> MakeRagBackend(const config::RagPluginConfig& cfg,
+                                           const config::Config& config, std::string& error) {
+  const YamlNode* c = cfg.backend_config ? &*cfg.backend_config : nullptr;
+  if (cfg.backend == "external_api") {
+    auto b = std::make_unique<ExternalApiBackend>(c);
+    return b->Check(error) ? std::move(b) : nullptr;
+  }
+  if (cfg.backend == "openai") {
+    auto b = std::make_unique<OpenAiVectorStoreBackend>(c);
+    return b->Check(error) ? std::move(b) : nullptr;
+  }
+  if (cfg.backend == "milvus") {
+    const auto& milvus = config.global.stores.semantic_cache.milvus;
+    if (!milvus) {
+      error =
+          "milvus connection not available: configure global.stores.semantic_cache.milvus "
+          "(the connection rag reuses, as upstream)";
+      return nullptr;
+    }
+    auto b = std::make_unique<MilvusBackendRest>(c, *milvus);
+    return b->Check(error) ? std::move(b) : nullptr;
+  }
+  error = "backend '" + cfg.backend +
+          "' is not available in this build (use external_api, openai or milvus)";
+  return nullptr;
+}
+
+bool RagBackend::Parse(const std::string& body, const RagQuery& q, std::vector<RagPassage>& out,
+                       std::string& error) const {
+  out.clear();
+  boost::system::error_code ec;
+  const json::value reply = json::parse(body, ec);
+  if (ec) {
+    error = "the reply is not JSON";
+    return false;
+  }
+  return Read(reply, q, out, error);
+}
+
+std::string JoinPassages(const std::vector<RagPassage>& passages) {
+  std::vector<std::string> texts;
+  for (const RagPassage& p : passages) texts.push_back(p.content);
+  return Join(texts, "\n\n---\n\n");
+}
+
+}  // namespace vsr::plugins

@@ -1,0 +1,64 @@
+// Where the rag plugin retrieves from: one class per backend, each turning a question into one
+// HTTP call and its reply into passages (upstream's req_filter_rag_*.go, request and response
+// shapes kept):
+//  - external_api: `request_format` pinecone (POST the query vector, read matches[].metadata
+//    content|text), weaviate (GraphQL nearVector over Document{content}), elasticsearch (match
+//    on `content`, read hits.hits[]._source content|text) or custom (`request_template` with
+//    {{.Query}} {{.TopK}} {{.Threshold}} / ${user_content} ${top_k} ${threshold}; reads
+//    content, text or results[].content|text);
+//  - openai: a vector store's search endpoint (POST {base_url}/vector_stores/{id}/search,
+//    data[].content[].text, scores below the threshold dropped);
+//  - milvus: Milvus's REST API (POST /v2/vectordb/entities/search) at the semantic cache's
+//    Milvus connection (upstream reuses that connection too), scores below the threshold
+//    dropped.
+// mcp, hybrid and vectorstore are not in this build: MakeRagBackend says so.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "plugins/plugin.h"
+
+namespace vsr::plugins {
+
+struct RagQuery {
+  std::string text;                               // the user's question
+  const std::vector<float>* embedding = nullptr;  // its embedding, for backends that need one
+  int top_k = 5;
+  double threshold = 0.7;
+};
+
+struct RagPassage {
+  std::string content;
+  double score = 0;  // 0 when the backend reports none
+};
+
+class RagBackend {
+ public:
+  virtual ~RagBackend() = default;
+  virtual bool needs_embedding() const { return false; }
+  // The call for `q`; nullopt with `error` when it cannot be built.
+  virtual std::optional<OutboundCall> Build(const RagQuery& q, std::string& error) const = 0;
+  // The passages in a 200 reply's body (replacing `out`'s); false with `error` when the body
+  // is not JSON, not what the backend answers, or holds no passage.
+  bool Parse(const std::string& body, const RagQuery& q, std::vector<RagPassage>& out,
+             std::string& error) const;
+
+ protected:
+  // The passages in the reply's JSON (`out` starts empty).
+  virtual bool Read(const boost::json::value& reply, const RagQuery& q,
+                    std::vector<RagPassage>& out, std::string& error) const = 0;
+};
+
+// The backend of `cfg` (its backend_config read and checked); null with `error` saying what is
+// missing or unsupported.
+std::unique_ptr<RagBackend> MakeRagBackend(const config::RagPluginConfig& cfg,
+                                           const config::Config& config, std::string& error);
+
+// Passages joined as upstream joins them ("\n\n---\n\n").
+std::string JoinPassages(const std::vector<RagPassage>& passages);
+
+}  // namespace vsr::plugins

@@ -1,0 +1,281 @@
+// The rag plugin's parts on single inputs: each backend's checks, the request it sends and how
+// it reads the reply; how the passages are cut and where they go in the request.
+#include "plugins/rag.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "common/json_text.h"
+#include "plugins/rag_backends.h"
+#include "support/config_loader.h"
+
+namespace vsr::plugins {
+namespace {
+
+namespace json = boost::json;
+
+// The rag plugin block of a one-decision config, and that config.
+struct RagSetup {
+  std::shared_ptr<const config::Config> config;
+  const config::RagPluginConfig* rag = nullptr;
+};
+
+RagSetup RagConfig(const std::string& plugin_yaml, const std::string& global_yaml = "") {
+  RagSetup s;
+  s.config = testing::ConfigFromText(testing::kOneModelConfigHead +
+                                     "    - name: d\n"
+                                     "      rules: {operator: AND, conditions: []}\n"
+                                     "      modelRefs: [{model: m}]\n"
+                                     "      plugins:\n"
+                                     "        - type: rag\n"
+                                     "          configuration:\n" +
+                                     plugin_yaml + global_yaml);
+  s.rag = &std::get<config::RagPluginConfig>(s.config->routing.decisions[0].plugins[0].config);
+  return s;
+}
+
+std::unique_ptr<RagBackend> Backend(const RagSetup& s, std::string& error) {
+  return MakeRagBackend(*s.rag, *s.config, error);
+}
+
+std::string Error(const std::string& plugin_yaml, const std::string& global_yaml = "") {
+  const RagSetup s = RagConfig(plugin_yaml, global_yaml);
+  std::string error;
+  EXPECT_EQ(Backend(s, error), nullptr);
+  return error;
+}
+
+TEST(RagBackends, ConfigProblemsAreNamed) {
+  // (Missing required keys are the validator's: tests/fixtures/config/invalid/plugin-rag-*.)
+  EXPECT_EQ(Error("            {enabled: true, backend: external_api, backend_config: "
+                  "{endpoint: 'ftp://x', request_format: custom}}\n"),
+            "endpoint 'ftp://x' is not an http(s) URL");
+  EXPECT_EQ(Error("            {enabled: true, backend: external_api, backend_config: "
+                  "{endpoint: 'http://x', request_format: custom}}\n"),
+            "request template is required for custom format");
+  EXPECT_EQ(Error("            {enabled: true, backend: external_api, backend_config: "
+                  "{endpoint: 'http://x', request_format: solr}}\n"),
+            "unsupported request format: solr");
+  EXPECT_EQ(Error("            {enabled: true, backend: openai, backend_config: "
+                  "{vector_store_id: vs_1, api_key: '${VSR_TEST_UNSET_KEY}'}}\n"),
+            "API key is required for OpenAI backend");  // the variable is not set
+  EXPECT_NE(Error("            {enabled: true, backend: milvus, backend_config: "
+                  "{collection: docs}}\n")
+                .find("configure global.stores.semantic_cache.milvus"),
+            std::string::npos);
+  const std::string milvus =
+      "global: {stores: {semantic_cache: {milvus: {connection: "
+      "{host: 127.0.0.1, port: 19530}}}}}\n";
+  EXPECT_EQ(Error("            {enabled: true, backend: milvus, backend_config: {collection: docs, "
+                  "filter_expression: 'id > 0; DROP x'}}\n",
+                  milvus),
+            "filter expression contains potentially dangerous pattern: ;");
+  EXPECT_EQ(Error("            {enabled: true, backend: mcp, backend_config: {server_name: s, "
+                  "tool_name: t}}\n"),
+            "backend 'mcp' is not available in this build (use external_api, openai or milvus)");
+}
+
+TEST(RagBackends, PineconeSendsTheVectorAndReadsMatchMetadata) {
+  const RagSetup s = RagConfig(
+      "            {enabled: true, backend: external_api, top_k: 2, backend_config: {endpoint: "
+      "'https://idx.pinecone.io/query', request_format: pinecone, api_key: k1, "
+      "auth_header: Api-Key, headers: {X-Team: search}}}\n");
+  std::string error;
+  auto backend = Backend(s, error);
+  ASSERT_TRUE(backend) << error;
+  EXPECT_TRUE(backend->needs_embedding());
+  const std::vector<float> embedding{0.5f, -0.25f};
+  RagQuery q{"question", &embedding, 2, 0.7};
+  const auto call = backend->Build(q, error);
+  ASSERT_TRUE(call) << error;
+  EXPECT_EQ(call->url, "https://idx.pinecone.io/query");
+  EXPECT_EQ(call->headers, (HeaderList{{"Api-Key", "Bearer k1"}, {"X-Team", "search"}}));
+  const json::value body = json::parse(call->body);
+  EXPECT_EQ(body.at("vector"), (json::array{0.5, -0.25}));
+  EXPECT_EQ(body.at("topK"), 2);
+  std::vector<RagPassage> out;
+  ASSERT_TRUE(backend->Parse(R"({"matches":[{"score":0.9,"metadata":{"content":"A"}},)"
+                             R"({"score":0.8,"metadata":{"text":"B"}},{"metadata":{}}]})",
+                             q, out, error))
+      << error;
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].content, "B");
+  EXPECT_DOUBLE_EQ(out[0].score, 0.9);
+  EXPECT_EQ(JoinPassages(out), "A\n\n---\n\nB");
+  // No question embedding (no model): the call cannot be built.
+  const std::vector<float> none;
+  q.embedding = &none;
+  EXPECT_FALSE(backend->Build(q, error));
+  EXPECT_NE(error.find("embedding model is not loaded"), std::string::npos);
+}
+
+TEST(RagBackends, CustomTemplatesGetTheQuestionEscapedAndDefused) {
+  const RagSetup s = RagConfig(
+      "            enabled: true\n"
+      "            backend: external_api\n"
+      "            backend_config:\n"
+      "              endpoint: 'http://127.0.0.1:9/search'\n"
+      "              request_format: custom\n"
+      "              request_template: '{\"q\": \"{{.Query}}\", \"k\": {{.TopK}}, \"t\": "
+      "${threshold}}'\n");
+  std::string error;
+  auto backend = Backend(s, error);
+  ASSERT_TRUE(backend) << error;
+  EXPECT_FALSE(backend->needs_embedding());
+  RagQuery q{"say \"hi\" {{.TopK}}", nullptr, 3, 0.5};
+  const auto call = backend->Build(q, error);
+  ASSERT_TRUE(call);
+  const json::value body = json::parse(call->body);  // still valid JSON
+  EXPECT_EQ(body.at("q"), "say \"hi\"  .TopK ");
+  EXPECT_EQ(body.at("k"), 3);
+  EXPECT_EQ(body.at("t"), 0.5);
+  std::vector<RagPassage> out;
+  ASSERT_TRUE(backend->Parse(R"({"results":[{"text":"one"},{"content":"two"}]})", q, out, error));
+  EXPECT_EQ(JoinPassages(out), "one\n\n---\n\ntwo");
+  out.clear();
+  ASSERT_TRUE(backend->Parse(R"({"content":"all of it"})", q, out, error));
+  EXPECT_EQ(out[0].content, "all of it");
+  out.clear();
+  EXPECT_FALSE(backend->Parse(R"({"hits":[]})", q, out, error));
+  EXPECT_EQ(error, "unable to extract context from custom response format");
+  EXPECT_FALSE(backend->Parse("<html>", q, out, error));
+  EXPECT_EQ(error, "the reply is not JSON");
+}
+
+TEST(RagBackends, ElasticsearchAndWeaviateReplies) {
+  std::string error;
+  const RagSetup es = RagConfig(
+      "            {enabled: true, backend: external_api, backend_config: {endpoint: "
+      "'http://es:9200/docs/_search', request_format: elasticsearch}}\n");
+  auto backend = Backend(es, error);
+  ASSERT_TRUE(backend) << error;
+  RagQuery q{"reset password", nullptr, 5, 0.7};
+  const json::value body = json::parse(backend->Build(q, error)->body);
+  EXPECT_EQ(body.at("query").at("match").at("content"), "reset password");
+  EXPECT_EQ(body.at("size"), 5);
+  std::vector<RagPassage> out;
+  ASSERT_TRUE(backend->Parse(R"({"hits":{"hits":[{"_source":{"content":"Go to settings."}}]}})", q,
+                             out, error));
+  EXPECT_EQ(out[0].content, "Go to settings.");
+
+  const RagSetup wv = RagConfig(
+      "            {enabled: true, backend: external_api, backend_config: {endpoint: "
+      "'http://wv:8080/v1/graphql', request_format: weaviate}}\n");
+  backend = Backend(wv, error);
+  ASSERT_TRUE(backend) << error;
+  const std::vector<float> embedding{1.0f, 0.1f};
+  q.embedding = &embedding;
+  const std::string graphql(json::parse(backend->Build(q, error)->body).at("query").as_string());
+  EXPECT_NE(graphql.find("nearVector: { vector: [1,0.1] } limit: 5"), std::string::npos) << graphql;
+  out.clear();
+  ASSERT_TRUE(
+      backend->Parse(R"({"data":{"Get":{"Document":[{"content":"Doc"}]}}})", q, out, error));
+  EXPECT_EQ(out[0].content, "Doc");
+  EXPECT_FALSE(backend->Parse(R"({"errors":[{"message":"bad"}]})", q, out, error));
+}
+
+TEST(RagBackends, OpenAiVectorStoreSearch) {
+  const RagSetup s = RagConfig(
+      "            {enabled: true, backend: openai, backend_config: {vector_store_id: vs_1, "
+      "api_key: sk-1, base_url: 'http://127.0.0.1:9/', max_num_results: 3, filter: {type: eq, "
+      "key: lang, value: en}}}\n");
+  std::string error;
+  auto backend = Backend(s, error);
+  ASSERT_TRUE(backend) << error;
+  RagQuery q{"question", nullptr, 5, 0.7};
+  const auto call = backend->Build(q, error);
+  EXPECT_EQ(call->url, "http://127.0.0.1:9/v1/vector_stores/vs_1/search");
+  EXPECT_EQ(call->headers, (HeaderList{{"Authorization", "Bearer sk-1"}}));
+  const json::value body = json::parse(call->body);
+  EXPECT_EQ(body.at("limit"), 3);
+  EXPECT_EQ(body.at("filter").at("value"), "en");
+  std::vector<RagPassage> out;
+  ASSERT_TRUE(backend->Parse(
+      R"({"data":[{"score":0.5,"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},)"
+      R"({"score":0.9,"content":"c"}]})",
+      q, out, error));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].content, "a\nb");
+  EXPECT_EQ(out[1].content, "c");
+  EXPECT_FALSE(backend->Parse(R"({"data":[]})", q, out, error));
+  EXPECT_EQ(error, "no results found in vector store");
+}
+
+TEST(RagBackends, MilvusSearchesThroughItsRestApiAndDropsWeakHits) {
+  const RagSetup s = RagConfig(
+      "            {enabled: true, backend: milvus, top_k: 4, backend_config: {collection: docs, "
+      "content_field: body}}\n",
+      "global:\n"
+      "  stores:\n"
+      "    semantic_cache:\n"
+      "      milvus:\n"
+      "        connection: {host: 127.0.0.1, port: 19531, database: kb, auth: {enabled: true, "
+      "username: u, password: p}}\n"
+      "        collection: {vector_field: {name: vec, metric_type: COSINE}}\n");
+  std::string error;
+  auto backend = Backend(s, error);
+  ASSERT_TRUE(backend) << error;
+  const std::vector<float> embedding{0.25f};
+  RagQuery q{"question", &embedding, 4, 0.7};
+  const auto call = backend->Build(q, error);
+  ASSERT_TRUE(call) << error;
+  EXPECT_EQ(call->url, "http://127.0.0.1:19531/v2/vectordb/entities/search");
+  EXPECT_EQ(call->headers, (HeaderList{{"Authorization", "Bearer u:p"}}));
+  const json::value body = json::parse(call->body);
+  EXPECT_EQ(body.at("collectionName"), "docs");
+  EXPECT_EQ(body.at("dbName"), "kb");
+  EXPECT_EQ(body.at("annsField"), "vec");
+  EXPECT_EQ(body.at("filter"), "body != \"\"");
+  EXPECT_EQ(body.at("outputFields"), (json::array{"body"}));
+  EXPECT_EQ(body.at("searchParams").at("metricType"), "COSINE");
+  std::vector<RagPassage> out;
+  ASSERT_TRUE(backend->Parse(
+      R"({"code":0,"data":[{"distance":0.91,"body":"strong"},{"distance":0.4,"body":"weak"}]})", q,
+      out, error));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].content, "strong");
+  EXPECT_FALSE(
+      backend->Parse(R"({"code":0,"data":[{"distance":0.1,"body":"weak"}]})", q, out, error));
+  EXPECT_EQ(error, "no results above similarity threshold 0.700");
+  EXPECT_FALSE(backend->Parse(R"({"code":100,"message":"collection not found"})", q, out, error));
+  EXPECT_EQ(error, "milvus answered code 100: collection not found");
+}
+
+TEST(RagInjection, ToolRoleSystemPromptAndAnthropic) {
+  json::object body = json::parse(R"({"messages":[{"role":"user","content":"q1"},)"
+                                  R"({"role":"assistant","content":"a1"},)"
+                                  R"({"role":"user","content":"q2"}]})")
+                          .as_object();
+  EXPECT_TRUE(InjectRagContext(body, false, "tool_role", "ctx", "rag_1"));
+  const json::array& m = body.at("messages").as_array();
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[3], (json::object{{"role", "tool"}, {"tool_call_id", "rag_1"}, {"content", "ctx"}}));
+
+  body = json::parse(R"({"messages":[{"role":"system","content":"Be brief."},)"
+                     R"({"role":"user","content":"q"}]})")
+             .as_object();
+  EXPECT_FALSE(InjectRagContext(body, false, "system_prompt", "ctx", "rag_1"));
+  EXPECT_EQ(body.at("messages").as_array()[0].at("content"),
+            "Context from knowledge base:\n\nctx\n\nBe brief.");
+  body = json::parse(R"({"messages":[{"role":"user","content":"q"}]})").as_object();
+  InjectRagContext(body, false, "system_prompt", "ctx", "rag_1");
+  EXPECT_EQ(body.at("messages").as_array()[0].at("role"), "system");
+
+  // Anthropic has no tool role: the system prompt carries the context either way.
+  body = json::parse(R"({"system":"Be brief.","messages":[{"role":"user","content":"q"}]})")
+             .as_object();
+  EXPECT_FALSE(InjectRagContext(body, true, "tool_role", "ctx", "rag_1"));
+  EXPECT_EQ(body.at("system"), "Context from knowledge base:\n\nctx\n\nBe brief.");
+  EXPECT_EQ(body.at("messages").as_array().size(), 1u);
+}
+
+TEST(RagInjection, ContextIsCutAtCharactersNotBytes) {
+  EXPECT_EQ(TruncateContext("abcdef", 10), "abcdef");
+  EXPECT_EQ(TruncateContext("abcdef", 3), "abc...");
+  EXPECT_EQ(TruncateContext("héllo wörld", 4), "héll...");  // é is two bytes, one character
+  EXPECT_EQ(TruncateContext("日本語テキスト", 2), "日本...");
+}
+
+}  // namespace
+}  // namespace vsr::plugins
