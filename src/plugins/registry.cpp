@@ -54,6 +54,18 @@ bool Disabled(const config::PluginSpec& spec) {
       spec.config);
 }
 
+// Whether some decision selects tools semantically (and the tools integration is on).
+bool SelectsTools(const config::Config& cfg) {
+  if (!cfg.global.integrations.tools.enabled) return false;
+  for (const config::Decision& d : cfg.routing.decisions) {
+    for (const config::PluginSpec& spec : d.plugins) {
+      const auto* t = std::get_if<config::ToolsPluginConfig>(&spec.config);
+      if (t != nullptr && WantsToolSelection(*t)) return true;
+    }
+  }
+  return false;
+}
+
 // The prompt-guard classifier read by response_jailbreak; null with a note when missing.
 std::unique_ptr<Plugin> MakeResponseJailbreak(const config::ResponseJailbreakPluginConfig& cfg,
                                               const config::Config& config,
@@ -143,7 +155,13 @@ Built Make(const config::PluginSpec& spec, const config::Config& config,
         } else if constexpr (std::is_same_v<T, config::RequestParamsPluginConfig>) {
           return {std::make_unique<RequestParamsPlugin>(cfg), kRequestParams};
         } else if constexpr (std::is_same_v<T, config::ToolsPluginConfig>) {
-          return {std::make_unique<ToolsPlugin>(cfg), kTools};
+          const auto& semantic = config.global.model_catalog.embeddings.semantic;
+          return {std::make_unique<ToolsPlugin>(
+                      cfg, config.global.integrations.tools,
+                      semantic.embedding_config.min_score_threshold,
+                      config.global.integrations.tools.enabled ? services.tools_db : nullptr,
+                      services.embed),
+                  kTools};
         } else if constexpr (std::is_same_v<T, config::HeaderMutationPluginConfig>) {
           return {std::make_unique<HeaderMutationPlugin>(cfg), kHeaderMutation};
         } else if constexpr (std::is_same_v<T, config::SemanticCachePluginConfig>) {
@@ -329,11 +347,15 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
     std::vector<std::string> notes;
     if (!services_.models) services_.models = std::make_shared<ml::ModelStore>();
     if (!services_.semantic_cache) OpenSemanticCache(router->config());
-    if (!services_.embed) {
-      if (auto model = RagEmbeddingModel(router->config())) {
-        OpenEmbeddingModel(*model, "until then rag backends that search by vector fail");
+    // (When the cache uses it, its opening above already tried, and logged a failure.)
+    if (!services_.embed && !SemanticCacheModel(router->config())) {
+      if (auto model = PluginEmbeddingModel(router->config())) {
+        OpenEmbeddingModel(*model,
+                           "until then rag backends that search by vector fail and tools are "
+                           "not selected semantically");
       }
     }
+    if (!services_.tools_db) OpenToolsDatabase(router->config());
     if (!services_.replay) OpenReplayStore(router->config());
     chains_ = std::make_shared<const PluginChains>(router, services_, notes);
     built_for_ = router.get();
@@ -342,6 +364,29 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
     }
   }
   return chains_;
+}
+
+void PluginRuntime::OpenToolsDatabase(const config::Config& cfg) {
+  if (!SelectsTools(cfg)) return;
+  const std::string& path = cfg.global.integrations.tools.tools_db_path;
+  if (!services_.embed) {
+    if (services_.log) {
+      services_.log("tools: no embedding model is loaded, so the tools database " + path +
+                    " cannot be read; tools are not selected semantically");
+    }
+    return;
+  }
+  const auto& advanced = cfg.global.integrations.tools.advanced_filtering;
+  if (advanced && advanced->enabled && services_.log) {
+    services_.log(
+        "tools: advanced_filtering is not available in this build; database tools are "
+        "ranked by similarity only");
+  }
+  std::string error;
+  services_.tools_db = ToolsDatabase::Load(path, services_.embed, error);
+  if (!services_.tools_db && services_.log) {
+    services_.log("tools: " + error + "; tools are not selected semantically until it loads");
+  }
 }
 
 void PluginRuntime::OpenReplayStore(const config::Config& cfg) {
@@ -365,16 +410,16 @@ std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
   return std::nullopt;
 }
 
-std::optional<signals::ModelRef> RagEmbeddingModel(const config::Config& cfg) {
+std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg) {
+  if (auto cache = SemanticCacheModel(cfg)) return cache;
+  if (SelectsTools(cfg)) return signals::EmbeddingModel(cfg);
   for (const config::Decision& d : cfg.routing.decisions) {
     for (const config::PluginSpec& spec : d.plugins) {
       const auto* r = std::get_if<config::RagPluginConfig>(&spec.config);
       if (r == nullptr || !r->enabled) continue;
       std::string error;
       std::unique_ptr<RagBackend> backend = MakeRagBackend(*r, cfg, error);
-      if (backend && backend->needs_embedding()) {
-        return signals::EmbeddingModel(cfg, cfg.global.stores.semantic_cache.embedding_model);
-      }
+      if (backend && backend->needs_embedding()) return signals::EmbeddingModel(cfg);
     }
   }
   return std::nullopt;
@@ -382,11 +427,7 @@ std::optional<signals::ModelRef> RagEmbeddingModel(const config::Config& cfg) {
 
 std::vector<signals::ModelRef> PluginModels(const config::Config& cfg) {
   std::vector<signals::ModelRef> out;
-  if (auto cache = SemanticCacheModel(cfg)) {
-    out.push_back(*cache);
-  } else if (auto rag = RagEmbeddingModel(cfg)) {
-    out.push_back(*rag);
-  }
+  if (auto model = PluginEmbeddingModel(cfg)) out.push_back(*model);
   bool jailbreak = false, detector = false, nli = false;
   for (const config::Decision& d : cfg.routing.decisions) {
     for (const config::PluginSpec& spec : d.plugins) {

@@ -65,11 +65,12 @@ class PluginChains {
 // else embedding_config.model_type); nullopt when no decision enables a semantic-cache plugin.
 std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg);
 
-// The embedding model rag backends that search by vector use (the semantic cache's choice:
-// one embedding model per router); nullopt when none does.
-std::optional<signals::ModelRef> RagEmbeddingModel(const config::Config& cfg);
+// The one embedding model the plugins of `cfg` share: the semantic cache's when a decision
+// caches, else embedding_config.model_type when rag searches by vector or tools are selected
+// semantically; nullopt when no plugin embeds.
+std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg);
 
-// Every model the plugins of `cfg` load: the cache's embedding model, the prompt guard of
+// Every model the plugins of `cfg` load: their embedding model, the prompt guard of
 // response_jailbreak, the hallucination detector and explainer (what `vllm-sr serve` fetches).
 std::vector<signals::ModelRef> PluginModels(const config::Config& cfg);
 
@@ -96,6 +97,8 @@ class PluginRuntime {
   void OpenReplayStore(const config::Config& cfg);
   void OpenSemanticCache(const config::Config& cfg);
   void ShareCacheThroughRedis(const config::SemanticCacheStore& store);
+  // The tools database, when a decision selects tools semantically (read once).
+  void OpenToolsDatabase(const config::Config& cfg);
   // The plugins' embedding model (the cache's, else rag's); when it cannot be loaded the log
   // says why and `without_it` what that means.
   void OpenEmbeddingModel(const signals::ModelRef& ref, const std::string& without_it);

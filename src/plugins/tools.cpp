@@ -57,9 +57,52 @@ std::vector<std::string> ApplyToolsPolicy(json::object& body, bool anthropic,
   return removed;
 }
 
+bool WantsToolSelection(const config::ToolsPluginConfig& cfg) {
+  return cfg.enabled && cfg.mode != "none" && cfg.semantic_selection.value_or(true);
+}
+
+bool ToolsPlugin::Selects() const {
+  return db_ != nullptr && WantsToolSelection(cfg_);
+}
+
 void ToolsPlugin::OnForward(RequestContext& ctx) {
   if (!cfg_.enabled || ctx.body == nullptr) return;
   ApplyToolsPolicy(*ctx.body, ctx.anthropic, cfg_);
+  if (Selects() && !ctx.anthropic) Select(ctx);
+}
+
+void ToolsPlugin::Select(RequestContext& ctx) {
+  json::object& body = *ctx.body;
+  const json::value* choice = body.if_contains("tool_choice");
+  if (choice == nullptr || !choice->is_string() || choice->as_string() != "auto") return;
+  if (ctx.request == nullptr) return;
+  std::string text = ctx.request->current_user_text;
+  if (text.empty()) {
+    for (const std::string& m : ctx.request->non_user_messages)
+      text += (text.empty() ? "" : " ") + m;
+  }
+  if (text.empty()) return;
+  // The data plane embeds the question off the I/O thread when it has model threads.
+  if (ctx.cache_embedding.empty() && embed_) ctx.cache_embedding = embed_(text);
+  if (ctx.cache_embedding.empty()) return;
+  const double threshold = integration_.similarity_threshold.value_or(default_threshold_);
+  const size_t top_k = static_cast<size_t>(integration_.top_k > 0 ? integration_.top_k : 3);
+  const bool filtered = cfg_.mode == "filtered";
+  json::array selected;
+  for (const ToolsDatabase::Match& m : db_->FindSimilar(ctx.cache_embedding, threshold)) {
+    if (selected.size() == top_k) break;
+    if (filtered && (Listed(cfg_.block_tools, m.entry->name) ||
+                     (!cfg_.allow_tools.empty() && !Listed(cfg_.allow_tools, m.entry->name)))) {
+      continue;
+    }
+    selected.push_back(m.entry->tool);
+  }
+  if (selected.empty()) {  // nothing relevant: the model answers without tools
+    body.erase("tools");
+    body.erase("tool_choice");
+    return;
+  }
+  body["tools"] = std::move(selected);
 }
 
 }  // namespace vsr::plugins

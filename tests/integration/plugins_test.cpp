@@ -15,24 +15,13 @@ namespace {
 
 namespace json = boost::json;
 using test::DataPlaneTest;
+using test::FastModelConfig;
 using test::ParseObject;
 using test::Sim;
 
 // `fast` speaks OpenAI, `claude` Anthropic. "jailbreak" is answered by the router itself,
 // "integral" goes to `fast` with a system prompt, capped params and header changes, "poem" goes
 // to `claude` with a system prompt.
-// The head of every config here: a listener and the OpenAI-format model `fast` at `endpoint`.
-std::string FastModelConfig(const std::string& endpoint) {
-  return "version: v0.3\n"
-         "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
-         "providers:\n"
-         "  defaults: {default_model: fast}\n"
-         "  models:\n"
-         "    - name: fast\n"
-         "      provider_model_id: sim-fast\n"
-         "      backend_refs: [{name: a, endpoint: '" +
-         endpoint + "'}]\n";
-}
 
 std::string PluginConfig(const std::string& endpoint) {
   return FastModelConfig(endpoint) +

@@ -80,14 +80,7 @@ class RagTest : public DataPlaneTest {
  protected:
   void SetUp() override {
     Start(
-        "version: v0.3\n"
-        "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
-        "providers:\n"
-        "  defaults: {default_model: fast}\n"
-        "  models:\n"
-        "    - {name: fast, provider_model_id: sim-fast, backend_refs: [{name: a, endpoint: '" +
-            backend_.Endpoint() +
-            "'}]}\n"
+        test::FastModelConfig(backend_.Endpoint()) +
             "routing:\n"
             "  modelCards: [{name: fast}]\n"
             "  signals:\n"

@@ -90,6 +90,19 @@ inline std::string TwoModelConfig(const std::string& fast_refs, const std::strin
          "      modelRefs: [{model: claude, use_reasoning: false}]\n";
 }
 
+// The head of a config: a listener and the OpenAI-format model `fast` at `endpoint`.
+inline std::string FastModelConfig(const std::string& endpoint) {
+  return "version: v0.3\n"
+         "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n"
+         "  defaults: {default_model: fast}\n"
+         "  models:\n"
+         "    - name: fast\n"
+         "      provider_model_id: sim-fast\n"
+         "      backend_refs: [{name: a, endpoint: '" +
+         endpoint + "'}]\n";
+}
+
 inline std::string Ref(const std::string& name, const std::string& endpoint, int weight = 1,
                        const std::string& extra = "") {
   return "{name: " + name + ", endpoint: '" + endpoint + "', weight: " + std::to_string(weight) +

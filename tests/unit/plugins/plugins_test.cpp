@@ -11,6 +11,7 @@
 #include "plugins/router_replay.h"
 #include "plugins/system_prompt.h"
 #include "plugins/tools.h"
+#include "plugins/tools_database.h"
 #include "support/config_loader.h"
 
 namespace vsr::plugins {
@@ -109,6 +110,38 @@ TEST(Tools, ModesFilterByNameForEitherApi) {
   json::object untouched = Parse(R"({"tools":[{"name":"x"}]})");
   EXPECT_TRUE(ApplyToolsPolicy(untouched, true, cfg).empty());
   EXPECT_EQ(untouched.at("tools").as_array().size(), 1u);
+}
+
+TEST(ToolsDatabase, EntriesNeedANameAndADescriptionAndMatchBySimilarity) {
+  const ToolsDatabase::EmbedFn embed = [](const std::string& text) {
+    return std::vector<float>{text.find("weather") != std::string::npos ? 1.0f : 0.0f,
+                              text.find("mail") != std::string::npos ? 1.0f : 0.0f};
+  };
+  std::string error;
+  EXPECT_FALSE(ToolsDatabase::FromJson("{}", "db.json", embed, error));
+  EXPECT_EQ(error, "db.json: expected a JSON list of {tool, description, category, tags} entries");
+  EXPECT_FALSE(ToolsDatabase::FromJson(R"([{"tool":{"function":{}},"description":"x"}])", "db.json",
+                                       embed, error));
+  EXPECT_EQ(error, "db.json: entry 0: 'tool.function.name' is missing");
+  EXPECT_FALSE(
+      ToolsDatabase::FromJson(R"([{"tool":{"function":{"name":"w"}}}])", "db.json", embed, error));
+  EXPECT_EQ(error, "db.json: entry 0 (w): 'description' is missing; it is what questions match");
+  EXPECT_FALSE(ToolsDatabase::Load("/nowhere/tools.json", embed, error));
+  EXPECT_EQ(error, "/nowhere/tools.json: cannot open");
+
+  const auto db = ToolsDatabase::FromJson(
+      R"([{"tool":{"type":"function","function":{"name":"mail"}},"description":"send mail"},)"
+      R"({"tool":{"type":"function","function":{"name":"wx"}},"description":"weather now",)"
+      R"("category":"weather","tags":["forecast"]}])",
+      "db.json", embed, error);
+  ASSERT_TRUE(db) << error;
+  EXPECT_EQ(db->size(), 2u);
+  const auto matches = db->FindSimilar({0.8f, 0.6f}, 0.5);
+  ASSERT_EQ(matches.size(), 2u);
+  EXPECT_EQ(matches[0].entry->name, "wx");
+  EXPECT_EQ(matches[0].entry->tags, std::vector<std::string>{"forecast"});
+  EXPECT_DOUBLE_EQ(matches[1].similarity, 0.6000000238418579);
+  EXPECT_EQ(db->FindSimilar({0.8f, 0.6f}, 0.7).size(), 1u);
 }
 
 TEST(ImmediateAnswer, SseChunksJoinToTheMessageAndCarryToolCallsAndUsage) {
