@@ -262,6 +262,7 @@ int RunRouter(const RouterArgs& args) {
   services.models = models;
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
   plugin_runtime->ChainsFor(snapshot->Get());
+  api->SetMemory([plugin_runtime] { return plugin_runtime->memory_store(); });
   if (auto store = plugin_runtime->replay_store()) {
     std::cout << "Router replay: recording to " << store->backend() << " (" << store->size()
               << " records kept), API at /v1/router_replay" << std::endl;

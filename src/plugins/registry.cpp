@@ -8,6 +8,7 @@
 #include "plugins/fast_response.h"
 #include "plugins/hallucination.h"
 #include "plugins/header_mutation.h"
+#include "plugins/memory.h"
 #include "plugins/rag.h"
 #include "plugins/request_params.h"
 #include "plugins/response_jailbreak.h"
@@ -28,6 +29,7 @@ enum Rank : int {
   kSemanticCache = 10,
   kRag = 20,
   kSystemPrompt = 40,
+  kMemory = 42,  // after the system prompt: its message goes after the system messages
   kTools = 45,
   kRequestParams = 50,
   kHeaderMutation = 60,
@@ -52,6 +54,17 @@ bool Disabled(const config::PluginSpec& spec) {
         }
       },
       spec.config);
+}
+
+// Whether some decision has an enabled memory plugin.
+bool RemembersUsers(const config::Config& cfg) {
+  for (const config::Decision& d : cfg.routing.decisions) {
+    for (const config::PluginSpec& spec : d.plugins) {
+      const auto* m = std::get_if<config::MemoryPluginConfig>(&spec.config);
+      if (m != nullptr && m->enabled) return true;
+    }
+  }
+  return false;
 }
 
 // Whether some decision selects tools semantically (and the tools integration is on).
@@ -167,6 +180,10 @@ Built Make(const config::PluginSpec& spec, const config::Config& config,
         } else if constexpr (std::is_same_v<T, config::SemanticCachePluginConfig>) {
           return {std::make_unique<SemanticCachePlugin>(cfg, services, RetrievesContext(decision)),
                   kSemanticCache};
+        } else if constexpr (std::is_same_v<T, config::MemoryPluginConfig>) {
+          if (!cfg.enabled || !services.memory_store) return {};
+          return {std::make_unique<MemoryPlugin>(cfg, config.global.stores.memory, services),
+                  kMemory};
         } else if constexpr (std::is_same_v<T, config::RagPluginConfig>) {
           if (!cfg.enabled) return {};
           return {MakeRag(cfg, config, services, note), kRag};
@@ -356,6 +373,7 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
       }
     }
     if (!services_.tools_db) OpenToolsDatabase(router->config());
+    if (!services_.memory_store) OpenMemoryStore(router->config());
     if (!services_.replay) OpenReplayStore(router->config());
     chains_ = std::make_shared<const PluginChains>(router, services_, notes);
     built_for_ = router.get();
@@ -389,6 +407,27 @@ void PluginRuntime::OpenToolsDatabase(const config::Config& cfg) {
   }
 }
 
+void PluginRuntime::OpenMemoryStore(const config::Config& cfg) {
+  if (!RemembersUsers(cfg)) return;
+  const std::string& backend = cfg.global.stores.memory.backend;
+  if (!backend.empty() && backend != "memory" && services_.log) {
+    services_.log("memory: backend '" + backend +
+                  "' is not available in this build; memories are kept in memory (lost on "
+                  "restart, 1,000 per user)");
+  }
+  if (!services_.embed && services_.log) {
+    services_.log(
+        "memory: no embedding model is loaded (see above); memories are neither "
+        "stored nor searched until one is");
+  }
+  services_.memory_store = std::make_shared<MemoryStore>();
+}
+
+std::shared_ptr<MemoryStore> PluginRuntime::memory_store() {
+  std::lock_guard lock(mu_);
+  return services_.memory_store;
+}
+
 void PluginRuntime::OpenReplayStore(const config::Config& cfg) {
   for (const config::Decision& d : cfg.routing.decisions) {
     if (EffectiveReplayConfig(cfg, d)) {
@@ -412,7 +451,7 @@ std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
 
 std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg) {
   if (auto cache = SemanticCacheModel(cfg)) return cache;
-  if (SelectsTools(cfg)) return signals::EmbeddingModel(cfg);
+  if (SelectsTools(cfg) || RemembersUsers(cfg)) return signals::EmbeddingModel(cfg);
   for (const config::Decision& d : cfg.routing.decisions) {
     for (const config::PluginSpec& spec : d.plugins) {
       const auto* r = std::get_if<config::RagPluginConfig>(&spec.config);

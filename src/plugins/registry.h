@@ -88,6 +88,8 @@ class PluginRuntime {
   std::function<std::vector<float>(const std::string&)> embed();
   // The same, asynchronous and batched on the model threads (empty without model threads).
   std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async();
+  // The memory plugin's store (null until a config has a memory plugin).
+  std::shared_ptr<MemoryStore> memory_store();
   // The model the cache embeds questions with ("" when it matches exact questions only).
   std::string embedding_model();
 
@@ -99,6 +101,8 @@ class PluginRuntime {
   void ShareCacheThroughRedis(const config::SemanticCacheStore& store);
   // The tools database, when a decision selects tools semantically (read once).
   void OpenToolsDatabase(const config::Config& cfg);
+  // The memory store, when a decision remembers users.
+  void OpenMemoryStore(const config::Config& cfg);
   // The plugins' embedding model (the cache's, else rag's); when it cannot be loaded the log
   // says why and `without_it` what that means.
   void OpenEmbeddingModel(const signals::ModelRef& ref, const std::string& without_it);

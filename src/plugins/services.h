@@ -10,6 +10,7 @@
 #include "cache/semantic_cache.h"
 #include "ml/model_store.h"
 #include "observability/router_metrics.h"
+#include "plugins/memory_store.h"
 #include "plugins/tools_database.h"
 #include "replay/store.h"
 
@@ -30,6 +31,8 @@ struct PluginServices {
   size_t model_threads = 0;
   std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async;
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
+  // The memory plugin's store (created for the first config with a memory plugin).
+  std::shared_ptr<MemoryStore> memory_store;
   // The tools database of semantic tool selection (loaded with the embedding model).
   std::shared_ptr<const ToolsDatabase> tools_db;
   // The process's loaded models, shared with the learned signals (null: the runtime loads the

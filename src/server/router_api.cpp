@@ -9,6 +9,7 @@
 #include "request/parse.h"
 #include "server/classify_models.h"
 #include "server/eval_response.h"
+#include "server/memory_api.h"
 
 namespace vsr::server {
 namespace {
@@ -132,6 +133,8 @@ HttpResponse RouterApi::ErrorForStatus(int status, const std::string& message) {
 }
 
 HttpResponse RouterApi::Handle(const HttpRequest& request) const {
+  const std::shared_ptr<plugins::MemoryStore> memory = memory_ ? memory_() : nullptr;
+  if (std::optional<HttpResponse> r = HandleMemoryApi(request, memory.get())) return *r;
   std::string path = request.path;
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   bool path_known = false;

@@ -2,10 +2,12 @@
 // upstream's envelope {"error": {"code", "message", "timestamp"}}.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "ml/model_store.h"
+#include "plugins/memory_store.h"
 #include "routing/router.h"
 #include "server/classify_models.h"
 #include "server/http_types.h"
@@ -29,6 +31,11 @@ class RouterApi {
   // The process's model store: /classify/pii and /classify/security run the configured
   // classifiers through it (without one they answer 503 "classifier not ready").
   void SetModels(std::shared_ptr<ml::ModelStore> models) { models_ = std::move(models); }
+  // Where /v1/memory finds the memory plugin's store (it may appear on a reload); without it
+  // the memory API answers 503 MEMORY_NOT_AVAILABLE.
+  void SetMemory(std::function<std::shared_ptr<plugins::MemoryStore>()> store) {
+    memory_ = std::move(store);
+  }
 
   // The envelope for an error status (also used by the HTTP server for 413/431/400).
   static HttpResponse Error(int status, const std::string& code, const std::string& message);
@@ -53,6 +60,7 @@ class RouterApi {
 
   std::shared_ptr<RouterSnapshot> router_;
   std::shared_ptr<ml::ModelStore> models_;
+  std::function<std::shared_ptr<plugins::MemoryStore>()> memory_;
 };
 
 // GET /v1/models (router API and data plane): the auto model, plus every configured model when

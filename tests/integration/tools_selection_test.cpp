@@ -39,14 +39,7 @@ class ToolSelectionTest : public DataPlaneTest {
     services.embed = [](const std::string& text) { return testing::WordEmbedder().Embed(text); };
     DataPlaneOptions options;
     options.plugins = std::make_shared<plugins::PluginRuntime>(std::move(services));
-    Start(test::FastModelConfig(backend_.Endpoint()) +
-              "routing:\n"
-              "  modelCards: [{name: fast}]\n"
-              "  decisions:\n"
-              "    - name: assistant\n"
-              "      rules: {operator: AND, conditions: []}\n"
-              "      modelRefs: [{model: fast}]\n"
-              "      plugins:\n"
+    Start(test::FastModelConfig(backend_.Endpoint()) + test::AllToFastWithPlugins() +
               "        - type: tools\n"
               "          configuration: {enabled: true, mode: filtered, block_tools: "
               "[admin.delete]}\n"

@@ -103,6 +103,18 @@ inline std::string FastModelConfig(const std::string& endpoint) {
          endpoint + "'}]\n";
 }
 
+// After FastModelConfig: routing with one decision that takes every request to `fast`, up to
+// its plugins list (tests append "        - {type: ...}" lines).
+inline std::string AllToFastWithPlugins() {
+  return "routing:\n"
+         "  modelCards: [{name: fast}]\n"
+         "  decisions:\n"
+         "    - name: assistant\n"
+         "      rules: {operator: AND, conditions: []}\n"
+         "      modelRefs: [{model: fast}]\n"
+         "      plugins:\n";
+}
+
 inline std::string Ref(const std::string& name, const std::string& endpoint, int weight = 1,
                        const std::string& extra = "") {
   return "{name: " + name + ", endpoint: '" + endpoint + "', weight: " + std::to_string(weight) +

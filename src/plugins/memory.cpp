@@ -1,0 +1,198 @@
+#include "plugins/memory.h"
+
+#include <re2/re2.h>
+
+#include <boost/json.hpp>
+
+#include "common/strings.h"
+#include "plugins/answer_text.h"
+#include "signals/family.h"
+
+namespace vsr::plugins {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxMemoryBytes = 16384;  // upstream's limit per memory
+constexpr size_t kMinTurnLength = 30;
+
+// Standalone greetings and acknowledgements: nothing to search for, nothing to remember.
+bool IsGreeting(const std::string& text) {
+  static const RE2 kPatterns[] = {
+      R"((?i)(hi|hello|hey|howdy|yo|sup)[\s!.,]*)",
+      R"((?i)(hi|hello|hey)[\s,]*(there)?[\s!.,]*)",
+      R"((?i)(good\s+)?(morning|afternoon|evening|night)[\s!.,]*)",
+      R"((?i)(thanks|thank\s+you|thx|ty)[\s!.,]*)",
+      R"((?i)(bye|goodbye|see\s+you|later|cheers)[\s!.,]*)",
+      R"((?i)(ok|okay|sure|yes|no|yep|nope|yea|nah|k|alright|got\s+it)[\s!.,]*)",
+      R"((?i)(cool|great|nice|awesome|perfect|sounds\s+good)[\s!.,]*)",
+      R"((?i)(what'?s?\s+up|sup|yo)[\s!?.,]*)",
+  };
+  for (const RE2& p : kPatterns) {
+    if (RE2::FullMatch(text, p)) return true;
+  }
+  return false;
+}
+
+bool IsRefusal(const std::string& answer) {
+  static const RE2 kRefusal(
+      R"((?i)(i('m|\s+am)\s+(sorry|unable|not\s+able|afraid\s+i\s+can)|as\s+an?\s+ai|)"
+      R"(i\s+don'?t\s+have\s+(access|the\s+ability)|i\s+can'?t\s+(help|assist|provide)\s+with\s+that).*)");
+  return RE2::FullMatch(answer, kRefusal);
+}
+
+bool HasPersonalPronoun(const std::string& text) {
+  static const RE2 kPronoun(R"((?i)\b(my|i|me|mine|i'm|i've|i'll|i'd|myself)\b)");
+  return RE2::PartialMatch(text, kPronoun);
+}
+
+bool Listed(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// `s` cut to at most `max_bytes` on a UTF-8 character boundary.
+std::string TruncateUtf8(std::string s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  while (max_bytes > 0 && (static_cast<unsigned char>(s[max_bytes]) & 0xC0) == 0x80) --max_bytes;
+  s.resize(max_bytes);
+  return s;
+}
+
+}  // namespace
+
+std::string StripThinkTags(const std::string& text) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t open = text.find("<think>", pos);
+    if (open == std::string::npos) {
+      out.append(text, pos, std::string::npos);
+      break;
+    }
+    out.append(text, pos, open - pos);
+    const size_t close = text.find("</think>", open);
+    if (close == std::string::npos) break;  // unclosed: the rest is thinking
+    pos = close + 8;
+    while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) ++pos;
+  }
+  return std::string(Trim(out));
+}
+
+bool IsLowEntropyTurn(const std::string& question, const std::string& answer) {
+  const std::string q(Trim(question)), a(Trim(answer));
+  if (q.size() + a.size() < kMinTurnLength) return true;
+  if (!q.empty() && IsGreeting(q)) return true;
+  return !a.empty() && IsRefusal(a);
+}
+
+std::string FormatMemoriesAsContext(const std::vector<MemoryHit>& hits) {
+  std::string out;
+  for (const MemoryHit& h : hits) {
+    if (!h.memory.content.empty()) out += "- " + h.memory.content + "\n";
+  }
+  if (out.empty()) return "";
+  return "The following is relevant context from previous conversations with the user:\n\n" + out +
+         "\nUse this context to personalize your response when relevant. Do not repeat it "
+         "verbatim unless asked.";
+}
+
+void InjectMemoryMessage(json::object& body, bool anthropic, const std::string& content) {
+  json::value& messages_value = body["messages"];
+  if (!messages_value.is_array()) messages_value = json::array{};
+  json::array& messages = messages_value.as_array();
+  size_t at = 0;
+  if (!anthropic) {
+    for (size_t i = 0; i < messages.size(); ++i) {
+      const json::object* m = messages[i].if_object();
+      const json::value* role = m != nullptr ? m->if_contains("role") : nullptr;
+      if (role != nullptr && role->is_string() &&
+          (role->as_string() == "system" || role->as_string() == "developer")) {
+        at = i + 1;
+      }
+    }
+  }
+  messages.insert(messages.begin() + static_cast<std::ptrdiff_t>(at),
+                  json::object{{"role", "user"}, {"content", content}});
+}
+
+MemoryPlugin::MemoryPlugin(const config::MemoryPluginConfig& cfg, const config::MemoryStore& global,
+                           const PluginServices& services)
+    : limit_(static_cast<size_t>(cfg.retrieval_limit.value_or(global.default_retrieval_limit))),
+      threshold_(cfg.similarity_threshold.value_or(global.default_similarity_threshold)),
+      auto_store_(cfg.auto_store.value_or(global.auto_store)),
+      disabled_routes_(global.disabled_routes),
+      disabled_models_(global.disabled_models),
+      store_(services.memory_store),
+      embed_(services.embed),
+      embed_async_(services.embed_async),
+      metrics_(services.metrics) {
+  if (limit_ == 0) limit_ = 5;
+  if (threshold_ <= 0) threshold_ = 0.6;
+}
+
+std::string MemoryPlugin::UserFor(const RequestContext& ctx) const {
+  if (!store_ || ctx.request == nullptr || ctx.config == nullptr) return "";
+  const request::Request& r = *ctx.request;
+  if (r.Header("x-disable-router-memory") == "true") return "";
+  if (r.Header("x-vsr-looper-request") == "true") return "";  // the looper's own calls
+  if (Listed(disabled_routes_, r.Header(":path")) || Listed(disabled_models_, ctx.requested_model))
+    return "";
+  return std::string(
+      Trim(r.Header(ToLower(ctx.config->global.services.authz.identity.user_id_header))));
+}
+
+void MemoryPlugin::OnForward(RequestContext& ctx) {
+  const std::string user = UserFor(ctx);
+  if (user.empty() || ctx.body == nullptr) return;
+  const std::string& question = ctx.request->current_user_text;
+  if (question.empty() || IsGreeting(std::string(Trim(question)))) return;
+  // General fact questions (the fact_check signal flagged them) are not about the user, nor
+  // are requests answered from tool results.
+  const bool fact_check =
+      ctx.routing != nullptr &&
+      !ctx.routing->signals.Of(signals::Family::kFactCheck).output.matched.empty();
+  if (fact_check && !HasPersonalPronoun(question)) return;
+  if (ctx.request->facts.tool_messages > 0) return;
+  // The data plane embeds the question off the I/O thread when it has model threads.
+  if (ctx.cache_embedding.empty() && embed_) ctx.cache_embedding = embed_(question);
+  const std::vector<MemoryHit> hits = store_->Search(user, ctx.cache_embedding, threshold_, limit_);
+  const std::string context = FormatMemoriesAsContext(hits);
+  if (context.empty()) return;
+  InjectMemoryMessage(*ctx.body, ctx.anthropic, context);
+  if (metrics_) {
+    metrics_->RecordPluginExecution("memory", ctx.decision ? ctx.decision->name : "", "injected",
+                                    0);
+  }
+}
+
+void MemoryPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
+  if (!auto_store_ || response.status < 200 || response.status >= 300 || response.from_cache)
+    return;
+  const std::string user = UserFor(ctx);
+  if (user.empty()) return;
+  const std::string question = ctx.request->current_user_text;
+  const std::string answer = StripThinkTags(AssistantText(response.completion));
+  if ((question.empty() && answer.empty()) || IsLowEntropyTurn(question, answer)) return;
+  std::string chunk;
+  if (!question.empty()) chunk = "Q: " + question;
+  if (!answer.empty()) chunk += (chunk.empty() ? "A: " : "\nA: ") + answer;
+  Memory m;
+  m.content = TruncateUtf8(std::string(Trim(chunk)), kMaxMemoryBytes);
+  m.user_id = user;
+  m.source = "conversation";
+  // Embedding is a model pass: it runs on the model threads when the router has them (this is
+  // an I/O thread), inline only without them (tests).
+  std::shared_ptr<MemoryStore> store = store_;
+  if (embed_async_) {
+    embed_async_(m.content, [store, m](std::vector<float> v) mutable {
+      m.embedding = std::move(v);
+      store->Store(std::move(m));
+    });
+  } else if (embed_) {
+    m.embedding = embed_(m.content);
+    store->Store(std::move(m));
+  }
+}
+
+}  // namespace vsr::plugins

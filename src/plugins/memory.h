@@ -1,0 +1,58 @@
+// memory: what the router remembers about a user across conversations (upstream's memory
+// plugin, in-process store). For a request with a user identity (the authz user header) the
+// question is searched among the user's memories — at >= `similarity_threshold` (else
+// stores.memory.default_similarity_threshold), `retrieval_limit` of them (else the store's
+// default, 5) — and the hits go to the model as one user message after the system messages
+// ("The following is relevant context from previous conversations with the user: ..."). Not
+// searched: greetings, general fact questions without "I/my/me" (the fact_check signal flagged
+// them), requests carrying tool results, `x-disable-router-memory: true`, and routes/models in
+// stores.memory.disabled_routes / disabled_models. With `auto_store` (else
+// stores.memory.auto_store) every 2xx turn worth keeping — not a greeting, a refusal or under
+// 30 characters — is stored as "Q: <question>\nA: <answer>" (think blocks removed, 16 KB at
+// most), embedded on the model threads. GET/DELETE /v1/memory on the router API read and
+// forget them.
+#pragma once
+
+#include <memory>
+
+#include "plugins/memory_store.h"
+#include "plugins/plugin.h"
+#include "plugins/services.h"
+
+namespace vsr::plugins {
+
+class MemoryPlugin final : public Plugin {
+ public:
+  MemoryPlugin(const config::MemoryPluginConfig& cfg, const config::MemoryStore& global,
+               const PluginServices& services);
+  std::string_view type() const override { return "memory"; }
+  bool needs_embedding() const override { return true; }
+  bool needs_completion() const override { return auto_store_; }
+  void OnForward(RequestContext& ctx) override;
+  void OnResponse(const RequestContext& ctx, const ResponseContext& response) override;
+
+ private:
+  // The user the request is about; "" when memory does not apply to it.
+  std::string UserFor(const RequestContext& ctx) const;
+
+  size_t limit_;
+  double threshold_;
+  bool auto_store_;
+  std::vector<std::string> disabled_routes_, disabled_models_;
+  std::shared_ptr<MemoryStore> store_;
+  std::function<std::vector<float>(const std::string&)> embed_;
+  std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async_;
+  std::shared_ptr<observability::RouterMetrics> metrics_;
+};
+
+// Upstream's context message for `hits`; "" when there are none.
+std::string FormatMemoriesAsContext(const std::vector<MemoryHit>& hits);
+// `content` as a user message after the last system/developer message (OpenAI) or first
+// (Anthropic, whose system prompt is a field).
+void InjectMemoryMessage(boost::json::object& body, bool anthropic, const std::string& content);
+// A turn not worth remembering: too short, a greeting or acknowledgement, or a refusal.
+bool IsLowEntropyTurn(const std::string& question, const std::string& answer);
+// `text` without <think>...</think> blocks (and an unclosed one to the end), trimmed.
+std::string StripThinkTags(const std::string& text);
+
+}  // namespace vsr::plugins

@@ -1,0 +1,60 @@
+// The memory plugin's store, in process: each user's memories (conversation turns the router
+// kept) with their embeddings, searched by similarity to a new question. Bounded per user
+// (oldest dropped first) and in users; safe to share between threads. Upstream's milvus and
+// valkey backends keep memories across restarts; this store does not.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vsr::plugins {
+
+struct Memory {
+  std::string id;
+  std::string type = "episodic";  // semantic | procedural | episodic
+  std::string content;
+  std::string user_id;
+  std::string source;  // "conversation"
+  double importance = 0.5;
+  int access_count = 0;
+  int64_t created_unix = 0;
+  std::vector<float> embedding;
+};
+
+struct MemoryHit {
+  Memory memory;
+  double similarity = 0;
+};
+
+class MemoryStore {
+ public:
+  explicit MemoryStore(size_t max_per_user = 1000, size_t max_users = 100000);
+  // Keeps `m` (an id is given when it has none); a user over the cap loses its oldest memory.
+  void Store(Memory m);
+  // The user's memories at >= `threshold` similarity to `query`, best first, at most `limit`.
+  std::vector<MemoryHit> Search(const std::string& user, const std::vector<float>& query,
+                                double threshold, size_t limit);
+  struct ListResult {
+    std::vector<Memory> memories;  // newest first
+    size_t total = 0;
+  };
+  // `types` empty: every type.
+  ListResult List(const std::string& user, const std::vector<std::string>& types,
+                  size_t limit) const;
+  std::optional<Memory> Get(const std::string& id) const;
+  bool Forget(const std::string& id);
+  size_t ForgetAll(const std::string& user, const std::vector<std::string>& types);
+  size_t size() const;
+
+ private:
+  size_t max_per_user_, max_users_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<Memory>> by_user_;  // oldest first
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace vsr::plugins

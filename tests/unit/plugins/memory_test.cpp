@@ -1,0 +1,160 @@
+// The memory plugin's parts: the store (search, bounds, listing, forgetting), which turns are
+// worth keeping, how memories reach the model, and the /v1/memory API of the router API.
+#include "plugins/memory.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "plugins/memory_store.h"
+#include "server/memory_api.h"
+
+namespace vsr::plugins {
+namespace {
+
+namespace json = boost::json;
+
+Memory Mem(const std::string& user, const std::string& content, std::vector<float> embedding,
+           int64_t created = 0, const std::string& type = "episodic") {
+  Memory m;
+  m.user_id = user;
+  m.content = content;
+  m.embedding = std::move(embedding);
+  m.created_unix = created;
+  m.type = type;
+  return m;
+}
+
+TEST(MemoryStore, SearchIsPerUserBestFirstAndBounded) {
+  MemoryStore store(/*max_per_user=*/2);
+  store.Store(Mem("alice", "teal", {1, 0}, 100));
+  store.Store(Mem("alice", "lisbon", {0.6f, 0.8f}, 200));
+  store.Store(Mem("bob", "red", {1, 0}, 300));
+  auto hits = store.Search("alice", {1, 0}, 0.5, 5);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].memory.content, "teal");
+  EXPECT_NEAR(hits[1].similarity, 0.6, 1e-6);
+  EXPECT_EQ(store.Search("alice", {1, 0}, 0.7, 5).size(), 1u);
+  EXPECT_EQ(store.Search("alice", {1, 0}, 0.5, 1).size(), 1u);
+  EXPECT_TRUE(store.Search("carol", {1, 0}, 0.0, 5).empty());
+  EXPECT_EQ(store.Get(hits[0].memory.id)->access_count, 3);  // each search that found it
+
+  // A third memory pushes alice's oldest out.
+  store.Store(Mem("alice", "cats", {0, 1}, 400));
+  const MemoryStore::ListResult list = store.List("alice", {}, 10);
+  ASSERT_EQ(list.total, 2u);
+  EXPECT_EQ(list.memories[0].content, "cats");  // newest first
+  EXPECT_EQ(list.memories[1].content, "lisbon");
+  EXPECT_EQ(store.size(), 3u);
+}
+
+TEST(MemoryStore, ListFiltersByTypeAndForgettingIsScoped) {
+  MemoryStore store;
+  store.Store(Mem("alice", "a", {1}, 1, "episodic"));
+  store.Store(Mem("alice", "b", {1}, 2, "semantic"));
+  store.Store(Mem("bob", "c", {1}, 3));
+  EXPECT_EQ(store.List("alice", {"semantic"}, 10).total, 1u);
+  const MemoryStore::ListResult one = store.List("alice", {}, 1);
+  EXPECT_EQ(one.total, 2u);
+  EXPECT_EQ(one.memories.size(), 1u);
+  EXPECT_EQ(store.ForgetAll("alice", {"episodic"}), 1u);
+  EXPECT_EQ(store.List("alice", {}, 10).total, 1u);
+  const std::string bobs = store.List("bob", {}, 1).memories[0].id;
+  EXPECT_TRUE(store.Forget(bobs));
+  EXPECT_FALSE(store.Forget(bobs));
+  EXPECT_FALSE(store.Get(bobs));
+}
+
+TEST(MemoryTurns, GreetingsRefusalsAndShortTurnsAreNotKept) {
+  EXPECT_TRUE(IsLowEntropyTurn("hi", "Hello! How can I help you today, friend?"));
+  EXPECT_TRUE(IsLowEntropyTurn("Thanks!", "You're welcome, glad I could help you out."));
+  EXPECT_TRUE(IsLowEntropyTurn("Where do I live?", "I'm sorry, I don't know where you live."));
+  EXPECT_TRUE(IsLowEntropyTurn("ok", "fine"));  // under 30 characters
+  EXPECT_FALSE(IsLowEntropyTurn("My favourite colour is teal", "Noted, teal it is."));
+  EXPECT_EQ(StripThinkTags("<think>plan</think>\n Teal."), "Teal.");
+  EXPECT_EQ(StripThinkTags("Teal. <think>unfinished"), "Teal.");
+}
+
+TEST(MemoryInjection, AfterTheSystemMessagesAsAUserMessage) {
+  MemoryHit hit;
+  hit.memory.content = "Q: My favourite colour is teal\nA: Noted.";
+  const std::string context = FormatMemoriesAsContext({hit});
+  EXPECT_EQ(context,
+            "The following is relevant context from previous conversations with the user:\n\n"
+            "- Q: My favourite colour is teal\nA: Noted.\n\n"
+            "Use this context to personalize your response when relevant. Do not repeat it "
+            "verbatim unless asked.");
+  EXPECT_EQ(FormatMemoriesAsContext({}), "");
+  json::object body = json::parse(R"({"messages":[{"role":"system","content":"s"},)"
+                                  R"({"role":"developer","content":"d"},)"
+                                  R"({"role":"user","content":"q"}]})")
+                          .as_object();
+  InjectMemoryMessage(body, false, "ctx");
+  const json::array& m = body.at("messages").as_array();
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[2], (json::object{{"role", "user"}, {"content", "ctx"}}));
+  json::object anthropic =
+      json::parse(R"({"system":"s","messages":[{"role":"user","content":"q"}]})").as_object();
+  InjectMemoryMessage(anthropic, true, "ctx");
+  EXPECT_EQ(anthropic.at("messages").as_array()[0].at("content"), "ctx");
+}
+
+server::HttpRequest ApiRequest(const std::string& method, const std::string& path,
+                               const std::string& user = "",
+                               std::map<std::string, std::string> query = {}) {
+  server::HttpRequest r;
+  r.method = method;
+  r.path = path;
+  r.query = std::move(query);
+  if (!user.empty()) r.headers["x-authz-user-id"] = user;
+  return r;
+}
+
+json::object Body(const std::optional<server::HttpResponse>& r) {
+  return json::parse(r->body).as_object();
+}
+
+TEST(MemoryApi, UpstreamsRoutesAndErrors) {
+  using server::HandleMemoryApi;
+  EXPECT_FALSE(HandleMemoryApi(ApiRequest("GET", "/v1/models"), nullptr));
+  auto r = HandleMemoryApi(ApiRequest("GET", "/v1/memory", "alice"), nullptr);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(Body(r).at("error").at("code"), "MEMORY_NOT_AVAILABLE");
+
+  MemoryStore store;
+  store.Store(Mem("alice", "teal", {1}, 1700000000));
+  store.Store(Mem("bob", "red", {1}, 1700000001));
+  const std::string alices = store.List("alice", {}, 1).memories[0].id;
+  EXPECT_EQ(HandleMemoryApi(ApiRequest("GET", "/v1/memory"), &store)->status, 401);
+  EXPECT_EQ(HandleMemoryApi(ApiRequest("GET", "/v1/memory", "al ice"), &store)->status, 400);
+  EXPECT_EQ(HandleMemoryApi(ApiRequest("PUT", "/v1/memory", "alice"), &store)->status, 405);
+  r = HandleMemoryApi(ApiRequest("GET", "/v1/memory", "alice", {{"type", "bogus"}}), &store);
+  EXPECT_EQ(Body(r).at("error").at("code"), "INVALID_TYPE");
+
+  r = HandleMemoryApi(ApiRequest("GET", "/v1/memory", "alice"), &store);
+  ASSERT_EQ(r->status, 200);
+  const json::object list = Body(r);
+  EXPECT_EQ(list.at("total"), 1);
+  EXPECT_EQ(list.at("limit"), 20);
+  const json::object& m = list.at("memories").as_array()[0].as_object();
+  EXPECT_EQ(m.at("content"), "teal");
+  EXPECT_EQ(m.at("created_at"), "2023-11-14T22:13:20Z");
+
+  // Another user's memory does not exist for alice; her own can be read and deleted.
+  const std::string bobs = store.List("bob", {}, 1).memories[0].id;
+  EXPECT_EQ(HandleMemoryApi(ApiRequest("GET", "/v1/memory/" + bobs, "alice"), &store)->status, 404);
+  EXPECT_EQ(HandleMemoryApi(ApiRequest("DELETE", "/v1/memory/" + bobs, "alice"), &store)->status,
+            404);
+  EXPECT_EQ(Body(HandleMemoryApi(ApiRequest("GET", "/v1/memory/" + alices, "alice"), &store))
+                .at("user_id"),
+            "alice");
+  r = HandleMemoryApi(ApiRequest("DELETE", "/v1/memory/" + alices, "alice"), &store);
+  EXPECT_EQ(Body(r).at("message"), "Memory deleted successfully");
+  r = HandleMemoryApi(ApiRequest("DELETE", "/v1/memory", "", {{"user_id", "bob"}}), &store);
+  EXPECT_EQ(Body(r).at("message"), "Successfully deleted all memories");
+  EXPECT_EQ(store.size(), 0u);
+}
+
+}  // namespace
+}  // namespace vsr::plugins
