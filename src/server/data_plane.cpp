@@ -714,7 +714,9 @@ std::optional<HttpResponse> DataPlane::RunPlugins(Call& call) {
 }
 
 asio::awaitable<void> DataPlane::CallOut(Call& call) {
-  for (plugins::Plugin* plugin : call.chain->callers()) {
+  // A named list: the loop suspends, and GCC 12 mishandles temporaries kept across co_await.
+  const std::vector<plugins::Plugin*> callers = call.chain->callers();
+  for (plugins::Plugin* plugin : callers) {
     std::optional<plugins::OutboundCall> out = plugin->PrepareCall(call.plugin_ctx);
     if (call.plugin_ctx.fail_status != 0) co_return;
     if (!out) continue;
