@@ -138,8 +138,7 @@ std::string MemoryPlugin::UserFor(const RequestContext& ctx) const {
   if (r.Header("x-vsr-looper-request") == "true") return "";  // the looper's own calls
   if (Listed(disabled_routes_, r.Header(":path")) || Listed(disabled_models_, ctx.requested_model))
     return "";
-  return std::string(
-      Trim(r.Header(ToLower(ctx.config->global.services.authz.identity.user_id_header))));
+  return r.ConfiguredHeader(ctx.config->global.services.authz.identity.user_id_header);
 }
 
 void MemoryPlugin::OnForward(RequestContext& ctx) {

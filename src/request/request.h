@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vsr::request {
@@ -51,6 +52,8 @@ struct Request {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;
   }
+  // The header named in config (any case: authz.identity.user_id_header...), trimmed.
+  std::string ConfiguredHeader(std::string_view name) const;
 };
 
 // Fills the derived views from `messages` (call after any change to them).

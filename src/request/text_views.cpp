@@ -1,6 +1,7 @@
 // Which text each signal reads follows upstream's intent_request_messages.go: the last user
 // message is the evaluation text; system and assistant messages are "non-user" context; the
 // context signal counts non-user messages plus the current user message.
+#include "common/strings.h"
 #include "common/utf8.h"
 #include "request/request.h"
 
@@ -71,6 +72,10 @@ Request FromText(const std::string& text) {
   r.messages.push_back({"user", text, 0, 0, false});
   DeriveTextViews(r);
   return r;
+}
+
+std::string Request::ConfiguredHeader(std::string_view name) const {
+  return std::string(Trim(Header(ToLower(name))));
 }
 
 }  // namespace vsr::request

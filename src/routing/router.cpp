@@ -269,9 +269,7 @@ void Router::SelectModel(RoutingResult& result, const request::Request& request,
   }
   selection::SelectionInput input;
   input.query = request.evaluation_text;
-  const std::string user =
-      request.Header(ToLower(config_->global.services.authz.identity.user_id_header));
-  input.user_id = std::string(Trim(user));
+  input.user_id = request.ConfiguredHeader(config_->global.services.authz.identity.user_id_header);
   input.session_id = request.Header("x-session-id");
   const FamilyResult& domains = result.signals.Of(Family::kDomain);
   if (!domains.output.matched.empty()) input.category = domains.output.matched.front();

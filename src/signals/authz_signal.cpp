@@ -23,9 +23,9 @@ class AuthzSignal final : public Signal {
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     out.confidence = 1.0;
     if (bindings_.empty()) return;
-    const std::string user(Trim(request.Header(ToLower(authz_.identity.user_id_header))));
+    const std::string user = request.ConfiguredHeader(authz_.identity.user_id_header);
     std::vector<std::string> groups;
-    const std::string raw_groups = request.Header(ToLower(authz_.identity.user_groups_header));
+    const std::string raw_groups = request.ConfiguredHeader(authz_.identity.user_groups_header);
     for (size_t start = 0; start <= raw_groups.size();) {
       const size_t comma = std::min(raw_groups.find(',', start), raw_groups.size());
       if (auto g = Trim(std::string_view(raw_groups).substr(start, comma - start)); !g.empty()) {
