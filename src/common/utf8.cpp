@@ -110,4 +110,11 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
+std::string_view Prefix(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
+}
+
 }  // namespace vsr::utf8

@@ -30,4 +30,7 @@ char32_t ToLower(char32_t c);
 std::string ToLower(std::string_view s);
 void Append(std::string& out, char32_t c);
 
+// The longest prefix of `s` of at most `max_bytes` bytes that ends on a character boundary.
+std::string_view Prefix(std::string_view s, size_t max_bytes);
+
 }  // namespace vsr::utf8

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/strings.h"
+#include "common/utf8.h"
 #include "plugins/answer_text.h"
 #include "signals/family.h"
 
@@ -49,14 +50,6 @@ bool HasPersonalPronoun(const std::string& text) {
 
 bool Listed(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// `s` cut to at most `max_bytes` on a UTF-8 character boundary.
-std::string TruncateUtf8(std::string s, size_t max_bytes) {
-  if (s.size() <= max_bytes) return s;
-  while (max_bytes > 0 && (static_cast<unsigned char>(s[max_bytes]) & 0xC0) == 0x80) --max_bytes;
-  s.resize(max_bytes);
-  return s;
 }
 
 }  // namespace
@@ -177,7 +170,7 @@ void MemoryPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& 
   if (!question.empty()) chunk = "Q: " + question;
   if (!answer.empty()) chunk += (chunk.empty() ? "A: " : "\nA: ") + answer;
   Memory m;
-  m.content = TruncateUtf8(std::string(Trim(chunk)), kMaxMemoryBytes);
+  m.content = std::string(utf8::Prefix(Trim(chunk), kMaxMemoryBytes));
   m.user_id = user;
   m.source = "conversation";
   // Embedding is a model pass: it runs on the model threads when the router has them (this is

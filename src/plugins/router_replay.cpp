@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/json_text.h"
+#include "common/utf8.h"
 
 namespace vsr::plugins {
 
@@ -33,10 +34,7 @@ size_t MaxBodyBytes(const config::RouterReplayPluginConfig& cfg) {
 // Cuts at max_bytes without splitting a UTF-8 sequence (records are JSON strings).
 std::string Bounded(std::string_view text, size_t max_bytes, bool& truncated) {
   truncated = text.size() > max_bytes;
-  if (!truncated) return std::string(text);
-  size_t end = max_bytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end));
+  return std::string(utf8::Prefix(text, max_bytes));
 }
 
 // The most expensive priced model: upstream's baseline for "what routing saved".

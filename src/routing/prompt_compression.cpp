@@ -198,14 +198,6 @@ std::vector<std::string> Sample(std::vector<std::string> sentences) {
   return out;
 }
 
-// The longest prefix of `s` of at most `limit` bytes that ends on a character boundary.
-std::string_view CutAt(std::string_view s, size_t limit) {
-  if (s.size() <= limit) return s;
-  size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return s.substr(0, end);
-}
-
 }  // namespace
 
 int ApproxTokens(std::string_view text) {
@@ -370,9 +362,10 @@ Compressed CompressPrompt(std::string_view text, const config::PromptCompression
 
 SignalTexts PrepareSignalTexts(std::string_view text, const config::PromptCompression& settings) {
   SignalTexts out;
-  const std::string_view cut = settings.max_evaluation_chars > 0
-                                   ? CutAt(text, static_cast<size_t>(settings.max_evaluation_chars))
-                                   : text;
+  const std::string_view cut =
+      settings.max_evaluation_chars > 0
+          ? utf8::Prefix(text, static_cast<size_t>(settings.max_evaluation_chars))
+          : text;
   out.cut = cut.size() < text.size();
   out.full = std::string(cut);
   out.compressed = out.full;

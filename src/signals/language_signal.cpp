@@ -7,6 +7,7 @@
 // clang-format on
 
 #include "common/strings.h"
+#include "common/utf8.h"
 #include "signals/families.h"
 
 namespace vsr::signals {
@@ -18,9 +19,7 @@ constexpr size_t kLanguageSampleBytes = 200;
 
 std::string_view Sample(const std::string& text) {
   if (text.size() <= kLanguageSampleBytes) return text;
-  size_t end = kLanguageSampleBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-    --end;  // UTF-8 boundary
+  size_t end = utf8::Prefix(text, kLanguageSampleBytes).size();
   const size_t space = text.rfind(' ', end);
   if (space != std::string::npos && space > kLanguageSampleBytes / 2) end = space;
   return std::string_view(text).substr(0, end);

@@ -43,3 +43,17 @@ TEST(Utf8Test, WhiteSpaceIsUnicodesProperty) {
     EXPECT_FALSE(vsr::utf8::IsWhiteSpace(c)) << static_cast<uint32_t>(c);
   }
 }
+
+namespace vsr {
+namespace {
+
+TEST(Utf8Test, PrefixCutsOnlyBetweenCharacters) {
+  EXPECT_EQ(utf8::Prefix("abc", 10), "abc");
+  EXPECT_EQ(utf8::Prefix("abcdef", 3), "abc");
+  EXPECT_EQ(utf8::Prefix("héllo", 2), "h");  // é is two bytes: not split
+  EXPECT_EQ(utf8::Prefix("héllo", 3), "hé");
+  EXPECT_EQ(utf8::Prefix("日本", 2), "");
+}
+
+}  // namespace
+}  // namespace vsr
