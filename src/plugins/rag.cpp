@@ -100,7 +100,7 @@ RagQuery RagPlugin::Query(const RequestContext& ctx) const {
 }
 
 std::optional<OutboundCall> RagPlugin::PrepareCall(RequestContext& ctx) {
-  if (!cfg_.enabled || ctx.request == nullptr) return std::nullopt;
+  if (ctx.request == nullptr) return std::nullopt;
   // Looper calls come back through the listener: their context was retrieved once already.
   if (!ctx.request->Header("x-vsr-looper-request").empty()) return std::nullopt;
   if (cfg_.min_confidence_threshold && FactCheckConfidence(ctx) < *cfg_.min_confidence_threshold) {

@@ -56,27 +56,28 @@ bool Disabled(const config::PluginSpec& spec) {
       spec.config);
 }
 
-// Whether some decision has an enabled memory plugin.
-bool RemembersUsers(const config::Config& cfg) {
+// Whether some decision of `cfg` has a plugin block of type T for which `pred` holds.
+template <typename T, typename Pred>
+bool AnyPlugin(const config::Config& cfg, Pred pred) {
   for (const config::Decision& d : cfg.routing.decisions) {
     for (const config::PluginSpec& spec : d.plugins) {
-      const auto* m = std::get_if<config::MemoryPluginConfig>(&spec.config);
-      if (m != nullptr && m->enabled) return true;
+      if (const T* c = std::get_if<T>(&spec.config); c != nullptr && pred(*c)) return true;
     }
   }
   return false;
 }
 
+constexpr auto kEnabled = [](const auto& c) { return static_cast<bool>(c.enabled); };
+
+// Whether some decision has an enabled memory plugin.
+bool RemembersUsers(const config::Config& cfg) {
+  return AnyPlugin<config::MemoryPluginConfig>(cfg, kEnabled);
+}
+
 // Whether some decision selects tools semantically (and the tools integration is on).
 bool SelectsTools(const config::Config& cfg) {
-  if (!cfg.global.integrations.tools.enabled) return false;
-  for (const config::Decision& d : cfg.routing.decisions) {
-    for (const config::PluginSpec& spec : d.plugins) {
-      const auto* t = std::get_if<config::ToolsPluginConfig>(&spec.config);
-      if (t != nullptr && WantsToolSelection(*t)) return true;
-    }
-  }
-  return false;
+  return cfg.global.integrations.tools.enabled &&
+         AnyPlugin<config::ToolsPluginConfig>(cfg, WantsToolSelection);
 }
 
 // The prompt-guard classifier read by response_jailbreak; null with a note when missing.
@@ -130,10 +131,9 @@ std::unique_ptr<Plugin> MakeHallucination(const config::HallucinationPluginConfi
 // Whether `decision` retrieves context for its requests (rag or memory enabled).
 bool RetrievesContext(const config::Decision& decision) {
   for (const config::PluginSpec& spec : decision.plugins) {
-    if (const auto* r = std::get_if<config::RagPluginConfig>(&spec.config); r && r->enabled)
-      return true;
-    if (const auto* m = std::get_if<config::MemoryPluginConfig>(&spec.config); m && m->enabled)
-      return true;
+    const bool retrieves = std::holds_alternative<config::RagPluginConfig>(spec.config) ||
+                           std::holds_alternative<config::MemoryPluginConfig>(spec.config);
+    if (retrieves && !Disabled(spec)) return true;
   }
   return false;
 }
@@ -181,17 +181,14 @@ Built Make(const config::PluginSpec& spec, const config::Config& config,
           return {std::make_unique<SemanticCachePlugin>(cfg, services, RetrievesContext(decision)),
                   kSemanticCache};
         } else if constexpr (std::is_same_v<T, config::MemoryPluginConfig>) {
-          if (!cfg.enabled || !services.memory_store) return {};
+          if (!services.memory_store) return {};  // opened for every enabled memory plugin
           return {std::make_unique<MemoryPlugin>(cfg, config.global.stores.memory, services),
                   kMemory};
         } else if constexpr (std::is_same_v<T, config::RagPluginConfig>) {
-          if (!cfg.enabled) return {};
           return {MakeRag(cfg, config, services, note), kRag};
         } else if constexpr (std::is_same_v<T, config::ResponseJailbreakPluginConfig>) {
-          if (!cfg.enabled) return {};
           return {MakeResponseJailbreak(cfg, config, services, note), kResponseJailbreak};
         } else if constexpr (std::is_same_v<T, config::HallucinationPluginConfig>) {
-          if (!cfg.enabled) return {};
           return {MakeHallucination(cfg, config, services, note), kHallucination};
         } else {
           return {};
@@ -207,12 +204,13 @@ PluginChain BuildChain(const config::Config& config, const config::Decision& dec
     if (std::holds_alternative<std::monostate>(spec.config)) continue;  // the validator said
     // router_replay is added below from the effective config, with or without its plugin.
     if (std::holds_alternative<config::RouterReplayPluginConfig>(spec.config)) continue;
+    if (Disabled(spec)) continue;  // `enabled: false`: nothing to run, nothing to report
     std::string note;
     Built b = Make(spec, config, decision, services, note);
     if (!note.empty()) notes.push_back("decision '" + decision.name + "': " + note);
     if (b.plugin) {
       chain.Add(std::move(b.plugin), b.rank);
-    } else if (note.empty() && !Disabled(spec)) {
+    } else if (note.empty()) {
       notes.push_back("decision '" + decision.name + "': plugin '" + spec.type +
                       "' is not available in this build yet; it is skipped");
     }
@@ -438,28 +436,20 @@ void PluginRuntime::OpenReplayStore(const config::Config& cfg) {
 }
 
 std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
-  for (const config::Decision& d : cfg.routing.decisions) {
-    for (const config::PluginSpec& spec : d.plugins) {
-      const auto* c = std::get_if<config::SemanticCachePluginConfig>(&spec.config);
-      if (c != nullptr && c->enabled) {
-        return signals::EmbeddingModel(cfg, cfg.global.stores.semantic_cache.embedding_model);
-      }
-    }
-  }
-  return std::nullopt;
+  if (!AnyPlugin<config::SemanticCachePluginConfig>(cfg, kEnabled)) return std::nullopt;
+  return signals::EmbeddingModel(cfg, cfg.global.stores.semantic_cache.embedding_model);
 }
 
 std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg) {
   if (auto cache = SemanticCacheModel(cfg)) return cache;
-  if (SelectsTools(cfg) || RemembersUsers(cfg)) return signals::EmbeddingModel(cfg);
-  for (const config::Decision& d : cfg.routing.decisions) {
-    for (const config::PluginSpec& spec : d.plugins) {
-      const auto* r = std::get_if<config::RagPluginConfig>(&spec.config);
-      if (r == nullptr || !r->enabled) continue;
-      std::string error;
-      std::unique_ptr<RagBackend> backend = MakeRagBackend(*r, cfg, error);
-      if (backend && backend->needs_embedding()) return signals::EmbeddingModel(cfg);
-    }
+  const auto searches_by_vector = [&cfg](const config::RagPluginConfig& r) {
+    std::string error;
+    const std::unique_ptr<RagBackend> backend = r.enabled ? MakeRagBackend(r, cfg, error) : nullptr;
+    return backend != nullptr && backend->needs_embedding();
+  };
+  if (SelectsTools(cfg) || RemembersUsers(cfg) ||
+      AnyPlugin<config::RagPluginConfig>(cfg, searches_by_vector)) {
+    return signals::EmbeddingModel(cfg);
   }
   return std::nullopt;
 }
@@ -467,18 +457,11 @@ std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg)
 std::vector<signals::ModelRef> PluginModels(const config::Config& cfg) {
   std::vector<signals::ModelRef> out;
   if (auto model = PluginEmbeddingModel(cfg)) out.push_back(*model);
-  bool jailbreak = false, detector = false, nli = false;
-  for (const config::Decision& d : cfg.routing.decisions) {
-    for (const config::PluginSpec& spec : d.plugins) {
-      if (const auto* r = std::get_if<config::ResponseJailbreakPluginConfig>(&spec.config)) {
-        jailbreak = jailbreak || r->enabled;
-      }
-      if (const auto* h = std::get_if<config::HallucinationPluginConfig>(&spec.config)) {
-        detector = detector || h->enabled;
-        nli = nli || (h->enabled && h->use_nli);
-      }
-    }
-  }
+  using config::HallucinationPluginConfig;
+  const bool jailbreak = AnyPlugin<config::ResponseJailbreakPluginConfig>(cfg, kEnabled);
+  const bool detector = AnyPlugin<HallucinationPluginConfig>(cfg, kEnabled);
+  const bool nli = AnyPlugin<HallucinationPluginConfig>(
+      cfg, [](const auto& h) { return h.enabled && h.use_nli; });
   if (jailbreak) out.push_back(signals::ClassifierModel(cfg, signals::Family::kJailbreak));
   if (detector) out.push_back(signals::HallucinationDetectorModel(cfg));
   if (nli) out.push_back(signals::HallucinationExplainerModel(cfg));

@@ -175,6 +175,10 @@ TEST(Registry, ChainsRunInPhaseOrderAndNameWhatTheyCannotRun) {
       "        - {type: fast_response, configuration: {message: no}}\n"
       "        - {type: image_gen, configuration: {enabled: true, backend: vllm_omni, "
       "backend_config: {base_url: 'http://127.0.0.1:1'}}}\n"
+      // Switched off: not in the chain, and nothing to say about them.
+      "        - {type: semantic-cache, configuration: {enabled: false}}\n"
+      "        - {type: rag, configuration: {enabled: false, backend: mcp, backend_config: "
+      "{server_name: s, tool_name: t}}}\n"
       "global: {services: {router_replay: {enabled: false}}}\n";
   std::vector<std::string> errors;
   std::shared_ptr<const routing::Router> router =
