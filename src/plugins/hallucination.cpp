@@ -14,12 +14,6 @@ constexpr const char* kUnverifiedWarning =
     "[Unverified Response] This response contains factual claims that could not be verified "
     "due to missing context.";
 
-bool FactCheckNeeded(const RequestContext& ctx) {
-  if (ctx.routing == nullptr) return false;
-  const auto& matched = ctx.routing->signals.Of(signals::Family::kFactCheck).output.matched;
-  return std::find(matched.begin(), matched.end(), "needs_fact_check") != matched.end();
-}
-
 // What grounds the answer: the request's tool results, joined by blank lines.
 std::string ToolResults(const request::Request& r) {
   std::vector<std::string> results;

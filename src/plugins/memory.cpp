@@ -7,7 +7,6 @@
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "plugins/answer_text.h"
-#include "signals/family.h"
 
 namespace vsr::plugins {
 
@@ -141,10 +140,7 @@ void MemoryPlugin::OnForward(RequestContext& ctx) {
   if (question.empty() || IsGreeting(std::string(Trim(question)))) return;
   // General fact questions (the fact_check signal flagged them) are not about the user, nor
   // are requests answered from tool results.
-  const bool fact_check =
-      ctx.routing != nullptr &&
-      !ctx.routing->signals.Of(signals::Family::kFactCheck).output.matched.empty();
-  if (fact_check && !HasPersonalPronoun(question)) return;
+  if (FactCheckNeeded(ctx) && !HasPersonalPronoun(question)) return;
   if (ctx.request->facts.tool_messages > 0) return;
   // The data plane embeds the question off the I/O thread when it has model threads.
   if (ctx.cache_embedding.empty() && embed_) ctx.cache_embedding = embed_(question);

@@ -7,6 +7,7 @@
 // one place types are registered.
 #pragma once
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
@@ -94,6 +95,14 @@ struct RequestContext {
   double hallucination_confidence = 0;
   std::vector<std::string> hallucination_spans;
 };
+
+// Upstream's FactCheckNeeded: the fact_check signal's `needs_fact_check` rule matched (the
+// hallucination screen and memory read it).
+inline bool FactCheckNeeded(const RequestContext& ctx) {
+  if (ctx.routing == nullptr) return false;
+  const auto& matched = ctx.routing->signals.Of(signals::Family::kFactCheck).output.matched;
+  return std::find(matched.begin(), matched.end(), "needs_fact_check") != matched.end();
+}
 
 // A non-streamed 2xx answer before it reaches the client (upstream screens only those: a stream
 // has been delivered by the time it could be judged). Screens may replace it with an error,

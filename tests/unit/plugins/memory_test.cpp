@@ -99,6 +99,37 @@ TEST(MemoryInjection, AfterTheSystemMessagesAsAUserMessage) {
   EXPECT_EQ(anthropic.at("messages").as_array()[0].at("content"), "ctx");
 }
 
+// Fact questions: memory stays out of general ones ("needs_fact_check" matched and no I/my/me),
+// not of questions the fact-check signal cleared.
+TEST(MemoryPlugin, OnlyGeneralFactQuestionsSkipTheSearch) {
+  PluginServices services;
+  services.memory_store = std::make_shared<MemoryStore>();
+  services.memory_store->Store(Mem("alice", "Q: capital trivia\nA: Paris", {1, 0}, 1));
+  services.embed = [](const std::string&) { return std::vector<float>{1, 0}; };
+  config::MemoryPluginConfig cfg;
+  MemoryPlugin plugin(cfg, config::MemoryStore{}, services);
+  const config::Config config;
+  const auto injected = [&](const std::string& question, const std::string& fact_check_rule) {
+    request::Request req;
+    req.headers["x-authz-user-id"] = "alice";
+    req.current_user_text = question;
+    routing::RoutingResult routing;
+    routing.signals.Of(signals::Family::kFactCheck).output.matched = {fact_check_rule};
+    json::object body{
+        {"messages", json::array{json::object{{"role", "user"}, {"content", question}}}}};
+    RequestContext ctx;
+    ctx.config = &config;
+    ctx.request = &req;
+    ctx.routing = &routing;
+    ctx.body = &body;
+    plugin.OnForward(ctx);
+    return body.at("messages").as_array().size() == 2;
+  };
+  EXPECT_TRUE(injected("What is the capital of France?", "no_fact_check_needed"));
+  EXPECT_FALSE(injected("What is the capital of France?", "needs_fact_check"));
+  EXPECT_TRUE(injected("What did I say the capital was?", "needs_fact_check"));
+}
+
 server::HttpRequest ApiRequest(const std::string& method, const std::string& path,
                                const std::string& user = "",
                                std::map<std::string, std::string> query = {}) {
