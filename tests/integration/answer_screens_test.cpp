@@ -19,20 +19,6 @@ using test::DataPlaneTest;
 using test::ParseObject;
 using test::Sim;
 
-std::string Models(const std::string& endpoint) {
-  return "version: v0.3\n"
-         "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
-         "providers:\n"
-         "  defaults: {default_model: fast}\n"
-         "  models:\n"
-         "    - {name: fast, provider_model_id: sim-fast, backend_refs: [{name: a, endpoint: '" +
-         endpoint +
-         "'}]}\n"
-         "    - {name: claude, api_format: anthropic, provider_model_id: claude-sim,\n"
-         "       backend_refs: [{name: c, endpoint: '" +
-         endpoint + "'}]}\n";
-}
-
 std::string UserChat(const std::string& text, bool stream = false) {
   return CompactJson(
       json::object{{"model", "MoM"},
@@ -56,7 +42,7 @@ class ResponseJailbreakTest : public ScreensTest {
           return text.find("evil") != std::string_view::npos ? std::vector<float>{0.05f, 0.95f}
                                                              : std::vector<float>{0.99f, 0.01f};
         });
-    Start(Models(backend_.Endpoint()) +
+    Start(test::FastAndClaudeModels(backend_.Endpoint()) +
               "routing:\n"
               "  modelCards: [{name: fast}, {name: claude}]\n"
               "  signals:\n"
@@ -180,7 +166,7 @@ class HallucinationTest : public ScreensTest {
     services.models = std::shared_ptr<ml::ModelStore>(&models_, [](ml::ModelStore*) {});
     DataPlaneOptions options;
     options.plugins = std::make_shared<plugins::PluginRuntime>(std::move(services));
-    Start(Models(backend_.Endpoint()) +
+    Start(test::FastAndClaudeModels(backend_.Endpoint()) +
               "routing:\n"
               "  modelCards: [{name: fast}, {name: claude}]\n"
               "  signals:\n"

@@ -24,13 +24,7 @@ using test::Sim;
 // to `claude` with a system prompt.
 
 std::string PluginConfig(const std::string& endpoint) {
-  return FastModelConfig(endpoint) +
-         "    - name: claude\n"
-         "      api_format: anthropic\n"
-         "      provider_model_id: claude-sim\n"
-         "      backend_refs: [{name: c, endpoint: '" +
-         endpoint +
-         "'}]\n"
+  return test::FastAndClaudeModels(endpoint) +
          "routing:\n"
          "  modelCards: [{name: fast}, {name: claude}]\n"
          "  signals:\n"

@@ -60,9 +60,9 @@ inline std::shared_ptr<const routing::Router> MakeRouter(const std::string& yaml
   return router;
 }
 
-// Two models: `fast` (OpenAI format) and `claude` (Anthropic format); "integral" routes to
-// claude, everything else to the default `fast`.
-inline std::string TwoModelConfig(const std::string& fast_refs, const std::string& claude_refs) {
+// The head of a config: a listener and the OpenAI-format model `fast` whose backend_refs are
+// `fast_refs` (a YAML list).
+inline std::string FastModelHead(const std::string& fast_refs) {
   return "version: v0.3\n"
          "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
          "providers:\n"
@@ -71,14 +71,32 @@ inline std::string TwoModelConfig(const std::string& fast_refs, const std::strin
          "    - name: fast\n"
          "      provider_model_id: sim-fast\n"
          "      backend_refs: " +
-         fast_refs +
-         "\n"
-         "    - name: claude\n"
+         fast_refs + "\n";
+}
+
+// After a head: the Anthropic-format model `claude` with backend_refs `claude_refs`.
+inline std::string ClaudeModel(const std::string& claude_refs) {
+  return "    - name: claude\n"
          "      api_format: anthropic\n"
          "      provider_model_id: claude-sim\n"
          "      backend_refs: " +
-         claude_refs +
-         "\n"
+         claude_refs + "\n";
+}
+
+// The head with `fast` alone, at `endpoint` (ref `a`).
+inline std::string FastModelConfig(const std::string& endpoint) {
+  return FastModelHead("[{name: a, endpoint: '" + endpoint + "'}]");
+}
+
+// The head with `fast` (ref `a`) and `claude` (ref `c`), both at `endpoint`.
+inline std::string FastAndClaudeModels(const std::string& endpoint) {
+  return FastModelConfig(endpoint) + ClaudeModel("[{name: c, endpoint: '" + endpoint + "'}]");
+}
+
+// Two models: `fast` (OpenAI format) and `claude` (Anthropic format); "integral" routes to
+// claude, everything else to the default `fast`.
+inline std::string TwoModelConfig(const std::string& fast_refs, const std::string& claude_refs) {
+  return FastModelHead(fast_refs) + ClaudeModel(claude_refs) +
          "routing:\n"
          "  modelCards: [{name: fast}, {name: claude}]\n"
          "  signals:\n"
@@ -88,19 +106,6 @@ inline std::string TwoModelConfig(const std::string& fast_refs, const std::strin
          "      priority: 10\n"
          "      rules: {operator: AND, conditions: [{type: keyword, name: math}]}\n"
          "      modelRefs: [{model: claude, use_reasoning: false}]\n";
-}
-
-// The head of a config: a listener and the OpenAI-format model `fast` at `endpoint`.
-inline std::string FastModelConfig(const std::string& endpoint) {
-  return "version: v0.3\n"
-         "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
-         "providers:\n"
-         "  defaults: {default_model: fast}\n"
-         "  models:\n"
-         "    - name: fast\n"
-         "      provider_model_id: sim-fast\n"
-         "      backend_refs: [{name: a, endpoint: '" +
-         endpoint + "'}]\n";
 }
 
 // After FastModelConfig: routing with one decision that takes every request to `fast`, up to
