@@ -2,6 +2,7 @@
 // request id, and prompt text stays out unless asked for.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 #include <sstream>
 
@@ -28,7 +29,9 @@ class LoggingTest : public DataPlaneTest {
   }
   void TearDown() override {
     Stop();
-    observability::SetLogSink(std::make_shared<spdlog::sinks::ostream_sink_mt>(after_));
+    // Back to the router's own sink: the next test in this process must not write into a
+    // stream this test object owned.
+    observability::SetLogSink(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     observability::SetLogPrompts(false);
   }
   // The first log line whose msg is `msg`, parsed (bounded wait: the line is written after
@@ -45,7 +48,7 @@ class LoggingTest : public DataPlaneTest {
     ADD_FAILURE() << "no log line '" << msg << "' in:\n" << log_.str();
     return {};
   }
-  std::ostringstream log_, after_;
+  std::ostringstream log_;
 };
 
 TEST_F(LoggingTest, AFailedRequestIsAWarnLineWithItsRequestId) {
