@@ -127,4 +127,16 @@ void ReplaceAll(std::string& text, std::string_view what, std::string_view with)
   }
 }
 
+std::vector<std::string> SplitList(std::string_view s, char separator) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= s.size();) {
+    const size_t end = std::min(s.find(separator, start), s.size());
+    if (const std::string_view item = Trim(s.substr(start, end - start)); !item.empty()) {
+      out.emplace_back(item);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace vsr

@@ -21,6 +21,9 @@ std::string ToUpper(std::string_view s);
 std::string_view Trim(std::string_view s);
 // `n` random lowercase hex digits (request, response and item ids; not for secrets).
 std::string RandomHex(size_t n);
+// The items of a `separator`-separated list, each trimmed; empty items left out
+// ("a, b,,c" -> a, b, c).
+std::vector<std::string> SplitList(std::string_view s, char separator = ',');
 // Words separated by ASCII whitespace (no empty words).
 std::vector<std::string> SplitWhitespace(std::string_view s);
 bool IEquals(std::string_view a, std::string_view b);

@@ -76,11 +76,8 @@ void ToolsPlugin::Select(RequestContext& ctx) {
   const json::value* choice = body.if_contains("tool_choice");
   if (choice == nullptr || !choice->is_string() || choice->as_string() != "auto") return;
   if (ctx.request == nullptr) return;
-  std::string text = ctx.request->current_user_text;
-  if (text.empty()) {
-    for (const std::string& m : ctx.request->non_user_messages)
-      text += (text.empty() ? "" : " ") + m;
-  }
+  // Upstream's classification text: the user's message, else the other messages joined.
+  const std::string& text = ctx.request->evaluation_text;
   if (text.empty()) return;
   // The data plane embeds the question off the I/O thread when it has model threads.
   if (ctx.cache_embedding.empty() && embed_) ctx.cache_embedding = embed_(text);

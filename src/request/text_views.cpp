@@ -6,18 +6,6 @@
 #include "request/request.h"
 
 namespace vsr::request {
-namespace {
-
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& p : parts) {
-    if (!out.empty()) out += ' ';
-    out += p;
-  }
-  return out;
-}
-
-}  // namespace
 
 void DeriveTextViews(Request& r) {
   r.current_user_text.clear();
@@ -57,10 +45,10 @@ void DeriveTextViews(Request& r) {
   r.facts = f;
   r.evaluation_text = r.current_user_text;
   if (r.evaluation_text.empty()) {
-    r.evaluation_text = Join(r.non_user_messages);
+    r.evaluation_text = Join(r.non_user_messages, " ");
     r.context_text = r.evaluation_text;
   } else if (!r.non_user_messages.empty()) {
-    r.context_text = Join(r.non_user_messages) + " " + r.current_user_text;
+    r.context_text = Join(r.non_user_messages, " ") + " " + r.current_user_text;
   } else {
     r.context_text = r.current_user_text;
   }

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/json_text.h"
+#include "common/strings.h"
 #include "server/router_api.h"
 
 namespace vsr::server {
@@ -53,25 +54,14 @@ std::optional<std::string> Query(const HttpRequest& r, const std::string& key) {
 
 // The memory types of ?type=a,b (empty: all); nullopt after answering 400 in `error`.
 std::optional<std::vector<std::string>> Types(const HttpRequest& r, HttpResponse& error) {
-  std::vector<std::string> types;
-  std::string list = Query(r, "type").value_or("");
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string t = list.substr(start, comma - start);
-    t.erase(0, t.find_first_not_of(' '));
-    t.erase(t.find_last_not_of(' ') + 1);
-    if (!t.empty()) {
-      if (t != "semantic" && t != "procedural" && t != "episodic") {
-        error = RouterApi::Error(
-            400, "INVALID_TYPE",
-            "Invalid memory type: " + t + ". Valid types: semantic, procedural, episodic");
-        return std::nullopt;
-      }
-      types.push_back(t);
+  std::vector<std::string> types = SplitList(Query(r, "type").value_or(""));
+  for (const std::string& t : types) {
+    if (t != "semantic" && t != "procedural" && t != "episodic") {
+      error = RouterApi::Error(
+          400, "INVALID_TYPE",
+          "Invalid memory type: " + t + ". Valid types: semantic, procedural, episodic");
+      return std::nullopt;
     }
-    start = comma + 1;
   }
   return types;
 }

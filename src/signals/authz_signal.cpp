@@ -24,15 +24,8 @@ class AuthzSignal final : public Signal {
     out.confidence = 1.0;
     if (bindings_.empty()) return;
     const std::string user = request.ConfiguredHeader(authz_.identity.user_id_header);
-    std::vector<std::string> groups;
-    const std::string raw_groups = request.ConfiguredHeader(authz_.identity.user_groups_header);
-    for (size_t start = 0; start <= raw_groups.size();) {
-      const size_t comma = std::min(raw_groups.find(',', start), raw_groups.size());
-      if (auto g = Trim(std::string_view(raw_groups).substr(start, comma - start)); !g.empty()) {
-        groups.emplace_back(g);
-      }
-      start = comma + 1;
-    }
+    const std::vector<std::string> groups =
+        SplitList(request.ConfiguredHeader(authz_.identity.user_groups_header));
     if (user.empty()) {
       if (!authz_.fail_open) {
         out.error = "authz signal: user identity header is empty but " +

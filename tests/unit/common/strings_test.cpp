@@ -47,6 +47,13 @@ TEST(Utf8Test, WhiteSpaceIsUnicodesProperty) {
 namespace vsr {
 namespace {
 
+TEST(StringsTest, SplitListTrimsAndDropsEmptyItems) {
+  EXPECT_EQ(SplitList(" admins, ops ,,dev "), (std::vector<std::string>{"admins", "ops", "dev"}));
+  EXPECT_EQ(SplitList("a;b", ';'), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(SplitList("").empty());
+  EXPECT_TRUE(SplitList(" , ").empty());
+}
+
 TEST(Utf8Test, PrefixCutsOnlyBetweenCharacters) {
   EXPECT_EQ(utf8::Prefix("abc", 10), "abc");
   EXPECT_EQ(utf8::Prefix("abcdef", 3), "abc");
