@@ -658,7 +658,9 @@ asio::awaitable<std::optional<HttpResponse>> DataPlane::ScreenAnswer(Call& call,
     co_return ErrorReply(call, screened.block_status, screened.block_message);
   }
   for (auto& h : screened.headers) headers.push_back(std::move(h));
-  if (screened.rewritten) {
+  // A rewritten answer is in OpenAI form now; so is an Anthropic one for an OpenAI client (the
+  // translation done above, not done again below).
+  if (screened.rewritten || (format != ApiFormat::kOpenAi && call.client == ApiFormat::kOpenAi)) {
     answer = std::move(screened.completion);
     format = ApiFormat::kOpenAi;
   }

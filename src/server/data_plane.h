@@ -68,8 +68,8 @@ class DataPlane {
   // executor: model passes never hold an I/O thread.
   boost::asio::awaitable<void> OffIoThread(const std::function<void()>& work);
   // The decision's answer screens on a non-streamed 2xx answer (`answer`, in `format`): their
-  // headers join `headers`; a rewrite leaves `answer` in OpenAI form (`format` says so); a
-  // block is the error reply to send instead.
+  // headers join `headers`; a rewrite (or an Anthropic answer to an OpenAI client) leaves
+  // `answer` in OpenAI form (`format` says so); a block is the error reply to send instead.
   boost::asio::awaitable<std::optional<HttpResponse>> ScreenAnswer(Call& call, std::string& answer,
                                                                    ApiFormat& format,
                                                                    HeaderList& headers);
