@@ -60,6 +60,33 @@ std::string BaseUrl(const ChatArgs& args, std::string& error) {
   return "http://localhost:" + std::to_string(port);
 }
 
+// An answer in content parts (image_gen: text and images): the text, and a line per image —
+// its URL, or for inline data its type and size (--json prints the data itself).
+std::string PartsText(const json::array& parts) {
+  std::string out;
+  for (const json::value& p : parts) {
+    if (!p.is_object()) continue;
+    const json::object& part = p.as_object();
+    const json::value* text = part.if_contains("text");
+    if (text != nullptr && text->is_string()) out += std::string(text->as_string()) + "\n";
+    const json::value* image = part.if_contains("image_url");
+    const json::value* url =
+        image != nullptr && image->is_object() ? image->as_object().if_contains("url") : nullptr;
+    if (url == nullptr || !url->is_string()) continue;
+    const std::string u(url->as_string());
+    const size_t comma = u.find(',');
+    if (u.starts_with("data:") && comma != std::string::npos) {
+      const size_t bytes = (u.size() - comma - 1) * 3 / 4;  // base64 -> bytes, about
+      out += "[image: " + u.substr(5, u.find(';') - 5) + ", " + std::to_string(bytes) +
+             " bytes inline; --json prints it]\n";
+    } else {
+      out += "[image: " + u + "]\n";
+    }
+  }
+  if (!out.empty()) out.pop_back();
+  return out;
+}
+
 std::string AssistantText(const json::value& v, std::string& error) {
   if (!v.is_object()) {
     error = "Response contained no choices; raw response was not a chat result.";
@@ -80,6 +107,7 @@ std::string AssistantText(const json::value& v, std::string& error) {
   const json::value* msg = c.is_object() ? c.as_object().if_contains("message") : nullptr;
   const json::value* content =
       msg && msg->is_object() ? msg->as_object().if_contains("content") : nullptr;
+  if (content && content->is_array()) return PartsText(content->as_array());
   return content && content->is_string() ? std::string(content->as_string()) : std::string();
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -87,6 +88,14 @@ std::string QuotedList(std::span<const std::string> items) {
     out += '\'' + item + '\'';
   }
   return out;
+}
+
+std::string ValueOrEnv(const std::string& value) {
+  if (value.size() > 3 && value.starts_with("${") && value.ends_with("}")) {
+    const char* env = std::getenv(value.substr(2, value.size() - 3).c_str());
+    return env != nullptr ? env : "";
+  }
+  return value;
 }
 
 }  // namespace vsr

@@ -40,4 +40,8 @@ std::string Join(std::span<const std::string> items, std::string_view separator)
 // Joins with ", " and quotes each item: 'a', 'b'.
 std::string QuotedList(std::span<const std::string> items);
 
+// A secret in a config file written as ${NAME} is read from the environment (empty when unset),
+// so keys stay out of config files; any other value is returned as it is.
+std::string ValueOrEnv(const std::string& value);
+
 }  // namespace vsr

@@ -85,6 +85,10 @@ void DecodeFields(MapReader& r, RouterReplayPluginConfig& v);
 void DecodeFields(MapReader& r, RagPluginConfig& v);
 void DecodeFields(MapReader& r, ModalityClassifierConfig& v);
 void DecodeFields(MapReader& r, ModalityDetectionConfig& v);
+// Upstream's modality-detection rules (a method, and what that method needs) at `path`.
+void CheckModalityDetection(DecodeContext& ctx, const std::string& path,
+                            const ModalityDetectionConfig& v);
+void DecodeFields(MapReader& r, ImageGenBackendConfig& v);
 void DecodeFields(MapReader& r, ImageGenPluginConfig& v);
 void DecodeFields(MapReader& r, FastResponsePluginConfig& v);
 void DecodeFields(MapReader& r, RequestParamsPluginConfig& v);

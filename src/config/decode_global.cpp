@@ -740,6 +740,7 @@ void DecodeFields(MapReader& r, ModalityDetectorModule& v) {
   r.Optional("enabled", v.enabled);
   r.Optional("prompt_prefixes", v.prompt_prefixes);
   DecodeFields(r, v.detection);  // upstream inlines the detection keys here
+  if (v.enabled) CheckModalityDetection(r.ctx(), r.path(), v.detection);
 }
 void DecodeFields(MapReader& r, ModelModules& v) {
   r.Optional("prompt_compression", v.prompt_compression);

@@ -209,11 +209,71 @@ void DecodeFields(MapReader& r, ModalityDetectionConfig& v) {
   r.Optional("lower_threshold_ratio", v.lower_threshold_ratio, UnitInterval());
 }
 
+void DecodeFields(MapReader& r, ImageGenBackendConfig& v) {
+  r.Optional("base_url", v.base_url);
+  r.Optional("model", v.model);
+  r.Optional("num_inference_steps", v.num_inference_steps, IntAtLeast(1));
+  r.Optional("cfg_scale", v.cfg_scale);
+  r.Optional("seed", v.seed);
+  r.Optional("api_key", v.api_key);
+  r.Optional("quality", v.quality);
+  r.Optional("style", v.style);
+}
+
+// Upstream's ModalityDetectionConfig.Validate, for the plugin's own modality_detection and the
+// global modality_detector.
+void CheckModalityDetection(DecodeContext& ctx, const std::string& path,
+                            const ModalityDetectionConfig& v) {
+  const std::string& m = v.method;
+  auto error = [&](std::string_view key, const std::string& message, const std::string& hint) {
+    ctx.Error(key.empty() ? path : KeyPath(path, key), message, hint);
+  };
+  if (m.empty()) {
+    error("", "modality detection needs 'method' (classifier, keyword or hybrid)",
+          "add 'method: keyword' with a keywords list, or 'method: hybrid'");
+    return;
+  }
+  const bool has_classifier = v.classifier && !v.classifier->model_path.empty();
+  if (m == "classifier" && !has_classifier) {
+    error("classifier", "method \"classifier\" requires classifier.model_path to be set",
+          "add classifier: {model_path: ...}");
+  }
+  if (m == "keyword" && v.keywords.empty()) {
+    error("keywords", "method \"keyword\" requires at least one entry in keywords",
+          "add keywords: [image, picture, ...]");
+  }
+  if (m == "hybrid" && !has_classifier && v.keywords.empty()) {
+    error("", "method \"hybrid\" requires at least one of classifier.model_path or keywords",
+          "add a keywords list or classifier.model_path");
+  }
+  if ((m == "classifier" || m == "hybrid") && v.confidence_threshold == 0) {
+    error("confidence_threshold", "confidence_threshold is required when method is \"" + m + "\"",
+          "add 'confidence_threshold: 0.6'");
+  }
+  if (m == "hybrid" && v.lower_threshold_ratio == 0) {
+    error("lower_threshold_ratio", "lower_threshold_ratio is required when method is \"hybrid\"",
+          "add 'lower_threshold_ratio: 0.7'");
+  }
+}
+
 void DecodeFields(MapReader& r, ImageGenPluginConfig& v) {
   EnabledFlag(r, v.enabled);
   r.Required("backend", v.backend, OneOf({"vllm_omni", "openai"}));
   r.Optional("backend_config", v.backend_config);
-  r.Optional("modality_detection", v.modality_detection);
+  // Upstream's ImageGenPluginConfig.Validate: what each backend cannot do without.
+  if (v.enabled && v.backend == "vllm_omni" &&
+      (!v.backend_config || v.backend_config->base_url.empty())) {
+    r.ctx().Error(KeyPath(r.path(), "backend_config"), "base_url is required for vllm_omni backend",
+                  "add 'base_url: http://host:port' (the vLLM-Omni server) under backend_config");
+  }
+  if (v.enabled && v.backend == "openai" &&
+      (!v.backend_config || v.backend_config->api_key.empty())) {
+    r.ctx().Error(KeyPath(r.path(), "backend_config"), "api_key is required for openai backend",
+                  "add 'api_key:' under backend_config");
+  }
+  if (r.Optional("modality_detection", v.modality_detection) && v.enabled) {
+    CheckModalityDetection(r.ctx(), KeyPath(r.path(), "modality_detection"), *v.modality_detection);
+  }
   r.Optional("default_width", v.default_width, IntAtLeast(1));
   r.Optional("default_height", v.default_height, IntAtLeast(1));
   r.Optional("max_inference_steps", v.max_inference_steps, IntAtLeast(1));

@@ -98,10 +98,23 @@ struct ModalityDetectionConfig {
   double lower_threshold_ratio = 0;
 };
 
+// image_gen backend_config: vllm_omni reads base_url, model, num_inference_steps, cfg_scale,
+// seed; openai reads api_key, base_url, model, quality, style.
+struct ImageGenBackendConfig {
+  std::string base_url;
+  std::string model;
+  int num_inference_steps = 0;
+  double cfg_scale = 0;
+  std::optional<int64_t> seed;
+  std::string api_key;
+  std::string quality;  // standard | hd (openai)
+  std::string style;    // vivid | natural (openai)
+};
+
 struct ImageGenPluginConfig {
   bool enabled = false;
   std::string backend;  // vllm_omni | openai
-  std::optional<YamlNode> backend_config;
+  std::optional<ImageGenBackendConfig> backend_config;
   std::optional<ModalityDetectionConfig> modality_detection;
   int default_width = 0;
   int default_height = 0;

@@ -113,7 +113,13 @@ RouterMetrics::RouterMetrics()
       rag_cache_hits_(
           registry_.Counter("rag_cache_hits_total", "Total number of RAG cache hits", {"backend"})),
       rag_cache_misses_(registry_.Counter("rag_cache_misses_total",
-                                          "Total number of RAG cache misses", {"backend"})) {}
+                                          "Total number of RAG cache misses", {"backend"})),
+      image_gen_requests_(registry_.Counter("image_gen_requests_total",
+                                            "Total number of image generation requests",
+                                            {"backend", "status"})),
+      image_gen_latency_(registry_.Histogram("image_gen_latency_seconds",
+                                             "Image generation latency in seconds", {"backend"},
+                                             {1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0})) {}
 
 void RouterMetrics::RecordCacheLookup(const std::string& decision, bool hit, double seconds) {
   (hit ? cache_hits_ : cache_misses_).Add({decision, "semantic-cache"});
@@ -153,6 +159,11 @@ void RouterMetrics::RecordRagContext(const std::string& backend, const std::stri
 
 void RouterMetrics::RecordRagCache(const std::string& backend, bool hit) {
   (hit ? rag_cache_hits_ : rag_cache_misses_).Add({backend});
+}
+
+void RouterMetrics::RecordImageGen(const std::string& backend, bool ok, double seconds) {
+  image_gen_requests_.Add({backend, ok ? "success" : "error"});
+  if (seconds > 0) image_gen_latency_.Observe({backend}, seconds);
 }
 
 void RouterMetrics::RecordCacheStore(double seconds, size_t entries) {

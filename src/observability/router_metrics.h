@@ -44,6 +44,8 @@ class RouterMetrics {
   void RecordRagContext(const std::string& backend, const std::string& decision, size_t chars,
                         double similarity);
   void RecordRagCache(const std::string& backend, bool hit);
+  // image_gen: one image generation (upstream's image_gen_requests_total, ..._latency_seconds).
+  void RecordImageGen(const std::string& backend, bool ok, double seconds);
   std::string Render() const { return registry_.Render(); }
 
   Registry& registry() { return registry_; }
@@ -84,6 +86,8 @@ class RouterMetrics {
   HistogramFamily& rag_context_;
   CounterFamily& rag_cache_hits_;
   CounterFamily& rag_cache_misses_;
+  CounterFamily& image_gen_requests_;
+  HistogramFamily& image_gen_latency_;
 };
 
 // Token counts from an answer in any of our formats (OpenAI usage, Anthropic/Responses usage):

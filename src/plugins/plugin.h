@@ -25,14 +25,19 @@ namespace vsr::plugins {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-// An HTTP call a plugin needs made before the request goes on (RAG retrieval). The data plane
-// makes it without blocking a thread (TLS for https, connect and read timeouts) and hands the
-// plugin the reply.
+// An HTTP call a plugin needs made before the request goes on (RAG retrieval, image
+// generation). The data plane makes it without blocking a thread (TLS for https, connect and
+// read timeouts) and hands the plugin the reply.
 struct OutboundCall {
   std::string url;  // http[s]://host[:port]/path
+  // Instead of `url`: a configured model (providers.models name) that gets `body`, an OpenAI
+  // chat-completions request, through its backend like any routed request (endpoint,
+  // credentials, provider model id, Anthropic translation both ways).
+  std::string model;
   HeaderList headers;
   std::string body;  // JSON, POSTed
   std::chrono::milliseconds timeout{30000};
+  size_t max_reply_bytes = 4 * 1024 * 1024;  // a longer reply fails the call
 };
 struct OutboundReply {
   int status = 0;      // 0: no reply (see error)
@@ -61,6 +66,8 @@ struct RequestContext {
   std::string_view original_body;             // the body as the client sent it
   boost::json::object* body = nullptr;        // the body to forward, in the client's format
   bool anthropic = false;                     // body is an Anthropic messages request
+  // The client's Responses API request, when it speaks that API (`body` is its chat form).
+  const boost::json::object* responses_request = nullptr;
   bool stream = false;
   bool auto_routed = false;     // the client asked for the auto model (MoM)
   std::string requested_model;  // the `model` the client sent
@@ -139,12 +146,14 @@ class Plugin {
   virtual void OnForward(RequestContext& /*ctx*/) {}
   // The request is over (answered, failed or abandoned).
   virtual void OnResponse(const RequestContext& /*ctx*/, const ResponseContext& /*response*/) {}
-  // After OnRouted (no answer), before a model is resolved: a call to make (calls_out()).
-  // Runs on the I/O thread: building the call must be cheap (the question's embedding is in
-  // RequestContext::cache_embedding when needs_embedding()).
-  virtual std::optional<OutboundCall> PrepareCall(RequestContext& /*ctx*/) { return std::nullopt; }
-  // Its reply (or why there is none). May set ctx.fail_status to stop the request.
-  virtual void OnCallDone(RequestContext& /*ctx*/, const OutboundReply& /*reply*/) {}
+  // After OnRouted (no answer), before a model is resolved: the calls to make (calls_out()),
+  // which the data plane makes concurrently. Runs on the I/O thread: building calls must be
+  // cheap (the question's embedding is in RequestContext::cache_embedding when
+  // needs_embedding()). May set ctx.fail_status to stop the request.
+  virtual std::vector<OutboundCall> PrepareCalls(RequestContext& /*ctx*/) { return {}; }
+  // Their replies (or why there are none), in the calls' order. May set ctx.fail_status to
+  // stop the request, or ctx.answer to answer it.
+  virtual void OnCallsDone(RequestContext& /*ctx*/, std::vector<OutboundReply>& /*replies*/) {}
   virtual bool calls_out() const { return false; }
   // A non-streamed 2xx answer is about to be sent (see AnswerContext). Runs off the I/O
   // threads when screens_answers(): screens may run a model.

@@ -99,6 +99,16 @@ RagQuery RagPlugin::Query(const RequestContext& ctx) const {
   return q;
 }
 
+std::vector<OutboundCall> RagPlugin::PrepareCalls(RequestContext& ctx) {
+  std::vector<OutboundCall> calls;
+  if (std::optional<OutboundCall> call = PrepareCall(ctx)) calls.push_back(std::move(*call));
+  return calls;
+}
+
+void RagPlugin::OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) {
+  if (!replies.empty()) OnCallDone(ctx, replies.front());
+}
+
 std::optional<OutboundCall> RagPlugin::PrepareCall(RequestContext& ctx) {
   if (ctx.request == nullptr) return std::nullopt;
   // Looper calls come back through the listener: their context was retrieved once already.

@@ -30,11 +30,13 @@ class RagPlugin final : public Plugin {
   std::string_view type() const override { return "rag"; }
   bool needs_embedding() const override { return backend_->needs_embedding(); }
   bool calls_out() const override { return true; }
-  std::optional<OutboundCall> PrepareCall(RequestContext& ctx) override;
-  void OnCallDone(RequestContext& ctx, const OutboundReply& reply) override;
+  std::vector<OutboundCall> PrepareCalls(RequestContext& ctx) override;
+  void OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) override;
   void OnForward(RequestContext& ctx) override;
 
  private:
+  std::optional<OutboundCall> PrepareCall(RequestContext& ctx);
+  void OnCallDone(RequestContext& ctx, const OutboundReply& reply);
   RagQuery Query(const RequestContext& ctx) const;
   void Fail(RequestContext& ctx, const std::string& why, double seconds);
   std::optional<std::string> Cached(const std::string& question);

@@ -31,12 +31,7 @@ int Int(const YamlNode* cfg, std::string_view key, int fallback) {
 
 // A secret written as ${NAME} is read from the environment (keys stay out of config files).
 std::string Secret(const YamlNode* cfg, std::string_view key) {
-  std::string v = Text(cfg, key);
-  if (v.size() > 3 && v.starts_with("${") && v.ends_with("}")) {
-    const char* env = std::getenv(v.substr(2, v.size() - 3).c_str());
-    return env != nullptr ? env : "";
-  }
-  return v;
+  return ValueOrEnv(Text(cfg, key));
 }
 
 // A YAML value as JSON (maps, lists, scalars: numbers and booleans when unquoted).

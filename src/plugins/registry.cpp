@@ -8,6 +8,7 @@
 #include "plugins/fast_response.h"
 #include "plugins/hallucination.h"
 #include "plugins/header_mutation.h"
+#include "plugins/image_gen.h"
 #include "plugins/memory.h"
 #include "plugins/rag.h"
 #include "plugins/request_params.h"
@@ -27,6 +28,7 @@ namespace {
 enum Rank : int {
   kFastResponse = 0,
   kSemanticCache = 10,
+  kImageGen = 15,  // an image request is answered before rag retrieves context for it
   kRag = 20,
   kSystemPrompt = 40,
   kMemory = 42,  // after the system prompt: its message goes after the system messages
@@ -184,6 +186,8 @@ Built Make(const config::PluginSpec& spec, const config::Config& config,
           if (!services.memory_store) return {};  // opened for every enabled memory plugin
           return {std::make_unique<MemoryPlugin>(cfg, config.global.stores.memory, services),
                   kMemory};
+        } else if constexpr (std::is_same_v<T, config::ImageGenPluginConfig>) {
+          return {std::make_unique<ImageGenPlugin>(cfg, services), kImageGen};
         } else if constexpr (std::is_same_v<T, config::RagPluginConfig>) {
           return {MakeRag(cfg, config, services, note), kRag};
         } else if constexpr (std::is_same_v<T, config::ResponseJailbreakPluginConfig>) {

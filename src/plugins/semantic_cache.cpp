@@ -78,6 +78,8 @@ void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
 void SemanticCachePlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
   if (!cfg_.enabled || !services_.semantic_cache || ctx.request == nullptr) return;
   if (response.from_cache || response.status < 200 || response.status >= 300) return;
+  // Answers a plugin gave (fast_response, image_gen's pictures) are not a model's: not stored.
+  if (ctx.answer) return;
   if (response.completion.empty() || ctx.request->current_user_text.empty()) return;
   const int ttl = cfg_.ttl_seconds.value_or(-1);
   const auto started = std::chrono::steady_clock::now();

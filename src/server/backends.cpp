@@ -38,6 +38,19 @@ bool SplitHostPort(std::string_view authority, std::string_view default_port, st
 
 }  // namespace
 
+const config::ProviderModel* FindProviderModel(const config::Config& c, const std::string& name) {
+  for (const auto& m : c.providers.models) {
+    if (m.name == name) return &m;
+  }
+  for (const auto& m : c.providers.models) {  // the provider's own id, or an alias
+    if (!m.provider_model_id.empty() && m.provider_model_id == name) return &m;
+    for (const auto& [provider, id] : m.external_model_ids) {
+      if (id == name) return &m;
+    }
+  }
+  return nullptr;
+}
+
 ApiFormat FormatOf(const config::ProviderModel& model) {
   return model.api_format == "anthropic" ? ApiFormat::kAnthropic : ApiFormat::kOpenAi;
 }

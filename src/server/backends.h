@@ -26,6 +26,10 @@ struct BackendTarget {
   std::string Address() const { return host + ":" + port; }
 };
 
+// The providers.models entry a request names: by name, else by its provider model id or an
+// external model id alias; null when none.
+const config::ProviderModel* FindProviderModel(const config::Config& c, const std::string& name);
+
 // What every endpoint of a model shares: the API it speaks (`api_format`) and the model name
 // it knows (`provider_model_id`, else the name).
 ApiFormat FormatOf(const config::ProviderModel& model);

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <boost/json/monotonic_resource.hpp>
 
+#include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
 #include "plugins/immediate_answer.h"
@@ -19,8 +20,8 @@
 #include "server/format_translation.h"
 #include "server/forward_headers.h"
 #include "server/http_client.h"
-#include "server/json_fields.h"
 #include "server/looper.h"
+#include "server/plugin_calls.h"
 #include "server/router_api.h"
 #include "server/routing_headers.h"
 
@@ -29,9 +30,6 @@ namespace vsr::server {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
-
-// The largest reply a plugin's call may bring back (retrieved passages).
-constexpr size_t kMaxOutboundReply = 4 * 1024 * 1024;
 
 struct DataPlane::Call {
   explicit Call(const HttpRequest& request)
@@ -90,19 +88,6 @@ namespace {
 std::string NormalizedPath(const std::string& path) {
   if (path.size() > 1 && path.back() == '/') return path.substr(0, path.size() - 1);
   return path;
-}
-
-const config::ProviderModel* FindModel(const config::Config& c, const std::string& name) {
-  for (const auto& m : c.providers.models) {
-    if (m.name == name) return &m;
-  }
-  for (const auto& m : c.providers.models) {  // the provider's own id, or an alias
-    if (!m.provider_model_id.empty() && m.provider_model_id == name) return &m;
-    for (const auto& [provider, id] : m.external_model_ids) {
-      if (id == name) return &m;
-    }
-  }
-  return nullptr;
 }
 
 std::string AvailableModels(const config::Config& c) {
@@ -346,6 +331,8 @@ asio::awaitable<void> DataPlane::Handle(const HttpRequest& request, HttpExchange
       co_await CallOut(call);
       if (call.plugin_ctx.fail_status != 0) {
         error = ErrorReply(call, call.plugin_ctx.fail_status, call.plugin_ctx.fail_message);
+      } else if (call.plugin_ctx.answer) {
+        error = ImmediateReply(call);  // not an error: the reply that ends the request
       }
     }
     if (!error) error = Dispatch(call);
@@ -486,6 +473,7 @@ void DataPlane::RunRoutedPlugins(Call& call) {
   pctx.original_body = call.http.body;
   pctx.body = &call.body;
   pctx.anthropic = call.client == ApiFormat::kAnthropic;
+  pctx.responses_request = call.responses ? &call.responses_request : nullptr;
   pctx.stream = call.stream;
   pctx.auto_routed = call.is_auto;
   pctx.requested_model = call.record.requested_model;
@@ -716,54 +704,29 @@ std::optional<HttpResponse> DataPlane::RunPlugins(Call& call) {
 }
 
 asio::awaitable<void> DataPlane::CallOut(Call& call) {
-  // A named list: the loop suspends, and GCC 12 mishandles temporaries kept across co_await.
+  // Named locals: the loop suspends, and GCC 12 mishandles temporaries kept across co_await.
   const std::vector<plugins::Plugin*> callers = call.chain->callers();
+  PluginCaller caller(*pool_, balancer_, options_.connect_timeout);
   for (plugins::Plugin* plugin : callers) {
-    std::optional<plugins::OutboundCall> out = plugin->PrepareCall(call.plugin_ctx);
+    std::vector<plugins::OutboundCall> calls = plugin->PrepareCalls(call.plugin_ctx);
     if (call.plugin_ctx.fail_status != 0) co_return;
-    if (!out) continue;
-    plugins::OutboundReply reply;
-    const auto span = call.trace.Begin("semantic_router.plugin.call", call.root_span,
-                                       observability::SpanKind::kClient);
-    call.trace.Set(span, "plugin.type", std::string(plugin->type()));
-    co_await SendOutbound(*out, reply);
-    if (!reply.error.empty()) call.trace.Fail(span, reply.error);
-    call.trace.Set(span, "http.status_code", static_cast<int64_t>(reply.status));
-    call.trace.End(span);
-    plugin->OnCallDone(call.plugin_ctx, reply);
-    if (call.plugin_ctx.fail_status != 0) co_return;
-  }
-}
-
-asio::awaitable<void> DataPlane::SendOutbound(plugins::OutboundCall& out,
-                                              plugins::OutboundReply& reply) {
-  const auto started = Clock::now();
-  std::optional<ParsedUrl> url = ParseWebUrl(out.url);
-  if (!url) {
-    reply.error = "'" + out.url + "' is not an http(s) URL";
-    co_return;
-  }
-  UpstreamRequest up;
-  up.host = url->host;
-  up.port = url->port;
-  up.tls = url->tls;
-  up.target = url->target;
-  up.headers = std::move(out.headers);
-  up.body = std::move(out.body);
-  up.connect_timeout = std::min(out.timeout, options_.connect_timeout);
-  up.read_timeout = out.timeout;
-  UpstreamResult r = co_await pool_->Send(up);
-  if (!r.response) {
-    reply.error = r.error;
-  } else {
-    reply.status = r.response->status;
-    reply.body = co_await r.response->ReadAll(kMaxOutboundReply);
-    if (!r.response->error().empty()) {
-      reply.error = r.response->error();
-      reply.status = 0;
+    if (calls.empty()) continue;
+    std::vector<observability::RequestTrace::Index> spans;
+    for (size_t i = 0; i < calls.size(); ++i) {
+      spans.push_back(call.trace.Begin("semantic_router.plugin.call", call.root_span,
+                                       observability::SpanKind::kClient));
+      call.trace.Set(spans.back(), "plugin.type", std::string(plugin->type()));
     }
+    std::vector<plugins::OutboundReply> replies;
+    co_await caller.SendAll(call.router->config(), calls, replies);
+    for (size_t i = 0; i < replies.size(); ++i) {
+      if (!replies[i].error.empty()) call.trace.Fail(spans[i], replies[i].error);
+      call.trace.Set(spans[i], "http.status_code", static_cast<int64_t>(replies[i].status));
+      call.trace.End(spans[i]);
+    }
+    plugin->OnCallsDone(call.plugin_ctx, replies);
+    if (call.plugin_ctx.fail_status != 0 || call.plugin_ctx.answer) co_return;
   }
-  reply.seconds = std::chrono::duration<double>(Clock::now() - started).count();
 }
 
 std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
@@ -775,7 +738,7 @@ std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
                       "no model available: no decision matched this request and "
                       "providers.defaults.default_model is not set");
   }
-  call.model = FindModel(cfg, chosen);
+  call.model = FindProviderModel(cfg, chosen);
   if (call.model == nullptr) {
     return ErrorReply(
         call, is_auto ? 500 : 404,

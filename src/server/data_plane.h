@@ -82,11 +82,9 @@ class DataPlane {
   boost::asio::awaitable<void> Loop(Call& call, HttpExchange& exchange);
   // After routing: the decision's plugins (OnRouted); their answer, if one answered.
   std::optional<HttpResponse> RunPlugins(Call& call);
-  // The calls the decision's plugins need made (rag retrieval), one after the other.
+  // The calls the decision's plugins need made (rag retrieval, image generation): each
+  // plugin's calls at once, plugin after plugin, until one stops or answers the request.
   boost::asio::awaitable<void> CallOut(Call& call);
-  // One plugin call over the upstream pool (TLS, timeouts); the reply's body is bounded.
-  boost::asio::awaitable<void> SendOutbound(plugins::OutboundCall& out,
-                                            plugins::OutboundReply& reply);
   // The model, then OnForward.
   std::optional<HttpResponse> Dispatch(Call& call);
   // Spans of routing (signals, then decision and selection), from when Route started.

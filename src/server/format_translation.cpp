@@ -4,9 +4,9 @@
 #include <ctime>
 #include <vector>
 
+#include "common/json_fields.h"
 #include "common/json_text.h"
 #include "server/api_errors.h"
-#include "server/json_fields.h"
 #include "server/sse.h"
 
 namespace vsr::server {
@@ -365,7 +365,10 @@ json::object OpenAiToAnthropicResponse(const json::object& in) {
     finish = StringField(choice, "finish_reason");
     if (const json::value* mv = Field(choice, "message"); mv && mv->is_object()) {
       const json::object& m = mv->as_object();
-      if (const json::value* c = Field(m, "content"); c && !c->is_null()) {
+      if (const json::value* c = Field(m, "content"); c && c->is_array()) {
+        // Parts (image_gen answers: text and images) become blocks one for one.
+        content = OpenAiContentToAnthropic(c).as_array();
+      } else if (c && !c->is_null()) {
         const std::string text = JoinedText(*c);
         if (!text.empty()) content.push_back(json::object{{"type", "text"}, {"text", text}});
       }

@@ -3,9 +3,9 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
-#include "server/json_fields.h"
 #include "server/sse.h"
 
 namespace vsr::server {
@@ -194,6 +194,33 @@ json::object MessageItem(const std::string& id, const std::string& text, const c
                       {"type", "output_text"}, {"text", text}, {"annotations", json::array{}}}}}};
 }
 
+// The image_url parts of a chat answer's content (image_gen) as image_generation_call items —
+// `result` the image's base64 data, or its URL when it has no data — appended to `output`;
+// returns the text parts joined. An answer of images only says so in text, as upstream does.
+std::string AppendImageItems(const json::array& parts, json::array& output) {
+  std::string text;
+  bool images = false;
+  for (const json::value& pv : parts) {
+    const json::object* part = pv.if_object();
+    if (part == nullptr) continue;
+    const std::string type = StringField(*part, "type");
+    if (type == "text") text += StringField(*part, "text");
+    if (type != "image_url") continue;
+    const json::value* iu = part->if_contains("image_url");
+    std::string url = iu && iu->is_object() ? StringField(iu->as_object(), "url") : "";
+    if (url.starts_with("data:") && url.find(";base64,") != std::string::npos) {
+      url = url.substr(url.find(";base64,") + 8);
+    }
+    images = true;
+    output.push_back(json::object{{"type", "image_generation_call"},
+                                  {"id", "ig_" + RandomHex(24)},
+                                  {"status", "completed"},
+                                  {"result", std::move(url)}});
+  }
+  if (images && text.empty()) text = "Here is the generated image based on your request.";
+  return text;
+}
+
 json::object Usage(const json::object& chat_usage) {
   return json::object{{"input_tokens", IntField(chat_usage, "prompt_tokens")},
                       {"output_tokens", IntField(chat_usage, "completion_tokens")},
@@ -213,7 +240,10 @@ json::object ChatToResponse(const json::object& chat, const json::object& req,
       const json::value* mv = cv.is_object() ? cv.as_object().if_contains("message") : nullptr;
       if (!mv || !mv->is_object()) continue;
       const json::object& msg = mv->as_object();
-      const std::string text = StringField(msg, "content");
+      std::string text = StringField(msg, "content");
+      if (const json::value* parts = msg.if_contains("content"); parts && parts->is_array()) {
+        text = AppendImageItems(parts->as_array(), output);
+      }
       if (!text.empty()) {
         all_text += text;
         output.push_back(MessageItem(NewItemId(), text, "completed"));

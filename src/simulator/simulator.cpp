@@ -8,12 +8,13 @@
 #include <cmath>
 #include <ctime>
 
+#include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
 #include "request/parse.h"
 #include "server/api_errors.h"
-#include "server/json_fields.h"
 #include "server/sse.h"
+#include "simulator/images.h"
 
 namespace vsr::simulator {
 
@@ -257,7 +258,10 @@ asio::awaitable<void> Simulator::Handle(const HttpRequest& request, HttpExchange
     co_return;
   }
   HttpResponse reply;
-  if (path == "/health" || path == "/v1/health") {
+  if (path == "/v1/images/generations" && request.method == "POST") {
+    reply = Images(request);
+    co_await SleepMs(options_.ttft_ms);
+  } else if (path == "/health" || path == "/v1/health") {
     reply = HttpResponse{200, "application/json", R"({"status":"healthy"})", {}};
   } else if (path == "/v1/models" && request.method == "GET") {
     reply = Models();
@@ -267,6 +271,30 @@ asio::awaitable<void> Simulator::Handle(const HttpRequest& request, HttpExchange
     reply = server::OpenAiError(404, "endpoint not found: " + path);
   }
   co_await exchange.Respond(reply);
+}
+
+HttpResponse Simulator::Images(const HttpRequest& http) {
+  ++stats_.requests;
+  {
+    std::lock_guard lock(last_mu_);
+    last_ = ReceivedRequest{http.path, http.headers, http.body};
+  }
+  if (!Authorized(options_, http)) {
+    ++stats_.unauthorized;
+    return server::OpenAiError(401, "invalid or missing API key");
+  }
+  if (InjectError()) {
+    ++stats_.errors_injected;
+    return server::OpenAiError(500, "simulated backend error");
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(http.body, ec);
+  if (ec || !parsed.is_object()) return server::OpenAiError(400, "malformed JSON body");
+  std::string error;
+  std::string body = ImagesAnswer(parsed.as_object(), error);
+  if (!error.empty()) return server::OpenAiError(400, error);
+  return HttpResponse{
+      200, "application/json", std::move(body), {{"x-simulator-name", options_.name}}};
 }
 
 ReceivedRequest Simulator::last_request() const {
@@ -294,20 +322,30 @@ asio::awaitable<void> Simulator::Chat(const HttpRequest& http, HttpExchange& exc
     co_await exchange.Respond(*error);
     co_return;
   }
+  if (!anthropic && IsDiffusionRequest(body)) {  // a vLLM-Omni image request: one image
+    co_await SleepMs(options_.ttft_ms);
+    const HttpResponse image{
+        200,
+        "application/json",
+        DiffusionAnswer(body, "chatcmpl-sim-" + std::to_string(next_id_++),
+                        req.model.empty() ? "simulated-image-model" : req.model),
+        {{"x-simulator-name", options_.name}}};
+    co_await exchange.Respond(image);
+    co_return;
+  }
   Answer answer;
   answer.anthropic = anthropic;
   answer.model = req.model.empty() ? "simulated-model" : req.model;
-  int64_t max_tokens = server::IntField(body, "max_tokens");
-  if (max_tokens == 0) max_tokens = server::IntField(body, "max_completion_tokens");
+  int64_t max_tokens = IntField(body, "max_tokens");
+  if (max_tokens == 0) max_tokens = IntField(body, "max_completion_tokens");
   answer.tokens = AnswerTokens(options_, answer.model, req, static_cast<int>(max_tokens));
   for (const auto& m : req.messages) answer.prompt_tokens += WordCount(m.text);
   answer.truncated = max_tokens > 0 && static_cast<size_t>(max_tokens) == answer.tokens.size() &&
                      options_.response != "echo" &&
                      answer.tokens.size() < static_cast<size_t>(options_.output_tokens);
-  answer.include_usage = server::StreamUsageRequested(body);
+  answer.include_usage = StreamUsageRequested(body);
   if (const json::value* lp = body.if_contains("logprobs"); lp && lp->is_bool() && lp->as_bool()) {
-    answer.top_logprobs =
-        std::clamp(static_cast<int>(server::IntField(body, "top_logprobs")), 0, 20);
+    answer.top_logprobs = std::clamp(static_cast<int>(IntField(body, "top_logprobs")), 0, 20);
     answer.logprob = options_.logprob;
     answer.margin = options_.logprob_margin;
   }

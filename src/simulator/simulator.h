@@ -1,5 +1,6 @@
 // The simulator: a fake LLM server speaking the OpenAI chat completions and Anthropic messages
-// APIs, with deterministic answers and configurable timing and failures. It is the backend of
+// APIs (and drawing images: simulator/images.h), with deterministic answers and configurable
+// timing and failures. It is the backend of
 // a first `vllm-sr serve`, of the integration tests and of the proxy benchmark.
 #pragma once
 
@@ -62,6 +63,8 @@ class Simulator {
  private:
   boost::asio::awaitable<void> Chat(const server::HttpRequest& request,
                                     server::HttpExchange& exchange, bool anthropic);
+  // POST /v1/images/generations (OpenAI's images API).
+  server::HttpResponse Images(const server::HttpRequest& http);
   server::HttpResponse Models() const;
   server::HttpResponse Stats() const;
   // Auth, JSON and API shape; an error reply when the request cannot be answered.

@@ -175,10 +175,11 @@ TEST(Registry, ChainsRunInPhaseOrderAndNameWhatTheyCannotRun) {
       "        - {type: fast_response, configuration: {message: no}}\n"
       "        - {type: image_gen, configuration: {enabled: true, backend: vllm_omni, "
       "backend_config: {base_url: 'http://127.0.0.1:1'}}}\n"
+      "        - {type: rag, configuration: {enabled: true, backend: mcp, backend_config: "
+      "{server_name: s, tool_name: t}}}\n"
       // Switched off: not in the chain, and nothing to say about them.
       "        - {type: semantic-cache, configuration: {enabled: false}}\n"
-      "        - {type: rag, configuration: {enabled: false, backend: mcp, backend_config: "
-      "{server_name: s, tool_name: t}}}\n"
+      "        - {type: memory, configuration: {enabled: false}}\n"
       "global: {services: {router_replay: {enabled: false}}}\n";
   std::vector<std::string> errors;
   std::shared_ptr<const routing::Router> router =
@@ -190,10 +191,11 @@ TEST(Registry, ChainsRunInPhaseOrderAndNameWhatTheyCannotRun) {
   PluginRuntime runtime(std::move(services));
   auto chains = runtime.ChainsFor(router);
   const PluginChain& chain = chains->For(&router->config().routing.decisions.front());
-  EXPECT_EQ(chain.types(),
-            (std::vector<std::string_view>{"fast_response", "system_prompt", "header_mutation"}));
+  EXPECT_EQ(chain.types(), (std::vector<std::string_view>{"fast_response", "image_gen",
+                                                          "system_prompt", "header_mutation"}));
   ASSERT_EQ(logged.size(), 1u);
-  EXPECT_NE(logged[0].find("'image_gen' is not available"), std::string::npos);
+  EXPECT_NE(logged[0].find("decision 'd': rag: backend 'mcp' is not available"), std::string::npos)
+      << logged[0];
   EXPECT_EQ(runtime.ChainsFor(router), chains);  // built once per config
   EXPECT_EQ(logged.size(), 1u);
   EXPECT_TRUE(chains->For(nullptr).empty());

@@ -217,7 +217,11 @@ routing:
 global:
   model_catalog:
     modules:
-      modality_detector: {enabled: true, method: classifier}
+      modality_detector:
+        enabled: true
+        method: classifier
+        classifier: {model_path: models/modality}
+        confidence_threshold: 0.6
 )");
   std::vector<std::string> errors;
   SignalSet set = SignalSet::Build(*classifier, errors);

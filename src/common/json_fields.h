@@ -1,5 +1,5 @@
 // Reading fields of untrusted JSON bodies without exceptions: a missing or mistyped field reads
-// as empty / zero. Shared by the format translators, the data plane and the simulator.
+// as empty / zero. Shared by the format translators, the data plane, the plugins and the simulator.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace vsr::server {
+namespace vsr {
 
 inline std::string StringField(const boost::json::object& o, std::string_view key) {
   const boost::json::value* v = o.if_contains(key);
@@ -29,4 +29,4 @@ inline bool StreamUsageRequested(const boost::json::object& body) {
   return iu && iu->is_bool() && iu->as_bool();
 }
 
-}  // namespace vsr::server
+}  // namespace vsr
