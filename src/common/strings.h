@@ -1,6 +1,8 @@
 // Small string helpers shared by every layer (edit distance, suggestions, case folding).
 #pragma once
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,6 +38,12 @@ void ReplaceAll(std::string& text, std::string_view what, std::string_view with)
 
 // The items with `separator` between them ("a,b").
 std::string Join(std::span<const std::string> items, std::string_view separator);
+
+// Whether `list` (a vector, an array, ...) holds `item`.
+template <typename List, typename Item>
+bool Contains(const List& list, const Item& item) {
+  return std::find(std::begin(list), std::end(list), item) != std::end(list);
+}
 
 // Joins with ", " and quotes each item: 'a', 'b'.
 std::string QuotedList(std::span<const std::string> items);

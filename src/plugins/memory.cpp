@@ -47,10 +47,6 @@ bool HasPersonalPronoun(const std::string& text) {
   return RE2::PartialMatch(text, kPronoun);
 }
 
-bool Listed(const std::vector<std::string>& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
 }  // namespace
 
 std::string StripThinkTags(const std::string& text) {
@@ -128,7 +124,8 @@ std::string MemoryPlugin::UserFor(const RequestContext& ctx) const {
   const request::Request& r = *ctx.request;
   if (r.Header("x-disable-router-memory") == "true") return "";
   if (r.Header("x-vsr-looper-request") == "true") return "";  // the looper's own calls
-  if (Listed(disabled_routes_, r.Header(":path")) || Listed(disabled_models_, ctx.requested_model))
+  if (Contains(disabled_routes_, r.Header(":path")) ||
+      Contains(disabled_models_, ctx.requested_model))
     return "";
   return r.ConfiguredHeader(ctx.config->global.services.authz.identity.user_id_header);
 }

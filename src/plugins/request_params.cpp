@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "common/strings.h"
+
 namespace vsr::plugins {
 
 namespace json = boost::json;
@@ -35,14 +37,6 @@ constexpr std::array<std::string_view, 19> kOpenAiFields = {"model",
 constexpr std::array<std::string_view, 13> kAnthropicFields = {
     "model",       "messages", "system", "max_tokens", "metadata",    "stop_sequences", "stream",
     "temperature", "top_k",    "top_p",  "tools",      "tool_choice", "thinking"};
-
-template <size_t N>
-bool Contains(const std::array<std::string_view, N>& list, std::string_view key) {
-  for (std::string_view k : list) {
-    if (k == key) return true;
-  }
-  return false;
-}
 
 // Caps an integer field. A fractional number is removed, so a cap cannot be dodged by
 // sending 1e9 + 0.5; a non-number is left for the backend to reject.

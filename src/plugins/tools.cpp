@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/strings.h"
+
 namespace vsr::plugins {
 
 namespace json = boost::json;
@@ -22,10 +24,6 @@ std::string ToolName(const json::value& tool, bool anthropic) {
   return name != nullptr && name->is_string() ? std::string(name->as_string()) : "";
 }
 
-bool Listed(const std::vector<std::string>& list, const std::string& name) {
-  return std::find(list.begin(), list.end(), name) != list.end();
-}
-
 }  // namespace
 
 std::vector<std::string> ApplyToolsPolicy(json::object& body, bool anthropic,
@@ -38,8 +36,8 @@ std::vector<std::string> ApplyToolsPolicy(json::object& body, bool anthropic,
   json::array kept;
   for (json::value& tool : tools->as_array()) {
     const std::string name = ToolName(tool, anthropic);
-    const bool keep = mode == "filtered" && !Listed(cfg.block_tools, name) &&
-                      (cfg.allow_tools.empty() || Listed(cfg.allow_tools, name));
+    const bool keep = mode == "filtered" && !Contains(cfg.block_tools, name) &&
+                      (cfg.allow_tools.empty() || Contains(cfg.allow_tools, name));
     if (keep) {
       kept.push_back(std::move(tool));
     } else {
@@ -88,8 +86,8 @@ void ToolsPlugin::Select(RequestContext& ctx) {
   json::array selected;
   for (const ToolsDatabase::Match& m : db_->FindSimilar(ctx.cache_embedding, threshold)) {
     if (selected.size() == top_k) break;
-    if (filtered && (Listed(cfg_.block_tools, m.entry->name) ||
-                     (!cfg_.allow_tools.empty() && !Listed(cfg_.allow_tools, m.entry->name)))) {
+    if (filtered && (Contains(cfg_.block_tools, m.entry->name) ||
+                     (!cfg_.allow_tools.empty() && !Contains(cfg_.allow_tools, m.entry->name)))) {
       continue;
     }
     selected.push_back(m.entry->tool);

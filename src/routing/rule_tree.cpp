@@ -46,10 +46,6 @@ CompiledRule CompileRule(const config::RuleNode& node) {
 
 namespace {
 
-bool Contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 const char* NodeType(CompiledRule::Kind kind) {
   switch (kind) {
     case CompiledRule::Kind::kAnd:

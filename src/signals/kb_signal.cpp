@@ -76,10 +76,6 @@ class KbSignal final : public Signal {
   }
 
  private:
-  static bool Contains(const std::vector<std::string>& v, const std::string& x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-  }
-
   static KbScores Score(const LoadedKb& kb, const std::vector<float>& query, SignalOutput& out) {
     const config::KnowledgeBase& cfg = *kb.config;
     KbScores s;
