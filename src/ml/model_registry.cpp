@@ -41,6 +41,8 @@ const std::map<std::string, std::string>& DefaultModelRegistry() {
       {"models/mmbert32k-feedback-detector-merged",
        "llm-semantic-router/mmbert32k-feedback-detector-merged"},
       {"models/mmbert32k-pii-detector-merged", "llm-semantic-router/mmbert32k-pii-detector-merged"},
+      {"models/mmbert32k-modality-router-merged",
+       "llm-semantic-router/mmbert32k-modality-router-merged"},
   };
   return kRegistry;
 }

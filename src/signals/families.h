@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "ml/model_store.h"
 #include "signals/signal.h"
 
 namespace vsr::signals {
@@ -16,7 +17,8 @@ std::unique_ptr<Signal> MakeContextSignal(const config::Config& c, std::string& 
 std::unique_ptr<Signal> MakeStructureSignal(const config::Config& c, std::string& error);
 std::unique_ptr<Signal> MakeLanguageSignal(const config::Config& c, std::string& error);
 std::unique_ptr<Signal> MakeConversationSignal(const config::Config& c, std::string& error);
-std::unique_ptr<Signal> MakeModalitySignal(const config::Config& c, std::string& error);
+// With `models` (null: no models), method classifier/hybrid load the modality classifier.
+std::unique_ptr<Signal> MakeModalitySignal(const config::Config& c, ml::ModelStore* models);
 std::unique_ptr<Signal> MakeAuthzSignal(const config::Config& c, std::string& error);
 // The placeholder for a family that needs a learned model (embedding, domain, fact_check,
 // user_feedback, reask, preference, complexity, jailbreak, pii, kb) or a state store (session

@@ -100,6 +100,17 @@ ModelRef ClassifierModel(const config::Config& c, Family family) {
   }
 }
 
+ModelRef ModalityModel(const config::Config& c) {
+  const config::ModalityDetectionConfig& d =
+      c.global.model_catalog.modules.modality_detector.detection;
+  ModelRef r;
+  r.what = "modality classifier";
+  r.path = d.classifier ? d.classifier->model_path : "";
+  r.config_key = "global.model_catalog.modules.modality_detector.classifier.model_path";
+  r.repo = ml::HubRepoFor(r.path, c.mom_registry);
+  return r;
+}
+
 ModelRef HallucinationDetectorModel(const config::Config& c) {
   return FromModule(c, c.global.model_catalog.modules.hallucination_mitigation.detector,
                     "hallucination detector", "hallucination_mitigation.detector");

@@ -40,6 +40,9 @@ ModelRef EmbeddingModel(const config::Config& c, const std::string& name = "");
 // global.model_catalog.system.
 ModelRef ClassifierModel(const config::Config& c, Family family);
 
+// The modality signal's classifier: modules.modality_detector.classifier.model_path.
+ModelRef ModalityModel(const config::Config& c);
+
 // The hallucination plugin's models: modules.hallucination_mitigation.detector (a token
 // classifier) and .explainer (an NLI sequence classifier).
 ModelRef HallucinationDetectorModel(const config::Config& c);

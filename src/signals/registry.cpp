@@ -39,7 +39,9 @@ SignalSet SignalSet::Build(const config::Config& c, std::vector<std::string>& er
   add(Family::kStructure, !s.structure.empty(), MakeStructureSignal);
   add(Family::kLanguage, !s.language.empty(), MakeLanguageSignal);
   add(Family::kConversation, !s.conversation.empty(), MakeConversationSignal);
-  add(Family::kModality, !s.modality.empty(), MakeModalitySignal);
+  if (!s.modality.empty()) {
+    set.by_family_[static_cast<size_t>(Family::kModality)] = MakeModalitySignal(c, models);
+  }
   add(Family::kAuthz, !s.role_bindings.empty(), MakeAuthzSignal);
   const std::pair<Family, bool> model_backed[] = {
       {Family::kEmbedding, !s.embeddings.empty()},

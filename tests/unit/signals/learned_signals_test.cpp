@@ -371,6 +371,72 @@ global:
   EXPECT_EQ(Evaluate(*c, models, Family::kUserFeedback, r).matched, Names{"satisfied"});
 }
 
+// The modality classifier (classes AR, DIFFUSION, BOTH): alone, or (hybrid) trusted when sure,
+// confirmed or overruled by keywords when not.
+TEST(ModalitySignal, ClassifierAloneOrHybridWithKeywords) {
+  const std::string head = R"(
+version: v0.3
+routing:
+  signals:
+    modality: [{name: AR}, {name: DIFFUSION}, {name: BOTH}]
+global:
+  model_catalog:
+    modules:
+      modality_detector:
+        enabled: true
+        classifier: {model_path: /models/modality}
+        keywords: [draw]
+        confidence_threshold: 0.8
+        lower_threshold_ratio: 0.5
+)";
+  FakeModels models;
+  std::vector<float> answer;
+  models.classifier = std::make_shared<ScriptedClassifier>(
+      Names{"ar", "diffusion", "both"}, [&](std::string_view) { return answer; });
+  const auto classifier = testing::ConfigFromText(head + "        method: classifier\n");
+  const auto hybrid = testing::ConfigFromText(head + "        method: hybrid\n");
+
+  answer = {0.1f, 0.3f, 0.6f};  // unsure BOTH
+  SignalOutput out = RunText(*classifier, models, Family::kModality, "a cat, please");
+  EXPECT_EQ(out.matched, Names{"BOTH"});
+  EXPECT_NEAR(out.confidence, 0.6, 1e-6);
+  // Hybrid: keywords say AR ("a cat") and the classifier (0.6 >= 0.8 x 0.5) wins anyway ...
+  EXPECT_EQ(RunText(*hybrid, models, Family::kModality, "a cat, please").matched, Names{"BOTH"});
+  // ... but not below 0.4, where the keywords decide.
+  answer = {0.3f, 0.35f, 0.35f};
+  EXPECT_EQ(RunText(*hybrid, models, Family::kModality, "a cat, please").matched, Names{"AR"});
+  // Agreeing with the keywords: their mean confidence.
+  answer = {0.1f, 0.7f, 0.2f};
+  out = RunText(*hybrid, models, Family::kModality, "draw a cat");
+  EXPECT_EQ(out.matched, Names{"DIFFUSION"});
+  EXPECT_NEAR(out.confidence, 0.75, 1e-6);
+  // Sure (>= 0.8): the classifier alone, whatever the keywords say.
+  answer = {0.9f, 0.05f, 0.05f};
+  EXPECT_EQ(RunText(*hybrid, models, Family::kModality, "draw a cat").matched, Names{"AR"});
+
+  // Without the model: classifier is not ready and says where it looked; hybrid uses keywords.
+  models.missing = "/models/modality";
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*classifier, errors, &models);
+  EXPECT_NE(
+      set.Get(Family::kModality)
+          ->NotReadyReason()
+          .find(
+              "modality classifier (/models/modality): /models/modality/config.json: cannot open"),
+      std::string::npos)
+      << set.Get(Family::kModality)->NotReadyReason();
+  EXPECT_EQ(RunText(*hybrid, models, Family::kModality, "draw a cat").matched, Names{"DIFFUSION"});
+  // A classifier with other classes is refused.
+  models.missing = "/nowhere";
+  models.classifier =
+      std::make_shared<ScriptedClassifier>(Names{"no", "yes"}, [&](std::string_view) {
+        return std::vector<float>{0.5f, 0.5f};
+      });
+  set = SignalSet::Build(*classifier, errors, &models);
+  EXPECT_NE(set.Get(Family::kModality)->NotReadyReason().find("it has 2 classes"),
+            std::string::npos);
+}
+
 // A knowledge base read from a folder beside the config file (relative source path), labels
 // scored by their exemplars: label and group targets, threshold and best matching, metrics.
 TEST(KbSignal, LabelsGroupsAndMetricsFromAManifestBesideTheConfig) {
