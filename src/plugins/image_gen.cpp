@@ -182,6 +182,8 @@ ImageGenPlugin::Plan ImageGenPlugin::PlanFor(const RequestContext& ctx) const {
     plan.error = "decision \"" + name + "\" has no AR or omni model in modelRefs";
   } else if (models.diffusion.empty()) {
     plan.error = "decision \"" + name + "\" has no diffusion or omni model in modelRefs";
+  } else if (!backend_) {  // the validator only lets vllm_omni and openai through
+    plan.error = "unknown image_gen backend: " + cfg_.backend;
   } else {
     plan.ar = plan.modality == "BOTH" ? models.ar : "";
   }
