@@ -88,7 +88,20 @@ std::unique_ptr<Router> Router::Create(std::shared_ptr<const config::Config> con
       };
     }
   }
+  // Hybrid modality detection without its classifier still routes, on keywords; say so.
+  const config::ModalityDetectorModule& modality =
+      config->global.model_catalog.modules.modality_detector;
+  const signals::Signal* modality_signal = set.Get(Family::kModality);
+  const std::string modality_model = signals::ModalityModel(*config).path;
+  const bool keywords_only = models != nullptr && modality_signal != nullptr && modality.enabled &&
+                             IEquals(modality.detection.method, "hybrid") &&
+                             !modality_model.empty() && !modality_signal->IsExpensive();
   auto router = Create(std::move(config), std::move(set), std::move(options));
+  if (keywords_only) {
+    router->warnings_.push_back("modality: the classifier " + modality_model +
+                                " is not loaded; hybrid detection uses keywords only (put the "
+                                "model there, or let `vllm-sr serve` download it)");
+  }
   if (!embed_error.empty()) {
     router->warnings_.push_back("model selection: " + embed_error +
                                 " (router_dc, hybrid and the learned selectors fall back)");

@@ -251,6 +251,45 @@ global:
   EXPECT_EQ(r.selection_reasoning, "Default candidate selection: no embedding function available");
 }
 
+// Hybrid modality detection whose classifier cannot be loaded still routes (keywords) and the
+// router says so once, at start.
+TEST(RouterWarnings, HybridModalityWithoutItsClassifierWarns) {
+  const std::string yaml = R"(
+version: v0.3
+routing:
+  signals:
+    modality: [{name: DIFFUSION}]
+  decisions:
+    - name: draw
+      rules: {operator: AND, conditions: [{type: modality, name: DIFFUSION}]}
+global:
+  model_catalog:
+    modules:
+      modality_detector:
+        enabled: true
+        method: hybrid
+        classifier: {model_path: /nowhere/modality}
+        keywords: [draw]
+        confidence_threshold: 0.7
+        lower_threshold_ratio: 0.7
+)";
+  testing::FakeModels models;
+  std::vector<std::string> errors;
+  auto router = Router::Create(testing::ConfigFromText(yaml), errors, &models);
+  ASSERT_TRUE(errors.empty());
+  ASSERT_EQ(router->warnings().size(), 1u);
+  EXPECT_EQ(router->warnings()[0],
+            "modality: the classifier /nowhere/modality is not loaded; hybrid detection uses "
+            "keywords only (put the model there, or let `vllm-sr serve` download it)");
+  EXPECT_EQ(router->Route(request::FromText("draw a cat")).decision->name, "draw");
+  models.missing = "/elsewhere";  // the model loads: nothing to say
+  models.classifier = std::make_shared<testing::ScriptedClassifier>(
+      std::vector<std::string>{"ar", "diffusion", "both"}, [](std::string_view) {
+        return std::vector<float>{0.1f, 0.8f, 0.1f};
+      });
+  EXPECT_TRUE(Router::Create(testing::ConfigFromText(yaml), errors, &models)->warnings().empty());
+}
+
 // With an embedding signal in the config, router_dc reuses the signal's vector of the query:
 // one model pass per request, not two.
 TEST(RouterSelectionTest, RouterDcReusesTheEmbeddingSignalsVector) {
