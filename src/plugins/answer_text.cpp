@@ -29,10 +29,22 @@ json::string* Content(json::value& choice) {
 std::string AssistantText(std::string_view completion) {
   boost::system::error_code ec;
   json::value v = json::parse(completion, ec);
-  json::array* choices = ec ? nullptr : Choices(v);
-  if (choices == nullptr || choices->empty()) return "";
-  const json::string* content = Content(choices->front());
-  return content != nullptr ? std::string(*content) : std::string();
+  return !ec && v.is_object() ? AssistantText(v.as_object()) : std::string();
+}
+
+std::string AssistantText(const json::object& completion) {
+  const json::object* message = FirstChoiceMessage(completion);
+  const json::value* content = message != nullptr ? message->if_contains("content") : nullptr;
+  return content != nullptr && content->is_string() ? std::string(content->as_string())
+                                                    : std::string();
+}
+
+const json::object* FirstChoiceMessage(const json::object& completion) {
+  const json::value* choices = completion.if_contains("choices");
+  if (choices == nullptr || !choices->is_array() || choices->as_array().empty()) return nullptr;
+  const json::object* choice = choices->as_array()[0].if_object();
+  const json::value* message = choice != nullptr ? choice->if_contains("message") : nullptr;
+  return message != nullptr ? message->if_object() : nullptr;
 }
 
 bool PrependToAssistantText(std::string& completion, std::string_view warning) {

@@ -2,6 +2,7 @@
 // screens do it (choices[0].message.content to judge; every choice's string content to warn).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,10 @@ namespace vsr::plugins {
 // choices[0].message.content when it is a string; "" otherwise (not JSON, no choices, tool
 // calls only).
 std::string AssistantText(std::string_view completion);
+std::string AssistantText(const boost::json::object& completion);
+
+// choices[0].message of a chat.completion; null when there is none.
+const boost::json::object* FirstChoiceMessage(const boost::json::object& completion);
 
 // Puts "<warning>\n\n" in front of every choice's string message content; false (and
 // `completion` untouched) when there is none.

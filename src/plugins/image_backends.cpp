@@ -6,6 +6,7 @@
 #include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "plugins/answer_text.h"
 
 namespace vsr::plugins {
 namespace {
@@ -26,14 +27,6 @@ std::string Endpoint(std::string base, std::string_view api_path) {
 
 std::chrono::milliseconds Timeout(const config::ImageGenPluginConfig& cfg, int default_seconds) {
   return std::chrono::seconds(cfg.timeout_seconds > 0 ? cfg.timeout_seconds : default_seconds);
-}
-
-const json::object* FirstChoiceMessage(const json::object& reply) {
-  const json::value* choices = reply.if_contains("choices");
-  if (choices == nullptr || !choices->is_array() || choices->as_array().empty()) return nullptr;
-  const json::object* choice = choices->as_array()[0].if_object();
-  const json::value* message = choice != nullptr ? choice->if_contains("message") : nullptr;
-  return message != nullptr ? message->if_object() : nullptr;
 }
 
 bool ParseObject(const std::string& body, json::object& out, std::string& error) {

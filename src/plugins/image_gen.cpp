@@ -5,6 +5,7 @@
 #include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "plugins/answer_text.h"
 #include "plugins/immediate_answer.h"
 #include "signals/family.h"
 
@@ -107,16 +108,6 @@ bool ReadChat(const std::string& who, const OutboundReply& reply, json::object& 
   }
   out = std::move(v.as_object());
   return true;
-}
-
-// choices[0].message.content when it is text.
-std::string ChatText(const json::object& chat) {
-  const json::value* choices = chat.if_contains("choices");
-  if (choices == nullptr || !choices->is_array() || choices->as_array().empty()) return {};
-  const json::object* choice = choices->as_array()[0].if_object();
-  const json::value* message = choice != nullptr ? choice->if_contains("message") : nullptr;
-  if (message == nullptr || !message->is_object()) return {};
-  return StringField(message->as_object(), "content");
 }
 
 json::object ImagePart(const std::string& url) {
@@ -267,7 +258,7 @@ void ImageGenPlugin::OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>
   if (log_ && !answered) log_("decision '" + decision + "': image_gen BOTH: " + text_error);
   if (log_ && !drawn) log_("decision '" + decision + "': image_gen BOTH: " + error);
   json::array parts;
-  const std::string text = answered ? ChatText(chat) : "";
+  const std::string text = answered ? AssistantText(chat) : "";
   if (!text.empty()) parts.push_back(json::object{{"type", "text"}, {"text", text}});
   if (drawn) parts.push_back(ImagePart(image.url));
   if (parts.empty()) {
