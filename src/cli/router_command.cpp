@@ -199,6 +199,13 @@ int RunRouter(const RouterArgs& args) {
   api_options.address = args.address;
   api_options.port =
       static_cast<uint16_t>(args.port >= 0 ? args.port : kDefaultApiPort + PortOffset());
+  // File uploads (global.stores.vector_store.max_file_size_mb) may be larger than the default
+  // body limit; the API itself refuses files over the configured size with a clear 413.
+  if (const auto& vs = router->config().global.stores.vector_store; vs && vs->enabled) {
+    const size_t upload = static_cast<size_t>(vs->max_file_size_mb > 0 ? vs->max_file_size_mb : 50)
+                          << 20;
+    api_options.body_limit = std::max(api_options.body_limit, upload + (1u << 20));
+  }
   auto api = std::make_shared<server::RouterApi>(snapshot);
   api->SetModels(models);
   auto& api_server = control->servers.emplace_back(std::make_unique<server::HttpServer>(
@@ -263,6 +270,11 @@ int RunRouter(const RouterArgs& args) {
   auto plugin_runtime = std::make_shared<plugins::PluginRuntime>(std::move(services));
   plugin_runtime->ChainsFor(snapshot->Get());
   api->SetMemory([plugin_runtime] { return plugin_runtime->memory_store(); });
+  api->SetVectorStore([plugin_runtime] { return plugin_runtime->vector_store(); });
+  if (auto vs = plugin_runtime->vector_store()) {
+    std::cout << "Vector store: " << vs->description()
+              << "; Files and Vector Stores APIs at /v1/files, /v1/vector_stores" << std::endl;
+  }
   if (auto store = plugin_runtime->replay_store()) {
     std::cout << "Router replay: recording to " << store->backend() << " (" << store->size()
               << " records kept), API at /v1/router_replay" << std::endl;

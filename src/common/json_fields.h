@@ -21,6 +21,12 @@ inline int64_t IntField(const boost::json::object& o, std::string_view key) {
   return 0;
 }
 
+// The object at `key`; null when it is missing or not an object.
+inline const boost::json::object* ObjectField(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v ? v->if_object() : nullptr;
+}
+
 // An OpenAI chat request that asks for the final usage chunk (stream_options.include_usage).
 inline bool StreamUsageRequested(const boost::json::object& body) {
   const boost::json::value* so = body.if_contains("stream_options");

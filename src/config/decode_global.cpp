@@ -521,6 +521,28 @@ void DecodeFields(MapReader& r, VectorStore& v) {
   r.Optional("valkey", v.valkey);
   r.Optional("metadata_store", v.metadata_store, OneOf({"memory", "postgres"}));
   r.Optional("metadata_postgres", v.metadata_postgres);
+  if (!v.enabled) return;
+  // Upstream's VectorStoreConfig.Validate: what an enabled store needs.
+  const auto need = [&r](bool missing, std::string_view key, const std::string& message,
+                         const std::string& hint) {
+    if (missing) r.ctx().Error(KeyPath(r.path(), key), message, hint);
+  };
+  need(v.backend_type.empty(), "backend_type", "vector_store.backend_type is required when enabled",
+       "add 'backend_type: memory' (or valkey to keep stores in Redis/Valkey)");
+  need(v.backend_type == "milvus" && !v.milvus, "milvus",
+       "vector_store.milvus configuration is required when backend_type is 'milvus'",
+       "add a 'milvus:' block");
+  need(v.backend_type == "valkey" && !v.valkey, "valkey",
+       "vector_store.valkey configuration is required when backend_type is 'valkey'",
+       "add a 'valkey:' block with host and port");
+  need(v.backend_type == "valkey" && v.valkey && v.valkey->host.empty(), "valkey",
+       "vector_store.valkey.host is required", "add 'host:' under valkey");
+  need(v.backend_type == "llama_stack" && !v.llama_stack, "llama_stack",
+       "vector_store.llama_stack configuration is required when backend_type is 'llama_stack'",
+       "add a 'llama_stack:' block with its endpoint");
+  need(v.metadata_store == "postgres" && !v.metadata_postgres, "metadata_postgres",
+       "vector_store.metadata_postgres is required when metadata_store is 'postgres'",
+       "add a 'metadata_postgres:' block");
 }
 void DecodeFields(MapReader& r, Stores& v) {
   r.Optional("semantic_cache", v.semantic_cache);

@@ -135,6 +135,20 @@ std::optional<OutboundCall> RagPlugin::PrepareCall(RequestContext& ctx) {
     ctx.cache_embedding = embed_(question);
   }
   std::string error;
+  if (backend_->local()) {  // searched here, in memory: no call to make
+    const auto start = std::chrono::steady_clock::now();
+    const RagQuery q = Query(ctx);
+    std::vector<RagPassage> passages;
+    const bool found = backend_->Retrieve(q, passages, error);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (found) {
+      Accept(ctx, q, passages, seconds);
+    } else {
+      Fail(ctx, error, seconds);
+    }
+    return std::nullopt;
+  }
   std::optional<OutboundCall> call = backend_->Build(Query(ctx), error);
   if (!call) Fail(ctx, error, 0);
   return call;
@@ -158,15 +172,21 @@ void RagPlugin::OnCallDone(RequestContext& ctx, const OutboundReply& reply) {
     Fail(ctx, error, reply.seconds);
     return;
   }
+  Accept(ctx, q, passages, reply.seconds);
+}
+
+void RagPlugin::Accept(RequestContext& ctx, const RagQuery& q,
+                       const std::vector<RagPassage>& passages, double seconds) {
   ctx.rag_context = JoinPassages(passages);
   double best = 0;
   for (const RagPassage& p : passages) best = std::max(best, p.score);
   ctx.rag_similarity = best;
   if (metrics_) {
-    metrics_->RecordRagRetrieval(cfg_.backend, Decision(ctx), "success", reply.seconds);
+    metrics_->RecordRagRetrieval(cfg_.backend, Decision(ctx), "success", seconds);
     metrics_->RecordRagContext(cfg_.backend, Decision(ctx), ctx.rag_context.size(), best);
   }
-  if (cfg_.cache_results) Remember(q.text, ctx.rag_context);
+  // Nothing found is no context, not a failure (upstream's vectorstore backend); not cached.
+  if (cfg_.cache_results && !ctx.rag_context.empty()) Remember(q.text, ctx.rag_context);
 }
 
 void RagPlugin::Fail(RequestContext& ctx, const std::string& why, double seconds) {

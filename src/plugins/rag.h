@@ -1,13 +1,13 @@
 // rag: retrieval-augmented generation (upstream's req_filter_rag.go). After routing, the
 // decision's backend (rag_backends.h) is asked for passages about the user's question (one HTTP
-// call made by the data plane; the question's embedding computed off the I/O thread when the
-// backend searches by vector); the passages, joined by "\n\n---\n\n" and cut to
-// `max_context_length` characters (default 10000), go into the request the model gets:
-// `injection_mode: tool_role` (default) as a tool message after the last user message,
-// `system_prompt` as "Context from knowledge base:\n\n<passages>\n\n" in front of the system
-// prompt (Anthropic bodies, which have no tool role, always get it there). A failed retrieval
-// follows `on_failure`: skip (default) or warn (logged) go on without context, block answers
-// 503 "RAG retrieval failed: ...". `cache_results` keeps a question's passages for
+// call made by the data plane, or a search in this process for backend vectorstore; the question's
+// embedding computed off the I/O thread when the backend searches by vector); the passages, joined
+// by "\n\n---\n\n" and cut to `max_context_length` characters (default 10000), go into the request
+// the model gets: `injection_mode: tool_role` (default) as a tool message after the last user
+// message, `system_prompt` as "Context from knowledge base:\n\n<passages>\n\n" in front of the
+// system prompt (Anthropic bodies, which have no tool role, always get it there). A failed
+// retrieval follows `on_failure`: skip (default) or warn (logged) go on without context, block
+// answers 503 "RAG retrieval failed: ...". `cache_results` keeps a question's passages for
 // `cache_ttl_seconds` (default 3600). `min_confidence_threshold` runs retrieval only for
 // questions a fact_check rule matched (upstream's fact-check confidence is 1 or 0).
 #pragma once
@@ -38,6 +38,9 @@ class RagPlugin final : public Plugin {
   std::optional<OutboundCall> PrepareCall(RequestContext& ctx);
   void OnCallDone(RequestContext& ctx, const OutboundReply& reply);
   RagQuery Query(const RequestContext& ctx) const;
+  // Retrieved passages into the request's context (and the cache, the metrics).
+  void Accept(RequestContext& ctx, const RagQuery& q, const std::vector<RagPassage>& passages,
+              double seconds);
   void Fail(RequestContext& ctx, const std::string& why, double seconds);
   std::optional<std::string> Cached(const std::string& question);
   void Remember(const std::string& question, const std::string& context);

@@ -436,10 +436,80 @@ class MilvusBackendRest final : public RagBackend {
   config::MilvusBackend milvus_;
 };
 
+// ---- vectorstore (this router's own) ----
+
+class LocalVectorStoreBackend final : public RagBackend {
+ public:
+  LocalVectorStoreBackend(const YamlNode* c,
+                          std::shared_ptr<vectorstore::VectorStoreService> service)
+      : store_(Text(c, "vector_store_id")), service_(std::move(service)) {
+    if (const YamlNode* ids = c != nullptr ? c->Find("file_ids") : nullptr;
+        ids && ids->IsSequence()) {
+      for (const YamlNode& id : ids->items) {
+        if (id.IsScalar() && !id.scalar.empty()) file_ids_.push_back(id.scalar);
+      }
+    }
+  }
+
+  bool Check(std::string& error) const {
+    if (store_.empty()) error = "vector_store_id is required for vectorstore backend";
+    return error.empty();
+  }
+  bool needs_embedding() const override { return true; }
+  bool local() const override { return true; }
+
+  std::optional<OutboundCall> Build(const RagQuery& /*q*/, std::string& error) const override {
+    error = "the vectorstore backend searches in process";
+    return std::nullopt;
+  }
+
+  // The store is named by its id or, as configs written before the store existed may say, its
+  // name; every listed file_id is searched (upstream filters on the first one only).
+  bool Retrieve(const RagQuery& q, std::vector<RagPassage>& out,
+                std::string& error) const override {
+    if (!service_) {
+      error =
+          "vector store manager not initialized (enable global.stores.vector_store and restart "
+          "the router)";
+      return false;
+    }
+    if (q.embedding == nullptr || q.embedding->empty()) {
+      error = "embedder not initialized for vectorstore RAG (no embedding model is loaded)";
+      return false;
+    }
+    const std::optional<std::string> id = service_->Resolve(store_);
+    if (!id) {
+      error = "vectorstore search failed: vector store not found: " + store_;
+      return false;
+    }
+    auto hits = service_->Search(*id, *q.embedding, static_cast<size_t>(std::max(0, q.top_k)),
+                                 q.threshold, file_ids_);
+    if (!hits) {
+      error = "vectorstore search failed: " + hits.error.message;
+      return false;
+    }
+    for (const vectorstore::SearchResult& h : *hits.value) out.push_back({h.content, h.score});
+    return true;
+  }
+
+ protected:
+  bool Read(const json::value& /*reply*/, const RagQuery& /*q*/, std::vector<RagPassage>& /*out*/,
+            std::string& error) const override {
+    error = "the vectorstore backend searches in process";
+    return false;
+  }
+
+ private:
+  std::string store_;
+  std::vector<std::string> file_ids_;
+  std::shared_ptr<vectorstore::VectorStoreService> service_;
+};
+
 }  // namespace
 
-std::unique_ptr<RagBackend> MakeRagBackend(const config::RagPluginConfig& cfg,
-                                           const config::Config& config, std::string& error) {
+std::unique_ptr<RagBackend> MakeRagBackend(
+    const config::RagPluginConfig& cfg, const config::Config& config, std::string& error,
+    std::shared_ptr<vectorstore::VectorStoreService> vector_store) {
   const YamlNode* c = cfg.backend_config ? &*cfg.backend_config : nullptr;
   if (cfg.backend == "external_api") {
     auto b = std::make_unique<ExternalApiBackend>(c);
@@ -460,8 +530,12 @@ std::unique_ptr<RagBackend> MakeRagBackend(const config::RagPluginConfig& cfg,
     auto b = std::make_unique<MilvusBackendRest>(c, *milvus);
     return b->Check(error) ? std::move(b) : nullptr;
   }
+  if (cfg.backend == "vectorstore") {
+    auto b = std::make_unique<LocalVectorStoreBackend>(c, std::move(vector_store));
+    return b->Check(error) ? std::move(b) : nullptr;
+  }
   error = "backend '" + cfg.backend +
-          "' is not available in this build (use external_api, openai or milvus)";
+          "' is not available in this build (use external_api, openai, milvus or vectorstore)";
   return nullptr;
 }
 

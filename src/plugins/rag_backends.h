@@ -11,7 +11,9 @@
 //  - milvus: Milvus's REST API (POST /v2/vectordb/entities/search) at the semantic cache's
 //    Milvus connection (upstream reuses that connection too), scores below the threshold
 //    dropped.
-// mcp, hybrid and vectorstore are not in this build: MakeRagBackend says so.
+//  - vectorstore: this router's own vector store (global.stores.vector_store, filled through the
+//    Files and Vector Stores APIs), searched in process with the question's embedding: no call.
+// mcp and hybrid are not in this build: MakeRagBackend says so.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -21,6 +23,7 @@
 
 #include "config/config.h"
 #include "plugins/plugin.h"
+#include "vectorstore/service.h"
 
 namespace vsr::plugins {
 
@@ -40,6 +43,14 @@ class RagBackend {
  public:
   virtual ~RagBackend() = default;
   virtual bool needs_embedding() const { return false; }
+  // Backends that search in this process answer through Retrieve, never a call (Build).
+  virtual bool local() const { return false; }
+  // The passages for `q` (none is not a failure); false with `error`.
+  virtual bool Retrieve(const RagQuery& /*q*/, std::vector<RagPassage>& /*out*/,
+                        std::string& error) const {
+    error = "this backend retrieves through a call";
+    return false;
+  }
   // The call for `q`; nullopt with `error` when it cannot be built.
   virtual std::optional<OutboundCall> Build(const RagQuery& q, std::string& error) const = 0;
   // The passages in a 200 reply's body (replacing `out`'s); false with `error` when the body
@@ -54,9 +65,11 @@ class RagBackend {
 };
 
 // The backend of `cfg` (its backend_config read and checked); null with `error` saying what is
-// missing or unsupported.
-std::unique_ptr<RagBackend> MakeRagBackend(const config::RagPluginConfig& cfg,
-                                           const config::Config& config, std::string& error);
+// missing or unsupported. `vector_store` serves backend vectorstore (null: not enabled; its
+// searches then fail saying so).
+std::unique_ptr<RagBackend> MakeRagBackend(
+    const config::RagPluginConfig& cfg, const config::Config& config, std::string& error,
+    std::shared_ptr<vectorstore::VectorStoreService> vector_store = nullptr);
 
 // Passages joined as upstream joins them ("\n\n---\n\n").
 std::string JoinPassages(const std::vector<RagPassage>& passages);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "cache/redis_replication.h"
+#include "common/strings.h"
 #include "ml/text_batcher.h"
 #include "plugins/fast_response.h"
 #include "plugins/hallucination.h"
@@ -144,12 +145,17 @@ bool RetrievesContext(const config::Decision& decision) {
 std::unique_ptr<Plugin> MakeRag(const config::RagPluginConfig& cfg, const config::Config& config,
                                 const PluginServices& services, std::string& note) {
   std::string error;
-  std::unique_ptr<RagBackend> backend = MakeRagBackend(cfg, config, error);
+  std::unique_ptr<RagBackend> backend = MakeRagBackend(cfg, config, error, services.vector_store);
   if (!backend) {
     note = "rag: " + error + "; until then requests go on without retrieved context";
     return nullptr;
   }
-  if (backend->needs_embedding() && !services.embed) {
+  if (backend->local() && !services.vector_store) {
+    note =
+        "rag: backend 'vectorstore' searches this router's vector store and "
+        "global.stores.vector_store is not enabled (or did not open: see above); retrieval "
+        "fails until it is";
+  } else if (backend->needs_embedding() && !services.embed) {
     note = "rag: backend '" + cfg.backend +
            "' searches by vector and no embedding model is loaded (see the lines above); "
            "retrieval fails until one is";
@@ -374,6 +380,7 @@ std::shared_ptr<const PluginChains> PluginRuntime::ChainsFor(
                            "not selected semantically");
       }
     }
+    if (!services_.vector_store) OpenVectorStore(router->config());
     if (!services_.tools_db) OpenToolsDatabase(router->config());
     if (!services_.memory_store) OpenMemoryStore(router->config());
     if (!services_.replay) OpenReplayStore(router->config());
@@ -425,6 +432,67 @@ void PluginRuntime::OpenMemoryStore(const config::Config& cfg) {
   services_.memory_store = std::make_shared<MemoryStore>();
 }
 
+void PluginRuntime::OpenVectorStore(const config::Config& cfg) {
+  const auto& vs = cfg.global.stores.vector_store;
+  if (!vs || !vs->enabled) return;
+  const auto log = [this](const std::string& line) {
+    if (services_.log) services_.log(line);
+  };
+  vectorstore::ServiceOptions o;
+  o.backend_type = vs->backend_type.empty() ? "memory" : vs->backend_type;
+  if (o.backend_type == "valkey") {
+    const config::VectorStoreValkey v = vs->valkey.value_or(config::VectorStoreValkey{});
+    redis::Endpoint e;
+    e.host = v.host.empty() ? "localhost" : v.host;
+    e.port = v.port > 0 ? v.port : 6379;
+    e.database = v.database;
+    e.password = ValueOrEnv(v.password);
+    if (v.connect_timeout > 0) e.timeout_ms = v.connect_timeout * 1000;
+    o.redis = e;
+    if (!v.collection_prefix.empty()) o.redis_prefix = v.collection_prefix;
+  } else if (o.backend_type != "memory") {
+    log("vector store: backend_type '" + o.backend_type +
+        "' is not available in this build; stores are kept in this router's memory (lost on "
+        "restart; use memory, or valkey to keep them in Redis/Valkey)");
+    o.backend_type = "memory";
+  }
+  if (vs->metadata_store == "postgres") {
+    log("vector store: metadata_store 'postgres' is not available in this build; store records "
+        "are kept with the chunks (" +
+        o.backend_type + ")");
+  }
+  if (!vs->file_storage_dir.empty()) o.file_storage_dir = vs->file_storage_dir;
+  if (vs->max_file_size_mb > 0) o.max_file_bytes = static_cast<size_t>(vs->max_file_size_mb) << 20;
+  if (vs->ingestion_workers > 0) o.ingestion_workers = vs->ingestion_workers;
+  if (vs->memory && vs->memory->max_entries_per_store > 0) {
+    o.max_entries_per_store = static_cast<size_t>(vs->memory->max_entries_per_store);
+  }
+  if (!vs->supported_formats.empty()) {
+    o.supported_formats.clear();
+    for (const std::string& f : vs->supported_formats) {
+      const std::string ext = ToLower(Trim(f));
+      if (!ext.empty()) o.supported_formats.push_back(ext.front() == '.' ? ext : "." + ext);
+    }
+  }
+  if (!services_.embed) {
+    log("vector store: no embedding model is loaded (see above); files upload, but attaching "
+        "and searching fail until one is");
+  }
+  std::string error;
+  services_.vector_store =
+      vectorstore::VectorStoreService::Open(o, services_.embed, services_.log, error);
+  if (!services_.vector_store) {
+    log("vector store: " + error +
+        "; the Files and Vector Stores APIs answer 503 until it opens "
+        "(restart the router)");
+  }
+}
+
+std::shared_ptr<vectorstore::VectorStoreService> PluginRuntime::vector_store() {
+  std::lock_guard lock(mu_);
+  return services_.vector_store;
+}
+
 std::shared_ptr<MemoryStore> PluginRuntime::memory_store() {
   std::lock_guard lock(mu_);
   return services_.memory_store;
@@ -446,6 +514,9 @@ std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
 
 std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg) {
   if (auto cache = SemanticCacheModel(cfg)) return cache;
+  if (const auto& vs = cfg.global.stores.vector_store; vs && vs->enabled) {
+    return signals::EmbeddingModel(cfg, vs->embedding_model);
+  }
   const auto searches_by_vector = [&cfg](const config::RagPluginConfig& r) {
     std::string error;
     const std::unique_ptr<RagBackend> backend = r.enabled ? MakeRagBackend(r, cfg, error) : nullptr;

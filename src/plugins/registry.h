@@ -66,8 +66,9 @@ class PluginChains {
 std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg);
 
 // The one embedding model the plugins of `cfg` share: the semantic cache's when a decision
-// caches, else embedding_config.model_type when rag searches by vector or tools are selected
-// semantically; nullopt when no plugin embeds.
+// caches, else the vector store's (global.stores.vector_store.embedding_model) when it is
+// enabled, else embedding_config.model_type when rag searches by vector, memory remembers or
+// tools are selected semantically; nullopt when no plugin embeds.
 std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg);
 
 // Every model the plugins of `cfg` load: their embedding model, the prompt guard of
@@ -90,6 +91,8 @@ class PluginRuntime {
   std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async();
   // The memory plugin's store (null until a config has a memory plugin).
   std::shared_ptr<MemoryStore> memory_store();
+  // The vector store (null until a config enables global.stores.vector_store).
+  std::shared_ptr<vectorstore::VectorStoreService> vector_store();
   // The model the cache embeds questions with ("" when it matches exact questions only).
   std::string embedding_model();
 
@@ -103,6 +106,9 @@ class PluginRuntime {
   void OpenToolsDatabase(const config::Config& cfg);
   // The memory store, when a decision remembers users.
   void OpenMemoryStore(const config::Config& cfg);
+  // The vector store, when global.stores.vector_store is enabled (after the embedding model:
+  // it embeds documents with it).
+  void OpenVectorStore(const config::Config& cfg);
   // The plugins' embedding model (the cache's, else rag's); when it cannot be loaded the log
   // says why and `without_it` what that means.
   void OpenEmbeddingModel(const signals::ModelRef& ref, const std::string& without_it);

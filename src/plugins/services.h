@@ -13,6 +13,7 @@
 #include "plugins/memory_store.h"
 #include "plugins/tools_database.h"
 #include "replay/store.h"
+#include "vectorstore/service.h"
 
 namespace vsr::plugins {
 
@@ -35,6 +36,9 @@ struct PluginServices {
   std::shared_ptr<MemoryStore> memory_store;
   // The tools database of semantic tool selection (loaded with the embedding model).
   std::shared_ptr<const ToolsDatabase> tools_db;
+  // The vector store (global.stores.vector_store) rag's vectorstore backend searches and the
+  // Files / Vector Stores APIs fill; opened from the first config that enables it.
+  std::shared_ptr<vectorstore::VectorStoreService> vector_store;
   // The process's loaded models, shared with the learned signals (null: the runtime loads the
   // embedding model on its own).
   std::shared_ptr<ml::ModelStore> models;

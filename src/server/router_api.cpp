@@ -10,6 +10,7 @@
 #include "server/classify_models.h"
 #include "server/eval_response.h"
 #include "server/memory_api.h"
+#include "server/vector_store_api.h"
 
 namespace vsr::server {
 namespace {
@@ -135,6 +136,10 @@ HttpResponse RouterApi::ErrorForStatus(int status, const std::string& message) {
 HttpResponse RouterApi::Handle(const HttpRequest& request) const {
   const std::shared_ptr<plugins::MemoryStore> memory = memory_ ? memory_() : nullptr;
   if (std::optional<HttpResponse> r = HandleMemoryApi(request, memory.get())) return *r;
+  const auto vector_store = vector_store_ ? vector_store_() : nullptr;
+  if (std::optional<HttpResponse> r = HandleVectorStoreApi(request, vector_store.get())) {
+    return *r;
+  }
   std::string path = request.path;
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   bool path_known = false;

@@ -12,6 +12,7 @@
 #include "server/classify_models.h"
 #include "server/http_types.h"
 #include "server/router_snapshot.h"
+#include "vectorstore/service.h"
 
 namespace vsr::server {
 
@@ -35,6 +36,12 @@ class RouterApi {
   // the memory API answers 503 MEMORY_NOT_AVAILABLE.
   void SetMemory(std::function<std::shared_ptr<plugins::MemoryStore>()> store) {
     memory_ = std::move(store);
+  }
+
+  // Where the Files and Vector Stores APIs find the vector store service (null: not enabled,
+  // 503 VECTOR_STORE_DISABLED).
+  void SetVectorStore(std::function<std::shared_ptr<vectorstore::VectorStoreService>()> service) {
+    vector_store_ = std::move(service);
   }
 
   // The envelope for an error status (also used by the HTTP server for 413/431/400).
@@ -61,6 +68,7 @@ class RouterApi {
   std::shared_ptr<RouterSnapshot> router_;
   std::shared_ptr<ml::ModelStore> models_;
   std::function<std::shared_ptr<plugins::MemoryStore>()> memory_;
+  std::function<std::shared_ptr<vectorstore::VectorStoreService>()> vector_store_;
 };
 
 // GET /v1/models (router API and data plane): the auto model, plus every configured model when

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/http_client.h"
+#include "support/child_process.h"
 #include "support/cli_runner.h"
 #include "support/redis_server.h"
 
@@ -18,63 +19,8 @@ namespace {
 
 using vsr::server::HttpCall;
 using vsr::server::HttpResult;
-
-// A child process whose stdout we read line by line.
-class Child {
- public:
-  explicit Child(std::vector<std::string> args) {
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      std::vector<char*> argv{const_cast<char*>(VSR_CLI_BINARY)};
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(VSR_CLI_BINARY, argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    fd_ = out[0];
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (fd_ >= 0) close(fd_);
-  }
-  // The next line starting with `prefix` (bounded by the process closing stdout).
-  std::string LineStartingWith(const std::string& prefix) {
-    for (;;) {
-      std::string line;
-      char c = 0;
-      ssize_t n = 0;
-      while ((n = read(fd_, &c, 1)) == 1 && c != '\n') line += c;
-      if (line.rfind(prefix, 0) == 0) return line;
-      if (n != 1) return {};
-    }
-  }
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-};
-
-// "... http://host:PORT ..." -> PORT
-std::string PortOf(const std::string& line) {
-  const size_t colon = line.find(':', line.find("http://") + 7);
-  const size_t end = line.find_first_not_of("0123456789", colon + 1);
-  return line.substr(colon + 1, end - colon - 1);
-}
+using vsr::testing::Child;
+using vsr::testing::PortOf;
 
 TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
   Child sim({"simulator", "--port", "0", "--tokens-per-second", "20", "--output-tokens", "30"});

@@ -73,7 +73,11 @@ TEST(RagBackends, ConfigProblemsAreNamed) {
             "filter expression contains potentially dangerous pattern: ;");
   EXPECT_EQ(Error("            {enabled: true, backend: mcp, backend_config: {server_name: s, "
                   "tool_name: t}}\n"),
-            "backend 'mcp' is not available in this build (use external_api, openai or milvus)");
+            "backend 'mcp' is not available in this build (use external_api, openai, milvus or "
+            "vectorstore)");
+  EXPECT_EQ(Error("            {enabled: true, backend: vectorstore, backend_config: "
+                  "{file_ids: [file_a]}}\n"),
+            "vector_store_id is required for vectorstore backend");
 }
 
 TEST(RagBackends, PineconeSendsTheVectorAndReadsMatchMetadata) {

@@ -1,0 +1,144 @@
+// The vector store service behind upstream's Files and Vector Stores APIs and rag's
+// `backend: vectorstore` (global.stores.vector_store): stores, uploaded files, attached files
+// ingested in the background (text extracted, chunked, embedded, indexed) and searched in
+// memory. backend_type memory keeps stores in this process (lost on restart, as upstream);
+// valkey keeps them in Redis/Valkey too (redis_persistence.h), shared by every replica, each of
+// which reloads within sync_interval of another's change.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "redis/client.h"
+#include "vectorstore/file_store.h"
+#include "vectorstore/redis_persistence.h"
+#include "vectorstore/types.h"
+
+namespace vsr::vectorstore {
+
+struct ServiceOptions {
+  std::string backend_type = "memory";  // what stores report; valkey needs `redis`
+  std::string file_storage_dir = "/var/lib/vsr/data";
+  size_t max_file_bytes = 50u << 20;
+  std::vector<std::string> supported_formats = {".txt", ".md", ".json", ".csv", ".html"};
+  int ingestion_workers = 2;
+  size_t queue_size = 100;  // attached files waiting; beyond, attaching fails (queue_full)
+  size_t max_entries_per_store = 100000;
+  std::optional<redis::Endpoint> redis;
+  std::string redis_prefix = "vsr_vs_";
+  std::chrono::milliseconds sync_interval{1000};
+};
+
+enum class ErrorKind { kInvalid, kNotFound, kUnavailable, kInternal };
+struct Error {
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string message;
+};
+
+template <class T>
+struct Result {
+  std::optional<T> value;
+  Error error;
+  explicit operator bool() const { return value.has_value(); }
+  static Result Fail(ErrorKind kind, std::string message) {
+    return Result{std::nullopt, Error{kind, std::move(message)}};
+  }
+};
+
+struct StorePatch {
+  std::optional<std::string> name;
+  std::optional<boost::json::object> expires_after, metadata;
+};
+
+class VectorStoreService {
+ public:
+  using Embed = std::function<std::vector<float>(const std::string&)>;
+  using Log = std::function<void(const std::string&)>;
+
+  // Opens the file store (and Redis, loading what it holds); null with `error`. `embed` may be
+  // empty (no embedding model): files upload, but ingestion and search fail saying why.
+  static std::shared_ptr<VectorStoreService> Open(ServiceOptions options, Embed embed, Log log,
+                                                  std::string& error);
+  ~VectorStoreService();
+  VectorStoreService(const VectorStoreService&) = delete;
+  VectorStoreService& operator=(const VectorStoreService&) = delete;
+
+  const ServiceOptions& options() const { return options_; }
+  bool can_embed() const { return static_cast<bool>(embed_); }
+  FileStore& files() { return *files_; }
+  std::string description() const;
+
+  Result<VectorStore> CreateStore(const std::string& name, const StorePatch& extra);
+  Result<VectorStore> GetStore(const std::string& id) const;
+  // Newest first unless order is "asc"; after: the id the previous page ended with; limit
+  // 1..100 (default 20).
+  std::vector<VectorStore> ListStores(int limit, const std::string& order,
+                                      const std::string& after) const;
+  Result<VectorStore> UpdateStore(const std::string& id, const StorePatch& patch);
+  std::optional<Error> DeleteStore(const std::string& id);
+
+  // Queues the file's ingestion; the answer says in_progress (or failed: queue_full).
+  Result<VectorStoreFile> AttachFile(const std::string& store_id, const std::string& file_id,
+                                     const std::optional<ChunkingStrategy>& strategy);
+  std::vector<VectorStoreFile> ListFiles(const std::string& store_id) const;
+  std::optional<Error> DetachFile(const std::string& store_id, const std::string& vsf_id);
+
+  // The id of the store named `id_or_name` (its id, else the one store with that name).
+  std::optional<std::string> Resolve(const std::string& id_or_name) const;
+  // Chunks of the store most similar to `query_embedding` (rag, on the request path: no I/O).
+  Result<std::vector<SearchResult>> Search(const std::string& store_id,
+                                           const std::vector<float>& query_embedding, size_t top_k,
+                                           double threshold,
+                                           const std::vector<std::string>& file_ids) const;
+  // The same for a question, embedded here (the search API).
+  Result<std::vector<SearchResult>> SearchText(const std::string& store_id,
+                                               const std::string& query, size_t top_k,
+                                               double threshold,
+                                               const std::vector<std::string>& file_ids) const;
+
+ private:
+  struct Job {
+    std::string vsf_id, store_id, file_id;
+    std::optional<ChunkingStrategy> strategy;
+  };
+  VectorStoreService(ServiceOptions options, Embed embed, Log log);
+  VectorStore WithCounts(const StoreState& s) const;
+  void Worker();
+  void Ingest(const Job& job);
+  void SetStatus(const Job& job, const std::string& status, std::optional<FileError> error);
+  void SyncLoop();
+  // After a change written to Redis: bump the version, and skip our own reload when no one
+  // else changed anything in between.
+  void Published();
+
+  ServiceOptions options_;
+  Embed embed_;
+  Log log_;
+  std::unique_ptr<FileStore> files_;
+  std::unique_ptr<RedisPersistence> redis_;
+
+  mutable std::shared_mutex mu_;
+  StoreMap stores_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+
+  std::condition_variable stop_cv_;  // wakes the sync thread to stop
+  std::atomic<long long> seen_version_{0};
+  std::thread sync_;
+};
+
+}  // namespace vsr::vectorstore

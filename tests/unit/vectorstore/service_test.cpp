@@ -1,0 +1,238 @@
+// The vector store service: stores, ingestion in the background, search, detaching, limits,
+// and (with a real redis-server) stores shared by two routers and kept across a restart.
+#include "vectorstore/service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "support/fake_models.h"
+#include "support/redis_server.h"
+#include "vectorstore/collection.h"
+
+namespace vsr::vectorstore {
+namespace {
+
+TEST(Collection, FindsTheMostSimilarChunksAboveTheThreshold) {
+  Collection c;
+  const auto put = [&c](const std::string& id, const std::string& file, std::vector<float> v) {
+    Chunk chunk;
+    chunk.id = id;
+    chunk.file_id = file;
+    chunk.content = id;
+    chunk.embedding = std::move(v);
+    c.Put(std::move(chunk));
+  };
+  put("a", "f1", {1, 0, 0});
+  put("b", "f1", {1, 1, 0});
+  put("c", "f2", {0, 0, 5});
+  put("d", "f2", {2, 0.1f, 0});
+  auto hits = c.Search({3, 0, 0}, 2, 0.5, {});
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].content, "a");
+  EXPECT_NEAR(hits[0].score, 1.0, 1e-6);
+  EXPECT_EQ(hits[1].content, "d");
+  EXPECT_EQ(c.Search({3, 0, 0}, 10, 0.5, {}).size(), 3u);  // c is orthogonal
+  hits = c.Search({3, 0, 0}, 10, 0.0, {"f2"});
+  ASSERT_EQ(hits.size(), 2u);  // only f2's chunks
+  EXPECT_EQ(hits[0].content, "d");
+  EXPECT_TRUE(c.Search({1, 0}, 10, 0.0, {}).empty());  // another model's dimension
+  put("a", "f1", {0, 0, 1});                           // same id: replaced
+  EXPECT_EQ(c.size(), 4u);
+  EXPECT_EQ(c.EraseFile("f1"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c.size(), 2u);
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/vectorstore-" + std::to_string(getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    options_.file_storage_dir = dir_;
+    options_.ingestion_workers = 1;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::shared_ptr<VectorStoreService> Open(VectorStoreService::Embed embed =
+                                               [](const std::string& t) {
+                                                 return testing::WordEmbedder().Embed(t);
+                                               }) {
+    std::string error;
+    auto s = VectorStoreService::Open(options_, std::move(embed), nullptr, error);
+    EXPECT_TRUE(s) << error;
+    return s;
+  }
+  std::string Upload(VectorStoreService& s, const std::string& name, const std::string& text) {
+    std::string error;
+    auto r = s.files().Save(name, text, "assistants", error);
+    EXPECT_TRUE(r) << error;
+    return r ? r->id : "";
+  }
+  // Waits (bounded: 5 s) until the attached file leaves in_progress.
+  static VectorStoreFile Settled(VectorStoreService& s, const std::string& store,
+                                 const std::string& vsf) {
+    for (int i = 0; i < 500; ++i) {
+      for (const VectorStoreFile& f : s.ListFiles(store)) {
+        if (f.id == vsf && f.status != "in_progress") return f;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << vsf << " still in progress";
+    return {};
+  }
+
+  std::string dir_;
+  ServiceOptions options_;
+};
+
+constexpr const char* kHandbook =
+    "# Refunds\nRefunds are paid within thirty days of a return.\n\n"
+    "# Shipping\nParcels ship from Lisbon every weekday morning.\n\n"
+    "# Support\nSupport answers email in four hours.";
+
+TEST_F(ServiceTest, IngestsAttachedFilesAndFindsTheirChunks) {
+  auto s = Open();
+  auto store = s->CreateStore("handbook", {});
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store.value->id.starts_with("vs_"));
+  EXPECT_EQ(store.value->backend_type, "memory");
+  const std::string file = Upload(*s, "handbook.md", kHandbook);
+  auto attached = s->AttachFile(store.value->id, file, std::nullopt);
+  ASSERT_TRUE(attached) << attached.error.message;
+  const VectorStoreFile done = Settled(*s, store.value->id, attached.value->id);
+  EXPECT_EQ(done.status, "completed");
+  const auto counts = s->GetStore(store.value->id).value->file_counts;
+  EXPECT_EQ(counts.completed, 1);
+  EXPECT_EQ(counts.total, 1);
+
+  auto hits = s->SearchText(store.value->id, "when do parcels ship from Lisbon", 1, 0.2, {});
+  ASSERT_TRUE(hits);
+  ASSERT_EQ(hits.value->size(), 1u);
+  EXPECT_EQ(hits.value->front().content,
+            "# Shipping\nParcels ship from Lisbon every weekday morning.");
+  EXPECT_EQ(hits.value->front().filename, "handbook.md");
+  EXPECT_EQ(hits.value->front().chunk_index, 1);
+  EXPECT_TRUE(s->SearchText(store.value->id, "xylophone quartz", 5, 0.2, {}).value->empty());
+  EXPECT_EQ(s->Resolve("handbook"), store.value->id);  // by name, as configs may say
+  EXPECT_EQ(s->Resolve(store.value->id), store.value->id);
+  EXPECT_FALSE(s->Resolve("nope"));
+
+  ASSERT_FALSE(s->DetachFile(store.value->id, attached.value->id));
+  EXPECT_TRUE(s->SearchText(store.value->id, "parcels ship", 5, 0.0, {}).value->empty());
+  EXPECT_EQ(s->GetStore(store.value->id).value->file_counts.total, 0);
+  ASSERT_FALSE(s->DeleteStore(store.value->id));
+  EXPECT_EQ(s->GetStore(store.value->id).error.kind, ErrorKind::kNotFound);
+}
+
+TEST_F(ServiceTest, FailedIngestionsSayWhy) {
+  auto s = Open();
+  const std::string store = s->CreateStore("kb", {}).value->id;
+  const auto status_of = [&](const std::string& name, const std::string& text) {
+    auto a = s->AttachFile(store, Upload(*s, name, text), std::nullopt);
+    return Settled(*s, store, a.value->id);
+  };
+  VectorStoreFile f = status_of("empty.txt", " \n\n ");
+  EXPECT_EQ(f.status, "failed");
+  EXPECT_EQ(f.last_error->code, "empty_content");
+  f = status_of("bad.json", "{");
+  EXPECT_EQ(f.last_error->code, "parse_error");
+  EXPECT_EQ(s->GetStore(store).value->file_counts.failed, 2);
+
+  EXPECT_EQ(s->AttachFile(store, "file_missing", std::nullopt).error.message,
+            "file not found: file_missing");
+  EXPECT_EQ(s->AttachFile("vs_missing", Upload(*s, "a.txt", "x"), std::nullopt).error.message,
+            "vector store not found: vs_missing");
+  EXPECT_EQ(s->SearchText("vs_missing", "x", 5, 0, {}).error.kind, ErrorKind::kNotFound);
+  EXPECT_EQ(s->DetachFile(store, "vsf_missing")->kind, ErrorKind::kNotFound);
+}
+
+TEST_F(ServiceTest, WithoutAnEmbeddingModelFilesUploadButIngestionAndSearchSaySo) {
+  auto s = Open(nullptr);
+  EXPECT_FALSE(s->can_embed());
+  const std::string store = s->CreateStore("kb", {}).value->id;
+  auto a = s->AttachFile(store, Upload(*s, "a.txt", "some words"), std::nullopt);
+  const VectorStoreFile f = Settled(*s, store, a.value->id);
+  EXPECT_EQ(f.last_error->code, "embedding_error");
+  EXPECT_EQ(s->SearchText(store, "words", 5, 0, {}).error.message, "no embedding model is loaded");
+}
+
+TEST_F(ServiceTest, KeepsEachStoreWithinItsMaximumEntries) {
+  options_.max_entries_per_store = 3;
+  auto s = Open();
+  const std::string store = s->CreateStore("kb", {}).value->id;
+  auto a = s->AttachFile(store, Upload(*s, "big.md", kHandbook), std::nullopt);  // 3 chunks
+  EXPECT_EQ(Settled(*s, store, a.value->id).status, "completed");
+  auto b = s->AttachFile(store, Upload(*s, "more.txt", "one more chunk"), std::nullopt);
+  const VectorStoreFile f = Settled(*s, store, b.value->id);
+  EXPECT_EQ(f.status, "failed");
+  EXPECT_NE(f.last_error->message.find("maximum entries (3)"), std::string::npos);
+}
+
+TEST_F(ServiceTest, ListsStoresNewestFirstWithCursorAndLimit) {
+  auto s = Open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(s->CreateStore("s" + std::to_string(i), {}).value->id);
+  const auto page = s->ListStores(2, "asc", "");
+  ASSERT_EQ(page.size(), 2u);
+  const auto rest = s->ListStores(2, "asc", page.back().id);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(s->ListStores(0, "", "").size(), 3u);
+  StorePatch patch;
+  patch.name = "renamed";
+  patch.metadata = boost::json::object{{"team", "docs"}};
+  auto updated = s->UpdateStore(ids[0], patch);
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated.value->name, "renamed");
+  EXPECT_EQ(s->GetStore(ids[0]).value->metadata->at("team"), "docs");
+}
+
+TEST_F(ServiceTest, RedisSharesStoresBetweenRoutersAndKeepsThemAcrossRestarts) {
+  testing::RedisServer redis;
+  VSR_REQUIRE_REDIS(redis);
+  options_.backend_type = "valkey";
+  options_.redis = redis.endpoint();
+  options_.sync_interval = std::chrono::milliseconds(50);
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  const std::string store = a->CreateStore("handbook", {}).value->id;
+  auto attached = a->AttachFile(store, Upload(*a, "handbook.md", kHandbook), std::nullopt);
+  EXPECT_EQ(Settled(*a, store, attached.value->id).status, "completed");
+  // Router b sees the store, its file's status and its chunks after its next sync.
+  VectorStoreFile seen = Settled(*b, store, attached.value->id);
+  EXPECT_EQ(seen.status, "completed");
+  auto hits = b->SearchText(store, "parcels ship from Lisbon", 1, 0.2, {});
+  ASSERT_TRUE(hits) << hits.error.message;
+  ASSERT_EQ(hits.value->size(), 1u);
+  EXPECT_NE(hits.value->front().content.find("Lisbon"), std::string::npos);
+
+  a.reset();
+  b.reset();
+  auto restarted = Open();
+  ASSERT_TRUE(restarted);
+  EXPECT_EQ(restarted->GetStore(store).value->file_counts.completed, 1);
+  EXPECT_EQ(restarted->SearchText(store, "Lisbon parcels", 1, 0.2, {}).value->size(), 1u);
+  ASSERT_FALSE(restarted->DetachFile(store, attached.value->id));
+  ASSERT_FALSE(restarted->DeleteStore(store));
+  auto again = Open();
+  EXPECT_FALSE(again->GetStore(store));
+}
+
+TEST_F(ServiceTest, RedisUnreachableAtStartIsAnErrorThatNamesIt) {
+  options_.backend_type = "valkey";
+  options_.redis = redis::Endpoint{};
+  options_.redis->port = testing::UnusedLoopbackPort();
+  options_.redis->timeout_ms = 300;
+  std::string error;
+  EXPECT_FALSE(VectorStoreService::Open(options_, nullptr, nullptr, error));
+  EXPECT_NE(error.find("valkey at 127.0.0.1:" + std::to_string(options_.redis->port)),
+            std::string::npos)
+      << error;
+}
+
+}  // namespace
+}  // namespace vsr::vectorstore
