@@ -1,6 +1,6 @@
-// One vector store's chunks in memory and their exact nearest-neighbour search: embeddings are
-// kept unit length, so cosine similarity is one dot product per chunk (a 384-d store of 10,000
-// chunks is searched in about a millisecond on one core; bench/vector_store_bench measures it).
+// One vector store's chunks in memory and their exact nearest-neighbour search. Embeddings are
+// kept unit length in one contiguous matrix (a row per chunk), so a search is one streaming
+// pass of dot products — bound by memory bandwidth; bench/vector_store_bench measures it.
 // Exact search keeps results identical to upstream's in-memory backend, which also scans.
 // Not thread-safe: the service guards it.
 #pragma once
@@ -16,19 +16,24 @@ namespace vsr::vectorstore {
 class Collection {
  public:
   size_t size() const { return chunks_.size(); }
-  const std::vector<Chunk>& chunks() const { return chunks_; }
-  // Adds `chunk` (its embedding normalized here) or replaces the chunk with its id.
+  size_t dimension() const { return dim_; }
+  // Adds `chunk` or replaces the chunk with its id. Its embedding moves into the matrix
+  // (normalized); one of another dimension than the first chunk's (another embedding model) is
+  // kept but never found.
   void Put(Chunk chunk);
   // Removes the chunks of `file_id`; returns their ids.
   std::vector<std::string> EraseFile(const std::string& file_id);
-  // The `top_k` chunks most similar to `query` (any length; normalized here) with a score of at
-  // least `threshold`, best first; only chunks of `file_ids` when it is not empty.
+  // The `top_k` chunks most similar to `query` (normalized here) with a score of at least
+  // `threshold`, best first; only chunks of `file_ids` when it is not empty.
   std::vector<SearchResult> Search(std::vector<float> query, size_t top_k, double threshold,
                                    const std::vector<std::string>& file_ids) const;
 
  private:
-  std::vector<Chunk> chunks_;
-  std::unordered_map<std::string, size_t> index_;  // chunk id -> position in chunks_
+  std::vector<Chunk> chunks_;                      // without their embeddings (see vectors_)
+  std::vector<float> vectors_;                     // row i: chunk i's unit embedding (dim_ floats)
+  std::vector<bool> searchable_;                   // false: embedded with another dimension
+  std::unordered_map<std::string, size_t> index_;  // chunk id -> row
+  size_t dim_ = 0;                                 // the first chunk's dimension
 };
 
 // Scales `v` to unit length (a zero vector stays zero).

@@ -40,10 +40,16 @@ TEST(Collection, FindsTheMostSimilarChunksAboveTheThreshold) {
   ASSERT_EQ(hits.size(), 2u);  // only f2's chunks
   EXPECT_EQ(hits[0].content, "d");
   EXPECT_TRUE(c.Search({1, 0}, 10, 0.0, {}).empty());  // another model's dimension
-  put("a", "f1", {0, 0, 1});                           // same id: replaced
-  EXPECT_EQ(c.size(), 4u);
+  put("e", "f3", {1, 0});                              // another dimension: kept, never found
+  EXPECT_EQ(c.Search({3, 0, 0}, 10, -1.0, {}).size(), 4u);
+  put("a", "f1", {0, 0, 1});  // same id: replaced
+  EXPECT_EQ(c.size(), 5u);
+  EXPECT_EQ(c.Search({0, 0, 1}, 1, 0.0, {}).front().content, "a");
   EXPECT_EQ(c.EraseFile("f1"), (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(c.size(), 2u);
+  EXPECT_EQ(c.size(), 3u);
+  hits = c.Search({0, 0, 1}, 10, 0.5, {});  // rows moved up keep their vectors
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].content, "c");
 }
 
 class ServiceTest : public ::testing::Test {
