@@ -92,6 +92,10 @@ struct RequestContext {
   std::string rag_context;
   double rag_similarity = 0;
   bool rag_as_tool = false;
+  // rag's calls in flight: the backend stage (0 primary, 1 fallback) of each.
+  std::vector<size_t> rag_calls;
+  std::string rag_primary_error;  // hybrid sequential: why the primary gave nothing
+  bool rag_fallback_due = false;  // hybrid sequential: the fallback is to be asked next
 
   // Set by the answer screens (OnAnswer), for the replay record.
   bool response_jailbreak_detected = false;
@@ -154,6 +158,9 @@ class Plugin {
   // Their replies (or why there are none), in the calls' order. May set ctx.fail_status to
   // stop the request, or ctx.answer to answer it.
   virtual void OnCallsDone(RequestContext& /*ctx*/, std::vector<OutboundReply>& /*replies*/) {}
+  // After OnCallsDone: calls that depend on those replies (rag's hybrid fallback), sent the
+  // same way and answered through OnCallsDone again; none (the default) ends the exchange.
+  virtual std::vector<OutboundCall> FollowUpCalls(RequestContext& /*ctx*/) { return {}; }
   virtual bool calls_out() const { return false; }
   // A non-streamed 2xx answer is about to be sent (see AnswerContext). Runs off the I/O
   // threads when screens_answers(): screens may run a model.

@@ -82,10 +82,10 @@ bool InjectRagContext(json::object& body, bool anthropic, const std::string& mod
   return false;
 }
 
-RagPlugin::RagPlugin(const config::RagPluginConfig& cfg, std::unique_ptr<RagBackend> backend,
+RagPlugin::RagPlugin(const config::RagPluginConfig& cfg, RagBackends backends,
                      const PluginServices& services)
     : cfg_(cfg),
-      backend_(std::move(backend)),
+      backends_(std::move(backends)),
       embed_(services.embed),
       log_(services.log),
       metrics_(services.metrics) {}
@@ -100,46 +100,39 @@ RagQuery RagPlugin::Query(const RequestContext& ctx) const {
 }
 
 std::vector<OutboundCall> RagPlugin::PrepareCalls(RequestContext& ctx) {
-  std::vector<OutboundCall> calls;
-  if (std::optional<OutboundCall> call = PrepareCall(ctx)) calls.push_back(std::move(*call));
-  return calls;
-}
-
-void RagPlugin::OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) {
-  if (!replies.empty()) OnCallDone(ctx, replies.front());
-}
-
-std::optional<OutboundCall> RagPlugin::PrepareCall(RequestContext& ctx) {
-  if (ctx.request == nullptr) return std::nullopt;
+  ctx.rag_calls.clear();
+  ctx.rag_fallback_due = false;
+  if (ctx.request == nullptr) return {};
   // Looper calls come back through the listener: their context was retrieved once already.
-  if (!ctx.request->Header("x-vsr-looper-request").empty()) return std::nullopt;
+  if (!ctx.request->Header("x-vsr-looper-request").empty()) return {};
   if (cfg_.min_confidence_threshold && FactCheckConfidence(ctx) < *cfg_.min_confidence_threshold) {
-    return std::nullopt;
+    return {};
   }
   ctx.rag_backend = cfg_.backend;
   const std::string& question = ctx.request->current_user_text;
   if (question.empty()) {
     Fail(ctx, "user content is empty", 0);
-    return std::nullopt;
+    return {};
   }
   if (cfg_.cache_results) {
     std::optional<std::string> hit = Cached(question);
     if (metrics_) metrics_->RecordRagCache(cfg_.backend, hit.has_value());
     if (hit) {
       ctx.rag_context = std::move(*hit);
-      return std::nullopt;
+      return {};
     }
   }
   // Without model threads the data plane leaves embedding to the plugin (as the cache does).
-  if (backend_->needs_embedding() && ctx.cache_embedding.empty() && embed_) {
+  if (backends_.needs_embedding() && ctx.cache_embedding.empty() && embed_) {
     ctx.cache_embedding = embed_(question);
   }
-  std::string error;
-  if (backend_->local()) {  // searched here, in memory: no call to make
+  const RagBackend& first = *backends_.stages.front();
+  if (first.local()) {  // searched here, in memory: no call to make
     const auto start = std::chrono::steady_clock::now();
     const RagQuery q = Query(ctx);
     std::vector<RagPassage> passages;
-    const bool found = backend_->Retrieve(q, passages, error);
+    std::string error;
+    const bool found = first.Retrieve(q, passages, error);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (found) {
@@ -147,32 +140,97 @@ std::optional<OutboundCall> RagPlugin::PrepareCall(RequestContext& ctx) {
     } else {
       Fail(ctx, error, seconds);
     }
-    return std::nullopt;
+    return {};
   }
-  std::optional<OutboundCall> call = backend_->Build(Query(ctx), error);
-  if (!call) Fail(ctx, error, 0);
-  return call;
+  if (backends_.parallel && backends_.stages.size() > 1) return CallsFor(ctx, {0, 1});
+  return CallsFor(ctx, {0});
 }
 
-void RagPlugin::OnCallDone(RequestContext& ctx, const OutboundReply& reply) {
+std::vector<OutboundCall> RagPlugin::CallsFor(RequestContext& ctx,
+                                              const std::vector<size_t>& stages) {
+  std::vector<OutboundCall> calls;
+  ctx.rag_calls.clear();
+  const RagQuery q = Query(ctx);
+  for (size_t stage : stages) {
+    std::string error;
+    std::optional<OutboundCall> call = backends_.stages[stage]->Build(q, error);
+    if (!call) {
+      Fail(ctx, error, 0);
+      return {};
+    }
+    calls.push_back(std::move(*call));
+    ctx.rag_calls.push_back(stage);
+  }
+  return calls;
+}
+
+bool RagPlugin::Read(size_t stage, const OutboundReply& reply, const RagQuery& q,
+                     std::vector<RagPassage>& passages, std::string& error) const {
   if (!reply.error.empty()) {
-    Fail(ctx, "API request failed: " + reply.error, reply.seconds);
-    return;
+    error = "API request failed: " + reply.error;
+    return false;
   }
   if (reply.status != 200) {
-    Fail(ctx,
-         "API returned status " + std::to_string(reply.status) + ": " + reply.body.substr(0, 1024),
-         reply.seconds);
-    return;
+    error =
+        "API returned status " + std::to_string(reply.status) + ": " + reply.body.substr(0, 1024);
+    return false;
   }
-  std::vector<RagPassage> passages;
-  std::string error;
+  return backends_.stages[stage]->Parse(reply.body, q, passages, error);
+}
+
+void RagPlugin::OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) {
   const RagQuery q = Query(ctx);
-  if (!backend_->Parse(reply.body, q, passages, error)) {
-    Fail(ctx, error, reply.seconds);
+  std::vector<std::vector<RagPassage>> passages(backends_.stages.size());
+  std::vector<std::string> errors(backends_.stages.size());
+  std::vector<bool> answered(backends_.stages.size(), false);
+  double seconds = 0;
+  for (size_t i = 0; i < replies.size() && i < ctx.rag_calls.size(); ++i) {
+    const size_t stage = ctx.rag_calls[i];
+    answered[stage] = Read(stage, replies[i], q, passages[stage], errors[stage]);
+    if (answered[stage] && passages[stage].empty()) errors[stage] = "no passages";
+    seconds = std::max(seconds, replies[i].seconds);
+  }
+  const bool primary_round = !ctx.rag_calls.empty() && ctx.rag_calls.front() == 0;
+  ctx.rag_calls.clear();
+  if (!backends_.hybrid) {
+    if (answered[0]) {
+      Accept(ctx, q, passages[0], seconds);
+    } else if (!errors[0].empty()) {
+      Fail(ctx, errors[0], seconds);
+    }
     return;
   }
-  Accept(ctx, q, passages, reply.seconds);
+  // hybrid: the primary's passages when it found some, else the fallback's (upstream's order).
+  for (size_t stage = 0; stage < backends_.stages.size(); ++stage) {
+    if (answered[stage] && !passages[stage].empty()) {
+      Accept(ctx, q, passages[stage], seconds);
+      return;
+    }
+  }
+  const bool has_fallback = backends_.stages.size() > 1;
+  if (!backends_.parallel && primary_round) {
+    if (!has_fallback) {
+      Fail(ctx, "primary backend failed and no fallback configured: " + errors[0], seconds);
+      return;
+    }
+    ctx.rag_primary_error = errors[0];
+    ctx.rag_fallback_due = true;  // FollowUpCalls asks the fallback
+    return;
+  }
+  const std::string primary = backends_.parallel ? errors[0] : ctx.rag_primary_error;
+  const std::string fallback = has_fallback ? errors[1] : "none configured";
+  Fail(ctx,
+       std::string(backends_.parallel ? "both backends failed"
+                                      : "both primary and fallback "
+                                        "backends failed") +
+           ": primary=" + primary + ", fallback=" + fallback,
+       seconds);
+}
+
+std::vector<OutboundCall> RagPlugin::FollowUpCalls(RequestContext& ctx) {
+  if (!ctx.rag_fallback_due) return {};
+  ctx.rag_fallback_due = false;
+  return CallsFor(ctx, {1});
 }
 
 void RagPlugin::Accept(RequestContext& ctx, const RagQuery& q,

@@ -25,18 +25,23 @@ namespace vsr::plugins {
 
 class RagPlugin final : public Plugin {
  public:
-  RagPlugin(const config::RagPluginConfig& cfg, std::unique_ptr<RagBackend> backend,
+  RagPlugin(const config::RagPluginConfig& cfg, RagBackends backends,
             const PluginServices& services);
   std::string_view type() const override { return "rag"; }
-  bool needs_embedding() const override { return backend_->needs_embedding(); }
+  bool needs_embedding() const override { return backends_.needs_embedding(); }
   bool calls_out() const override { return true; }
   std::vector<OutboundCall> PrepareCalls(RequestContext& ctx) override;
   void OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) override;
+  std::vector<OutboundCall> FollowUpCalls(RequestContext& ctx) override;
   void OnForward(RequestContext& ctx) override;
 
  private:
-  std::optional<OutboundCall> PrepareCall(RequestContext& ctx);
-  void OnCallDone(RequestContext& ctx, const OutboundReply& reply);
+  // The calls of `stages` (their indexes noted in ctx.rag_calls); fails the request when one
+  // cannot be built.
+  std::vector<OutboundCall> CallsFor(RequestContext& ctx, const std::vector<size_t>& stages);
+  // A stage's reply as passages; false with `error`.
+  bool Read(size_t stage, const OutboundReply& reply, const RagQuery& q,
+            std::vector<RagPassage>& passages, std::string& error) const;
   RagQuery Query(const RequestContext& ctx) const;
   // Retrieved passages into the request's context (and the cache, the metrics).
   void Accept(RequestContext& ctx, const RagQuery& q, const std::vector<RagPassage>& passages,
@@ -46,7 +51,7 @@ class RagPlugin final : public Plugin {
   void Remember(const std::string& question, const std::string& context);
 
   config::RagPluginConfig cfg_;
-  std::unique_ptr<RagBackend> backend_;
+  RagBackends backends_;
   std::function<std::vector<float>(const std::string&)> embed_;
   std::function<void(const std::string&)> log_;
   std::shared_ptr<observability::RouterMetrics> metrics_;

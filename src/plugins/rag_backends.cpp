@@ -539,6 +539,61 @@ std::unique_ptr<RagBackend> MakeRagBackend(
   return nullptr;
 }
 
+bool RagBackends::needs_embedding() const {
+  for (const auto& b : stages) {
+    if (b->needs_embedding()) return true;
+  }
+  return false;
+}
+
+std::optional<RagBackends> MakeRagBackends(
+    const config::RagPluginConfig& cfg, const config::Config& config, std::string& error,
+    std::shared_ptr<vectorstore::VectorStoreService> vector_store) {
+  RagBackends out;
+  if (cfg.backend != "hybrid") {
+    auto b = MakeRagBackend(cfg, config, error, std::move(vector_store));
+    if (!b) return std::nullopt;
+    out.stages.push_back(std::move(b));
+    return out;
+  }
+  const YamlNode* c = cfg.backend_config ? &*cfg.backend_config : nullptr;
+  const std::string strategy = Text(c, "strategy").empty() ? "sequential" : Text(c, "strategy");
+  if (strategy != "sequential" && strategy != "parallel") {
+    error = "unknown hybrid strategy: " + strategy;
+    return std::nullopt;
+  }
+  out.hybrid = true;
+  out.parallel = strategy == "parallel";
+  for (const char* role : {"primary", "fallback"}) {
+    const std::string backend = Text(c, role);
+    if (backend.empty()) {
+      if (std::string_view(role) == "fallback") break;
+      error = "primary backend is required for hybrid RAG";
+      return std::nullopt;
+    }
+    if (backend != "milvus" && backend != "external_api" && backend != "openai" &&
+        backend != "mcp") {
+      error = "unknown backend: " + backend + " (hybrid's " + role +
+              " is milvus, external_api, mcp or openai)";
+      return std::nullopt;
+    }
+    config::RagPluginConfig part = cfg;
+    part.backend = backend;
+    part.backend_config.reset();
+    if (const YamlNode* p = c != nullptr ? c->Find(std::string(role) + "_config") : nullptr) {
+      part.backend_config = *p;
+    }
+    std::string why;
+    auto b = MakeRagBackend(part, config, why);
+    if (!b) {
+      error = std::string(role) + " backend (" + backend + "): " + why;
+      return std::nullopt;
+    }
+    out.stages.push_back(std::move(b));
+  }
+  return out;
+}
+
 bool RagBackend::Parse(const std::string& body, const RagQuery& q, std::vector<RagPassage>& out,
                        std::string& error) const {
   out.clear();

@@ -13,7 +13,11 @@
 //    dropped.
 //  - vectorstore: this router's own vector store (global.stores.vector_store, filled through the
 //    Files and Vector Stores APIs), searched in process with the question's embedding: no call.
-// mcp and hybrid are not in this build: MakeRagBackend says so.
+//  - hybrid: a `primary` backend and an optional `fallback` (their settings in primary_config /
+//    fallback_config), `strategy` sequential (the fallback is asked when the primary fails or
+//    finds nothing) or parallel (both at once, the primary's passages preferred); see
+//    MakeRagBackends.
+// mcp is not in this build: MakeRagBackend says so.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -68,6 +72,20 @@ class RagBackend {
 // missing or unsupported. `vector_store` serves backend vectorstore (null: not enabled; its
 // searches then fail saying so).
 std::unique_ptr<RagBackend> MakeRagBackend(
+    const config::RagPluginConfig& cfg, const config::Config& config, std::string& error,
+    std::shared_ptr<vectorstore::VectorStoreService> vector_store = nullptr);
+
+// What a rag plugin retrieves from: one backend, or hybrid's primary and fallback.
+struct RagBackends {
+  std::vector<std::unique_ptr<RagBackend>> stages;  // [0] the backend or primary, [1] fallback
+  bool hybrid = false;
+  bool parallel = false;  // hybrid strategy parallel
+  bool needs_embedding() const;
+};
+
+// The backends of `cfg`: MakeRagBackend's, or for backend hybrid its primary and fallback
+// (milvus, external_api, openai — upstream's list — each built from its *_config block).
+std::optional<RagBackends> MakeRagBackends(
     const config::RagPluginConfig& cfg, const config::Config& config, std::string& error,
     std::shared_ptr<vectorstore::VectorStoreService> vector_store = nullptr);
 

@@ -145,22 +145,22 @@ bool RetrievesContext(const config::Decision& decision) {
 std::unique_ptr<Plugin> MakeRag(const config::RagPluginConfig& cfg, const config::Config& config,
                                 const PluginServices& services, std::string& note) {
   std::string error;
-  std::unique_ptr<RagBackend> backend = MakeRagBackend(cfg, config, error, services.vector_store);
-  if (!backend) {
+  std::optional<RagBackends> backends = MakeRagBackends(cfg, config, error, services.vector_store);
+  if (!backends) {
     note = "rag: " + error + "; until then requests go on without retrieved context";
     return nullptr;
   }
-  if (backend->local() && !services.vector_store) {
+  if (backends->stages.front()->local() && !services.vector_store) {
     note =
         "rag: backend 'vectorstore' searches this router's vector store and "
         "global.stores.vector_store is not enabled (or did not open: see above); retrieval "
         "fails until it is";
-  } else if (backend->needs_embedding() && !services.embed) {
+  } else if (backends->needs_embedding() && !services.embed) {
     note = "rag: backend '" + cfg.backend +
            "' searches by vector and no embedding model is loaded (see the lines above); "
            "retrieval fails until one is";
   }
-  return std::make_unique<RagPlugin>(cfg, std::move(backend), services);
+  return std::make_unique<RagPlugin>(cfg, std::move(*backends), services);
 }
 
 // The registration table: one entry per implemented plugin type.
@@ -519,8 +519,9 @@ std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg)
   }
   const auto searches_by_vector = [&cfg](const config::RagPluginConfig& r) {
     std::string error;
-    const std::unique_ptr<RagBackend> backend = r.enabled ? MakeRagBackend(r, cfg, error) : nullptr;
-    return backend != nullptr && backend->needs_embedding();
+    const std::optional<RagBackends> backends =
+        r.enabled ? MakeRagBackends(r, cfg, error) : std::nullopt;
+    return backends && backends->needs_embedding();
   };
   if (SelectsTools(cfg) || RemembersUsers(cfg) ||
       AnyPlugin<config::RagPluginConfig>(cfg, searches_by_vector)) {

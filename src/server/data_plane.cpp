@@ -707,25 +707,29 @@ asio::awaitable<void> DataPlane::CallOut(Call& call) {
   // Named locals: the loop suspends, and GCC 12 mishandles temporaries kept across co_await.
   const std::vector<plugins::Plugin*> callers = call.chain->callers();
   PluginCaller caller(*pool_, balancer_, options_.connect_timeout);
+  // A plugin's follow-up rounds (calls that depend on the replies) are bounded.
+  constexpr int kMaxRounds = 4;
   for (plugins::Plugin* plugin : callers) {
     std::vector<plugins::OutboundCall> calls = plugin->PrepareCalls(call.plugin_ctx);
     if (call.plugin_ctx.fail_status != 0) co_return;
-    if (calls.empty()) continue;
-    std::vector<observability::RequestTrace::Index> spans;
-    for (size_t i = 0; i < calls.size(); ++i) {
-      spans.push_back(call.trace.Begin("semantic_router.plugin.call", call.root_span,
-                                       observability::SpanKind::kClient));
-      call.trace.Set(spans.back(), "plugin.type", std::string(plugin->type()));
+    for (int round = 0; !calls.empty() && round < kMaxRounds; ++round) {
+      std::vector<observability::RequestTrace::Index> spans;
+      for (size_t i = 0; i < calls.size(); ++i) {
+        spans.push_back(call.trace.Begin("semantic_router.plugin.call", call.root_span,
+                                         observability::SpanKind::kClient));
+        call.trace.Set(spans.back(), "plugin.type", std::string(plugin->type()));
+      }
+      std::vector<plugins::OutboundReply> replies;
+      co_await caller.SendAll(call.router->config(), calls, replies);
+      for (size_t i = 0; i < replies.size(); ++i) {
+        if (!replies[i].error.empty()) call.trace.Fail(spans[i], replies[i].error);
+        call.trace.Set(spans[i], "http.status_code", static_cast<int64_t>(replies[i].status));
+        call.trace.End(spans[i]);
+      }
+      plugin->OnCallsDone(call.plugin_ctx, replies);
+      if (call.plugin_ctx.fail_status != 0 || call.plugin_ctx.answer) co_return;
+      calls = plugin->FollowUpCalls(call.plugin_ctx);
     }
-    std::vector<plugins::OutboundReply> replies;
-    co_await caller.SendAll(call.router->config(), calls, replies);
-    for (size_t i = 0; i < replies.size(); ++i) {
-      if (!replies[i].error.empty()) call.trace.Fail(spans[i], replies[i].error);
-      call.trace.Set(spans[i], "http.status_code", static_cast<int64_t>(replies[i].status));
-      call.trace.End(spans[i]);
-    }
-    plugin->OnCallsDone(call.plugin_ctx, replies);
-    if (call.plugin_ctx.fail_status != 0 || call.plugin_ctx.answer) co_return;
   }
 }
 

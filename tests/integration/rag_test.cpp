@@ -88,6 +88,8 @@ class RagTest : public DataPlaneTest {
             "      - {name: account, operator: OR, keywords: [password]}\n"
             "      - {name: billing, operator: OR, keywords: [billing]}\n"
             "      - {name: manual, operator: OR, keywords: [manual]}\n"
+            "      - {name: handbook, operator: OR, keywords: [handbook]}\n"
+            "      - {name: catalog, operator: OR, keywords: [catalog]}\n"
             "  decisions:\n"
             "    - name: account\n"
             "      rules: {operator: AND, conditions: [{type: keyword, name: account}]}\n"
@@ -126,6 +128,44 @@ class RagTest : public DataPlaneTest {
             "          configuration: {enabled: true, backend: milvus, top_k: 3,\n"
             "                          backend_config: {collection: manuals, content_field: "
             "text}}\n"
+            "    - name: handbook\n"
+            "      rules: {operator: AND, conditions: [{type: keyword, name: handbook}]}\n"
+            "      modelRefs: [{model: fast}]\n"
+            "      plugins:\n"
+            "        - type: rag\n"
+            "          configuration:\n"
+            "            enabled: true\n"
+            "            backend: hybrid\n"
+            "            on_failure: block\n"
+            "            backend_config:\n"
+            "              primary: external_api\n"
+            "              primary_config: {endpoint: '" +
+            retrieval_.Url("/missing") +
+            "', request_format: custom, request_template: '{\"q\": \"{{.Query}}\"}'}\n"
+            "              fallback: openai\n"
+            "              fallback_config: {vector_store_id: vs_1, api_key: sk-test, "
+            "base_url: '" +
+            retrieval_.Url() +
+            "'}\n"
+            "    - name: catalog\n"
+            "      rules: {operator: AND, conditions: [{type: keyword, name: catalog}]}\n"
+            "      modelRefs: [{model: fast}]\n"
+            "      plugins:\n"
+            "        - type: rag\n"
+            "          configuration:\n"
+            "            enabled: true\n"
+            "            backend: hybrid\n"
+            "            backend_config:\n"
+            "              strategy: parallel\n"
+            "              primary: external_api\n"
+            "              primary_config: {endpoint: '" +
+            retrieval_.Url("/search") +
+            "', request_format: custom, request_template: '{\"q\": \"{{.Query}}\"}'}\n"
+            "              fallback: openai\n"
+            "              fallback_config: {vector_store_id: vs_1, api_key: sk-test, "
+            "base_url: '" +
+            retrieval_.Url() +
+            "'}\n"
             "global:\n"
             "  stores:\n"
             "    semantic_cache:\n"
@@ -213,6 +253,34 @@ TEST_F(RagTest, MilvusIsSearchedWithTheQuestionsVectorAndWeakHitsAreDropped) {
   const json::array& messages = forwarded.at("messages").as_array();
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[1].at("content"), "Chapter 3: pumps.");  // 0.2 is below the 0.7 default
+}
+
+TEST_F(RagTest, HybridSequentialAsksTheFallbackWhenThePrimaryFails) {
+  HttpResult r = Post("/v1/chat/completions", Chat("MoM", "What does the handbook say?"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(retrieval_.calls(), 2);  // the primary (404), then the fallback
+  EXPECT_EQ(retrieval_.last().path, "/v1/vector_stores/vs_1/search");
+  json::object forwarded = Forwarded();
+  ASSERT_EQ(forwarded.at("messages").as_array().size(), 2u);
+  EXPECT_EQ(forwarded.at("messages").as_array()[1].at("content"), "Invoices are sent monthly.");
+  EXPECT_EQ(CompletedRecord(r.headers.at("x-vsr-replay-id")).at("rag_backend"), "hybrid");
+
+  r = Post("/v1/chat/completions", Chat("MoM", "handbook during the outage?"));
+  ASSERT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(ParseObject(r.body).at("error").at("message"),
+            "RAG retrieval failed: backend \"hybrid\" retrieval failed: both primary and "
+            "fallback backends failed: primary=API returned status 500: {\"error\":\"index "
+            "offline\"}, fallback=API returned status 500: {\"error\":\"index offline\"}");
+  EXPECT_EQ(retrieval_.calls(), 4);
+}
+
+TEST_F(RagTest, HybridParallelAsksBothAndPrefersThePrimary) {
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "Is it in the catalog?"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(retrieval_.calls(), 2);  // both at once
+  const json::object forwarded = Forwarded();
+  EXPECT_EQ(forwarded.at("messages").as_array()[1].at("content"),
+            "Reset it under Settings > Security.\n\n---\n\nThen sign in again.");
 }
 
 TEST_F(RagTest, AnthropicClientsGetTheContextInTheirSystemPrompt) {

@@ -75,6 +75,19 @@ TEST(RagBackends, ConfigProblemsAreNamed) {
                   "tool_name: t}}\n"),
             "backend 'mcp' is not available in this build (use external_api, openai, milvus or "
             "vectorstore)");
+  const auto hybrid_error = [](const std::string& backend_config) {
+    const RagSetup s = RagConfig(
+        "            {enabled: true, backend: hybrid, backend_config: " + backend_config + "}\n");
+    std::string error;
+    EXPECT_FALSE(MakeRagBackends(*s.rag, *s.config, error));
+    return error;
+  };
+  EXPECT_EQ(hybrid_error("{primary: openai, strategy: race}"), "unknown hybrid strategy: race");
+  EXPECT_EQ(hybrid_error("{primary: vectorstore}"),
+            "unknown backend: vectorstore (hybrid's primary is milvus, external_api, mcp or "
+            "openai)");
+  EXPECT_EQ(hybrid_error("{primary: openai, primary_config: {vector_store_id: v}}"),
+            "primary backend (openai): API key is required for OpenAI backend");
   EXPECT_EQ(Error("            {enabled: true, backend: vectorstore, backend_config: "
                   "{file_ids: [file_a]}}\n"),
             "vector_store_id is required for vectorstore backend");
