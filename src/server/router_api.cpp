@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
+#include <span>
 
 #include "common/json_text.h"
 #include "common/strings.h"
@@ -87,6 +88,28 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/classify/batch"},
     {"POST", "/api/v1/feedback"},
     {"GET", "/api/v1/ratings"},
+};
+
+// Served by memory_api.h and vector_store_api.h (listed by /api/v1 for discovery).
+constexpr Route kDelegatedRoutes[] = {
+    {"GET", "/v1/memory"},
+    {"GET", "/v1/memory/{id}"},
+    {"DELETE", "/v1/memory"},
+    {"DELETE", "/v1/memory/{id}"},
+    {"POST", "/v1/files"},
+    {"GET", "/v1/files"},
+    {"GET", "/v1/files/{id}"},
+    {"DELETE", "/v1/files/{id}"},
+    {"GET", "/v1/files/{id}/content"},
+    {"POST", "/v1/vector_stores"},
+    {"GET", "/v1/vector_stores"},
+    {"GET", "/v1/vector_stores/{id}"},
+    {"POST", "/v1/vector_stores/{id}"},
+    {"DELETE", "/v1/vector_stores/{id}"},
+    {"POST", "/v1/vector_stores/{id}/search"},
+    {"POST", "/v1/vector_stores/{id}/files"},
+    {"GET", "/v1/vector_stores/{id}/files"},
+    {"DELETE", "/v1/vector_stores/{id}/files/{file_id}"},
 };
 
 }  // namespace
@@ -390,11 +413,11 @@ HttpResponse ModelsList(const config::Config& c) {
 
 HttpResponse RouterApi::Overview() const {
   json::array endpoints;
-  for (const Route& r : kRoutes) {
-    json::object e;
-    e["method"] = r.method;
-    e["path"] = r.path;
-    endpoints.emplace_back(std::move(e));
+  for (const auto& routes :
+       {std::span<const Route>(kRoutes), std::span<const Route>(kDelegatedRoutes)}) {
+    for (const Route& r : routes) {
+      endpoints.emplace_back(json::object{{"method", r.method}, {"path", r.path}});
+    }
   }
   json::object out;
   out["service"] = "vllm-sr router API";

@@ -234,7 +234,11 @@ TEST(VectorStoreApiProcess, DisabledAnswers503SayingHowToEnableIt) {
   Child router(RouterArgs(dir + "/config.yaml"));
   const std::string api =
       "http://127.0.0.1:" + PortOf(router.LineStartingWith("Router API listening on"));
-  HttpResult r = HttpCall("GET", api + "/v1/vector_stores", "", std::chrono::seconds(5));
+  HttpResult r = HttpCall("GET", api + "/api/v1", "", std::chrono::seconds(5));
+  EXPECT_NE(r.body.find(R"({"method":"POST","path":"/v1/vector_stores/{id}/search"})"),
+            std::string::npos)
+      << r.body;  // the overview lists them
+  r = HttpCall("GET", api + "/v1/vector_stores", "", std::chrono::seconds(5));
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(ParseObject(r.body).at("error").at("code"), "VECTOR_STORE_DISABLED");
   r = HttpCall("GET", api + "/v1/files", "", std::chrono::seconds(5));
