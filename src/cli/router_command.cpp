@@ -25,6 +25,7 @@
 #include "server/http_poster.h"
 #include "server/http_server.h"
 #include "server/router_api.h"
+#include "vectorstore/service.h"
 
 namespace vsr::cli {
 namespace {
@@ -202,8 +203,8 @@ int RunRouter(const RouterArgs& args) {
   // File uploads (global.stores.vector_store.max_file_size_mb) may be larger than the default
   // body limit; the API itself refuses files over the configured size with a clear 413.
   if (const auto& vs = router->config().global.stores.vector_store; vs && vs->enabled) {
-    const size_t upload = static_cast<size_t>(vs->max_file_size_mb > 0 ? vs->max_file_size_mb : 50)
-                          << 20;
+    const size_t upload = vs->max_file_size_mb > 0 ? static_cast<size_t>(vs->max_file_size_mb) << 20
+                                                   : vectorstore::ServiceOptions{}.max_file_bytes;
     api_options.body_limit = std::max(api_options.body_limit, upload + (1u << 20));
   }
   auto api = std::make_shared<server::RouterApi>(snapshot);

@@ -186,4 +186,14 @@ std::optional<Reply> Client::Command(const std::vector<std::string_view>& args,
   return Send(args, error);
 }
 
+std::optional<Reply> Client::Checked(const std::vector<std::string_view>& args,
+                                     std::string& error) {
+  std::optional<Reply> reply = Command(args, error);
+  if (reply && reply->is_error()) {
+    error = "redis " + name() + ": " + std::string(args.empty() ? "" : args[0]) + ": " + reply->str;
+    return std::nullopt;
+  }
+  return reply;
+}
+
 }  // namespace vsr::redis

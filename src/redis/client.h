@@ -45,6 +45,9 @@ class Client {
   // Runs one command. A Redis error reply is a reply (type kError); nullopt means the server
   // could not be reached even after one reconnect (`error` says why).
   std::optional<Reply> Command(const std::vector<std::string_view>& args, std::string& error);
+  // Command for callers that treat a Redis error reply as a failure too: nullopt with `error`
+  // "redis <host:port/db>: <COMMAND>: <message>" then.
+  std::optional<Reply> Checked(const std::vector<std::string_view>& args, std::string& error);
   // Per-command read timeout (e.g. longer than a blocking XREAD's BLOCK).
   void SetTimeout(int timeout_ms);
   std::string name() const;  // host:port/db, for log lines

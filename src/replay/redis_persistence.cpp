@@ -21,12 +21,8 @@ std::unique_ptr<RedisPersistence> RedisPersistence::Open(const redis::Endpoint& 
 
 bool RedisPersistence::Run(const std::vector<std::string_view>& args, redis::Reply& reply,
                            std::string& error) {
-  auto r = client_->Command(args, error);
+  auto r = client_->Checked(args, error);
   if (!r) return false;
-  if (r->is_error()) {
-    error = "redis " + client_->name() + ": " + std::string(args[0]) + ": " + r->str;
-    return false;
-  }
   reply = std::move(*r);
   return true;
 }

@@ -64,13 +64,7 @@ RedisPersistence::RedisPersistence(std::unique_ptr<redis::Client> writer,
 
 bool RedisPersistence::Run(const std::vector<std::string_view>& args, std::string& error) {
   std::lock_guard lock(write_mu_);
-  const std::optional<redis::Reply> r = writer_->Command(args, error);
-  if (!r) return false;
-  if (r->is_error()) {
-    error = r->str;
-    return false;
-  }
-  return true;
+  return writer_->Checked(args, error).has_value();
 }
 
 bool RedisPersistence::SaveStore(const VectorStore& s, std::string& error) {
@@ -135,23 +129,15 @@ bool RedisPersistence::InsertChunks(const std::string& store, const std::vector<
 
 std::optional<long long> RedisPersistence::Bump(std::string& error) {
   std::lock_guard lock(write_mu_);
-  const std::optional<redis::Reply> r = writer_->Command({"INCR", prefix_ + "version"}, error);
+  const std::optional<redis::Reply> r = writer_->Checked({"INCR", prefix_ + "version"}, error);
   if (!r) return std::nullopt;
-  if (r->is_error()) {
-    error = r->str;
-    return std::nullopt;
-  }
   return r->integer;
 }
 
 std::optional<long long> RedisPersistence::Version(std::string& error) {
   std::lock_guard lock(read_mu_);
-  const std::optional<redis::Reply> r = reader_->Command({"GET", prefix_ + "version"}, error);
+  const std::optional<redis::Reply> r = reader_->Checked({"GET", prefix_ + "version"}, error);
   if (!r) return std::nullopt;
-  if (r->is_error()) {
-    error = r->str;
-    return std::nullopt;
-  }
   return r->type == redis::Reply::Type::kNil ? 0 : std::atoll(r->str.c_str());
 }
 
@@ -159,12 +145,8 @@ bool RedisPersistence::Load(StoreMap& out, std::string& error) {
   std::lock_guard lock(read_mu_);
   const auto hgetall =
       [&](const std::string& key) -> std::optional<std::map<std::string, std::string>> {
-    const std::optional<redis::Reply> r = reader_->Command({"HGETALL", key}, error);
+    const std::optional<redis::Reply> r = reader_->Checked({"HGETALL", key}, error);
     if (!r) return std::nullopt;
-    if (r->is_error()) {
-      error = r->str;
-      return std::nullopt;
-    }
     return Pairs(*r);
   };
   out.clear();

@@ -169,10 +169,7 @@ Result<VectorStore> VectorStoreService::UpdateStore(const std::string& id,
 }
 
 std::optional<Error> VectorStoreService::DeleteStore(const std::string& id) {
-  {
-    std::shared_lock lock(mu_);
-    if (!stores_.contains(id)) return NotFound("vector store", id);
-  }
+  if (!Exists(id)) return NotFound("vector store", id);
   std::string error;
   if (redis_ && !redis_->DeleteStore(id, error)) {
     return Unavailable("failed to delete vector store", error);
@@ -274,6 +271,11 @@ std::optional<Error> VectorStoreService::DetachFile(const std::string& store_id,
   return std::nullopt;
 }
 
+bool VectorStoreService::Exists(const std::string& id) const {
+  std::shared_lock lock(mu_);
+  return stores_.contains(id);
+}
+
 std::optional<std::string> VectorStoreService::Resolve(const std::string& id_or_name) const {
   std::shared_lock lock(mu_);
   if (stores_.contains(id_or_name)) return id_or_name;
@@ -302,7 +304,8 @@ Result<std::vector<SearchResult>> VectorStoreService::SearchText(
     return Result<std::vector<SearchResult>>::Fail(ErrorKind::kUnavailable,
                                                    "no embedding model is loaded");
   }
-  if (!GetStore(store_id)) return {std::nullopt, NotFound("vector store", store_id)};
+  // Checked before the embedding (a forward pass) is computed for nothing.
+  if (!Exists(store_id)) return {std::nullopt, NotFound("vector store", store_id)};
   return Search(store_id, embed_(query), top_k, threshold, file_ids);
 }
 

@@ -113,6 +113,7 @@ class VectorStoreService {
   };
   VectorStoreService(ServiceOptions options, Embed embed, Log log);
   VectorStore WithCounts(const StoreState& s) const;
+  bool Exists(const std::string& id) const;
   void Worker();
   void Ingest(const Job& job);
   void SetStatus(const Job& job, const std::string& status, std::optional<FileError> error);
