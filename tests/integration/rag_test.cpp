@@ -127,51 +127,38 @@ class RagTest : public DataPlaneTest {
             "        - type: rag\n"
             "          configuration: {enabled: true, backend: milvus, top_k: 3,\n"
             "                          backend_config: {collection: manuals, content_field: "
-            "text}}\n"
-            "    - name: handbook\n"
-            "      rules: {operator: AND, conditions: [{type: keyword, name: handbook}]}\n"
-            "      modelRefs: [{model: fast}]\n"
-            "      plugins:\n"
-            "        - type: rag\n"
-            "          configuration:\n"
-            "            enabled: true\n"
-            "            backend: hybrid\n"
-            "            on_failure: block\n"
-            "            backend_config:\n"
-            "              primary: external_api\n"
-            "              primary_config: {endpoint: '" +
-            retrieval_.Url("/missing") +
-            "', request_format: custom, request_template: '{\"q\": \"{{.Query}}\"}'}\n"
-            "              fallback: openai\n"
-            "              fallback_config: {vector_store_id: vs_1, api_key: sk-test, "
-            "base_url: '" +
-            retrieval_.Url() +
-            "'}\n"
-            "    - name: catalog\n"
-            "      rules: {operator: AND, conditions: [{type: keyword, name: catalog}]}\n"
-            "      modelRefs: [{model: fast}]\n"
-            "      plugins:\n"
-            "        - type: rag\n"
-            "          configuration:\n"
-            "            enabled: true\n"
-            "            backend: hybrid\n"
-            "            backend_config:\n"
-            "              strategy: parallel\n"
-            "              primary: external_api\n"
-            "              primary_config: {endpoint: '" +
-            retrieval_.Url("/search") +
-            "', request_format: custom, request_template: '{\"q\": \"{{.Query}}\"}'}\n"
-            "              fallback: openai\n"
-            "              fallback_config: {vector_store_id: vs_1, api_key: sk-test, "
-            "base_url: '" +
-            retrieval_.Url() +
-            "'}\n"
+            "text}}\n" +
+            HybridDecision("handbook", "on_failure: block", "", "/missing") +
+            HybridDecision("catalog", "", "strategy: parallel, ", "/search") +
             "global:\n"
             "  stores:\n"
             "    semantic_cache:\n"
             "      milvus: {connection: {host: 127.0.0.1, port: " +
             std::to_string(retrieval_.port()) + "}}\n",
         Options());
+  }
+  // A decision `name` (its keyword too) whose rag is hybrid: the external API at `primary_path`
+  // first, the OpenAI vector store vs_1 as fallback.
+  std::string HybridDecision(const std::string& name, const std::string& rag_extra,
+                             const std::string& hybrid_extra, const std::string& primary_path) {
+    return "    - name: " + name +
+           "\n"
+           "      rules: {operator: AND, conditions: [{type: keyword, name: " +
+           name +
+           "}]}\n"
+           "      modelRefs: [{model: fast}]\n"
+           "      plugins:\n"
+           "        - type: rag\n"
+           "          configuration:\n"
+           "            {enabled: true, backend: hybrid, " +
+           rag_extra + (rag_extra.empty() ? "" : ", ") + "backend_config: {" + hybrid_extra +
+           "primary: external_api,\n"
+           "              primary_config: {endpoint: '" +
+           retrieval_.Url(primary_path) +
+           "', request_format: custom, request_template: '{\"q\": \"{{.Query}}\"}'},\n"
+           "              fallback: openai,\n"
+           "              fallback_config: {vector_store_id: vs_1, api_key: sk-test, base_url: '" +
+           retrieval_.Url() + "'}}}\n";
   }
   // A toy embedding model: the milvus backend searches by vector.
   static DataPlaneOptions Options() {
