@@ -7,9 +7,9 @@
 #include "cli/commands.h"
 #include "cli/stack.h"
 #include "common/json_text.h"
+#include "common/sse.h"
 #include "config/loader.h"
 #include "server/http_client.h"
-#include "server/sse.h"
 
 namespace vsr::cli {
 namespace {
@@ -144,11 +144,11 @@ int RunChat(const ChatArgs& args) {
   if (stream) payload["stream"] = true;
 
   // Streamed deltas go to stdout as they arrive.
-  server::SseParser parser;
+  SseParser parser;
   bool printed = false;
   std::string stream_error;
   auto on_body = [&](std::string_view piece) {
-    for (const server::SseEvent& e : parser.Feed(piece)) {
+    for (const SseEvent& e : parser.Feed(piece)) {
       if (e.data == "[DONE]") continue;
       boost::system::error_code ec;
       const json::value v = json::parse(e.data, ec);

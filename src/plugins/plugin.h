@@ -41,9 +41,19 @@ struct OutboundCall {
 };
 struct OutboundReply {
   int status = 0;      // 0: no reply (see error)
+  HeaderList headers;  // the reply's, as received
   std::string body;    // bounded
   std::string error;   // why there is no reply
   double seconds = 0;  // how long the call took
+};
+
+// Where a rag backend that needs several calls in turn (MCP: a session handshake before the
+// tool call) stands for one request.
+struct RagExchange {
+  int step = 0;                      // the backend's own numbering
+  HeaderList headers;                // what the exchange's later calls repeat (MCP's session id)
+  std::optional<OutboundCall> next;  // the call to make in the next round
+  double seconds = 0;                // spent in the exchange's calls so far
 };
 
 // An answer given instead of calling a backend, in OpenAI chat-completions form (a
@@ -96,6 +106,7 @@ struct RequestContext {
   std::vector<size_t> rag_calls;
   std::string rag_primary_error;  // hybrid sequential: why the primary gave nothing
   bool rag_fallback_due = false;  // hybrid sequential: the fallback is to be asked next
+  RagExchange rag_exchange;       // a backend's calls in turn (MCP)
 
   // Set by the answer screens (OnAnswer), for the replay record.
   bool response_jailbreak_detected = false;

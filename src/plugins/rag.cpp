@@ -93,6 +93,11 @@ RagPlugin::RagPlugin(const config::RagPluginConfig& cfg, RagBackends backends,
 RagQuery RagPlugin::Query(const RequestContext& ctx) const {
   RagQuery q;
   q.text = ctx.request != nullptr ? ctx.request->current_user_text : "";
+  q.decision = Decision(ctx);
+  if (ctx.routing != nullptr) {
+    q.domains = ctx.routing->signals.Of(signals::Family::kDomain).output.matched;
+    q.keywords = ctx.routing->signals.Of(signals::Family::kKeyword).output.matched;
+  }
   q.embedding = &ctx.cache_embedding;
   q.top_k = cfg_.top_k.value_or(5);
   q.threshold = cfg_.similarity_threshold.value_or(0.7);
@@ -102,6 +107,7 @@ RagQuery RagPlugin::Query(const RequestContext& ctx) const {
 std::vector<OutboundCall> RagPlugin::PrepareCalls(RequestContext& ctx) {
   ctx.rag_calls.clear();
   ctx.rag_fallback_due = false;
+  ctx.rag_exchange = RagExchange{};
   if (ctx.request == nullptr) return {};
   // Looper calls come back through the listener: their context was retrieved once already.
   if (!ctx.request->Header("x-vsr-looper-request").empty()) return {};
@@ -153,7 +159,7 @@ std::vector<OutboundCall> RagPlugin::CallsFor(RequestContext& ctx,
   const RagQuery q = Query(ctx);
   for (size_t stage : stages) {
     std::string error;
-    std::optional<OutboundCall> call = backends_.stages[stage]->Build(q, error);
+    std::optional<OutboundCall> call = backends_.stages[stage]->Start(q, ctx.rag_exchange, error);
     if (!call) {
       Fail(ctx, error, 0);
       return {};
@@ -180,6 +186,19 @@ bool RagPlugin::Read(size_t stage, const OutboundReply& reply, const RagQuery& q
 
 void RagPlugin::OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) {
   const RagQuery q = Query(ctx);
+  if (!backends_.hybrid && !replies.empty()) {  // a backend's calls in turn (MCP's handshake)
+    RagExchange& x = ctx.rag_exchange;
+    x.seconds += replies[0].seconds;
+    std::string error;
+    x.next = backends_.stages[0]->Continue(q, replies[0], x, error);
+    if (x.next) return;  // FollowUpCalls makes it
+    if (!error.empty()) {
+      ctx.rag_calls.clear();
+      Fail(ctx, error, x.seconds);
+      return;
+    }
+    replies[0].seconds = x.seconds;
+  }
   std::vector<std::vector<RagPassage>> passages(backends_.stages.size());
   std::vector<std::string> errors(backends_.stages.size());
   std::vector<bool> answered(backends_.stages.size(), false);
@@ -228,6 +247,11 @@ void RagPlugin::OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& rep
 }
 
 std::vector<OutboundCall> RagPlugin::FollowUpCalls(RequestContext& ctx) {
+  if (ctx.rag_exchange.next) {
+    std::vector<OutboundCall> calls{std::move(*ctx.rag_exchange.next)};
+    ctx.rag_exchange.next.reset();
+    return calls;  // ctx.rag_calls still names the stage
+  }
   if (!ctx.rag_fallback_due) return {};
   ctx.rag_fallback_due = false;
   return CallsFor(ctx, {1});

@@ -1,6 +1,7 @@
 // rag: retrieval-augmented generation (upstream's req_filter_rag.go). After routing, the
-// decision's backend (rag_backends.h) is asked for passages about the user's question (one HTTP
-// call made by the data plane, or a search in this process for backend vectorstore; the question's
+// decision's backend (rag_backends.h) is asked for passages about the user's question (an HTTP
+// call made by the data plane — for mcp the session handshake first, once per plugin —, or a
+// search in this process for backend vectorstore; the question's
 // embedding computed off the I/O thread when the backend searches by vector); the passages, joined
 // by "\n\n---\n\n" and cut to `max_context_length` characters (default 10000), go into the request
 // the model gets: `injection_mode: tool_role` (default) as a tool message after the last user

@@ -4,9 +4,11 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "plugins/mcp_protocol.h"
 
 namespace vsr::plugins {
 namespace {
@@ -109,6 +111,33 @@ std::string FirstString(const json::value* v, std::initializer_list<std::string_
 
 double Number(const json::value* v) {
   return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
+}
+
+// Passages in a reply of no fixed shape (external_api's custom format, an MCP tool's result),
+// as upstream looks for them: a `content`, `text` or `result` string, `data` (a string or
+// {content}), or a `results` list of strings or {content|text, score}. False when none of
+// these keys is there.
+bool ReadLooseResult(const json::value& v, std::vector<RagPassage>& out) {
+  if (std::string c = FirstString(&v, {"content", "text", "result"}); !c.empty()) {
+    out.push_back({std::move(c), 0});
+    return true;
+  }
+  if (const json::value* data = At(v, "data")) {
+    std::string c =
+        data->is_string() ? std::string(data->as_string()) : FirstString(data, {"content"});
+    if (!c.empty()) {
+      out.push_back({std::move(c), 0});
+      return true;
+    }
+  }
+  const json::array* results = ArrayAt(v, "results");
+  if (results == nullptr) return false;
+  for (const json::value& r : *results) {
+    std::string t =
+        r.is_string() ? std::string(r.as_string()) : FirstString(&r, {"content", "text"});
+    if (!t.empty()) out.push_back({std::move(t), Number(At(r, "score"))});
+  }
+  return true;
 }
 
 // Each float as the double nearest its shortest decimal form (0.1f as 0.1, not
@@ -248,19 +277,9 @@ class ExternalApiBackend final : public RagBackend {
         std::string c = FirstString(At(h, "_source"), {"content", "text"});
         if (!c.empty()) out.push_back({std::move(c), 0});
       }
-    } else {
-      std::string c = FirstString(&v, {"content", "text"});
-      if (!c.empty()) {
-        out.push_back({std::move(c), 0});
-      } else if (const json::array* results = ArrayAt(v, "results")) {
-        for (const json::value& r : *results) {
-          std::string t = FirstString(&r, {"content", "text"});
-          if (!t.empty()) out.push_back({std::move(t), 0});
-        }
-      } else {
-        error = "unable to extract context from custom response format";
-        return false;
-      }
+    } else if (!ReadLooseResult(v, out)) {
+      error = "unable to extract context from custom response format";
+      return false;
     }
     if (out.empty()) error = "no content found in the " + format_ + " response";
     return !out.empty();
@@ -436,6 +455,241 @@ class MilvusBackendRest final : public RagBackend {
   config::MilvusBackend milvus_;
 };
 
+// ---- mcp (a tool of an MCP server, Streamable HTTP) ----
+
+// The tool's passages: its structured content, or each text part (a JSON text read the loose
+// way, other text as it is) and embedded text resources.
+bool ReadToolResult(const json::value& result, std::vector<RagPassage>& out, std::string& error) {
+  const json::array* parts = ArrayAt(result, "content");
+  const json::value* failed = At(result, "isError");
+  if (failed != nullptr && failed->is_bool() && failed->as_bool()) {
+    std::vector<std::string> texts;
+    if (parts != nullptr) {
+      for (const json::value& p : *parts) {
+        if (std::string t = FirstString(&p, {"text"}); !t.empty()) texts.push_back(std::move(t));
+      }
+    }
+    error = "the tool reported an error: " + (texts.empty() ? "no details" : Join(texts, " "));
+    return false;
+  }
+  if (const json::value* structured = At(result, "structuredContent")) {
+    if (ReadLooseResult(*structured, out)) return true;
+  }
+  if (parts == nullptr) {
+    if (ReadLooseResult(result, out)) return true;
+    error = "unable to extract context from MCP result: unsupported format";
+    return false;
+  }
+  for (const json::value& p : *parts) {
+    std::string text = FirstString(&p, {"text"});
+    if (text.empty()) text = FirstString(At(p, "resource"), {"text"});
+    if (text.empty()) continue;  // images, audio, binary resources
+    boost::system::error_code ec;
+    const json::value inner = json::parse(text, ec);
+    if (!ec && inner.is_object() && ReadLooseResult(inner, out)) continue;
+    out.push_back({std::move(text), 0});
+  }
+  return true;
+}
+
+class McpBackend final : public RagBackend {
+ public:
+  explicit McpBackend(const YamlNode* c)
+      : server_(Text(c, "server_name")),
+        tool_(Text(c, "tool_name")),
+        timeout_s_(Int(c, "timeout_seconds", 10)) {
+    const YamlNode* args = c != nullptr ? c->Find("tool_arguments") : nullptr;
+    args_are_map_ = args == nullptr || args->IsMap();
+    if (args != nullptr && args->IsMap()) args_ = ToJson(*args).as_object();
+  }
+
+  bool Check(std::string& error) const {
+    if (server_.empty()) {
+      error = "MCP server name is required";
+    } else if (tool_.empty()) {
+      error = "MCP tool name is required";
+    } else if (!args_are_map_) {
+      error = "invalid MCP tool arguments: tool_arguments must be a map";
+    } else if (!WebUrl(server_)) {
+      error = "MCP server '" + server_ +
+              "' cannot be reached by name: set backend_config.server_name to the server's "
+              "Streamable HTTP URL (for example http://127.0.0.1:8000/mcp)";
+    }
+    return error.empty();
+  }
+
+  std::optional<OutboundCall> Build(const RagQuery& q, std::string& error) const override {
+    RagExchange x;
+    return Start(q, x, error);
+  }
+
+  // A session set up by an earlier request is used straight away; otherwise the handshake.
+  std::optional<OutboundCall> Start(const RagQuery& q, RagExchange& x,
+                                    std::string& /*error*/) const override {
+    {
+      std::lock_guard lock(mu_);
+      if (ready_) {
+        x.headers = session_;
+        x.step = kCallOnSharedSession;
+        return ToolCall(q, x);
+      }
+    }
+    x.headers.clear();
+    x.step = kInitialize;
+    return Post(mcp::InitializeRequest(1), x);
+  }
+
+  std::optional<OutboundCall> Continue(const RagQuery& q, const OutboundReply& reply,
+                                       RagExchange& x, std::string& error) const override {
+    switch (x.step) {
+      case kInitialize: {
+        json::value result;
+        if (!Answered(reply, "initialize", error) ||
+            !mcp::ReadResponse(reply.body, result, error)) {
+          error = "MCP initialize failed: " + error;
+          return std::nullopt;
+        }
+        x.headers.clear();
+        for (const auto& [name, value] : reply.headers) {
+          if (IEquals(name, mcp::kSessionHeader)) {
+            x.headers.emplace_back(std::string(mcp::kSessionHeader), SafeHeaderValue(value));
+          }
+        }
+        std::string version = FirstString(&result, {"protocolVersion"});
+        if (version.empty()) version = std::string(mcp::kProtocolVersion);
+        x.headers.emplace_back(std::string(mcp::kVersionHeader), SafeHeaderValue(version));
+        x.step = kInitialized;
+        return Post(mcp::InitializedNotification(), x);
+      }
+      case kInitialized: {
+        if (!Answered(reply, "notifications/initialized", error)) {
+          error = "MCP initialize failed: " + error;
+          return std::nullopt;
+        }
+        {
+          std::lock_guard lock(mu_);
+          session_ = x.headers;
+          ready_ = true;
+        }
+        x.step = kCall;
+        return ToolCall(q, x);
+      }
+      case kCallOnSharedSession:
+        if (reply.status == 404) {  // the server ended the session: start a new one
+          {
+            std::lock_guard lock(mu_);
+            if (session_ == x.headers) ready_ = false;
+          }
+          x.headers.clear();
+          x.step = kInitialize;
+          return Post(mcp::InitializeRequest(1), x);
+        }
+        return std::nullopt;
+      default:
+        return std::nullopt;  // the tool call's reply: Parse reads it
+    }
+  }
+
+  bool Parse(const std::string& body, const RagQuery& /*q*/, std::vector<RagPassage>& out,
+             std::string& error) const override {
+    out.clear();
+    json::value result;
+    if (!mcp::ReadResponse(body, result, error) || !ReadToolResult(result, out, error)) {
+      error = "MCP tool invocation failed: " + error;
+      return false;
+    }
+    return true;
+  }
+
+ protected:
+  bool Read(const json::value& /*reply*/, const RagQuery& /*q*/, std::vector<RagPassage>& /*out*/,
+            std::string& error) const override {
+    error = "MCP replies are read by Parse";
+    return false;
+  }
+
+ private:
+  enum Step { kInitialize = 1, kInitialized, kCall, kCallOnSharedSession };
+
+  // A 2xx reply to `what`; otherwise `error` says what came instead.
+  static bool Answered(const OutboundReply& reply, const char* what, std::string& error) {
+    if (!reply.error.empty()) {
+      error = reply.error;
+    } else if (reply.status < 200 || reply.status > 299) {
+      error = "the server answered " + std::string(what) + " with status " +
+              std::to_string(reply.status) + ": " + reply.body.substr(0, 512);
+    }
+    return error.empty();
+  }
+
+  OutboundCall Post(std::string body, const RagExchange& x) const {
+    OutboundCall call;
+    call.url = server_;
+    call.timeout = std::chrono::seconds(timeout_s_);
+    call.headers.emplace_back("Accept", std::string(mcp::kAccept));
+    for (const auto& h : x.headers) call.headers.push_back(h);
+    call.body = std::move(body);
+    return call;
+  }
+
+  OutboundCall ToolCall(const RagQuery& q, const RagExchange& x) const {
+    json::object args = args_;
+    for (auto& [key, value] : args) Substitute(value, q);
+    return Post(mcp::ToolCallRequest(2, tool_, args), x);
+  }
+
+  // upstream's variables in every string of the arguments; a value that is exactly ${top_k} or
+  // ${threshold} becomes that number.
+  static void Substitute(json::value& v, const RagQuery& q) {
+    if (json::object* o = v.if_object()) {
+      for (auto& [key, inner] : *o) Substitute(inner, q);
+    } else if (json::array* a = v.if_array()) {
+      for (json::value& inner : *a) Substitute(inner, q);
+    } else if (json::string* s = v.if_string()) {
+      if (*s == "${top_k}") {
+        v = q.top_k;
+        return;
+      }
+      if (*s == "${threshold}") {
+        v = q.threshold;
+        return;
+      }
+      std::string text(*s);
+      if (text.find("${") == std::string::npos) return;
+      // Values go in whole: a question that itself says ${decision_name} stays as written.
+      std::string out;
+      const std::pair<std::string_view, std::string> vars[] = {
+          {"${user_content}", q.text},
+          {"${matched_domains}", Join(q.domains, ",")},
+          {"${matched_keywords}", Join(q.keywords, ",")},
+          {"${decision_name}", q.decision},
+          {"${top_k}", std::to_string(q.top_k)},
+          {"${threshold}", FormatFixed(q.threshold, 3)}};
+      for (size_t i = 0; i < text.size();) {
+        bool replaced = false;
+        for (const auto& [name, value] : vars) {
+          if (std::string_view(text).substr(i).starts_with(name)) {
+            out += value;
+            i += name.size();
+            replaced = true;
+            break;
+          }
+        }
+        if (!replaced) out += text[i++];
+      }
+      v = json::string(out);
+    }
+  }
+
+  std::string server_, tool_;
+  int timeout_s_;
+  bool args_are_map_ = true;
+  json::object args_;
+  mutable std::mutex mu_;
+  mutable bool ready_ = false;  // a session is set up (or the server needs none)
+  mutable HeaderList session_;  // what its calls carry
+};
+
 // ---- vectorstore (this router's own) ----
 
 class LocalVectorStoreBackend final : public RagBackend {
@@ -530,12 +784,17 @@ std::unique_ptr<RagBackend> MakeRagBackend(
     auto b = std::make_unique<MilvusBackendRest>(c, *milvus);
     return b->Check(error) ? std::move(b) : nullptr;
   }
+  if (cfg.backend == "mcp") {
+    auto b = std::make_unique<McpBackend>(c);
+    return b->Check(error) ? std::move(b) : nullptr;
+  }
   if (cfg.backend == "vectorstore") {
     auto b = std::make_unique<LocalVectorStoreBackend>(c, std::move(vector_store));
     return b->Check(error) ? std::move(b) : nullptr;
   }
   error = "backend '" + cfg.backend +
-          "' is not available in this build (use external_api, openai, milvus or vectorstore)";
+          "' is not available in this build (use external_api, openai, milvus, mcp or "
+          "vectorstore)";
   return nullptr;
 }
 
@@ -571,10 +830,15 @@ std::optional<RagBackends> MakeRagBackends(
       error = "primary backend is required for hybrid RAG";
       return std::nullopt;
     }
-    if (backend != "milvus" && backend != "external_api" && backend != "openai" &&
-        backend != "mcp") {
+    if (backend == "mcp") {
+      error = std::string("hybrid's ") + role +
+              " cannot be mcp here (an MCP exchange is several calls in turn): use backend "
+              "mcp on its own";
+      return std::nullopt;
+    }
+    if (backend != "milvus" && backend != "external_api" && backend != "openai") {
       error = "unknown backend: " + backend + " (hybrid's " + role +
-              " is milvus, external_api, mcp or openai)";
+              " is milvus, external_api or openai)";
       return std::nullopt;
     }
     config::RagPluginConfig part = cfg;

@@ -17,7 +17,12 @@
 //    fallback_config), `strategy` sequential (the fallback is asked when the primary fails or
 //    finds nothing) or parallel (both at once, the primary's passages preferred); see
 //    MakeRagBackends.
-// mcp is not in this build: MakeRagBackend says so.
+//  - mcp: a tool of an MCP server over the Streamable HTTP transport (mcp_protocol.h):
+//    `server_name` is the server's URL (upstream names a server it has no way to reach, and
+//    always fails), `tool_name` the tool, `tool_arguments` its arguments with ${user_content},
+//    ${matched_domains}, ${matched_keywords}, ${decision_name} (and ${top_k}, ${threshold})
+//    filled in; the session is set up once and shared by the plugin's requests. The tool's text
+//    (or structured) content holds the passages, read as upstream reads MCP results.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -36,6 +41,8 @@ struct RagQuery {
   const std::vector<float>* embedding = nullptr;  // its embedding, for backends that need one
   int top_k = 5;
   double threshold = 0.7;
+  std::string decision;                        // the matched decision's name
+  std::vector<std::string> domains, keywords;  // matched domain and keyword rules
 };
 
 struct RagPassage {
@@ -57,10 +64,23 @@ class RagBackend {
   }
   // The call for `q`; nullopt with `error` when it cannot be built.
   virtual std::optional<OutboundCall> Build(const RagQuery& q, std::string& error) const = 0;
+  // Backends that need several calls in turn (MCP's handshake) keep their place in `x`: Start
+  // makes the first call (the others: Build's), and after each reply Continue names the next
+  // one, or returns nullopt when `reply` is the last (Parse reads it) or, with `error`, when
+  // the exchange failed.
+  virtual std::optional<OutboundCall> Start(const RagQuery& q, RagExchange& /*x*/,
+                                            std::string& error) const {
+    return Build(q, error);
+  }
+  virtual std::optional<OutboundCall> Continue(const RagQuery& /*q*/,
+                                               const OutboundReply& /*reply*/, RagExchange& /*x*/,
+                                               std::string& /*error*/) const {
+    return std::nullopt;
+  }
   // The passages in a 200 reply's body (replacing `out`'s); false with `error` when the body
   // is not JSON, not what the backend answers, or holds no passage.
-  bool Parse(const std::string& body, const RagQuery& q, std::vector<RagPassage>& out,
-             std::string& error) const;
+  virtual bool Parse(const std::string& body, const RagQuery& q, std::vector<RagPassage>& out,
+                     std::string& error) const;
 
  protected:
   // The passages in the reply's JSON (`out` starts empty).
@@ -84,7 +104,8 @@ struct RagBackends {
 };
 
 // The backends of `cfg`: MakeRagBackend's, or for backend hybrid its primary and fallback
-// (milvus, external_api, openai — upstream's list — each built from its *_config block).
+// (milvus, external_api, openai, each built from its *_config block; upstream also lists mcp,
+// which hybrid does not take here: an MCP exchange is several calls in turn).
 std::optional<RagBackends> MakeRagBackends(
     const config::RagPluginConfig& cfg, const config::Config& config, std::string& error,
     std::shared_ptr<vectorstore::VectorStoreService> vector_store = nullptr);

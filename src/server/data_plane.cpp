@@ -730,6 +730,15 @@ asio::awaitable<void> DataPlane::CallOut(Call& call) {
       if (call.plugin_ctx.fail_status != 0 || call.plugin_ctx.answer) co_return;
       calls = plugin->FollowUpCalls(call.plugin_ctx);
     }
+    if (!calls.empty()) {  // out of rounds: the plugin hears that these calls were not made
+      std::vector<plugins::OutboundReply> replies(calls.size());
+      for (plugins::OutboundReply& r : replies) {
+        r.error =
+            "not made: a plugin gets at most " + std::to_string(kMaxRounds) + " rounds of calls";
+      }
+      plugin->OnCallsDone(call.plugin_ctx, replies);
+      if (call.plugin_ctx.fail_status != 0 || call.plugin_ctx.answer) co_return;
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 #include "common/json_fields.h"
 #include "common/json_text.h"
 #include "server/api_errors.h"
-#include "server/sse.h"
+#include "common/sse.h"
 
 namespace vsr::server {
 

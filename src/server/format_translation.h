@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/sse.h"
+#include "common/sse.h"
 
 namespace vsr::server {
 

@@ -17,7 +17,7 @@
 #include "common/strings.h"
 #include "plugins/immediate_answer.h"
 #include "server/http_client.h"
-#include "server/sse.h"
+#include "common/sse.h"
 
 namespace vsr::server {
 namespace {

@@ -98,6 +98,7 @@ asio::awaitable<void> PluginCaller::Send(const config::Config& config, plugins::
     reply.error = r.error;
   } else {
     reply.status = r.response->status;
+    reply.headers = r.response->headers;
     reply.body = co_await r.response->ReadAll(call.max_reply_bytes);
     if (!r.response->error().empty()) {
       reply.error = r.response->error();

@@ -6,7 +6,7 @@
 #include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
-#include "server/sse.h"
+#include "common/sse.h"
 
 namespace vsr::server {
 

@@ -10,10 +10,10 @@
 
 #include "common/json_fields.h"
 #include "common/json_text.h"
+#include "common/sse.h"
 #include "common/strings.h"
 #include "request/parse.h"
 #include "server/api_errors.h"
-#include "server/sse.h"
 #include "simulator/images.h"
 
 namespace vsr::simulator {
@@ -136,7 +136,7 @@ struct Answer {
     return {{"content", std::move(content)}};
   }
   std::string Chunk(json::object delta, json::value finish) const {
-    return server::SseData(json::object{
+    return SseData(json::object{
         {"id", id},
         {"object", "chat.completion.chunk"},
         {"created", created},
@@ -146,7 +146,7 @@ struct Answer {
   }
   std::string Prologue() const {
     if (!anthropic) return Chunk(json::object{{"role", "assistant"}, {"content", ""}}, nullptr);
-    return server::SseNamed(
+    return SseNamed(
                "message_start",
                json::object{
                    {"type", "message_start"},
@@ -158,15 +158,14 @@ struct Answer {
                                             {"stop_reason", nullptr},
                                             {"usage", json::object{{"input_tokens", prompt_tokens},
                                                                    {"output_tokens", 0}}}}}}) +
-           server::SseNamed(
-               "content_block_start",
-               json::object{{"type", "content_block_start"},
-                            {"index", 0},
-                            {"content_block", json::object{{"type", "text"}, {"text", ""}}}});
+           SseNamed("content_block_start",
+                    json::object{{"type", "content_block_start"},
+                                 {"index", 0},
+                                 {"content_block", json::object{{"type", "text"}, {"text", ""}}}});
   }
   std::string Token(size_t i) const {
     if (!anthropic) return Chunk(json::object{{"content", tokens[i]}}, nullptr);
-    return server::SseNamed(
+    return SseNamed(
         "content_block_delta",
         json::object{{"type", "content_block_delta"},
                      {"index", 0},
@@ -174,27 +173,27 @@ struct Answer {
   }
   std::string Epilogue() const {
     if (anthropic) {
-      return server::SseNamed("content_block_stop",
-                              json::object{{"type", "content_block_stop"}, {"index", 0}}) +
-             server::SseNamed(
+      return SseNamed("content_block_stop",
+                      json::object{{"type", "content_block_stop"}, {"index", 0}}) +
+             SseNamed(
                  "message_delta",
                  json::object{
                      {"type", "message_delta"},
                      {"delta", json::object{{"stop_reason", truncated ? "max_tokens" : "end_turn"},
                                             {"stop_sequence", nullptr}}},
                      {"usage", json::object{{"output_tokens", tokens.size()}}}}) +
-             server::SseNamed("message_stop", json::object{{"type", "message_stop"}});
+             SseNamed("message_stop", json::object{{"type", "message_stop"}});
     }
     std::string out = Chunk(json::object{}, json::string(truncated ? "length" : "stop"));
     if (include_usage) {
-      out += server::SseData(json::object{{"id", id},
-                                          {"object", "chat.completion.chunk"},
-                                          {"created", created},
-                                          {"model", model},
-                                          {"choices", json::array{}},
-                                          {"usage", OpenAiUsage()}});
+      out += SseData(json::object{{"id", id},
+                                  {"object", "chat.completion.chunk"},
+                                  {"created", created},
+                                  {"model", model},
+                                  {"choices", json::array{}},
+                                  {"usage", OpenAiUsage()}});
     }
-    return out + std::string(server::kSseDone);
+    return out + std::string(kSseDone);
   }
 };
 

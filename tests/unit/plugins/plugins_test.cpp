@@ -194,7 +194,8 @@ TEST(Registry, ChainsRunInPhaseOrderAndNameWhatTheyCannotRun) {
   EXPECT_EQ(chain.types(), (std::vector<std::string_view>{"fast_response", "image_gen",
                                                           "system_prompt", "header_mutation"}));
   ASSERT_EQ(logged.size(), 1u);
-  EXPECT_NE(logged[0].find("decision 'd': rag: backend 'mcp' is not available"), std::string::npos)
+  EXPECT_NE(logged[0].find("decision 'd': rag: MCP server 's' cannot be reached by name"),
+            std::string::npos)
       << logged[0];
   EXPECT_EQ(runtime.ChainsFor(router), chains);  // built once per config
   EXPECT_EQ(logged.size(), 1u);

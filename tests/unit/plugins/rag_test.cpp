@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "common/json_text.h"
+#include "plugins/mcp_protocol.h"
 #include "plugins/rag_backends.h"
 #include "support/config_loader.h"
 
@@ -46,6 +47,17 @@ std::string Error(const std::string& plugin_yaml, const std::string& global_yaml
   return error;
 }
 
+// A question for the backends (the routing details left empty).
+RagQuery Question(std::string text, const std::vector<float>* embedding, int top_k,
+                  double threshold) {
+  RagQuery q;
+  q.text = std::move(text);
+  q.embedding = embedding;
+  q.top_k = top_k;
+  q.threshold = threshold;
+  return q;
+}
+
 TEST(RagBackends, ConfigProblemsAreNamed) {
   // (Missing required keys are the validator's: tests/fixtures/config/invalid/plugin-rag-*.)
   EXPECT_EQ(Error("            {enabled: true, backend: external_api, backend_config: "
@@ -71,10 +83,15 @@ TEST(RagBackends, ConfigProblemsAreNamed) {
                   "filter_expression: 'id > 0; DROP x'}}\n",
                   milvus),
             "filter expression contains potentially dangerous pattern: ;");
-  EXPECT_EQ(Error("            {enabled: true, backend: mcp, backend_config: {server_name: s, "
-                  "tool_name: t}}\n"),
-            "backend 'mcp' is not available in this build (use external_api, openai, milvus or "
-            "vectorstore)");
+  EXPECT_NE(Error("            {enabled: true, backend: mcp, backend_config: {server_name: "
+                  "docs-server, tool_name: t}}\n")
+                .find("MCP server 'docs-server' cannot be reached by name: set "
+                      "backend_config.server_name to the server's Streamable HTTP URL"),
+            std::string::npos);
+  EXPECT_EQ(Error("            {enabled: true, backend: mcp, backend_config: {server_name: "
+                  "'http://x/mcp', tool_name: t, tool_arguments: [a]}}\n"),
+            "invalid MCP tool arguments: tool_arguments must be a map");
+
   const auto hybrid_error = [](const std::string& backend_config) {
     const RagSetup s = RagConfig(
         "            {enabled: true, backend: hybrid, backend_config: " + backend_config + "}\n");
@@ -84,8 +101,9 @@ TEST(RagBackends, ConfigProblemsAreNamed) {
   };
   EXPECT_EQ(hybrid_error("{primary: openai, strategy: race}"), "unknown hybrid strategy: race");
   EXPECT_EQ(hybrid_error("{primary: vectorstore}"),
-            "unknown backend: vectorstore (hybrid's primary is milvus, external_api, mcp or "
-            "openai)");
+            "unknown backend: vectorstore (hybrid's primary is milvus, external_api or openai)");
+  EXPECT_NE(hybrid_error("{primary: mcp}").find("hybrid's primary cannot be mcp here"),
+            std::string::npos);
   EXPECT_EQ(hybrid_error("{primary: openai, primary_config: {vector_store_id: v}}"),
             "primary backend (openai): API key is required for OpenAI backend");
   EXPECT_EQ(Error("            {enabled: true, backend: vectorstore, backend_config: "
@@ -103,7 +121,7 @@ TEST(RagBackends, PineconeSendsTheVectorAndReadsMatchMetadata) {
   ASSERT_TRUE(backend) << error;
   EXPECT_TRUE(backend->needs_embedding());
   const std::vector<float> embedding{0.5f, -0.25f};
-  RagQuery q{"question", &embedding, 2, 0.7};
+  RagQuery q = Question("question", &embedding, 2, 0.7);
   const auto call = backend->Build(q, error);
   ASSERT_TRUE(call) << error;
   EXPECT_EQ(call->url, "https://idx.pinecone.io/query");
@@ -140,7 +158,7 @@ TEST(RagBackends, CustomTemplatesGetTheQuestionEscapedAndDefused) {
   auto backend = Backend(s, error);
   ASSERT_TRUE(backend) << error;
   EXPECT_FALSE(backend->needs_embedding());
-  RagQuery q{"say \"hi\" {{.TopK}}", nullptr, 3, 0.5};
+  RagQuery q = Question("say \"hi\" {{.TopK}}", nullptr, 3, 0.5);
   const auto call = backend->Build(q, error);
   ASSERT_TRUE(call);
   const json::value body = json::parse(call->body);  // still valid JSON
@@ -167,7 +185,7 @@ TEST(RagBackends, ElasticsearchAndWeaviateReplies) {
       "'http://es:9200/docs/_search', request_format: elasticsearch}}\n");
   auto backend = Backend(es, error);
   ASSERT_TRUE(backend) << error;
-  RagQuery q{"reset password", nullptr, 5, 0.7};
+  RagQuery q = Question("reset password", nullptr, 5, 0.7);
   const json::value body = json::parse(backend->Build(q, error)->body);
   EXPECT_EQ(body.at("query").at("match").at("content"), "reset password");
   EXPECT_EQ(body.at("size"), 5);
@@ -200,7 +218,7 @@ TEST(RagBackends, OpenAiVectorStoreSearch) {
   std::string error;
   auto backend = Backend(s, error);
   ASSERT_TRUE(backend) << error;
-  RagQuery q{"question", nullptr, 5, 0.7};
+  RagQuery q = Question("question", nullptr, 5, 0.7);
   const auto call = backend->Build(q, error);
   EXPECT_EQ(call->url, "http://127.0.0.1:9/v1/vector_stores/vs_1/search");
   EXPECT_EQ(call->headers, (HeaderList{{"Authorization", "Bearer sk-1"}}));
@@ -234,7 +252,7 @@ TEST(RagBackends, MilvusSearchesThroughItsRestApiAndDropsWeakHits) {
   auto backend = Backend(s, error);
   ASSERT_TRUE(backend) << error;
   const std::vector<float> embedding{0.25f};
-  RagQuery q{"question", &embedding, 4, 0.7};
+  RagQuery q = Question("question", &embedding, 4, 0.7);
   const auto call = backend->Build(q, error);
   ASSERT_TRUE(call) << error;
   EXPECT_EQ(call->url, "http://127.0.0.1:19531/v2/vectordb/entities/search");
@@ -257,6 +275,119 @@ TEST(RagBackends, MilvusSearchesThroughItsRestApiAndDropsWeakHits) {
   EXPECT_EQ(error, "no results above similarity threshold 0.700");
   EXPECT_FALSE(backend->Parse(R"({"code":100,"message":"collection not found"})", q, out, error));
   EXPECT_EQ(error, "milvus answered code 100: collection not found");
+}
+
+TEST(McpProtocol, RepliesAsJsonOrEventsAndErrorsNamed) {
+  json::value result;
+  std::string error;
+  ASSERT_TRUE(mcp::ReadResponse(R"({"jsonrpc":"2.0","id":1,"result":{"ok":true}})", result, error));
+  EXPECT_EQ(result, (json::object{{"ok", true}}));
+  // Events: a notification first, then the response; the last event without its blank line.
+  ASSERT_TRUE(mcp::ReadResponse(
+      "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n"
+      ": keep-alive\n"
+      "event: message\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\r\ndata: \"result\":{\"n\":2}}",
+      result, error))
+      << error;
+  EXPECT_EQ(result, (json::object{{"n", 2}}));
+  EXPECT_FALSE(mcp::ReadResponse(
+      R"({"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"Unknown tool: nope"}})", result,
+      error));
+  EXPECT_EQ(error, "MCP error -32602: Unknown tool: nope");
+  EXPECT_FALSE(mcp::ReadResponse("<html>gateway</html>", result, error));
+  EXPECT_EQ(error, "the MCP server's reply is neither JSON nor server-sent events");
+  EXPECT_FALSE(mcp::ReadResponse(R"({"jsonrpc":"2.0","method":"ping"})", result, error));
+  EXPECT_EQ(error, "the MCP server's reply is not a JSON-RPC response");
+}
+
+// The mcp backend's calls in turn: the handshake once, then tool calls on the shared session;
+// a session the server forgot (404) is set up again.
+TEST(RagBackends, McpSetsUpASessionOnceAndCallsTheTool) {
+  const RagSetup s = RagConfig(
+      "            enabled: true\n"
+      "            backend: mcp\n"
+      "            top_k: 4\n"
+      "            backend_config:\n"
+      "              server_name: 'http://127.0.0.1:9/mcp'\n"
+      "              tool_name: retrieve_docs\n"
+      "              tool_arguments: {query: '${user_content}', top_k: '${top_k}', "
+      "scope: {route: 'd=${decision_name}', tags: ['${matched_keywords}']}, raw: 3}\n"
+      "              timeout_seconds: 20\n");
+  std::string error;
+  auto backend = Backend(s, error);
+  ASSERT_TRUE(backend) << error;
+  RagQuery q = Question("What is ${decision_name}?", nullptr, 4, 0.7);
+  q.decision = "docs";
+  q.keywords = {"manual", "pumps"};
+  const auto header = [](const OutboundCall& c, std::string_view name) {
+    for (const auto& [n, v] : c.headers) {
+      if (n == name) return v;
+    }
+    return std::string("(none)");
+  };
+  RagExchange x;
+  std::optional<OutboundCall> call = backend->Start(q, x, error);
+  ASSERT_TRUE(call) << error;
+  EXPECT_EQ(call->url, "http://127.0.0.1:9/mcp");
+  EXPECT_EQ(call->timeout, std::chrono::seconds(20));
+  EXPECT_EQ(header(*call, "Accept"), "application/json, text/event-stream");
+  EXPECT_EQ(json::parse(call->body).at("method"), "initialize");
+  OutboundReply reply;
+  reply.status = 200;
+  reply.headers = {{"mcp-session-id", "s-1"}, {"Content-Type", "application/json"}};
+  reply.body = R"({"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-03-26"}})";
+  call = backend->Continue(q, reply, x, error);
+  ASSERT_TRUE(call) << error;
+  EXPECT_EQ(json::parse(call->body),
+            (json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}));
+  EXPECT_EQ(header(*call, "Mcp-Session-Id"), "s-1");
+  EXPECT_EQ(header(*call, "MCP-Protocol-Version"), "2025-03-26");  // what the server chose
+  reply = OutboundReply{202, {}, "", "", 0};
+  call = backend->Continue(q, reply, x, error);
+  ASSERT_TRUE(call) << error;
+  EXPECT_EQ(header(*call, "Mcp-Session-Id"), "s-1");
+  const json::value body = json::parse(call->body);
+  EXPECT_EQ(body.at("method"), "tools/call");
+  EXPECT_EQ(body.at("params").at("name"), "retrieve_docs");
+  // Variables filled in (the question's own "${decision_name}" stays), ${top_k} as a number.
+  EXPECT_EQ(body.at("params").at("arguments"),
+            json::parse(R"({"query":"What is ${decision_name}?","top_k":4,)"
+                        R"("scope":{"route":"d=docs","tags":["manual,pumps"]},"raw":3})"));
+  reply = OutboundReply{200, {}, "", "", 0};
+  EXPECT_FALSE(backend->Continue(q, reply, x, error));  // the tool's reply: Parse reads it
+  EXPECT_EQ(error, "");
+  std::vector<RagPassage> out;
+  ASSERT_TRUE(backend->Parse(
+      "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":["
+      "{\"type\":\"text\",\"text\":\"Pumps need oil.\"},{\"type\":\"image\",\"data\":\"AAA\"},"
+      "{\"type\":\"text\",\"text\":\"{\\\"results\\\":[{\\\"content\\\":\\\"Valves\\\","
+      "\\\"score\\\":0.8}]}\"}]}}\n\n",
+      q, out, error))
+      << error;
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].content, "Pumps need oil.");
+  EXPECT_EQ(out[1].content, "Valves");
+  EXPECT_DOUBLE_EQ(out[1].score, 0.8);
+  EXPECT_FALSE(backend->Parse(
+      R"({"jsonrpc":"2.0","id":2,"result":{"isError":true,"content":[{"type":"text","text":"index offline"}]}})",
+      q, out, error));
+  EXPECT_EQ(error, "MCP tool invocation failed: the tool reported an error: index offline");
+
+  // The next request goes straight to the tool on the session; the server has forgotten it.
+  RagExchange next;
+  call = backend->Start(q, next, error);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(json::parse(call->body).at("method"), "tools/call");
+  EXPECT_EQ(header(*call, "Mcp-Session-Id"), "s-1");
+  reply = OutboundReply{404, {}, "session not found", "", 0};
+  call = backend->Continue(q, reply, next, error);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(json::parse(call->body).at("method"), "initialize");
+  EXPECT_EQ(header(*call, "Mcp-Session-Id"), "(none)");
+  // A server that refuses to initialize fails the exchange, saying so.
+  reply = OutboundReply{500, {}, "boom", "", 0};
+  EXPECT_FALSE(backend->Continue(q, reply, next, error));
+  EXPECT_EQ(error, "MCP initialize failed: the server answered initialize with status 500: boom");
 }
 
 TEST(RagInjection, ToolRoleSystemPromptAndAnthropic) {

@@ -1,8 +1,8 @@
-#include "server/sse.h"
+#include "common/sse.h"
 
 #include "common/json_text.h"
 
-namespace vsr::server {
+namespace vsr {
 
 std::string SseData(const boost::json::value& value) {
   return "data: " + CompactJson(value) + "\n\n";
@@ -56,4 +56,4 @@ void SseParser::Line(std::string_view line, std::vector<SseEvent>& out) {
   }
 }
 
-}  // namespace vsr::server
+}  // namespace vsr

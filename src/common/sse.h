@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vsr::server {
+namespace vsr {
 
 struct SseEvent {
   std::string event;  // empty when the stream does not name events (OpenAI)
@@ -36,4 +36,4 @@ class SseParser {
   bool failed_ = false;
 };
 
-}  // namespace vsr::server
+}  // namespace vsr

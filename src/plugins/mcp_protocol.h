@@ -1,0 +1,34 @@
+// The client side of the Model Context Protocol's Streamable HTTP transport, as far as calling a
+// tool needs it (the rag plugin's `mcp` backend): the JSON-RPC messages, and reading a reply
+// that comes as one JSON document or as server-sent events. No I/O here: the data plane makes
+// the calls, so a slow MCP server never holds a thread.
+//
+// A session: POST `initialize` (the reply may carry an `Mcp-Session-Id` header, which every
+// later message repeats), POST the `notifications/initialized` notification (202), then POST
+// `tools/call` as often as needed. A server that forgets the session answers 404 and the client
+// starts a new one.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+
+namespace vsr::plugins::mcp {
+
+inline constexpr std::string_view kProtocolVersion = "2025-06-18";
+inline constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
+inline constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
+// Every POST accepts both reply forms, as the transport requires.
+inline constexpr std::string_view kAccept = "application/json, text/event-stream";
+
+std::string InitializeRequest(int id);
+std::string InitializedNotification();
+std::string ToolCallRequest(int id, std::string_view tool, const boost::json::object& arguments);
+
+// The JSON-RPC response in a reply body (JSON, or SSE events whose data is JSON): its `result`
+// into `result`. False with `error` for a JSON-RPC error ("MCP error <code>: <message>"), a body
+// that is neither form, or one without a response.
+bool ReadResponse(std::string_view body, boost::json::value& result, std::string& error);
+
+}  // namespace vsr::plugins::mcp
