@@ -1,11 +1,15 @@
 #include "selection/gmt_router_selector.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <iostream>
 #include <mutex>
 
+#include "common/files.h"
+#include "common/json_text.h"
 #include "common/strings.h"
 
 namespace vsr::selection {
@@ -13,8 +17,9 @@ namespace {
 
 struct Interaction {
   std::string model;
-  double rating = 0;  // 1: preferred, 0: not
-  int64_t time = 0;   // seconds
+  double rating = 0;           // 1: preferred, 0: not
+  int64_t time = 0;            // seconds
+  std::string session, query;  // kept for the saved state (upstream's record fields)
 };
 
 struct UserState {
@@ -27,6 +32,7 @@ struct Settings {
   bool personalization = true;
   int min_interactions = 3;
   int max_interactions = 100;
+  std::string storage_path;  // users' histories saved after every feedback, read at start
 };
 
 Settings SettingsOf(const config::Config& c) {
@@ -38,6 +44,7 @@ Settings SettingsOf(const config::Config& c) {
     if (own.min_interactions_for_personalization > 0)
       s.min_interactions = own.min_interactions_for_personalization;
     if (own.max_interactions_per_user > 0) s.max_interactions = own.max_interactions_per_user;
+    s.storage_path = own.storage_path;
     break;
   }
   return s;
@@ -74,6 +81,7 @@ class GmtRouterSelector final : public Selector {
       for (float x : embed(text)) norm += double(x) * x;
       bonus_[model] = 0.1 * std::sqrt(norm) / 10.0;
     }
+    if (!settings_.storage_path.empty()) Load();
   }
   std::string Method() const override { return "gmtrouter"; }
 
@@ -124,9 +132,12 @@ class GmtRouterSelector final : public Selector {
     if (users_.size() >= kMaxUsers && !users_.count(user)) users_.erase(users_.begin());
     UserState& state = users_[user];
     const int64_t now = now_();
-    Add(state, {f.winner_model, 1.0, now});
-    if (!f.loser_model.empty() && !f.tie) Add(state, {f.loser_model, 0.0, now});
+    Add(state, {f.winner_model, 1.0, now, f.session_id, f.query});
+    if (!f.loser_model.empty() && !f.tie) {
+      Add(state, {f.loser_model, 0.0, now, f.session_id, f.query});
+    }
     Recompute(user, state, now);
+    if (!settings_.storage_path.empty() && !Save(now, error)) return false;
     return true;
   }
 
@@ -176,6 +187,87 @@ class GmtRouterSelector final : public Selector {
       ++count;
     }
     return count == 0 ? 0.0 : influence / count;
+  }
+
+  // storage_path holds upstream's saved state: {user: {user_id, interactions: [{user_id,
+  // session_id, query, llm_model, feedback_type, rating, timestamp}], model_preferences,
+  // last_updated, total_interactions}}, written whole and atomically (a crash never leaves half
+  // a file).
+  bool Save(int64_t now, std::string& error) const {
+    namespace json = boost::json;
+    json::object doc;
+    for (const auto& [user, state] : users_) {
+      json::array interactions;
+      for (const Interaction& i : state.interactions) {
+        interactions.push_back(json::object{{"user_id", user},
+                                            {"session_id", i.session},
+                                            {"turn_index", 0},
+                                            {"query", i.query},
+                                            {"llm_model", i.model},
+                                            {"feedback_type", "rating"},
+                                            {"rating", i.rating},
+                                            {"timestamp", i.time}});
+      }
+      json::object preferences;
+      for (const auto& [model, score] : state.preferences) preferences[model] = score;
+      doc[user] = json::object{{"user_id", user},
+                               {"interactions", std::move(interactions)},
+                               {"model_preferences", std::move(preferences)},
+                               {"last_updated", now},
+                               {"total_interactions", state.total}};
+    }
+    if (!WriteFileAtomically(settings_.storage_path, CompactJson(doc), error)) {
+      error = "feedback applied in memory but not saved: " + error;
+      return false;
+    }
+    return true;
+  }
+
+  void Load() {
+    namespace json = boost::json;
+    std::string error;
+    const std::optional<std::string> text = ReadTextFile(settings_.storage_path, error);
+    if (!text) return;  // first run: nothing saved yet
+    boost::system::error_code ec;
+    const json::value doc = json::parse(*text, ec);
+    if (ec || !doc.is_object()) {
+      std::cerr << "WARNING - cannot read gmtrouter state from " << settings_.storage_path
+                << " (not a JSON object); starting with no user history\n";
+      return;
+    }
+    for (const auto& [key, value] : doc.as_object()) {
+      const json::object* u = value.if_object();
+      if (u == nullptr || users_.size() >= kMaxUsers) continue;
+      UserState& state = users_[std::string(key)];
+      if (const json::value* list = u->if_contains("interactions"); list && list->is_array()) {
+        for (const json::value& item : list->as_array()) {
+          const json::object* o = item.if_object();
+          const json::value* model = o != nullptr ? o->if_contains("llm_model") : nullptr;
+          if (model == nullptr || !model->is_string()) continue;
+          Interaction i;
+          i.model = std::string(model->as_string());
+          if (const json::value* r = o->if_contains("rating"); r && r->is_number())
+            i.rating = r->to_number<double>();
+          if (const json::value* t = o->if_contains("timestamp"); t && t->is_number())
+            i.time = t->to_number<int64_t>();
+          if (const json::value* q = o->if_contains("query"); q && q->is_string())
+            i.query = std::string(q->as_string());
+          if (const json::value* id = o->if_contains("session_id"); id && id->is_string())
+            i.session = std::string(id->as_string());
+          state.interactions.push_back(std::move(i));
+          if (state.interactions.size() > static_cast<size_t>(settings_.max_interactions))
+            state.interactions.pop_front();
+        }
+      }
+      state.total = static_cast<int>(state.interactions.size());
+      if (const json::value* t = u->if_contains("total_interactions"); t && t->is_int64())
+        state.total = std::max(state.total, static_cast<int>(t->as_int64()));
+      if (const json::value* p = u->if_contains("model_preferences"); p && p->is_object()) {
+        for (const auto& [model, score] : p->as_object()) {
+          if (score.is_number()) state.preferences[std::string(model)] = score.to_number<double>();
+        }
+      }
+    }
   }
 
   Settings settings_;

@@ -6,7 +6,9 @@
 // rates 1, a loss 0; half-life one week), damped by their variance, plus a little influence from
 // users whose preferences look alike (cosine >= 0.3). Upstream's trained graph model
 // (model_path) does not take part in its selection either. Settings: upstream's defaults with the
-// first gmtrouter decision's block over them; state is kept in memory.
+// first gmtrouter decision's block over them. With storage_path the users' histories are saved
+// after every feedback (upstream's file format, written atomically) and read back at start, so
+// a restart or a config reload keeps what users taught it.
 #pragma once
 
 #include <memory>

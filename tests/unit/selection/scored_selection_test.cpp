@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <filesystem>
 
+#include "common/files.h"
 #include "selection/selectors.h"
 #include "support/config_loader.h"
 #include "unit/selection/selection_inputs.h"
@@ -286,12 +288,56 @@ TEST(GmtRouterSelectionTest, AUserWithEnoughHistoryGetsTheirPreferredModel) {
     ASSERT_EQ(set->UpdateFeedback(Pair("b", "c", false, "", "u1"), configured, errors), 1);
   r = set->Select(d, Query("q", "u1"));
   EXPECT_EQ(r.ref->model, "b");
-  EXPECT_NEAR(r.all_scores["b"], 0.3 * 0.85 + 0.7 * 1.0, 1e-9);
+  // (Recency weighting runs on the wall clock: a second passing between the two feedbacks
+  // weighs the first by 0.999999, hence the tolerance.)
+  EXPECT_NEAR(r.all_scores["b"], 0.3 * 0.85 + 0.7 * 1.0, 1e-5);
   EXPECT_NEAR(r.all_scores["c"], 0.3 * 0.95, 1e-9);  // preference 0
   EXPECT_NEAR(r.all_scores["a"], 0.9 * 0.9, 1e-9);   // no history with a: base x 0.9
-  EXPECT_NEAR(r.confidence, 0.5 + (0.955 - 0.81) * 0.5, 1e-9);
+  EXPECT_NEAR(r.confidence, 0.5 + (0.955 - 0.81) * 0.5, 1e-5);
   // Someone else is still a cold start.
   EXPECT_EQ(set->Select(d, Query("q", "u2")).ref->model, "c");
+}
+
+TEST(GmtRouterSelectionTest, HistoriesPersistToStoragePathAndSurviveARestart) {
+  const std::string path =
+      ::testing::TempDir() + "/gmt-state-" + std::to_string(::getpid()) + ".json";
+  std::filesystem::remove(path);
+  auto c = Config(R"(
+      algorithm:
+        type: gmtrouter
+        gmtrouter: {enable_personalization: true, min_interactions_for_personalization: 3,
+                    storage_path: ")" +
+                  path + R"("}
+)");
+  const config::Decision& d = c->routing.decisions.front();
+  int configured = 0;
+  std::string errors;
+  {
+    auto set = SelectorSet::Build(*c);
+    for (int i = 0; i < 2; ++i)
+      ASSERT_EQ(set->UpdateFeedback(Pair("b", "c", false, "", "u1"), configured, errors), 1)
+          << errors;
+  }
+  // Upstream's file format: users keyed by id, each with its interaction records.
+  std::string error;
+  const boost::json::value saved = boost::json::parse(*ReadTextFile(path, error));
+  const boost::json::object& u1 = saved.at("u1").as_object();
+  EXPECT_EQ(u1.at("total_interactions"), 4);
+  EXPECT_EQ(u1.at("interactions").as_array().size(), 4u);
+  EXPECT_EQ(u1.at("interactions").at(0).at("llm_model"), "b");
+  EXPECT_EQ(u1.at("interactions").at(0).at("rating").to_number<double>(), 1.0);
+  EXPECT_EQ(u1.at("interactions").at(1).at("rating").to_number<double>(), 0.0);  // the loser
+  EXPECT_EQ(u1.at("model_preferences").at("c").to_number<double>(), 0.0);
+
+  auto restarted = SelectorSet::Build(*c);
+  const SelectionResult r = restarted->Select(d, Query("q", "u1"));
+  EXPECT_EQ(r.ref->model, "b");  // not the cold-start c
+  EXPECT_EQ(r.reasoning, "GMTRouter personalized selection for user u1 (4 interactions)");
+
+  // A file that is not JSON: a warning, and every user starts cold.
+  ASSERT_TRUE(WriteFileAtomically(path, "{broken", error));
+  EXPECT_EQ(SelectorSet::Build(*c)->Select(d, Query("q", "u1")).ref->model, "c");
+  std::filesystem::remove(path);
 }
 
 }  // namespace
