@@ -169,10 +169,10 @@ HttpResponse Search(const HttpRequest& r, const std::string& id, vs::VectorStore
   if (!body) return error;
   const std::string query = StringField(*body, "query");
   if (query.empty()) return Error(400, "INVALID_INPUT", "query is required");
-  if (body->contains("hybrid")) {
-    return Error(400, "INVALID_INPUT",
-                 "hybrid search is not available in this router; leave out \"hybrid\" for "
-                 "vector search");
+  std::optional<vs::HybridOptions> hybrid;
+  if (const json::value* h = body->if_contains("hybrid"); h != nullptr && !h->is_null()) {
+    std::string why;
+    if (!vs::ParseHybridOptions(*h, hybrid.emplace(), why)) return Error(400, "INVALID_INPUT", why);
   }
   int64_t limit = IntField(*body, "max_num_results");
   if (limit <= 0) limit = 10;
@@ -199,7 +199,8 @@ HttpResponse Search(const HttpRequest& r, const std::string& id, vs::VectorStore
                  "vector store search needs an embedding model and none is loaded (see the "
                  "router log)");
   }
-  auto hits = service.SearchText(id, query, static_cast<size_t>(limit), threshold, file_ids);
+  auto hits = service.SearchText(id, query, static_cast<size_t>(limit), threshold, file_ids,
+                                 hybrid ? &*hybrid : nullptr);
   if (!hits) return Failure(hits.error);
   json::array data;
   for (const vs::SearchResult& h : *hits.value) data.push_back(vs::ToJson(h));

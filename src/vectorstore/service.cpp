@@ -299,14 +299,21 @@ Result<std::vector<SearchResult>> VectorStoreService::Search(
 
 Result<std::vector<SearchResult>> VectorStoreService::SearchText(
     const std::string& store_id, const std::string& query, size_t top_k, double threshold,
-    const std::vector<std::string>& file_ids) const {
+    const std::vector<std::string>& file_ids, const HybridOptions* hybrid) const {
   if (!embed_) {
     return Result<std::vector<SearchResult>>::Fail(ErrorKind::kUnavailable,
                                                    "no embedding model is loaded");
   }
   // Checked before the embedding (a forward pass) is computed for nothing.
   if (!Exists(store_id)) return {std::nullopt, NotFound("vector store", store_id)};
-  return Search(store_id, embed_(query), top_k, threshold, file_ids);
+  std::vector<float> embedding = embed_(query);
+  if (hybrid == nullptr) return Search(store_id, embedding, top_k, threshold, file_ids);
+  std::shared_lock lock(mu_);
+  auto it = stores_.find(store_id);
+  if (it == stores_.end()) return {std::nullopt, NotFound("vector store", store_id)};
+  return {it->second.chunks.HybridSearch(std::move(embedding), query, top_k, threshold, file_ids,
+                                         *hybrid),
+          {}};
 }
 
 void VectorStoreService::Worker() {

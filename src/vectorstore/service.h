@@ -100,11 +100,13 @@ class VectorStoreService {
                                            const std::vector<float>& query_embedding, size_t top_k,
                                            double threshold,
                                            const std::vector<std::string>& file_ids) const;
-  // The same for a question, embedded here (the search API).
+  // The same for a question, embedded here (the search API); with `hybrid`, hybrid search
+  // (collection.h).
   Result<std::vector<SearchResult>> SearchText(const std::string& store_id,
                                                const std::string& query, size_t top_k,
                                                double threshold,
-                                               const std::vector<std::string>& file_ids) const;
+                                               const std::vector<std::string>& file_ids,
+                                               const HybridOptions* hybrid = nullptr) const;
 
  private:
   struct Job {

@@ -75,11 +75,15 @@ json::object ToJson(const FileRecord& f) {
 }
 
 json::object ToJson(const SearchResult& r) {
-  return json::object{{"file_id", r.file_id},
-                      {"filename", r.filename},
-                      {"content", r.content},
-                      {"score", r.score},
-                      {"chunk_index", r.chunk_index}};
+  json::object o{{"file_id", r.file_id},
+                 {"filename", r.filename},
+                 {"content", r.content},
+                 {"score", r.score},
+                 {"chunk_index", r.chunk_index}};
+  if (r.vector_score) o["vector_score"] = *r.vector_score;
+  if (r.bm25_score) o["bm25_score"] = *r.bm25_score;
+  if (r.ngram_score) o["ngram_score"] = *r.ngram_score;
+  return o;
 }
 
 namespace {

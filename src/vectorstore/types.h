@@ -66,6 +66,9 @@ struct SearchResult {
   std::string file_id, filename, content;
   double score = 0;
   int chunk_index = 0;
+  // Hybrid search: each retriever's score (the raw BM25 score, before normalization).
+  std::optional<double> vector_score = std::nullopt, bm25_score = std::nullopt,
+                        ngram_score = std::nullopt;
 };
 
 // "<prefix><uuid v4>" (prefixes vs_, file_, vsf_ as upstream).

@@ -203,6 +203,22 @@ TEST(VectorStoreApiProcess, ANewUserUploadsAttachesSearchesAndDeletes) {
   EXPECT_EQ(page.at("object"), "vector_store.search_results.page");
   ASSERT_EQ(page.at("data").as_array().size(), 2u);  // both chunks, best first
   EXPECT_EQ(page.at("data").as_array()[0].at("file_id").as_string(), file_id);
+  // Hybrid: "parking" is a word of one chunk only; results carry the three scores.
+  r = call("POST", "/v1/vector_stores/" + store + "/search",
+           R"({"query":"Is parking free?","hybrid":{"mode":"weighted","bm25_weight":0.5}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object hybrid_page = ParseObject(r.body);
+  const json::array& hybrid = hybrid_page.at("data").as_array();
+  ASSERT_FALSE(hybrid.empty());
+  EXPECT_EQ(hybrid[0].at("content"), "# Parking\nFree on site.");
+  EXPECT_GT(hybrid[0].at("bm25_score").as_double(), 0);
+  EXPECT_TRUE(hybrid[0].as_object().contains("vector_score"));
+  EXPECT_TRUE(hybrid[0].as_object().contains("ngram_score"));
+  EXPECT_FALSE(page.at("data").as_array()[0].as_object().contains("bm25_score"));
+  r = call("POST", "/v1/vector_stores/" + store + "/search",
+           R"({"query":"parking","hybrid":{"mode":"best"}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ParseObject(r.body).at("error").at("message"), "hybrid.mode must be weighted or rrf");
   r = call("POST", "/v1/vector_stores/" + store + "/search", R"({"max_num_results":5})");
   EXPECT_EQ(ParseObject(r.body).at("error").at("message"), "query is required");
   r = call("POST", "/v1/vector_stores/vs_nope/files", R"({"file_id":")" + file_id + R"("})");
