@@ -25,19 +25,33 @@ std::vector<float> RandomVector(std::mt19937& rng) {
   return v;
 }
 
-void BM_VectorStoreSearch(benchmark::State& state) {
-  const size_t n = static_cast<size_t>(state.range(0));
-  std::mt19937 rng(7);
-  vsr::vectorstore::Collection c;
+// `n` chunks of one file with random embeddings and `content(rng, i)`.
+template <typename Content>
+void Fill(vsr::vectorstore::Collection& c, size_t n, std::mt19937& rng, Content content) {
   for (size_t i = 0; i < n; ++i) {
     vsr::vectorstore::Chunk chunk;
     chunk.id = "file_x_chunk_" + std::to_string(i);
     chunk.file_id = "file_x";
-    chunk.content = "chunk " + std::to_string(i);
+    chunk.content = content(rng, i);
     chunk.chunk_index = static_cast<int>(i);
     chunk.embedding = RandomVector(rng);
     c.Put(std::move(chunk));
   }
+}
+
+// p50_us / p99_us of the timed searches, and the collection size.
+void Report(benchmark::State& state, std::vector<double>& us, size_t n) {
+  std::sort(us.begin(), us.end());
+  state.counters["p50_us"] = us[us.size() / 2];
+  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  state.counters["chunks"] = static_cast<double>(n);
+}
+
+void BM_VectorStoreSearch(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  std::mt19937 rng(7);
+  vsr::vectorstore::Collection c;
+  Fill(c, n, rng, [](std::mt19937&, size_t i) { return "chunk " + std::to_string(i); });
   std::vector<double> us;
   for (auto _ : state) {
     const auto query = RandomVector(rng);
@@ -47,10 +61,7 @@ void BM_VectorStoreSearch(benchmark::State& state) {
                      .count());
     benchmark::DoNotOptimize(hits);
   }
-  std::sort(us.begin(), us.end());
-  state.counters["p50_us"] = us[us.size() / 2];
-  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
-  state.counters["chunks"] = static_cast<double>(n);
+  Report(state, us, n);
 }
 
 BENCHMARK(BM_VectorStoreSearch)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
@@ -70,15 +81,7 @@ void BM_VectorStoreHybridSearch(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   std::mt19937 rng(7);
   vsr::vectorstore::Collection c;
-  for (size_t i = 0; i < n; ++i) {
-    vsr::vectorstore::Chunk chunk;
-    chunk.id = "file_x_chunk_" + std::to_string(i);
-    chunk.file_id = "file_x";
-    chunk.content = RandomText(rng, 130);
-    chunk.chunk_index = static_cast<int>(i);
-    chunk.embedding = RandomVector(rng);
-    c.Put(std::move(chunk));
-  }
+  Fill(c, n, rng, [](std::mt19937& r, size_t) { return RandomText(r, 130); });
   const vsr::vectorstore::HybridOptions options;
   auto start = std::chrono::steady_clock::now();
   benchmark::DoNotOptimize(c.HybridSearch(RandomVector(rng), "w1 w2", 5, 0.0, {}, options));
@@ -94,10 +97,7 @@ void BM_VectorStoreHybridSearch(benchmark::State& state) {
                      .count());
     benchmark::DoNotOptimize(hits);
   }
-  std::sort(us.begin(), us.end());
-  state.counters["p50_us"] = us[us.size() / 2];
-  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
-  state.counters["chunks"] = static_cast<double>(n);
+  Report(state, us, n);
 }
 
 BENCHMARK(BM_VectorStoreHybridSearch)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);

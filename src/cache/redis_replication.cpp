@@ -25,12 +25,6 @@ std::string RandomOrigin() {
   return buf;
 }
 
-std::string VectorBytes(const std::vector<float>& v) {
-  std::string out(v.size() * sizeof(float), '\0');
-  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());
-  return out;
-}
-
 }  // namespace
 
 RedisReplication::RedisReplication(SemanticCache* cache, RedisReplicationOptions options, Log log)
@@ -52,7 +46,7 @@ RedisReplication::~RedisReplication() {
 void RedisReplication::Publish(const std::string& scope, const std::string& question,
                                const std::vector<float>& embedding, const std::string& answer,
                                int ttl_seconds) {
-  Pending p{scope, question, answer, VectorBytes(embedding),
+  Pending p{scope, question, answer, redis::FloatBytes(embedding),
             ttl_seconds > 0 ? UnixMs() + int64_t{ttl_seconds} * 1000 : 0};
   {
     std::lock_guard lock(mu_);
@@ -143,10 +137,8 @@ void RedisReplication::ApplyEntry(const redis::Reply& fields) {
     ttl = static_cast<int>((left_ms + 999) / 1000);
   }
   std::vector<float> embedding;
-  if (vector != nullptr && vector->size() % sizeof(float) == 0) {
-    embedding.resize(vector->size() / sizeof(float));
-    if (!embedding.empty()) std::memcpy(embedding.data(), vector->data(), vector->size());
-  }
+  if (vector != nullptr && vector->size() % sizeof(float) == 0)
+    embedding = redis::FloatsOf(*vector);
   cache_->StoreReplica(*scope, *question, embedding, *answer, ttl);
   ++applied_;
 }

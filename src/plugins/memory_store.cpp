@@ -41,8 +41,39 @@ void MemoryStore::Store(Memory m) {
     it = by_user_.emplace(m.user_id, std::vector<Memory>{}).first;
   }
   std::vector<Memory>& list = it->second;
-  if (list.size() >= max_per_user_) list.erase(list.begin());
+  if (list.size() >= max_per_user_) {
+    Erased(list.front());
+    list.erase(list.begin());
+  }
+  if (hooks_.stored) hooks_.stored(m);
   list.push_back(std::move(m));
+}
+
+void MemoryStore::Erased(const Memory& m) {
+  if (hooks_.erased) hooks_.erased(m.id);
+}
+
+void MemoryStore::SetHooks(Hooks hooks) {
+  std::lock_guard lock(mu_);
+  hooks_ = std::move(hooks);
+}
+
+void MemoryStore::Replace(std::vector<Memory> all) {
+  std::stable_sort(all.begin(), all.end(), [](const Memory& a, const Memory& b) {
+    return a.created_unix < b.created_unix;  // oldest first, as Store keeps them
+  });
+  std::map<std::string, std::vector<Memory>> by_user;
+  for (Memory& m : all) {
+    auto it = by_user.find(m.user_id);
+    if (it == by_user.end()) {
+      if (by_user.size() >= max_users_) continue;
+      it = by_user.emplace(m.user_id, std::vector<Memory>{}).first;
+    }
+    if (it->second.size() >= max_per_user_) it->second.erase(it->second.begin());
+    it->second.push_back(std::move(m));
+  }
+  std::lock_guard lock(mu_);
+  by_user_ = std::move(by_user);
 }
 
 std::vector<MemoryHit> MemoryStore::Search(const std::string& user, const std::vector<float>& query,
@@ -95,7 +126,10 @@ bool MemoryStore::Forget(const std::string& id) {
   std::lock_guard lock(mu_);
   for (auto& [user, list] : by_user_) {
     const auto n = std::erase_if(list, [&id](const Memory& m) { return m.id == id; });
-    if (n > 0) return true;
+    if (n > 0) {
+      if (hooks_.erased) hooks_.erased(id);
+      return true;
+    }
   }
   return false;
 }
@@ -104,8 +138,11 @@ size_t MemoryStore::ForgetAll(const std::string& user, const std::vector<std::st
   std::lock_guard lock(mu_);
   auto it = by_user_.find(user);
   if (it == by_user_.end()) return 0;
-  const size_t n =
-      std::erase_if(it->second, [&types](const Memory& m) { return OfType(m, types); });
+  const size_t n = std::erase_if(it->second, [this, &types](const Memory& m) {
+    if (!OfType(m, types)) return false;
+    Erased(m);
+    return true;
+  });
   if (it->second.empty()) by_user_.erase(it);
   return n;
 }

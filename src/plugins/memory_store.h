@@ -1,10 +1,12 @@
 // The memory plugin's store, in process: each user's memories (conversation turns the router
 // kept) with their embeddings, searched by similarity to a new question. Bounded per user
-// (oldest dropped first) and in users; safe to share between threads. Upstream's milvus and
-// valkey backends keep memories across restarts; this store does not.
+// (oldest dropped first) and in users; safe to share between threads. With backend valkey
+// (memory_redis.h) it mirrors Redis: its hooks write every change through, and Replace takes in
+// what other routers changed.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -50,11 +52,23 @@ class MemoryStore {
   size_t ForgetAll(const std::string& user, const std::vector<std::string>& types);
   size_t size() const;
 
+  // Told of every memory kept and every one dropped (forgotten, or a user's oldest over the cap);
+  // called under the store's lock, so they must not call back into it.
+  struct Hooks {
+    std::function<void(const Memory&)> stored;
+    std::function<void(const std::string&)> erased;
+  };
+  void SetHooks(Hooks hooks);
+  // Every memory replaced by `all` (a reload from the shared store; hooks not called).
+  void Replace(std::vector<Memory> all);
+
  private:
+  void Erased(const Memory& m);
   size_t max_per_user_, max_users_;
   mutable std::mutex mu_;
   std::map<std::string, std::vector<Memory>> by_user_;  // oldest first
   uint64_t next_id_ = 0;
+  Hooks hooks_;
 };
 
 }  // namespace vsr::plugins

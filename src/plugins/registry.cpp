@@ -11,6 +11,7 @@
 #include "plugins/header_mutation.h"
 #include "plugins/image_gen.h"
 #include "plugins/memory.h"
+#include "plugins/memory_redis.h"
 #include "plugins/rag.h"
 #include "plugins/request_params.h"
 #include "plugins/response_jailbreak.h"
@@ -71,6 +72,19 @@ bool AnyPlugin(const config::Config& cfg, Pred pred) {
 }
 
 constexpr auto kEnabled = [](const auto& c) { return static_cast<bool>(c.enabled); };
+
+// A valkey block's connection (the stores' shared defaults: localhost:6379; a password written
+// ${NAME} read from the environment).
+redis::Endpoint ValkeyEndpoint(const std::string& host, int port, int database,
+                               const std::string& password, int timeout_seconds) {
+  redis::Endpoint e;
+  e.host = host.empty() ? "localhost" : host;
+  e.port = port > 0 ? port : 6379;
+  e.database = database;
+  e.password = ValueOrEnv(password);
+  if (timeout_seconds > 0) e.timeout_ms = timeout_seconds * 1000;
+  return e;
+}
 
 // Whether some decision has an enabled memory plugin.
 bool RemembersUsers(const config::Config& cfg) {
@@ -418,18 +432,57 @@ void PluginRuntime::OpenToolsDatabase(const config::Config& cfg) {
 
 void PluginRuntime::OpenMemoryStore(const config::Config& cfg) {
   if (!RemembersUsers(cfg)) return;
-  const std::string& backend = cfg.global.stores.memory.backend;
-  if (!backend.empty() && backend != "memory" && services_.log) {
-    services_.log("memory: backend '" + backend +
-                  "' is not available in this build; memories are kept in memory (lost on "
-                  "restart, 1,000 per user)");
+  const auto log = [this](const std::string& line) {
+    if (services_.log) services_.log(line);
+  };
+  const config::MemoryStore& settings = cfg.global.stores.memory;
+  const std::string& backend = settings.backend;
+  if (!services_.embed) {
+    log("memory: no embedding model is loaded (see above); memories are neither stored nor "
+        "searched until one is");
   }
-  if (!services_.embed && services_.log) {
-    services_.log(
-        "memory: no embedding model is loaded (see above); memories are neither "
-        "stored nor searched until one is");
+  auto store = std::make_shared<MemoryStore>();
+  services_.memory_store = store;
+  if (backend != "valkey") {
+    if (!backend.empty() && backend != "memory") {
+      log("memory: backend '" + backend +
+          "' is not available in this build (use valkey); memories are kept in this router's "
+          "memory (lost on restart, 1,000 per user)");
+    }
+    return;
   }
-  services_.memory_store = std::make_shared<MemoryStore>();
+  const config::MemoryValkey v = settings.valkey.value_or(config::MemoryValkey{});
+  const redis::Endpoint e = ValkeyEndpoint(v.host, v.port, v.database, v.password, v.timeout);
+  if (v.tls_enabled) {
+    log("memory: valkey.tls_enabled is not supported in this build; connecting without TLS");
+  }
+  std::vector<Memory> loaded;
+  std::string error;
+  std::shared_ptr<MemoryRedis> redis = MemoryRedis::Open(
+      e, v.collection_prefix.empty() ? "mem:" : v.collection_prefix, loaded, error);
+  if (!redis) {
+    log("memory: cannot use valkey at " + e.host + ":" + std::to_string(e.port) + ": " + error +
+        "; memories are kept in this router's memory until a restart finds it");
+    return;
+  }
+  const size_t count = loaded.size();
+  store->Replace(std::move(loaded));
+  std::weak_ptr<MemoryRedis> weak_redis = redis;
+  store->SetHooks(MemoryStore::Hooks{[weak_redis](const Memory& m) {
+                                       if (auto r = weak_redis.lock()) r->Put(m);
+                                     },
+                                     [weak_redis](const std::string& id) {
+                                       if (auto r = weak_redis.lock()) r->Erase(id);
+                                     }});
+  std::weak_ptr<MemoryStore> weak_store = store;
+  redis->Watch(
+      [weak_store](std::vector<Memory> all) {
+        if (auto s = weak_store.lock()) s->Replace(std::move(all));
+      },
+      services_.log, std::chrono::seconds(1));
+  memory_redis_ = std::move(redis);
+  log("memory: memories kept in valkey " + memory_redis_->name() + " (" + std::to_string(count) +
+      " loaded), shared with every router using it");
 }
 
 void PluginRuntime::OpenVectorStore(const config::Config& cfg) {
@@ -442,13 +495,7 @@ void PluginRuntime::OpenVectorStore(const config::Config& cfg) {
   o.backend_type = vs->backend_type.empty() ? "memory" : vs->backend_type;
   if (o.backend_type == "valkey") {
     const config::VectorStoreValkey v = vs->valkey.value_or(config::VectorStoreValkey{});
-    redis::Endpoint e;
-    e.host = v.host.empty() ? "localhost" : v.host;
-    e.port = v.port > 0 ? v.port : 6379;
-    e.database = v.database;
-    e.password = ValueOrEnv(v.password);
-    if (v.connect_timeout > 0) e.timeout_ms = v.connect_timeout * 1000;
-    o.redis = e;
+    o.redis = ValkeyEndpoint(v.host, v.port, v.database, v.password, v.connect_timeout);
     if (!v.collection_prefix.empty()) o.redis_prefix = v.collection_prefix;
   } else if (o.backend_type != "memory") {
     log("vector store: backend_type '" + o.backend_type +

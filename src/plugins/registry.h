@@ -14,6 +14,8 @@
 
 namespace vsr::plugins {
 
+class MemoryRedis;
+
 using BatchEmbedFn =
     std::function<std::vector<std::vector<float>>(const std::vector<std::string>&)>;
 
@@ -117,6 +119,7 @@ class PluginRuntime {
   std::string embedding_;
 
   PluginServices services_;
+  std::shared_ptr<MemoryRedis> memory_redis_;  // memory backend valkey: the store's mirror
   std::mutex mu_;
   const routing::Router* built_for_ = nullptr;
   std::shared_ptr<const PluginChains> chains_;

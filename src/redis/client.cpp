@@ -4,6 +4,7 @@
 #include <sys/time.h>
 
 #include <charconv>
+#include <cstring>
 
 namespace vsr::redis {
 
@@ -194,6 +195,25 @@ std::optional<Reply> Client::Checked(const std::vector<std::string_view>& args,
     return std::nullopt;
   }
   return reply;
+}
+
+std::string FloatBytes(const std::vector<float>& v) {
+  std::string out(v.size() * sizeof(float), '\0');
+  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());
+  return out;
+}
+
+std::vector<float> FloatsOf(std::string_view bytes) {
+  std::vector<float> v(bytes.size() / sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * sizeof(float));
+  return v;
+}
+
+std::map<std::string, std::string> HashPairs(const Reply& r) {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2)
+    out[r.elements[i].str] = r.elements[i + 1].str;
+  return out;
 }
 
 }  // namespace vsr::redis

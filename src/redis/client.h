@@ -3,6 +3,7 @@
 // keep it off the request path (the cache and replay use it from their own threads).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,5 +62,12 @@ class Client {
   int timeout_ms_;
   redisContext* ctx_ = nullptr;
 };
+
+// Embeddings as Redis values: float32 in machine byte order (little-endian here, as upstream's
+// stores write them). FloatsOf ignores a trailing partial float.
+std::string FloatBytes(const std::vector<float>& v);
+std::vector<float> FloatsOf(std::string_view bytes);
+// HGETALL's reply as field -> value.
+std::map<std::string, std::string> HashPairs(const Reply& r);
 
 }  // namespace vsr::redis

@@ -14,27 +14,6 @@ namespace {
 
 constexpr size_t kFieldsPerCommand = 256;  // HSET/HDEL batches
 
-std::string VectorBytes(const std::vector<float>& v) {
-  std::string out(v.size() * sizeof(float), '\0');
-  if (!v.empty()) std::memcpy(out.data(), v.data(), out.size());
-  return out;
-}
-
-std::vector<float> FloatsOf(const std::string& bytes) {
-  std::vector<float> v(bytes.size() / sizeof(float));
-  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * sizeof(float));
-  return v;
-}
-
-// HGETALL's reply as field -> value.
-std::map<std::string, std::string> Pairs(const redis::Reply& r) {
-  std::map<std::string, std::string> out;
-  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-    out[r.elements[i].str] = r.elements[i + 1].str;
-  }
-  return out;
-}
-
 std::optional<json::object> ParseObject(const std::string& text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
@@ -116,7 +95,7 @@ bool RedisPersistence::InsertChunks(const std::string& store, const std::vector<
                                                {"filename", c.filename},
                                                {"content", c.content},
                                                {"chunk_index", c.chunk_index}}));
-      vectors.push_back(VectorBytes(c.embedding));
+      vectors.push_back(redis::FloatBytes(c.embedding));
     }
     for (size_t i = first; i < last; ++i) {
       chunk_args.insert(chunk_args.end(), {chunks[i].id, texts[i - first]});
@@ -147,7 +126,7 @@ bool RedisPersistence::Load(StoreMap& out, std::string& error) {
       [&](const std::string& key) -> std::optional<std::map<std::string, std::string>> {
     const std::optional<redis::Reply> r = reader_->Checked({"HGETALL", key}, error);
     if (!r) return std::nullopt;
-    return Pairs(*r);
+    return redis::HashPairs(*r);
   };
   out.clear();
   const auto stores = hgetall(prefix_ + "stores");
@@ -175,7 +154,7 @@ bool RedisPersistence::Load(StoreMap& out, std::string& error) {
       c.filename = StringField(*o, "filename");
       c.content = StringField(*o, "content");
       c.chunk_index = static_cast<int>(IntField(*o, "chunk_index"));
-      c.embedding = FloatsOf(v->second);
+      c.embedding = redis::FloatsOf(v->second);
       state.chunks.Put(std::move(c));
     }
     out.emplace(id, std::move(state));

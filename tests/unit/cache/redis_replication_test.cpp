@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "support/eventually.h"
 #include "support/redis_server.h"
 
 namespace vsr::cache {
@@ -35,15 +36,7 @@ std::unique_ptr<SemanticCache> SharedCache(const testing::RedisServer& server,
   return cache;
 }
 
-// Bounded wait (5 s) for `done`.
-template <typename Done>
-bool Eventually(Done done) {
-  for (int i = 0; i < 500; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
+using testing::Eventually;
 
 TEST(RedisReplication, AnEntryStoredByOneRouterIsServedByTheOther) {
   testing::RedisServer server;

@@ -1,0 +1,119 @@
+// Memory backend valkey with a real redis-server: two routers (plugin runtimes on the same
+// config) share memories, a restarted one finds them again, forgetting reaches Redis, and the
+// hashes have upstream's valkey store fields (so either implementation reads the other's).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "plugins/memory_store.h"
+#include "plugins/registry.h"
+#include "routing/router.h"
+#include "support/config_loader.h"
+#include "support/eventually.h"
+#include "support/redis_server.h"
+
+namespace vsr::plugins {
+namespace {
+
+// A runtime as a router builds it for `config` (the memory store opens with its chains).
+struct Router {
+  explicit Router(const std::shared_ptr<const config::Config>& config) {
+    std::vector<std::string> errors;
+    router = routing::Router::Create(config, errors);
+    EXPECT_TRUE(router) << (errors.empty() ? "" : errors.front());
+    PluginServices services;
+    services.log = [this](const std::string& line) { log.push_back(line); };
+    runtime = std::make_unique<PluginRuntime>(std::move(services));
+    runtime->ChainsFor(router);
+  }
+  MemoryStore& store() { return *runtime->memory_store(); }
+  // The log line that has `text` ("" when none does).
+  std::string Logged(const std::string& text) const {
+    for (const std::string& line : log) {
+      if (line.find(text) != std::string::npos) return line;
+    }
+    return "";
+  }
+  std::vector<std::string> log;
+  std::shared_ptr<const routing::Router> router;
+  std::unique_ptr<PluginRuntime> runtime;
+};
+
+Memory Mem(const std::string& id, const std::string& user, const std::string& content) {
+  Memory m;
+  m.id = id;
+  m.user_id = user;
+  m.content = content;
+  m.source = "conversation";
+  m.importance = 0.8;
+  m.created_unix = 1700000000;
+  m.embedding = {0.6f, 0.8f};
+  return m;
+}
+
+using testing::Eventually;
+
+// One decision that remembers users, memories kept in the valkey at 127.0.0.1:`port`.
+std::shared_ptr<const config::Config> ValkeyMemoryConfig(int port) {
+  return testing::ConfigFromText(testing::kOneModelConfigHead +
+                                 "    - name: d\n"
+                                 "      rules: {operator: AND, conditions: []}\n"
+                                 "      modelRefs: [{model: m}]\n"
+                                 "      plugins: [{type: memory, configuration: {enabled: true}}]\n"
+                                 "global:\n"
+                                 "  stores:\n"
+                                 "    memory:\n"
+                                 "      enabled: true\n"
+                                 "      backend: valkey\n"
+                                 "      valkey: {host: 127.0.0.1, port: " +
+                                 std::to_string(port) + ", collection_prefix: 'test:mem:'}\n");
+}
+
+TEST(MemoryValkey, RoutersShareMemoriesAndARestartKeepsThem) {
+  testing::RedisServer redis;
+  VSR_REQUIRE_REDIS(redis);
+  const auto config = ValkeyMemoryConfig(redis.port());
+  auto a = std::make_unique<Router>(config);
+  Router b(config);
+  EXPECT_NE(a->Logged("memory: memories kept in valkey 127.0.0.1:"), "");
+  a->store().Store(Mem("m1", "alice", "Q: my cat?\nA: Her name is Miso."));
+  a->store().Store(Mem("m2", "alice", "Q: my dog?\nA: His name is Taro."));
+  EXPECT_TRUE(Eventually([&] { return b.store().size() == 2; }));
+  auto hits = b.store().Search("alice", {0.6f, 0.8f}, 0.9, 5);
+  ASSERT_EQ(hits.size(), 2u);
+
+  // Upstream's hash layout.
+  std::string error;
+  auto client = redis::Client::Connect(redis.endpoint(), error);
+  ASSERT_TRUE(client) << error;
+  const auto fields = redis::HashPairs(*client->Command({"HGETALL", "test:mem:m1"}, error));
+  EXPECT_EQ(fields.at("user_id"), "alice");
+  EXPECT_EQ(fields.at("memory_type"), "episodic");
+  EXPECT_EQ(fields.at("project_id"), "default");
+  EXPECT_EQ(fields.at("created_at"), "1700000000000");  // milliseconds
+  EXPECT_EQ(fields.at("embedding").size(), 2 * sizeof(float));
+  EXPECT_NE(fields.at("metadata").find("\"source\":\"conversation\""), std::string::npos);
+
+  // Forgetting in one router reaches Redis and the other router.
+  EXPECT_TRUE(b.store().Forget("m1"));
+  EXPECT_TRUE(Eventually([&] { return a->store().size() == 1; }));
+  EXPECT_EQ(client->Command({"EXISTS", "test:mem:m1"}, error)->integer, 0);
+
+  // A restarted router finds what is left.
+  a.reset();
+  Router restarted(config);
+  EXPECT_EQ(restarted.store().size(), 1u);
+  EXPECT_EQ(restarted.store().Get("m2")->content, "Q: my dog?\nA: His name is Taro.");
+}
+
+TEST(MemoryValkey, UnreachableAtStartKeepsMemoriesInTheRouterAndSaysSo) {
+  const auto config = ValkeyMemoryConfig(1);  // nothing listens on port 1
+  Router r(config);
+  EXPECT_NE(r.Logged("memory: cannot use valkey at 127.0.0.1:1: "), "");
+  r.store().Store(Mem("m1", "alice", "kept here"));
+  EXPECT_EQ(r.store().size(), 1u);
+}
+
+}  // namespace
+}  // namespace vsr::plugins
