@@ -117,4 +117,20 @@ std::string_view Prefix(std::string_view s, size_t max_bytes) {
   return s.substr(0, end);
 }
 
+std::vector<std::string> LowerWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::string current;
+  for (size_t i = 0; i < text.size();) {
+    const char32_t c = Next(text, i);
+    if (IsLetterOrDigit(c)) {
+      Append(current, ToLower(c));
+    } else if (!current.empty()) {
+      words.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!current.empty()) words.push_back(std::move(current));
+  return words;
+}
+
 }  // namespace vsr::utf8

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vsr::utf8 {
 
@@ -29,6 +30,10 @@ bool IsLetterOrDigit(char32_t c);
 char32_t ToLower(char32_t c);
 std::string ToLower(std::string_view s);
 void Append(std::string& out, char32_t c);
+
+// The words of `text`: runs of letters and digits, lower-cased (upstream's tokenizer for BM25
+// and tool relevance).
+std::vector<std::string> LowerWords(std::string_view text);
 
 // The longest prefix of `s` of at most `max_bytes` bytes that ends on a character boundary.
 std::string_view Prefix(std::string_view s, size_t max_bytes);

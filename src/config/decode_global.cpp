@@ -551,12 +551,22 @@ void DecodeFields(MapReader& r, Stores& v) {
 }
 
 // ---- integrations ---------------------------------------------------------------------------
+// An optional number in [0, 1] (upstream's advanced_filtering checks).
+void OptionalUnit(MapReader& r, std::string_view key, std::optional<double>& out) {
+  double x = 0;
+  if (r.Optional(key, x, UnitInterval())) out = x;
+}
+void OptionalCount(MapReader& r, std::string_view key, std::optional<int>& out) {
+  int x = 0;
+  if (r.Optional(key, x, IntAtLeast(0))) out = x;
+}
+
 void DecodeFields(MapReader& r, ToolFilteringWeights& v) {
-  r.Optional("embed", v.embed);
-  r.Optional("lexical", v.lexical);
-  r.Optional("tag", v.tag);
-  r.Optional("name", v.name);
-  r.Optional("category", v.category);
+  OptionalUnit(r, "embed", v.embed);
+  OptionalUnit(r, "lexical", v.lexical);
+  OptionalUnit(r, "tag", v.tag);
+  OptionalUnit(r, "name", v.name);
+  OptionalUnit(r, "category", v.category);
 }
 void DecodeFields(MapReader& r, HybridHistory& v) {
   r.Optional("history_horizon", v.history_horizon);
@@ -570,12 +580,12 @@ void DecodeFields(MapReader& r, HybridHistory& v) {
 void DecodeFields(MapReader& r, AdvancedToolFiltering& v) {
   r.Optional("enabled", v.enabled);
   r.Optional("retrieval_strategy", v.retrieval_strategy, OneOf({"weighted", "hybrid_history"}));
-  r.Optional("candidate_pool_size", v.candidate_pool_size);
-  r.Optional("min_lexical_overlap", v.min_lexical_overlap);
-  r.Optional("min_combined_score", v.min_combined_score);
+  OptionalCount(r, "candidate_pool_size", v.candidate_pool_size);
+  OptionalCount(r, "min_lexical_overlap", v.min_lexical_overlap);
+  OptionalUnit(r, "min_combined_score", v.min_combined_score);
   r.Optional("weights", v.weights);
   r.Optional("use_category_filter", v.use_category_filter);
-  r.Optional("category_confidence_threshold", v.category_confidence_threshold);
+  OptionalUnit(r, "category_confidence_threshold", v.category_confidence_threshold);
   r.Optional("allow_tools", v.allow_tools);
   r.Optional("block_tools", v.block_tools);
   r.Optional("hybrid_history", v.hybrid_history);

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "common/strings.h"
+#include "plugins/tools_ranking.h"
 
 namespace vsr::plugins {
 
@@ -22,6 +23,19 @@ std::string ToolName(const json::value& tool, bool anthropic) {
   }
   const json::value* name = holder->as_object().if_contains("name");
   return name != nullptr && name->is_string() ? std::string(name->as_string()) : "";
+}
+
+// The request's category for tool ranking: its first matched domain; none when the category
+// filter is on and the decision is less sure than category_confidence_threshold (upstream).
+std::string Category(const RequestContext& ctx, const config::AdvancedToolFiltering& advanced) {
+  if (ctx.routing == nullptr) return "";
+  const auto& domains = ctx.routing->signals.Of(signals::Family::kDomain).output.matched;
+  if (domains.empty()) return "";
+  if (advanced.use_category_filter.value_or(false) && advanced.category_confidence_threshold &&
+      ctx.routing->decision_confidence < *advanced.category_confidence_threshold) {
+    return "";
+  }
+  return domains.front();
 }
 
 }  // namespace
@@ -84,13 +98,28 @@ void ToolsPlugin::Select(RequestContext& ctx) {
   const size_t top_k = static_cast<size_t>(integration_.top_k > 0 ? integration_.top_k : 3);
   const bool filtered = cfg_.mode == "filtered";
   json::array selected;
-  for (const ToolsDatabase::Match& m : db_->FindSimilar(ctx.cache_embedding, threshold)) {
-    if (selected.size() == top_k) break;
-    if (filtered && (Contains(cfg_.block_tools, m.entry->name) ||
-                     (!cfg_.allow_tools.empty() && !Contains(cfg_.allow_tools, m.entry->name)))) {
-      continue;
+  const auto& advanced = integration_.advanced_filtering;
+  if (advanced && advanced->enabled) {
+    ToolRankingInput in;
+    in.query = text;
+    in.candidates = db_->FindSimilar(ctx.cache_embedding, threshold);
+    in.candidates.resize(std::min(in.candidates.size(), CandidatePoolSize(*advanced, top_k)));
+    in.top_k = top_k;
+    // The plugin's filtered lists narrow the global ones (upstream's merge).
+    const std::vector<std::string> none;
+    in.allow = IntersectAllow(advanced->allow_tools, filtered ? cfg_.allow_tools : none);
+    in.block = UnionBlock(advanced->block_tools, filtered ? cfg_.block_tools : none);
+    in.category = Category(ctx, *advanced);
+    for (const ToolEntry* t : RankTools(in, *advanced)) selected.push_back(t->tool);
+  } else {
+    for (const ToolsDatabase::Match& m : db_->FindSimilar(ctx.cache_embedding, threshold)) {
+      if (selected.size() == top_k) break;
+      if (filtered && (Contains(cfg_.block_tools, m.entry->name) ||
+                       (!cfg_.allow_tools.empty() && !Contains(cfg_.allow_tools, m.entry->name)))) {
+        continue;
+      }
+      selected.push_back(m.entry->tool);
     }
-    selected.push_back(m.entry->tool);
   }
   if (selected.empty()) {  // nothing relevant: the model answers without tools
     body.erase("tools");

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/strings.h"
+#include "common/utf8.h"
 
 namespace vsr::vectorstore {
 
@@ -134,7 +135,7 @@ std::shared_ptr<const Collection::TextIndex> Collection::Text() const {
   for (const Chunk& c : chunks_) {
     TextIndex::Row row;
     std::unordered_map<uint32_t, uint32_t> counts;
-    for (std::string& w : Words(c.content)) {
+    for (std::string& w : utf8::LowerWords(c.content)) {
       auto [it, added] = index->word_ids.emplace(std::move(w), index->word_ids.size());
       if (added) index->doc_freq.push_back(0);
       if (counts[it->second]++ == 0) ++index->doc_freq[it->second];
@@ -167,7 +168,7 @@ std::vector<SearchResult> Collection::HybridSearch(std::vector<float> query,
   // words no chunk has score nothing.
   std::vector<std::pair<uint32_t, double>> words;
   const double n = static_cast<double>(chunks_.size());
-  for (const std::string& w : Words(query_text)) {
+  for (const std::string& w : utf8::LowerWords(query_text)) {
     auto it = text->word_ids.find(w);
     if (it == text->word_ids.end() || text->doc_freq[it->second] == 0) continue;
     const double df = text->doc_freq[it->second];

@@ -69,22 +69,6 @@ bool ParseHybridOptions(const json::value& v, HybridOptions& out, std::string& e
   return true;
 }
 
-std::vector<std::string> Words(std::string_view text) {
-  std::vector<std::string> words;
-  std::string current;
-  for (size_t i = 0; i < text.size();) {
-    const char32_t c = utf8::Next(text, i);
-    if (utf8::IsLetterOrDigit(c)) {
-      utf8::Append(current, utf8::ToLower(c));
-    } else if (!current.empty()) {
-      words.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
-}
-
 std::vector<uint64_t> CharGrams(std::string_view text, int n) {
   std::u32string chars;
   for (size_t i = 0; i < text.size();) chars.push_back(utf8::ToLower(utf8::Next(text, i)));

@@ -27,8 +27,6 @@ struct HybridOptions {
 // weighted or rrf", "hybrid.bm25_k1 must be a number", ...).
 bool ParseHybridOptions(const boost::json::value& v, HybridOptions& out, std::string& error);
 
-// The words of `text`: runs of letters and digits, lower-cased (upstream's tokenizer).
-std::vector<std::string> Words(std::string_view text);
 // The distinct character n-grams (code points) of `text` lower-cased, hashed and sorted; a
 // text shorter than n is one gram.
 std::vector<uint64_t> CharGrams(std::string_view text, int n);

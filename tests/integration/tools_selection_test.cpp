@@ -46,9 +46,11 @@ class ToolSelectionTest : public DataPlaneTest {
               "global:\n"
               "  integrations:\n"
               "    tools: {enabled: true, top_k: 2, similarity_threshold: 0.5, tools_db_path: '" +
-              db_path_ + "'}\n",
+              db_path_ + "'" + IntegrationExtra() + "}\n",
           options);
   }
+  // More of global.integrations.tools (", key: value").
+  virtual std::string IntegrationExtra() const { return ""; }
   void TearDown() override { std::filesystem::remove(db_path_); }
 
   std::string Request(const std::string& text, const json::value& tool_choice) {
@@ -93,6 +95,28 @@ TEST_F(ToolSelectionTest, NothingSimilarMeansNoToolsAndAnExplicitChoiceIsLeftAlo
   EXPECT_EQ(ForwardedTools(), (std::vector<std::string>{"client.search"}));
   ASSERT_EQ(Post("/v1/chat/completions", Request("what is the weather", nullptr)).status, 200);
   EXPECT_EQ(ForwardedTools(), (std::vector<std::string>{"client.search"}));
+}
+
+// Advanced filtering: the global block list joins the decision's, and a tool must share words
+// with the question.
+class AdvancedToolSelectionTest : public ToolSelectionTest {
+ protected:
+  std::string IntegrationExtra() const override {
+    return ", advanced_filtering: {enabled: true, min_lexical_overlap: 2, block_tools: "
+           "[Calendar.Add], weights: {embed: 0.7, lexical: 0.3}}";
+  }
+};
+
+TEST_F(AdvancedToolSelectionTest, GlobalAndDecisionListsMergeAndWordsMustOverlap) {
+  ASSERT_EQ(Post("/v1/chat/completions", Request("weather forecast in Paris", "auto")).status, 200);
+  EXPECT_EQ(ForwardedTools(), (std::vector<std::string>{"weather.get"}));
+  // calendar.add is the most similar, but blocked globally: nothing else is relevant.
+  ASSERT_EQ(Post("/v1/chat/completions", Request("add a meeting to my calendar", "auto")).status,
+            200);
+  EXPECT_TRUE(ForwardedTools().empty());
+  // Similar enough, but one shared word ("email") is under min_lexical_overlap.
+  ASSERT_EQ(Post("/v1/chat/completions", Request("email", "auto")).status, 200);
+  EXPECT_TRUE(ForwardedTools().empty());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/utf8.h"
 #include "vectorstore/collection.h"
 
 namespace vsr::vectorstore {
@@ -50,7 +51,7 @@ TEST(HybridOptions, UpstreamsDefaultsAndNamedMistakes) {
 }
 
 TEST(HybridText, WordsGramsAndJaccard) {
-  EXPECT_EQ(Words("Reset ERR-4031, then Grüße!"),
+  EXPECT_EQ(utf8::LowerWords("Reset ERR-4031, then Grüße!"),
             (std::vector<std::string>{"reset", "err", "4031", "then", "grüße"}));
   // "abc" and "abd" as 2-grams: {ab, bc} and {ab, bd} share one of three.
   EXPECT_DOUBLE_EQ(Jaccard(CharGrams("abc", 2), CharGrams("ABD", 2)), 1.0 / 3);
