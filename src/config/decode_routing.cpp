@@ -1,4 +1,5 @@
 // DecodeFields for routing: model cards, projections, session states, decisions, algorithms.
+#include "common/go_template.h"
 #include "config/decode_fields.h"
 
 namespace vsr::config {
@@ -172,7 +173,15 @@ void DecodeFields(MapReader& r, RemomAlgorithm& v) {
   r.Optional("compaction_strategy", v.compaction_strategy,
              OneOf({"full", "last_n_tokens", "summarize"}));
   r.Optional("compaction_tokens", v.compaction_tokens, IntAtLeast(0));
-  r.Optional("synthesis_template", v.synthesis_template);
+  r.Optional("synthesis_template", v.synthesis_template,
+             [](const std::string& text) -> std::optional<Problem> {
+               std::string error;
+               if (GoTemplate::Parse(text, error)) return std::nullopt;
+               return Problem{error,
+                              "use Go template actions on .OriginalContent and "
+                              ".ReferenceResponses (Model, Content, Reasoning), e.g. {{range $i, "
+                              "$r := .ReferenceResponses}}{{add $i 1}}: {{$r.Content}}{{end}}"};
+             });
   r.Optional("max_concurrent", v.max_concurrent, IntAtLeast(0));
   r.Optional("on_error", v.on_error, kOnError());
   r.Optional("shuffle_seed", v.shuffle_seed);

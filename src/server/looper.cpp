@@ -13,11 +13,13 @@
 #include <random>
 #include <regex>
 
+#include "common/go_template.h"
 #include "common/json_text.h"
+#include "common/sse.h"
 #include "common/strings.h"
+#include "observability/logger.h"
 #include "plugins/immediate_answer.h"
 #include "server/http_client.h"
-#include "common/sse.h"
 
 namespace vsr::server {
 namespace {
@@ -444,23 +446,48 @@ asio::awaitable<LooperOutcome> RunRatings(UpstreamPool& pool, const LooperTarget
   co_return out;
 }
 
-// remom's synthesis prompt (upstream's default template): the problem, then each reference
-// answer of the previous round with its model.
+// A reference answer as the synthesis prompt shows it: last_n_tokens keeps the tail (~4 bytes
+// per token), cut at a UTF-8 character start.
+std::string Compacted(std::string text, const config::RemomAlgorithm& a) {
+  const size_t keep = static_cast<size_t>(a.compaction_tokens > 0 ? a.compaction_tokens : 1000) * 4;
+  if (a.compaction_strategy == "last_n_tokens" && text.size() > keep) {
+    size_t from = text.size() - keep;
+    while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;
+    text = text.substr(from);
+  }
+  return text;
+}
+
+// remom's synthesis prompt: upstream's default template (the problem, then each reference answer
+// of the previous round with its model), or the decision's synthesis_template (Go template
+// syntax over upstream's data: .OriginalContent, .ReferenceResponses with Model, Content,
+// Reasoning, TokenCount). The validator parsed it; one that fails on this data falls back to the
+// default with `template_error` set.
 std::string SynthesisPrompt(const std::string& original, const std::vector<Answer>& references,
-                            const config::RemomAlgorithm& a) {
+                            const config::RemomAlgorithm& a, std::string& template_error) {
+  if (!a.synthesis_template.empty()) {
+    TemplateValue data;
+    data.kind = TemplateValue::Kind::kMap;
+    data.fields["OriginalContent"] = TemplateValue::String(original);
+    TemplateValue& list = data.fields["ReferenceResponses"];
+    list.kind = TemplateValue::Kind::kList;
+    for (const Answer& r : references) {
+      TemplateValue item;
+      item.kind = TemplateValue::Kind::kMap;
+      item.fields["Model"] = TemplateValue::String(r.model);
+      item.fields["Content"] = TemplateValue::String(Compacted(r.content, a));
+      item.fields["Reasoning"] = TemplateValue::String("");
+      item.fields["TokenCount"] = TemplateValue::Int(0);
+      list.items.push_back(std::move(item));
+    }
+    std::optional<GoTemplate> t = GoTemplate::Parse(a.synthesis_template, template_error);
+    std::optional<std::string> text = t ? t->Execute(data, template_error) : std::nullopt;
+    if (text) return *text;
+  }
   std::string refs;
   for (size_t i = 0; i < references.size(); ++i) {
-    std::string text = references[i].content;
-    // last_n_tokens keeps the tail (~4 bytes per token), cut at a UTF-8 character start.
-    const size_t keep =
-        static_cast<size_t>(a.compaction_tokens > 0 ? a.compaction_tokens : 1000) * 4;
-    if (a.compaction_strategy == "last_n_tokens" && text.size() > keep) {
-      size_t from = text.size() - keep;
-      while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;
-      text = text.substr(from);
-    }
-    refs +=
-        "\nReference " + std::to_string(i + 1) + " (" + references[i].model + "):\n" + text + "\n";
+    refs += "\nReference " + std::to_string(i + 1) + " (" + references[i].model + "):\n" +
+            Compacted(references[i].content, a) + "\n";
   }
   return "You are given a problem and a list of reference responses. Your job is to analyze "
          "these references and provide your own response.\n\nOriginal Problem:\n" +
@@ -538,7 +565,13 @@ asio::awaitable<LooperOutcome> RunRemom(UpstreamPool& pool, const LooperTarget& 
     if (r > 0) {  // later rounds answer the problem with the previous round as references
       json::array& messages = round_body["messages"].as_array();
       json::object last = messages.back().as_object();
-      last["content"] = SynthesisPrompt(original, rounds.back(), a);
+      std::string template_error;
+      last["content"] = SynthesisPrompt(original, rounds.back(), a, template_error);
+      if (!template_error.empty()) {
+        observability::Log(observability::LogLevel::kWarn,
+                           "remom synthesis_template failed; the default template was used",
+                           {{"decision", d.name}, {"error", template_error}});
+      }
       messages.back() = std::move(last);
     }
     round_body["temperature"] = temperature;

@@ -159,6 +159,17 @@ TEST_F(LooperTest, RemomRoundsSynthesizeThePreviousRoundsAnswers) {
   EXPECT_EQ(body.at("model"), "large");
 }
 
+TEST_F(LooperTest, RemomUsesTheDecisionsSynthesisTemplate) {
+  StartLooping(
+      Config("{type: remom, remom: {breadth_schedule: [2, 1], model_distribution: round_robin, "
+             "synthesis_template: \"Q={{.OriginalContent}}{{range $i, $r := .ReferenceResponses}} "
+             "#{{add $i 1}}:{{$r.Model}}{{end}}{{if .ReferenceResponses}} done{{end}}\"}}"));
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "prove it")).status, 200);
+  const json::object last = json::parse(large_.sim->last_request().body).as_object();
+  EXPECT_EQ(last.at("messages").as_array().back().at("content"),
+            "Q=prove it #1:large #2:medium done");
+}
+
 TEST_F(LooperTest, SelfVerifyAsksEachModelToGradeItsOwnAnswer) {
   StartLooping(Config("{type: confidence, confidence: {confidence_method: self_verify}}"));
   const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "what is 2+2?"));
