@@ -175,6 +175,19 @@ void CheckRagBackendConfig(MapReader& r, const RagPluginConfig& v) {
     r.ctx().Error(KeyPath(r.path(), "backend_config"), std::string(need.message),
                   "add '" + std::string(need.key) + ":' under backend_config");
   }
+  // Upstream's mcp backend cannot reach a server by name (it always fails); this router calls
+  // the server_name URL. A bare name loads, as upstream's does, and `validate` says so.
+  if (v.backend == "mcp" && v.backend_config) {
+    const YamlNode* n = v.backend_config->Find("server_name");
+    if (n != nullptr && n->IsScalar() && !n->scalar.empty() && !n->scalar.starts_with("http://") &&
+        !n->scalar.starts_with("https://")) {
+      r.ctx().Warning(KeyPath(KeyPath(r.path(), "backend_config"), "server_name"),
+                      "MCP server '" + n->scalar +
+                          "' is a name, not a URL: the rag plugin is skipped until it is one",
+                      "set server_name to the server's Streamable HTTP URL, e.g. "
+                      "http://127.0.0.1:8000/mcp");
+    }
+  }
 }
 
 void DecodeFields(MapReader& r, RagPluginConfig& v) {

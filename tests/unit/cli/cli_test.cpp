@@ -64,7 +64,7 @@ TEST(CliTest, ValidateReferenceConfigSucceedsWithWarnings) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Configuration is valid!"), std::string::npos);
   EXPECT_NE(r.output.find("Decisions: 18"), std::string::npos);
-  EXPECT_NE(r.output.find("6 warning(s)"), std::string::npos);
+  EXPECT_NE(r.output.find("7 warning(s)"), std::string::npos);  // incl. the mcp server name
 }
 
 TEST(CliTest, ValidateAcceptsConfigFlagAndStrictTurnsWarningsIntoFailure) {

@@ -14,7 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path UpstreamDir() { return fs::path(VSR_SHARED_DIR) / "upstream" / "config"; }
+fs::path UpstreamDir() {
+  return fs::path(VSR_SHARED_DIR) / "upstream" / "config";
+}
 
 std::vector<std::string> FragmentFiles() {
   std::vector<std::string> out;
@@ -51,11 +53,19 @@ TEST(ConformanceTest, ReferenceConfigValidates) {
   EXPECT_EQ(r.config.global.stores.semantic_cache.backend_type, "milvus");
   EXPECT_EQ(r.config.global.integrations.looper.timeout_seconds, 120);
   EXPECT_EQ(r.config.global.model_catalog.kbs.size(), 2u);
+  // Its mcp rag backend names a server ("docs-server") instead of giving its URL: the config
+  // loads, with a warning that says how to make the plugin work.
+  const std::vector<Diagnostic>& items = r.diags.items();
+  EXPECT_TRUE(std::any_of(items.begin(), items.end(), [](const Diagnostic& d) {
+    return d.severity == Severity::kWarning && d.path.ends_with("backend_config.server_name") &&
+           d.message.starts_with("MCP server 'docs-server' is a name, not a URL");
+  })) << Describe(r.diags);
 }
 
 TEST(ConformanceTest, EmptyGlobalMeansBuiltInDefaults) {
   Diagnostics diags;
-  auto tree = ParseYaml("version: v0.3\nglobal: {}\n", std::make_shared<const std::string>("m.yaml"), diags);
+  auto tree = ParseYaml("version: v0.3\nglobal: {}\n",
+                        std::make_shared<const std::string>("m.yaml"), diags);
   ASSERT_TRUE(tree);
   const LoadResult r = LoadConfigTree(std::move(*tree));
   EXPECT_TRUE(r.diags.ok()) << Describe(r.diags);
@@ -79,9 +89,9 @@ void DeclareMissingModels(YamlNode& root) {
     if (refs == nullptr) continue;
     for (const YamlNode& ref : refs->items) {
       const std::string name = ref.Find("model")->scalar;
-      const bool known = std::any_of(models.items.begin(), models.items.end(), [&](const YamlNode& m) {
-        return m.Find("name")->scalar == name;
-      });
+      const bool known =
+          std::any_of(models.items.begin(), models.items.end(),
+                      [&](const YamlNode& m) { return m.Find("name")->scalar == name; });
       if (known) continue;
       YamlNode model = YamlNode::Map();
       model.GetOrAdd("name") = YamlNode::Scalar(name);
