@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/strings.h"
+
 namespace vsr {
 
 TemplateValue TemplateValue::String(std::string s) {
@@ -52,12 +54,6 @@ struct Expr {
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string_view TrimView(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // Words of an action, a quoted string kept whole (with its quotes).
@@ -308,7 +304,7 @@ std::optional<GoTemplate> GoTemplate::Parse(std::string_view text, std::string& 
     if (trim_left) action.remove_prefix(2);
     trim_next = action.size() >= 2 && action.substr(action.size() - 2) == " -";
     if (trim_next) action.remove_suffix(2);
-    action = TrimView(action);
+    action = Trim(action);
     i = close + 2;
     if (action.starts_with("/*")) continue;  // comment
     std::string why;

@@ -35,17 +35,22 @@ void MemoryStore::Store(Memory m) {
   if (m.created_unix == 0) {
     m.created_unix = std::chrono::duration_cast<std::chrono::seconds>(now).count();
   }
-  auto it = by_user_.find(m.user_id);
-  if (it == by_user_.end()) {
-    if (by_user_.size() >= max_users_) return;  // bounded: new users wait for space
-    it = by_user_.emplace(m.user_id, std::vector<Memory>{}).first;
+  Keep(by_user_, std::move(m), &hooks_);
+}
+
+void MemoryStore::Keep(std::map<std::string, std::vector<Memory>>& by_user, Memory m,
+                       const Hooks* hooks) const {
+  auto it = by_user.find(m.user_id);
+  if (it == by_user.end()) {
+    if (by_user.size() >= max_users_) return;  // bounded: new users wait for space
+    it = by_user.emplace(m.user_id, std::vector<Memory>{}).first;
   }
   std::vector<Memory>& list = it->second;
   if (list.size() >= max_per_user_) {
-    Erased(list.front());
+    if (hooks != nullptr && hooks->erased) hooks->erased(list.front().id);
     list.erase(list.begin());
   }
-  if (hooks_.stored) hooks_.stored(m);
+  if (hooks != nullptr && hooks->stored) hooks->stored(m);
   list.push_back(std::move(m));
 }
 
@@ -63,15 +68,7 @@ void MemoryStore::Replace(std::vector<Memory> all) {
     return a.created_unix < b.created_unix;  // oldest first, as Store keeps them
   });
   std::map<std::string, std::vector<Memory>> by_user;
-  for (Memory& m : all) {
-    auto it = by_user.find(m.user_id);
-    if (it == by_user.end()) {
-      if (by_user.size() >= max_users_) continue;
-      it = by_user.emplace(m.user_id, std::vector<Memory>{}).first;
-    }
-    if (it->second.size() >= max_per_user_) it->second.erase(it->second.begin());
-    it->second.push_back(std::move(m));
-  }
+  for (Memory& m : all) Keep(by_user, std::move(m), nullptr);
   std::lock_guard lock(mu_);
   by_user_ = std::move(by_user);
 }

@@ -63,6 +63,10 @@ class MemoryStore {
   void Replace(std::vector<Memory> all);
 
  private:
+  // Adds `m` to `by_user` within the caps (a new user past max_users is not kept; a user at
+  // max_per_user loses the oldest), telling `hooks` when given.
+  void Keep(std::map<std::string, std::vector<Memory>>& by_user, Memory m,
+            const Hooks* hooks) const;
   void Erased(const Memory& m);
   size_t max_per_user_, max_users_;
   mutable std::mutex mu_;

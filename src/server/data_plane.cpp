@@ -712,32 +712,31 @@ asio::awaitable<void> DataPlane::CallOut(Call& call) {
   for (plugins::Plugin* plugin : callers) {
     std::vector<plugins::OutboundCall> calls = plugin->PrepareCalls(call.plugin_ctx);
     if (call.plugin_ctx.fail_status != 0) co_return;
-    for (int round = 0; !calls.empty() && round < kMaxRounds; ++round) {
-      std::vector<observability::RequestTrace::Index> spans;
-      for (size_t i = 0; i < calls.size(); ++i) {
-        spans.push_back(call.trace.Begin("semantic_router.plugin.call", call.root_span,
-                                         observability::SpanKind::kClient));
-        call.trace.Set(spans.back(), "plugin.type", std::string(plugin->type()));
-      }
-      std::vector<plugins::OutboundReply> replies;
-      co_await caller.SendAll(call.router->config(), calls, replies);
-      for (size_t i = 0; i < replies.size(); ++i) {
-        if (!replies[i].error.empty()) call.trace.Fail(spans[i], replies[i].error);
-        call.trace.Set(spans[i], "http.status_code", static_cast<int64_t>(replies[i].status));
-        call.trace.End(spans[i]);
-      }
-      plugin->OnCallsDone(call.plugin_ctx, replies);
-      if (call.plugin_ctx.fail_status != 0 || call.plugin_ctx.answer) co_return;
-      calls = plugin->FollowUpCalls(call.plugin_ctx);
-    }
-    if (!calls.empty()) {  // out of rounds: the plugin hears that these calls were not made
+    for (int round = 0; !calls.empty(); ++round) {
       std::vector<plugins::OutboundReply> replies(calls.size());
-      for (plugins::OutboundReply& r : replies) {
-        r.error =
-            "not made: a plugin gets at most " + std::to_string(kMaxRounds) + " rounds of calls";
+      if (round < kMaxRounds) {
+        std::vector<observability::RequestTrace::Index> spans;
+        for (size_t i = 0; i < calls.size(); ++i) {
+          spans.push_back(call.trace.Begin("semantic_router.plugin.call", call.root_span,
+                                           observability::SpanKind::kClient));
+          call.trace.Set(spans.back(), "plugin.type", std::string(plugin->type()));
+        }
+        co_await caller.SendAll(call.router->config(), calls, replies);
+        for (size_t i = 0; i < replies.size(); ++i) {
+          if (!replies[i].error.empty()) call.trace.Fail(spans[i], replies[i].error);
+          call.trace.Set(spans[i], "http.status_code", static_cast<int64_t>(replies[i].status));
+          call.trace.End(spans[i]);
+        }
+      } else {  // out of rounds: the plugin hears that these calls were not made
+        for (plugins::OutboundReply& r : replies) {
+          r.error =
+              "not made: a plugin gets at most " + std::to_string(kMaxRounds) + " rounds of calls";
+        }
       }
       plugin->OnCallsDone(call.plugin_ctx, replies);
       if (call.plugin_ctx.fail_status != 0 || call.plugin_ctx.answer) co_return;
+      calls.clear();
+      if (round < kMaxRounds) calls = plugin->FollowUpCalls(call.plugin_ctx);
     }
   }
 }

@@ -290,11 +290,16 @@ std::optional<std::string> VectorStoreService::Resolve(const std::string& id_or_
 
 Result<std::vector<SearchResult>> VectorStoreService::Search(
     const std::string& store_id, const std::vector<float>& query_embedding, size_t top_k,
-    double threshold, const std::vector<std::string>& file_ids) const {
+    double threshold, const std::vector<std::string>& file_ids, const HybridOptions* hybrid,
+    std::string_view query_text) const {
   std::shared_lock lock(mu_);
   auto it = stores_.find(store_id);
   if (it == stores_.end()) return {std::nullopt, NotFound("vector store", store_id)};
-  return {it->second.chunks.Search(query_embedding, top_k, threshold, file_ids), {}};
+  const Collection& chunks = it->second.chunks;
+  return {hybrid != nullptr ? chunks.HybridSearch(query_embedding, query_text, top_k, threshold,
+                                                  file_ids, *hybrid)
+                            : chunks.Search(query_embedding, top_k, threshold, file_ids),
+          {}};
 }
 
 Result<std::vector<SearchResult>> VectorStoreService::SearchText(
@@ -306,14 +311,7 @@ Result<std::vector<SearchResult>> VectorStoreService::SearchText(
   }
   // Checked before the embedding (a forward pass) is computed for nothing.
   if (!Exists(store_id)) return {std::nullopt, NotFound("vector store", store_id)};
-  std::vector<float> embedding = embed_(query);
-  if (hybrid == nullptr) return Search(store_id, embedding, top_k, threshold, file_ids);
-  std::shared_lock lock(mu_);
-  auto it = stores_.find(store_id);
-  if (it == stores_.end()) return {std::nullopt, NotFound("vector store", store_id)};
-  return {it->second.chunks.HybridSearch(std::move(embedding), query, top_k, threshold, file_ids,
-                                         *hybrid),
-          {}};
+  return Search(store_id, embed_(query), top_k, threshold, file_ids, hybrid, query);
 }
 
 void VectorStoreService::Worker() {

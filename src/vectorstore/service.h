@@ -95,11 +95,14 @@ class VectorStoreService {
 
   // The id of the store named `id_or_name` (its id, else the one store with that name).
   std::optional<std::string> Resolve(const std::string& id_or_name) const;
-  // Chunks of the store most similar to `query_embedding` (rag, on the request path: no I/O).
+  // Chunks of the store most similar to `query_embedding` (rag, on the request path: no I/O);
+  // with `hybrid`, hybrid search of `query_text` (collection.h).
   Result<std::vector<SearchResult>> Search(const std::string& store_id,
                                            const std::vector<float>& query_embedding, size_t top_k,
                                            double threshold,
-                                           const std::vector<std::string>& file_ids) const;
+                                           const std::vector<std::string>& file_ids,
+                                           const HybridOptions* hybrid = nullptr,
+                                           std::string_view query_text = {}) const;
   // The same for a question, embedded here (the search API); with `hybrid`, hybrid search
   // (collection.h).
   Result<std::vector<SearchResult>> SearchText(const std::string& store_id,
