@@ -1,5 +1,6 @@
 // What tracing costs per request, without the network: building a routed request's trace (the
-// ten spans and their attributes the data plane records) and encoding it as OTLP JSON (the
+// ten spans and their attributes the data plane records), encoding its spans as OTLP protobuf
+// or JSON (done where the request ends), and joining encoded requests into a batch (the
 // exporter thread's share). Run: build/release/bench/trace_bench --benchmark_format=json
 #include <benchmark/benchmark.h>
 
@@ -66,19 +67,45 @@ void BM_BuildRequestTrace(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildRequestTrace);
 
-// Encoding one request's trace inside a 50-request batch (512 spans is the exporter's batch).
-void BM_EncodeOtlpJsonPerRequest(benchmark::State& state) {
-  std::vector<TraceData> batch;
-  for (int i = 0; i < 50; ++i) batch.push_back(OneRequest());
+// A request's spans encoded where the request ends (Tracer::Finish), in each OTLP encoding.
+void EncodeSpansOfARequest(benchmark::State& state, vsr::observability::OtlpEncoding encoding) {
+  const TraceData trace = OneRequest();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string body = vsr::observability::OtlpJson(batch, {"vllm-sr", "v0.3.0", ""});
-    bytes = body.size();
+    const vsr::observability::EncodedSpans spans = EncodeSpans(encoding, trace);
+    bytes = spans.bytes.size();
+    benchmark::DoNotOptimize(spans.bytes.data());
+  }
+  state.counters["bytes_per_request"] = static_cast<double>(bytes);
+}
+void BM_EncodeSpansProtobuf(benchmark::State& state) {
+  EncodeSpansOfARequest(state, vsr::observability::OtlpEncoding::kProtobuf);
+}
+void BM_EncodeSpansJson(benchmark::State& state) {
+  EncodeSpansOfARequest(state, vsr::observability::OtlpEncoding::kJson);
+}
+BENCHMARK(BM_EncodeSpansProtobuf);
+BENCHMARK(BM_EncodeSpansJson);
+
+// The exporter thread's share: joining 200 requests' encoded spans into one batch (it posts up
+// to 2,048 spans at a time), per request.
+void JoinBatch(benchmark::State& state, vsr::observability::OtlpEncoding encoding) {
+  std::vector<vsr::observability::EncodedSpans> batch;
+  for (int i = 0; i < 200; ++i) batch.push_back(EncodeSpans(encoding, OneRequest()));
+  std::string body;
+  for (auto _ : state) {
+    EncodeBatch(encoding, {"vllm-sr", "v0.3.0", ""}, batch, body);
     benchmark::DoNotOptimize(body.data());
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 50);
-  state.counters["bytes_per_request"] = static_cast<double>(bytes) / 50;
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 200);
 }
-BENCHMARK(BM_EncodeOtlpJsonPerRequest);
+void BM_JoinBatchProtobuf(benchmark::State& state) {
+  JoinBatch(state, vsr::observability::OtlpEncoding::kProtobuf);
+}
+void BM_JoinBatchJson(benchmark::State& state) {
+  JoinBatch(state, vsr::observability::OtlpEncoding::kJson);
+}
+BENCHMARK(BM_JoinBatchProtobuf);
+BENCHMARK(BM_JoinBatchJson);
 
 }  // namespace

@@ -153,7 +153,7 @@ JSON=$(cat <<JSONDOC
   "rounds": $ROUNDS,
   "connections": 64,
   "on": "$ON",
-  "note": "on = metrics + every request traced and exported (OTLP/HTTP JSON); off = both disabled. Same machine, alternating rounds; target on/off >= 0.95",
+  "note": "on = what --on names: metrics and/or every request traced and exported (OTLP/HTTP protobuf); off = both disabled. Same machine, alternating rounds; target on/off >= 0.95",
   "span_batches_received_by_collector": $BATCHES,
   "summary": $SUMMARY,
   "runs": $RESULTS

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -290,10 +291,15 @@ int RunRouter(const RouterArgs& args) {
   // Tracing (global.services.observability.tracing; read at start, a change needs a restart).
   // The exporter thread posts every batch over one kept-alive connection.
   auto poster = std::make_shared<server::HttpPoster>();
+  observability::TraceExporterOptions exporter_options;
+  std::string protocol_note;
+  exporter_options.encoding = observability::OtlpEncodingFromEnv(std::getenv, protocol_note);
+  if (!protocol_note.empty()) Log(LogLevel::kWarn, "tracing: " + protocol_note);
   auto tracer = observability::Tracer::Create(
       router->config().global.services.observability.tracing,
-      [poster](const std::string& url, const std::string& body, std::string& why) {
-        const server::HttpResult r = poster->Post(url, body, std::chrono::seconds(5));
+      [poster](const std::string& url, const std::string& body, std::string_view content_type,
+               std::string& why) {
+        const server::HttpResult r = poster->Post(url, body, content_type, std::chrono::seconds(5));
         if (r.failure == server::HttpResult::Failure::kNone && r.status >= 200 && r.status < 300) {
           return true;
         }
@@ -302,7 +308,7 @@ int RunRouter(const RouterArgs& args) {
                   : url + " answered HTTP " + std::to_string(r.status);
         return false;
       },
-      plugin_runtime_log);
+      plugin_runtime_log, exporter_options);
   if (tracer) std::cout << "Tracing: " << tracer->description() << std::endl;
   // Requests whose config runs learned signals route here: these threads mostly wait for the
   // signal workers, so a few per core keep the cores busy without blocking I/O threads.

@@ -4,20 +4,19 @@
 // a no-op, but the trace context still propagates to backends.
 //
 // Cheap on purpose (every request of a traced router pays it): span names and attribute keys
-// are string literals held as views, and a trace keeps all its attributes in one vector.
+// are string literals held as views, attributes are small fixed records, and every string
+// value of a trace is copied into one text buffer instead of a string of its own.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "observability/trace_context.h"
 
 namespace vsr::observability {
-
-using AttributeValue = std::variant<std::string, int64_t, double, bool, std::vector<std::string>>;
 
 enum class SpanKind { kInternal = 1, kServer = 2, kClient = 3 };
 
@@ -29,18 +28,60 @@ struct Span {
   int64_t start_unix_ns = 0, end_unix_ns = 0;
   bool error = false;
   std::string status_message;
+  // This span's attributes: a chain through TraceData::attributes (SpanAttribute::next), in
+  // the order they were set, so encoders read each span's without scanning the others'.
+  static constexpr uint32_t kNoAttribute = UINT32_MAX;
+  uint32_t first_attribute = kNoAttribute, last_attribute = kNoAttribute;
 };
 
+enum class AttributeKind : uint8_t { kString, kInt, kDouble, kBool, kStrings };
+
 struct SpanAttribute {
-  uint32_t span;         // index into TraceData::spans
+  struct Text {
+    uint32_t offset, size;  // a string: its bytes in TraceData::text; a list: where it starts
+  };                        // and how many strings it has
+  union Value {
+    int64_t integer;
+    double number;
+    bool flag;
+    Text text;
+  };
+  uint32_t span;                       // index into TraceData::spans
+  uint32_t next = Span::kNoAttribute;  // the span's next attribute
+  AttributeKind kind;
   std::string_view key;  // static storage
-  AttributeValue value;
+  Value value;
 };
 
 // What one request leaves: its spans and their attributes.
 struct TraceData {
   std::vector<Span> spans;
-  std::vector<SpanAttribute> attributes;
+  std::vector<SpanAttribute> attributes;  // of all spans, as set
+  // String values in a row; a list is each string's size (4 bytes) followed by its bytes.
+  std::string text;
+
+  std::string_view String(const SpanAttribute& a) const {
+    return std::string_view(text).substr(a.value.text.offset, a.value.text.size);
+  }
+  // Calls `f(std::string_view)` for each string of a kStrings attribute.
+  // Calls `f(const SpanAttribute&)` for each attribute of spans[span], in the order set.
+  template <typename F>
+  void ForEachAttribute(size_t span, F f) const {
+    for (uint32_t i = spans[span].first_attribute; i != Span::kNoAttribute;
+         i = attributes[i].next) {
+      f(attributes[i]);
+    }
+  }
+  template <typename F>
+  void ForEachString(const SpanAttribute& a, F f) const {
+    size_t at = a.value.text.offset;
+    for (uint32_t i = 0; i < a.value.text.size; ++i) {
+      uint32_t n;
+      std::memcpy(&n, text.data() + at, sizeof n);
+      f(std::string_view(text.data() + at + sizeof n, n));
+      at += sizeof n + n;
+    }
+  }
 };
 
 int64_t UnixNowNs();
@@ -62,9 +103,24 @@ class RequestTrace {
   // root itself). Returns kNone when not recording. `name` must outlive the trace (a literal).
   Index Begin(std::string_view name, Index parent = kNone, SpanKind kind = SpanKind::kInternal);
   // A span whose timing is already known (e.g. a signal measured on a worker thread).
-  Index Add(std::string_view name, Index parent, int64_t start_unix_ns, int64_t end_unix_ns);
+  Index Add(std::string_view name, Index parent, int64_t start_unix_ns, int64_t end_unix_ns,
+            SpanKind kind = SpanKind::kInternal);
   void End(Index span);
-  void Set(Index span, std::string_view key, AttributeValue value);
+  // An attribute of `span` (`key` a literal). Strings are copied. Other value types do not
+  // compile (no silent int -> bool): cast to int64_t or double.
+  void Set(Index span, std::string_view key, std::string_view value);
+  void Set(Index span, std::string_view key, const std::string& value) {
+    Set(span, key, std::string_view(value));
+  }
+  void Set(Index span, std::string_view key, const char* value) {
+    Set(span, key, std::string_view(value));
+  }
+  void Set(Index span, std::string_view key, int64_t value);
+  void Set(Index span, std::string_view key, double value);
+  void Set(Index span, std::string_view key, bool value);
+  void Set(Index span, std::string_view key, const std::vector<std::string>& value);
+  template <typename T>
+  void Set(Index span, std::string_view key, T value) = delete;
   void Fail(Index span, std::string message);
   // The traceparent for a call made inside `span` (e.g. to a backend): propagated even when
   // not recording, with the sampled flag off.
@@ -78,6 +134,9 @@ class RequestTrace {
   TraceId trace_id_{};
   SpanId remote_parent_{};
   SpanId unsampled_span_{};  // the id sent downstream when no span of ours is there
+  SpanAttribute* NewAttribute(Index span, std::string_view key, AttributeKind kind);
+  SpanAttribute::Text AppendText(std::string_view s);
+
   TraceData data_;
 };
 

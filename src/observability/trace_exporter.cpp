@@ -1,124 +1,6 @@
 #include "observability/trace_exporter.h"
 
-#include "common/json_text.h"
-
 namespace vsr::observability {
-
-namespace {
-
-template <size_t N>
-void AppendQuotedHex(std::string& out, const std::array<uint8_t, N>& id) {
-  out += '"';
-  AppendHex(out, id.data(), N);
-  out += '"';
-}
-
-void AppendAnyValue(std::string& out, const AttributeValue& v) {
-  std::visit(
-      [&out](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          out += "{\"stringValue\":";
-          AppendJsonString(out, x);
-        } else if constexpr (std::is_same_v<T, int64_t>) {
-          out += "{\"intValue\":\"" + std::to_string(x) + '"';  // int64 as a string (OTLP JSON)
-        } else if constexpr (std::is_same_v<T, double>) {
-          out += "{\"doubleValue\":";
-          AppendJsonNumber(out, x);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          out += x ? "{\"boolValue\":true" : "{\"boolValue\":false";
-        } else {
-          out += "{\"arrayValue\":{\"values\":[";
-          for (size_t i = 0; i < x.size(); ++i) {
-            out += i == 0 ? "{\"stringValue\":" : ",{\"stringValue\":";
-            AppendJsonString(out, x[i]);
-            out += '}';
-          }
-          out += "]}";
-        }
-        out += '}';
-      },
-      v);
-}
-
-void AppendKeyValue(std::string& out, std::string_view key, const AttributeValue& v) {
-  out += "{\"key\":";
-  AppendJsonString(out, key);
-  out += ",\"value\":";
-  AppendAnyValue(out, v);
-  out += '}';
-}
-
-bool IsZero(const SpanId& id) {
-  for (uint8_t b : id) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
-void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
-  const Span& s = trace.spans[index];
-  out += "{\"traceId\":";
-  AppendQuotedHex(out, s.trace_id);
-  out += ",\"spanId\":";
-  AppendQuotedHex(out, s.span_id);
-  if (!IsZero(s.parent_span_id)) {
-    out += ",\"parentSpanId\":";
-    AppendQuotedHex(out, s.parent_span_id);
-  }
-  out += ",\"name\":";
-  AppendJsonString(out, s.name);
-  out += ",\"kind\":" + std::to_string(static_cast<int>(s.kind));
-  out += ",\"startTimeUnixNano\":\"" + std::to_string(s.start_unix_ns);
-  out += "\",\"endTimeUnixNano\":\"" + std::to_string(s.end_unix_ns);
-  out += "\",\"attributes\":[";
-  bool first = true;
-  for (const SpanAttribute& a : trace.attributes) {
-    if (a.span != index) continue;
-    if (!first) out += ',';
-    first = false;
-    AppendKeyValue(out, a.key, a.value);
-  }
-  out += "],\"status\":{";
-  if (s.error) {
-    out += "\"code\":2";  // STATUS_CODE_ERROR
-    if (!s.status_message.empty()) {
-      out += ",\"message\":";
-      AppendJsonString(out, s.status_message);
-    }
-  }
-  out += "}}";
-}
-
-}  // namespace
-
-std::string OtlpJson(const std::vector<TraceData>& traces, const TraceResource& resource) {
-  std::string out;
-  size_t spans = 0;
-  for (const TraceData& t : traces) spans += t.spans.size();
-  out.reserve(512 + spans * 600);
-  out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
-  AppendKeyValue(out, "service.name", resource.service_name);
-  if (!resource.service_version.empty()) {
-    out += ',';
-    AppendKeyValue(out, "service.version", resource.service_version);
-  }
-  if (!resource.deployment_environment.empty()) {
-    out += ',';
-    AppendKeyValue(out, "deployment.environment", resource.deployment_environment);
-  }
-  out += "]},\"scopeSpans\":[{\"scope\":{\"name\":\"semantic-router\"},\"spans\":[";
-  bool first = true;
-  for (const TraceData& t : traces) {
-    for (size_t i = 0; i < t.spans.size(); ++i) {
-      if (!first) out += ',';
-      first = false;
-      AppendSpan(out, t, i);
-    }
-  }
-  out += "]}]}]}";
-  return out;
-}
 
 TraceExporter::TraceExporter(TraceResource resource, Post post, Log log,
                              TraceExporterOptions options)
@@ -138,8 +20,8 @@ TraceExporter::~TraceExporter() {
   thread_.join();
 }
 
-void TraceExporter::Submit(TraceData trace) {
-  const size_t n = trace.spans.size();
+void TraceExporter::Submit(EncodedSpans spans) {
+  const size_t n = spans.count;
   if (n == 0) return;
   bool wake = false;
   {
@@ -148,7 +30,7 @@ void TraceExporter::Submit(TraceData trace) {
       dropped_ += n;
       return;
     }
-    queue_.push_back(std::move(trace));
+    queue_.push_back(std::move(spans));
     queued_spans_ += n;
     wake = queued_spans_ >= options_.max_batch;
   }
@@ -170,19 +52,21 @@ void TraceExporter::Run() {
     });
     while (!queue_.empty()) {
       // Whole traces, up to max_batch spans (at least one trace).
-      std::vector<TraceData> batch;
+      batch_.clear();
       size_t n = 0;
       while (!queue_.empty() &&
-             (batch.empty() || n + queue_.front().spans.size() <= options_.max_batch)) {
-        n += queue_.front().spans.size();
-        batch.push_back(std::move(queue_.front()));
+             (batch_.empty() || n + queue_.front().count <= options_.max_batch)) {
+        n += queue_.front().count;
+        batch_.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       queued_spans_ -= n;
       busy_ = true;
       lock.unlock();
       std::string error;
-      const bool ok = post_(OtlpJson(batch, resource_), error);
+      EncodeBatch(options_.encoding, resource_, batch_, body_);
+      batch_.clear();  // the requests' buffers go back now, not at the next batch
+      const bool ok = post_(body_, OtlpContentType(options_.encoding), error);
       lock.lock();
       busy_ = false;
       if (ok) {

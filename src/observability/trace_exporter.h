@@ -1,9 +1,9 @@
-// Sends finished spans to a collector as OTLP/HTTP JSON (POST <endpoint>/v1/traces; Jaeger,
-// Tempo and the OpenTelemetry Collector accept it on port 4318). Requests hand their spans over
-// in one call (one lock); a thread batches them (up to max_batch spans, or every flush
-// interval) and posts. The request path never waits on the collector: when the queue is full
-// spans are dropped and counted; a collector that is down is reported once, then retried on
-// the next batch.
+// Sends finished spans to a collector over OTLP/HTTP (POST <endpoint>/v1/traces, protobuf or
+// JSON; Jaeger, Tempo and the OpenTelemetry Collector accept both on port 4318). Requests hand
+// their spans over encoded, in one call (one lock); a thread joins them into batches (up to
+// max_batch spans, or every flush interval) and posts. The request path never waits on the
+// collector: when the queue is full spans are dropped and counted; a collector that is down is
+// reported once, then retried on the next batch.
 #pragma once
 
 #include <atomic>
@@ -16,37 +16,32 @@
 #include <thread>
 #include <vector>
 
-#include "observability/span.h"
+#include "observability/otlp_encoding.h"
 
 namespace vsr::observability {
-
-struct TraceResource {
-  std::string service_name = "vllm-sr";
-  std::string service_version;
-  std::string deployment_environment;
-};
-
-// OTLP JSON of one batch (ids as hex, 64-bit integers as strings, per the OTLP/JSON mapping),
-// written directly as text: no JSON tree per span.
-std::string OtlpJson(const std::vector<TraceData>& traces, const TraceResource& resource);
 
 struct TraceExporterOptions {
   size_t max_queue = 16384;  // spans waiting; beyond this new traces are dropped
   size_t max_batch = 2048;   // spans per post (whole traces; a bigger trace goes alone)
   std::chrono::milliseconds flush_interval{1000};
+  OtlpEncoding encoding = OtlpEncoding::kProtobuf;
 };
 
 class TraceExporter {
  public:
-  // Posts one OTLP JSON body; false with `error` when the collector did not take it.
-  using Post = std::function<bool(const std::string& body, std::string& error)>;
+  // Posts one OTLP body of the given Content-Type; false with `error` when the collector did
+  // not take it.
+  using Post = std::function<bool(const std::string& body, std::string_view content_type,
+                                  std::string& error)>;
   using Log = std::function<void(const std::string&)>;
   TraceExporter(TraceResource resource, Post post, Log log, TraceExporterOptions options = {});
   ~TraceExporter();  // sends what is queued (one last attempt), then stops
   TraceExporter(const TraceExporter&) = delete;
   TraceExporter& operator=(const TraceExporter&) = delete;
 
-  void Submit(TraceData trace);
+  // One trace's spans, encoded with options.encoding (EncodeSpans).
+  void Submit(EncodedSpans spans);
+  OtlpEncoding encoding() const { return options_.encoding; }
   // Blocks until everything submitted so far was sent or dropped (tests, shutdown).
   void Flush();
 
@@ -62,7 +57,9 @@ class TraceExporter {
   TraceExporterOptions options_;
   std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
-  std::deque<TraceData> queue_;
+  std::deque<EncodedSpans> queue_;
+  std::vector<EncodedSpans> batch_;  // the exporter thread's: reused from batch to batch
+  std::string body_;
   size_t queued_spans_ = 0;
   bool flush_requested_ = false, stopping_ = false, busy_ = false;
   bool collector_down_ = false;

@@ -44,7 +44,8 @@ std::shared_ptr<Tracer> Tracer::Create(const config::Tracing& cfg, Post post,
   TraceExporter::Post send;
   if (cfg.exporter.type == "stdout") {
     // Upstream prints spans for local debugging; we print each batch as one OTLP JSON line.
-    send = [](const std::string& body, std::string&) {
+    options.encoding = OtlpEncoding::kJson;
+    send = [](const std::string& body, std::string_view, std::string&) {
       std::cout << body << std::endl;
       return true;
     };
@@ -57,10 +58,14 @@ std::shared_ptr<Tracer> Tracer::Create(const config::Tracing& cfg, Post post,
       return nullptr;
     }
     if (!note.empty() && log) log("tracing: " + note);
-    send = [post = std::move(post), url](const std::string& body, std::string& error) {
-      return post(url, body, error);
+    send = [post = std::move(post), url](const std::string& body, std::string_view content_type,
+                                         std::string& error) {
+      return post(url, body, content_type, error);
     };
-    tracer->description_ = "OTLP/HTTP to " + url + " (sampling " + cfg.sampling.type + ")";
+    tracer->description_ =
+        std::string(options.encoding == OtlpEncoding::kJson ? "OTLP/HTTP JSON to "
+                                                            : "OTLP/HTTP protobuf to ") +
+        url + " (sampling " + cfg.sampling.type + ")";
   }
   tracer->exporter_ = std::make_unique<TraceExporter>(std::move(resource), std::move(send),
                                                       std::move(log), options);
@@ -78,7 +83,7 @@ RequestTrace Tracer::StartRequest(std::string_view traceparent) const {
 }
 
 void Tracer::Finish(RequestTrace& trace) const {
-  if (trace.recording()) exporter_->Submit(trace.Take());
+  if (trace.recording()) exporter_->Submit(EncodeSpans(exporter_->encoding(), trace.Take()));
 }
 
 }  // namespace vsr::observability

@@ -1,6 +1,6 @@
 // Request tracing as `global.services.observability.tracing` configures it: the sampling
-// decision, the collector endpoint (OTLP/HTTP JSON), the resource, and the one exporter the
-// router's listeners share.
+// decision, the collector endpoint (OTLP/HTTP, protobuf or JSON), the resource, and the one
+// exporter the router's listeners share.
 #pragma once
 
 #include <memory>
@@ -21,9 +21,10 @@ std::string OtlpHttpUrl(std::string_view endpoint, std::string& note);
 
 class Tracer {
  public:
-  // `post` sends one body to `url` (the router gives its HTTP client; tests a fake).
-  using Post =
-      std::function<bool(const std::string& url, const std::string& body, std::string& error)>;
+  // `post` sends one body of the given Content-Type to `url` (the router gives its HTTP
+  // client; tests a fake).
+  using Post = std::function<bool(const std::string& url, const std::string& body,
+                                  std::string_view content_type, std::string& error)>;
   // Null when tracing is off (disabled, always_off, or an unusable endpoint; `log` says why).
   static std::shared_ptr<Tracer> Create(const config::Tracing& cfg, Post post,
                                         TraceExporter::Log log, TraceExporterOptions options = {});
@@ -31,7 +32,8 @@ class Tracer {
   // A trace for one request, continuing the client's traceparent when it sent a valid one
   // (and then following its sampled flag).
   RequestTrace StartRequest(std::string_view traceparent) const;
-  // Hands the request's spans to the exporter.
+  // Encodes the request's spans (on the calling thread, after the answer went out) and hands
+  // them to the exporter.
   void Finish(RequestTrace& trace) const;
   TraceExporter& exporter() const { return *exporter_; }
   const std::string& description() const { return description_; }  // for the startup line

@@ -277,12 +277,13 @@ void RunHook(const Plugin& plugin, const char* phase, const RequestContext& ctx,
   trace->End(span);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  trace->Set(span, "plugin.type", std::string(plugin.type()));
-  trace->Set(span, "plugin.decision", ctx.decision != nullptr ? ctx.decision->name : "");
-  trace->Set(span, "plugin.phase", std::string(phase));
-  trace->Set(span, "plugin.status", std::string("success"));
+  trace->Set(span, "plugin.type", plugin.type());
+  trace->Set(span, "plugin.decision",
+             ctx.decision != nullptr ? std::string_view(ctx.decision->name) : std::string_view());
+  trace->Set(span, "plugin.phase", phase);
+  trace->Set(span, "plugin.status", "success");
   trace->Set(span, "plugin.latency_ms", static_cast<int64_t>(ms.count()));
-  if (answered) trace->Set(span, "plugin.result", std::string("answered"));
+  if (answered) trace->Set(span, "plugin.result", "answered");
 }
 
 }  // namespace

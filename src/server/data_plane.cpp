@@ -428,7 +428,7 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
     const int64_t end = start + static_cast<int64_t>(out.execution_ms * 1e6);
     signals_end = std::max(signals_end, end);
     const auto span = t.Add(SignalSpanName(names.family), eval, start, std::max(start, end));
-    t.Set(span, "signal.type", std::string(names.leaf_type));
+    t.Set(span, "signal.type", names.leaf_type);
     t.Set(span, "signal.matched_rules", out.matched);
     t.Set(span, "signal.confidence", out.confidence);
     t.Set(span, "signal.latency_ms", static_cast<int64_t>(out.execution_ms));
@@ -442,7 +442,8 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
   const auto decision = t.Add("semantic_router.decision.evaluation", eval,
                               std::min(signals_end, route_end), route_end);
   const routing::RoutingResult& r = call.result;
-  t.Set(decision, "decision.name", r.decision != nullptr ? r.decision->name : "");
+  t.Set(decision, "decision.name",
+        r.decision != nullptr ? std::string_view(r.decision->name) : std::string_view());
   t.Set(decision, "decision.confidence", r.decision_confidence);
   t.Set(decision, "decision.matched_rules", std::move(all_matched));
   t.Set(decision, "decision.strategy", r.selection_method);
@@ -719,7 +720,7 @@ asio::awaitable<void> DataPlane::CallOut(Call& call) {
         for (size_t i = 0; i < calls.size(); ++i) {
           spans.push_back(call.trace.Begin("semantic_router.plugin.call", call.root_span,
                                            observability::SpanKind::kClient));
-          call.trace.Set(spans.back(), "plugin.type", std::string(plugin->type()));
+          call.trace.Set(spans.back(), "plugin.type", plugin->type());
         }
         co_await caller.SendAll(call.router->config(), calls, replies);
         for (size_t i = 0; i < replies.size(); ++i) {

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
 
 namespace vsr::server {
 
@@ -24,8 +25,9 @@ struct HttpPoster::Connection {
 HttpPoster::HttpPoster() : conn_(std::make_unique<Connection>()) {}
 HttpPoster::~HttpPoster() = default;
 
-HttpResult HttpPoster::Attempt(const ParsedUrl& url, const std::string& body,
-                               std::chrono::milliseconds timeout, bool& reused) {
+HttpResult HttpPoster::Attempt(const ParsedUrl& url, std::string_view body,
+                               std::string_view content_type, std::chrono::milliseconds timeout,
+                               bool& reused) {
   Connection& c = *conn_;
   HttpResult result;
   beast::error_code ec;
@@ -53,12 +55,12 @@ HttpResult HttpPoster::Attempt(const ParsedUrl& url, const std::string& body,
     c.port = url.port;
     c.open = true;
   }
-  http::request<http::string_body> req{http::verb::post, url.target, 11};
+  http::request<http::span_body<const char>> req{http::verb::post, url.target, 11};
   req.set(http::field::host, url.host);
   req.set(http::field::user_agent, "vllm-sr");
-  req.set(http::field::content_type, "application/json");
+  req.set(http::field::content_type, content_type);
   req.keep_alive(true);
-  req.body() = body;
+  req.body() = {body.data(), body.size()};
   req.prepare_payload();
   http::response_parser<http::string_body> parser;
   parser.body_limit(1024 * 1024);  // collectors answer with small JSON
@@ -84,8 +86,8 @@ HttpResult HttpPoster::Attempt(const ParsedUrl& url, const std::string& body,
   return result;
 }
 
-HttpResult HttpPoster::Post(const std::string& url, const std::string& body,
-                            std::chrono::milliseconds timeout) {
+HttpResult HttpPoster::Post(const std::string& url, std::string_view body,
+                            std::string_view content_type, std::chrono::milliseconds timeout) {
   const auto parsed = ParseHttpUrl(url);
   if (!parsed) {
     HttpResult result;
@@ -94,10 +96,10 @@ HttpResult HttpPoster::Post(const std::string& url, const std::string& body,
     return result;
   }
   bool reused = false;
-  HttpResult r = Attempt(*parsed, body, timeout, reused);
+  HttpResult r = Attempt(*parsed, body, content_type, timeout, reused);
   // A kept-alive connection the server has since closed: once more on a fresh one.
   if (reused && r.failure == HttpResult::Failure::kOther) {
-    r = Attempt(*parsed, body, timeout, reused);
+    r = Attempt(*parsed, body, content_type, timeout, reused);
   }
   return r;
 }

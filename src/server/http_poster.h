@@ -18,13 +18,14 @@ class HttpPoster {
   HttpPoster(const HttpPoster&) = delete;
   HttpPoster& operator=(const HttpPoster&) = delete;
 
-  // JSON body to an http:// URL; the status and body of the answer, or a failure.
-  HttpResult Post(const std::string& url, const std::string& body,
+  // A body of the given Content-Type to an http:// URL; the status and body of the answer, or
+  // a failure. The body is sent from where it is (not copied).
+  HttpResult Post(const std::string& url, std::string_view body, std::string_view content_type,
                   std::chrono::milliseconds timeout);
 
  private:
   struct Connection;
-  HttpResult Attempt(const ParsedUrl& url, const std::string& body,
+  HttpResult Attempt(const ParsedUrl& url, std::string_view body, std::string_view content_type,
                      std::chrono::milliseconds timeout, bool& reused);
   std::unique_ptr<Connection> conn_;
 };

@@ -1,6 +1,6 @@
 // Request tracing through the real data plane: spans reach a fake OTLP/HTTP collector (a real
-// loopback HTTP server) as OTLP JSON, the backend receives a traceparent whose parent is the
-// router's upstream span, and a client's traceparent is continued.
+// loopback HTTP server) as OTLP protobuf (or JSON when asked), the backend receives a traceparent
+// whose parent is the router's upstream span, and a client's traceparent is continued.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include "observability/tracer.h"
 #include "support/data_plane_fixture.h"
 #include "support/loopback_server.h"
+#include "support/otlp_reader.h"
 
 namespace vsr::server {
 namespace {
@@ -38,8 +39,8 @@ class FakeCollector {
   std::vector<json::object> Spans() const {
     std::lock_guard lock(mu_);
     std::vector<json::object> out;
-    for (const auto& body : bodies_) {
-      const json::object batch = ParseObject(body);
+    for (size_t i = 0; i < bodies_.size(); ++i) {
+      const json::object batch = vsr::test::ReadOtlpExport(bodies_[i], content_types_[i]);
       for (const auto& rs : batch.at("resourceSpans").as_array()) {
         for (const auto& ss : rs.at("scopeSpans").as_array()) {
           for (const auto& s : ss.at("spans").as_array()) out.push_back(s.as_object());
@@ -115,18 +116,21 @@ std::string Str(const json::object& o, const char* key) {
 
 class TracingTest : public DataPlaneTest {
  protected:
-  void StartTraced(const std::string& sampling = "always_on") {
+  void StartTraced(const std::string& sampling = "always_on",
+                   observability::OtlpEncoding encoding = observability::OtlpEncoding::kProtobuf) {
     config::Tracing cfg;
     cfg.exporter.endpoint = collector_.Endpoint();
     cfg.sampling.type = sampling;
     cfg.sampling.rate = 0;
     observability::TraceExporterOptions options;
     options.flush_interval = std::chrono::milliseconds(20);
+    options.encoding = encoding;
     tracer_ = observability::Tracer::Create(
         cfg,
-        [](const std::string& url, const std::string& body, std::string& error) {
+        [](const std::string& url, const std::string& body, std::string_view content_type,
+           std::string& error) {
           const HttpResult r = HttpCall("POST", url, body, std::chrono::seconds(5),
-                                        {{"content-type", "application/json"}});
+                                        {{"content-type", std::string(content_type)}});
           error = r.error;
           return r.status == 200;
         },
@@ -160,11 +164,12 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   const std::vector<json::object> spans = SpansOfTheRequest();
   ASSERT_FALSE(collector_.Paths().empty());
   EXPECT_EQ(collector_.Paths()[0], "/v1/traces");
-  EXPECT_EQ(collector_.ContentTypes()[0], "application/json");  // OTLP/HTTP's JSON encoding
+  EXPECT_EQ(collector_.ContentTypes()[0], "application/x-protobuf");  // OTLP/HTTP's default
   // The resource names the service.
-  EXPECT_NE(
-      collector_.Bodies()[0].find(R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})"),
-      std::string::npos);
+  const json::object batch =
+      vsr::test::ReadOtlpExport(collector_.Bodies()[0], collector_.ContentTypes()[0]);
+  EXPECT_EQ(json::serialize(batch.at("resourceSpans").at(0).at("resource").at("attributes").at(0)),
+            R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})");
 
   const json::object* root = Named(spans, "semantic_router.request.received");
   const json::object* eval = Named(spans, "semantic_router.signal.evaluation");
@@ -205,6 +210,20 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   const auto& headers = backend_.sim->last_request().headers;
   ASSERT_TRUE(headers.count("traceparent"));
   EXPECT_EQ(headers.at("traceparent"), "00-" + trace_id + "-" + Str(*upstream, "spanId") + "-01");
+}
+
+TEST_F(TracingTest, OtlpJsonWhenAskedForIt) {
+  StartTraced("always_on", observability::OtlpEncoding::kJson);
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "solve this integral")).status, 200);
+  const std::vector<json::object> spans = SpansOfTheRequest();
+  const json::object* keyword = Named(spans, "semantic_router.signal.keyword");
+  ASSERT_TRUE(keyword);
+  EXPECT_EQ(Attr(*keyword, "signal.matched_rules"),
+            R"({"arrayValue":{"values":[{"stringValue":"math"}]}})");
+  EXPECT_EQ(collector_.ContentTypes()[0], "application/json");
+  EXPECT_NE(
+      collector_.Bodies()[0].find(R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})"),
+      std::string::npos);
 }
 
 TEST_F(TracingTest, AClientsTraceIsContinued) {

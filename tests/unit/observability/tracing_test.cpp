@@ -1,12 +1,14 @@
-// Trace context (traceparent per W3C), sampling, the OTLP JSON encoding, the batching exporter's
-// limits, and how exporter endpoints are read.
+// Trace context (traceparent per W3C), sampling, the OTLP JSON and protobuf encodings, the
+// batching exporter's limits, and how exporter endpoints are read.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <map>
 #include <mutex>
 
 #include "observability/trace_exporter.h"
 #include "observability/tracer.h"
+#include "support/otlp_reader.h"
 
 namespace vsr::observability {
 namespace {
@@ -93,22 +95,23 @@ TEST(RequestTrace, AnUnsampledTraceRecordsNothingButPropagates) {
   EXPECT_EQ(parsed->trace_id, t.trace_id());
 }
 
+// A trace recording from the start (a new trace: its root has no parent).
+RequestTrace Recording() {
+  return RequestTrace(TraceParent{NewTraceId(), {}, true}, true);
+}
+
 TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
-  TraceData trace;
-  Span& s = trace.spans.emplace_back();
-  s.name = "semantic_router.upstream.request";
-  s.trace_id = NewTraceId();
-  s.span_id = NewSpanId();
-  s.kind = SpanKind::kClient;
-  s.start_unix_ns = 1700000000000000001;
-  s.end_unix_ns = 1700000000000000002;
-  trace.attributes = {{0, "model.name", std::string("fast \"quoted\"\n")},
-                      {0, "model.token_count_prompt", int64_t{12}},
-                      {0, "signal.confidence", 0.5},
-                      {0, "cache.hit", true},
-                      {0, "signal.matched_rules", std::vector<std::string>{"a", "b"}}};
-  s.error = true;
-  s.status_message = "HTTP 502";
+  RequestTrace t = Recording();
+  const auto i = t.Add("semantic_router.upstream.request", RequestTrace::kNone, 1700000000000000001,
+                       1700000000000000002, SpanKind::kClient);
+  t.Set(i, "model.name", "fast \"quoted\"\n");
+  t.Set(i, "model.token_count_prompt", int64_t{12});
+  t.Set(i, "signal.confidence", 0.5);
+  t.Set(i, "cache.hit", true);
+  t.Set(i, "signal.matched_rules", std::vector<std::string>{"a", "b"});
+  t.Fail(i, "HTTP 502");
+  const TraceData trace = t.Take();
+  const Span& s = trace.spans[0];
   const json::object body =
       json::parse(OtlpJson({trace}, {"vllm-sr", "v0.3.0", "dev"})).as_object();
   const json::object& rs = body.at("resourceSpans").as_array()[0].as_object();
@@ -130,11 +133,93 @@ TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
   EXPECT_EQ(json::serialize(span.at("status")), R"({"code":2,"message":"HTTP 502"})");
 }
 
-TraceData Spans(size_t n) {
+// Two requests' spans with every kind of value, a parent, an error status and a status message
+// longer than 127 bytes (a two-byte length).
+std::vector<TraceData> SampleTraces() {
+  std::vector<TraceData> out;
+  for (int n = 0; n < 2; ++n) {
+    RequestTrace t = Recording();
+    const auto root = t.Add("semantic_router.request.received", RequestTrace::kNone,
+                            1700000000000000001, 1700000000999999999, SpanKind::kServer);
+    const auto up = t.Add("semantic_router.upstream.request", root, 1700000000000000002,
+                          1700000000000000003, SpanKind::kClient);
+    t.Fail(up, std::string(300, 'x') + " \"quoted\" \u00fcn\u00efcode\\n");
+    t.Set(up, "model.name", "fast");
+    t.Set(root, "request.id", "");
+    t.Set(up, "model.token_count_prompt", int64_t{12});
+    t.Set(up, "negative", int64_t{-5});
+    t.Set(root, "signal.confidence", 0.25);
+    t.Set(root, "cache.hit", false);
+    t.Set(up, "signal.matched_rules", std::vector<std::string>{"a", "b", ""});
+    t.Set(root, "empty.list", std::vector<std::string>{});
+    out.push_back(t.Take());
+  }
+  return out;
+}
+
+TEST(OtlpProtobuf, CarriesWhatTheJsonEncodingCarries) {
+  const std::vector<TraceData> traces = SampleTraces();
+  const TraceResource resource{"vllm-sr", "v0.3.0", "dev"};
+  const json::object from_json = json::parse(OtlpJson(traces, resource)).as_object();
+  const json::object from_protobuf = test::OtlpProtobufAsJson(OtlpProtobuf(traces, resource));
+  EXPECT_EQ(from_protobuf, from_json) << json::serialize(from_protobuf) << "\n"
+                                      << json::serialize(from_json);
+  EXPECT_EQ(
+      from_json.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").as_array().size(), 4u);
+}
+
+TEST(OtlpProtobuf, WritesTheOtlpFieldNumbersAndWireTypes) {
+  RequestTrace trace = Recording();
+  trace.Set(trace.Add("n", RequestTrace::kNone, 0x0102030405060708, 0x0102030405060709,
+                      SpanKind::kClient),
+            "k", int64_t{300});
+  TraceData t = trace.Take();
+  t.spans[0].trace_id.fill(0x11);
+  t.spans[0].span_id.fill(0x22);
+  const std::string bytes = OtlpProtobuf({t}, {"svc", "", ""});
+  const auto has = [&bytes](std::initializer_list<int> seq) {
+    std::string needle;
+    for (int b : seq) needle += static_cast<char>(b);
+    return bytes.find(needle) != std::string::npos;
+  };
+  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 0x0a);  // resource_spans = 1, length delimited
+  EXPECT_TRUE(has({0x0a, 0x10, 0x11, 0x11}));       // trace_id = 1: 16 bytes
+  EXPECT_TRUE(has({0x12, 0x08, 0x22, 0x22}));       // span_id = 2: 8 bytes
+  EXPECT_TRUE(has({0x2a, 0x01, 'n'}));              // name = 5
+  EXPECT_TRUE(has({0x30, 0x03}));                   // kind = 6: SPAN_KIND_CLIENT
+  EXPECT_TRUE(has({0x39, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01}));  // start = 7, fixed64
+  EXPECT_TRUE(has({0x41, 0x09, 0x07}));                                      // end = 8
+  // attributes = 9: KeyValue{key "k", value AnyValue{int_value = 3: varint 300}}.
+  EXPECT_TRUE(has({0x4a, 0x08, 0x0a, 0x01, 'k', 0x12, 0x03, 0x18, 0xac, 0x02}));
+  EXPECT_TRUE(has({0x0a, 0x0f, 's', 'e', 'm', 'a', 'n', 't', 'i', 'c', '-'}));  // scope name
+}
+
+TEST(OtlpProtobuf, TheProtocolComesFromTheOpenTelemetryVariables) {
+  std::map<std::string, std::string> env;
+  const auto get = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  std::string note;
+  EXPECT_EQ(OtlpEncodingFromEnv(get, note), OtlpEncoding::kProtobuf);
+  env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json";
+  EXPECT_EQ(OtlpEncodingFromEnv(get, note), OtlpEncoding::kJson);
+  env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf";  // the traces variable wins
+  EXPECT_EQ(OtlpEncodingFromEnv(get, note), OtlpEncoding::kProtobuf);
+  EXPECT_TRUE(note.empty());
+  env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "grpc";
+  EXPECT_EQ(OtlpEncodingFromEnv(get, note), OtlpEncoding::kProtobuf);
+  EXPECT_NE(note.find("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc is not supported"),
+            std::string::npos);
+  EXPECT_EQ(OtlpContentType(OtlpEncoding::kProtobuf), "application/x-protobuf");
+  EXPECT_EQ(OtlpContentType(OtlpEncoding::kJson), "application/json");
+}
+
+EncodedSpans Encoded(size_t n) {
   TraceData out;
   out.spans.resize(n);
   for (Span& s : out.spans) s.name = "s";
-  return out;
+  return EncodeSpans(OtlpEncoding::kProtobuf, out);
 }
 
 TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
@@ -146,9 +231,9 @@ TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
   options.flush_interval = std::chrono::hours(1);  // only size or Flush sends
   TraceExporter exporter(
       {},
-      [&](const std::string& body, std::string&) {
+      [&](const std::string& body, std::string_view content_type, std::string&) {
         std::lock_guard lock(mu);
-        batch_sizes.push_back(json::parse(body)
+        batch_sizes.push_back(test::ReadOtlpExport(body, content_type)
                                   .at("resourceSpans")
                                   .at(0)
                                   .at("scopeSpans")
@@ -159,10 +244,10 @@ TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
         return true;
       },
       {}, options);
-  exporter.Submit(Spans(30));
-  exporter.Submit(Spans(30));
-  exporter.Submit(Spans(30));
-  exporter.Submit(Spans(30));  // 120 > 100 queued unless the thread already took a batch
+  exporter.Submit(Encoded(30));
+  exporter.Submit(Encoded(30));
+  exporter.Submit(Encoded(30));
+  exporter.Submit(Encoded(30));  // 120 > 100 queued unless the thread already took a batch
   exporter.Flush();
   EXPECT_EQ(exporter.exported() + exporter.dropped(), 120u);
   EXPECT_LE(exporter.dropped(), 30u);
@@ -178,7 +263,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
   options.flush_interval = std::chrono::milliseconds(5);
   TraceExporter exporter(
       {},
-      [&](const std::string&, std::string& error) {
+      [&](const std::string&, std::string_view, std::string& error) {
         std::lock_guard lock(mu);
         error = "connection refused";
         return up;
@@ -189,7 +274,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
       },
       options);
   for (int i = 0; i < 5; ++i) {
-    exporter.Submit(Spans(2));
+    exporter.Submit(Encoded(2));
     exporter.Flush();
   }
   EXPECT_EQ(exporter.dropped(), 10u);
@@ -199,7 +284,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
     EXPECT_NE(log[0].find("cannot export spans: connection refused"), std::string::npos);
     up = true;
   }
-  exporter.Submit(Spans(3));
+  exporter.Submit(Encoded(3));
   exporter.Flush();
   EXPECT_EQ(exporter.exported(), 3u);
   std::lock_guard lock(mu);

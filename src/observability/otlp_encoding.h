@@ -1,0 +1,64 @@
+// The two OTLP/HTTP encodings of a batch of finished traces (one ExportTraceServiceRequest):
+// binary protobuf, the OTLP default that every collector takes and the cheaper one to write and
+// to send, and the OTLP/JSON mapping (readable; `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "observability/span.h"
+
+namespace vsr::observability {
+
+struct TraceResource {
+  std::string service_name = "vllm-sr";
+  std::string service_version;
+  std::string deployment_environment;
+};
+
+enum class OtlpEncoding { kProtobuf, kJson };
+
+// The Content-Type a collector expects for the encoding.
+std::string_view OtlpContentType(OtlpEncoding encoding);
+
+// The encoding the OpenTelemetry variables ask for (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else
+// OTEL_EXPORTER_OTLP_PROTOCOL): "http/protobuf" (the default when neither is set) or
+// "http/json". `get` reads a variable (std::getenv in the router, a map in tests). Any other
+// value keeps protobuf and sets `note` to say so.
+OtlpEncoding OtlpEncodingFromEnv(const std::function<const char*(const char*)>& get,
+                                 std::string& note);
+
+// One trace's spans, encoded where the request ends (its data still in cache, its memory
+// freed by the thread that made it); the exporter joins many into a batch.
+struct EncodedSpans {
+  std::string bytes;
+  size_t count = 0;  // spans
+};
+
+// OTLP JSON (ids as hex, 64-bit integers as strings, per the OTLP/JSON mapping), written
+// directly as text: the span objects, comma separated.
+EncodedSpans JsonSpans(const TraceData& trace);
+void JsonBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
+               std::string& out);
+
+// OTLP protobuf, written field by field (ids as raw bytes, times as fixed64, strings as they
+// are): each span a ScopeSpans.spans field; the batch an ExportTraceServiceRequest
+// (opentelemetry.proto.collector.trace.v1) with one resource and one scope.
+EncodedSpans ProtobufSpans(const TraceData& trace);
+void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
+                   std::string& out);
+
+EncodedSpans EncodeSpans(OtlpEncoding encoding, const TraceData& trace);
+// The batch replaces what `out` held; its capacity is kept (the exporter reuses one buffer, so
+// a batch of a few hundred KB does not fault in fresh pages every time).
+void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource,
+                 const std::vector<EncodedSpans>& spans, std::string& out);
+
+// A whole batch from finished traces (tests, benchmarks).
+std::string OtlpJson(const std::vector<TraceData>& traces, const TraceResource& resource);
+std::string OtlpProtobuf(const std::vector<TraceData>& traces, const TraceResource& resource);
+
+}  // namespace vsr::observability

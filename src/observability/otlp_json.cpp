@@ -1,0 +1,149 @@
+// OTLP/JSON: the protobuf messages in the OTLP JSON mapping (lowerCamelCase field names, trace
+// and span ids as hex, 64-bit integers as decimal strings, enums as numbers).
+#include "common/json_text.h"
+#include "observability/otlp_encoding.h"
+
+namespace vsr::observability {
+
+namespace {
+
+template <size_t N>
+void AppendQuotedHex(std::string& out, const std::array<uint8_t, N>& id) {
+  out += '"';
+  AppendHex(out, id.data(), N);
+  out += '"';
+}
+
+void AppendStringValue(std::string& out, std::string_view s) {
+  out += "{\"stringValue\":";
+  AppendJsonString(out, s);
+  out += '}';
+}
+
+void AppendAnyValue(std::string& out, const TraceData& trace, const SpanAttribute& a) {
+  switch (a.kind) {
+    case AttributeKind::kString:
+      AppendStringValue(out, trace.String(a));
+      return;
+    case AttributeKind::kInt:
+      out += "{\"intValue\":\"";  // int64 as a string (OTLP JSON)
+      out += std::to_string(a.value.integer);
+      out += "\"}";
+      return;
+    case AttributeKind::kDouble:
+      out += "{\"doubleValue\":";
+      AppendJsonNumber(out, a.value.number);
+      out += '}';
+      return;
+    case AttributeKind::kBool:
+      out += a.value.flag ? "{\"boolValue\":true}" : "{\"boolValue\":false}";
+      return;
+    case AttributeKind::kStrings: {
+      out += "{\"arrayValue\":{\"values\":[";
+      bool first = true;
+      trace.ForEachString(a, [&](std::string_view s) {
+        if (!first) out += ',';
+        first = false;
+        AppendStringValue(out, s);
+      });
+      out += "]}}";
+      return;
+    }
+  }
+}
+
+void AppendKey(std::string& out, std::string_view key) {
+  out += "{\"key\":";
+  AppendJsonString(out, key);
+  out += ",\"value\":";
+}
+
+bool IsZero(const SpanId& id) {
+  for (uint8_t b : id) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
+void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
+  const Span& s = trace.spans[index];
+  out += "{\"traceId\":";
+  AppendQuotedHex(out, s.trace_id);
+  out += ",\"spanId\":";
+  AppendQuotedHex(out, s.span_id);
+  if (!IsZero(s.parent_span_id)) {
+    out += ",\"parentSpanId\":";
+    AppendQuotedHex(out, s.parent_span_id);
+  }
+  out += ",\"name\":";
+  AppendJsonString(out, s.name);
+  out += ",\"kind\":" + std::to_string(static_cast<int>(s.kind));
+  out += ",\"startTimeUnixNano\":\"" + std::to_string(s.start_unix_ns);
+  out += "\",\"endTimeUnixNano\":\"" + std::to_string(s.end_unix_ns);
+  out += "\",\"attributes\":[";
+  bool first = true;
+  trace.ForEachAttribute(index, [&](const SpanAttribute& a) {
+    if (!first) out += ',';
+    first = false;
+    AppendKey(out, a.key);
+    AppendAnyValue(out, trace, a);
+    out += '}';
+  });
+  out += "],\"status\":{";
+  if (s.error) {
+    out += "\"code\":2";  // STATUS_CODE_ERROR
+    if (!s.status_message.empty()) {
+      out += ",\"message\":";
+      AppendJsonString(out, s.status_message);
+    }
+  }
+  out += "}}";
+}
+
+void AppendResourceAttribute(std::string& out, std::string_view key, std::string_view value) {
+  AppendKey(out, key);
+  AppendStringValue(out, value);
+  out += '}';
+}
+
+}  // namespace
+
+EncodedSpans JsonSpans(const TraceData& trace) {
+  EncodedSpans out;
+  out.count = trace.spans.size();
+  out.bytes.reserve(out.count * 600);
+  for (size_t i = 0; i < trace.spans.size(); ++i) {
+    if (i > 0) out.bytes += ',';
+    AppendSpan(out.bytes, trace, i);
+  }
+  return out;
+}
+
+void JsonBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
+               std::string& out) {
+  size_t bytes = 512;
+  for (const EncodedSpans& e : spans) bytes += e.bytes.size() + 1;
+  out.clear();
+  out.reserve(bytes);
+  out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
+  AppendResourceAttribute(out, "service.name", resource.service_name);
+  if (!resource.service_version.empty()) {
+    out += ',';
+    AppendResourceAttribute(out, "service.version", resource.service_version);
+  }
+  if (!resource.deployment_environment.empty()) {
+    out += ',';
+    AppendResourceAttribute(out, "deployment.environment", resource.deployment_environment);
+  }
+  out += "]},\"scopeSpans\":[{\"scope\":{\"name\":\"semantic-router\"},\"spans\":[";
+  bool first = true;
+  for (const EncodedSpans& e : spans) {
+    if (e.count == 0) continue;
+    if (!first) out += ',';
+    first = false;
+    out += e.bytes;
+  }
+  out += "]}]}]}";
+}
+
+}  // namespace vsr::observability
