@@ -106,6 +106,12 @@ class RequestTrace {
   Index Add(std::string_view name, Index parent, int64_t start_unix_ns, int64_t end_unix_ns,
             SpanKind kind = SpanKind::kInternal);
   void End(Index span);
+  // How long a closed span lasted (0 when not recording).
+  int64_t DurationNs(Index span) const {
+    return span < data_.spans.size()
+               ? data_.spans[span].end_unix_ns - data_.spans[span].start_unix_ns
+               : 0;
+  }
   // An attribute of `span` (`key` a literal). Strings are copied. Other value types do not
   // compile (no silent int -> bool): cast to int64_t or double.
   void Set(Index span, std::string_view key, std::string_view value);

@@ -271,18 +271,15 @@ void RunHook(const Plugin& plugin, const char* phase, const RequestContext& ctx,
     hook();
     return;
   }
-  const auto started = std::chrono::steady_clock::now();
   const auto span = trace->Begin("semantic_router.plugin.execution");
   const bool answered = hook();
   trace->End(span);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
   trace->Set(span, "plugin.type", plugin.type());
   trace->Set(span, "plugin.decision",
              ctx.decision != nullptr ? std::string_view(ctx.decision->name) : std::string_view());
   trace->Set(span, "plugin.phase", phase);
   trace->Set(span, "plugin.status", "success");
-  trace->Set(span, "plugin.latency_ms", static_cast<int64_t>(ms.count()));
+  trace->Set(span, "plugin.latency_ms", trace->DurationNs(span) / 1'000'000);
   if (answered) trace->Set(span, "plugin.result", "answered");
 }
 
