@@ -93,6 +93,14 @@ PIDS+=($ON_PID)
 # CPU time (user + system) a process has used, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK_HZ=$(getconf CLK_TCK)
+# The collector's CPU (nginx master and worker): it runs on the same cores here, elsewhere in
+# production, so its share of the loss is reported apart.
+collector_ticks() {
+  local master t=0 p
+  master=$(cat "$WORK/nginx.pid")
+  for p in "$master" $(pgrep -P "$master"); do t=$((t + $(cpu_ticks "$p"))); done
+  echo "$t"
+}
 wait_http "$SIM_PORT"; wait_http "$COLLECTOR_PORT"; wait_http "$OFF_PORT"; wait_http "$ON_PORT"
 [[ $ON_TRACING_ENABLED == false ]] || grep -q "^Tracing: OTLP/HTTP" "$WORK/on.log" || { echo "the 'on' router is not tracing:" >&2; cat "$WORK/on.log" >&2; exit 1; }
 
@@ -108,16 +116,18 @@ for round in $(seq 1 "$ROUNDS"); do
       port=$OFF_PORT; pid=$OFF_PID
       [[ $which == on ]] && { port=$ON_PORT; pid=$ON_PID; }
       echo "bench: round $round observability=$which stream=$stream (${DURATION}s)" >&2
-      before=$(cpu_ticks "$pid")
+      before=$(cpu_ticks "$pid"); collector_before=$(collector_ticks)
       r=$(wrk_json "http://127.0.0.1:$port/v1/chat/completions" 64 "$(body MoM "$stream")" \
             "$WRK_THREADS" "$DURATION")
       sleep 1.2  # the exporter's last batch of this run (1 s flush interval) counts too
       used=$(( $(cpu_ticks "$pid") - before ))
+      collector_used=$(( $(collector_ticks) - collector_before ))
       requests=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
       cpu_us=$(python3 -c "print(round($used * 1e6 / $TICK_HZ / max(1, $requests), 1))")
+      collector_us=$(python3 -c "print(round($collector_used * 1e6 / $TICK_HZ / max(1, $requests), 1))")
       [[ $first -eq 1 ]] || RESULTS+=","
       first=0
-      RESULTS+="{\"round\":$round,\"observability\":\"$which\",\"stream\":$stream,\"router_cpu_us_per_request\":$cpu_us,\"result\":$r}"
+      RESULTS+="{\"round\":$round,\"observability\":\"$which\",\"stream\":$stream,\"router_cpu_us_per_request\":$cpu_us,\"collector_cpu_us_per_request\":$collector_us,\"result\":$r}"
     done
   done
 done
@@ -138,6 +148,9 @@ for stream in (False, True):
     out["stream" if stream else "non_stream"] = {
         "router_cpu_us_per_request_off": round(sum(cpu["off"]) / len(cpu["off"]), 1),
         "router_cpu_us_per_request_on": round(sum(cpu["on"]) / len(cpu["on"]), 1),
+        "collector_cpu_us_per_request_on": round(sum(
+            r["collector_cpu_us_per_request"] for r in runs
+            if r["stream"] == stream and r["observability"] == "on") / len(cpu["on"]), 1),
         "rps_off_mean": round(sum(rps["off"]) / len(rps["off"]), 1),
         "rps_on_mean": round(sum(rps["on"]) / len(rps["on"]), 1),
         "on_over_off_per_round": [round(x, 3) for x in ratios],
