@@ -182,6 +182,10 @@ class Plugin {
   // Whether OnRouted wants the question's embedding (RequestContext::cache_embedding), which the
   // data plane then computes off the I/O thread before OnRouted.
   virtual bool needs_embedding() const { return false; }
+  // Whether its hooks get `semantic_router.plugin.execution` spans. router_replay's do not: they
+  // only keep the request's record (upstream does not trace them either), and three empty spans
+  // a request were a third of a routed request's trace.
+  virtual bool traced() const { return true; }
 };
 
 }  // namespace vsr::plugins

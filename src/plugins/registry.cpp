@@ -267,7 +267,7 @@ namespace {
 template <typename Hook>
 void RunHook(const Plugin& plugin, const char* phase, const RequestContext& ctx, Hook hook) {
   observability::RequestTrace* trace = ctx.trace;
-  if (trace == nullptr || !trace->recording()) {
+  if (trace == nullptr || !trace->recording() || !plugin.traced()) {
     hook();
     return;
   }

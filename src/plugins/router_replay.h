@@ -21,6 +21,7 @@ class RouterReplayPlugin final : public Plugin {
   void OnForward(RequestContext& ctx) override;
   void OnResponse(const RequestContext& ctx, const ResponseContext& response) override;
   bool needs_completion() const override { return cfg_.capture_response_body; }
+  bool traced() const override { return false; }
 
  private:
   size_t max_records() const {

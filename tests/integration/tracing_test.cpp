@@ -88,7 +88,9 @@ std::string TracedConfig(const std::string& endpoint) {
          "      modelRefs: [{model: fast}]\n"
          "      plugins:\n"
          "        - type: system_prompt\n"
-         "          configuration: {system_prompt: 'You are a math expert.'}\n";
+         "          configuration: {system_prompt: 'You are a math expert.'}\n"
+         "        - type: router_replay\n"
+         "          configuration: {enabled: true}\n";
 }
 
 std::string Attr(const json::object& span, const std::string& key) {
@@ -199,6 +201,10 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   EXPECT_EQ(Attr(*decision, "decision.name"), "math");
   EXPECT_EQ(Attr(*plugin, "plugin.type"), "system_prompt");
   EXPECT_EQ(Attr(*plugin, "plugin.decision"), "math");
+  // router_replay's hooks only keep the record: not traced (as upstream).
+  for (const json::object& s : spans) {
+    EXPECT_NE(Attr(s, "plugin.type"), "router_replay");
+  }
   EXPECT_EQ(Attr(*upstream, "model.name"), "fast");
   EXPECT_NE(Attr(*upstream, "model.token_count_completion"), "<absent>");
   // Spans nest in time: the upstream call lies within the request.
