@@ -57,17 +57,17 @@ std::string Family::Labels(const LabelValues& values, const std::string& extra) 
   return out.empty() ? std::string() : "{" + out + "}";
 }
 
-void ScalarFamily::Update(const LabelValues& values, double amount, bool add) {
+void ScalarFamily::Update(LabelView values, double amount, bool add) {
   std::lock_guard lock(mu_);
   auto it = series_.find(values);
   if (it == series_.end()) {
     if (series_.size() >= kMaxSeries) return;  // bounded cardinality: drop new series
-    it = series_.emplace(values, 0).first;
+    it = series_.emplace(LabelValues(values.begin(), values.end()), 0).first;
   }
   it->second = add ? it->second + amount : amount;
 }
 
-double ScalarFamily::Value(const LabelValues& values) const {
+double ScalarFamily::Value(LabelView values) const {
   std::lock_guard lock(mu_);
   auto it = series_.find(values);
   return it == series_.end() ? 0 : it->second;
@@ -79,12 +79,15 @@ void ScalarFamily::Render(std::string& out) const {
   for (const auto& [values, v] : series_) out += name_ + Labels(values) + " " + Number(v) + "\n";
 }
 
-void HistogramFamily::Observe(const LabelValues& values, double value) {
+void HistogramFamily::Observe(LabelView values, double value) {
   std::lock_guard lock(mu_);
   auto it = series_.find(values);
   if (it == series_.end()) {
     if (series_.size() >= kMaxSeries) return;
-    it = series_.emplace(values, Series{std::vector<uint64_t>(buckets_.size(), 0), 0, 0}).first;
+    it = series_
+             .emplace(LabelValues(values.begin(), values.end()),
+                      Series{std::vector<uint64_t>(buckets_.size(), 0), 0, 0})
+             .first;
   }
   Series& s = it->second;
   const auto b = std::lower_bound(buckets_.begin(), buckets_.end(), value);  // le: value <= bound
@@ -93,7 +96,7 @@ void HistogramFamily::Observe(const LabelValues& values, double value) {
   ++s.count;
 }
 
-uint64_t HistogramFamily::Count(const LabelValues& values) const {
+uint64_t HistogramFamily::Count(LabelView values) const {
   std::lock_guard lock(mu_);
   auto it = series_.find(values);
   return it == series_.end() ? 0 : it->second.count;

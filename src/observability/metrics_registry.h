@@ -3,16 +3,33 @@
 // never grow memory without bound.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vsr::observability {
 
 using LabelValues = std::vector<std::string>;
+// The label values of one update, as written at the call site ({model, "success"}): views, so
+// updating an existing series allocates nothing (a new series copies them once).
+using LabelView = std::initializer_list<std::string_view>;
+
+// Orders stored label sets and finds them by views without building a LabelValues.
+struct LabelLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return std::lexicographical_compare(
+        a.begin(), a.end(), b.begin(), b.end(),
+        [](std::string_view x, std::string_view y) { return x < y; });
+  }
+};
 
 class Family {
  public:
@@ -37,29 +54,29 @@ class ScalarFamily : public Family {
   ScalarFamily(std::string name, std::string help, std::vector<std::string> labels,
                const char* type)
       : Family(std::move(name), std::move(help), std::move(labels)), type_(type) {}
-  double Value(const LabelValues& values) const;  // for tests
+  double Value(LabelView values) const;  // for tests
   void Render(std::string& out) const override;
 
  protected:
-  void Update(const LabelValues& values, double amount, bool add);
+  void Update(LabelView values, double amount, bool add);
 
  private:
   const char* type_;
-  std::map<LabelValues, double> series_;
+  std::map<LabelValues, double, LabelLess> series_;
 };
 
 class CounterFamily final : public ScalarFamily {
  public:
   CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
       : ScalarFamily(std::move(name), std::move(help), std::move(labels), "counter") {}
-  void Add(const LabelValues& values, double amount = 1) { Update(values, amount, true); }
+  void Add(LabelView values, double amount = 1) { Update(values, amount, true); }
 };
 
 class GaugeFamily final : public ScalarFamily {
  public:
   GaugeFamily(std::string name, std::string help, std::vector<std::string> labels)
       : ScalarFamily(std::move(name), std::move(help), std::move(labels), "gauge") {}
-  void Set(const LabelValues& values, double value) { Update(values, value, false); }
+  void Set(LabelView values, double value) { Update(values, value, false); }
 };
 
 class HistogramFamily final : public Family {
@@ -67,8 +84,8 @@ class HistogramFamily final : public Family {
   HistogramFamily(std::string name, std::string help, std::vector<std::string> labels,
                   std::vector<double> buckets)
       : Family(std::move(name), std::move(help), std::move(labels)), buckets_(std::move(buckets)) {}
-  void Observe(const LabelValues& values, double value);
-  uint64_t Count(const LabelValues& values) const;  // for tests
+  void Observe(LabelView values, double value);
+  uint64_t Count(LabelView values) const;  // for tests
   void Render(std::string& out) const override;
 
  private:
@@ -78,7 +95,7 @@ class HistogramFamily final : public Family {
     uint64_t count = 0;
   };
   std::vector<double> buckets_;
-  std::map<LabelValues, Series> series_;
+  std::map<LabelValues, Series, LabelLess> series_;
 };
 
 // Prometheus client defaults (seconds).

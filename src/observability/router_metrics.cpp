@@ -178,9 +178,8 @@ void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double second
   for (const signals::FamilyNames& names : signals::AllFamilies()) {
     const routing::FamilyResult& fr = r.signals.Of(names.family);
     if (!fr.evaluated) continue;
-    const std::string type(names.leaf_type);
-    signal_latency_.Observe({type}, fr.output.execution_ms / 1000.0);
-    for (const std::string& name : fr.output.matched) signal_match_.Add({type, name});
+    signal_latency_.Observe({names.leaf_type}, fr.output.execution_ms / 1000.0);
+    for (const std::string& name : fr.output.matched) signal_match_.Add({names.leaf_type, name});
   }
   if (r.decision != nullptr) {
     decision_match_.Add({r.decision->name});
