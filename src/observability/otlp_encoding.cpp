@@ -2,6 +2,19 @@
 
 namespace vsr::observability {
 
+std::vector<std::pair<std::string_view, std::string_view>> ResourceAttributes(
+    const TraceResource& resource) {
+  std::vector<std::pair<std::string_view, std::string_view>> out{
+      {"service.name", resource.service_name}};
+  if (!resource.service_version.empty()) {
+    out.emplace_back("service.version", resource.service_version);
+  }
+  if (!resource.deployment_environment.empty()) {
+    out.emplace_back("deployment.environment", resource.deployment_environment);
+  }
+  return out;
+}
+
 std::string_view OtlpContentType(OtlpEncoding encoding) {
   return encoding == OtlpEncoding::kJson ? "application/json" : "application/x-protobuf";
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "observability/span.h"
@@ -18,6 +19,13 @@ struct TraceResource {
   std::string service_version;
   std::string deployment_environment;
 };
+
+// What both encodings say about where spans come from: the resource's attributes
+// (service.name, then service.version and deployment.environment when set) and the
+// instrumentation scope's name.
+std::vector<std::pair<std::string_view, std::string_view>> ResourceAttributes(
+    const TraceResource& resource);
+inline constexpr std::string_view kOtlpScopeName = "semantic-router";
 
 enum class OtlpEncoding { kProtobuf, kJson };
 

@@ -58,20 +58,13 @@ void AppendKey(std::string& out, std::string_view key) {
   out += ",\"value\":";
 }
 
-bool IsZero(const SpanId& id) {
-  for (uint8_t b : id) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
 void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
   const Span& s = trace.spans[index];
   out += "{\"traceId\":";
   AppendQuotedHex(out, s.trace_id);
   out += ",\"spanId\":";
   AppendQuotedHex(out, s.span_id);
-  if (!IsZero(s.parent_span_id)) {
+  if (s.has_parent()) {
     out += ",\"parentSpanId\":";
     AppendQuotedHex(out, s.parent_span_id);
   }
@@ -126,17 +119,16 @@ void JsonBatch(const TraceResource& resource, const std::vector<EncodedSpans>& s
   out.clear();
   out.reserve(bytes);
   out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
-  AppendResourceAttribute(out, "service.name", resource.service_name);
-  if (!resource.service_version.empty()) {
-    out += ',';
-    AppendResourceAttribute(out, "service.version", resource.service_version);
-  }
-  if (!resource.deployment_environment.empty()) {
-    out += ',';
-    AppendResourceAttribute(out, "deployment.environment", resource.deployment_environment);
-  }
-  out += "]},\"scopeSpans\":[{\"scope\":{\"name\":\"semantic-router\"},\"spans\":[";
   bool first = true;
+  for (const auto& [key, value] : ResourceAttributes(resource)) {
+    if (!first) out += ',';
+    first = false;
+    AppendResourceAttribute(out, key, value);
+  }
+  out += "]},\"scopeSpans\":[{\"scope\":{\"name\":";
+  AppendJsonString(out, kOtlpScopeName);
+  out += "},\"spans\":[";
+  first = true;
   for (const EncodedSpans& e : spans) {
     if (e.count == 0) continue;
     if (!first) out += ',';

@@ -12,6 +12,17 @@ namespace {
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
 
+// Writes `v` as a varint at `dst` (room for 10 bytes); returns how many bytes it took.
+size_t PutVarint(char* dst, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    dst[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  dst[n++] = static_cast<char>(v);
+  return n;
+}
+
 // The message being written: a buffer grown ahead of the writes, so each write is a bounds
 // check and a store (appending to a std::string byte by byte cost twice as much); growing is
 // out of line so the writes inline.
@@ -19,10 +30,6 @@ class Out {
  public:
   explicit Out(size_t capacity) { Grow(capacity); }
   size_t size() const { return n_; }
-  void Room(size_t n) {
-    if (n_ + n > buf_.size()) [[unlikely]]
-      Grow(n);
-  }
   void Byte(uint8_t b) {
     Room(1);
     p_[n_++] = static_cast<char>(b);
@@ -34,11 +41,7 @@ class Out {
   }
   void Varint(uint64_t v) {
     Room(10);
-    while (v >= 0x80) {
-      p_[n_++] = static_cast<char>(v | 0x80);
-      v >>= 7;
-    }
-    p_[n_++] = static_cast<char>(v);
+    n_ += PutVarint(p_ + n_, v);
   }
   char* At(size_t pos) { return p_ + pos; }
   // Removes `n` bytes at `pos`, moving what follows.
@@ -52,6 +55,10 @@ class Out {
   }
 
  private:
+  void Room(size_t n) {
+    if (n_ + n > buf_.size()) [[unlikely]]
+      Grow(n);
+  }
   [[gnu::noinline]] void Grow(size_t n) {
     buf_.resize(std::max(2 * buf_.size(), n_ + n));
     p_ = buf_.data();
@@ -82,26 +89,20 @@ void Fixed64(Out& out, uint32_t field, uint64_t v) {
   out.Append(bytes, 8);
 }
 
-// A nested message whose length is known only once it is written (a span, the batch): room
+// A nested message whose length is known only once it is written (a span, its status): room
 // for the longest length (5 bytes covers 4 GiB) is kept, then closed up to the length's size.
 constexpr size_t kLengthRoom = 5;
 
 size_t Open(Out& out, uint32_t field) {
+  static constexpr char kRoom[kLengthRoom] = {};
   Tag(out, field, kLengthDelimited);
-  out.Room(kLengthRoom);
-  for (size_t i = 0; i < kLengthRoom; ++i) out.Byte(0);
+  out.Append(kRoom, kLengthRoom);
   return out.size();
 }
 
 void Close(Out& out, size_t body_start) {
-  uint64_t n = out.size() - body_start;  // < 4 GiB: a batch is a few MB at most
-  char length[kLengthRoom];
-  size_t used = 0;
-  while (n >= 0x80 && used < kLengthRoom - 1) {
-    length[used++] = static_cast<char>(n | 0x80);
-    n >>= 7;
-  }
-  length[used++] = static_cast<char>(n);
+  char length[10];
+  const size_t used = PutVarint(length, out.size() - body_start);  // a span: < 4 GiB
   const size_t room = body_start - kLengthRoom;
   std::memcpy(out.At(room), length, used);
   out.Erase(room + used, kLengthRoom - used);
@@ -177,25 +178,18 @@ void AnyValueBody(Out& out, const TraceData& trace, const SpanAttribute& a) {
   }
 }
 
-// KeyValue (key 1, value 2) of a string: the resource's attributes.
-size_t StringKeyValueSize(std::string_view key, std::string_view value) {
-  return FieldSize(FieldSize(key.size()) + FieldSize(FieldSize(value.size())));
+// A KeyValue (key 1, value 2) as `field`, up to its AnyValue's body of `value_body` bytes,
+// which the caller writes next.
+size_t KeyValueSize(std::string_view key, size_t value_body) {
+  return FieldSize(FieldSize(key.size()) + FieldSize(value_body));
 }
 
-void StringKeyValue(Out& out, uint32_t field, std::string_view key, std::string_view value) {
+void KeyValueHead(Out& out, uint32_t field, std::string_view key, size_t value_body) {
   Tag(out, field, kLengthDelimited);
-  out.Varint(FieldSize(key.size()) + FieldSize(FieldSize(value.size())));
+  out.Varint(FieldSize(key.size()) + FieldSize(value_body));
   String(out, 1, key);
   Tag(out, 2, kLengthDelimited);
-  out.Varint(FieldSize(value.size()));
-  String(out, 1, value);
-}
-
-bool IsZero(const SpanId& id) {
-  for (uint8_t b : id) {
-    if (b != 0) return false;
-  }
-  return true;
+  out.Varint(value_body);
 }
 
 // ScopeSpans.spans (2) holding a Span: trace_id 1, span_id 2, parent_span_id 4, name 5,
@@ -206,19 +200,14 @@ void SpanField(Out& out, const TraceData& trace, size_t index) {
   const size_t span = Open(out, 2);
   Bytes(out, 1, s.trace_id.data(), s.trace_id.size());
   Bytes(out, 2, s.span_id.data(), s.span_id.size());
-  if (!IsZero(s.parent_span_id)) Bytes(out, 4, s.parent_span_id.data(), s.parent_span_id.size());
+  if (s.has_parent()) Bytes(out, 4, s.parent_span_id.data(), s.parent_span_id.size());
   String(out, 5, s.name);
   Tag(out, 6, kVarint);
   out.Varint(static_cast<uint64_t>(s.kind));
   Fixed64(out, 7, static_cast<uint64_t>(s.start_unix_ns));
   Fixed64(out, 8, static_cast<uint64_t>(s.end_unix_ns));
   trace.ForEachAttribute(index, [&](const SpanAttribute& a) {
-    const size_t value = AnyValueBodySize(trace, a);
-    Tag(out, 9, kLengthDelimited);
-    out.Varint(FieldSize(a.key.size()) + FieldSize(value));
-    String(out, 1, a.key);
-    Tag(out, 2, kLengthDelimited);
-    out.Varint(value);
+    KeyValueHead(out, 9, a.key, AnyValueBodySize(trace, a));
     AnyValueBody(out, trace, a);
   });
   if (s.error) {
@@ -230,8 +219,6 @@ void SpanField(Out& out, const TraceData& trace, size_t index) {
   }
   Close(out, span);
 }
-
-constexpr std::string_view kScopeName = "semantic-router";
 
 }  // namespace
 
@@ -246,19 +233,12 @@ void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans
   // ExportTraceServiceRequest.resource_spans 1 > ResourceSpans: resource 1 (Resource:
   // attributes 1), scope_spans 2 > ScopeSpans: scope 1 (InstrumentationScope: name 1), spans 2
   // (the encoded spans as they are). Every length is known before writing.
-  std::vector<std::pair<std::string_view, std::string_view>> attributes{
-      {"service.name", resource.service_name}};
-  if (!resource.service_version.empty()) {
-    attributes.emplace_back("service.version", resource.service_version);
-  }
-  if (!resource.deployment_environment.empty()) {
-    attributes.emplace_back("deployment.environment", resource.deployment_environment);
-  }
+  const auto attributes = ResourceAttributes(resource);  // string values: AnyValue field 1
   size_t resource_body = 0;
-  for (const auto& [k, v] : attributes) resource_body += StringKeyValueSize(k, v);
+  for (const auto& [k, v] : attributes) resource_body += KeyValueSize(k, FieldSize(v.size()));
   size_t span_bytes = 0;
   for (const EncodedSpans& e : spans) span_bytes += e.bytes.size();
-  const size_t scope_body = FieldSize(kScopeName.size());
+  const size_t scope_body = FieldSize(kOtlpScopeName.size());
   const size_t scope_spans_body = FieldSize(scope_body) + span_bytes;
   const size_t resource_spans_body = FieldSize(resource_body) + FieldSize(scope_spans_body);
 
@@ -267,12 +247,15 @@ void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans
   head.Varint(resource_spans_body);
   Tag(head, 1, kLengthDelimited);
   head.Varint(resource_body);
-  for (const auto& [k, v] : attributes) StringKeyValue(head, 1, k, v);
+  for (const auto& [k, v] : attributes) {
+    KeyValueHead(head, 1, k, FieldSize(v.size()));
+    String(head, 1, v);
+  }
   Tag(head, 2, kLengthDelimited);
   head.Varint(scope_spans_body);
   Tag(head, 1, kLengthDelimited);
   head.Varint(scope_body);
-  String(head, 1, kScopeName);
+  String(head, 1, kOtlpScopeName);
   out.clear();
   out.reserve(head.size() + span_bytes);
   out.append(head.At(0), head.size());

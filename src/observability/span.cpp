@@ -66,7 +66,6 @@ SpanAttribute* RequestTrace::NewAttribute(Index span, std::string_view key, Attr
   }
   s.last_attribute = index;
   SpanAttribute& a = data_.attributes.emplace_back();
-  a.span = static_cast<uint32_t>(span);
   a.kind = kind;
   a.key = key;
   return &a;

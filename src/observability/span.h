@@ -32,6 +32,8 @@ struct Span {
   // the order they were set, so encoders read each span's without scanning the others'.
   static constexpr uint32_t kNoAttribute = UINT32_MAX;
   uint32_t first_attribute = kNoAttribute, last_attribute = kNoAttribute;
+
+  bool has_parent() const { return parent_span_id != SpanId{}; }
 };
 
 enum class AttributeKind : uint8_t { kString, kInt, kDouble, kBool, kStrings };
@@ -46,7 +48,6 @@ struct SpanAttribute {
     bool flag;
     Text text;
   };
-  uint32_t span;                       // index into TraceData::spans
   uint32_t next = Span::kNoAttribute;  // the span's next attribute
   AttributeKind kind;
   std::string_view key;  // static storage
@@ -63,7 +64,6 @@ struct TraceData {
   std::string_view String(const SpanAttribute& a) const {
     return std::string_view(text).substr(a.value.text.offset, a.value.text.size);
   }
-  // Calls `f(std::string_view)` for each string of a kStrings attribute.
   // Calls `f(const SpanAttribute&)` for each attribute of spans[span], in the order set.
   template <typename F>
   void ForEachAttribute(size_t span, F f) const {
@@ -72,6 +72,7 @@ struct TraceData {
       f(attributes[i]);
     }
   }
+  // Calls `f(std::string_view)` for each string of a kStrings attribute.
   template <typename F>
   void ForEachString(const SpanAttribute& a, F f) const {
     size_t at = a.value.text.offset;
