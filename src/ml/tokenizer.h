@@ -11,8 +11,9 @@
 //  - SentencePiece Unigram: the Metaspace pre-tokenizer and Viterbi over piece scores.
 // Then Bert/Roberta/Template post-processing and truncation. Offsets are byte ranges in the
 // caller's original text (normalization is tracked character by character), which is what
-// token classification (PII spans) needs. Other models, pre-tokenizers and normalizers (e.g.
-// SentencePiece's Precompiled charsmap, regex Replace) are named as unsupported when a file
+// token classification (PII spans) needs. SentencePiece-style files may normalize with Replace
+// (a string or an RE2 regex), Prepend and SentencePiece's Precompiled charsmap (XLM-R's
+// layout). Other models, pre-tokenizers and normalizers are named as unsupported when a file
 // uses them.
 #pragma once
 
@@ -24,7 +25,13 @@
 #include <utility>
 #include <vector>
 
+namespace re2 {
+class RE2;
+}
+
 namespace vsr::ml {
+
+class PrecompiledCharsmap;
 
 struct Encoding {
   std::vector<int32_t> ids;
@@ -71,9 +78,12 @@ class Tokenizer {
   bool LoadUnigram(const std::string& source, const void* model_json, const void* pre_json,
                    std::string& error);
   bool LoadMetaspace(const std::string& source, const void* pre_json, std::string& error);
-  // Replace/Prepend normalizer steps (a Sequence of them, or one); false names what is not.
+  // Replace/Prepend/Precompiled normalizer steps (a Sequence of them, or one); false names
+  // what is not.
   bool LoadSentencePieceNormalizer(const std::string& source, const void* normalizer_json,
                                    std::string& error);
+  // The normalizer steps applied to `norm` (`source`: each byte's input range, kept in step).
+  void Normalize(std::string& norm, Ranges& source) const;
   // SentencePiece-style text: normalizer steps, then (Metaspace) spaces to "▁" and the words.
   void SentencePiece(std::string_view text, size_t offset, bool first, Encoding& out) const;
   void Viterbi(const std::string& s, size_t from, size_t to, const Ranges& source,
@@ -82,9 +92,11 @@ class Tokenizer {
   // Normalizer
   bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
   struct NormalizerStep {
-    bool prepend;      // else replace `from` with `to` everywhere
-    std::string from;  // (replace)
-    std::string to;    // the text prepended or put in place
+    enum class Kind { kPrepend, kReplace, kReplaceRegex, kPrecompiled } kind;
+    std::string from;                                     // kReplace: the text replaced everywhere
+    std::string to;                                       // the text prepended or put in place
+    std::shared_ptr<const re2::RE2> regex;                // kReplaceRegex
+    std::shared_ptr<const PrecompiledCharsmap> charsmap;  // kPrecompiled
   };
   std::vector<NormalizerStep> sp_normalizer_;
   // Model

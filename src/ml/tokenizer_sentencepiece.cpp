@@ -1,9 +1,12 @@
 // The SentencePiece-style text handling of Tokenizer (see tokenizer.h), shared by Unigram and
-// SentencePiece-style BPE files: Replace/Prepend normalizer steps and the Metaspace
+// SentencePiece-style BPE files: Replace/Prepend/Precompiled normalizer steps and the Metaspace
 // pre-tokenizer (spaces become "▁", an optional leading "▁", words split before each "▁"), each
 // byte keeping the range of the input it came from.
+#include <re2/re2.h>
+
 #include <boost/json.hpp>
 
+#include "ml/precompiled_charsmap.h"
 #include "ml/tokenizer.h"
 
 namespace vsr::ml {
@@ -29,27 +32,113 @@ bool Tokenizer::LoadSentencePieceNormalizer(const std::string& source, const voi
     const json::object* o = step->if_object();
     const json::value* type = o ? o->if_contains("type") : nullptr;
     const std::string name = type && type->is_string() ? std::string(type->as_string()) : "?";
+    NormalizerStep added{};
     if (name == "Prepend") {
       const json::value* p = o->if_contains("prepend");
       if (!p || !p->is_string()) return fail("normalizer Prepend needs a 'prepend' string");
-      sp_normalizer_.push_back({true, "", std::string(p->as_string())});
+      added.kind = NormalizerStep::Kind::kPrepend;
+      added.to = std::string(p->as_string());
     } else if (name == "Replace") {
       const json::value* pattern = o->if_contains("pattern");
-      const json::value* literal =
-          pattern && pattern->is_object() ? pattern->as_object().if_contains("String") : nullptr;
+      const json::object* p = pattern ? pattern->if_object() : nullptr;
+      const json::value* literal = p ? p->if_contains("String") : nullptr;
+      const json::value* regex = p ? p->if_contains("Regex") : nullptr;
       const json::value* content = o->if_contains("content");
-      if (!literal || !literal->is_string() || literal->as_string().empty() || !content ||
-          !content->is_string()) {
-        return fail("normalizer Replace is supported with a String pattern only (not Regex)");
+      if (!content || !content->is_string()) {
+        return fail("normalizer Replace needs a 'content' string");
       }
-      sp_normalizer_.push_back(
-          {false, std::string(literal->as_string()), std::string(content->as_string())});
+      added.to = std::string(content->as_string());
+      if (literal && literal->is_string() && !literal->as_string().empty()) {
+        added.kind = NormalizerStep::Kind::kReplace;
+        added.from = std::string(literal->as_string());
+      } else if (regex && regex->is_string() && !regex->as_string().empty()) {
+        added.kind = NormalizerStep::Kind::kReplaceRegex;
+        RE2::Options options;
+        options.set_log_errors(false);
+        auto compiled = std::make_shared<const RE2>(std::string(regex->as_string()), options);
+        if (!compiled->ok()) {
+          return fail("normalizer Replace's Regex " + json::serialize(*regex) +
+                      " does not compile as RE2 (" + compiled->error() + ")");
+        }
+        added.regex = std::move(compiled);
+      } else {
+        return fail("normalizer Replace needs a non-empty String or Regex pattern");
+      }
+    } else if (name == "Precompiled") {
+      const json::value* map = o->if_contains("precompiled_charsmap");
+      if (map == nullptr || map->is_null()) continue;  // tokenizers: no charsmap, no change
+      if (!map->is_string()) return fail("normalizer Precompiled's charsmap must be a string");
+      std::string why;
+      std::shared_ptr<const PrecompiledCharsmap> charsmap =
+          PrecompiledCharsmap::FromBase64(map->as_string(), why);
+      if (!charsmap) return fail("normalizer Precompiled: " + why);
+      added.kind = NormalizerStep::Kind::kPrecompiled;
+      added.charsmap = std::move(charsmap);
     } else {
       return fail("normalizer \"" + name + "\" is not supported with " +
-                  (bpe_ ? "BPE" : "Unigram") + " yet (Replace and Prepend are)");
+                  (bpe_ ? "BPE" : "Unigram") + " yet (Replace, Prepend and Precompiled are)");
     }
+    sp_normalizer_.push_back(std::move(added));
   }
   return true;
+}
+
+void Tokenizer::Normalize(std::string& norm, Ranges& source) const {
+  std::string next;
+  Ranges next_source;
+  // Appends `s`, which replaces norm[from, to): its bytes come from that input range.
+  const auto emit = [&](std::string_view s, size_t from, size_t to) {
+    next += s;
+    if (to == from + s.size() && std::string_view(norm).substr(from, to - from) == s) {
+      next_source.insert(next_source.end(), source.begin() + static_cast<ptrdiff_t>(from),
+                         source.begin() + static_cast<ptrdiff_t>(to));  // kept as it was
+    } else {
+      next_source.insert(next_source.end(), s.size(), {source[from].first, source[to - 1].second});
+    }
+  };
+  for (const NormalizerStep& step : sp_normalizer_) {
+    if (norm.empty()) break;
+    next.clear();
+    next_source.clear();
+    switch (step.kind) {
+      case NormalizerStep::Kind::kPrepend:
+        norm.insert(0, step.to);
+        source.insert(source.begin(), step.to.size(), source.front());
+        continue;
+      case NormalizerStep::Kind::kReplace:
+        for (size_t i = 0; i < norm.size();) {
+          const bool match = norm.compare(i, step.from.size(), step.from) == 0;
+          const size_t n = match ? step.from.size() : 1;
+          emit(match ? std::string_view(step.to) : std::string_view(norm).substr(i, 1), i, i + n);
+          i += n;
+        }
+        break;
+      case NormalizerStep::Kind::kReplaceRegex: {
+        size_t at = 0;
+        re2::StringPiece match;
+        while (at < norm.size() &&
+               step.regex->Match(norm, at, norm.size(), RE2::UNANCHORED, &match, 1)) {
+          const auto from = static_cast<size_t>(match.data() - norm.data());
+          if (from > at) emit(std::string_view(norm).substr(at, from - at), at, from);
+          if (match.empty()) {  // an empty match replaces nothing: keep one byte, go on
+            if (from >= norm.size()) break;
+            emit(std::string_view(norm).substr(from, 1), from, from + 1);
+            at = from + 1;
+            continue;
+          }
+          emit(step.to, from, from + match.size());
+          at = from + match.size();
+        }
+        if (at < norm.size()) emit(std::string_view(norm).substr(at), at, norm.size());
+        break;
+      }
+      case NormalizerStep::Kind::kPrecompiled:
+        step.charsmap->Normalize(norm, emit);
+        break;
+    }
+    norm.swap(next);
+    source.swap(next_source);
+  }
 }
 
 bool Tokenizer::LoadMetaspace(const std::string& source, const void* pre_json, std::string& error) {
@@ -88,30 +177,7 @@ void Tokenizer::SentencePiece(std::string_view text, size_t offset, bool first,
     norm += text[i];
     source.emplace_back(offset + b, offset + e);
   }
-  for (const NormalizerStep& step : sp_normalizer_) {
-    if (norm.empty()) break;
-    if (step.prepend) {
-      norm.insert(0, step.to);
-      source.insert(source.begin(), step.to.size(), source.front());
-      continue;
-    }
-    std::string next;
-    Ranges next_source;
-    for (size_t i = 0; i < norm.size();) {
-      if (norm.compare(i, step.from.size(), step.from) == 0) {
-        next += step.to;
-        next_source.insert(next_source.end(), step.to.size(),
-                           {source[i].first, source[i + step.from.size() - 1].second});
-        i += step.from.size();
-      } else {
-        next += norm[i];
-        next_source.push_back(source[i]);
-        ++i;
-      }
-    }
-    norm = std::move(next);
-    source = std::move(next_source);
-  }
+  Normalize(norm, source);
   std::vector<std::pair<size_t, size_t>> words;  // byte ranges of norm
   if (metaspace_ && !norm.empty()) {
     std::string spaced;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <ctime>
 
+#include "common/base64.h"
 #include "common/json_fields.h"
 #include "common/json_text.h"
 
@@ -52,28 +53,6 @@ void Chunk(std::string& png, std::string_view type, std::string_view data) {
   PutU32(png, Crc32(typed));
 }
 
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i < bytes.size()) {
-    uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string SimulatedPngBase64(std::string_view prompt) {
@@ -107,7 +86,7 @@ std::string SimulatedPngBase64(std::string_view prompt) {
   Chunk(png, "IHDR", header);
   Chunk(png, "IDAT", zlib);
   Chunk(png, "IEND", "");
-  return Base64(png);
+  return EncodeBase64(png);
 }
 
 bool IsDiffusionRequest(const json::object& body) {

@@ -1,12 +1,15 @@
 // Tokenizer parity: every line of a multilingual corpus (accents, CJK, Arabic, Devanagari,
-// emoji with modifiers and ZWJ sequences, contractions, whitespace runs, added tokens in the
-// text, a 4,000-token line) encoded by our tokenizer and by Hugging Face's tokenizers.js (an
-// independent implementation of tokenizer.json, run with node) must give identical ids — for
-// a WordPiece (BERT), a byte-level BPE (RoBERTa/ModernBERT layout), SentencePiece-style BPE
-// with byte fallback (Gemma/mmBERT, Llama and Metaspace layouts) and a Unigram with Metaspace
-// (SentencePiece/XLM-R layout) tokenizer. Locally the
-// test skips when node or the npm package is missing; under CI (scripts/setup installs them)
-// that is a failure.
+// emoji with modifiers and ZWJ sequences, contractions, whitespace runs, full-width and
+// compatibility characters, added tokens in the text, a 4,000-token line) encoded by our
+// tokenizer and by two independent implementations of tokenizer.json run with node — Hugging
+// Face's tokenizers.js and Hugging Face's tokenizers itself (the Rust library upstream's
+// classifiers use, through its Node binding) — must give identical ids: for a WordPiece (BERT),
+// a byte-level BPE (RoBERTa/ModernBERT layout), SentencePiece-style BPE with byte fallback
+// (Gemma/mmBERT, Llama and Metaspace layouts) and a Unigram with Metaspace (SentencePiece
+// layout) tokenizer, and for that Unigram behind XLM-R's normalizer (SentencePiece's
+// Precompiled nmt_nfkc charsmap, then a Regex Replace), which only the Rust library implements
+// exactly. Locally the test skips when node or the npm packages are missing; under CI
+// (scripts/setup installs them) that is a failure.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -32,16 +35,22 @@ std::vector<std::string> CorpusLines() {
   return lines;
 }
 
-void ExpectParity(const std::string& tokenizer_json) {
+enum class Reference { kTokenizersJs, kTokenizersRust };
+
+void ExpectParity(const std::string& tokenizer_json, Reference reference_implementation) {
   if (!std::filesystem::exists(kParityDir + "/node_modules/@huggingface/tokenizers") ||
+      !std::filesystem::exists(kParityDir + "/node_modules/@anush008/tokenizers-linux-x64-gnu") ||
       testing::RunShell("command -v node >/dev/null").exit_code != 0) {
     if (std::getenv("CI") != nullptr)
       FAIL() << "node or tests/tokenizer_parity/node_modules missing (CI)";
     GTEST_SKIP() << "node and the npm packages of tests/tokenizer_parity are not installed "
                     "(bash scripts/setup installs them)";
   }
-  const testing::CliRun reference = testing::RunShell("node '" + kParityDir + "/encode.mjs' '" +
-                                                      tokenizer_json + "' '" + kCorpus + "'");
+  const char* implementation =
+      reference_implementation == Reference::kTokenizersRust ? "rust" : "js";
+  const testing::CliRun reference =
+      testing::RunShell("node '" + kParityDir + "/encode.mjs' " + implementation + " '" +
+                        tokenizer_json + "' '" + kCorpus + "'");
   ASSERT_EQ(reference.exit_code, 0) << reference.output;
   std::string error;
   auto tokenizer = Tokenizer::Load(tokenizer_json, error);
@@ -61,25 +70,40 @@ void ExpectParity(const std::string& tokenizer_json) {
   EXPECT_EQ(n, lines.size());
 }
 
-TEST(TokenizerParity, WordPieceMatchesTokenizersJs) {
+// Both references, for files both implement exactly.
+void ExpectParity(const std::string& tokenizer_json) {
+  for (Reference r : {Reference::kTokenizersJs, Reference::kTokenizersRust}) {
+    SCOPED_TRACE(r == Reference::kTokenizersJs ? "tokenizers.js" : "tokenizers (Rust)");
+    ExpectParity(tokenizer_json, r);
+  }
+}
+
+TEST(TokenizerParity, WordPieceMatchesHuggingFace) {
   ExpectParity(std::string(VSR_FIXTURES_DIR) + "/ml/tiny-bert/tokenizer.json");
 }
 
-TEST(TokenizerParity, ByteLevelBpeMatchesTokenizersJs) {
+TEST(TokenizerParity, ByteLevelBpeMatchesHuggingFace) {
   ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-bpe.json");
 }
 
 // SentencePiece-style BPE in Gemma's (so mmBERT's), Llama's and the Metaspace layout: "▁" for
 // spaces, merges over characters, byte fallback for characters outside the vocabulary.
-TEST(TokenizerParity, SentencePieceBpeMatchesTokenizersJs) {
+TEST(TokenizerParity, SentencePieceBpeMatchesHuggingFace) {
   for (const char* layout : {"gemma", "llama", "metaspace"}) {
     SCOPED_TRACE(layout);
     ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-spbpe-" + layout + ".json");
   }
 }
 
-TEST(TokenizerParity, UnigramMatchesTokenizersJs) {
+TEST(TokenizerParity, UnigramMatchesHuggingFace) {
   ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-unigram.json");
+}
+
+// XLM-R's normalizer: tokenizers.js stands in NFKC for the charsmap, so only the Rust library
+// is the reference here.
+TEST(TokenizerParity, PrecompiledCharsmapMatchesHuggingFaceTokenizers) {
+  ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-unigram-precompiled.json",
+               Reference::kTokenizersRust);
 }
 
 }  // namespace

@@ -6,6 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "common/base64.h"
+#include "ml/precompiled_charsmap.h"
+
 namespace vsr::ml {
 namespace {
 
@@ -74,11 +79,28 @@ TEST(WordPieceTokenizer, UnsupportedOrBrokenFilesAreNamed) {
                                    R"("pre_tokenizer":{"type":"Metaspace"}})",
                                    "t.json", error));
   EXPECT_NE(error.find("model.unk_id must name a piece"), std::string::npos) << error;
-  EXPECT_FALSE(Tokenizer::FromJson(R"({"model":{"type":"Unigram","unk_id":0,"vocab":[["a",0]]},)"
-                                   R"("normalizer":{"type":"Precompiled"},)"
-                                   R"("pre_tokenizer":{"type":"Metaspace"}})",
-                                   "t.json", error));
-  EXPECT_NE(error.find("normalizer \"Precompiled\" is not supported with Unigram yet"),
+  const auto unigram_with = [&](const std::string& normalizer) {
+    return Tokenizer::FromJson(R"({"model":{"type":"Unigram","unk_id":0,"vocab":[["a",0]]},)"
+                               R"("normalizer":)" +
+                                   normalizer + R"(,"pre_tokenizer":{"type":"Metaspace"}})",
+                               "t.json", error);
+  };
+  EXPECT_FALSE(unigram_with(R"({"type":"Precompiled","precompiled_charsmap":"not base64!"})"));
+  EXPECT_NE(error.find("t.json: normalizer Precompiled: precompiled_charsmap is not base64"),
+            std::string::npos)
+      << error;
+  // A trie size larger than the charsmap holds.
+  EXPECT_FALSE(unigram_with(R"({"type":"Precompiled","precompiled_charsmap":"/wAAAAAAAAA="})"));
+  EXPECT_NE(error.find("trie size (255 bytes) does not fit its 8 bytes"), std::string::npos)
+      << error;
+  EXPECT_FALSE(unigram_with(R"({"type":"NFKC"})"));
+  EXPECT_NE(error.find("normalizer \"NFKC\" is not supported with Unigram yet (Replace, Prepend "
+                       "and Precompiled are)"),
+            std::string::npos)
+      << error;
+  // tokenizer.json regexes are Oniguruma's; those RE2 cannot run are named.
+  EXPECT_FALSE(unigram_with(R"j({"type":"Replace","pattern":{"Regex":"a(?=b)"},"content":""})j"));
+  EXPECT_NE(error.find("normalizer Replace's Regex \"a(?=b)\" does not compile as RE2"),
             std::string::npos)
       << error;
   EXPECT_FALSE(
@@ -127,9 +149,9 @@ TEST(BpeTokenizer, UnsupportedVariantsAreNamed) {
   EXPECT_NE(error.find("pre_tokenizer \"Split\" is not supported with BPE yet"), std::string::npos)
       << error;
   EXPECT_FALSE(Tokenizer::FromJson(
-      "{" + bpe + R"(,"normalizer":{"type":"Replace","pattern":{"Regex":" +"},"content":" "}})",
+      "{" + bpe + R"(,"normalizer":{"type":"Replace","pattern":{"Regex":""},"content":" "}})",
       "t.json", error));
-  EXPECT_NE(error.find("Replace is supported with a String pattern only"), std::string::npos)
+  EXPECT_NE(error.find("Replace needs a non-empty String or Regex pattern"), std::string::npos)
       << error;
   EXPECT_FALSE(Tokenizer::FromJson("{" + bpe +
                                        R"(,"normalizer":{"type":"NFC"},)"
@@ -159,6 +181,52 @@ TEST(BpeTokenizer, SentencePieceStyleSpellsUnknownCharactersInBytes) {
   const Encoding unknown = t->Encode("xyb");  // no byte tokens for x, y: one fused <unk>
   EXPECT_EQ(unknown.ids, (std::vector<int32_t>{0, 6}));
   EXPECT_EQ(unknown.offsets[0], (std::pair<size_t, size_t>{0, 2}));
+}
+
+// XLM-R's normalizer (tests/fixtures/tokenizers/tiny-unigram-precompiled.json: SentencePiece's
+// nmt_nfkc charsmap, then space runs collapsed; ids checked against Hugging Face's tokenizers in
+// tokenizer_parity_test): full-width letters, ligatures and odd spaces read as their plain
+// forms, and each token's offsets still point at the characters the user wrote.
+TEST(UnigramTokenizer, PrecompiledCharsmapNormalizesAsXlmRobertaDoes) {
+  std::string error;
+  auto t = Tokenizer::Load(
+      std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-unigram-precompiled.json", error);
+  ASSERT_TRUE(t) << error;
+  EXPECT_EQ(t->Encode("\uff26\uff55\uff4c\uff4c text").ids, t->Encode("Full text").ids);
+  EXPECT_EQ(t->Encode("\ufb01ve").ids, t->Encode("five").ids);              // ligature fi
+  EXPECT_EQ(t->Encode("a\u3000\u00a0  b\tc").ids, t->Encode("a b c").ids);  // spaces, one run
+  EXPECT_NE(t->Encode("\uff26ull").ids, t->Encode("full").ids);             // NFKC keeps the case
+  const std::string wide = "\uff26\uff55\uff4c\uff4c";                      // 12 bytes
+  const Encoding e = t->Encode(wide);
+  ASSERT_GE(e.size(), 3u);
+  for (size_t i = 1; i + 1 < e.size(); ++i) {
+    EXPECT_LE(e.offsets[i].second, wide.size());
+    EXPECT_EQ(e.offsets[i].second % 3, 0u) << "token " << i << " ends inside a character";
+  }
+  EXPECT_EQ(e.offsets[e.size() - 2].second, wide.size());
+}
+
+// The charsmap comes from a file: whatever its bytes, loading and normalizing never reads
+// outside it.
+TEST(PrecompiledCharsmap, ArbitraryBytesNeverReadOutOfBounds) {
+  std::mt19937 random(7);
+  size_t loaded = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string blob(8 + random() % 64, '\0');
+    for (char& c : blob) c = static_cast<char>(random() % 256);
+    const uint32_t trie = 4 * (1 + random() % ((blob.size() - 4) / 4));
+    for (int i = 0; i < 4; ++i) blob[static_cast<size_t>(i)] = static_cast<char>(trie >> (8 * i));
+    std::string error;
+    auto map = PrecompiledCharsmap::FromBase64(EncodeBase64(blob), error);
+    if (!map) continue;
+    ++loaded;
+    for (std::string_view text : {"a", "\xef\xbc\xa6", "ab\r\nc", "\xff\xfe", "caf\xc3\xa9"}) {
+      std::string out;
+      map->Normalize(text, [&](std::string_view piece, size_t, size_t) { out += piece; });
+      EXPECT_LE(out.size(), 64 * text.size() + 64);
+    }
+  }
+  EXPECT_GT(loaded, 1000u);
 }
 
 }  // namespace
