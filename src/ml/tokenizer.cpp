@@ -196,13 +196,17 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, const std:
       const json::value* id = entry.as_object().if_contains("id");
       if (content && content->is_string() && id && id->is_int64() &&
           !content->as_string().empty()) {
-        t->added_.emplace_back(std::string(content->as_string()),
-                               static_cast<int32_t>(id->as_int64()));
+        const auto flag = [&](const char* key) {
+          const json::value* v = entry.as_object().if_contains(key);
+          return v != nullptr && v->is_bool() && v->as_bool();
+        };
+        t->added_.push_back({std::string(content->as_string()),
+                             static_cast<int32_t>(id->as_int64()), flag("lstrip"), flag("rstrip")});
       }
     }
     // Longest first, so "[MASK]" wins over a shorter token that prefixes it.
     std::sort(t->added_.begin(), t->added_.end(),
-              [](const auto& x, const auto& y) { return x.first.size() > y.first.size(); });
+              [](const auto& x, const auto& y) { return x.content.size() > y.content.size(); });
   }
 
   if (const json::value* p = root.as_object().if_contains("post_processor"); p && p->is_object()) {
@@ -377,15 +381,32 @@ Encoding Tokenizer::Encode(std::string_view text, size_t max_length) const {
       WordPiece(p, body);
     }
   };
+  // Whitespace as tokenizers' lstrip/rstrip see it (Unicode White_Space).
+  const auto space_before = [&](size_t at) -> size_t {  // bytes of the space character
+    if (at == 0) return 0;
+    size_t b = at - 1;
+    while (b > 0 && (static_cast<unsigned char>(text[b]) & 0xC0) == 0x80) --b;
+    size_t i = b;
+    return utf8::IsWhiteSpace(utf8::Next(text, i)) && i == at ? at - b : 0;
+  };
+  const auto space_after = [&](size_t at) -> size_t {
+    size_t i = at;
+    return at < text.size() && utf8::IsWhiteSpace(utf8::Next(text, i)) ? i - at : 0;
+  };
   for (size_t i = 0; i < text.size() && !added_.empty();) {
     bool matched = false;
-    for (const auto& [content, id] : added_) {
-      if (text.compare(i, content.size(), content) == 0) {
-        tokenize_plain(plain_start, i);
-        body.ids.push_back(id);
-        body.tokens.push_back(content);
-        body.offsets.emplace_back(i, i + content.size());
-        i += content.size();
+    for (const AddedToken& added : added_) {
+      if (text.compare(i, added.content.size(), added.content) == 0) {
+        size_t begin = i, end = i + added.content.size();
+        for (size_t n; added.lstrip && begin > plain_start && (n = space_before(begin)) > 0;) {
+          begin -= n;
+        }
+        for (size_t n; added.rstrip && (n = space_after(end)) > 0;) end += n;
+        tokenize_plain(plain_start, begin);
+        body.ids.push_back(added.id);
+        body.tokens.push_back(added.content);
+        body.offsets.emplace_back(begin, end);
+        i = end;
         plain_start = i;
         matched = true;
         break;

@@ -117,8 +117,14 @@ class Tokenizer {
   bool add_prefix_space_ = false, use_regex_ = true, trim_offsets_ = true;
   std::string unk_token_ = "[UNK]", prefix_ = "##";
   size_t max_chars_per_word_ = 100;
-  // Added tokens matched in the raw text before normalization ([CLS], [MASK], ...).
-  std::vector<std::pair<std::string, int32_t>> added_;
+  // Added tokens matched in the raw text before normalization ([CLS], [MASK], ...); lstrip /
+  // rstrip: the token also takes the whitespace before / after it (XLM-R's <mask>).
+  struct AddedToken {
+    std::string content;
+    int32_t id;
+    bool lstrip, rstrip;
+  };
+  std::vector<AddedToken> added_;
   // Post-processor: tokens around a single sequence.
   std::vector<std::pair<std::string, int32_t>> before_, after_;
 };
