@@ -4,7 +4,10 @@
 // through Router::Route on a 128- and a 512-token prompt. The three run concurrently on the
 // router's signal workers (cores - 1, at least 2). Alongside: one classifier alone, to read
 // the per-model cost. The vocabulary is 32k words, not mmBERT's 256k: only the embedding
-// table's size (memory) depends on it, not the time.
+// table's size (memory) depends on it, not the time. The three classifiers have their own
+// encoders (upstream's merged checkpoints), or (shared) one frozen encoder with three heads:
+// then one pass serves the three signals (ml/shared_encoder.h). Every timed request is a
+// different prompt: passes on an identical input are shared for a few seconds.
 // Run: build/release/bench/learned_routing_bench --benchmark_format=json
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -34,9 +37,10 @@ std::string Labels(const std::vector<std::string>& names) {
   return out + "}";
 }
 
-// A ModernBertFor<task> folder with `labels`.
+// A ModernBertFor<task> folder with `labels`; random weights from `seed` (the head's drawn last,
+// so one seed gives one encoder whatever the head).
 void WriteClassifier(const std::string& dir, const std::string& task,
-                     const std::vector<std::string>& labels) {
+                     const std::vector<std::string>& labels, unsigned seed) {
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/config.json")
       << R"({"model_type":"modernbert","architectures":["ModernBertFor)" << task
@@ -48,11 +52,7 @@ void WriteClassifier(const std::string& dir, const std::string& task,
   const int64_t h = kHidden, n = static_cast<int64_t>(labels.size());
   vsr::bench::TensorShapes t = {{"model.embeddings.tok_embeddings.weight", {kVocab, h}},
                                 {"model.embeddings.norm.weight", {h}},
-                                {"model.final_norm.weight", {h}},
-                                {"head.dense.weight", {h, h}},
-                                {"head.norm.weight", {h}},
-                                {"classifier.weight", {n, h}},
-                                {"classifier.bias", {n}}};
+                                {"model.final_norm.weight", {h}}};
   for (int l = 0; l < kLayers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     if (l > 0) t.push_back({p + "attn_norm.weight", {h}});
@@ -62,7 +62,11 @@ void WriteClassifier(const std::string& dir, const std::string& task,
     t.push_back({p + "mlp.Wi.weight", {2 * kFfn, h}});
     t.push_back({p + "mlp.Wo.weight", {h, kFfn}});
   }
-  vsr::bench::WriteRandomSafetensors(dir + "/model.safetensors", t);
+  t.insert(t.end(), {{"head.dense.weight", {h, h}},
+                     {"head.norm.weight", {h}},
+                     {"classifier.weight", {n, h}},
+                     {"classifier.bias", {n}}});
+  vsr::bench::WriteRandomSafetensors(dir + "/model.safetensors", t, 0.05f, seed);
   vsr::bench::WriteWordTokenizer(dir + "/tokenizer.json", kVocab - 5);
 }
 
@@ -73,20 +77,25 @@ struct Setup {
   std::shared_ptr<const vsr::ml::SequenceClassifier> domain_raw;  // the same model, unbatched
 };
 
-Setup Load(bool bf16) {
+Setup Load(bool bf16, bool shared) {
   // bfloat16 copies of the weights are made at load (and used while the switch is on).
   vsr::ml::SetBf16Products(bf16);
   Setup s;
-  const std::string dir = std::filesystem::temp_directory_path() /
-                          ("vsr-learned-bench-" + std::to_string(getpid()) + (bf16 ? "-bf16" : ""));
-  WriteClassifier(dir + "/jailbreak", "SequenceClassification", {"benign", "jailbreak"});
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-learned-bench-" + std::to_string(getpid()) +
+                                                (bf16 ? "-bf16" : "") + (shared ? "-shared" : ""));
+  // Shared: one seed, one encoder. Apart: each its own (and not the shared setup's).
+  const auto seed = [&](unsigned task) { return shared ? 100u : (bf16 ? 10u : 20u) + task; };
+  WriteClassifier(dir + "/jailbreak", "SequenceClassification", {"benign", "jailbreak"}, seed(0));
   WriteClassifier(
       dir + "/domain", "SequenceClassification",
       {"biology", "business", "chemistry", "computer science", "economics", "engineering", "health",
-       "history", "law", "math", "other", "philosophy", "physics", "psychology"});
+       "history", "law", "math", "other", "philosophy", "physics", "psychology"},
+      seed(1));
   WriteClassifier(dir + "/pii", "TokenClassification",
                   {"O", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS", "B-PERSON", "I-PERSON",
-                   "B-PHONE_NUMBER", "I-PHONE_NUMBER", "B-US_SSN", "I-US_SSN"});
+                   "B-PHONE_NUMBER", "I-PHONE_NUMBER", "B-US_SSN", "I-US_SSN"},
+                  seed(2));
   const std::string yaml = R"(version: v0.3
 providers:
   defaults: {default_model: m}
@@ -128,20 +137,30 @@ global:
   return s;
 }
 
-// The float32 models, or (bf16) the same models with bfloat16 products (VLLM_SR_MATMUL=bf16).
-const Setup& Models(bool bf16 = false) {
+// The float32 models, or (bf16) the same models with bfloat16 products (VLLM_SR_MATMUL=bf16);
+// three encoders, or (shared) one.
+const Setup& Models(bool bf16 = false, bool shared = false) {
+  if (shared) {
+    static const Setup fp32 = Load(false, true);
+    if (!bf16) return fp32;
+    static const Setup bf16_setup = Load(true, true);
+    return bf16_setup;
+  }
   if (bf16) {
-    static const Setup setup = Load(true);
+    static const Setup setup = Load(true, false);
     return setup;
   }
-  static const Setup setup = Load(false);
+  static const Setup setup = Load(false, false);
   return setup;
 }
 
-// `tokens` tokens with [CLS] and [SEP]: distinct words of the synthetic vocabulary.
-std::string Prompt(size_t tokens) {
+// `tokens` tokens with [CLS] and [SEP]: distinct words of the synthetic vocabulary; `variant`
+// shifts them (each timed request its own prompt).
+std::string Prompt(size_t tokens, size_t variant = 0) {
   std::string text;
-  for (size_t i = 0; i + 2 < tokens; ++i) text += "w" + std::to_string((i * 37) % 30000) + " ";
+  for (size_t i = 0; i + 2 < tokens; ++i) {
+    text += "w" + std::to_string((i * 37 + variant * 101) % 30000) + " ";
+  }
   return text;
 }
 
@@ -152,9 +171,9 @@ void Report(benchmark::State& state, std::vector<double>& ms) {
 }
 
 // The models for a benchmark whose second argument picks bfloat16 products, switched to match.
-const Setup& ModelsFor(const benchmark::State& state) {
+const Setup& ModelsFor(const benchmark::State& state, bool shared = false) {
   const bool bf16 = state.range(1) != 0;
-  const Setup& s = Models(bf16);
+  const Setup& s = Models(bf16, shared);
   vsr::ml::SetBf16Products(bf16);
   return s;
 }
@@ -165,12 +184,23 @@ void TokensAndPrecision(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond);
 }
 
+// The same, three encoders then one shared encoder.
+void TokensPrecisionAndSharing(benchmark::internal::Benchmark* b) {
+  for (int shared : {0, 1}) {
+    for (int bf16 : {0, 1}) {
+      for (int tokens : {128, 512}) b->Args({tokens, bf16, shared});
+    }
+  }
+  b->Iterations(12)->Unit(benchmark::kMillisecond);
+}
+
 void BM_LearnedRouting(benchmark::State& state) {
-  const Setup& s = ModelsFor(state);
-  const vsr::request::Request request =
-      vsr::request::FromText(Prompt(static_cast<size_t>(state.range(0))));
+  const Setup& s = ModelsFor(state, state.range(2) != 0);
   std::vector<double> ms;
+  size_t variant = 0;
   for (auto _ : state) {
+    const vsr::request::Request request =
+        vsr::request::FromText(Prompt(static_cast<size_t>(state.range(0)), ++variant));
     const auto t0 = std::chrono::steady_clock::now();
     const vsr::routing::RoutingResult r = s.router->Route(request);
     ms.push_back(
@@ -181,16 +211,19 @@ void BM_LearnedRouting(benchmark::State& state) {
     }
   }
   Report(state, ms);
-  state.SetLabel(state.range(1) ? "jailbreak + domain + PII, concurrent, bf16 products"
-                                : "jailbreak + domain + PII, concurrent");
+  std::string label = state.range(2) ? "jailbreak + domain + PII heads on one shared encoder"
+                                     : "jailbreak + domain + PII, concurrent";
+  if (state.range(1)) label += ", bf16 products";
+  state.SetLabel(label);
 }
-BENCHMARK(BM_LearnedRouting)->Apply(TokensAndPrecision);
+BENCHMARK(BM_LearnedRouting)->Apply(TokensPrecisionAndSharing);
 
 void BM_OneClassifier(benchmark::State& state) {
   const Setup& s = ModelsFor(state);
-  const std::string prompt = Prompt(static_cast<size_t>(state.range(0)));
   std::vector<double> ms;
+  size_t variant = 0;
   for (auto _ : state) {
+    const std::string prompt = Prompt(static_cast<size_t>(state.range(0)), ++variant);
     const auto t0 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(s.domain->Classify(prompt));
     ms.push_back(
@@ -211,11 +244,12 @@ void BM_ConcurrentClassification(benchmark::State& state) {
   vsr::ml::SetBf16Products(false);
   const bool batched = state.range(0) != 0;
   const vsr::ml::SequenceClassifier& model = batched ? *s.domain : *s.domain_raw;
-  const std::string prompt = Prompt(static_cast<size_t>(state.range(1)));
+  size_t variant = 0;
   for (auto _ : state) {
     std::vector<std::thread> callers;
     for (int i = 0; i < 16; ++i) {
-      callers.emplace_back([&] { benchmark::DoNotOptimize(model.Classify(prompt)); });
+      const std::string prompt = Prompt(static_cast<size_t>(state.range(1)), ++variant);
+      callers.emplace_back([&model, prompt] { benchmark::DoNotOptimize(model.Classify(prompt)); });
     }
     for (auto& t : callers) t.join();
   }

@@ -17,7 +17,7 @@ using TensorShapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
 // model.safetensors with every tensor F32, N(0, stddev) values (LayerNorm weights included:
 // fine for timing).
 inline void WriteRandomSafetensors(const std::string& path, const TensorShapes& tensors,
-                                   float stddev = 0.05f) {
+                                   float stddev = 0.05f, unsigned seed = 7) {
   std::string header = "{";
   size_t offset = 0;
   for (const auto& [name, shape] : tensors) {
@@ -37,7 +37,7 @@ inline void WriteRandomSafetensors(const std::string& path, const TensorShapes& 
   const uint64_t len = header.size();
   for (int i = 0; i < 8; ++i) out.put(static_cast<char>((len >> (8 * i)) & 0xff));
   out << header;
-  std::mt19937 rng(7);
+  std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, stddev);
   std::vector<float> chunk(1 << 16);
   for (size_t left = offset / 4; left > 0;) {

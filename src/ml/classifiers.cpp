@@ -5,6 +5,7 @@
 
 #include "ml/modernbert.h"
 #include "ml/safetensors.h"
+#include "ml/shared_encoder.h"
 
 namespace vsr::ml {
 namespace {
@@ -15,8 +16,8 @@ struct TaskFolder {
   ModelConfig cfg;
   std::unique_ptr<SafetensorsFile> weights;
   std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<Encoder> encoder;
-  std::string family;  // Bert, ModernBert, Roberta or XLMRoberta
+  std::shared_ptr<const Encoder> encoder;  // shared with folders that have the same backbone
+  std::string family;                      // Bert, ModernBert, Roberta or XLMRoberta
 };
 
 bool OpenTaskFolder(const std::string& dir, const std::string& task, TaskFolder& out,
@@ -39,7 +40,8 @@ bool OpenTaskFolder(const std::string& dir, const std::string& task, TaskFolder&
   if (!out.tokenizer) return false;
   out.weights = SafetensorsFile::Open(dir + "/model.safetensors", error);
   if (!out.weights) return false;
-  out.encoder = LoadEncoder(out.cfg, *out.weights, error);
+  out.encoder = SharedBackbone(BackboneFingerprint(out.cfg, *out.weights),
+                               [&] { return LoadEncoder(out.cfg, *out.weights, error); });
   return out.encoder != nullptr;
 }
 

@@ -7,7 +7,8 @@
 //   (XLM)RobertaForSequenceClassification  <s> -> tanh(dense) -> out_proj
 //   (XLM)RobertaForTokenClassification     every token -> classifier
 // Probabilities are softmax over config.json's id2label. Token predictions are joined into
-// entities with byte spans (PII).
+// entities with byte spans (PII). Folders whose encoders are identical share one encoder and
+// its passes (shared_encoder.h).
 #pragma once
 
 #include <memory>
@@ -46,10 +47,11 @@ class SequenceClassifierModel final : public SequenceClassifier {
   std::vector<std::vector<float>> ClassifyBatch(
       const std::vector<std::string>& texts) const override;
   const std::vector<std::string>& labels() const override { return labels_; }
+  const Encoder& encoder() const { return *encoder_; }
 
  private:
   std::unique_ptr<Tokenizer> tokenizer_;
-  std::unique_ptr<Encoder> encoder_;
+  std::shared_ptr<const Encoder> encoder_;  // shared by task folders with the same backbone
   ClassificationHead head_;
   std::vector<std::string> labels_;
 };
@@ -64,10 +66,11 @@ class TokenClassifierModel final : public TokenClassifier {
   std::vector<std::vector<float>> TokenProbabilities(const Encoding& encoding) const;
   Encoding Tokenize(std::string_view text) const;
   const std::vector<std::string>& labels() const override { return labels_; }
+  const Encoder& encoder() const { return *encoder_; }
 
  private:
   std::unique_ptr<Tokenizer> tokenizer_;
-  std::unique_ptr<Encoder> encoder_;
+  std::shared_ptr<const Encoder> encoder_;  // shared by task folders with the same backbone
   ClassificationHead head_;
   std::vector<std::string> labels_;
 };
