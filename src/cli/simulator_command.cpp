@@ -115,6 +115,9 @@ void RegisterSimulator(CLI::App& app, int& exit_code) {
                   "Log-probability of every token when a request asks for logprobs (default: "
                   "-0.1)")
       ->check(CLI::Range(-100.0, 0.0));
+  cmd->add_option("--reasoning", args->options.reasoning,
+                  "Reasoning text that whole chat answers carry as message.reasoning_content, "
+                  "like a thinking model's (default: none)");
   cmd->add_option("--name", args->options.name, "Instance name, sent as x-simulator-name");
   cmd->add_option("--threads", args->threads, "I/O threads (default: 1)")->check(CLI::Range(1, 64));
   cmd->callback([args, &exit_code] { exit_code = RunSimulator(*args); });

@@ -36,6 +36,7 @@ struct Answer {
   std::string error;
   json::object completion;
   std::string content;
+  std::string reasoning;         // the model's reasoning/thinking text, when it sent one
   std::vector<double> logprobs;  // per token
   std::vector<double> margins;   // best minus second-best, per token that has both
 };
@@ -115,9 +116,18 @@ asio::awaitable<Answer> CallModel(UpstreamPool& pool, const LooperTarget& target
     co_return a;
   }
   const json::object& choice = choices->as_array()[0].as_object();
-  if (const json::value* m = choice.if_contains("message"); m && m->is_object()) {
-    if (const json::value* c = m->as_object().if_contains("content"); c && c->is_string())
+  const json::value* m = choice.if_contains("message");
+  const json::object* message = m ? m->if_object() : nullptr;
+  if (message != nullptr) {
+    if (const json::value* c = message->if_contains("content"); c && c->is_string())
       a.content = std::string(c->as_string());
+  }
+  // Where vLLM and others put reasoning, in upstream's order of preference.
+  for (const json::object* holder : {&choice, message}) {
+    for (const char* key : {"reasoning", "reasoning_content"}) {
+      const json::value* r = holder ? holder->if_contains(key) : nullptr;
+      if (a.reasoning.empty() && r && r->is_string()) a.reasoning = std::string(r->as_string());
+    }
   }
   ReadLogprobs(choice, a);
   a.completion = *o;
@@ -458,42 +468,62 @@ std::string Compacted(std::string text, const config::RemomAlgorithm& a) {
   return text;
 }
 
-// remom's synthesis prompt: upstream's default template (the problem, then each reference answer
-// of the previous round with its model), or the decision's synthesis_template (Go template
-// syntax over upstream's data: .OriginalContent, .ReferenceResponses with Model, Content,
-// Reasoning, TokenCount). The validator parsed it; one that fails on this data falls back to the
-// default with `template_error` set.
+// upstream's default synthesis templates, with and without the references' reasoning.
+constexpr std::string_view kSynthesisTemplate =
+    "You are given a problem and a list of reference responses. Your job is to analyze these "
+    "references and provide your own response.\n\nOriginal Problem:\n{{.OriginalContent}}\n\n"
+    "Reference Responses:\n{{range $i, $resp := .ReferenceResponses}}\nReference {{add $i 1}}"
+    "{{if $resp.Model}} ({{$resp.Model}}){{end}}:\n{{$resp.Content}}\n{{end}}\n\nNow, based on "
+    "the original problem and reference responses above, please provide your own comprehensive "
+    "solution.";
+constexpr std::string_view kSynthesisTemplateWithReasoning =
+    "You are given a problem and a list of reference responses with their reasoning processes. "
+    "Your job is to analyze these reasoning processes and provide your own response.\n\n"
+    "Original Problem:\n{{.OriginalContent}}\n\nReference Responses:\n{{range $i, $resp := "
+    ".ReferenceResponses}}\nReference {{add $i 1}}{{if $resp.Model}} ({{$resp.Model}}){{end}}:\n"
+    "{{if $resp.Reasoning}}\nReasoning:\n{{$resp.Reasoning}}\n\nAnswer:\n{{end}}\n"
+    "{{$resp.Content}}\n{{end}}\n\nNow, analyze these reasoning processes and reference "
+    "responses, then provide your own comprehensive solution with clear reasoning.";
+
+const GoTemplate& DefaultSynthesisTemplate(bool with_reasoning) {
+  static const auto parse = [](std::string_view text) {
+    std::string error;
+    std::optional<GoTemplate> t = GoTemplate::Parse(text, error);
+    if (!t) std::abort();  // a constant above; tests parse both
+    return *t;
+  };
+  static const GoTemplate plain = parse(kSynthesisTemplate);
+  static const GoTemplate reasoning = parse(kSynthesisTemplateWithReasoning);
+  return with_reasoning ? reasoning : plain;
+}
+
+// remom's synthesis prompt: the decision's synthesis_template (Go template syntax), else
+// upstream's default (the one with reasoning when include_reasoning), over upstream's data:
+// .OriginalContent and .ReferenceResponses with Model, Content (compacted) and Reasoning (with
+// include_reasoning). The validator parsed the decision's template; one that fails on this
+// data falls back to the default with `template_error` set.
 std::string SynthesisPrompt(const std::string& original, const std::vector<Answer>& references,
                             const config::RemomAlgorithm& a, std::string& template_error) {
+  TemplateValue data;
+  data.kind = TemplateValue::Kind::kMap;
+  data.fields["OriginalContent"] = TemplateValue::String(original);
+  TemplateValue& list = data.fields["ReferenceResponses"];
+  list.kind = TemplateValue::Kind::kList;
+  for (const Answer& r : references) {
+    TemplateValue item;
+    item.kind = TemplateValue::Kind::kMap;
+    item.fields["Model"] = TemplateValue::String(r.model);
+    item.fields["Content"] = TemplateValue::String(Compacted(r.content, a));
+    item.fields["Reasoning"] = TemplateValue::String(a.include_reasoning ? r.reasoning : "");
+    list.items.push_back(std::move(item));
+  }
   if (!a.synthesis_template.empty()) {
-    TemplateValue data;
-    data.kind = TemplateValue::Kind::kMap;
-    data.fields["OriginalContent"] = TemplateValue::String(original);
-    TemplateValue& list = data.fields["ReferenceResponses"];
-    list.kind = TemplateValue::Kind::kList;
-    for (const Answer& r : references) {
-      TemplateValue item;
-      item.kind = TemplateValue::Kind::kMap;
-      item.fields["Model"] = TemplateValue::String(r.model);
-      item.fields["Content"] = TemplateValue::String(Compacted(r.content, a));
-      item.fields["Reasoning"] = TemplateValue::String("");
-      item.fields["TokenCount"] = TemplateValue::Int(0);
-      list.items.push_back(std::move(item));
-    }
     std::optional<GoTemplate> t = GoTemplate::Parse(a.synthesis_template, template_error);
     std::optional<std::string> text = t ? t->Execute(data, template_error) : std::nullopt;
     if (text) return *text;
   }
-  std::string refs;
-  for (size_t i = 0; i < references.size(); ++i) {
-    refs += "\nReference " + std::to_string(i + 1) + " (" + references[i].model + "):\n" +
-            Compacted(references[i].content, a) + "\n";
-  }
-  return "You are given a problem and a list of reference responses. Your job is to analyze "
-         "these references and provide your own response.\n\nOriginal Problem:\n" +
-         original + "\n\nReference Responses:\n" + refs +
-         "\nNow, based on the original problem and reference responses above, please provide "
-         "your own comprehensive solution.";
+  std::string error;
+  return DefaultSynthesisTemplate(a.include_reasoning).Execute(data, error).value_or(original);
 }
 
 // Which model each of a round's `n` calls goes to (model_distribution).
@@ -548,10 +578,17 @@ std::string LastMessageText(const json::object& body) {
 
 asio::awaitable<LooperOutcome> RunRemom(UpstreamPool& pool, const LooperTarget& target,
                                         const config::Decision& d, const json::object& body) {
-  const config::RemomAlgorithm a =
-      d.algorithm && d.algorithm->remom ? *d.algorithm->remom : config::RemomAlgorithm{};
+  config::RemomAlgorithm a;
+  if (d.algorithm && d.algorithm->remom) {
+    a = *d.algorithm->remom;
+  } else {
+    a.include_intermediate_responses = true;  // upstream's defaults without a remom block
+  }
+  // The configured rounds, then one call that synthesizes the last of them (upstream's final
+  // round, always added).
   std::vector<int> schedule = a.breadth_schedule;
   if (schedule.empty()) schedule = {4};
+  schedule.push_back(1);
   const double temperature = a.temperature > 0 ? a.temperature : 1.0;
   const bool fail_fast = a.on_error == "fail";
   std::mt19937 rng(static_cast<unsigned>(a.shuffle_seed != 0 ? a.shuffle_seed : 42));
@@ -580,8 +617,9 @@ asio::awaitable<LooperOutcome> RunRemom(UpstreamPool& pool, const LooperTarget& 
       round_body["max_completion_tokens"] = a.max_completion_tokens;
     }
     std::vector<std::string> models =
-        Distribute(a, static_cast<size_t>(std::max(1, schedule[r])), d.model_refs, rng);
-    if (r + 1 == schedule.size() && !a.synthesis_model.empty()) models = {a.synthesis_model};
+        r + 1 == schedule.size() && !a.synthesis_model.empty()
+            ? std::vector<std::string>{a.synthesis_model}
+            : Distribute(a, static_cast<size_t>(std::max(1, schedule[r])), d.model_refs, rng);
     std::vector<PlannedCall> calls;
     for (const std::string& model : models) {
       calls.push_back({model, ModelBody(round_body, model, false, 0, true)});
@@ -629,7 +667,8 @@ asio::awaitable<LooperOutcome> RunRemom(UpstreamPool& pool, const LooperTarget& 
   const Answer& final_answer = rounds.back().front();
   out.final_model = final_answer.model;
   out.completion = {
-      {"id", LooperId()},
+      {"id", "chatcmpl-remom-" +
+                 std::to_string(std::chrono::system_clock::now().time_since_epoch().count())},
       {"object", "chat.completion"},
       {"created", static_cast<std::int64_t>(std::time(nullptr))},
       {"model", out.final_model},
@@ -639,25 +678,54 @@ asio::awaitable<LooperOutcome> RunRemom(UpstreamPool& pool, const LooperTarget& 
            {"message", json::object{{"role", "assistant"}, {"content", final_answer.content}}},
            {"finish_reason", "stop"}}}},
       {"usage", SumUsage(attempted)}};
-  if (a.include_intermediate_responses) {
+  if (a.include_intermediate_responses) {  // every round's answers, as upstream lists them
     json::array trail;
     for (size_t r = 0; r < rounds.size(); ++r) {
       json::array responses;
-      for (const Answer& ans : rounds[r])
-        responses.push_back(json::object{{"model", ans.model}, {"content", ans.content}});
+      for (const Answer& ans : rounds[r]) {
+        json::object item{{"model", ans.model}, {"content", ans.content}};
+        if (!ans.reasoning.empty()) item["reasoning"] = ans.reasoning;
+        if (std::string compacted = Compacted(ans.content, a); !compacted.empty())
+          item["compacted_content"] = std::move(compacted);
+        if (ans.content.size() >= 4)  // upstream's estimate: 4 bytes a token
+          item["token_count"] = static_cast<std::int64_t>(ans.content.size() / 4);
+        responses.push_back(std::move(item));
+      }
       trail.push_back(json::object{{"round", static_cast<std::int64_t>(r + 1)},
                                    {"breadth", schedule[r]},
                                    {"responses", std::move(responses)}});
     }
-    out.completion["intermediate_responses"] = std::move(trail);
+    out.completion["reasoning_mom_responses"] = std::move(trail);
   }
   co_return out;
+}
+
+// remom's stream, as upstream sends it: a role chunk (carrying reasoning_mom_responses when
+// the rounds are included), the whole answer in one chunk, a finish chunk, [DONE].
+std::string RemomAnswerAsSse(const json::object& completion) {
+  const auto chunk = [&](json::object delta, json::value finish) {
+    return json::object{
+        {"id", completion.at("id")},
+        {"object", "chat.completion.chunk"},
+        {"created", completion.at("created")},
+        {"model", completion.at("model")},
+        {"choices", json::array{json::object{
+                        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}};
+  };
+  json::object first = chunk({{"role", "assistant"}}, nullptr);
+  if (const json::value* rounds = completion.if_contains("reasoning_mom_responses"))
+    first["reasoning_mom_responses"] = *rounds;
+  const json::value& content =
+      completion.at("choices").as_array().front().at("message").at("content");
+  return SseData(first) + SseData(chunk({{"content", content}}, nullptr)) +
+         SseData(chunk({}, "stop")) + std::string(kSseDone);
 }
 
 }  // namespace
 
 std::string LooperAnswerAsSse(const LooperOutcome& outcome) {
   const json::value* choices = outcome.completion.if_contains("choices");
+  if (outcome.algorithm == "remom") return RemomAnswerAsSse(outcome.completion);
   if (outcome.algorithm != "ratings" || choices == nullptr || !choices->is_array())
     return plugins::CompletionAsSse(outcome.completion);
   const auto chunk = [&](json::object choice) {

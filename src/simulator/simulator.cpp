@@ -85,6 +85,7 @@ struct Answer {
   bool include_usage = false;
   int top_logprobs = -1;  // -1: no logprobs asked
   double logprob = 0, margin = 0;
+  std::string reasoning;  // message.reasoning_content of a whole OpenAI answer, when set
 
   std::string Text() const {
     std::string text;
@@ -109,8 +110,10 @@ struct Answer {
           {"usage",
            json::object{{"input_tokens", prompt_tokens}, {"output_tokens", tokens.size()}}}});
     }
+    json::object message{{"role", "assistant"}, {"content", Text()}};
+    if (!reasoning.empty()) message["reasoning_content"] = reasoning;
     json::object choice{{"index", 0},
-                        {"message", json::object{{"role", "assistant"}, {"content", Text()}}},
+                        {"message", std::move(message)},
                         {"finish_reason", truncated ? "length" : "stop"}};
     if (top_logprobs >= 0) choice["logprobs"] = Logprobs();
     return CompactJson(json::object{{"id", id},
@@ -343,6 +346,7 @@ asio::awaitable<void> Simulator::Chat(const HttpRequest& http, HttpExchange& exc
                      options_.response != "echo" &&
                      answer.tokens.size() < static_cast<size_t>(options_.output_tokens);
   answer.include_usage = StreamUsageRequested(body);
+  answer.reasoning = options_.reasoning;
   if (const json::value* lp = body.if_contains("logprobs"); lp && lp->is_bool() && lp->as_bool()) {
     answer.top_logprobs = std::clamp(static_cast<int>(IntField(body, "top_logprobs")), 0, 20);
     answer.logprob = options_.logprob;

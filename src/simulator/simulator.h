@@ -32,6 +32,9 @@ struct SimulatorOptions {
   // sure this "model" sounds to the confidence looper.
   double logprob = -0.1;
   double logprob_margin = 3.0;
+  // When set, whole OpenAI answers carry it as message.reasoning_content, as vLLM's reasoning
+  // parsers return a thinking model's reasoning.
+  std::string reasoning;
 };
 
 // Counters a test reads from GET /stats.

@@ -18,17 +18,20 @@ using test::DeadPort;
 using test::Ref;
 using test::Sim;
 
-simulator::SimulatorOptions Sure(double logprob, const std::string& name) {
+simulator::SimulatorOptions Sure(double logprob, const std::string& name,
+                                 const std::string& reasoning = "") {
   simulator::SimulatorOptions o;
   o.logprob = logprob;
   o.name = name;
+  o.reasoning = reasoning;
   return o;
 }
 
 class LooperTest : public DataPlaneTest {
  protected:
-  // small (1b, unsure: mean logprob -2.5 -> confidence 0.17), medium (8b, -1.0 -> 0.67),
-  // large (70b, -0.1 -> 0.97); listed largest first so the cascade must reorder them.
+  // small (1b, unsure: mean logprob -2.5 -> confidence 0.17), medium (8b, -1.0 -> 0.67, and it
+  // sends reasoning_content), large (70b, -0.1 -> 0.97); listed largest first so the cascade
+  // must reorder them.
   std::string Config(const std::string& algorithm, const std::string& small_endpoint = "") {
     return "version: v0.3\n"
            "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
@@ -57,7 +60,7 @@ class LooperTest : public DataPlaneTest {
   }
 
   Sim small_{Sure(-2.5, "small")};
-  Sim medium_{Sure(-1.0, "medium")};
+  Sim medium_{Sure(-1.0, "medium", "first I add two and two")};
   Sim large_{Sure(-0.1, "large")};
 };
 
@@ -139,29 +142,84 @@ TEST_F(LooperTest, RatingsAsksEveryModelAtOnceAndReturnsOneChoiceEach) {
 
 TEST_F(LooperTest, RemomRoundsSynthesizeThePreviousRoundsAnswers) {
   StartLooping(
-      Config("{type: remom, remom: {breadth_schedule: [3, 1], model_distribution: round_robin, "
+      Config("{type: remom, remom: {breadth_schedule: [3], model_distribution: round_robin, "
              "include_intermediate_responses: true}}"));
   const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "prove it"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers.at("x-vsr-looper-algorithm"), "remom");
-  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "4");  // 3 + 1 calls
+  // The configured round, then upstream's final synthesis call.
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "4");
   const json::object body = json::parse(r.body).as_object();
-  const json::array& rounds = body.at("intermediate_responses").as_array();
+  EXPECT_EQ(body.at("id").as_string().subview().substr(0, 15), "chatcmpl-remom-");
+  const json::array& rounds = body.at("reasoning_mom_responses").as_array();
   ASSERT_EQ(rounds.size(), 2u);
   EXPECT_EQ(rounds[0].at("responses").as_array().size(), 3u);
   EXPECT_EQ(rounds[1].at("breadth"), 1);
-  // Round robin sends round 2's single call to the first candidate, with the references.
+  for (const json::value& v : rounds[0].at("responses").as_array()) {
+    const json::object& response = v.as_object();
+    EXPECT_EQ(response.at("compacted_content"), response.at("content"));
+    EXPECT_EQ(response.at("token_count"),
+              static_cast<int64_t>(response.at("content").as_string().size() / 4));
+    EXPECT_EQ(response.count("reasoning"), response.at("model") == "medium" ? 1u : 0u);
+  }
+  // Round robin sends the synthesis call to the first candidate, with the three references in
+  // upstream's default template.
   EXPECT_EQ(large_.sim->stats().requests, 2u);
   const json::object last = json::parse(large_.sim->last_request().body).as_object();
   const std::string prompt(last.at("messages").as_array().back().at("content").as_string());
-  EXPECT_NE(prompt.find("Original Problem:\nprove it"), std::string::npos) << prompt;
-  EXPECT_NE(prompt.find("Reference 3 ("), std::string::npos) << prompt;
+  EXPECT_EQ(prompt.rfind("You are given a problem and a list of reference responses. Your job", 0),
+            0u)
+      << prompt;
+  EXPECT_NE(prompt.find("Original Problem:\nprove it\n\nReference Responses:\n\nReference 1 ("),
+            std::string::npos)
+      << prompt;
+  EXPECT_NE(prompt.find("\nReference 3 ("), std::string::npos) << prompt;
+  EXPECT_NE(prompt.find("\n\n\nNow, based on the original problem"), std::string::npos) << prompt;
+  EXPECT_EQ(prompt.find("first I add"), std::string::npos) << prompt;  // include_reasoning off
   EXPECT_EQ(body.at("model"), "large");
+
+  // Streamed: a role chunk that carries the rounds, the answer, the finish, [DONE].
+  const HttpResult streamed = Post("/v1/chat/completions", Chat("MoM", "prove it", true));
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  const size_t rounds_at = streamed.body.find("\"reasoning_mom_responses\"");
+  ASSERT_NE(rounds_at, std::string::npos) << streamed.body;
+  EXPECT_LT(rounds_at, streamed.body.find("\"content\":\"")) << streamed.body;
+  EXPECT_NE(streamed.body.find("\"finish_reason\":\"stop\""), std::string::npos);
+  EXPECT_EQ(streamed.body.substr(streamed.body.size() - 14), "data: [DONE]\n\n");
+}
+
+// include_reasoning: each reference's reasoning_content goes into upstream's reasoning template.
+TEST_F(LooperTest, RemomIncludesTheReferencesReasoningWhenAsked) {
+  StartLooping(
+      Config("{type: remom, remom: {breadth_schedule: [2], model_distribution: round_robin, "
+             "include_reasoning: true, include_intermediate_responses: true}}"));
+  const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "what is 2+2?"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object last = json::parse(large_.sim->last_request().body).as_object();
+  const std::string prompt(last.at("messages").as_array().back().at("content").as_string());
+  EXPECT_EQ(prompt.rfind("You are given a problem and a list of reference responses with their "
+                         "reasoning processes.",
+                         0),
+            0u)
+      << prompt;
+  EXPECT_NE(prompt.find("(medium):\n\nReasoning:\nfirst I add two and two\n\nAnswer:\n"),
+            std::string::npos)
+      << prompt;
+  EXPECT_EQ(prompt.find("(large):\n\nReasoning:"), std::string::npos) << prompt;  // it sent none
+  const json::value answer = json::parse(r.body);
+  const json::array& round =
+      answer.at("reasoning_mom_responses").as_array()[0].at("responses").as_array();
+  bool listed = false;
+  for (const json::value& v : round) {
+    listed =
+        listed || (v.at("model") == "medium" && v.at("reasoning") == "first I add two and two");
+  }
+  EXPECT_TRUE(listed) << r.body;
 }
 
 TEST_F(LooperTest, RemomUsesTheDecisionsSynthesisTemplate) {
   StartLooping(
-      Config("{type: remom, remom: {breadth_schedule: [2, 1], model_distribution: round_robin, "
+      Config("{type: remom, remom: {breadth_schedule: [2], model_distribution: round_robin, "
              "synthesis_template: \"Q={{.OriginalContent}}{{range $i, $r := .ReferenceResponses}} "
              "#{{add $i 1}}:{{$r.Model}}{{end}}{{if .ReferenceResponses}} done{{end}}\"}}"));
   ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "prove it")).status, 200);
@@ -191,11 +249,13 @@ TEST_F(LooperTest, RemomSynthesisModelWritesTheFinalAnswer) {
              "synthesis_model: small, max_completion_tokens: 5}}"));
   const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "q"));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "3");  // 2, then one synthesis call
+  EXPECT_EQ(r.headers.at("x-vsr-looper-iterations"), "5");  // 2, 2, then one synthesis call
   EXPECT_EQ(r.headers.at("x-vsr-looper-model"), "small");
-  EXPECT_EQ(large_.sim->stats().requests, 2u);
+  EXPECT_EQ(large_.sim->stats().requests, 4u);
   EXPECT_EQ(small_.sim->stats().requests, 1u);
   EXPECT_EQ(json::parse(small_.sim->last_request().body).at("max_completion_tokens"), 5);
+  // Without include_intermediate_responses in a remom block, the rounds are not listed.
+  EXPECT_EQ(json::parse(r.body).as_object().count("reasoning_mom_responses"), 0u);
 }
 
 TEST_F(LooperTest, PinnedRequestsAndLooperCallsNeverLoop) {
