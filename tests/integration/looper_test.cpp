@@ -54,6 +54,11 @@ class LooperTest : public DataPlaneTest {
            "      algorithm: " +
            algorithm + "\n";
   }
+  // The last message of the last request `sim` received (a synthesis prompt, for remom).
+  static std::string LastPrompt(const Sim& sim) {
+    const json::value sent = json::parse(sim.sim->last_request().body);
+    return std::string(sent.at("messages").as_array().back().at("content").as_string());
+  }
   void StartLooping(const std::string& yaml) {
     Start(yaml);
     plane_->set_self_url(proxy_->Url("/v1/chat/completions"));
@@ -165,8 +170,7 @@ TEST_F(LooperTest, RemomRoundsSynthesizeThePreviousRoundsAnswers) {
   // Round robin sends the synthesis call to the first candidate, with the three references in
   // upstream's default template.
   EXPECT_EQ(large_.sim->stats().requests, 2u);
-  const json::object last = json::parse(large_.sim->last_request().body).as_object();
-  const std::string prompt(last.at("messages").as_array().back().at("content").as_string());
+  const std::string prompt = LastPrompt(large_);
   EXPECT_EQ(prompt.rfind("You are given a problem and a list of reference responses. Your job", 0),
             0u)
       << prompt;
@@ -195,8 +199,7 @@ TEST_F(LooperTest, RemomIncludesTheReferencesReasoningWhenAsked) {
              "include_reasoning: true, include_intermediate_responses: true}}"));
   const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "what is 2+2?"));
   ASSERT_EQ(r.status, 200) << r.body;
-  const json::object last = json::parse(large_.sim->last_request().body).as_object();
-  const std::string prompt(last.at("messages").as_array().back().at("content").as_string());
+  const std::string prompt = LastPrompt(large_);
   EXPECT_EQ(prompt.rfind("You are given a problem and a list of reference responses with their "
                          "reasoning processes.",
                          0),
@@ -223,9 +226,7 @@ TEST_F(LooperTest, RemomUsesTheDecisionsSynthesisTemplate) {
              "synthesis_template: \"Q={{.OriginalContent}}{{range $i, $r := .ReferenceResponses}} "
              "#{{add $i 1}}:{{$r.Model}}{{end}}{{if .ReferenceResponses}} done{{end}}\"}}"));
   ASSERT_EQ(Post("/v1/chat/completions", Chat("MoM", "prove it")).status, 200);
-  const json::object last = json::parse(large_.sim->last_request().body).as_object();
-  EXPECT_EQ(last.at("messages").as_array().back().at("content"),
-            "Q=prove it #1:large #2:medium done");
+  EXPECT_EQ(LastPrompt(large_), "Q=prove it #1:large #2:medium done");
 }
 
 TEST_F(LooperTest, SelfVerifyAsksEachModelToGradeItsOwnAnswer) {
