@@ -106,7 +106,11 @@ std::string RandomHex(size_t n) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(n, '0');
-  for (char& c : out) c = kHex[rng() & 15];
+  uint64_t bits = 0;
+  for (size_t i = 0; i < n; ++i, bits >>= 4) {
+    if (i % 16 == 0) bits = rng();  // 16 digits from each draw
+    out[i] = kHex[bits & 15];
+  }
   return out;
 }
 

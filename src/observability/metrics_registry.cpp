@@ -57,55 +57,75 @@ std::string Family::Labels(const LabelValues& values, const std::string& extra) 
   return out.empty() ? std::string() : "{" + out + "}";
 }
 
+size_t ThreadShard() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t slot = next.fetch_add(1) % ShardedSeries<double>::kShards;
+  return slot;
+}
+
+namespace {
+void AddScalar(double& into, double from) {
+  into += from;
+}
+}  // namespace
+
 void ScalarFamily::Update(LabelView values, double amount, bool add) {
-  std::lock_guard lock(mu_);
-  auto it = series_.find(values);
-  if (it == series_.end()) {
-    if (series_.size() >= kMaxSeries) return;  // bounded cardinality: drop new series
-    it = series_.emplace(LabelValues(values.begin(), values.end()), 0).first;
-  }
-  it->second = add ? it->second + amount : amount;
+  series_.With(
+      values, kMaxSeries, [] { return 0.0; }, [&](double& v) { v = add ? v + amount : amount; },
+      add ? ShardedSeries<double>::kShards : 0);
 }
 
 double ScalarFamily::Value(LabelView values) const {
-  std::lock_guard lock(mu_);
-  auto it = series_.find(values);
-  return it == series_.end() ? 0 : it->second;
+  const auto merged = series_.Merged(AddScalar);
+  auto it = merged.find(values);
+  return it == merged.end() ? 0 : it->second;
 }
 
 void ScalarFamily::Render(std::string& out) const {
   Header(out, name_, help_, type_);
-  std::lock_guard lock(mu_);
-  for (const auto& [values, v] : series_) out += name_ + Labels(values) + " " + Number(v) + "\n";
+  for (const auto& [values, v] : series_.Merged(AddScalar)) {
+    out += name_ + Labels(values) + " " + Number(v) + "\n";
+  }
 }
 
-void HistogramFamily::Observe(LabelView values, double value) {
-  std::lock_guard lock(mu_);
-  auto it = series_.find(values);
-  if (it == series_.end()) {
-    if (series_.size() >= kMaxSeries) return;
-    it = series_
-             .emplace(LabelValues(values.begin(), values.end()),
-                      Series{std::vector<uint64_t>(buckets_.size(), 0), 0, 0})
-             .first;
+namespace {
+void AddHistogram(auto& into, const auto& from) {
+  for (size_t i = 0; i < into.counts.size() && i < from.counts.size(); ++i) {
+    into.counts[i] += from.counts[i];
   }
-  Series& s = it->second;
-  const auto b = std::lower_bound(buckets_.begin(), buckets_.end(), value);  // le: value <= bound
-  if (b != buckets_.end()) ++s.counts[static_cast<size_t>(b - buckets_.begin())];
-  s.sum += value;
-  ++s.count;
+  into.sum += from.sum;
+  into.count += from.count;
+}
+}  // namespace
+
+void HistogramFamily::Observe(LabelView values, double value) {
+  // le: value <= bound
+  const auto bucket = static_cast<size_t>(
+      std::lower_bound(buckets_.begin(), buckets_.end(), value) - buckets_.begin());
+  series_.With(
+      values, kMaxSeries,
+      [&] {
+        return Series{std::vector<uint64_t>(buckets_.size(), 0), 0, 0};
+      },
+      [&](Series& s) {
+        if (bucket < s.counts.size()) ++s.counts[bucket];
+        s.sum += value;
+        ++s.count;
+      });
 }
 
 uint64_t HistogramFamily::Count(LabelView values) const {
-  std::lock_guard lock(mu_);
-  auto it = series_.find(values);
-  return it == series_.end() ? 0 : it->second.count;
+  const auto merged =
+      series_.Merged([](Series& into, const Series& from) { AddHistogram(into, from); });
+  auto it = merged.find(values);
+  return it == merged.end() ? 0 : it->second.count;
 }
 
 void HistogramFamily::Render(std::string& out) const {
   Header(out, name_, help_, "histogram");
-  std::lock_guard lock(mu_);
-  for (const auto& [values, s] : series_) {
+  const auto merged =
+      series_.Merged([](Series& into, const Series& from) { AddHistogram(into, from); });
+  for (const auto& [values, s] : merged) {
     uint64_t cumulative = 0;
     for (size_t i = 0; i < buckets_.size(); ++i) {
       cumulative += s.counts[i];

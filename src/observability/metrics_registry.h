@@ -1,9 +1,12 @@
 // A small Prometheus registry: counter and histogram families with labels, rendered in the
 // text exposition format. Series per family are capped so label values from requests can
-// never grow memory without bound.
+// never grow memory without bound. Each family keeps a shard per thread slot: an update takes
+// only its own thread's lock and touches only its own cache lines (the router's I/O threads
+// update the same series for every request), and rendering adds the shards up.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <initializer_list>
 #include <map>
@@ -31,6 +34,50 @@ struct LabelLess {
   }
 };
 
+// The calling thread's shard slot, in [0, kShards): threads take slots in turn.
+size_t ThreadShard();
+
+// Series of one value type by label set, a map per thread slot.
+template <typename V>
+class ShardedSeries {
+ public:
+  static constexpr size_t kShards = 8;
+  // Applies `update` to the calling thread's series for `values` (made from `fresh` when new,
+  // unless the shard already holds `cap` series: then nothing happens). `shard` overrides the
+  // thread's slot.
+  template <typename Fresh, typename Update>
+  void With(LabelView values, size_t cap, Fresh&& fresh, Update&& update, size_t shard = kShards) {
+    Shard& s = shards_[shard < kShards ? shard : ThreadShard()];
+    std::lock_guard lock(s.mu);
+    auto it = s.series.find(values);
+    if (it == s.series.end()) {
+      if (s.series.size() >= cap) return;  // bounded cardinality: drop new series
+      it = s.series.emplace(LabelValues(values.begin(), values.end()), fresh()).first;
+    }
+    update(it->second);
+  }
+  // Every label set's value, the shards' values combined by `merge(into, from)`.
+  template <typename Merge>
+  std::map<LabelValues, V, LabelLess> Merged(Merge&& merge) const {
+    std::map<LabelValues, V, LabelLess> out;
+    for (const Shard& s : shards_) {
+      std::lock_guard lock(s.mu);
+      for (const auto& [values, v] : s.series) {
+        auto [it, added] = out.emplace(values, v);
+        if (!added) merge(it->second, v);
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct alignas(64) Shard {
+    mutable std::mutex mu;
+    std::map<LabelValues, V, LabelLess> series;
+  };
+  std::array<Shard, kShards> shards_;
+};
+
 class Family {
  public:
   Family(std::string name, std::string help, std::vector<std::string> labels)
@@ -39,13 +86,12 @@ class Family {
   virtual void Render(std::string& out) const = 0;
   const std::string& name() const { return name_; }
 
-  static constexpr size_t kMaxSeries = 2000;
+  static constexpr size_t kMaxSeries = 2000;  // per shard
 
  protected:
   std::string Labels(const LabelValues& values, const std::string& extra = {}) const;
   std::string name_, help_;
   std::vector<std::string> labels_;
-  mutable std::mutex mu_;
 };
 
 // One number per label set: counters only go up, gauges are set.
@@ -62,7 +108,7 @@ class ScalarFamily : public Family {
 
  private:
   const char* type_;
-  std::map<LabelValues, double, LabelLess> series_;
+  ShardedSeries<double> series_;  // gauges live in shard 0 (the last value set wins)
 };
 
 class CounterFamily final : public ScalarFamily {
@@ -95,7 +141,7 @@ class HistogramFamily final : public Family {
     uint64_t count = 0;
   };
   std::vector<double> buckets_;
-  std::map<LabelValues, Series, LabelLess> series_;
+  ShardedSeries<Series> series_;
 };
 
 // Prometheus client defaults (seconds).

@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "observability/metrics_registry.h"
 #include "observability/router_metrics.h"
@@ -44,6 +45,35 @@ TEST(MetricsRegistryTest, SeriesPerFamilyAreCapped) {
   for (size_t i = 0; i < Family::kMaxSeries + 50; ++i) c.Add({std::to_string(i)});
   EXPECT_EQ(c.Value({"0"}), 1);
   EXPECT_EQ(c.Value({std::to_string(Family::kMaxSeries + 10)}), 0);  // dropped, not grown
+}
+
+// Threads update their own shards; what is rendered adds them all up, and a gauge keeps the
+// value set last, whichever thread set it.
+TEST(MetricsRegistryTest, UpdatesFromManyThreadsAddUp) {
+  Registry r;
+  CounterFamily& c = r.Counter("c_total", "c", {"model"});
+  HistogramFamily& h = r.Histogram("h_seconds", "h", {"model"}, {0.5});
+  GaugeFamily& g = r.Gauge("g", "g", {"cache"});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 12; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 1000; ++i) {
+        c.Add({"m"});
+        h.Observe({"m"}, t % 2 == 0 ? 0.25 : 0.75);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::thread([&] { g.Set({"memory"}, 7); }).join();
+  g.Set({"memory"}, 3);
+  EXPECT_EQ(c.Value({"m"}), 12000);
+  EXPECT_EQ(h.Count({"m"}), 12000u);
+  const std::string text = r.Render();
+  EXPECT_NE(text.find("c_total{model=\"m\"} 12000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("h_seconds_bucket{model=\"m\",le=\"0.5\"} 6000\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("h_seconds_sum{model=\"m\"} 6000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("g{cache=\"memory\"} 3\n"), std::string::npos) << text;
 }
 
 TEST(RouterMetricsTest, CompletionRecordsTokensCostAndErrors) {
