@@ -47,6 +47,24 @@ struct RouterArgs {
   int drain_seconds = 30;
 };
 
+// The HTTP client of selectors that ask a server (rl_driven's Router-R1): one synchronous
+// call on the routing thread that routes the request.
+std::optional<std::string> PostSelectionJson(const std::string& url, const std::string& body,
+                                             std::chrono::milliseconds timeout,
+                                             std::string& error) {
+  const server::HttpResult r =
+      server::HttpCall("POST", url, body, timeout, {{"Content-Type", "application/json"}});
+  if (r.failure != server::HttpResult::Failure::kNone) {
+    error = r.error;
+    return std::nullopt;
+  }
+  if (r.status != 200) {
+    error = "server returned status " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
+    return std::nullopt;
+  }
+  return r.body;
+}
+
 // The router for `path`, or nullptr after printing why (errors with file:line:column).
 std::shared_ptr<const routing::Router> BuildRouter(const std::string& path, ml::ModelStore& models,
                                                    size_t& error_count) {
@@ -58,7 +76,10 @@ std::shared_ptr<const routing::Router> BuildRouter(const std::string& path, ml::
   if (!loaded.diags.ok()) return nullptr;
   std::vector<std::string> errors;
   auto config = std::make_shared<const config::Config>(std::move(loaded.config));
-  std::shared_ptr<const routing::Router> router = routing::Router::Create(config, errors, &models);
+  routing::RouterOptions options;
+  options.selection_post = PostSelectionJson;
+  std::shared_ptr<const routing::Router> router =
+      routing::Router::Create(config, errors, &models, std::move(options));
   for (const std::string& e : errors) Log(LogLevel::kError, e);
   error_count += errors.size();
   if (!errors.empty()) return nullptr;

@@ -23,7 +23,8 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
     : config_(std::move(config)),
       signals_(std::move(signals)),
       options_(options),
-      selectors_(selection::SelectorSet::Build(*config_, options_.selection_embed, &warnings_)) {
+      selectors_(selection::SelectorSet::Build(*config_, options_.selection_embed, &warnings_,
+                                               options_.selection_post)) {
   for (const config::Decision& d : config_->routing.decisions)
     compiled_rules_.push_back(CompileRule(d.rules));
   std::vector<bool> used(signals::kFamilyCount, false);
@@ -58,8 +59,9 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
     if (auto f = signals::FamilyForLeafType(type))
       skips_compression_[static_cast<size_t>(*f)] = true;
   }
-  // Selection that embeds the query costs a model pass too.
-  bool any_expensive = static_cast<bool>(options_.selection_embed);
+  // Selection that embeds the query costs a model pass too; one that asks a server waits for it.
+  bool any_expensive = static_cast<bool>(options_.selection_embed) ||
+                       (options_.selection_post && selection::SelectorSet::CallsServers(*config_));
   for (const signals::Signal* s : signals_.All()) {
     not_ready_[static_cast<size_t>(s->family())] = s->NotReadyReason();
     any_expensive =
@@ -76,9 +78,9 @@ Router::Router(std::shared_ptr<const config::Config> config, signals::SignalSet 
 Router::~Router() = default;
 
 std::unique_ptr<Router> Router::Create(std::shared_ptr<const config::Config> config,
-                                       std::vector<std::string>& errors, ml::ModelStore* models) {
+                                       std::vector<std::string>& errors, ml::ModelStore* models,
+                                       RouterOptions options) {
   signals::SignalSet set = signals::SignalSet::Build(*config, errors, models);
-  RouterOptions options;
   std::string embed_error;
   if (models != nullptr && selection::SelectorSet::NeedsEmbeddings(*config)) {
     if (auto embedder =

@@ -54,15 +54,20 @@ struct RouterOptions {
   // The query -> embedding function of the embedding model, for the selectors that embed
   // (router_dc, hybrid, knn, kmeans, svm, mlp); empty: they fall back as without a model.
   std::function<std::vector<float>(const std::string&)> selection_embed;
+  // The HTTP client of selectors that ask a server (rl_driven's Router-R1); empty: they fall
+  // back as when the server is down. A config that uses one routes off the I/O threads.
+  selection::HttpPostFn selection_post;
 };
 
 class Router {
  public:
   // Builds the signals for `config`; problems (e.g. a keyword regex RE2 rejects) in `errors`.
   // Learned signals load their models through `models` (none: they report "model not loaded").
+  // `options` (selection_post...) are kept; the embedding function is set here.
   static std::unique_ptr<Router> Create(std::shared_ptr<const config::Config> config,
                                         std::vector<std::string>& errors,
-                                        ml::ModelStore* models = nullptr);
+                                        ml::ModelStore* models = nullptr,
+                                        RouterOptions options = {});
   // With a prepared signal set (models loaded, or test doubles) and options.
   static std::unique_ptr<Router> Create(std::shared_ptr<const config::Config> config,
                                         signals::SignalSet signals, RouterOptions options);

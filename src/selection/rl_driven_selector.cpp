@@ -10,6 +10,7 @@
 #include "common/files.h"
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "selection/router_r1.h"
 
 namespace vsr::selection {
 namespace {
@@ -43,6 +44,10 @@ struct Settings {
   bool cost_awareness = true;
   double cost_weight = 0.2;
   std::string storage_path;  // beliefs saved here after every feedback, read at start
+  // Router-R1: the server asked first (enable_llm_routing with router_r1_server_url); when it
+  // fails, Thompson sampling chooses unless llm_routing_fallback is "error".
+  std::string router_r1_url;
+  bool router_r1_fallback_error = false;
 };
 
 // Upstream's defaults; a decision's block only switches features on and replaces non-zero
@@ -59,6 +64,8 @@ Settings SettingsOf(const config::Config& c) {
     if (own.session_context_weight != 0) s.session_weight = own.session_context_weight;
     if (own.implicit_feedback_weight != 0) s.implicit_weight = own.implicit_feedback_weight;
     s.storage_path = own.storage_path;
+    if (own.enable_llm_routing) s.router_r1_url = own.router_r1_server_url;
+    s.router_r1_fallback_error = own.llm_routing_fallback == "error";
     break;
   }
   return s;
@@ -66,8 +73,10 @@ Settings SettingsOf(const config::Config& c) {
 
 class RlDrivenSelector final : public Selector {
  public:
-  RlDrivenSelector(const config::Config& c, const ModelFacts& facts, unsigned long long seed)
+  RlDrivenSelector(const config::Config& c, const ModelFacts& facts, unsigned long long seed,
+                   HttpPostFn post)
       : settings_(SettingsOf(c)),
+        post_(std::move(post)),
         costs_(facts.costs()),
         rng_(seed ? seed : std::random_device{}()) {
     for (const std::string& m : facts.models()) global_[m] = Belief{};
@@ -81,7 +90,21 @@ class RlDrivenSelector final : public Selector {
   std::string Method() const override { return "rl_driven"; }
 
   std::optional<SelectionResult> Choose(const SelectionContext& ctx,
-                                        std::string& /*error*/) const override {
+                                        std::string& error) const override {
+    std::string router_r1_error;
+    if (!settings_.router_r1_url.empty()) {  // a call: never under the lock
+      std::optional<RouterR1Choice> choice;
+      if (post_) {
+        choice = AskRouterR1(post_, settings_.router_r1_url, ctx, router_r1_error);
+      } else {
+        router_r1_error = "Router-R1 routing failed: this process has no HTTP client for it";
+      }
+      if (choice) return FromRouterR1(*choice);
+      if (settings_.router_r1_fallback_error) {
+        error = router_r1_error;
+        return std::nullopt;
+      }
+    }
     std::lock_guard<std::mutex> lock(mu_);
     SelectionResult r;
     r.method = Method();
@@ -108,6 +131,7 @@ class RlDrivenSelector final : public Selector {
     if (!ctx.user_id.empty() && settings_.personalization)
       parts += ", personalized for user=" + ctx.user_id;
     r.reasoning = "RL-driven: [" + parts + "]";
+    if (!router_r1_error.empty()) r.reasoning = router_r1_error + "; " + r.reasoning;
     return r;
   }
 
@@ -295,7 +319,21 @@ class RlDrivenSelector final : public Selector {
     }
   }
 
+  // Upstream's reading of a Router-R1 choice: certain, one score.
+  SelectionResult FromRouterR1(const RouterR1Choice& choice) const {
+    SelectionResult r;
+    r.method = Method();
+    r.ref = choice.ref;
+    r.score = 1.0;
+    r.confidence = 0.9;
+    r.reasoning =
+        "Router-R1 LLM Analysis:\n" + choice.thinking + "\n\nDecision: " + choice.ref->model;
+    r.all_scores[choice.ref->model] = 1.0;
+    return r;
+  }
+
   Settings settings_;
+  HttpPostFn post_;
   std::map<std::string, double> costs_;
   mutable std::mutex mu_;
   mutable std::mt19937_64 rng_;
@@ -308,8 +346,8 @@ class RlDrivenSelector final : public Selector {
 }  // namespace
 
 std::unique_ptr<Selector> MakeRlDrivenSelector(const config::Config& c, const ModelFacts& facts,
-                                               unsigned long long seed) {
-  return std::make_unique<RlDrivenSelector>(c, facts, seed);
+                                               unsigned long long seed, HttpPostFn post) {
+  return std::make_unique<RlDrivenSelector>(c, facts, seed, std::move(post));
 }
 
 }  // namespace vsr::selection

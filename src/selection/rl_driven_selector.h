@@ -5,8 +5,11 @@
 // feedback, one with a feedback_type, counts implicit_feedback_weight times its confidence).
 // Selection is Thompson sampling: one draw from each candidate's blended belief (user beliefs
 // weigh personalization_blend, the decision's 0.5 / 0.3), cheaper models boosted by up to
-// cost_weight, the session's win rate blended in; the highest draw wins. Settings: upstream's
-// defaults with the first rl_driven decision's block over them.
+// cost_weight, the session's win rate blended in; the highest draw wins. With
+// enable_llm_routing and router_r1_server_url, the Router-R1 server is asked first
+// (router_r1.h) through `post`; when it fails, Thompson sampling chooses (the reasoning says
+// why) unless llm_routing_fallback is "error". Settings: upstream's defaults with the first
+// rl_driven decision's block over them.
 #pragma once
 
 #include <memory>
@@ -18,6 +21,6 @@ namespace vsr::selection {
 
 // `seed` 0: seeded from the system's random device.
 std::unique_ptr<Selector> MakeRlDrivenSelector(const config::Config& c, const ModelFacts& facts,
-                                               unsigned long long seed = 0);
+                                               unsigned long long seed = 0, HttpPostFn post = {});
 
 }  // namespace vsr::selection

@@ -2,6 +2,7 @@
 // is one class behind Selector; selectors.cpp is the one place that builds them from config.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +40,13 @@ class QueryEmbedding {
   mutable bool done_;
   mutable std::vector<float> value_;
 };
+
+// A blocking HTTP POST of a JSON body: the 200 answer's body, or nullopt with `error`. The
+// process that has an HTTP client installs one (RouterOptions::selection_post); selectors
+// that call external servers (rl_driven's Router-R1) do without when there is none.
+using HttpPostFn = std::function<std::optional<std::string>(
+    const std::string& url, const std::string& json_body, std::chrono::milliseconds timeout,
+    std::string& error)>;
 
 struct SelectionContext {
   std::string decision_name;

@@ -72,9 +72,20 @@ bool SelectorSet::NeedsEmbeddings(const config::Config& c) {
   return false;
 }
 
+bool SelectorSet::CallsServers(const config::Config& c) {
+  for (const config::Decision& d : c.routing.decisions) {
+    if (d.algorithm && IEquals(d.algorithm->type, "rl_driven") && d.algorithm->rl_driven &&
+        d.algorithm->rl_driven->enable_llm_routing &&
+        !d.algorithm->rl_driven->router_r1_server_url.empty())
+      return true;
+  }
+  return false;
+}
+
 std::shared_ptr<SelectorSet> SelectorSet::Build(const config::Config& c,
                                                 QueryEmbedding::EmbedFn embed,
-                                                std::vector<std::string>* warnings) {
+                                                std::vector<std::string>* warnings,
+                                                HttpPostFn post) {
   std::shared_ptr<SelectorSet> set(new SelectorSet(c));
   set->embed_ = std::move(embed);
   set->static_ = MakeStaticSelector(c);
@@ -104,7 +115,9 @@ std::shared_ptr<SelectorSet> SelectorSet::Build(const config::Config& c,
     set->hybrid_ = MakeHybridSelector(HybridSettings(c), set->facts_, set->elo_.get(),
                                       set->router_dc_.get(), set->automix_.get());
   }
-  if (used.count("rl_driven")) set->rl_driven_ = MakeRlDrivenSelector(c, set->facts_);
+  if (used.count("rl_driven")) {
+    set->rl_driven_ = MakeRlDrivenSelector(c, set->facts_, 0, std::move(post));
+  }
   if (used.count("gmtrouter")) {
     set->gmtrouter_ = MakeGmtRouterSelector(c, set->facts_, set->embed_);
   }

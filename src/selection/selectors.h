@@ -27,7 +27,11 @@ class SelectorSet {
   // selectors; problems loading a learned selector's trained model go to `warnings`.
   static std::shared_ptr<SelectorSet> Build(const config::Config& c,
                                             QueryEmbedding::EmbedFn embed = {},
-                                            std::vector<std::string>* warnings = nullptr);
+                                            std::vector<std::string>* warnings = nullptr,
+                                            HttpPostFn post = {});
+  // True when some decision's selection calls an external server (rl_driven's Router-R1): the
+  // router then routes off the I/O threads.
+  static bool CallsServers(const config::Config& c);
   // True when some decision's algorithm embeds the query (router_dc, hybrid, knn, kmeans,
   // svm, mlp): the router then loads the embedding model for selection.
   static bool NeedsEmbeddings(const config::Config& c);

@@ -6,13 +6,17 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
+#include "server/api_errors.h"
 #include "server/http_client.h"
 #include "support/child_process.h"
 #include "support/cli_runner.h"
+#include "support/loopback_server.h"
 #include "support/redis_server.h"
 
 namespace {
@@ -242,5 +246,63 @@ TEST(RouterProcessTest, EvalShowsLearnedSignalsAndNamesMissingModels) {
   EXPECT_EQ(ready.status, 503);
   EXPECT_NE(ready.body.find("no-such-model/config.json: cannot open"), std::string::npos)
       << ready.body;
+  std::filesystem::remove_all(dir);
+}
+
+// rl_driven with Router-R1: the router process asks the server (a fake one here, standing in
+// for upstream's router_r1_server.py) over HTTP for every routed request, and its choice is
+// the model that answers.
+TEST(RouterProcessTest, RouterR1ServerPicksTheModel) {
+  using vsr::testing::Child;
+  using vsr::testing::PortOf;
+  Child sim({"simulator", "--port", "0"});
+  const std::string sim_port = PortOf(sim.LineStartingWith("Simulator listening on"));
+  ASSERT_FALSE(sim_port.empty());
+  std::mutex mu;
+  std::string choice = "m2", last_query;
+  vsr::testing::LoopbackServer r1(
+      [&](const vsr::server::HttpRequest& r) {
+        std::lock_guard lock(mu);
+        if (r.path != "/route") return vsr::server::HttpResponse{404, "text/plain", "", {}};
+        last_query = std::string(boost::json::parse(r.body).at("query").as_string());
+        return vsr::server::HttpResponse{
+            200,
+            "application/json",
+            R"({"selected_model":")" + choice + R"(","thinking":"short question"})",
+            {}};
+      },
+      &vsr::server::OpenAiError);
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-router-r1-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string backend = "backend_refs: [{name: sim, endpoint: '127.0.0.1:" + sim_port + "'}]";
+  std::ofstream(dir + "/config.yaml")
+      << "version: v0.3\nlisteners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n  defaults: {default_model: m1}\n  models:\n"
+         "    - {name: m1, " +
+             backend + "}\n    - {name: m2, " + backend +
+             "}\n"
+             "routing:\n  modelCards: [{name: m1}, {name: m2}]\n  decisions:\n"
+             "    - name: everything\n      rules: {operator: AND, conditions: []}\n"
+             "      modelRefs: [{model: m1}, {model: m2}]\n"
+             "      algorithm:\n        type: rl_driven\n"
+             "        rl_driven: {enable_llm_routing: true, router_r1_server_url: '" +
+             r1.Url() + "'}\n";
+  Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port", "0",
+                "--data-port", "0", "--metrics-port", "0"});
+  const std::string port = PortOf(router.LineStartingWith("Data plane listening on"));
+  ASSERT_FALSE(port.empty());
+  const std::string url = "http://127.0.0.1:" + port + "/v1/chat/completions";
+  const std::string body = R"({"model":"MoM","messages":[{"role":"user","content":"hi"}]})";
+  vsr::server::HttpResult r = vsr::server::HttpCall("POST", url, body, std::chrono::seconds(10));
+  ASSERT_EQ(r.status, 200) << r.error << r.body;
+  EXPECT_EQ(r.headers["x-vsr-selected-model"], "m2");
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(last_query, "Task: everything\nAvailable models: m1, m2");
+    choice = "m1";
+  }
+  r = vsr::server::HttpCall("POST", url, body, std::chrono::seconds(10));
+  EXPECT_EQ(r.headers["x-vsr-selected-model"], "m1");
   std::filesystem::remove_all(dir);
 }

@@ -239,6 +239,69 @@ TEST(RlDrivenSelectionTest, AUsersOwnFeedbackPersonalizesTheirSelection) {
   EXPECT_NE(errors.find("model 'nope' is not configured"), std::string::npos) << errors;
 }
 
+// Router-R1: the server named in the decision is asked first, as upstream asks it; its choice
+// must be a candidate (a name containing one counts); when it fails, Thompson sampling chooses
+// and says why, or with llm_routing_fallback: error the decision falls back to static.
+TEST(RlDrivenSelectionTest, RouterR1ServerChoosesFirst) {
+  const auto config_with = [](const std::string& fallback) {
+    return Config(R"(
+      algorithm:
+        type: rl_driven
+        rl_driven: {enable_llm_routing: true, router_r1_server_url: "http://r1.local:8093/")" +
+                  fallback + "}\n");
+  };
+  std::string answer = R"({"selected_model": "c", "thinking": "poems need c"})";
+  bool fail = false;
+  std::vector<std::pair<std::string, std::string>> calls;
+  const HttpPostFn post = [&](const std::string& url, const std::string& body,
+                              std::chrono::milliseconds timeout,
+                              std::string& error) -> std::optional<std::string> {
+    calls.emplace_back(url, body);
+    EXPECT_EQ(timeout, std::chrono::seconds(30));
+    if (fail) {
+      error = "connection refused";
+      return std::nullopt;
+    }
+    return answer;
+  };
+  auto c = config_with("");
+  auto set = SelectorSet::Build(*c, {}, nullptr, post);
+  const config::Decision& d = c->routing.decisions.front();
+  SelectionResult r = set->Select(d, Query("write a poem"));
+  EXPECT_EQ(r.method, "rl_driven");
+  EXPECT_EQ(r.ref->model, "c");
+  EXPECT_DOUBLE_EQ(r.confidence, 0.9);
+  EXPECT_EQ(r.reasoning, "Router-R1 LLM Analysis:\npoems need c\n\nDecision: c");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].first, "http://r1.local:8093/route");
+  EXPECT_EQ(boost::json::parse(calls[0].second).at("query"),
+            "Task: math\nAvailable models: a, b, c");
+
+  answer = R"({"selected_model": "model-b-v2"})";  // contains a candidate's name
+  EXPECT_EQ(set->Select(d, Query("q")).ref->model, "b");
+
+  answer = R"({"selected_model": "gpt-9"})";  // no candidate: Thompson sampling, saying why
+  r = set->Select(d, Query("q"));
+  EXPECT_EQ(r.method, "rl_driven");
+  EXPECT_EQ(r.reasoning.rfind("Router-R1 selected invalid model: gpt-9 (not in candidates); "
+                              "RL-driven: [Thompson Sampling",
+                              0),
+            0u)
+      << r.reasoning;
+  fail = true;
+  r = set->Select(d, Query("q"));
+  EXPECT_EQ(r.reasoning.rfind("Router-R1 routing failed: connection refused; RL-driven", 0), 0u)
+      << r.reasoning;
+
+  auto strict = config_with(", llm_routing_fallback: error");
+  auto strict_set = SelectorSet::Build(*strict, {}, nullptr, post);
+  EXPECT_EQ(strict_set->Select(strict->routing.decisions.front(), Query("q")).method, "static");
+  // Without an HTTP client (a library user's router): Thompson sampling, saying so.
+  EXPECT_NE(SelectorSet::Build(*c)->Select(d, Query("q")).reasoning.find("no HTTP client"),
+            std::string::npos);
+  EXPECT_TRUE(SelectorSet::CallsServers(*c));
+}
+
 TEST(RlDrivenSelectionTest, BeliefsPersistToStoragePathAndSurviveARestart) {
   const std::string path =
       ::testing::TempDir() + "/rl-state-" + std::to_string(::getpid()) + ".json";
