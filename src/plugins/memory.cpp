@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <boost/json.hpp>
+#include <ctime>
 
 #include "common/strings.h"
 #include "common/utf8.h"
@@ -117,6 +118,11 @@ MemoryPlugin::MemoryPlugin(const config::MemoryPluginConfig& cfg, const config::
       metrics_(services.metrics) {
   if (limit_ == 0) limit_ = 5;
   if (threshold_ <= 0) threshold_ = 0.6;
+  std::vector<std::string> warnings;
+  reflection_ = MemoryReflection::From(global.reflection, cfg.reflection, &warnings);
+  for (const std::string& w : warnings) {
+    if (services.log) services.log(w);
+  }
 }
 
 std::string MemoryPlugin::UserFor(const RequestContext& ctx) const {
@@ -141,7 +147,8 @@ void MemoryPlugin::OnForward(RequestContext& ctx) {
   if (ctx.request->facts.tool_messages > 0) return;
   // The data plane embeds the question off the I/O thread when it has model threads.
   if (ctx.cache_embedding.empty() && embed_) ctx.cache_embedding = embed_(question);
-  const std::vector<MemoryHit> hits = store_->Search(user, ctx.cache_embedding, threshold_, limit_);
+  std::vector<MemoryHit> hits = store_->Search(user, ctx.cache_embedding, threshold_, limit_);
+  if (reflection_) hits = reflection_->Filter(std::move(hits), std::time(nullptr));
   const std::string context = FormatMemoriesAsContext(hits);
   if (context.empty()) return;
   InjectMemoryMessage(*ctx.body, ctx.anthropic, context);

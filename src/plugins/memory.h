@@ -10,11 +10,13 @@
 // stores.memory.auto_store) every 2xx turn worth keeping — not a greeting, a refusal or under
 // 30 characters — is stored as "Q: <question>\nA: <answer>" (think blocks removed, 16 KB at
 // most), embedded on the model threads. GET/DELETE /v1/memory on the router API read and
-// forget them.
+// forget them. Retrieved memories pass the reflection gate (memory_reflection.h) before they
+// are injected.
 #pragma once
 
 #include <memory>
 
+#include "plugins/memory_reflection.h"
 #include "plugins/memory_store.h"
 #include "plugins/plugin.h"
 #include "plugins/services.h"
@@ -39,6 +41,7 @@ class MemoryPlugin final : public Plugin {
   double threshold_;
   bool auto_store_;
   std::vector<std::string> disabled_routes_, disabled_models_;
+  std::unique_ptr<MemoryReflection> reflection_;  // null: off
   std::shared_ptr<MemoryStore> store_;
   std::function<std::vector<float>(const std::string&)> embed_;
   std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async_;

@@ -19,7 +19,9 @@ using test::Sim;
 
 class MemoryTest : public DataPlaneTest {
  protected:
-  void SetUp() override {
+  void SetUp() override { StartWith(""); }
+  // `reflection`: the memory plugin's reflection block ("" for none).
+  void StartWith(const std::string& reflection) {
     plugins::PluginServices services;
     services.embed = [](const std::string& text) { return testing::WordEmbedder().Embed(text); };
     runtime_ = std::make_shared<plugins::PluginRuntime>(std::move(services));
@@ -27,7 +29,8 @@ class MemoryTest : public DataPlaneTest {
     options.plugins = runtime_;
     Start(test::FastModelConfig(backend_.Endpoint()) + test::AllToFastWithPlugins() +
               "        - {type: memory, configuration: {enabled: true, auto_store: true, "
-              "similarity_threshold: 0.3}}\n",
+              "similarity_threshold: 0.3" +
+              (reflection.empty() ? "" : ", reflection: " + reflection) + "}}\n",
           options);
   }
   HttpResult Ask(const std::string& text, const std::map<std::string, std::string>& headers) {
@@ -85,6 +88,20 @@ TEST_F(MemoryTest, AUsersTurnIsRememberedForThatUserOnly) {
   // Alice's question about her colour was a turn worth keeping too; bob's is his own.
   EXPECT_EQ(WaitForMemories(3), 3u);
   EXPECT_EQ(runtime_->memory_store()->List("alice", {}, 10).total, 2u);
+}
+
+// The reflection gate between retrieval and injection: a memory matching a block pattern
+// never reaches the model; the others still do.
+TEST_F(MemoryTest, ReflectionKeepsBlockedMemoriesFromTheModel) {
+  StartWith("{block_patterns: ['(?i)password']}");
+  const std::map<std::string, std::string> alice{{"x-authz-user-id", "alice"}};
+  ASSERT_EQ(Ask("My favourite colour is teal and my password is hunter2", alice).status, 200);
+  ASSERT_EQ(Ask("My favourite colour is teal, I said it twice", alice).status, 200);
+  ASSERT_EQ(WaitForMemories(2), 2u);
+  ASSERT_EQ(Ask("What is my favourite colour?", alice).status, 200);
+  const std::string context = FirstForwardedMessage();
+  EXPECT_NE(context.find("I said it twice"), std::string::npos) << context;
+  EXPECT_EQ(context.find("hunter2"), std::string::npos) << context;
 }
 
 }  // namespace
