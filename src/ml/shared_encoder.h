@@ -38,7 +38,7 @@ bool IsHeadTensor(const std::string& name);
 class SharedEncoder final : public Encoder {
  public:
   struct Limits {
-    size_t kept_bytes = 32u << 20;  // results kept for later callers, at most
+    size_t kept_bytes = 16u << 20;  // results kept for later callers, at most
     std::chrono::milliseconds keep_for{10000};
   };
   explicit SharedEncoder(std::unique_ptr<Encoder> inner);
