@@ -450,10 +450,10 @@ void PluginRuntime::OpenMemoryStore(const config::Config& cfg) {
     return;
   }
   const config::MemoryValkey v = settings.valkey.value_or(config::MemoryValkey{});
-  const redis::Endpoint e = ValkeyEndpoint(v.host, v.port, v.database, v.password, v.timeout);
-  if (v.tls_enabled) {
-    log("memory: valkey.tls_enabled is not supported in this build; connecting without TLS");
-  }
+  redis::Endpoint e = ValkeyEndpoint(v.host, v.port, v.database, v.password, v.timeout);
+  e.tls.enabled = v.tls_enabled;
+  e.tls.ca_file = v.tls_ca_path;
+  e.tls.skip_verify = v.tls_insecure_skip_verify;
   std::vector<Memory> loaded;
   std::string error;
   std::shared_ptr<MemoryRedis> redis = MemoryRedis::Open(
@@ -631,16 +631,11 @@ void PluginRuntime::ShareCacheThroughRedis(const config::SemanticCacheStore& sto
   const auto& backend = store.backend_type == "valkey" ? store.valkey : store.redis;
   const config::KvCacheBackend settings = backend.value_or(config::KvCacheBackend{});
   const auto& conn = settings.connection;
-  const std::string where = "global.stores.semantic_cache." + store.backend_type;
-  if (conn.tls.enabled) {
-    if (services_.log) {
-      services_.log("semantic cache: " + where +
-                    ".connection.tls is not available in this build; the cache is not shared "
-                    "(each router keeps its own)");
-    }
-    return;
-  }
   cache::RedisReplicationOptions options;
+  options.endpoint.tls.enabled = conn.tls.enabled;
+  options.endpoint.tls.ca_file = conn.tls.ca_file;
+  options.endpoint.tls.cert_file = conn.tls.cert_file;
+  options.endpoint.tls.key_file = conn.tls.key_file;
   options.endpoint.host = conn.host.empty() ? "localhost" : conn.host;
   options.endpoint.port = conn.port > 0 ? conn.port : 6379;
   options.endpoint.database = conn.database;

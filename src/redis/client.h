@@ -1,4 +1,5 @@
-// A small synchronous Redis client over hiredis: one connection, commands as argument vectors,
+// A small synchronous Redis client: one connection (plain TCP, or TLS through OpenSSL),
+// commands as argument vectors encoded and replies parsed by hiredis's protocol functions,
 // replies copied into plain values, one reconnect-and-retry when the connection broke. Callers
 // keep it off the request path (the cache and replay use it from their own threads).
 #pragma once
@@ -10,9 +11,16 @@
 #include <string_view>
 #include <vector>
 
-struct redisContext;
-
 namespace vsr::redis {
+
+// TLS to the server (managed Redis/Valkey services require it): the server's certificate is
+// checked against `ca_file` (else the system's CAs) and its name against the host unless
+// `skip_verify`; `cert_file`/`key_file` present a client certificate when the server asks.
+struct Tls {
+  bool enabled = false;
+  std::string ca_file, cert_file, key_file;
+  bool skip_verify = false;
+};
 
 struct Endpoint {
   std::string host = "127.0.0.1";
@@ -20,9 +28,10 @@ struct Endpoint {
   int database = 0;
   std::string password;
   int timeout_ms = 5000;  // connect and per-command
+  Tls tls;
 };
 
-// "host:port", "host" (port 6379) or "redis://[:password@]host[:port][/db]".
+// "host:port", "host" (port 6379) or "redis[s]://[:password@]host[:port][/db]" (rediss: TLS).
 bool ParseAddress(std::string_view address, Endpoint& out, std::string& error);
 
 struct Reply {
@@ -58,9 +67,10 @@ class Client {
   bool Open(std::string& error);
   std::optional<Reply> Send(const std::vector<std::string_view>& args, std::string& error);
 
+  struct Connection;  // socket, TLS session, reply parser
   Endpoint endpoint_;
   int timeout_ms_;
-  redisContext* ctx_ = nullptr;
+  std::unique_ptr<Connection> conn_;  // null or broken: reconnect before the next command
 };
 
 // Embeddings as Redis values: float32 in machine byte order (little-endian here, as upstream's

@@ -17,10 +17,10 @@ std::unique_ptr<Persistence> OpenRedis(const config::RouterReplayService& cfg,
   const config::ReplayRedis settings = cfg.redis.value_or(config::ReplayRedis{});
   std::string error;
   redis::Endpoint endpoint;
-  if (settings.use_tls) {
-    error = "TLS to Redis (use_tls) is not available in this build";
-  } else if (redis::ParseAddress(settings.address.empty() ? "localhost:6379" : settings.address,
-                                 endpoint, error)) {
+  if (redis::ParseAddress(settings.address.empty() ? "localhost:6379" : settings.address, endpoint,
+                          error)) {
+    if (settings.use_tls) endpoint.tls.enabled = true;
+    endpoint.tls.skip_verify = settings.tls_skip_verify;
     if (!settings.password.empty()) endpoint.password = settings.password;
     if (settings.db != 0) endpoint.database = settings.db;
     if (auto db = RedisPersistence::Open(endpoint, settings.key_prefix, cfg.ttl_seconds, error)) {

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "redis/client.h"
 #include "support/loopback_port.h"
@@ -21,16 +22,29 @@ namespace vsr::testing {
 
 class RedisServer {
  public:
-  // port 0: a free one; a given port restarts a server where a killed one listened.
-  explicit RedisServer(int port = 0) {
+  // port 0: a free one; a given port restarts a server where a killed one listened. `tls`:
+  // the server speaks only TLS on that port (tests/fixtures/tls's certificate for 127.0.0.1).
+  explicit RedisServer(int port = 0, bool tls = false) : tls_(tls) {
     port_ = port != 0 ? port : UnusedLoopbackPort();
     pid_ = fork();
     if (pid_ == 0) {
       const std::string port_text = std::to_string(port_);
+      const std::string tls_dir = std::string(VSR_FIXTURES_DIR) + "/tls/";
+      const std::string cert = tls_dir + "server.pem", key = tls_dir + "server.key",
+                        ca = tls_dir + "ca.pem";
+      std::vector<const char*> argv = {"redis-server", "--bind", "127.0.0.1",  "--save", "",
+                                       "--appendonly", "no",     "--loglevel", "warning"};
+      if (tls) {
+        argv.insert(argv.end(), {"--port", "0", "--tls-port", port_text.c_str(), "--tls-cert-file",
+                                 cert.c_str(), "--tls-key-file", key.c_str(), "--tls-ca-cert-file",
+                                 ca.c_str(), "--tls-auth-clients", "no"});
+      } else {
+        argv.insert(argv.end(), {"--port", port_text.c_str()});
+      }
+      argv.push_back(nullptr);
       freopen("/dev/null", "w", stdout);
       freopen("/dev/null", "w", stderr);
-      execlp("redis-server", "redis-server", "--port", port_text.c_str(), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--loglevel", "warning", nullptr);
+      execvp("redis-server", const_cast<char* const*>(argv.data()));
       _exit(127);
     }
     // Bounded wait: up to 5 s for PING to answer.
@@ -65,11 +79,14 @@ class RedisServer {
     redis::Endpoint e;
     e.port = port_;
     e.timeout_ms = 1000;
+    e.tls.enabled = tls_;
+    if (tls_) e.tls.ca_file = std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem";
     return e;
   }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
  private:
+  bool tls_ = false;
   int port_ = 0;
   pid_t pid_ = -1;
   bool ready_ = false;

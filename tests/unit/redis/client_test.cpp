@@ -24,6 +24,13 @@ TEST(RedisAddressTest, ParsesHostPortAndUrls) {
   EXPECT_EQ(url.port, 6390);
   EXPECT_EQ(url.database, 2);
   EXPECT_EQ(url.password, "s3cret");
+  EXPECT_FALSE(url.tls.enabled);
+
+  Endpoint tls;
+  ASSERT_TRUE(ParseAddress("rediss://cache.example:6380/1", tls, error)) << error;
+  EXPECT_TRUE(tls.tls.enabled);
+  EXPECT_EQ(tls.host, "cache.example");
+  EXPECT_EQ(tls.database, 1);
 }
 
 TEST(RedisAddressTest, RejectsBadAddressesWithTheReason) {
@@ -31,8 +38,8 @@ TEST(RedisAddressTest, RejectsBadAddressesWithTheReason) {
   std::string error;
   EXPECT_FALSE(ParseAddress("host:notaport", e, error));
   EXPECT_NE(error.find("'notaport' is not a port number"), std::string::npos) << error;
-  EXPECT_FALSE(ParseAddress("rediss://host:6379", e, error));
-  EXPECT_NE(error.find("only host:port or redis://"), std::string::npos) << error;
+  EXPECT_FALSE(ParseAddress("http://host:6379", e, error));
+  EXPECT_NE(error.find("only host:port, redis:// or rediss://"), std::string::npos) << error;
   EXPECT_FALSE(ParseAddress(":6379", e, error));
   EXPECT_FALSE(ParseAddress("redis://h/x", e, error));
 }
@@ -94,6 +101,39 @@ TEST(RedisClientTest, WrongPasswordIsAnError) {
   std::string error;
   EXPECT_EQ(Client::Connect(e, error), nullptr);
   EXPECT_NE(error.find("AUTH failed"), std::string::npos) << error;
+}
+
+// TLS to a real redis-server speaking only TLS: the server's certificate is checked against
+// the CA given (or not at all with skip_verify); a client that does not trust it is refused
+// with the reason, and a plain client gets no answer.
+TEST(RedisClientTest, SpeaksTlsAndChecksTheServersCertificate) {
+  vsr::testing::RedisServer server(0, /*tls=*/true);
+  VSR_REQUIRE_REDIS(server);
+  std::string error;
+  auto client = Client::Connect(server.endpoint(), error);
+  ASSERT_TRUE(client) << error;
+  EXPECT_NE(client->name().find("(TLS)"), std::string::npos);
+  std::string big(100000, 'x');
+  ASSERT_TRUE(client->Checked({"SET", "k", big}, error)) << error;
+  auto got = client->Checked({"GET", "k"}, error);
+  ASSERT_TRUE(got) << error;
+  EXPECT_EQ(got->str, big);
+
+  Endpoint untrusted = server.endpoint();
+  untrusted.tls.ca_file.clear();  // the system's CAs do not know the test CA
+  EXPECT_FALSE(Client::Connect(untrusted, error));
+  EXPECT_NE(error.find("certificate check"), std::string::npos) << error;
+  untrusted.tls.skip_verify = true;
+  auto unchecked = Client::Connect(untrusted, error);
+  ASSERT_TRUE(unchecked) << error;
+  EXPECT_TRUE(unchecked->Checked({"PING"}, error)) << error;
+
+  Endpoint plain = server.endpoint();
+  plain.tls.enabled = false;
+  auto plain_client = Client::Connect(plain, error);  // TCP connects; nothing was asked yet
+  if (plain_client) {
+    EXPECT_FALSE(plain_client->Checked({"PING"}, error));
+  }
 }
 
 }  // namespace

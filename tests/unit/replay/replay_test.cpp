@@ -156,6 +156,35 @@ TEST(ReplayStore, RedisKeepsRecordsAcrossRestartsUnderUpstreamKeys) {
   EXPECT_LE(ttl, 3600);
 }
 
+// router_replay's redis with use_tls (upstream's keys: use_tls, tls_skip_verify) against a
+// redis-server that speaks only TLS; records land there.
+TEST(ReplayStore, RedisOverTls) {
+  testing::RedisServer server(0, /*tls=*/true);
+  VSR_REQUIRE_REDIS(server);
+  config::RouterReplayService cfg;
+  cfg.store_backend = "redis";
+  cfg.redis = config::ReplayRedis{};
+  cfg.redis->address = server.address();
+  cfg.redis->use_tls = true;
+  std::vector<std::string> warnings;
+  // The test CA is not among the system's: verification fails, and the store says why.
+  EXPECT_EQ(OpenStore(cfg, [&](const std::string& w) { warnings.push_back(w); })->backend(),
+            "memory");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("certificate check"), std::string::npos) << warnings[0];
+  cfg.redis->tls_skip_verify = true;
+  warnings.clear();
+  auto store = OpenStore(cfg, [&](const std::string& w) { warnings.push_back(w); });
+  EXPECT_EQ(store->backend().rfind("redis 127.0.0.1:", 0), 0u) << store->backend();
+  EXPECT_NE(store->backend().find("(TLS)"), std::string::npos);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  store->Add(Rec("tls1", 1, "chat", "m"), 100);
+  std::string error;
+  auto client = redis::Client::Connect(server.endpoint(), error);
+  ASSERT_TRUE(client) << error;
+  EXPECT_EQ(client->Command({"EXISTS", "router_replay:tls1"}, error)->integer, 1);
+}
+
 TEST(ReplayStore, AnUnreachableRedisFallsBackToMemoryWithAWarning) {
   config::RouterReplayService cfg;
   cfg.store_backend = "redis";
