@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -191,6 +192,9 @@ void RegisterLogSecrets(const config::Config& cfg) {
 }
 
 int RunRouter(const RouterArgs& args) {
+  // A peer that closes while we write (Redis over TLS: OpenSSL writes with write(2)) must be an
+  // error on that connection, not a signal that ends the router.
+  std::signal(SIGPIPE, SIG_IGN);
   observability::ConfigureLogFromEnv();
   size_t errors = 0;
   // Model folders are loaded once and shared by the signals, the semantic cache and the
