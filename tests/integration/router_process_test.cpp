@@ -86,10 +86,15 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
 }
 
 // Two router processes with one Redis: an answer cached by the first is served by the second
-// (the acceptance of a shared cache), and both record replay into the same Redis.
-TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
-  vsr::testing::RedisServer redis;
+// (the acceptance of a shared cache), and both record replay into the same Redis; with `tls`,
+// Redis speaks only TLS and both stores are configured for it.
+void ExpectTwoRoutersShareThroughRedis(bool tls) {
+  vsr::testing::RedisServer redis(0, tls);
   VSR_REQUIRE_REDIS(redis);
+  const std::string cache_tls =
+      tls ? ", tls: {enabled: true, ca_file: '" + std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem'}"
+          : "";
+  const std::string replay_tls = tls ? ", use_tls: true, tls_skip_verify: true" : "";
   Child sim({"simulator", "--port", "0"});
   const std::string sim_port = PortOf(sim.LineStartingWith("Simulator listening on"));
   ASSERT_FALSE(sim_port.empty());
@@ -107,12 +112,12 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
              "    semantic_cache:\n"
              "      backend_type: redis\n"
              "      redis: {connection: {host: 127.0.0.1, port: " +
-             std::to_string(redis.port()) +
+             std::to_string(redis.port()) + cache_tls +
              "}}\n"
              "  services:\n"
              "    router_replay: {store_backend: redis, redis: {address: '" +
-             redis.address() +
-             "'}}\n"
+             redis.address() + "'" + replay_tls +
+             "}}\n"
              "    observability: {tracing: {enabled: false}}\n"
              "routing:\n"
              "  modelCards: [{name: m}]\n"
@@ -168,6 +173,14 @@ TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
       << list.body;
   EXPECT_NE(list.body.find("\"from_cache\":true"), std::string::npos) << list.body;
   std::filesystem::remove_all(dir);
+}
+
+TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
+  ExpectTwoRoutersShareThroughRedis(false);
+}
+
+TEST(RouterProcessTest, TwoRoutersShareThroughRedisOverTls) {
+  ExpectTwoRoutersShareThroughRedis(true);
 }
 
 }  // namespace
