@@ -54,8 +54,10 @@ Memory Mem(const std::string& id, const std::string& user, const std::string& co
 
 using testing::Eventually;
 
-// One decision that remembers users, memories kept in the valkey at 127.0.0.1:`port`.
-std::shared_ptr<const config::Config> ValkeyMemoryConfig(int port) {
+// One decision that remembers users, memories kept in the valkey at 127.0.0.1:`port`
+// (`valkey_extra`: more keys of the valkey block, e.g. its TLS settings).
+std::shared_ptr<const config::Config> ValkeyMemoryConfig(int port,
+                                                         const std::string& valkey_extra = "") {
   return testing::ConfigFromText(testing::kOneModelConfigHead +
                                  "    - name: d\n"
                                  "      rules: {operator: AND, conditions: []}\n"
@@ -67,7 +69,8 @@ std::shared_ptr<const config::Config> ValkeyMemoryConfig(int port) {
                                  "      enabled: true\n"
                                  "      backend: valkey\n"
                                  "      valkey: {host: 127.0.0.1, port: " +
-                                 std::to_string(port) + ", collection_prefix: 'test:mem:'}\n");
+                                 std::to_string(port) + ", collection_prefix: 'test:mem:'" +
+                                 valkey_extra + "}\n");
 }
 
 TEST(MemoryValkey, RoutersShareMemoriesAndARestartKeepsThem) {
@@ -105,6 +108,22 @@ TEST(MemoryValkey, RoutersShareMemoriesAndARestartKeepsThem) {
   Router restarted(config);
   EXPECT_EQ(restarted.store().size(), 1u);
   EXPECT_EQ(restarted.store().Get("m2")->content, "Q: my dog?\nA: His name is Taro.");
+}
+
+// valkey.tls_enabled with tls_ca_path: a Valkey/Redis that speaks only TLS keeps the memories.
+TEST(MemoryValkey, OverTls) {
+  testing::RedisServer redis(0, /*tls=*/true);
+  VSR_REQUIRE_REDIS(redis);
+  Router r(ValkeyMemoryConfig(redis.port(), ", tls_enabled: true, tls_ca_path: '" +
+                                                std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem'"));
+  EXPECT_NE(r.Logged("memory: memories kept in valkey 127.0.0.1:"), "") << r.log.front();
+  r.store().Store(Mem("t1", "alice", "Q: my plant?\nA: A fern."));
+  std::string error;
+  auto client = redis::Client::Connect(redis.endpoint(), error);
+  ASSERT_TRUE(client) << error;
+  EXPECT_TRUE(Eventually([&] {
+    return client->Command({"EXISTS", "test:mem:t1"}, error)->integer == 1;
+  }));
 }
 
 TEST(MemoryValkey, UnreachableAtStartKeepsMemoriesInTheRouterAndSaysSo) {
