@@ -184,7 +184,8 @@ struct Client::Connection {
     }
   }
 
-  static bool StartTls(Connection& c, const std::string& host, const Tls& tls, std::string& error);
+  // Starts TLS on fd, checking the server as `tls` says; false with `error`.
+  bool StartTls(const std::string& host, const Tls& tls, std::string& error);
 
   bool Fail(const std::string& why, std::string& error) {
     broken = true;
@@ -258,56 +259,54 @@ int ConnectTcp(const std::string& host, int port, int timeout_ms, std::string& e
 
 }  // namespace
 
-// Starts TLS on c.fd, checking the server as `tls` says; false with `error`.
-bool Client::Connection::StartTls(Connection& c, const std::string& host, const Tls& tls,
-                                  std::string& error) {
-  c.tls_ctx = SSL_CTX_new(TLS_client_method());
-  if (c.tls_ctx == nullptr) return c.Fail("cannot create a TLS context", error);
+bool Client::Connection::StartTls(const std::string& host, const Tls& tls, std::string& error) {
+  tls_ctx = SSL_CTX_new(TLS_client_method());
+  if (tls_ctx == nullptr) return Fail("cannot create a TLS context", error);
   const auto openssl_error = [] {
     char text[256];
     ERR_error_string_n(ERR_get_error(), text, sizeof text);
     return std::string(text);
   };
   if (!tls.skip_verify) {
-    SSL_CTX_set_verify(c.tls_ctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, nullptr);
     const int loaded = tls.ca_file.empty()
-                           ? SSL_CTX_set_default_verify_paths(c.tls_ctx)
-                           : SSL_CTX_load_verify_locations(c.tls_ctx, tls.ca_file.c_str(), nullptr);
+                           ? SSL_CTX_set_default_verify_paths(tls_ctx)
+                           : SSL_CTX_load_verify_locations(tls_ctx, tls.ca_file.c_str(), nullptr);
     if (loaded != 1)
-      return c.Fail("cannot read CA file " + tls.ca_file + ": " + openssl_error(), error);
+      return Fail("cannot read CA file " + tls.ca_file + ": " + openssl_error(), error);
   }
   if (!tls.cert_file.empty() &&
-      (SSL_CTX_use_certificate_chain_file(c.tls_ctx, tls.cert_file.c_str()) != 1 ||
-       SSL_CTX_use_PrivateKey_file(c.tls_ctx,
+      (SSL_CTX_use_certificate_chain_file(tls_ctx, tls.cert_file.c_str()) != 1 ||
+       SSL_CTX_use_PrivateKey_file(tls_ctx,
                                    (tls.key_file.empty() ? tls.cert_file : tls.key_file).c_str(),
                                    SSL_FILETYPE_PEM) != 1)) {
-    return c.Fail("cannot use client certificate " + tls.cert_file + ": " + openssl_error(), error);
+    return Fail("cannot use client certificate " + tls.cert_file + ": " + openssl_error(), error);
   }
-  c.ssl = SSL_new(c.tls_ctx);
-  if (c.ssl == nullptr || SSL_set_fd(c.ssl, c.fd) != 1) return c.Fail("cannot start TLS", error);
+  ssl = SSL_new(tls_ctx);
+  if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) return Fail("cannot start TLS", error);
   in6_addr ip6{};
   in_addr ip4{};
   const bool is_ip = ::inet_pton(AF_INET, host.c_str(), &ip4) == 1 ||
                      ::inet_pton(AF_INET6, host.c_str(), &ip6) == 1;
   if (!is_ip) {  // SNI (SSL_set_tlsext_host_name's expansion, without its C cast)
-    SSL_ctrl(c.ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(host.c_str()));
   }
   if (!tls.skip_verify) {
-    X509_VERIFY_PARAM* param = SSL_get0_param(c.ssl);
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
     if (is_ip) {
       X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
     } else {
-      SSL_set1_host(c.ssl, host.c_str());
+      SSL_set1_host(ssl, host.c_str());
     }
   }
-  const int rc = SSL_connect(c.ssl);
+  const int rc = SSL_connect(ssl);
   if (rc != 1) {
-    const long verify = SSL_get_verify_result(c.ssl);
-    return c.Fail(
+    const long verify = SSL_get_verify_result(ssl);
+    return Fail(
         "TLS handshake failed: " + (verify != X509_V_OK ? std::string("certificate check: ") +
                                                               X509_verify_cert_error_string(verify)
-                                                        : Client::Connection::TlsError(c.ssl, rc)),
+                                                        : TlsError(ssl, rc)),
         error);
   }
   return true;
@@ -344,7 +343,7 @@ bool Client::Open(std::string& error) {
   }
   SetIoTimeouts(c->fd, endpoint_.timeout_ms);
   if (c->reader == nullptr ||
-      (endpoint_.tls.enabled && !Connection::StartTls(*c, endpoint_.host, endpoint_.tls, error))) {
+      (endpoint_.tls.enabled && !c->StartTls(endpoint_.host, endpoint_.tls, error))) {
     error = "cannot connect to redis at " + name() + ": " +
             (c->reader == nullptr ? "out of memory" : error);
     return false;

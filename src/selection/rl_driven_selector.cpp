@@ -345,6 +345,10 @@ class RlDrivenSelector final : public Selector {
 
 }  // namespace
 
+bool RlDrivenAsksRouterR1(const config::Config& c) {
+  return !SettingsOf(c).router_r1_url.empty();
+}
+
 std::unique_ptr<Selector> MakeRlDrivenSelector(const config::Config& c, const ModelFacts& facts,
                                                unsigned long long seed, HttpPostFn post) {
   return std::make_unique<RlDrivenSelector>(c, facts, seed, std::move(post));

@@ -19,6 +19,9 @@
 
 namespace vsr::selection {
 
+// Whether the rl_driven selector `c` builds asks a Router-R1 server (the settings it reads).
+bool RlDrivenAsksRouterR1(const config::Config& c);
+
 // `seed` 0: seeded from the system's random device.
 std::unique_ptr<Selector> MakeRlDrivenSelector(const config::Config& c, const ModelFacts& facts,
                                                unsigned long long seed = 0, HttpPostFn post = {});

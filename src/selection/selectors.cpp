@@ -73,13 +73,7 @@ bool SelectorSet::NeedsEmbeddings(const config::Config& c) {
 }
 
 bool SelectorSet::CallsServers(const config::Config& c) {
-  for (const config::Decision& d : c.routing.decisions) {
-    if (d.algorithm && IEquals(d.algorithm->type, "rl_driven") && d.algorithm->rl_driven &&
-        d.algorithm->rl_driven->enable_llm_routing &&
-        !d.algorithm->rl_driven->router_r1_server_url.empty())
-      return true;
-  }
-  return false;
+  return UsedTypes(c).count("rl_driven") > 0 && RlDrivenAsksRouterR1(c);
 }
 
 std::shared_ptr<SelectorSet> SelectorSet::Build(const config::Config& c,
