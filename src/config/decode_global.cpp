@@ -729,7 +729,7 @@ bool DecodeClassifierAt(MapReader& parent, std::string_view key, ClassifierModul
 }
 void DecodeFields(MapReader& r, McpClassifier& v) {
   r.Optional("enabled", v.enabled);
-  r.Optional("transport_type", v.transport_type, OneOf({"stdio", "http"}));
+  r.Optional("transport_type", v.transport_type, OneOf({"stdio", "http", "streamable-http"}));
   r.Optional("command", v.command);
   r.Optional("args", v.args);
   r.Optional("env", v.env);

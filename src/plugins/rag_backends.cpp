@@ -8,7 +8,7 @@
 
 #include "common/json_text.h"
 #include "common/strings.h"
-#include "plugins/mcp_protocol.h"
+#include "mcp/protocol.h"
 
 namespace vsr::plugins {
 namespace {

@@ -10,6 +10,21 @@
 #include "signals/learned.h"
 
 namespace vsr::signals {
+
+std::string DomainRuleFor(const std::vector<config::DomainSignal>& rules,
+                          const std::string& label) {
+  const std::string lower = ToLower(label);
+  for (const config::DomainSignal& r : rules) {
+    for (const std::string& m : r.mmlu_categories) {
+      if (ToLower(m) == lower) return r.name;
+    }
+  }
+  for (const config::DomainSignal& r : rules) {
+    if (r.mmlu_categories.empty() && ToLower(r.name) == lower) return r.name;
+  }
+  return {};
+}
+
 namespace {
 
 // Entropy of `p` divided by the entropy of the uniform distribution over as many classes.
@@ -29,7 +44,7 @@ class DomainSignal final : public Signal {
       : rules_(c.routing.signals.domains),
         threshold_(c.global.model_catalog.modules.classifier.domain.threshold),
         model_(std::move(model)) {
-    for (const std::string& label : labels) rule_of_label_.push_back(RuleFor(label));
+    for (const std::string& label : labels) rule_of_label_.push_back(DomainRuleFor(rules_, label));
   }
   Family family() const override { return Family::kDomain; }
   std::vector<std::string> RuleNames() const override { return RuleNamesOf(rules_); }
@@ -55,20 +70,6 @@ class DomainSignal final : public Signal {
   }
 
  private:
-  // The rule a class label stands for ("" when no rule uses it).
-  std::string RuleFor(const std::string& label) const {
-    const std::string lower = ToLower(label);
-    for (const config::DomainSignal& r : rules_) {
-      for (const std::string& m : r.mmlu_categories) {
-        if (ToLower(m) == lower) return r.name;
-      }
-    }
-    for (const config::DomainSignal& r : rules_) {
-      if (r.mmlu_categories.empty() && ToLower(r.name) == lower) return r.name;
-    }
-    return {};
-  }
-
   std::vector<config::DomainSignal> rules_;
   double threshold_;
   std::shared_ptr<const ml::SequenceClassifier> model_;
@@ -81,8 +82,10 @@ std::unique_ptr<Signal> MakeDomainSignal(const config::Config& c, ml::ModelStore
                                          std::string& error) {
   std::vector<std::string> labels;
   auto model = LoadClassifier(ClassifierModel(c, Family::kDomain), models, labels, error);
-  if (!model) return nullptr;
-  return std::make_unique<DomainSignal>(c, std::move(model), labels);
+  if (model) return std::make_unique<DomainSignal>(c, std::move(model), labels);
+  // As upstream: the in-tree classifier first, an enabled MCP classifier when there is none.
+  if (!c.global.model_catalog.modules.classifier.mcp.enabled) return nullptr;
+  return MakeMcpDomainSignal(c, error);
 }
 
 }  // namespace vsr::signals

@@ -319,3 +319,62 @@ TEST(RouterProcessTest, RouterR1ServerPicksTheModel) {
   EXPECT_EQ(r.headers["x-vsr-selected-model"], "m1");
   std::filesystem::remove_all(dir);
 }
+
+// The domain signal through an MCP classification server on stdio (the in-tree model is
+// absent): chat requests route on its categories and `vllm-sr eval` shows the match.
+TEST(RouterProcessTest, McpClassifierServerDrivesTheDomainSignal) {
+  using vsr::server::HttpCall;
+  using vsr::server::HttpResult;
+  using vsr::testing::Child;
+  using vsr::testing::PortOf;
+  Child sim({"simulator", "--port", "0"});
+  const std::string sim_port = PortOf(sim.LineStartingWith("Simulator listening on"));
+  ASSERT_FALSE(sim_port.empty());
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("vsr-mcp-domain-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string backend = "backend_refs: [{name: sim, endpoint: '127.0.0.1:" + sim_port + "'}]";
+  std::ofstream(dir + "/config.yaml")
+      << "version: v0.3\nlisteners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+         "providers:\n  defaults: {default_model: general-model}\n  models:\n"
+         "    - {name: math-model, " +
+             backend + "}\n    - {name: general-model, " + backend +
+             "}\n"
+             "routing:\n  modelCards: [{name: math-model}, {name: general-model}]\n"
+             "  signals:\n    domains:\n"
+             "      - {name: math, description: maths, mmlu_categories: [math]}\n"
+             "      - {name: general, description: the rest, mmlu_categories: [other]}\n"
+             "  decisions:\n"
+             "    - {name: math_route, priority: 20, rules: {operator: AND, conditions: [{type: "
+             "domain, name: math}]}, modelRefs: [{model: math-model}]}\n"
+             "    - {name: general_route, priority: 10, rules: {operator: AND, conditions: "
+             "[{type: domain, name: general}]}, modelRefs: [{model: general-model}]}\n"
+             "global:\n  model_catalog:\n    modules:\n      classifier:\n"
+             "        domain: {model_id: " +
+             dir + "/no-model}\n        mcp: {enabled: true, transport_type: stdio, command: '" +
+             FAKE_MCP_SERVER + "', args: [--noise], timeout_seconds: 5}\n";
+  Child router({"router", "--config", dir + "/config.yaml", "--address", "127.0.0.1", "--port", "0",
+                "--data-port", "0", "--metrics-port", "0"});
+  const std::string api_port = PortOf(router.LineStartingWith("Router API listening on"));
+  const std::string port = PortOf(router.LineStartingWith("Data plane listening on"));
+  ASSERT_FALSE(port.empty());
+  const std::string url = "http://127.0.0.1:" + port + "/v1/chat/completions";
+  const auto chat = [&](const std::string& text) {
+    return HttpCall("POST", url,
+                    R"({"model":"MoM","messages":[{"role":"user","content":")" + text + R"("}]})",
+                    std::chrono::seconds(10));
+  };
+  HttpResult r = chat("Solve the equation x + 2 = 5");
+  ASSERT_EQ(r.status, 200) << r.error << r.body;
+  EXPECT_EQ(r.headers["x-vsr-selected-decision"], "math_route");
+  EXPECT_EQ(r.headers["x-vsr-selected-model"], "math-model");
+  r = chat("Say something kind");
+  EXPECT_EQ(r.headers["x-vsr-selected-decision"], "general_route");
+  EXPECT_EQ(r.headers["x-vsr-selected-model"], "general-model");
+  const vsr::testing::CliRun eval = vsr::testing::RunCli(
+      "eval --prompt 'What is the derivative of x^2?' --endpoint http://127.0.0.1:" + api_port);
+  EXPECT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("math_route"), std::string::npos) << eval.output;
+  EXPECT_NE(eval.output.find("domain:math"), std::string::npos) << eval.output;
+  std::filesystem::remove_all(dir);
+}

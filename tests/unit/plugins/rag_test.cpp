@@ -7,7 +7,7 @@
 #include <boost/json.hpp>
 
 #include "common/json_text.h"
-#include "plugins/mcp_protocol.h"
+#include "mcp/protocol.h"
 #include "plugins/rag_backends.h"
 #include "support/config_loader.h"
 

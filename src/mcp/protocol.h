@@ -1,7 +1,8 @@
-// The client side of the Model Context Protocol's Streamable HTTP transport, as far as calling a
-// tool needs it (the rag plugin's `mcp` backend): the JSON-RPC messages, and reading a reply
-// that comes as one JSON document or as server-sent events. No I/O here: the data plane makes
-// the calls, so a slow MCP server never holds a thread.
+// The client side of the Model Context Protocol's messages, as far as calling a tool needs it
+// (the rag plugin's `mcp` backend, the MCP category classifier): the JSON-RPC messages, and
+// reading a reply that comes as one JSON document or as server-sent events. No I/O here: the
+// data plane makes the rag plugin's calls (so a slow MCP server never holds an I/O thread);
+// client.h runs sessions for the classifier.
 //
 // A session: POST `initialize` (the reply may carry an `Mcp-Session-Id` header, which every
 // later message repeats), POST the `notifications/initialized` notification (202), then POST
@@ -14,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace vsr::plugins::mcp {
+namespace vsr::mcp {
 
 inline constexpr std::string_view kProtocolVersion = "2025-06-18";
 inline constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
@@ -25,10 +26,19 @@ inline constexpr std::string_view kAccept = "application/json, text/event-stream
 std::string InitializeRequest(int id);
 std::string InitializedNotification();
 std::string ToolCallRequest(int id, std::string_view tool, const boost::json::object& arguments);
+// Any other request (tools/list...).
+std::string RequestMessage(int id, std::string_view method, const boost::json::object& params);
+
+// One parsed message as a response: kNotResponse for a request or notification the server sends
+// (which a client skips), else its `result`, or the JSON-RPC error as "MCP error <code>:
+// <message>".
+enum class Reply { kNotResponse, kResult, kError };
+Reply ReadResponseMessage(const boost::json::value& message, boost::json::value& result,
+                          std::string& error);
 
 // The JSON-RPC response in a reply body (JSON, or SSE events whose data is JSON): its `result`
 // into `result`. False with `error` for a JSON-RPC error ("MCP error <code>: <message>"), a body
 // that is neither form, or one without a response.
 bool ReadResponse(std::string_view body, boost::json::value& result, std::string& error);
 
-}  // namespace vsr::plugins::mcp
+}  // namespace vsr::mcp

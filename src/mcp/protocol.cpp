@@ -1,11 +1,11 @@
-#include "plugins/mcp_protocol.h"
+#include "mcp/protocol.h"
 
 #include <boost/json.hpp>
 
 #include "common/json_text.h"
 #include "common/sse.h"
 
-namespace vsr::plugins::mcp {
+namespace vsr::mcp {
 
 namespace json = boost::json;
 
@@ -24,12 +24,13 @@ std::string InitializedNotification() {
   return CompactJson(json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
 }
 
-std::string ToolCallRequest(int id, std::string_view tool, const json::object& arguments) {
+std::string RequestMessage(int id, std::string_view method, const json::object& params) {
   return CompactJson(
-      json::object{{"jsonrpc", "2.0"},
-                   {"id", id},
-                   {"method", "tools/call"},
-                   {"params", json::object{{"name", tool}, {"arguments", arguments}}}});
+      json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+}
+
+std::string ToolCallRequest(int id, std::string_view tool, const json::object& arguments) {
+  return RequestMessage(id, "tools/call", json::object{{"name", tool}, {"arguments", arguments}});
 }
 
 namespace {
@@ -56,6 +57,11 @@ bool Unwrap(const json::object& response, json::value& result, std::string& erro
 
 }  // namespace
 
+Reply ReadResponseMessage(const json::value& message, json::value& result, std::string& error) {
+  if (!IsResponse(message)) return Reply::kNotResponse;
+  return Unwrap(message.as_object(), result, error) ? Reply::kResult : Reply::kError;
+}
+
 bool ReadResponse(std::string_view body, json::value& result, std::string& error) {
   boost::system::error_code ec;
   json::value whole = json::parse(body, ec);
@@ -77,4 +83,4 @@ bool ReadResponse(std::string_view body, json::value& result, std::string& error
   return false;
 }
 
-}  // namespace vsr::plugins::mcp
+}  // namespace vsr::mcp
