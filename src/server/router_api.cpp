@@ -250,12 +250,16 @@ HttpResponse RouterApi::Eval(const HttpRequest& http) const {
 }
 
 HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
-  const std::shared_ptr<const routing::Router> current = router();
   json::object body;
   request::Request request;
   if (auto bad = ParseEvalRequest(http, body, request)) return *bad;
+  return Json(200, IntentBody(*router(), request));
+}
+
+// Upstream's IntentResponse: the decision's name as the category, and its first model.
+json::object RouterApi::IntentBody(const routing::Router& router, const request::Request& request) {
   const auto start = std::chrono::steady_clock::now();
-  const routing::RoutingResult result = current->Route(request);
+  const routing::RoutingResult result = router.Route(request);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   json::object classification;
@@ -270,7 +274,7 @@ HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
                                    : result.selected_ref->lora_name;
     out["routing_decision"] = result.decision->name;
   }
-  return Json(200, out);
+  return out;
 }
 
 // POST /api/v1/classify/batch: input checks in upstream's order and words; the classification
@@ -298,11 +302,37 @@ HttpResponse RouterApi::ClassifyBatch(const HttpRequest& http) const {
       "./models/ directory.");
 }
 
-// POST /api/v1/classify/combined: intent + PII + security; the last two need learned models.
+// POST /api/v1/classify/combined: {"text", intent_options, pii_options, security_options} ->
+// {intent, pii, security, processing_time_ms}, each part as its own endpoint answers; the first
+// part that fails answers for the whole, as upstream's handler stops at the first error.
 HttpResponse RouterApi::ClassifyCombined(const HttpRequest& http) const {
+  const auto start = std::chrono::steady_clock::now();
   json::object body;
   if (auto bad = ParseTextBody(http.body, body)) return *bad;
-  return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
+  if (!models_) return Error(503, "SERVICE_UNAVAILABLE", "classifier not ready");
+  const std::shared_ptr<const routing::Router> current = router();
+  const json::value& text = body.at("text");
+  request::Request request = request::FromText(std::string(text.as_string()));
+  request.headers = http.headers;
+  json::object out;
+  out["intent"] = IntentBody(*current, request);
+  const auto part = [&](const char* options_key) {
+    json::object r{{"text", text}};
+    if (const json::value* o = body.if_contains(options_key); o && o->is_object()) {
+      r["options"] = *o;
+    }
+    return r;
+  };
+  const ClassifyOutcome pii = ClassifyPii(current->config(), *models_, part("pii_options"));
+  if (pii.status != 200) return Error(pii.status, pii.code, pii.message);
+  const ClassifyOutcome security =
+      ClassifySecurity(current->config(), *models_, part("security_options"));
+  if (security.status != 200) return Error(security.status, security.code, security.message);
+  out["pii"] = pii.body;
+  out["security"] = security.body;
+  out["processing_time_ms"] = static_cast<std::int64_t>(
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  return Json(200, out);
 }
 
 HttpResponse RouterApi::ClassifyWithModel(const HttpRequest& http, ModelEndpoint endpoint) const {

@@ -53,6 +53,8 @@ class RouterApi {
   HttpResponse Ready() const;
   HttpResponse Eval(const HttpRequest& request) const;
   HttpResponse ClassifyIntent(const HttpRequest& request) const;
+  static boost::json::object IntentBody(const routing::Router& router,
+                                        const request::Request& request);
   HttpResponse Feedback(const HttpRequest& request) const;
   HttpResponse ClassifyBatch(const HttpRequest& request) const;
   HttpResponse ClassifyCombined(const HttpRequest& request) const;

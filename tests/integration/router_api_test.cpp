@@ -552,6 +552,38 @@ TEST(RouterApiModelsTest, PiiAndSecurityUseTheConfiguredModels) {
       << r.body;
 }
 
+// /classify/combined: the intent, PII and security answers of the three endpoints in one body,
+// each part with its own options; a part whose model is missing answers for the whole.
+TEST(RouterApiModelsTest, CombinedClassificationJoinsIntentPiiAndSecurity) {
+  ModelsApi m(
+      "    system: {pii_classifier: '{ML}/tiny-bert-tokcls', "
+      "prompt_guard: '{ML}/tiny-modernbert-seqcls'}\n"
+      "    modules:\n"
+      "      prompt_guard: {model_ref: prompt_guard, threshold: 0.8}\n"
+      "      classifier: {pii: {model_ref: pii_classifier, threshold: 0.4}}\n");
+  HttpResult r = m.Post("/api/v1/classify/combined",
+                        R"({"text": "Hello, World!", "pii_options": {"confidence_threshold": 0.5,
+                            "reveal_entity_text": true}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("intent").at("classification").at("category"), "other");  // no decisions
+  const json::array& entities = body.at("pii").at("entities").as_array();
+  ASSERT_EQ(entities.size(), 1u);  // .5 keeps PERSON "World" only
+  EXPECT_EQ(entities[0].at("value"), "World");
+  EXPECT_EQ(body.at("security").at("is_jailbreak"), true);
+  EXPECT_TRUE(body.at("processing_time_ms").is_int64());
+  EXPECT_EQ(m.Post("/api/v1/classify/combined", R"({"text": ""})").status, 400);
+
+  ModelsApi no_guard(
+      "    system: {pii_classifier: '{ML}/tiny-bert-tokcls', "
+      "prompt_guard: /nowhere/guard}\n");
+  r = no_guard.Post("/api/v1/classify/combined", R"({"text": "hi"})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("classifier not ready: jailbreak classifier (/nowhere/guard)"),
+            std::string::npos)
+      << r.body;
+}
+
 // /classify/fact-check and /classify/user-feedback judge as the fact_check and user_feedback
 // signals do, in upstream's shapes; "disabled" without a configured model, "unknown" when it
 // cannot be loaded (200 both, as upstream).
