@@ -41,4 +41,12 @@ ClassifyOutcome ClassifyFactCheck(const config::Config& c, ml::ModelStore& model
 ClassifyOutcome ClassifyUserFeedback(const config::Config& c, ml::ModelStore& models,
                                      const boost::json::object& request);
 
+// Request {"texts", "task_type" (intent | pii | security | all), "options": {return_probabilities}}
+// -> upstream's batch response {results: [{category, confidence, processing_time_ms,
+// probabilities?}], total_count, processing_time_ms, statistics: {category_distribution,
+// avg_confidence, low_confidence_count}} from the domain classifier (intent, all), the PII
+// classifier or the prompt guard (classify_batch.cpp). The caller checked the input's shape.
+ClassifyOutcome ClassifyBatch(const config::Config& c, ml::ModelStore& models,
+                              const boost::json::object& request);
+
 }  // namespace vsr::server

@@ -277,8 +277,8 @@ json::object RouterApi::IntentBody(const routing::Router& router, const request:
   return out;
 }
 
-// POST /api/v1/classify/batch: input checks in upstream's order and words; the classification
-// itself needs the unified classifier (a learned model), which is not loaded yet.
+// POST /api/v1/classify/batch: input checks in upstream's order and words, then the configured
+// classifiers (server/classify_models.h).
 HttpResponse RouterApi::ClassifyBatch(const HttpRequest& http) const {
   std::error_code ec;
   json::value v = json::parse(http.body, ec);
@@ -296,10 +296,14 @@ HttpResponse RouterApi::ClassifyBatch(const HttpRequest& http) const {
         400, "INVALID_TASK_TYPE",
         "invalid task_type '" + task_type + "'. Supported values: [intent pii security all]");
   }
-  return Error(
-      503, "UNIFIED_CLASSIFIER_UNAVAILABLE",
-      "Batch classification requires unified classifier. Please ensure models are available in "
-      "./models/ directory.");
+  if (!models_) {
+    return Error(503, "UNIFIED_CLASSIFIER_UNAVAILABLE",
+                 "Batch classification requires unified classifier. Please ensure models are "
+                 "available in ./models/ directory.");
+  }
+  const ClassifyOutcome out = server::ClassifyBatch(router()->config(), *models_, body);
+  if (out.status != 200) return Error(out.status, out.code, out.message);
+  return Json(200, out.body);
 }
 
 // POST /api/v1/classify/combined: {"text", intent_options, pii_options, security_options} ->

@@ -584,6 +584,65 @@ TEST(RouterApiModelsTest, CombinedClassificationJoinsIntentPiiAndSecurity) {
       << r.body;
 }
 
+// /classify/batch on the configured classifiers, in upstream's response shape: intent from the
+// domain classifier, pii from the token classifier, security from the prompt guard.
+TEST(RouterApiModelsTest, BatchClassificationUsesTheConfiguredModels) {
+  ModelsApi m(
+      "    system: {pii_classifier: '{ML}/tiny-bert-tokcls', "
+      "prompt_guard: '{ML}/tiny-modernbert-seqcls', domain_classifier: '{ML}/tiny-bert-seqcls'}\n"
+      "    modules:\n"
+      "      prompt_guard: {model_ref: prompt_guard, threshold: 0.8}\n"
+      "      classifier:\n"
+      "        pii: {model_ref: pii_classifier, threshold: 0.4}\n"
+      "        domain: {model_ref: domain_classifier}\n");
+  HttpResult r = m.Post("/api/v1/classify/batch",
+                        R"({"texts": ["Hello, World!", "my card is 41111"],
+                            "options": {"return_probabilities": true}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("total_count"), 2);
+  const json::array& intents = body.at("results").as_array();
+  ASSERT_EQ(intents.size(), 2u);
+  for (const json::value& v : intents) {
+    const std::string category(v.at("category").as_string());
+    EXPECT_TRUE(category == "math" || category == "biology" || category == "other") << category;
+    EXPECT_EQ(v.at("probabilities").as_object().size(), 1u);
+  }
+  const json::object& stats = body.at("statistics").as_object();
+  int64_t counted = 0;
+  for (const auto& [category, n] : stats.at("category_distribution").as_object()) {
+    counted += n.as_int64();
+  }
+  EXPECT_EQ(counted, 2);
+
+  r = m.Post("/api/v1/classify/batch",
+             R"({"texts": ["Hello, World!", "nothing here"], "task_type": "pii"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  body = json::parse(r.body).as_object();
+  // "Hello" is a CREDIT_CARD at .47 and "World" a PERSON at .90: the first type, the top score.
+  EXPECT_EQ(body.at("results").at(0).at("category"), "CREDIT_CARD");
+  EXPECT_NEAR(body.at("results").at(0).at("confidence").as_double(), 0.90, 0.01);
+  EXPECT_FALSE(body.at("results").at(0).as_object().contains("probabilities"));
+
+  r = m.Post("/api/v1/classify/batch",
+             R"({"texts": ["Hello, World!", "my card is 41111"], "task_type": "security"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  body = json::parse(r.body).as_object();
+  EXPECT_EQ(body.at("results").at(0).at("category"), "jailbreak");  // .846 >= .8
+  EXPECT_EQ(body.at("results").at(1).at("category"), "safe");       // benign at .58
+  EXPECT_EQ(body.at("statistics").at("low_confidence_count"), 1);
+
+  r = m.Post("/api/v1/classify/batch", R"({"texts": ["a", 3]})");
+  EXPECT_EQ(r.status, 400);
+  ModelsApi no_domain(
+      "    system: {domain_classifier: /nowhere/domain}\n"
+      "    modules: {classifier: {domain: {model_ref: domain_classifier}}}\n");
+  r = no_domain.Post("/api/v1/classify/batch", R"({"texts": ["a"]})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("UNIFIED_CLASSIFIER_UNAVAILABLE"), std::string::npos);
+  EXPECT_NE(r.body.find("/nowhere/domain"), std::string::npos) << r.body;
+}
+
 // /classify/fact-check and /classify/user-feedback judge as the fact_check and user_feedback
 // signals do, in upstream's shapes; "disabled" without a configured model, "unknown" when it
 // cannot be loaded (200 both, as upstream).
