@@ -373,6 +373,9 @@ SignalTexts PrepareSignalTexts(std::string_view text, const config::PromptCompre
   if (settings.min_length > 0 && cut.size() <= static_cast<size_t>(settings.min_length)) {
     return out;
   }
+  // ApproxTokens never exceeds 1.3 per byte (+1): a text that short is within budget without
+  // counting (a 2 KB prompt against the default 4096 tokens skips the count on every request).
+  if (static_cast<double>(cut.size()) * 1.3 + 1 <= settings.max_tokens) return out;
   Compressed c = CompressPrompt(cut, settings);
   if (c.kept.empty()) return out;
   out.compressed = std::move(c.text);

@@ -21,6 +21,19 @@ TEST(PromptCompression, CountsTokensLikeUpstream) {
   EXPECT_EQ(ApproxTokens("a"), 1);                         // never 0 for some text
 }
 
+// PrepareSignalTexts skips the count for texts under max_tokens / 1.3 bytes: the densest texts
+// (one-letter words, a letter and a CJK character per word, CJK only) stay within that bound.
+TEST(PromptCompression, TokenCountNeverExceedsOnePointThreePerByte) {
+  for (const std::string unit : {"a ", "a", "a\u51fd ", "\u51fd", "\u51fd ", "ab\u51fd\u6570 "}) {
+    for (int n : {1, 2, 3, 7, 100, 1000}) {
+      std::string text;
+      for (int i = 0; i < n; ++i) text += unit;
+      EXPECT_LE(ApproxTokens(text), static_cast<double>(text.size()) * 1.3 + 1)
+          << n << " x '" << unit << "'";
+    }
+  }
+}
+
 TEST(PromptCompression, SplitsSentencesAcrossScriptsKeepingDecimalsAndInitials) {
   EXPECT_EQ(
       SplitSentences("  Pi is 3.14. J. Smith said hi! Really?! \u4f60\u597d\u3002\u518d\u89c1 "),
