@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <span>
+#include <tuple>
 
 #include "common/json_text.h"
 #include "common/strings.h"
@@ -256,15 +258,51 @@ HttpResponse RouterApi::ClassifyIntent(const HttpRequest& http) const {
   return Json(200, IntentBody(*router(), request));
 }
 
-// Upstream's IntentResponse: the decision's name as the category, and its first model.
+namespace {
+
+// With no decision, upstream names the category with its category classifier (the in-tree
+// domain model, or the MCP classifier): here the domain family's strongest match, from routing
+// when it ran there, else evaluated now. Nullopt when there is no domain family or no match.
+std::optional<std::pair<std::string, double>> DomainCategory(const routing::Router& router,
+                                                             const request::Request& request,
+                                                             const routing::RoutingResult& result) {
+  const routing::FamilyResult& ran = result.signals.Of(signals::Family::kDomain);
+  signals::SignalOutput out = ran.output;
+  if (!ran.evaluated) {
+    const signals::Signal* domain = router.signal_set().Get(signals::Family::kDomain);
+    if (domain == nullptr || !domain->NotReadyReason().empty()) return std::nullopt;
+    out = {};
+    domain->Evaluate(request, out);
+  }
+  std::optional<std::pair<std::string, double>> best;
+  for (const std::string& name : out.matched) {
+    auto c = out.confidences.find("domain:" + name);
+    const double confidence = c == out.confidences.end() ? out.confidence : c->second;
+    if (!best || confidence > best->second) best = {name, confidence};
+  }
+  return best;
+}
+
+}  // namespace
+
+// Upstream's IntentResponse: the decision's name as the category, and its first model; with no
+// decision, the category classifier's category, else "other".
 json::object RouterApi::IntentBody(const routing::Router& router, const request::Request& request) {
   const auto start = std::chrono::steady_clock::now();
   const routing::RoutingResult result = router.Route(request);
+  std::string category = "other";
+  double confidence = 0;
+  if (result.decision) {
+    category = result.decision->name;
+    confidence = result.decision_confidence;
+  } else if (auto c = DomainCategory(router, request, result)) {
+    std::tie(category, confidence) = *c;
+  }
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   json::object classification;
-  classification["category"] = result.decision ? result.decision->name : "other";
-  classification["confidence"] = result.decision ? result.decision_confidence : 0.0;
+  classification["category"] = category;
+  classification["confidence"] = confidence;
   classification["processing_time_ms"] = static_cast<std::int64_t>(ms);
   json::object out;
   out["classification"] = std::move(classification);

@@ -344,6 +344,8 @@ TEST(RouterProcessTest, McpClassifierServerDrivesTheDomainSignal) {
              "  signals:\n    domains:\n"
              "      - {name: math, description: maths, mmlu_categories: [math]}\n"
              "      - {name: general, description: the rest, mmlu_categories: [other]}\n"
+             "      - {name: science, description: no decision uses it, mmlu_categories: "
+             "[biology]}\n"
              "  decisions:\n"
              "    - {name: math_route, priority: 20, rules: {operator: AND, conditions: [{type: "
              "domain, name: math}]}, modelRefs: [{model: math-model}]}\n"
@@ -376,5 +378,13 @@ TEST(RouterProcessTest, McpClassifierServerDrivesTheDomainSignal) {
   EXPECT_EQ(eval.exit_code, 0) << eval.output;
   EXPECT_NE(eval.output.find("math_route"), std::string::npos) << eval.output;
   EXPECT_NE(eval.output.find("domain:math"), std::string::npos) << eval.output;
+  // No decision matches a biology question: /classify/intent names the classifier's category.
+  r = HttpCall("POST", "http://127.0.0.1:" + api_port + "/api/v1/classify/intent",
+               R"({"text": "How does a cell copy its DNA?"})", std::chrono::seconds(10));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const boost::json::value intent = boost::json::parse(r.body);
+  EXPECT_EQ(intent.at("classification").at("category"), "science") << r.body;
+  EXPECT_DOUBLE_EQ(intent.at("classification").at("confidence").as_double(), 0.9);
+  EXPECT_FALSE(intent.as_object().contains("routing_decision"));
   std::filesystem::remove_all(dir);
 }
