@@ -65,160 +65,74 @@ std::optional<Memory> FromHash(const std::map<std::string, std::string>& f) {
   return m;
 }
 
+class RedisBackend final : public MemoryMirror::Backend {
+ public:
+  RedisBackend(std::unique_ptr<redis::Client> client, std::string prefix)
+      : client_(std::move(client)), prefix_(std::move(prefix)) {}
+  std::string name() const override { return "valkey " + client_->name(); }
+
+  bool LoadAll(std::vector<Memory>& out, std::string& error) override {
+    const std::string pattern = prefix_ + "*";
+    const std::string version_key = prefix_ + "version";
+    std::string cursor = "0";
+    do {
+      auto page = client_->Checked({"SCAN", cursor, "MATCH", pattern, "COUNT", "500"}, error);
+      if (!page) return false;
+      if (page->elements.size() != 2) {
+        error = name() + ": SCAN: unexpected reply";
+        return false;
+      }
+      cursor = page->elements[0].str;
+      for (const redis::Reply& key : page->elements[1].elements) {
+        if (key.str == version_key) continue;
+        auto hash = client_->Command({"HGETALL", key.str}, error);
+        if (!hash) return false;
+        if (hash->is_error()) continue;  // another type under the prefix: not ours
+        if (auto m = FromHash(redis::HashPairs(*hash))) out.push_back(std::move(*m));
+      }
+    } while (cursor != "0");
+    return true;
+  }
+
+  bool Put(const Memory& m, std::string& version, std::string& error) override {
+    std::vector<std::string> fields = HashFields(m);
+    const std::string key = prefix_ + m.id;
+    std::vector<std::string_view> args{"HSET", key};
+    for (const std::string& f : fields) args.push_back(f);
+    return client_->Checked(args, error).has_value() && Bump(version, error);
+  }
+
+  bool Erase(const std::string& id, std::string& version, std::string& error) override {
+    return client_->Checked({"DEL", prefix_ + id}, error).has_value() && Bump(version, error);
+  }
+
+  // A counter under `<prefix>version` that every write increments.
+  std::optional<std::string> Version(std::string& error) override {
+    auto v = client_->Checked({"GET", prefix_ + "version"}, error);
+    if (!v) return std::nullopt;
+    return std::to_string(std::atoll(v->str.c_str()));
+  }
+
+ private:
+  bool Bump(std::string& version, std::string& error) {
+    auto v = client_->Checked({"INCR", prefix_ + "version"}, error);
+    if (!v) return false;
+    version = std::to_string(v->integer);
+    return true;
+  }
+
+  std::unique_ptr<redis::Client> client_;
+  std::string prefix_;
+};
+
 }  // namespace
 
-std::unique_ptr<MemoryRedis> MemoryRedis::Open(const redis::Endpoint& endpoint, std::string prefix,
-                                               std::vector<Memory>& loaded, std::string& error) {
-  auto writer = redis::Client::Connect(endpoint, error);
-  if (!writer) return nullptr;
-  auto reader = redis::Client::Connect(endpoint, error);
-  if (!reader) return nullptr;
-  std::unique_ptr<MemoryRedis> r(
-      new MemoryRedis(std::move(writer), std::move(reader), std::move(prefix)));
-  if (!r->LoadAll(loaded, error)) return nullptr;
-  r->writer_thread_ = std::thread([p = r.get()] { p->WriteLoop(); });
-  return r;
-}
-
-MemoryRedis::MemoryRedis(std::unique_ptr<redis::Client> writer,
-                         std::unique_ptr<redis::Client> reader, std::string prefix)
-    : prefix_(std::move(prefix)),
-      name_(writer->name()),
-      writer_(std::move(writer)),
-      reader_(std::move(reader)) {}
-
-MemoryRedis::~MemoryRedis() {
-  Flush();
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (writer_thread_.joinable()) writer_thread_.join();
-  if (sync_thread_.joinable()) sync_thread_.join();
-}
-
-bool MemoryRedis::LoadAll(std::vector<Memory>& out, std::string& error) {
-  out.clear();
-  const std::string pattern = prefix_ + "*";
-  const std::string version_key = prefix_ + "version";
-  std::string cursor = "0";
-  do {
-    auto page = reader_->Checked({"SCAN", cursor, "MATCH", pattern, "COUNT", "500"}, error);
-    if (!page) return false;
-    if (page->elements.size() != 2) {
-      error = "redis " + name_ + ": SCAN: unexpected reply";
-      return false;
-    }
-    cursor = page->elements[0].str;
-    for (const redis::Reply& key : page->elements[1].elements) {
-      if (key.str == version_key) continue;
-      auto hash = reader_->Command({"HGETALL", key.str}, error);
-      if (!hash) return false;
-      if (hash->is_error()) continue;  // another type under the prefix: not ours
-      if (auto m = FromHash(redis::HashPairs(*hash))) out.push_back(std::move(*m));
-    }
-  } while (cursor != "0");
-  auto version = reader_->Checked({"GET", version_key}, error);
-  if (!version) return false;
-  std::lock_guard lock(mu_);
-  own_version_ = std::atoll(version->str.c_str());
-  return true;
-}
-
-void MemoryRedis::Put(const Memory& m) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.push_back(Op{m, {}});
-  }
-  cv_.notify_all();
-}
-
-void MemoryRedis::Erase(const std::string& id) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.push_back(Op{std::nullopt, id});
-  }
-  cv_.notify_all();
-}
-
-void MemoryRedis::Flush() {
-  std::unique_lock lock(mu_);
-  idle_cv_.wait(lock, [this] { return (queue_.empty() && !busy_) || !writer_thread_.joinable(); });
-}
-
-void MemoryRedis::WriteLoop() {
-  bool failing = false;
-  for (;;) {
-    Op op;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) {  // stopping, nothing left
-        idle_cv_.notify_all();
-        return;
-      }
-      op = std::move(queue_.front());
-      queue_.pop_front();
-      busy_ = true;
-    }
-    std::string error;
-    bool ok = false;
-    if (op.put) {
-      std::vector<std::string> fields = HashFields(*op.put);
-      const std::string key = prefix_ + op.put->id;
-      std::vector<std::string_view> args{"HSET", key};
-      for (const std::string& f : fields) args.push_back(f);
-      ok = writer_->Checked(args, error).has_value();
-    } else {
-      ok = writer_->Checked({"DEL", prefix_ + op.erase}, error).has_value();
-    }
-    std::optional<redis::Reply> version;
-    if (ok) version = writer_->Checked({"INCR", prefix_ + "version"}, error);
-    std::lock_guard lock(mu_);
-    if (version) own_version_ = version->integer;
-    // One line per outage, not per write (the memory stays in this router either way).
-    if (!version && !failing && log_) log_("memory: cannot save to " + name_ + ": " + error);
-    failing = !version;
-    busy_ = false;
-    if (queue_.empty()) idle_cv_.notify_all();
-  }
-}
-
-void MemoryRedis::Watch(Reload reload, Log log, std::chrono::milliseconds interval) {
-  {
-    std::lock_guard lock(mu_);
-    log_ = log;
-  }
-  sync_thread_ = std::thread([this, reload = std::move(reload), log = std::move(log), interval] {
-    SyncLoop(reload, log, interval);
-  });
-}
-
-void MemoryRedis::SyncLoop(Reload reload, Log log, std::chrono::milliseconds interval) {
-  bool failing = false;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, interval, [this] { return stopping_; })) return;
-      if (!queue_.empty() || busy_) continue;  // our own writes first
-    }
-    std::string error;
-    auto version = reader_->Checked({"GET", prefix_ + "version"}, error);
-    std::vector<Memory> all;
-    bool changed = false;
-    if (version) {
-      const long long v = std::atoll(version->str.c_str());
-      std::lock_guard lock(mu_);
-      changed = v != own_version_;
-    }
-    if (changed && LoadAll(all, error)) reload(std::move(all));
-    const bool failed = !version || (changed && !error.empty());
-    if (failed && !failing && log) {
-      log("memory: cannot read " + name_ + ": " + error + " (serving the memories held here)");
-    }
-    failing = failed;
-  }
+std::unique_ptr<MemoryMirror> OpenMemoryRedis(const redis::Endpoint& endpoint, std::string prefix,
+                                              std::vector<Memory>& loaded, std::string& error) {
+  auto client = redis::Client::Connect(endpoint, error);
+  if (!client) return nullptr;
+  return MemoryMirror::Open(std::make_unique<RedisBackend>(std::move(client), std::move(prefix)),
+                            loaded, error);
 }
 
 }  // namespace vsr::plugins

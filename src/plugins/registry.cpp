@@ -11,6 +11,7 @@
 #include "plugins/header_mutation.h"
 #include "plugins/image_gen.h"
 #include "plugins/memory.h"
+#include "plugins/memory_milvus.h"
 #include "plugins/memory_redis.h"
 #include "plugins/rag.h"
 #include "plugins/request_params.h"
@@ -441,45 +442,52 @@ void PluginRuntime::OpenMemoryStore(const config::Config& cfg) {
   }
   auto store = std::make_shared<MemoryStore>();
   services_.memory_store = store;
-  if (backend != "valkey") {
+  std::vector<Memory> loaded;
+  std::string error, where;
+  std::shared_ptr<MemoryMirror> mirror;
+  if (backend == "valkey") {
+    const config::MemoryValkey v = settings.valkey.value_or(config::MemoryValkey{});
+    redis::Endpoint e = ValkeyEndpoint(v.host, v.port, v.database, v.password, v.timeout);
+    e.tls.enabled = v.tls_enabled;
+    e.tls.ca_file = v.tls_ca_path;
+    e.tls.skip_verify = v.tls_insecure_skip_verify;
+    where = "valkey at " + e.host + ":" + std::to_string(e.port);
+    mirror = OpenMemoryRedis(e, v.collection_prefix.empty() ? "mem:" : v.collection_prefix, loaded,
+                             error);
+  } else if (backend == "milvus") {
+    const config::MemoryMilvus m = settings.milvus;
+    where = "milvus at " + (m.address.empty() ? std::string("(no address)") : m.address);
+    mirror = OpenMemoryMilvus(m, loaded, error);
+  } else {
     if (!backend.empty() && backend != "memory") {
       log("memory: backend '" + backend +
-          "' is not available in this build (use valkey); memories are kept in this router's "
-          "memory (lost on restart, 1,000 per user)");
+          "' is not available in this build (use valkey or milvus); memories are kept in this "
+          "router's memory (lost on restart, 1,000 per user)");
     }
     return;
   }
-  const config::MemoryValkey v = settings.valkey.value_or(config::MemoryValkey{});
-  redis::Endpoint e = ValkeyEndpoint(v.host, v.port, v.database, v.password, v.timeout);
-  e.tls.enabled = v.tls_enabled;
-  e.tls.ca_file = v.tls_ca_path;
-  e.tls.skip_verify = v.tls_insecure_skip_verify;
-  std::vector<Memory> loaded;
-  std::string error;
-  std::shared_ptr<MemoryRedis> redis = MemoryRedis::Open(
-      e, v.collection_prefix.empty() ? "mem:" : v.collection_prefix, loaded, error);
-  if (!redis) {
-    log("memory: cannot use valkey at " + e.host + ":" + std::to_string(e.port) + ": " + error +
+  if (!mirror) {
+    log("memory: cannot use " + where + ": " + error +
         "; memories are kept in this router's memory until a restart finds it");
     return;
   }
   const size_t count = loaded.size();
   store->Replace(std::move(loaded));
-  std::weak_ptr<MemoryRedis> weak_redis = redis;
-  store->SetHooks(MemoryStore::Hooks{[weak_redis](const Memory& m) {
-                                       if (auto r = weak_redis.lock()) r->Put(m);
+  std::weak_ptr<MemoryMirror> weak_mirror = mirror;
+  store->SetHooks(MemoryStore::Hooks{[weak_mirror](const Memory& m) {
+                                       if (auto r = weak_mirror.lock()) r->Put(m);
                                      },
-                                     [weak_redis](const std::string& id) {
-                                       if (auto r = weak_redis.lock()) r->Erase(id);
+                                     [weak_mirror](const std::string& id) {
+                                       if (auto r = weak_mirror.lock()) r->Erase(id);
                                      }});
   std::weak_ptr<MemoryStore> weak_store = store;
-  redis->Watch(
+  mirror->Watch(
       [weak_store](std::vector<Memory> all) {
         if (auto s = weak_store.lock()) s->Replace(std::move(all));
       },
       services_.log, std::chrono::seconds(1));
-  memory_redis_ = std::move(redis);
-  log("memory: memories kept in valkey " + memory_redis_->name() + " (" + std::to_string(count) +
+  memory_mirror_ = std::move(mirror);
+  log("memory: memories kept in " + memory_mirror_->name() + " (" + std::to_string(count) +
       " loaded), shared with every router using it");
 }
 

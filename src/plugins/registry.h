@@ -14,7 +14,7 @@
 
 namespace vsr::plugins {
 
-class MemoryRedis;
+class MemoryMirror;
 
 using BatchEmbedFn =
     std::function<std::vector<std::vector<float>>(const std::vector<std::string>&)>;
@@ -119,7 +119,7 @@ class PluginRuntime {
   std::string embedding_;
 
   PluginServices services_;
-  std::shared_ptr<MemoryRedis> memory_redis_;  // memory backend valkey: the store's mirror
+  std::shared_ptr<MemoryMirror> memory_mirror_;  // memory backend valkey or milvus
   std::mutex mu_;
   const routing::Router* built_for_ = nullptr;
   std::shared_ptr<const PluginChains> chains_;

@@ -11,46 +11,14 @@
 #include "routing/router.h"
 #include "support/config_loader.h"
 #include "support/eventually.h"
+#include "support/memory_runtime.h"
 #include "support/redis_server.h"
 
 namespace vsr::plugins {
 namespace {
 
-// A runtime as a router builds it for `config` (the memory store opens with its chains).
-struct Router {
-  explicit Router(const std::shared_ptr<const config::Config>& config) {
-    std::vector<std::string> errors;
-    router = routing::Router::Create(config, errors);
-    EXPECT_TRUE(router) << (errors.empty() ? "" : errors.front());
-    PluginServices services;
-    services.log = [this](const std::string& line) { log.push_back(line); };
-    runtime = std::make_unique<PluginRuntime>(std::move(services));
-    runtime->ChainsFor(router);
-  }
-  MemoryStore& store() { return *runtime->memory_store(); }
-  // The log line that has `text` ("" when none does).
-  std::string Logged(const std::string& text) const {
-    for (const std::string& line : log) {
-      if (line.find(text) != std::string::npos) return line;
-    }
-    return "";
-  }
-  std::vector<std::string> log;
-  std::shared_ptr<const routing::Router> router;
-  std::unique_ptr<PluginRuntime> runtime;
-};
-
-Memory Mem(const std::string& id, const std::string& user, const std::string& content) {
-  Memory m;
-  m.id = id;
-  m.user_id = user;
-  m.content = content;
-  m.source = "conversation";
-  m.importance = 0.8;
-  m.created_unix = 1700000000;
-  m.embedding = {0.6f, 0.8f};
-  return m;
-}
+using Router = testing::MemoryRuntime;
+constexpr auto Mem = testing::TestMemory;
 
 using testing::Eventually;
 
@@ -58,19 +26,9 @@ using testing::Eventually;
 // (`valkey_extra`: more keys of the valkey block, e.g. its TLS settings).
 std::shared_ptr<const config::Config> ValkeyMemoryConfig(int port,
                                                          const std::string& valkey_extra = "") {
-  return testing::ConfigFromText(testing::kOneModelConfigHead +
-                                 "    - name: d\n"
-                                 "      rules: {operator: AND, conditions: []}\n"
-                                 "      modelRefs: [{model: m}]\n"
-                                 "      plugins: [{type: memory, configuration: {enabled: true}}]\n"
-                                 "global:\n"
-                                 "  stores:\n"
-                                 "    memory:\n"
-                                 "      enabled: true\n"
-                                 "      backend: valkey\n"
-                                 "      valkey: {host: 127.0.0.1, port: " +
-                                 std::to_string(port) + ", collection_prefix: 'test:mem:'" +
-                                 valkey_extra + "}\n");
+  return testing::MemoryBackendConfig("valkey", "{host: 127.0.0.1, port: " + std::to_string(port) +
+                                                    ", collection_prefix: 'test:mem:'" +
+                                                    valkey_extra + "}");
 }
 
 TEST(MemoryValkey, RoutersShareMemoriesAndARestartKeepsThem) {
@@ -116,7 +74,7 @@ TEST(MemoryValkey, OverTls) {
   VSR_REQUIRE_REDIS(redis);
   Router r(ValkeyMemoryConfig(redis.port(), ", tls_enabled: true, tls_ca_path: '" +
                                                 std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem'"));
-  EXPECT_NE(r.Logged("memory: memories kept in valkey 127.0.0.1:"), "") << r.log.front();
+  EXPECT_NE(r.Logged("memory: memories kept in valkey 127.0.0.1:"), "") << r.FirstLine();
   r.store().Store(Mem("t1", "alice", "Q: my plant?\nA: A fern."));
   std::string error;
   auto client = redis::Client::Connect(redis.endpoint(), error);
