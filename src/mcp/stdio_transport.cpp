@@ -41,8 +41,15 @@ class StdioTransport final : public Transport {
 
   Failure Request(const std::string& message, int id, json::value& result,
                   std::string& error) override {
-    std::lock_guard lock(mu_);
+    // The wait for the pipe counts against the call's own deadline: callers queued behind a
+    // server that stopped answering give up in time instead of waiting their turn to time out.
     const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+    std::unique_lock lock(mu_, std::defer_lock);
+    if (!lock.try_lock_until(deadline)) {
+      error = "the MCP server is still busy with an earlier request after " +
+              std::to_string(options_.timeout.count()) + " ms";
+      return Failure::kOther;
+    }
     if (Failure f = Write(message, error); f != Failure::kNone) return f;
     for (;;) {
       std::string line;
@@ -227,7 +234,7 @@ class StdioTransport final : public Transport {
   }
 
   ClientOptions options_;
-  std::mutex mu_;
+  std::timed_mutex mu_;
   pid_t pid_ = -1;
   int stdin_ = -1;
   int stdout_ = -1;

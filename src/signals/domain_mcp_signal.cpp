@@ -4,6 +4,7 @@
 // fallback_category, default "other"), otherwise for the category list_categories names at its
 // class index. The category matches the domain rule that lists it in mmlu_categories, else the
 // rule of that name; the match's confidence is the server's.
+#include <algorithm>
 #include <chrono>
 
 #include "mcp/category_classifier.h"
@@ -14,6 +15,7 @@ namespace {
 
 constexpr double kDefaultThreshold = 0.5;
 constexpr std::chrono::seconds kDefaultTimeout{30};
+constexpr std::chrono::seconds kLongestUsefulWait{5};
 
 class McpDomainSignal final : public Signal {
  public:
@@ -69,8 +71,11 @@ std::unique_ptr<Signal> MakeMcpDomainSignal(const config::Config& c, std::string
   options.args = m.args;
   options.env = m.env;
   options.url = m.url;
-  options.timeout = m.timeout_seconds > 0 ? std::chrono::seconds(m.timeout_seconds)
-                                          : std::chrono::seconds(kDefaultTimeout);
+  // Routing waits at most its signal budget (5 s by default) for a model-backed family; a
+  // verdict later than that is never read, so no call waits longer.
+  options.timeout = std::min<std::chrono::milliseconds>(
+      m.timeout_seconds > 0 ? std::chrono::seconds(m.timeout_seconds) : kDefaultTimeout,
+      kLongestUsefulWait);
   std::string why;
   std::unique_ptr<mcp::Client> client = mcp::Client::Create(options, why);
   if (!client) {

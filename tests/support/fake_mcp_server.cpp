@@ -3,12 +3,14 @@
 //   --noise            print a log line on stdout before every reply (real servers do)
 //   --exit-after N     exit after answering N tool calls (a crash)
 //   --hang-on WORD     never answer a classification whose text holds WORD
+//   --freeze-on WORD   stop reading altogether at a message that holds WORD
 //   --starts FILE      append a line to FILE at every start
 // It exits at the end of its input, as stdio servers do when the client goes.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "support/fake_mcp_classifier.h"
 
@@ -16,7 +18,7 @@ int main(int argc, char** argv) {
   vsr::testing::FakeMcpClassifier fake;
   bool noise = false;
   int exit_after = -1;
-  std::string hang_on;
+  std::string hang_on, freeze_on;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
     if (a == "--noise") noise = true;
     if (a == "--exit-after" && has_value) exit_after = std::stoi(argv[++i]);
     if (a == "--hang-on" && has_value) hang_on = argv[++i];
+    if (a == "--freeze-on" && has_value) freeze_on = argv[++i];
     if (a == "--starts" && has_value) std::ofstream(argv[++i], std::ios::app) << "start\n";
   }
   int calls = 0;
@@ -33,6 +36,9 @@ int main(int argc, char** argv) {
     if (ec || !v.is_object()) continue;
     const boost::json::object& msg = v.as_object();
     if (!hang_on.empty() && line.find(hang_on) != std::string::npos) continue;
+    if (!freeze_on.empty() && line.find(freeze_on) != std::string::npos) {
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // until the client kills it
+    }
     const boost::json::value reply = fake.Answer(msg);
     if (reply.is_null()) continue;
     if (noise) std::cout << "INFO fake-classifier: handling a request\n";

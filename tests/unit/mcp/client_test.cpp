@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 #include "mcp/category_classifier.h"
 #include "server/api_errors.h"
@@ -104,6 +105,28 @@ TEST(McpClientTest, ASilentServerTimesOutAndTheNextCallWorks) {
   EXPECT_NE(error.find("no reply within 300 ms"), std::string::npos) << error;
   // A fresh session answers (the late reply of the old one cannot be taken for this one).
   EXPECT_FALSE(ClassifyText(*client, "a compiler question", error).empty()) << error;
+}
+
+// A caller queued behind a request to a server that stopped reading gives up at its own
+// deadline; it does not wait for the first to time out and then a whole timeout more.
+TEST(McpClientTest, CallersQueuedBehindAFrozenServerKeepTheirOwnDeadline) {
+  ClientOptions o = Stdio({"--freeze-on", "freeze"});
+  o.timeout = 1000ms;
+  auto client = MakeClient(o);
+  std::string error;
+  ASSERT_TRUE(client->Connect(error)) << error;
+  std::thread first([&] {
+    std::string e;
+    ClassifyText(*client, "freeze now", e);
+  });
+  std::this_thread::sleep_for(100ms);
+  const auto start = std::chrono::steady_clock::now();
+  std::string second_error;
+  EXPECT_TRUE(ClassifyText(*client, "a compiler question", second_error).empty());
+  const auto waited = std::chrono::steady_clock::now() - start;
+  first.join();
+  EXPECT_LT(waited, 1600ms) << second_error;  // alone: ~1 s; behind the first: ~1.9 s
+  EXPECT_FALSE(second_error.empty());
 }
 
 TEST(McpClientTest, AMissingCommandSaysSoAndWaitsBeforeTryingAgain) {
