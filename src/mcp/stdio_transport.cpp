@@ -31,7 +31,15 @@ constexpr size_t kMaxLine = 8 << 20;
 class StdioTransport final : public Transport {
  public:
   explicit StdioTransport(const ClientOptions& o) : options_(o) {}
-  ~StdioTransport() override { Stop(); }
+  // The last reference to a router may go on an I/O thread (a config reload): a server that
+  // ignores the end of its input must not hold that thread, so the process is ended apart.
+  ~StdioTransport() override {
+    if (pid_ <= 0) {
+      Stop();
+      return;
+    }
+    std::thread([pid = pid_, in = stdin_, out = stdout_] { EndProcess(pid, in, out); }).detach();
+  }
 
   bool Open(std::string& error) override {
     std::lock_guard lock(mu_);
@@ -130,28 +138,31 @@ class StdioTransport final : public Transport {
 
   // Closes the pipes and ends the process: it may exit on EOF; else SIGTERM, then SIGKILL.
   void Stop() {
-    if (stdin_ >= 0) close(stdin_);
-    if (stdout_ >= 0) close(stdout_);
+    EndProcess(pid_, stdin_, stdout_);
     stdin_ = stdout_ = -1;
-    if (pid_ <= 0) return;
+    pid_ = -1;
+  }
+  static void EndProcess(pid_t pid, int in, int out) {
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    if (pid <= 0) return;
     int status = 0;
     bool done = false;
     for (int i = 0; i < 20 && !done; ++i) {  // 200 ms to exit on EOF
-      done = waitpid(pid_, &status, WNOHANG) == pid_;
+      done = waitpid(pid, &status, WNOHANG) == pid;
       if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (!done) {
-      kill(pid_, SIGTERM);
+      kill(pid, SIGTERM);
       for (int i = 0; i < 50 && !done; ++i) {  // 500 ms for SIGTERM
-        done = waitpid(pid_, &status, WNOHANG) == pid_;
+        done = waitpid(pid, &status, WNOHANG) == pid;
         if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }
     if (!done) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
     }
-    pid_ = -1;
   }
 
   // "exited with status N" / "killed by signal N" for a process that ended (reaped here).

@@ -5,7 +5,11 @@
 //   --hang-on WORD     never answer a classification whose text holds WORD
 //   --freeze-on WORD   stop reading altogether at a message that holds WORD
 //   --starts FILE      append a line to FILE at every start
+//   --ignore-term      ignore SIGTERM (a server that must be killed)
 // It exits at the end of its input, as stdio servers do when the client goes.
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -24,6 +28,7 @@ int main(int argc, char** argv) {
     const bool has_value = i + 1 < argc;
     if (a == "--tool" && has_value) fake.tool = argv[++i];
     if (a == "--noise") noise = true;
+    if (a == "--ignore-term") std::signal(SIGTERM, SIG_IGN);
     if (a == "--exit-after" && has_value) exit_after = std::stoi(argv[++i]);
     if (a == "--hang-on" && has_value) hang_on = argv[++i];
     if (a == "--freeze-on" && has_value) freeze_on = argv[++i];
@@ -37,7 +42,10 @@ int main(int argc, char** argv) {
     const boost::json::object& msg = v.as_object();
     if (!hang_on.empty() && line.find(hang_on) != std::string::npos) continue;
     if (!freeze_on.empty() && line.find(freeze_on) != std::string::npos) {
-      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // until the client kills it
+      // Until the client kills it, or it is orphaned (a test process that exited first).
+      const pid_t parent = getppid();
+      while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return 4;
     }
     const boost::json::value reply = fake.Answer(msg);
     if (reply.is_null()) continue;

@@ -129,6 +129,19 @@ TEST(McpClientTest, CallersQueuedBehindAFrozenServerKeepTheirOwnDeadline) {
   EXPECT_FALSE(second_error.empty());
 }
 
+// Dropping a client (a config reload drops the old router, maybe on an I/O thread) does not
+// wait for a server that neither reads its input nor stops on SIGTERM; it is ended apart.
+TEST(McpClientTest, DroppingAClientDoesNotWaitForAStubbornServer) {
+  ClientOptions o = Stdio({"--freeze-on", "freeze", "--ignore-term"});
+  o.timeout = 300ms;
+  auto client = MakeClient(o);
+  std::string error;
+  EXPECT_TRUE(ClassifyText(*client, "freeze now", error).empty());
+  const auto start = std::chrono::steady_clock::now();
+  client.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);  // in line: 0.7 s, then SIGKILL
+}
+
 TEST(McpClientTest, AMissingCommandSaysSoAndWaitsBeforeTryingAgain) {
   ClientOptions o = Stdio();
   o.command = "/nonexistent/mcp-classifier";
