@@ -488,13 +488,16 @@ struct ModelsApi {
   std::unique_ptr<LoopbackServer> server;
 };
 
+// The tiny PII token classifier and ModernBERT prompt guard, at the thresholds the tests use.
+const char* const kPiiAndGuardCatalog =
+    "    system: {pii_classifier: '{ML}/tiny-bert-tokcls', "
+    "prompt_guard: '{ML}/tiny-modernbert-seqcls'}\n"
+    "    modules:\n"
+    "      prompt_guard: {model_ref: prompt_guard, threshold: 0.8}\n"
+    "      classifier: {pii: {model_ref: pii_classifier, threshold: 0.4}}\n";
+
 TEST(RouterApiModelsTest, PiiAndSecurityUseTheConfiguredModels) {
-  ModelsApi m(
-      "    system: {pii_classifier: '{ML}/tiny-bert-tokcls', "
-      "prompt_guard: '{ML}/tiny-modernbert-seqcls'}\n"
-      "    modules:\n"
-      "      prompt_guard: {model_ref: prompt_guard, threshold: 0.8}\n"
-      "      classifier: {pii: {model_ref: pii_classifier, threshold: 0.4}}\n");
+  ModelsApi m(kPiiAndGuardCatalog);
   const std::shared_ptr<RouterApi>& api = m.api;
   std::vector<std::string> errors;
   const auto post = [&](const std::string& path, const std::string& body) {
@@ -555,12 +558,7 @@ TEST(RouterApiModelsTest, PiiAndSecurityUseTheConfiguredModels) {
 // /classify/combined: the intent, PII and security answers of the three endpoints in one body,
 // each part with its own options; a part whose model is missing answers for the whole.
 TEST(RouterApiModelsTest, CombinedClassificationJoinsIntentPiiAndSecurity) {
-  ModelsApi m(
-      "    system: {pii_classifier: '{ML}/tiny-bert-tokcls', "
-      "prompt_guard: '{ML}/tiny-modernbert-seqcls'}\n"
-      "    modules:\n"
-      "      prompt_guard: {model_ref: prompt_guard, threshold: 0.8}\n"
-      "      classifier: {pii: {model_ref: pii_classifier, threshold: 0.4}}\n");
+  ModelsApi m(kPiiAndGuardCatalog);
   HttpResult r = m.Post("/api/v1/classify/combined",
                         R"({"text": "Hello, World!", "pii_options": {"confidence_threshold": 0.5,
                             "reveal_entity_text": true}})");
