@@ -165,14 +165,22 @@ void MemoryPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& 
   if (user.empty()) return;
   const std::string question = ctx.request->current_user_text;
   const std::string answer = StripThinkTags(AssistantText(response.completion));
-  if ((question.empty() && answer.empty()) || IsLowEntropyTurn(question, answer)) return;
-  std::string chunk;
-  if (!question.empty()) chunk = "Q: " + question;
-  if (!answer.empty()) chunk += (chunk.empty() ? "A: " : "\nA: ") + answer;
+  if (question.empty() && answer.empty()) return;
+  // A low-entropy turn is not kept, but it still counts toward the session window.
+  if (!IsLowEntropyTurn(question, answer)) {
+    Remember(user, TurnChunk(question, answer), "conversation", 0.5);
+  }
+  const std::string window = SessionWindowChunk(ctx.request->messages, question, answer);
+  if (!window.empty()) Remember(user, window, "session_window", 0.7);
+}
+
+void MemoryPlugin::Remember(const std::string& user, const std::string& text,
+                            const std::string& source, double importance) {
   Memory m;
-  m.content = std::string(utf8::Prefix(Trim(chunk), kMaxMemoryBytes));
+  m.content = std::string(utf8::Prefix(Trim(text), kMaxMemoryBytes));
   m.user_id = user;
-  m.source = "conversation";
+  m.source = source;
+  m.importance = importance;
   // Embedding is a model pass: it runs on the model threads when the router has them (this is
   // an I/O thread), inline only without them (tests).
   std::shared_ptr<MemoryStore> store = store_;
@@ -185,6 +193,44 @@ void MemoryPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& 
     m.embedding = embed_(m.content);
     store->Store(std::move(m));
   }
+}
+
+std::string TurnChunk(const std::string& question, const std::string& answer) {
+  std::string chunk;
+  if (!question.empty()) chunk = "Q: " + question;
+  if (!answer.empty()) chunk += (chunk.empty() ? "A: " : "\nA: ") + answer;
+  return chunk;
+}
+
+std::string SessionWindowChunk(const std::vector<request::Message>& messages,
+                               const std::string& question, const std::string& answer) {
+  // The turns before this one: each earlier user message with the assistant reply after it.
+  // The last user message is this turn's question.
+  size_t last_user = messages.size();
+  for (size_t i = messages.size(); i-- > 0;) {
+    if (messages[i].role == "user") {
+      last_user = i;
+      break;
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> prior;
+  for (size_t i = 0; i < last_user; ++i) {
+    if (messages[i].role != "user") continue;
+    std::string reply;
+    if (i + 1 < last_user && messages[i + 1].role == "assistant") {
+      reply = StripThinkTags(messages[i + 1].text);
+    }
+    prior.emplace_back(messages[i].text, std::move(reply));
+  }
+  const size_t turns = prior.size() + 1;
+  if (prior.empty() || turns % kSessionStride != 0) return {};
+  std::vector<std::string> chunks;
+  const size_t from = prior.size() > kSessionWindow - 1 ? prior.size() - (kSessionWindow - 1) : 0;
+  for (size_t i = from; i < prior.size(); ++i) {
+    chunks.push_back(TurnChunk(prior[i].first, prior[i].second));
+  }
+  chunks.push_back(TurnChunk(question, answer));
+  return Join(chunks, "\n---\n");
 }
 
 }  // namespace vsr::plugins

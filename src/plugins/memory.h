@@ -36,6 +36,9 @@ class MemoryPlugin final : public Plugin {
  private:
   // The user the request is about; "" when memory does not apply to it.
   std::string UserFor(const RequestContext& ctx) const;
+  // Embeds `text` (off the I/O thread when the router has model threads) and stores it.
+  void Remember(const std::string& user, const std::string& text, const std::string& source,
+                double importance);
 
   size_t limit_;
   double threshold_;
@@ -57,5 +60,18 @@ void InjectMemoryMessage(boost::json::object& body, bool anthropic, const std::s
 bool IsLowEntropyTurn(const std::string& question, const std::string& answer);
 // `text` without <think>...</think> blocks (and an unclosed one to the end), trimmed.
 std::string StripThinkTags(const std::string& text);
+// One turn as upstream stores it: "Q: <question>\nA: <answer>" (either half may be missing).
+std::string TurnChunk(const std::string& question, const std::string& answer);
+
+// Upstream's session window: every kSessionStride-th turn of a conversation (the earlier user
+// turns in `messages` plus this one), one more memory joins the last kSessionWindow turns
+// ("\n---\n" between them), so a question whose answer needs facts told turns apart finds them
+// together. Overlapping windows (stride < window) keep facts near a boundary in one chunk.
+// "" when this turn does not close a stride. Upstream also counts this turn's question among the
+// earlier ones for Chat Completions, which repeats it in the chunk; here it appears once.
+inline constexpr size_t kSessionWindow = 5;
+inline constexpr size_t kSessionStride = 3;
+std::string SessionWindowChunk(const std::vector<request::Message>& messages,
+                               const std::string& question, const std::string& answer);
 
 }  // namespace vsr::plugins

@@ -104,5 +104,30 @@ TEST_F(MemoryTest, ReflectionKeepsBlockedMemoriesFromTheModel) {
   EXPECT_EQ(context.find("hunter2"), std::string::npos) << context;
 }
 
+// The third turn of a conversation is kept twice: as itself, and with the two turns before it as
+// one session-window memory (upstream's multi-hop chunk).
+TEST_F(MemoryTest, TheThirdTurnAlsoKeepsTheConversationSoFar) {
+  const std::string body =
+      R"({"model":"MoM","messages":[)"
+      R"({"role":"user","content":"I am planning a trip to Japan in April"},)"
+      R"({"role":"assistant","content":"April is cherry blossom season, a lovely time."},)"
+      R"({"role":"user","content":"My budget for the whole trip is 3000 dollars"},)"
+      R"({"role":"assistant","content":"That works for two weeks with hostels and rail."},)"
+      R"({"role":"user","content":"Which cities should I visit on that budget?"}]})";
+  ASSERT_EQ(Post("/v1/chat/completions", body, {{"x-authz-user-id", "carol"}}).status, 200);
+  ASSERT_EQ(WaitForMemories(2), 2u);
+  const auto kept = runtime_->memory_store()->List("carol", {}, 10).memories;
+  std::string window;
+  for (const plugins::Memory& m : kept) {
+    if (m.source == "session_window") window = m.content;
+  }
+  EXPECT_EQ(window.rfind("Q: I am planning a trip to Japan in April\nA: April is cherry", 0), 0u)
+      << window;
+  EXPECT_NE(window.find("\n---\nQ: My budget for the whole trip is 3000 dollars\n"),
+            std::string::npos);
+  EXPECT_NE(window.find("\n---\nQ: Which cities should I visit on that budget?\nA: "),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace vsr::server

@@ -149,6 +149,35 @@ TEST(MemoryTurns, GreetingsRefusalsAndShortTurnsAreNotKept) {
   EXPECT_EQ(StripThinkTags("Teal. <think>unfinished"), "Teal.");
 }
 
+// Upstream's session window: every third turn also keeps the last (up to five) turns as one
+// memory, each earlier question with the reply that followed it.
+TEST(MemoryTurns, EveryThirdTurnAlsoKeepsTheRecentTurnsTogether) {
+  using request::Message;
+  const auto conversation = [](int earlier_turns) {
+    std::vector<Message> m{{"system", "Be brief."}};
+    for (int i = 1; i <= earlier_turns; ++i) {
+      m.push_back({"user", "question " + std::to_string(i)});
+      m.push_back({"assistant", "<think>hm</think>answer " + std::to_string(i)});
+    }
+    m.push_back({"user", "the question now"});
+    return m;
+  };
+  EXPECT_EQ(SessionWindowChunk(conversation(0), "the question now", "the answer"), "");
+  EXPECT_EQ(SessionWindowChunk(conversation(1), "the question now", "the answer"), "");
+  EXPECT_EQ(SessionWindowChunk(conversation(2), "the question now", "the answer"),
+            "Q: question 1\nA: answer 1\n---\nQ: question 2\nA: answer 2\n---\n"
+            "Q: the question now\nA: the answer");
+  EXPECT_EQ(SessionWindowChunk(conversation(3), "the question now", "the answer"), "");
+  // Turn 6: the last five turns only (turn 1 drops out).
+  const std::string sixth = SessionWindowChunk(conversation(5), "the question now", "the answer");
+  EXPECT_EQ(sixth.find("question 1\n"), std::string::npos) << sixth;
+  EXPECT_EQ(sixth.rfind("Q: question 2\nA: answer 2\n---\n", 0), 0u) << sixth;
+  // A question the assistant did not answer (two user messages in a row) stands alone.
+  std::vector<Message> unanswered{{"user", "one"}, {"user", "two"}, {"user", "now"}};
+  EXPECT_EQ(SessionWindowChunk(unanswered, "now", "ok then"),
+            "Q: one\n---\nQ: two\n---\nQ: now\nA: ok then");
+}
+
 TEST(MemoryInjection, AfterTheSystemMessagesAsAUserMessage) {
   MemoryHit hit;
   hit.memory.content = "Q: My favourite colour is teal\nA: Noted.";
