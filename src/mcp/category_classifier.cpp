@@ -104,22 +104,36 @@ CategoryClassifier::CategoryClassifier(std::unique_ptr<Client> client, std::stri
 bool CategoryClassifier::Ready(std::string& error) {
   std::lock_guard lock(mu_);
   if (ready_) return true;
-  if (!client_->Connect(error)) return false;
+  const auto fail = [&] {
+    ready_error_ = error;
+    return false;
+  };
+  if (!client_->Connect(error)) return fail();
   std::string tool = configured_tool_;
   if (tool.empty()) tool = FindClassificationTool(client_->tools(), error);
-  if (tool.empty()) return false;
+  if (tool.empty()) return fail();
   json::value result;
   std::string text;
   std::vector<std::string> categories;
   if (!client_->CallTool("list_categories", json::object{}, result, error) ||
       !FirstToolText(result, text, error) || !ParseCategoryList(text, categories, error)) {
     error = "failed to load categories from MCP server: " + error;
-    return false;
+    return fail();
   }
   tool_ = std::move(tool);
   categories_ = std::move(categories);
   ready_ = true;
+  ready_error_.clear();
   return true;
+}
+
+std::string CategoryClassifier::Unavailable() const {
+  {
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return {};  // an attempt is in progress: never wait for it
+    if (!ready_ && !ready_error_.empty()) return ready_error_;
+  }
+  return client_->ConnectFailure();
 }
 
 bool CategoryClassifier::Classify(const std::string& text, CategoryVerdict& out,

@@ -44,6 +44,9 @@ class CategoryClassifier {
   bool Classify(const std::string& text, CategoryVerdict& out, std::string& error);
   // The name of class `index` ("" when the server listed fewer).
   std::string CategoryName(int index) const;
+  // Why the server cannot be used now, as the last attempt found ("" when it can, before the
+  // first attempt and during one: it never waits): no session, no tool or no categories.
+  std::string Unavailable() const;
 
  private:
   std::unique_ptr<Client> client_;
@@ -52,6 +55,7 @@ class CategoryClassifier {
   std::string tool_;
   std::vector<std::string> categories_;
   bool ready_ = false;
+  std::string ready_error_;  // the last Ready() failure while not ready
 };
 
 }  // namespace vsr::mcp

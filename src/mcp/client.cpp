@@ -103,6 +103,13 @@ bool Client::ConnectLocked(std::string& error) {
   return true;
 }
 
+std::string Client::ConnectFailure() const {
+  // Never waits for a connection attempt in progress (that one will tell).
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() || connected_) return {};
+  return failure_;
+}
+
 std::vector<Tool> Client::tools() const {
   std::lock_guard lock(mu_);
   return tools_;

@@ -71,6 +71,9 @@ class Client {
   // failure again).
   bool Connect(std::string& error);
   std::vector<Tool> tools() const;
+  // Why the last connection attempt failed, while no session is up ("" otherwise, before any
+  // attempt, and during one: it never waits).
+  std::string ConnectFailure() const;
   // Calls tool `name`; `result` is the tools/call result ({content: [...], isError}).
   bool CallTool(std::string_view name, const boost::json::object& arguments,
                 boost::json::value& result, std::string& error);

@@ -28,6 +28,12 @@ class McpDomainSignal final : public Signal {
   Family family() const override { return Family::kDomain; }
   std::vector<std::string> RuleNames() const override { return RuleNamesOf(rules_); }
   bool IsExpensive() const override { return true; }
+  // What the last attempt found: /ready reports a server that cannot be reached. Routing reads
+  // this once, when the router is built (before any attempt), so requests keep trying.
+  std::string NotReadyReason() const override {
+    const std::string why = classifier_->Unavailable();
+    return why.empty() ? why : "MCP classifier unavailable: " + why;
+  }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     mcp::CategoryVerdict v;

@@ -90,13 +90,24 @@ TEST(McpDomainSignalTest, BelowTheThresholdTheFallbackCategoryStands) {
   EXPECT_EQ(out.matched, std::vector<std::string>{"general"});
 }
 
-TEST(McpDomainSignalTest, AnUnreachableServerIsASignalErrorNotACrash) {
+// An unreachable server is each request's signal error, not a crash; /ready (NotReadyReason,
+// read live) says so once an attempt failed, and not before (routing reads it at build time).
+TEST(McpDomainSignalTest, AnUnreachableServerIsASignalErrorAndNotReady) {
   auto c = testing::ConfigFromText(
       Config("{enabled: true, transport_type: http, url: 'http://127.0.0.1:1/mcp', "
              "timeout_seconds: 2}"));
-  const SignalOutput out = Classify(*c, "Find the integral of sin x");
+  ml::ModelStore models;
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*c, errors, &models);
+  const Signal* s = set.Get(Family::kDomain);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->NotReadyReason(), "");
+  SignalOutput out;
+  s->Evaluate(request::FromText("Find the integral of sin x"), out);
   EXPECT_TRUE(out.matched.empty());
   EXPECT_NE(out.error.find("MCP initialize failed"), std::string::npos) << out.error;
+  EXPECT_EQ(s->NotReadyReason().rfind("MCP classifier unavailable: MCP initialize failed", 0), 0u)
+      << s->NotReadyReason();
 }
 
 TEST(McpDomainSignalTest, AnInTreeModelThatLoadsComesFirst) {
