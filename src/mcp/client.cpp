@@ -76,7 +76,9 @@ bool Client::ConnectLocked(std::string& error) {
   if (transport_->Request(InitializeRequest(id), id, result, why) != Failure::kNone) {
     return fail("MCP initialize failed: " + why);
   }
-  if (transport_->Notify(InitializedNotification(), why) != Failure::kNone) {
+  // A notification gets no answer; some servers (upstream's example HTTP servers) reply 404 to
+  // one they do not know. Only a server that is gone ends the handshake here.
+  if (transport_->Notify(InitializedNotification(), why) == Failure::kSessionLost) {
     return fail("MCP initialized notification failed: " + why);
   }
   if (Send("tools/list", json::object{}, result, why) != Failure::kNone) {

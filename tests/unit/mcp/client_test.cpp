@@ -232,6 +232,36 @@ TEST(McpClientTest, HttpServerKeepsTheSessionAndANewOneIsMadeWhenItForgets) {
   EXPECT_EQ(server.initializations(), 2);
 }
 
+// Upstream's example HTTP servers (deploy/addons/mcp-classifier-server) answer JSON-RPC at /mcp
+// with no sessions, and 404 with a JSON-RPC error for a method they do not know, the
+// initialized notification included.
+TEST(McpClientTest, UpstreamsExampleHttpServersWork) {
+  testing::FakeMcpClassifier fake;
+  testing::LoopbackServer server(
+      [&](const server::HttpRequest& r) {
+        const json::object msg = json::parse(r.body).as_object();
+        json::value reply = fake.Answer(msg);
+        if (reply.is_null()) {
+          reply = json::object{
+              {"jsonrpc", "2.0"},
+              {"id", 1},
+              {"error", json::object{{"code", -32601}, {"message", "Method not found"}}}};
+          return server::HttpResponse{404, "application/json", json::serialize(reply), {}};
+        }
+        return server::HttpResponse{200, "application/json", json::serialize(reply), {}};
+      },
+      &server::OpenAiError);
+  ClientOptions o;
+  o.transport = "http";
+  o.url = server.Url("/mcp");
+  o.timeout = 5s;
+  CategoryClassifier classifier(MakeClient(o), "");
+  CategoryVerdict v;
+  std::string error;
+  ASSERT_TRUE(classifier.Classify("What is the derivative of x^2?", v, error)) << error;
+  EXPECT_EQ(classifier.CategoryName(v.class_index), "math");
+}
+
 TEST(McpClientTest, ToolErrorsAndRpcErrorsAreReported) {
   auto client = MakeClient(Stdio());
   std::string error;
