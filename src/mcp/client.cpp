@@ -81,24 +81,31 @@ bool Client::ConnectLocked(std::string& error) {
   if (transport_->Notify(InitializedNotification(), why) == Failure::kSessionLost) {
     return fail("MCP initialized notification failed: " + why);
   }
-  if (Send("tools/list", json::object{}, result, why) != Failure::kNone) {
-    return fail("MCP tools/list failed: " + why);
-  }
+  // Every page of the tool list (servers with many tools page it with nextCursor).
   tools_.clear();
-  const json::object* o = result.if_object();
-  const json::value* list = o != nullptr ? o->if_contains("tools") : nullptr;
-  if (list != nullptr && list->is_array()) {
-    for (const json::value& t : list->as_array()) {
-      const json::object* to = t.if_object();
-      if (to == nullptr) continue;
-      const json::value* name = to->if_contains("name");
-      const json::value* description = to->if_contains("description");
-      if (name == nullptr || !name->is_string()) continue;
-      tools_.push_back(
-          {std::string(name->as_string()), description != nullptr && description->is_string()
-                                               ? std::string(description->as_string())
-                                               : std::string()});
+  json::object params;
+  for (int page = 0; page < kMaxToolPages; ++page) {
+    if (Send("tools/list", params, result, why) != Failure::kNone) {
+      return fail("MCP tools/list failed: " + why);
     }
+    const json::object* o = result.if_object();
+    const json::value* list = o != nullptr ? o->if_contains("tools") : nullptr;
+    if (list != nullptr && list->is_array()) {
+      for (const json::value& t : list->as_array()) {
+        const json::object* to = t.if_object();
+        if (to == nullptr) continue;
+        const json::value* name = to->if_contains("name");
+        const json::value* description = to->if_contains("description");
+        if (name == nullptr || !name->is_string()) continue;
+        tools_.push_back(
+            {std::string(name->as_string()), description != nullptr && description->is_string()
+                                                 ? std::string(description->as_string())
+                                                 : std::string()});
+      }
+    }
+    const json::value* next = o != nullptr ? o->if_contains("nextCursor") : nullptr;
+    if (next == nullptr || !next->is_string() || next->as_string().empty()) break;
+    params = json::object{{"cursor", *next}};
   }
   connected_ = true;
   failure_.clear();

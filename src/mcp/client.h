@@ -62,6 +62,7 @@ std::unique_ptr<Transport> MakeTransport(const ClientOptions& options, std::stri
 class Client {
  public:
   static constexpr std::chrono::seconds kReconnectPause{2};
+  static constexpr int kMaxToolPages = 50;  // of tools/list (a server's cursor could loop)
 
   // Null with `error` for options no transport can use (no command, a non-http URL...).
   static std::unique_ptr<Client> Create(const ClientOptions& options, std::string& error);

@@ -262,6 +262,48 @@ TEST(McpClientTest, UpstreamsExampleHttpServersWork) {
   EXPECT_EQ(classifier.CategoryName(v.class_index), "math");
 }
 
+// tools/list pages (nextCursor): the classification tool on the second page is found.
+TEST(McpClientTest, EveryPageOfTheToolListIsRead) {
+  testing::FakeMcpClassifier fake;
+  testing::LoopbackServer server(
+      [&](const server::HttpRequest& r) {
+        const json::object msg = json::parse(r.body).as_object();
+        if (msg.at("method") != "tools/list") {
+          const json::value reply = fake.Answer(msg);
+          return server::HttpResponse{reply.is_null() ? 202 : 200,
+                                      "application/json",
+                                      reply.is_null() ? "" : json::serialize(reply),
+                                      {}};
+        }
+        const json::value* cursor = msg.at("params").as_object().if_contains("cursor");
+        json::object result;
+        if (cursor == nullptr) {
+          result = {{"tools", json::array{json::object{{"name", "search"}}}}, {"nextCursor", "p2"}};
+        } else {
+          result = {{"tools", json::array{json::object{{"name", "classify_text"}},
+                                          json::object{{"name", "list_categories"}}}}};
+        }
+        return server::HttpResponse{
+            200,
+            "application/json",
+            json::serialize(
+                json::object{{"jsonrpc", "2.0"}, {"id", msg.at("id")}, {"result", result}}),
+            {}};
+      },
+      &server::OpenAiError);
+  ClientOptions o;
+  o.transport = "http";
+  o.url = server.Url("/mcp");
+  o.timeout = 5s;
+  auto client = MakeClient(o);
+  std::string error;
+  ASSERT_TRUE(client->Connect(error)) << error;
+  std::vector<std::string> names;
+  for (const Tool& t : client->tools()) names.push_back(t.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"search", "classify_text", "list_categories"}));
+  EXPECT_EQ(FindClassificationTool(client->tools(), error), "classify_text");
+}
+
 TEST(McpClientTest, ToolErrorsAndRpcErrorsAreReported) {
   auto client = MakeClient(Stdio());
   std::string error;
