@@ -126,7 +126,6 @@ std::vector<Tool> Client::tools() const {
 
 bool Client::CallTool(std::string_view name, const json::object& arguments, json::value& result,
                       std::string& error) {
-  const json::object params{{"name", name}, {"arguments", arguments}};
   for (int attempt = 0; attempt < 2; ++attempt) {
     unsigned generation = 0;
     {
@@ -134,7 +133,8 @@ bool Client::CallTool(std::string_view name, const json::object& arguments, json
       if (!ConnectLocked(error)) return false;
       generation = generation_;
     }
-    const Failure f = Send("tools/call", params, result, error);
+    const int id = next_id_.fetch_add(1);
+    const Failure f = transport_->Request(ToolCallRequest(id, name, arguments), id, result, error);
     if (f == Failure::kNone) return true;
     if (f == Failure::kRpc) return false;
     {

@@ -28,9 +28,13 @@ class HttpTransport final : public Transport {
                   std::string& error) override {
     server::HttpResult r;
     if (Failure f = Post(message, r, error); f != Failure::kNone) return f;
-    if (!ReadResponse(r.body, result, error)) {
-      // A JSON-RPC error object, or a reply that is not one: ReadResponse says which.
-      return error.rfind("MCP error", 0) == 0 ? Failure::kRpc : Failure::kOther;
+    switch (ReadResponse(r.body, result, error)) {
+      case Reply::kResult:
+        break;
+      case Reply::kError:
+        return Failure::kRpc;
+      case Reply::kNotResponse:
+        return Failure::kOther;
     }
     if (auto id = r.headers.find("mcp-session-id"); id != r.headers.end()) {
       std::lock_guard lock(mu_);

@@ -62,13 +62,13 @@ Reply ReadResponseMessage(const json::value& message, json::value& result, std::
   return Unwrap(message.as_object(), result, error) ? Reply::kResult : Reply::kError;
 }
 
-bool ReadResponse(std::string_view body, json::value& result, std::string& error) {
+Reply ReadResponse(std::string_view body, json::value& result, std::string& error) {
   boost::system::error_code ec;
   json::value whole = json::parse(body, ec);
   if (!ec) {
-    if (IsResponse(whole)) return Unwrap(whole.as_object(), result, error);
-    error = "the MCP server's reply is not a JSON-RPC response";
-    return false;
+    const Reply r = ReadResponseMessage(whole, result, error);
+    if (r == Reply::kNotResponse) error = "the MCP server's reply is not a JSON-RPC response";
+    return r;
   }
   // Server-sent events: the response is the data of one of them (others may be notifications).
   SseParser parser;
@@ -76,11 +76,12 @@ bool ReadResponse(std::string_view body, json::value& result, std::string& error
   for (SseEvent& e : parser.Feed("\n\n")) events.push_back(std::move(e));  // an unterminated last
   for (const SseEvent& e : events) {
     json::value v = json::parse(e.data, ec);
-    if (!ec && IsResponse(v)) return Unwrap(v.as_object(), result, error);
+    if (ec) continue;
+    if (const Reply r = ReadResponseMessage(v, result, error); r != Reply::kNotResponse) return r;
   }
   error = events.empty() ? "the MCP server's reply is neither JSON nor server-sent events"
                          : "the MCP server's event stream holds no JSON-RPC response";
-  return false;
+  return Reply::kNotResponse;
 }
 
 }  // namespace vsr::mcp

@@ -36,9 +36,10 @@ enum class Reply { kNotResponse, kResult, kError };
 Reply ReadResponseMessage(const boost::json::value& message, boost::json::value& result,
                           std::string& error);
 
-// The JSON-RPC response in a reply body (JSON, or SSE events whose data is JSON): its `result`
-// into `result`. False with `error` for a JSON-RPC error ("MCP error <code>: <message>"), a body
-// that is neither form, or one without a response.
-bool ReadResponse(std::string_view body, boost::json::value& result, std::string& error);
+// The JSON-RPC response in a reply body (JSON, or SSE events whose data is JSON): kResult with
+// its `result` in `result`; kError for a JSON-RPC error ("MCP error <code>: <message>" in
+// `error`); kNotResponse, with `error` saying why, for a body that is neither form or holds no
+// response.
+Reply ReadResponse(std::string_view body, boost::json::value& result, std::string& error);
 
 }  // namespace vsr::mcp

@@ -545,7 +545,7 @@ class McpBackend final : public RagBackend {
       case kInitialize: {
         json::value result;
         if (!Answered(reply, "initialize", error) ||
-            !mcp::ReadResponse(reply.body, result, error)) {
+            mcp::ReadResponse(reply.body, result, error) != mcp::Reply::kResult) {
           error = "MCP initialize failed: " + error;
           return std::nullopt;
         }
@@ -594,7 +594,8 @@ class McpBackend final : public RagBackend {
              std::string& error) const override {
     out.clear();
     json::value result;
-    if (!mcp::ReadResponse(body, result, error) || !ReadToolResult(result, out, error)) {
+    if (mcp::ReadResponse(body, result, error) != mcp::Reply::kResult ||
+        !ReadToolResult(result, out, error)) {
       error = "MCP tool invocation failed: " + error;
       return false;
     }

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <map>
 
-#include "common/strings.h"
 #include "server/classify_models.h"
 #include "signals/learned.h"
 
@@ -36,7 +35,6 @@ bool SequenceVerdicts(const config::Config& c, ml::ModelStore& models, signals::
   std::vector<std::string> labels;
   auto model = signals::LoadClassifier(signals::ClassifierModel(c, family), models, labels, error);
   if (!model) return false;
-  const double guard_threshold = c.global.model_catalog.modules.prompt_guard.threshold;
   for (const std::string& text : texts) {
     const std::vector<float> p = model->Classify(text);
     const size_t top = ml::ArgMax(p);
@@ -44,8 +42,7 @@ bool SequenceVerdicts(const config::Config& c, ml::ModelStore& models, signals::
     v.confidence = p.empty() ? 0.0 : p[top];
     v.category = top < labels.size() ? labels[top] : "category_" + std::to_string(top);
     // Security: "safe" unless the guard says jailbreak at its threshold (as /classify/security).
-    if (family == signals::Family::kJailbreak &&
-        (ToLower(v.category) != "jailbreak" || v.confidence < guard_threshold)) {
+    if (family == signals::Family::kJailbreak && !GuardSaysJailbreak(c, v.category, v.confidence)) {
       v.category = "safe";
     }
     out.push_back(std::move(v));

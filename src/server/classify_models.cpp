@@ -112,6 +112,11 @@ ClassifyOutcome ClassifyPii(const config::Config& c, ml::ModelStore& models,
   return out;
 }
 
+bool GuardSaysJailbreak(const config::Config& c, const std::string& label, double confidence) {
+  return ToLower(label) == "jailbreak" &&
+         confidence >= c.global.model_catalog.modules.prompt_guard.threshold;
+}
+
 ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models,
                                  const json::object& request) {
   const auto start = std::chrono::steady_clock::now();
@@ -125,8 +130,7 @@ ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models
   const auto top = ml::ArgMax(p);
   const std::string label = top < labels.size() ? labels[top] : "";
   const double confidence = p.empty() ? 0 : p[top];
-  const bool jailbreak = ToLower(label) == "jailbreak" &&
-                         confidence >= c.global.model_catalog.modules.prompt_guard.threshold;
+  const bool jailbreak = GuardSaysJailbreak(c, label, confidence);
   ClassifyOutcome out;
   out.body["is_jailbreak"] = jailbreak;
   out.body["risk_score"] = confidence;

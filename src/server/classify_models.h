@@ -26,6 +26,10 @@ ClassifyOutcome ClassifyPii(const config::Config& c, ml::ModelStore& models,
 // Request {"text", "options": {include_reasoning}} -> {is_jailbreak, risk_score, detection_types,
 // confidence, recommendation, reasoning, patterns_detected, processing_time_ms}, judged at
 // modules.prompt_guard.threshold.
+// The prompt guard's verdict as /classify/security gives it: its top label is "jailbreak" at
+// modules.prompt_guard.threshold or more.
+bool GuardSaysJailbreak(const config::Config& c, const std::string& label, double confidence);
+
 ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models,
                                  const boost::json::object& request);
 

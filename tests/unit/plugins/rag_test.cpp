@@ -280,23 +280,29 @@ TEST(RagBackends, MilvusSearchesThroughItsRestApiAndDropsWeakHits) {
 TEST(McpProtocol, RepliesAsJsonOrEventsAndErrorsNamed) {
   json::value result;
   std::string error;
-  ASSERT_TRUE(mcp::ReadResponse(R"({"jsonrpc":"2.0","id":1,"result":{"ok":true}})", result, error));
+  ASSERT_EQ(mcp::ReadResponse(R"({"jsonrpc":"2.0","id":1,"result":{"ok":true}})", result, error),
+            mcp::Reply::kResult);
   EXPECT_EQ(result, (json::object{{"ok", true}}));
   // Events: a notification first, then the response; the last event without its blank line.
-  ASSERT_TRUE(mcp::ReadResponse(
-      "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n"
-      ": keep-alive\n"
-      "event: message\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\r\ndata: \"result\":{\"n\":2}}",
-      result, error))
+  ASSERT_EQ(
+      mcp::ReadResponse(
+          "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n"
+          ": keep-alive\n"
+          "event: message\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\r\ndata: \"result\":{\"n\":2}}",
+          result, error),
+      mcp::Reply::kResult)
       << error;
   EXPECT_EQ(result, (json::object{{"n", 2}}));
-  EXPECT_FALSE(mcp::ReadResponse(
-      R"({"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"Unknown tool: nope"}})", result,
-      error));
+  EXPECT_EQ(
+      mcp::ReadResponse(
+          R"({"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"Unknown tool: nope"}})",
+          result, error),
+      mcp::Reply::kError);
   EXPECT_EQ(error, "MCP error -32602: Unknown tool: nope");
-  EXPECT_FALSE(mcp::ReadResponse("<html>gateway</html>", result, error));
+  EXPECT_EQ(mcp::ReadResponse("<html>gateway</html>", result, error), mcp::Reply::kNotResponse);
   EXPECT_EQ(error, "the MCP server's reply is neither JSON nor server-sent events");
-  EXPECT_FALSE(mcp::ReadResponse(R"({"jsonrpc":"2.0","method":"ping"})", result, error));
+  EXPECT_EQ(mcp::ReadResponse(R"({"jsonrpc":"2.0","method":"ping"})", result, error),
+            mcp::Reply::kNotResponse);
   EXPECT_EQ(error, "the MCP server's reply is not a JSON-RPC response");
 }
 
