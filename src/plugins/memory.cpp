@@ -106,12 +106,15 @@ void InjectMemoryMessage(json::object& body, bool anthropic, const std::string& 
 }
 
 MemoryPlugin::MemoryPlugin(const config::MemoryPluginConfig& cfg, const config::MemoryStore& global,
+                           const std::vector<config::ExternalModel>& external_models,
                            const PluginServices& services)
     : limit_(static_cast<size_t>(cfg.retrieval_limit.value_or(global.default_retrieval_limit))),
       threshold_(cfg.similarity_threshold.value_or(global.default_similarity_threshold)),
       auto_store_(cfg.auto_store.value_or(global.auto_store)),
       disabled_routes_(global.disabled_routes),
       disabled_models_(global.disabled_models),
+      rewriter_(MemoryQueryRewriter::From(external_models)),
+      log_(services.log),
       store_(services.memory_store),
       embed_(services.embed),
       embed_async_(services.embed_async),
@@ -136,18 +139,66 @@ std::string MemoryPlugin::UserFor(const RequestContext& ctx) const {
   return r.ConfiguredHeader(ctx.config->global.services.authz.identity.user_id_header);
 }
 
-void MemoryPlugin::OnForward(RequestContext& ctx) {
-  const std::string user = UserFor(ctx);
-  if (user.empty() || ctx.body == nullptr) return;
+std::string MemoryPlugin::SearchingUser(const RequestContext& ctx) const {
+  std::string user = UserFor(ctx);
+  if (user.empty()) return "";
   const std::string& question = ctx.request->current_user_text;
-  if (question.empty() || IsGreeting(std::string(Trim(question)))) return;
+  if (question.empty() || IsGreeting(std::string(Trim(question)))) return "";
   // General fact questions (the fact_check signal flagged them) are not about the user, nor
   // are requests answered from tool results.
-  if (FactCheckNeeded(ctx) && !HasPersonalPronoun(question)) return;
-  if (ctx.request->facts.tool_messages > 0) return;
-  // The data plane embeds the question off the I/O thread when it has model threads.
-  if (ctx.cache_embedding.empty() && embed_) ctx.cache_embedding = embed_(question);
-  std::vector<MemoryHit> hits = store_->Search(user, ctx.cache_embedding, threshold_, limit_);
+  if (FactCheckNeeded(ctx) && !HasPersonalPronoun(question)) return "";
+  if (ctx.request->facts.tool_messages > 0) return "";
+  return user;
+}
+
+std::vector<OutboundCall> MemoryPlugin::PrepareCalls(RequestContext& ctx) {
+  if (!rewriter_ || SearchingUser(ctx).empty()) return {};
+  return {rewriter_->Call(ctx.request->messages, ctx.request->current_user_text)};
+}
+
+void MemoryPlugin::OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) {
+  if (replies.size() != 1) return;
+  if (ctx.memory_query_embed_asked) {  // the rewritten query's embedding
+    ctx.memory_query_embedding = std::move(replies[0].embedding);
+    return;
+  }
+  std::string error;
+  std::string rewritten = MemoryQueryRewriter::ReadReply(replies[0], error);
+  if (rewritten.empty()) {
+    if (log_) {
+      log_("memory: query rewriting through " + rewriter_->url() +
+           " failed, searching with the question as asked: " + error);
+    }
+    return;
+  }
+  if (rewritten != ctx.request->current_user_text) ctx.memory_query = std::move(rewritten);
+}
+
+std::vector<OutboundCall> MemoryPlugin::FollowUpCalls(RequestContext& ctx) {
+  // Embedding is a model pass: on the model threads when the router has them, else OnForward
+  // embeds inline (tests).
+  if (ctx.memory_query.empty() || ctx.memory_query_embed_asked || !embed_async_) return {};
+  ctx.memory_query_embed_asked = true;
+  OutboundCall call;
+  call.embed = ctx.memory_query;
+  return {std::move(call)};
+}
+
+void MemoryPlugin::OnForward(RequestContext& ctx) {
+  if (ctx.body == nullptr) return;
+  const std::string user = SearchingUser(ctx);
+  if (user.empty()) return;
+  // The data plane embeds the question off the I/O thread when it has model threads; the
+  // rewritten query was embedded by FollowUpCalls.
+  std::vector<float>* query = &ctx.cache_embedding;
+  if (!ctx.memory_query.empty()) {
+    if (ctx.memory_query_embedding.empty() && embed_) {
+      ctx.memory_query_embedding = embed_(ctx.memory_query);
+    }
+    if (!ctx.memory_query_embedding.empty()) query = &ctx.memory_query_embedding;
+  }
+  if (query->empty() && embed_) *query = embed_(ctx.request->current_user_text);
+  std::vector<MemoryHit> hits = store_->Search(user, *query, threshold_, limit_);
   if (reflection_) hits = reflection_->Filter(std::move(hits), std::time(nullptr));
   const std::string context = FormatMemoriesAsContext(hits);
   if (context.empty()) return;

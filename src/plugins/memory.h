@@ -11,12 +11,14 @@
 // 30 characters — is stored as "Q: <question>\nA: <answer>" (think blocks removed, 16 KB at
 // most), embedded on the model threads. GET/DELETE /v1/memory on the router API read and
 // forget them. Retrieved memories pass the reflection gate (memory_reflection.h) before they
-// are injected.
+// are injected. With a memory_rewrite external model the search uses the question made
+// self-contained from the conversation (memory_rewrite.h).
 #pragma once
 
 #include <memory>
 
 #include "plugins/memory_reflection.h"
+#include "plugins/memory_rewrite.h"
 #include "plugins/memory_store.h"
 #include "plugins/plugin.h"
 #include "plugins/services.h"
@@ -26,16 +28,26 @@ namespace vsr::plugins {
 class MemoryPlugin final : public Plugin {
  public:
   MemoryPlugin(const config::MemoryPluginConfig& cfg, const config::MemoryStore& global,
+               const std::vector<config::ExternalModel>& external_models,
                const PluginServices& services);
   std::string_view type() const override { return "memory"; }
   bool needs_embedding() const override { return true; }
   bool needs_completion() const override { return auto_store_; }
   void OnForward(RequestContext& ctx) override;
+  // Query rewriting: the rewriting model's call, then (with model threads) the embedding of
+  // its answer.
+  bool calls_out() const override { return rewriter_.has_value(); }
+  std::vector<OutboundCall> PrepareCalls(RequestContext& ctx) override;
+  void OnCallsDone(RequestContext& ctx, std::vector<OutboundReply>& replies) override;
+  std::vector<OutboundCall> FollowUpCalls(RequestContext& ctx) override;
   void OnResponse(const RequestContext& ctx, const ResponseContext& response) override;
 
  private:
   // The user the request is about; "" when memory does not apply to it.
   std::string UserFor(const RequestContext& ctx) const;
+  // The user whose memories this request's question is searched among; "" when it is not
+  // searched (no user, a greeting, a general fact question, tool results).
+  std::string SearchingUser(const RequestContext& ctx) const;
   // Embeds `text` (off the I/O thread when the router has model threads) and stores it.
   void Remember(const std::string& user, const std::string& text, const std::string& source,
                 double importance);
@@ -45,9 +57,11 @@ class MemoryPlugin final : public Plugin {
   bool auto_store_;
   std::vector<std::string> disabled_routes_, disabled_models_;
   std::unique_ptr<MemoryReflection> reflection_;  // null: off
+  std::optional<MemoryQueryRewriter> rewriter_;   // none: the question is searched as asked
+  std::function<void(const std::string&)> log_;
   std::shared_ptr<MemoryStore> store_;
   std::function<std::vector<float>(const std::string&)> embed_;
-  std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async_;
+  EmbedAsync embed_async_;
   std::shared_ptr<observability::RouterMetrics> metrics_;
 };
 

@@ -34,17 +34,21 @@ struct OutboundCall {
   // chat-completions request, through its backend like any routed request (endpoint,
   // credentials, provider model id, Anthropic translation both ways).
   std::string model;
+  // Instead of an HTTP call: a text for the router's embedding model, embedded on the model
+  // threads (memory's rewritten query); the vector comes back in OutboundReply::embedding.
+  std::string embed;
   HeaderList headers;
   std::string body;  // JSON, POSTed
   std::chrono::milliseconds timeout{30000};
   size_t max_reply_bytes = 4 * 1024 * 1024;  // a longer reply fails the call
 };
 struct OutboundReply {
-  int status = 0;      // 0: no reply (see error)
-  HeaderList headers;  // the reply's, as received
-  std::string body;    // bounded
-  std::string error;   // why there is no reply
-  double seconds = 0;  // how long the call took
+  int status = 0;                // 0: no reply (see error)
+  HeaderList headers;            // the reply's, as received
+  std::string body;              // bounded
+  std::string error;             // why there is no reply
+  double seconds = 0;            // how long the call took
+  std::vector<float> embedding;  // an `embed` call's vector
 };
 
 // Where a rag backend that needs several calls in turn (MCP: a session handshake before the
@@ -107,6 +111,12 @@ struct RequestContext {
   std::string rag_primary_error;  // hybrid sequential: why the primary gave nothing
   bool rag_fallback_due = false;  // hybrid sequential: the fallback is to be asked next
   RagExchange rag_exchange;       // a backend's calls in turn (MCP)
+
+  // memory: the question as the memory_rewrite model made it self-contained ("" when not
+  // rewritten), its embedding, and whether that was asked for.
+  std::string memory_query;
+  std::vector<float> memory_query_embedding;
+  bool memory_query_embed_asked = false;
 
   // Set by the answer screens (OnAnswer), for the replay record.
   bool response_jailbreak_detected = false;

@@ -205,7 +205,8 @@ Built Make(const config::PluginSpec& spec, const config::Config& config,
                   kSemanticCache};
         } else if constexpr (std::is_same_v<T, config::MemoryPluginConfig>) {
           if (!services.memory_store) return {};  // opened for every enabled memory plugin
-          return {std::make_unique<MemoryPlugin>(cfg, config.global.stores.memory, services),
+          return {std::make_unique<MemoryPlugin>(cfg, config.global.stores.memory,
+                                                 config.global.model_catalog.external, services),
                   kMemory};
         } else if constexpr (std::is_same_v<T, config::ImageGenPluginConfig>) {
           return {std::make_unique<ImageGenPlugin>(cfg, services), kImageGen};
@@ -668,8 +669,7 @@ std::function<std::vector<float>(const std::string&)> PluginRuntime::embed() {
   return services_.embed;
 }
 
-std::function<void(std::string, std::function<void(std::vector<float>)>)>
-PluginRuntime::embed_async() {
+EmbedAsync PluginRuntime::embed_async() {
   std::lock_guard lock(mu_);
   return services_.embed_async;
 }

@@ -90,7 +90,7 @@ class PluginRuntime {
   // The question -> embedding function the plugins use (empty without a model).
   std::function<std::vector<float>(const std::string&)> embed();
   // The same, asynchronous and batched on the model threads (empty without model threads).
-  std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async();
+  EmbedAsync embed_async();
   // The memory plugin's store (null until a config has a memory plugin).
   std::shared_ptr<MemoryStore> memory_store();
   // The vector store (null until a config enables global.stores.vector_store).

@@ -17,6 +17,9 @@
 
 namespace vsr::plugins {
 
+// Embeds a text on the model threads and calls back there with its vector.
+using EmbedAsync = std::function<void(std::string, std::function<void(std::vector<float>)>)>;
+
 struct PluginServices {
   std::function<void(const std::string&)> log;  // warnings for the router log; may be empty
   // The replay store every decision records into; opened from the first config that records
@@ -30,7 +33,7 @@ struct PluginServices {
   // Model threads for the request path (0: none). With threads, questions are embedded there,
   // batched with concurrent ones, through embed_async (which the runtime fills in).
   size_t model_threads = 0;
-  std::function<void(std::string, std::function<void(std::vector<float>)>)> embed_async;
+  EmbedAsync embed_async;
   std::shared_ptr<observability::RouterMetrics> metrics;  // null: not recorded
   // The memory plugin's store (created for the first config with a memory plugin).
   std::shared_ptr<MemoryStore> memory_store;

@@ -676,18 +676,8 @@ asio::awaitable<void> DataPlane::EmbedQuestion(Call& call) {
   const std::string& question = call.req.current_user_text;
   const auto embed_async = options_.plugins->embed_async();
   if (question.empty() || !embed_async) co_return;  // the plugin embeds on this thread itself
-  // A forward pass takes milliseconds: it runs on the model threads (batched with concurrent
-  // questions) and this coroutine resumes on its own executor with the vector.
-  auto initiation = [&embed_async, &question](auto handler) {
-    auto h = std::make_shared<std::decay_t<decltype(handler)>>(std::move(handler));
-    embed_async(question, [h](std::vector<float> vector) {
-      auto executor = asio::get_associated_executor(*h);
-      asio::post(executor, [h, v = std::move(vector)]() mutable { std::move (*h)(std::move(v)); });
-    });
-  };
-  std::vector<float> vector =
-      co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::vector<float>)>(
-          initiation, asio::use_awaitable);
+  // A forward pass takes milliseconds: not on this I/O thread.
+  std::vector<float> vector = co_await EmbedOffThread(embed_async, question);
   call.plugin_ctx.cache_embedding = std::move(vector);
 }
 
@@ -707,7 +697,7 @@ std::optional<HttpResponse> DataPlane::RunPlugins(Call& call) {
 asio::awaitable<void> DataPlane::CallOut(Call& call) {
   // Named locals: the loop suspends, and GCC 12 mishandles temporaries kept across co_await.
   const std::vector<plugins::Plugin*> callers = call.chain->callers();
-  PluginCaller caller(*pool_, balancer_, options_.connect_timeout);
+  PluginCaller caller(*pool_, balancer_, options_.connect_timeout, options_.plugins->embed_async());
   // A plugin's follow-up rounds (calls that depend on the replies) are bounded.
   constexpr int kMaxRounds = 4;
   for (plugins::Plugin* plugin : callers) {
@@ -725,7 +715,9 @@ asio::awaitable<void> DataPlane::CallOut(Call& call) {
         co_await caller.SendAll(call.router->config(), calls, replies);
         for (size_t i = 0; i < replies.size(); ++i) {
           if (!replies[i].error.empty()) call.trace.Fail(spans[i], replies[i].error);
-          call.trace.Set(spans[i], "http.status_code", static_cast<int64_t>(replies[i].status));
+          if (calls[i].embed.empty()) {
+            call.trace.Set(spans[i], "http.status_code", static_cast<int64_t>(replies[i].status));
+          }
           call.trace.End(spans[i]);
         }
       } else {  // out of rounds: the plugin hears that these calls were not made

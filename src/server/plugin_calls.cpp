@@ -1,8 +1,10 @@
 #include "server/plugin_calls.h"
 
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -17,6 +19,19 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 using Clock = std::chrono::steady_clock;
+
+asio::awaitable<std::vector<float>> EmbedOffThread(const plugins::EmbedAsync& embed_async,
+                                                   const std::string& text) {
+  auto initiation = [&embed_async, &text](auto handler) {
+    auto h = std::make_shared<std::decay_t<decltype(handler)>>(std::move(handler));
+    embed_async(text, [h](std::vector<float> vector) {
+      auto executor = asio::get_associated_executor(*h);
+      asio::post(executor, [h, v = std::move(vector)]() mutable { std::move (*h)(std::move(v)); });
+    });
+  };
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::vector<float>)>(
+      initiation, asio::use_awaitable);
+}
 
 asio::awaitable<void> PluginCaller::SendAll(const config::Config& config,
                                             std::vector<plugins::OutboundCall>& calls,
@@ -76,6 +91,16 @@ bool PluginCaller::TargetModel(const config::Config& config, plugins::OutboundCa
 asio::awaitable<void> PluginCaller::Send(const config::Config& config, plugins::OutboundCall& call,
                                          plugins::OutboundReply& reply) {
   const auto started = Clock::now();
+  if (!call.embed.empty()) {
+    if (!embed_async_) {
+      reply.error = "no embedding model runs on model threads";
+    } else {
+      reply.embedding = co_await EmbedOffThread(embed_async_, call.embed);
+      if (reply.embedding.empty()) reply.error = "the embedding model gave no vector";
+    }
+    reply.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    co_return;
+  }
   UpstreamRequest up;
   bool anthropic = false;
   if (!call.model.empty()) {

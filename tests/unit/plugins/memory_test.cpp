@@ -1,5 +1,6 @@
 // The memory plugin's parts: the store (search, bounds, listing, forgetting), which turns are
-// worth keeping, how memories reach the model, and the /v1/memory API of the router API.
+// worth keeping, how memories reach the model, query rewriting, and the /v1/memory API of the
+// router API.
 #include "plugins/memory.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "plugins/memory_reflection.h"
+#include "plugins/memory_rewrite.h"
 #include "plugins/memory_store.h"
 #include "server/memory_api.h"
 
@@ -210,7 +212,7 @@ TEST(MemoryPlugin, OnlyGeneralFactQuestionsSkipTheSearch) {
   services.memory_store->Store(Mem("alice", "Q: capital trivia\nA: Paris", {1, 0}, 1));
   services.embed = [](const std::string&) { return std::vector<float>{1, 0}; };
   config::MemoryPluginConfig cfg;
-  MemoryPlugin plugin(cfg, config::MemoryStore{}, services);
+  MemoryPlugin plugin(cfg, config::MemoryStore{}, {}, services);
   const config::Config config;
   const auto injected = [&](const std::string& question, const std::string& fact_check_rule) {
     request::Request req;
@@ -231,6 +233,97 @@ TEST(MemoryPlugin, OnlyGeneralFactQuestionsSkipTheSearch) {
   EXPECT_TRUE(injected("What is the capital of France?", "no_fact_check_needed"));
   EXPECT_FALSE(injected("What is the capital of France?", "needs_fact_check"));
   EXPECT_TRUE(injected("What did I say the capital was?", "needs_fact_check"));
+}
+
+request::Message Msg(const std::string& role, const std::string& text) {
+  request::Message m;
+  m.role = role;
+  m.text = text;
+  return m;
+}
+
+config::ExternalModel Rewriter(const std::string& role, const std::string& address) {
+  config::ExternalModel m;
+  m.llm_provider = "vllm";
+  m.model_role = role;
+  m.llm_endpoint.address = address;
+  m.llm_model_name = "qwen";
+  return m;
+}
+
+TEST(MemoryRewrite, TheModelWithTheRoleAndAnAddressRewrites) {
+  EXPECT_FALSE(MemoryQueryRewriter::From({}));
+  EXPECT_FALSE(MemoryQueryRewriter::From({Rewriter("guardrail", "g")}));
+  EXPECT_FALSE(MemoryQueryRewriter::From({Rewriter("memory_rewrite", "")}));
+  config::ExternalModel tls = Rewriter("memory_rewrite", "rw.example");
+  tls.llm_endpoint.protocol = "https";
+  tls.llm_endpoint.port = 8443;
+  const auto r = MemoryQueryRewriter::From({Rewriter("guardrail", "g"), tls});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->url(), "https://rw.example:8443/v1/chat/completions");
+  EXPECT_EQ(MemoryQueryRewriter::From({Rewriter("memory_rewrite", "rw")})->url(),
+            "http://rw/v1/chat/completions");
+}
+
+TEST(MemoryRewrite, TheCallCarriesTheLastFiveMessagesAndUpstreamsDefaults) {
+  std::vector<request::Message> messages{
+      Msg("system", "Be brief."), Msg("user", "one"),   Msg("assistant", "two"),
+      Msg("user", "three"),       Msg("assistant", ""), Msg("developer", "dev"),
+      Msg("assistant", "four"),   Msg("user", "five"),  Msg("user", "six?")};
+  EXPECT_EQ(MemoryRewritePrompt(messages, "six?"),
+            "History:\n[assistant]: two\n[user]: three\n[assistant]: four\n[user]: five\n"
+            "[user]: six?\n\nQuery: six?\n\nRewritten query:");
+  EXPECT_EQ(MemoryRewritePrompt({Msg("system", "s")}, "q"),
+            "History:\n(no previous conversation)\n\nQuery: q\n\nRewritten query:");
+
+  const OutboundCall call =
+      MemoryQueryRewriter::From({Rewriter("memory_rewrite", "rw")})->Call(messages, "six?");
+  EXPECT_EQ(call.url, "http://rw/v1/chat/completions");
+  EXPECT_TRUE(call.headers.empty());  // no access_key
+  EXPECT_EQ(call.timeout, std::chrono::seconds(5));
+  const json::object body = json::parse(call.body).as_object();
+  EXPECT_EQ(body.at("model"), "qwen");
+  EXPECT_EQ(body.at("max_tokens"), 512);
+  EXPECT_DOUBLE_EQ(body.at("temperature").to_number<double>(), 0.1);
+  EXPECT_EQ(body.at("stream"), false);
+  EXPECT_EQ(body.at("messages").as_array()[1].at("content").as_string(),
+            MemoryRewritePrompt(messages, "six?"));
+
+  config::ExternalModel tuned = Rewriter("memory_rewrite", "rw");
+  tuned.llm_timeout_seconds = 2;
+  tuned.max_tokens = 64;
+  tuned.temperature = 0.5;
+  tuned.access_key = "k";
+  const OutboundCall tuned_call = MemoryQueryRewriter::From({tuned})->Call(messages, "six?");
+  EXPECT_EQ(tuned_call.timeout, std::chrono::seconds(2));
+  EXPECT_EQ(tuned_call.headers, (HeaderList{{"authorization", "Bearer k"}}));
+  const json::object tuned_body = json::parse(tuned_call.body).as_object();
+  EXPECT_EQ(tuned_body.at("max_tokens"), 64);
+  EXPECT_DOUBLE_EQ(tuned_body.at("temperature").to_number<double>(), 0.5);
+}
+
+TEST(MemoryRewrite, TheReplysTextWithoutThinkingOrQuotes) {
+  const auto reply = [](int status, const std::string& content) {
+    OutboundReply r;
+    r.status = status;
+    r.body = json::serialize(json::object{
+        {"choices", json::array{json::object{
+                        {"message", json::object{{"role", "assistant"}, {"content", content}}}}}}});
+    return r;
+  };
+  std::string error;
+  EXPECT_EQ(
+      MemoryQueryRewriter::ReadReply(reply(200, "<think>hm</think> \"'When is it due?'\" "), error),
+      "When is it due?");
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(MemoryQueryRewriter::ReadReply(reply(200, "<think>never closed"), error), "");
+  EXPECT_EQ(error, "the reply has no rewritten query");
+  EXPECT_EQ(MemoryQueryRewriter::ReadReply(reply(503, "x"), error), "");
+  EXPECT_EQ(error.rfind("status 503: {", 0), 0u) << error;
+  OutboundReply none;
+  none.error = "connection refused";
+  EXPECT_EQ(MemoryQueryRewriter::ReadReply(none, error), "");
+  EXPECT_EQ(error, "connection refused");
 }
 
 server::HttpRequest ApiRequest(const std::string& method, const std::string& path,

@@ -348,7 +348,7 @@ TEST(RagBackends, McpSetsUpASessionOnceAndCallsTheTool) {
             (json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}));
   EXPECT_EQ(header(*call, "Mcp-Session-Id"), "s-1");
   EXPECT_EQ(header(*call, "MCP-Protocol-Version"), "2025-03-26");  // what the server chose
-  reply = OutboundReply{202, {}, "", "", 0};
+  reply = OutboundReply{202, {}, "", "", 0, {}};
   call = backend->Continue(q, reply, x, error);
   ASSERT_TRUE(call) << error;
   EXPECT_EQ(header(*call, "Mcp-Session-Id"), "s-1");
@@ -359,7 +359,7 @@ TEST(RagBackends, McpSetsUpASessionOnceAndCallsTheTool) {
   EXPECT_EQ(body.at("params").at("arguments"),
             json::parse(R"({"query":"What is ${decision_name}?","top_k":4,)"
                         R"("scope":{"route":"d=docs","tags":["manual,pumps"]},"raw":3})"));
-  reply = OutboundReply{200, {}, "", "", 0};
+  reply = OutboundReply{200, {}, "", "", 0, {}};
   EXPECT_FALSE(backend->Continue(q, reply, x, error));  // the tool's reply: Parse reads it
   EXPECT_EQ(error, "");
   std::vector<RagPassage> out;
@@ -385,13 +385,13 @@ TEST(RagBackends, McpSetsUpASessionOnceAndCallsTheTool) {
   ASSERT_TRUE(call);
   EXPECT_EQ(json::parse(call->body).at("method"), "tools/call");
   EXPECT_EQ(header(*call, "Mcp-Session-Id"), "s-1");
-  reply = OutboundReply{404, {}, "session not found", "", 0};
+  reply = OutboundReply{404, {}, "session not found", "", 0, {}};
   call = backend->Continue(q, reply, next, error);
   ASSERT_TRUE(call);
   EXPECT_EQ(json::parse(call->body).at("method"), "initialize");
   EXPECT_EQ(header(*call, "Mcp-Session-Id"), "(none)");
   // A server that refuses to initialize fails the exchange, saying so.
-  reply = OutboundReply{500, {}, "boom", "", 0};
+  reply = OutboundReply{500, {}, "boom", "", 0, {}};
   EXPECT_FALSE(backend->Continue(q, reply, next, error));
   EXPECT_EQ(error, "MCP initialize failed: the server answered initialize with status 500: boom");
 }
