@@ -1,5 +1,6 @@
 #include "replay/open_store.h"
 
+#include "replay/postgres_persistence.h"
 #include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
 
@@ -49,9 +50,20 @@ std::shared_ptr<ReplayStore> OpenStore(const config::RouterReplayService& cfg,
     if (auto db = OpenRedis(cfg, log)) {
       return std::make_shared<ReplayStore>(cfg.ttl_seconds, std::move(db), log);
     }
+  } else if (backend == "postgres") {
+    std::string error =
+        "store_backend postgres needs router_replay.postgres (host, port, "
+        "database, user, password)";
+    if (cfg.postgres) {
+      if (auto db = PostgresPersistence::Open(*cfg.postgres, error)) {
+        return std::make_shared<ReplayStore>(cfg.ttl_seconds, std::move(db), log);
+      }
+    }
+    warn("router replay: " + error + "; " + kMemoryNote);
   } else if (backend != "memory") {
     warn("router replay: store_backend '" + backend +
-         "' is not available in this build (use memory, sqlite or redis); " + kMemoryNote);
+         "' is not available in this build (use memory, sqlite, redis or postgres); " +
+         kMemoryNote);
   }
   return std::make_shared<ReplayStore>(cfg.ttl_seconds, nullptr, log);
 }

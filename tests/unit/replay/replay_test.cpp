@@ -1,4 +1,5 @@
-// The replay store (bounds, TTL, SQLite and Redis persistence) and the replay API's contract:
+// The replay store (bounds, TTL, SQLite, Redis and PostgreSQL persistence) and the replay API's
+// contract:
 // pagination, filters, ordering, aggregate, trajectory and upstream's error texts.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,10 +10,12 @@
 
 #include "replay/api.h"
 #include "replay/open_store.h"
+#include "replay/postgres_persistence.h"
 #include "replay/record.h"
 #include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
 #include "replay/store.h"
+#include "support/postgres_server.h"
 #include "support/redis_server.h"
 
 namespace vsr::replay {
@@ -198,6 +201,196 @@ TEST(ReplayStore, AnUnreachableRedisFallsBackToMemoryWithAWarning) {
   EXPECT_NE(warnings[0].find("cannot connect to redis at 127.0.0.1:1"), std::string::npos)
       << warnings[0];
   EXPECT_NE(warnings[0].find("records are kept in memory only"), std::string::npos);
+}
+
+config::ReplayPostgres PostgresSettings(const testing::PostgresServer& server) {
+  config::ReplayPostgres p;
+  p.host = "127.0.0.1";
+  p.port = server.port();
+  p.database = "postgres";
+  p.user = "vsr";
+  return p;
+}
+
+std::unique_ptr<PostgresPersistence> OpenPostgres(const config::ReplayPostgres& settings) {
+  std::string error;
+  auto db = PostgresPersistence::Open(settings, error);
+  EXPECT_TRUE(db) << error;
+  return db;
+}
+
+// The text columns of one row, by SQL.
+std::vector<std::optional<std::string>> Row(const testing::PostgresServer& server,
+                                            const std::string& sql) {
+  std::string error;
+  auto client = postgres::Client::Connect(server.endpoint(), error);
+  EXPECT_TRUE(client) << error;
+  if (!client) return {};
+  auto rows = client->Exec(sql, {}, error);
+  EXPECT_TRUE(rows) << error;
+  return rows && !rows->rows.empty() ? rows->rows[0] : std::vector<std::optional<std::string>>{};
+}
+
+TEST(ReplayStore, PostgresKeepsRecordsAcrossRestartsInUpstreamsTable) {
+  testing::PostgresServer server;
+  VSR_REQUIRE_POSTGRES(server);
+  ExpectRecordsSurviveARestart(
+      [&]() -> std::unique_ptr<Persistence> { return OpenPostgres(PostgresSettings(server)); });
+  // Upstream's layout: a row per record in router_replay_records, a column per field.
+  const auto row = Row(server,
+                       "SELECT request_id, decision, response_body, from_cache, signals::text, "
+                       "response_status, prompt_tokens FROM router_replay_records WHERE id = 'r3'");
+  ASSERT_EQ(row.size(), 7u);
+  EXPECT_EQ(row[0], "req-r3");
+  EXPECT_EQ(row[1], "d");
+  EXPECT_EQ(row[2], "{\"answer\":1}");
+  EXPECT_EQ(row[3], "f");  // upstream reads plain values: false, not NULL
+  EXPECT_EQ(row[4], "{}");
+  EXPECT_EQ(row[5], "0");
+  EXPECT_EQ(row[6], std::nullopt);  // upstream reads it as nullable
+  EXPECT_EQ(Row(server, "SELECT count(*) FROM router_replay_records")[0], "3");
+}
+
+// Every field survives (timestamps to the microsecond), text PostgreSQL cannot hold (NUL,
+// invalid UTF-8) is stored with U+FFFD, and a record saved again is updated in place.
+TEST(ReplayStore, PostgresRoundTripsEveryField) {
+  testing::PostgresServer server;
+  VSR_REQUIRE_POSTGRES(server);
+  config::ReplayPostgres settings = PostgresSettings(server);
+  settings.table_name = "replay_b";
+  auto db = OpenPostgres(settings);
+  ASSERT_TRUE(db);
+  ReplayRecord r = Rec("full", 1, "math", "qwen");
+  r.timestamp_ns = 1764622800123456000;
+  r.session_id = "s1";
+  r.turn_index = 2;
+  r.previous_response_id = "resp_1";
+  r.decision_tier = 1;
+  r.decision_priority = 10;
+  r.category = "math";
+  r.reasoning_mode = "on";
+  r.confidence_score = 0.75;
+  r.selection_method = "elo";
+  r.signals = {{"keyword", {"math", "proof"}}, {"domain", {"math"}}};
+  r.projections = {"hard"};
+  r.projection_scores = {{"difficulty", 0.5}};
+  r.signal_confidences = {{"keyword:math", 1.0}};
+  r.request_body = R"({"messages":[]})";
+  r.response_body = "ok";
+  r.response_status = 200;
+  r.from_cache = true;
+  r.streaming = true;
+  r.request_body_truncated = true;
+  r.guardrails_enabled = true;
+  r.jailbreak_enabled = true;
+  r.pii_enabled = true;
+  r.response_jailbreak_detected = true;
+  r.response_jailbreak_type = "jailbreak";
+  r.response_jailbreak_confidence = 0.5;
+  r.rag_enabled = true;
+  r.rag_backend = "milvus";
+  r.rag_context_length = 42;
+  r.rag_similarity_score = 0.5;
+  r.hallucination_enabled = true;
+  r.hallucination_detected = true;
+  r.hallucination_confidence = 0.25;
+  r.hallucination_spans = {"the moon is cheese"};
+  r.prompt = "caf\xc3\xa9 prove it";
+  r.prompt_truncated = true;
+  r.tool_definitions = R"([{"type":"function"}])";
+  r.prompt_tokens = 5;
+  r.completion_tokens = 7;
+  r.total_tokens = 12;
+  r.actual_cost = 0.001;
+  r.baseline_cost = 0.01;
+  r.cost_savings = 0.009;
+  r.currency = "USD";
+  r.baseline_model = "big";
+  r.latency_ms = 12.5;
+  std::string error;
+  ASSERT_TRUE(db->Save(r, error)) << error;
+  r.response_status = 503;  // saved again: the row changes
+  ASSERT_TRUE(db->Save(r, error)) << error;
+  ReplayRecord odd = Rec("odd", 2);
+  constexpr char kOddText[] = "nul\0byte \xff\xfe end";
+  odd.prompt = std::string(kOddText, sizeof kOddText - 1);
+  ASSERT_TRUE(db->Save(odd, error)) << error;
+
+  std::vector<ReplayRecord> loaded;
+  ASSERT_TRUE(db->Load(loaded, error)) << error;
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(json::serialize(ToJson(loaded[0])), json::serialize(ToJson(r)));
+  EXPECT_EQ(loaded[1].prompt,
+            "nul\xef\xbf\xbd"
+            "byte \xef\xbf\xbd\xef\xbf\xbd end");
+  ASSERT_TRUE(db->Erase("odd", error)) << error;
+  ASSERT_TRUE(db->Load(loaded, error)) << error;
+  EXPECT_EQ(loaded.size(), 1u);
+}
+
+// Rows upstream's router wrote (its columns only, NULLs where it leaves them) read back; the
+// connection comes back after the server restarts.
+TEST(ReplayStore, PostgresReadsUpstreamsRowsAndSurvivesAServerRestart) {
+  testing::PostgresServer server;
+  VSR_REQUIRE_POSTGRES(server);
+  auto db = OpenPostgres(PostgresSettings(server));
+  ASSERT_TRUE(db);
+  Row(server,
+      "INSERT INTO router_replay_records (id, timestamp, request_id, decision, selected_model, "
+      "signals, response_status, from_cache, prompt_tokens, session_id) VALUES ('up1', "
+      "'2025-12-01 21:00:00.5', 'req-up1', 'code', 'coder', '{\"keyword\":[\"python\"]}', 200, "
+      "TRUE, 9, NULL)");
+  std::string error;
+  std::vector<ReplayRecord> loaded;
+  ASSERT_TRUE(db->Load(loaded, error)) << error;
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].id, "up1");
+  EXPECT_EQ(FormatTimestamp(loaded[0].timestamp_ns), "2025-12-01T21:00:00.5Z");
+  EXPECT_EQ(loaded[0].decision, "code");
+  EXPECT_EQ(loaded[0].signals.at("keyword"), (std::vector<std::string>{"python"}));
+  EXPECT_TRUE(loaded[0].from_cache);
+  EXPECT_EQ(loaded[0].prompt_tokens, 9);
+  EXPECT_EQ(loaded[0].session_id, "");
+
+  server.Stop();
+  EXPECT_FALSE(db->Save(Rec("down", 3), error));
+  EXPECT_NE(error.find("postgres vsr@127.0.0.1:" + std::to_string(server.port())),
+            std::string::npos)
+      << error;
+  server.Start();
+  ASSERT_TRUE(server.ready());
+  EXPECT_TRUE(db->Save(Rec("back", 4), error)) << error;
+}
+
+TEST(ReplayStore, PostgresSettingsErrorsFallBackToMemoryWithAWarning) {
+  const auto warning_for = [](const std::optional<config::ReplayPostgres>& postgres) {
+    config::RouterReplayService cfg;
+    cfg.store_backend = "postgres";
+    cfg.postgres = postgres;
+    std::vector<std::string> warnings;
+    auto store = OpenStore(cfg, [&](const std::string& w) { warnings.push_back(w); });
+    EXPECT_EQ(store->backend(), "memory");
+    EXPECT_EQ(warnings.size(), 1u);
+    return warnings.empty() ? std::string() : warnings[0];
+  };
+  EXPECT_NE(warning_for(std::nullopt).find("store_backend postgres needs router_replay.postgres"),
+            std::string::npos);
+  config::ReplayPostgres p;
+  p.user = "vsr";
+  EXPECT_NE(warning_for(p).find("router_replay.postgres.database is required"), std::string::npos);
+  p.database = "db";
+  p.table_name = "records; DROP TABLE x";
+  EXPECT_NE(warning_for(p).find("table_name 'records; DROP TABLE x' is not a table name"),
+            std::string::npos);
+  p.table_name = "";
+  p.host = "127.0.0.1";
+  p.port = 1;
+  p.password = "s3cret-password";
+  const std::string unreachable = warning_for(p);
+  EXPECT_NE(unreachable.find("cannot connect to postgres 127.0.0.1:1: "), std::string::npos)
+      << unreachable;
+  EXPECT_NE(unreachable.find("records are kept in memory only"), std::string::npos);
+  EXPECT_EQ(unreachable.find("s3cret-password"), std::string::npos);
 }
 
 TEST(ReplayStore, AnUnwritablePathIsAnErrorNotACrash) {
