@@ -4,20 +4,20 @@
 #include <chrono>
 
 #include "common/json_text.h"
-#include "server/http_client.h"
+#include "milvus/rest.h"
 
 namespace vsr::plugins {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::chrono::seconds kTimeout{10};
-constexpr int64_t kQueryWindow = 16384;  // Milvus: offset + limit of one query
-constexpr int64_t kPage = 1000;
-
 const char* const kFields[] = {"id",         "user_id",    "project_id",   "memory_type",
                                "content",    "source",     "metadata",     "embedding",
                                "created_at", "updated_at", "access_count", "importance"};
+
+using milvus::Number;
+using milvus::Quoted;
+using milvus::Text;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -25,44 +25,22 @@ int64_t NowSeconds() {
       .count();
 }
 
-// A string literal for a Milvus filter expression.
-std::string Quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string Text(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-double Number(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
-}
-
 class MilvusBackend final : public MemoryMirror::Backend {
  public:
   explicit MilvusBackend(const config::MemoryMilvus& m)
-      : base_(m.address.rfind("http", 0) == 0 ? m.address : "http://" + m.address),
+      : rest_(m.address),
         collection_(m.collection.empty() ? "agentic_memory" : m.collection),
         dimension_(m.dimension > 0 ? m.dimension : 384),
         partitions_(m.num_partitions > 0 ? m.num_partitions : 16) {}
 
-  std::string name() const override { return "milvus " + base_ + " (" + collection_ + ")"; }
+  std::string name() const override { return "milvus " + rest_.base() + " (" + collection_ + ")"; }
 
   // The collection as upstream makes it, when it does not exist; then loaded for queries.
   bool Prepare(std::string& error) {
     json::value data;
-    if (!Call("collections/has", {{"collectionName", collection_}}, data, error)) return false;
-    const json::value* has = data.is_object() ? data.as_object().if_contains("has") : nullptr;
-    if (has != nullptr && has->is_bool() && has->as_bool()) {
-      return Call("collections/load", {{"collectionName", collection_}}, data, error);
-    }
+    bool has = false;
+    if (!rest_.Has(collection_, has, error)) return false;
+    if (has) return rest_.Call("collections/load", {{"collectionName", collection_}}, data, error);
     const auto varchar = [](const char* name, int max, bool extra_key = false) {
       json::object f{{"fieldName", name},
                      {"dataType", "VarChar"},
@@ -100,31 +78,18 @@ class MilvusBackend final : public MemoryMirror::Backend {
                                   {"indexType", "HNSW"},
                                   {"params", json::object{{"M", 16}, {"efConstruction", 256}}}}}},
         {"params", json::object{{"partitionsNum", partitions_}}}};
-    return Call("collections/create", std::move(create), data, error);
+    return rest_.Call("collections/create", std::move(create), data, error);
   }
 
   bool LoadAll(std::vector<Memory>& out, std::string& error) override {
     json::array output;
     for (const char* f : kFields) output.emplace_back(f);
-    for (int64_t offset = 0; offset < kQueryWindow; offset += kPage) {
-      json::value data;
-      if (!Call("entities/query",
-                {{"collectionName", collection_},
-                 {"filter", "id != \"\""},
-                 {"outputFields", output},
-                 {"limit", std::min(kPage, kQueryWindow - offset)},
-                 {"offset", offset}},
-                data, error)) {
-        return false;
-      }
-      const json::array* rows = data.if_array();
-      if (rows == nullptr) break;
-      for (const json::value& row : *rows) {
-        if (auto m = FromRow(row)) out.push_back(std::move(*m));
-      }
-      if (static_cast<int64_t>(rows->size()) < kPage) break;
-    }
-    return true;
+    return rest_.QueryAll(
+        collection_, "id != \"\"", output,
+        [&](const json::object& row) {
+          if (auto m = FromRow(row)) out.push_back(std::move(*m));
+        },
+        error);
   }
 
   bool Put(const Memory& m, std::string& version, std::string& error) override {
@@ -135,16 +100,17 @@ class MilvusBackend final : public MemoryMirror::Backend {
       return false;
     }
     json::value data;
-    return Call("entities/upsert", {{"collectionName", collection_}, {"data", json::array{Row(m)}}},
-                data, error) &&
+    return rest_.Call("entities/upsert",
+                      {{"collectionName", collection_}, {"data", json::array{Row(m)}}}, data,
+                      error) &&
            Count(version, error);
   }
 
   bool Erase(const std::string& id, std::string& version, std::string& error) override {
     json::value data;
-    return Call("entities/delete",
-                {{"collectionName", collection_}, {"filter", "id in [" + Quoted(id) + "]"}}, data,
-                error) &&
+    return rest_.Call("entities/delete",
+                      {{"collectionName", collection_}, {"filter", "id in [" + Quoted(id) + "]"}},
+                      data, error) &&
            Count(version, error);
   }
 
@@ -155,40 +121,13 @@ class MilvusBackend final : public MemoryMirror::Backend {
   }
 
  private:
-  // POST <base>/v2/vectordb/<path>: the reply's `data`, or false with Milvus's code and message.
-  bool Call(const std::string& path, json::object body, json::value& data, std::string& error) {
-    const server::HttpResult r =
-        server::HttpCall("POST", base_ + "/v2/vectordb/" + path, CompactJson(body), kTimeout,
-                         {{"Content-Type", "application/json"}});
-    if (r.failure != server::HttpResult::Failure::kNone) {
-      error = "milvus " + base_ + ": " + r.error;
-      return false;
-    }
-    boost::system::error_code ec;
-    json::value reply = json::parse(r.body, ec);
-    const json::object* o = ec ? nullptr : reply.if_object();
-    if (r.status != 200 || o == nullptr) {
-      error =
-          "milvus " + path + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
-      return false;
-    }
-    const json::value* code = o->if_contains("code");
-    if (code != nullptr && code->is_number() && code->to_number<double>() != 0) {
-      error = "milvus " + path + ": code " + CompactJson(*code) + ": " + Text(*o, "message");
-      return false;
-    }
-    const json::value* d = o->if_contains("data");
-    data = d != nullptr ? *d : json::value();
-    return true;
-  }
-
   bool Count(std::string& version, std::string& error) {
     json::value data;
-    if (!Call("entities/query",
-              {{"collectionName", collection_},
-               {"filter", ""},
-               {"outputFields", json::array{"count(*)"}}},
-              data, error)) {
+    if (!rest_.Call("entities/query",
+                    {{"collectionName", collection_},
+                     {"filter", ""},
+                     {"outputFields", json::array{"count(*)"}}},
+                    data, error)) {
       return false;
     }
     const json::array* rows = data.if_array();
@@ -223,9 +162,8 @@ class MilvusBackend final : public MemoryMirror::Backend {
   }
 
   // A row back into a memory; nullopt without an id, a user or content.
-  static std::optional<Memory> FromRow(const json::value& row) {
-    const json::object* o = row.if_object();
-    if (o == nullptr) return std::nullopt;
+  static std::optional<Memory> FromRow(const json::object& row) {
+    const json::object* o = &row;
     Memory m;
     m.id = Text(*o, "id");
     m.user_id = Text(*o, "user_id");
@@ -244,7 +182,8 @@ class MilvusBackend final : public MemoryMirror::Backend {
     return m;
   }
 
-  std::string base_, collection_;
+  milvus::Rest rest_;
+  std::string collection_;
   int dimension_, partitions_;
 };
 

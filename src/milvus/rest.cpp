@@ -1,0 +1,96 @@
+#include "milvus/rest.h"
+
+#include <boost/json.hpp>
+
+#include "common/json_text.h"
+#include "server/http_client.h"
+
+namespace vsr::milvus {
+
+namespace json = boost::json;
+
+namespace {
+constexpr int64_t kPage = 1000;
+}  // namespace
+
+Rest::Rest(const std::string& address, std::chrono::milliseconds timeout)
+    : base_(address.rfind("http", 0) == 0 ? address : "http://" + address), timeout_(timeout) {}
+
+bool Rest::Call(const std::string& path, json::object body, json::value& data,
+                std::string& error) const {
+  const server::HttpResult r =
+      server::HttpCall("POST", base_ + "/v2/vectordb/" + path, CompactJson(body), timeout_,
+                       {{"Content-Type", "application/json"}});
+  if (r.failure != server::HttpResult::Failure::kNone) {
+    error = "milvus " + base_ + ": " + r.error;
+    return false;
+  }
+  boost::system::error_code ec;
+  json::value reply = json::parse(r.body, ec);
+  const json::object* o = ec ? nullptr : reply.if_object();
+  if (r.status != 200 || o == nullptr) {
+    error = "milvus " + path + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
+    return false;
+  }
+  const json::value* code = o->if_contains("code");
+  if (code != nullptr && code->is_number() && code->to_number<double>() != 0) {
+    error = "milvus " + path + ": code " + CompactJson(*code) + ": " + Text(*o, "message");
+    return false;
+  }
+  const json::value* d = o->if_contains("data");
+  data = d != nullptr ? *d : json::value();
+  return true;
+}
+
+bool Rest::QueryAll(const std::string& collection, const std::string& filter,
+                    const json::array& output_fields,
+                    const std::function<void(const json::object&)>& row, std::string& error) const {
+  for (int64_t offset = 0; offset < kQueryWindow; offset += kPage) {
+    json::value data;
+    if (!Call("entities/query",
+              {{"collectionName", collection},
+               {"filter", filter},
+               {"outputFields", output_fields},
+               {"limit", std::min(kPage, kQueryWindow - offset)},
+               {"offset", offset}},
+              data, error)) {
+      return false;
+    }
+    const json::array* rows = data.if_array();
+    if (rows == nullptr) break;
+    for (const json::value& r : *rows) {
+      if (const json::object* o = r.if_object()) row(*o);
+    }
+    if (static_cast<int64_t>(rows->size()) < kPage) break;
+  }
+  return true;
+}
+
+bool Rest::Has(const std::string& collection, bool& has, std::string& error) const {
+  json::value data;
+  if (!Call("collections/has", {{"collectionName", collection}}, data, error)) return false;
+  const json::value* h = data.is_object() ? data.as_object().if_contains("has") : nullptr;
+  has = h != nullptr && h->is_bool() && h->as_bool();
+  return true;
+}
+
+std::string Quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string Text(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+double Number(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
+}
+
+}  // namespace vsr::milvus
