@@ -504,10 +504,15 @@ void PluginRuntime::OpenVectorStore(const config::Config& cfg) {
     const config::VectorStoreValkey v = vs->valkey.value_or(config::VectorStoreValkey{});
     o.redis = ValkeyEndpoint(v.host, v.port, v.database, v.password, v.connect_timeout);
     if (!v.collection_prefix.empty()) o.redis_prefix = v.collection_prefix;
+  } else if (o.backend_type == "milvus" && vs->milvus && !vs->milvus->connection.host.empty()) {
+    const config::MilvusConnection& c = vs->milvus->connection;
+    o.milvus_address = c.host + ":" + std::to_string(c.port > 0 ? c.port : 19530);
   } else if (o.backend_type != "memory") {
     log("vector store: backend_type '" + o.backend_type +
-        "' is not available in this build; stores are kept in this router's memory (lost on "
-        "restart; use memory, or valkey to keep them in Redis/Valkey)");
+        (o.backend_type == "milvus" ? "' needs milvus.connection.host"
+                                    : "' is not available in this build") +
+        "; stores are kept in this router's memory (lost on restart; use memory, valkey to keep "
+        "them in Redis/Valkey, or milvus)");
     o.backend_type = "memory";
   }
   if (vs->metadata_store == "postgres") {

@@ -37,7 +37,7 @@ std::unique_ptr<RedisPersistence> RedisPersistence::Connect(const redis::Endpoin
 RedisPersistence::RedisPersistence(std::unique_ptr<redis::Client> writer,
                                    std::unique_ptr<redis::Client> reader, std::string prefix)
     : prefix_(std::move(prefix)),
-      name_(writer->name()),
+      name_(writer->name() + ", prefix " + prefix_),
       writer_(std::move(writer)),
       reader_(std::move(reader)) {}
 

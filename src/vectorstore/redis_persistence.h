@@ -18,37 +18,31 @@
 #include <vector>
 
 #include "redis/client.h"
-#include "vectorstore/collection.h"
-#include "vectorstore/types.h"
+#include "vectorstore/persistence.h"
 
 namespace vsr::vectorstore {
 
-struct StoreState {
-  VectorStore meta;
-  std::map<std::string, VectorStoreFile> files;  // vsf id -> status
-  Collection chunks;
-};
-using StoreMap = std::map<std::string, StoreState>;
-
-class RedisPersistence {
+class RedisPersistence final : public Persistence {
  public:
   // Connects (two connections: writes, and the sync thread's reads); null with `error`.
   static std::unique_ptr<RedisPersistence> Connect(const redis::Endpoint& endpoint,
                                                    std::string prefix, std::string& error);
 
-  bool SaveStore(const VectorStore& s, std::string& error);
-  bool DeleteStore(const std::string& id, std::string& error);
-  bool SaveFile(const VectorStoreFile& f, std::string& error);
+  bool SaveStore(const VectorStore& s, std::string& error) override;
+  bool DeleteStore(const std::string& id, std::string& error) override;
+  bool SaveFile(const VectorStoreFile& f, std::string& error) override;
   bool DeleteFile(const VectorStoreFile& f, const std::vector<std::string>& chunk_ids,
-                  std::string& error);
-  bool InsertChunks(const std::string& store, const std::vector<Chunk>& chunks, std::string& error);
+                  std::string& error) override;
+  bool InsertChunks(const std::string& store, const std::vector<Chunk>& chunks,
+                    std::string& error) override;
+  bool shared() const override { return true; }
   // Marks a change; returns the new version (nullopt when Redis is unreachable).
-  std::optional<long long> Bump(std::string& error);
+  std::optional<long long> Bump(std::string& error) override;
   // The current version (sync thread's connection).
-  std::optional<long long> Version(std::string& error);
+  std::optional<long long> Version(std::string& error) override;
   // Everything (sync thread's connection).
-  bool Load(StoreMap& out, std::string& error);
-  std::string name() const { return name_; }
+  bool Load(StoreMap& out, std::string& error) override;
+  std::string name() const override { return name_; }
 
  private:
   RedisPersistence(std::unique_ptr<redis::Client> writer, std::unique_ptr<redis::Client> reader,

@@ -4,6 +4,8 @@
 
 #include "common/strings.h"
 #include "vectorstore/chunking.h"
+#include "vectorstore/milvus_persistence.h"
+#include "vectorstore/redis_persistence.h"
 #include "vectorstore/text_extract.h"
 
 namespace vsr::vectorstore {
@@ -28,16 +30,20 @@ std::shared_ptr<VectorStoreService> VectorStoreService::Open(ServiceOptions opti
   service->files_ = FileStore::Open(o.file_storage_dir, error);
   if (!service->files_) return nullptr;
   if (o.redis) {
-    service->redis_ = RedisPersistence::Connect(*o.redis, o.redis_prefix, error);
-    if (!service->redis_) {
+    service->persistence_ = RedisPersistence::Connect(*o.redis, o.redis_prefix, error);
+    if (!service->persistence_) {
       error = o.backend_type + " at " + o.redis->host + ":" + std::to_string(o.redis->port) + ": " +
               error;
       return nullptr;
     }
-    const std::optional<long long> version = service->redis_->Version(error);
-    if (!version || !service->redis_->Load(service->stores_, error)) return nullptr;
+  } else if (!o.milvus_address.empty()) {
+    service->persistence_ = std::make_unique<MilvusPersistence>(o.milvus_address, o.milvus_prefix);
+  }
+  if (Persistence* p = service->persistence_.get()) {
+    const std::optional<long long> version = p->Version(error);
+    if (!version || !p->Load(service->stores_, error)) return nullptr;
     service->seen_version_ = *version;
-    service->sync_ = std::thread([s = service.get()] { s->SyncLoop(); });
+    if (p->shared()) service->sync_ = std::thread([s = service.get()] { s->SyncLoop(); });
   }
   for (int i = 0; i < std::max(1, o.ingestion_workers); ++i) {
     service->workers_.emplace_back([s = service.get()] { s->Worker(); });
@@ -61,7 +67,7 @@ VectorStoreService::~VectorStoreService() {
 
 std::string VectorStoreService::description() const {
   std::string d = options_.backend_type;
-  if (redis_) d += " (" + redis_->name() + ", prefix " + options_.redis_prefix + ")";
+  if (persistence_) d += " (" + persistence_->name() + ")";
   std::shared_lock lock(mu_);
   return d + ", " + std::to_string(stores_.size()) + " store(s), files in " + files_->dir();
 }
@@ -79,11 +85,11 @@ VectorStore VectorStoreService::WithCounts(const StoreState& s) const {
 }
 
 void VectorStoreService::Published() {
-  if (!redis_) return;
+  if (!persistence_ || !persistence_->shared()) return;
   std::string error;
-  const std::optional<long long> v = redis_->Bump(error);
+  const std::optional<long long> v = persistence_->Bump(error);
   if (!v) {
-    if (log_) log_("vector store: cannot mark a change in " + redis_->name() + ": " + error);
+    if (log_) log_("vector store: cannot mark a change in " + persistence_->name() + ": " + error);
     return;
   }
   long long expected = *v - 1;
@@ -100,7 +106,7 @@ Result<VectorStore> VectorStoreService::CreateStore(const std::string& name,
   state.meta.metadata = extra.metadata;
   state.meta.backend_type = options_.backend_type;
   std::string error;
-  if (redis_ && !redis_->SaveStore(state.meta, error)) {
+  if (persistence_ && !persistence_->SaveStore(state.meta, error)) {
     return Result<VectorStore>::Fail(ErrorKind::kUnavailable,
                                      "failed to create vector store: " + error);
   }
@@ -160,7 +166,7 @@ Result<VectorStore> VectorStoreService::UpdateStore(const std::string& id,
     updated = WithCounts(it->second);
   }
   std::string error;
-  if (redis_ && !redis_->SaveStore(updated, error)) {
+  if (persistence_ && !persistence_->SaveStore(updated, error)) {
     return Result<VectorStore>::Fail(ErrorKind::kUnavailable,
                                      "failed to save vector store: " + error);
   }
@@ -171,7 +177,7 @@ Result<VectorStore> VectorStoreService::UpdateStore(const std::string& id,
 std::optional<Error> VectorStoreService::DeleteStore(const std::string& id) {
   if (!Exists(id)) return NotFound("vector store", id);
   std::string error;
-  if (redis_ && !redis_->DeleteStore(id, error)) {
+  if (persistence_ && !persistence_->DeleteStore(id, error)) {
     return Unavailable("failed to delete vector store", error);
   }
   {
@@ -207,9 +213,9 @@ Result<VectorStoreFile> VectorStoreService::AttachFile(
   // Saved before a worker can save its outcome over it.
   const auto save = [&] {
     std::string error;
-    if (redis_ && !redis_->SaveFile(f, error) && log_) {
-      log_("vector store: cannot save the status of " + f.id + " in " + redis_->name() + ": " +
-           error);
+    if (persistence_ && !persistence_->SaveFile(f, error) && log_) {
+      log_("vector store: cannot save the status of " + f.id + " in " + persistence_->name() +
+           ": " + error);
     }
   };
   save();
@@ -264,7 +270,7 @@ std::optional<Error> VectorStoreService::DetachFile(const std::string& store_id,
     if (!attached_again) chunk_ids = it->second.chunks.EraseFile(f.file_id);
   }
   std::string error;
-  if (redis_ && !redis_->DeleteFile(f, chunk_ids, error)) {
+  if (persistence_ && !persistence_->DeleteFile(f, chunk_ids, error)) {
     return Unavailable("failed to delete chunks", error);
   }
   Published();
@@ -386,7 +392,7 @@ void VectorStoreService::Ingest(const Job& job) {
       return;
     }
   }
-  if (redis_ && !redis_->InsertChunks(job.store_id, chunks, error)) {
+  if (persistence_ && !persistence_->InsertChunks(job.store_id, chunks, error)) {
     SetStatus(job, "failed", FileError{"storage_error", "failed to store chunks: " + error});
     return;
   }
@@ -417,7 +423,7 @@ void VectorStoreService::SetStatus(const Job& job, const std::string& status,
          updated.last_error->code + "): " + updated.last_error->message);
   }
   std::string save_error;
-  if (redis_ && !redis_->SaveFile(updated, save_error) && log_) {
+  if (persistence_ && !persistence_->SaveFile(updated, save_error) && log_) {
     log_("vector store: cannot save the status of " + updated.id + ": " + save_error);
   }
   Published();
@@ -431,12 +437,12 @@ void VectorStoreService::SyncLoop() {
       if (stop_cv_.wait_for(lock, options_.sync_interval, [this] { return stopping_; })) return;
     }
     std::string error;
-    const std::optional<long long> version = redis_->Version(error);
+    const std::optional<long long> version = persistence_->Version(error);
     StoreMap fresh;
     if (version && *version == seen_version_) continue;
-    if (!version || !redis_->Load(fresh, error)) {
+    if (!version || !persistence_->Load(fresh, error)) {
       if (!warned && log_) {
-        log_("vector store: cannot read " + redis_->name() + " (" + error +
+        log_("vector store: cannot read " + persistence_->name() + " (" + error +
              "); serving the stores as last read until it answers");
       }
       warned = true;

@@ -3,7 +3,8 @@
 // ingested in the background (text extracted, chunked, embedded, indexed) and searched in
 // memory. backend_type memory keeps stores in this process (lost on restart, as upstream);
 // valkey keeps them in Redis/Valkey too (redis_persistence.h), shared by every replica, each of
-// which reloads within sync_interval of another's change.
+// which reloads within sync_interval of another's change; milvus keeps the chunks in Milvus
+// collections laid out as upstream's (milvus_persistence.h).
 #pragma once
 
 #include <atomic>
@@ -21,7 +22,7 @@
 
 #include "redis/client.h"
 #include "vectorstore/file_store.h"
-#include "vectorstore/redis_persistence.h"
+#include "vectorstore/persistence.h"
 #include "vectorstore/types.h"
 
 namespace vsr::vectorstore {
@@ -36,6 +37,9 @@ struct ServiceOptions {
   size_t max_entries_per_store = 100000;
   std::optional<redis::Endpoint> redis;
   std::string redis_prefix = "vsr_vs_";
+  // backend_type milvus: Milvus's address (host:port) and the prefix of its collections.
+  std::string milvus_address;
+  std::string milvus_prefix = "vsr_vs_";
   std::chrono::milliseconds sync_interval{1000};
 };
 
@@ -123,15 +127,15 @@ class VectorStoreService {
   void Ingest(const Job& job);
   void SetStatus(const Job& job, const std::string& status, std::optional<FileError> error);
   void SyncLoop();
-  // After a change written to Redis: bump the version, and skip our own reload when no one
-  // else changed anything in between.
+  // After a change written to a shared store: bump the version, and skip our own reload when no
+  // one else changed anything in between.
   void Published();
 
   ServiceOptions options_;
   Embed embed_;
   Log log_;
   std::unique_ptr<FileStore> files_;
-  std::unique_ptr<RedisPersistence> redis_;
+  std::unique_ptr<Persistence> persistence_;  // null: backend_type memory
 
   mutable std::shared_mutex mu_;
   StoreMap stores_;

@@ -13,7 +13,7 @@
 #include "server/api_errors.h"
 #include "support/config_loader.h"
 #include "support/eventually.h"
-#include "support/loopback_server.h"
+#include "support/fake_milvus.h"
 #include "support/memory_runtime.h"
 
 namespace vsr::plugins {
@@ -25,82 +25,7 @@ constexpr auto Mem = testing::TestMemory;
 namespace json = boost::json;
 using testing::Eventually;
 
-// The REST calls the memory store makes, over one in-memory collection.
-class FakeMilvus {
- public:
-  FakeMilvus()
-      : server_([this](const server::HttpRequest& r) { return Answer(r); }, &server::OpenAiError) {}
-  std::string Address() const { return "127.0.0.1:" + std::to_string(server_.port()); }
-  json::object created() {
-    std::lock_guard lock(mu_);
-    return created_;
-  }
-  json::object row(const std::string& id) {
-    std::lock_guard lock(mu_);
-    return rows_.count(id) ? rows_.at(id) : json::object{};
-  }
-  size_t size() {
-    std::lock_guard lock(mu_);
-    return rows_.size();
-  }
-  void Fail(bool fail) {
-    std::lock_guard lock(mu_);
-    fail_ = fail;
-  }
-
- private:
-  static server::HttpResponse Reply(json::value data) {
-    return {
-        200, "application/json", json::serialize(json::object{{"code", 0}, {"data", data}}), {}};
-  }
-  server::HttpResponse Answer(const server::HttpRequest& r) {
-    std::lock_guard lock(mu_);
-    if (fail_) {
-      return {200, "application/json", R"({"code":1100,"message":"collection not loaded"})", {}};
-    }
-    const json::object body = json::parse(r.body).as_object();
-    const std::string path = r.path.substr(std::string("/v2/vectordb/").size());
-    if (body.at("collectionName") != "agentic_memory") return {404, "text/plain", "", {}};
-    if (path == "collections/has") return Reply(json::object{{"has", !created_.empty()}});
-    if (path == "collections/create") {
-      created_ = body;
-      return Reply(json::object{});
-    }
-    if (path == "collections/load") return Reply(json::object{});
-    if (path == "entities/upsert") {
-      for (const json::value& row : body.at("data").as_array()) {
-        rows_[std::string(row.at("id").as_string())] = row.as_object();
-      }
-      return Reply(json::object{{"upsertCount", 1}});
-    }
-    if (path == "entities/delete") {  // id in ["x"]
-      const std::string filter(body.at("filter").as_string());
-      const size_t a = filter.find('"'), b = filter.rfind('"');
-      rows_.erase(filter.substr(a + 1, b - a - 1));
-      return Reply(json::object{});
-    }
-    if (path == "entities/query") {
-      const json::array& fields = body.at("outputFields").as_array();
-      if (fields.size() == 1 && fields[0] == "count(*)") {
-        return Reply(json::array{json::object{{"count(*)", rows_.size()}}});
-      }
-      json::array out;
-      const int64_t offset = body.at("offset").as_int64();
-      int64_t i = 0;
-      for (const auto& [id, row] : rows_) {
-        if (i++ >= offset) out.push_back(row);
-      }
-      return Reply(out);
-    }
-    return {404, "text/plain", "", {}};
-  }
-
-  std::mutex mu_;
-  json::object created_;
-  std::map<std::string, json::object> rows_;
-  bool fail_ = false;
-  testing::LoopbackServer server_;
-};
+using testing::FakeMilvus;
 
 std::shared_ptr<const config::Config> MilvusMemoryConfig(const std::string& address) {
   return testing::MemoryBackendConfig(
@@ -113,7 +38,7 @@ TEST(MemoryMilvus, RoutersShareMemoriesThroughUpstreamsCollection) {
   auto a = std::make_unique<Router>(config);
   EXPECT_NE(a->Logged("memory: memories kept in milvus http://127.0.0.1:"), "");
   // Upstream's schema: primary id, user_id partition key, the vector's dimension, HNSW/COSINE.
-  const json::object created = milvus.created();
+  const json::object created = milvus.created("agentic_memory");
   ASSERT_FALSE(created.empty());
   const json::array& fields = created.at("schema").at("fields").as_array();
   ASSERT_EQ(fields.size(), 12u);
@@ -126,17 +51,17 @@ TEST(MemoryMilvus, RoutersShareMemoriesThroughUpstreamsCollection) {
   Router b(config);
   a->store().Store(Mem("m1", "alice", "Q: my cat?\nA: Her name is Miso."));
   a->store().Store(Mem("m2", "alice", "Q: my dog?\nA: His name is Taro."));
-  EXPECT_TRUE(Eventually([&] { return milvus.size() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return milvus.size("agentic_memory") == 2; }));
   EXPECT_TRUE(Eventually([&] { return b.store().size() == 2; }));  // b saw the count move
   ASSERT_EQ(b.store().Search("alice", {0.6f, 0.8f}, 0.9, 5).size(), 2u);
-  const json::object row = milvus.row("m1");
+  const json::object row = milvus.row("agentic_memory", "m1");
   EXPECT_EQ(row.at("user_id"), "alice");
   EXPECT_EQ(row.at("project_id"), "default");
   EXPECT_EQ(row.at("created_at"), 1700000000);  // seconds, as upstream's Milvus store
   EXPECT_EQ(row.at("embedding").as_array().size(), 2u);
 
   EXPECT_TRUE(b.store().Forget("m1"));
-  EXPECT_TRUE(Eventually([&] { return milvus.size() == 1; }));
+  EXPECT_TRUE(Eventually([&] { return milvus.size("agentic_memory") == 1; }));
   EXPECT_TRUE(Eventually([&] { return a->store().size() == 1; }));
   a.reset();
   Router restarted(config);

@@ -1,5 +1,6 @@
 // The vector store service: stores, ingestion in the background, search, detaching, limits,
-// and (with a real redis-server) stores shared by two routers and kept across a restart.
+// and (with a real redis-server) stores shared by two routers and kept across a restart, and
+// (with a fake Milvus REST API) chunks kept in Milvus.
 #include "vectorstore/service.h"
 
 #include <gtest/gtest.h>
@@ -9,12 +10,15 @@
 #include <filesystem>
 #include <thread>
 
+#include "support/fake_milvus.h"
 #include "support/fake_models.h"
 #include "support/redis_server.h"
 #include "vectorstore/collection.h"
 
 namespace vsr::vectorstore {
 namespace {
+
+namespace json = boost::json;
 
 TEST(Collection, FindsTheMostSimilarChunksAboveTheThreshold) {
   Collection c;
@@ -226,6 +230,73 @@ TEST_F(ServiceTest, RedisSharesStoresBetweenRoutersAndKeepsThemAcrossRestarts) {
   ASSERT_FALSE(restarted->DeleteStore(store));
   auto again = Open();
   EXPECT_FALSE(again->GetStore(store));
+}
+
+// backend_type milvus: chunks in upstream's collection layout, a store read back from its
+// collection after a restart, detaching and deleting reach Milvus, failures say so.
+TEST_F(ServiceTest, MilvusKeepsChunksInUpstreamsCollections) {
+  testing::FakeMilvus milvus;
+  options_.backend_type = "milvus";
+  options_.milvus_address = milvus.Address();
+  auto a = Open();
+  ASSERT_TRUE(a);
+  const std::string store = a->CreateStore("handbook", {}).value->id;
+  const std::string file = Upload(*a, "handbook.md", kHandbook);
+  auto attached = a->AttachFile(store, file, std::nullopt);
+  EXPECT_EQ(Settled(*a, store, attached.value->id).status, "completed");
+
+  const std::string collection = "vsr_vs_" + store;
+  const json::object created = milvus.created(collection);
+  ASSERT_FALSE(created.empty());
+  EXPECT_EQ(created.at("description").as_string(), "Vector store: " + store);
+  std::vector<std::string> fields;
+  for (const json::value& f : created.at("schema").at("fields").as_array()) {
+    fields.emplace_back(f.at("fieldName").as_string());
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"id", "file_id", "filename", "content", "embedding",
+                                              "chunk_index", "created_at"}));
+  EXPECT_EQ(created.at("schema").at("fields").as_array()[4].at("elementTypeParams").at("dim"),
+            64);  // the embedding model's
+  EXPECT_EQ(created.at("indexParams").as_array()[0].at("metricType"), "IP");
+  ASSERT_EQ(milvus.size(collection), 3u);
+  const json::object row = milvus.row(collection, file + "_chunk_1");
+  EXPECT_EQ(row.at("file_id").as_string(), file);
+  EXPECT_EQ(row.at("filename"), "handbook.md");
+  EXPECT_EQ(row.at("chunk_index"), 1);
+  EXPECT_GT(row.at("created_at").as_int64(), 1700000000);
+
+  a.reset();
+  auto restarted = Open();
+  ASSERT_TRUE(restarted);
+  const auto back = restarted->GetStore(store);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back.value->backend_type, "milvus");
+  EXPECT_EQ(back.value->file_counts.completed, 1);
+  auto hits = restarted->SearchText(store, "when do parcels ship from Lisbon", 1, 0.2, {});
+  ASSERT_TRUE(hits) << hits.error.message;
+  ASSERT_EQ(hits.value->size(), 1u);
+  EXPECT_NE(hits.value->front().content.find("Lisbon"), std::string::npos);
+
+  const std::vector<VectorStoreFile> files = restarted->ListFiles(store);
+  ASSERT_EQ(files.size(), 1u);
+  ASSERT_FALSE(restarted->DetachFile(store, files[0].id));
+  EXPECT_EQ(milvus.size(collection), 0u);
+  ASSERT_FALSE(restarted->DeleteStore(store));
+  EXPECT_TRUE(milvus.created(collection).empty());  // dropped
+
+  // Milvus failing: chunks cannot be stored (the file says so); a router cannot start on it.
+  const std::string other = restarted->CreateStore("other", {}).value->id;
+  milvus.Fail(true);
+  auto failed = restarted->AttachFile(other, file, std::nullopt);
+  const VectorStoreFile outcome = Settled(*restarted, other, failed.value->id);
+  EXPECT_EQ(outcome.status, "failed");
+  ASSERT_TRUE(outcome.last_error);
+  EXPECT_EQ(outcome.last_error->code, "storage_error");
+  EXPECT_NE(outcome.last_error->message.find("code 1100: collection not loaded"), std::string::npos)
+      << outcome.last_error->message;
+  std::string error;
+  EXPECT_FALSE(VectorStoreService::Open(options_, nullptr, nullptr, error));
+  EXPECT_NE(error.find("milvus collections/list: code 1100"), std::string::npos) << error;
 }
 
 TEST_F(ServiceTest, RedisUnreachableAtStartIsAnErrorThatNamesIt) {

@@ -1,0 +1,151 @@
+// Test helper: the part of Milvus's REST API (v2) the router's Milvus stores call, over
+// in-memory collections, on loopback: collections has/create/load/drop/list, entities
+// upsert/insert/delete (filters `id in ["a", …]` and `<field> == "x"`) and query (all rows
+// from an offset, or count(*)). Fail(true) answers every call with Milvus's error envelope.
+#pragma once
+
+#include <boost/json.hpp>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "server/api_errors.h"
+#include "support/loopback_server.h"
+
+namespace vsr::testing {
+
+class FakeMilvus {
+ public:
+  FakeMilvus()
+      : server_([this](const server::HttpRequest& r) { return Answer(r); }, &server::OpenAiError) {}
+  std::string Address() const { return "127.0.0.1:" + std::to_string(server_.port()); }
+  // The collections/create body of `collection` ({} when it was not made).
+  boost::json::object created(const std::string& collection) {
+    std::lock_guard lock(mu_);
+    auto it = collections_.find(collection);
+    return it != collections_.end() ? it->second.created : boost::json::object{};
+  }
+  boost::json::object row(const std::string& collection, const std::string& id) {
+    std::lock_guard lock(mu_);
+    auto it = collections_.find(collection);
+    if (it == collections_.end() || !it->second.rows.count(id)) return {};
+    return it->second.rows.at(id);
+  }
+  size_t size(const std::string& collection) {
+    std::lock_guard lock(mu_);
+    auto it = collections_.find(collection);
+    return it != collections_.end() ? it->second.rows.size() : 0;
+  }
+  std::vector<std::string> collections() {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> names;
+    for (const auto& [name, c] : collections_) names.push_back(name);
+    return names;
+  }
+  void Fail(bool fail) {
+    std::lock_guard lock(mu_);
+    fail_ = fail;
+  }
+
+ private:
+  struct Collection {
+    boost::json::object created;
+    std::map<std::string, boost::json::object> rows;
+  };
+  static server::HttpResponse Reply(boost::json::value data) {
+    return {200,
+            "application/json",
+            boost::json::serialize(boost::json::object{{"code", 0}, {"data", data}}),
+            {}};
+  }
+  static server::HttpResponse Error(int code, const std::string& message) {
+    return {200,
+            "application/json",
+            boost::json::serialize(boost::json::object{{"code", code}, {"message", message}}),
+            {}};
+  }
+  // The quoted strings of a filter expression, in order.
+  static std::vector<std::string> Strings(const std::string& filter) {
+    std::vector<std::string> out;
+    for (size_t a = filter.find('"'); a != std::string::npos; a = filter.find('"', a + 1)) {
+      const size_t b = filter.find('"', a + 1);
+      if (b == std::string::npos) break;
+      out.push_back(filter.substr(a + 1, b - a - 1));
+      a = b;
+    }
+    return out;
+  }
+  server::HttpResponse Answer(const server::HttpRequest& r) {
+    namespace json = boost::json;
+    std::lock_guard lock(mu_);
+    if (fail_) return Error(1100, "collection not loaded");
+    const json::object body = json::parse(r.body).as_object();
+    const std::string path = r.path.substr(std::string("/v2/vectordb/").size());
+    if (path == "collections/list") {
+      json::array names;
+      for (const auto& [name, c] : collections_) names.emplace_back(name);
+      return Reply(names);
+    }
+    const std::string name(body.at("collectionName").as_string());
+    if (path == "collections/has")
+      return Reply(json::object{{"has", collections_.count(name) > 0}});
+    if (path == "collections/create") {
+      if (collections_.count(name)) return Error(65535, "collection already exists");
+      collections_[name].created = body;
+      return Reply(json::object{});
+    }
+    auto it = collections_.find(name);
+    if (it == collections_.end())
+      return Error(100, "collection not found[collection=" + name + "]");
+    Collection& c = it->second;
+    if (path == "collections/load") return Reply(json::object{});
+    if (path == "collections/drop") {
+      collections_.erase(it);
+      return Reply(json::object{});
+    }
+    if (path == "entities/upsert" || path == "entities/insert") {
+      for (const json::value& row : body.at("data").as_array()) {
+        c.rows[std::string(row.at("id").as_string())] = row.as_object();
+      }
+      return Reply(json::object{{"upsertCount", body.at("data").as_array().size()}});
+    }
+    if (path == "entities/delete") {
+      const std::string filter(body.at("filter").as_string());
+      const std::vector<std::string> values = Strings(filter);
+      if (filter.rfind("id in [", 0) == 0) {
+        for (const std::string& id : values) c.rows.erase(id);
+      } else if (const size_t eq = filter.find(" == ");
+                 eq != std::string::npos && !values.empty()) {
+        const std::string field = filter.substr(0, eq);
+        std::erase_if(c.rows, [&](const auto& kv) {
+          const json::value* v = kv.second.if_contains(field);
+          return v != nullptr && v->is_string() && v->as_string() == values[0];
+        });
+      }
+      return Reply(json::object{});
+    }
+    if (path == "entities/query") {
+      const json::array& fields = body.at("outputFields").as_array();
+      if (fields.size() == 1 && fields[0] == "count(*)") {
+        return Reply(json::array{json::object{{"count(*)", c.rows.size()}}});
+      }
+      json::array out;
+      const int64_t offset = body.at("offset").as_int64();
+      const int64_t limit = body.at("limit").as_int64();
+      int64_t i = 0;
+      for (const auto& [id, row] : c.rows) {
+        if (i++ >= offset && static_cast<int64_t>(out.size()) < limit) out.push_back(row);
+      }
+      return Reply(out);
+    }
+    return {404, "text/plain", "", {}};
+  }
+
+  std::mutex mu_;
+  std::map<std::string, Collection> collections_;
+  bool fail_ = false;
+  LoopbackServer server_;
+};
+
+}  // namespace vsr::testing
