@@ -20,6 +20,7 @@
 #include "plugins/semantic_cache.h"
 #include "plugins/system_prompt.h"
 #include "plugins/tools.h"
+#include "postgres/client.h"
 #include "replay/open_store.h"
 #include "signals/learned.h"
 
@@ -515,10 +516,11 @@ void PluginRuntime::OpenVectorStore(const config::Config& cfg) {
         "them in Redis/Valkey, or milvus)");
     o.backend_type = "memory";
   }
-  if (vs->metadata_store == "postgres") {
-    log("vector store: metadata_store 'postgres' is not available in this build; store records "
-        "are kept with the chunks (" +
-        o.backend_type + ")");
+  if (vs->metadata_store == "postgres" && vs->metadata_postgres) {
+    o.metadata_postgres = postgres::EndpointFrom(*vs->metadata_postgres);
+    if (!vs->metadata_postgres->table_name.empty()) {
+      o.metadata_table = vs->metadata_postgres->table_name;
+    }
   }
   if (!vs->file_storage_dir.empty()) o.file_storage_dir = vs->file_storage_dir;
   if (vs->max_file_size_mb > 0) o.max_file_bytes = static_cast<size_t>(vs->max_file_size_mb) << 20;

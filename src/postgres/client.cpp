@@ -53,6 +53,24 @@ bool ValidIdentifier(std::string_view name) {
   return true;
 }
 
+std::unique_ptr<Client> ConnectForTable(const Endpoint& endpoint, const std::string& table,
+                                        const std::string& config_path, std::string& error) {
+  if (endpoint.database.empty()) {
+    error = config_path + ".database is required (the database to keep the rows in)";
+    return nullptr;
+  }
+  if (endpoint.user.empty()) {
+    error = config_path + ".user is required";
+    return nullptr;
+  }
+  if (!ValidIdentifier(table)) {
+    error = config_path + ".table_name '" + table +
+            "' is not a table name (letters, digits and _, not starting with a digit)";
+    return nullptr;
+  }
+  return Client::Connect(endpoint, error);
+}
+
 std::unique_ptr<Client> Client::Connect(const Endpoint& endpoint, std::string& error) {
   pg_conn* conn = Open(endpoint, error);
   if (conn == nullptr) return nullptr;

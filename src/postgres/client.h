@@ -24,6 +24,21 @@ struct Endpoint {
   int connect_timeout_s = 5;
 };
 
+// The endpoint of one of upstream's postgres blocks (router_replay.postgres,
+// vector_store.metadata_postgres: fields host, port, database, user, password, ssl_mode), the
+// defaults where they are empty.
+template <class Settings>
+Endpoint EndpointFrom(const Settings& s) {
+  Endpoint e;
+  if (!s.host.empty()) e.host = s.host;
+  if (s.port > 0) e.port = s.port;
+  if (!s.ssl_mode.empty()) e.ssl_mode = s.ssl_mode;
+  e.database = s.database;
+  e.user = s.user;
+  e.password = s.password;
+  return e;
+}
+
 // A table name upstream accepts ([A-Za-z_][A-Za-z0-9_]*): names are part of the SQL text, so
 // nothing else may reach it.
 bool ValidIdentifier(std::string_view name);
@@ -32,6 +47,14 @@ struct Rows {
   std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt: SQL NULL
   long long affected = 0;                                     // INSERT/UPDATE/DELETE
 };
+
+class Client;
+
+// A connection for a store that keeps its rows in `table`, after checking the settings found at
+// `config_path` (e.g. "router_replay.postgres"): database and user given, the table name an
+// identifier. Null with `error` naming the field to fix, or the server's answer.
+std::unique_ptr<Client> ConnectForTable(const Endpoint& endpoint, const std::string& table,
+                                        const std::string& config_path, std::string& error);
 
 class Client {
  public:

@@ -134,28 +134,10 @@ json::object PostgresRow(const ReplayRecord& record) {
 
 std::unique_ptr<PostgresPersistence> PostgresPersistence::Open(
     const config::ReplayPostgres& settings, std::string& error) {
-  postgres::Endpoint endpoint;
-  if (!settings.host.empty()) endpoint.host = settings.host;
-  if (settings.port > 0) endpoint.port = settings.port;
-  if (!settings.ssl_mode.empty()) endpoint.ssl_mode = settings.ssl_mode;
-  endpoint.database = settings.database;
-  endpoint.user = settings.user;
-  endpoint.password = settings.password;
+  const postgres::Endpoint endpoint = postgres::EndpointFrom(settings);
   const std::string table = settings.table_name.empty() ? kDefaultTable : settings.table_name;
-  if (endpoint.database.empty()) {
-    error = "router_replay.postgres.database is required (the database to keep records in)";
-    return nullptr;
-  }
-  if (endpoint.user.empty()) {
-    error = "router_replay.postgres.user is required";
-    return nullptr;
-  }
-  if (!postgres::ValidIdentifier(table)) {
-    error = "router_replay.postgres.table_name '" + table +
-            "' is not a table name (letters, digits and _, not starting with a digit)";
-    return nullptr;
-  }
-  std::unique_ptr<postgres::Client> client = postgres::Client::Connect(endpoint, error);
+  std::unique_ptr<postgres::Client> client =
+      postgres::ConnectForTable(endpoint, table, "router_replay.postgres", error);
   if (!client) return nullptr;
   std::unique_ptr<PostgresPersistence> p(new PostgresPersistence(std::move(client), table));
   if (!p->CreateTable(error)) return nullptr;

@@ -45,6 +45,17 @@ std::shared_ptr<VectorStoreService> VectorStoreService::Open(ServiceOptions opti
     service->seen_version_ = *version;
     if (p->shared()) service->sync_ = std::thread([s = service.get()] { s->SyncLoop(); });
   }
+  if (o.metadata_postgres) {
+    service->registry_ = PostgresRegistry::Open(*o.metadata_postgres, o.metadata_table, error);
+    std::vector<VectorStore> records;
+    if (!service->registry_ || !service->registry_->List(records, error)) {
+      error = "metadata_postgres: " + error;
+      return nullptr;
+    }
+    // The registry's record of each store wins; a store the backend kept no chunks of comes
+    // back empty.
+    for (VectorStore& r : records) service->stores_[r.id].meta = std::move(r);
+  }
   for (int i = 0; i < std::max(1, o.ingestion_workers); ++i) {
     service->workers_.emplace_back([s = service.get()] { s->Worker(); });
   }
@@ -106,7 +117,8 @@ Result<VectorStore> VectorStoreService::CreateStore(const std::string& name,
   state.meta.metadata = extra.metadata;
   state.meta.backend_type = options_.backend_type;
   std::string error;
-  if (persistence_ && !persistence_->SaveStore(state.meta, error)) {
+  if ((persistence_ && !persistence_->SaveStore(state.meta, error)) ||
+      (registry_ && !registry_->Save(state.meta, error))) {
     return Result<VectorStore>::Fail(ErrorKind::kUnavailable,
                                      "failed to create vector store: " + error);
   }
@@ -166,7 +178,8 @@ Result<VectorStore> VectorStoreService::UpdateStore(const std::string& id,
     updated = WithCounts(it->second);
   }
   std::string error;
-  if (persistence_ && !persistence_->SaveStore(updated, error)) {
+  if ((persistence_ && !persistence_->SaveStore(updated, error)) ||
+      (registry_ && !registry_->Save(updated, error))) {
     return Result<VectorStore>::Fail(ErrorKind::kUnavailable,
                                      "failed to save vector store: " + error);
   }
@@ -177,7 +190,8 @@ Result<VectorStore> VectorStoreService::UpdateStore(const std::string& id,
 std::optional<Error> VectorStoreService::DeleteStore(const std::string& id) {
   if (!Exists(id)) return NotFound("vector store", id);
   std::string error;
-  if (persistence_ && !persistence_->DeleteStore(id, error)) {
+  if ((persistence_ && !persistence_->DeleteStore(id, error)) ||
+      (registry_ && !registry_->Delete(id, error))) {
     return Unavailable("failed to delete vector store", error);
   }
   {
@@ -237,6 +251,7 @@ Result<VectorStoreFile> VectorStoreService::AttachFile(
     save();
   }
   Published();
+  SaveRecord(store_id);
   if (queued) queue_cv_.notify_one();
   return {f, {}};
 }
@@ -274,6 +289,7 @@ std::optional<Error> VectorStoreService::DetachFile(const std::string& store_id,
     return Unavailable("failed to delete chunks", error);
   }
   Published();
+  SaveRecord(store_id);
   return std::nullopt;
 }
 
@@ -427,6 +443,22 @@ void VectorStoreService::SetStatus(const Job& job, const std::string& status,
     log_("vector store: cannot save the status of " + updated.id + ": " + save_error);
   }
   Published();
+  SaveRecord(job.store_id);
+}
+
+void VectorStoreService::SaveRecord(const std::string& store_id) {
+  if (!registry_) return;
+  VectorStore record;
+  {
+    std::shared_lock lock(mu_);
+    auto it = stores_.find(store_id);
+    if (it == stores_.end()) return;
+    record = WithCounts(it->second);
+  }
+  std::string error;
+  if (!registry_->Save(record, error) && log_) {
+    log_("vector store: cannot save " + store_id + " in " + registry_->name() + ": " + error);
+  }
 }
 
 void VectorStoreService::SyncLoop() {

@@ -4,7 +4,9 @@
 // memory. backend_type memory keeps stores in this process (lost on restart, as upstream);
 // valkey keeps them in Redis/Valkey too (redis_persistence.h), shared by every replica, each of
 // which reloads within sync_interval of another's change; milvus keeps the chunks in Milvus
-// collections laid out as upstream's (milvus_persistence.h).
+// collections laid out as upstream's (milvus_persistence.h). With metadata_store postgres the
+// stores' records (name, metadata, expiry, counts) are also kept in upstream's PostgreSQL
+// registry table (postgres_registry.h), which wins over what the backend keeps.
 #pragma once
 
 #include <atomic>
@@ -20,9 +22,11 @@
 #include <thread>
 #include <vector>
 
+#include "postgres/client.h"
 #include "redis/client.h"
 #include "vectorstore/file_store.h"
 #include "vectorstore/persistence.h"
+#include "vectorstore/postgres_registry.h"
 #include "vectorstore/types.h"
 
 namespace vsr::vectorstore {
@@ -40,6 +44,9 @@ struct ServiceOptions {
   // backend_type milvus: Milvus's address (host:port) and the prefix of its collections.
   std::string milvus_address;
   std::string milvus_prefix = "vsr_vs_";
+  // metadata_store postgres: where the stores' records are kept, and the table.
+  std::optional<postgres::Endpoint> metadata_postgres;
+  std::string metadata_table = "vector_store_registry";
   std::chrono::milliseconds sync_interval{1000};
 };
 
@@ -127,6 +134,8 @@ class VectorStoreService {
   void Ingest(const Job& job);
   void SetStatus(const Job& job, const std::string& status, std::optional<FileError> error);
   void SyncLoop();
+  // The store's record, counts included, into the registry (when there is one).
+  void SaveRecord(const std::string& store_id);
   // After a change written to a shared store: bump the version, and skip our own reload when no
   // one else changed anything in between.
   void Published();
@@ -135,7 +144,8 @@ class VectorStoreService {
   Embed embed_;
   Log log_;
   std::unique_ptr<FileStore> files_;
-  std::unique_ptr<Persistence> persistence_;  // null: backend_type memory
+  std::unique_ptr<Persistence> persistence_;    // null: backend_type memory
+  std::unique_ptr<PostgresRegistry> registry_;  // null: metadata_store memory
 
   mutable std::shared_mutex mu_;
   StoreMap stores_;

@@ -12,6 +12,7 @@
 
 #include "support/fake_milvus.h"
 #include "support/fake_models.h"
+#include "support/postgres_server.h"
 #include "support/redis_server.h"
 #include "vectorstore/collection.h"
 
@@ -297,6 +298,71 @@ TEST_F(ServiceTest, MilvusKeepsChunksInUpstreamsCollections) {
   std::string error;
   EXPECT_FALSE(VectorStoreService::Open(options_, nullptr, nullptr, error));
   EXPECT_NE(error.find("milvus collections/list: code 1100"), std::string::npos) << error;
+}
+
+// metadata_store postgres: a store's record (name, metadata, expiry, counts) in upstream's
+// registry table, back after a restart over Milvus's chunks (or empty with the memory backend);
+// rows upstream wrote come back as stores.
+TEST_F(ServiceTest, PostgresRegistryKeepsStoreRecordsAcrossRestarts) {
+  testing::PostgresServer pg;
+  VSR_REQUIRE_POSTGRES(pg);
+  testing::FakeMilvus milvus;
+  options_.backend_type = "milvus";
+  options_.milvus_address = milvus.Address();
+  options_.metadata_postgres = pg.endpoint();
+  auto a = Open();
+  ASSERT_TRUE(a);
+  StorePatch extra;
+  extra.metadata = json::object{{"team", "docs"}};
+  extra.expires_after = json::object{{"anchor", "last_active_at"}, {"days", 7}};
+  const std::string store = a->CreateStore("handbook", extra).value->id;
+  const std::string empty = a->CreateStore("empty", {}).value->id;
+  auto attached = a->AttachFile(store, Upload(*a, "handbook.md", kHandbook), std::nullopt);
+  EXPECT_EQ(Settled(*a, store, attached.value->id).status, "completed");
+
+  std::string error;
+  auto sql = postgres::Client::Connect(pg.endpoint(), error);
+  ASSERT_TRUE(sql) << error;
+  const auto row = sql->Exec(
+      "SELECT name, backend_type, fc_completed, fc_total, expires_anchor, expires_days, "
+      "metadata->>'team' FROM vector_store_registry WHERE id = $1",
+      {store}, error);
+  ASSERT_TRUE(row && row->rows.size() == 1) << error;
+  EXPECT_EQ(row->rows[0], (std::vector<std::optional<std::string>>{"handbook", "milvus", "1", "1",
+                                                                   "last_active_at", "7", "docs"}));
+  // A store upstream's router registered.
+  ASSERT_TRUE(
+      sql->Exec("INSERT INTO vector_store_registry (id, name, created_at, backend_type) "
+                "VALUES ('vs_upstream', 'theirs', 1700000000, 'milvus')",
+                {}, error))
+      << error;
+
+  a.reset();
+  auto b = Open();
+  ASSERT_TRUE(b);
+  const auto back = b->GetStore(store);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back.value->name, "handbook");
+  EXPECT_EQ(back.value->metadata->at("team"), "docs");
+  EXPECT_EQ(back.value->expires_after->at("days"), 7);
+  EXPECT_EQ(back.value->file_counts.completed, 1);
+  EXPECT_EQ(b->Resolve("handbook"), store);
+  EXPECT_EQ(b->SearchText(store, "parcels ship from Lisbon", 1, 0.2, {}).value->size(), 1u);
+  EXPECT_EQ(b->GetStore(empty).value->name, "empty");  // no chunks, still a store
+  EXPECT_EQ(b->Resolve("theirs"), "vs_upstream");
+
+  ASSERT_FALSE(b->DeleteStore(store));
+  const auto gone =
+      sql->Exec("SELECT count(*) FROM vector_store_registry WHERE id = $1", {store}, error);
+  ASSERT_TRUE(gone) << error;
+  EXPECT_EQ(gone->rows[0][0], "0");
+
+  // Settings that cannot work stop the service from opening, saying why.
+  options_.metadata_postgres->database = "";
+  EXPECT_FALSE(VectorStoreService::Open(options_, nullptr, nullptr, error));
+  EXPECT_EQ(error,
+            "metadata_postgres: vector_store.metadata_postgres.database is required (the "
+            "database to keep the rows in)");
 }
 
 TEST_F(ServiceTest, RedisUnreachableAtStartIsAnErrorThatNamesIt) {
