@@ -64,8 +64,11 @@ std::optional<FileRecord> FileStore::Save(const std::string& filename, const std
     fs::remove_all(folder, ec);
     return std::nullopt;
   }
-  std::lock_guard lock(mu_);
-  files_[r.id] = r;
+  {
+    std::lock_guard lock(mu_);
+    files_[r.id] = r;
+  }
+  if (observer_) observer_(r, false);
   return r;
 }
 
@@ -99,13 +102,18 @@ std::optional<std::string> FileStore::Read(const std::string& id, std::string& e
 }
 
 bool FileStore::Delete(const std::string& id, std::string& error) {
+  FileRecord record;
   {
     std::lock_guard lock(mu_);
-    if (files_.erase(id) == 0) {
+    auto it = files_.find(id);
+    if (it == files_.end()) {
       error = "file not found: " + id;
       return false;
     }
+    record = std::move(it->second);
+    files_.erase(it);
   }
+  if (observer_) observer_(record, true);
   std::error_code ec;
   fs::remove_all(FolderOf(id), ec);
   if (ec) {

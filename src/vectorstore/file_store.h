@@ -3,6 +3,7 @@
 // keeps the records in memory unless Postgres is configured). Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,10 @@ class FileStore {
   std::optional<std::string> Read(const std::string& id, std::string& error) const;
   bool Delete(const std::string& id, std::string& error);
   const std::string& dir() const { return dir_; }
+  // Told of each record saved (`deleted` false) or deleted, after the disk has it (the
+  // metadata registry mirrors them). Set once, before the store is shared.
+  using Observer = std::function<void(const FileRecord& record, bool deleted)>;
+  void Observe(Observer observer) { observer_ = std::move(observer); }
 
  private:
   explicit FileStore(std::string dir) : dir_(std::move(dir)) {}
@@ -37,6 +42,7 @@ class FileStore {
   std::string dir_;
   mutable std::mutex mu_;
   std::map<std::string, FileRecord> files_;
+  Observer observer_;
 };
 
 }  // namespace vsr::vectorstore

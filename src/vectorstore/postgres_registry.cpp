@@ -35,7 +35,11 @@ std::unique_ptr<PostgresRegistry> PostgresRegistry::Open(const postgres::Endpoin
                              "DEFAULT 0, fc_completed INTEGER DEFAULT 0, fc_failed INTEGER "
                              "DEFAULT 0, fc_total INTEGER DEFAULT 0, expires_anchor VARCHAR(50) "
                              "DEFAULT '', expires_days INTEGER DEFAULT 0, metadata JSONB)";
-  if (!client->Exec(create, {}, error)) {
+  const std::string create_files =
+      "CREATE TABLE IF NOT EXISTS file_registry (id VARCHAR(255) PRIMARY KEY, bytes BIGINT "
+      "DEFAULT 0, created_at BIGINT NOT NULL, filename VARCHAR(512) DEFAULT '', purpose "
+      "VARCHAR(50) DEFAULT '', status VARCHAR(50) DEFAULT '')";
+  if (!client->Exec(create, {}, error) || !client->Exec(create_files, {}, error)) {
     error = "cannot create table " + table + " in " + client->name() + ": " + error;
     return nullptr;
   }
@@ -108,6 +112,25 @@ bool PostgresRegistry::List(std::vector<VectorStore>& out, std::string& error) {
     out.push_back(std::move(s));
   }
   return true;
+}
+
+bool PostgresRegistry::SaveFile(const FileRecord& f, std::string& error) {
+  std::lock_guard lock(mu_);
+  return client_
+      ->Exec(
+          "INSERT INTO file_registry (id, bytes, created_at, filename, purpose, status) "
+          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET bytes = "
+          "EXCLUDED.bytes, filename = EXCLUDED.filename, purpose = EXCLUDED.purpose, status = "
+          "EXCLUDED.status",
+          {f.id, std::to_string(f.bytes), std::to_string(f.created_at), f.filename, f.purpose,
+           f.status},
+          error)
+      .has_value();
+}
+
+bool PostgresRegistry::DeleteFile(const std::string& id, std::string& error) {
+  std::lock_guard lock(mu_);
+  return client_->Exec("DELETE FROM file_registry WHERE id = $1", {id}, error).has_value();
 }
 
 }  // namespace vsr::vectorstore

@@ -3,8 +3,9 @@
 // otherwise: id, name, created_at, status, backend_type, the file counts, the expiry policy
 // flattened to anchor and days, metadata as JSONB), so a store's name, metadata and expiry
 // survive a restart whatever backend keeps its chunks, and upstream's router reads the same
-// rows. Uploaded files stay in file_storage_dir (their records beside them), not in upstream's
-// file_registry.
+// rows. Uploaded files' records also go to upstream's file_registry table (id, bytes,
+// created_at, filename, purpose, status); their content stays in file_storage_dir, which stays
+// the router's own index of them.
 #pragma once
 
 #include <memory>
@@ -27,6 +28,8 @@ class PostgresRegistry {
   bool Save(const VectorStore& s, std::string& error);  // insert or update
   bool Delete(const std::string& id, std::string& error);
   bool List(std::vector<VectorStore>& out, std::string& error);
+  bool SaveFile(const FileRecord& f, std::string& error);  // insert or update
+  bool DeleteFile(const std::string& id, std::string& error);
 
  private:
   PostgresRegistry(std::unique_ptr<postgres::Client> client, std::string table)

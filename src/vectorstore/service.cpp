@@ -55,6 +55,21 @@ std::shared_ptr<VectorStoreService> VectorStoreService::Open(ServiceOptions opti
     // The registry's record of each store wins; a store the backend kept no chunks of comes
     // back empty.
     for (VectorStore& r : records) service->stores_[r.id].meta = std::move(r);
+    // Uploaded files: the registry gets the records of those uploaded before it was configured,
+    // then each change.
+    PostgresRegistry* registry = service->registry_.get();
+    for (const FileRecord& f : service->files_->List()) {
+      if (!registry->SaveFile(f, error)) {
+        error = "metadata_postgres: " + error;
+        return nullptr;
+      }
+    }
+    service->files_->Observe([registry, log = service->log_](const FileRecord& f, bool deleted) {
+      std::string e;
+      if (!(deleted ? registry->DeleteFile(f.id, e) : registry->SaveFile(f, e)) && log) {
+        log("vector store: cannot record file " + f.id + " in " + registry->name() + ": " + e);
+      }
+    });
   }
   for (int i = 0; i < std::max(1, o.ingestion_workers); ++i) {
     service->workers_.emplace_back([s = service.get()] { s->Worker(); });

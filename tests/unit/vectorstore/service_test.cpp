@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -302,7 +303,7 @@ TEST_F(ServiceTest, MilvusKeepsChunksInUpstreamsCollections) {
 
 // metadata_store postgres: a store's record (name, metadata, expiry, counts) in upstream's
 // registry table, back after a restart over Milvus's chunks (or empty with the memory backend);
-// rows upstream wrote come back as stores.
+// rows upstream wrote come back as stores; uploaded files' records in file_registry.
 TEST_F(ServiceTest, PostgresRegistryKeepsStoreRecordsAcrossRestarts) {
   testing::PostgresServer pg;
   VSR_REQUIRE_POSTGRES(pg);
@@ -317,12 +318,20 @@ TEST_F(ServiceTest, PostgresRegistryKeepsStoreRecordsAcrossRestarts) {
   extra.expires_after = json::object{{"anchor", "last_active_at"}, {"days", 7}};
   const std::string store = a->CreateStore("handbook", extra).value->id;
   const std::string empty = a->CreateStore("empty", {}).value->id;
-  auto attached = a->AttachFile(store, Upload(*a, "handbook.md", kHandbook), std::nullopt);
+  const std::string file = Upload(*a, "handbook.md", kHandbook);
+  auto attached = a->AttachFile(store, file, std::nullopt);
   EXPECT_EQ(Settled(*a, store, attached.value->id).status, "completed");
 
   std::string error;
   auto sql = postgres::Client::Connect(pg.endpoint(), error);
   ASSERT_TRUE(sql) << error;
+  // The uploaded file's record in upstream's file_registry.
+  const auto file_row =
+      sql->Exec("SELECT filename, bytes, purpose FROM file_registry WHERE id = $1", {file}, error);
+  ASSERT_TRUE(file_row && file_row->rows.size() == 1) << error;
+  EXPECT_EQ(file_row->rows[0],
+            (std::vector<std::optional<std::string>>{
+                "handbook.md", std::to_string(std::strlen(kHandbook)), "assistants"}));
   const auto row = sql->Exec(
       "SELECT name, backend_type, fc_completed, fc_total, expires_anchor, expires_days, "
       "metadata->>'team' FROM vector_store_registry WHERE id = $1",
@@ -351,6 +360,8 @@ TEST_F(ServiceTest, PostgresRegistryKeepsStoreRecordsAcrossRestarts) {
   EXPECT_EQ(b->GetStore(empty).value->name, "empty");  // no chunks, still a store
   EXPECT_EQ(b->Resolve("theirs"), "vs_upstream");
 
+  ASSERT_TRUE(b->files().Delete(file, error)) << error;
+  EXPECT_EQ(sql->Exec("SELECT id FROM file_registry", {}, error)->rows.size(), 0u);
   ASSERT_FALSE(b->DeleteStore(store));
   const auto gone =
       sql->Exec("SELECT count(*) FROM vector_store_registry WHERE id = $1", {store}, error);
