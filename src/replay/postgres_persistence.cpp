@@ -155,10 +155,12 @@ PostgresPersistence::PostgresPersistence(std::unique_ptr<postgres::Client> clien
     columns += std::string(", ") + c.name;
     updates += std::string(updates.empty() ? "" : ", ") + c.name + " = EXCLUDED." + c.name;
   }
-  save_sql_ = "INSERT INTO " + table_ + " (" + columns + ") SELECT " + columns +
-              " FROM jsonb_populate_record(NULL::" + table_ +
-              ", $1::jsonb) ON CONFLICT (id) DO UPDATE SET timestamp = EXCLUDED.timestamp, " +
-              updates;
+  const auto upsert = [&](const std::string& rows) {
+    return "INSERT INTO " + table_ + " (" + columns + ") SELECT " + columns + " FROM " + rows +
+           " ON CONFLICT (id) DO UPDATE SET timestamp = EXCLUDED.timestamp, " + updates;
+  };
+  save_sql_ = upsert("jsonb_populate_record(NULL::" + table_ + ", $1::jsonb)");
+  save_all_sql_ = upsert("jsonb_populate_recordset(NULL::" + table_ + ", $1::jsonb)");
   load_sql_ =
       "SELECT jsonb_strip_nulls(to_jsonb(r) || jsonb_build_object('timestamp', "
       "to_char(r.timestamp, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')))::text FROM (SELECT * FROM " +
@@ -209,6 +211,14 @@ bool PostgresPersistence::Load(std::vector<ReplayRecord>& out, std::string& erro
 
 bool PostgresPersistence::Save(const ReplayRecord& record, std::string& error) {
   return client_->Exec(save_sql_, {CompactJson(PostgresRow(record))}, error).has_value();
+}
+
+bool PostgresPersistence::SaveAll(const std::vector<const ReplayRecord*>& records,
+                                  std::string& error) {
+  json::array rows;
+  rows.reserve(records.size());
+  for (const ReplayRecord* r : records) rows.push_back(PostgresRow(*r));
+  return client_->Exec(save_all_sql_, {CompactJson(rows)}, error).has_value();
 }
 
 bool PostgresPersistence::Erase(const std::string& id, std::string& error) {

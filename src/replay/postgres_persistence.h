@@ -27,6 +27,8 @@ class PostgresPersistence final : public Persistence {
   // The newest 100,000 records at most (the table may hold far more: upstream keeps them all).
   bool Load(std::vector<ReplayRecord>& out, std::string& error) override;
   bool Save(const ReplayRecord& record, std::string& error) override;
+  // One statement, one commit for all of them.
+  bool SaveAll(const std::vector<const ReplayRecord*>& records, std::string& error) override;
   bool Erase(const std::string& id, std::string& error) override;
 
  private:
@@ -35,7 +37,7 @@ class PostgresPersistence final : public Persistence {
 
   std::unique_ptr<postgres::Client> client_;
   std::string table_;
-  std::string save_sql_, load_sql_, erase_sql_;
+  std::string save_sql_, save_all_sql_, load_sql_, erase_sql_;
 };
 
 // `record` as the JSON object a row is filled from: every column upstream reads as a plain

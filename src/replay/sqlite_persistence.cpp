@@ -120,6 +120,26 @@ bool SqlitePersistence::Save(const ReplayRecord& record, std::string& error) {
   return true;
 }
 
+bool SqlitePersistence::SaveAll(const std::vector<const ReplayRecord*>& records,
+                                std::string& error) {
+  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    error = Message(db_);
+    return false;
+  }
+  for (const ReplayRecord* r : records) {
+    if (!Save(*r, error)) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return false;
+    }
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    error = Message(db_);
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return false;
+  }
+  return true;
+}
+
 bool SqlitePersistence::Erase(const std::string& id, std::string& error) {
   sqlite3_reset(erase_);
   sqlite3_bind_text(erase_, 1, id.c_str(), static_cast<int>(id.size()), SQLITE_TRANSIENT);

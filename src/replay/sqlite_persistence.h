@@ -21,6 +21,8 @@ class SqlitePersistence final : public Persistence {
   std::string name() const override { return "sqlite " + path_; }
   bool Load(std::vector<ReplayRecord>& out, std::string& error) override;
   bool Save(const ReplayRecord& record, std::string& error) override;
+  // In one transaction (one commit for all of them).
+  bool SaveAll(const std::vector<const ReplayRecord*>& records, std::string& error) override;
   bool Erase(const std::string& id, std::string& error) override;
 
  private:

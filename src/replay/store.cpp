@@ -8,6 +8,8 @@ namespace {
 // Writes waiting for a slow backend are bounded; past this the newest ones are dropped (the
 // records stay in memory) and the log says so once.
 constexpr size_t kMaxPendingWrites = 10000;
+// Saves waiting together go out as one write of at most this many records.
+constexpr size_t kMaxWriteBatch = 256;
 }  // namespace
 
 ReplayStore::ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persistence, Log log)
@@ -167,13 +169,35 @@ void ReplayStore::WriterLoop() {
   for (;;) {
     queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is written
-    Pending p = std::move(queue_.front());
-    queue_.pop_front();
+    // An erase alone, or the saves at the head of the queue together: a record saved twice in
+    // a row (added, then completed) is written once, as it was last.
+    std::vector<Pending> taken;
+    if (queue_.front().erase) {
+      taken.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    } else {
+      while (!queue_.empty() && !queue_.front().erase && taken.size() < kMaxWriteBatch) {
+        taken.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
     ++in_flight_;
     lock.unlock();
     std::string error;
-    const bool ok =
-        p.erase ? persistence_->Erase(p.id, error) : persistence_->Save(p.record, error);
+    bool ok = true;
+    if (taken.front().erase) {
+      ok = persistence_->Erase(taken.front().id, error);
+    } else {
+      std::vector<const ReplayRecord*> records;
+      for (size_t i = 0; i < taken.size(); ++i) {
+        const bool saved_again_later =
+            std::any_of(taken.begin() + static_cast<std::ptrdiff_t>(i) + 1, taken.end(),
+                        [&](const Pending& later) { return later.id == taken[i].id; });
+        if (!saved_again_later) records.push_back(&taken[i].record);
+      }
+      ok = records.size() == 1 ? persistence_->Save(*records.front(), error)
+                               : persistence_->SaveAll(records, error);
+    }
     lock.lock();
     --in_flight_;
     if (!ok && log_ && !warned_) {

@@ -29,6 +29,14 @@ class Persistence {
   virtual bool Load(std::vector<ReplayRecord>& out, std::string& error) = 0;
   virtual bool Save(const ReplayRecord& record, std::string& error) = 0;  // insert or replace
   virtual bool Erase(const std::string& id, std::string& error) = 0;
+  // Several records at once (distinct ids), when a store writes them faster together (one
+  // round trip, one commit); the default saves them one by one.
+  virtual bool SaveAll(const std::vector<const ReplayRecord*>& records, std::string& error) {
+    for (const ReplayRecord* r : records) {
+      if (!Save(*r, error)) return false;
+    }
+    return true;
+  }
 };
 
 class ReplayStore {

@@ -1,5 +1,6 @@
 // Test helper: a real PostgreSQL server (Debian's postgresql package) in a fresh data folder on
-// a free loopback port, trust authentication for user `vsr`, no fsync, removed with the test.
+// a free loopback port, trust authentication for user `vsr`, no fsync unless `durable` (as a
+// production server: commits reach the disk), removed with the test.
 // As root the server runs as the package's `postgres` user (PostgreSQL refuses root). Tests skip
 // when the server is missing locally; under CI (CI set, scripts/setup installed it) a missing
 // server is a failure, never a silent skip.
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +28,7 @@ namespace vsr::testing {
 
 class PostgresServer {
  public:
-  PostgresServer() {
+  explicit PostgresServer(bool durable = false) : durable_(durable) {
     bin_ = FindBinaries();
     if (bin_.empty()) return;
     char folder[] = "/tmp/vsr-pg-XXXXXX";
@@ -56,9 +58,17 @@ class PostgresServer {
 
   // Starts the server on its data folder and port (again, after Stop); waits up to 10 s.
   void Start() {
-    pid_ = Run({bin_ + "/postgres", "-D", dir_ + "/data", "-p", std::to_string(port_), "-c",
-                "listen_addresses=127.0.0.1", "-k", dir_, "-F", "-c", "full_page_writes=off"},
-               /*wait=*/false);
+    std::vector<std::string> argv{bin_ + "/postgres",
+                                  "-D",
+                                  dir_ + "/data",
+                                  "-p",
+                                  std::to_string(port_),
+                                  "-c",
+                                  "listen_addresses=127.0.0.1",
+                                  "-k",
+                                  dir_};
+    if (!durable_) argv.insert(argv.end(), {"-F", "-c", "full_page_writes=off"});
+    pid_ = Run(argv, /*wait=*/false);
     ready_ = false;
     for (int i = 0; i < 200 && !ready_ && pid_ > 0; ++i) {
       int status = 0;
@@ -115,6 +125,8 @@ class PostgresServer {
     const pid_t pid = fork();
     if (pid == 0) {
       if (uid_ != 0 && (setgid(gid_) != 0 || setuid(uid_) != 0)) _exit(126);
+      // Gone with the test process, even when it crashes (set after setuid, which clears it).
+      if (prctl(PR_SET_PDEATHSIG, SIGQUIT) != 0 || getppid() == 1) _exit(126);
       if (freopen(log.c_str(), "a", stdout) == nullptr) _exit(126);
       if (freopen(log.c_str(), "a", stderr) == nullptr) _exit(126);
       std::vector<char*> args;
@@ -129,6 +141,7 @@ class PostgresServer {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  bool durable_ = false;
   std::string bin_, dir_;
   uid_t uid_ = 0;
   gid_t gid_ = 0;

@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <mutex>
+#include <thread>
 
 #include "replay/api.h"
 #include "replay/open_store.h"
@@ -122,6 +125,83 @@ void ExpectRecordsSurviveARestart(const std::function<std::unique_ptr<Persistenc
     return true;
   });
   EXPECT_EQ(order, (std::vector<std::string>{"r3", "r2", "r1"}));
+}
+
+// A persistence that records its calls; the first write waits until released, so the writes
+// behind it queue up.
+class GatedPersistence final : public Persistence {
+ public:
+  std::string name() const override { return "gated"; }
+  bool Load(std::vector<ReplayRecord>&, std::string&) override { return true; }
+  bool Save(const ReplayRecord& r, std::string&) override {
+    Wait();
+    Record("save " + r.id + ":" + std::to_string(r.response_status));
+    return true;
+  }
+  bool SaveAll(const std::vector<const ReplayRecord*>& records, std::string&) override {
+    Wait();
+    std::string call = "save_all";
+    for (const ReplayRecord* r : records)
+      call += " " + r->id + ":" + std::to_string(r->response_status);
+    Record(call);
+    return true;
+  }
+  bool Erase(const std::string& id, std::string&) override {
+    Wait();
+    Record("erase " + id);
+    return true;
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  std::vector<std::string> calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  bool waiting() {  // a write has started and waits for Release
+    std::lock_guard lock(mu_);
+    return waiting_;
+  }
+
+ private:
+  void Wait() {
+    std::unique_lock lock(mu_);
+    waiting_ = true;
+    cv_.wait(lock, [&] { return released_; });
+  }
+  void Record(std::string call) {
+    std::lock_guard lock(mu_);
+    calls_.push_back(std::move(call));
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false, waiting_ = false;
+  std::vector<std::string> calls_;
+};
+
+// Saves waiting together go out as one write, a record saved twice in it once (as last
+// changed); an erase is written alone, in its place.
+TEST(ReplayStore, QueuedSavesAreWrittenTogether) {
+  auto owned = std::make_unique<GatedPersistence>();
+  GatedPersistence& db = *owned;
+  ReplayStore store(0, std::move(owned));
+  store.Add(Rec("r0", 0), 0);  // taken by the writer at once, which then waits
+  for (int i = 0; i < 5000 && !db.waiting(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(db.waiting());  // (not ASSERT: the writer must be released below)
+  store.Add(Rec("r1", 1), 0);
+  store.Add(Rec("r2", 2), 0);
+  store.Update("r1", [](ReplayRecord& r) { r.response_status = 200; });
+  store.Add(Rec("r3", 3, "other"), 1);
+  store.Add(Rec("r4", 4, "other"), 1);  // saved, then r3 evicted: an erase
+  store.Add(Rec("r5", 5), 0);
+  db.Release();
+  store.Flush();
+  EXPECT_EQ(db.calls(), (std::vector<std::string>{"save r0:0", "save_all r2:0 r1:200 r3:0 r4:0",
+                                                  "erase r3", "save r5:0"}));
 }
 
 TEST(ReplayStore, SqliteKeepsRecordsAcrossRestarts) {
@@ -314,18 +394,20 @@ TEST(ReplayStore, PostgresRoundTripsEveryField) {
   ReplayRecord odd = Rec("odd", 2);
   constexpr char kOddText[] = "nul\0byte \xff\xfe end";
   odd.prompt = std::string(kOddText, sizeof kOddText - 1);
-  ASSERT_TRUE(db->Save(odd, error)) << error;
+  ReplayRecord plain = Rec("plain", 3);
+  ASSERT_TRUE(db->SaveAll({&odd, &plain}, error)) << error;  // one statement
 
   std::vector<ReplayRecord> loaded;
   ASSERT_TRUE(db->Load(loaded, error)) << error;
-  ASSERT_EQ(loaded.size(), 2u);
+  ASSERT_EQ(loaded.size(), 3u);
   EXPECT_EQ(json::serialize(ToJson(loaded[0])), json::serialize(ToJson(r)));
+  EXPECT_EQ(loaded[2].request_id, "req-plain");
   EXPECT_EQ(loaded[1].prompt,
             "nul\xef\xbf\xbd"
             "byte \xef\xbf\xbd\xef\xbf\xbd end");
   ASSERT_TRUE(db->Erase("odd", error)) << error;
   ASSERT_TRUE(db->Load(loaded, error)) << error;
-  EXPECT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded.size(), 2u);
 }
 
 // Rows upstream's router wrote (its columns only, NULLs where it leaves them) read back; the
