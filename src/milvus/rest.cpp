@@ -1,6 +1,7 @@
 #include "milvus/rest.h"
 
 #include <boost/json.hpp>
+#include <map>
 
 #include "common/json_text.h"
 #include "server/http_client.h"
@@ -13,14 +14,17 @@ namespace {
 constexpr int64_t kPage = 1000;
 }  // namespace
 
-Rest::Rest(const std::string& address, std::chrono::milliseconds timeout)
-    : base_(address.rfind("http", 0) == 0 ? address : "http://" + address), timeout_(timeout) {}
+Rest::Rest(const std::string& address, std::chrono::milliseconds timeout, std::string token)
+    : base_(address.rfind("http", 0) == 0 ? address : "http://" + address),
+      timeout_(timeout),
+      token_(std::move(token)) {}
 
 bool Rest::Call(const std::string& path, json::object body, json::value& data,
                 std::string& error) const {
-  const server::HttpResult r =
-      server::HttpCall("POST", base_ + "/v2/vectordb/" + path, CompactJson(body), timeout_,
-                       {{"Content-Type", "application/json"}});
+  std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
+  if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
+  const server::HttpResult r = server::HttpCall("POST", base_ + "/v2/vectordb/" + path,
+                                                CompactJson(body), timeout_, headers);
   if (r.failure != server::HttpResult::Failure::kNone) {
     error = "milvus " + base_ + ": " + r.error;
     return false;

@@ -18,9 +18,11 @@ inline constexpr int64_t kQueryWindow = 16384;
 
 class Rest {
  public:
-  // `address`: host:port, or a URL (http://host:port).
+  // `address`: host:port, or a URL (http://host:port). `token`: sent as a bearer token when
+  // set (Milvus with authentication: "user:password").
   explicit Rest(const std::string& address,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                std::string token = "");
 
   // POST <base>/v2/vectordb/<path>: true with the reply's `data`, or false with why (the HTTP
   // failure, or Milvus's code and message).
@@ -38,6 +40,7 @@ class Rest {
  private:
   std::string base_;
   std::chrono::milliseconds timeout_;
+  std::string token_;
 };
 
 // A string literal for a Milvus filter expression ("…", with quotes and backslashes escaped).

@@ -1,5 +1,6 @@
 #include "replay/open_store.h"
 
+#include "replay/milvus_persistence.h"
 #include "replay/postgres_persistence.h"
 #include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
@@ -60,9 +61,15 @@ std::shared_ptr<ReplayStore> OpenStore(const config::RouterReplayService& cfg,
       }
     }
     warn("router replay: " + error + "; " + kMemoryNote);
+  } else if (backend == "milvus") {
+    std::string error;
+    if (auto db = MilvusPersistence::Open(cfg.milvus.value_or(config::ReplayMilvus{}), error)) {
+      return std::make_shared<ReplayStore>(cfg.ttl_seconds, std::move(db), log);
+    }
+    warn("router replay: " + error + "; " + kMemoryNote);
   } else if (backend != "memory") {
     warn("router replay: store_backend '" + backend +
-         "' is not available in this build (use memory, sqlite, redis or postgres); " +
+         "' is not available in this build (use memory, sqlite, redis, postgres or milvus); " +
          kMemoryNote);
   }
   return std::make_shared<ReplayStore>(cfg.ttl_seconds, nullptr, log);

@@ -12,12 +12,14 @@
 #include <thread>
 
 #include "replay/api.h"
+#include "replay/milvus_persistence.h"
 #include "replay/open_store.h"
 #include "replay/postgres_persistence.h"
 #include "replay/record.h"
 #include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
 #include "replay/store.h"
+#include "support/fake_milvus.h"
 #include "support/postgres_server.h"
 #include "support/redis_server.h"
 
@@ -442,6 +444,50 @@ TEST(ReplayStore, PostgresReadsUpstreamsRowsAndSurvivesAServerRestart) {
   server.Start();
   ASSERT_TRUE(server.ready());
   EXPECT_TRUE(db->Save(Rec("back", 4), error)) << error;
+}
+
+// store_backend milvus: upstream's collection (id, timestamp, data, a zero vector), records
+// back after a restart, a record too big for the data field cut to fit, errors fall back.
+TEST(ReplayStore, MilvusKeepsRecordsAcrossRestartsInUpstreamsCollection) {
+  testing::FakeMilvus milvus;
+  config::ReplayMilvus settings;
+  settings.address = milvus.Address();
+  ExpectRecordsSurviveARestart([&]() -> std::unique_ptr<Persistence> {
+    std::string error;
+    auto db = MilvusPersistence::Open(settings, error);
+    EXPECT_TRUE(db) << error;
+    return db;
+  });
+  const json::object created = milvus.created("router_replay_records");
+  std::vector<std::string> fields;
+  for (const json::value& f : created.at("schema").at("fields").as_array()) {
+    fields.emplace_back(f.at("fieldName").as_string());
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"id", "timestamp", "data", "vector"}));
+  EXPECT_EQ(milvus.size("router_replay_records"), 3u);  // r0 evicted: erased
+  const json::object row = milvus.row("router_replay_records", "r3");
+  EXPECT_EQ(json::parse(row.at("data").as_string()).at("response_body"), "{\"answer\":1}");
+  EXPECT_EQ(row.at("timestamp").as_int64(), Rec("r3", 3).timestamp_ns / kSecond);
+
+  ReplayRecord big = Rec("big", 5);
+  big.request_body = std::string(50000, 'q');
+  big.response_body = std::string(50000, 'a');
+  const std::string fitted = FittedRecordJson(big, 65535);
+  EXPECT_LE(fitted.size(), 65535u);
+  const ReplayRecord back = FromJson(json::parse(fitted).as_object());
+  EXPECT_TRUE(back.response_body_truncated);
+  EXPECT_TRUE(back.request_body_truncated);
+  EXPECT_GT(back.request_body.size() + back.response_body.size(), 30000u);
+
+  milvus.Fail(true);
+  config::RouterReplayService cfg;
+  cfg.store_backend = "milvus";
+  cfg.milvus = settings;
+  std::vector<std::string> warnings;
+  auto store = OpenStore(cfg, [&](const std::string& w) { warnings.push_back(w); });
+  EXPECT_EQ(store->backend(), "memory");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("code 1100"), std::string::npos) << warnings[0];
 }
 
 TEST(ReplayStore, PostgresSettingsErrorsFallBackToMemoryWithAWarning) {
