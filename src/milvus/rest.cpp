@@ -78,6 +78,24 @@ bool Rest::Has(const std::string& collection, bool& has, std::string& error) con
   return true;
 }
 
+json::object VarCharField(const char* name, int64_t max_length, bool primary) {
+  json::object f{{"fieldName", name},
+                 {"dataType", "VarChar"},
+                 {"elementTypeParams", json::object{{"max_length", max_length}}}};
+  if (primary) f["isPrimary"] = true;
+  return f;
+}
+
+json::object VectorField(const char* name, int64_t dim) {
+  return {{"fieldName", name},
+          {"dataType", "FloatVector"},
+          {"elementTypeParams", json::object{{"dim", dim}}}};
+}
+
+json::object ScalarField(const char* name, const char* type) {
+  return {{"fieldName", name}, {"dataType", type}};
+}
+
 std::string Quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {

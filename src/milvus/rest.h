@@ -43,6 +43,12 @@ class Rest {
   std::string token_;
 };
 
+// Fields of a collections/create schema: a VarChar of `max_length` bytes (the primary key when
+// `primary`), a FloatVector of `dim`, a scalar of `type` (Int64, Float, ...).
+boost::json::object VarCharField(const char* name, int64_t max_length, bool primary = false);
+boost::json::object VectorField(const char* name, int64_t dim);
+boost::json::object ScalarField(const char* name, const char* type);
+
 // A string literal for a Milvus filter expression ("…", with quotes and backslashes escaped).
 std::string Quoted(const std::string& s);
 // A field of a reply row: its string, or "" / 0.

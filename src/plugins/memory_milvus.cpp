@@ -41,31 +41,21 @@ class MilvusBackend final : public MemoryMirror::Backend {
     bool has = false;
     if (!rest_.Has(collection_, has, error)) return false;
     if (has) return rest_.Call("collections/load", {{"collectionName", collection_}}, data, error);
-    const auto varchar = [](const char* name, int max, bool extra_key = false) {
-      json::object f{{"fieldName", name},
-                     {"dataType", "VarChar"},
-                     {"elementTypeParams", json::object{{"max_length", max}}}};
-      if (extra_key) f["isPartitionKey"] = true;
-      return f;
-    };
+    json::object user_id = milvus::VarCharField("user_id", 256);
+    user_id["isPartitionKey"] = true;
     json::array fields{
-        json::object{{"fieldName", "id"},
-                     {"dataType", "VarChar"},
-                     {"isPrimary", true},
-                     {"elementTypeParams", json::object{{"max_length", 64}}}},
-        varchar("user_id", 256, true),
-        varchar("project_id", 256),
-        varchar("memory_type", 32),
-        varchar("content", 65535),
-        varchar("source", 256),
-        varchar("metadata", 65535),
-        json::object{{"fieldName", "embedding"},
-                     {"dataType", "FloatVector"},
-                     {"elementTypeParams", json::object{{"dim", dimension_}}}},
-        json::object{{"fieldName", "created_at"}, {"dataType", "Int64"}},
-        json::object{{"fieldName", "updated_at"}, {"dataType", "Int64"}},
-        json::object{{"fieldName", "access_count"}, {"dataType", "Int64"}},
-        json::object{{"fieldName", "importance"}, {"dataType", "Float"}},
+        milvus::VarCharField("id", 64, /*primary=*/true),
+        std::move(user_id),
+        milvus::VarCharField("project_id", 256),
+        milvus::VarCharField("memory_type", 32),
+        milvus::VarCharField("content", 65535),
+        milvus::VarCharField("source", 256),
+        milvus::VarCharField("metadata", 65535),
+        milvus::VectorField("embedding", dimension_),
+        milvus::ScalarField("created_at", "Int64"),
+        milvus::ScalarField("updated_at", "Int64"),
+        milvus::ScalarField("access_count", "Int64"),
+        milvus::ScalarField("importance", "Float"),
     };
     json::object create{
         {"collectionName", collection_},

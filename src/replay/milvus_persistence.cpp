@@ -55,18 +55,10 @@ std::unique_ptr<MilvusPersistence> MilvusPersistence::Open(const config::ReplayM
       return nullptr;
     }
   } else {
-    json::array fields{
-        json::object{{"fieldName", "id"},
-                     {"dataType", "VarChar"},
-                     {"isPrimary", true},
-                     {"elementTypeParams", json::object{{"max_length", 255}}}},
-        json::object{{"fieldName", "timestamp"}, {"dataType", "Int64"}},
-        json::object{{"fieldName", "data"},
-                     {"dataType", "VarChar"},
-                     {"elementTypeParams", json::object{{"max_length", kMaxDataBytes}}}},
-        json::object{{"fieldName", "vector"},
-                     {"dataType", "FloatVector"},
-                     {"elementTypeParams", json::object{{"dim", 2}}}}};
+    json::array fields{milvus::VarCharField("id", 255, /*primary=*/true),
+                       milvus::ScalarField("timestamp", "Int64"),
+                       milvus::VarCharField("data", kMaxDataBytes),
+                       milvus::VectorField("vector", 2)};
     json::object create{
         {"collectionName", collection},
         {"description", "Router replay records"},

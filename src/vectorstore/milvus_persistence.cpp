@@ -14,12 +14,6 @@ namespace {
 constexpr size_t kRowsPerInsert = 100;
 constexpr size_t kMaxContentBytes = 65535;  // the content field's max_length
 
-json::object VarChar(const char* name, int max_length) {
-  return {{"fieldName", name},
-          {"dataType", "VarChar"},
-          {"elementTypeParams", json::object{{"max_length", max_length}}}};
-}
-
 // A file's attachment as a store read back from Milvus has it: completed, with an id made from
 // the file's (the original attachment id is not kept in Milvus).
 VectorStoreFile ReloadedFile(const std::string& store, const std::string& file_id,
@@ -83,18 +77,13 @@ bool MilvusPersistence::Ensure(const std::string& store, size_t dimension, std::
   bool has = false;
   if (!rest_.Has(collection, has, error)) return false;
   if (!has) {
-    json::array fields{json::object{{"fieldName", "id"},
-                                    {"dataType", "VarChar"},
-                                    {"isPrimary", true},
-                                    {"elementTypeParams", json::object{{"max_length", 128}}}},
-                       VarChar("file_id", 128),
-                       VarChar("filename", 512),
-                       VarChar("content", static_cast<int>(kMaxContentBytes)),
-                       json::object{{"fieldName", "embedding"},
-                                    {"dataType", "FloatVector"},
-                                    {"elementTypeParams", json::object{{"dim", dimension}}}},
-                       json::object{{"fieldName", "chunk_index"}, {"dataType", "Int64"}},
-                       json::object{{"fieldName", "created_at"}, {"dataType", "Int64"}}};
+    json::array fields{milvus::VarCharField("id", 128, /*primary=*/true),
+                       milvus::VarCharField("file_id", 128),
+                       milvus::VarCharField("filename", 512),
+                       milvus::VarCharField("content", static_cast<int64_t>(kMaxContentBytes)),
+                       milvus::VectorField("embedding", static_cast<int64_t>(dimension)),
+                       milvus::ScalarField("chunk_index", "Int64"),
+                       milvus::ScalarField("created_at", "Int64")};
     json::object create{
         {"collectionName", collection},
         {"description", "Vector store: " + store},

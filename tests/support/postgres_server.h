@@ -23,6 +23,7 @@
 
 #include "postgres/client.h"
 #include "support/loopback_port.h"
+#include "support/required_server.h"
 
 namespace vsr::testing {
 
@@ -151,12 +152,6 @@ class PostgresServer {
 };
 
 // Starts a server for the current test, skipping (locally) or failing (CI) without one.
-#define VSR_REQUIRE_POSTGRES(server)                                                  \
-  do {                                                                                \
-    if (!(server).ready()) {                                                          \
-      if (std::getenv("CI") != nullptr) FAIL() << "postgresql did not start (CI)";    \
-      GTEST_SKIP() << "postgresql is not installed (bash scripts/setup installs it)"; \
-    }                                                                                 \
-  } while (0)
+#define VSR_REQUIRE_POSTGRES(server) VSR_REQUIRE_SERVER(server, "postgresql")
 
 }  // namespace vsr::testing

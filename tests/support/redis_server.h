@@ -17,6 +17,7 @@
 
 #include "redis/client.h"
 #include "support/loopback_port.h"
+#include "support/required_server.h"
 
 namespace vsr::testing {
 
@@ -93,12 +94,6 @@ class RedisServer {
 };
 
 // Starts a server for the current test, skipping (locally) or failing (CI) without one.
-#define VSR_REQUIRE_REDIS(server)                                                       \
-  do {                                                                                  \
-    if (!(server).ready()) {                                                            \
-      if (std::getenv("CI") != nullptr) FAIL() << "redis-server did not start (CI)";    \
-      GTEST_SKIP() << "redis-server is not installed (bash scripts/setup installs it)"; \
-    }                                                                                   \
-  } while (0)
+#define VSR_REQUIRE_REDIS(server) VSR_REQUIRE_SERVER(server, "redis-server")
 
 }  // namespace vsr::testing
