@@ -217,6 +217,8 @@ int RunRouter(const RouterArgs& args) {
   auto control = std::make_unique<Worker>();
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
+  // Every data plane's backend pool, closed at shutdown before any worker's io_context goes.
+  std::vector<std::shared_ptr<server::UpstreamPool>> pools;
   boost::asio::io_context& main_io = control->io;
   auto snapshot = std::make_shared<server::RouterSnapshot>(router);
   std::string error;
@@ -355,8 +357,8 @@ int RunRouter(const RouterArgs& args) {
     std::vector<server::HttpLane> lanes;
     std::vector<std::shared_ptr<server::DataPlane>> planes;
     for (auto& w : workers) {
-      auto plane = std::make_shared<server::DataPlane>(
-          snapshot, std::make_shared<server::UpstreamPool>(), access_log, dp_options);
+      auto pool = pools.emplace_back(std::make_shared<server::UpstreamPool>());
+      auto plane = std::make_shared<server::DataPlane>(snapshot, pool, access_log, dp_options);
       planes.push_back(plane);
       lanes.push_back({&w->io,
                        [plane](const server::HttpRequest& r, server::HttpExchange& e)
@@ -429,6 +431,12 @@ int RunRouter(const RouterArgs& args) {
   for (auto& w : workers) threads_running.emplace_back([&w = *w] { w.io.run(); });
   main_io.run();
   for (auto& t : threads_running) t.join();
+  // A listener's server (on the first worker's io_context) is kept by the connections it
+  // handed to every worker: its last reference can go while any worker's io_context is torn
+  // down. So the pools it reaches close their idle sockets now, and the first worker's
+  // io_context, which its acceptor uses, goes last.
+  for (auto& pool : pools) pool->CloseIdle();
+  while (!workers.empty()) workers.pop_back();
   std::cout << "Router stopped" << std::endl;
   return kExitOk;
 }

@@ -187,6 +187,14 @@ size_t UpstreamPool::idle_connections() const {
   return n;
 }
 
+void UpstreamPool::CloseIdle() {
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> closing;
+  {
+    std::lock_guard lock(impl_->mu);
+    closing.swap(impl_->idle);
+  }
+}
+
 asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
   const std::string key = (request.tls ? "https://" : "") + request.host + ":" + request.port;
   auto executor = co_await asio::this_coro::executor;

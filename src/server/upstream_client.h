@@ -65,6 +65,10 @@ class UpstreamPool {
   // arguments twice).
   boost::asio::awaitable<UpstreamResult> Send(UpstreamRequest& request);
   size_t idle_connections() const;
+  // Closes the idle connections. Their sockets belong to the io_context the requests ran on:
+  // a process shutting down calls this while every io_context still exists, because the pool
+  // may outlive them (held by a server that a pending handler of another io_context keeps).
+  void CloseIdle();
 
   struct Impl;
 
