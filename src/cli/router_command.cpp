@@ -431,12 +431,12 @@ int RunRouter(const RouterArgs& args) {
   for (auto& w : workers) threads_running.emplace_back([&w = *w] { w.io.run(); });
   main_io.run();
   for (auto& t : threads_running) t.join();
-  // A listener's server (on the first worker's io_context) is kept by the connections it
-  // handed to every worker: its last reference can go while any worker's io_context is torn
-  // down. So the pools it reaches close their idle sockets now, and the first worker's
-  // io_context, which its acceptor uses, goes last.
+  // A listener's server is kept by the connections it handed to every worker: its last
+  // reference can go while a later worker's io_context is torn down, after earlier ones are
+  // gone. So the pools it reaches close their open idle sockets now, while every io_context
+  // exists (its acceptor is closed already; closed sockets no longer touch their io_context).
+  // The workers go in order: the first one's pending accepts hold sockets of the others.
   for (auto& pool : pools) pool->CloseIdle();
-  while (!workers.empty()) workers.pop_back();
   std::cout << "Router stopped" << std::endl;
   return kExitOk;
 }
