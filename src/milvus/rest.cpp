@@ -96,6 +96,15 @@ json::object ScalarField(const char* name, const char* type) {
   return {{"fieldName", name}, {"dataType", type}};
 }
 
+bool Rest::EnsureCollection(const std::string& collection, json::object create,
+                            std::string& error) const {
+  bool has = false;
+  if (!Has(collection, has, error)) return false;
+  json::value data;
+  if (has) return Call("collections/load", {{"collectionName", collection}}, data, error);
+  return Call("collections/create", std::move(create), data, error);
+}
+
 std::string Quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {

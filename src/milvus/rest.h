@@ -35,6 +35,11 @@ class Rest {
                 std::string& error) const;
   // Whether `collection` exists.
   bool Has(const std::string& collection, bool& has, std::string& error) const;
+  // Makes `collection` with `create` (a collections/create body) when it does not exist, else
+  // loads it (Milvus answers queries on loaded collections only; a new one with indexParams is
+  // loaded already).
+  bool EnsureCollection(const std::string& collection, boost::json::object create,
+                        std::string& error) const;
   const std::string& base() const { return base_; }
 
  private:

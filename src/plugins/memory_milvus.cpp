@@ -37,10 +37,6 @@ class MilvusBackend final : public MemoryMirror::Backend {
 
   // The collection as upstream makes it, when it does not exist; then loaded for queries.
   bool Prepare(std::string& error) {
-    json::value data;
-    bool has = false;
-    if (!rest_.Has(collection_, has, error)) return false;
-    if (has) return rest_.Call("collections/load", {{"collectionName", collection_}}, data, error);
     json::object user_id = milvus::VarCharField("user_id", 256);
     user_id["isPartitionKey"] = true;
     json::array fields{
@@ -68,7 +64,7 @@ class MilvusBackend final : public MemoryMirror::Backend {
                                   {"indexType", "HNSW"},
                                   {"params", json::object{{"M", 16}, {"efConstruction", 256}}}}}},
         {"params", json::object{{"partitionsNum", partitions_}}}};
-    return rest_.Call("collections/create", std::move(create), data, error);
+    return rest_.EnsureCollection(collection_, std::move(create), error);
   }
 
   bool LoadAll(std::vector<Memory>& out, std::string& error) override {

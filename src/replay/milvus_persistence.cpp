@@ -47,32 +47,22 @@ std::unique_ptr<MilvusPersistence> MilvusPersistence::Open(const config::ReplayM
   milvus::Rest rest(address, std::chrono::seconds(10), token);
   const std::string collection =
       settings.collection_name.empty() ? kDefaultCollection : settings.collection_name;
-  bool has = false;
-  if (!rest.Has(collection, has, error)) return nullptr;
-  json::value data;
-  if (has) {
-    if (!rest.Call("collections/load", {{"collectionName", collection}}, data, error)) {
-      return nullptr;
-    }
-  } else {
-    json::array fields{milvus::VarCharField("id", 255, /*primary=*/true),
-                       milvus::ScalarField("timestamp", "Int64"),
-                       milvus::VarCharField("data", kMaxDataBytes),
-                       milvus::VectorField("vector", 2)};
-    json::object create{
-        {"collectionName", collection},
-        {"description", "Router replay records"},
-        {"schema", json::object{{"autoId", false}, {"fields", std::move(fields)}}},
-        {"indexParams", json::array{json::object{{"fieldName", "vector"},
-                                                 {"indexName", "vector"},
-                                                 {"metricType", "L2"},
-                                                 {"indexType", "AUTOINDEX"}},
-                                    json::object{{"fieldName", "timestamp"},
-                                                 {"indexName", "timestamp_idx"},
-                                                 {"indexType", "STL_SORT"}}}},
-        {"params", json::object{{"shardsNum", settings.shard_num > 0 ? settings.shard_num : 2}}}};
-    if (!rest.Call("collections/create", std::move(create), data, error)) return nullptr;
-  }
+  json::array fields{milvus::VarCharField("id", 255, /*primary=*/true),
+                     milvus::ScalarField("timestamp", "Int64"),
+                     milvus::VarCharField("data", kMaxDataBytes), milvus::VectorField("vector", 2)};
+  json::object create{
+      {"collectionName", collection},
+      {"description", "Router replay records"},
+      {"schema", json::object{{"autoId", false}, {"fields", std::move(fields)}}},
+      {"indexParams", json::array{json::object{{"fieldName", "vector"},
+                                               {"indexName", "vector"},
+                                               {"metricType", "L2"},
+                                               {"indexType", "AUTOINDEX"}},
+                                  json::object{{"fieldName", "timestamp"},
+                                               {"indexName", "timestamp_idx"},
+                                               {"indexType", "STL_SORT"}}}},
+      {"params", json::object{{"shardsNum", settings.shard_num > 0 ? settings.shard_num : 2}}}};
+  if (!rest.EnsureCollection(collection, std::move(create), error)) return nullptr;
   return std::unique_ptr<MilvusPersistence>(new MilvusPersistence(std::move(rest), collection));
 }
 
