@@ -74,29 +74,24 @@ bool MilvusPersistence::Ensure(const std::string& store, size_t dimension, std::
     std::lock_guard lock(mu_);
     if (known_.contains(collection)) return true;
   }
-  bool has = false;
-  if (!rest_.Has(collection, has, error)) return false;
-  if (!has) {
-    json::array fields{milvus::VarCharField("id", 128, /*primary=*/true),
-                       milvus::VarCharField("file_id", 128),
-                       milvus::VarCharField("filename", 512),
-                       milvus::VarCharField("content", static_cast<int64_t>(kMaxContentBytes)),
-                       milvus::VectorField("embedding", static_cast<int64_t>(dimension)),
-                       milvus::ScalarField("chunk_index", "Int64"),
-                       milvus::ScalarField("created_at", "Int64")};
-    json::object create{
-        {"collectionName", collection},
-        {"description", "Vector store: " + store},
-        {"schema", json::object{{"autoId", false}, {"fields", std::move(fields)}}},
-        {"indexParams",
-         json::array{json::object{{"fieldName", "embedding"},
-                                  {"indexName", "embedding"},
-                                  {"metricType", "IP"},
-                                  {"indexType", "HNSW"},
-                                  {"params", json::object{{"M", 16}, {"efConstruction", 200}}}}}}};
-    json::value data;
-    if (!rest_.Call("collections/create", std::move(create), data, error)) return false;
-  }
+  json::array fields{milvus::VarCharField("id", 128, /*primary=*/true),
+                     milvus::VarCharField("file_id", 128),
+                     milvus::VarCharField("filename", 512),
+                     milvus::VarCharField("content", static_cast<int64_t>(kMaxContentBytes)),
+                     milvus::VectorField("embedding", static_cast<int64_t>(dimension)),
+                     milvus::ScalarField("chunk_index", "Int64"),
+                     milvus::ScalarField("created_at", "Int64")};
+  json::object create{
+      {"collectionName", collection},
+      {"description", "Vector store: " + store},
+      {"schema", json::object{{"autoId", false}, {"fields", std::move(fields)}}},
+      {"indexParams",
+       json::array{json::object{{"fieldName", "embedding"},
+                                {"indexName", "embedding"},
+                                {"metricType", "IP"},
+                                {"indexType", "HNSW"},
+                                {"params", json::object{{"M", 16}, {"efConstruction", 200}}}}}}};
+  if (!rest_.EnsureCollection(collection, std::move(create), error)) return false;
   std::lock_guard lock(mu_);
   known_.insert(collection);
   return true;
@@ -153,30 +148,33 @@ bool MilvusPersistence::Load(StoreMap& out, std::string& error) {
     state.meta.name = id;
     state.meta.backend_type = "milvus";
     int64_t first_seen = 0;
-    const bool ok = rest_.QueryAll(
-        collection, "id != \"\"", fields,
-        [&](const json::object& row) {
-          Chunk c;
-          c.id = milvus::Text(row, "id");
-          c.file_id = milvus::Text(row, "file_id");
-          c.filename = milvus::Text(row, "filename");
-          c.content = milvus::Text(row, "content");
-          c.chunk_index = static_cast<int>(milvus::Number(row, "chunk_index"));
-          const auto created = static_cast<int64_t>(milvus::Number(row, "created_at"));
-          if (const json::value* e = row.if_contains("embedding"); e && e->is_array()) {
-            for (const json::value& x : e->as_array()) {
-              c.embedding.push_back(x.is_number() ? static_cast<float>(x.to_number<double>())
-                                                  : 0.f);
-            }
-          }
-          if (c.id.empty() || c.embedding.empty()) return;
-          if (first_seen == 0 || created < first_seen) first_seen = created;
-          VectorStoreFile f = ReloadedFile(id, c.file_id, created);
-          auto [it, added] = state.files.emplace(f.id, f);
-          if (!added && created < it->second.created_at) it->second.created_at = created;
-          state.chunks.Put(std::move(c));
-        },
-        error);
+    json::value loaded;  // Milvus answers queries on loaded collections only
+    const bool ok =
+        rest_.Call("collections/load", {{"collectionName", collection}}, loaded, error) &&
+        rest_.QueryAll(
+            collection, "id != \"\"", fields,
+            [&](const json::object& row) {
+              Chunk c;
+              c.id = milvus::Text(row, "id");
+              c.file_id = milvus::Text(row, "file_id");
+              c.filename = milvus::Text(row, "filename");
+              c.content = milvus::Text(row, "content");
+              c.chunk_index = static_cast<int>(milvus::Number(row, "chunk_index"));
+              const auto created = static_cast<int64_t>(milvus::Number(row, "created_at"));
+              if (const json::value* e = row.if_contains("embedding"); e && e->is_array()) {
+                for (const json::value& x : e->as_array()) {
+                  c.embedding.push_back(x.is_number() ? static_cast<float>(x.to_number<double>())
+                                                      : 0.f);
+                }
+              }
+              if (c.id.empty() || c.embedding.empty()) return;
+              if (first_seen == 0 || created < first_seen) first_seen = created;
+              VectorStoreFile f = ReloadedFile(id, c.file_id, created);
+              auto [it, added] = state.files.emplace(f.id, f);
+              if (!added && created < it->second.created_at) it->second.created_at = created;
+              state.chunks.Put(std::move(c));
+            },
+            error);
     if (!ok) return false;
     state.meta.created_at = first_seen;
     out.emplace(id, std::move(state));

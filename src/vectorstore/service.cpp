@@ -43,7 +43,6 @@ std::shared_ptr<VectorStoreService> VectorStoreService::Open(ServiceOptions opti
     const std::optional<long long> version = p->Version(error);
     if (!version || !p->Load(service->stores_, error)) return nullptr;
     service->seen_version_ = *version;
-    if (p->shared()) service->sync_ = std::thread([s = service.get()] { s->SyncLoop(); });
   }
   if (o.metadata_postgres) {
     service->registry_ = PostgresRegistry::Open(*o.metadata_postgres, o.metadata_table, error);
@@ -70,6 +69,10 @@ std::shared_ptr<VectorStoreService> VectorStoreService::Open(ServiceOptions opti
         log("vector store: cannot record file " + f.id + " in " + registry->name() + ": " + e);
       }
     });
+  }
+  // Started once the stores are read (the registry's records applied): it replaces them.
+  if (service->persistence_ && service->persistence_->shared()) {
+    service->sync_ = std::thread([s = service.get()] { s->SyncLoop(); });
   }
   for (int i = 0; i < std::max(1, o.ingestion_workers); ++i) {
     service->workers_.emplace_back([s = service.get()] { s->Worker(); });

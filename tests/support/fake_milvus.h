@@ -1,7 +1,9 @@
 // Test helper: the part of Milvus's REST API (v2) the router's Milvus stores call, over
 // in-memory collections, on loopback: collections has/create/load/drop/list, entities
 // upsert/insert/delete (filters `id in ["a", …]` and `<field> == "x"`) and query (all rows
-// from an offset, or count(*)). Fail(true) answers every call with Milvus's error envelope.
+// from an offset, or count(*)), on loaded collections only, as Milvus (a collection made with
+// indexParams is loaded; Restart() releases them all). Fail(true) answers every call with
+// Milvus's error envelope.
 #pragma once
 
 #include <boost/json.hpp>
@@ -47,11 +49,17 @@ class FakeMilvus {
     std::lock_guard lock(mu_);
     fail_ = fail;
   }
+  // What a Milvus restart does to collections: they are kept, released.
+  void Restart() {
+    std::lock_guard lock(mu_);
+    for (auto& [name, c] : collections_) c.loaded = false;
+  }
 
  private:
   struct Collection {
     boost::json::object created;
     std::map<std::string, boost::json::object> rows;
+    bool loaded = false;
   };
   static server::HttpResponse Reply(boost::json::value data) {
     return {200,
@@ -93,13 +101,17 @@ class FakeMilvus {
     if (path == "collections/create") {
       if (collections_.count(name)) return Error(65535, "collection already exists");
       collections_[name].created = body;
+      collections_[name].loaded = body.contains("indexParams");
       return Reply(json::object{});
     }
     auto it = collections_.find(name);
     if (it == collections_.end())
       return Error(100, "collection not found[collection=" + name + "]");
     Collection& c = it->second;
-    if (path == "collections/load") return Reply(json::object{});
+    if (path == "collections/load") {
+      c.loaded = true;
+      return Reply(json::object{});
+    }
     if (path == "collections/drop") {
       collections_.erase(it);
       return Reply(json::object{});
@@ -126,6 +138,7 @@ class FakeMilvus {
       return Reply(json::object{});
     }
     if (path == "entities/query") {
+      if (!c.loaded) return Error(101, "collection not loaded[collection=" + name + "]");
       const json::array& fields = body.at("outputFields").as_array();
       if (fields.size() == 1 && fields[0] == "count(*)") {
         return Reply(json::array{json::object{{"count(*)", c.rows.size()}}});

@@ -268,6 +268,7 @@ TEST_F(ServiceTest, MilvusKeepsChunksInUpstreamsCollections) {
   EXPECT_GT(row.at("created_at").as_int64(), 1700000000);
 
   a.reset();
+  milvus.Restart();  // Milvus restarted too: its collections are released
   auto restarted = Open();
   ASSERT_TRUE(restarted);
   const auto back = restarted->GetStore(store);
