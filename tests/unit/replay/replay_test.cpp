@@ -264,6 +264,7 @@ TEST(ReplayStore, RedisOverTls) {
   EXPECT_NE(store->backend().find("(TLS)"), std::string::npos);
   EXPECT_TRUE(warnings.empty()) << warnings.front();
   store->Add(Rec("tls1", 1, "chat", "m"), 100);
+  store->Flush();  // written behind the request: wait for it
   std::string error;
   auto client = redis::Client::Connect(server.endpoint(), error);
   ASSERT_TRUE(client) << error;
