@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 namespace vsr {
 namespace {
@@ -123,6 +124,31 @@ void AppendJsonString(std::string& out, std::string_view text) {
 
 void AppendJsonNumber(std::string& out, double value) {
   AppendDouble(value, Style{false, false}, out);
+}
+
+namespace json = boost::json;
+
+json::array FloatArray(const std::vector<float>& v) {
+  json::array a;
+  a.reserve(v.size());
+  char buf[32];
+  for (float x : v) {
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 1, x);
+    *end = '\0';
+    a.push_back(ec == std::errc() ? std::strtod(buf, nullptr) : static_cast<double>(x));
+  }
+  return a;
+}
+
+std::vector<float> FloatsOf(const json::value& v) {
+  std::vector<float> out;
+  const json::array* a = v.if_array();
+  if (a == nullptr) return out;
+  out.reserve(a->size());
+  for (const json::value& x : *a) {
+    out.push_back(x.is_number() ? static_cast<float>(x.to_number<double>()) : 0.f);
+  }
+  return out;
 }
 
 }  // namespace vsr

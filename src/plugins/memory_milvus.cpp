@@ -126,8 +126,6 @@ class MilvusBackend final : public MemoryMirror::Backend {
 
   json::object Row(const Memory& m) const {
     const std::string source = m.source.empty() ? "extraction" : m.source;
-    json::array embedding;
-    for (float x : m.embedding) embedding.emplace_back(static_cast<double>(x));
     return {{"id", m.id},
             {"user_id", m.user_id},
             {"project_id", "default"},
@@ -140,7 +138,7 @@ class MilvusBackend final : public MemoryMirror::Backend {
                                                   {"importance", m.importance},
                                                   {"access_count", m.access_count},
                                                   {"last_accessed", NowSeconds()}})},
-            {"embedding", std::move(embedding)},
+            {"embedding", FloatArray(m.embedding)},
             {"created_at", m.created_unix},
             {"updated_at", NowSeconds()},
             {"access_count", m.access_count},
@@ -149,22 +147,17 @@ class MilvusBackend final : public MemoryMirror::Backend {
 
   // A row back into a memory; nullopt without an id, a user or content.
   static std::optional<Memory> FromRow(const json::object& row) {
-    const json::object* o = &row;
     Memory m;
-    m.id = Text(*o, "id");
-    m.user_id = Text(*o, "user_id");
-    m.content = Text(*o, "content");
+    m.id = Text(row, "id");
+    m.user_id = Text(row, "user_id");
+    m.content = Text(row, "content");
     if (m.id.empty() || m.user_id.empty() || m.content.empty()) return std::nullopt;
-    if (std::string type = Text(*o, "memory_type"); !type.empty()) m.type = type;
-    m.source = Text(*o, "source");
-    m.importance = Number(*o, "importance");
-    m.access_count = static_cast<int>(Number(*o, "access_count"));
-    m.created_unix = static_cast<int64_t>(Number(*o, "created_at"));
-    if (const json::value* e = o->if_contains("embedding"); e && e->is_array()) {
-      for (const json::value& x : e->as_array()) {
-        m.embedding.push_back(x.is_number() ? static_cast<float>(x.to_number<double>()) : 0.f);
-      }
-    }
+    if (std::string type = Text(row, "memory_type"); !type.empty()) m.type = type;
+    m.source = Text(row, "source");
+    m.importance = Number(row, "importance");
+    m.access_count = static_cast<int>(Number(row, "access_count"));
+    m.created_unix = static_cast<int64_t>(Number(row, "created_at"));
+    if (const json::value* e = row.if_contains("embedding")) m.embedding = FloatsOf(*e);
     return m;
   }
 

@@ -90,8 +90,7 @@ std::string MemoryQueryRewriter::ReadReply(const OutboundReply& reply, std::stri
     return "";
   }
   if (reply.status != 200) {
-    error = "status " + std::to_string(reply.status) + ": " +
-            std::string(reply.body.substr(0, std::min<size_t>(reply.body.size(), 200)));
+    error = "status " + std::to_string(reply.status) + ": " + reply.body.substr(0, 200);
     return "";
   }
   std::string text = StripThinkTags(AssistantText(reply.body));

@@ -1,7 +1,6 @@
 #include "plugins/rag_backends.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -140,20 +139,6 @@ bool ReadLooseResult(const json::value& v, std::vector<RagPassage>& out) {
   return true;
 }
 
-// Each float as the double nearest its shortest decimal form (0.1f as 0.1, not
-// 0.10000000149011612): a third of the bytes on the wire for the same vector.
-json::array Vector(const std::vector<float>& v) {
-  json::array a;
-  a.reserve(v.size());
-  char buf[32];
-  for (float x : v) {
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 1, x);
-    *end = '\0';
-    a.push_back(ec == std::errc() ? std::strtod(buf, nullptr) : static_cast<double>(x));
-  }
-  return a;
-}
-
 // ---- external_api ----
 
 class ExternalApiBackend final : public RagBackend {
@@ -205,13 +190,13 @@ class ExternalApiBackend final : public RagBackend {
       return std::nullopt;
     }
     if (format_ == "pinecone") {
-      call.body = CompactJson(json::object{{"vector", Vector(*q.embedding)},
+      call.body = CompactJson(json::object{{"vector", FloatArray(*q.embedding)},
                                            {"topK", q.top_k},
                                            {"includeMetadata", true},
                                            {"filter", json::object{}}});
     } else if (format_ == "weaviate") {
       const std::string query =
-          "{ Get { Document( nearVector: { vector: " + CompactJson(Vector(*q.embedding)) +
+          "{ Get { Document( nearVector: { vector: " + CompactJson(FloatArray(*q.embedding)) +
           " } limit: " + std::to_string(q.top_k) + " ) { content _additional { distance } } } }";
       call.body = CompactJson(json::object{{"query", query}});
     } else if (format_ == "elasticsearch") {
@@ -414,7 +399,7 @@ class MilvusBackendRest final : public RagBackend {
     const config::VectorField& field = milvus_.collection.vector_field;
     json::object body{
         {"collectionName", collection_},
-        {"data", json::array{Vector(*q.embedding)}},
+        {"data", json::array{FloatArray(*q.embedding)}},
         {"annsField", field.name.empty() ? "embedding" : field.name},
         {"limit", q.top_k},
         {"filter", filter_},

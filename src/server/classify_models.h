@@ -23,13 +23,13 @@ struct ClassifyOutcome {
 ClassifyOutcome ClassifyPii(const config::Config& c, ml::ModelStore& models,
                             const boost::json::object& request);
 
-// Request {"text", "options": {include_reasoning}} -> {is_jailbreak, risk_score, detection_types,
-// confidence, recommendation, reasoning, patterns_detected, processing_time_ms}, judged at
-// modules.prompt_guard.threshold.
 // The prompt guard's verdict as /classify/security gives it: its top label is "jailbreak" at
 // modules.prompt_guard.threshold or more.
 bool GuardSaysJailbreak(const config::Config& c, const std::string& label, double confidence);
 
+// Request {"text", "options": {include_reasoning}} -> {is_jailbreak, risk_score, detection_types,
+// confidence, recommendation, reasoning, patterns_detected, processing_time_ms}, judged at
+// modules.prompt_guard.threshold.
 ClassifyOutcome ClassifySecurity(const config::Config& c, ml::ModelStore& models,
                                  const boost::json::object& request);
 

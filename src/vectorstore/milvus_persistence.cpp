@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include "common/json_text.h"
 #include "common/utf8.h"
 
 namespace vsr::vectorstore {
@@ -108,14 +109,11 @@ bool MilvusPersistence::InsertChunks(const std::string& store, const std::vector
     json::array rows;
     for (size_t i = first; i < std::min(chunks.size(), first + kRowsPerInsert); ++i) {
       const Chunk& c = chunks[i];
-      json::array embedding;
-      embedding.reserve(c.embedding.size());
-      for (float x : c.embedding) embedding.emplace_back(static_cast<double>(x));
       rows.push_back(json::object{{"id", c.id},
                                   {"file_id", c.file_id},
                                   {"filename", c.filename},
                                   {"content", utf8::Prefix(c.content, kMaxContentBytes)},
-                                  {"embedding", std::move(embedding)},
+                                  {"embedding", FloatArray(c.embedding)},
                                   {"chunk_index", c.chunk_index},
                                   {"created_at", now}});
     }
@@ -161,12 +159,7 @@ bool MilvusPersistence::Load(StoreMap& out, std::string& error) {
               c.content = milvus::Text(row, "content");
               c.chunk_index = static_cast<int>(milvus::Number(row, "chunk_index"));
               const auto created = static_cast<int64_t>(milvus::Number(row, "created_at"));
-              if (const json::value* e = row.if_contains("embedding"); e && e->is_array()) {
-                for (const json::value& x : e->as_array()) {
-                  c.embedding.push_back(x.is_number() ? static_cast<float>(x.to_number<double>())
-                                                      : 0.f);
-                }
-              }
+              if (const json::value* e = row.if_contains("embedding")) c.embedding = FloatsOf(*e);
               if (c.id.empty() || c.embedding.empty()) return;
               if (first_seen == 0 || created < first_seen) first_seen = created;
               VectorStoreFile f = ReloadedFile(id, c.file_id, created);
