@@ -418,6 +418,13 @@ void DecodeFields(MapReader& r, SemanticCacheStore& v) {
   r.Optional("valkey", v.valkey);
   r.Optional("milvus", v.milvus);
   r.Optional("embedding_model", v.embedding_model);
+  // Upstream's ValidateCacheConfig: the Milvus-backed caches need their connection.
+  if (v.enabled && (v.backend_type == "milvus" || v.backend_type == "hybrid") && !v.milvus) {
+    r.ctx().Error(KeyPath(r.path(), "milvus"),
+                  "semantic_cache.milvus configuration is required when backend_type is '" +
+                      v.backend_type + "'",
+                  "add a 'milvus:' block with connection.host and connection.port");
+  }
 }
 void DecodeFields(MapReader& r, MemoryValkey& v) {
   r.Optional("host", v.host);

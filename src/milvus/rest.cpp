@@ -101,8 +101,10 @@ bool Rest::EnsureCollection(const std::string& collection, json::object create,
   bool has = false;
   if (!Has(collection, has, error)) return false;
   json::value data;
-  if (has) return Call("collections/load", {{"collectionName", collection}}, data, error);
-  return Call("collections/create", std::move(create), data, error);
+  if (!has && Call("collections/create", std::move(create), data, error)) return true;
+  // Exists, or was made meanwhile by another process (create then fails): load it.
+  if (!has && (!Has(collection, has, error) || !has)) return false;
+  return Call("collections/load", {{"collectionName", collection}}, data, error);
 }
 
 std::string Quoted(const std::string& s) {

@@ -37,7 +37,7 @@ class Rest {
   bool Has(const std::string& collection, bool& has, std::string& error) const;
   // Makes `collection` with `create` (a collections/create body) when it does not exist, else
   // loads it (Milvus answers queries on loaded collections only; a new one with indexParams is
-  // loaded already).
+  // loaded already). Another process making it at the same moment is not an error.
   bool EnsureCollection(const std::string& collection, boost::json::object create,
                         std::string& error) const;
   const std::string& base() const { return base_; }

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
-#include "cache/redis_replication.h"
 #include "common/strings.h"
 #include "ml/text_batcher.h"
+#include "plugins/cache_sharing.h"
 #include "plugins/fast_response.h"
 #include "plugins/hallucination.h"
 #include "plugins/header_mutation.h"
@@ -619,12 +619,9 @@ void PluginRuntime::OpenSemanticCache(const config::Config& cfg) {
                        "until then the semantic cache answers repeated questions (exact match) "
                        "only");
   }
-  const bool kv = store.backend_type == "redis" || store.backend_type == "valkey";
-  if (kv) {
-    ShareCacheThroughRedis(store);
-  } else if (store.backend_type != "memory" && services_.log) {
-    services_.log("semantic cache: backend_type '" + store.backend_type +
-                  "' is not available in this build yet; using the in-memory cache");
+  if (auto sharing = CacheSharing(store, services_.semantic_cache.get(), embedding_dimension_,
+                                  services_.log)) {
+    services_.semantic_cache->SetReplication(std::move(sharing));
   }
 }
 
@@ -638,32 +635,10 @@ void PluginRuntime::OpenEmbeddingModel(const signals::ModelRef& ref,
     return;
   }
   embedding_ = ref.name + " (" + ref.path + ", " + std::to_string(embedder->dimension()) + "-d)";
+  embedding_dimension_ = static_cast<int>(embedder->dimension());
   services_.embed = [embedder](const std::string& text) { return embedder->Embed(text); };
   StartBatcher(
       [embedder](const std::vector<std::string>& texts) { return embedder->EmbedBatch(texts); });
-}
-
-void PluginRuntime::ShareCacheThroughRedis(const config::SemanticCacheStore& store) {
-  const auto& backend = store.backend_type == "valkey" ? store.valkey : store.redis;
-  const config::KvCacheBackend settings = backend.value_or(config::KvCacheBackend{});
-  const auto& conn = settings.connection;
-  cache::RedisReplicationOptions options;
-  options.endpoint.tls.enabled = conn.tls.enabled;
-  options.endpoint.tls.ca_file = conn.tls.ca_file;
-  options.endpoint.tls.cert_file = conn.tls.cert_file;
-  options.endpoint.tls.key_file = conn.tls.key_file;
-  options.endpoint.host = conn.host.empty() ? "localhost" : conn.host;
-  options.endpoint.port = conn.port > 0 ? conn.port : 6379;
-  options.endpoint.database = conn.database;
-  options.endpoint.password = conn.password;
-  if (conn.timeout > 0) options.endpoint.timeout_ms = conn.timeout * 1000;
-  options.stream_key =
-      (settings.index.name.empty() ? std::string("semantic_cache_idx") : settings.index.name) +
-      ":entries";
-  options.max_len = static_cast<size_t>(std::max(1, store.max_entries));
-  options.kind = store.backend_type;
-  services_.semantic_cache->SetReplication(std::make_unique<cache::RedisReplication>(
-      services_.semantic_cache.get(), std::move(options), services_.log));
 }
 
 std::shared_ptr<cache::SemanticCache> PluginRuntime::semantic_cache() {

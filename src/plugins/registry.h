@@ -103,7 +103,6 @@ class PluginRuntime {
   // once; a reload that changes them needs a restart).
   void OpenReplayStore(const config::Config& cfg);
   void OpenSemanticCache(const config::Config& cfg);
-  void ShareCacheThroughRedis(const config::SemanticCacheStore& store);
   // The tools database, when a decision selects tools semantically (read once).
   void OpenToolsDatabase(const config::Config& cfg);
   // The memory store, when a decision remembers users.
@@ -117,6 +116,7 @@ class PluginRuntime {
   // Runs embeddings on services_.model_threads threads, batching concurrent questions.
   void StartBatcher(BatchEmbedFn batch);
   std::string embedding_;
+  int embedding_dimension_ = 0;  // the loaded embedding model's size (0: none)
 
   PluginServices services_;
   std::shared_ptr<MemoryMirror> memory_mirror_;  // memory backend valkey or milvus

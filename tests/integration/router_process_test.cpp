@@ -16,6 +16,7 @@
 #include "server/http_client.h"
 #include "support/child_process.h"
 #include "support/cli_runner.h"
+#include "support/fake_milvus.h"
 #include "support/loopback_server.h"
 #include "support/redis_server.h"
 
@@ -85,16 +86,10 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
   std::filesystem::remove_all(dir);
 }
 
-// Two router processes with one Redis: an answer cached by the first is served by the second
-// (the acceptance of a shared cache), and both record replay into the same Redis; with `tls`,
-// Redis speaks only TLS and both stores are configured for it.
-void ExpectTwoRoutersShareThroughRedis(bool tls) {
-  vsr::testing::RedisServer redis(0, tls);
-  VSR_REQUIRE_REDIS(redis);
-  const std::string cache_tls =
-      tls ? ", tls: {enabled: true, ca_file: '" + std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem'}"
-          : "";
-  const std::string replay_tls = tls ? ", use_tls: true, tls_skip_verify: true" : "";
+// Two router processes with one shared store (`stores`: the semantic cache and replay settings
+// under global:): an answer cached by the first is served by the second (the acceptance of a
+// shared cache), and both record replay into the same store, which a restarted router lists.
+void ExpectTwoRoutersShare(const std::string& stores) {
   Child sim({"simulator", "--port", "0"});
   const std::string sim_port = PortOf(sim.LineStartingWith("Simulator listening on"));
   ASSERT_FALSE(sim_port.empty());
@@ -107,17 +102,8 @@ void ExpectTwoRoutersShareThroughRedis(bool tls) {
          "  models: [{name: m, backend_refs: [{name: sim, endpoint: '127.0.0.1:" +
              sim_port +
              "'}]}]\n"
-             "global:\n"
-             "  stores:\n"
-             "    semantic_cache:\n"
-             "      backend_type: redis\n"
-             "      redis: {connection: {host: 127.0.0.1, port: " +
-             std::to_string(redis.port()) + cache_tls +
-             "}}\n"
-             "  services:\n"
-             "    router_replay: {store_backend: redis, redis: {address: '" +
-             redis.address() + "'" + replay_tls +
-             "}}\n"
+             "global:\n" +
+             stores +
              "    observability: {tracing: {enabled: false}}\n"
              "routing:\n"
              "  modelCards: [{name: m}]\n"
@@ -146,7 +132,7 @@ void ExpectTwoRoutersShareThroughRedis(bool tls) {
   const HttpResult first = ask(port_a);
   ASSERT_EQ(first.status, 200) << first.error << first.body;
   EXPECT_EQ(first.headers.count("x-vsr-cache-hit"), 0u);
-  // Router B learns A's entry within milliseconds; bounded wait of 5 s.
+  // Router B learns A's entry within moments (Redis pushes, Milvus is polled); bounded: 5 s.
   HttpResult shared;
   int asked_b = 0;  // every ask is recorded, misses too
   for (int i = 0; i < 50; ++i) {
@@ -159,8 +145,8 @@ void ExpectTwoRoutersShareThroughRedis(bool tls) {
   ASSERT_EQ(shared.headers.count("x-vsr-cache-hit"), 1u) << "router B never served A's answer";
   EXPECT_NE(shared.body.find("chatcmpl-cache-"), std::string::npos);
 
-  // Replay: B, restarted, lists records written by both routers from Redis. SIGTERM lets B
-  // finish its writes (SIGKILL would lose the records still queued for Redis).
+  // Replay: B, restarted, lists records written by both routers from the store. SIGTERM lets
+  // B finish its writes (SIGKILL would lose the records still queued for the store).
   kill(b->pid(), SIGTERM);
   EXPECT_EQ(b->Wait(), 0);
   auto b2 = start();
@@ -175,12 +161,53 @@ void ExpectTwoRoutersShareThroughRedis(bool tls) {
   std::filesystem::remove_all(dir);
 }
 
+// Redis for both, with `tls` Redis speaks only TLS and both stores are configured for it.
+void ExpectTwoRoutersShareThroughRedis(bool tls) {
+  vsr::testing::RedisServer redis(0, tls);
+  VSR_REQUIRE_REDIS(redis);
+  const std::string cache_tls =
+      tls ? ", tls: {enabled: true, ca_file: '" + std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem'}"
+          : "";
+  const std::string replay_tls = tls ? ", use_tls: true, tls_skip_verify: true" : "";
+  ExpectTwoRoutersShare(
+      "  stores:\n"
+      "    semantic_cache:\n"
+      "      backend_type: redis\n"
+      "      redis: {connection: {host: 127.0.0.1, port: " +
+      std::to_string(redis.port()) + cache_tls +
+      "}}\n"
+      "  services:\n"
+      "    router_replay: {store_backend: redis, redis: {address: '" +
+      redis.address() + "'" + replay_tls + "}}\n");
+}
+
 TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {
   ExpectTwoRoutersShareThroughRedis(false);
 }
 
 TEST(RouterProcessTest, TwoRoutersShareThroughRedisOverTls) {
   ExpectTwoRoutersShareThroughRedis(true);
+}
+
+// The same through one Milvus (the REST fake): the cache's collection and replay's.
+TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughMilvus) {
+  vsr::testing::FakeMilvus milvus;
+  const std::string host = milvus.Address().substr(0, milvus.Address().find(':'));
+  const std::string port = milvus.Address().substr(milvus.Address().find(':') + 1);
+  ExpectTwoRoutersShare(
+      "  stores:\n"
+      "    semantic_cache:\n"
+      "      backend_type: milvus\n"
+      "      milvus:\n"
+      "        connection: {host: " +
+      host + ", port: " + port +
+      "}\n"
+      "        development: {auto_create_collection: true}\n"
+      "  services:\n"
+      "    router_replay: {store_backend: milvus, milvus: {address: '" +
+      milvus.Address() + "'}}\n");
+  EXPECT_GE(milvus.size("semantic_cache"), 1u);  // A's answer (and B's, if B missed first)
+  EXPECT_GE(milvus.size("router_replay_records"), 2u);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // Test helper: the part of Milvus's REST API (v2) the router's Milvus stores call, over
 // in-memory collections, on loopback: collections has/create/load/drop/list, entities
-// upsert/insert/delete (filters `id in ["a", …]` and `<field> == "x"`) and query (all rows
-// from an offset, or count(*)), on loaded collections only, as Milvus (a collection made with
-// indexParams is loaded; Restart() releases them all). Fail(true) answers every call with
-// Milvus's error envelope.
+// upsert/insert/delete and query (rows from an offset, or count(*)), on loaded collections only,
+// as Milvus (a collection made with indexParams is loaded; Restart() releases them all).
+// Filters: terms joined by ` && `, each `id in ["a", …]` or `<field> <op> <value>` (op one of
+// == != >= <= > <, value a quoted string or a number); "" matches every row. Fail(true) answers
+// every call with Milvus's error envelope.
 #pragma once
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <mutex>
@@ -49,6 +51,12 @@ class FakeMilvus {
     std::lock_guard lock(mu_);
     fail_ = fail;
   }
+  // The next collections/has answers false: what a router sees when another one makes the
+  // collection between its has and its create.
+  void MissNextHas() {
+    std::lock_guard lock(mu_);
+    miss_next_has_ = true;
+  }
   // What a Milvus restart does to collections: they are kept, released.
   void Restart() {
     std::lock_guard lock(mu_);
@@ -84,6 +92,47 @@ class FakeMilvus {
     }
     return out;
   }
+  // Whether `row` matches `filter` (the forms above; an unknown term matches).
+  static bool Matches(const boost::json::object& row, const std::string& filter) {
+    for (size_t start = 0; start < filter.size();) {
+      size_t end = filter.find(" && ", start);
+      if (end == std::string::npos) end = filter.size();
+      if (!TermMatches(row, filter.substr(start, end - start))) return false;
+      start = end + 4;
+    }
+    return true;
+  }
+  static bool TermMatches(const boost::json::object& row, const std::string& term) {
+    if (term.rfind("id in [", 0) == 0) {
+      const std::vector<std::string> ids = Strings(term);
+      const boost::json::value* id = row.if_contains("id");
+      return id != nullptr && id->is_string() &&
+             std::find(ids.begin(), ids.end(), std::string(id->as_string())) != ids.end();
+    }
+    const size_t a = term.find(' '), b = term.find(' ', a + 1);
+    if (a == std::string::npos || b == std::string::npos) return true;
+    const std::string field = term.substr(0, a), op = term.substr(a + 1, b - a - 1);
+    const std::string value = term.substr(b + 1);
+    const boost::json::value* v = row.if_contains(field);
+    if (v == nullptr) return false;
+    int cmp = 0;
+    if (!value.empty() && value[0] == '"') {
+      const std::vector<std::string> s = Strings(value);
+      if (!v->is_string() || s.empty()) return false;
+      cmp = std::string(v->as_string()).compare(s[0]);
+    } else {
+      if (!v->is_number()) return false;
+      const double x = v->to_number<double>(), y = std::stod(value);
+      cmp = x < y ? -1 : (x > y ? 1 : 0);
+    }
+    if (op == "==") return cmp == 0;
+    if (op == "!=") return cmp != 0;
+    if (op == ">=") return cmp >= 0;
+    if (op == "<=") return cmp <= 0;
+    if (op == ">") return cmp > 0;
+    if (op == "<") return cmp < 0;
+    return true;
+  }
   server::HttpResponse Answer(const server::HttpRequest& r) {
     namespace json = boost::json;
     std::lock_guard lock(mu_);
@@ -96,8 +145,11 @@ class FakeMilvus {
       return Reply(names);
     }
     const std::string name(body.at("collectionName").as_string());
-    if (path == "collections/has")
-      return Reply(json::object{{"has", collections_.count(name) > 0}});
+    if (path == "collections/has") {
+      const bool has = collections_.count(name) > 0 && !miss_next_has_;
+      miss_next_has_ = false;
+      return Reply(json::object{{"has", has}});
+    }
     if (path == "collections/create") {
       if (collections_.count(name)) return Error(65535, "collection already exists");
       collections_[name].created = body;
@@ -124,17 +176,7 @@ class FakeMilvus {
     }
     if (path == "entities/delete") {
       const std::string filter(body.at("filter").as_string());
-      const std::vector<std::string> values = Strings(filter);
-      if (filter.rfind("id in [", 0) == 0) {
-        for (const std::string& id : values) c.rows.erase(id);
-      } else if (const size_t eq = filter.find(" == ");
-                 eq != std::string::npos && !values.empty()) {
-        const std::string field = filter.substr(0, eq);
-        std::erase_if(c.rows, [&](const auto& kv) {
-          const json::value* v = kv.second.if_contains(field);
-          return v != nullptr && v->is_string() && v->as_string() == values[0];
-        });
-      }
+      std::erase_if(c.rows, [&](const auto& kv) { return Matches(kv.second, filter); });
       return Reply(json::object{});
     }
     if (path == "entities/query") {
@@ -147,7 +189,9 @@ class FakeMilvus {
       const int64_t offset = body.at("offset").as_int64();
       const int64_t limit = body.at("limit").as_int64();
       int64_t i = 0;
+      const std::string filter(body.at("filter").as_string());
       for (const auto& [id, row] : c.rows) {
+        if (!Matches(row, filter)) continue;
         if (i++ >= offset && static_cast<int64_t>(out.size()) < limit) out.push_back(row);
       }
       return Reply(out);
@@ -157,7 +201,7 @@ class FakeMilvus {
 
   std::mutex mu_;
   std::map<std::string, Collection> collections_;
-  bool fail_ = false;
+  bool fail_ = false, miss_next_has_ = false;
   LoopbackServer server_;
 };
 
