@@ -1,11 +1,9 @@
 #include "cache/milvus_replication.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
-#include <random>
 
+#include "cache/replica_tag.h"
 #include "common/json_text.h"
 #include "common/utf8.h"
 
@@ -27,17 +25,6 @@ int64_t UnixSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string Hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-uint64_t Random64() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
 
 // Milvus takes VarChar values as JSON strings: valid UTF-8 only (an invalid row would fail the
@@ -68,16 +55,13 @@ MilvusReplication::MilvusReplication(SemanticCache* cache, MilvusReplicationOpti
       options_(std::move(options)),
       log_(std::move(log)),
       rest_(options_.address, options_.timeout, options_.token),
-      origin_("vsr-" + std::to_string(getpid()) + "-" + Hex64(Random64())) {
+      origin_(ReplicaTag()),
+      queue_(options_.queue_limit) {
   thread_ = std::thread([this] { Loop(); });
 }
 
 MilvusReplication::~MilvusReplication() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  queue_.Stop();
   thread_.join();
 }
 
@@ -89,16 +73,8 @@ void MilvusReplication::Publish(const std::string& scope, const std::string& que
     ++dropped_;
     return;
   }
-  Pending p{scope, question, answer, embedding, std::max(0, ttl_seconds), UnixSeconds()};
-  {
-    std::lock_guard lock(mu_);
-    if (queue_.size() >= options_.queue_limit) {
-      ++dropped_;
-      return;
-    }
-    queue_.push_back(std::move(p));
-  }
-  cv_.notify_all();
+  if (!queue_.Push({scope, question, answer, embedding, std::max(0, ttl_seconds), UnixSeconds()}))
+    ++dropped_;
 }
 
 std::string MilvusReplication::name() const {
@@ -271,8 +247,9 @@ bool MilvusReplication::DeleteExpired(std::string& error) {
 }
 
 void MilvusReplication::Loop() {
-  using Clock = std::chrono::steady_clock;
+  using Clock = HandoffQueue<Pending>::Clock;
   const auto poll_every = std::chrono::milliseconds(std::max(10, options_.poll_ms));
+  const auto backoff = std::max(poll_every, std::chrono::milliseconds(500));
   const auto cleanup_every = std::chrono::seconds(std::max(1, options_.cleanup_seconds));
   auto next_poll = Clock::now(), next_cleanup = Clock::now() + cleanup_every;
   for (;;) {
@@ -283,14 +260,7 @@ void MilvusReplication::Loop() {
       failed = !prepared_;
     }
     if (prepared_) {
-      std::vector<Pending> rows;
-      {
-        std::lock_guard lock(mu_);
-        while (!queue_.empty() && rows.size() < std::max<size_t>(1, options_.batch)) {
-          rows.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
+      std::vector<Pending> rows = queue_.Pop(std::max<size_t>(1, options_.batch), Clock::now());
       if (!rows.empty() && !Insert(rows, error)) failed = true;
       if (!failed && Clock::now() >= next_poll) {
         failed = !Poll(error);
@@ -305,17 +275,15 @@ void MilvusReplication::Loop() {
     }
     if (failed) {
       Warn(error);
-    } else if (warned_ && prepared_) {
+      // Entries queued meanwhile wait for the backoff; at shutdown they are not retried.
+      if (!queue_.Sleep(backoff)) return;
+      continue;
+    }
+    if (warned_) {
       if (log_) log_("semantic cache: " + name() + " is reachable again");
       warned_ = false;
     }
-    std::unique_lock lock(mu_);
-    if (stopping_ && (queue_.empty() || failed)) return;
-    // After a failure, wait out the backoff even with entries queued.
-    const auto until =
-        failed ? Clock::now() + std::max(poll_every, std::chrono::milliseconds(500)) : next_poll;
-    cv_.wait_until(lock, until, [&] { return stopping_ || (!failed && !queue_.empty()); });
-    if (stopping_ && (queue_.empty() || failed)) return;
+    if (!queue_.WaitUntil(next_poll)) return;
   }
 }
 

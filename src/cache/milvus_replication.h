@@ -14,16 +14,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cache/handoff_queue.h"
 #include "cache/semantic_cache.h"
 #include "milvus/rest.h"
 
@@ -99,10 +97,7 @@ class MilvusReplication final : public CacheReplication {
   int64_t newest_seen_ = 0;              // the newest row timestamp read (Unix seconds)
   std::map<std::string, int64_t> seen_;  // ids read in the recent window, with timestamps
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
+  HandoffQueue<Pending> queue_;
   std::thread thread_;
 };
 

@@ -1,10 +1,9 @@
 #include "cache/redis_replication.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstring>
-#include <random>
+
+#include "cache/replica_tag.h"
 
 namespace vsr::cache {
 
@@ -16,29 +15,20 @@ int64_t UnixMs() {
       .count();
 }
 
-std::string RandomOrigin() {
-  std::random_device rd;
-  const uint64_t r = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%d-%016llx", static_cast<int>(getpid()),
-                static_cast<unsigned long long>(r));
-  return buf;
-}
-
 }  // namespace
 
 RedisReplication::RedisReplication(SemanticCache* cache, RedisReplicationOptions options, Log log)
-    : cache_(cache), options_(std::move(options)), log_(std::move(log)), origin_(RandomOrigin()) {
+    : cache_(cache),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      origin_(ReplicaTag()),
+      queue_(options_.queue_limit) {
   writer_ = std::thread([this] { WriterLoop(); });
   reader_ = std::thread([this] { ReaderLoop(); });
 }
 
 RedisReplication::~RedisReplication() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  queue_.Stop();
   writer_.join();
   reader_.join();
 }
@@ -46,27 +36,15 @@ RedisReplication::~RedisReplication() {
 void RedisReplication::Publish(const std::string& scope, const std::string& question,
                                const std::vector<float>& embedding, const std::string& answer,
                                int ttl_seconds) {
-  Pending p{scope, question, answer, redis::FloatBytes(embedding),
-            ttl_seconds > 0 ? UnixMs() + int64_t{ttl_seconds} * 1000 : 0};
-  {
-    std::lock_guard lock(mu_);
-    if (queue_.size() >= options_.queue_limit) {
-      ++dropped_;
-      return;
-    }
-    queue_.push_back(std::move(p));
+  if (!queue_.Push({scope, question, answer, redis::FloatBytes(embedding),
+                    ttl_seconds > 0 ? UnixMs() + int64_t{ttl_seconds} * 1000 : 0})) {
+    ++dropped_;
   }
-  cv_.notify_all();
 }
 
 std::string RedisReplication::name() const {
   return options_.kind + " at " + options_.endpoint.host + ":" +
          std::to_string(options_.endpoint.port) + " (stream " + options_.stream_key + ")";
-}
-
-bool RedisReplication::Backoff(int ms) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
 }
 
 void RedisReplication::Warn(bool& warned, const std::string& what) {
@@ -79,14 +57,9 @@ void RedisReplication::WriterLoop() {
   bool warned = false;
   const std::string max_len = std::to_string(options_.max_len);
   for (;;) {
-    Pending p;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping with nothing left to write
-      p = std::move(queue_.front());
-      queue_.pop_front();
-    }
+    std::vector<Pending> next = queue_.Pop(1, HandoffQueue<Pending>::Clock::time_point::max());
+    if (next.empty()) return;  // stopped with nothing left to write
+    Pending& p = next.front();
     std::string error;
     if (!client) client = redis::Client::Connect(options_.endpoint, error);
     std::optional<redis::Reply> reply;
@@ -106,7 +79,7 @@ void RedisReplication::WriterLoop() {
     }
     ++dropped_;
     Warn(warned, error);
-    if (!Backoff(500)) return;
+    if (!queue_.Sleep(std::chrono::milliseconds(500))) return;
   }
 }
 
@@ -149,10 +122,7 @@ void RedisReplication::ReaderLoop() {
   std::string last_id = "0";  // the backlog first, then new entries
   const std::string block = std::to_string(options_.block_ms);
   for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
+    if (queue_.stopped()) return;
     std::string error;
     if (!client) {
       client = redis::Client::Connect(options_.endpoint, error);
@@ -167,7 +137,7 @@ void RedisReplication::ReaderLoop() {
     }
     if (!reply || reply->is_error()) {
       Warn(warned, error.empty() ? "redis is not reachable" : error);
-      if (!Backoff(500)) return;
+      if (!queue_.Sleep(std::chrono::milliseconds(500))) return;
       continue;
     }
     warned = false;

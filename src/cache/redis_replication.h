@@ -9,15 +9,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cache/handoff_queue.h"
 #include "cache/semantic_cache.h"
 #include "redis/client.h"
 
@@ -58,8 +56,6 @@ class RedisReplication final : public CacheReplication {
   void WriterLoop();
   void ReaderLoop();
   void ApplyEntry(const redis::Reply& fields);
-  // Sleeps up to `ms` unless stopping; false when stopping.
-  bool Backoff(int ms);
   void Warn(bool& warned, const std::string& what);
 
   SemanticCache* cache_;
@@ -68,10 +64,7 @@ class RedisReplication final : public CacheReplication {
   std::string origin_;  // this router's tag on its own entries
   std::atomic<uint64_t> published_{0}, applied_{0}, dropped_{0};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
+  HandoffQueue<Pending> queue_;
   std::thread writer_, reader_;
 };
 

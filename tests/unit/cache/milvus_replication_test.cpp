@@ -13,6 +13,7 @@
 
 #include "support/eventually.h"
 #include "support/fake_milvus.h"
+#include "unit/cache/shared_entry_checks.h"
 
 namespace vsr::cache {
 namespace {
@@ -61,18 +62,7 @@ TEST(MilvusReplication, AnEntryStoredByOneRouterIsServedByTheOther) {
   MilvusReplication *ra = nullptr, *rb = nullptr;
   auto a = SharedCache(Options(milvus), &ra);
   auto b = SharedCache(Options(milvus), &rb);
-  a->Store("chat\x1fMoM", "How do I reset my password?", {1, 0, 0}, "Use the reset link.", 60);
-  ASSERT_TRUE(Eventually([&] { return b->size() == 1; }));
-  LookupResult exact = b->Lookup("chat\x1fMoM", "How do I reset my password?", {}, 0.9);
-  ASSERT_TRUE(exact.hit);
-  EXPECT_EQ(exact.hit->answer, "Use the reset link.");
-  // The vector travelled too: a paraphrase-close question hits on the other router.
-  LookupResult close =
-      b->Lookup("chat\x1fMoM", "How can I reset my password?", {0.95f, 0.31f, 0}, 0.9);
-  ASSERT_TRUE(close.hit);
-  EXPECT_FALSE(close.hit->exact);
-  // Scope kept: another decision does not see it.
-  EXPECT_FALSE(b->Lookup("code\x1fMoM", "How do I reset my password?", {}, 0.9).hit);
+  ExpectServedByTheOther(*a, *b);
   // A router does not re-apply its own rows.
   EXPECT_EQ(ra->published(), 1u);
   EXPECT_TRUE(Eventually([&] { return rb->applied() == 1; }));

@@ -12,6 +12,7 @@
 
 #include "support/eventually.h"
 #include "support/redis_server.h"
+#include "unit/cache/shared_entry_checks.h"
 
 namespace vsr::cache {
 namespace {
@@ -44,18 +45,7 @@ TEST(RedisReplication, AnEntryStoredByOneRouterIsServedByTheOther) {
   RedisReplication *ra = nullptr, *rb = nullptr;
   auto a = SharedCache(server, &ra);
   auto b = SharedCache(server, &rb);
-  a->Store("chat\x1fMoM", "How do I reset my password?", {1, 0, 0}, "Use the reset link.");
-  ASSERT_TRUE(Eventually([&] { return b->size() == 1; }));
-  LookupResult exact = b->Lookup("chat\x1fMoM", "How do I reset my password?", {}, 0.9);
-  ASSERT_TRUE(exact.hit);
-  EXPECT_EQ(exact.hit->answer, "Use the reset link.");
-  // The vector travelled too: a paraphrase-close question hits on the other router.
-  LookupResult close =
-      b->Lookup("chat\x1fMoM", "How can I reset my password?", {0.95f, 0.31f, 0}, 0.9);
-  ASSERT_TRUE(close.hit);
-  EXPECT_FALSE(close.hit->exact);
-  // Scope kept: another decision does not see it.
-  EXPECT_FALSE(b->Lookup("code\x1fMoM", "How do I reset my password?", {}, 0.9).hit);
+  ExpectServedByTheOther(*a, *b);
   // A router does not re-apply its own entries.
   EXPECT_TRUE(Eventually([&] { return ra->published() == 1; }));
   EXPECT_EQ(ra->applied(), 0u);
