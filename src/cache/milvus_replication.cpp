@@ -187,11 +187,11 @@ bool MilvusReplication::Poll(std::string& error) {
   const bool ok = rest_.QueryAll(
       options_.collection, filter, json::array{"id", "request_id", "timestamp", "expires_at"},
       [&](const json::object& row) {
-        std::string id = milvus::Text(row, "id");
+        std::string id = TextField(row, "id");
         const int64_t at = Int(row, "timestamp"), expires = Int(row, "expires_at");
         newest = std::max(newest, at);
         if (id.empty() || !seen_.emplace(id, at).second) return;
-        if (milvus::Text(row, "request_id") == origin_) return;  // this router's own
+        if (TextField(row, "request_id") == origin_) return;  // this router's own
         if (expires > 0 && expires <= now) return;
         fresh.push_back({std::move(id), at});
       },
@@ -215,7 +215,7 @@ bool MilvusReplication::Poll(std::string& error) {
     std::map<std::string, json::object> rows;
     if (!rest_.QueryAll(
             options_.collection, in, fields,
-            [&](const json::object& row) { rows[milvus::Text(row, "id")] = row; }, error)) {
+            [&](const json::object& row) { rows[TextField(row, "id")] = row; }, error)) {
       // Not applied: read again at the next poll.
       for (size_t i = begin; i < fresh.size(); ++i) seen_.erase(fresh[i].id);
       return false;
@@ -230,8 +230,8 @@ bool MilvusReplication::Poll(std::string& error) {
       if (const json::value* v = row.if_contains(options_.vector_field)) embedding = FloatsOf(*v);
       if (std::all_of(embedding.begin(), embedding.end(), [](float x) { return x == 0.0f; }))
         embedding.clear();  // an exact-match entry
-      cache_->StoreReplica(milvus::Text(row, "model"), milvus::Text(row, "query"), embedding,
-                           milvus::Text(row, "response_body"), ttl);
+      cache_->StoreReplica(TextField(row, "model"), TextField(row, "query"), embedding,
+                           TextField(row, "response_body"), ttl);
       ++applied_;
     }
   }

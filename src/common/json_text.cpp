@@ -151,4 +151,14 @@ std::vector<float> FloatsOf(const json::value& v) {
   return out;
 }
 
+std::string TextField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+double NumberField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
+}
+
 }  // namespace vsr

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
@@ -27,5 +28,10 @@ void AppendJsonNumber(std::string& out, double value);
 // read back as the same floats. FloatsOf reads one (non-numbers as 0; not an array: empty).
 boost::json::array FloatArray(const std::vector<float>& v);
 std::vector<float> FloatsOf(const boost::json::value& v);
+
+// A field of a JSON object (a row an external store answered): its string, or "" when missing
+// or not a string; its number, or 0.
+std::string TextField(const boost::json::object& o, std::string_view key);
+double NumberField(const boost::json::object& o, std::string_view key);
 
 }  // namespace vsr

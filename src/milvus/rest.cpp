@@ -38,7 +38,7 @@ bool Rest::Call(const std::string& path, json::object body, json::value& data,
   }
   const json::value* code = o->if_contains("code");
   if (code != nullptr && code->is_number() && code->to_number<double>() != 0) {
-    error = "milvus " + path + ": code " + CompactJson(*code) + ": " + Text(*o, "message");
+    error = "milvus " + path + ": code " + CompactJson(*code) + ": " + TextField(*o, "message");
     return false;
   }
   const json::value* d = o->if_contains("data");
@@ -114,16 +114,6 @@ std::string Quoted(const std::string& s) {
     out += c;
   }
   return out + "\"";
-}
-
-std::string Text(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-double Number(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_number() ? v->to_number<double>() : 0.0;
 }
 
 }  // namespace vsr::milvus

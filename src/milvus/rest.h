@@ -56,8 +56,5 @@ boost::json::object ScalarField(const char* name, const char* type);
 
 // A string literal for a Milvus filter expression ("…", with quotes and backslashes escaped).
 std::string Quoted(const std::string& s);
-// A field of a reply row: its string, or "" / 0.
-std::string Text(const boost::json::object& o, const char* key);
-double Number(const boost::json::object& o, const char* key);
 
 }  // namespace vsr::milvus

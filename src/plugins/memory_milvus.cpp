@@ -15,9 +15,7 @@ const char* const kFields[] = {"id",         "user_id",    "project_id",   "memo
                                "content",    "source",     "metadata",     "embedding",
                                "created_at", "updated_at", "access_count", "importance"};
 
-using milvus::Number;
 using milvus::Quoted;
-using milvus::Text;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -119,8 +117,8 @@ class MilvusBackend final : public MemoryMirror::Backend {
     const json::array* rows = data.if_array();
     const json::object* first =
         rows != nullptr && !rows->empty() ? rows->front().if_object() : nullptr;
-    version =
-        "count:" + std::to_string(first ? static_cast<int64_t>(Number(*first, "count(*)")) : 0);
+    version = "count:" +
+              std::to_string(first ? static_cast<int64_t>(NumberField(*first, "count(*)")) : 0);
     return true;
   }
 
@@ -148,15 +146,15 @@ class MilvusBackend final : public MemoryMirror::Backend {
   // A row back into a memory; nullopt without an id, a user or content.
   static std::optional<Memory> FromRow(const json::object& row) {
     Memory m;
-    m.id = Text(row, "id");
-    m.user_id = Text(row, "user_id");
-    m.content = Text(row, "content");
+    m.id = TextField(row, "id");
+    m.user_id = TextField(row, "user_id");
+    m.content = TextField(row, "content");
     if (m.id.empty() || m.user_id.empty() || m.content.empty()) return std::nullopt;
-    if (std::string type = Text(row, "memory_type"); !type.empty()) m.type = type;
-    m.source = Text(row, "source");
-    m.importance = Number(row, "importance");
-    m.access_count = static_cast<int>(Number(row, "access_count"));
-    m.created_unix = static_cast<int64_t>(Number(row, "created_at"));
+    if (std::string type = TextField(row, "memory_type"); !type.empty()) m.type = type;
+    m.source = TextField(row, "source");
+    m.importance = NumberField(row, "importance");
+    m.access_count = static_cast<int>(NumberField(row, "access_count"));
+    m.created_unix = static_cast<int64_t>(NumberField(row, "created_at"));
     if (const json::value* e = row.if_contains("embedding")) m.embedding = FloatsOf(*e);
     return m;
   }

@@ -695,12 +695,33 @@ class LocalVectorStoreBackend final : public RagBackend {
     if (store_.empty()) error = "vector_store_id is required for vectorstore backend";
     return error.empty();
   }
-  bool needs_embedding() const override { return true; }
-  bool local() const override { return true; }
+  // A store in Llama Stack is searched there, by the question's text (a call the request
+  // makes); otherwise here, in memory, by the question's embedding.
+  bool needs_embedding() const override { return !remote(); }
+  bool local() const override { return !remote(); }
 
-  std::optional<OutboundCall> Build(const RagQuery& /*q*/, std::string& error) const override {
-    error = "the vectorstore backend searches in process";
-    return std::nullopt;
+  std::optional<OutboundCall> Build(const RagQuery& q, std::string& error) const override {
+    if (!remote()) {
+      error = "the vectorstore backend searches in process";
+      return std::nullopt;
+    }
+    const std::optional<std::string> id = service_->Resolve(store_);
+    if (!id) {
+      error = "vectorstore search failed: vector store not found: " + store_;
+      return std::nullopt;
+    }
+    auto search = service_->RemoteSearchCall(*id, q.text, static_cast<size_t>(std::max(0, q.top_k)),
+                                             file_ids_);
+    if (!search) {
+      error = "vectorstore search failed: " + search.error.message;
+      return std::nullopt;
+    }
+    OutboundCall call;
+    call.url = search.value->url;
+    call.body = std::move(search.value->body);
+    call.headers = std::move(search.value->headers);
+    call.timeout = search.value->timeout;
+    return call;
   }
 
   // The store is named by its id or, as configs written before the store existed may say, its
@@ -733,13 +754,24 @@ class LocalVectorStoreBackend final : public RagBackend {
   }
 
  protected:
-  bool Read(const json::value& /*reply*/, const RagQuery& /*q*/, std::vector<RagPassage>& /*out*/,
+  bool Read(const json::value& reply, const RagQuery& q, std::vector<RagPassage>& out,
             std::string& error) const override {
-    error = "the vectorstore backend searches in process";
-    return false;
+    if (!remote()) {
+      error = "the vectorstore backend searches in process";
+      return false;
+    }
+    auto hits = service_->ReadRemoteSearch(reply, q.threshold);
+    if (!hits) {
+      error = "vectorstore search failed: " + hits.error.message;
+      return false;
+    }
+    for (const vectorstore::SearchResult& h : *hits.value) out.push_back({h.content, h.score});
+    return true;
   }
 
  private:
+  bool remote() const { return service_ && service_->searches_remotely(); }
+
   std::string store_;
   std::vector<std::string> file_ids_;
   std::shared_ptr<vectorstore::VectorStoreService> service_;

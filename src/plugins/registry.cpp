@@ -508,12 +508,21 @@ void PluginRuntime::OpenVectorStore(const config::Config& cfg) {
   } else if (o.backend_type == "milvus" && vs->milvus && !vs->milvus->connection.host.empty()) {
     const config::MilvusConnection& c = vs->milvus->connection;
     o.milvus_address = c.host + ":" + std::to_string(c.port > 0 ? c.port : 19530);
+  } else if (o.backend_type == "llama_stack" && vs->llama_stack) {
+    const config::LlamaStack& ls = *vs->llama_stack;
+    vectorstore::LlamaStackOptions l;
+    l.endpoint = ls.endpoint;
+    l.auth_token = ls.auth_token;
+    l.embedding_model = ls.embedding_model;
+    l.embedding_dimension = vs->embedding_dimension;
+    if (ls.request_timeout_seconds > 0)
+      l.timeout = std::chrono::seconds(ls.request_timeout_seconds);
+    if (!ls.search_type.empty()) l.search_type = ls.search_type;
+    o.llama_stack = std::move(l);
   } else if (o.backend_type != "memory") {
     log("vector store: backend_type '" + o.backend_type +
-        (o.backend_type == "milvus" ? "' needs milvus.connection.host"
-                                    : "' is not available in this build") +
-        "; stores are kept in this router's memory (lost on restart; use memory, valkey to keep "
-        "them in Redis/Valkey, or milvus)");
+        "' needs milvus.connection.host; stores are kept in this router's memory (lost on "
+        "restart; use memory, valkey to keep them in Redis/Valkey, milvus or llama_stack)");
     o.backend_type = "memory";
   }
   if (vs->metadata_store == "postgres" && vs->metadata_postgres) {

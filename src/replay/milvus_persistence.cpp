@@ -76,7 +76,7 @@ bool MilvusPersistence::Load(std::vector<ReplayRecord>& out, std::string& error)
       collection_, "id != \"\"", json::array{"id", "data"},
       [&](const json::object& row) {
         boost::system::error_code ec;
-        json::value v = json::parse(milvus::Text(row, "data"), ec);
+        json::value v = json::parse(TextField(row, "data"), ec);
         if (!ec && v.is_object()) out.push_back(FromJson(v.as_object()));
       },
       error);

@@ -153,12 +153,12 @@ bool MilvusPersistence::Load(StoreMap& out, std::string& error) {
             collection, "id != \"\"", fields,
             [&](const json::object& row) {
               Chunk c;
-              c.id = milvus::Text(row, "id");
-              c.file_id = milvus::Text(row, "file_id");
-              c.filename = milvus::Text(row, "filename");
-              c.content = milvus::Text(row, "content");
-              c.chunk_index = static_cast<int>(milvus::Number(row, "chunk_index"));
-              const auto created = static_cast<int64_t>(milvus::Number(row, "created_at"));
+              c.id = TextField(row, "id");
+              c.file_id = TextField(row, "file_id");
+              c.filename = TextField(row, "filename");
+              c.content = TextField(row, "content");
+              c.chunk_index = static_cast<int>(NumberField(row, "chunk_index"));
+              const auto created = static_cast<int64_t>(NumberField(row, "created_at"));
               if (const json::value* e = row.if_contains("embedding")) c.embedding = FloatsOf(*e);
               if (c.id.empty() || c.embedding.empty()) return;
               if (first_seen == 0 || created < first_seen) first_seen = created;

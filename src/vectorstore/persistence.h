@@ -1,13 +1,18 @@
 // Where a vector store service keeps its stores beyond the process: one interface per kind of
 // store, so the service does not know which it writes to. RedisPersistence (backend_type
 // valkey) keeps everything, shared by replicas; MilvusPersistence (backend_type milvus) keeps
-// the chunks in upstream's Milvus collections. Calls come from the router API's thread, the
-// ingestion workers and the service's sync thread — never from the request path.
+// the chunks in upstream's Milvus collections; LlamaStackPersistence (backend_type
+// llama_stack) keeps them in a Llama Stack server, which also searches them. Calls come from
+// the router API's thread, the ingestion workers and the service's sync thread — never from the
+// request path, where a remote search is a call the request makes (SearchCall).
 #pragma once
 
+#include <boost/json/value.hpp>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vectorstore/collection.h"
@@ -21,6 +26,14 @@ struct StoreState {
   Collection chunks;
 };
 using StoreMap = std::map<std::string, StoreState>;
+
+// A search the backend runs (POST `body` to `url`), for a store whose chunks this process
+// cannot read back.
+struct RemoteSearch {
+  std::string url, body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds timeout{30000};
+};
 
 class Persistence {
  public:
@@ -41,6 +54,22 @@ class Persistence {
   virtual bool shared() const { return false; }
   virtual std::optional<long long> Bump(std::string& /*error*/) { return 0; }
   virtual std::optional<long long> Version(std::string& /*error*/) { return 0; }
+  // Backends that search (llama_stack: it embeds the query with its own model): the search of
+  // `store` for `query`, without I/O (null with `error` when the store is unknown there), and
+  // its reply read into results, keeping those whose score reaches `threshold`.
+  virtual bool searches_remotely() const { return false; }
+  virtual std::optional<RemoteSearch> SearchCall(const std::string& /*store*/,
+                                                 const std::string& /*query*/, size_t /*top_k*/,
+                                                 const std::vector<std::string>& /*file_ids*/,
+                                                 std::string& error) const {
+    error = "this backend does not search";
+    return std::nullopt;
+  }
+  virtual bool ReadSearch(const boost::json::value& /*reply*/, double /*threshold*/,
+                          std::vector<SearchResult>& /*out*/, std::string& error) const {
+    error = "this backend does not search";
+    return false;
+  }
 };
 
 }  // namespace vsr::vectorstore

@@ -1,8 +1,10 @@
 #include "vectorstore/service.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "common/strings.h"
+#include "server/http_client.h"
 #include "vectorstore/chunking.h"
 #include "vectorstore/milvus_persistence.h"
 #include "vectorstore/redis_persistence.h"
@@ -38,6 +40,8 @@ std::shared_ptr<VectorStoreService> VectorStoreService::Open(ServiceOptions opti
     }
   } else if (!o.milvus_address.empty()) {
     service->persistence_ = std::make_unique<MilvusPersistence>(o.milvus_address, o.milvus_prefix);
+  } else if (o.llama_stack) {
+    service->persistence_ = std::make_unique<LlamaStackPersistence>(*o.llama_stack);
   }
   if (Persistence* p = service->persistence_.get()) {
     const std::optional<long long> version = p->Version(error);
@@ -345,6 +349,27 @@ Result<std::vector<SearchResult>> VectorStoreService::Search(
 Result<std::vector<SearchResult>> VectorStoreService::SearchText(
     const std::string& store_id, const std::string& query, size_t top_k, double threshold,
     const std::vector<std::string>& file_ids, const HybridOptions* hybrid) const {
+  if (searches_remotely()) {
+    if (!Exists(store_id)) return {std::nullopt, NotFound("vector store", store_id)};
+    Result<RemoteSearch> call = RemoteSearchCall(store_id, query, top_k, file_ids);
+    if (!call) return {std::nullopt, call.error};
+    std::map<std::string, std::string> headers(call.value->headers.begin(),
+                                               call.value->headers.end());
+    const server::HttpResult r =
+        server::HttpCall("POST", call.value->url, call.value->body, call.value->timeout, headers);
+    const std::string what = "search in " + persistence_->name();
+    if (r.failure != server::HttpResult::Failure::kNone)
+      return Result<std::vector<SearchResult>>::Fail(ErrorKind::kUnavailable,
+                                                     what + ": " + r.error);
+    boost::system::error_code ec;
+    const boost::json::value reply = boost::json::parse(r.body, ec);
+    if (r.status != 200 || ec) {
+      return Result<std::vector<SearchResult>>::Fail(
+          ErrorKind::kUnavailable,
+          what + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300));
+    }
+    return ReadRemoteSearch(reply, threshold);
+  }
   if (!embed_) {
     return Result<std::vector<SearchResult>>::Fail(ErrorKind::kUnavailable,
                                                    "no embedding model is loaded");
@@ -352,6 +377,26 @@ Result<std::vector<SearchResult>> VectorStoreService::SearchText(
   // Checked before the embedding (a forward pass) is computed for nothing.
   if (!Exists(store_id)) return {std::nullopt, NotFound("vector store", store_id)};
   return Search(store_id, embed_(query), top_k, threshold, file_ids, hybrid, query);
+}
+
+Result<RemoteSearch> VectorStoreService::RemoteSearchCall(
+    const std::string& store_id, const std::string& query, size_t top_k,
+    const std::vector<std::string>& file_ids) const {
+  std::string error;
+  std::optional<RemoteSearch> call =
+      persistence_ ? persistence_->SearchCall(store_id, query, top_k, file_ids, error)
+                   : std::nullopt;
+  if (!call) return Result<RemoteSearch>::Fail(ErrorKind::kNotFound, error);
+  return {std::move(call), {}};
+}
+
+Result<std::vector<SearchResult>> VectorStoreService::ReadRemoteSearch(
+    const boost::json::value& reply, double threshold) const {
+  std::vector<SearchResult> out;
+  std::string error;
+  if (!persistence_ || !persistence_->ReadSearch(reply, threshold, out, error))
+    return Result<std::vector<SearchResult>>::Fail(ErrorKind::kUnavailable, error);
+  return {std::move(out), {}};
 }
 
 void VectorStoreService::Worker() {

@@ -4,7 +4,8 @@
 // memory. backend_type memory keeps stores in this process (lost on restart, as upstream);
 // valkey keeps them in Redis/Valkey too (redis_persistence.h), shared by every replica, each of
 // which reloads within sync_interval of another's change; milvus keeps the chunks in Milvus
-// collections laid out as upstream's (milvus_persistence.h). With metadata_store postgres the
+// collections laid out as upstream's (milvus_persistence.h); llama_stack keeps them in a Llama
+// Stack server, which searches them (llama_stack_persistence.h). With metadata_store postgres the
 // stores' records (name, metadata, expiry, counts) are also kept in upstream's PostgreSQL
 // registry table (postgres_registry.h), which wins over what the backend keeps.
 #pragma once
@@ -25,6 +26,7 @@
 #include "postgres/client.h"
 #include "redis/client.h"
 #include "vectorstore/file_store.h"
+#include "vectorstore/llama_stack_persistence.h"
 #include "vectorstore/persistence.h"
 #include "vectorstore/postgres_registry.h"
 #include "vectorstore/types.h"
@@ -44,6 +46,8 @@ struct ServiceOptions {
   // backend_type milvus: Milvus's address (host:port) and the prefix of its collections.
   std::string milvus_address;
   std::string milvus_prefix = "vsr_vs_";
+  // backend_type llama_stack: the server and how it is searched.
+  std::optional<LlamaStackOptions> llama_stack;
   // metadata_store postgres: where the stores' records are kept, and the table.
   std::optional<postgres::Endpoint> metadata_postgres;
   std::string metadata_table = "vector_store_registry";
@@ -115,12 +119,21 @@ class VectorStoreService {
                                            const HybridOptions* hybrid = nullptr,
                                            std::string_view query_text = {}) const;
   // The same for a question, embedded here (the search API); with `hybrid`, hybrid search
-  // (collection.h).
+  // (collection.h). With llama_stack, Llama Stack searches (a blocking call; `hybrid` is its
+  // search_type).
   Result<std::vector<SearchResult>> SearchText(const std::string& store_id,
                                                const std::string& query, size_t top_k,
                                                double threshold,
                                                const std::vector<std::string>& file_ids,
                                                const HybridOptions* hybrid = nullptr) const;
+  // backend_type llama_stack: stores are searched there, by the question's text — on the
+  // request path as a call the request makes (RemoteSearchCall, no I/O), then its reply read.
+  bool searches_remotely() const { return persistence_ && persistence_->searches_remotely(); }
+  Result<RemoteSearch> RemoteSearchCall(const std::string& store_id, const std::string& query,
+                                        size_t top_k,
+                                        const std::vector<std::string>& file_ids) const;
+  Result<std::vector<SearchResult>> ReadRemoteSearch(const boost::json::value& reply,
+                                                     double threshold) const;
 
  private:
   struct Job {

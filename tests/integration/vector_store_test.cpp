@@ -14,6 +14,7 @@
 
 #include "support/child_process.h"
 #include "support/data_plane_fixture.h"
+#include "support/fake_llama_stack.h"
 #include "support/fake_models.h"
 
 namespace vsr::server {
@@ -35,6 +36,8 @@ std::string ScratchDir(const std::string& name) {
 
 class VectorStoreRagTest : public DataPlaneTest {
  protected:
+  // The store's backend settings (inside global.stores.vector_store).
+  virtual std::string Backend() { return "backend_type: memory"; }
   void SetUp() override {
     dir_ = ScratchDir("vs-rag");
     plugins::PluginServices services;
@@ -49,8 +52,8 @@ class VectorStoreRagTest : public DataPlaneTest {
               "            backend_config: {vector_store_id: handbook}}\n"
               "global:\n"
               "  stores:\n"
-              "    vector_store: {enabled: true, backend_type: memory, file_storage_dir: '" +
-              dir_ + "'}\n",
+              "    vector_store: {enabled: true, " +
+              Backend() + ", file_storage_dir: '" + dir_ + "'}\n",
           options);
     runtime_->ChainsFor(snapshot_->Get());  // opens the store, as the router does at start
   }
@@ -108,6 +111,33 @@ TEST_F(VectorStoreRagTest, AMissingStoreFollowsOnFailure) {
             "RAG retrieval failed: backend \"vectorstore\" retrieval failed: vectorstore search "
             "failed: vector store not found: handbook");
   EXPECT_EQ(backend_.sim->stats().requests.load(), 0u);
+}
+
+// With backend_type llama_stack the store is searched there, by the question's text, as a call
+// the request makes: the chunk Llama Stack finds reaches the model.
+class VectorStoreRagOnLlamaStackTest : public VectorStoreRagTest {
+ protected:
+  std::string Backend() override {
+    return "backend_type: llama_stack, llama_stack: {endpoint: '" + ls_.Url() + "'}";
+  }
+  testing::FakeLlamaStack ls_;
+};
+
+TEST_F(VectorStoreRagOnLlamaStackTest, LlamaStackSearchesAndItsChunkReachesTheModel) {
+  FillHandbook(
+      "# Refunds\nRefunds are paid within thirty days of a return.\n\n"
+      "# Shipping\nParcels ship from Lisbon every weekday morning.");
+  const HttpResult r =
+      Post("/v1/chat/completions", Chat("MoM", "When do parcels ship from Lisbon?"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::array messages = Forwarded();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].at("content"),
+            "# Shipping\nParcels ship from Lisbon every weekday morning.");
+  const server::HttpRequest search = ls_.requests().back();
+  EXPECT_NE(search.path.find("/search"), std::string::npos);
+  EXPECT_EQ(ParseObject(search.body).at("query"), "When do parcels ship from Lisbon?");
+  EXPECT_EQ(ParseObject(search.body).at("max_num_results"), 1);
 }
 
 // ---- the router process and its API ----

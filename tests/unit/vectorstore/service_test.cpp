@@ -1,6 +1,7 @@
 // The vector store service: stores, ingestion in the background, search, detaching, limits,
 // and (with a real redis-server) stores shared by two routers and kept across a restart, and
-// (with a fake Milvus REST API) chunks kept in Milvus.
+// (with a fake Milvus REST API) chunks kept in Milvus, and (with a fake Llama Stack) chunks kept
+// and searched there.
 #include "vectorstore/service.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "support/fake_llama_stack.h"
 #include "support/fake_milvus.h"
 #include "support/fake_models.h"
 #include "support/postgres_server.h"
@@ -300,6 +302,88 @@ TEST_F(ServiceTest, MilvusKeepsChunksInUpstreamsCollections) {
   std::string error;
   EXPECT_FALSE(VectorStoreService::Open(options_, nullptr, nullptr, error));
   EXPECT_NE(error.find("milvus collections/list: code 1100"), std::string::npos) << error;
+}
+
+// backend_type llama_stack (a fake of its Vector Stores API): a store is a Llama Stack store
+// named by our id, chunks go in with our embeddings and upstream's layout, searches run there
+// by the question's text (threshold applied; hybrid asks for rrf and keeps every hit), the store
+// comes back after a restart and is still searched there, deleting reaches Llama Stack.
+TEST_F(ServiceTest, LlamaStackKeepsAndSearchesTheChunks) {
+  testing::FakeLlamaStack ls;
+  options_.backend_type = "llama_stack";
+  LlamaStackOptions l;
+  l.endpoint = ls.Url() + "/";
+  l.auth_token = "secret-token";
+  l.embedding_model = "all-MiniLM-L6-v2";
+  l.embedding_dimension = 64;
+  options_.llama_stack = l;
+  auto a = Open();
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->searches_remotely());
+  const std::string store = a->CreateStore("handbook", {}).value->id;
+  const testing::FakeLlamaStack::Store made = ls.store(store);
+  ASSERT_FALSE(made.id.empty());
+  EXPECT_NE(made.id, store);  // Llama Stack names it itself
+  EXPECT_EQ(made.created.at("embedding_model"), "all-MiniLM-L6-v2");
+  EXPECT_EQ(made.created.at("embedding_dimension"), 64);
+  ASSERT_TRUE(a->UpdateStore(store, StorePatch{std::string("renamed"), {}, {}}));
+  EXPECT_EQ(ls.stores(), 1u);  // an update makes no second store
+
+  const std::string file = Upload(*a, "handbook.md", kHandbook);
+  auto attached = a->AttachFile(store, file, std::nullopt);
+  EXPECT_EQ(Settled(*a, store, attached.value->id).status, "completed");
+  const std::vector<json::object> chunks = ls.store(store).chunks;
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[1].at("chunk_id").as_string(), file + "_chunk_1");
+  EXPECT_EQ(chunks[1].at("metadata").at("file_id").as_string(), file);
+  EXPECT_EQ(chunks[1].at("metadata").at("filename"), "handbook.md");
+  EXPECT_EQ(chunks[1].at("chunk_metadata").at("source"), "handbook.md");
+  EXPECT_EQ(chunks[1].at("embedding").as_array().size(), 64u);  // ours
+  EXPECT_EQ(chunks[1].at("embedding_dimension"), 64);
+
+  auto hits = a->SearchText(store, "parcels ship from Lisbon", 5, 0.5, {});
+  ASSERT_TRUE(hits) << hits.error.message;
+  ASSERT_EQ(hits.value->size(), 1u);  // the only chunk with at least half the words
+  EXPECT_NE(hits.value->front().content.find("Lisbon"), std::string::npos);
+  EXPECT_EQ(hits.value->front().file_id, file);
+  EXPECT_EQ(hits.value->front().filename, "handbook.md");
+  const server::HttpRequest search = ls.requests().back();
+  EXPECT_EQ(search.path, "/v1/vector_stores/" + made.id + "/search");
+  EXPECT_EQ(search.headers.at("authorization"), "Bearer secret-token");
+  const json::object body = json::parse(search.body).as_object();
+  EXPECT_EQ(body.at("query"), "parcels ship from Lisbon");
+  EXPECT_EQ(body.at("max_num_results"), 5);
+  EXPECT_FALSE(body.contains("ranking_options"));
+  // Filtered by file: another file's id finds nothing.
+  hits = a->SearchText(store, "parcels ship from Lisbon", 5, 0.0, {"file-other"});
+  ASSERT_TRUE(hits);
+  EXPECT_TRUE(hits.value->empty());
+
+  a.reset();
+  options_.llama_stack->search_type = "hybrid";
+  auto restarted = Open();
+  ASSERT_TRUE(restarted);
+  ASSERT_TRUE(restarted->GetStore(store));
+  EXPECT_EQ(restarted->GetStore(store).value->backend_type, "llama_stack");
+  // Scores 0.8 and 0.2: both kept (rrf scores are not similarities: no threshold).
+  hits = restarted->SearchText(store, "parcels ship from Lisbon refunds", 5, 0.9, {});
+  ASSERT_TRUE(hits) << hits.error.message;
+  EXPECT_EQ(hits.value->size(), 2u);
+  EXPECT_EQ(json::parse(ls.requests().back().body).at("ranking_options").at("ranker"), "rrf");
+
+  ASSERT_FALSE(restarted->DeleteStore(store));
+  EXPECT_EQ(ls.stores(), 0u);
+}
+
+TEST_F(ServiceTest, LlamaStackUnreachableAtStartIsAnErrorThatNamesIt) {
+  options_.backend_type = "llama_stack";
+  LlamaStackOptions l;
+  l.endpoint = "http://127.0.0.1:9";  // discard port: nothing listens
+  l.timeout = std::chrono::seconds(2);
+  options_.llama_stack = l;
+  std::string error;
+  EXPECT_FALSE(VectorStoreService::Open(options_, nullptr, nullptr, error));
+  EXPECT_NE(error.find("llama stack GET /v1/vector_stores"), std::string::npos) << error;
 }
 
 // metadata_store postgres: a store's record (name, metadata, expiry, counts) in upstream's
