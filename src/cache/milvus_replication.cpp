@@ -126,13 +126,17 @@ bool MilvusReplication::Prepare(std::string& error) {
       {"description", options_.description},
       {"schema", json::object{{"autoId", false}, {"fields", std::move(fields)}}},
       {"indexParams",
-       json::array{json::object{
-           {"fieldName", options_.vector_field},
-           {"indexName", options_.vector_field},
-           {"metricType", options_.metric_type},
-           {"indexType", options_.index_type},
-           {"params", json::object{{"M", options_.index_m},
-                                   {"efConstruction", options_.index_ef_construction}}}}}}};
+       json::array{json::object{{"fieldName", options_.vector_field},
+                                {"indexName", options_.vector_field},
+                                {"metricType", options_.metric_type},
+                                {"indexType", options_.index_type},
+                                {"params",
+                                 json::object{{"M", options_.index_m},
+                                              {"efConstruction", options_.index_ef_construction}}}},
+                   // Each poll filters on timestamp: a sorted index keeps that from scanning.
+                   json::object{{"fieldName", "timestamp"},
+                                {"indexName", "timestamp_idx"},
+                                {"indexType", "STL_SORT"}}}}};
   return rest_.EnsureCollection(options_.collection, std::move(create), error);
 }
 

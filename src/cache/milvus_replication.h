@@ -63,6 +63,7 @@ class MilvusReplication final : public CacheReplication {
                const std::vector<float>& embedding, const std::string& answer,
                int ttl_seconds) override;
   std::string name() const override;
+  std::string kind() const override { return options_.kind; }
 
   uint64_t published() const { return published_; }  // rows inserted into Milvus
   uint64_t applied() const { return applied_; }      // other routers' rows stored here

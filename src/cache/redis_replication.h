@@ -43,6 +43,7 @@ class RedisReplication final : public CacheReplication {
                const std::vector<float>& embedding, const std::string& answer,
                int ttl_seconds) override;
   std::string name() const override;
+  std::string kind() const override { return options_.kind; }
 
   uint64_t published() const { return published_; }  // entries written to Redis
   uint64_t applied() const { return applied_; }      // other routers' entries stored here

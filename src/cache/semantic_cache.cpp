@@ -191,6 +191,7 @@ LookupResult SemanticCache::Lookup(const std::string& scope, const std::string& 
 
 void SemanticCache::SetReplication(std::unique_ptr<CacheReplication> replication) {
   replication_ = std::move(replication);
+  backend_type_ = replication_ ? replication_->kind() : "memory";
 }
 
 void SemanticCache::Store(const std::string& scope, const std::string& question,

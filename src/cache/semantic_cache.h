@@ -35,6 +35,7 @@ class CacheReplication {
                        const std::vector<float>& embedding, const std::string& answer,
                        int ttl_seconds) = 0;
   virtual std::string name() const = 0;  // where entries are shared, for the router's log
+  virtual std::string kind() const = 0;  // the configured backend_type: redis, valkey, milvus...
 };
 
 struct CacheOptions {
@@ -77,6 +78,8 @@ class SemanticCache {
   size_t size() const;
   // "memory", or how the entries are shared with other routers.
   std::string backend() const;
+  // The configured backend_type (what metrics label operations with): "memory" when unshared.
+  const std::string& backend_type() const { return backend_type_; }
   // Test hook: what "now" is (seconds); defaults to the steady clock.
   void SetClockForTesting(std::function<int64_t()> now);
 
@@ -113,6 +116,7 @@ class SemanticCache {
   size_t live_ = 0;
   // Last member: destroyed (its threads stopped) before the entries it writes into.
   std::unique_ptr<CacheReplication> replication_;
+  std::string backend_type_ = "memory";
 };
 
 }  // namespace vsr::cache

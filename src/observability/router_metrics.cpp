@@ -121,10 +121,11 @@ RouterMetrics::RouterMetrics()
                                              "Image generation latency in seconds", {"backend"},
                                              {1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0})) {}
 
-void RouterMetrics::RecordCacheLookup(const std::string& decision, bool hit, double seconds) {
+void RouterMetrics::RecordCacheLookup(const std::string& backend, const std::string& decision,
+                                      bool hit, double seconds) {
   (hit ? cache_hits_ : cache_misses_).Add({decision, "semantic-cache"});
-  cache_operations_.Add({"memory", "find_similar", hit ? "hit" : "miss"});
-  cache_duration_.Observe({"memory", "find_similar"}, seconds);
+  cache_operations_.Add({backend, "find_similar", hit ? "hit" : "miss"});
+  cache_duration_.Observe({backend, "find_similar"}, seconds);
 }
 
 void RouterMetrics::RecordPluginExecution(const std::string& plugin, const std::string& decision,
@@ -166,10 +167,10 @@ void RouterMetrics::RecordImageGen(const std::string& backend, bool ok, double s
   if (seconds > 0) image_gen_latency_.Observe({backend}, seconds);
 }
 
-void RouterMetrics::RecordCacheStore(double seconds, size_t entries) {
-  cache_operations_.Add({"memory", "add_entry", "success"});
-  cache_duration_.Observe({"memory", "add_entry"}, seconds);
-  cache_entries_.Set({"memory"}, static_cast<double>(entries));
+void RouterMetrics::RecordCacheStore(const std::string& backend, double seconds, size_t entries) {
+  cache_operations_.Add({backend, "add_entry", "success"});
+  cache_duration_.Observe({backend, "add_entry"}, seconds);
+  cache_entries_.Set({backend}, static_cast<double>(entries));
 }
 
 void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double seconds) {

@@ -28,10 +28,12 @@ class RouterMetrics {
   // Latencies, tokens, cost (from the model's pricing) and errors of one answer.
   void RecordCompletion(const CompletionSample& s, const config::ModelPricing* pricing);
   void RecordError(const std::string& model, const std::string& reason);
-  // A decision's semantic-cache plugin looked a question up (and how long that took).
-  void RecordCacheLookup(const std::string& decision, bool hit, double seconds = 0);
+  // A decision's semantic-cache plugin looked a question up (and how long that took) in the
+  // cache whose backend_type is `backend`.
+  void RecordCacheLookup(const std::string& backend, const std::string& decision, bool hit,
+                         double seconds = 0);
   // An answer was stored; `entries` is the cache's size after it.
-  void RecordCacheStore(double seconds, size_t entries);
+  void RecordCacheStore(const std::string& backend, double seconds, size_t entries);
   // A plugin ran for a decision: status as upstream labels it (detected, not_detected, ...).
   void RecordPluginExecution(const std::string& plugin, const std::string& decision,
                              const std::string& status, double seconds);

@@ -43,7 +43,8 @@ void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
       services_.semantic_cache->Lookup(Scope(ctx), question, ctx.cache_embedding, Threshold(ctx));
   const std::string decision = ctx.decision != nullptr ? ctx.decision->name : "";
   if (services_.metrics) {
-    services_.metrics->RecordCacheLookup(decision, found.hit.has_value(), SecondsSince(started));
+    services_.metrics->RecordCacheLookup(services_.semantic_cache->backend_type(), decision,
+                                         found.hit.has_value(), SecondsSince(started));
   }
   if (!found.hit) {
     ctx.cache_similarity = found.best_similarity;
@@ -86,7 +87,8 @@ void SemanticCachePlugin::OnResponse(const RequestContext& ctx, const ResponseCo
   services_.semantic_cache->Store(Scope(ctx), ctx.request->current_user_text, ctx.cache_embedding,
                                   std::string(response.completion), ttl);
   if (services_.metrics) {
-    services_.metrics->RecordCacheStore(SecondsSince(started), services_.semantic_cache->size());
+    services_.metrics->RecordCacheStore(services_.semantic_cache->backend_type(),
+                                        SecondsSince(started), services_.semantic_cache->size());
   }
 }
 

@@ -62,6 +62,7 @@ TEST(MilvusReplication, AnEntryStoredByOneRouterIsServedByTheOther) {
   MilvusReplication *ra = nullptr, *rb = nullptr;
   auto a = SharedCache(Options(milvus), &ra);
   auto b = SharedCache(Options(milvus), &rb);
+  EXPECT_EQ(a->backend_type(), "milvus");  // what metrics label its operations with
   ExpectServedByTheOther(*a, *b);
   // A router does not re-apply its own rows.
   EXPECT_EQ(ra->published(), 1u);
@@ -87,6 +88,7 @@ TEST(MilvusReplication, RowsHaveUpstreamsSchema) {
   const auto& index = created.at("indexParams").as_array().at(0).as_object();
   EXPECT_EQ(index.at("metricType"), "IP");
   EXPECT_EQ(index.at("indexType"), "HNSW");
+  EXPECT_EQ(created.at("indexParams").as_array().at(1).at("indexType"), "STL_SORT");
   ASSERT_EQ(milvus.size("semantic_cache"), 1u);
   // The one row, read back through the fake's query.
   MilvusReplicationOptions options = Options(milvus);

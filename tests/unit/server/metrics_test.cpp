@@ -131,9 +131,9 @@ TEST(RouterMetricsTest, PromtoolAcceptsTheExposition) {
   m.RecordCompletion(s, &pricing);
   m.RecordRequest("m\"1");
   m.RecordError("m", "timeout");
-  m.RecordCacheLookup("faq", true, 0.0002);
-  m.RecordCacheLookup("faq", false, 0.0003);
-  m.RecordCacheStore(0.001, 7);
+  m.RecordCacheLookup("memory", "faq", true, 0.0002);
+  m.RecordCacheLookup("memory", "faq", false, 0.0003);
+  m.RecordCacheStore("memory", 0.001, 7);
   const std::string path = ::testing::TempDir() + "/metrics-" + std::to_string(getpid()) + ".txt";
   {
     std::ofstream out(path);
@@ -163,16 +163,21 @@ TEST(RouterMetricsTest, PromtoolAcceptsTheExposition) {
 
 TEST(RouterMetricsTest, CacheLookupsStoresAndEntries) {
   RouterMetrics m;
-  m.RecordCacheLookup("faq", true, 0.0002);
-  m.RecordCacheLookup("faq", false, 0.0003);
-  m.RecordCacheLookup("faq", false, 0.0001);
-  m.RecordCacheStore(0.001, 7);
-  m.RecordCacheStore(0.001, 8);
+  m.RecordCacheLookup("memory", "faq", true, 0.0002);
+  m.RecordCacheLookup("memory", "faq", false, 0.0003);
+  m.RecordCacheLookup("memory", "faq", false, 0.0001);
+  m.RecordCacheStore("memory", 0.001, 7);
+  m.RecordCacheStore("memory", 0.001, 8);
+  m.RecordCacheLookup("milvus", "faq", true, 0.0001);  // a cache shared through Milvus
   const std::string text = m.Render();
   EXPECT_NE(
       text.find(
-          "llm_cache_plugin_hits_total{decision_name=\"faq\",plugin_type=\"semantic-cache\"} 1"),
+          "llm_cache_plugin_hits_total{decision_name=\"faq\",plugin_type=\"semantic-cache\"} 2"),
       std::string::npos);
+  EXPECT_NE(text.find("llm_cache_operations_total{backend=\"milvus\",operation=\"find_similar\","
+                      "status=\"hit\"} 1"),
+            std::string::npos)
+      << text;
   EXPECT_NE(
       text.find(
           "llm_cache_plugin_misses_total{decision_name=\"faq\",plugin_type=\"semantic-cache\"} 2"),
