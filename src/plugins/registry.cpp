@@ -418,12 +418,6 @@ void PluginRuntime::OpenToolsDatabase(const config::Config& cfg) {
     }
     return;
   }
-  const auto& advanced = cfg.global.integrations.tools.advanced_filtering;
-  if (advanced && advanced->enabled && services_.log) {
-    services_.log(
-        "tools: advanced_filtering is not available in this build; database tools are "
-        "ranked by similarity only");
-  }
   std::string error;
   services_.tools_db = ToolsDatabase::Load(path, services_.embed, error);
   if (!services_.tools_db && services_.log) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include "support/data_plane_fixture.h"
 #include "support/fake_models.h"
@@ -37,6 +38,10 @@ class ToolSelectionTest : public DataPlaneTest {
         json::object{{"tool", Tool("email.send")}, {"description", "send an email message"}}});
     plugins::PluginServices services;
     services.embed = [](const std::string& text) { return testing::WordEmbedder().Embed(text); };
+    services.log = [this](const std::string& line) {
+      std::lock_guard lock(log_mu_);
+      log_.push_back(line);
+    };
     DataPlaneOptions options;
     options.plugins = std::make_shared<plugins::PluginRuntime>(std::move(services));
     Start(test::FastModelConfig(backend_.Endpoint()) + test::AllToFastWithPlugins() +
@@ -51,6 +56,17 @@ class ToolSelectionTest : public DataPlaneTest {
   }
   // More of global.integrations.tools (", key: value").
   virtual std::string IntegrationExtra() const { return ""; }
+  // The router's log lines that mention `part`.
+  std::vector<std::string> LogLinesWith(const std::string& part) {
+    std::lock_guard lock(log_mu_);
+    std::vector<std::string> out;
+    for (const std::string& l : log_) {
+      if (l.find(part) != std::string::npos) out.push_back(l);
+    }
+    return out;
+  }
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
   void TearDown() override { std::filesystem::remove(db_path_); }
 
   std::string Request(const std::string& text, const json::value& tool_choice) {
@@ -110,6 +126,8 @@ class AdvancedToolSelectionTest : public ToolSelectionTest {
 TEST_F(AdvancedToolSelectionTest, GlobalAndDecisionListsMergeAndWordsMustOverlap) {
   ASSERT_EQ(Post("/v1/chat/completions", Request("weather forecast in Paris", "auto")).status, 200);
   EXPECT_EQ(ForwardedTools(), (std::vector<std::string>{"weather.get"}));
+  // It runs, so the log does not say otherwise (it once claimed it was not available).
+  EXPECT_EQ(LogLinesWith("not available"), std::vector<std::string>{});
   // calendar.add is the most similar, but blocked globally: nothing else is relevant.
   ASSERT_EQ(Post("/v1/chat/completions", Request("add a meeting to my calendar", "auto")).status,
             200);
