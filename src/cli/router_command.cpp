@@ -282,6 +282,8 @@ int RunRouter(const RouterArgs& args) {
   }
   const std::vector<config::Listener> listeners = DataListeners(router->config());
   const auto& response_api = router->config().global.services.response_api;
+  if (const std::string note = server::ResponseStoreNote(response_api); !note.empty())
+    Log(LogLevel::kWarn, note);
   auto response_store = std::make_shared<server::ResponseStore>(
       static_cast<size_t>(std::max(1, response_api.max_responses)),
       std::chrono::seconds(std::max(1, response_api.ttl_seconds)));

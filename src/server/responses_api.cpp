@@ -5,8 +5,8 @@
 
 #include "common/json_fields.h"
 #include "common/json_text.h"
-#include "common/strings.h"
 #include "common/sse.h"
+#include "common/strings.h"
 
 namespace vsr::server {
 
@@ -50,6 +50,16 @@ json::value ChatContent(const json::value* content) {
 }
 
 }  // namespace
+
+std::string ResponseStoreNote(const config::ResponseApiService& cfg) {
+  if (!cfg.enabled || cfg.store_backend == "memory" || cfg.redis.address.empty()) return "";
+  return "response_api: store_backend '" + cfg.store_backend +
+         "' is not available in this build; responses are kept in this router's memory (up to " +
+         "max_responses " + std::to_string(cfg.max_responses) + ", ttl_seconds " +
+         std::to_string(cfg.ttl_seconds) +
+         "), so previous_response_id continues a conversation on the router that answered it, "
+         "until it restarts";
+}
 
 std::string NewResponseId() {
   return "resp_" + RandomHex(24);

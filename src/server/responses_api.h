@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "config/model_global.h"
 #include "server/format_translation.h"
 
 namespace vsr::server {
@@ -42,6 +43,11 @@ class ResponseStore {
 };
 
 std::string NewResponseId();  // resp_<24 hex>
+
+// What the router logs about where responses are kept, or "" when there is nothing to say:
+// the store is in this router's memory, so a configured Redis (store_backend redis with an
+// address, upstream's durable store) is not used, and the user should know.
+std::string ResponseStoreNote(const config::ResponseApiService& cfg);
 
 // Responses request -> chat completions request. `history` is the stored conversation of
 // previous_response_id (its messages come first). Empty `error` on success.
