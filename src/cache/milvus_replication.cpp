@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "cache/replica_tag.h"
+#include "common/replica_tag.h"
 #include "common/json_text.h"
 #include "common/utf8.h"
 

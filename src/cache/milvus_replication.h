@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "cache/handoff_queue.h"
+#include "common/handoff_queue.h"
 #include "cache/semantic_cache.h"
 #include "milvus/rest.h"
 

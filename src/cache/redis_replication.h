@@ -1,23 +1,17 @@
-// Several routers share one semantic cache through Redis. Each router keeps its own in-memory
-// index (lookups never leave the process) and appends what it stores to one Redis stream —
-// question, answer, embedding as float32 bytes, absolute expiry — from a writer thread; a reader
-// thread follows the stream (XREAD BLOCK) and adds the other routers' entries to the local
-// cache, so a hit stored by one router is served by every router a few milliseconds later.
-// A router that starts reads the stream's backlog first. The stream is trimmed to about
-// max_entries, which also bounds Redis's memory. Redis being down never fails a request: writes
-// are dropped (counted) and both threads reconnect with backoff.
+// Several routers share one semantic cache through Redis (backend_type redis or valkey). Each
+// router keeps its own in-memory index (lookups never leave the process) and appends every
+// entry it stores — question, answer, embedding as float32 bytes, absolute expiry — to one
+// Redis stream (redis::StreamMirror), whose reader adds the other routers' entries to the local
+// cache, so a hit stored by one router is served by every router a few milliseconds later. The
+// stream is trimmed to about max_entries.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include "cache/handoff_queue.h"
 #include "cache/semantic_cache.h"
-#include "redis/client.h"
+#include "redis/stream_mirror.h"
 
 namespace vsr::cache {
 
@@ -33,40 +27,26 @@ struct RedisReplicationOptions {
 class RedisReplication final : public CacheReplication {
  public:
   using Log = std::function<void(const std::string&)>;
-  // Starts both threads; `cache` must outlive this (SetReplication makes the cache own it).
-  RedisReplication(SemanticCache* cache, RedisReplicationOptions options, Log log);
-  ~RedisReplication() override;
-  RedisReplication(const RedisReplication&) = delete;
-  RedisReplication& operator=(const RedisReplication&) = delete;
+  // Starts the stream's threads; `cache` must outlive this (SetReplication makes the cache own
+  // it).
+  RedisReplication(SemanticCache* cache, const RedisReplicationOptions& options, Log log);
 
   void Publish(const std::string& scope, const std::string& question,
                const std::vector<float>& embedding, const std::string& answer,
                int ttl_seconds) override;
-  std::string name() const override;
-  std::string kind() const override { return options_.kind; }
+  std::string name() const override { return mirror_.name(); }
+  std::string kind() const override { return kind_; }
 
-  uint64_t published() const { return published_; }  // entries written to Redis
-  uint64_t applied() const { return applied_; }      // other routers' entries stored here
-  uint64_t dropped() const { return dropped_; }      // writes lost (queue full, Redis down)
+  uint64_t published() const { return mirror_.published(); }  // entries written to Redis
+  uint64_t applied() const { return mirror_.applied(); }      // other routers' entries stored
+  uint64_t dropped() const { return mirror_.dropped(); }  // writes lost (queue full, Redis down)
 
  private:
-  struct Pending {
-    std::string scope, question, answer, vector;  // vector: float32 bytes
-    int64_t expires_ms = 0;                       // Unix ms; 0: never
-  };
-  void WriterLoop();
-  void ReaderLoop();
-  void ApplyEntry(const redis::Reply& fields);
-  void Warn(bool& warned, const std::string& what);
+  void Apply(const redis::StreamMirror::Entry& fields);
 
   SemanticCache* cache_;
-  RedisReplicationOptions options_;
-  Log log_;
-  std::string origin_;  // this router's tag on its own entries
-  std::atomic<uint64_t> published_{0}, applied_{0}, dropped_{0};
-
-  HandoffQueue<Pending> queue_;
-  std::thread writer_, reader_;
+  std::string kind_;
+  redis::StreamMirror mirror_;  // last: its threads call Apply
 };
 
 }  // namespace vsr::cache

@@ -281,12 +281,11 @@ int RunRouter(const RouterArgs& args) {
     return kExitError;
   }
   const std::vector<config::Listener> listeners = DataListeners(router->config());
-  const auto& response_api = router->config().global.services.response_api;
-  if (const std::string note = server::ResponseStoreNote(response_api); !note.empty())
-    Log(LogLevel::kWarn, note);
-  auto response_store = std::make_shared<server::ResponseStore>(
-      static_cast<size_t>(std::max(1, response_api.max_responses)),
-      std::chrono::seconds(std::max(1, response_api.ttl_seconds)));
+  std::string response_note;
+  auto response_store = server::OpenResponseStore(
+      router->config().global.services.response_api,
+      [](const std::string& line) { Log(LogLevel::kWarn, line); }, response_note);
+  if (!response_note.empty()) Log(LogLevel::kWarn, response_note);
   // Decision plugins: one runtime (stores, caches) shared by every worker and listener. Its
   // warnings (plugins this build cannot run) go to the router log when a config is first used.
   plugins::PluginServices services;
@@ -302,6 +301,9 @@ int RunRouter(const RouterArgs& args) {
   plugin_runtime->ChainsFor(snapshot->Get());
   api->SetMemory([plugin_runtime] { return plugin_runtime->memory_store(); });
   api->SetVectorStore([plugin_runtime] { return plugin_runtime->vector_store(); });
+  if (response_store->mirror() != nullptr) {
+    std::cout << "Responses API store: " << response_store->description() << "\n";
+  }
   if (auto vs = plugin_runtime->vector_store()) {
     std::cout << "Vector store: " << vs->description()
               << "; Files and Vector Stores APIs at /v1/files, /v1/vector_stores" << std::endl;

@@ -51,44 +51,8 @@ json::value ChatContent(const json::value* content) {
 
 }  // namespace
 
-std::string ResponseStoreNote(const config::ResponseApiService& cfg) {
-  if (!cfg.enabled || cfg.store_backend == "memory" || cfg.redis.address.empty()) return "";
-  return "response_api: store_backend '" + cfg.store_backend +
-         "' is not available in this build; responses are kept in this router's memory (up to " +
-         "max_responses " + std::to_string(cfg.max_responses) + ", ttl_seconds " +
-         std::to_string(cfg.ttl_seconds) +
-         "), so previous_response_id continues a conversation on the router that answered it, "
-         "until it restarts";
-}
-
 std::string NewResponseId() {
   return "resp_" + RandomHex(24);
-}
-
-void ResponseStore::Put(const std::string& id, StoredResponse r) {
-  std::lock_guard lock(mu_);
-  r.expires = std::chrono::steady_clock::now() + ttl_;
-  if (items_.emplace(id, std::move(r)).second) order_.push_back(id);
-  while (items_.size() > max_ && !order_.empty()) {
-    items_.erase(order_.front());
-    order_.pop_front();
-  }
-}
-
-std::optional<StoredResponse> ResponseStore::Get(const std::string& id) {
-  std::lock_guard lock(mu_);
-  auto it = items_.find(id);
-  if (it == items_.end()) return std::nullopt;
-  if (std::chrono::steady_clock::now() > it->second.expires) {
-    items_.erase(it);
-    return std::nullopt;
-  }
-  return it->second;
-}
-
-bool ResponseStore::Delete(const std::string& id) {
-  std::lock_guard lock(mu_);
-  return items_.erase(id) > 0;
 }
 
 json::object ResponsesToChatRequest(const json::object& req, const json::array* history,

@@ -89,7 +89,8 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
 // Two router processes with one shared store (`stores`: the semantic cache and replay settings
 // under global:): an answer cached by the first is served by the second (the acceptance of a
 // shared cache), and both record replay into the same store, which a restarted router lists.
-void ExpectTwoRoutersShare(const std::string& stores) {
+// With `responses`, the Responses API store is shared too: B continues a response A stored.
+void ExpectTwoRoutersShare(const std::string& stores, bool responses = false) {
   Child sim({"simulator", "--port", "0"});
   const std::string sim_port = PortOf(sim.LineStartingWith("Simulator listening on"));
   ASSERT_FALSE(sim_port.empty());
@@ -134,7 +135,7 @@ void ExpectTwoRoutersShare(const std::string& stores) {
   EXPECT_EQ(first.headers.count("x-vsr-cache-hit"), 0u);
   // Router B learns A's entry within moments (Redis pushes, Milvus is polled); bounded: 5 s.
   HttpResult shared;
-  int asked_b = 0;  // every ask is recorded, misses too
+  int asked_a = 1, asked_b = 0;  // every ask is recorded, misses too
   for (int i = 0; i < 50; ++i) {
     ++asked_b;
     shared = ask(port_b);
@@ -144,6 +145,25 @@ void ExpectTwoRoutersShare(const std::string& stores) {
   ASSERT_EQ(shared.status, 200) << shared.error;
   ASSERT_EQ(shared.headers.count("x-vsr-cache-hit"), 1u) << "router B never served A's answer";
   EXPECT_NE(shared.body.find("chatcmpl-cache-"), std::string::npos);
+  if (responses) {
+    const HttpResult stored = HttpCall("POST", "http://127.0.0.1:" + port_a + "/v1/responses",
+                                       R"({"model":"MoM","input":"Remember the number seven."})",
+                                       std::chrono::seconds(10));
+    ASSERT_EQ(stored.status, 200) << stored.body;
+    const std::string id(boost::json::parse(stored.body).at("id").as_string());
+    HttpResult continued;
+    for (int i = 0; i < 50 && continued.status != 200; ++i) {
+      if (i > 0) usleep(100 * 1000);
+      continued = HttpCall(
+          "POST", "http://127.0.0.1:" + port_b + "/v1/responses",
+          R"({"model":"MoM","input":"Which number?","previous_response_id":")" + id + R"("})",
+          std::chrono::seconds(10));
+    }
+    EXPECT_EQ(continued.status, 200) << "router B never continued A's response: " << continued.body;
+    // Replay records both (a 404 for an unknown previous response is answered before routing).
+    ++asked_a;
+    ++asked_b;
+  }
 
   // Replay: B, restarted, lists records written by both routers from the store. SIGTERM lets
   // B finish its writes (SIGKILL would lose the records still queued for the store).
@@ -154,8 +174,9 @@ void ExpectTwoRoutersShare(const std::string& stores) {
   const HttpResult list = HttpCall("GET", "http://127.0.0.1:" + port_b2 + "/v1/router_replay", "",
                                    std::chrono::seconds(5));
   ASSERT_EQ(list.status, 200) << list.body;
-  // A's record and one per ask of B (on a loaded machine B may miss before A's entry arrives).
-  EXPECT_NE(list.body.find("\"total\":" + std::to_string(1 + asked_b) + ","), std::string::npos)
+  // A's records and one per ask of B (on a loaded machine B may miss before A's entry arrives).
+  EXPECT_NE(list.body.find("\"total\":" + std::to_string(asked_a + asked_b) + ","),
+            std::string::npos)
       << list.body;
   EXPECT_NE(list.body.find("\"from_cache\":true"), std::string::npos) << list.body;
   std::filesystem::remove_all(dir);
@@ -169,16 +190,23 @@ void ExpectTwoRoutersShareThroughRedis(bool tls) {
       tls ? ", tls: {enabled: true, ca_file: '" + std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem'}"
           : "";
   const std::string replay_tls = tls ? ", use_tls: true, tls_skip_verify: true" : "";
+  const std::string response_tls =
+      tls ? ", tls_enabled: true, tls_ca_path: '" + std::string(VSR_FIXTURES_DIR) + "/tls/ca.pem'"
+          : "";
   ExpectTwoRoutersShare(
       "  stores:\n"
       "    semantic_cache:\n"
       "      backend_type: redis\n"
       "      redis: {connection: {host: 127.0.0.1, port: " +
-      std::to_string(redis.port()) + cache_tls +
-      "}}\n"
-      "  services:\n"
-      "    router_replay: {store_backend: redis, redis: {address: '" +
-      redis.address() + "'" + replay_tls + "}}\n");
+          std::to_string(redis.port()) + cache_tls +
+          "}}\n"
+          "  services:\n"
+          "    router_replay: {store_backend: redis, redis: {address: '" +
+          redis.address() + "'" + replay_tls +
+          "}}\n"
+          "    response_api: {redis: {address: '" +
+          redis.address() + "'" + response_tls + "}}\n",
+      /*responses=*/true);
 }
 
 TEST(RouterProcessTest, TwoRoutersShareCacheHitsAndReplayThroughRedis) {

@@ -179,27 +179,3 @@ TEST(ResponsesApiTest, RequestWithHistoryAndToolOutputsBecomesChat) {
 
 }  // namespace
 }  // namespace vsr::server
-
-namespace vsr::server {
-namespace {
-
-// A configured Redis store for responses is not used by this build: the log says so, and says
-// nothing when no Redis is configured (the default) or the store is memory.
-TEST(ResponseStoreNoteTest, SaysWhenAConfiguredRedisIsNotUsed) {
-  config::ResponseApiService cfg;
-  EXPECT_EQ(ResponseStoreNote(cfg), "");  // default: store_backend redis, no address
-  cfg.redis.address = "redis:6379";
-  EXPECT_EQ(ResponseStoreNote(cfg),
-            "response_api: store_backend 'redis' is not available in this build; responses are "
-            "kept in this router's memory (up to max_responses 1000, ttl_seconds 86400), so "
-            "previous_response_id continues a conversation on the router that answered it, "
-            "until it restarts");
-  cfg.store_backend = "memory";
-  EXPECT_EQ(ResponseStoreNote(cfg), "");
-  cfg.store_backend = "redis";
-  cfg.enabled = false;
-  EXPECT_EQ(ResponseStoreNote(cfg), "");
-}
-
-}  // namespace
-}  // namespace vsr::server

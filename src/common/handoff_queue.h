@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-namespace vsr::cache {
+namespace vsr {
 
 template <typename T>
 class HandoffQueue {
@@ -70,4 +70,4 @@ class HandoffQueue {
   bool stopped_ = false;
 };
 
-}  // namespace vsr::cache
+}  // namespace vsr

@@ -1,5 +1,5 @@
-// A tag naming this router process on what it writes to a shared cache store, so it can tell
-// its own entries from other routers' when it reads the store back: the pid and 64 random bits.
+// A tag naming this router process on what it writes to a store shared with other routers, so
+// it can tell its own entries from theirs when it reads the store back: pid and 64 random bits.
 #pragma once
 
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-namespace vsr::cache {
+namespace vsr {
 
 inline uint64_t Random64() {
   std::random_device rd;
@@ -26,4 +26,4 @@ inline std::string ReplicaTag() {
   return "vsr-" + std::to_string(getpid()) + "-" + Hex64(Random64());
 }
 
-}  // namespace vsr::cache
+}  // namespace vsr
