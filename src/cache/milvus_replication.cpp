@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "common/replica_tag.h"
 #include "common/json_text.h"
+#include "common/replica_tag.h"
+#include "common/unix_time.h"
 #include "common/utf8.h"
 
 namespace vsr::cache {
@@ -20,12 +21,6 @@ constexpr size_t kMaxScope = 256, kMaxText = 65535;
 constexpr int64_t kLateSeconds = 10;
 // Ids per `id in [...]` read.
 constexpr size_t kFetchChunk = 64;
-
-int64_t UnixSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Milvus takes VarChar values as JSON strings: valid UTF-8 only (an invalid row would fail the
 // whole insert). Text is kept byte for byte, so a row that is not valid UTF-8 is not shared.

@@ -2,15 +2,11 @@
 
 #include <chrono>
 
+#include "common/unix_time.h"
+
 namespace vsr::cache {
 
 namespace {
-
-int64_t UnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 redis::StreamMirrorOptions MirrorOptions(const RedisReplicationOptions& o) {
   redis::StreamMirrorOptions m;
@@ -37,7 +33,7 @@ RedisReplication::RedisReplication(SemanticCache* cache, const RedisReplicationO
 void RedisReplication::Publish(const std::string& scope, const std::string& question,
                                const std::vector<float>& embedding, const std::string& answer,
                                int ttl_seconds) {
-  const int64_t expires = ttl_seconds > 0 ? UnixMs() + int64_t{ttl_seconds} * 1000 : 0;
+  const int64_t expires = ttl_seconds > 0 ? UnixMillis() + int64_t{ttl_seconds} * 1000 : 0;
   mirror_.Publish({{"s", scope},
                    {"q", question},
                    {"a", answer},
@@ -46,15 +42,14 @@ void RedisReplication::Publish(const std::string& scope, const std::string& ques
 }
 
 void RedisReplication::Apply(const redis::StreamMirror::Entry& fields) {
-  const auto field = [&fields](const char* name) -> const std::string* {
-    auto it = fields.find(name);
-    return it != fields.end() ? &it->second : nullptr;
+  const auto field = [&fields](const char* name) {
+    return redis::StreamMirror::Field(fields, name);
   };
   const std::string *scope = field("s"), *question = field("q"), *answer = field("a");
   if (!scope || !question || !answer) return;
   int ttl = 0;
   if (const std::string* expires = field("x"); expires != nullptr && *expires != "0") {
-    const int64_t left_ms = std::strtoll(expires->c_str(), nullptr, 10) - UnixMs();
+    const int64_t left_ms = std::strtoll(expires->c_str(), nullptr, 10) - UnixMillis();
     if (left_ms <= 0) return;  // expired while in the stream
     ttl = static_cast<int>((left_ms + 999) / 1000);
   }

@@ -107,6 +107,11 @@ bool Rest::EnsureCollection(const std::string& collection, json::object create,
   return Call("collections/load", {{"collectionName", collection}}, data, error);
 }
 
+std::string BaseUrl(const std::string& host, int port, bool tls) {
+  return std::string(tls ? "https://" : "http://") + (host.empty() ? "localhost" : host) + ":" +
+         std::to_string(port > 0 ? port : 19530);
+}
+
 std::string Quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {

@@ -54,6 +54,10 @@ boost::json::object VarCharField(const char* name, int64_t max_length, bool prim
 boost::json::object VectorField(const char* name, int64_t dim);
 boost::json::object ScalarField(const char* name, const char* type);
 
+// Milvus's base URL from a config's connection: http(s)://host:port, host default localhost,
+// port default 19530 (upstream's defaults).
+std::string BaseUrl(const std::string& host, int port, bool tls);
+
 // A string literal for a Milvus filter expression ("…", with quotes and backslashes escaped).
 std::string Quoted(const std::string& s);
 

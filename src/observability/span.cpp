@@ -2,13 +2,9 @@
 
 #include <chrono>
 
-namespace vsr::observability {
+#include "common/unix_time.h"
 
-int64_t UnixNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+namespace vsr::observability {
 
 RequestTrace::RequestTrace(const TraceParent& parent, bool sampled)
     : recording_(sampled),
@@ -25,7 +21,7 @@ RequestTrace::RequestTrace(const TraceParent& parent, bool sampled)
 
 RequestTrace::Index RequestTrace::Begin(std::string_view name, Index parent, SpanKind kind) {
   if (!recording_) return kNone;
-  return Add(name, parent, UnixNowNs(), 0, kind);
+  return Add(name, parent, UnixNanos(), 0, kind);
 }
 
 RequestTrace::Index RequestTrace::Add(std::string_view name, Index parent, int64_t start_unix_ns,
@@ -51,7 +47,7 @@ RequestTrace::Index RequestTrace::Add(std::string_view name, Index parent, int64
 
 void RequestTrace::End(Index span) {
   if (span < data_.spans.size() && data_.spans[span].end_unix_ns == 0) {
-    data_.spans[span].end_unix_ns = UnixNowNs();
+    data_.spans[span].end_unix_ns = UnixNanos();
   }
 }
 
@@ -121,7 +117,7 @@ std::string RequestTrace::TraceParentFor(Index span) const {
 }
 
 TraceData RequestTrace::Take() {
-  const int64_t now = UnixNowNs();
+  const int64_t now = UnixNanos();
   for (Span& s : data_.spans) {
     if (s.end_unix_ns == 0) s.end_unix_ns = now;
   }

@@ -85,8 +85,6 @@ struct TraceData {
   }
 };
 
-int64_t UnixNowNs();
-
 class RequestTrace {
  public:
   using Index = size_t;

@@ -4,6 +4,7 @@
 
 #include "cache/milvus_replication.h"
 #include "cache/redis_replication.h"
+#include "milvus/rest.h"
 
 namespace vsr::plugins {
 
@@ -41,9 +42,7 @@ std::unique_ptr<cache::CacheReplication> ThroughMilvus(
   const auto& collection = settings.collection;
   cache::MilvusReplicationOptions options;
   options.kind = store.backend_type;
-  options.address = (conn.tls.enabled ? "https://" : "http://") +
-                    (conn.host.empty() ? std::string("localhost") : conn.host) + ":" +
-                    std::to_string(conn.port > 0 ? conn.port : 19530);
+  options.address = milvus::BaseUrl(conn.host, conn.port, conn.tls.enabled);
   if (conn.auth.enabled) options.token = conn.auth.username + ":" + conn.auth.password;
   if (conn.timeout > 0) options.timeout = std::chrono::seconds(conn.timeout);
   if (!collection.name.empty()) options.collection = collection.name;

@@ -1,12 +1,13 @@
 #include "plugins/fast_response.h"
 
 #include "common/json_text.h"
+#include "common/unix_time.h"
 #include "plugins/immediate_answer.h"
 
 namespace vsr::plugins {
 
 void FastResponsePlugin::OnRouted(RequestContext& ctx) {
-  const int64_t now = UnixNow();
+  const int64_t now = UnixSeconds();
   boost::json::object completion =
       TextCompletion("chatcmpl-fast-" + std::to_string(now), now, "router", cfg_.message);
   ImmediateAnswer answer;

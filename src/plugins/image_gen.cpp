@@ -5,6 +5,7 @@
 #include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "common/unix_time.h"
 #include "plugins/answer_text.h"
 #include "plugins/immediate_answer.h"
 #include "signals/family.h"
@@ -117,7 +118,7 @@ json::object ImagePart(const std::string& url) {
 // A chat.completion whose assistant message has these content parts.
 std::string PartsCompletion(const RequestContext& ctx, const std::string& model,
                             json::array parts) {
-  json::object c = TextCompletion("chatcmpl-" + ctx.request_id, UnixNow(), model, "");
+  json::object c = TextCompletion("chatcmpl-" + ctx.request_id, UnixSeconds(), model, "");
   c.erase("usage");
   c["choices"].as_array()[0].as_object()["message"].as_object()["content"] = std::move(parts);
   return CompactJson(c);

@@ -4,16 +4,11 @@
 #include <chrono>
 
 #include "common/json_text.h"
+#include "common/unix_time.h"
 
 namespace vsr::plugins {
 
 namespace json = boost::json;
-
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 json::object TextCompletion(const std::string& id, int64_t created, const std::string& model,
                             const std::string& content) {

@@ -18,6 +18,4 @@ boost::json::object TextCompletion(const std::string& id, int64_t created, const
 // when the completion has one) and `data: [DONE]`.
 std::string CompletionAsSse(const boost::json::object& completion);
 
-int64_t UnixNow();
-
 }  // namespace vsr::plugins

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/json_text.h"
+#include "common/unix_time.h"
 #include "milvus/rest.h"
 
 namespace vsr::plugins {
@@ -16,12 +17,6 @@ const char* const kFields[] = {"id",         "user_id",    "project_id",   "memo
                                "created_at", "updated_at", "access_count", "importance"};
 
 using milvus::Quoted;
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class MilvusBackend final : public MemoryMirror::Backend {
  public:
@@ -135,10 +130,10 @@ class MilvusBackend final : public MemoryMirror::Backend {
                                                   {"source", source},
                                                   {"importance", m.importance},
                                                   {"access_count", m.access_count},
-                                                  {"last_accessed", NowSeconds()}})},
+                                                  {"last_accessed", UnixSeconds()}})},
             {"embedding", FloatArray(m.embedding)},
             {"created_at", m.created_unix},
-            {"updated_at", NowSeconds()},
+            {"updated_at", UnixSeconds()},
             {"access_count", m.access_count},
             {"importance", m.importance}};
   }

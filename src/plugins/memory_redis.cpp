@@ -5,16 +5,11 @@
 #include <cstdlib>
 
 #include "common/json_text.h"
+#include "common/unix_time.h"
 
 namespace vsr::plugins {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Number(double v) {
   std::string out;
@@ -25,7 +20,7 @@ std::string Number(double v) {
 // A memory's hash as upstream's valkey store writes it.
 std::vector<std::string> HashFields(const Memory& m) {
   const std::string source = m.source.empty() ? "extraction" : m.source;
-  const int64_t now_ms = NowMs();
+  const int64_t now_ms = UnixMillis();
   const std::string metadata = CompactJson(boost::json::object{{"user_id", m.user_id},
                                                                {"project_id", "default"},
                                                                {"source", source},

@@ -8,6 +8,7 @@
 #include "common/json_text.h"
 #include "common/strings.h"
 #include "mcp/protocol.h"
+#include "milvus/rest.h"
 
 namespace vsr::plugins {
 namespace {
@@ -356,9 +357,7 @@ class MilvusBackendRest final : public RagBackend {
         filter_(Text(c, "filter_expression")),
         milvus_(milvus) {
     const config::MilvusConnection& conn = milvus.connection;
-    url_ = std::string(conn.tls.enabled ? "https://" : "http://") +
-           (conn.host.empty() ? "localhost" : conn.host) + ":" +
-           std::to_string(conn.port > 0 ? conn.port : 19530) + "/v2/vectordb/entities/search";
+    url_ = milvus::BaseUrl(conn.host, conn.port, conn.tls.enabled) + "/v2/vectordb/entities/search";
     if (filter_.empty()) filter_ = content_field_ + " != \"\"";
   }
 

@@ -5,6 +5,7 @@
 
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "common/unix_time.h"
 #include "plugins/immediate_answer.h"
 
 namespace vsr::plugins {
@@ -54,7 +55,7 @@ void SemanticCachePlugin::OnRouted(RequestContext& ctx) {
   json::value cached = json::parse(found.hit->answer, ec);
   if (ec || !cached.is_object()) return;  // never serve what we cannot read
   json::object& completion = cached.as_object();
-  const int64_t now = UnixNow();
+  const int64_t now = UnixSeconds();
   completion["id"] = "chatcmpl-cache-" + std::to_string(now);
   completion["created"] = now;
   ImmediateAnswer answer;

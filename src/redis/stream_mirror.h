@@ -36,6 +36,11 @@ class StreamMirror {
  public:
   using Fields = std::vector<std::pair<std::string, std::string>>;
   using Entry = std::map<std::string, std::string>;  // an entry's fields by name
+  // The value of `name` in `entry`, or null when the entry has no such field.
+  static const std::string* Field(const Entry& entry, const std::string& name) {
+    auto it = entry.find(name);
+    return it != entry.end() ? &it->second : nullptr;
+  }
   using Apply = std::function<void(const Entry&)>;
   using Log = std::function<void(const std::string&)>;
 

@@ -249,10 +249,4 @@ std::string NewReplayId() {
   return RandomHex(32);
 }
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace vsr::replay

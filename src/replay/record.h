@@ -78,6 +78,5 @@ std::string FormatTimestamp(int64_t unix_ns);
 std::optional<int64_t> ParseTimestamp(std::string_view text);
 
 std::string NewReplayId();  // 32 random hex digits
-int64_t NowNs();
 
 }  // namespace vsr::replay

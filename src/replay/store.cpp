@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/unix_time.h"
+
 namespace vsr::replay {
 
 namespace {
@@ -28,7 +30,7 @@ ReplayStore::ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persisten
   {
     std::lock_guard lock(mu_);
     for (ReplayRecord& r : loaded) InsertLocked(std::move(r), 0);
-    ExpireLocked(NowNs());
+    ExpireLocked(UnixNanos());
   }
   writer_ = std::thread([this] { WriterLoop(); });
 }
@@ -81,7 +83,7 @@ void ReplayStore::ExpireLocked(int64_t now_ns) {
 
 std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
   if (record.id.empty()) record.id = NewReplayId();
-  if (record.timestamp_ns == 0) record.timestamp_ns = NowNs();
+  if (record.timestamp_ns == 0) record.timestamp_ns = UnixNanos();
   const std::string id = record.id;
   Persist(record);
   std::lock_guard lock(mu_);

@@ -11,6 +11,7 @@
 #include "common/files.h"
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "common/unix_time.h"
 
 namespace vsr::selection {
 namespace {
@@ -67,11 +68,7 @@ class GmtRouterSelector final : public Selector {
                     const QueryEmbedding::EmbedFn& embed, std::function<int64_t()> now)
       : settings_(SettingsOf(c)), now_(std::move(now)) {
     if (!now_) {
-      now_ = [] {
-        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-      };
+      now_ = [] { return UnixSeconds(); };
     }
     for (const std::string& model : facts.models()) {
       base_[model] = facts.quality(model, 0.0);  // the configured quality_score (0 when unset)

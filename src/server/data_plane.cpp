@@ -11,6 +11,7 @@
 #include "common/json_fields.h"
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "common/unix_time.h"
 #include "plugins/immediate_answer.h"
 #include "replay/api.h"
 #include "request/parse.h"
@@ -415,7 +416,7 @@ std::string_view SignalSpanName(signals::Family family) {
 
 void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
   observability::RequestTrace& t = call.trace;
-  const int64_t route_end = observability::UnixNowNs();
+  const int64_t route_end = UnixNanos();
   const auto eval =
       t.Add("semantic_router.signal.evaluation", call.root_span, route_start_unix_ns, route_end);
   std::vector<std::string> all_matched;
@@ -600,7 +601,7 @@ std::optional<HttpResponse> DataPlane::Prepare(Call& call) {
 // an I/O thread never waits for a model. Cheap-signal configs route inline (microseconds).
 asio::awaitable<void> DataPlane::RouteRequest(Call& call) {
   call.route_start = Clock::now();
-  call.route_start_unix = call.trace.recording() ? observability::UnixNowNs() : 0;
+  call.route_start_unix = call.trace.recording() ? UnixNanos() : 0;
   if (!options_.route_threads || !call.router->runs_models()) {
     call.result = call.router->Route(call.req);
     co_return;

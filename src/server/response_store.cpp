@@ -3,20 +3,13 @@
 #include <boost/json.hpp>
 
 #include "common/json_text.h"
+#include "common/unix_time.h"
 
 namespace vsr::server {
 
 namespace json = boost::json;
 
-namespace {
-
-int64_t UnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 ResponseStore::~ResponseStore() {
   mirror_.reset();
@@ -49,7 +42,7 @@ void ResponseStore::Put(const std::string& id, StoredResponse r) {
     mirror_->Publish({{"op", "put"},
                       {"id", id},
                       {"r", CompactJson(record)},
-                      {"x", std::to_string(UnixMs() + ttl_.count() * 1000)}});
+                      {"x", std::to_string(UnixMillis() + ttl_.count() * 1000)}});
   }
   std::lock_guard lock(mu_);
   PutLocked(id, std::move(r));
@@ -74,8 +67,8 @@ bool ResponseStore::Delete(const std::string& id) {
 
 void ResponseStore::Apply(const redis::StreamMirror::Entry& fields) {
   const auto field = [&fields](const char* name) {
-    auto it = fields.find(name);
-    return it != fields.end() ? it->second : std::string();
+    const std::string* value = redis::StreamMirror::Field(fields, name);
+    return value != nullptr ? *value : std::string();
   };
   const std::string op = field("op"), id = field("id");
   if (id.empty()) return;
@@ -85,7 +78,7 @@ void ResponseStore::Apply(const redis::StreamMirror::Entry& fields) {
     return;
   }
   if (op != "put") return;
-  const int64_t left_ms = std::strtoll(field("x").c_str(), nullptr, 10) - UnixMs();
+  const int64_t left_ms = std::strtoll(field("x").c_str(), nullptr, 10) - UnixMillis();
   if (left_ms <= 0) return;  // expired while in the stream
   boost::system::error_code ec;
   json::value record = json::parse(field("r"), ec);

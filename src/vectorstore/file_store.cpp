@@ -6,6 +6,7 @@
 
 #include "common/files.h"
 #include "common/json_text.h"
+#include "common/unix_time.h"
 
 namespace vsr::vectorstore {
 
@@ -54,7 +55,7 @@ std::optional<FileRecord> FileStore::Save(const std::string& filename, const std
   FileRecord r;
   r.id = NewId("file_");
   r.bytes = static_cast<int64_t>(content.size());
-  r.created_at = UnixNow();
+  r.created_at = UnixSeconds();
   r.filename = name;
   r.purpose = purpose;
   const fs::path folder = FolderOf(r.id);

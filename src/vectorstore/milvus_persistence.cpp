@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/json_text.h"
+#include "common/unix_time.h"
 #include "common/utf8.h"
 
 namespace vsr::vectorstore {
@@ -102,9 +103,7 @@ bool MilvusPersistence::InsertChunks(const std::string& store, const std::vector
                                      std::string& error) {
   if (chunks.empty()) return true;
   if (!Ensure(store, chunks.front().embedding.size(), error)) return false;
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = UnixSeconds();
   for (size_t first = 0; first < chunks.size(); first += kRowsPerInsert) {
     json::array rows;
     for (size_t i = first; i < std::min(chunks.size(), first + kRowsPerInsert); ++i) {

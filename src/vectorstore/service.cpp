@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "common/strings.h"
+#include "common/unix_time.h"
 #include "server/http_client.h"
 #include "vectorstore/chunking.h"
 #include "vectorstore/milvus_persistence.h"
@@ -134,7 +135,7 @@ Result<VectorStore> VectorStoreService::CreateStore(const std::string& name,
   StoreState state;
   state.meta.id = NewId("vs_");
   state.meta.name = name;
-  state.meta.created_at = UnixNow();
+  state.meta.created_at = UnixSeconds();
   state.meta.expires_after = extra.expires_after;
   state.meta.metadata = extra.metadata;
   state.meta.backend_type = options_.backend_type;
@@ -235,7 +236,7 @@ Result<VectorStoreFile> VectorStoreService::AttachFile(
   f.vector_store_id = store_id;
   f.file_id = file_id;
   f.chunking_strategy = strategy;
-  f.created_at = UnixNow();
+  f.created_at = UnixSeconds();
   {
     // In the store before the job is queued: a worker may take it at once.
     std::unique_lock lock(mu_);

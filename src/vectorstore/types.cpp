@@ -18,12 +18,6 @@ std::string NewId(const std::string& prefix) {
          h.substr(16, 4) + "-" + h.substr(20);
 }
 
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 json::object ToJson(const ChunkingStrategy& c) {
   json::object o{{"type", c.type}};
   if (c.has_static) {

@@ -73,7 +73,6 @@ struct SearchResult {
 
 // "<prefix><uuid v4>" (prefixes vs_, file_, vsf_ as upstream).
 std::string NewId(const std::string& prefix);
-int64_t UnixNow();
 
 boost::json::object ToJson(const VectorStore& s);
 boost::json::object ToJson(const VectorStoreFile& f);

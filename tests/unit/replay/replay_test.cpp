@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/unix_time.h"
 #include "replay/api.h"
 #include "replay/milvus_persistence.h"
 #include "replay/open_store.h"
@@ -34,7 +35,7 @@ ReplayRecord Rec(const std::string& id, int64_t t_s, const std::string& decision
                  const std::string& model = "m") {
   ReplayRecord r;
   r.id = id;
-  r.timestamp_ns = NowNs() - 1000 * kSecond + t_s * kSecond;
+  r.timestamp_ns = UnixNanos() - 1000 * kSecond + t_s * kSecond;
   r.request_id = "req-" + id;
   r.decision = decision;
   r.selected_model = model;
@@ -96,7 +97,7 @@ TEST(ReplayStore, EachDecisionKeepsItsOwnNewestRecords) {
 TEST(ReplayStore, RecordsOlderThanTheTtlExpire) {
   ReplayStore store(60, nullptr);
   ReplayRecord old = Rec("old", 0);
-  old.timestamp_ns = NowNs() - 120 * kSecond;
+  old.timestamp_ns = UnixNanos() - 120 * kSecond;
   store.Add(old, 0);
   store.Add(Rec("new", 999), 0);  // adding expires what is past the TTL
   EXPECT_FALSE(store.Get("old"));
