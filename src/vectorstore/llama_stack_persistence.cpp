@@ -20,31 +20,52 @@ std::string LlamaStackPersistence::name() const {
   return "llama stack at " + options_.endpoint;
 }
 
-bool LlamaStackPersistence::Call(const std::string& method, const std::string& path,
-                                 const std::string& body, json::value& reply, int& status,
-                                 std::string& error) const {
-  std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
-  if (!options_.auth_token.empty()) headers["Authorization"] = "Bearer " + options_.auth_token;
-  const server::HttpResult r = server::HttpCall(
-      method, options_.endpoint + path, body,
-      std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout), headers);
+namespace {
+
+// One JSON exchange with Llama Stack; false with why: the HTTP failure, the status and the
+// start of the body, or a body that is not JSON.
+bool JsonCall(const std::string& method, const std::string& url, const std::string& body,
+              const std::map<std::string, std::string>& headers, std::chrono::milliseconds timeout,
+              json::value& reply, int& status, std::string& error) {
+  const server::HttpResult r = server::HttpCall(method, url, body, timeout, headers);
   status = r.status;
   if (r.failure != server::HttpResult::Failure::kNone) {
-    error = "llama stack " + method + " " + path + ": " + r.error;
+    error = r.error;
     return false;
   }
   if (r.status < 200 || r.status >= 300) {
-    error = "llama stack " + method + " " + path + ": HTTP " + std::to_string(r.status) + ": " +
-            r.body.substr(0, 300);
+    error = "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300);
     return false;
   }
   boost::system::error_code ec;
   reply = r.body.empty() ? json::value() : json::parse(r.body, ec);
   if (ec) {
-    error = "llama stack " + method + " " + path + ": the answer is not JSON";
+    error = "the answer is not JSON";
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool SendSearch(const RemoteSearch& call, json::value& reply, std::string& error) {
+  int status = 0;
+  return JsonCall("POST", call.url, call.body, {call.headers.begin(), call.headers.end()},
+                  call.timeout, reply, status, error);
+}
+
+bool LlamaStackPersistence::Call(const std::string& method, const std::string& path,
+                                 const std::string& body, json::value& reply, int& status,
+                                 std::string& error) const {
+  std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
+  if (!options_.auth_token.empty()) headers["Authorization"] = "Bearer " + options_.auth_token;
+  if (JsonCall(method, options_.endpoint + path, body, headers,
+               std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout), reply,
+               status, error)) {
+    return true;
+  }
+  error = "llama stack " + method + " " + path + ": " + error;
+  return false;
 }
 
 bool LlamaStackPersistence::List(std::string& error) {

@@ -28,6 +28,9 @@ struct LlamaStackOptions {
   std::string search_type = "vector";  // vector | keyword | hybrid (rrf; no score threshold)
 };
 
+// Runs `call` (a SearchCall) and reads its JSON answer; false with why.
+bool SendSearch(const RemoteSearch& call, boost::json::value& reply, std::string& error);
+
 class LlamaStackPersistence final : public Persistence {
  public:
   explicit LlamaStackPersistence(LlamaStackOptions options);

@@ -5,7 +5,6 @@
 
 #include "common/strings.h"
 #include "common/unix_time.h"
-#include "server/http_client.h"
 #include "vectorstore/chunking.h"
 #include "vectorstore/milvus_persistence.h"
 #include "vectorstore/redis_persistence.h"
@@ -354,20 +353,11 @@ Result<std::vector<SearchResult>> VectorStoreService::SearchText(
     if (!Exists(store_id)) return {std::nullopt, NotFound("vector store", store_id)};
     Result<RemoteSearch> call = RemoteSearchCall(store_id, query, top_k, file_ids);
     if (!call) return {std::nullopt, call.error};
-    std::map<std::string, std::string> headers(call.value->headers.begin(),
-                                               call.value->headers.end());
-    const server::HttpResult r =
-        server::HttpCall("POST", call.value->url, call.value->body, call.value->timeout, headers);
-    const std::string what = "search in " + persistence_->name();
-    if (r.failure != server::HttpResult::Failure::kNone)
-      return Result<std::vector<SearchResult>>::Fail(ErrorKind::kUnavailable,
-                                                     what + ": " + r.error);
-    boost::system::error_code ec;
-    const boost::json::value reply = boost::json::parse(r.body, ec);
-    if (r.status != 200 || ec) {
+    boost::json::value reply;
+    std::string error;
+    if (!SendSearch(*call.value, reply, error)) {
       return Result<std::vector<SearchResult>>::Fail(
-          ErrorKind::kUnavailable,
-          what + ": HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300));
+          ErrorKind::kUnavailable, "search in " + persistence_->name() + ": " + error);
     }
     return ReadRemoteSearch(reply, threshold);
   }
