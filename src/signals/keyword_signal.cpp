@@ -10,12 +10,13 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <array>
+#include <bitset>
 #include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
 #include <span>
-#include <unordered_set>
 
 #include "common/strings.h"
 #include "common/utf8.h"
@@ -45,6 +46,11 @@ struct Rule {
   // gram hash -> single-word keyword index, sorted: a text word's grams are looked up here to
   // count shared grams per keyword without a merge per (word, keyword) pair.
   std::vector<std::pair<uint64_t, uint32_t>> gram_index;
+  // A text word shares at least t x |keyword grams| grams with a keyword it is similar enough
+  // to (Jaccard >= t), so words with fewer grams in this filter of the single-word keywords'
+  // grams are skipped before any exact count (most words of a prompt).
+  std::bitset<4096> gram_filter;
+  size_t min_shared = 1;
   // BM25: per keyword, its length in terms and each distinct term with its frequency and idf.
   struct Bm25Term {
     std::string term;
@@ -100,8 +106,8 @@ bool HasWordCharNoHan(std::string_view keyword) {
   return word && !han;
 }
 
-// Stop words are at most 5 ASCII letters: packed into an integer, a lookup is a binary search
-// over a small sorted array (this runs for every word of every prompt).
+// Stop words are at most 5 ASCII letters: packed into an integer, a lookup is one or two probes
+// of a small open-addressed table (this runs for every word of every prompt).
 uint64_t PackWord(std::string_view word) {
   uint64_t key = 0;
   for (char c : word) {
@@ -111,25 +117,35 @@ uint64_t PackWord(std::string_view word) {
   return key;
 }
 
+size_t StopWordSlot(uint64_t key) {
+  return (key * 0x9E3779B97F4A7C15ULL) >> 57;
+}  // 0..127
+
 // Case-insensitive: "The" is as much a stop word as "the".
 bool IsStopWord(std::string_view word) {
-  static const std::vector<uint64_t> kKeys = [] {
-    std::vector<uint64_t> keys;
+  static const std::array<uint64_t, 128> kTable = [] {
+    std::array<uint64_t, 128> table{};  // 0 = empty: no word packs to 0
     for (const char* w :
          {"a",    "an",   "and",  "are",   "as",   "at",    "be",    "but",  "by",   "for",
           "if",   "in",   "into", "is",    "it",   "no",    "not",   "of",   "on",   "or",
           "such", "that", "the",  "their", "then", "there", "these", "they", "this", "to",
           "was",  "will", "with", "i",     "you",  "me",    "my",    "we"}) {
-      keys.push_back(PackWord(w));
+      const uint64_t key = PackWord(w);
+      size_t slot = StopWordSlot(key);
+      while (table[slot] != 0) slot = (slot + 1) % table.size();
+      table[slot] = key;
     }
-    std::sort(keys.begin(), keys.end());
-    return keys;
+    return table;
   }();
   if (word.empty() || word.size() > 5) return false;
   for (char c : word) {
     if (static_cast<unsigned char>(c) >= 0x80) return false;
   }
-  return std::binary_search(kKeys.begin(), kKeys.end(), PackWord(word));
+  const uint64_t key = PackWord(word);
+  for (size_t slot = StopWordSlot(key); kTable[slot] != 0; slot = (slot + 1) % kTable.size()) {
+    if (kTable[slot] == key) return true;
+  }
+  return false;
 }
 
 // Letter/digit runs of `text` as views into it, optionally without English stop words. The
@@ -177,17 +193,6 @@ struct TextViews {
   const std::string& lower;  // the request's lower-cased evaluation text
   std::optional<std::vector<std::string_view>> terms[2];   // [case_sensitive]
   std::optional<std::vector<std::u32string>> fuzzy_words;  // lower-cased letter/digit runs
-  // Distinct words with their n-gram hashes, per (case mode, arity): shared by all keywords.
-  // The hashes of all words live in one flat array (no allocation per word).
-  struct GramWord {
-    size_t length;  // code points
-    size_t offset, count;
-  };
-  struct GramWords {
-    std::vector<GramWord> words;
-    std::vector<uint64_t> hashes;
-  };
-  std::map<std::pair<bool, int>, GramWords> gram_words;
 
   const std::vector<std::string_view>& Terms(bool cs) {
     auto& t = terms[cs ? 1 : 0];
@@ -196,28 +201,56 @@ struct TextViews {
   }
 };
 
-// Appends the sorted, de-duplicated hashes of the character n-grams of UTF-8 `s` (padded with
-// arity-1 spaces) to `out`; returns how many and sets `length` to its code point count.
-size_t AppendGramHashes(std::string_view s, int arity, std::vector<uint64_t>& out, size_t& length) {
+// Appends the keys of the character n-grams of UTF-8 `s` (padded with arity-1 spaces) to
+// `out`, in order, repeats included; returns its length in code points. Up to 3 code points
+// (21 bits each) a key is the gram itself, packed, rolled along without a buffer: this runs
+// for every word of every prompt. Longer grams are hashed (FNV-1a).
+size_t GramHashes(std::string_view s, int arity, std::vector<uint64_t>& out) {
+  auto next = [&](size_t& i) -> char32_t {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) return ++i, b;
+    return utf8::Next(s, i);
+  };
+  if (arity <= 3) {
+    const uint64_t mask = (uint64_t{1} << (21 * arity)) - 1;
+    uint64_t key = 0;
+    for (int k = 1; k < arity; ++k) key = (key << 21) | U' ';
+    size_t length = 0;
+    for (size_t i = 0; i < s.size(); ++length) {
+      key = ((key << 21) | next(i)) & mask;
+      out.push_back(key);
+    }
+    for (int k = 1; k < arity; ++k) out.push_back(key = ((key << 21) | U' ') & mask);
+    return length;
+  }
   thread_local std::u32string chars;
   chars.clear();
-  for (size_t i = 0; i < s.size();) chars += utf8::Next(s, i);
-  length = chars.size();
+  for (size_t i = 0; i < s.size();) chars += next(i);
   const auto n = static_cast<long>(chars.size());
   const long pad = arity - 1;
-  const size_t start_size = out.size();
   for (long start = -pad; start + arity <= n + pad; ++start) {
-    uint64_t h = 1469598103934665603ULL;  // FNV-1a over the code points
+    uint64_t h = 1469598103934665603ULL;
     for (long k = start; k < start + arity; ++k) {
       const char32_t c = (k < 0 || k >= n) ? U' ' : chars[static_cast<size_t>(k)];
       h = (h ^ static_cast<uint64_t>(c)) * 1099511628211ULL;
     }
     out.push_back(h);
   }
+  return chars.size();
+}
+
+// GramHashes, sorted and de-duplicated; returns how many it appended and sets `length`.
+size_t AppendGramHashes(std::string_view s, int arity, std::vector<uint64_t>& out, size_t& length) {
+  const size_t start_size = out.size();
+  length = GramHashes(s, arity, out);
   const auto begin = out.begin() + static_cast<long>(start_size);
   std::sort(begin, out.end());
   out.erase(std::unique(begin, out.end()), out.end());
   return out.size() - start_size;
+}
+
+size_t GramFilterSlot(uint64_t gram_hash) {
+  return (gram_hash * 0x9E3779B97F4A7C15ULL) >> 52;
 }
 
 double Jaccard(std::span<const uint64_t> a, std::span<const uint64_t> b) {
@@ -245,7 +278,11 @@ std::vector<bool> Bm25Matches(const Rule& rule, TextViews& views) {
     const Rule::Bm25Doc& doc = rule.bm25_docs[d];
     double score = 0;
     for (const Rule::Bm25Term& t : doc.terms) {
-      if (std::find(query.begin(), query.end(), t.term) == query.end()) continue;
+      const std::string_view term = t.term;
+      auto same = [&](std::string_view q) {  // sizes and first bytes settle most pairs inline
+        return q.size() == term.size() && q[0] == term[0] && q == term;
+      };
+      if (term.empty() || std::find_if(query.begin(), query.end(), same) == query.end()) continue;
       score +=
           t.idf * t.tf * (kK1 + 1) / (t.tf + kK1 * (1 - kB + kB * doc.length / rule.bm25_avgdl));
     }
@@ -292,34 +329,29 @@ std::vector<bool> NgramMatches(const Rule& rule, TextViews& views) {
     }
   }
   if (rule.gram_index.empty()) return matched;
-  // Single-word keywords: per distinct text word, count the grams it shares with each keyword
-  // through the index; Jaccard = shared / (|keyword| + |word| - shared).
-  auto [it, fresh] = views.gram_words.try_emplace({cs, rule.arity});
-  TextViews::GramWords& gw = it->second;
-  if (fresh) {
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(terms.size() * 2);
-    gw.hashes.reserve(terms.size() * 8);
-    for (const std::string_view term : terms) {
-      if (!seen.insert(term).second) continue;
-      TextViews::GramWord w{0, gw.hashes.size(), 0};
-      w.count = AppendGramHashes(term, rule.arity, gw.hashes, w.length);
-      gw.words.push_back(w);
-    }
-  }
+  // Single-word keywords: per text word that passes the filter, count the grams it shares with
+  // each keyword through the index; Jaccard = shared / (|keyword| + |word| - shared).
   std::vector<uint32_t> shared(rule.keyword_grams.size(), 0);
-  for (const TextViews::GramWord& w : gw.words) {
+  thread_local std::vector<uint64_t> grams;
+  for (const std::string_view term : terms) {
+    grams.clear();
+    GramHashes(term, rule.arity, grams);
+    size_t hits = 0;
+    for (uint64_t g : grams) hits += rule.gram_filter.test(GramFilterSlot(g)) ? 1 : 0;
+    if (hits < rule.min_shared) continue;
+    std::sort(grams.begin(), grams.end());
+    grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
     std::fill(shared.begin(), shared.end(), 0);
-    for (size_t g = w.offset; g < w.offset + w.count; ++g) {
+    for (uint64_t g : grams) {
       auto range = std::equal_range(rule.gram_index.begin(), rule.gram_index.end(),
-                                    std::pair<uint64_t, uint32_t>{gw.hashes[g], 0},
+                                    std::pair<uint64_t, uint32_t>{g, 0},
                                     [](const auto& a, const auto& b) { return a.first < b.first; });
       for (auto e = range.first; e != range.second; ++e) ++shared[e->second];
     }
     for (size_t k = 0; k < shared.size(); ++k) {
       if (shared[k] == 0 || matched[k]) continue;
       const double a = static_cast<double>(rule.keyword_grams[k].size());
-      const double jaccard = shared[k] / (a + static_cast<double>(w.count) - shared[k]);
+      const double jaccard = shared[k] / (a + static_cast<double>(grams.size()) - shared[k]);
       if (jaccard >= rule.threshold) matched[k] = true;
     }
   }
@@ -398,6 +430,13 @@ class KeywordSignal final : public Signal {
           }
         }
         std::sort(r.gram_index.begin(), r.gram_index.end());
+        size_t fewest = SIZE_MAX;
+        for (const auto& [gram, keyword] : r.gram_index) {
+          r.gram_filter.set(GramFilterSlot(gram));
+          const double needed = r.threshold * static_cast<double>(r.keyword_grams[keyword].size());
+          fewest = std::min(fewest, static_cast<size_t>(std::max(1.0, std::ceil(needed - 1e-9))));
+        }
+        if (fewest != SIZE_MAX) r.min_shared = fewest;
       }
       if (k.fuzzy_match || method == "fuzzy") {
         r.fuzzy_threshold = k.fuzzy_threshold > 0 ? k.fuzzy_threshold : 2;
@@ -436,11 +475,17 @@ class KeywordSignal final : public Signal {
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     const std::string& text = request.evaluation_text;
-    std::vector<int> hits;
-    if (has_patterns_) set_->Match(text, &hits);
-    std::vector<bool> hit_pattern(pattern_count_, false);
-    for (int h : hits) hit_pattern[static_cast<size_t>(h)] = true;
-    TextViews views{text, request.evaluation_text_lower, {}, {}, {}};
+    // The literal/regex scan runs when the first rule that needs it is reached: an earlier
+    // rule that matches ends the evaluation.
+    std::vector<bool> hit_pattern;
+    auto scan_patterns = [&] {
+      if (!hit_pattern.empty() || !has_patterns_) return;
+      std::vector<int> hits;
+      set_->Match(text, &hits);
+      hit_pattern.assign(pattern_count_, false);
+      for (int h : hits) hit_pattern[static_cast<size_t>(h)] = true;
+    };
+    TextViews views{text, request.evaluation_text_lower, {}, {}};
     out.confidence = 1.0;  // rule-based (upstream reports 1.0)
     for (const Rule& r : rules_) {
       std::vector<std::string> matched_keywords;
@@ -450,6 +495,7 @@ class KeywordSignal final : public Signal {
       } else if (r.method == Method::kNgram) {
         matched = NgramMatches(r, views);
       } else {
+        scan_patterns();
         for (size_t i = 0; i < r.set_index.size(); ++i) {
           matched[i] = hit_pattern[static_cast<size_t>(r.set_index[i])];
         }

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 
+#include "common/aho_corasick.h"
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "signals/families.h"
@@ -64,18 +66,33 @@ bool BlocksBoundary(std::string_view text, size_t at, bool before) {
   return utf8::IsLetterOrDigit(c) && !utf8::IsCjk(c);
 }
 
-int CountOccurrences(std::string_view text, std::string_view keyword) {
-  if (keyword.empty()) return 0;
-  const bool boundary = !ContainsCjk(keyword);
-  int count = 0;
-  for (size_t from = 0;;) {
-    const size_t at = text.find(keyword, from);
-    if (at == std::string_view::npos) return count;
-    const size_t end = at + keyword.size();
-    if (!boundary || (!BlocksBoundary(text, at, true) && !BlocksBoundary(text, end, false)))
-      ++count;
-    from = end;
+// Code points no case folding changes: ASCII non-letters, CJK, CJK and fullwidth punctuation.
+bool Caseless(char32_t c) {
+  if (c < 0x80) return !((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+  return utf8::IsCjk(c) || (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFF20) ||
+         (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65);
+}
+
+// The strings a regex matches when it is only a literal or a class of literal characters
+// ('[?？]', 'TODO'), so counting it is a byte search instead of one RE2 call per match. Each
+// returned string matches where the regex does, and two never overlap (a class's are single
+// characters), so counting them without overlap is counting the regex's matches. nullopt for
+// anything else, and where case-insensitive matching would change what a character matches.
+std::optional<std::vector<std::string>> LiteralStrings(std::string_view pattern,
+                                                       bool case_sensitive) {
+  const bool is_class = pattern.size() > 2 && pattern.front() == '[' && pattern.back() == ']';
+  const std::string_view body = is_class ? pattern.substr(1, pattern.size() - 2) : pattern;
+  const std::string_view special = is_class ? "\\^-[]" : "\\.+*?()[]{}|^$";
+  if (body.empty() || body.find_first_of(special) != std::string_view::npos) return std::nullopt;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < body.size();) {
+    const size_t start = i;
+    const char32_t c = utf8::Next(body, i);
+    if (c == 0xFFFD || (!case_sensitive && !Caseless(c))) return std::nullopt;
+    if (is_class) out.emplace_back(body.substr(start, i - start));
   }
+  if (!is_class) out.emplace_back(body);
+  return out;
 }
 
 struct Rule {
@@ -83,12 +100,26 @@ struct Rule {
   std::string feature_type;  // lower-cased once at load
   std::string source_type;
   config::NumericPredicate predicate;  // {} when the rule has none
-  // Regex sources: rules with the same pattern and case mode share one compiled regex and one
+  // Regex sources: rules with the same pattern and case mode share one source and one
   // per-request count (e.g. '[?？]' behind several question rules).
-  const RE2* regex = nullptr;
+  bool has_regex = false;
   size_t regex_slot = 0;
-  std::vector<std::string> keywords;                // lower-cased unless case-sensitive
-  std::vector<std::vector<std::string>> sequences;  // same
+  std::vector<std::vector<std::string>> sequences;  // lower-cased unless case-sensitive
+};
+
+// A regex source: RE2, or the literal strings it is equivalent to.
+struct RegexSource {
+  std::unique_ptr<RE2> regex;
+  std::optional<AhoCorasick> literals;
+};
+
+// Every keyword_set keyword of one case mode in one automaton, so the text is scanned once for
+// all of them. Keywords without CJK count only on word boundaries.
+struct KeywordSets {
+  AhoCorasick automaton;
+  std::vector<size_t> rule;    // needle -> index of its rule
+  std::vector<bool> boundary;  // needle -> needs word boundaries
+  bool used = false;
 };
 
 class StructureSignal final : public Signal {
@@ -101,6 +132,7 @@ class StructureSignal final : public Signal {
   }
 
   bool Init(const config::Config& c, std::string& error) {
+    std::vector<std::string> keyword_needles[2];
     for (const config::StructureSignal& s : c.routing.signals.structure) {
       Rule r{s, ToLower(Trim(s.feature_type)), ToLower(Trim(s.source.type)),
              s.predicate.value_or(config::NumericPredicate{})};
@@ -112,26 +144,36 @@ class StructureSignal final : public Signal {
           RE2::Options options;
           options.set_case_sensitive(cs);
           options.set_log_errors(false);
-          auto regex = std::make_unique<RE2>(s.source.pattern, options);
-          if (!regex->ok()) {
-            error = "structure rule '" + s.name + "': invalid regex: " + regex->error();
+          RegexSource source{std::make_unique<RE2>(s.source.pattern, options), std::nullopt};
+          if (!source.regex->ok()) {
+            error = "structure rule '" + s.name + "': invalid regex: " + source.regex->error();
             return false;
           }
-          regexes_.push_back(std::move(regex));
+          if (auto literals = LiteralStrings(s.source.pattern, cs))
+            source.literals.emplace(*literals);
+          regexes_.push_back(std::move(source));
           regex_keys_.push_back(key);
           slot = regex_keys_.end() - 1;
         }
+        r.has_regex = true;
         r.regex_slot = static_cast<size_t>(slot - regex_keys_.begin());
-        r.regex = regexes_[r.regex_slot].get();
       }
-      for (const std::string& k : s.source.keywords)
-        r.keywords.push_back(cs ? k : utf8::ToLower(k));
+      if (r.source_type == "keyword_set") {
+        KeywordSets& sets = keyword_sets_[cs ? 1 : 0];
+        sets.used = true;
+        for (const std::string& k : s.source.keywords) {
+          keyword_needles[cs ? 1 : 0].push_back(cs ? k : utf8::ToLower(k));
+          sets.rule.push_back(rules_.size());
+          sets.boundary.push_back(!ContainsCjk(k));
+        }
+      }
       for (const auto& seq : s.source.sequences) {
         auto& out = r.sequences.emplace_back();
         for (const std::string& m : seq) out.push_back(cs ? m : utf8::ToLower(m));
       }
       rules_.push_back(std::move(r));
     }
+    for (int cs = 0; cs < 2; ++cs) keyword_sets_[cs].automaton = AhoCorasick(keyword_needles[cs]);
     return true;
   }
 
@@ -139,12 +181,9 @@ class StructureSignal final : public Signal {
     const std::string& text = request.evaluation_text;
     out.confidence = 1.0;
     if (Trim(text).empty()) return;
-    PerRequest cache{-1, std::vector<int>(regexes_.size(), -1)};
+    PerRequest cache{-1, std::vector<int>(regexes_.size(), -1), {}, {false, false}};
     for (const Rule& r : rules_) {
-      const bool cs = r.config.source.case_sensitive;
-      const std::string_view candidate =
-          cs ? std::string_view(text) : std::string_view(request.evaluation_text_lower);
-      const double value = FeatureValue(r, text, candidate, cache);
+      const double value = FeatureValue(r, request, cache);
       if (!PredicateHolds(value, r.predicate)) continue;
       const std::string key = "structure:" + r.config.name;
       out.matched.push_back(r.config.name);
@@ -154,31 +193,75 @@ class StructureSignal final : public Signal {
   }
 
  private:
-  // Shared by the rules of one request: text units and the count of each distinct regex.
+  // Shared by the rules of one request: text units, the count of each distinct regex and of
+  // each keyword_set rule.
   struct PerRequest {
     int units = -1;
-    std::vector<int> regex_counts;  // by regex slot; -1 = not counted yet
+    std::vector<int> regex_counts;    // by regex slot; -1 = not counted yet
+    std::vector<int> keyword_counts;  // by rule, once its case mode is scanned
+    bool keywords_scanned[2];
   };
 
-  static int SourceCount(const Rule& r, const std::string& text, std::string_view candidate,
-                         PerRequest& cache) {
+  static std::string_view Candidate(const Rule& r, const request::Request& request) {
+    return r.config.source.case_sensitive ? std::string_view(request.evaluation_text)
+                                          : std::string_view(request.evaluation_text_lower);
+  }
+
+  int SourceCount(const Rule& r, const request::Request& request, PerRequest& cache) const {
     const std::string& type = r.source_type;
     if (type == "regex") {
-      if (!r.regex) return 0;
+      if (!r.has_regex) return 0;
       int& count = cache.regex_counts[r.regex_slot];
-      if (count < 0) count = RegexCount(*r.regex, text);
+      if (count < 0) count = RegexCount(regexes_[r.regex_slot], request.evaluation_text);
       return count;
     }
     if (type == "keyword_set") {
-      int n = 0;
-      for (const std::string& k : r.keywords) n += CountOccurrences(candidate, k);
-      return n;
+      const int cs = r.config.source.case_sensitive ? 1 : 0;
+      if (!cache.keywords_scanned[cs]) {
+        cache.keyword_counts.resize(rules_.size(), 0);
+        CountKeywords(keyword_sets_[cs], Candidate(r, request), cache.keyword_counts);
+        cache.keywords_scanned[cs] = true;
+      }
+      return cache.keyword_counts[static_cast<size_t>(&r - rules_.data())];
     }
-    if (type == "sequence") return SequenceMatched(r, candidate) ? 1 : 0;
+    if (type == "sequence") return SequenceMatched(r, Candidate(r, request)) ? 1 : 0;
     return 0;
   }
 
-  static int RegexCount(const RE2& regex, const std::string& text) {
+  // Adds each keyword's occurrences to its rule's count: left to right without overlapping an
+  // earlier occurrence of the same keyword, and (keywords without CJK) only where no letter or
+  // digit touches it on either side. A refused occurrence still blocks overlapping ones.
+  static void CountKeywords(const KeywordSets& sets, std::string_view text,
+                            std::vector<int>& counts) {
+    std::vector<size_t> next_start(sets.rule.size(), 0);
+    std::vector<AhoCorasick::Match> matches;
+    sets.automaton.Scan(text, matches);
+    for (const auto [needle, end] : matches) {
+      const size_t start = end - sets.automaton.needle_length(needle);
+      if (start < next_start[needle]) continue;
+      next_start[needle] = end;
+      if (!sets.boundary[needle] ||
+          (!BlocksBoundary(text, start, true) && !BlocksBoundary(text, end, false)))
+        ++counts[sets.rule[needle]];
+    }
+  }
+
+  static int RegexCount(const RegexSource& source, const std::string& text) {
+    if (source.literals) {
+      const AhoCorasick& literals = *source.literals;
+      int n = 0;
+      std::vector<size_t> next_start(literals.needle_count(), 0);
+      std::vector<AhoCorasick::Match> matches;
+      literals.Scan(text, matches);
+      for (const auto [needle, end] : matches) {
+        const size_t start = end - literals.needle_length(needle);
+        if (start < next_start[needle]) continue;
+        next_start[needle] = end;
+        ++n;
+      }
+      return n;
+    }
+    const RE2& regex = *source.regex;
     if (!RE2::PartialMatch(text, regex)) return 0;  // the common case, at DFA speed
     int n = 0;
     re2::StringPiece input(text);
@@ -210,22 +293,26 @@ class StructureSignal final : public Signal {
     return false;
   }
 
-  static double FeatureValue(const Rule& r, const std::string& text, std::string_view candidate,
-                             PerRequest& cache) {
+  double FeatureValue(const Rule& r, const request::Request& request, PerRequest& cache) const {
     const std::string& type = r.feature_type;
+    const std::string& text = request.evaluation_text;
     if (type == "exists") {
-      // Existence needs no count: one DFA pass, no match boundaries.
-      if (r.source_type == "regex") return r.regex && RE2::PartialMatch(text, *r.regex) ? 1 : 0;
-      return SourceCount(r, text, candidate, cache) > 0 ? 1 : 0;
+      // Existence needs no count: one pass, no match boundaries.
+      if (r.source_type == "regex") {
+        if (!r.has_regex) return 0;
+        const RegexSource& source = regexes_[r.regex_slot];
+        if (source.literals) return source.literals->ContainsAny(text) ? 1 : 0;
+        return RE2::PartialMatch(text, *source.regex) ? 1 : 0;
+      }
+      return SourceCount(r, request, cache) > 0 ? 1 : 0;
     }
-    if (type == "count") return SourceCount(r, text, candidate, cache);
+    if (type == "count") return SourceCount(r, request, cache);
     if (type == "density") {
       if (cache.units < 0) cache.units = TextUnits(text);
-      return cache.units <= 0
-                 ? 0
-                 : static_cast<double>(SourceCount(r, text, candidate, cache)) / cache.units;
+      return cache.units <= 0 ? 0
+                              : static_cast<double>(SourceCount(r, request, cache)) / cache.units;
     }
-    if (type == "sequence") return SequenceMatched(r, candidate) ? 1 : 0;
+    if (type == "sequence") return SequenceMatched(r, Candidate(r, request)) ? 1 : 0;
     return 0;
   }
 
@@ -245,8 +332,9 @@ class StructureSignal final : public Signal {
   }
 
   std::vector<Rule> rules_;
-  std::vector<std::unique_ptr<RE2>> regexes_;
+  std::vector<RegexSource> regexes_;
   std::vector<std::pair<std::string, bool>> regex_keys_;  // (pattern, case-sensitive) per slot
+  KeywordSets keyword_sets_[2];                           // [case-sensitive]
 };
 
 }  // namespace

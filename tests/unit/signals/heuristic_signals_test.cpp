@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
+#include "common/utf8.h"
 #include "request/request.h"
 #include "signals/families.h"
 #include "signals/registry.h"
@@ -105,6 +107,54 @@ routing:
   EXPECT_TRUE(RunText(c, Family::kKeyword, "the weather is nice").matched.empty());
 }
 
+// The definition the ngram method implements, written out plainly: the Jaccard similarity of
+// the sets of character n-grams of the word and the keyword, both padded with arity-1 spaces.
+double ReferenceNgramSimilarity(const std::u32string& a, const std::u32string& b, int arity) {
+  auto grams = [&](const std::u32string& w) {
+    const std::u32string padded = std::u32string(static_cast<size_t>(arity - 1), U' ') + w +
+                                  std::u32string(static_cast<size_t>(arity - 1), U' ');
+    std::set<std::u32string> out;
+    for (size_t i = 0; i + static_cast<size_t>(arity) <= padded.size(); ++i)
+      out.insert(padded.substr(i, static_cast<size_t>(arity)));
+    return out;
+  };
+  const auto ga = grams(a), gb = grams(b);
+  size_t shared = 0;
+  for (const auto& g : ga) shared += gb.count(g);
+  return static_cast<double>(shared) / static_cast<double>(ga.size() + gb.size() - shared);
+}
+
+// Every word of the prompt is compared with every keyword (the matcher skips most words by a
+// gram filter first, and packs short grams into integers): its verdicts must be the
+// definition's, for short and long grams, ASCII and not.
+TEST(KeywordSignalTest, NgramVerdictsAreTheJaccardDefinitions) {
+  const std::vector<std::u32string> keywords = {U"urgent", U"immediate", U"asap", U"emergency",
+                                                U"über"};
+  const std::vector<std::u32string> words = {
+      U"urgent", U"urgently",  U"urgnet",  U"urge",     U"immediately", U"imediate", U"mediate",
+      U"aasp",   U"asp",       U"sap",     U"emergncy", U"emergence",   U"merge",    U"uber",
+      U"übers",  U"different", U"current", U"agent",    U"gent",        U"x"};
+  for (int arity : {2, 3, 4}) {
+    for (double threshold : {0.3, 0.4, 0.6}) {
+      std::string yaml =
+          "routing:\n  signals:\n    keywords:\n      - {name: near, operator: OR, "
+          "method: ngram, ngram_arity: " +
+          std::to_string(arity) + ", ngram_threshold: " + std::to_string(threshold) +
+          ", keywords: [urgent, immediate, asap, emergency, \"über\"]}\n";
+      auto c = testing::ConfigFromRouting(yaml);
+      for (const std::u32string& w : words) {
+        bool expected = false;
+        for (const auto& k : keywords)
+          expected = expected || ReferenceNgramSimilarity(w, k, arity) >= threshold;
+        std::string utf8_word;
+        for (char32_t ch : w) utf8::Append(utf8_word, ch);
+        EXPECT_EQ(!RunText(c, Family::kKeyword, "please " + utf8_word).matched.empty(), expected)
+            << utf8_word << " arity " << arity << " threshold " << threshold;
+      }
+    }
+  }
+}
+
 TEST(ContextSignalTest, TokensAreBytesOverFourRoundedUp) {
   auto c = testing::ConfigFromRouting(R"(
 routing:
@@ -148,6 +198,52 @@ routing:
   EXPECT_EQ(RunText(c, Family::kStructure, "You MUST, you must; 不要").matched,
             Names{"constraints"});
   EXPECT_TRUE(RunText(c, Family::kStructure, "mustard must").matched.empty());  // word boundary
+}
+
+// Literal regexes ('[?？]', a case-sensitive word) and keyword sets are counted by one byte
+// search instead of RE2: the counts must be RE2's. Each fast rule has a twin whose pattern RE2
+// must run ('(?:...)' is not a literal), and both must count the same on every text.
+TEST(StructureSignalTest, LiteralRegexesAndKeywordSetsCountAsRe2Does) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    structure:
+      - {name: q_fast, feature: {type: count, source: {type: regex, pattern: '[?？]'}}}
+      - {name: q_re2, feature: {type: count, source: {type: regex, pattern: '(?:[?？])'}}}
+      - name: todo_fast
+        feature: {type: count, source: {type: regex, pattern: 'TODO', case_sensitive: true}}
+      - name: todo_re2
+        feature: {type: count, source: {type: regex, pattern: '(?:TODO)', case_sensitive: true}}
+      - {name: todo_any_case, feature: {type: count, source: {type: regex, pattern: 'todo'}}}
+      - {name: aa_fast, feature: {type: count, source: {type: regex, pattern: 'aa', case_sensitive: true}}}
+      - {name: aa_re2, feature: {type: count, source: {type: regex, pattern: '(?:aa)', case_sensitive: true}}}
+      - {name: ha, feature: {type: count, source: {type: keyword_set, keywords: ["哈哈"]}}}
+      - name: limits
+        feature: {type: count, source: {type: keyword_set, keywords: [under, "no more than", more]}}
+      - name: exact_case
+        feature: {type: count, source: {type: keyword_set, case_sensitive: true, keywords: [JSON]}}
+)");
+  auto count = [&](const std::string& text, const std::string& rule) {
+    const Fired f = RunText(c, Family::kStructure, text);
+    auto it = f.out.values.find("structure:" + rule);
+    return it == f.out.values.end() ? 0.0 : it->second;
+  };
+  for (const std::string text :
+       {"Why? How？ When?? 什么？", "no question", "TODO todo ToDo TODOTODO", "aaaaa baab",
+        "?\xEF\xBC", "哈哈哈哈哈 哈哈"}) {
+    EXPECT_EQ(count(text, "q_fast"), count(text, "q_re2")) << text;
+    EXPECT_EQ(count(text, "todo_fast"), count(text, "todo_re2")) << text;
+    EXPECT_EQ(count(text, "aa_fast"), count(text, "aa_re2")) << text;
+  }
+  EXPECT_EQ(count("Why? How？ When?? 什么？", "q_fast"), 5);
+  EXPECT_EQ(count("TODO todo ToDo TODOTODO", "todo_fast"), 3);
+  EXPECT_EQ(count("TODO todo ToDo TODOTODO", "todo_any_case"), 5);  // letters fold: RE2 runs
+  EXPECT_EQ(count("aaaaa", "aa_fast"), 2);                          // matches do not overlap
+  // Keyword sets: CJK without boundaries, without overlap; others on word boundaries only, and
+  // every keyword counts on its own ("no more than" also holds "more").
+  EXPECT_EQ(count("哈哈哈哈哈 哈哈", "ha"), 3);
+  EXPECT_EQ(count("Under 5, no more than 3, underline, more", "limits"), 4);
+  EXPECT_EQ(count("JSON json Json JSONL", "exact_case"), 1);
 }
 
 TEST(ConversationSignalTest, CountsRolesToolsAndCycles) {

@@ -1,0 +1,101 @@
+#include "common/aho_corasick.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <utility>
+
+namespace vsr {
+namespace {
+
+using Hits = std::vector<std::pair<size_t, size_t>>;  // (needle, end offset)
+
+Hits ScanAll(const AhoCorasick& ac, std::string_view text) {
+  std::vector<AhoCorasick::Match> matches;
+  ac.Scan(text, matches);
+  Hits hits;
+  for (const auto& m : matches) hits.emplace_back(m.needle, m.end);
+  return hits;
+}
+
+// The definition: every (needle, end) where the needle ends at `end`, by end, then longer
+// needles first, then by index.
+Hits BruteForce(const std::vector<std::string>& needles, std::string_view text) {
+  Hits hits;
+  for (size_t end = 1; end <= text.size(); ++end) {
+    const size_t first = hits.size();
+    for (size_t n = 0; n < needles.size(); ++n) {
+      const std::string& k = needles[n];
+      if (!k.empty() && k.size() <= end && text.substr(end - k.size(), k.size()) == k)
+        hits.emplace_back(n, end);
+    }
+    std::stable_sort(hits.begin() + static_cast<long>(first), hits.end(),
+                     [&](const auto& a, const auto& b) {
+                       return needles[a.first].size() > needles[b.first].size();
+                     });
+  }
+  return hits;
+}
+
+TEST(AhoCorasickTest, ReportsOverlappingAndNestedOccurrences) {
+  const std::vector<std::string> needles = {"he", "she", "his", "hers"};
+  const AhoCorasick ac(needles);
+  // "ushers": she ends at 4, he at 4 (inside she), hers at 6.
+  EXPECT_EQ(ScanAll(ac, "ushers"), (Hits{{1, 4}, {0, 4}, {3, 6}}));
+  EXPECT_TRUE(ac.ContainsAny("this"));
+  EXPECT_FALSE(ac.ContainsAny("hi s"));
+}
+
+TEST(AhoCorasickTest, EmptyAndDuplicateNeedles) {
+  EXPECT_TRUE(ScanAll(AhoCorasick(std::vector<std::string>{}), "anything").empty());
+  EXPECT_TRUE(ScanAll(AhoCorasick({""}), "anything").empty());
+  EXPECT_FALSE(AhoCorasick({""}).ContainsAny("anything"));
+  // Both copies of a duplicate report, each with its own index.
+  EXPECT_EQ(ScanAll(AhoCorasick({"ab", "", "ab"}), "xab"), (Hits{{0, 3}, {2, 3}}));
+}
+
+TEST(AhoCorasickTest, MultiByteUtf8AndEveryByteValue) {
+  const std::vector<std::string> needles = {"\xEF\xBC\x9F", "?", "\xE5\x85\x88"};  // ？ ? 先
+  EXPECT_EQ(ScanAll(AhoCorasick(needles), "a?b\xEF\xBC\x9F\xE5\x85\x88"),
+            (Hits{{1, 2}, {0, 6}, {2, 9}}));
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+  const AhoCorasick every({all, std::string(1, '\0')});
+  EXPECT_EQ(ScanAll(every, all + all), BruteForce({all, std::string(1, '\0')}, all + all));
+}
+
+TEST(AhoCorasickTest, MatchesBruteForceOnRandomTexts) {
+  std::mt19937 rng(7);
+  auto random_string = [&](size_t max_len, int alphabet) {
+    std::string s(rng() % (max_len + 1), 'a');
+    for (char& c : s) c = static_cast<char>('a' + static_cast<int>(rng() % alphabet));
+    return s;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> needles;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 8); ++i)
+      needles.push_back(random_string(4, 3));
+    const std::string text = random_string(60, 3);
+    EXPECT_EQ(ScanAll(AhoCorasick(needles), text), BruteForce(needles, text)) << "round " << round;
+  }
+}
+
+// Long texts are walked in several pieces side by side: occurrences across the cuts between
+// pieces, at the very start and end, and long needles must all be found once, in order.
+TEST(AhoCorasickTest, LongTextsMatchBruteForceAcrossPieceBoundaries) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::string> needles;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 6); ++i) {
+      std::string n(1 + rng() % (round % 10 == 0 ? 90 : 5), 'a');
+      for (char& c : n) c = static_cast<char>('a' + static_cast<int>(rng() % 2));
+      needles.push_back(n);
+    }
+    std::string text(256 + rng() % 1800, 'a');
+    for (char& c : text) c = static_cast<char>('a' + static_cast<int>(rng() % 2));
+    EXPECT_EQ(ScanAll(AhoCorasick(needles), text), BruteForce(needles, text)) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace vsr
