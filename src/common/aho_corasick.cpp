@@ -1,6 +1,8 @@
 #include "common/aho_corasick.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <deque>
 
 namespace vsr {
@@ -89,6 +91,12 @@ AhoCorasick::AhoCorasick(const std::vector<std::string>& needles) {
     outputs_.insert(outputs_.end(), out[order[i]].begin(), out[order[i]].end());
   }
   out_begin_.push_back(static_cast<uint32_t>(outputs_.size()));
+  std::vector<unsigned char> starts;
+  for (int b = 0; b < 256; ++b) {
+    if (next_[byte_class_[static_cast<size_t>(b)]] != 0)
+      starts.push_back(static_cast<unsigned char>(b));
+  }
+  if (starts.size() <= kMaxRareStarts) rare_starts_ = std::move(starts);
 }
 
 void AhoCorasick::Emit(uint32_t state, size_t end, std::vector<Match>& out) const {
@@ -113,6 +121,10 @@ uint32_t AhoCorasick::Walk(std::string_view text, size_t from, size_t until, siz
 // the end order.
 void AhoCorasick::Scan(std::string_view text, std::vector<Match>& out) const {
   if (next_.empty()) return;
+  if (!rare_starts_.empty()) {
+    ScanFromRareStarts(text, out);
+    return;
+  }
   constexpr size_t kWalks = 4;
   const size_t piece = text.size() / kWalks;
   const size_t lead = longest_ - 1;
@@ -154,6 +166,34 @@ void AhoCorasick::Scan(std::string_view text, std::vector<Match>& out) const {
     const size_t until = w + 1 == kWalks ? text.size() : cut[w + 1];
     Walk(text, begin[w] + piece, until, cut[w], states[w], sink(w));
     if (w > 0) out.insert(out.end(), pending[w - 1].begin(), pending[w - 1].end());
+  }
+}
+
+// Few bytes can start a match (e.g. '?' and the first byte of '？'): memchr finds the next one
+// far faster than the automaton steps through the bytes between.
+void AhoCorasick::ScanFromRareStarts(std::string_view text, std::vector<Match>& out) const {
+  std::array<size_t, kMaxRareStarts> next_at{};  // where each start byte occurs next
+  std::array<bool, kMaxRareStarts> known{};      // next_at has been searched for
+  uint32_t state = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (state == 0) {
+      size_t nearest = text.size();
+      for (size_t k = 0; k < rare_starts_.size(); ++k) {
+        if (!known[k] || next_at[k] < i) {
+          const void* at = std::memchr(text.data() + i, rare_starts_[k], text.size() - i);
+          next_at[k] =
+              at ? static_cast<size_t>(static_cast<const char*>(at) - text.data()) : text.size();
+          known[k] = true;
+        }
+        nearest = std::min(nearest, next_at[k]);
+      }
+      if (nearest == text.size()) return;
+      i = nearest;
+    }
+    state = next_[state + byte_class_[static_cast<unsigned char>(text[i])]];
+    ++i;
+    if (state >= first_match_state_) [[unlikely]]
+      Emit(state, i, out);
   }
 }
 

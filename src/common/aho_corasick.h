@@ -33,6 +33,7 @@ class AhoCorasick {
   bool ContainsAny(std::string_view text) const;
 
  private:
+  void ScanFromRareStarts(std::string_view text, std::vector<Match>& out) const;
   void Emit(uint32_t state, size_t end, std::vector<Match>& out) const;
   // Walks text[from, until) from `state`; reports the matches that end after `report_after`.
   uint32_t Walk(std::string_view text, size_t from, size_t until, size_t report_after,
@@ -48,6 +49,10 @@ class AhoCorasick {
   std::vector<uint32_t> outputs_;    // outputs_, the needle indices ending there
   std::vector<size_t> lengths_;
   size_t longest_ = 0;
+  // The bytes that start a needle, when there are so few that searching for them beats
+  // stepping through every byte.
+  static constexpr size_t kMaxRareStarts = 2;
+  std::vector<unsigned char> rare_starts_;
 };
 
 }  // namespace vsr

@@ -21,6 +21,7 @@
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "signals/families.h"
+#include "signals/keyword_words.h"
 
 namespace vsr::signals {
 namespace {
@@ -106,78 +107,6 @@ bool HasWordCharNoHan(std::string_view keyword) {
   return word && !han;
 }
 
-// Stop words are at most 5 ASCII letters: packed into an integer, a lookup is one or two probes
-// of a small open-addressed table (this runs for every word of every prompt).
-uint64_t PackWord(std::string_view word) {
-  uint64_t key = 0;
-  for (char c : word) {
-    const auto u = static_cast<unsigned char>(c);
-    key = (key << 8) | ((u >= 'A' && u <= 'Z') ? u + 32 : u);
-  }
-  return key;
-}
-
-size_t StopWordSlot(uint64_t key) {
-  return (key * 0x9E3779B97F4A7C15ULL) >> 57;
-}  // 0..127
-
-// Case-insensitive: "The" is as much a stop word as "the".
-bool IsStopWord(std::string_view word) {
-  static const std::array<uint64_t, 128> kTable = [] {
-    std::array<uint64_t, 128> table{};  // 0 = empty: no word packs to 0
-    for (const char* w :
-         {"a",    "an",   "and",  "are",   "as",   "at",    "be",    "but",  "by",   "for",
-          "if",   "in",   "into", "is",    "it",   "no",    "not",   "of",   "on",   "or",
-          "such", "that", "the",  "their", "then", "there", "these", "they", "this", "to",
-          "was",  "will", "with", "i",     "you",  "me",    "my",    "we"}) {
-      const uint64_t key = PackWord(w);
-      size_t slot = StopWordSlot(key);
-      while (table[slot] != 0) slot = (slot + 1) % table.size();
-      table[slot] = key;
-    }
-    return table;
-  }();
-  if (word.empty() || word.size() > 5) return false;
-  for (char c : word) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  const uint64_t key = PackWord(word);
-  for (size_t slot = StopWordSlot(key); kTable[slot] != 0; slot = (slot + 1) % kTable.size()) {
-    if (kTable[slot] == key) return true;
-  }
-  return false;
-}
-
-// Letter/digit runs of `text` as views into it, optionally without English stop words. The
-// text is split as given: callers pass the request's lower-cased text for case-insensitive
-// rules, so no word is copied or lower-cased here.
-std::vector<std::string_view> SplitWords(std::string_view text, bool drop_stop_words) {
-  std::vector<std::string_view> words;
-  words.reserve(text.size() / 5);
-  size_t start = std::string_view::npos;
-  auto flush = [&](size_t end) {
-    if (start == std::string_view::npos) return;
-    const std::string_view word = text.substr(start, end - start);
-    if (!drop_stop_words || !IsStopWord(word)) words.push_back(word);
-    start = std::string_view::npos;
-  };
-  for (size_t i = 0; i < text.size();) {
-    const size_t at = i;
-    const auto b = static_cast<unsigned char>(text[i]);
-    bool word;
-    if (b < 0x80) {
-      word = utf8::IsAsciiAlnum(b);
-      ++i;
-    } else {
-      word = utf8::IsLetterOrDigit(utf8::Next(text, i));
-    }
-    if (word && start == std::string_view::npos) start = at;
-    if (!word) flush(at);
-  }
-  flush(text.size());
-  return words;
-}
-
 // BM25 and n-gram terms of a keyword (at load): its words without stop words, lower-cased
 // unless the rule is case-sensitive.
 std::vector<std::string> KeywordTerms(const std::string& keyword, bool case_sensitive) {
@@ -201,11 +130,12 @@ struct TextViews {
   }
 };
 
-// Appends the keys of the character n-grams of UTF-8 `s` (padded with arity-1 spaces) to
-// `out`, in order, repeats included; returns its length in code points. Up to 3 code points
-// (21 bits each) a key is the gram itself, packed, rolled along without a buffer: this runs
-// for every word of every prompt. Longer grams are hashed (FNV-1a).
-size_t GramHashes(std::string_view s, int arity, std::vector<uint64_t>& out) {
+// Calls f(key) for each character n-gram of UTF-8 `s` (padded with arity-1 spaces), in
+// order, repeats included; returns its length in code points. Up to 3 code points (21 bits
+// each) a key is the gram itself, packed, rolled along without a buffer: this runs for every
+// word of every prompt. Longer grams are hashed (FNV-1a).
+template <class F>
+size_t ForEachGram(std::string_view s, int arity, F&& f) {
   auto next = [&](size_t& i) -> char32_t {
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) return ++i, b;
@@ -218,9 +148,9 @@ size_t GramHashes(std::string_view s, int arity, std::vector<uint64_t>& out) {
     size_t length = 0;
     for (size_t i = 0; i < s.size(); ++length) {
       key = ((key << 21) | next(i)) & mask;
-      out.push_back(key);
+      f(key);
     }
-    for (int k = 1; k < arity; ++k) out.push_back(key = ((key << 21) | U' ') & mask);
+    for (int k = 1; k < arity; ++k) f(key = ((key << 21) | U' ') & mask);
     return length;
   }
   thread_local std::u32string chars;
@@ -234,15 +164,16 @@ size_t GramHashes(std::string_view s, int arity, std::vector<uint64_t>& out) {
       const char32_t c = (k < 0 || k >= n) ? U' ' : chars[static_cast<size_t>(k)];
       h = (h ^ static_cast<uint64_t>(c)) * 1099511628211ULL;
     }
-    out.push_back(h);
+    f(h);
   }
   return chars.size();
 }
 
-// GramHashes, sorted and de-duplicated; returns how many it appended and sets `length`.
+// The sorted, de-duplicated gram keys of `s`, appended to `out`; returns how many and sets
+// `length` to its code point count.
 size_t AppendGramHashes(std::string_view s, int arity, std::vector<uint64_t>& out, size_t& length) {
   const size_t start_size = out.size();
-  length = GramHashes(s, arity, out);
+  length = ForEachGram(s, arity, [&](uint64_t key) { out.push_back(key); });
   const auto begin = out.begin() + static_cast<long>(start_size);
   std::sort(begin, out.end());
   out.erase(std::unique(begin, out.end()), out.end());
@@ -332,15 +263,15 @@ std::vector<bool> NgramMatches(const Rule& rule, TextViews& views) {
   // Single-word keywords: per text word that passes the filter, count the grams it shares with
   // each keyword through the index; Jaccard = shared / (|keyword| + |word| - shared).
   std::vector<uint32_t> shared(rule.keyword_grams.size(), 0);
-  thread_local std::vector<uint64_t> grams;
+  std::vector<uint64_t> grams;
   for (const std::string_view term : terms) {
-    grams.clear();
-    GramHashes(term, rule.arity, grams);
     size_t hits = 0;
-    for (uint64_t g : grams) hits += rule.gram_filter.test(GramFilterSlot(g)) ? 1 : 0;
+    ForEachGram(term, rule.arity,
+                [&](uint64_t key) { hits += rule.gram_filter.test(GramFilterSlot(key)) ? 1 : 0; });
     if (hits < rule.min_shared) continue;
-    std::sort(grams.begin(), grams.end());
-    grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
+    grams.clear();
+    size_t unused_length = 0;
+    AppendGramHashes(term, rule.arity, grams, unused_length);
     std::fill(shared.begin(), shared.end(), 0);
     for (uint64_t g : grams) {
       auto range = std::equal_range(rule.gram_index.begin(), rule.gram_index.end(),

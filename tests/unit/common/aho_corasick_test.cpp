@@ -82,19 +82,34 @@ TEST(AhoCorasickTest, MatchesBruteForceOnRandomTexts) {
 
 // Long texts are walked in several pieces side by side: occurrences across the cuts between
 // pieces, at the very start and end, and long needles must all be found once, in order.
+// (Needles start with three different bytes: with fewer, the scan searches for them instead.)
 TEST(AhoCorasickTest, LongTextsMatchBruteForceAcrossPieceBoundaries) {
   std::mt19937 rng(11);
   for (int round = 0; round < 100; ++round) {
     std::vector<std::string> needles;
-    for (int i = 0; i < 1 + static_cast<int>(rng() % 6); ++i) {
-      std::string n(1 + rng() % (round % 10 == 0 ? 90 : 5), 'a');
-      for (char& c : n) c = static_cast<char>('a' + static_cast<int>(rng() % 2));
+    for (char first : {'a', 'b', 'c'}) {
+      std::string n(1 + rng() % (round % 10 == 0 ? 90 : 5), first);
+      for (size_t i = 1; i < n.size(); ++i)
+        n[i] = static_cast<char>('a' + static_cast<int>(rng() % 3));
       needles.push_back(n);
     }
     std::string text(256 + rng() % 1800, 'a');
-    for (char& c : text) c = static_cast<char>('a' + static_cast<int>(rng() % 2));
+    for (char& c : text) c = static_cast<char>('a' + static_cast<int>(rng() % 3));
     EXPECT_EQ(ScanAll(AhoCorasick(needles), text), BruteForce(needles, text)) << "round " << round;
   }
+}
+
+// Needles that start with one or two rare bytes are found by searching for those bytes.
+TEST(AhoCorasickTest, RareStartBytesAreSearchedFor) {
+  const std::vector<std::string> needles = {"?", "\xEF\xBC\x9F", "?\?!"};  // ?, ？ and ??!
+  std::mt19937 rng(5);
+  const std::vector<std::string> pieces = {"?", "\xEF\xBC\x9F", "\xEF", "!", "word ", "?\?!"};
+  for (int round = 0; round < 50; ++round) {
+    std::string text;
+    while (text.size() < static_cast<size_t>(rng() % 3000)) text += pieces[rng() % pieces.size()];
+    EXPECT_EQ(ScanAll(AhoCorasick(needles), text), BruteForce(needles, text)) << "round " << round;
+  }
+  EXPECT_TRUE(ScanAll(AhoCorasick(needles), std::string(5000, 'x')).empty());
 }
 
 }  // namespace
