@@ -32,12 +32,12 @@ void BM_Compress(benchmark::State& state) {
   size_t kept = 0;
   for (auto _ : state) {
     const vsr::routing::SignalTexts t = vsr::routing::PrepareSignalTexts(text, pc);
-    kept = t.compressed.size();
+    kept = t.Compressed().size();
     benchmark::DoNotOptimize(kept);
   }
   state.counters["input_tokens"] = vsr::routing::ApproxTokens(text);
   state.counters["output_tokens"] =
-      vsr::routing::ApproxTokens(vsr::routing::PrepareSignalTexts(text, pc).compressed);
+      vsr::routing::ApproxTokens(vsr::routing::PrepareSignalTexts(text, pc).Compressed());
 }
 BENCHMARK(BM_Compress)->Arg(1000)->Arg(4000)->Arg(16000)->Unit(benchmark::kMillisecond);
 

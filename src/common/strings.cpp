@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -69,7 +70,15 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
-  return ToLower(a) == ToLower(b);
+  // ASCII case folding, as ToLower; no copies (this compares config names per request).
+  auto lower = [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  };
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
 }
 
 std::string Join(std::span<const std::string> items, std::string_view separator) {
@@ -150,6 +159,14 @@ std::vector<std::string> SplitList(std::string_view s, char separator) {
     start = end + 1;
   }
   return out;
+}
+
+size_t FindBytes(std::string_view text, std::string_view needle, size_t from) {
+  if (from > text.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  const void* at = memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
+  return at ? static_cast<size_t>(static_cast<const char*>(at) - text.data())
+            : std::string_view::npos;
 }
 
 }  // namespace vsr

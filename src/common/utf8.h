@@ -17,6 +17,13 @@ inline bool IsAsciiAlnum(unsigned char c) {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+// No byte above 0x7F: per-byte fast paths may treat the text as ASCII.
+inline bool IsAscii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
 // Unicode's White_Space property (ASCII spaces and controls \t-\r, NEL, NBSP, the Z
 // separators): what Go's unicode.IsSpace and ICU's u_isUWhiteSpace say.
 bool IsWhiteSpace(char32_t c);

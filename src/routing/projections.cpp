@@ -15,13 +15,13 @@ double InputValue(const config::ProjectionScoreInput& in, const SignalResults& r
     return it == r.values.end() ? 0 : it->second;
   }
   const std::string key = type + ":" + in.name;
-  const std::string source = ToLower(Trim(in.value_source));
-  if (source == "raw") {
+  const std::string_view source = Trim(in.value_source);
+  if (IEquals(source, "raw")) {
     auto it = r.values.find(key);
     return it == r.values.end() ? 0 : it->second;
   }
   const bool matched = r.Matched(in.type, in.name);
-  if (source == "confidence") {
+  if (IEquals(source, "confidence")) {
     if (!matched) return 0;
     auto it = r.confidences.find(key);
     return it != r.confidences.end() && it->second > 0 ? it->second : 1.0;

@@ -367,8 +367,7 @@ SignalTexts PrepareSignalTexts(std::string_view text, const config::PromptCompre
           ? utf8::Prefix(text, static_cast<size_t>(settings.max_evaluation_chars))
           : text;
   out.cut = cut.size() < text.size();
-  out.full = std::string(cut);
-  out.compressed = out.full;
+  out.full = cut;
   if (!settings.enabled || settings.max_tokens <= 0) return out;
   if (settings.min_length > 0 && cut.size() <= static_cast<size_t>(settings.min_length)) {
     return out;
@@ -378,7 +377,7 @@ SignalTexts PrepareSignalTexts(std::string_view text, const config::PromptCompre
   if (static_cast<double>(cut.size()) * 1.3 + 1 <= settings.max_tokens) return out;
   Compressed c = CompressPrompt(cut, settings);
   if (c.kept.empty()) return out;
-  out.compressed = std::move(c.text);
+  out.compressed_text = std::move(c.text);
   out.was_compressed = true;
   return out;
 }

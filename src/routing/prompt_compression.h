@@ -38,13 +38,17 @@ Compressed CompressPrompt(std::string_view text, const config::PromptCompression
 
 // The texts signals read, as upstream prepares them: `full` is the text cut to
 // max_evaluation_chars (a hard limit, on a character boundary) — what skip_signals families
-// read; `compressed` is that text compressed when compression is enabled, the text is longer
-// than min_length characters and over max_tokens — what the other families read.
+// read; Compressed() is that text compressed when compression is enabled, the text is longer
+// than min_length characters and over max_tokens — what the other families read. Nothing is
+// copied unless it was compressed (this runs on every request): `full` views the input.
 struct SignalTexts {
-  std::string full;
-  std::string compressed;
+  std::string_view full;
+  std::string compressed_text;  // set when was_compressed
   bool cut = false;
   bool was_compressed = false;
+  std::string_view Compressed() const {
+    return was_compressed ? std::string_view(compressed_text) : full;
+  }
 };
 SignalTexts PrepareSignalTexts(std::string_view text, const config::PromptCompression& settings);
 

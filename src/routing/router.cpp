@@ -306,13 +306,13 @@ RoutingResult Router::Route(const request::Request& request, const RouteOptions&
   std::optional<request::Request> full, compressed;
   if (pc.max_evaluation_chars > 0 || (pc.enabled && pc.max_tokens > 0)) {
     SignalTexts texts = PrepareSignalTexts(request.evaluation_text, pc);
-    const auto with_text = [&](std::optional<request::Request>& copy, std::string& text) {
+    const auto with_text = [&](std::optional<request::Request>& copy, std::string_view text) {
       copy = request;
       copy->evaluation_text_lower = utf8::ToLower(text);
-      copy->evaluation_text = std::move(text);
+      copy->evaluation_text = std::string(text);
     };
     if (texts.cut) with_text(full, texts.full);
-    if (texts.was_compressed) with_text(compressed, texts.compressed);
+    if (texts.was_compressed) with_text(compressed, texts.compressed_text);
   }
   const request::Request& full_input = full ? *full : request;
   EvaluateSignals(full_input, compressed ? *compressed : full_input, options, result.signals);

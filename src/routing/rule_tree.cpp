@@ -8,8 +8,8 @@
 namespace vsr::routing {
 
 bool SignalResults::Matched(std::string_view type, std::string_view name) const {
-  const std::string t = ToLower(Trim(type));
-  if (t == "projection") {
+  const std::string_view t = Trim(type);
+  if (IEquals(t, "projection")) {
     return std::find(projection_matches.begin(), projection_matches.end(), name) !=
            projection_matches.end();
   }

@@ -34,10 +34,10 @@ const FamilyNames& NamesOf(Family f) {
 }
 
 std::optional<Family> FamilyForLeafType(std::string_view type) {
-  const std::string t = ToLower(Trim(type));
-  if (t == "session" || t == "lookup") return Family::kSessionMetric;
+  const std::string_view t = Trim(type);  // compared without case, without a copy: per request
+  if (IEquals(t, "session") || IEquals(t, "lookup")) return Family::kSessionMetric;
   for (const FamilyNames& n : AllFamilies()) {
-    if (n.leaf_type == t) return n.family;
+    if (IEquals(n.leaf_type, t)) return n.family;
   }
   return std::nullopt;
 }

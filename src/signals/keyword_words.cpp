@@ -55,12 +55,6 @@ const StopWordTable& StopWords() {
   return table;
 }
 
-bool IsAscii(std::string_view text) {
-  unsigned char any = 0;
-  for (char c : text) any |= static_cast<unsigned char>(c);
-  return any < 0x80;
-}
-
 // ASCII text: word boundaries are found without a branch per byte (a boundary is where
 // "is a word byte" flips), then each word is checked against the stop words with its first
 // eight bytes loaded at once and lower-cased together.
@@ -106,12 +100,12 @@ std::vector<std::string_view> SplitAsciiWords(std::string_view text, bool drop_s
 }  // namespace
 
 bool IsStopWord(std::string_view word) {
-  if (word.empty() || word.size() > kStopWordMaxLength || !IsAscii(word)) return false;
+  if (word.empty() || word.size() > kStopWordMaxLength || !utf8::IsAscii(word)) return false;
   return StopWords().Contains(PackedLowerAscii(word));
 }
 
 std::vector<std::string_view> SplitWords(std::string_view text, bool drop_stop_words) {
-  if (IsAscii(text)) return SplitAsciiWords(text, drop_stop_words);
+  if (utf8::IsAscii(text)) return SplitAsciiWords(text, drop_stop_words);
   std::vector<std::string_view> words;
   words.reserve(text.size() / 5);
   size_t start = std::string_view::npos;

@@ -82,7 +82,7 @@ class ModalitySignal final : public Signal {
     if (keywords_.empty()) return {"AR", 0.5};
     auto contains_any = [&](const std::vector<std::string>& words) {
       for (const std::string& w : words) {
-        if (lower.find(w) != std::string::npos) return true;
+        if (FindBytes(lower, w) != std::string::npos) return true;
       }
       return false;
     };

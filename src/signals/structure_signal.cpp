@@ -19,6 +19,16 @@ namespace {
 
 // Words and CJK characters: the denominator of density features.
 int TextUnits(std::string_view text) {
+  if (utf8::IsAscii(text)) {  // words only, counted where "is a word byte" turns on
+    int count = 0;
+    bool previous = false;
+    for (char c : text) {
+      const bool word = utf8::IsAsciiAlnum(static_cast<unsigned char>(c));
+      count += word && !previous ? 1 : 0;
+      previous = word;
+    }
+    return count;
+  }
   int count = 0;
   bool in_word = false;
   for (size_t i = 0; i < text.size();) {
@@ -281,7 +291,7 @@ class StructureSignal final : public Signal {
       size_t from = 0;
       bool ok = true;
       for (const std::string& marker : seq) {
-        const size_t at = candidate.find(marker, from);
+        const size_t at = FindBytes(candidate, marker, from);
         if (at == std::string_view::npos) {
           ok = false;
           break;

@@ -23,9 +23,23 @@ TEST(ClosestMatchTest, SuggestsPlausibleTyposOnly) {
   EXPECT_EQ(ClosestMatch("x", keys), std::nullopt);
 }
 
+TEST(StringsTest, FindBytesIsFindWithAStart) {
+  const std::string_view text = "abcabc";
+  EXPECT_EQ(FindBytes(text, "bc"), 1u);
+  EXPECT_EQ(FindBytes(text, "bc", 2), 4u);
+  EXPECT_EQ(FindBytes(text, "bc", 5), std::string_view::npos);
+  EXPECT_EQ(FindBytes(text, "abcabcd"), std::string_view::npos);
+  EXPECT_EQ(FindBytes(text, "", 3), 3u);
+  EXPECT_EQ(FindBytes(text, "a", 7), std::string_view::npos);
+  EXPECT_EQ(FindBytes(std::string_view("a\0b", 3), std::string_view("\0b", 2)), 1u);
+}
+
 TEST(StringsTest, TrimAndCase) {
   EXPECT_EQ(Trim("  a b \n"), "a b");
   EXPECT_TRUE(IEquals("AnD", "and"));
+  EXPECT_TRUE(IEquals("", ""));
+  EXPECT_FALSE(IEquals("and", "ands"));
+  EXPECT_FALSE(IEquals("a[", "A{"));  // only letters fold
   EXPECT_EQ(QuotedList(std::vector<std::string>{"a", "b"}), "'a', 'b'");
 }
 

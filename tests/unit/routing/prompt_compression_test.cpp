@@ -105,7 +105,7 @@ TEST(PromptCompression, MaxEvaluationCharsCutsOnACharacterBoundaryBeforeAnything
   const SignalTexts t = PrepareSignalTexts("\u00e9\u00e9\u00e9", pc);  // 6 bytes
   EXPECT_TRUE(t.cut);
   EXPECT_EQ(t.full, "\u00e9");
-  EXPECT_EQ(t.compressed, t.full);
+  EXPECT_EQ(t.Compressed(), t.full);
   EXPECT_FALSE(t.was_compressed);
 
   config::PromptCompression on;
@@ -117,7 +117,7 @@ TEST(PromptCompression, MaxEvaluationCharsCutsOnACharacterBoundaryBeforeAnything
   const SignalTexts c = PrepareSignalTexts(Filler(30), on);
   EXPECT_TRUE(c.was_compressed);
   EXPECT_EQ(c.full, Filler(30));
-  EXPECT_LT(c.compressed.size(), c.full.size());
+  EXPECT_LT(c.Compressed().size(), c.full.size());
 }
 
 // A keyword only in a middle sentence: compression drops it for the families that read the
