@@ -114,9 +114,10 @@ TEST(PromptCompression, MaxEvaluationCharsCutsOnACharacterBoundaryBeforeAnything
   on.min_length = 100000;  // shorter texts are left alone
   EXPECT_FALSE(PrepareSignalTexts(Filler(30), on).was_compressed);
   on.min_length = 0;
-  const SignalTexts c = PrepareSignalTexts(Filler(30), on);
+  const std::string text = Filler(30);  // `full` views the text: it must outlive the result
+  const SignalTexts c = PrepareSignalTexts(text, on);
   EXPECT_TRUE(c.was_compressed);
-  EXPECT_EQ(c.full, Filler(30));
+  EXPECT_EQ(c.full, text);
   EXPECT_LT(c.Compressed().size(), c.full.size());
 }
 
