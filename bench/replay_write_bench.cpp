@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "common/unix_time.h"
 #include "replay/postgres_persistence.h"
 #include "support/postgres_server.h"
 
@@ -34,7 +35,7 @@ std::unique_ptr<PostgresPersistence> Open() {
 ReplayRecord Record(int64_t n) {
   ReplayRecord r;
   r.id = vsr::replay::NewReplayId();
-  r.timestamp_ns = vsr::replay::NowNs() + n;
+  r.timestamp_ns = vsr::UnixNanos() + n;
   r.request_id = "req-" + std::to_string(n);
   r.decision = "code";
   r.selected_model = "coder";
