@@ -1,7 +1,7 @@
 // Router::Route on upstream's reference config with a realistic ~2 KB prompt. The signals that
 // run are the heuristic ones decisions reference (keywords, context, structure, language,
 // conversation...); model-backed families report "not loaded" and cost nothing yet.
-// Target (issue 3): p99 under 50 us on one core (2 KB: p50 22 us, p99 42-43 us on the dev VM
+// Target (issue 3): p99 under 50 us on one core (2 KB: p50 21 us, p99 41-42 us on the dev VM
 // in quiet runs). Each case reports p50_us/p99_us counters;
 // run with --benchmark_format=json. Cases side by side in one run: live routing (used signals
 // only) vs the eval dry run (every configured signal, with trace), and a short prompt.
