@@ -106,6 +106,7 @@ struct RequestContext {
   std::string rag_context;
   double rag_similarity = 0;
   bool rag_as_tool = false;
+  bool rag_file_search = false;  // tool_based: the request gets a file_search tool instead
   // rag's calls in flight: the backend stage (0 primary, 1 fallback) of each.
   std::vector<size_t> rag_calls;
   std::string rag_primary_error;  // hybrid sequential: why the primary gave nothing

@@ -90,6 +90,22 @@ RagPlugin::RagPlugin(const config::RagPluginConfig& cfg, RagBackends backends,
       log_(services.log),
       metrics_(services.metrics) {}
 
+void AddFileSearchTool(json::object& body, const json::object& settings) {
+  json::value& tools = body["tools"];
+  if (!tools.is_array()) tools = json::array();
+  for (json::value& tool : tools.as_array()) {
+    json::object* t = tool.if_object();
+    if (t == nullptr) continue;
+    const json::value* type = t->if_contains("type");
+    if (type == nullptr || !type->is_string() || type->as_string() != "file_search") continue;
+    if (json::value* own = t->if_contains("file_search"); own != nullptr && own->is_object()) {
+      for (const auto& [key, value] : settings) own->as_object()[key] = value;
+    }
+    return;
+  }
+  tools.as_array().push_back(json::object{{"type", "file_search"}, {"file_search", settings}});
+}
+
 RagQuery RagPlugin::Query(const RequestContext& ctx) const {
   RagQuery q;
   q.text = ctx.request != nullptr ? ctx.request->current_user_text : "";
@@ -107,6 +123,7 @@ RagQuery RagPlugin::Query(const RequestContext& ctx) const {
 std::vector<OutboundCall> RagPlugin::PrepareCalls(RequestContext& ctx) {
   ctx.rag_calls.clear();
   ctx.rag_fallback_due = false;
+  ctx.rag_file_search = false;
   ctx.rag_exchange = RagExchange{};
   if (ctx.request == nullptr) return {};
   // Looper calls come back through the listener: their context was retrieved once already.
@@ -118,6 +135,11 @@ std::vector<OutboundCall> RagPlugin::PrepareCalls(RequestContext& ctx) {
   const std::string& question = ctx.request->current_user_text;
   if (question.empty()) {
     Fail(ctx, "user content is empty", 0);
+    return {};
+  }
+  if (backends_.stages.front()->FileSearchTool()) {  // the model searches: OnForward adds it
+    ctx.rag_file_search = true;
+    if (metrics_) metrics_->RecordRagRetrieval(cfg_.backend, Decision(ctx), "success", 0);
     return {};
   }
   if (cfg_.cache_results) {
@@ -284,6 +306,10 @@ void RagPlugin::Fail(RequestContext& ctx, const std::string& why, double seconds
 }
 
 void RagPlugin::OnForward(RequestContext& ctx) {
+  if (ctx.rag_file_search && ctx.body != nullptr && !ctx.anthropic) {
+    if (const auto settings = backends_.stages.front()->FileSearchTool())
+      AddFileSearchTool(*ctx.body, *settings);
+  }
   if (ctx.rag_context.empty() || ctx.body == nullptr) return;
   const size_t max_chars = static_cast<size_t>(cfg_.max_context_length.value_or(10000));
   const std::string context = TruncateContext(ctx.rag_context, max_chars);

@@ -62,6 +62,10 @@ class RagPlugin final : public Plugin {
   std::map<std::string, std::pair<std::string, Clock::time_point>> cache_;  // question -> passages
 };
 
+// Gives `body` (an OpenAI request) a file_search tool with `settings`, as upstream does: a
+// file_search tool already there gets these settings over its own, otherwise one is added.
+void AddFileSearchTool(boost::json::object& body, const boost::json::object& settings);
+
 // `context` cut to `max_chars` characters (UTF-8 code points), "..." marking the cut.
 std::string TruncateContext(const std::string& context, size_t max_chars);
 

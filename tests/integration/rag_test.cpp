@@ -90,6 +90,7 @@ class RagTest : public DataPlaneTest {
             "      - {name: manual, operator: OR, keywords: [manual]}\n"
             "      - {name: handbook, operator: OR, keywords: [handbook]}\n"
             "      - {name: catalog, operator: OR, keywords: [catalog]}\n"
+            "      - {name: research, operator: OR, keywords: [research]}\n"
             "  decisions:\n"
             "    - name: account\n"
             "      rules: {operator: AND, conditions: [{type: keyword, name: account}]}\n"
@@ -128,6 +129,19 @@ class RagTest : public DataPlaneTest {
             "          configuration: {enabled: true, backend: milvus, top_k: 3,\n"
             "                          backend_config: {collection: manuals, content_field: "
             "text}}\n" +
+            "    - name: research\n"
+            "      rules: {operator: AND, conditions: [{type: keyword, name: research}]}\n"
+            "      modelRefs: [{model: fast}]\n"
+            "      plugins:\n"
+            "        - type: rag\n"
+            "          configuration:\n"
+            "            enabled: true\n"
+            "            backend: openai\n"
+            "            on_failure: block\n"
+            "            backend_config: {vector_store_id: vs_1, api_key: sk-test, base_url: '" +
+            retrieval_.Url() +
+            "',\n"
+            "              workflow_mode: tool_based, max_num_results: 4, file_ids: [file_1]}\n" +
             HybridDecision("handbook", "on_failure: block", "", "/missing") +
             HybridDecision("catalog", "", "strategy: parallel, ", "/search") +
             "global:\n"
@@ -227,6 +241,40 @@ TEST_F(RagTest, SkipGoesOnWithoutContextAndSystemPromptModePrefixesIt) {
             "Context from knowledge base:\n\nInvoices are sent monthly.\n\n");
   const json::object rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
   EXPECT_NEAR(rec.at("rag_similarity_score").to_number<double>(), 0.82, 1e-9);
+}
+
+// workflow_mode tool_based (upstream's Responses API workflow): nothing is retrieved here; the
+// model gets a file_search tool over the vector store, beside the client's own tools, or the
+// client's file_search tool gets the configured store.
+TEST_F(RagTest, ToolBasedGivesTheModelAFileSearchToolInsteadOfContext) {
+  json::object chat = ParseObject(Chat("MoM", "Any research on pump wear?"));
+  chat["tools"] = json::array{
+      json::object{{"type", "function"}, {"function", json::object{{"name", "lookup"}}}}};
+  HttpResult r = Post("/v1/chat/completions", json::serialize(chat));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(retrieval_.calls(), 0);
+  json::object forwarded = Forwarded();
+  EXPECT_EQ(forwarded.at("messages").as_array().size(), 1u);  // no context injected
+  const json::value file_search =
+      json::object{{"type", "file_search"},
+                   {"file_search", json::object{{"vector_store_ids", json::array{"vs_1"}},
+                                                {"max_num_results", 4},
+                                                {"file_ids", json::array{"file_1"}}}}};
+  EXPECT_EQ(forwarded.at("tools"), (json::array{chat["tools"].as_array()[0], file_search}));
+
+  chat["tools"] = json::array{json::object{
+      {"type", "file_search"},
+      {"file_search", json::object{{"vector_store_ids", json::array{"vs_other"}},
+                                   {"ranking_options", json::object{{"ranker", "auto"}}}}}}};
+  r = Post("/v1/chat/completions", json::serialize(chat));
+  ASSERT_EQ(r.status, 200) << r.body;
+  forwarded = Forwarded();
+  ASSERT_EQ(forwarded.at("tools").as_array().size(), 1u);
+  const json::object& settings = forwarded.at("tools").as_array()[0].at("file_search").as_object();
+  EXPECT_EQ(settings.at("vector_store_ids"), (json::array{"vs_1"}));
+  EXPECT_EQ(settings.at("max_num_results"), 4);
+  EXPECT_EQ(settings.at("ranking_options").at("ranker"), "auto");  // the client's own stays
+  EXPECT_EQ(retrieval_.calls(), 0);
 }
 
 TEST_F(RagTest, MilvusIsSearchedWithTheQuestionsVectorAndWeakHitsAreDropped) {

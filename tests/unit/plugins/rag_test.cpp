@@ -237,6 +237,43 @@ TEST(RagBackends, OpenAiVectorStoreSearch) {
   EXPECT_EQ(error, "no results found in vector store");
 }
 
+TEST(RagBackends, OpenAiToolBasedHandsTheSearchToTheModel) {
+  const RagSetup s = RagConfig(
+      "            {enabled: true, backend: openai, backend_config: {vector_store_id: vs_1, "
+      "api_key: sk-1, workflow_mode: tool_based, filter: {type: eq, key: lang, value: en}}}\n");
+  std::string error;
+  auto backend = Backend(s, error);
+  ASSERT_TRUE(backend) << error;
+  // No max_num_results or file_ids in the config: none in the tool either.
+  EXPECT_EQ(
+      backend->FileSearchTool(),
+      (json::object{{"vector_store_ids", json::array{"vs_1"}},
+                    {"filter", json::object{{"type", "eq"}, {"key", "lang"}, {"value", "en"}}}}));
+  auto direct = Backend(RagConfig("            {enabled: true, backend: openai, backend_config: "
+                                  "{vector_store_id: vs_1, api_key: sk-1}}\n"),
+                        error);
+  ASSERT_TRUE(direct) << error;
+  EXPECT_EQ(direct->FileSearchTool(), std::nullopt);
+  EXPECT_EQ(Error("            {enabled: true, backend: openai, backend_config: {vector_store_id: "
+                  "vs_1, api_key: sk-1, workflow_mode: tools}}\n"),
+            "unknown workflow_mode 'tools' (use direct_search or tool_based)");
+}
+
+TEST(RagInjection, FileSearchToolIsAddedOnceAndTakesTheConfiguredStore) {
+  const json::object settings{{"vector_store_ids", json::array{"vs_1"}}};
+  json::object body = json::parse(R"({"messages":[],"tools":"not a list"})").as_object();
+  AddFileSearchTool(body, settings);
+  EXPECT_EQ(body.at("tools"),
+            (json::array{json::object{{"type", "file_search"}, {"file_search", settings}}}));
+  AddFileSearchTool(body, json::object{{"vector_store_ids", json::array{"vs_2"}}});
+  ASSERT_EQ(body.at("tools").as_array().size(), 1u);  // updated, not added twice
+  EXPECT_EQ(body.at("tools").as_array()[0].at("file_search").at("vector_store_ids"),
+            (json::array{"vs_2"}));
+  body = json::parse(R"({"messages":[]})").as_object();
+  AddFileSearchTool(body, settings);
+  EXPECT_EQ(body.at("tools").as_array().size(), 1u);
+}
+
 TEST(RagBackends, MilvusSearchesThroughItsRestApiAndDropsWeakHits) {
   const RagSetup s = RagConfig(
       "            {enabled: true, backend: milvus, top_k: 4, backend_config: {collection: docs, "
