@@ -108,19 +108,9 @@ class RagTest : public DataPlaneTest {
             retrieval_.Url("/search") +
             "'\n"
             "              request_format: custom\n"
-            "              request_template: '{\"query\": \"{{.Query}}\", \"top_k\": {{.TopK}}}'\n"
-            "    - name: billing\n"
-            "      rules: {operator: AND, conditions: [{type: keyword, name: billing}]}\n"
-            "      modelRefs: [{model: fast}]\n"
-            "      plugins:\n"
-            "        - type: rag\n"
-            "          configuration:\n"
-            "            enabled: true\n"
-            "            backend: openai\n"
-            "            injection_mode: system_prompt\n"
-            "            backend_config: {vector_store_id: vs_1, api_key: sk-test, base_url: '" +
-            retrieval_.Url() +
-            "'}\n"
+            "              request_template: '{\"query\": \"{{.Query}}\", \"top_k\": "
+            "{{.TopK}}}'\n" +
+            OpenAiDecision("billing", "injection_mode: system_prompt", "") +
             "    - name: manual\n"
             "      rules: {operator: AND, conditions: [{type: keyword, name: manual}]}\n"
             "      modelRefs: [{model: fast}]\n"
@@ -129,19 +119,8 @@ class RagTest : public DataPlaneTest {
             "          configuration: {enabled: true, backend: milvus, top_k: 3,\n"
             "                          backend_config: {collection: manuals, content_field: "
             "text}}\n" +
-            "    - name: research\n"
-            "      rules: {operator: AND, conditions: [{type: keyword, name: research}]}\n"
-            "      modelRefs: [{model: fast}]\n"
-            "      plugins:\n"
-            "        - type: rag\n"
-            "          configuration:\n"
-            "            enabled: true\n"
-            "            backend: openai\n"
-            "            on_failure: block\n"
-            "            backend_config: {vector_store_id: vs_1, api_key: sk-test, base_url: '" +
-            retrieval_.Url() +
-            "',\n"
-            "              workflow_mode: tool_based, max_num_results: 4, file_ids: [file_1]}\n" +
+            OpenAiDecision("research", "on_failure: block",
+                           ", workflow_mode: tool_based, max_num_results: 4, file_ids: [file_1]") +
             HybridDecision("handbook", "on_failure: block", "", "/missing") +
             HybridDecision("catalog", "", "strategy: parallel, ", "/search") +
             "global:\n"
@@ -151,21 +130,35 @@ class RagTest : public DataPlaneTest {
             std::to_string(retrieval_.port()) + "}}\n",
         Options());
   }
-  // A decision `name` (its keyword too) whose rag is hybrid: the external API at `primary_path`
-  // first, the OpenAI vector store vs_1 as fallback.
-  std::string HybridDecision(const std::string& name, const std::string& rag_extra,
-                             const std::string& hybrid_extra, const std::string& primary_path) {
+  // A decision `name`, taken on its keyword, up to its rag plugin's configuration.
+  static std::string RagDecisionHead(const std::string& name) {
     return "    - name: " + name +
-           "\n"
-           "      rules: {operator: AND, conditions: [{type: keyword, name: " +
-           name +
+           "\n      rules: {operator: AND, conditions: [{type: keyword, name: " + name +
            "}]}\n"
            "      modelRefs: [{model: fast}]\n"
            "      plugins:\n"
            "        - type: rag\n"
-           "          configuration:\n"
-           "            {enabled: true, backend: hybrid, " +
-           rag_extra + (rag_extra.empty() ? "" : ", ") + "backend_config: {" + hybrid_extra +
+           "          configuration:\n";
+  }
+  // A decision `name` (its keyword too) whose rag is OpenAI's vector store vs_1 (`rag_extra`
+  // in the plugin's configuration, `backend_extra` appended to its backend_config).
+  std::string OpenAiDecision(const std::string& name, const std::string& rag_extra,
+                             const std::string& backend_extra) {
+    return RagDecisionHead(name) +
+           "            enabled: true\n"
+           "            backend: openai\n"
+           "            " +
+           rag_extra +
+           "\n"
+           "            backend_config: {vector_store_id: vs_1, api_key: sk-test, base_url: '" +
+           retrieval_.Url() + "'" + backend_extra + "}\n";
+  }
+  // A decision `name` (its keyword too) whose rag is hybrid: the external API at `primary_path`
+  // first, the OpenAI vector store vs_1 as fallback.
+  std::string HybridDecision(const std::string& name, const std::string& rag_extra,
+                             const std::string& hybrid_extra, const std::string& primary_path) {
+    return RagDecisionHead(name) + "            {enabled: true, backend: hybrid, " + rag_extra +
+           (rag_extra.empty() ? "" : ", ") + "backend_config: {" + hybrid_extra +
            "primary: external_api,\n"
            "              primary_config: {endpoint: '" +
            retrieval_.Url(primary_path) +
