@@ -169,6 +169,20 @@ void AhoCorasick::Scan(std::string_view text, std::vector<Match>& out) const {
   }
 }
 
+void AhoCorasick::ScanNonOverlapping(std::string_view text, std::vector<Match>& out) const {
+  const size_t first = out.size();
+  Scan(text, out);
+  std::vector<size_t> next_start(lengths_.size(), 0);
+  size_t kept = first;
+  for (size_t i = first; i < out.size(); ++i) {
+    const Match m = out[i];
+    if (m.end - lengths_[m.needle] < next_start[m.needle]) continue;
+    next_start[m.needle] = m.end;
+    out[kept++] = m;
+  }
+  out.resize(kept);
+}
+
 // Few bytes can start a match (e.g. '?' and the first byte of '？'): memchr finds the next one
 // far faster than the automaton steps through the bytes between.
 void AhoCorasick::ScanFromRareStarts(std::string_view text, std::vector<Match>& out) const {

@@ -29,6 +29,9 @@ class AhoCorasick {
   // Every occurrence, overlapping ones included, in order of end offset (occurrences ending
   // at the same offset: longer needles first), appended to `out`.
   void Scan(std::string_view text, std::vector<Match>& out) const;
+  // Scan's occurrences without those that overlap an earlier occurrence of the same needle:
+  // what searching for each needle again from the end of its last occurrence would find.
+  void ScanNonOverlapping(std::string_view text, std::vector<Match>& out) const;
 
   bool ContainsAny(std::string_view text) const;
 

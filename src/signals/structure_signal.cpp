@@ -112,7 +112,6 @@ struct Rule {
   config::NumericPredicate predicate;  // {} when the rule has none
   // Regex sources: rules with the same pattern and case mode share one source and one
   // per-request count (e.g. '[?？]' behind several question rules).
-  bool has_regex = false;
   size_t regex_slot = 0;
   std::vector<std::vector<std::string>> sequences;  // lower-cased unless case-sensitive
 };
@@ -129,7 +128,6 @@ struct KeywordSets {
   AhoCorasick automaton;
   std::vector<size_t> rule;    // needle -> index of its rule
   std::vector<bool> boundary;  // needle -> needs word boundaries
-  bool used = false;
 };
 
 class StructureSignal final : public Signal {
@@ -165,12 +163,10 @@ class StructureSignal final : public Signal {
           regex_keys_.push_back(key);
           slot = regex_keys_.end() - 1;
         }
-        r.has_regex = true;
         r.regex_slot = static_cast<size_t>(slot - regex_keys_.begin());
       }
       if (r.source_type == "keyword_set") {
         KeywordSets& sets = keyword_sets_[cs ? 1 : 0];
-        sets.used = true;
         for (const std::string& k : s.source.keywords) {
           keyword_needles[cs ? 1 : 0].push_back(cs ? k : utf8::ToLower(k));
           sets.rule.push_back(rules_.size());
@@ -220,7 +216,6 @@ class StructureSignal final : public Signal {
   int SourceCount(const Rule& r, const request::Request& request, PerRequest& cache) const {
     const std::string& type = r.source_type;
     if (type == "regex") {
-      if (!r.has_regex) return 0;
       int& count = cache.regex_counts[r.regex_slot];
       if (count < 0) count = RegexCount(regexes_[r.regex_slot], request.evaluation_text);
       return count;
@@ -243,13 +238,10 @@ class StructureSignal final : public Signal {
   // digit touches it on either side. A refused occurrence still blocks overlapping ones.
   static void CountKeywords(const KeywordSets& sets, std::string_view text,
                             std::vector<int>& counts) {
-    std::vector<size_t> next_start(sets.rule.size(), 0);
     std::vector<AhoCorasick::Match> matches;
-    sets.automaton.Scan(text, matches);
+    sets.automaton.ScanNonOverlapping(text, matches);
     for (const auto [needle, end] : matches) {
       const size_t start = end - sets.automaton.needle_length(needle);
-      if (start < next_start[needle]) continue;
-      next_start[needle] = end;
       if (!sets.boundary[needle] ||
           (!BlocksBoundary(text, start, true) && !BlocksBoundary(text, end, false)))
         ++counts[sets.rule[needle]];
@@ -258,18 +250,9 @@ class StructureSignal final : public Signal {
 
   static int RegexCount(const RegexSource& source, const std::string& text) {
     if (source.literals) {
-      const AhoCorasick& literals = *source.literals;
-      int n = 0;
-      std::vector<size_t> next_start(literals.needle_count(), 0);
       std::vector<AhoCorasick::Match> matches;
-      literals.Scan(text, matches);
-      for (const auto [needle, end] : matches) {
-        const size_t start = end - literals.needle_length(needle);
-        if (start < next_start[needle]) continue;
-        next_start[needle] = end;
-        ++n;
-      }
-      return n;
+      source.literals->ScanNonOverlapping(text, matches);
+      return static_cast<int>(matches.size());
     }
     const RE2& regex = *source.regex;
     if (!RE2::PartialMatch(text, regex)) return 0;  // the common case, at DFA speed
@@ -309,7 +292,6 @@ class StructureSignal final : public Signal {
     if (type == "exists") {
       // Existence needs no count: one pass, no match boundaries.
       if (r.source_type == "regex") {
-        if (!r.has_regex) return 0;
         const RegexSource& source = regexes_[r.regex_slot];
         if (source.literals) return source.literals->ContainsAny(text) ? 1 : 0;
         return RE2::PartialMatch(text, *source.regex) ? 1 : 0;

@@ -112,5 +112,40 @@ TEST(AhoCorasickTest, RareStartBytesAreSearchedFor) {
   EXPECT_TRUE(ScanAll(AhoCorasick(needles), std::string(5000, 'x')).empty());
 }
 
+// Without overlap: each needle's occurrences as repeated find() from the end of the last one
+// gives them, in end order.
+TEST(AhoCorasickTest, NonOverlappingIsRepeatedFindPerNeedle) {
+  std::mt19937 rng(13);
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::string> needles;
+    for (char first : {'a', 'b', 'c'}) {
+      std::string n(1 + rng() % 4, first);
+      for (size_t i = 1; i < n.size(); ++i)
+        n[i] = static_cast<char>('a' + static_cast<int>(rng() % 3));
+      needles.push_back(n);
+    }
+    if (round % 2 == 0) needles.resize(1);  // one start byte: the memchr path
+    std::string text(rng() % 1500, 'a');
+    for (char& c : text) c = static_cast<char>('a' + static_cast<int>(rng() % 3));
+    Hits expected;
+    for (size_t n = 0; n < needles.size(); ++n) {
+      for (size_t at = text.find(needles[n]); at != std::string::npos;
+           at = text.find(needles[n], at + needles[n].size()))
+        expected.emplace_back(n, at + needles[n].size());
+    }
+    std::stable_sort(expected.begin(), expected.end(), [&](const auto& a, const auto& b) {
+      if (a.second != b.second) return a.second < b.second;
+      return needles[a.first].size() > needles[b.first].size();
+    });
+    std::vector<AhoCorasick::Match> matches = {{7, 7}};  // what was there before stays
+    AhoCorasick(needles).ScanNonOverlapping(text, matches);
+    ASSERT_FALSE(matches.empty());
+    EXPECT_EQ(matches[0].needle, 7u);
+    Hits got;
+    for (size_t i = 1; i < matches.size(); ++i) got.emplace_back(matches[i].needle, matches[i].end);
+    EXPECT_EQ(got, expected) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace vsr
