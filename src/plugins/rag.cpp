@@ -307,7 +307,7 @@ void RagPlugin::Fail(RequestContext& ctx, const std::string& why, double seconds
 
 void RagPlugin::OnForward(RequestContext& ctx) {
   if (ctx.rag_file_search && ctx.body != nullptr && !ctx.anthropic) {
-    if (const auto settings = backends_.stages.front()->FileSearchTool())
+    if (const json::object* settings = backends_.stages.front()->FileSearchTool())
       AddFileSearchTool(*ctx.body, *settings);
   }
   if (ctx.rag_context.empty() || ctx.body == nullptr) return;

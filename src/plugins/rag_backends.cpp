@@ -286,28 +286,27 @@ class OpenAiVectorStoreBackend final : public RagBackend {
         base_(Text(c, "base_url").empty() ? "https://api.openai.com" : Text(c, "base_url")),
         api_key_(Secret(c, "api_key")),
         limit_(Int(c, "max_num_results", 20)),
-        limit_set_(!Text(c, "max_num_results").empty()),
         timeout_s_(Int(c, "timeout_seconds", 30)),
         mode_(Text(c, "workflow_mode")) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
     if (const YamlNode* f = c != nullptr ? c->Find("filter") : nullptr; f && f->IsMap()) {
       filter_ = ToJson(*f);
     }
-    if (const YamlNode* ids = c != nullptr ? c->Find("file_ids") : nullptr;
-        ids && ids->IsSequence()) {
-      file_ids_ = ToJson(*ids);
+    // tool_based (upstream's Responses API workflow): the request gets a file_search tool
+    // over the vector store, and the model searches it; nothing is retrieved or injected here.
+    if (mode_ == "tool_based") {
+      json::object& settings = file_search_.emplace();
+      settings["vector_store_ids"] = json::array{json::string(store_)};
+      if (!Text(c, "max_num_results").empty()) settings["max_num_results"] = limit_;
+      if (const YamlNode* ids = c->Find("file_ids");
+          ids && ids->IsSequence() && !ids->items.empty())
+        settings["file_ids"] = ToJson(*ids);
+      if (!filter_.is_null()) settings["filter"] = filter_;
     }
   }
 
-  // tool_based (upstream's Responses API workflow): the request gets a file_search tool over
-  // the vector store, and the model searches it; nothing is retrieved or injected here.
-  std::optional<json::object> FileSearchTool() const override {
-    if (mode_ != "tool_based") return std::nullopt;
-    json::object settings{{"vector_store_ids", json::array{json::string(store_)}}};
-    if (limit_set_) settings["max_num_results"] = limit_;
-    if (file_ids_.is_array() && !file_ids_.as_array().empty()) settings["file_ids"] = file_ids_;
-    if (!filter_.is_null()) settings["filter"] = filter_;
-    return settings;
+  const json::object* FileSearchTool() const override {
+    return file_search_ ? &*file_search_ : nullptr;
   }
 
   bool Check(std::string& error) const {
@@ -358,11 +357,10 @@ class OpenAiVectorStoreBackend final : public RagBackend {
 
  private:
   std::string store_, base_, api_key_;
-  int limit_;
-  bool limit_set_;  // max_num_results given: the file_search tool carries it
-  int timeout_s_;
+  int limit_, timeout_s_;
   std::string mode_;
-  json::value filter_, file_ids_;
+  json::value filter_;
+  std::optional<json::object> file_search_;  // tool_based: the file_search tool's settings
 };
 
 // ---- milvus (REST API v2) ----

@@ -55,9 +55,9 @@ class RagBackend {
   virtual ~RagBackend() = default;
   virtual bool needs_embedding() const { return false; }
   // A backend the model searches itself, through a tool the request gets (OpenAI's
-  // `workflow_mode: tool_based`): the tool's `file_search` settings. nullopt: the router
+  // `workflow_mode: tool_based`): the tool's `file_search` settings. Null: the router
   // retrieves (every other backend).
-  virtual std::optional<boost::json::object> FileSearchTool() const { return std::nullopt; }
+  virtual const boost::json::object* FileSearchTool() const { return nullptr; }
   // Backends that search in this process answer through Retrieve, never a call (Build).
   virtual bool local() const { return false; }
   // The passages for `q` (none is not a failure); false with `error`.

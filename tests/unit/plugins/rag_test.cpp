@@ -245,15 +245,16 @@ TEST(RagBackends, OpenAiToolBasedHandsTheSearchToTheModel) {
   auto backend = Backend(s, error);
   ASSERT_TRUE(backend) << error;
   // No max_num_results or file_ids in the config: none in the tool either.
+  ASSERT_NE(backend->FileSearchTool(), nullptr);
   EXPECT_EQ(
-      backend->FileSearchTool(),
+      *backend->FileSearchTool(),
       (json::object{{"vector_store_ids", json::array{"vs_1"}},
                     {"filter", json::object{{"type", "eq"}, {"key", "lang"}, {"value", "en"}}}}));
   auto direct = Backend(RagConfig("            {enabled: true, backend: openai, backend_config: "
                                   "{vector_store_id: vs_1, api_key: sk-1}}\n"),
                         error);
   ASSERT_TRUE(direct) << error;
-  EXPECT_EQ(direct->FileSearchTool(), std::nullopt);
+  EXPECT_EQ(direct->FileSearchTool(), nullptr);
   EXPECT_EQ(Error("            {enabled: true, backend: openai, backend_config: {vector_store_id: "
                   "vs_1, api_key: sk-1, workflow_mode: tools}}\n"),
             "unknown workflow_mode 'tools' (use direct_search or tool_based)");
