@@ -16,8 +16,6 @@
 
 namespace vsr::server {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
 class HttpExchange {
  public:
   virtual ~HttpExchange() = default;

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include "common/strings.h"
+#include "server/http_wire.h"
 
 namespace vsr::server {
 
@@ -46,16 +48,15 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
-http::response<http::string_body> ToBeast(const HttpResponse& r, unsigned version,
-                                          bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "vllm-sr");
-  res.set(http::field::content_type, r.content_type);
-  for (const auto& [name, value] : r.headers) res.set(name, value);
-  res.body() = r.body;
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
+// Writes a whole response: its head and its body, as two buffers of one write.
+asio::awaitable<bool> WriteWhole(beast::tcp_stream& stream, const HttpResponse& r, unsigned version,
+                                 bool keep_alive) {
+  const std::string head =
+      ResponseHead(version, r.status, r.content_type, r.headers, keep_alive, r.body.size());
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(r.body)};
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
+  (void)n;
+  co_return !ec;
 }
 
 }  // namespace
@@ -95,11 +96,8 @@ class Exchange final : public HttpExchange {
   asio::awaitable<bool> Respond(const HttpResponse& response) override {
     if (started_) co_return false;
     started_ = true;
-    auto res = ToBeast(response, version_, keep_alive_);
     stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
-    (void)n;
-    ok_ = !ec;
+    ok_ = co_await WriteWhole(stream_, response, version_, keep_alive_);
     finished_ = true;
     co_return ok_;
   }
@@ -109,15 +107,13 @@ class Exchange final : public HttpExchange {
     if (started_) co_return false;
     started_ = true;
     streaming_ = true;
-    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
-    res.set(http::field::server, "vllm-sr");
-    res.set(http::field::content_type, content_type);
-    for (const auto& [name, value] : headers) res.set(name, value);
-    res.keep_alive(keep_alive_);
-    res.chunked(true);
-    http::response_serializer<http::empty_body> serializer{res};
+    // HTTP/1.0 has no chunked encoding: the body runs until the connection closes.
+    chunked_ = version_ != 10;
+    if (!chunked_) keep_alive_ = false;
+    const std::string head =
+        ResponseHead(version_, status, content_type, headers, keep_alive_, chunked_ ? kChunked : 0);
     stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), kTuple);
     (void)n;
     ok_ = !ec;
     co_return ok_;
@@ -126,9 +122,13 @@ class Exchange final : public HttpExchange {
   asio::awaitable<bool> Write(std::string_view data) override {
     if (!streaming_ || !ok_ || finished_) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
+    char size_line[20];
+    const size_t size_length = chunked_ ? ChunkSizeLine(data.size(), size_line) : 0;
+    const std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length),
+                                                    asio::buffer(data.data(), data.size()),
+                                                    asio::buffer("\r\n", chunked_ ? 2 : 0)};
     stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(
-        stream_, http::make_chunk(asio::const_buffer(data.data(), data.size())), kTuple);
+    auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
     (void)n;
     ok_ = !ec;
     co_return ok_;
@@ -137,8 +137,9 @@ class Exchange final : public HttpExchange {
   asio::awaitable<bool> EndStream() override {
     if (!streaming_ || !ok_ || finished_) co_return false;
     finished_ = true;
+    if (!chunked_) co_return ok_;
     stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kTuple);
     (void)n;
     ok_ = !ec;
     co_return ok_;
@@ -156,6 +157,7 @@ class Exchange final : public HttpExchange {
   std::chrono::seconds write_timeout_;
   bool started_ = false;
   bool streaming_ = false;
+  bool chunked_ = true;
   bool finished_ = false;
   bool ok_ = true;
 };
@@ -222,9 +224,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
           message = "malformed HTTP request: " + ec.message();
         }
         if (status != 0) {
-          auto res = ToBeast(error_builder(status, message), 11, false);
           stream.expires_after(std::chrono::seconds(5));
-          co_await http::async_write(stream, res, kTuple);
+          co_await WriteWhole(stream, error_builder(status, message), 11, false);
         }
         break;
       }

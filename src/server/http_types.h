@@ -8,6 +8,8 @@
 
 namespace vsr::server {
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 struct HttpRequest {
   std::string method;                          // GET, POST, ...
   std::string target;                          // as sent: path?query
@@ -21,7 +23,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
+  HeaderList headers;
 };
 
 }  // namespace vsr::server

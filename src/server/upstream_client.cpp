@@ -13,6 +13,8 @@
 #include <mutex>
 #include <vector>
 
+#include "server/http_wire.h"
+
 namespace vsr::server {
 
 namespace asio = boost::asio;
@@ -26,7 +28,7 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 using Parser = http::response_parser<http::buffer_body>;
-using Request = http::request<http::string_body>;
+using RequestBuffers = std::array<asio::const_buffer, 2>;  // head, body
 using IoResult = std::tuple<beast::error_code, std::size_t>;
 
 // A backend connection, plain or TLS. The I/O steps are virtual so the request code is the
@@ -34,7 +36,7 @@ using IoResult = std::tuple<beast::error_code, std::size_t>;
 struct Connection {
   virtual ~Connection() = default;
   virtual beast::tcp_stream& tcp() = 0;
-  virtual asio::awaitable<IoResult> Write(Request& req) = 0;
+  virtual asio::awaitable<IoResult> Write(const RequestBuffers& request) = 0;
   virtual asio::awaitable<IoResult> ReadHeader(Parser& parser) = 0;
   virtual asio::awaitable<IoResult> ReadSome(Parser& parser) = 0;
   beast::flat_buffer buffer;  // bytes read past the previous response
@@ -45,8 +47,8 @@ struct StreamConnection final : Connection {
   template <typename... Args>
   explicit StreamConnection(Args&&... args) : stream(std::forward<Args>(args)...) {}
   beast::tcp_stream& tcp() override { return beast::get_lowest_layer(stream); }
-  asio::awaitable<IoResult> Write(Request& req) override {
-    co_return co_await http::async_write(stream, req, kTuple);
+  asio::awaitable<IoResult> Write(const RequestBuffers& request) override {
+    co_return co_await asio::async_write(stream, request, kTuple);
   }
   asio::awaitable<IoResult> ReadHeader(Parser& parser) override {
     co_return co_await http::async_read_header(stream, buffer, parser, kTuple);
@@ -199,14 +201,10 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
   const std::string key = (request.tls ? "https://" : "") + request.host + ":" + request.port;
   auto executor = co_await asio::this_coro::executor;
 
-  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
-  req.set(http::field::host, request.host + ":" + request.port);
-  req.set(http::field::user_agent, "vllm-sr");
-  if (!request.body.empty()) req.set(http::field::content_type, "application/json");
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  req.body() = std::move(request.body);
-  req.keep_alive(true);
-  req.prepare_payload();
+  const std::string head =
+      RequestHead(request.method, request.target, request.host + ":" + request.port,
+                  request.headers, request.body.size());
+  const RequestBuffers req{asio::buffer(head), asio::buffer(request.body)};
 
   UpstreamResult result;
   // A pooled connection first (it may have been closed by the backend: then one fresh try).

@@ -1,0 +1,121 @@
+#include "server/http_wire.h"
+
+#include <ostream>  // boost/core string_view (under beast) needs it complete
+
+#include <boost/beast/http/status.hpp>
+
+#include "common/strings.h"
+
+namespace vsr::server {
+
+namespace {
+
+bool TokenChar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// Framing is the writer's: a caller's copy would contradict the body actually sent.
+bool FramingHeader(std::string_view name) {
+  return IEquals(name, "content-length") || IEquals(name, "transfer-encoding") ||
+         IEquals(name, "connection");
+}
+
+bool Listed(const HeaderList& headers, std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (IEquals(n, name) && ValidHeader(n, v)) return true;
+  }
+  return false;
+}
+
+void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+// Each valid header that is not framing and not set again later in the list.
+void AppendHeaders(std::string& out, const HeaderList& headers) {
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    if (!ValidHeader(name, value) || FramingHeader(name)) continue;
+    bool replaced = false;
+    for (size_t j = i + 1; j < headers.size() && !replaced; ++j) {
+      replaced =
+          IEquals(headers[j].first, name) && ValidHeader(headers[j].first, headers[j].second);
+    }
+    if (!replaced) AppendHeader(out, name, value);
+  }
+}
+
+size_t HeadSize(const HeaderList& headers) {
+  size_t n = 160;
+  for (const auto& [name, value] : headers) n += name.size() + value.size() + 4;
+  return n;
+}
+
+}  // namespace
+
+bool ValidHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    if (!TokenChar(static_cast<unsigned char>(c))) return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+std::string ResponseHead(unsigned version, int status, std::string_view content_type,
+                         const HeaderList& headers, bool keep_alive, size_t content_length) {
+  std::string out;
+  out.reserve(HeadSize(headers) + content_type.size());
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(status)).append(" ");
+  out.append(boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status)));
+  out.append("\r\n");
+  if (!Listed(headers, "server")) AppendHeader(out, "Server", "vllm-sr");
+  if (!Listed(headers, "content-type") && ValidHeader("Content-Type", content_type)) {
+    AppendHeader(out, "Content-Type", content_type);
+  }
+  AppendHeaders(out, headers);
+  if (content_length == kChunked) {
+    AppendHeader(out, "Transfer-Encoding", "chunked");
+  } else {
+    AppendHeader(out, "Content-Length", std::to_string(content_length));
+  }
+  // HTTP/1.1 connections persist unless closed; HTTP/1.0 ones close unless kept.
+  if (version == 10 && keep_alive) AppendHeader(out, "Connection", "keep-alive");
+  if (version != 10 && !keep_alive) AppendHeader(out, "Connection", "close");
+  out.append("\r\n");
+  return out;
+}
+
+std::string RequestHead(std::string_view method, std::string_view target, std::string_view host,
+                        const HeaderList& headers, size_t body_size) {
+  std::string out;
+  out.reserve(HeadSize(headers) + target.size() + host.size());
+  out.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
+  if (!Listed(headers, "host")) AppendHeader(out, "Host", host);
+  if (!Listed(headers, "user-agent")) AppendHeader(out, "User-Agent", "vllm-sr");
+  if (body_size > 0 && !Listed(headers, "content-type")) {
+    AppendHeader(out, "Content-Type", "application/json");
+  }
+  AppendHeaders(out, headers);
+  if (body_size > 0 || method == "POST" || method == "PUT" || method == "PATCH") {
+    AppendHeader(out, "Content-Length", std::to_string(body_size));
+  }
+  out.append("\r\n");
+  return out;
+}
+
+size_t ChunkSizeLine(size_t size, char (&out)[20]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char digits[16];
+  size_t n = 0;
+  do {
+    digits[n++] = kHex[size & 15];
+    size >>= 4;
+  } while (size != 0);
+  for (size_t i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
+  out[n] = '\r';
+  out[n + 1] = '\n';
+  return n + 2;
+}
+
+}  // namespace vsr::server
