@@ -12,7 +12,9 @@
 #include <boost/beast/http.hpp>
 
 #include "common/strings.h"
+#include "server/deadline.h"
 #include "server/http_wire.h"
+#include "server/socket_write.h"
 
 namespace vsr::server {
 
@@ -48,15 +50,25 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
+// Writes `buffers` within `timeout` (the deadline closes the socket otherwise).
+template <typename Buffers>
+asio::awaitable<bool> TimedWrite(tcp::socket& socket, Deadline& deadline,
+                                 std::chrono::seconds timeout, const Buffers& buffers) {
+  deadline.Touch(timeout);
+  auto [ec, n] = co_await WriteAll(socket, buffers);
+  (void)n;
+  deadline.Clear();
+  co_return !ec;
+}
+
 // Writes a whole response: its head and its body, as two buffers of one write.
-asio::awaitable<bool> WriteWhole(beast::tcp_stream& stream, const HttpResponse& r, unsigned version,
-                                 bool keep_alive) {
+asio::awaitable<bool> WriteWhole(tcp::socket& socket, Deadline& deadline,
+                                 std::chrono::seconds timeout, const HttpResponse& r,
+                                 unsigned version, bool keep_alive) {
   const std::string head =
       ResponseHead(version, r.status, r.content_type, r.headers, keep_alive, r.body.size());
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(r.body)};
-  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
-  (void)n;
-  co_return !ec;
+  co_return co_await TimedWrite(socket, deadline, timeout, buffers);
 }
 
 }  // namespace
@@ -86,9 +98,10 @@ namespace {
 // One connection's response channel: whole responses, or a head and chunks.
 class Exchange final : public HttpExchange {
  public:
-  Exchange(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+  Exchange(tcp::socket& socket, Deadline& deadline, unsigned version, bool keep_alive,
            std::chrono::seconds write_timeout)
-      : stream_(stream),
+      : socket_(socket),
+        deadline_(deadline),
         version_(version),
         keep_alive_(keep_alive),
         write_timeout_(write_timeout) {}
@@ -96,8 +109,7 @@ class Exchange final : public HttpExchange {
   asio::awaitable<bool> Respond(const HttpResponse& response) override {
     if (started_) co_return false;
     started_ = true;
-    stream_.expires_after(write_timeout_);
-    ok_ = co_await WriteWhole(stream_, response, version_, keep_alive_);
+    ok_ = co_await WriteWhole(socket_, deadline_, write_timeout_, response, version_, keep_alive_);
     finished_ = true;
     co_return ok_;
   }
@@ -112,10 +124,7 @@ class Exchange final : public HttpExchange {
     if (!chunked_) keep_alive_ = false;
     const std::string head =
         ResponseHead(version_, status, content_type, headers, keep_alive_, chunked_ ? kChunked : 0);
-    stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), kTuple);
-    (void)n;
-    ok_ = !ec;
+    ok_ = co_await TimedWrite(socket_, deadline_, write_timeout_, asio::buffer(head));
     co_return ok_;
   }
 
@@ -127,10 +136,7 @@ class Exchange final : public HttpExchange {
     const std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length),
                                                     asio::buffer(data.data(), data.size()),
                                                     asio::buffer("\r\n", chunked_ ? 2 : 0)};
-    stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
-    (void)n;
-    ok_ = !ec;
+    ok_ = co_await TimedWrite(socket_, deadline_, write_timeout_, buffers);
     co_return ok_;
   }
 
@@ -138,20 +144,18 @@ class Exchange final : public HttpExchange {
     if (!streaming_ || !ok_ || finished_) co_return false;
     finished_ = true;
     if (!chunked_) co_return ok_;
-    stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kTuple);
-    (void)n;
-    ok_ = !ec;
+    ok_ = co_await TimedWrite(socket_, deadline_, write_timeout_, asio::buffer("0\r\n\r\n", 5));
     co_return ok_;
   }
 
   bool started() const override { return started_; }
-  asio::any_io_executor executor() override { return stream_.get_executor(); }
+  asio::any_io_executor executor() override { return socket_.get_executor(); }
   // The connection can carry another request: the response went out whole.
   bool reusable() const { return ok_ && finished_ && keep_alive_; }
 
  private:
-  beast::tcp_stream& stream_;
+  tcp::socket& socket_;
+  Deadline& deadline_;
   unsigned version_;
   bool keep_alive_;
   std::chrono::seconds write_timeout_;
@@ -198,14 +202,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> Session(tcp::socket socket, const AsyncHttpHandler& handler) {
     auto self = shared_from_this();
-    beast::tcp_stream stream(std::move(socket));
+    // An expired deadline closes the socket: the pending read or write ends with an error.
+    Deadline deadline(socket.get_executor(), [&socket] {
+      beast::error_code ignored;
+      socket.close(ignored);
+    });
     beast::flat_buffer buffer;
     for (bool first = true; !stopping.load(); first = false) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
-      stream.expires_after(first ? options.read_timeout : options.idle_timeout);
-      auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+      deadline.Touch(first ? options.read_timeout : options.idle_timeout);
+      auto [ec, bytes] = co_await http::async_read(socket, buffer, parser, kTuple);
+      deadline.Clear();
       (void)bytes;
       if (ec) {
         int status = 0;
@@ -224,8 +233,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
           message = "malformed HTTP request: " + ec.message();
         }
         if (status != 0) {
-          stream.expires_after(std::chrono::seconds(5));
-          co_await WriteWhole(stream, error_builder(status, message), 11, false);
+          co_await WriteWhole(socket, deadline, std::chrono::seconds(5),
+                              error_builder(status, message), 11, false);
         }
         break;
       }
@@ -237,7 +246,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       for (const auto& field : msg)
         req.headers[ToLower(std::string(field.name_string()))] = std::string(field.value());
       req.body = msg.body();
-      Exchange exchange(stream, msg.version(), msg.keep_alive() && !stopping.load(),
+      Exchange exchange(socket, deadline, msg.version(), msg.keep_alive() && !stopping.load(),
                         options.read_timeout);
       ++active;
       std::string failure;
@@ -255,7 +264,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       if (!exchange.reusable()) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   asio::io_context& io;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -13,7 +14,9 @@
 #include <mutex>
 #include <vector>
 
+#include "server/deadline.h"
 #include "server/http_wire.h"
+#include "server/socket_write.h"
 
 namespace vsr::server {
 
@@ -35,7 +38,7 @@ using IoResult = std::tuple<beast::error_code, std::size_t>;
 // same for both.
 struct Connection {
   virtual ~Connection() = default;
-  virtual beast::tcp_stream& tcp() = 0;
+  virtual tcp::socket& socket() = 0;
   virtual asio::awaitable<IoResult> Write(const RequestBuffers& request) = 0;
   virtual asio::awaitable<IoResult> ReadHeader(Parser& parser) = 0;
   virtual asio::awaitable<IoResult> ReadSome(Parser& parser) = 0;
@@ -46,9 +49,13 @@ template <typename Stream>
 struct StreamConnection final : Connection {
   template <typename... Args>
   explicit StreamConnection(Args&&... args) : stream(std::forward<Args>(args)...) {}
-  beast::tcp_stream& tcp() override { return beast::get_lowest_layer(stream); }
+  tcp::socket& socket() override { return beast::get_lowest_layer(stream); }
   asio::awaitable<IoResult> Write(const RequestBuffers& request) override {
-    co_return co_await asio::async_write(stream, request, kTuple);
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      co_return co_await WriteAll(stream, request);
+    } else {
+      co_return co_await asio::async_write(stream, request, kTuple);
+    }
   }
   asio::awaitable<IoResult> ReadHeader(Parser& parser) override {
     co_return co_await http::async_read_header(stream, buffer, parser, kTuple);
@@ -58,8 +65,21 @@ struct StreamConnection final : Connection {
   }
   Stream stream;
 };
-using PlainConnection = StreamConnection<beast::tcp_stream>;
-using TlsConnection = StreamConnection<beast::ssl_stream<beast::tcp_stream>>;
+using PlainConnection = StreamConnection<tcp::socket>;
+using TlsConnection = StreamConnection<beast::ssl_stream<tcp::socket>>;
+
+// One request's timeouts (connect, then each read and write). When one passes, the socket of
+// the connection the request is using is closed, so the pending operation ends.
+struct RequestDeadline {
+  explicit RequestDeadline(const asio::any_io_executor& executor)
+      : deadline(executor, [this] {
+          if (conn == nullptr) return;
+          beast::error_code ignored;
+          conn->socket().close(ignored);
+        }) {}
+  Connection* conn = nullptr;
+  Deadline deadline;
+};
 
 }  // namespace
 
@@ -107,11 +127,12 @@ class PooledResponse final : public UpstreamResponse {
   PooledResponse(std::weak_ptr<UpstreamPool::Impl> pool, std::string key,
                  std::unique_ptr<Connection> conn,
                  std::unique_ptr<http::response_parser<http::buffer_body>> parser,
-                 std::chrono::milliseconds read_timeout)
+                 std::unique_ptr<RequestDeadline> deadline, std::chrono::milliseconds read_timeout)
       : pool_(std::move(pool)),
         key_(std::move(key)),
         conn_(std::move(conn)),
         parser_(std::move(parser)),
+        deadline_(std::move(deadline)),
         read_timeout_(read_timeout) {
     if (parser_->is_done()) Finish();
   }
@@ -121,17 +142,22 @@ class PooledResponse final : public UpstreamResponse {
       auto& body = parser_->get().body();
       body.data = chunk_.data();
       body.size = chunk_.size();
-      conn_->tcp().expires_after(read_timeout_);
+      deadline_->deadline.Touch(read_timeout_);
       auto [ec, n] = co_await conn_->ReadSome(*parser_);
       (void)n;
-      if (ec && ec != http::error::need_buffer) {
-        error_ = ec == beast::error::timeout ? "backend stopped sending (read timeout)"
-                                             : "backend connection failed: " + ec.message();
-        done_ = true;
-        conn_.reset();
-        co_return std::string();
-      }
+      deadline_->deadline.Clear();
+      // One read parses everything received (eager), so it can bring body bytes and then
+      // meet the cut connection: those bytes still count (a resumed download starts after
+      // them), and come back with the error.
       const size_t got = chunk_.size() - parser_->get().body().size;
+      if (ec && ec != http::error::need_buffer) {
+        error_ = deadline_->deadline.expired() ? "backend stopped sending (read timeout)"
+                                               : "backend connection failed: " + ec.message();
+        done_ = true;
+        deadline_->conn = nullptr;
+        conn_.reset();
+        co_return std::string(chunk_.data(), got);
+      }
       if (parser_->is_done()) Finish();
       if (got > 0) co_return std::string(chunk_.data(), got);
     }
@@ -141,6 +167,7 @@ class PooledResponse final : public UpstreamResponse {
  private:
   void Finish() {
     done_ = true;
+    deadline_->conn = nullptr;  // the connection may serve another request now
     if (!conn_) return;
     if (parser_->get().keep_alive()) {
       if (auto pool = pool_.lock()) pool->GiveBack(key_, std::move(conn_));
@@ -152,6 +179,7 @@ class PooledResponse final : public UpstreamResponse {
   std::string key_;
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  std::unique_ptr<RequestDeadline> deadline_;
   std::chrono::milliseconds read_timeout_;
   std::array<char, 16384> chunk_;  // not value-initialized: 16 KiB memset per request otherwise
 };
@@ -207,6 +235,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
   const RequestBuffers req{asio::buffer(head), asio::buffer(request.body)};
 
   UpstreamResult result;
+  auto deadline = std::make_unique<RequestDeadline>(executor);
   // A pooled connection first (it may have been closed by the backend: then one fresh try).
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn = attempt == 0 ? impl_->TakeIdle(key) : nullptr;
@@ -227,16 +256,18 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
         result.error = "cannot resolve " + request.host + ": " + rec.message();
         co_return result;
       }
-      conn->tcp().expires_after(request.connect_timeout);
-      auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kTuple);
+      deadline->conn = conn.get();
+      deadline->deadline.Touch(request.connect_timeout);  // the TLS handshake too
+      auto [cec, ep] = co_await asio::async_connect(conn->socket(), endpoints, kTuple);
       (void)ep;
       if (cec) {
         result.failure =
-            cec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kConnect;
+            deadline->deadline.expired() ? UpstreamFailure::kTimeout : UpstreamFailure::kConnect;
         result.error = "cannot connect to " + key + ": " + cec.message();
         co_return result;
       }
-      conn->tcp().socket().set_option(tcp::no_delay(true));
+      beast::error_code ignored;
+      conn->socket().set_option(tcp::no_delay(true), ignored);
       if (tls != nullptr) {
         // SNI, and the certificate must name the host (verified against the system CA store).
         SSL_ctrl(tls->stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
@@ -251,7 +282,8 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
         }
       }
     }
-    conn->tcp().expires_after(request.read_timeout);
+    deadline->conn = conn.get();
+    deadline->deadline.Touch(request.read_timeout);
     auto [wec, written] = co_await conn->Write(req);
     (void)written;
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
@@ -262,20 +294,26 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
       (void)n;
       hec = ec;
     }
+    deadline->deadline.Clear();
+    const bool timed_out = deadline->deadline.expired();
     if (hec) {
-      if (reused && hec != beast::error::timeout) continue;  // stale keep-alive connection
-      result.failure =
-          hec == beast::error::timeout ? UpstreamFailure::kTimeout : UpstreamFailure::kProtocol;
+      deadline->conn = nullptr;
+      if (reused && !timed_out) continue;  // stale keep-alive connection
+      result.failure = timed_out ? UpstreamFailure::kTimeout : UpstreamFailure::kProtocol;
       result.error = "backend " + key + " did not answer: " + hec.message();
       co_return result;
     }
+    // Each body read takes everything already received (up to the piece size), not one chunk:
+    // a backend's SSE events arrive several per segment, and each piece handed on costs the
+    // client a write.
+    parser->eager(true);
     const int status = static_cast<int>(parser->get().result_int());
     const std::string content_type = HeaderValue(*parser, http::field::content_type);
     HeaderList headers;
     for (const auto& field : parser->get())
       headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     auto out = std::make_unique<PooledResponse>(impl_, key, std::move(conn), std::move(parser),
-                                                request.read_timeout);
+                                                std::move(deadline), request.read_timeout);
     out->status = status;
     out->content_type = content_type;
     out->headers = std::move(headers);

@@ -34,7 +34,8 @@ class UpstreamResponse {
   int status = 0;
   std::string content_type;
   HeaderList headers;
-  // The next piece of the (de-chunked) body; an empty string at the end or on error.
+  // The next piece of the (de-chunked) body; an empty string at the end. On an error, done()
+  // and error() are set, and the piece is what arrived before it (often empty).
   virtual boost::asio::awaitable<std::string> Read() = 0;
   bool done() const { return done_; }
   const std::string& error() const { return error_; }
