@@ -4,14 +4,16 @@
 #   off - metrics and tracing disabled,
 #   on  - Prometheus metrics on, and every request traced (always_on) with spans exported as
 #         OTLP/HTTP to a collector (nginx answering POST /v1/traces).
-# Rounds alternate off/on so drift on a noisy machine hits both. Reports throughput (on/off) and
+# Rounds alternate which router goes first (off/on, then on/off) so drift on a noisy machine
+# hits both. Reports throughput (on/off) and
 # the router's own CPU time per request (user + system from /proc, exporter thread included):
 # wrk, the simulator and the collector share the two cores, so throughput also pays for the
 # collector's work, which in production runs elsewhere. Prints one JSON document (also written
 # to bench/proxy/observability_results.json) with each round and the summary.
 #
 #   bash bench/proxy/observability.sh [--duration 5] [--rounds 3] [--threads 2] [--out FILE]
-#                                     [--on both|metrics|tracing]   (what `on` turns on)
+#                                     [--on both|metrics|tracing|none]   (what `on` turns on;
+#                                      none: two identical routers, the bench's own spread)
 #
 # Needs a release build and the packages from scripts/setup (wrk, nginx-light).
 set -euo pipefail
@@ -35,7 +37,8 @@ case "$ON" in
   both) ON_METRICS_ENABLED=true; ON_TRACING_ENABLED=true ;;
   metrics) ON_METRICS_ENABLED=true; ON_TRACING_ENABLED=false ;;
   tracing) ON_METRICS_ENABLED=false; ON_TRACING_ENABLED=true ;;
-  *) echo "--on takes both, metrics or tracing" >&2; exit 2 ;;
+  none) ON_METRICS_ENABLED=false; ON_TRACING_ENABLED=false ;;  # A/A: the bench's own noise
+  *) echo "--on takes both, metrics, tracing or none" >&2; exit 2 ;;
 esac
 source bench/proxy/lib.sh
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -111,8 +114,12 @@ done
 RESULTS="["
 first=1
 for round in $(seq 1 "$ROUNDS"); do
+  # Odd rounds run off first, even rounds on first (ABBA): whatever drifts within a round
+  # (the other router's idle work, the VM's neighbours) falls on both sides alike.
+  order="off on"
+  (( round % 2 == 0 )) && order="on off"
   for stream in false true; do
-    for which in off on; do
+    for which in $order; do
       port=$OFF_PORT; pid=$OFF_PID
       [[ $which == on ]] && { port=$ON_PORT; pid=$ON_PID; }
       echo "bench: round $round observability=$which stream=$stream (${DURATION}s)" >&2
@@ -154,7 +161,9 @@ for stream in (False, True):
         "rps_off_mean": round(sum(rps["off"]) / len(rps["off"]), 1),
         "rps_on_mean": round(sum(rps["on"]) / len(rps["on"]), 1),
         "on_over_off_per_round": [round(x, 3) for x in ratios],
-        "on_over_off_mean": round(sum(ratios) / len(ratios), 3)}
+        "on_over_off_mean": round(sum(ratios) / len(ratios), 3),
+        "on_over_off_median": round(sorted(ratios)[len(ratios) // 2] if len(ratios) % 2 else
+                                    sum(sorted(ratios)[len(ratios) // 2 - 1:][:2]) / 2, 3)}
 print(json.dumps(out))
 PY
 )
