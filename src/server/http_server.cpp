@@ -67,7 +67,9 @@ asio::awaitable<bool> WriteWhole(tcp::socket& socket, Deadline& deadline,
                                  unsigned version, bool keep_alive) {
   const std::string head =
       ResponseHead(version, r.status, r.content_type, r.headers, keep_alive, r.body.size());
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(r.body)};
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head),
+      asio::buffer(r.body.data(), ResponseHasBody(r.status) ? r.body.size() : 0)};
   co_return co_await TimedWrite(socket, deadline, timeout, buffers);
 }
 

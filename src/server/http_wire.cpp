@@ -1,8 +1,8 @@
 #include "server/http_wire.h"
 
-#include <ostream>  // boost/core string_view (under beast) needs it complete
-
+#include <array>
 #include <boost/beast/http/status.hpp>
+#include <ostream>  // boost/core string_view (under beast) needs it complete
 
 #include "common/strings.h"
 
@@ -10,10 +10,15 @@ namespace vsr::server {
 
 namespace {
 
-bool TokenChar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
+// RFC 9110 tchar: letters, digits and !#$%&'*+-.^_`|~ (a table: every header name is checked).
+constexpr std::array<bool, 256> kTokenChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
 
 // Framing is the writer's: a caller's copy would contradict the body actually sent.
 bool FramingHeader(std::string_view name) {
@@ -54,12 +59,21 @@ size_t HeadSize(const HeaderList& headers) {
 
 }  // namespace
 
+bool ResponseHasBody(int status) {
+  return status >= 200 && status != 204 && status != 304;
+}
+
 bool ValidHeader(std::string_view name, std::string_view value) {
   if (name.empty()) return false;
   for (const char c : name) {
-    if (!TokenChar(static_cast<unsigned char>(c))) return false;
+    if (!kTokenChar[static_cast<unsigned char>(c)]) return false;
   }
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  for (const char c : value) {
+    if (static_cast<unsigned char>(c) <= '\r' && (c == '\r' || c == '\n' || c == '\0')) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string ResponseHead(unsigned version, int status, std::string_view content_type,
@@ -76,7 +90,7 @@ std::string ResponseHead(unsigned version, int status, std::string_view content_
   AppendHeaders(out, headers);
   if (content_length == kChunked) {
     AppendHeader(out, "Transfer-Encoding", "chunked");
-  } else {
+  } else if (ResponseHasBody(status)) {
     AppendHeader(out, "Content-Length", std::to_string(content_length));
   }
   // HTTP/1.1 connections persist unless closed; HTTP/1.0 ones close unless kept.

@@ -15,6 +15,9 @@ namespace vsr::server {
 // NUL, so a value from a config, a client or a backend can never start a header of its own.
 bool ValidHeader(std::string_view name, std::string_view value);
 
+// 1xx, 204 and 304 responses have no body (and so no Content-Length).
+bool ResponseHasBody(int status);
+
 // Content-Length of a head, or kChunked for Transfer-Encoding: chunked.
 inline constexpr size_t kChunked = static_cast<size_t>(-1);
 

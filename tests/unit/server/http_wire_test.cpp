@@ -64,6 +64,17 @@ TEST(HttpWire, UnusualStatusesKeepTheirCode) {
   EXPECT_EQ(Parse<false>(ResponseHead(11, 599, "a/b", {}, true, 0)).result_int(), 599u);
 }
 
+TEST(HttpWire, NoContentAndNotModifiedHaveNoLength) {
+  for (const int status : {204, 304}) {
+    const std::string head = ResponseHead(11, status, "text/plain", {}, true, 0);
+    EXPECT_EQ(Count(head, "Content-Length"), 0u) << head;
+    EXPECT_EQ(Parse<false>(head).result_int(), static_cast<unsigned>(status));
+  }
+  EXPECT_FALSE(ResponseHasBody(101));
+  EXPECT_TRUE(ResponseHasBody(200));
+  EXPECT_TRUE(ResponseHasBody(404));
+}
+
 TEST(HttpWire, ChunkedHeadAndChunksMakeOneBody) {
   std::string wire = ResponseHead(11, 200, "text/event-stream", {}, true, kChunked);
   for (const std::string& piece : {std::string("data: one\n\n"), std::string(300, 'x')}) {

@@ -1,0 +1,127 @@
+// The HTTP server as a raw client sees it: streamed bodies framed for the client's HTTP
+// version, keep-alive across requests, and connections that stall closed by their timeouts.
+#include "server/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+
+#include "server/data_plane.h"
+#include "support/loopback_server.h"
+
+namespace vsr::server {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Answers /stream with two pieces, anything else with "whole".
+asio::awaitable<void> Handle(const HttpRequest& r, HttpExchange& ex) {
+  if (r.path == "/stream") {
+    const HeaderList headers{{"x-kind", "stream"}};
+    const std::string type = "text/event-stream";
+    co_await ex.BeginStream(200, type, headers);
+    co_await ex.Write("data: one\n\n");
+    co_await ex.Write("data: two\n\n");
+    co_await ex.EndStream();
+    co_return;
+  }
+  const HttpResponse whole{200, "text/plain", "whole", {}};
+  co_await ex.Respond(whole);
+}
+
+struct RawClient {
+  asio::io_context io;
+  tcp::socket socket{io};
+  explicit RawClient(uint16_t port) {
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  void Send(const std::string& s) { asio::write(socket, asio::buffer(s)); }
+  // Everything until the server closes (bounded by the server's timeouts).
+  std::string ReadToClose() {
+    std::string all;
+    boost::system::error_code ec;
+    asio::read(socket, asio::dynamic_buffer(all), ec);
+    return all;
+  }
+  std::string ReadHead(std::string& buffer) {
+    const size_t n = asio::read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n");
+    std::string head = buffer.substr(0, n);
+    buffer.erase(0, n);
+    return head;
+  }
+};
+
+HttpServerOptions Timeouts(int read_s, int idle_s) {
+  HttpServerOptions o;
+  o.read_timeout = std::chrono::seconds(read_s);
+  o.idle_timeout = std::chrono::seconds(idle_s);
+  return o;
+}
+
+TEST(HttpServer, AStreamToAnHttp10ClientIsUnchunkedAndEndsWithTheConnection) {
+  testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus);
+  RawClient c(server.port());
+  c.Send("GET /stream HTTP/1.0\r\nHost: x\r\n\r\n");
+  const std::string all = c.ReadToClose();
+  EXPECT_TRUE(all.starts_with("HTTP/1.0 200 OK\r\n")) << all;
+  EXPECT_EQ(all.find("chunked"), std::string::npos) << all;
+  EXPECT_NE(all.find("x-kind: stream\r\n"), std::string::npos) << all;
+  EXPECT_TRUE(all.ends_with("\r\n\r\ndata: one\n\ndata: two\n\n")) << all;
+}
+
+TEST(HttpServer, AStreamToAnHttp11ClientIsChunkedAndTheConnectionStaysOpen) {
+  testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus);
+  RawClient c(server.port());
+  c.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string buffer;
+  const std::string head = c.ReadHead(buffer);
+  EXPECT_NE(head.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << head;
+  asio::read_until(c.socket, asio::dynamic_buffer(buffer), "0\r\n\r\n");
+  EXPECT_EQ(buffer, "b\r\ndata: one\n\n\r\nb\r\ndata: two\n\n\r\n0\r\n\r\n");
+  buffer.clear();
+  // The same connection carries the next request.
+  c.Send("GET /whole HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string next = c.ReadHead(buffer);
+  EXPECT_TRUE(next.starts_with("HTTP/1.1 200 OK\r\n")) << next;
+  EXPECT_NE(next.find("Content-Length: 5\r\n"), std::string::npos) << next;
+  asio::read(c.socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(5 - buffer.size()));
+  EXPECT_EQ(buffer, "whole");
+}
+
+TEST(HttpServer, ARequestThatStallsIsClosedAtTheReadTimeout) {
+  testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus,
+                                 Timeouts(1, 30));
+  RawClient c(server.port());
+  const auto start = Clock::now();
+  c.Send("GET /whole HTTP/1.1\r\nHost: x\r\n");  // the head never ends
+  c.ReadToClose();
+  const auto took = Clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+TEST(HttpServer, AnIdleKeptAliveConnectionIsClosedAtTheIdleTimeoutNotBefore) {
+  testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus,
+                                 Timeouts(30, 1));
+  RawClient c(server.port());
+  c.Send("GET /whole HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string buffer;
+  c.ReadHead(buffer);
+  const auto start = Clock::now();
+  const std::string rest = c.ReadToClose();
+  const auto took = Clock::now() - start;
+  EXPECT_EQ(buffer + rest, "whole");
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+}  // namespace
+}  // namespace vsr::server
