@@ -28,6 +28,7 @@ void TraceExporter::Submit(EncodedSpans spans) {
     std::lock_guard lock(mu_);
     if (queued_spans_ + n > options_.max_queue) {
       dropped_ += n;
+      saturated_.store(true, std::memory_order_relaxed);
       return;
     }
     queue_.push_back(std::move(spans));
@@ -61,6 +62,7 @@ void TraceExporter::Run() {
         queue_.pop_front();
       }
       queued_spans_ -= n;
+      saturated_.store(false, std::memory_order_relaxed);
       busy_ = true;
       lock.unlock();
       std::string error;
@@ -90,6 +92,7 @@ void TraceExporter::Run() {
       dropped_ += queued_spans_;
       queued_spans_ = 0;
       queue_.clear();
+      saturated_.store(false, std::memory_order_relaxed);
       idle_cv_.notify_all();
       return;
     }

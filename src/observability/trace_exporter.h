@@ -47,6 +47,11 @@ class TraceExporter {
 
   uint64_t exported() const { return exported_; }
   uint64_t dropped() const { return dropped_; }
+  // The queue was full at the last Submit and has not moved since (the collector is down or
+  // slower than the traffic): a trace submitted now would be dropped, so a caller can skip
+  // encoding it and only count it (Drop).
+  bool saturated() const { return saturated_.load(std::memory_order_relaxed); }
+  void Drop(size_t spans) { dropped_ += spans; }
 
  private:
   void Run();
@@ -64,6 +69,7 @@ class TraceExporter {
   bool flush_requested_ = false, stopping_ = false, busy_ = false;
   bool collector_down_ = false;
   std::atomic<uint64_t> exported_{0}, dropped_{0};
+  std::atomic<bool> saturated_{false};
   std::thread thread_;
 };
 

@@ -83,7 +83,15 @@ RequestTrace Tracer::StartRequest(std::string_view traceparent) const {
 }
 
 void Tracer::Finish(RequestTrace& trace) const {
-  if (trace.recording()) exporter_->Submit(EncodeSpans(exporter_->encoding(), trace.Take()));
+  if (!trace.recording()) return;
+  const TraceData data = trace.Take();
+  // With no collector (upstream's default endpoint, vllm-sr-jaeger, on a stack without it)
+  // the queue stays full: the spans would be dropped after encoding, so drop them before.
+  if (exporter_->saturated()) {
+    exporter_->Drop(data.spans.size());
+    return;
+  }
+  exporter_->Submit(EncodeSpans(exporter_->encoding(), data));
 }
 
 }  // namespace vsr::observability

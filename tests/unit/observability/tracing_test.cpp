@@ -2,6 +2,7 @@
 // batching exporter's limits, and how exporter endpoints are read.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <map>
 #include <mutex>
@@ -290,6 +291,55 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
   std::lock_guard lock(mu);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_NE(log[1].find("accepts spans again"), std::string::npos);
+}
+
+TEST(TraceExporter, AFullQueueSaysSoUntilTheExporterTakesABatch) {
+  TraceExporterOptions options;
+  options.max_queue = 4;
+  options.max_batch = 100;                         // size never wakes the exporter
+  options.flush_interval = std::chrono::hours(1);  // only Flush sends
+  TraceExporter exporter(
+      {}, [](const std::string&, std::string_view, std::string&) { return true; }, {}, options);
+  exporter.Submit(Encoded(3));
+  EXPECT_FALSE(exporter.saturated());
+  exporter.Submit(Encoded(3));  // 6 > 4: dropped
+  EXPECT_TRUE(exporter.saturated());
+  EXPECT_EQ(exporter.dropped(), 3u);
+  exporter.Flush();
+  EXPECT_FALSE(exporter.saturated());
+  EXPECT_EQ(exporter.exported(), 3u);
+}
+
+TEST(Tracer, WithTheCollectorDownEverySpanIsStillCounted) {
+  config::Tracing cfg;
+  cfg.exporter.endpoint = "http://127.0.0.1:9/v1/traces";
+  std::atomic<int> posts{0};
+  TraceExporterOptions options;
+  options.max_queue = 8;
+  options.max_batch = 1000;
+  options.flush_interval = std::chrono::hours(1);
+  auto tracer = Tracer::Create(
+      cfg,
+      [&](const std::string&, const std::string&, std::string_view, std::string& error) {
+        ++posts;
+        error = "connection refused";
+        return false;
+      },
+      {}, options);
+  ASSERT_TRUE(tracer);
+  for (int i = 0; i < 20; ++i) {  // three spans each: the queue fills after two traces
+    RequestTrace t = tracer->StartRequest("");
+    const auto root = t.Begin("root", RequestTrace::kNone, SpanKind::kServer);
+    t.End(t.Begin("a"));
+    t.End(t.Begin("b"));
+    t.End(root);
+    tracer->Finish(t);
+  }
+  EXPECT_TRUE(tracer->exporter().saturated());
+  tracer->exporter().Flush();
+  EXPECT_EQ(tracer->exporter().exported(), 0u);
+  EXPECT_EQ(tracer->exporter().dropped(), 60u);
+  EXPECT_EQ(posts.load(), 1);
 }
 
 TEST(Tracer, EndpointsBecomeOtlpHttpUrls) {
