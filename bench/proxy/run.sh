@@ -6,18 +6,20 @@
 # at 1 (unloaded: the added latency itself), 64 and 256 connections, non-streaming and streaming. Then the router's RSS with 1,000 idle
 # keep-alive connections. Prints one JSON document (also written to bench/proxy/results.json).
 #
-#   bash bench/proxy/run.sh [--duration 10] [--threads 2] [--out FILE]
+#   bash bench/proxy/run.sh [--duration 5] [--rounds 3] [--threads 2] [--out FILE]
 #
 # Needs a release build (cmake --preset release && cmake --build --preset release) and the
 # packages from scripts/setup (wrk, nginx-light).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=10
+DURATION=5
+ROUNDS=3
 WRK_THREADS=2
 OUT=bench/proxy/results.json
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --threads) WRK_THREADS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -75,30 +77,56 @@ for url in "http://127.0.0.1:$SIM_PORT" "http://127.0.0.1:$DATA_PORT" "http://12
   VSR_BENCH_BODY="$(body MoM false)" wrk -t1 -c16 -d2s -s bench/proxy/wrk_report.lua "$url/v1/chat/completions" >/dev/null
 done
 
+# Each row runs ROUNDS times, the three targets back to back in an order that rotates per
+# round, so the VM's drift (its neighbours come and go within seconds) falls on all three; a
+# row reports each target's median round.
 RESULTS="["
 first=1
+TARGETS=(direct vllm-sr nginx)
 for stream in false true; do
   for conns in 1 64 256; do
-    for target in direct vllm-sr nginx; do
-      case $target in
-        direct) url="http://127.0.0.1:$SIM_PORT/v1/chat/completions"; model=sim-general ;;
-        vllm-sr) url="http://127.0.0.1:$DATA_PORT/v1/chat/completions"; model=MoM ;;
-        nginx) url="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"; model=sim-general ;;
-      esac
-      echo "bench: $target stream=$stream connections=$conns (${DURATION}s)" >&2
-      if [[ $conns -eq 1 ]]; then  # unloaded: one client, the added latency itself
-        r=$(VSR_BENCH_BODY="$(body "$model" "$stream")" wrk -t1 -c1 -d"${DURATION}s" --latency \
-              -s bench/proxy/wrk_report.lua "$url" | tail -1)
-      else
-        r=$(run_wrk "$url" "$conns" "$(body "$model" "$stream")")
-      fi
-      [[ $first -eq 1 ]] || RESULTS+=","
-      first=0
-      RESULTS+="{\"target\":\"$target\",\"stream\":$stream,\"connections\":$conns,\"result\":$r}"
+    for round in $(seq 1 "$ROUNDS"); do
+      for k in 0 1 2; do
+        target=${TARGETS[$(( (k + round - 1) % 3 ))]}
+        case $target in
+          direct) url="http://127.0.0.1:$SIM_PORT/v1/chat/completions"; model=sim-general ;;
+          vllm-sr) url="http://127.0.0.1:$DATA_PORT/v1/chat/completions"; model=MoM ;;
+          nginx) url="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"; model=sim-general ;;
+        esac
+        echo "bench: $target stream=$stream connections=$conns round $round (${DURATION}s)" >&2
+        if [[ $conns -eq 1 ]]; then  # unloaded: one client, the added latency itself
+          r=$(VSR_BENCH_BODY="$(body "$model" "$stream")" wrk -t1 -c1 -d"${DURATION}s" --latency \
+                -s bench/proxy/wrk_report.lua "$url" | tail -1)
+        else
+          r=$(run_wrk "$url" "$conns" "$(body "$model" "$stream")")
+        fi
+        [[ $first -eq 1 ]] || RESULTS+=","
+        first=0
+        RESULTS+="{\"target\":\"$target\",\"stream\":$stream,\"connections\":$conns,\"round\":$round,\"result\":$r}"
+      done
     done
   done
 done
 RESULTS+="]"
+# Per row and target: the median round's result (by rps), and every round's rps.
+RESULTS=$(python3 - "$RESULTS" <<'PY'
+import json, sys
+rounds = json.loads(sys.argv[1])
+rows = []
+for r in rounds:
+    key = (r["target"], r["stream"], r["connections"])
+    row = next((x for x in rows if (x["target"], x["stream"], x["connections"]) == key), None)
+    if row is None:
+        row = {"target": key[0], "stream": key[1], "connections": key[2], "rounds": []}
+        rows.append(row)
+    row["rounds"].append(r["result"])
+for row in rows:
+    ordered = sorted(row["rounds"], key=lambda x: x["rps"])
+    row["result"] = ordered[(len(ordered) - 1) // 2]
+    row["rps_per_round"] = [x["rps"] for x in row.pop("rounds")]
+print(json.dumps(rows))
+PY
+)
 
 # RSS of a fresh router with 1,000 idle keep-alive connections (each sent one request first).
 kill "$ROUTER_PID"; wait "$ROUTER_PID" 2>/dev/null || true
@@ -125,8 +153,9 @@ JSON=$(cat <<JSONDOC
   "benchmark": "proxy",
   "machine": $(machine_json),
   "duration_s": $DURATION,
+  "rounds": $ROUNDS,
   "wrk_threads": $WRK_THREADS,
-  "note": "wrk, simulator, proxy and nginx share the same cores; compare rows of the same run",
+  "note": "wrk, simulator, proxy and nginx share the same cores; each row is the median of its rounds (targets interleaved per round); compare rows of the same run",
   "runs": $RESULTS,
   "router_rss_kb": {"before_idle_connections": $RSS_BEFORE, "with_1000_idle_keepalive": $RSS_IDLE, "open_fds": $OPEN}
 }
