@@ -1,6 +1,5 @@
 #include "server/access_log.h"
 
-#include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
 
@@ -29,6 +28,42 @@ double Round3(double v) {
 
 }  // namespace
 
+std::string AccessLine(const AccessRecord& r) {
+  std::string line;
+  line.reserve(256 + r.request_id.size() + r.path.size() + r.error.size());
+  const auto field = [&line](std::string_view key) {
+    line += line.empty() ? "{\"" : ",\"";
+    line.append(key).append("\":");
+  };
+  const auto text = [&](std::string_view key, std::string_view value) {
+    field(key);
+    AppendJsonString(line, value);
+  };
+  text("time", UtcNow());
+  text("request_id", r.request_id);
+  text("method", r.method);
+  text("path", r.path);
+  field("status");
+  line += std::to_string(r.status);
+  field("duration_ms");
+  AppendJsonNumber(line, Round3(r.duration_ms));
+  if (!r.requested_model.empty()) text("model", r.requested_model);
+  if (!r.selected_model.empty()) text("selected_model", r.selected_model);
+  if (!r.decision.empty()) text("decision", r.decision);
+  if (!r.backend.empty()) text("backend", r.backend);
+  if (r.routing_ms > 0) {
+    field("routing_ms");
+    AppendJsonNumber(line, Round3(r.routing_ms));
+  }
+  if (r.streamed) {
+    field("streamed");
+    line += "true";
+  }
+  if (!r.error.empty()) text("error", r.error);
+  line += "}\n";
+  return line;
+}
+
 AccessLog::AccessLog(const std::string& path) {
   if (path.empty()) {
     file_ = stdout;
@@ -36,28 +71,71 @@ AccessLog::AccessLog(const std::string& path) {
     file_ = std::fopen(path.c_str(), "a");
     owned_ = file_ != nullptr;
   }
+  if (file_ != nullptr) flusher_ = std::thread([this] { Run(); });
 }
 
 AccessLog::~AccessLog() {
+  if (flusher_.joinable()) {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    flusher_.join();
+  }
+  Flush();
   if (owned_) std::fclose(file_);
 }
 
 void AccessLog::Write(const AccessRecord& r) {
   if (file_ == nullptr) return;
-  boost::json::object o{{"time", UtcNow()},   {"request_id", r.request_id},
-                        {"method", r.method}, {"path", r.path},
-                        {"status", r.status}, {"duration_ms", Round3(r.duration_ms)}};
-  if (!r.requested_model.empty()) o["model"] = r.requested_model;
-  if (!r.selected_model.empty()) o["selected_model"] = r.selected_model;
-  if (!r.decision.empty()) o["decision"] = r.decision;
-  if (!r.backend.empty()) o["backend"] = r.backend;
-  if (r.routing_ms > 0) o["routing_ms"] = Round3(r.routing_ms);
-  if (r.streamed) o["streamed"] = true;
-  if (!r.error.empty()) o["error"] = r.error;
-  const std::string line = CompactJson(o) + "\n";
-  std::lock_guard lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), file_);
+  const std::string line = AccessLine(r);
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    // The flusher sleeps untimed while there is nothing to write: the first line wakes it.
+    wake = pending_.empty();
+    pending_ += line;
+    wake = wake || pending_.size() >= kFlushBytes;
+  }
+  if (wake) cv_.notify_all();
+}
+
+void AccessLog::Flush() {
+  if (file_ == nullptr) return;
+  std::lock_guard write_lock(write_mu_);
+  std::string lines;
+  {
+    std::lock_guard lock(mu_);
+    lines.swap(pending_);
+  }
+  WriteOut(lines);
+}
+
+void AccessLog::WriteOut(std::string& lines) {
+  if (lines.empty()) return;
+  std::fwrite(lines.data(), 1, lines.size(), file_);
   std::fflush(file_);
+  lines.clear();
+}
+
+void AccessLog::Run() {
+  std::string lines;  // reused: its capacity stays
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    // Then the lines of the next interval join the first (one write for all of them).
+    cv_.wait_for(lock, kFlushInterval,
+                 [this] { return stopping_ || pending_.size() >= kFlushBytes; });
+    if (pending_.empty()) continue;
+    lines.swap(pending_);
+    lock.unlock();
+    {
+      std::lock_guard write_lock(write_mu_);
+      WriteOut(lines);
+    }
+    lock.lock();
+  }
 }
 
 }  // namespace vsr::server

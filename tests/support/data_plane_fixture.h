@@ -144,8 +144,9 @@ class DataPlaneTest : public ::testing::Test {
     log_path_ = ::testing::TempDir() + "/access-" + std::to_string(getpid()) + "-" +
                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log";
     std::filesystem::remove(log_path_);
-    auto log = std::make_shared<AccessLog>(log_path_);
-    plane_ = std::make_shared<DataPlane>(snapshot_, std::make_shared<UpstreamPool>(), log, options);
+    access_log_ = std::make_shared<AccessLog>(log_path_);
+    plane_ = std::make_shared<DataPlane>(snapshot_, std::make_shared<UpstreamPool>(), access_log_,
+                                         options);
     HttpServerOptions server_options;
     server_options.body_limit = 1024 * 1024;
     proxy_ = std::make_unique<LoopbackServer>(
@@ -184,7 +185,9 @@ class DataPlaneTest : public ::testing::Test {
                      {"stream", stream},
                      {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}});
   }
+  // The log as written so far (its lines are flushed first: the flusher would take 100 ms).
   std::string AccessLogText() const {
+    if (access_log_) access_log_->Flush();
     std::ifstream in(log_path_);
     std::stringstream ss;
     ss << in.rdbuf();
@@ -195,6 +198,7 @@ class DataPlaneTest : public ::testing::Test {
   std::unique_ptr<LoopbackServer> proxy_;
   std::shared_ptr<DataPlane> plane_;  // after proxy_: released before it (see Start)
   std::string log_path_;
+  std::shared_ptr<AccessLog> access_log_;
 };
 
 }  // namespace vsr::server::test

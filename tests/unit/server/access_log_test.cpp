@@ -1,0 +1,122 @@
+// The access log: one JSON line per request with the fields `vllm-sr logs envoy` shows, every
+// line written (soon after the request, and all of them at shutdown), none lost or torn when
+// several threads log at once.
+#include "server/access_log.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace vsr::server {
+namespace {
+
+namespace json = boost::json;
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+struct AccessLogTest : ::testing::Test {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("vsr-access-" + std::to_string(::getpid()) + "-" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log"))
+                         .string();
+  void TearDown() override { std::filesystem::remove(path); }
+};
+
+TEST_F(AccessLogTest, ALineCarriesTheRequestsFieldsAsJson) {
+  AccessRecord r;
+  r.request_id = "req-1";
+  r.method = "POST";
+  r.path = "/v1/chat/completions";
+  r.status = 200;
+  r.requested_model = "MoM";
+  r.selected_model = "coder";
+  r.decision = "code";
+  r.backend = "sim (127.0.0.1:8000)";
+  r.streamed = true;
+  r.duration_ms = 1.23456;
+  r.routing_ms = 0.0424;
+  r.error = "quote \" and\nnewline";
+  const std::string line = AccessLine(r);
+  ASSERT_TRUE(line.ends_with("}\n")) << line;
+  const json::object o = json::parse(line).as_object();
+  EXPECT_EQ(o.at("request_id"), "req-1");
+  EXPECT_EQ(o.at("method"), "POST");
+  EXPECT_EQ(o.at("path"), "/v1/chat/completions");
+  EXPECT_EQ(o.at("status").as_int64(), 200);
+  EXPECT_DOUBLE_EQ(o.at("duration_ms").to_number<double>(), 1.235);
+  EXPECT_DOUBLE_EQ(o.at("routing_ms").to_number<double>(), 0.042);
+  EXPECT_EQ(o.at("model"), "MoM");
+  EXPECT_EQ(o.at("selected_model"), "coder");
+  EXPECT_EQ(o.at("decision"), "code");
+  EXPECT_EQ(o.at("backend"), "sim (127.0.0.1:8000)");
+  EXPECT_EQ(o.at("streamed"), true);
+  EXPECT_EQ(o.at("error"), "quote \" and\nnewline");
+  EXPECT_EQ(o.at("time").as_string().size(), 24u);  // 2026-12-03T18:00:00.123Z
+  EXPECT_TRUE(line.starts_with("{\"time\":\"")) << line;
+  // Fields that do not apply are left out.
+  AccessRecord bare;
+  bare.method = "GET";
+  bare.path = "/health";
+  bare.status = 200;
+  const json::object b = json::parse(AccessLine(bare)).as_object();
+  for (const char* absent :
+       {"model", "selected_model", "decision", "backend", "routing_ms", "streamed", "error"}) {
+    EXPECT_FALSE(b.contains(absent)) << absent;
+  }
+}
+
+TEST_F(AccessLogTest, LinesReachTheFileSoonAfterTheRequest) {
+  AccessLog log(path);
+  ASSERT_TRUE(log.ok());
+  AccessRecord r;
+  r.request_id = "soon";
+  r.status = 200;
+  log.Write(r);
+  bool written = false;
+  for (int i = 0; i < 100 && !written; ++i) {  // the flush interval is 100 ms: at most 2 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    written = Lines(path).size() == 1;
+  }
+  ASSERT_TRUE(written);
+  EXPECT_NE(Lines(path)[0].find("\"request_id\":\"soon\""), std::string::npos);
+}
+
+TEST_F(AccessLogTest, EveryLineOfManyThreadsIsWrittenWholeByShutdown) {
+  constexpr int kThreads = 4, kEach = 5000;  // 20,000 lines: several 64 KB flushes
+  {
+    AccessLog log(path);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&log, t] {
+        for (int i = 0; i < kEach; ++i) {
+          AccessRecord r;
+          r.request_id = std::to_string(t) + "-" + std::to_string(i);
+          r.status = 200;
+          log.Write(r);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }  // shutdown writes what is left
+  const auto lines = Lines(path);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kEach));
+  std::set<std::string> ids;
+  for (const std::string& line : lines) {
+    ids.insert(std::string(json::parse(line).at("request_id").as_string()));
+  }
+  EXPECT_EQ(ids.size(), lines.size());
+}
+
+}  // namespace
+}  // namespace vsr::server
