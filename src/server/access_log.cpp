@@ -103,37 +103,28 @@ void AccessLog::Write(const AccessRecord& r) {
 
 void AccessLog::Flush() {
   if (file_ == nullptr) return;
+  // Held across taking the lines and writing them, so two flushes (the flusher's and a
+  // caller's) cannot write their batches in the wrong order.
   std::lock_guard write_lock(write_mu_);
-  std::string lines;
   {
     std::lock_guard lock(mu_);
-    lines.swap(pending_);
+    writing_.swap(pending_);  // pending_ keeps the capacity the last batch grew
   }
-  WriteOut(lines);
-}
-
-void AccessLog::WriteOut(std::string& lines) {
-  if (lines.empty()) return;
-  std::fwrite(lines.data(), 1, lines.size(), file_);
+  if (writing_.empty()) return;
+  std::fwrite(writing_.data(), 1, writing_.size(), file_);
   std::fflush(file_);
-  lines.clear();
+  writing_.clear();
 }
 
 void AccessLog::Run() {
-  std::string lines;  // reused: its capacity stays
   std::unique_lock lock(mu_);
   while (!stopping_) {
     cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     // Then the lines of the next interval join the first (one write for all of them).
     cv_.wait_for(lock, kFlushInterval,
                  [this] { return stopping_ || pending_.size() >= kFlushBytes; });
-    if (pending_.empty()) continue;
-    lines.swap(pending_);
     lock.unlock();
-    {
-      std::lock_guard write_lock(write_mu_);
-      WriteOut(lines);
-    }
+    Flush();
     lock.lock();
   }
 }

@@ -48,13 +48,13 @@ class AccessLog {
 
  private:
   void Run();
-  void WriteOut(std::string& lines);  // with write_mu_ held
 
   std::mutex mu_;  // pending_, stopping_
   std::condition_variable cv_;
   std::string pending_;
   bool stopping_ = false;
-  std::mutex write_mu_;  // the file
+  std::mutex write_mu_;  // the file and writing_
+  std::string writing_;  // the batch being written
   FILE* file_ = nullptr;
   bool owned_ = false;
   std::thread flusher_;
