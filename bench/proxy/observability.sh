@@ -143,7 +143,7 @@ sleep 2  # the last spans leave within the exporter's 1 s flush interval
 BATCHES=$(grep -c "POST /v1/traces" "$WORK/collector.log" || true)
 
 SUMMARY=$(python3 - "$RESULTS" <<'PY'
-import json, sys
+import json, statistics, sys
 runs = json.loads(sys.argv[1])
 out = {}
 for stream in (False, True):
@@ -162,8 +162,7 @@ for stream in (False, True):
         "rps_on_mean": round(sum(rps["on"]) / len(rps["on"]), 1),
         "on_over_off_per_round": [round(x, 3) for x in ratios],
         "on_over_off_mean": round(sum(ratios) / len(ratios), 3),
-        "on_over_off_median": round(sorted(ratios)[len(ratios) // 2] if len(ratios) % 2 else
-                                    sum(sorted(ratios)[len(ratios) // 2 - 1:][:2]) / 2, 3)}
+        "on_over_off_median": round(statistics.median(ratios), 3)}
 print(json.dumps(out))
 PY
 )

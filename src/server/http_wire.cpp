@@ -2,6 +2,7 @@
 
 #include <array>
 #include <boost/beast/http/status.hpp>
+#include <charconv>
 #include <ostream>  // boost/core string_view (under beast) needs it complete
 
 #include "common/strings.h"
@@ -119,17 +120,10 @@ std::string RequestHead(std::string_view method, std::string_view target, std::s
 }
 
 size_t ChunkSizeLine(size_t size, char (&out)[20]) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char digits[16];
-  size_t n = 0;
-  do {
-    digits[n++] = kHex[size & 15];
-    size >>= 4;
-  } while (size != 0);
-  for (size_t i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
-  out[n] = '\r';
-  out[n + 1] = '\n';
-  return n + 2;
+  char* end = std::to_chars(out, out + 16, size, 16).ptr;  // lower-case hex, 16 digits at most
+  *end++ = '\r';
+  *end++ = '\n';
+  return static_cast<size_t>(end - out);
 }
 
 }  // namespace vsr::server
