@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "common/duration.h"
 #include "config/loader.h"
+#include "ml/weight.h"
 #include "observability/logger.h"
 #include "observability/router_metrics.h"
 #include "observability/tracer.h"
@@ -196,6 +197,7 @@ int RunRouter(const RouterArgs& args) {
   // error on that connection, not a signal that ends the router.
   std::signal(SIGPIPE, SIG_IGN);
   observability::ConfigureLogFromEnv();
+  if (const std::string note = ml::MatmulSettingNote(); !note.empty()) Log(LogLevel::kWarn, note);
   size_t errors = 0;
   // Model folders are loaded once and shared by the signals, the semantic cache and the
   // routers that configuration reloads build.

@@ -1,5 +1,6 @@
 // exp and erf written as straight-line float arithmetic so loops over them vectorize (glibc's
-// expf/erff are calls, one value at a time): the softmax of every attention row and the GELU of
+// expf/erff are calls, one value at a time; check with objdump that the AVX2 clones of
+// ops.cpp's loops use ymm registers): the softmax of every attention row and the GELU of
 // every feed-forward value go through them. Accuracy is well inside what the reference tests
 // allow (1e-4 on outputs): exp's relative error stays below 1e-6, erf's absolute error below
 // 5e-7.
@@ -15,7 +16,10 @@ namespace vsr::ml {
 // library's would be smaller still or 0). Range reduction x = n ln2 + r with |r| <= ln2 / 2,
 // then Taylor to r^7 (truncation below 1e-8 relative) and 2^n put into the exponent bits.
 inline float FastExp(float x) {
-  x = std::fmin(std::fmax(x, -87.0f), 88.0f);
+  // Comparisons, not std::fmin/fmax, which GCC leaves as libm calls: a call keeps the loop
+  // scalar. (The loops also need -fno-trapping-math to vectorize: see CMakeLists.txt.)
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
   const float n = std::floor(x * 1.44269504088896341f + 0.5f);
   const float r = (x - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;  // ln 2, hi + lo
   float p = 1.0f / 5040;

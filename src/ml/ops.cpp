@@ -74,6 +74,23 @@ class MatmulCache {
 
 }  // namespace
 
+bool Bf16ProductsSupported() {
+  // oneDNN refuses a primitive it has no kernel for (bf16 needs AVX-512): asking for one small
+  // product answers for every shape.
+  static const bool supported = [] {
+    try {
+      const dn::engine engine(dn::engine::kind::cpu, 0);
+      const dn::memory::desc x({16, 32}, Type::bf16, Tag::ab), w({32, 16}, Type::bf16, Tag::ba),
+          y({16, 16}, Type::f32, Tag::ab);
+      const dn::matmul::primitive_desc pd(dn::matmul::desc(x, w, y), engine);
+      return true;
+    } catch (const dn::error&) {
+      return false;
+    }
+  }();
+  return supported;
+}
+
 void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
             size_t out, float* y) {
   if (rows == 0) return;

@@ -1,6 +1,7 @@
 #include "ml/text_batcher.h"
 
 #include <algorithm>
+#include <exception>
 
 namespace vsr::ml {
 
@@ -55,7 +56,14 @@ void TextBatcher::Run() {
     std::vector<std::string> texts;
     texts.reserve(batch.size());
     for (const Job& j : batch) texts.push_back(j.text);
-    std::vector<std::vector<float>> vectors = embed_(texts);
+    std::vector<std::vector<float>> vectors;
+    try {
+      vectors = embed_(texts);
+    } catch (const std::exception&) {
+      // A pass that throws (a numeric library's error) fails its texts, not the process: the
+      // callers get empty answers, as for any failed pass.
+      vectors.clear();
+    }
     vectors.resize(batch.size());  // a short answer leaves the rest empty, never unanswered
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(vectors[i]));
   }

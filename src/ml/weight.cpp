@@ -9,18 +9,34 @@
 namespace vsr::ml {
 namespace {
 
+const char* MatmulSetting() {
+  const char* v = std::getenv("VLLM_SR_MATMUL");
+  return v != nullptr ? v : "";
+}
+
 std::atomic<bool>& Bf16Switch() {
-  static std::atomic<bool> on = [] {
-    const char* v = std::getenv("VLLM_SR_MATMUL");
-    return v != nullptr && std::strcmp(v, "bf16") == 0;
-  }();
+  static std::atomic<bool> on = std::strcmp(MatmulSetting(), "bf16") == 0;
   return on;
 }
 
 }  // namespace
 
 bool Bf16Products() {
-  return Bf16Switch().load(std::memory_order_relaxed);
+  return Bf16Switch().load(std::memory_order_relaxed) && Bf16ProductsSupported();
+}
+
+std::string MatmulSettingNote() {
+  const std::string setting = MatmulSetting();
+  if (setting.empty() || setting == "f32") return "";
+  if (setting != "bf16") {
+    return "VLLM_SR_MATMUL=\"" + setting +
+           "\" is not a known setting (bf16, or f32 the default); weight products run in float32";
+  }
+  if (!Bf16ProductsSupported()) {
+    return "VLLM_SR_MATMUL=bf16: this CPU has no bfloat16 matrix products (they need AVX-512); "
+           "weight products run in float32";
+  }
+  return "";
 }
 void SetBf16Products(bool on) {
   Bf16Switch().store(on);

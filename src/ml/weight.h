@@ -23,9 +23,18 @@ struct Weight {
 };
 
 // Whether Linear multiplies in bfloat16: VLLM_SR_MATMUL=bf16 when the process starts;
-// SetBf16Products changes it for models loaded afterwards (tests, benchmarks).
+// SetBf16Products changes it for models loaded afterwards (tests, benchmarks). Never on where
+// the CPU cannot run the products (Bf16ProductsSupported): there the switch changes nothing.
 bool Bf16Products();
 void SetBf16Products(bool on);
+
+// Whether oneDNN has bfloat16 matrix products for this CPU (AVX-512 and later; not AVX2),
+// probed once.
+bool Bf16ProductsSupported();
+
+// A line for the log when VLLM_SR_MATMUL asks for something this process does not do (an
+// unknown value, or bf16 on a CPU without it), saying what runs instead; empty otherwise.
+std::string MatmulSettingNote();
 
 // float32 -> bfloat16, rounded to nearest even (NaN stays NaN); one value, or `n` of them.
 uint16_t ToBf16(float v);

@@ -84,14 +84,14 @@ TEST(ModernBertClassifiers, MatchTheReferenceProbabilities) {
 // bfloat16 products (VLLM_SR_MATMUL=bf16) on a whole ModernBERT classifier: the reference's
 // probabilities within bfloat16's error, and the same top class for every input.
 TEST(ModernBertClassifiers, Bf16ProductsKeepTheAnswers) {
+  if (!Bf16ProductsSupported()) GTEST_SKIP() << "this CPU has no bfloat16 products";
   SetBf16Products(true);  // the copy is made at load
   std::string error;
   auto seq = SequenceClassifierModel::Load(kFixtures + "/tiny-modernbert-seqcls", error);
   SetBf16Products(false);
   ASSERT_TRUE(seq) << error;
-  const json::array want = testing::ExpectedOutputs("tiny-modernbert-seqcls")
-                               .at("probabilities")
-                               .as_array();
+  const json::array want =
+      testing::ExpectedOutputs("tiny-modernbert-seqcls").at("probabilities").as_array();
   SetBf16Products(true);
   const auto got = seq->ClassifyBatch(
       {"Hello, World!", "my card is 41111", "the cafe is ab. hello world unaffable!"});

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -87,6 +88,7 @@ TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
 // bfloat16 products (VLLM_SR_MATMUL=bf16): the bf16 copy of a weight is used while the switch
 // is on, with errors of bfloat16's size (8 bits of mantissa), and float32 again when it is off.
 TEST(Linear, Bf16ProductsAreCloseAndSwitchable) {
+  if (!Bf16ProductsSupported()) GTEST_SKIP() << "this CPU has no bfloat16 products";
   const size_t rows = 33, in = 128, out = 64;
   const std::vector<float> w = Random(out * in, 5), b = Random(out, 6), x = Random(rows * in, 7);
   Weight weight{w, {}};
@@ -104,6 +106,31 @@ TEST(Linear, Bf16ProductsAreCloseAndSwitchable) {
   ExpectNear(y, want);
   EXPECT_EQ(ToBf16(1.0f), 0x3F80);
   EXPECT_EQ(ToBf16(1.00390625f), 0x3F80);  // halfway: rounds to even
+}
+
+// On a CPU without bfloat16 products (AVX2 and older) turning them on changes nothing: the
+// products stay float32 instead of failing in oneDNN (which ended the process), and the log
+// says so. Where the CPU has them, the switch takes effect.
+TEST(Linear, Bf16SwitchFallsBackToFloat32WhereTheCpuCannot) {
+  const size_t rows = 5, in = 64, out = 16;
+  const std::vector<float> w = Random(out * in, 8), b = Random(out, 9), x = Random(rows * in, 10);
+  Weight weight{w, {}};
+  for (float v : w) weight.bf16.push_back(ToBf16(v));
+  std::vector<float> y(rows * out);
+  SetBf16Products(true);
+  EXPECT_EQ(Bf16Products(), Bf16ProductsSupported());
+  EXPECT_NO_THROW(Linear(x.data(), rows, in, weight, b, out, y.data()));
+  SetBf16Products(false);
+  if (!Bf16ProductsSupported()) ExpectNear(y, Reference(x, rows, in, w, b, out));
+
+  ::setenv("VLLM_SR_MATMUL", "bf16", 1);
+  const std::string bf16_note = MatmulSettingNote();
+  ::setenv("VLLM_SR_MATMUL", "int8", 1);
+  const std::string unknown_note = MatmulSettingNote();
+  ::unsetenv("VLLM_SR_MATMUL");
+  EXPECT_EQ(bf16_note.empty(), Bf16ProductsSupported()) << bf16_note;
+  EXPECT_NE(unknown_note.find("\"int8\" is not a known setting"), std::string::npos);
+  EXPECT_EQ(MatmulSettingNote(), "");
 }
 
 // The vectorizable exp and erf behind softmax and GELU stay within 1e-6 (relative) and 5e-7

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "ml/batched_classifier.h"
@@ -98,6 +99,26 @@ class SlowEchoClassifier final : public SequenceClassifier {
  private:
   std::vector<std::string> labels_{"length"};
 };
+
+// A pass that throws (oneDNN refusing a product, say) answers its texts with nothing and the
+// model thread goes on with the next pass: before, the exception ended the router.
+TEST(TextBatcher, APassThatThrowsFailsItsTextsNotTheProcess) {
+  std::atomic<int> calls{0};
+  TextBatcher batcher(
+      [&](const std::vector<std::string>& texts) {
+        if (calls++ == 0) throw std::runtime_error("could not create a primitive");
+        return std::vector<std::vector<float>>(texts.size(), std::vector<float>{2});
+      },
+      1, 1);
+  std::promise<std::vector<float>> failed, next;
+  batcher.Submit("a", [&](std::vector<float> v) { failed.set_value(std::move(v)); });
+  batcher.Submit("b", [&](std::vector<float> v) { next.set_value(std::move(v)); });
+  auto failed_answer = failed.get_future(), next_answer = next.get_future();
+  ASSERT_EQ(failed_answer.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(failed_answer.get().empty());
+  ASSERT_EQ(next_answer.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(next_answer.get(), std::vector<float>{2});
+}
 
 TEST(BatchedClassifier, ConcurrentRequestsShareAPassAndGetTheirOwnRow) {
   auto model = std::make_shared<SlowEchoClassifier>();
