@@ -35,7 +35,10 @@ ReplayRecord Rec(const std::string& id, int64_t t_s, const std::string& decision
                  const std::string& model = "m") {
   ReplayRecord r;
   r.id = id;
-  r.timestamp_ns = UnixNanos() - 1000 * kSecond + t_s * kSecond;
+  // One base for the whole run: two calls for the same record (one to save, one to compare)
+  // must not straddle a second boundary.
+  static const int64_t base = UnixNanos() - 1000 * kSecond;
+  r.timestamp_ns = base + t_s * kSecond;
   r.request_id = "req-" + id;
   r.decision = decision;
   r.selected_model = model;
