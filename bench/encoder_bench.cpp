@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "ml/bert.h"
+#include "ml/parallel.h"
 #include "random_model.h"
 
 namespace {
@@ -27,12 +28,11 @@ std::string WriteModel() {
       << R"(,"num_hidden_layers":)" << kLayers << R"(,"num_attention_heads":)" << kHeads
       << R"(,"intermediate_size":)" << kFfn << R"(,"max_position_embeddings":)" << kPos
       << R"(,"type_vocab_size":2,"hidden_act":"gelu"})";
-  vsr::bench::TensorShapes tensors = {
-      {"embeddings.word_embeddings.weight", {kVocab, kHidden}},
-      {"embeddings.position_embeddings.weight", {kPos, kHidden}},
-      {"embeddings.token_type_embeddings.weight", {2, kHidden}},
-      {"embeddings.LayerNorm.weight", {kHidden}},
-      {"embeddings.LayerNorm.bias", {kHidden}}};
+  vsr::bench::TensorShapes tensors = {{"embeddings.word_embeddings.weight", {kVocab, kHidden}},
+                                      {"embeddings.position_embeddings.weight", {kPos, kHidden}},
+                                      {"embeddings.token_type_embeddings.weight", {2, kHidden}},
+                                      {"embeddings.LayerNorm.weight", {kHidden}},
+                                      {"embeddings.LayerNorm.bias", {kHidden}}};
   for (int l = 0; l < kLayers; ++l) {
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
     for (const char* m : {"query", "key", "value"}) {
@@ -56,6 +56,7 @@ std::string WriteModel() {
 
 const vsr::ml::BertEncoder& Encoder() {
   static const std::unique_ptr<vsr::ml::BertEncoder> encoder = [] {
+    vsr::ml::SetPassHelpers(0);  // one core, as the figures say (learned_routing_bench has both)
     std::string error;
     const std::string dir = WriteModel();
     auto e = vsr::ml::BertEncoder::Load(dir, error);

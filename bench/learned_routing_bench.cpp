@@ -21,6 +21,7 @@
 #include "config/loader.h"
 #include "ml/classifiers.h"
 #include "ml/model_store.h"
+#include "ml/parallel.h"
 #include "ml/weight.h"
 #include "random_model.h"
 #include "routing/router.h"
@@ -164,6 +165,13 @@ std::string Prompt(size_t tokens, size_t variant = 0) {
   return text;
 }
 
+// A process-wide prompt counter: a benchmark that follows another with the same length must not
+// meet the prompts the first one ran (the shared encoder keeps recent passes for 10 s).
+size_t& NextVariant() {
+  static size_t variant = 0;
+  return variant;
+}
+
 void Report(benchmark::State& state, std::vector<double>& ms) {
   std::sort(ms.begin(), ms.end());
   state.counters["p50_ms"] = ms[ms.size() / 2];
@@ -178,26 +186,50 @@ const Setup& ModelsFor(const benchmark::State& state, bool shared = false) {
   return s;
 }
 
-// 128 and 512 tokens, float32 then bfloat16 products; 12 timed runs each.
-void TokensAndPrecision(benchmark::internal::Benchmark* b) {
-  b->Args({128, 0})->Args({512, 0})->Args({128, 1})->Args({512, 1})->Iterations(12);
-  b->Unit(benchmark::kMillisecond);
+// Whether a pass may use the idle cores (ml/parallel.h): the benchmark's argument `arg`.
+void UsePassHelpers(const benchmark::State& state, int arg) {
+  const bool on = state.range(arg) != 0;
+  vsr::ml::SetPassHelpers(on ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0);
+}
+std::string HelpersLabel(const benchmark::State& state, int arg) {
+  return state.range(arg) != 0 ? "" : ", one thread per pass";
 }
 
-// The same, three encoders then one shared encoder.
+// 128 and 512 tokens, float32 then bfloat16 products, each pass on one thread then with the
+// idle cores' help; 12 timed runs each.
+void TokensAndPrecision(benchmark::internal::Benchmark* b) {
+  for (int bf16 : {0, 1}) {
+    for (int tokens : {128, 512}) {
+      for (int helpers : {0, 1}) b->Args({tokens, bf16, helpers});
+    }
+  }
+  b->Iterations(12)->Unit(benchmark::kMillisecond);
+}
+
+// The same, three encoders then one shared encoder (three encoders keep both cores busy: their
+// passes get no helpers, so they run with the default only).
 void TokensPrecisionAndSharing(benchmark::internal::Benchmark* b) {
   for (int shared : {0, 1}) {
     for (int bf16 : {0, 1}) {
-      for (int tokens : {128, 512}) b->Args({tokens, bf16, shared});
+      for (int tokens : {128, 512}) {
+        for (int helpers : {0, 1}) {
+          if (shared || helpers) b->Args({tokens, bf16, shared, helpers});
+        }
+      }
     }
   }
   b->Iterations(12)->Unit(benchmark::kMillisecond);
 }
 
 void BM_LearnedRouting(benchmark::State& state) {
+  if (state.range(1) != 0 && !vsr::ml::Bf16ProductsSupported()) {
+    state.SkipWithError("this CPU has no bfloat16 products (they need AVX-512)");
+    return;
+  }
   const Setup& s = ModelsFor(state, state.range(2) != 0);
+  UsePassHelpers(state, 3);
   std::vector<double> ms;
-  size_t variant = 0;
+  size_t& variant = NextVariant();
   for (auto _ : state) {
     const vsr::request::Request request =
         vsr::request::FromText(Prompt(static_cast<size_t>(state.range(0)), ++variant));
@@ -214,14 +246,19 @@ void BM_LearnedRouting(benchmark::State& state) {
   std::string label = state.range(2) ? "jailbreak + domain + PII heads on one shared encoder"
                                      : "jailbreak + domain + PII, concurrent";
   if (state.range(1)) label += ", bf16 products";
-  state.SetLabel(label);
+  state.SetLabel(label + HelpersLabel(state, 3));
 }
 BENCHMARK(BM_LearnedRouting)->Apply(TokensPrecisionAndSharing);
 
 void BM_OneClassifier(benchmark::State& state) {
+  if (state.range(1) != 0 && !vsr::ml::Bf16ProductsSupported()) {
+    state.SkipWithError("this CPU has no bfloat16 products (they need AVX-512)");
+    return;
+  }
   const Setup& s = ModelsFor(state);
+  UsePassHelpers(state, 2);
   std::vector<double> ms;
-  size_t variant = 0;
+  size_t& variant = NextVariant();
   for (auto _ : state) {
     const std::string prompt = Prompt(static_cast<size_t>(state.range(0)), ++variant);
     const auto t0 = std::chrono::steady_clock::now();
@@ -230,8 +267,9 @@ void BM_OneClassifier(benchmark::State& state) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   Report(state, ms);
-  state.SetLabel(state.range(1) ? "domain classifier alone, one thread, bf16 products"
-                                : "domain classifier alone, one thread");
+  state.SetLabel(std::string(state.range(1) ? "domain classifier alone, bf16 products"
+                                            : "domain classifier alone") +
+                 HelpersLabel(state, 2));
 }
 BENCHMARK(BM_OneClassifier)->Apply(TokensAndPrecision);
 
@@ -242,6 +280,7 @@ BENCHMARK(BM_OneClassifier)->Apply(TokensAndPrecision);
 void BM_ConcurrentClassification(benchmark::State& state) {
   const Setup& s = Models();
   vsr::ml::SetBf16Products(false);
+  vsr::ml::SetPassHelpers(std::max(1u, std::thread::hardware_concurrency()) - 1);
   const bool batched = state.range(0) != 0;
   const vsr::ml::SequenceClassifier& model = batched ? *s.domain : *s.domain_raw;
   size_t variant = 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ml/ops.h"
+#include "ml/parallel.h"
 #include "ml/safetensors.h"
 
 namespace vsr::ml {
@@ -116,6 +117,7 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
   const auto NH = static_cast<size_t>(cfg_.num_heads);
   const size_t d = H / NH;
   const auto offset = static_cast<size_t>(cfg_.position_offset);
+  const PassScope running;
   const PaddedBatch p =
       PadBatch(batch, static_cast<size_t>(cfg_.max_positions) - offset, cfg_.vocab_size);
   seq = p.seq;
@@ -134,23 +136,28 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
   LayerNorm(x.data(), nullptr, rows, H, emb_ln_g_, emb_ln_b_, eps);
 
   std::vector<float> q(rows * H), k(rows * H), v(rows * H), ctx(rows * H), attn(rows * H);
-  std::vector<float> scores(S * S), inter(rows * I);
+  std::vector<float> inter(rows * I);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (const Layer& L : layers_) {
     Linear(x.data(), rows, H, L.q_w, L.q_b, H, q.data());
     Linear(x.data(), rows, H, L.k_w, L.k_b, H, k.data());
     Linear(x.data(), rows, H, L.v_w, L.v_b, H, v.data());
-    for (size_t b = 0; b < B; ++b) {
-      for (size_t head = 0; head < NH; ++head) {
+    ParallelFor(B * NH, 1, [&](size_t begin, size_t end) {  // one (sequence, head) at a time
+      thread_local std::vector<float> scores;
+      scores.resize(S * S);
+      for (size_t item = begin; item < end; ++item) {
+        const size_t b = item / NH, head = item % NH;
         const size_t off = b * S * H + head * d;
         AttendHead(q.data() + off, k.data() + off, v.data() + off, H, S, d, scale, scores.data(),
                    ctx.data() + off, H, 0, [&](size_t, size_t j) { return real[b * S + j] != 0; });
       }
-    }
+    });
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, attn.data());
     LayerNorm(attn.data(), x.data(), rows, H, L.ln1_g, L.ln1_b, eps);
     Linear(attn.data(), rows, H, L.i_w, L.i_b, I, inter.data());
-    Activate(inter.data(), inter.size(), Activation::kGeluExact);
+    ParallelFor(rows, 32, [&](size_t begin, size_t end) {
+      Activate(&inter[begin * I], (end - begin) * I, Activation::kGeluExact);
+    });
     Linear(inter.data(), rows, I, L.out_w, L.out_b, H, x.data());
     LayerNorm(x.data(), attn.data(), rows, H, L.ln2_g, L.ln2_b, eps);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ml/parallel.h"
 #include "ml/safetensors.h"
 
 namespace vsr::ml {
@@ -116,6 +117,7 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
   const auto I = static_cast<size_t>(cfg_.intermediate_size);
   const auto NH = static_cast<size_t>(cfg_.num_heads);
   const size_t d = H / NH;
+  const PassScope running;
   const PaddedBatch p = PadBatch(batch, static_cast<size_t>(cfg_.max_positions), cfg_.vocab_size);
   seq = p.seq;
   const size_t S = seq;
@@ -129,7 +131,7 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
   LayerNorm(x.data(), nullptr, rows, H, emb_norm_g_, emb_norm_b_, eps);
 
   std::vector<float> h(rows * H), qkv(rows * 3 * H), ctx(rows * H), out(rows * H);
-  std::vector<float> inter(rows * 2 * I), gated(rows * I), scores(S * S);
+  std::vector<float> inter(rows * 2 * I), gated(rows * I);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const size_t half_window = static_cast<size_t>(cfg_.local_attention / 2);
   const RotaryTable global_rotary(S, global_freq_), local_rotary(S, local_freq_);
@@ -140,14 +142,19 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
     if (l > 0) LayerNorm(h.data(), nullptr, rows, H, L.attn_norm_g, L.attn_norm_b, eps);
     Linear(h.data(), rows, H, L.qkv_w, L.qkv_b, 3 * H, qkv.data());
     const RotaryTable& rotary = global ? global_rotary : local_rotary;
-    for (size_t r = 0; r < rows; ++r) {  // rotary positions on queries and keys
-      for (size_t head = 0; head < NH; ++head) {
-        Rotate(&qkv[r * 3 * H + head * d], rotary, r % S);
-        Rotate(&qkv[r * 3 * H + H + head * d], rotary, r % S);
+    ParallelFor(rows, 64, [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) {  // rotary positions on queries and keys
+        for (size_t head = 0; head < NH; ++head) {
+          Rotate(&qkv[r * 3 * H + head * d], rotary, r % S);
+          Rotate(&qkv[r * 3 * H + H + head * d], rotary, r % S);
+        }
       }
-    }
-    for (size_t b = 0; b < B; ++b) {
-      for (size_t head = 0; head < NH; ++head) {
+    });
+    ParallelFor(B * NH, 1, [&](size_t begin, size_t end) {  // one (sequence, head) at a time
+      thread_local std::vector<float> scores;
+      scores.resize(S * S);
+      for (size_t item = begin; item < end; ++item) {
+        const size_t b = item / NH, head = item % NH;
         const float* q = &qkv[b * S * 3 * H + head * d];  // fused rows: q, k, v side by side
         AttendHead(
             q, q + H, q + 2 * H, 3 * H, S, d, scale, scores.data(), &ctx[b * S * H + head * d], H,
@@ -155,17 +162,19 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
               return real[b * S + j] != 0 && (global || (i > j ? i - j : j - i) <= half_window);
             });
       }
-    }
+    });
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, out.data());
     for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];
     h = x;
     LayerNorm(h.data(), nullptr, rows, H, L.mlp_norm_g, L.mlp_norm_b, eps);
     Linear(h.data(), rows, H, L.wi_w, L.wi_b, 2 * I, inter.data());
-    for (size_t r = 0; r < rows; ++r) {  // GeGLU: act(input half) * gate half
-      float* in = &inter[r * 2 * I];
-      Activate(in, I, cfg_.activation);
-      for (size_t i = 0; i < I; ++i) gated[r * I + i] = in[i] * in[I + i];
-    }
+    ParallelFor(rows, 32, [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) {  // GeGLU: act(input half) * gate half
+        float* in = &inter[r * 2 * I];
+        Activate(in, I, cfg_.activation);
+        for (size_t i = 0; i < I; ++i) gated[r * I + i] = in[i] * in[I + i];
+      }
+    });
     Linear(gated.data(), rows, I, L.wo_w, L.wo_b, H, out.data());
     for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];
   }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "ml/fast_math.h"
+#include "ml/parallel.h"
 
 namespace vsr::ml {
 
@@ -91,9 +92,11 @@ bool Bf16ProductsSupported() {
   return supported;
 }
 
-void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
-            size_t out, float* y) {
-  if (rows == 0) return;
+namespace {
+
+// Linear on one block of rows, on the calling thread.
+void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
+                const std::vector<float>& b, size_t out, float* y) {
   MatmulCache& cache = MatmulCache::Get();
   // One request's matrices are small: oneDNN's OpenMP threads would only fight the router's
   // model threads (requests run on their own threads, batched). Per thread, once.
@@ -131,9 +134,29 @@ void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::
   stream.wait();
 }
 
+}  // namespace
+
+void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
+            size_t out, float* y) {
+  if (rows == 0) return;
+  // Blocks of rows are independent products. A block of at least ~4M multiply-adds (about a
+  // millisecond on one core) keeps a helper's wake-up small beside its share.
+  const size_t grain = std::max<size_t>(16, (size_t{4} << 20) / std::max<size_t>(1, in * out));
+  ParallelFor(rows, grain, [&](size_t begin, size_t end) {
+    LinearRows(x + begin * in, end - begin, in, w, b, out, y + begin * out);
+  });
+}
+
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,
                const std::vector<float>& b, float eps) {
-  for (size_t r = 0; r < rows; ++r) {
+  ParallelFor(rows, 128, [&](size_t begin, size_t end) {
+    LayerNormRows(x, residual, begin, end, n, g, b, eps);
+  });
+}
+
+void LayerNormRows(float* x, const float* residual, size_t begin, size_t end, size_t n,
+                   const std::vector<float>& g, const std::vector<float>& b, float eps) {
+  for (size_t r = begin; r < end; ++r) {
     float* row = x + r * n;
     if (residual != nullptr) {
       for (size_t i = 0; i < n; ++i) row[i] += residual[r * n + i];

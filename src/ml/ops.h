@@ -1,5 +1,6 @@
-// The numeric kernels the encoders and heads share, on row-major float32 matrices. Matrix
-// products go to OpenBLAS; the rest are plain loops the compiler vectorizes.
+// The numeric kernels the encoders and heads share, on row-major float32 matrices. Weight
+// products go to oneDNN, attention products to OpenBLAS; the rest are plain loops the compiler
+// vectorizes. Linear and LayerNorm split their rows with ParallelFor (ml/parallel.h).
 #pragma once
 
 #include <cblas.h>
@@ -23,6 +24,10 @@ void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::
 // norms have none).
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,
                const std::vector<float>& b, float eps);
+// LayerNorm of rows [begin, end) only, on the calling thread (for loops that already run in
+// parallel).
+void LayerNormRows(float* x, const float* residual, size_t begin, size_t end, size_t n,
+                   const std::vector<float>& g, const std::vector<float>& b, float eps);
 
 enum class Activation { kGeluExact, kGeluTanh, kTanh };
 void Activate(float* x, size_t n, Activation a);
