@@ -7,7 +7,9 @@
 // table's size (memory) depends on it, not the time. The three classifiers have their own
 // encoders (upstream's merged checkpoints), or (shared) one frozen encoder with three heads:
 // then one pass serves the three signals (ml/shared_encoder.h). Every timed request is a
-// different prompt: passes on an identical input are shared for a few seconds.
+// different prompt: passes on an identical input are shared for a few seconds. Rows with one
+// pass at a time alternate iterations with and without helper threads (ml/parallel.h):
+// p50_ms is the default (the idle core helps), one_thread_p50_ms the same pass on one thread.
 // Run: build/release/bench/learned_routing_bench --benchmark_format=json
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -172,10 +174,11 @@ size_t& NextVariant() {
   return variant;
 }
 
-void Report(benchmark::State& state, std::vector<double>& ms) {
+void Report(benchmark::State& state, std::vector<double>& ms, const std::string& prefix = "") {
+  if (ms.empty()) return;
   std::sort(ms.begin(), ms.end());
-  state.counters["p50_ms"] = ms[ms.size() / 2];
-  state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  state.counters[prefix + "p50_ms"] = ms[ms.size() / 2];
+  state.counters[prefix + "p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
 }
 
 // The models for a benchmark whose second argument picks bfloat16 products, switched to match.
@@ -186,90 +189,84 @@ const Setup& ModelsFor(const benchmark::State& state, bool shared = false) {
   return s;
 }
 
-// Whether a pass may use the idle cores (ml/parallel.h): the benchmark's argument `arg`.
-void UsePassHelpers(const benchmark::State& state, int arg) {
-  const bool on = state.range(arg) != 0;
+bool SkipWithoutBf16(benchmark::State& state) {
+  if (state.range(1) == 0 || vsr::ml::Bf16ProductsSupported()) return false;
+  state.SkipWithError("this CPU has no bfloat16 products (they need AVX-512)");
+  return true;
+}
+
+// A pass may use the idle cores (ml/parallel.h, the default) or run on one thread.
+void UsePassHelpers(bool on) {
   vsr::ml::SetPassHelpers(on ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0);
 }
-std::string HelpersLabel(const benchmark::State& state, int arg) {
-  return state.range(arg) != 0 ? "" : ", one thread per pass";
-}
 
-// 128 and 512 tokens, float32 then bfloat16 products, each pass on one thread then with the
-// idle cores' help; 12 timed runs each.
-void TokensAndPrecision(benchmark::internal::Benchmark* b) {
-  for (int bf16 : {0, 1}) {
-    for (int tokens : {128, 512}) {
-      for (int helpers : {0, 1}) b->Args({tokens, bf16, helpers});
-    }
+// Times `run` over the benchmark's iterations. With `alternate`, every other iteration runs with
+// helpers off: p50_ms/p99_ms are the default (helpers), one_thread_p50_ms/... one thread per
+// pass, measured side by side so the machine's drift hits both alike.
+template <typename Run>
+void TimeIterations(benchmark::State& state, bool alternate, Run run) {
+  std::vector<double> helped, alone;
+  size_t& variant = NextVariant();
+  for (auto _ : state) {
+    const bool one_thread = alternate && (helped.size() + alone.size()) % 2 == 1;
+    UsePassHelpers(!one_thread);
+    const auto t0 = std::chrono::steady_clock::now();
+    run(++variant);
+    (one_thread ? alone : helped)
+        .push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                       .count());
   }
-  b->Iterations(12)->Unit(benchmark::kMillisecond);
+  UsePassHelpers(true);
+  Report(state, helped);
+  Report(state, alone, "one_thread_");
 }
 
-// The same, three encoders then one shared encoder (three encoders keep both cores busy: their
-// passes get no helpers, so they run with the default only).
+// 128 and 512 tokens, float32 then bfloat16 products; 16 timed runs each (8 with helpers, 8
+// without).
+void TokensAndPrecision(benchmark::internal::Benchmark* b) {
+  b->Args({128, 0})->Args({512, 0})->Args({128, 1})->Args({512, 1})->Iterations(16);
+  b->Unit(benchmark::kMillisecond);
+}
+
+// The same, three encoders then one shared encoder.
 void TokensPrecisionAndSharing(benchmark::internal::Benchmark* b) {
   for (int shared : {0, 1}) {
     for (int bf16 : {0, 1}) {
-      for (int tokens : {128, 512}) {
-        for (int helpers : {0, 1}) {
-          if (shared || helpers) b->Args({tokens, bf16, shared, helpers});
-        }
-      }
+      for (int tokens : {128, 512}) b->Args({tokens, bf16, shared});
     }
   }
-  b->Iterations(12)->Unit(benchmark::kMillisecond);
+  b->Iterations(16)->Unit(benchmark::kMillisecond);
 }
 
 void BM_LearnedRouting(benchmark::State& state) {
-  if (state.range(1) != 0 && !vsr::ml::Bf16ProductsSupported()) {
-    state.SkipWithError("this CPU has no bfloat16 products (they need AVX-512)");
-    return;
-  }
-  const Setup& s = ModelsFor(state, state.range(2) != 0);
-  UsePassHelpers(state, 3);
-  std::vector<double> ms;
-  size_t& variant = NextVariant();
-  for (auto _ : state) {
-    const vsr::request::Request request =
-        vsr::request::FromText(Prompt(static_cast<size_t>(state.range(0)), ++variant));
-    const auto t0 = std::chrono::steady_clock::now();
-    const vsr::routing::RoutingResult r = s.router->Route(request);
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  if (SkipWithoutBf16(state)) return;
+  const bool shared = state.range(2) != 0;
+  const Setup& s = ModelsFor(state, shared);
+  // Three encoders keep both cores busy with passes, which then get no helpers: one timing.
+  TimeIterations(state, shared, [&](size_t variant) {
+    const vsr::routing::RoutingResult r = s.router->Route(
+        vsr::request::FromText(Prompt(static_cast<size_t>(state.range(0)), variant)));
     for (vsr::signals::Family f : {vsr::signals::Family::kJailbreak, vsr::signals::Family::kDomain,
                                    vsr::signals::Family::kPii}) {
       if (!r.signals.Of(f).output.error.empty()) state.SkipWithError("a signal failed");
     }
-  }
-  Report(state, ms);
-  std::string label = state.range(2) ? "jailbreak + domain + PII heads on one shared encoder"
-                                     : "jailbreak + domain + PII, concurrent";
+  });
+  std::string label = shared ? "jailbreak + domain + PII heads on one shared encoder"
+                             : "jailbreak + domain + PII, concurrent";
   if (state.range(1)) label += ", bf16 products";
-  state.SetLabel(label + HelpersLabel(state, 3));
+  state.SetLabel(label);
 }
 BENCHMARK(BM_LearnedRouting)->Apply(TokensPrecisionAndSharing);
 
 void BM_OneClassifier(benchmark::State& state) {
-  if (state.range(1) != 0 && !vsr::ml::Bf16ProductsSupported()) {
-    state.SkipWithError("this CPU has no bfloat16 products (they need AVX-512)");
-    return;
-  }
+  if (SkipWithoutBf16(state)) return;
   const Setup& s = ModelsFor(state);
-  UsePassHelpers(state, 2);
-  std::vector<double> ms;
-  size_t& variant = NextVariant();
-  for (auto _ : state) {
-    const std::string prompt = Prompt(static_cast<size_t>(state.range(0)), ++variant);
-    const auto t0 = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(s.domain->Classify(prompt));
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  Report(state, ms);
-  state.SetLabel(std::string(state.range(1) ? "domain classifier alone, bf16 products"
-                                            : "domain classifier alone") +
-                 HelpersLabel(state, 2));
+  TimeIterations(state, true, [&](size_t variant) {
+    benchmark::DoNotOptimize(
+        s.domain->Classify(Prompt(static_cast<size_t>(state.range(0)), variant)));
+  });
+  state.SetLabel(state.range(1) ? "domain classifier alone, bf16 products"
+                                : "domain classifier alone");
 }
 BENCHMARK(BM_OneClassifier)->Apply(TokensAndPrecision);
 
@@ -280,7 +277,7 @@ BENCHMARK(BM_OneClassifier)->Apply(TokensAndPrecision);
 void BM_ConcurrentClassification(benchmark::State& state) {
   const Setup& s = Models();
   vsr::ml::SetBf16Products(false);
-  vsr::ml::SetPassHelpers(std::max(1u, std::thread::hardware_concurrency()) - 1);
+  UsePassHelpers(true);
   const bool batched = state.range(0) != 0;
   const vsr::ml::SequenceClassifier& model = batched ? *s.domain : *s.domain_raw;
   size_t variant = 0;
