@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "ml/fast_math.h"
+#include "ml/few_rows_product.h"
 
 namespace vsr::ml {
 namespace {
@@ -45,7 +46,7 @@ TEST(Linear, MatchesAPlainLoopForAnyRowCountWithAndWithoutBias) {
   const size_t in = 96, out = 40;
   const std::vector<float> w = Random(out * in, 1), b = Random(out, 2);
   const Weight weight{w, {}};
-  for (size_t rows : {1u, 7u, 64u, 129u}) {
+  for (size_t rows : {1u, 7u, 64u, 128u, 129u}) {  // both sides of the few-rows path (128)
     SCOPED_TRACE(rows);
     const std::vector<float> x = Random(rows * in, static_cast<unsigned>(rows));
     std::vector<float> y(rows * out, -1.0f);
@@ -53,6 +54,37 @@ TEST(Linear, MatchesAPlainLoopForAnyRowCountWithAndWithoutBias) {
     ExpectNear(y, Reference(x, rows, in, w, b, out));
     Linear(x.data(), rows, in, weight, {}, out, y.data());
     ExpectNear(y, Reference(x, rows, in, w, {}, out));
+  }
+}
+
+// The few-rows kernel (Linear's path up to 128 rows on AVX2) on its edges: 1 to 7 rows (blocks
+// of three and what is left), `in` not a multiple of 8, outputs not a multiple of 4, and an
+// output range that starts and ends inside the matrix (how Linear splits it between threads):
+// outputs outside the range are left alone.
+TEST(FewRowsProduct, MatchesAPlainLoopOnEveryEdge) {
+  if (!FewRowsProductAvailable()) GTEST_SKIP() << "this CPU has no AVX2/FMA";
+  for (size_t in : {8u, 13u, 96u}) {
+    for (size_t out : {1u, 4u, 11u}) {
+      for (size_t rows = 1; rows <= 7; ++rows) {
+        SCOPED_TRACE(testing::Message() << in << " -> " << out << ", " << rows << " rows");
+        const std::vector<float> w = Random(out * in, 3), b = Random(out, 4),
+                                 x = Random(rows * in, static_cast<unsigned>(rows));
+        const std::vector<float> want = Reference(x, rows, in, w, b, out);
+        std::vector<float> y(rows * out, -7.0f);
+        FewRowsProduct(x.data(), rows, in, w.data(), b.data(), out, 0, out, y.data());
+        ExpectNear(y, want);
+        const std::vector<float> unbiased = Reference(x, rows, in, w, {}, out);
+        const size_t begin = out > 4 ? 4 : 0, end = out > 4 ? out - 1 : out;
+        std::fill(y.begin(), y.end(), -7.0f);
+        FewRowsProduct(x.data(), rows, in, w.data(), nullptr, out, begin, end, y.data());
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t o = 0; o < out; ++o) {
+            const float expected = o >= begin && o < end ? unbiased[r * out + o] : -7.0f;
+            ASSERT_NEAR(y[r * out + o], expected, 1e-3) << "row " << r << " output " << o;
+          }
+        }
+      }
+    }
   }
 }
 

@@ -111,24 +111,30 @@ std::vector<float> RandomValues(size_t n, unsigned seed) {
   return v;
 }
 
-// 300 rows of a 128 -> 256 product split in blocks of 128 rows (the grain at that size).
+// A 128 -> 256 product split between threads: 300 rows by blocks of 128 rows (oneDNN), 16 rows
+// by blocks of output columns (the few-rows kernel on AVX2).
 TEST(ParallelFor, ASplitLinearMatchesOneThread) {
-  const size_t rows = 300, in = 128, out = 256;
-  const std::vector<float> x = RandomValues(rows * in, 1), b = RandomValues(out, 2);
+  const size_t in = 128, out = 256;
+  const std::vector<float> b = RandomValues(out, 2);
   const Weight w{RandomValues(out * in, 3), {}};
-  std::vector<float> alone(rows * out), split(rows * out);
-  {
-    const Helpers helpers(0);
-    Linear(x.data(), rows, in, w, b, out, alone.data());
+  for (size_t rows : {16u, 300u}) {
+    SCOPED_TRACE(rows);
+    const std::vector<float> x = RandomValues(rows * in, 1);
+    std::vector<float> alone(rows * out), split(rows * out);
+    {
+      const Helpers helpers(0);
+      Linear(x.data(), rows, in, w, b, out, alone.data());
+    }
+    {
+      const Helpers helpers(1);
+      Linear(x.data(), rows, in, w, b, out, split.data());
+    }
+    for (size_t i = 0; i < alone.size(); ++i) ASSERT_NEAR(split[i], alone[i], 1e-4f) << "at " << i;
+    double sum = 0;  // and it is the product, not zeros
+    for (size_t i = 0; i < in; ++i) sum += x[i] * w.values[i];
+    EXPECT_NEAR(alone[0], sum + b[0], 1e-3);
+    EXPECT_NEAR(split[rows * out - 1], alone[rows * out - 1], 1e-4);
   }
-  {
-    const Helpers helpers(1);
-    Linear(x.data(), rows, in, w, b, out, split.data());
-  }
-  for (size_t i = 0; i < alone.size(); ++i) ASSERT_NEAR(split[i], alone[i], 1e-4f) << "at " << i;
-  double sum = 0;  // and it is the product, not zeros
-  for (size_t i = 0; i < in; ++i) sum += x[i] * w.values[i];
-  EXPECT_NEAR(alone[0], sum + b[0], 1e-3);
 }
 
 // A batch of 8 full-length inputs (512 rows): attention by (sequence, head), rotary positions,
