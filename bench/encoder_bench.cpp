@@ -18,39 +18,10 @@ namespace {
 
 constexpr int kVocab = 30522, kHidden = 384, kLayers = 12, kHeads = 12, kFfn = 1536, kPos = 512;
 
-// Writes config.json and a random-weight model.safetensors in Hugging Face's BERT layout.
 std::string WriteModel() {
   const std::string dir =
       std::filesystem::temp_directory_path() / ("vsr-encoder-bench-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/config.json")
-      << R"({"model_type":"bert","vocab_size":)" << kVocab << R"(,"hidden_size":)" << kHidden
-      << R"(,"num_hidden_layers":)" << kLayers << R"(,"num_attention_heads":)" << kHeads
-      << R"(,"intermediate_size":)" << kFfn << R"(,"max_position_embeddings":)" << kPos
-      << R"(,"type_vocab_size":2,"hidden_act":"gelu"})";
-  vsr::bench::TensorShapes tensors = {{"embeddings.word_embeddings.weight", {kVocab, kHidden}},
-                                      {"embeddings.position_embeddings.weight", {kPos, kHidden}},
-                                      {"embeddings.token_type_embeddings.weight", {2, kHidden}},
-                                      {"embeddings.LayerNorm.weight", {kHidden}},
-                                      {"embeddings.LayerNorm.bias", {kHidden}}};
-  for (int l = 0; l < kLayers; ++l) {
-    const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    for (const char* m : {"query", "key", "value"}) {
-      tensors.push_back({p + "attention.self." + m + ".weight", {kHidden, kHidden}});
-      tensors.push_back({p + "attention.self." + m + ".bias", {kHidden}});
-    }
-    tensors.push_back({p + "attention.output.dense.weight", {kHidden, kHidden}});
-    tensors.push_back({p + "attention.output.dense.bias", {kHidden}});
-    tensors.push_back({p + "attention.output.LayerNorm.weight", {kHidden}});
-    tensors.push_back({p + "attention.output.LayerNorm.bias", {kHidden}});
-    tensors.push_back({p + "intermediate.dense.weight", {kFfn, kHidden}});
-    tensors.push_back({p + "intermediate.dense.bias", {kFfn}});
-    tensors.push_back({p + "output.dense.weight", {kHidden, kFfn}});
-    tensors.push_back({p + "output.dense.bias", {kHidden}});
-    tensors.push_back({p + "output.LayerNorm.weight", {kHidden}});
-    tensors.push_back({p + "output.LayerNorm.bias", {kHidden}});
-  }
-  vsr::bench::WriteRandomSafetensors(dir + "/model.safetensors", tensors);
+  vsr::bench::WriteRandomBert(dir, {kVocab, kHidden, kLayers, kHeads, kFfn, kPos});
   return dir;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
@@ -67,6 +68,47 @@ inline void WriteWordTokenizer(const std::string& path, int words) {
       << R"("[MASK]":4)";
   for (int i = 0; i < words; ++i) out << ",\"w" << i << "\":" << (i + 5);
   out << "}}}";
+}
+
+struct BertSize {
+  int vocab, hidden, layers, heads, ffn, positions;
+};
+
+// A BertModel folder in Hugging Face's layout: config.json, random model.safetensors and the
+// word tokenizer (its vocabulary fills `vocab`).
+inline void WriteRandomBert(const std::string& dir, const BertSize& z) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.json")
+      << R"({"model_type":"bert","architectures":["BertModel"],"vocab_size":)" << z.vocab
+      << R"(,"hidden_size":)" << z.hidden << R"(,"num_hidden_layers":)" << z.layers
+      << R"(,"num_attention_heads":)" << z.heads << R"(,"intermediate_size":)" << z.ffn
+      << R"(,"max_position_embeddings":)" << z.positions
+      << R"(,"type_vocab_size":2,"hidden_act":"gelu","layer_norm_eps":1e-12})";
+  const int64_t h = z.hidden, f = z.ffn;
+  TensorShapes t = {{"embeddings.word_embeddings.weight", {z.vocab, h}},
+                    {"embeddings.position_embeddings.weight", {z.positions, h}},
+                    {"embeddings.token_type_embeddings.weight", {2, h}},
+                    {"embeddings.LayerNorm.weight", {h}},
+                    {"embeddings.LayerNorm.bias", {h}}};
+  for (int l = 0; l < z.layers; ++l) {
+    const std::string p = "encoder.layer." + std::to_string(l) + ".";
+    for (const char* m : {"query", "key", "value"}) {
+      t.push_back({p + "attention.self." + m + ".weight", {h, h}});
+      t.push_back({p + "attention.self." + m + ".bias", {h}});
+    }
+    t.push_back({p + "attention.output.dense.weight", {h, h}});
+    t.push_back({p + "attention.output.dense.bias", {h}});
+    t.push_back({p + "attention.output.LayerNorm.weight", {h}});
+    t.push_back({p + "attention.output.LayerNorm.bias", {h}});
+    t.push_back({p + "intermediate.dense.weight", {f, h}});
+    t.push_back({p + "intermediate.dense.bias", {f}});
+    t.push_back({p + "output.dense.weight", {h, f}});
+    t.push_back({p + "output.dense.bias", {h}});
+    t.push_back({p + "output.LayerNorm.weight", {h}});
+    t.push_back({p + "output.LayerNorm.bias", {h}});
+  }
+  WriteRandomSafetensors(dir + "/model.safetensors", t);
+  WriteWordTokenizer(dir + "/tokenizer.json", z.vocab - 5);
 }
 
 }  // namespace vsr::bench
