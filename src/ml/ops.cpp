@@ -101,6 +101,13 @@ namespace {
 // between 48 and 96 rows.
 constexpr size_t kFewRows = 128;
 
+// Where the kernel was measured: AVX2 CPUs without AVX-512. With AVX-512 oneDNN runs its brgemm
+// kernels, measured fast on an earlier VM; this kernel was not measured there, so it stays out.
+bool UseFewRowsProduct() {
+  static const bool use = FewRowsProductAvailable() && !__builtin_cpu_supports("avx512f");
+  return use;
+}
+
 // Linear on one block of rows, on the calling thread.
 void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
                 const std::vector<float>& b, size_t out, float* y) {
@@ -146,7 +153,7 @@ void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
 void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
             size_t out, float* y) {
   if (rows == 0) return;
-  if (rows <= kFewRows && !(Bf16Products() && !w.bf16.empty()) && FewRowsProductAvailable()) {
+  if (rows <= kFewRows && !(Bf16Products() && !w.bf16.empty()) && UseFewRowsProduct()) {
     // Few rows: split by blocks of four outputs, each chunk at least ~256k multiply-adds.
     const size_t blocks = (out + 3) / 4;
     const size_t grain =

@@ -57,10 +57,10 @@ TEST(Linear, MatchesAPlainLoopForAnyRowCountWithAndWithoutBias) {
   }
 }
 
-// The few-rows kernel (Linear's path up to 128 rows on AVX2) on its edges: 1 to 7 rows (blocks
-// of three and what is left), `in` not a multiple of 8, outputs not a multiple of 4, and an
-// output range that starts and ends inside the matrix (how Linear splits it between threads):
-// outputs outside the range are left alone.
+// The few-rows kernel (Linear's path up to 128 rows on AVX2 CPUs without AVX-512) on its edges: 1
+// to 7 rows (blocks of three and what is left), `in` not a multiple of 8, outputs not a multiple of
+// 4, and an output range that starts and ends inside the matrix (how Linear splits it between
+// threads): outputs outside the range are left alone.
 TEST(FewRowsProduct, MatchesAPlainLoopOnEveryEdge) {
   if (!FewRowsProductAvailable()) GTEST_SKIP() << "this CPU has no AVX2/FMA";
   for (size_t in : {8u, 13u, 96u}) {

@@ -112,7 +112,7 @@ std::vector<float> RandomValues(size_t n, unsigned seed) {
 }
 
 // A 128 -> 256 product split between threads: 300 rows by blocks of 128 rows (oneDNN), 16 rows
-// by blocks of output columns (the few-rows kernel on AVX2).
+// by blocks of output columns (the few-rows kernel, on AVX2 CPUs without AVX-512).
 TEST(ParallelFor, ASplitLinearMatchesOneThread) {
   const size_t in = 128, out = 256;
   const std::vector<float> b = RandomValues(out, 2);
