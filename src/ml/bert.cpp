@@ -142,15 +142,10 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
     Linear(x.data(), rows, H, L.q_w, L.q_b, H, q.data());
     Linear(x.data(), rows, H, L.k_w, L.k_b, H, k.data());
     Linear(x.data(), rows, H, L.v_w, L.v_b, H, v.data());
-    ParallelFor(B * NH, 1, [&](size_t begin, size_t end) {  // one (sequence, head) at a time
-      thread_local std::vector<float> scores;
-      scores.resize(S * S);
-      for (size_t item = begin; item < end; ++item) {
-        const size_t b = item / NH, head = item % NH;
-        const size_t off = b * S * H + head * d;
-        AttendHead(q.data() + off, k.data() + off, v.data() + off, H, S, d, scale, scores.data(),
-                   ctx.data() + off, H, 0, [&](size_t, size_t j) { return real[b * S + j] != 0; });
-      }
+    ForEachHead(B, NH, S, [&](size_t b, size_t head, float* scores) {
+      const size_t off = b * S * H + head * d;
+      AttendHead(q.data() + off, k.data() + off, v.data() + off, H, S, d, scale, scores,
+                 ctx.data() + off, H, 0, [&](size_t, size_t j) { return real[b * S + j] != 0; });
     });
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, attn.data());
     LayerNorm(attn.data(), x.data(), rows, H, L.ln1_g, L.ln1_b, eps);

@@ -150,18 +150,13 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
         }
       }
     });
-    ParallelFor(B * NH, 1, [&](size_t begin, size_t end) {  // one (sequence, head) at a time
-      thread_local std::vector<float> scores;
-      scores.resize(S * S);
-      for (size_t item = begin; item < end; ++item) {
-        const size_t b = item / NH, head = item % NH;
-        const float* q = &qkv[b * S * 3 * H + head * d];  // fused rows: q, k, v side by side
-        AttendHead(
-            q, q + H, q + 2 * H, 3 * H, S, d, scale, scores.data(), &ctx[b * S * H + head * d], H,
-            global ? 0 : half_window, [&](size_t i, size_t j) {
-              return real[b * S + j] != 0 && (global || (i > j ? i - j : j - i) <= half_window);
-            });
-      }
+    ForEachHead(B, NH, S, [&](size_t b, size_t head, float* scores) {
+      const float* q = &qkv[b * S * 3 * H + head * d];  // fused rows: q, k, v side by side
+      AttendHead(q, q + H, q + 2 * H, 3 * H, S, d, scale, scores, &ctx[b * S * H + head * d], H,
+                 global ? 0 : half_window, [&](size_t i, size_t j) {
+                   return real[b * S + j] != 0 &&
+                          (global || (i > j ? i - j : j - i) <= half_window);
+                 });
     });
     Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, out.data());
     for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];

@@ -108,9 +108,10 @@ bool UseFewRowsProduct() {
   return use;
 }
 
-// Linear on one block of rows, on the calling thread.
+// Linear on one block of rows, on the calling thread; `bf16`: multiply the weights' bfloat16
+// copy.
 void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
-                const std::vector<float>& b, size_t out, float* y) {
+                const std::vector<float>& b, size_t out, float* y, bool bf16) {
   MatmulCache& cache = MatmulCache::Get();
   // One request's matrices are small: oneDNN's OpenMP threads would only fight the router's
   // model threads (requests run on their own threads, batched). Per thread, once.
@@ -119,7 +120,6 @@ void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
   thread_local dn::stream stream(cache.engine());
   const auto m = static_cast<int64_t>(rows), k = static_cast<int64_t>(in),
              n = static_cast<int64_t>(out);
-  const bool bf16 = !w.bf16.empty() && Bf16Products();
   const std::shared_ptr<const MatmulCache::Primitive> p = cache.For({m, k, n, !b.empty(), bf16});
   thread_local std::vector<char> scratch;
   if (scratch.size() < p->scratchpad.get_size()) scratch.resize(p->scratchpad.get_size());
@@ -153,7 +153,8 @@ void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
 void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
             size_t out, float* y) {
   if (rows == 0) return;
-  if (rows <= kFewRows && !(Bf16Products() && !w.bf16.empty()) && UseFewRowsProduct()) {
+  const bool bf16 = !w.bf16.empty() && Bf16Products();
+  if (rows <= kFewRows && !bf16 && UseFewRowsProduct()) {
     // Few rows: split by blocks of four outputs, each chunk at least ~256k multiply-adds.
     const size_t blocks = (out + 3) / 4;
     const size_t grain =
@@ -168,35 +169,39 @@ void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::
   // millisecond on one core) keeps a helper's wake-up small beside its share.
   const size_t grain = std::max<size_t>(16, (size_t{4} << 20) / std::max<size_t>(1, in * out));
   ParallelFor(rows, grain, [&](size_t begin, size_t end) {
-    LinearRows(x + begin * in, end - begin, in, w, b, out, y + begin * out);
+    LinearRows(x + begin * in, end - begin, in, w, b, out, y + begin * out, bf16);
   });
 }
 
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,
                const std::vector<float>& b, float eps) {
   ParallelFor(rows, 128, [&](size_t begin, size_t end) {
-    LayerNormRows(x, residual, begin, end, n, g, b, eps);
+    for (size_t r = begin; r < end; ++r) {
+      float* row = x + r * n;
+      if (residual != nullptr) {
+        for (size_t i = 0; i < n; ++i) row[i] += residual[r * n + i];
+      }
+      double mean = 0;
+      for (size_t i = 0; i < n; ++i) mean += row[i];
+      mean /= static_cast<double>(n);
+      double var = 0;
+      for (size_t i = 0; i < n; ++i) var += (row[i] - mean) * (row[i] - mean);
+      var /= static_cast<double>(n);
+      const double inv = 1.0 / std::sqrt(var + eps);
+      for (size_t i = 0; i < n; ++i) {
+        row[i] = static_cast<float>((row[i] - mean) * inv) * g[i] + (b.empty() ? 0.0f : b[i]);
+      }
+    }
   });
 }
 
-void LayerNormRows(float* x, const float* residual, size_t begin, size_t end, size_t n,
-                   const std::vector<float>& g, const std::vector<float>& b, float eps) {
-  for (size_t r = begin; r < end; ++r) {
-    float* row = x + r * n;
-    if (residual != nullptr) {
-      for (size_t i = 0; i < n; ++i) row[i] += residual[r * n + i];
-    }
-    double mean = 0;
-    for (size_t i = 0; i < n; ++i) mean += row[i];
-    mean /= static_cast<double>(n);
-    double var = 0;
-    for (size_t i = 0; i < n; ++i) var += (row[i] - mean) * (row[i] - mean);
-    var /= static_cast<double>(n);
-    const double inv = 1.0 / std::sqrt(var + eps);
-    for (size_t i = 0; i < n; ++i) {
-      row[i] = static_cast<float>((row[i] - mean) * inv) * g[i] + (b.empty() ? 0.0f : b[i]);
-    }
-  }
+void ForEachHead(size_t B, size_t NH, size_t S,
+                 const std::function<void(size_t b, size_t head, float* scores)>& attend) {
+  ParallelFor(B * NH, 1, [&](size_t begin, size_t end) {
+    thread_local std::vector<float> scores;
+    scores.resize(S * S);
+    for (size_t item = begin; item < end; ++item) attend(item / NH, item % NH, scores.data());
+  });
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // The numeric kernels the encoders and heads share, on row-major float32 matrices. Weight
 // products go to oneDNN, attention products to OpenBLAS; the rest are plain loops the compiler
-// vectorizes. Linear and LayerNorm split their rows with ParallelFor (ml/parallel.h).
+// vectorizes. Linear, LayerNorm and ForEachHead split their work with ParallelFor
+// (ml/parallel.h).
 #pragma once
 
 #include <cblas.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -24,10 +26,6 @@ void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::
 // norms have none).
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,
                const std::vector<float>& b, float eps);
-// LayerNorm of rows [begin, end) only, on the calling thread (for loops that already run in
-// parallel).
-void LayerNormRows(float* x, const float* residual, size_t begin, size_t end, size_t n,
-                   const std::vector<float>& g, const std::vector<float>& b, float eps);
 
 enum class Activation { kGeluExact, kGeluTanh, kTanh };
 void Activate(float* x, size_t n, Activation a);
@@ -47,6 +45,11 @@ template <typename Visible>
 void AttendHead(const float* q, const float* k, const float* v, size_t ld, size_t S, size_t d,
                 float scale, float* scores, float* ctx, size_t ld_ctx, size_t band,
                 Visible visible);
+
+// attend(b, head, scores) for every sequence b < B and head < NH, split between threads
+// (ParallelFor); `scores` is the running thread's S * S scratch for AttendHead.
+void ForEachHead(size_t B, size_t NH, size_t S,
+                 const std::function<void(size_t b, size_t head, float* scores)>& attend);
 
 // In-place softmax of one row of logits.
 void Softmax(std::vector<float>& logits);

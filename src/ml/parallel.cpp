@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
+
+#include "common/worker_pool.h"
 
 namespace vsr::ml {
 namespace {
@@ -30,8 +30,6 @@ struct Task {
   std::condition_variable finished;
   std::exception_ptr error;  // the first chunk's exception, rethrown to the caller
 
-  bool exhausted() const { return next.load(std::memory_order_relaxed) >= chunks; }
-
   void Work() {
     for (size_t i; (i = next.fetch_add(1)) < chunks;) {
       const size_t begin = i * chunk;
@@ -49,61 +47,20 @@ struct Task {
   }
 };
 
-// The helper threads, started on first use and never stopped (they sleep while no pass runs;
-// the object is never destroyed, so no static outlives them).
-class Helpers {
- public:
-  static Helpers& Get() {
-    static Helpers* helpers = new Helpers();
-    return *helpers;
-  }
-
-  void Offer(const std::shared_ptr<Task>& task, size_t count) {
-    {
-      std::lock_guard lock(mu_);
-      while (threads_.size() < count) threads_.emplace_back([this] { Run(); });
-      queue_.push_back(task);
-    }
-    if (count == 1) {
-      work_.notify_one();
-    } else {
-      work_.notify_all();
-    }
-  }
-
-  // Takes the task off the queue (if no helper did): its chunks are all claimed.
-  void Withdraw(const std::shared_ptr<Task>& task) {
-    std::lock_guard lock(mu_);
-    std::erase(queue_, task);
-  }
-
- private:
-  void Run() {
-    for (;;) {
-      std::shared_ptr<Task> task;
-      {
-        std::unique_lock lock(mu_);
-        work_.wait(lock, [this] {
-          while (!queue_.empty() && queue_.front()->exhausted()) queue_.pop_front();
-          return !queue_.empty();
-        });
-        task = queue_.front();
-      }
-      task->Work();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable work_;
-  std::deque<std::shared_ptr<Task>> queue_;
-  std::vector<std::thread> threads_;  // detached in effect: the object lives to the end
-};
+// The helper threads: started on first use, never stopped (they sleep while no pass runs; the
+// pool is never destroyed, so no static outlives them). At least one, so that tests can turn
+// helpers on where the machine has a single core.
+WorkerPool& Helpers() {
+  static WorkerPool* pool = new WorkerPool(std::max<size_t>(1, Cores() - 1));
+  return *pool;
+}
 
 }  // namespace
 
 void ParallelFor(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
   if (n == 0) return;
-  const size_t helpers = helpers_wanted.load(std::memory_order_relaxed);
+  size_t helpers = helpers_wanted.load(std::memory_order_relaxed);
+  if (helpers > 0) helpers = std::min(helpers, Helpers().size());
   // About two chunks per thread: a helper that starts late still finds half its share left.
   const size_t chunk = std::max({grain, size_t{1}, n / (2 * (helpers + 1))});
   if (helpers == 0 || chunk >= n || running_passes.load(std::memory_order_relaxed) >= Cores()) {
@@ -115,10 +72,11 @@ void ParallelFor(size_t n, size_t grain, const std::function<void(size_t, size_t
   task->n = n;
   task->chunk = chunk;
   task->chunks = (n + chunk - 1) / chunk;
-  Helpers& pool = Helpers::Get();
-  pool.Offer(task, helpers);
+  WorkerPool& pool = Helpers();
+  // Each helper that picks the task up claims chunks until none is left; one that comes after
+  // the caller has claimed the last finds nothing to do.
+  for (size_t i = 0; i < helpers; ++i) pool.Submit([task] { task->Work(); });
   task->Work();
-  pool.Withdraw(task);
   {
     std::unique_lock lock(task->mu);
     task->finished.wait(lock, [&] { return task->done.load() == task->chunks; });
@@ -134,7 +92,7 @@ PassScope::~PassScope() {
 }
 
 void SetPassHelpers(size_t helpers) {
-  helpers_wanted.store(std::min<size_t>(helpers, 64));
+  helpers_wanted.store(helpers);
 }
 size_t PassHelpers() {
   return helpers_wanted.load();

@@ -29,8 +29,8 @@ class PassScope {
   PassScope& operator=(const PassScope&) = delete;
 };
 
-// Helper threads ParallelFor may use: cores - 1 by default; 0 turns it off (tests and
-// benchmarks compare the two in one run).
+// Helper threads ParallelFor may use: cores - 1 by default (at most that many, or one, run);
+// 0 turns it off (tests and benchmarks compare the two in one run).
 void SetPassHelpers(size_t helpers);
 size_t PassHelpers();
 
