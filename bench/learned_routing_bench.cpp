@@ -280,7 +280,9 @@ void BM_ConcurrentClassification(benchmark::State& state) {
   UsePassHelpers(true);
   const bool batched = state.range(0) != 0;
   const vsr::ml::SequenceClassifier& model = batched ? *s.domain : *s.domain_raw;
-  size_t variant = 0;
+  // Never the prompts of an earlier row: both models read one shared encoder, which keeps
+  // recent passes (with its own counter, the batched row met the unbatched row's prompts).
+  size_t& variant = NextVariant();
   for (auto _ : state) {
     std::vector<std::thread> callers;
     for (int i = 0; i < 16; ++i) {
