@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/unix_time.h"
+#include "replay/record_codec.h"
 
 namespace vsr::replay {
 
@@ -29,7 +30,7 @@ ReplayStore::ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persisten
   });
   {
     std::lock_guard lock(mu_);
-    for (ReplayRecord& r : loaded) InsertLocked(std::move(r), 0);
+    for (const ReplayRecord& r : loaded) InsertLocked(r, PackRecord(r), 0);
     ExpireLocked(UnixNanos());
   }
   writer_ = std::thread([this] { WriterLoop(); });
@@ -49,16 +50,15 @@ std::string ReplayStore::backend() const {
   return persistence_ ? persistence_->name() : "memory";
 }
 
-void ReplayStore::InsertLocked(ReplayRecord record, size_t max_records) {
+void ReplayStore::InsertLocked(const ReplayRecord& record, std::string packed, size_t max_records) {
   if (by_id_.count(record.id) > 0) return;  // a duplicate id (reloaded twice): keep the first
-  const std::string id = record.id;
-  const std::string decision = record.decision;
-  records_.push_back(std::move(record));
+  records_.push_back(Entry{record.id, record.decision, record.timestamp_ns,
+                           std::make_shared<const std::string>(std::move(packed))});
   auto it = std::prev(records_.end());
-  by_id_[id] = it;
-  auto& mine = by_decision_[decision];
+  by_id_.emplace(it->id, it);
+  auto& mine = by_decision_[it->decision];
   mine.push_back(it);
-  while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(decision);
+  while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(it->decision);
 }
 
 void ReplayStore::RemoveOldestOfLocked(const std::string& decision) {
@@ -66,11 +66,10 @@ void ReplayStore::RemoveOldestOfLocked(const std::string& decision) {
   if (d == by_decision_.end() || d->second.empty()) return;
   auto it = d->second.front();
   d->second.pop_front();
-  const std::string id = it->id;
-  by_id_.erase(id);
-  records_.erase(it);
   if (d->second.empty()) by_decision_.erase(d);
-  PersistErase(id);
+  by_id_.erase(it->id);
+  if (persistence_) PersistErase(it->id);
+  records_.erase(it);  // last: `decision` may be this entry's own field
 }
 
 void ReplayStore::ExpireLocked(int64_t now_ns) {
@@ -84,12 +83,12 @@ void ReplayStore::ExpireLocked(int64_t now_ns) {
 std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
   if (record.id.empty()) record.id = NewReplayId();
   if (record.timestamp_ns == 0) record.timestamp_ns = UnixNanos();
-  const std::string id = record.id;
   Persist(record);
+  std::string packed = PackRecord(record);  // before the lock: only the insert is shared
   std::lock_guard lock(mu_);
   ExpireLocked(record.timestamp_ns);
-  InsertLocked(std::move(record), max_records);
-  return id;
+  InsertLocked(record, std::move(packed), max_records);
+  return record.id;
 }
 
 bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayRecord&)>& change) {
@@ -98,44 +97,58 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
     std::lock_guard lock(mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return false;
-    change(*it->second);
-    if (persistence_) copy = *it->second;
+    ReplayRecord record = UnpackRecord(*it->second->packed);
+    change(record);
+    it->second->packed = std::make_shared<const std::string>(PackRecord(record));
+    if (persistence_) copy = std::move(record);
   }
   if (copy) Persist(*copy);
   return true;
 }
 
 std::optional<ReplayRecord> ReplayStore::Get(const std::string& id) const {
-  std::lock_guard lock(mu_);
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return std::nullopt;
-  return *it->second;
+  std::shared_ptr<const std::string> packed;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return std::nullopt;
+    packed = it->second->packed;
+  }
+  return UnpackRecord(*packed);
 }
 
 void ReplayStore::ForEachNewestFirst(const std::function<bool(const ReplayRecord&)>& visit) const {
-  std::lock_guard lock(mu_);
-  // Insertion order is timestamp order except for clock steps and equal timestamps; gather
-  // pointers and sort them so the order is exactly upstream's (timestamp desc, id desc).
-  std::vector<const ReplayRecord*> order;
-  order.reserve(records_.size());
-  bool sorted = true;
-  for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
-    if (!order.empty()) {
-      const ReplayRecord& prev = *order.back();
-      if (it->timestamp_ns > prev.timestamp_ns ||
-          (it->timestamp_ns == prev.timestamp_ns && it->id > prev.id)) {
-        sorted = false;
+  // The order is taken under the lock; the records are unpacked and visited after it, so a
+  // scan of every record (the replay API's filters) does not hold up the data plane.
+  std::vector<std::shared_ptr<const std::string>> packed;
+  {
+    std::lock_guard lock(mu_);
+    // Insertion order is timestamp order except for clock steps and equal timestamps; gather
+    // entries and sort them so the order is exactly upstream's (timestamp desc, id desc).
+    std::vector<const Entry*> order;
+    order.reserve(records_.size());
+    bool sorted = true;
+    for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
+      if (!order.empty()) {
+        const Entry& prev = *order.back();
+        if (it->timestamp_ns > prev.timestamp_ns ||
+            (it->timestamp_ns == prev.timestamp_ns && it->id > prev.id)) {
+          sorted = false;
+        }
       }
+      order.push_back(&*it);
     }
-    order.push_back(&*it);
+    if (!sorted) {
+      std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
+        return a->timestamp_ns != b->timestamp_ns ? a->timestamp_ns > b->timestamp_ns
+                                                  : a->id > b->id;
+      });
+    }
+    packed.reserve(order.size());
+    for (const Entry* e : order) packed.push_back(e->packed);
   }
-  if (!sorted) {
-    std::stable_sort(order.begin(), order.end(), [](const ReplayRecord* a, const ReplayRecord* b) {
-      return a->timestamp_ns != b->timestamp_ns ? a->timestamp_ns > b->timestamp_ns : a->id > b->id;
-    });
-  }
-  for (const ReplayRecord* r : order) {
-    if (!visit(*r)) return;
+  for (const auto& p : packed) {
+    if (!visit(UnpackRecord(*p))) return;
   }
 }
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -62,8 +63,16 @@ class ReplayStore {
   std::string backend() const;
 
  private:
-  using List = std::list<ReplayRecord>;
-  void InsertLocked(ReplayRecord record, size_t max_records);
+  // A record as the store holds it: packed into one block (record_codec.h), with the fields
+  // the store itself needs beside it. The block is shared so that readers unpack their copy
+  // after releasing the lock, and replaced, never changed, by Update.
+  struct Entry {
+    std::string id, decision;
+    int64_t timestamp_ns = 0;
+    std::shared_ptr<const std::string> packed;
+  };
+  using List = std::list<Entry>;
+  void InsertLocked(const ReplayRecord& record, std::string packed, size_t max_records);
   void RemoveOldestOfLocked(const std::string& decision);
   void ExpireLocked(int64_t now_ns);
   void Persist(const ReplayRecord& record);
@@ -75,8 +84,8 @@ class ReplayStore {
   Log log_;
 
   mutable std::mutex mu_;
-  List records_;  // oldest first
-  std::unordered_map<std::string, List::iterator> by_id_;
+  List records_;                                                             // oldest first
+  std::unordered_map<std::string_view, List::iterator> by_id_;               // keys view Entry::id
   std::unordered_map<std::string, std::deque<List::iterator>> by_decision_;  // oldest first
 
   // Write-behind queue for the backend.

@@ -17,6 +17,7 @@
 #include "replay/open_store.h"
 #include "replay/postgres_persistence.h"
 #include "replay/record.h"
+#include "replay/record_codec.h"
 #include "replay/redis_persistence.h"
 #include "replay/sqlite_persistence.h"
 #include "replay/store.h"
@@ -43,6 +44,58 @@ ReplayRecord Rec(const std::string& id, int64_t t_s, const std::string& decision
   r.decision = decision;
   r.selected_model = model;
   r.original_model = "MoM";
+  return r;
+}
+
+// Every field set to something other than its default.
+ReplayRecord FullRecord() {
+  ReplayRecord r = Rec("full", 1, "math", "qwen");
+  r.timestamp_ns = 1764622800123456000;
+  r.session_id = "s1";
+  r.turn_index = 2;
+  r.previous_response_id = "resp_1";
+  r.decision_tier = 1;
+  r.decision_priority = 10;
+  r.category = "math";
+  r.reasoning_mode = "on";
+  r.confidence_score = 0.75;
+  r.selection_method = "elo";
+  r.signals = {{"keyword", {"math", "proof"}}, {"domain", {"math"}}};
+  r.projections = {"hard"};
+  r.projection_scores = {{"difficulty", 0.5}};
+  r.signal_confidences = {{"keyword:math", 1.0}};
+  r.request_body = R"({"messages":[]})";
+  r.response_body = "ok";
+  r.response_status = 200;
+  r.from_cache = true;
+  r.streaming = true;
+  r.request_body_truncated = true;
+  r.guardrails_enabled = true;
+  r.jailbreak_enabled = true;
+  r.pii_enabled = true;
+  r.response_jailbreak_detected = true;
+  r.response_jailbreak_type = "jailbreak";
+  r.response_jailbreak_confidence = 0.5;
+  r.rag_enabled = true;
+  r.rag_backend = "milvus";
+  r.rag_context_length = 42;
+  r.rag_similarity_score = 0.5;
+  r.hallucination_enabled = true;
+  r.hallucination_detected = true;
+  r.hallucination_confidence = 0.25;
+  r.hallucination_spans = {"the moon is cheese"};
+  r.prompt = "caf\xc3\xa9 prove it";
+  r.prompt_truncated = true;
+  r.tool_definitions = R"([{"type":"function"}])";
+  r.prompt_tokens = 5;
+  r.completion_tokens = 7;
+  r.total_tokens = 12;
+  r.actual_cost = 0.001;
+  r.baseline_cost = 0.01;
+  r.cost_savings = 0.009;
+  r.currency = "USD";
+  r.baseline_model = "big";
+  r.latency_ms = 12.5;
   return r;
 }
 
@@ -81,6 +134,67 @@ TEST(ReplayRecord, JsonUsesUpstreamNamesAndRoundTrips) {
   EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(NewReplayId().size(), 32u);
   EXPECT_NE(NewReplayId(), NewReplayId());
+}
+
+TEST(ReplayRecord, PackingKeepsEveryField) {
+  // A field added to ReplayRecord must be added to the codec's field list too, or the memory
+  // store silently drops it; this size changes when a field is added.
+  EXPECT_EQ(sizeof(ReplayRecord), 992u)
+      << "ReplayRecord changed: add the new field to ForEachField in replay/record_codec.cpp "
+         "and to FullRecord here, then update this size";
+  const ReplayRecord full = FullRecord();
+  EXPECT_EQ(UnpackRecord(PackRecord(full)), full);
+  EXPECT_EQ(UnpackRecord(PackRecord(ReplayRecord{})), ReplayRecord{});
+  ReplayRecord odd = Rec("odd", 2);
+  odd.prompt = std::string("nul\0byte \xff end", 14);
+  odd.currency = "";  // present but empty is not absent
+  EXPECT_EQ(UnpackRecord(PackRecord(odd)), odd);
+  EXPECT_NE(UnpackRecord(PackRecord(odd)).currency, std::nullopt);
+}
+
+TEST(ReplayStore, UpdatesAndReadsSeeTheWholeRecord) {
+  ReplayStore store(0, nullptr);
+  store.Add(FullRecord(), 10);
+  ASSERT_TRUE(store.Update("full", [](ReplayRecord& r) {
+    r.response_status = 201;
+    r.signals["pii"] = {"email"};
+  }));
+  ReplayRecord expected = FullRecord();
+  expected.response_status = 201;
+  expected.signals["pii"] = {"email"};
+  EXPECT_EQ(store.Get("full"), expected);
+  int visited = 0;
+  store.ForEachNewestFirst([&](const ReplayRecord& r) {
+    EXPECT_EQ(r, expected);
+    ++visited;
+    return true;
+  });
+  EXPECT_EQ(visited, 1);
+}
+
+TEST(ReplayStore, AScanDoesNotHoldUpNewRecords) {
+  // The replay API visits every record; the data plane adds records meanwhile.
+  ReplayStore store(0, nullptr);
+  for (int i = 0; i < 3; ++i) store.Add(Rec("r" + std::to_string(i), i), 100);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool added = false;
+  std::thread writer;
+  store.ForEachNewestFirst([&](const ReplayRecord&) {
+    if (writer.joinable()) return true;
+    writer = std::thread([&] {
+      store.Add(Rec("new", 10), 100);
+      std::lock_guard lock(mu);
+      added = true;
+      cv.notify_all();
+    });
+    std::unique_lock lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return added; }))
+        << "Add waited for the scan to finish";
+    return true;
+  });
+  writer.join();
+  EXPECT_TRUE(store.Get("new"));
 }
 
 TEST(ReplayStore, EachDecisionKeepsItsOwnNewestRecords) {
@@ -347,53 +461,7 @@ TEST(ReplayStore, PostgresRoundTripsEveryField) {
   settings.table_name = "replay_b";
   auto db = OpenPostgres(settings);
   ASSERT_TRUE(db);
-  ReplayRecord r = Rec("full", 1, "math", "qwen");
-  r.timestamp_ns = 1764622800123456000;
-  r.session_id = "s1";
-  r.turn_index = 2;
-  r.previous_response_id = "resp_1";
-  r.decision_tier = 1;
-  r.decision_priority = 10;
-  r.category = "math";
-  r.reasoning_mode = "on";
-  r.confidence_score = 0.75;
-  r.selection_method = "elo";
-  r.signals = {{"keyword", {"math", "proof"}}, {"domain", {"math"}}};
-  r.projections = {"hard"};
-  r.projection_scores = {{"difficulty", 0.5}};
-  r.signal_confidences = {{"keyword:math", 1.0}};
-  r.request_body = R"({"messages":[]})";
-  r.response_body = "ok";
-  r.response_status = 200;
-  r.from_cache = true;
-  r.streaming = true;
-  r.request_body_truncated = true;
-  r.guardrails_enabled = true;
-  r.jailbreak_enabled = true;
-  r.pii_enabled = true;
-  r.response_jailbreak_detected = true;
-  r.response_jailbreak_type = "jailbreak";
-  r.response_jailbreak_confidence = 0.5;
-  r.rag_enabled = true;
-  r.rag_backend = "milvus";
-  r.rag_context_length = 42;
-  r.rag_similarity_score = 0.5;
-  r.hallucination_enabled = true;
-  r.hallucination_detected = true;
-  r.hallucination_confidence = 0.25;
-  r.hallucination_spans = {"the moon is cheese"};
-  r.prompt = "caf\xc3\xa9 prove it";
-  r.prompt_truncated = true;
-  r.tool_definitions = R"([{"type":"function"}])";
-  r.prompt_tokens = 5;
-  r.completion_tokens = 7;
-  r.total_tokens = 12;
-  r.actual_cost = 0.001;
-  r.baseline_cost = 0.01;
-  r.cost_savings = 0.009;
-  r.currency = "USD";
-  r.baseline_model = "big";
-  r.latency_ms = 12.5;
+  ReplayRecord r = FullRecord();
   std::string error;
   ASSERT_TRUE(db->Save(r, error)) << error;
   r.response_status = 503;  // saved again: the row changes

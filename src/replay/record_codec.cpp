@@ -1,0 +1,132 @@
+#include "replay/record_codec.h"
+
+#include <cstring>
+#include <type_traits>
+
+namespace vsr::replay {
+namespace {
+
+// Every field of a record, once: packing and unpacking walk the same list, so they cannot
+// disagree on the order. R is ReplayRecord or const ReplayRecord.
+template <class R, class F>
+void ForEachField(R& r, F&& f) {
+  f(r.id), f(r.timestamp_ns), f(r.request_id), f(r.session_id), f(r.turn_index);
+  f(r.previous_response_id), f(r.decision), f(r.decision_tier), f(r.decision_priority);
+  f(r.category), f(r.original_model), f(r.selected_model), f(r.reasoning_mode);
+  f(r.confidence_score), f(r.selection_method), f(r.signals), f(r.projections);
+  f(r.projection_scores), f(r.signal_confidences), f(r.request_body), f(r.response_body);
+  f(r.response_status), f(r.from_cache), f(r.streaming), f(r.request_body_truncated);
+  f(r.response_body_truncated), f(r.guardrails_enabled), f(r.jailbreak_enabled);
+  f(r.pii_enabled), f(r.response_jailbreak_detected), f(r.response_jailbreak_type);
+  f(r.response_jailbreak_confidence), f(r.rag_enabled), f(r.rag_backend);
+  f(r.rag_context_length), f(r.rag_similarity_score), f(r.hallucination_enabled);
+  f(r.hallucination_detected), f(r.hallucination_confidence), f(r.hallucination_spans);
+  f(r.prompt), f(r.prompt_truncated), f(r.tool_definitions), f(r.prompt_tokens);
+  f(r.completion_tokens), f(r.total_tokens), f(r.actual_cost), f(r.baseline_cost);
+  f(r.cost_savings), f(r.currency), f(r.baseline_model), f(r.latency_ms);
+}
+
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+template <class T>
+struct IsMap : std::false_type {};
+template <class K, class V>
+struct IsMap<std::map<K, V>> : std::true_type {};
+
+// Scalars as their bytes, strings and containers behind a count.
+class Packer {
+ public:
+  explicit Packer(std::string& out) : out_(out) {}
+  template <class T>
+  void operator()(const T& v) {
+    if constexpr (std::is_arithmetic_v<T>) {
+      out_.append(reinterpret_cast<const char*>(&v), sizeof v);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      Count(v.size());
+      out_.append(v);
+    } else if constexpr (IsOptional<T>::value) {
+      (*this)(v.has_value());
+      if (v) (*this)(*v);
+    } else if constexpr (IsVector<T>::value) {
+      Count(v.size());
+      for (const auto& item : v) (*this)(item);
+    } else {
+      static_assert(IsMap<T>::value, "a record field of a type the packer does not know");
+      Count(v.size());
+      for (const auto& [key, value] : v) (*this)(key), (*this)(value);
+    }
+  }
+
+ private:
+  void Count(size_t n) { (*this)(static_cast<uint32_t>(n)); }
+  std::string& out_;
+};
+
+// Reads what Packer wrote, in the same order.
+class Unpacker {
+ public:
+  explicit Unpacker(std::string_view in) : in_(in) {}
+  template <class T>
+  void operator()(T& v) {
+    if constexpr (std::is_arithmetic_v<T>) {
+      std::memcpy(&v, Take(sizeof v), sizeof v);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      const size_t n = Count();
+      v.assign(Take(n), n);
+    } else if constexpr (IsOptional<T>::value) {
+      bool present = false;
+      (*this)(present);
+      v.reset();
+      if (present) (*this)(v.emplace());
+    } else if constexpr (IsVector<T>::value) {
+      v.resize(Count());
+      for (auto& item : v) (*this)(item);
+    } else {
+      v.clear();
+      for (size_t n = Count(); n > 0; --n) {
+        typename T::key_type key;
+        (*this)(key);
+        (*this)(v[std::move(key)]);
+      }
+    }
+  }
+
+ private:
+  size_t Count() {
+    uint32_t n = 0;
+    (*this)(n);
+    return n;
+  }
+  const char* Take(size_t n) {
+    const char* p = in_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::string PackRecord(const ReplayRecord& record) {
+  // Packed into a reused buffer, then copied once into a block of the exact size (a stored
+  // record should not carry a growing string's spare capacity for its whole life).
+  thread_local std::string scratch;
+  scratch.clear();
+  ForEachField(record, Packer(scratch));
+  return std::string(scratch);
+}
+
+ReplayRecord UnpackRecord(std::string_view packed) {
+  ReplayRecord record;
+  ForEachField(record, Unpacker(packed));
+  return record;
+}
+
+}  // namespace vsr::replay
