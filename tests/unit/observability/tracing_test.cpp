@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "observability/trace_exporter.h"
 #include "observability/tracer.h"
@@ -291,6 +293,35 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
   std::lock_guard lock(mu);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_NE(log[1].find("accepts spans again"), std::string::npos);
+}
+
+TEST(TraceExporter, ACollectorThatIsDownIsRetriedOncePerInterval) {
+  // Requests keep the queue full while the collector is down; the exporter still waits a whole
+  // interval between attempts, and meanwhile the queue says it is full, so requests stop
+  // encoding spans that would be dropped.
+  std::atomic<int> posts{0};
+  TraceExporterOptions options;
+  options.max_queue = 8;
+  options.max_batch = 2;
+  options.flush_interval = std::chrono::milliseconds(200);
+  TraceExporter exporter(
+      {},
+      [&](const std::string&, std::string_view, std::string& error) {
+        ++posts;
+        error = "connection refused";
+        return false;
+      },
+      {}, options);
+  const auto start = std::chrono::steady_clock::now();
+  int saturated_seen = 0;
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(300)) {
+    exporter.Submit(Encoded(1));
+    saturated_seen += exporter.saturated() ? 1 : 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  EXPECT_LE(posts.load(), 3) << "the exporter retried a refused collector without waiting";
+  EXPECT_GE(posts.load(), 1);
+  EXPECT_GT(saturated_seen, 0);
 }
 
 TEST(TraceExporter, AFullQueueSaysSoUntilTheExporterTakesABatch) {
