@@ -1,6 +1,6 @@
 #include "common/json_text.h"
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -20,16 +20,28 @@ void AppendDouble(double d, const Style& style, std::string& out) {
   }
   char buf[64];
   const auto res = std::to_chars(buf, buf + sizeof buf, d);
-  std::string text(buf, res.ptr);
-  if (style.force_fraction && text.find_first_of(".e") == std::string::npos) text += ".0";
-  out += text;
+  out.append(buf, res.ptr);
+  if (style.force_fraction &&
+      std::string_view(buf, res.ptr).find_first_of(".e") == std::string_view::npos) {
+    out += ".0";
+  }
 }
 
+template <class Int>
+void AppendInteger(Int i, std::string& out) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, i).ptr);
+}
+
+void NewLine(int indent, const Style& style, std::string& out) {
+  if (!style.pretty) return;
+  out += '\n';
+  out.append(static_cast<size_t>(indent), ' ');
+}
+
+// Appends straight to `out`, with no string per key or value: the data plane writes every
+// forwarded body with this.
 void Emit(const boost::json::value& v, int indent, const Style& style, std::string& out) {
-  const std::string pad = style.pretty ? std::string(static_cast<size_t>(indent + 2), ' ') : "";
-  const std::string close_pad = style.pretty ? std::string(static_cast<size_t>(indent), ' ') : "";
-  const char* open_nl = style.pretty ? "\n" : "";
-  const char* sep = style.pretty ? ",\n" : ",";
   switch (v.kind()) {
     case boost::json::kind::object: {
       const auto& obj = v.get_object();
@@ -37,16 +49,18 @@ void Emit(const boost::json::value& v, int indent, const Style& style, std::stri
         out += "{}";
         return;
       }
-      out += std::string("{") + open_nl;
+      out += '{';
       bool first = true;
       for (const auto& kv : obj) {
-        if (!first) out += sep;
+        if (!first) out += ',';
         first = false;
-        out += pad + boost::json::serialize(boost::json::string_view(kv.key())) +
-               (style.pretty ? ": " : ":");
+        NewLine(indent + 2, style, out);
+        AppendJsonString(out, kv.key());
+        out += style.pretty ? ": " : ":";
         Emit(kv.value(), indent + 2, style, out);
       }
-      out += open_nl + close_pad + "}";
+      NewLine(indent, style, out);
+      out += '}';
       return;
     }
     case boost::json::kind::array: {
@@ -55,20 +69,34 @@ void Emit(const boost::json::value& v, int indent, const Style& style, std::stri
         out += "[]";
         return;
       }
-      out += std::string("[") + open_nl;
+      out += '[';
       for (size_t i = 0; i < arr.size(); ++i) {
-        if (i > 0) out += sep;
-        out += pad;
+        if (i > 0) out += ',';
+        NewLine(indent + 2, style, out);
         Emit(arr[i], indent + 2, style, out);
       }
-      out += open_nl + close_pad + "]";
+      NewLine(indent, style, out);
+      out += ']';
       return;
     }
+    case boost::json::kind::string:
+      AppendJsonString(out, v.get_string());
+      return;
+    case boost::json::kind::int64:
+      AppendInteger(v.get_int64(), out);
+      return;
+    case boost::json::kind::uint64:
+      AppendInteger(v.get_uint64(), out);
+      return;
     case boost::json::kind::double_:
       AppendDouble(v.get_double(), style, out);
       return;
-    default:
-      out += boost::json::serialize(v);
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case boost::json::kind::null:
+      out += "null";
+      return;
   }
 }
 
@@ -111,6 +139,12 @@ void AppendJsonString(std::string& out, std::string_view text) {
         break;
       case '\t':
         out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
         break;
       default:
         out += "\\u00";

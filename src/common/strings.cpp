@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -124,9 +125,15 @@ std::string RandomHex(size_t n) {
 }
 
 std::string FormatFixed(double value, int places) {
+  // to_chars prints what "%.*f" prints (both round correctly), without printf's format
+  // parsing: headers and metrics call this on every request.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", places, value);
-  return buf;
+  const auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, places);
+  if (ec == std::errc()) return std::string(buf, end);
+  std::string out(static_cast<size_t>(std::snprintf(nullptr, 0, "%.*f", places, value)), '\0');
+  std::snprintf(out.data(), out.size() + 1, "%.*f", places, value);  // huge magnitudes
+  return out;
 }
 
 std::vector<std::string> SplitWhitespace(std::string_view s) {

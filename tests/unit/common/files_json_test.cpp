@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 
 #include "common/files.h"
@@ -18,6 +19,18 @@ TEST(JsonTextTest, IndentsKeepsKeyOrderAndWritesReadableNumbers) {
             "  \"c\": [],\n  \"s\": \"é\\\"x\"\n}\n");
   // What we write reads back to the same value.
   EXPECT_EQ(boost::json::parse(PrettyJson(v)), v);
+}
+
+TEST(JsonTextTest, CompactIsWhatBoostWritesSaveForDoubles) {
+  // Everything but doubles (Boost writes 1E0 where we write 1) comes out byte for byte as
+  // boost::json::serialize writes it: the data plane forwards bodies written this way.
+  const auto v = boost::json::parse(
+      R"({"model":"m","n":-12,"big":18446744073709551615,"ok":true,"no":false,"x":null,)"
+      R"("messages":[{"role":"user","content":"caf\u00e9 \"q\" \\ \b\f\n\r\t\u0001 \u001f"}],)"
+      R"("nested":{"a":[[],{},[1,[2,{"b":"c"}]]]},"":"empty key"})");
+  EXPECT_EQ(CompactJson(v), boost::json::serialize(v));
+  EXPECT_EQ(CompactJson(boost::json::parse(R"({"d":[1.5,1.0,-0.25,1e300]})")),
+            R"({"d":[1.5,1,-0.25,1e+300]})");
 }
 
 TEST(JsonTextTest, AppendedStringsAndNumbersParseBackToTheSameValues) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "common/utf8.h"
 
 namespace vsr {
@@ -32,6 +34,19 @@ TEST(StringsTest, FindBytesIsFindWithAStart) {
   EXPECT_EQ(FindBytes(text, "", 3), 3u);
   EXPECT_EQ(FindBytes(text, "a", 7), std::string_view::npos);
   EXPECT_EQ(FindBytes(std::string_view("a\0b", 3), std::string_view("\0b", 2)), 1u);
+}
+
+TEST(StringsTest, FormatFixedPrintsWhatPrintfPrints) {
+  const double values[] = {0,     -0.0,   0.5,         2.675, 1.0 / 3, -1234.56789, 1e-9,
+                           0.999, 0.9999, 123456789.0, 1e300, -1e300,  5e-324};
+  for (double v : values) {
+    for (int places : {0, 1, 2, 4, 6}) {
+      char expected[400];
+      std::snprintf(expected, sizeof expected, "%.*f", places, v);
+      EXPECT_EQ(FormatFixed(v, places), expected) << v << " " << places;
+    }
+  }
+  EXPECT_EQ(FormatFixed(0.75, 4), "0.7500");
 }
 
 TEST(StringsTest, TrimAndCase) {

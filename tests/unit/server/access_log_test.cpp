@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cctype>
+#include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -64,6 +67,14 @@ TEST_F(AccessLogTest, ALineCarriesTheRequestsFieldsAsJson) {
   EXPECT_EQ(o.at("error"), "quote \" and\nnewline");
   EXPECT_EQ(o.at("time").as_string().size(), 24u);  // 2026-12-03T18:00:00.123Z
   EXPECT_TRUE(line.starts_with("{\"time\":\"")) << line;
+  // UTC now, to the millisecond.
+  const std::string time(o.at("time").as_string());
+  std::tm tm{};
+  ASSERT_NE(strptime(time.c_str(), "%Y-%m-%dT%H:%M:%S", &tm), nullptr) << time;
+  EXPECT_LE(std::abs(static_cast<double>(timegm(&tm) - std::time(nullptr))), 2.0) << time;
+  EXPECT_EQ(time[19], '.');
+  EXPECT_TRUE(std::isdigit(time[20]) && std::isdigit(time[21]) && std::isdigit(time[22])) << time;
+  EXPECT_EQ(time[23], 'Z');
   // Fields that do not apply are left out.
   AccessRecord bare;
   bare.method = "GET";
