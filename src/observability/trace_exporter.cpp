@@ -48,16 +48,13 @@ void TraceExporter::Flush() {
 void TraceExporter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    if (collector_down_) {
-      // The collector refused the last batch: a full queue is no reason to try again before
-      // the interval is over (it stays full while the collector is down, and retrying at once
-      // spun this thread and unblocked the requests' encoding of spans bound to be dropped).
-      cv_.wait_for(lock, options_.flush_interval, [this] { return stopping_ || flush_requested_; });
-    } else {
-      cv_.wait_for(lock, options_.flush_interval, [this] {
-        return stopping_ || flush_requested_ || queued_spans_ >= options_.max_batch;
-      });
-    }
+    cv_.wait_for(lock, options_.flush_interval, [this] {
+      // After the collector refused a batch, a full queue is no reason to try again before the
+      // interval is over: it stays full while the collector is down, and retrying at once spun
+      // this thread and unblocked the requests' encoding of spans bound to be dropped.
+      return stopping_ || flush_requested_ ||
+             (!collector_down_ && queued_spans_ >= options_.max_batch);
+    });
     while (!queue_.empty()) {
       // Whole traces, up to max_batch spans (at least one trace).
       batch_.clear();
