@@ -28,10 +28,11 @@ ReplayStore::ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persisten
   std::sort(loaded.begin(), loaded.end(), [](const ReplayRecord& a, const ReplayRecord& b) {
     return a.timestamp_ns != b.timestamp_ns ? a.timestamp_ns < b.timestamp_ns : a.id < b.id;
   });
+  List removed;
   {
     std::lock_guard lock(mu_);
-    for (const ReplayRecord& r : loaded) InsertLocked(r, PackRecord(r), 0);
-    ExpireLocked(UnixNanos());
+    for (const ReplayRecord& r : loaded) InsertLocked(NewEntry(r, PackRecord(r)), 0, removed);
+    ExpireLocked(UnixNanos(), removed);
   }
   writer_ = std::thread([this] { WriterLoop(); });
 }
@@ -50,18 +51,27 @@ std::string ReplayStore::backend() const {
   return persistence_ ? persistence_->name() : "memory";
 }
 
-void ReplayStore::InsertLocked(const ReplayRecord& record, std::string packed, size_t max_records) {
-  if (by_id_.count(record.id) > 0) return;  // a duplicate id (reloaded twice): keep the first
-  records_.push_back(Entry{record.id, record.decision, record.timestamp_ns,
-                           std::make_shared<const std::string>(std::move(packed))});
+ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, std::string packed) {
+  List entry;
+  entry.push_back(Entry{record.id, record.decision, record.timestamp_ns,
+                        std::make_shared<const std::string>(std::move(packed))});
+  return entry;
+}
+
+void ReplayStore::InsertLocked(List entry, size_t max_records, List& removed) {
+  if (by_id_.count(entry.front().id) > 0) {  // a duplicate id (reloaded twice): keep the first
+    removed.splice(removed.end(), entry);
+    return;
+  }
+  records_.splice(records_.end(), entry);
   auto it = std::prev(records_.end());
   by_id_.emplace(it->id, it);
   auto& mine = by_decision_[it->decision];
   mine.push_back(it);
-  while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(it->decision);
+  while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(it->decision, removed);
 }
 
-void ReplayStore::RemoveOldestOfLocked(const std::string& decision) {
+void ReplayStore::RemoveOldestOfLocked(const std::string& decision, List& removed) {
   auto d = by_decision_.find(decision);
   if (d == by_decision_.end() || d->second.empty()) return;
   auto it = d->second.front();
@@ -69,14 +79,14 @@ void ReplayStore::RemoveOldestOfLocked(const std::string& decision) {
   if (d->second.empty()) by_decision_.erase(d);
   by_id_.erase(it->id);
   if (persistence_) PersistErase(it->id);
-  records_.erase(it);  // last: `decision` may be this entry's own field
+  removed.splice(removed.end(), records_, it);  // last: `decision` may be this entry's own field
 }
 
-void ReplayStore::ExpireLocked(int64_t now_ns) {
+void ReplayStore::ExpireLocked(int64_t now_ns, List& removed) {
   if (ttl_ns_ <= 0) return;
   // The oldest record overall is the oldest of its decision, so it heads that decision's queue.
   while (!records_.empty() && records_.front().timestamp_ns < now_ns - ttl_ns_) {
-    RemoveOldestOfLocked(records_.front().decision);
+    RemoveOldestOfLocked(records_.front().decision, removed);
   }
 }
 
@@ -84,26 +94,40 @@ std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
   if (record.id.empty()) record.id = NewReplayId();
   if (record.timestamp_ns == 0) record.timestamp_ns = UnixNanos();
   Persist(record);
-  std::string packed = PackRecord(record);  // before the lock: only the insert is shared
+  // The data plane's I/O threads all add and update here: everything that allocates or frees
+  // (packing, the new entry, evicted entries) happens outside the lock, which only links and
+  // unlinks. A longer critical section showed up as futex waits on every request.
+  List entry = NewEntry(record, PackRecord(record));
+  List removed;
   std::lock_guard lock(mu_);
-  ExpireLocked(record.timestamp_ns);
-  InsertLocked(record, std::move(packed), max_records);
+  ExpireLocked(record.timestamp_ns, removed);
+  InsertLocked(std::move(entry), max_records, removed);
   return record.id;
 }
 
 bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayRecord&)>& change) {
-  std::optional<ReplayRecord> copy;
-  {
-    std::lock_guard lock(mu_);
-    auto it = by_id_.find(id);
-    if (it == by_id_.end()) return false;
-    ReplayRecord record = UnpackRecord(*it->second->packed);
+  for (;;) {
+    std::shared_ptr<const std::string> before;
+    {
+      std::lock_guard lock(mu_);
+      auto it = by_id_.find(id);
+      if (it == by_id_.end()) return false;
+      before = it->second->packed;
+    }
+    ReplayRecord record = UnpackRecord(*before);
     change(record);
-    it->second->packed = std::make_shared<const std::string>(PackRecord(record));
-    if (persistence_) copy = std::move(record);
+    auto after = std::make_shared<const std::string>(PackRecord(record));
+    {
+      std::lock_guard lock(mu_);
+      auto it = by_id_.find(id);
+      if (it == by_id_.end()) return false;  // evicted meanwhile
+      // Another update of this record got in first: redo the change on its result.
+      if (it->second->packed != before) continue;
+      it->second->packed.swap(after);  // the old block is freed after the lock
+    }
+    Persist(record);
+    return true;
   }
-  if (copy) Persist(*copy);
-  return true;
 }
 
 std::optional<ReplayRecord> ReplayStore::Get(const std::string& id) const {

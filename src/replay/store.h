@@ -52,7 +52,8 @@ class ReplayStore {
   // Stores a new record (id and timestamp are set when empty), evicting the oldest record of
   // the same decision beyond `max_records`. Returns the id.
   std::string Add(ReplayRecord record, size_t max_records);
-  // Changes a stored record; false when it is gone (evicted, expired).
+  // Changes a stored record; false when it is gone (evicted, expired). `change` runs outside
+  // the lock, on a copy, and runs again when another update of the same record got in first.
   bool Update(const std::string& id, const std::function<void(ReplayRecord&)>& change);
   std::optional<ReplayRecord> Get(const std::string& id) const;
   // Visits records newest first (timestamp desc, then id desc) until `visit` returns false.
@@ -72,9 +73,11 @@ class ReplayStore {
     std::shared_ptr<const std::string> packed;
   };
   using List = std::list<Entry>;
-  void InsertLocked(const ReplayRecord& record, std::string packed, size_t max_records);
-  void RemoveOldestOfLocked(const std::string& decision);
-  void ExpireLocked(int64_t now_ns);
+  // Entries leave the store through `removed`, so that they are freed after the lock.
+  static List NewEntry(const ReplayRecord& record, std::string packed);
+  void InsertLocked(List entry, size_t max_records, List& removed);
+  void RemoveOldestOfLocked(const std::string& decision, List& removed);
+  void ExpireLocked(int64_t now_ns, List& removed);
   void Persist(const ReplayRecord& record);
   void PersistErase(const std::string& id);
   void WriterLoop();

@@ -197,6 +197,23 @@ TEST(ReplayStore, AScanDoesNotHoldUpNewRecords) {
   EXPECT_TRUE(store.Get("new"));
 }
 
+TEST(ReplayStore, ConcurrentUpdatesOfOneRecordAreAllKept) {
+  // Update changes a copy outside the lock; one that lost the race must redo its change.
+  ReplayStore store(0, nullptr);
+  store.Add(Rec("shared", 1), 100);
+  constexpr int kThreads = 4, kEach = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        EXPECT_TRUE(store.Update("shared", [](ReplayRecord& r) { ++r.turn_index; }));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(store.Get("shared")->turn_index, kThreads * kEach);
+}
+
 TEST(ReplayStore, EachDecisionKeepsItsOwnNewestRecords) {
   ReplayStore store(0, nullptr);
   for (int i = 0; i < 5; ++i) store.Add(Rec("a" + std::to_string(i), i, "chat"), 3);

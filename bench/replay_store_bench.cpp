@@ -1,0 +1,74 @@
+// The in-memory replay store's cost per request, as the data plane pays it with upstream's
+// default replay settings (on, 10,000 records per decision): one Add when the request is
+// forwarded, one Update when it ends. The records are the proxy bench's (bench/proxy): a
+// 190-byte request, a 16-token answer. One and two threads (the router's two I/O threads share
+// the store). Time is per request, per thread.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+
+#include "replay/store.h"
+
+namespace {
+
+using vsr::replay::ReplayRecord;
+using vsr::replay::ReplayStore;
+
+constexpr size_t kMaxRecords = 10000;  // upstream's default max_records
+
+ReplayRecord RequestPart(int64_t n) {
+  ReplayRecord r;
+  r.request_id = "req-" + std::to_string(n);
+  r.decision = "code";
+  r.original_model = "MoM";
+  r.selected_model = "qwen-coder";
+  r.reasoning_mode = "off";
+  r.selection_method = "static";
+  r.confidence_score = 1;
+  r.signals["keyword"] = {"code_keywords"};
+  r.signals["language"] = {"en"};
+  r.signal_confidences["keyword:code_keywords"] = 1;
+  r.prompt =
+      "My python function segfaults when I compile it with the new flags; here is the stack "
+      "trace, what is wrong?";
+  r.request_body = R"({"model":"MoM","stream":false,"messages":[{"role":"system","content":)"
+                   R"("You are a helpful assistant."},{"role":"user","content":")" +
+                   r.prompt + R"("}]})";
+  return r;
+}
+
+void Outcome(ReplayRecord& r) {
+  r.response_status = 200;
+  r.response_body =
+      R"({"id":"chatcmpl-1","object":"chat.completion","created":1764806400,"model":)"
+      R"("qwen-coder","choices":[{"index":0,"message":{"role":"assistant","content":)"
+      R"("simulated answer token token token token token token token token token token )"
+      R"(token token token token"},"finish_reason":"stop"}],"usage":{"prompt_tokens":31,)"
+      R"("completion_tokens":16,"total_tokens":47}})";
+  r.latency_ms = 1.25;
+  r.prompt_tokens = 31;
+  r.completion_tokens = 16;
+  r.total_tokens = 47;
+}
+
+ReplayStore& Store() {
+  static ReplayStore store(/*ttl_seconds=*/0, nullptr);
+  return store;
+}
+
+void BM_AddThenUpdate(benchmark::State& state) {
+  ReplayStore& store = Store();
+  // A full store, as it is after the first 10,000 requests: every Add also evicts.
+  if (state.thread_index() == 0) {
+    while (store.size() < kMaxRecords) store.Add(RequestPart(0), kMaxRecords);
+  }
+  int64_t n = 0;
+  for (auto _ : state) {
+    const std::string id = store.Add(RequestPart(++n), kMaxRecords);
+    benchmark::DoNotOptimize(store.Update(id, Outcome));
+  }
+}
+BENCHMARK(BM_AddThenUpdate)->Threads(1)->Threads(2)->UseRealTime();
+
+}  // namespace
