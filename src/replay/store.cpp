@@ -59,13 +59,12 @@ ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, std::string 
 }
 
 void ReplayStore::InsertLocked(List entry, size_t max_records, List& removed) {
-  if (by_id_.count(entry.front().id) > 0) {  // a duplicate id (reloaded twice): keep the first
+  auto it = entry.begin();                       // stays valid when spliced into records_
+  if (!by_id_.try_emplace(it->id, it).second) {  // a duplicate id (reloaded twice): keep the first
     removed.splice(removed.end(), entry);
     return;
   }
   records_.splice(records_.end(), entry);
-  auto it = std::prev(records_.end());
-  by_id_.emplace(it->id, it);
   auto& mine = by_decision_[it->decision];
   mine.push_back(it);
   while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(it->decision, removed);

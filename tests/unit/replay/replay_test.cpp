@@ -264,6 +264,30 @@ void ExpectRecordsSurviveARestart(const std::function<std::unique_ptr<Persistenc
   EXPECT_EQ(order, (std::vector<std::string>{"r3", "r2", "r1"}));
 }
 
+// A backend that hands back the same id twice (two replicas wrote it, a copied table).
+class DuplicatingPersistence final : public Persistence {
+ public:
+  std::string name() const override { return "duplicating"; }
+  bool Load(std::vector<ReplayRecord>& out, std::string&) override {
+    out.push_back(Rec("same", 2, "later"));
+    out.push_back(Rec("same", 1, "earlier"));
+    out.push_back(Rec("other", 3));
+    return true;
+  }
+  bool Save(const ReplayRecord&, std::string&) override { return true; }
+  bool Erase(const std::string&, std::string&) override { return true; }
+};
+
+TEST(ReplayStore, AnIdLoadedTwiceKeepsItsOldestRecord) {
+  ReplayStore store(0, std::make_unique<DuplicatingPersistence>());
+  EXPECT_EQ(store.size(), 2u);
+  ASSERT_TRUE(store.Get("same"));
+  EXPECT_EQ(store.Get("same")->decision, "earlier");
+  store.Add(Rec("new", 4, "earlier"), 1);  // evicts "same" by its decision; nothing dangles
+  EXPECT_FALSE(store.Get("same"));
+  EXPECT_EQ(store.size(), 2u);
+}
+
 // A persistence that records its calls; the first write waits until released, so the writes
 // behind it queue up.
 class GatedPersistence final : public Persistence {
