@@ -4,12 +4,13 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <iostream>
 #include <mutex>
 
 #include "common/files.h"
 #include "common/json_text.h"
+#include "common/rfc3339.h"
+#include "common/unix_time.h"
 
 namespace vsr::selection {
 namespace {
@@ -189,12 +190,7 @@ class EloSelectorImpl final : public EloSelector {
   bool Save(std::string& error) const {
     boost::json::object doc;
     doc["version"] = 1;
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    doc["last_updated"] = stamp;
+    doc["last_updated"] = Rfc3339Utc(UnixSeconds());
     doc["global_ratings"] = TableJson(global_);
     boost::json::object categories;
     for (const auto& [name, table] : categories_) categories[name] = TableJson(table);

@@ -3,9 +3,9 @@
 #include <re2/re2.h>
 
 #include <boost/json.hpp>
-#include <ctime>
 
 #include "common/json_text.h"
+#include "common/rfc3339.h"
 #include "common/strings.h"
 #include "server/router_api.h"
 
@@ -20,21 +20,12 @@ bool SafeId(const std::string& id) {
   return RE2::FullMatch(id, kSafe);
 }
 
-std::string Rfc3339(int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 json::object ToJson(const plugins::Memory& m) {
   json::object o{{"id", m.id}, {"type", m.type}, {"content", m.content}, {"user_id", m.user_id}};
   if (!m.source.empty()) o["source"] = m.source;
   o["importance"] = m.importance;
   o["access_count"] = m.access_count;
-  o["created_at"] = Rfc3339(m.created_unix);
+  o["created_at"] = Rfc3339Utc(m.created_unix);
   return o;
 }
 

@@ -2,13 +2,14 @@
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <ctime>
 #include <optional>
 #include <span>
 #include <tuple>
 
 #include "common/json_text.h"
+#include "common/rfc3339.h"
 #include "common/strings.h"
+#include "common/unix_time.h"
 #include "request/parse.h"
 #include "server/classify_models.h"
 #include "server/eval_response.h"
@@ -19,15 +20,6 @@ namespace vsr::server {
 namespace {
 
 namespace json = boost::json;
-
-std::string UtcNowRfc3339() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 HttpResponse Json(int status, const json::value& v) {
   HttpResponse r;
@@ -133,7 +125,7 @@ HttpResponse RouterApi::Error(int status, const std::string& code, const std::st
   json::object err;
   err["code"] = code;
   err["message"] = message;
-  err["timestamp"] = UtcNowRfc3339();
+  err["timestamp"] = Rfc3339Utc(UnixSeconds());
   json::object body;
   body["error"] = std::move(err);
   return Json(status, body);
@@ -421,7 +413,7 @@ HttpResponse RouterApi::Feedback(const HttpRequest& http) const {
   json::object out;
   out["success"] = true;
   out["message"] = "Feedback recorded successfully";
-  out["timestamp"] = UtcNowRfc3339();
+  out["timestamp"] = Rfc3339Utc(UnixSeconds());
   return Json(200, out);
 }
 
@@ -449,7 +441,7 @@ HttpResponse RouterApi::Ratings(const HttpRequest& http) const {
   out["count"] = static_cast<std::int64_t>(ratings.size());
   out["ratings"] = std::move(ratings);
   out["category"] = category.empty() ? "global" : category;
-  out["timestamp"] = UtcNowRfc3339();
+  out["timestamp"] = Rfc3339Utc(UnixSeconds());
   return Json(200, out);
 }
 

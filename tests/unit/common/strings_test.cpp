@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "common/rfc3339.h"
 #include "common/utf8.h"
 
 namespace vsr {
@@ -89,6 +90,12 @@ TEST(Utf8Test, PrefixCutsOnlyBetweenCharacters) {
   EXPECT_EQ(utf8::Prefix("héllo", 2), "h");  // é is two bytes: not split
   EXPECT_EQ(utf8::Prefix("héllo", 3), "hé");
   EXPECT_EQ(utf8::Prefix("日本", 2), "");
+}
+
+TEST(Rfc3339Test, WholeSecondsInUtc) {
+  EXPECT_EQ(Rfc3339Utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(Rfc3339Utc(951782400), "2000-02-29T00:00:00Z");
+  EXPECT_EQ(Rfc3339Utc(1796354211), "2026-12-04T03:16:51Z");
 }
 
 }  // namespace
