@@ -1,6 +1,6 @@
 // The in-memory replay store's cost per request, as the data plane pays it with upstream's
 // default replay settings (on, 10,000 records per decision): one Add when the request is
-// forwarded, one Update when it ends. The records are the proxy bench's (bench/proxy): a
+// forwarded, one Complete when it ends. The records are the proxy bench's (bench/proxy): a
 // 190-byte request, a 16-token answer. One and two threads (the router's two I/O threads share
 // the store). Time is per request, per thread.
 #include <benchmark/benchmark.h>
@@ -38,7 +38,8 @@ ReplayRecord RequestPart(int64_t n) {
   return r;
 }
 
-void Outcome(ReplayRecord& r) {
+ReplayRecord Outcome() {
+  ReplayRecord r;
   r.response_status = 200;
   r.response_body =
       R"({"id":"chatcmpl-1","object":"chat.completion","created":1764806400,"model":)"
@@ -50,6 +51,8 @@ void Outcome(ReplayRecord& r) {
   r.prompt_tokens = 31;
   r.completion_tokens = 16;
   r.total_tokens = 47;
+  r.streaming = false;
+  return r;
 }
 
 ReplayStore& Store() {
@@ -57,7 +60,7 @@ ReplayStore& Store() {
   return store;
 }
 
-void BM_AddThenUpdate(benchmark::State& state) {
+void BM_AddThenComplete(benchmark::State& state) {
   ReplayStore& store = Store();
   // A full store, as it is after the first 10,000 requests: every Add also evicts.
   if (state.thread_index() == 0) {
@@ -66,9 +69,9 @@ void BM_AddThenUpdate(benchmark::State& state) {
   int64_t n = 0;
   for (auto _ : state) {
     const std::string id = store.Add(RequestPart(++n), kMaxRecords);
-    benchmark::DoNotOptimize(store.Update(id, Outcome));
+    benchmark::DoNotOptimize(store.Complete(id, Outcome()));
   }
 }
-BENCHMARK(BM_AddThenUpdate)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_AddThenComplete)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace

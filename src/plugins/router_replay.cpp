@@ -129,7 +129,8 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
   return r;
 }
 
-// How the request ended.
+// How the request ended: the record's outcome fields (replay/record_codec.h), all of them, so
+// that the store's Complete can set them on the record OnForward stored.
 void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
                 const config::RouterReplayPluginConfig& cfg, replay::ReplayRecord& r) {
   if (cfg.capture_response_body) {
@@ -162,10 +163,10 @@ void RouterReplayPlugin::OnForward(RequestContext& ctx) {
 }
 
 void RouterReplayPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
-  if (!ctx.replay_id.empty() && store_->Update(ctx.replay_id, [&](replay::ReplayRecord& r) {
-        AddOutcome(ctx, response, cfg_, r);
-      })) {
-    return;
+  if (!ctx.replay_id.empty()) {
+    replay::ReplayRecord outcome;  // AddOutcome sets outcome fields only
+    AddOutcome(ctx, response, cfg_, outcome);
+    if (store_->Complete(ctx.replay_id, outcome)) return;
   }
   // Answered before forwarding (fast_response, a cache hit), or evicted meanwhile.
   replay::ReplayRecord r = RequestPart(ctx, cfg_);

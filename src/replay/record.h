@@ -66,7 +66,8 @@ struct ReplayRecord {
   std::optional<std::string> currency;
   std::optional<std::string> baseline_model;
   double latency_ms = 0;  // ours (upstream has none): request start to last byte
-  // A new field also goes into ForEachField (record_codec.cpp), or the in-memory store drops it.
+  // A new field also goes into ForEachRequestField or ForEachOutcomeField (record_codec.cpp),
+  // or the in-memory store drops it.
 
   bool operator==(const ReplayRecord&) const = default;
 };

@@ -6,24 +6,29 @@
 namespace vsr::replay {
 namespace {
 
-// Every field of a record, once: packing and unpacking walk the same list, so they cannot
-// disagree on the order. R is ReplayRecord or const ReplayRecord.
+// Every field of a record, once: packing and unpacking walk the same lists, so they cannot
+// disagree on the order. R is ReplayRecord or const ReplayRecord. What is known when the
+// request is forwarded comes first; how it ended (set by the store's Complete) is its own list.
 template <class R, class F>
-void ForEachField(R& r, F&& f) {
+void ForEachRequestField(R& r, F&& f) {
   f(r.id), f(r.timestamp_ns), f(r.request_id), f(r.session_id), f(r.turn_index);
   f(r.previous_response_id), f(r.decision), f(r.decision_tier), f(r.decision_priority);
   f(r.category), f(r.original_model), f(r.selected_model), f(r.reasoning_mode);
   f(r.confidence_score), f(r.selection_method), f(r.signals), f(r.projections);
-  f(r.projection_scores), f(r.signal_confidences), f(r.request_body), f(r.response_body);
-  f(r.response_status), f(r.from_cache), f(r.streaming), f(r.request_body_truncated);
-  f(r.response_body_truncated), f(r.guardrails_enabled), f(r.jailbreak_enabled);
-  f(r.pii_enabled), f(r.response_jailbreak_detected), f(r.response_jailbreak_type);
+  f(r.projection_scores), f(r.signal_confidences), f(r.request_body);
+  f(r.request_body_truncated), f(r.guardrails_enabled), f(r.jailbreak_enabled);
+  f(r.pii_enabled), f(r.prompt), f(r.prompt_truncated), f(r.tool_definitions);
+}
+
+template <class R, class F>
+void ForEachOutcomeField(R& r, F&& f) {
+  f(r.response_body), f(r.response_status), f(r.from_cache), f(r.streaming);
+  f(r.response_body_truncated), f(r.response_jailbreak_detected), f(r.response_jailbreak_type);
   f(r.response_jailbreak_confidence), f(r.rag_enabled), f(r.rag_backend);
   f(r.rag_context_length), f(r.rag_similarity_score), f(r.hallucination_enabled);
   f(r.hallucination_detected), f(r.hallucination_confidence), f(r.hallucination_spans);
-  f(r.prompt), f(r.prompt_truncated), f(r.tool_definitions), f(r.prompt_tokens);
-  f(r.completion_tokens), f(r.total_tokens), f(r.actual_cost), f(r.baseline_cost);
-  f(r.cost_savings), f(r.currency), f(r.baseline_model), f(r.latency_ms);
+  f(r.prompt_tokens), f(r.completion_tokens), f(r.total_tokens), f(r.actual_cost);
+  f(r.baseline_cost), f(r.cost_savings), f(r.currency), f(r.baseline_model), f(r.latency_ms);
 }
 
 template <class T>
@@ -114,19 +119,41 @@ class Unpacker {
 
 }  // namespace
 
-std::string PackRecord(const ReplayRecord& record) {
-  // Packed into a reused buffer, then copied once into a block of the exact size (a stored
-  // record should not carry a growing string's spare capacity for its whole life).
+namespace {
+
+// Packed into a reused buffer, then copied once into a block of the exact size (a stored
+// record should not carry a growing string's spare capacity for its whole life).
+template <class Fields>
+std::string Pack(Fields&& fields) {
   thread_local std::string scratch;
   scratch.clear();
-  ForEachField(record, Packer(scratch));
+  fields(Packer(scratch));
   return std::string(scratch);
+}
+
+}  // namespace
+
+std::string PackRecord(const ReplayRecord& record) {
+  return Pack([&](Packer p) {
+    ForEachRequestField(record, p);
+    ForEachOutcomeField(record, p);
+  });
 }
 
 ReplayRecord UnpackRecord(std::string_view packed) {
   ReplayRecord record;
-  ForEachField(record, Unpacker(packed));
+  Unpacker u(packed);
+  ForEachRequestField(record, u);
+  ForEachOutcomeField(record, u);
   return record;
+}
+
+std::string PackOutcome(const ReplayRecord& record) {
+  return Pack([&](Packer p) { ForEachOutcomeField(record, p); });
+}
+
+void UnpackOutcome(std::string_view packed, ReplayRecord& record) {
+  ForEachOutcomeField(record, Unpacker(packed));
 }
 
 }  // namespace vsr::replay

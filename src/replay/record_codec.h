@@ -16,4 +16,11 @@ std::string PackRecord(const ReplayRecord& record);
 // `packed` must come from PackRecord.
 ReplayRecord UnpackRecord(std::string_view packed);
 
+// Only the fields that say how a request ended (status, answer, tokens and cost, the answer's
+// screens, cache and streaming flags, latency): the data plane records a request when it is
+// forwarded and adds these when it ends, without unpacking and repacking the rest.
+std::string PackOutcome(const ReplayRecord& record);
+// Sets `record`'s outcome fields from what PackOutcome wrote; the others stay as they are.
+void UnpackOutcome(std::string_view packed, ReplayRecord& record);
+
 }  // namespace vsr::replay

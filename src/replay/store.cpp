@@ -54,7 +54,7 @@ std::string ReplayStore::backend() const {
 ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, std::string packed) {
   List entry;
   entry.push_back(Entry{record.id, record.decision, record.timestamp_ns,
-                        std::make_shared<const std::string>(std::move(packed))});
+                        std::make_shared<const std::string>(std::move(packed)), nullptr});
   return entry;
 }
 
@@ -104,46 +104,67 @@ std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
   return record.id;
 }
 
+ReplayRecord ReplayStore::Unpack(const Blocks& blocks) {
+  ReplayRecord record = UnpackRecord(*blocks.packed);
+  if (blocks.outcome) UnpackOutcome(*blocks.outcome, record);
+  return record;
+}
+
 bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayRecord&)>& change) {
   for (;;) {
-    std::shared_ptr<const std::string> before;
+    Blocks before;
     {
       std::lock_guard lock(mu_);
       auto it = by_id_.find(id);
       if (it == by_id_.end()) return false;
-      before = it->second->packed;
+      before = {it->second->packed, it->second->outcome};
     }
-    ReplayRecord record = UnpackRecord(*before);
+    ReplayRecord record = Unpack(before);
     change(record);
-    auto after = std::make_shared<const std::string>(PackRecord(record));
+    Blocks after{std::make_shared<const std::string>(PackRecord(record)), nullptr};
     {
       std::lock_guard lock(mu_);
       auto it = by_id_.find(id);
       if (it == by_id_.end()) return false;  // evicted meanwhile
       // Another update of this record got in first: redo the change on its result.
-      if (it->second->packed != before) continue;
-      it->second->packed.swap(after);  // the old block is freed after the lock
+      if (Blocks{it->second->packed, it->second->outcome} != before) continue;
+      it->second->packed.swap(after.packed);  // the old blocks are freed after the lock
+      it->second->outcome.swap(after.outcome);
     }
     Persist(record);
     return true;
   }
 }
 
+bool ReplayStore::Complete(const std::string& id, const ReplayRecord& outcome) {
+  auto block = std::make_shared<const std::string>(PackOutcome(outcome));
+  Blocks now;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return false;
+    it->second->outcome.swap(block);  // the old block (if any) is freed after the lock
+    if (persistence_) now = {it->second->packed, it->second->outcome};
+  }
+  if (persistence_) Persist(Unpack(now));
+  return true;
+}
+
 std::optional<ReplayRecord> ReplayStore::Get(const std::string& id) const {
-  std::shared_ptr<const std::string> packed;
+  Blocks blocks;
   {
     std::lock_guard lock(mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return std::nullopt;
-    packed = it->second->packed;
+    blocks = {it->second->packed, it->second->outcome};
   }
-  return UnpackRecord(*packed);
+  return Unpack(blocks);
 }
 
 void ReplayStore::ForEachNewestFirst(const std::function<bool(const ReplayRecord&)>& visit) const {
   // The order is taken under the lock; the records are unpacked and visited after it, so a
   // scan of every record (the replay API's filters) does not hold up the data plane.
-  std::vector<std::shared_ptr<const std::string>> packed;
+  std::vector<Blocks> blocks;
   {
     std::lock_guard lock(mu_);
     // Insertion order is timestamp order except for clock steps and equal timestamps; gather
@@ -167,11 +188,11 @@ void ReplayStore::ForEachNewestFirst(const std::function<bool(const ReplayRecord
                                                   : a->id > b->id;
       });
     }
-    packed.reserve(order.size());
-    for (const Entry* e : order) packed.push_back(e->packed);
+    blocks.reserve(order.size());
+    for (const Entry* e : order) blocks.push_back({e->packed, e->outcome});
   }
-  for (const auto& p : packed) {
-    if (!visit(UnpackRecord(*p))) return;
+  for (const Blocks& b : blocks) {
+    if (!visit(Unpack(b))) return;
   }
 }
 

@@ -55,6 +55,10 @@ class ReplayStore {
   // Changes a stored record; false when it is gone (evicted, expired). `change` runs outside
   // the lock, on a copy, and runs again when another update of the same record got in first.
   bool Update(const std::string& id, const std::function<void(ReplayRecord&)>& change);
+  // Sets how a stored request ended: the outcome fields of `outcome` (record_codec.h says
+  // which), leaving the others as recorded. The data plane's per-request update: unlike
+  // Update it neither unpacks nor repacks the record. False when the record is gone.
+  bool Complete(const std::string& id, const ReplayRecord& outcome);
   std::optional<ReplayRecord> Get(const std::string& id) const;
   // Visits records newest first (timestamp desc, then id desc) until `visit` returns false.
   void ForEachNewestFirst(const std::function<bool(const ReplayRecord&)>& visit) const;
@@ -65,13 +69,19 @@ class ReplayStore {
 
  private:
   // A record as the store holds it: packed into one block (record_codec.h), with the fields
-  // the store itself needs beside it. The block is shared so that readers unpack their copy
-  // after releasing the lock, and replaced, never changed, by Update.
+  // the store itself needs beside it, and the outcome Complete set (null before), which
+  // overrides the block's outcome fields. Blocks are shared so that readers unpack their copy
+  // after releasing the lock, and replaced, never changed.
   struct Entry {
     std::string id, decision;
     int64_t timestamp_ns = 0;
-    std::shared_ptr<const std::string> packed;
+    std::shared_ptr<const std::string> packed, outcome;
   };
+  struct Blocks {
+    std::shared_ptr<const std::string> packed, outcome;
+    bool operator==(const Blocks&) const = default;
+  };
+  static ReplayRecord Unpack(const Blocks& blocks);
   using List = std::list<Entry>;
   // Entries leave the store through `removed`, so that they are freed after the lock.
   static List NewEntry(const ReplayRecord& record, std::string packed);

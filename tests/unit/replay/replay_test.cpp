@@ -140,8 +140,9 @@ TEST(ReplayRecord, PackingKeepsEveryField) {
   // A field added to ReplayRecord must be added to the codec's field list too, or the memory
   // store silently drops it; this size changes when a field is added.
   EXPECT_EQ(sizeof(ReplayRecord), 992u)
-      << "ReplayRecord changed: add the new field to ForEachField in replay/record_codec.cpp "
-         "and to FullRecord here, then update this size";
+      << "ReplayRecord changed: add the new field to ForEachRequestField or "
+         "ForEachOutcomeField in replay/record_codec.cpp and to FullRecord here, then update "
+         "this size";
   const ReplayRecord full = FullRecord();
   EXPECT_EQ(UnpackRecord(PackRecord(full)), full);
   EXPECT_EQ(UnpackRecord(PackRecord(ReplayRecord{})), ReplayRecord{});
@@ -150,6 +151,18 @@ TEST(ReplayRecord, PackingKeepsEveryField) {
   odd.currency = "";  // present but empty is not absent
   EXPECT_EQ(UnpackRecord(PackRecord(odd)), odd);
   EXPECT_NE(UnpackRecord(PackRecord(odd)).currency, std::nullopt);
+}
+
+// The store holds exactly `expected`, by id and in a scan.
+void ExpectOnlyRecordIs(const ReplayStore& store, const ReplayRecord& expected) {
+  EXPECT_EQ(store.Get(expected.id), expected);
+  int visited = 0;
+  store.ForEachNewestFirst([&](const ReplayRecord& r) {
+    EXPECT_EQ(r, expected);
+    ++visited;
+    return true;
+  });
+  EXPECT_EQ(visited, 1);
 }
 
 TEST(ReplayStore, UpdatesAndReadsSeeTheWholeRecord) {
@@ -162,14 +175,51 @@ TEST(ReplayStore, UpdatesAndReadsSeeTheWholeRecord) {
   ReplayRecord expected = FullRecord();
   expected.response_status = 201;
   expected.signals["pii"] = {"email"};
+  ExpectOnlyRecordIs(store, expected);
+}
+
+TEST(ReplayStore, CompletingARecordSetsHowItEndedAndKeepsTheRest) {
+  // What the data plane knows at forwarding time, then how the request ended.
+  ReplayStore store(0, nullptr);
+  store.Add(FullRecord(), 10);
+  ReplayRecord outcome;
+  outcome.response_status = 503;
+  outcome.response_body = "{\"error\":1}";
+  outcome.prompt_tokens = 9;
+  outcome.latency_ms = 2.5;
+  outcome.decision = "ignored";  // not an outcome field
+  ASSERT_TRUE(store.Complete("full", outcome));
+
+  ReplayRecord expected = FullRecord();
+  expected.response_status = 503;
+  expected.response_body = "{\"error\":1}";
+  expected.prompt_tokens = 9;
+  expected.latency_ms = 2.5;
+  // Every other outcome field takes the outcome's value too (defaults here).
+  expected.from_cache = expected.streaming = expected.response_body_truncated = false;
+  expected.response_jailbreak_detected = expected.rag_enabled = false;
+  expected.hallucination_enabled = expected.hallucination_detected = false;
+  expected.response_jailbreak_type = expected.rag_backend = "";
+  expected.response_jailbreak_confidence = expected.rag_similarity_score = 0;
+  expected.hallucination_confidence = 0;
+  expected.rag_context_length = 0;
+  expected.hallucination_spans.clear();
+  for (std::optional<int64_t>* n : {&expected.completion_tokens, &expected.total_tokens}) {
+    n->reset();
+  }
+  for (std::optional<double>* n :
+       {&expected.actual_cost, &expected.baseline_cost, &expected.cost_savings}) {
+    n->reset();
+  }
+  expected.currency.reset();
+  expected.baseline_model.reset();
+  ExpectOnlyRecordIs(store, expected);
+
+  // A later Update sees (and keeps) the outcome.
+  ASSERT_TRUE(store.Update("full", [](ReplayRecord& r) { r.category = "changed"; }));
+  expected.category = "changed";
   EXPECT_EQ(store.Get("full"), expected);
-  int visited = 0;
-  store.ForEachNewestFirst([&](const ReplayRecord& r) {
-    EXPECT_EQ(r, expected);
-    ++visited;
-    return true;
-  });
-  EXPECT_EQ(visited, 1);
+  EXPECT_FALSE(store.Complete("gone", outcome));
 }
 
 TEST(ReplayStore, AScanDoesNotHoldUpNewRecords) {
@@ -247,6 +297,9 @@ void ExpectRecordsSurviveARestart(const std::function<std::unique_ptr<Persistenc
     ReplayStore store(0, std::move(db));
     for (int i = 0; i < 4; ++i) store.Add(Rec("r" + std::to_string(i), i), 3);  // r0 evicted
     store.Update("r3", [](ReplayRecord& r) { r.response_body = "{\"answer\":1}"; });
+    ReplayRecord outcome;
+    outcome.response_status = 201;
+    store.Complete("r2", outcome);
     store.Flush();
   }
   auto db = open();
@@ -256,6 +309,9 @@ void ExpectRecordsSurviveARestart(const std::function<std::unique_ptr<Persistenc
   EXPECT_FALSE(reopened.Get("r0"));
   ASSERT_TRUE(reopened.Get("r3"));
   EXPECT_EQ(reopened.Get("r3")->response_body, "{\"answer\":1}");
+  ASSERT_TRUE(reopened.Get("r2"));
+  EXPECT_EQ(reopened.Get("r2")->response_status, 201);
+  EXPECT_EQ(reopened.Get("r2")->decision, "d");  // the rest as recorded
   std::vector<std::string> order;
   reopened.ForEachNewestFirst([&](const ReplayRecord& r) {
     order.push_back(r.id);
