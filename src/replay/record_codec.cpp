@@ -117,10 +117,6 @@ class Unpacker {
   size_t pos_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 // Packed into a reused buffer, then copied once into a block of the exact size (a stored
 // record should not carry a growing string's spare capacity for its whole life).
 template <class Fields>

@@ -53,8 +53,10 @@ std::string ReplayStore::backend() const {
 
 ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, std::string packed) {
   List entry;
-  entry.push_back(Entry{record.id, record.decision, record.timestamp_ns,
-                        std::make_shared<const std::string>(std::move(packed)), nullptr});
+  entry.push_back(Entry{record.id,
+                        record.decision,
+                        record.timestamp_ns,
+                        {std::make_shared<const std::string>(std::move(packed)), nullptr}});
   return entry;
 }
 
@@ -77,7 +79,7 @@ void ReplayStore::RemoveOldestOfLocked(const std::string& decision, List& remove
   d->second.pop_front();
   if (d->second.empty()) by_decision_.erase(d);
   by_id_.erase(it->id);
-  if (persistence_) PersistErase(it->id);
+  PersistErase(it->id);
   removed.splice(removed.end(), records_, it);  // last: `decision` may be this entry's own field
 }
 
@@ -117,7 +119,7 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
       std::lock_guard lock(mu_);
       auto it = by_id_.find(id);
       if (it == by_id_.end()) return false;
-      before = {it->second->packed, it->second->outcome};
+      before = it->second->blocks;
     }
     ReplayRecord record = Unpack(before);
     change(record);
@@ -127,9 +129,8 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
       auto it = by_id_.find(id);
       if (it == by_id_.end()) return false;  // evicted meanwhile
       // Another update of this record got in first: redo the change on its result.
-      if (Blocks{it->second->packed, it->second->outcome} != before) continue;
-      it->second->packed.swap(after.packed);  // the old blocks are freed after the lock
-      it->second->outcome.swap(after.outcome);
+      if (it->second->blocks != before) continue;
+      std::swap(it->second->blocks, after);  // the old blocks are freed after the lock
     }
     Persist(record);
     return true;
@@ -143,8 +144,8 @@ bool ReplayStore::Complete(const std::string& id, const ReplayRecord& outcome) {
     std::lock_guard lock(mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return false;
-    it->second->outcome.swap(block);  // the old block (if any) is freed after the lock
-    if (persistence_) now = {it->second->packed, it->second->outcome};
+    it->second->blocks.outcome.swap(block);  // the old block (if any) is freed after the lock
+    if (persistence_) now = it->second->blocks;
   }
   if (persistence_) Persist(Unpack(now));
   return true;
@@ -156,7 +157,7 @@ std::optional<ReplayRecord> ReplayStore::Get(const std::string& id) const {
     std::lock_guard lock(mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return std::nullopt;
-    blocks = {it->second->packed, it->second->outcome};
+    blocks = it->second->blocks;
   }
   return Unpack(blocks);
 }
@@ -189,7 +190,7 @@ void ReplayStore::ForEachNewestFirst(const std::function<bool(const ReplayRecord
       });
     }
     blocks.reserve(order.size());
-    for (const Entry* e : order) blocks.push_back({e->packed, e->outcome});
+    for (const Entry* e : order) blocks.push_back(e->blocks);
   }
   for (const Blocks& b : blocks) {
     if (!visit(Unpack(b))) return;

@@ -72,14 +72,14 @@ class ReplayStore {
   // the store itself needs beside it, and the outcome Complete set (null before), which
   // overrides the block's outcome fields. Blocks are shared so that readers unpack their copy
   // after releasing the lock, and replaced, never changed.
-  struct Entry {
-    std::string id, decision;
-    int64_t timestamp_ns = 0;
-    std::shared_ptr<const std::string> packed, outcome;
-  };
   struct Blocks {
     std::shared_ptr<const std::string> packed, outcome;
     bool operator==(const Blocks&) const = default;
+  };
+  struct Entry {
+    std::string id, decision;
+    int64_t timestamp_ns = 0;
+    Blocks blocks;
   };
   static ReplayRecord Unpack(const Blocks& blocks);
   using List = std::list<Entry>;
