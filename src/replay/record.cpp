@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/rfc3339.h"
 #include "common/strings.h"
 
 namespace vsr::replay {
@@ -206,12 +207,8 @@ ReplayRecord FromJson(const json::object& o) {
 std::string FormatTimestamp(int64_t unix_ns) {
   const int64_t secs = unix_ns >= 0 ? unix_ns / 1000000000 : (unix_ns - 999999999) / 1000000000;
   int64_t nanos = unix_ns - secs * 1000000000;
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf);
+  std::string out = Rfc3339Utc(secs);
+  out.pop_back();  // the fraction goes before the 'Z'
   if (nanos != 0) {
     char frac[16];
     std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(nanos));

@@ -4,13 +4,14 @@
 #include <ctime>
 
 #include "common/json_text.h"
+#include "common/rfc3339.h"
 
 namespace vsr::server {
 
 namespace {
 
 // "2026-12-04T01:02:03.456Z". Every request writes one, so the date and time of day are
-// formatted once per second per thread (gmtime_r and snprintf were 1.5% of a proxied request)
+// formatted once per second per thread (formatting them per call was 1.5% of a proxied request)
 // and only the milliseconds per call.
 std::string UtcNow() {
   const auto now = std::chrono::system_clock::now();
@@ -18,15 +19,13 @@ std::string UtcNow() {
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   thread_local std::time_t cached_second = -1;
-  thread_local char cached[64];  // room for any int year (the compiler checks)
+  thread_local std::string cached;  // "2026-12-04T01:02:03."
   if (t != cached_second) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached = Rfc3339Utc(t);
+    cached.back() = '.';  // the 'Z' goes after the milliseconds
     cached_second = t;
   }
-  std::string out(cached);
+  std::string out = cached;
   out += static_cast<char>('0' + ms / 100);
   out += static_cast<char>('0' + ms / 10 % 10);
   out += static_cast<char>('0' + ms % 10);
