@@ -1,8 +1,9 @@
 // OTLP protobuf by hand: the few message types of an ExportTraceServiceRequest are written
 // straight into one buffer. Field numbers are those of opentelemetry-proto (trace/v1,
 // common/v1, resource/v1, collector/trace/v1).
-#include <algorithm>
+#include <cassert>
 #include <cstring>
+#include <vector>
 
 #include "observability/otlp_encoding.h"
 
@@ -12,101 +13,10 @@ namespace {
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
 
-// Writes `v` as a varint at `dst` (room for 10 bytes); returns how many bytes it took.
-size_t PutVarint(char* dst, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    dst[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  dst[n++] = static_cast<char>(v);
-  return n;
-}
-
-// The message being written: a buffer grown ahead of the writes, so each write is a bounds
-// check and a store (appending to a std::string byte by byte cost twice as much); growing is
-// out of line so the writes inline.
-class Out {
- public:
-  explicit Out(size_t capacity) { Grow(capacity); }
-  size_t size() const { return n_; }
-  void Byte(uint8_t b) {
-    Room(1);
-    p_[n_++] = static_cast<char>(b);
-  }
-  void Append(const void* data, size_t n) {
-    Room(n);
-    std::memcpy(p_ + n_, data, n);
-    n_ += n;
-  }
-  void Varint(uint64_t v) {
-    Room(10);
-    n_ += PutVarint(p_ + n_, v);
-  }
-  char* At(size_t pos) { return p_ + pos; }
-  // Removes `n` bytes at `pos`, moving what follows.
-  void Erase(size_t pos, size_t n) {
-    std::memmove(p_ + pos, p_ + pos + n, n_ - pos - n);
-    n_ -= n;
-  }
-  std::string Take() {
-    buf_.resize(n_);
-    return std::move(buf_);
-  }
-
- private:
-  void Room(size_t n) {
-    if (n_ + n > buf_.size()) [[unlikely]]
-      Grow(n);
-  }
-  [[gnu::noinline]] void Grow(size_t n) {
-    buf_.resize(std::max(2 * buf_.size(), n_ + n));
-    p_ = buf_.data();
-  }
-  std::string buf_;
-  char* p_ = nullptr;
-  size_t n_ = 0;
-};
-
-void Tag(Out& out, uint32_t field, WireType type) {
-  out.Varint(field << 3 | type);
-}
-
-void Bytes(Out& out, uint32_t field, const void* data, size_t n) {
-  Tag(out, field, kLengthDelimited);
-  out.Varint(n);
-  out.Append(data, n);
-}
-
-void String(Out& out, uint32_t field, std::string_view s) {
-  Bytes(out, field, s.data(), s.size());
-}
-
-void Fixed64(Out& out, uint32_t field, uint64_t v) {
-  Tag(out, field, kFixed64);
-  char bytes[8];
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));  // little endian
-  out.Append(bytes, 8);
-}
-
-// A nested message whose length is known only once it is written (a span, its status): room
-// for the longest length (5 bytes covers 4 GiB) is kept, then closed up to the length's size.
-constexpr size_t kLengthRoom = 5;
-
-size_t Open(Out& out, uint32_t field) {
-  static constexpr char kRoom[kLengthRoom] = {};
-  Tag(out, field, kLengthDelimited);
-  out.Append(kRoom, kLengthRoom);
-  return out.size();
-}
-
-void Close(Out& out, size_t body_start) {
-  char length[10];
-  const size_t used = PutVarint(length, out.size() - body_start);  // a span: < 4 GiB
-  const size_t room = body_start - kLengthRoom;
-  std::memcpy(out.At(room), length, used);
-  out.Erase(room + used, kLengthRoom - used);
-}
+// Every message's size is computed before it is written, so the encoding is one exact buffer
+// written front to back through a cursor held in a register: no growth checks, no lengths
+// closed up afterwards. (A writer keeping its position in a member reloaded it after every
+// byte stored, since a char store may alias anything; that cost twice the time.)
 
 size_t VarintSize(uint64_t v) {
   size_t n = 1;
@@ -117,14 +27,60 @@ size_t VarintSize(uint64_t v) {
   return n;
 }
 
-// Size of a length-delimited field of `n` bytes with a one-byte tag.
+// Size of a length-delimited field of `n` bytes with a one-byte tag (field numbers < 16).
 size_t FieldSize(size_t n) {
   return 1 + VarintSize(n) + n;
 }
 
+char* Varint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* Tag(char* p, uint32_t field, WireType type) {
+  return Varint(p, field << 3 | type);
+}
+
+// The head of a length-delimited field whose body of `n` bytes the caller writes next.
+char* Head(char* p, uint32_t field, size_t n) {
+  return Varint(Tag(p, field, kLengthDelimited), n);
+}
+
+// Copies `n` bytes. Most are keys, names and ids of 4 to 16 bytes: two overlapping fixed-size
+// copies each, inline, instead of a call into memcpy.
+char* Copy(char* p, const char* from, size_t n) {
+  if (n >= 8 && n <= 16) {
+    std::memcpy(p, from, 8);
+    std::memcpy(p + n - 8, from + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(p, from, 4);
+    std::memcpy(p + n - 4, from + n - 4, 4);
+  } else {
+    std::memcpy(p, from, n);
+  }
+  return p + n;
+}
+
+char* Bytes(char* p, uint32_t field, const void* data, size_t n) {
+  return Copy(Head(p, field, n), static_cast<const char*>(data), n);
+}
+
+char* String(char* p, uint32_t field, std::string_view s) {
+  return Bytes(p, field, s.data(), s.size());
+}
+
+char* Fixed64(char* p, uint32_t field, uint64_t v) {
+  p = Tag(p, field, kFixed64);
+  for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(v >> (8 * i));  // little endian
+  return p;
+}
+
 // AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5
 // (ArrayValue: values 1). One of them is always written, even a zero value (it is a oneof).
-// Sizes are computed first, so attributes need no closing up (see Open/Close).
 size_t ArrayBodySize(const TraceData& trace, const SpanAttribute& a) {
   size_t n = 0;
   trace.ForEachString(a, [&n](std::string_view s) { n += FieldSize(FieldSize(s.size())); });
@@ -147,119 +103,144 @@ size_t AnyValueBodySize(const TraceData& trace, const SpanAttribute& a) {
   return 0;
 }
 
-void AnyValueBody(Out& out, const TraceData& trace, const SpanAttribute& a) {
+char* AnyValueBody(char* p, const TraceData& trace, const SpanAttribute& a) {
   switch (a.kind) {
     case AttributeKind::kString:
-      String(out, 1, trace.String(a));
-      return;
+      return String(p, 1, trace.String(a));
     case AttributeKind::kBool:
-      Tag(out, 2, kVarint);
-      out.Byte(a.value.flag ? 1 : 0);
-      return;
+      p = Tag(p, 2, kVarint);
+      *p++ = a.value.flag ? 1 : 0;
+      return p;
     case AttributeKind::kInt:
-      Tag(out, 3, kVarint);
-      out.Varint(static_cast<uint64_t>(a.value.integer));  // two's complement, as int64 is
-      return;
+      return Varint(Tag(p, 3, kVarint), static_cast<uint64_t>(a.value.integer));  // as int64 is
     case AttributeKind::kDouble: {
       uint64_t bits;
       std::memcpy(&bits, &a.value.number, sizeof bits);
-      Fixed64(out, 4, bits);
-      return;
+      return Fixed64(p, 4, bits);
     }
     case AttributeKind::kStrings:
-      Tag(out, 5, kLengthDelimited);
-      out.Varint(ArrayBodySize(trace, a));
-      trace.ForEachString(a, [&out](std::string_view s) {
-        Tag(out, 1, kLengthDelimited);  // an AnyValue holding string_value
-        out.Varint(FieldSize(s.size()));
-        String(out, 1, s);
+      p = Head(p, 5, ArrayBodySize(trace, a));
+      trace.ForEachString(a, [&p](std::string_view s) {
+        p = Head(p, 1, FieldSize(s.size()));  // an AnyValue holding string_value
+        p = String(p, 1, s);
       });
-      return;
+      return p;
   }
+  return p;
 }
 
-// A KeyValue (key 1, value 2) as `field`, up to its AnyValue's body of `value_body` bytes,
-// which the caller writes next.
-size_t KeyValueSize(std::string_view key, size_t value_body) {
-  return FieldSize(FieldSize(key.size()) + FieldSize(value_body));
+// A KeyValue (key 1, value 2) whose AnyValue body has `value_body` bytes: its body's size,
+// and its head up to that AnyValue's body, which the caller writes next.
+size_t KeyValueBodySize(std::string_view key, size_t value_body) {
+  return FieldSize(key.size()) + FieldSize(value_body);
 }
 
-void KeyValueHead(Out& out, uint32_t field, std::string_view key, size_t value_body) {
-  Tag(out, field, kLengthDelimited);
-  out.Varint(FieldSize(key.size()) + FieldSize(value_body));
-  String(out, 1, key);
-  Tag(out, 2, kLengthDelimited);
-  out.Varint(value_body);
+char* KeyValueHead(char* p, uint32_t field, std::string_view key, size_t value_body) {
+  p = Head(p, field, KeyValueBodySize(key, value_body));
+  p = String(p, 1, key);
+  return Head(p, 2, value_body);
 }
 
-// ScopeSpans.spans (2) holding a Span: trace_id 1, span_id 2, parent_span_id 4, name 5,
-// kind 6, start 7, end 8, attributes 9 (KeyValue: key 1, value 2), status 15 (message 2,
-// code 3).
-void SpanField(Out& out, const TraceData& trace, size_t index) {
+// Span: trace_id 1, span_id 2, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9
+// (KeyValue: key 1, value 2), status 15 (Status: message 2, code 3).
+size_t StatusBodySize(const Span& s) {
+  return (s.status_message.empty() ? 0 : FieldSize(s.status_message.size())) + 2;
+}
+
+// `value_body[i]`: the AnyValue body size of trace.attributes[i].
+size_t SpanBodySize(const TraceData& trace, size_t index, const uint32_t* value_body) {
   const Span& s = trace.spans[index];
-  const size_t span = Open(out, 2);
-  Bytes(out, 1, s.trace_id.data(), s.trace_id.size());
-  Bytes(out, 2, s.span_id.data(), s.span_id.size());
-  if (s.has_parent()) Bytes(out, 4, s.parent_span_id.data(), s.parent_span_id.size());
-  String(out, 5, s.name);
-  Tag(out, 6, kVarint);
-  out.Varint(static_cast<uint64_t>(s.kind));
-  Fixed64(out, 7, static_cast<uint64_t>(s.start_unix_ns));
-  Fixed64(out, 8, static_cast<uint64_t>(s.end_unix_ns));
+  size_t n = FieldSize(s.trace_id.size()) + FieldSize(s.span_id.size()) +
+             (s.has_parent() ? FieldSize(s.parent_span_id.size()) : 0) + FieldSize(s.name.size()) +
+             1 + VarintSize(static_cast<uint64_t>(s.kind)) + 2 * 9;
   trace.ForEachAttribute(index, [&](const SpanAttribute& a) {
-    KeyValueHead(out, 9, a.key, AnyValueBodySize(trace, a));
-    AnyValueBody(out, trace, a);
+    n += FieldSize(KeyValueBodySize(a.key, value_body[&a - trace.attributes.data()]));
+  });
+  if (s.error) n += 1 + VarintSize(StatusBodySize(s)) + StatusBodySize(s);  // field 15: 1 byte
+  return n;
+}
+
+// ScopeSpans.spans (2) holding the span.
+char* SpanField(char* p, const TraceData& trace, size_t index, size_t body,
+                const uint32_t* value_body) {
+  const Span& s = trace.spans[index];
+  p = Head(p, 2, body);
+  p = Bytes(p, 1, s.trace_id.data(), s.trace_id.size());
+  p = Bytes(p, 2, s.span_id.data(), s.span_id.size());
+  if (s.has_parent()) p = Bytes(p, 4, s.parent_span_id.data(), s.parent_span_id.size());
+  p = String(p, 5, s.name);
+  p = Varint(Tag(p, 6, kVarint), static_cast<uint64_t>(s.kind));
+  p = Fixed64(p, 7, static_cast<uint64_t>(s.start_unix_ns));
+  p = Fixed64(p, 8, static_cast<uint64_t>(s.end_unix_ns));
+  trace.ForEachAttribute(index, [&](const SpanAttribute& a) {
+    p = KeyValueHead(p, 9, a.key, value_body[&a - trace.attributes.data()]);
+    p = AnyValueBody(p, trace, a);
   });
   if (s.error) {
-    const size_t status = Open(out, 15);
-    if (!s.status_message.empty()) String(out, 2, s.status_message);
-    Tag(out, 3, kVarint);
-    out.Byte(2);  // STATUS_CODE_ERROR
-    Close(out, status);
+    p = Head(p, 15, StatusBodySize(s));
+    if (!s.status_message.empty()) p = String(p, 2, s.status_message);
+    p = Tag(p, 3, kVarint);
+    *p++ = 2;  // STATUS_CODE_ERROR
   }
-  Close(out, span);
+  return p;
 }
 
 }  // namespace
 
 EncodedSpans ProtobufSpans(const TraceData& trace) {
-  Out out(64 + trace.spans.size() * 112 + trace.attributes.size() * 24 + trace.text.size());
-  for (size_t i = 0; i < trace.spans.size(); ++i) SpanField(out, trace, i);
-  return {out.Take(), trace.spans.size()};
+  // Each size once: a switch on the value's kind per attribute costs more than the writing.
+  thread_local std::vector<uint32_t> value_body;
+  thread_local std::vector<size_t> span_body;
+  value_body.resize(trace.attributes.size());
+  for (size_t i = 0; i < trace.attributes.size(); ++i) {
+    value_body[i] = static_cast<uint32_t>(AnyValueBodySize(trace, trace.attributes[i]));
+  }
+  span_body.resize(trace.spans.size());
+  size_t total = 0;
+  for (size_t i = 0; i < trace.spans.size(); ++i) {
+    span_body[i] = SpanBodySize(trace, i, value_body.data());
+    total += FieldSize(span_body[i]);
+  }
+  std::string bytes(total, '\0');
+  char* p = bytes.data();
+  for (size_t i = 0; i < trace.spans.size(); ++i) {
+    p = SpanField(p, trace, i, span_body[i], value_body.data());
+  }
+  assert(p == bytes.data() + bytes.size());  // the sizes computed are the bytes written
+  return {std::move(bytes), trace.spans.size()};
 }
 
 void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
                    std::string& out) {
   // ExportTraceServiceRequest.resource_spans 1 > ResourceSpans: resource 1 (Resource:
   // attributes 1), scope_spans 2 > ScopeSpans: scope 1 (InstrumentationScope: name 1), spans 2
-  // (the encoded spans as they are). Every length is known before writing.
+  // (the encoded spans as they are).
   const auto attributes = ResourceAttributes(resource);  // string values: AnyValue field 1
   size_t resource_body = 0;
-  for (const auto& [k, v] : attributes) resource_body += KeyValueSize(k, FieldSize(v.size()));
+  for (const auto& [k, v] : attributes) {
+    resource_body += FieldSize(KeyValueBodySize(k, FieldSize(v.size())));
+  }
   size_t span_bytes = 0;
   for (const EncodedSpans& e : spans) span_bytes += e.bytes.size();
   const size_t scope_body = FieldSize(kOtlpScopeName.size());
   const size_t scope_spans_body = FieldSize(scope_body) + span_bytes;
   const size_t resource_spans_body = FieldSize(resource_body) + FieldSize(scope_spans_body);
 
-  Out head(64 + resource_body);  // everything before the spans
-  Tag(head, 1, kLengthDelimited);
-  head.Varint(resource_spans_body);
-  Tag(head, 1, kLengthDelimited);
-  head.Varint(resource_body);
+  out.resize(FieldSize(resource_spans_body));  // keeps the capacity of earlier batches
+  char* p = Head(out.data(), 1, resource_spans_body);
+  p = Head(p, 1, resource_body);
   for (const auto& [k, v] : attributes) {
-    KeyValueHead(head, 1, k, FieldSize(v.size()));
-    String(head, 1, v);
+    p = KeyValueHead(p, 1, k, FieldSize(v.size()));
+    p = String(p, 1, v);
   }
-  Tag(head, 2, kLengthDelimited);
-  head.Varint(scope_spans_body);
-  Tag(head, 1, kLengthDelimited);
-  head.Varint(scope_body);
-  String(head, 1, kOtlpScopeName);
-  out.clear();
-  out.reserve(head.size() + span_bytes);
-  out.append(head.At(0), head.size());
-  for (const EncodedSpans& e : spans) out.append(e.bytes);
+  p = Head(p, 2, scope_spans_body);
+  p = Head(p, 1, scope_body);
+  p = String(p, 1, kOtlpScopeName);
+  for (const EncodedSpans& e : spans) {
+    std::memcpy(p, e.bytes.data(), e.bytes.size());
+    p += e.bytes.size();
+  }
+  assert(p == out.data() + out.size());
 }
 
 }  // namespace vsr::observability

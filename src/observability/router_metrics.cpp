@@ -1,6 +1,7 @@
 #include "observability/router_metrics.h"
 
 #include <cstdlib>
+#include <cstring>
 
 namespace vsr::observability {
 
@@ -230,10 +231,21 @@ void RouterMetrics::RecordCompletion(const CompletionSample& s,
 }
 
 int64_t LastIntegerField(std::string_view text, std::string_view key) {
-  const std::string needle = "\"" + std::string(key) + "\":";
-  const size_t at = text.rfind(needle);
-  if (at == std::string_view::npos) return -1;
-  size_t i = at + needle.size();
+  // The key's last occurrence as `"<key>":`, found from its closing quote and colon: each
+  // candidate is a memrchr step, where rfind compared the whole key at every position.
+  size_t i = std::string_view::npos;
+  for (size_t end = text.size(); end > 0;) {
+    const void* hit = memrchr(text.data(), ':', end);
+    if (hit == nullptr) break;
+    const size_t colon = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+    end = colon;
+    if (colon >= key.size() + 2 && text[colon - 1] == '"' && text[colon - key.size() - 2] == '"' &&
+        text.substr(colon - key.size() - 1, key.size()) == key) {
+      i = colon + 1;
+      break;
+    }
+  }
+  if (i == std::string_view::npos) return -1;
   while (i < text.size() && text[i] == ' ') ++i;
   int64_t v = 0;
   bool any = false;

@@ -108,6 +108,10 @@ TEST(RouterMetricsTest, TokenCountsComeFromTheLastUsageField) {
       12);
   EXPECT_EQ(LastIntegerField(R"("output_tokens":0} ... "output_tokens":41})", "output_tokens"), 41);
   EXPECT_EQ(LastIntegerField("no usage here", "prompt_tokens"), -1);
+  // Only the whole key counts, wherever it is.
+  EXPECT_EQ(LastIntegerField(R"({"prompt_tokens":7,"x":"a:b"})", "tokens"), -1);
+  EXPECT_EQ(LastIntegerField(R"("tokens":9,"prompt_tokens":7)", "tokens"), 9);
+  EXPECT_EQ(LastIntegerField(R"(:"tokens":)", "tokens"), -1);  // no digits
 }
 
 // The exposition must parse (and lint cleanly) with Prometheus's own checker, which the setup
