@@ -1,9 +1,12 @@
 #include "observability/metrics_registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <new>
 
 namespace vsr::observability {
 
@@ -59,101 +62,233 @@ std::string Family::Labels(const LabelValues& values, const std::string& extra) 
 
 size_t ThreadShard() {
   static std::atomic<size_t> next{0};
-  thread_local const size_t slot = next.fetch_add(1) % ShardedSeries<double>::kShards;
+  thread_local const size_t slot = next.fetch_add(1) % kThreadSlots;
   return slot;
 }
 
+namespace detail {
+
 namespace {
-void AddScalar(double& into, double from) {
-  into += from;
+
+// FNV-1a over the family and each label value's size and bytes.
+uint64_t HashOf(const Family* family, LabelView values) {
+  uint64_t h = 14695981039346656037ULL ^ reinterpret_cast<uintptr_t>(family);
+  const auto mix = [&h](const char* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<uint8_t>(p[i])) * 1099511628211ULL;
+  };
+  for (std::string_view v : values) {
+    const auto size = static_cast<uint32_t>(v.size());
+    mix(reinterpret_cast<const char*>(&size), sizeof size);
+    mix(v.data(), v.size());
+  }
+  return h;
 }
+
+// Bump allocation in 16 KB chunks: a slot's series sit next to each other, and none is freed
+// before the registry is.
+class Arena {
+ public:
+  void* Allocate(size_t n) {
+    n = (n + 7) & ~size_t{7};
+    if (chunks_.empty() || used_ + n > kChunk) {
+      const size_t size = std::max(kChunk, n);
+      chunks_.push_back(std::make_unique<std::byte[]>(size));
+      used_ = size > kChunk ? kChunk : 0;  // an oversized block fills its chunk
+      if (used_ == kChunk) return chunks_.back().get();
+    }
+    void* p = chunks_.back().get() + used_;
+    used_ += n;
+    return p;
+  }
+
+ private:
+  static constexpr size_t kChunk = 16 * 1024;
+  std::vector<std::unique_ptr<std::byte[]>> chunks_;
+  size_t used_ = 0;
+};
+
 }  // namespace
 
+bool Series::HasLabels(LabelView values) const {
+  const char* p = labels();
+  const char* end = p + labels_size;
+  for (std::string_view v : values) {
+    uint32_t size;
+    if (end - p < static_cast<ptrdiff_t>(sizeof size)) return false;
+    std::memcpy(&size, p, sizeof size);
+    p += sizeof size;
+    if (size != v.size() || std::memcmp(p, v.data(), size) != 0) return false;
+    p += size;
+  }
+  return p == end;
+}
+
+LabelValues Series::Labels() const {
+  LabelValues out;
+  for (const char *p = labels(), *end = p + labels_size; p < end;) {
+    uint32_t size;
+    std::memcpy(&size, p, sizeof size);
+    out.emplace_back(p + sizeof size, size);
+    p += sizeof size + size;
+  }
+  return out;
+}
+
+struct alignas(64) SeriesSlot {
+  std::mutex mu;
+  // Open addressing, linear probing, a power of two in size and at most half full.
+  struct Entry {
+    uint64_t hash = 0;
+    Series* series = nullptr;
+  };
+  std::vector<Entry> table = std::vector<Entry>(64);
+  size_t used = 0;
+  Arena arena;
+
+  void Insert(Series* s) {
+    if (2 * (used + 1) > table.size()) {
+      std::vector<Entry> old(2 * table.size());
+      old.swap(table);
+      for (const Entry& e : old) {
+        if (e.series != nullptr) Place(e);
+      }
+    }
+    Place({s->hash, s});
+    ++used;
+  }
+  void Place(const Entry& e) {
+    const size_t mask = table.size() - 1;
+    size_t i = e.hash & mask;
+    while (table[i].series != nullptr) i = (i + 1) & mask;
+    table[i] = e;
+  }
+};
+
+struct SeriesSlots {
+  std::array<SeriesSlot, kThreadSlots> slots;
+};
+
+}  // namespace detail
+
+detail::Series* Family::Find(LabelView values, size_t slot, std::unique_lock<std::mutex>& lock) {
+  if (slot >= kThreadSlots) slot = ThreadShard();
+  detail::SeriesSlot& s = slots_.slots[slot];
+  const uint64_t hash = detail::HashOf(this, values);
+  lock = std::unique_lock(s.mu);
+  const size_t mask = s.table.size() - 1;
+  for (size_t i = hash & mask; s.table[i].series != nullptr; i = (i + 1) & mask) {
+    detail::Series* series = s.table[i].series;
+    if (s.table[i].hash == hash && series->family == this && series->HasLabels(values)) {
+      return series;
+    }
+  }
+  std::vector<detail::Series*>& mine = series_[slot];
+  if (mine.size() >= kMaxSeries) return nullptr;  // bounded cardinality: drop new series
+  size_t labels_size = 0;
+  for (std::string_view v : values) labels_size += sizeof(uint32_t) + v.size();
+  void* block =
+      s.arena.Allocate(sizeof(detail::Series) + buckets_ * sizeof(uint64_t) + labels_size);
+  auto* series =
+      new (block) detail::Series{this, hash, 0, 0, buckets_, static_cast<uint32_t>(labels_size)};
+  std::fill_n(series->counts(), buckets_, uint64_t{0});
+  char* p = series->labels();
+  for (std::string_view v : values) {
+    const auto size = static_cast<uint32_t>(v.size());
+    std::memcpy(p, &size, sizeof size);
+    std::memcpy(p + sizeof size, v.data(), v.size());
+    p += sizeof size + v.size();
+  }
+  mine.push_back(series);
+  s.Insert(series);
+  return series;
+}
+
+std::map<LabelValues, Family::Total, LabelLess> Family::Totals() const {
+  std::map<LabelValues, Total, LabelLess> out;
+  for (size_t slot = 0; slot < kThreadSlots; ++slot) {
+    std::lock_guard lock(slots_.slots[slot].mu);
+    for (const detail::Series* s : series_[slot]) {
+      Total& t = out[s->Labels()];
+      t.value += s->value;
+      t.count += s->count;
+      t.counts.resize(s->buckets);
+      for (uint32_t b = 0; b < s->buckets; ++b) t.counts[b] += s->counts()[b];
+    }
+  }
+  return out;
+}
+
 void ScalarFamily::Update(LabelView values, double amount, bool add) {
-  series_.With(
-      values, kMaxSeries, [] { return 0.0; }, [&](double& v) { v = add ? v + amount : amount; },
-      add ? ShardedSeries<double>::kShards : 0);
+  std::unique_lock<std::mutex> lock;
+  detail::Series* s = Find(values, add ? kThreadsSlot : 0, lock);
+  if (s != nullptr) s->value = add ? s->value + amount : amount;
 }
 
 double ScalarFamily::Value(LabelView values) const {
-  const auto merged = series_.Merged(AddScalar);
-  auto it = merged.find(values);
-  return it == merged.end() ? 0 : it->second;
+  const auto totals = Totals();
+  auto it = totals.find(values);
+  return it == totals.end() ? 0 : it->second.value;
 }
 
 void ScalarFamily::Render(std::string& out) const {
   Header(out, name_, help_, type_);
-  for (const auto& [values, v] : series_.Merged(AddScalar)) {
-    out += name_ + Labels(values) + " " + Number(v) + "\n";
+  for (const auto& [values, t] : Totals()) {
+    out += name_ + Labels(values) + " " + Number(t.value) + "\n";
   }
 }
-
-namespace {
-void AddHistogram(auto& into, const auto& from) {
-  for (size_t i = 0; i < into.counts.size() && i < from.counts.size(); ++i) {
-    into.counts[i] += from.counts[i];
-  }
-  into.sum += from.sum;
-  into.count += from.count;
-}
-}  // namespace
 
 void HistogramFamily::Observe(LabelView values, double value) {
   // le: value <= bound
-  const auto bucket = static_cast<size_t>(
-      std::lower_bound(buckets_.begin(), buckets_.end(), value) - buckets_.begin());
-  series_.With(
-      values, kMaxSeries,
-      [&] {
-        return Series{std::vector<uint64_t>(buckets_.size(), 0), 0, 0};
-      },
-      [&](Series& s) {
-        if (bucket < s.counts.size()) ++s.counts[bucket];
-        s.sum += value;
-        ++s.count;
-      });
+  const auto bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) -
+                                          bounds_.begin());
+  std::unique_lock<std::mutex> lock;
+  detail::Series* s = Find(values, kThreadsSlot, lock);
+  if (s == nullptr) return;
+  if (bucket < buckets_) ++s->counts()[bucket];
+  s->value += value;
+  ++s->count;
 }
 
 uint64_t HistogramFamily::Count(LabelView values) const {
-  const auto merged =
-      series_.Merged([](Series& into, const Series& from) { AddHistogram(into, from); });
-  auto it = merged.find(values);
-  return it == merged.end() ? 0 : it->second.count;
+  const auto totals = Totals();
+  auto it = totals.find(values);
+  return it == totals.end() ? 0 : it->second.count;
 }
 
 void HistogramFamily::Render(std::string& out) const {
   Header(out, name_, help_, "histogram");
-  const auto merged =
-      series_.Merged([](Series& into, const Series& from) { AddHistogram(into, from); });
-  for (const auto& [values, s] : merged) {
+  for (const auto& [values, t] : Totals()) {
     uint64_t cumulative = 0;
-    for (size_t i = 0; i < buckets_.size(); ++i) {
-      cumulative += s.counts[i];
-      out += name_ + "_bucket" + Labels(values, "le=\"" + Number(buckets_[i]) + "\"") + " " +
+    for (size_t i = 0; i < bounds_.size(); ++i) {
+      cumulative += i < t.counts.size() ? t.counts[i] : 0;
+      out += name_ + "_bucket" + Labels(values, "le=\"" + Number(bounds_[i]) + "\"") + " " +
              std::to_string(cumulative) + "\n";
     }
-    out += name_ + "_bucket" + Labels(values, "le=\"+Inf\"") + " " + std::to_string(s.count) + "\n";
-    out += name_ + "_sum" + Labels(values) + " " + Number(s.sum) + "\n";
-    out += name_ + "_count" + Labels(values) + " " + std::to_string(s.count) + "\n";
+    out += name_ + "_bucket" + Labels(values, "le=\"+Inf\"") + " " + std::to_string(t.count) + "\n";
+    out += name_ + "_sum" + Labels(values) + " " + Number(t.value) + "\n";
+    out += name_ + "_count" + Labels(values) + " " + std::to_string(t.count) + "\n";
   }
 }
 
+Registry::Registry() : slots_(std::make_unique<detail::SeriesSlots>()) {}
+Registry::~Registry() = default;
+
 CounterFamily& Registry::Counter(const std::string& name, const std::string& help,
                                  std::vector<std::string> labels) {
-  families_.push_back(std::make_unique<CounterFamily>(name, help, std::move(labels)));
+  families_.push_back(std::make_unique<CounterFamily>(*slots_, name, help, std::move(labels)));
   return static_cast<CounterFamily&>(*families_.back());
 }
 
 GaugeFamily& Registry::Gauge(const std::string& name, const std::string& help,
                              std::vector<std::string> labels) {
-  families_.push_back(std::make_unique<GaugeFamily>(name, help, std::move(labels)));
+  families_.push_back(std::make_unique<GaugeFamily>(*slots_, name, help, std::move(labels)));
   return static_cast<GaugeFamily&>(*families_.back());
 }
 
 HistogramFamily& Registry::Histogram(const std::string& name, const std::string& help,
                                      std::vector<std::string> labels, std::vector<double> buckets) {
-  families_.push_back(
-      std::make_unique<HistogramFamily>(name, help, std::move(labels), std::move(buckets)));
+  families_.push_back(std::make_unique<HistogramFamily>(*slots_, name, help, std::move(labels),
+                                                        std::move(buckets)));
   return static_cast<HistogramFamily&>(*families_.back());
 }
 

@@ -47,6 +47,23 @@ TEST(MetricsRegistryTest, SeriesPerFamilyAreCapped) {
   EXPECT_EQ(c.Value({std::to_string(Family::kMaxSeries + 10)}), 0);  // dropped, not grown
 }
 
+// Series are told apart by family and by each label value, however the bytes line up.
+TEST(MetricsRegistryTest, SeriesAreKeptApartByFamilyAndEveryLabelValue) {
+  Registry r;
+  CounterFamily& a = r.Counter("a_total", "a", {"x", "y"});
+  CounterFamily& b = r.Counter("b_total", "b", {"x", "y"});
+  a.Add({"ab", "c"});
+  a.Add({"a", "bc"}, 2);
+  a.Add({"", "abc"}, 4);
+  b.Add({"ab", "c"}, 8);
+  EXPECT_EQ(a.Value({"ab", "c"}), 1);
+  EXPECT_EQ(a.Value({"a", "bc"}), 2);
+  EXPECT_EQ(a.Value({"", "abc"}), 4);
+  EXPECT_EQ(b.Value({"ab", "c"}), 8);
+  EXPECT_EQ(b.Value({"a", "bc"}), 0);
+  EXPECT_NE(r.Render().find("a_total{x=\"\",y=\"abc\"} 4\n"), std::string::npos);
+}
+
 // Threads update their own shards; what is rendered adds them all up, and a gauge keeps the
 // value set last, whichever thread set it.
 TEST(MetricsRegistryTest, UpdatesFromManyThreadsAddUp) {
