@@ -38,12 +38,22 @@ OtlpEncoding OtlpEncodingFromEnv(const std::function<const char*(const char*)>& 
   return OtlpEncoding::kProtobuf;
 }
 
-EncodedSpans EncodeSpans(OtlpEncoding encoding, const TraceData& trace) {
-  return encoding == OtlpEncoding::kJson ? JsonSpans(trace) : ProtobufSpans(trace);
+void EncodeSpans(OtlpEncoding encoding, const TraceData& trace, std::string& out) {
+  if (encoding == OtlpEncoding::kJson) {
+    JsonSpans(trace, out);
+  } else {
+    ProtobufSpans(trace, out);
+  }
 }
 
-void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource,
-                 const std::vector<EncodedSpans>& spans, std::string& out) {
+void JoinSpans(OtlpEncoding encoding, std::string_view spans, std::string& joined) {
+  if (spans.empty()) return;
+  if (encoding == OtlpEncoding::kJson && !joined.empty()) joined += ',';
+  joined += spans;
+}
+
+void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource, std::string_view spans,
+                 std::string& out) {
   if (encoding == OtlpEncoding::kJson) {
     JsonBatch(resource, spans, out);
   } else {
@@ -54,11 +64,12 @@ void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource,
 namespace {
 std::string Batch(OtlpEncoding encoding, const std::vector<TraceData>& traces,
                   const TraceResource& resource) {
-  std::vector<EncodedSpans> spans;
-  spans.reserve(traces.size());
-  for (const TraceData& t : traces) spans.push_back(EncodeSpans(encoding, t));
-  std::string out;
-  EncodeBatch(encoding, resource, spans, out);
+  std::string joined, spans, out;
+  for (const TraceData& t : traces) {
+    EncodeSpans(encoding, t, spans);
+    JoinSpans(encoding, spans, joined);
+  }
+  EncodeBatch(encoding, resource, joined, out);
   return out;
 }
 }  // namespace

@@ -39,31 +39,28 @@ std::string_view OtlpContentType(OtlpEncoding encoding);
 OtlpEncoding OtlpEncodingFromEnv(const std::function<const char*(const char*)>& get,
                                  std::string& note);
 
-// One trace's spans, encoded where the request ends (its data still in cache, its memory
-// freed by the thread that made it); the exporter joins many into a batch.
-struct EncodedSpans {
-  std::string bytes;
-  size_t count = 0;  // spans
-};
+// A trace's spans are encoded where the request ends (its data still in cache) into a buffer
+// the thread reuses; the exporter joins many traces' spans into the body of one batch.
 
 // OTLP JSON (ids as hex, 64-bit integers as strings, per the OTLP/JSON mapping), written
-// directly as text: the span objects, comma separated.
-EncodedSpans JsonSpans(const TraceData& trace);
-void JsonBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
-               std::string& out);
-
+// directly as text: the span objects, comma separated. Replaces what `out` held.
+void JsonSpans(const TraceData& trace, std::string& out);
 // OTLP protobuf, written field by field (ids as raw bytes, times as fixed64, strings as they
-// are): each span a ScopeSpans.spans field; the batch an ExportTraceServiceRequest
-// (opentelemetry.proto.collector.trace.v1) with one resource and one scope.
-EncodedSpans ProtobufSpans(const TraceData& trace);
-void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
-                   std::string& out);
+// are): each span a ScopeSpans.spans field. Replaces what `out` held.
+void ProtobufSpans(const TraceData& trace, std::string& out);
+void EncodeSpans(OtlpEncoding encoding, const TraceData& trace, std::string& out);
 
-EncodedSpans EncodeSpans(OtlpEncoding encoding, const TraceData& trace);
-// The batch replaces what `out` held; its capacity is kept (the exporter reuses one buffer, so
-// a batch of a few hundred KB does not fault in fresh pages every time).
-void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource,
-                 const std::vector<EncodedSpans>& spans, std::string& out);
+// Appends one trace's encoded spans to the spans joined so far (JSON separates them by commas).
+void JoinSpans(OtlpEncoding encoding, std::string_view spans, std::string& joined);
+
+// A batch, an ExportTraceServiceRequest (opentelemetry.proto.collector.trace.v1) with one
+// resource and one scope, around joined spans. It replaces what `out` held; its capacity is
+// kept (the exporter reuses one buffer, so a batch of a few hundred KB does not fault in fresh
+// pages every time).
+void JsonBatch(const TraceResource& resource, std::string_view spans, std::string& out);
+void ProtobufBatch(const TraceResource& resource, std::string_view spans, std::string& out);
+void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource, std::string_view spans,
+                 std::string& out);
 
 // A whole batch from finished traces (tests, benchmarks).
 std::string OtlpJson(const std::vector<TraceData>& traces, const TraceResource& resource);

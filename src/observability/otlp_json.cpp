@@ -101,23 +101,18 @@ void AppendResourceAttribute(std::string& out, std::string_view key, std::string
 
 }  // namespace
 
-EncodedSpans JsonSpans(const TraceData& trace) {
-  EncodedSpans out;
-  out.count = trace.spans.size();
-  out.bytes.reserve(out.count * 600);
+void JsonSpans(const TraceData& trace, std::string& out) {
+  out.clear();
+  out.reserve(trace.spans.size() * 600);
   for (size_t i = 0; i < trace.spans.size(); ++i) {
-    if (i > 0) out.bytes += ',';
-    AppendSpan(out.bytes, trace, i);
+    if (i > 0) out += ',';
+    AppendSpan(out, trace, i);
   }
-  return out;
 }
 
-void JsonBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
-               std::string& out) {
-  size_t bytes = 512;
-  for (const EncodedSpans& e : spans) bytes += e.bytes.size() + 1;
+void JsonBatch(const TraceResource& resource, std::string_view spans, std::string& out) {
   out.clear();
-  out.reserve(bytes);
+  out.reserve(512 + spans.size());
   out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
   bool first = true;
   for (const auto& [key, value] : ResourceAttributes(resource)) {
@@ -128,13 +123,7 @@ void JsonBatch(const TraceResource& resource, const std::vector<EncodedSpans>& s
   out += "]},\"scopeSpans\":[{\"scope\":{\"name\":";
   AppendJsonString(out, kOtlpScopeName);
   out += "},\"spans\":[";
-  first = true;
-  for (const EncodedSpans& e : spans) {
-    if (e.count == 0) continue;
-    if (!first) out += ',';
-    first = false;
-    out += e.bytes;
-  }
+  out += spans;
   out += "]}]}]}";
 }
 

@@ -187,7 +187,7 @@ char* SpanField(char* p, const TraceData& trace, size_t index, size_t body,
 
 }  // namespace
 
-EncodedSpans ProtobufSpans(const TraceData& trace) {
+void ProtobufSpans(const TraceData& trace, std::string& out) {
   // Each size once: a switch on the value's kind per attribute costs more than the writing.
   thread_local std::vector<uint32_t> value_body;
   thread_local std::vector<size_t> span_body;
@@ -201,17 +201,15 @@ EncodedSpans ProtobufSpans(const TraceData& trace) {
     span_body[i] = SpanBodySize(trace, i, value_body.data());
     total += FieldSize(span_body[i]);
   }
-  std::string bytes(total, '\0');
-  char* p = bytes.data();
+  out.resize(total);  // keeps the capacity of earlier traces
+  char* p = out.data();
   for (size_t i = 0; i < trace.spans.size(); ++i) {
     p = SpanField(p, trace, i, span_body[i], value_body.data());
   }
-  assert(p == bytes.data() + bytes.size());  // the sizes computed are the bytes written
-  return {std::move(bytes), trace.spans.size()};
+  assert(p == out.data() + out.size());  // the sizes computed are the bytes written
 }
 
-void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans>& spans,
-                   std::string& out) {
+void ProtobufBatch(const TraceResource& resource, std::string_view spans, std::string& out) {
   // ExportTraceServiceRequest.resource_spans 1 > ResourceSpans: resource 1 (Resource:
   // attributes 1), scope_spans 2 > ScopeSpans: scope 1 (InstrumentationScope: name 1), spans 2
   // (the encoded spans as they are).
@@ -220,8 +218,7 @@ void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans
   for (const auto& [k, v] : attributes) {
     resource_body += FieldSize(KeyValueBodySize(k, FieldSize(v.size())));
   }
-  size_t span_bytes = 0;
-  for (const EncodedSpans& e : spans) span_bytes += e.bytes.size();
+  const size_t span_bytes = spans.size();
   const size_t scope_body = FieldSize(kOtlpScopeName.size());
   const size_t scope_spans_body = FieldSize(scope_body) + span_bytes;
   const size_t resource_spans_body = FieldSize(resource_body) + FieldSize(scope_spans_body);
@@ -236,10 +233,8 @@ void ProtobufBatch(const TraceResource& resource, const std::vector<EncodedSpans
   p = Head(p, 2, scope_spans_body);
   p = Head(p, 1, scope_body);
   p = String(p, 1, kOtlpScopeName);
-  for (const EncodedSpans& e : spans) {
-    std::memcpy(p, e.bytes.data(), e.bytes.size());
-    p += e.bytes.size();
-  }
+  std::memcpy(p, spans.data(), spans.size());
+  p += spans.size();
   assert(p == out.data() + out.size());
 }
 

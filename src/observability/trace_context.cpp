@@ -66,12 +66,22 @@ std::optional<TraceParent> ParseTraceParent(std::string_view header) {
   return out;
 }
 
-void AppendHex(std::string& out, const uint8_t* bytes, size_t n) {
+namespace {
+// Writes 2n lower-case hex digits at `dst`.
+char* WriteHex(char* dst, const uint8_t* bytes, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
   for (size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
+    *dst++ = kDigits[bytes[i] >> 4];
+    *dst++ = kDigits[bytes[i] & 15];
   }
+  return dst;
+}
+}  // namespace
+
+void AppendHex(std::string& out, const uint8_t* bytes, size_t n) {
+  const size_t at = out.size();
+  out.resize(at + 2 * n);
+  WriteHex(out.data() + at, bytes, n);
 }
 
 std::string Hex(const uint8_t* bytes, size_t n) {
@@ -82,7 +92,14 @@ std::string Hex(const uint8_t* bytes, size_t n) {
 }
 
 std::string FormatTraceParent(const TraceId& trace, const SpanId& span, bool sampled) {
-  return "00-" + Hex(trace) + "-" + Hex(span) + (sampled ? "-01" : "-00");
+  // "00-" trace "-" span "-" flags, written in place (every forwarded request carries one).
+  std::string out(55, '-');
+  out[0] = out[1] = '0';
+  WriteHex(out.data() + 3, trace.data(), trace.size());
+  WriteHex(out.data() + 36, span.data(), span.size());
+  out[53] = '0';
+  out[54] = sampled ? '1' : '0';
+  return out;
 }
 
 TraceId NewTraceId() {

@@ -20,19 +20,30 @@ TraceExporter::~TraceExporter() {
   thread_.join();
 }
 
-void TraceExporter::Submit(EncodedSpans spans) {
-  const size_t n = spans.count;
-  if (n == 0) return;
+void TraceExporter::Submit(std::string_view spans, size_t count) {
+  if (count == 0) return;
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (queued_spans_ + n > options_.max_queue) {
-      dropped_ += n;
+    if (queued_spans_ + count > options_.max_queue) {
+      dropped_ += count;
       saturated_.store(true, std::memory_order_relaxed);
       return;
     }
-    queue_.push_back(std::move(spans));
-    queued_spans_ += n;
+    // A new batch when this trace would take the last one past max_batch spans (a bigger
+    // trace goes alone).
+    if (queue_.empty() ||
+        (queue_.back().count > 0 && queue_.back().count + count > options_.max_batch)) {
+      Batch& fresh = queue_.emplace_back();
+      if (!spare_.empty()) {
+        fresh.spans = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    Batch& batch = queue_.back();
+    JoinSpans(options_.encoding, spans, batch.spans);
+    batch.count += count;
+    queued_spans_ += count;
     wake = queued_spans_ >= options_.max_batch;
   }
   if (wake) cv_.notify_all();
@@ -56,25 +67,22 @@ void TraceExporter::Run() {
              (!collector_down_ && queued_spans_ >= options_.max_batch);
     });
     while (!queue_.empty()) {
-      // Whole traces, up to max_batch spans (at least one trace).
-      batch_.clear();
-      size_t n = 0;
-      while (!queue_.empty() &&
-             (batch_.empty() || n + queue_.front().count <= options_.max_batch)) {
-        n += queue_.front().count;
-        batch_.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      Batch batch = std::move(queue_.front());
+      queue_.pop_front();
+      const size_t n = batch.count;
       queued_spans_ -= n;
       saturated_.store(false, std::memory_order_relaxed);
       busy_ = true;
       lock.unlock();
       std::string error;
-      EncodeBatch(options_.encoding, resource_, batch_, body_);
-      batch_.clear();  // the requests' buffers go back now, not at the next batch
+      EncodeBatch(options_.encoding, resource_, batch.spans, body_);
       const bool ok = post_(body_, OtlpContentType(options_.encoding), error);
       lock.lock();
       busy_ = false;
+      if (spare_.size() < 2) {
+        batch.spans.clear();
+        spare_.push_back(std::move(batch.spans));
+      }
       if (ok) {
         exported_ += n;
         if (collector_down_ && log_) log_("tracing: the collector accepts spans again");

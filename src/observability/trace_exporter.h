@@ -1,9 +1,10 @@
 // Sends finished spans to a collector over OTLP/HTTP (POST <endpoint>/v1/traces, protobuf or
 // JSON; Jaeger, Tempo and the OpenTelemetry Collector accept both on port 4318). Requests hand
-// their spans over encoded, in one call (one lock); a thread joins them into batches (up to
-// max_batch spans, or every flush interval) and posts. The request path never waits on the
-// collector: when the queue is full spans are dropped and counted; a collector that is down is
-// reported once, then retried on the next batch.
+// their spans over encoded, in one call (one lock) that appends them to the batch being filled
+// (whole traces, up to max_batch spans; its buffer reused from batch to batch, so a request
+// allocates nothing); a thread posts each batch when it is full or every flush interval. The
+// request path never waits on the collector: when the queue is full spans are dropped and counted;
+// a collector that is down is reported once, then retried on the next batch.
 #pragma once
 
 #include <atomic>
@@ -39,8 +40,8 @@ class TraceExporter {
   TraceExporter(const TraceExporter&) = delete;
   TraceExporter& operator=(const TraceExporter&) = delete;
 
-  // One trace's spans, encoded with options.encoding (EncodeSpans).
-  void Submit(EncodedSpans spans);
+  // One trace's `count` spans, encoded with options.encoding (EncodeSpans); copied.
+  void Submit(std::string_view spans, size_t count);
   OtlpEncoding encoding() const { return options_.encoding; }
   // Blocks until everything submitted so far was sent or dropped (tests, shutdown).
   void Flush();
@@ -62,8 +63,12 @@ class TraceExporter {
   TraceExporterOptions options_;
   std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
-  std::deque<EncodedSpans> queue_;
-  std::vector<EncodedSpans> batch_;  // the exporter thread's: reused from batch to batch
+  struct Batch {
+    std::string spans;  // joined (JoinSpans)
+    size_t count = 0;
+  };
+  std::deque<Batch> queue_;         // the last one is being filled
+  std::vector<std::string> spare_;  // sent batches' buffers, emptied, for the next ones
   std::string body_;
   size_t queued_spans_ = 0;
   bool flush_requested_ = false, stopping_ = false, busy_ = false;

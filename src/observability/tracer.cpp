@@ -84,14 +84,17 @@ RequestTrace Tracer::StartRequest(std::string_view traceparent) const {
 
 void Tracer::Finish(RequestTrace& trace) const {
   if (!trace.recording()) return;
-  const TraceData data = trace.Take();
+  TraceData data = trace.Take();
   // With no collector (upstream's default endpoint, vllm-sr-jaeger, on a stack without it)
   // the queue stays full: the spans would be dropped after encoding, so drop them before.
   if (exporter_->saturated()) {
     exporter_->Drop(data.spans.size());
-    return;
+  } else {
+    thread_local std::string encoded;  // reused: a request's spans allocate nothing here
+    EncodeSpans(exporter_->encoding(), data, encoded);
+    exporter_->Submit(encoded, data.spans.size());
   }
-  exporter_->Submit(EncodeSpans(exporter_->encoding(), data));
+  RequestTrace::Recycle(std::move(data));
 }
 
 }  // namespace vsr::observability

@@ -218,11 +218,14 @@ TEST(OtlpProtobuf, TheProtocolComesFromTheOpenTelemetryVariables) {
   EXPECT_EQ(OtlpContentType(OtlpEncoding::kJson), "application/json");
 }
 
-EncodedSpans Encoded(size_t n) {
-  TraceData out;
-  out.spans.resize(n);
-  for (Span& s : out.spans) s.name = "s";
-  return EncodeSpans(OtlpEncoding::kProtobuf, out);
+// Submits a trace of `n` spans.
+void Submit(TraceExporter& exporter, size_t n) {
+  TraceData trace;
+  trace.spans.resize(n);
+  for (Span& s : trace.spans) s.name = "s";
+  std::string spans;
+  EncodeSpans(OtlpEncoding::kProtobuf, trace, spans);
+  exporter.Submit(spans, n);
 }
 
 TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
@@ -247,10 +250,10 @@ TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
         return true;
       },
       {}, options);
-  exporter.Submit(Encoded(30));
-  exporter.Submit(Encoded(30));
-  exporter.Submit(Encoded(30));
-  exporter.Submit(Encoded(30));  // 120 > 100 queued unless the thread already took a batch
+  Submit(exporter, 30);
+  Submit(exporter, 30);
+  Submit(exporter, 30);
+  Submit(exporter, 30);  // 120 > 100 queued unless the thread already took a batch
   exporter.Flush();
   EXPECT_EQ(exporter.exported() + exporter.dropped(), 120u);
   EXPECT_LE(exporter.dropped(), 30u);
@@ -277,7 +280,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
       },
       options);
   for (int i = 0; i < 5; ++i) {
-    exporter.Submit(Encoded(2));
+    Submit(exporter, 2);
     exporter.Flush();
   }
   EXPECT_EQ(exporter.dropped(), 10u);
@@ -287,7 +290,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
     EXPECT_NE(log[0].find("cannot export spans: connection refused"), std::string::npos);
     up = true;
   }
-  exporter.Submit(Encoded(3));
+  Submit(exporter, 3);
   exporter.Flush();
   EXPECT_EQ(exporter.exported(), 3u);
   std::lock_guard lock(mu);
@@ -315,7 +318,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsRetriedOncePerInterval) {
   const auto start = std::chrono::steady_clock::now();
   int saturated_seen = 0;
   while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(300)) {
-    exporter.Submit(Encoded(1));
+    Submit(exporter, 1);
     saturated_seen += exporter.saturated() ? 1 : 0;
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
@@ -331,9 +334,9 @@ TEST(TraceExporter, AFullQueueSaysSoUntilTheExporterTakesABatch) {
   options.flush_interval = std::chrono::hours(1);  // only Flush sends
   TraceExporter exporter(
       {}, [](const std::string&, std::string_view, std::string&) { return true; }, {}, options);
-  exporter.Submit(Encoded(3));
+  Submit(exporter, 3);
   EXPECT_FALSE(exporter.saturated());
-  exporter.Submit(Encoded(3));  // 6 > 4: dropped
+  Submit(exporter, 3);  // 6 > 4: dropped
   EXPECT_TRUE(exporter.saturated());
   EXPECT_EQ(exporter.dropped(), 3u);
   exporter.Flush();
