@@ -38,7 +38,20 @@ OtlpEncoding OtlpEncodingFromEnv(const std::function<const char*(const char*)>& 
   return OtlpEncoding::kProtobuf;
 }
 
+namespace {
+// A request's trace is built over its whole life while the thread serves other requests, so
+// by the time it is encoded it is mostly out of cache. Touching all of it up front lets the
+// misses overlap instead of coming one by one as the encoder follows the spans' attributes.
+void Prefetch(const void* data, size_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(p + i);
+}
+}  // namespace
+
 void EncodeSpans(OtlpEncoding encoding, const TraceData& trace, std::string& out) {
+  Prefetch(trace.spans.data(), trace.spans.size() * sizeof(Span));
+  Prefetch(trace.attributes.data(), trace.attributes.size() * sizeof(SpanAttribute));
+  Prefetch(trace.text.data(), trace.text.size());
   if (encoding == OtlpEncoding::kJson) {
     JsonSpans(trace, out);
   } else {
