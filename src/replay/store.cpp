@@ -55,21 +55,27 @@ ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, std::string 
   List entry;
   entry.push_back(Entry{record.id,
                         record.decision,
+                        IdHash(record.id),
                         record.timestamp_ns,
                         {std::make_shared<const std::string>(std::move(packed)), nullptr}});
   return entry;
 }
 
 void ReplayStore::InsertLocked(List entry, size_t max_records, List& removed) {
-  auto it = entry.begin();                       // stays valid when spliced into records_
-  if (!by_id_.try_emplace(it->id, it).second) {  // a duplicate id (reloaded twice): keep the first
+  auto it = entry.begin();   // stays valid when spliced into records_
+  if (FindLocked(it->id)) {  // a duplicate id (reloaded twice): keep the first
     removed.splice(removed.end(), entry);
     return;
   }
+  by_id_.Insert(it->id_hash, it);
   records_.splice(records_.end(), entry);
   auto& mine = by_decision_[it->decision];
   mine.push_back(it);
   while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(it->decision, removed);
+}
+
+const ReplayStore::List::iterator* ReplayStore::FindLocked(const std::string& id) const {
+  return by_id_.Find(IdHash(id), [&id](List::iterator it) { return it->id == id; });
 }
 
 void ReplayStore::RemoveOldestOfLocked(const std::string& decision, List& removed) {
@@ -78,7 +84,7 @@ void ReplayStore::RemoveOldestOfLocked(const std::string& decision, List& remove
   auto it = d->second.front();
   d->second.pop_front();
   if (d->second.empty()) by_decision_.erase(d);
-  by_id_.erase(it->id);
+  by_id_.Erase(it->id_hash, it);
   PersistErase(it->id);
   removed.splice(removed.end(), records_, it);  // last: `decision` may be this entry's own field
 }
@@ -117,20 +123,20 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
     Blocks before;
     {
       std::lock_guard lock(mu_);
-      auto it = by_id_.find(id);
-      if (it == by_id_.end()) return false;
-      before = it->second->blocks;
+      const List::iterator* it = FindLocked(id);
+      if (it == nullptr) return false;
+      before = (*it)->blocks;
     }
     ReplayRecord record = Unpack(before);
     change(record);
     Blocks after{std::make_shared<const std::string>(PackRecord(record)), nullptr};
     {
       std::lock_guard lock(mu_);
-      auto it = by_id_.find(id);
-      if (it == by_id_.end()) return false;  // evicted meanwhile
+      const List::iterator* it = FindLocked(id);
+      if (it == nullptr) return false;  // evicted meanwhile
       // Another update of this record got in first: redo the change on its result.
-      if (it->second->blocks != before) continue;
-      std::swap(it->second->blocks, after);  // the old blocks are freed after the lock
+      if ((*it)->blocks != before) continue;
+      std::swap((*it)->blocks, after);  // the old blocks are freed after the lock
     }
     Persist(record);
     return true;
@@ -142,10 +148,10 @@ bool ReplayStore::Complete(const std::string& id, const ReplayRecord& outcome) {
   Blocks now;
   {
     std::lock_guard lock(mu_);
-    auto it = by_id_.find(id);
-    if (it == by_id_.end()) return false;
-    it->second->blocks.outcome.swap(block);  // the old block (if any) is freed after the lock
-    if (persistence_) now = it->second->blocks;
+    const List::iterator* it = FindLocked(id);
+    if (it == nullptr) return false;
+    (*it)->blocks.outcome.swap(block);  // the old block (if any) is freed after the lock
+    if (persistence_) now = (*it)->blocks;
   }
   if (persistence_) Persist(Unpack(now));
   return true;
@@ -155,9 +161,9 @@ std::optional<ReplayRecord> ReplayStore::Get(const std::string& id) const {
   Blocks blocks;
   {
     std::lock_guard lock(mu_);
-    auto it = by_id_.find(id);
-    if (it == by_id_.end()) return std::nullopt;
-    blocks = it->second->blocks;
+    const List::iterator* it = FindLocked(id);
+    if (it == nullptr) return std::nullopt;
+    blocks = (*it)->blocks;
   }
   return Unpack(blocks);
 }

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "replay/id_index.h"
 #include "replay/record.h"
 
 namespace vsr::replay {
@@ -78,6 +79,7 @@ class ReplayStore {
   };
   struct Entry {
     std::string id, decision;
+    uint64_t id_hash = 0;  // IdHash(id)
     int64_t timestamp_ns = 0;
     Blocks blocks;
   };
@@ -86,6 +88,7 @@ class ReplayStore {
   // Entries leave the store through `removed`, so that they are freed after the lock.
   static List NewEntry(const ReplayRecord& record, std::string packed);
   void InsertLocked(List entry, size_t max_records, List& removed);
+  const List::iterator* FindLocked(const std::string& id) const;
   void RemoveOldestOfLocked(const std::string& decision, List& removed);
   void ExpireLocked(int64_t now_ns, List& removed);
   void Persist(const ReplayRecord& record);
@@ -97,8 +100,8 @@ class ReplayStore {
   Log log_;
 
   mutable std::mutex mu_;
-  List records_;                                                             // oldest first
-  std::unordered_map<std::string_view, List::iterator> by_id_;               // keys view Entry::id
+  List records_;  // oldest first
+  IdIndex<List::iterator> by_id_;
   std::unordered_map<std::string, std::deque<List::iterator>> by_decision_;  // oldest first
 
   // Write-behind queue for the backend.
