@@ -28,6 +28,11 @@ TraceData& RequestTrace::SpareTraceData() {
 }
 
 void RequestTrace::Recycle(TraceData&& data) {
+  // An unusually large trace is freed rather than kept for the thread's life.
+  if (data.spans.capacity() > 256 || data.attributes.capacity() > 2048 ||
+      data.text.capacity() > 64 * 1024) {
+    return;
+  }
   data.spans.clear();
   data.attributes.clear();
   data.text.clear();

@@ -79,7 +79,7 @@ void TraceExporter::Run() {
       const bool ok = post_(body_, OtlpContentType(options_.encoding), error);
       lock.lock();
       busy_ = false;
-      if (spare_.size() < 2) {
+      if (spare_.size() < 2 && batch.spans.capacity() <= 4 * 1024 * 1024) {
         batch.spans.clear();
         spare_.push_back(std::move(batch.spans));
       }

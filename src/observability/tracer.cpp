@@ -93,6 +93,7 @@ void Tracer::Finish(RequestTrace& trace) const {
     thread_local std::string encoded;  // reused: a request's spans allocate nothing here
     EncodeSpans(exporter_->encoding(), data, encoded);
     exporter_->Submit(encoded, data.spans.size());
+    if (encoded.capacity() > 256 * 1024) encoded = std::string();  // not kept after a huge trace
   }
   RequestTrace::Recycle(std::move(data));
 }
