@@ -1,7 +1,8 @@
-// What tracing costs per request, without the network: building a routed request's trace (the
-// ten spans and their attributes the data plane records), encoding its spans as OTLP protobuf
-// or JSON (done where the request ends), and joining encoded requests into a batch (the
-// exporter thread's share). Run: build/release/bench/trace_bench --benchmark_format=json
+// What tracing costs per request, without the network: building a routed request's trace (ten
+// spans and their attributes, like the data plane's with plugin spans), encoding its spans as
+// OTLP protobuf or JSON (done where the request ends), and joining them into the batch being
+// filled plus its share of wrapping that batch for the collector.
+// Run: build/release/bench/trace_bench --benchmark_format=json
 #include <benchmark/benchmark.h>
 
 #include "observability/trace_exporter.h"
