@@ -13,10 +13,9 @@ namespace {
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
 
-// Every message's size is computed before it is written, so the encoding is one exact buffer
-// written front to back through a cursor held in a register: no growth checks, no lengths
-// closed up afterwards. (A writer keeping its position in a member reloaded it after every
-// byte stored, since a char store may alias anything; that cost twice the time.)
+// Every message's size is computed before it is written (each attribute's once: see
+// ProtobufSpans), so the encoding is one exact buffer written front to back through a cursor:
+// no growth checks, no lengths closed up afterwards by moving the body.
 
 size_t VarintSize(uint64_t v) {
   size_t n = 1;
@@ -50,23 +49,10 @@ char* Head(char* p, uint32_t field, size_t n) {
   return Varint(Tag(p, field, kLengthDelimited), n);
 }
 
-// Copies `n` bytes. Most are keys, names and ids of 4 to 16 bytes: two overlapping fixed-size
-// copies each, inline, instead of a call into memcpy.
-char* Copy(char* p, const char* from, size_t n) {
-  if (n >= 8 && n <= 16) {
-    std::memcpy(p, from, 8);
-    std::memcpy(p + n - 8, from + n - 8, 8);
-  } else if (n >= 4 && n < 8) {
-    std::memcpy(p, from, 4);
-    std::memcpy(p + n - 4, from + n - 4, 4);
-  } else {
-    std::memcpy(p, from, n);
-  }
-  return p + n;
-}
-
 char* Bytes(char* p, uint32_t field, const void* data, size_t n) {
-  return Copy(Head(p, field, n), static_cast<const char*>(data), n);
+  p = Head(p, field, n);
+  std::memcpy(p, data, n);
+  return p + n;
 }
 
 char* String(char* p, uint32_t field, std::string_view s) {
