@@ -8,6 +8,8 @@
 #include <cstring>
 #include <new>
 
+#include "common/hash_index.h"
+
 namespace vsr::observability {
 
 namespace {
@@ -136,32 +138,8 @@ LabelValues Series::Labels() const {
 
 struct alignas(64) SeriesSlot {
   std::mutex mu;
-  // Open addressing, linear probing, a power of two in size and at most half full.
-  struct Entry {
-    uint64_t hash = 0;
-    Series* series = nullptr;
-  };
-  std::vector<Entry> table = std::vector<Entry>(64);
-  size_t used = 0;
+  HashIndex<Series*> table;  // by HashOf(family, label values)
   Arena arena;
-
-  void Insert(Series* s) {
-    if (2 * (used + 1) > table.size()) {
-      std::vector<Entry> old(2 * table.size());
-      old.swap(table);
-      for (const Entry& e : old) {
-        if (e.series != nullptr) Place(e);
-      }
-    }
-    Place({s->hash, s});
-    ++used;
-  }
-  void Place(const Entry& e) {
-    const size_t mask = table.size() - 1;
-    size_t i = e.hash & mask;
-    while (table[i].series != nullptr) i = (i + 1) & mask;
-    table[i] = e;
-  }
 };
 
 struct SeriesSlots {
@@ -175,12 +153,10 @@ detail::Series* Family::Find(LabelView values, size_t slot, std::unique_lock<std
   detail::SeriesSlot& s = slots_.slots[slot];
   const uint64_t hash = detail::HashOf(this, values);
   lock = std::unique_lock(s.mu);
-  const size_t mask = s.table.size() - 1;
-  for (size_t i = hash & mask; s.table[i].series != nullptr; i = (i + 1) & mask) {
-    detail::Series* series = s.table[i].series;
-    if (s.table[i].hash == hash && series->family == this && series->HasLabels(values)) {
-      return series;
-    }
+  if (detail::Series* const* found = s.table.Find(hash, [&](const detail::Series* series) {
+        return series->family == this && series->HasLabels(values);
+      })) {
+    return *found;
   }
   std::vector<detail::Series*>& mine = series_[slot];
   if (mine.size() >= kMaxSeries) return nullptr;  // bounded cardinality: drop new series
@@ -199,7 +175,7 @@ detail::Series* Family::Find(LabelView values, size_t slot, std::unique_lock<std
     p += sizeof size + v.size();
   }
   mine.push_back(series);
-  s.Insert(series);
+  s.table.Insert(hash, series);
   return series;
 }
 

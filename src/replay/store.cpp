@@ -13,6 +13,10 @@ namespace {
 constexpr size_t kMaxPendingWrites = 10000;
 // Saves waiting together go out as one write of at most this many records.
 constexpr size_t kMaxWriteBatch = 256;
+
+uint64_t IdHash(std::string_view id) {
+  return std::hash<std::string_view>{}(id);
+}
 }  // namespace
 
 ReplayStore::ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persistence, Log log)

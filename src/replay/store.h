@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "replay/id_index.h"
+#include "common/hash_index.h"
 #include "replay/record.h"
 
 namespace vsr::replay {
@@ -79,7 +79,7 @@ class ReplayStore {
   };
   struct Entry {
     std::string id, decision;
-    uint64_t id_hash = 0;  // IdHash(id)
+    uint64_t id_hash = 0;  // IdHash(id), so that evicting it reads no id
     int64_t timestamp_ns = 0;
     Blocks blocks;
   };
@@ -100,8 +100,8 @@ class ReplayStore {
   Log log_;
 
   mutable std::mutex mu_;
-  List records_;  // oldest first
-  IdIndex<List::iterator> by_id_;
+  List records_;                                                             // oldest first
+  HashIndex<List::iterator> by_id_;                                          // by IdHash(Entry::id)
   std::unordered_map<std::string, std::deque<List::iterator>> by_decision_;  // oldest first
 
   // Write-behind queue for the backend.

@@ -1,36 +1,31 @@
-// The replay store's index from record id to record: open addressing over the ids' hashes.
-// The store holds ten thousand records per decision and every request inserts one, looks one
-// up and evicts one, each time in a part of the index no recent request touched. A node-based
-// map took a bucket, a node and the record's id string (three cold lines) per step; here a step
-// is one probe into a flat array of (hash, value) slots, and the id is read only to confirm a
-// lookup whose hash matched. Removal shifts the following slots back (no tombstones), so
-// probes stay short however many records came and went.
+// A flat index from 64-bit hashes to values: open addressing with linear probing, at most half
+// full, and removal by shifting the following slots back (no tombstones), so probes stay short
+// however many entries came and went. A lookup is one probe into an array of (hash, value)
+// slots; the caller's predicate confirms a match whose hash is equal, so keys are read only
+// then. For indexes on the request path over many entries, where a node-based map takes a
+// bucket, a node and the key (three cache misses when cold) per step: the replay store's
+// records by id, the metrics' series by family and label values.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <string_view>
 #include <vector>
 
-namespace vsr::replay {
-
-inline uint64_t IdHash(std::string_view id) {
-  return std::hash<std::string_view>{}(id);
-}
+namespace vsr {
 
 template <typename V>
-class IdIndex {
+class HashIndex {
  public:
-  // The value stored under `hash` for which `is_id(value)` holds; null when none.
-  template <typename IsId>
-  const V* Find(uint64_t hash, IsId&& is_id) const {
+  // The value stored under `hash` for which `is_key(value)` holds; null when none.
+  template <typename IsKey>
+  const V* Find(uint64_t hash, IsKey&& is_key) const {
     if (used_ == 0) return nullptr;
     for (size_t i = hash & mask(); slots_[i].used; i = (i + 1) & mask()) {
-      if (slots_[i].hash == hash && is_id(slots_[i].value)) return &slots_[i].value;
+      if (slots_[i].hash == hash && is_key(slots_[i].value)) return &slots_[i].value;
     }
     return nullptr;
   }
-  // Adds `value` under `hash` (the caller checked that its id is not there yet).
+  // Adds `value` under `hash` (the caller checked that its key is not there yet).
   void Insert(uint64_t hash, V value) {
     if (2 * (used_ + 1) > slots_.size()) Grow();
     Place(Slot{hash, std::move(value), true});
@@ -83,4 +78,4 @@ class IdIndex {
   size_t used_ = 0;
 };
 
-}  // namespace vsr::replay
+}  // namespace vsr

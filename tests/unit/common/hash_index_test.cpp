@@ -1,18 +1,18 @@
-// The replay store's id index: whatever the order of inserts and removals, and however the
+// The flat hash index: whatever the order of inserts and removals, and however the
 // hashes collide and wrap around the end of the table, every value left is found and no
 // removed one is.
-#include "replay/id_index.h"
+#include "common/hash_index.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
 
-namespace vsr::replay {
+namespace vsr {
 namespace {
 
 // A model to check against: value -> hash.
-void ExpectSame(const IdIndex<int>& index, const std::map<int, uint64_t>& model, int max_value) {
+void ExpectSame(const HashIndex<int>& index, const std::map<int, uint64_t>& model, int max_value) {
   EXPECT_EQ(index.size(), model.size());
   for (int v = 0; v < max_value; ++v) {
     auto it = model.find(v);
@@ -27,10 +27,10 @@ void ExpectSame(const IdIndex<int>& index, const std::map<int, uint64_t>& model,
   }
 }
 
-TEST(IdIndex, FindsWhatIsLeftAfterAnyInsertsAndRemovals) {
+TEST(HashIndex, FindsWhatIsLeftAfterAnyInsertsAndRemovals) {
   std::mt19937 rng(7);
   for (const uint64_t hash_space : {uint64_t{1}, uint64_t{3}, uint64_t{64}, uint64_t{1} << 40}) {
-    IdIndex<int> index;
+    HashIndex<int> index;
     std::map<int, uint64_t> model;
     for (int step = 0; step < 4000; ++step) {
       const int v = static_cast<int>(rng() % 300);
@@ -49,8 +49,8 @@ TEST(IdIndex, FindsWhatIsLeftAfterAnyInsertsAndRemovals) {
   }
 }
 
-TEST(IdIndex, RemovesOnlyTheExactValueUnderItsHash) {
-  IdIndex<int> index;
+TEST(HashIndex, RemovesOnlyTheExactValueUnderItsHash) {
+  HashIndex<int> index;
   index.Insert(5, 1);
   index.Insert(5, 2);  // same hash, another value
   EXPECT_FALSE(index.Erase(6, 1));
@@ -63,4 +63,4 @@ TEST(IdIndex, RemovesOnlyTheExactValueUnderItsHash) {
 }
 
 }  // namespace
-}  // namespace vsr::replay
+}  // namespace vsr
