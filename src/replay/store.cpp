@@ -73,31 +73,33 @@ void ReplayStore::InsertLocked(List entry, size_t max_records, List& removed) {
   }
   by_id_.Insert(it->id_hash, it);
   records_.splice(records_.end(), entry);
-  auto& mine = by_decision_[it->decision];
-  mine.push_back(it);
-  while (max_records > 0 && mine.size() > max_records) RemoveOldestOfLocked(it->decision, removed);
+  auto mine = by_decision_.try_emplace(it->decision).first;
+  mine->second.push_back(it);
+  // Never empties the decision's queue (the new record stays), so `mine` stays valid.
+  while (max_records > 0 && mine->second.size() > max_records) {
+    RemoveOldestOfLocked(mine, removed);
+  }
 }
 
 const ReplayStore::List::iterator* ReplayStore::FindLocked(const std::string& id) const {
   return by_id_.Find(IdHash(id), [&id](List::iterator it) { return it->id == id; });
 }
 
-void ReplayStore::RemoveOldestOfLocked(const std::string& decision, List& removed) {
-  auto d = by_decision_.find(decision);
+void ReplayStore::RemoveOldestOfLocked(ByDecision::iterator d, List& removed) {
   if (d == by_decision_.end() || d->second.empty()) return;
   auto it = d->second.front();
   d->second.pop_front();
   if (d->second.empty()) by_decision_.erase(d);
   by_id_.Erase(it->id_hash, it);
   PersistErase(it->id);
-  removed.splice(removed.end(), records_, it);  // last: `decision` may be this entry's own field
+  removed.splice(removed.end(), records_, it);
 }
 
 void ReplayStore::ExpireLocked(int64_t now_ns, List& removed) {
   if (ttl_ns_ <= 0) return;
   // The oldest record overall is the oldest of its decision, so it heads that decision's queue.
   while (!records_.empty() && records_.front().timestamp_ns < now_ns - ttl_ns_) {
-    RemoveOldestOfLocked(records_.front().decision, removed);
+    RemoveOldestOfLocked(by_decision_.find(records_.front().decision), removed);
   }
 }
 

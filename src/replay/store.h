@@ -89,7 +89,9 @@ class ReplayStore {
   static List NewEntry(const ReplayRecord& record, std::string packed);
   void InsertLocked(List entry, size_t max_records, List& removed);
   const List::iterator* FindLocked(const std::string& id) const;
-  void RemoveOldestOfLocked(const std::string& decision, List& removed);
+  using ByDecision = std::unordered_map<std::string, std::deque<List::iterator>>;
+  // Evicts the oldest record of decision `d` (dropping `d` when that was its last).
+  void RemoveOldestOfLocked(ByDecision::iterator d, List& removed);
   void ExpireLocked(int64_t now_ns, List& removed);
   void Persist(const ReplayRecord& record);
   void PersistErase(const std::string& id);
@@ -100,9 +102,9 @@ class ReplayStore {
   Log log_;
 
   mutable std::mutex mu_;
-  List records_;                                                             // oldest first
-  HashIndex<List::iterator> by_id_;                                          // by IdHash(Entry::id)
-  std::unordered_map<std::string, std::deque<List::iterator>> by_decision_;  // oldest first
+  List records_;                     // oldest first
+  HashIndex<List::iterator> by_id_;  // by IdHash(Entry::id)
+  ByDecision by_decision_;           // each decision's records, oldest first
 
   // Write-behind queue for the backend.
   struct Pending {
