@@ -196,7 +196,7 @@ std::map<LabelValues, Family::Total, LabelLess> Family::Totals() const {
 
 void ScalarFamily::Update(LabelView values, double amount, bool add) {
   std::unique_lock<std::mutex> lock;
-  detail::Series* s = Find(values, add ? kThreadsSlot : 0, lock);
+  detail::Series* s = Find(values, add ? kCallersSlot : 0, lock);
   if (s != nullptr) s->value = add ? s->value + amount : amount;
 }
 
@@ -218,7 +218,7 @@ void HistogramFamily::Observe(LabelView values, double value) {
   const auto bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) -
                                           bounds_.begin());
   std::unique_lock<std::mutex> lock;
-  detail::Series* s = Find(values, kThreadsSlot, lock);
+  detail::Series* s = Find(values, kCallersSlot, lock);
   if (s == nullptr) return;
   if (bucket < buckets_) ++s->counts()[bucket];
   s->value += value;

@@ -87,8 +87,8 @@ class Family {
   static constexpr size_t kMaxSeries = 2000;  // per thread slot
 
  protected:
-  static constexpr size_t kThreadsSlot = kThreadSlots;
-  // The series for `values` in `slot` (kThreadsSlot: the calling thread's), made when new, with
+  static constexpr size_t kCallersSlot = kThreadSlots;
+  // The series for `values` in `slot` (kCallersSlot: the calling thread's), made when new, with
   // that slot locked by `lock`; null when new and the family holds kMaxSeries series there.
   detail::Series* Find(LabelView values, size_t slot, std::unique_lock<std::mutex>& lock);
   // Every label set's series, the slots' added up.
