@@ -6,15 +6,18 @@
 
 namespace vsr::observability {
 
-RequestTrace::RequestTrace(const TraceParent& parent, bool sampled)
-    : recording_(sampled),
+RequestTrace::RequestTrace(const TraceParent& parent, bool sampled, bool record)
+    : recording_(record),
       sampled_(sampled),
       trace_id_(parent.trace_id),
       remote_parent_(parent.span_id),
       unsampled_span_(NewSpanId()) {
   if (recording_) {
-    data_ = std::move(SpareTraceData());
-    if (data_.spans.capacity() == 0) {  // a routed request: ~7 spans, ~30 attributes
+    std::vector<TraceData>& spares = SpareTraceData();
+    if (!spares.empty()) {
+      data_ = std::move(spares.back());
+      spares.pop_back();
+    } else {  // a routed request: ~7 spans, ~30 attributes
       data_.spans.reserve(16);
       data_.attributes.reserve(64);
       data_.text.reserve(512);
@@ -22,9 +25,9 @@ RequestTrace::RequestTrace(const TraceParent& parent, bool sampled)
   }
 }
 
-TraceData& RequestTrace::SpareTraceData() {
-  thread_local TraceData spare;
-  return spare;
+std::vector<TraceData>& RequestTrace::SpareTraceData() {
+  thread_local std::vector<TraceData> spares;
+  return spares;
 }
 
 void RequestTrace::Recycle(TraceData&& data) {
@@ -33,10 +36,13 @@ void RequestTrace::Recycle(TraceData&& data) {
       data.text.capacity() > 64 * 1024) {
     return;
   }
+  // One per request a thread has in flight (a thread serves dozens at once), up to a bound.
+  std::vector<TraceData>& spares = SpareTraceData();
+  if (spares.size() >= kMaxSpareTraces) return;
   data.spans.clear();
   data.attributes.clear();
   data.text.clear();
-  SpareTraceData() = std::move(data);
+  spares.push_back(std::move(data));
 }
 
 RequestTrace::Index RequestTrace::Begin(std::string_view name, Index parent, SpanKind kind) {

@@ -95,8 +95,10 @@ class RequestTrace {
   static constexpr Index kNone = static_cast<Index>(-1);
 
   // Continues `parent` (the client's traceparent, or a fresh trace id with no parent span) and
-  // records when `sampled`.
-  RequestTrace(const TraceParent& parent, bool sampled);
+  // records when `sampled`, or when `record` says: a sampled trace that is not recorded still
+  // tells backends it is sampled.
+  RequestTrace(const TraceParent& parent, bool sampled) : RequestTrace(parent, sampled, sampled) {}
+  RequestTrace(const TraceParent& parent, bool sampled, bool record);
   RequestTrace() = default;  // tracing off: inert
 
   bool recording() const { return recording_; }
@@ -132,21 +134,23 @@ class RequestTrace {
   void Set(Index span, std::string_view key, T value) = delete;
   void Fail(Index span, std::string message);
   // The traceparent for a call made inside `span` (e.g. to a backend): propagated even when
-  // not recording, with the sampled flag off.
+  // not recording, with the trace's sampled flag.
   std::string TraceParentFor(Index span) const;
   // Every span, closing those still open; the trace is empty afterwards.
   TraceData Take();
-  // Keeps a taken trace's buffers for the calling thread's next recorded trace: it allocates
-  // nothing and fills memory that is still in cache.
+  // Keeps a taken trace's buffers for one of the calling thread's next recorded traces (as
+  // many as it has had in flight at once, up to kMaxSpareTraces): they allocate nothing and
+  // fill memory that is still in cache.
   static void Recycle(TraceData&& data);
+  static constexpr size_t kMaxSpareTraces = 128;  // per thread, ~5 KB each
 
  private:
   bool recording_ = false;
   bool sampled_ = false;
   TraceId trace_id_{};
   SpanId remote_parent_{};
-  SpanId unsampled_span_{};            // the id sent downstream when no span of ours is there
-  static TraceData& SpareTraceData();  // the calling thread's, emptied
+  SpanId unsampled_span_{};  // the id sent downstream when no span of ours is there
+  static std::vector<TraceData>& SpareTraceData();  // the calling thread's, emptied
   SpanAttribute* NewAttribute(Index span, std::string_view key, AttributeKind kind);
   SpanAttribute::Text AppendText(std::string_view s);
 

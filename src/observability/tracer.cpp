@@ -73,20 +73,25 @@ std::shared_ptr<Tracer> Tracer::Create(const config::Tracing& cfg, Post post,
 }
 
 RequestTrace Tracer::StartRequest(std::string_view traceparent) const {
+  // While the exporter's queue is full (the collector is down, upstream's default endpoint on a
+  // stack without it, or slower than the traffic) the spans of a trace started now would be
+  // dropped when it finishes, so they are not recorded; the trace still propagates to backends
+  // with its sampling decision.
+  const bool room = !exporter_->saturated();
   std::optional<TraceParent> parent;
   if (!traceparent.empty()) parent = ParseTraceParent(traceparent);
-  if (parent) return RequestTrace(*parent, parent->sampled);
+  if (parent) return RequestTrace(*parent, parent->sampled, parent->sampled && room);
   // A new trace (no parent span): the sampler decides from its id.
   TraceParent fresh{NewTraceId(), {}, false};
   fresh.sampled = SampleTrace(fresh.trace_id, sampling_type_, sampling_rate_);
-  return RequestTrace(fresh, fresh.sampled);
+  return RequestTrace(fresh, fresh.sampled, fresh.sampled && room);
 }
 
 void Tracer::Finish(RequestTrace& trace) const {
   if (!trace.recording()) return;
   TraceData data = trace.Take();
-  // With no collector (upstream's default endpoint, vllm-sr-jaeger, on a stack without it)
-  // the queue stays full: the spans would be dropped after encoding, so drop them before.
+  // The queue filled while this request ran: the spans would be dropped after encoding, so
+  // drop them before.
   if (exporter_->saturated()) {
     exporter_->Drop(data.spans.size());
   } else {

@@ -30,7 +30,7 @@ class Tracer {
                                         TraceExporter::Log log, TraceExporterOptions options = {});
 
   // A trace for one request, continuing the client's traceparent when it sent a valid one
-  // (and then following its sampled flag).
+  // (and then following its sampled flag). Not recorded while the exporter is saturated.
   RequestTrace StartRequest(std::string_view traceparent) const;
   // Encodes the request's spans (on the calling thread, after the answer went out) and hands
   // them to the exporter.

@@ -2,6 +2,7 @@
 // batching exporter's limits, and how exporter endpoints are read.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
@@ -101,6 +102,37 @@ TEST(RequestTrace, AnUnsampledTraceRecordsNothingButPropagates) {
 // A trace recording from the start (a new trace: its root has no parent).
 RequestTrace Recording() {
   return RequestTrace(TraceParent{NewTraceId(), {}, true}, true);
+}
+
+// A thread serves dozens of requests at once: each of its next traces gets the buffers of one
+// that finished (no allocation, memory still in cache), up to a bound, and a huge one's are freed.
+TEST(RequestTrace, ATraceReusesTheBuffersOfOneTheThreadFinished) {
+  std::thread([] {  // a thread of its own: no spares from other tests
+    auto run = [](size_t traces, size_t spans_each) {
+      std::vector<RequestTrace> open;
+      for (size_t i = 0; i < traces; ++i) {
+        open.push_back(Recording());
+        for (size_t s = 0; s < spans_each; ++s) open.back().End(open.back().Begin("span"));
+      }
+      std::vector<size_t> capacities;
+      for (RequestTrace& t : open) {
+        TraceData data = t.Take();
+        capacities.push_back(data.spans.capacity());
+        RequestTrace::Recycle(std::move(data));
+      }
+      return capacities;
+    };
+    const size_t max = RequestTrace::kMaxSpareTraces;
+    for (size_t c : run(max + 10, 40)) EXPECT_GE(c, 40u);  // grown past the first reservation
+    // A trace of one span now starts with the capacity a 40-span one left, as many as were kept.
+    const std::vector<size_t> reused = run(max + 10, 1);
+    EXPECT_EQ(std::count_if(reused.begin(), reused.end(), [](size_t c) { return c >= 40; }),
+              static_cast<std::ptrdiff_t>(max));
+    run(max, 300);  // over 256 spans: freed, not kept
+    const std::vector<size_t> after_huge = run(1, 1);
+    EXPECT_LT(after_huge[0], 300u);
+  })
+      .join();
 }
 
 TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
@@ -344,7 +376,7 @@ TEST(TraceExporter, AFullQueueSaysSoUntilTheExporterTakesABatch) {
   EXPECT_EQ(exporter.exported(), 3u);
 }
 
-TEST(Tracer, WithTheCollectorDownEverySpanIsStillCounted) {
+TEST(Tracer, WithTheCollectorDownRequestsStopRecordingSpansBoundToBeDropped) {
   config::Tracing cfg;
   cfg.exporter.endpoint = "http://127.0.0.1:9/v1/traces";
   std::atomic<int> posts{0};
@@ -361,8 +393,11 @@ TEST(Tracer, WithTheCollectorDownEverySpanIsStillCounted) {
       },
       {}, options);
   ASSERT_TRUE(tracer);
-  for (int i = 0; i < 20; ++i) {  // three spans each: the queue fills after two traces
+  // Three spans each: two traces fill the queue, the third is recorded and dropped when it
+  // finishes, and from then on requests record nothing, their spans bound to be dropped.
+  for (int i = 0; i < 20; ++i) {
     RequestTrace t = tracer->StartRequest("");
+    EXPECT_EQ(t.recording(), i < 3) << "trace " << i;
     const auto root = t.Begin("root", RequestTrace::kNone, SpanKind::kServer);
     t.End(t.Begin("a"));
     t.End(t.Begin("b"));
@@ -370,10 +405,20 @@ TEST(Tracer, WithTheCollectorDownEverySpanIsStillCounted) {
     tracer->Finish(t);
   }
   EXPECT_TRUE(tracer->exporter().saturated());
+  // A trace that is not recorded still tells the backend it is sampled, and so does the client's.
+  EXPECT_TRUE(tracer->StartRequest("").TraceParentFor(RequestTrace::kNone).ends_with("-01"));
+  const std::string client = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  RequestTrace continued = tracer->StartRequest(client);
+  EXPECT_FALSE(continued.recording());
+  const std::string forwarded = continued.TraceParentFor(RequestTrace::kNone);
+  EXPECT_TRUE(forwarded.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-")) << forwarded;
+  EXPECT_TRUE(forwarded.ends_with("-01")) << forwarded;
   tracer->exporter().Flush();
   EXPECT_EQ(tracer->exporter().exported(), 0u);
-  EXPECT_EQ(tracer->exporter().dropped(), 60u);
+  EXPECT_EQ(tracer->exporter().dropped(), 9u);  // the queued two and the third
   EXPECT_EQ(posts.load(), 1);
+  EXPECT_FALSE(tracer->exporter().saturated());  // the failed attempt emptied the queue
+  EXPECT_TRUE(tracer->StartRequest("").recording());
 }
 
 TEST(Tracer, EndpointsBecomeOtlpHttpUrls) {
