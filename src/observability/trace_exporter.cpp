@@ -44,7 +44,9 @@ void TraceExporter::Submit(std::string_view spans, size_t count) {
     JoinSpans(options_.encoding, spans, batch.spans);
     batch.count += count;
     queued_spans_ += count;
-    wake = queued_spans_ >= options_.max_batch;
+    // Not while the collector is down: the exporter waits out its interval whatever the queue
+    // holds (a request per wake-up was the exporter's only work until the queue filled).
+    wake = !collector_down_ && queued_spans_ >= options_.max_batch;
   }
   if (wake) cv_.notify_all();
 }
@@ -60,6 +62,7 @@ void TraceExporter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait_for(lock, options_.flush_interval, [this] {
+      ++wakeups_;
       // After the collector refused a batch, a full queue is no reason to try again before the
       // interval is over: it stays full while the collector is down, and retrying at once spun
       // this thread and unblocked the requests' encoding of spans bound to be dropped.

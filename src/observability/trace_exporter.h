@@ -53,6 +53,9 @@ class TraceExporter {
   // encoding it and only count it (Drop).
   bool saturated() const { return saturated_.load(std::memory_order_relaxed); }
   void Drop(size_t spans) { dropped_ += spans; }
+  // How often the exporter thread woke to see whether there was work (for tests: a request
+  // must not wake it for nothing, a futex call and two context switches each).
+  uint64_t wakeups() const { return wakeups_; }
 
  private:
   void Run();
@@ -73,7 +76,7 @@ class TraceExporter {
   size_t queued_spans_ = 0;
   bool flush_requested_ = false, stopping_ = false, busy_ = false;
   bool collector_down_ = false;
-  std::atomic<uint64_t> exported_{0}, dropped_{0};
+  std::atomic<uint64_t> exported_{0}, dropped_{0}, wakeups_{0};
   std::atomic<bool> saturated_{false};
   std::thread thread_;
 };

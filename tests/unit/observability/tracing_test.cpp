@@ -330,6 +330,37 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
   EXPECT_NE(log[1].find("accepts spans again"), std::string::npos);
 }
 
+TEST(TraceExporter, RequestsDoNotWakeTheExporterWhileTheCollectorIsDown) {
+  std::atomic<int> posts{0};
+  TraceExporterOptions options;
+  options.max_queue = 1000;
+  options.max_batch = 10;
+  options.flush_interval = std::chrono::hours(1);  // no retry during the test
+  TraceExporter exporter(
+      {},
+      [&](const std::string&, std::string_view, std::string& error) {
+        ++posts;
+        error = "connection refused";
+        return false;
+      },
+      {}, options);
+  Submit(exporter, 10);  // a full batch: the exporter wakes, posts, and learns it is down
+  for (int i = 0; i < 200 && posts.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(posts.load(), 1);
+  uint64_t before = exporter.wakeups();
+  for (int i = 0; i < 100; ++i) {  // until it is back in its wait (no wake-up for 10 ms)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (exporter.wakeups() == before) break;
+    before = exporter.wakeups();
+  }
+  for (int i = 0; i < 50; ++i) Submit(exporter, 10);  // each one a batch's worth
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(exporter.wakeups(), before);
+  EXPECT_EQ(posts.load(), 1);
+}
+
 TEST(TraceExporter, ACollectorThatIsDownIsRetriedOncePerInterval) {
   // Requests keep the queue full while the collector is down; the exporter still waits a whole
   // interval between attempts, and meanwhile the queue says it is full, so requests stop
