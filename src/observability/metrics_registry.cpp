@@ -148,11 +148,27 @@ struct SeriesSlots {
 
 }  // namespace detail
 
+namespace {
+// The slot an UpdateBatch of the calling thread holds locked, if any.
+thread_local const detail::SeriesSlot* batch_slot = nullptr;
+}  // namespace
+
+UpdateBatch::UpdateBatch(Registry& registry) : outer_(batch_slot) {
+  detail::SeriesSlot& s = registry.slots_->slots[ThreadShard()];
+  if (batch_slot == &s) return;  // nested in a batch on the same slot
+  lock_ = std::unique_lock(s.mu);
+  batch_slot = &s;
+}
+
+UpdateBatch::~UpdateBatch() {
+  batch_slot = static_cast<const detail::SeriesSlot*>(outer_);
+}
+
 detail::Series* Family::Find(LabelView values, size_t slot, std::unique_lock<std::mutex>& lock) {
   if (slot >= kThreadSlots) slot = ThreadShard();
   detail::SeriesSlot& s = slots_.slots[slot];
   const uint64_t hash = detail::HashOf(this, values);
-  lock = std::unique_lock(s.mu);
+  if (batch_slot != &s) lock = std::unique_lock(s.mu);
   if (detail::Series* const* found = s.table.Find(hash, [&](const detail::Series* series) {
         return series->family == this && series->HasLabels(values);
       })) {

@@ -161,6 +161,23 @@ class HistogramFamily final : public Family {
 // Prometheus client defaults (seconds).
 const std::vector<double>& DefaultBuckets();
 
+class Registry;
+
+// Holds the calling thread's slot of `registry` locked for a group of updates (one request's
+// routing or completion, ~10 series), which then do not each lock and unlock it. Updates in
+// another slot (gauges live in slot 0) lock theirs as usual.
+class UpdateBatch {
+ public:
+  explicit UpdateBatch(Registry& registry);
+  ~UpdateBatch();
+  UpdateBatch(const UpdateBatch&) = delete;
+  UpdateBatch& operator=(const UpdateBatch&) = delete;
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+  const void* outer_;  // the batch this one is inside, if any (it then holds nothing)
+};
+
 class Registry {
  public:
   Registry();
@@ -174,6 +191,7 @@ class Registry {
   std::string Render() const;  // text format 0.0.4
 
  private:
+  friend class UpdateBatch;
   std::unique_ptr<detail::SeriesSlots> slots_;     // outlives the families
   std::vector<std::unique_ptr<Family>> families_;  // registration order
 };

@@ -175,6 +175,7 @@ void RouterMetrics::RecordCacheStore(const std::string& backend, double seconds,
 }
 
 void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double seconds) {
+  UpdateBatch batch(registry_);
   routing_latency_.Observe({}, seconds);
   decision_evaluations_.Add({});
   for (const signals::FamilyNames& names : signals::AllFamilies()) {
@@ -204,6 +205,7 @@ void RouterMetrics::RecordError(const std::string& model, const std::string& rea
 
 void RouterMetrics::RecordCompletion(const CompletionSample& s,
                                      const config::ModelPricing* pricing) {
+  UpdateBatch batch(registry_);
   if (!s.error_reason.empty()) RecordError(s.model, s.error_reason);
   if (s.status < 200 || s.status >= 300) return;
   completion_latency_.Observe({s.model}, s.completion_s);

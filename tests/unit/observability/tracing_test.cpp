@@ -260,6 +260,15 @@ void Submit(TraceExporter& exporter, size_t n) {
   exporter.Submit(spans, n);
 }
 
+// A collector that is down: every post refused, and counted.
+TraceExporter::Post RefusingCollector(std::atomic<int>& posts) {
+  return [&posts](const std::string&, std::string_view, std::string& error) {
+    ++posts;
+    error = "connection refused";
+    return false;
+  };
+}
+
 TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
   std::mutex mu;
   std::vector<size_t> batch_sizes;
@@ -336,14 +345,7 @@ TEST(TraceExporter, RequestsDoNotWakeTheExporterWhileTheCollectorIsDown) {
   options.max_queue = 1000;
   options.max_batch = 10;
   options.flush_interval = std::chrono::hours(1);  // no retry during the test
-  TraceExporter exporter(
-      {},
-      [&](const std::string&, std::string_view, std::string& error) {
-        ++posts;
-        error = "connection refused";
-        return false;
-      },
-      {}, options);
+  TraceExporter exporter({}, RefusingCollector(posts), {}, options);
   Submit(exporter, 10);  // a full batch: the exporter wakes, posts, and learns it is down
   for (int i = 0; i < 200 && posts.load() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -370,14 +372,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsRetriedOncePerInterval) {
   options.max_queue = 8;
   options.max_batch = 2;
   options.flush_interval = std::chrono::milliseconds(200);
-  TraceExporter exporter(
-      {},
-      [&](const std::string&, std::string_view, std::string& error) {
-        ++posts;
-        error = "connection refused";
-        return false;
-      },
-      {}, options);
+  TraceExporter exporter({}, RefusingCollector(posts), {}, options);
   const auto start = std::chrono::steady_clock::now();
   int saturated_seen = 0;
   while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(300)) {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -91,6 +92,39 @@ TEST(MetricsRegistryTest, UpdatesFromManyThreadsAddUp) {
       << text;
   EXPECT_NE(text.find("h_seconds_sum{model=\"m\"} 6000\n"), std::string::npos) << text;
   EXPECT_NE(text.find("g{cache=\"memory\"} 3\n"), std::string::npos) << text;
+}
+
+// A request's updates take its thread's slot once (UpdateBatch); threads that share a slot
+// (more threads than slots) and a renderer still see every update, nested batches included.
+TEST(MetricsRegistryTest, BatchedUpdatesFromThreadsSharingSlotsAddUp) {
+  Registry r;
+  CounterFamily& c = r.Counter("c_total", "c", {"model"});
+  HistogramFamily& h = r.Histogram("h_seconds", "h", {"model"}, {0.5});
+  GaugeFamily& g = r.Gauge("g", "g", {"cache"});
+  std::atomic<bool> done{false};
+  std::thread renderer([&] {
+    while (!done) EXPECT_NE(r.Render().find("# TYPE c_total counter"), std::string::npos);
+  });
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 2 * kThreadSlots; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        UpdateBatch batch(r);
+        c.Add({"m"});
+        h.Observe({"m"}, 0.25);
+        g.Set({"memory"}, i);
+        UpdateBatch nested(r);
+        c.Add({"m"}, 2);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  done = true;
+  renderer.join();
+  EXPECT_EQ(c.Value({"m"}), 2 * kThreadSlots * 2000 * 3);
+  EXPECT_EQ(h.Count({"m"}), 2 * kThreadSlots * 2000);
+  c.Add({"m"});  // no batch left holding the slot
+  EXPECT_EQ(c.Value({"m"}), 2 * kThreadSlots * 2000 * 3 + 1);
 }
 
 TEST(RouterMetricsTest, CompletionRecordsTokensCostAndErrors) {
