@@ -161,7 +161,7 @@ UpdateBatch::UpdateBatch(Registry& registry) : outer_(batch_slot) {
 }
 
 UpdateBatch::~UpdateBatch() {
-  batch_slot = static_cast<const detail::SeriesSlot*>(outer_);
+  batch_slot = outer_;
 }
 
 detail::Series* Family::Find(LabelView values, size_t slot, std::unique_lock<std::mutex>& lock) {

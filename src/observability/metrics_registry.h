@@ -67,6 +67,7 @@ struct Series {
   LabelValues Labels() const;
 };
 
+struct SeriesSlot;   // a thread slot's lock, table and arena
 struct SeriesSlots;  // the slots' tables and arenas
 
 }  // namespace detail
@@ -175,7 +176,7 @@ class UpdateBatch {
 
  private:
   std::unique_lock<std::mutex> lock_;
-  const void* outer_;  // the batch this one is inside, if any (it then holds nothing)
+  const detail::SeriesSlot* outer_;  // the slot of the batch this one is in, if any
 };
 
 class Registry {
