@@ -61,7 +61,7 @@ void TraceExporter::Flush() {
 void TraceExporter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait_for(lock, options_.flush_interval, [this] {
+    const bool interval_over = !cv_.wait_for(lock, options_.flush_interval, [this] {
       ++wakeups_;
       // After the collector refused a batch, a full queue is no reason to try again before the
       // interval is over: it stays full while the collector is down, and retrying at once spun
@@ -69,7 +69,12 @@ void TraceExporter::Run() {
       return stopping_ || flush_requested_ ||
              (!collector_down_ && queued_spans_ >= options_.max_batch);
     });
-    while (!queue_.empty()) {
+    // Full batches go, and at the end of an interval (or on a flush, or at shutdown) the one
+    // being filled too. Posting it as soon as one batch was sent made a busy router post, after
+    // each full batch, the few traces that came in meanwhile, then the few that came in during
+    // that post, and so on: a post every ~10 requests instead of every ~300.
+    while (!queue_.empty() && (interval_over || stopping_ || flush_requested_ ||
+                               queue_.size() > 1 || queue_.front().count >= options_.max_batch)) {
       Batch batch = std::move(queue_.front());
       queue_.pop_front();
       const size_t n = batch.count;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -260,6 +261,18 @@ void Submit(TraceExporter& exporter, size_t n) {
   exporter.Submit(spans, n);
 }
 
+// How many spans an OTLP export body carries.
+size_t SpansIn(const std::string& body, std::string_view content_type) {
+  return test::ReadOtlpExport(body, content_type)
+      .at("resourceSpans")
+      .at(0)
+      .at("scopeSpans")
+      .at(0)
+      .at("spans")
+      .as_array()
+      .size();
+}
+
 // A collector that is down: every post refused, and counted.
 TraceExporter::Post RefusingCollector(std::atomic<int>& posts) {
   return [&posts](const std::string&, std::string_view, std::string& error) {
@@ -280,14 +293,7 @@ TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
       {},
       [&](const std::string& body, std::string_view content_type, std::string&) {
         std::lock_guard lock(mu);
-        batch_sizes.push_back(test::ReadOtlpExport(body, content_type)
-                                  .at("resourceSpans")
-                                  .at(0)
-                                  .at("scopeSpans")
-                                  .at(0)
-                                  .at("spans")
-                                  .as_array()
-                                  .size());
+        batch_sizes.push_back(SpansIn(body, content_type));
         return true;
       },
       {}, options);
@@ -300,6 +306,57 @@ TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
   EXPECT_LE(exporter.dropped(), 30u);
   std::lock_guard lock(mu);
   for (size_t n : batch_sizes) EXPECT_LE(n, 40u);
+}
+
+TEST(TraceExporter, TracesThatArriveDuringAPostWaitForTheirBatchToFill) {
+  // A busy router: traces keep coming while a full batch is being posted. They go out when
+  // their batch is full (or at the end of the interval, or on a flush), not in a post of
+  // their own right after the one they waited for.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool posting = false, release = false;
+  std::vector<size_t> batch_sizes;
+  TraceExporterOptions options;
+  options.max_batch = 4;
+  options.flush_interval = std::chrono::hours(1);  // only size or Flush sends
+  TraceExporter exporter(
+      {},
+      [&](const std::string& body, std::string_view content_type, std::string&) {
+        std::unique_lock lock(mu);
+        batch_sizes.push_back(SpansIn(body, content_type));
+        posting = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });  // the first post lasts until the test says
+        return true;
+      },
+      {}, options);
+  const auto posts = [&] {
+    std::lock_guard lock(mu);
+    return batch_sizes.size();
+  };
+  Submit(exporter, 4);  // a full batch: posted
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return posting; }));
+  }
+  Submit(exporter, 1);  // arrive during the post
+  Submit(exporter, 1);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+    cv.notify_all();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(posts(), 1u) << "the exporter posted a batch that was not full";
+  Submit(exporter, 2);  // now their batch is full
+  for (int i = 0; i < 1000 && posts() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Submit(exporter, 1);
+  exporter.Flush();  // the batch being filled goes too
+  std::lock_guard lock(mu);
+  EXPECT_EQ(batch_sizes, (std::vector<size_t>{4, 4, 1}));
+  EXPECT_EQ(exporter.exported(), 9u);
 }
 
 TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
