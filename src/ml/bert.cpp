@@ -5,6 +5,7 @@
 
 #include "ml/ops.h"
 #include "ml/parallel.h"
+#include "ml/pass_scratch.h"
 #include "ml/safetensors.h"
 
 namespace vsr::ml {
@@ -135,26 +136,27 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
   const float eps = cfg_.layer_norm_eps;
   LayerNorm(x.data(), nullptr, rows, H, emb_ln_g_, emb_ln_b_, eps);
 
-  std::vector<float> q(rows * H), k(rows * H), v(rows * H), ctx(rows * H), attn(rows * H);
-  std::vector<float> inter(rows * I);
+  const PassScratch scratch({rows * H, rows * H, rows * H, rows * H, rows * H, rows * I});
+  float *q = scratch[0], *k = scratch[1], *v = scratch[2], *ctx = scratch[3], *attn = scratch[4];
+  float* inter = scratch[5];
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (const Layer& L : layers_) {
-    Linear(x.data(), rows, H, L.q_w, L.q_b, H, q.data());
-    Linear(x.data(), rows, H, L.k_w, L.k_b, H, k.data());
-    Linear(x.data(), rows, H, L.v_w, L.v_b, H, v.data());
+    Linear(x.data(), rows, H, L.q_w, L.q_b, H, q);
+    Linear(x.data(), rows, H, L.k_w, L.k_b, H, k);
+    Linear(x.data(), rows, H, L.v_w, L.v_b, H, v);
     ForEachHead(B, NH, S, [&](size_t b, size_t head, float* scores) {
       const size_t off = b * S * H + head * d;
-      AttendHead(q.data() + off, k.data() + off, v.data() + off, H, S, d, scale, scores,
-                 ctx.data() + off, H, 0, [&](size_t, size_t j) { return real[b * S + j] != 0; });
+      AttendHead(q + off, k + off, v + off, H, S, d, scale, scores, ctx + off, H, 0,
+                 [&](size_t, size_t j) { return real[b * S + j] != 0; });
     });
-    Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, attn.data());
-    LayerNorm(attn.data(), x.data(), rows, H, L.ln1_g, L.ln1_b, eps);
-    Linear(attn.data(), rows, H, L.i_w, L.i_b, I, inter.data());
+    Linear(ctx, rows, H, L.o_w, L.o_b, H, attn);
+    LayerNorm(attn, x.data(), rows, H, L.ln1_g, L.ln1_b, eps);
+    Linear(attn, rows, H, L.i_w, L.i_b, I, inter);
     ParallelFor(rows, 32, [&](size_t begin, size_t end) {
       Activate(&inter[begin * I], (end - begin) * I, Activation::kGeluExact);
     });
-    Linear(inter.data(), rows, I, L.out_w, L.out_b, H, x.data());
-    LayerNorm(x.data(), attn.data(), rows, H, L.ln2_g, L.ln2_b, eps);
+    Linear(inter, rows, I, L.out_w, L.out_b, H, x.data());
+    LayerNorm(x.data(), attn, rows, H, L.ln2_g, L.ln2_b, eps);
   }
   return x;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ml/parallel.h"
+#include "ml/pass_scratch.h"
 #include "ml/safetensors.h"
 
 namespace vsr::ml {
@@ -130,17 +131,18 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
   const float eps = cfg_.norm_eps;
   LayerNorm(x.data(), nullptr, rows, H, emb_norm_g_, emb_norm_b_, eps);
 
-  std::vector<float> h(rows * H), qkv(rows * 3 * H), ctx(rows * H), out(rows * H);
-  std::vector<float> inter(rows * 2 * I), gated(rows * I);
+  const PassScratch scratch({rows * H, rows * 3 * H, rows * H, rows * H, rows * 2 * I, rows * I});
+  float *h = scratch[0], *qkv = scratch[1], *ctx = scratch[2], *out = scratch[3];
+  float *inter = scratch[4], *gated = scratch[5];
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const size_t half_window = static_cast<size_t>(cfg_.local_attention / 2);
   const RotaryTable global_rotary(S, global_freq_), local_rotary(S, local_freq_);
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
     const bool global = l % static_cast<size_t>(cfg_.global_every) == 0;
-    h = x;
-    if (l > 0) LayerNorm(h.data(), nullptr, rows, H, L.attn_norm_g, L.attn_norm_b, eps);
-    Linear(h.data(), rows, H, L.qkv_w, L.qkv_b, 3 * H, qkv.data());
+    std::copy(x.begin(), x.end(), h);
+    if (l > 0) LayerNorm(h, nullptr, rows, H, L.attn_norm_g, L.attn_norm_b, eps);
+    Linear(h, rows, H, L.qkv_w, L.qkv_b, 3 * H, qkv);
     const RotaryTable& rotary = global ? global_rotary : local_rotary;
     ParallelFor(rows, 64, [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {  // rotary positions on queries and keys
@@ -158,11 +160,11 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
                           (global || (i > j ? i - j : j - i) <= half_window);
                  });
     });
-    Linear(ctx.data(), rows, H, L.o_w, L.o_b, H, out.data());
+    Linear(ctx, rows, H, L.o_w, L.o_b, H, out);
     for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];
-    h = x;
-    LayerNorm(h.data(), nullptr, rows, H, L.mlp_norm_g, L.mlp_norm_b, eps);
-    Linear(h.data(), rows, H, L.wi_w, L.wi_b, 2 * I, inter.data());
+    std::copy(x.begin(), x.end(), h);
+    LayerNorm(h, nullptr, rows, H, L.mlp_norm_g, L.mlp_norm_b, eps);
+    Linear(h, rows, H, L.wi_w, L.wi_b, 2 * I, inter);
     ParallelFor(rows, 32, [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {  // GeGLU: act(input half) * gate half
         float* in = &inter[r * 2 * I];
@@ -170,7 +172,7 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
         for (size_t i = 0; i < I; ++i) gated[r * I + i] = in[i] * in[I + i];
       }
     });
-    Linear(gated.data(), rows, I, L.wo_w, L.wo_b, H, out.data());
+    Linear(gated, rows, I, L.wo_w, L.wo_b, H, out);
     for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];
   }
   LayerNorm(x.data(), nullptr, rows, H, final_norm_g_, final_norm_b_, eps);
