@@ -20,9 +20,15 @@ VSR_AVX2 inline float Sum1(__m256 a) {
   return _mm_cvtss_f32(s);
 }
 
+// How many outputs ahead a block prefetches weights: the block after next (measured against
+// the next one and the one after that: alike, all ~5% faster at 16 tokens than none).
+constexpr size_t kPrefetchOutputs = 8;
+
 // R rows (1 to 3) by four outputs: 4R accumulators, each weight vector loaded once for the R
-// rows. The tail of `in` (in % 8 values) is added one by one.
-template <int R>
+// rows. The tail of `in` (in % 8 values) is added one by one. With kPrefetch, the first rows of
+// a block also fetch the weights of the block kPrefetchOutputs ahead: with few rows the pass
+// reads each weight once, straight from memory, and waited on those loads.
+template <int R, bool kPrefetch = false>
 VSR_AVX2 void Block(const float* x, size_t in, const float* w, const float* b, size_t out, size_t o,
                     float* y) {
   __m256 acc[R][4];
@@ -34,6 +40,11 @@ VSR_AVX2 void Block(const float* x, size_t in, const float* w, const float* b, s
   for (size_t k = 0; k < in8; k += 8) {
     __m256 xv[R];
     for (int r = 0; r < R; ++r) xv[r] = _mm256_loadu_ps(x + r * in + k);
+    if constexpr (kPrefetch) {
+      for (int c = 0; c < 4; ++c) {
+        _mm_prefetch(reinterpret_cast<const char*>(wr[c] + kPrefetchOutputs * in + k), _MM_HINT_T0);
+      }
+    }
     for (int c = 0; c < 4; ++c) {
       const __m256 wv = _mm256_loadu_ps(wr[c] + k);
       for (int r = 0; r < R; ++r) acc[r][c] = _mm256_fmadd_ps(xv[r], wv, acc[r][c]);
@@ -78,6 +89,10 @@ void FewRowsProduct(const float* x, size_t rows, size_t in, const float* w, cons
   // Outputs in blocks of four (the weights of a block stay in L1 while every row passes).
   for (; o + 4 <= o_end; o += 4) {
     size_t r = 0;
+    if (rows >= 3 && o + 4 + kPrefetchOutputs <= o_end) {  // the weights ahead are this range's
+      Block<3, true>(x, in, w, b, out, o, y);
+      r = 3;
+    }
     for (; r + 3 <= rows; r += 3) Block<3>(x + r * in, in, w, b, out, o, y + r * out);
     if (rows - r == 2) Block<2>(x + r * in, in, w, b, out, o, y + r * out);
     if (rows - r == 1) Block<1>(x + r * in, in, w, b, out, o, y + r * out);
