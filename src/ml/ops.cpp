@@ -221,6 +221,18 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void ExpShifted(flo
   for (size_t j = 0; j < n; ++j) row[j] = FastExp(row[j] - shift);
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default"))) float SumOf(const float* x, size_t n) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (size_t l = 0; l < 8; ++l) lane[l] += x[j + l];
+  }
+  float sum = 0;
+  for (float v : lane) sum += v;
+  for (; j < n; ++j) sum += x[j];
+  return sum;
+}
+
 void Activate(float* x, size_t n, Activation a) {
   if (a == Activation::kGeluExact) {
     GeluExact(x, n);

@@ -57,6 +57,10 @@ void Softmax(std::vector<float>& logits);
 // row[j] = e^(row[j] - shift) for all j (ml::FastExp, vectorized; hidden keys of a masked
 // softmax may hold anything finite and are overwritten afterwards).
 void ExpShifted(float* row, size_t n, float shift);
+// The sum of n floats, added in eight lanes (vectorized; a softmax row's ~1e-7 relative
+// rounding, where one double-precision running sum was a chain of dependent adds: 7% of a
+// 512-token BERT pass).
+float SumOf(const float* x, size_t n);
 
 // Rotary position embedding (the rotate-half convention Hugging Face models use): pairs
 // (i, i + d/2) of a head's vector rotate by position * theta^(-2i/d). `inv_freq` holds
@@ -72,18 +76,27 @@ void Rotate(float* v, const RotaryTable& table, size_t position);
 
 template <typename Visible>
 void MaskedSoftmax(float* row, size_t n, Visible visible) {
-  float max = -std::numeric_limits<float>::infinity();
-  for (size_t j = 0; j < n; ++j) {
+  // The maximum over eight lanes so the loop vectorizes (one running maximum is a chain of
+  // dependent compares); the sum likewise (SumOf).
+  float lane[8];
+  std::fill_n(lane, 8, -std::numeric_limits<float>::infinity());
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (size_t l = 0; l < 8; ++l) {
+      if (visible(j + l)) lane[l] = std::max(lane[l], row[j + l]);
+    }
+  }
+  float max = *std::max_element(lane, lane + 8);
+  for (; j < n; ++j) {
     if (visible(j)) max = std::max(max, row[j]);
   }
   ExpShifted(row, n, max);  // every key (vectorized), then the hidden ones zeroed
-  double sum = 0;
-  for (size_t j = 0; j < n; ++j) {
+  for (j = 0; j < n; ++j) {
     if (!visible(j)) row[j] = 0.0f;
-    sum += row[j];
   }
-  const auto inv = static_cast<float>(sum > 0 ? 1.0 / sum : 0.0);
-  for (size_t j = 0; j < n; ++j) row[j] *= inv;
+  const float sum = SumOf(row, n);
+  const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+  for (j = 0; j < n; ++j) row[j] *= inv;
 }
 
 template <typename Visible>

@@ -201,5 +201,29 @@ TEST(AttendHead, ABandedWindowEqualsTheMaskedFullProduct) {
   for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(banded[i], full[i], 1e-5) << "at " << i;
 }
 
+TEST(MaskedSoftmax, SumsToOneOverTheVisibleKeysAtAnyLength) {
+  // Lengths around the eight lanes the maximum and the sum run in, and a masked-out key
+  // holding the row's largest score (it must neither shift nor join the sum).
+  for (size_t n : {1u, 7u, 8u, 9u, 16u, 23u, 512u}) {
+    SCOPED_TRACE(n);
+    std::vector<float> row = Random(n, static_cast<unsigned>(n)), want(n, 0.0f);
+    const auto visible = [n](size_t j) { return n == 1 || j % 3 != 1; };
+    if (n > 1) row[1] = 80.0f;
+    double max = -1e30, sum = 0;
+    for (size_t j = 0; j < n; ++j) {
+      if (visible(j)) max = std::max(max, static_cast<double>(row[j]));
+    }
+    for (size_t j = 0; j < n; ++j) {
+      if (visible(j)) sum += std::exp(row[j] - max);
+    }
+    for (size_t j = 0; j < n; ++j) {
+      if (visible(j)) want[j] = static_cast<float>(std::exp(row[j] - max) / sum);
+    }
+    MaskedSoftmax(row.data(), n, visible);
+    for (size_t j = 0; j < n; ++j) ASSERT_NEAR(row[j], want[j], 1e-6) << "key " << j;
+    EXPECT_NEAR(SumOf(row.data(), n), 1.0f, 1e-5);
+  }
+}
+
 }  // namespace
 }  // namespace vsr::ml
