@@ -92,7 +92,7 @@ void MaskedSoftmax(float* row, size_t n, Visible visible) {
   }
   ExpShifted(row, n, max);  // every key (vectorized), then the hidden ones zeroed
   for (j = 0; j < n; ++j) {
-    if (!visible(j)) row[j] = 0.0f;
+    row[j] = visible(j) ? row[j] : 0.0f;  // a select, which vectorizes; a branch did not
   }
   const float sum = SumOf(row, n);
   const float inv = sum > 0 ? 1.0f / sum : 0.0f;
