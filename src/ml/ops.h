@@ -76,27 +76,17 @@ void Rotate(float* v, const RotaryTable& table, size_t position);
 
 template <typename Visible>
 void MaskedSoftmax(float* row, size_t n, Visible visible) {
-  // The maximum over eight lanes so the loop vectorizes (one running maximum is a chain of
-  // dependent compares); the sum likewise (SumOf).
-  float lane[8];
-  std::fill_n(lane, 8, -std::numeric_limits<float>::infinity());
-  size_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (size_t l = 0; l < 8; ++l) {
-      if (visible(j + l)) lane[l] = std::max(lane[l], row[j + l]);
-    }
-  }
-  float max = *std::max_element(lane, lane + 8);
-  for (; j < n; ++j) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (size_t j = 0; j < n; ++j) {
     if (visible(j)) max = std::max(max, row[j]);
   }
   ExpShifted(row, n, max);  // every key (vectorized), then the hidden ones zeroed
-  for (j = 0; j < n; ++j) {
+  for (size_t j = 0; j < n; ++j) {
     row[j] = visible(j) ? row[j] : 0.0f;  // a select, which vectorizes; a branch did not
   }
-  const float sum = SumOf(row, n);
+  const float sum = SumOf(row, n);  // in lanes: one double-precision running sum was 8x slower
   const float inv = sum > 0 ? 1.0f / sum : 0.0f;
-  for (j = 0; j < n; ++j) row[j] *= inv;
+  for (size_t j = 0; j < n; ++j) row[j] *= inv;
 }
 
 template <typename Visible>

@@ -202,8 +202,8 @@ TEST(AttendHead, ABandedWindowEqualsTheMaskedFullProduct) {
 }
 
 TEST(MaskedSoftmax, SumsToOneOverTheVisibleKeysAtAnyLength) {
-  // Lengths around the eight lanes the maximum and the sum run in, and a masked-out key
-  // holding the row's largest score (it must neither shift nor join the sum).
+  // Lengths around the eight lanes the sum runs in, and a masked-out key holding the row's
+  // largest score (it must neither shift nor join the sum).
   for (size_t n : {1u, 7u, 8u, 9u, 16u, 23u, 512u}) {
     SCOPED_TRACE(n);
     std::vector<float> row = Random(n, static_cast<unsigned>(n)), want(n, 0.0f);
