@@ -80,7 +80,8 @@ std::unique_ptr<BertEncoder> BertEncoder::FromWeights(const ModelConfig& cfg,
                        auto& into) {  // std::vector<float>, or a Weight for Linear
     ok = ok && ReadWeights(*file, prefix + name, shape, into, error);
   };
-  get("embeddings.word_embeddings.weight", {e->cfg_.vocab_size, h}, e->word_);
+  ok = EmbeddingTable::Open(*file, prefix + "embeddings.word_embeddings.weight",
+                            {e->cfg_.vocab_size, h}, e->word_, error);
   get("embeddings.position_embeddings.weight", {e->cfg_.max_positions, h}, e->position_);
   get("embeddings.token_type_embeddings.weight", {e->cfg_.type_vocab_size, h}, e->token_type_);
   get("embeddings.LayerNorm.weight", {h}, e->emb_ln_g_);
@@ -126,12 +127,10 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
   const size_t rows = B * S;
   const std::vector<uint8_t>& real = p.real;
   std::vector<float> x(rows * H);
+  word_.Gather(p.ids.data(), rows, x.data());
   for (size_t r = 0; r < rows; ++r) {
-    const size_t s = r % S;
-    const auto id = static_cast<size_t>(p.ids[r]);
-    for (size_t i = 0; i < H; ++i) {
-      x[r * H + i] = word_[id * H + i] + position_[(s + offset) * H + i] + token_type_[i];
-    }
+    const float* position = &position_[(r % S + offset) * H];
+    for (size_t i = 0; i < H; ++i) x[r * H + i] = x[r * H + i] + position[i] + token_type_[i];
   }
   const float eps = cfg_.layer_norm_eps;
   LayerNorm(x.data(), nullptr, rows, H, emb_ln_g_, emb_ln_b_, eps);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ml/embedding_table.h"
 #include "ml/encoder.h"
 
 namespace vsr::ml {
@@ -48,7 +49,8 @@ class BertEncoder final : public Encoder {
   struct Layer;
   BertEncoder() = default;
   BertConfig cfg_;
-  std::vector<float> word_, position_, token_type_, emb_ln_g_, emb_ln_b_;
+  EmbeddingTable word_;  // read from the checkpoint per pass (embedding_table.h)
+  std::vector<float> position_, token_type_, emb_ln_g_, emb_ln_b_;
   std::vector<Layer> layers_;
 };
 

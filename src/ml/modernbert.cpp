@@ -80,7 +80,8 @@ std::unique_ptr<ModernBertEncoder> ModernBertEncoder::FromWeights(const ModelCon
                           std::vector<float>& into) {
     if (present) get(name, shape, into);
   };
-  get("embeddings.tok_embeddings.weight", {c.vocab_size, h}, e->embeddings_);
+  ok = EmbeddingTable::Open(weights, prefix + "embeddings.tok_embeddings.weight", {c.vocab_size, h},
+                            e->embeddings_, error);
   get("embeddings.norm.weight", {h}, e->emb_norm_g_);
   get_if(c.norm_bias, "embeddings.norm.bias", {h}, e->emb_norm_b_);
   e->layers_.resize(static_cast<size_t>(c.num_layers));
@@ -125,9 +126,7 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
   const size_t rows = B * S;
   const std::vector<uint8_t>& real = p.real;
   std::vector<float> x(rows * H);
-  for (size_t r = 0; r < rows; ++r) {
-    std::copy_n(&embeddings_[static_cast<size_t>(p.ids[r]) * H], H, &x[r * H]);
-  }
+  embeddings_.Gather(p.ids.data(), rows, x.data());
   const float eps = cfg_.norm_eps;
   LayerNorm(x.data(), nullptr, rows, H, emb_norm_g_, emb_norm_b_, eps);
 

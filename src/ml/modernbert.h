@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ml/embedding_table.h"
 #include "ml/encoder.h"
 #include "ml/ops.h"
 
@@ -47,7 +48,8 @@ class ModernBertEncoder final : public Encoder {
   struct Layer;
   ModernBertEncoder() = default;
   ModernBertConfig cfg_;
-  std::vector<float> embeddings_, emb_norm_g_, emb_norm_b_, final_norm_g_, final_norm_b_;
+  EmbeddingTable embeddings_;  // read from the checkpoint per pass (embedding_table.h)
+  std::vector<float> emb_norm_g_, emb_norm_b_, final_norm_g_, final_norm_b_;
   std::vector<float> global_freq_, local_freq_;
   std::vector<Layer> layers_;
 };

@@ -109,6 +109,7 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
 
 SafetensorsFile::~SafetensorsFile() {
   if (map_ != nullptr) munmap(map_, map_size_);
+  if (fd_ >= 0) close(fd_);
 }
 
 std::unique_ptr<SafetensorsFile> SafetensorsFile::Open(const std::string& path,
@@ -131,10 +132,14 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::Open(const std::string& path,
                 " bytes, shorter than its header)");
   }
   void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED) return fail(std::string("cannot map: ") + std::strerror(errno));
+  if (map == MAP_FAILED) {
+    const int err = errno;
+    close(fd);
+    return fail(std::string("cannot map: ") + std::strerror(err));
+  }
   std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->path_ = path;
+  file->fd_ = fd;
   file->map_ = map;
   file->map_size_ = size;
   const auto* bytes = static_cast<const uint8_t*>(map);
@@ -203,6 +208,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::Open(const std::string& path,
     }
     view.data = data + begin;
     view.bytes = static_cast<size_t>(end - begin);
+    view.file_offset = 8 + header_len + static_cast<uint64_t>(begin);
     file->tensors_.emplace(name, std::move(view));
   }
   return file;
@@ -230,32 +236,38 @@ const TensorView* SafetensorsFile::Expect(const std::string& name, DType dtype,
   return t;
 }
 
-std::vector<float> ToFloat32(const TensorView& tensor, std::string& error) {
-  const auto n = static_cast<size_t>(tensor.elements());
-  std::vector<float> out(n);
-  switch (tensor.dtype) {
+bool WidenToFloat32(DType dtype, const uint8_t* src, size_t n, float* out) {
+  switch (dtype) {
     case DType::kF32:
-      std::memcpy(out.data(), tensor.data, n * sizeof(float));
-      break;
+      std::memcpy(out, src, n * sizeof(float));
+      return true;
     case DType::kF16:
       for (size_t i = 0; i < n; ++i) {
         uint16_t h;
-        std::memcpy(&h, tensor.data + 2 * i, 2);
+        std::memcpy(&h, src + 2 * i, 2);
         out[i] = HalfToFloat(h);
       }
-      break;
+      return true;
     case DType::kBF16:
       for (size_t i = 0; i < n; ++i) {
         uint16_t b;
-        std::memcpy(&b, tensor.data + 2 * i, 2);
+        std::memcpy(&b, src + 2 * i, 2);
         const uint32_t bits = static_cast<uint32_t>(b) << 16;
         std::memcpy(&out[i], &bits, sizeof(float));
       }
-      break;
+      return true;
     default:
-      error = "tensor '" + tensor.name + "' is " + DTypeName(tensor.dtype) +
-              ", not a floating-point type";
-      return {};
+      return false;
+  }
+}
+
+std::vector<float> ToFloat32(const TensorView& tensor, std::string& error) {
+  const auto n = static_cast<size_t>(tensor.elements());
+  std::vector<float> out(n);
+  if (!WidenToFloat32(tensor.dtype, tensor.data, n, out.data())) {
+    error = "tensor '" + tensor.name + "' is " + DTypeName(tensor.dtype) +
+            ", not a floating-point type";
+    return {};
   }
   return out;
 }

@@ -27,6 +27,7 @@ struct TensorView {
   std::vector<int64_t> shape;
   const uint8_t* data = nullptr;  // into the mapped file; not necessarily aligned (memcpy)
   size_t bytes = 0;
+  uint64_t file_offset = 0;  // where `data` starts in the file (for reads through fd())
 
   int64_t elements() const;
 };
@@ -43,6 +44,8 @@ class SafetensorsFile {
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const std::string& path() const { return path_; }
+  // The open file, read-only, close-on-exec; valid while this object lives (dup it to keep).
+  int fd() const { return fd_; }
 
   // The tensor `name` with this dtype and shape, or null with `error` saying what differs
   // (a checkpoint that does not match its config.json).
@@ -52,11 +55,15 @@ class SafetensorsFile {
  private:
   SafetensorsFile() = default;
   std::string path_;
+  int fd_ = -1;
   void* map_ = nullptr;
   size_t map_size_ = 0;
   std::map<std::string, TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
 };
+
+// `n` values of a float dtype (F32, F16, BF16) at `src` as float32; false for other dtypes.
+bool WidenToFloat32(DType dtype, const uint8_t* src, size_t n, float* out);
 
 // The tensor's values as float32 (F32 copied, F16 and BF16 widened); empty with `error` for
 // other dtypes.

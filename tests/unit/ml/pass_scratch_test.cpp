@@ -3,23 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
-#include <string>
 #include <vector>
+
+#include "support/resident_memory.h"
 
 namespace vsr::ml {
 namespace {
 
-// Resident memory of this process, in KB (VmRSS).
-long ResidentKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
-}
+using vsr::testing::ResidentKb;
 
 void ExpectZeroedAlignedAndApart(const PassScratch& s, const std::vector<size_t>& sizes) {
   for (size_t i = 0; i < sizes.size(); ++i) {
