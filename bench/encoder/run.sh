@@ -12,6 +12,8 @@
 # document (also written to bench/encoder/results.json).
 #
 #   bash bench/encoder/run.sh [--rounds 2] [--threads N] [--models minilm,base] [--out FILE]
+#                             [--matmul f32|int8|bf16]   (VLLM_SR_MATMUL for our side; onnxruntime
+#                                                         stays float32, the reference)
 #
 # Needs a release build (cmake --preset release && cmake --build --preset release) and
 # bench/encoder/node_modules (scripts/setup installs it).
@@ -21,15 +23,19 @@ ROUNDS=2
 THREADS=$(nproc)
 MODELS=minilm,base
 OUT=bench/encoder/results.json
+MATMUL=f32
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --models) MODELS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
+    --matmul) MATMUL="$2"; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+case "$MATMUL" in f32|int8|bf16) ;; *) echo "--matmul takes f32, int8 or bf16" >&2; exit 2 ;; esac
+export VLLM_SR_MATMUL=$MATMUL
 BIN=build/release/bench/encoder_compare
 [[ -x $BIN ]] || { echo "missing $BIN: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 [[ -d bench/encoder/node_modules/onnxruntime-node ]] || { echo "missing onnxruntime-node: bash scripts/setup" >&2; exit 1; }
@@ -66,9 +72,9 @@ for model in ${MODELS//,/ }; do
   rm -rf "$dir"
 done
 
-python3 - "$WORK" "$MODELS" "$ROUNDS" "$THREADS" "$OUT" <<'EOF'
+python3 - "$WORK" "$MODELS" "$ROUNDS" "$THREADS" "$OUT" "$MATMUL" <<'EOF'
 import json, statistics, sys, platform
-work, models, rounds, threads, out = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+work, models, rounds, threads, out, matmul = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 
 def load(model, side):
     return [json.load(open(f"{work}/{model}.{side}.{r}.json")) for r in range(rounds)]
@@ -90,7 +96,7 @@ for line in open("/proc/cpuinfo"):
         break
 flags = open("/proc/cpuinfo").read()
 result = {"machine": {"cpu": cpu, "cores": threads, "avx512": " avx512f" in flags, "avx2": " avx2" in flags},
-          "threads": threads, "rounds": rounds, "models": {}}
+          "threads": threads, "rounds": rounds, "matmul": matmul, "models": {}}
 for model in models:
     ours, ort = load(model, "ours"), load(model, "ort")
     a, b = median_of(ours), median_of(ort)

@@ -198,6 +198,11 @@ int RunRouter(const RouterArgs& args) {
   std::signal(SIGPIPE, SIG_IGN);
   observability::ConfigureLogFromEnv();
   if (const std::string note = ml::MatmulSettingNote(); !note.empty()) Log(LogLevel::kWarn, note);
+  if (ml::Int8Weights()) {
+    Log(LogLevel::kInfo,
+        "VLLM_SR_MATMUL=int8: encoder weights are kept in int8 (a quarter of their memory; "
+        "embeddings within ~2e-3 of float32)");
+  }
   size_t errors = 0;
   // Model folders are loaded once and shared by the signals, the semantic cache and the
   // routers that configuration reloads build.

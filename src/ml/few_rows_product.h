@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace vsr::ml {
 
@@ -17,5 +18,10 @@ bool FewRowsProductAvailable();
 // outputs o in [o_begin, o_end); y rows are `out` floats apart. Needs FewRowsProductAvailable().
 void FewRowsProduct(const float* x, size_t rows, size_t in, const float* w, const float* b,
                     size_t out, size_t o_begin, size_t o_end, float* y);
+
+// The same with int8 weights (VLLM_SR_MATMUL=int8): y[r, o] = (x[r, :] . w[o, :]) * scale[o]
+// (+ b[o]), the weights widened to float as they are read.
+void FewRowsProduct(const float* x, size_t rows, size_t in, const int8_t* w, const float* scale,
+                    const float* b, size_t out, size_t o_begin, size_t o_end, float* y);
 
 }  // namespace vsr::ml

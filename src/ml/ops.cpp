@@ -9,11 +9,13 @@
 #include <memory>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <type_traits>
 #include <unordered_map>
 
 #include "ml/fast_math.h"
 #include "ml/few_rows_product.h"
 #include "ml/parallel.h"
+#include "ml/pass_scratch.h"
 
 namespace vsr::ml {
 
@@ -108,9 +110,9 @@ bool UseFewRowsProduct() {
   return use;
 }
 
-// Linear on one block of rows, on the calling thread; `bf16`: multiply the weights' bfloat16
-// copy.
-void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
+// Linear on one block of rows, on the calling thread, with float32 weights `w32` or (`bf16`)
+// bfloat16 ones `w16`.
+void LinearRows(const float* x, size_t rows, size_t in, const float* w32, const uint16_t* w16,
                 const std::vector<float>& b, size_t out, float* y, bool bf16) {
   MatmulCache& cache = MatmulCache::Get();
   // One request's matrices are small: oneDNN's OpenMP threads would only fight the router's
@@ -126,12 +128,12 @@ void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
   // oneDNN reads through non-const handles; nothing here is written but y.
   thread_local std::vector<uint16_t> x16;
   void* x_data = const_cast<float*>(x);
-  void* w_data = const_cast<float*>(w.values.data());
+  void* w_data = const_cast<float*>(w32);
   if (bf16) {
     x16.resize(rows * in);
     ToBf16(x, rows * in, x16.data());
     x_data = x16.data();
-    w_data = const_cast<uint16_t*>(w.bf16.data());
+    w_data = const_cast<uint16_t*>(w16);
   }
   const Type in_type = bf16 ? Type::bf16 : Type::f32;
   dn::memory xm({{m, k}, in_type, Tag::ab}, cache.engine(), x_data);
@@ -148,29 +150,62 @@ void LinearRows(const float* x, size_t rows, size_t in, const Weight& w,
   stream.wait();
 }
 
+// Few rows: split by blocks of four outputs, each chunk at least ~256k multiply-adds.
+template <typename W>
+void FewRowsLinear(const float* x, size_t rows, size_t in, const W* w, const float* scale,
+                   const std::vector<float>& b, size_t out, float* y) {
+  const size_t blocks = (out + 3) / 4;
+  const size_t grain =
+      std::max<size_t>(1, (size_t{256} << 10) / std::max<size_t>(1, rows * in * 4));
+  ParallelFor(blocks, grain, [&](size_t begin, size_t end) {
+    const float* bias = b.empty() ? nullptr : b.data();
+    if constexpr (std::is_same_v<W, float>) {
+      FewRowsProduct(x, rows, in, w, bias, out, begin * 4, std::min(out, end * 4), y);
+    } else {
+      FewRowsProduct(x, rows, in, w, scale, bias, out, begin * 4, std::min(out, end * 4), y);
+    }
+  });
+}
+
+// Blocks of rows are independent products. A block of at least ~4M multiply-adds (about a
+// millisecond on one core) keeps a helper's wake-up small beside its share.
+void ManyRowsLinear(const float* x, size_t rows, size_t in, const float* w32, const uint16_t* w16,
+                    const std::vector<float>& b, size_t out, float* y, bool bf16) {
+  const size_t grain = std::max<size_t>(16, (size_t{4} << 20) / std::max<size_t>(1, in * out));
+  ParallelFor(rows, grain, [&](size_t begin, size_t end) {
+    LinearRows(x + begin * in, end - begin, in, w32, w16, b, out, y + begin * out, bf16);
+  });
+}
+
 }  // namespace
 
 void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
             size_t out, float* y) {
   if (rows == 0) return;
-  const bool bf16 = !w.bf16.empty() && Bf16Products();
-  if (rows <= kFewRows && !bf16 && UseFewRowsProduct()) {
-    // Few rows: split by blocks of four outputs, each chunk at least ~256k multiply-adds.
-    const size_t blocks = (out + 3) / 4;
-    const size_t grain =
-        std::max<size_t>(1, (size_t{256} << 10) / std::max<size_t>(1, rows * in * 4));
-    ParallelFor(blocks, grain, [&](size_t begin, size_t end) {
-      FewRowsProduct(x, rows, in, w.values.data(), b.empty() ? nullptr : b.data(), out, begin * 4,
-                     std::min(out, end * 4), y);
+  if (!w.int8.empty()) {
+    // int8 weights: our kernel widens them as it reads, wherever it runs (oneDNN has no
+    // float-input, int8-weight product); many rows, or no AVX2, widen the matrix for the call.
+    if (rows <= kFewRows && FewRowsProductAvailable()) {
+      FewRowsLinear(x, rows, in, w.int8.data(), w.int8_scale.data(), b, out, y);
+      return;
+    }
+    const PassScratch wide({out * in});
+    ParallelFor(out, 64, [&](size_t begin, size_t end) {
+      for (size_t o = begin; o < end; ++o) {
+        for (size_t i = 0; i < in; ++i) {
+          wide[0][o * in + i] = static_cast<float>(w.int8[o * in + i]) * w.int8_scale[o];
+        }
+      }
     });
+    ManyRowsLinear(x, rows, in, wide[0], nullptr, b, out, y, false);
     return;
   }
-  // Blocks of rows are independent products. A block of at least ~4M multiply-adds (about a
-  // millisecond on one core) keeps a helper's wake-up small beside its share.
-  const size_t grain = std::max<size_t>(16, (size_t{4} << 20) / std::max<size_t>(1, in * out));
-  ParallelFor(rows, grain, [&](size_t begin, size_t end) {
-    LinearRows(x + begin * in, end - begin, in, w, b, out, y + begin * out, bf16);
-  });
+  const bool bf16 = !w.bf16.empty() && Bf16Products();
+  if (rows <= kFewRows && !bf16 && UseFewRowsProduct()) {
+    FewRowsLinear(x, rows, in, w.values.data(), nullptr, b, out, y);
+    return;
+  }
+  ManyRowsLinear(x, rows, in, w.values.data(), w.bf16.data(), b, out, y, bf16);
 }
 
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,

@@ -85,8 +85,9 @@ std::string BackboneFingerprint(const ModelConfig& cfg, const SafetensorsFile& w
     hash.Add(tensor.shape.data(), tensor.shape.size() * sizeof(int64_t));
     hash.Add(tensor.data, tensor.bytes);
   }
-  // Models loaded with bfloat16 products keep bf16 copies of their weights: another encoder.
-  return hash.Hex() + (Bf16Products() ? "-bf16" : "");
+  // Models loaded with bfloat16 products keep bf16 copies of their weights, with int8 weights
+  // int8 ones: another encoder.
+  return hash.Hex() + (Int8Weights() ? "-int8" : Bf16Products() ? "-bf16" : "");
 }
 
 SharedEncoder::SharedEncoder(std::unique_ptr<Encoder> inner)

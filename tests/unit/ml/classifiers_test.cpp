@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -102,6 +104,35 @@ TEST(ModernBertClassifiers, Bf16ProductsKeepTheAnswers) {
     ASSERT_EQ(got[i].size(), w.size());
     EXPECT_EQ(ArgMax(got[i]), ArgMax(w)) << "input " << i;
     for (size_t j = 0; j < w.size(); ++j) EXPECT_NEAR(got[i][j], w[j], 0.02) << i << "," << j;
+  }
+}
+
+// int8 weights (VLLM_SR_MATMUL=int8) on whole classifiers: the reference's probabilities within
+// int8's error and the same top class for every input, for a ModernBERT and a BERT checkpoint.
+TEST(Classifiers, Int8WeightsKeepTheAnswers) {
+  const std::vector<std::string> inputs = {"Hello, World!", "my card is 41111",
+                                           "the cafe is ab. hello world unaffable!"};
+  for (const std::string name : {"tiny-modernbert-seqcls", "tiny-bert-seqcls"}) {
+    SCOPED_TRACE(name);
+    SetInt8Weights(true);  // the weights are quantized at load
+    std::string error;
+    auto seq = SequenceClassifierModel::Load(kFixtures + "/" + name, error);
+    SetInt8Weights(false);
+    ASSERT_TRUE(seq) << error;
+    const json::array want = testing::ExpectedOutputs(name).at("probabilities").as_array();
+    const auto got = seq->ClassifyBatch({inputs.begin(), inputs.begin() + want.size()});
+    ASSERT_EQ(got.size(), want.size());
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const std::vector<float> w = testing::Floats(want[i]);
+      ASSERT_EQ(got[i].size(), w.size());
+      EXPECT_EQ(ArgMax(got[i]), ArgMax(w)) << "input " << i;
+      for (size_t j = 0; j < w.size(); ++j) {
+        worst = std::max(worst, double(std::abs(got[i][j] - w[j])));
+      }
+    }
+    EXPECT_GT(worst, 1e-6);  // really quantized...
+    EXPECT_LT(worst, 0.02);  // ...and close
   }
 }
 

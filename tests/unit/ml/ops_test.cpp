@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <random>
@@ -45,7 +46,7 @@ void ExpectNear(const std::vector<float>& got, const std::vector<float>& want) {
 TEST(Linear, MatchesAPlainLoopForAnyRowCountWithAndWithoutBias) {
   const size_t in = 96, out = 40;
   const std::vector<float> w = Random(out * in, 1), b = Random(out, 2);
-  const Weight weight{w, {}};
+  const Weight weight{w, {}, {}, {}};
   for (size_t rows : {1u, 7u, 64u, 128u, 129u}) {  // both sides of the few-rows path (128)
     SCOPED_TRACE(rows);
     const std::vector<float> x = Random(rows * in, static_cast<unsigned>(rows));
@@ -88,10 +89,76 @@ TEST(FewRowsProduct, MatchesAPlainLoopOnEveryEdge) {
   }
 }
 
+// int8 weights (VLLM_SR_MATMUL=int8): an int8 copy and a scale per output replace the float
+// values (a quarter of the memory). Quantized, each weight is within half a step (max|w| / 254)
+// of its value.
+Weight Int8Weight(const std::vector<float>& w, size_t out, size_t in) {
+  Weight q{w, {}, {}, {}};
+  QuantizeInt8(q, out, in);
+  return q;
+}
+
+std::vector<float> Widened(const Weight& q, size_t out, size_t in) {
+  std::vector<float> w(out * in);
+  for (size_t o = 0; o < out; ++o) {
+    for (size_t i = 0; i < in; ++i) w[o * in + i] = q.int8[o * in + i] * q.int8_scale[o];
+  }
+  return w;
+}
+
+TEST(Int8Weights, EachWeightIsWithinHalfAStepAndTheFloatsAreGone) {
+  const size_t out = 5, in = 37;
+  std::vector<float> w = Random(out * in, 11);
+  for (size_t i = 0; i < in; ++i) w[2 * in + i] = 0;  // an all-zero output stays zero
+  const Weight q = Int8Weight(w, out, in);
+  EXPECT_TRUE(q.values.empty());
+  EXPECT_FALSE(q.empty());
+  ASSERT_EQ(q.int8.size(), out * in);
+  ASSERT_EQ(q.int8_scale.size(), out);
+  const std::vector<float> back = Widened(q, out, in);
+  for (size_t o = 0; o < out; ++o) {
+    float largest = 0;
+    for (size_t i = 0; i < in; ++i) largest = std::max(largest, std::abs(w[o * in + i]));
+    for (size_t i = 0; i < in; ++i) {
+      ASSERT_LE(std::abs(back[o * in + i] - w[o * in + i]), largest / 254 + 1e-6f) << o << "," << i;
+    }
+  }
+  EXPECT_EQ(*std::max_element(q.int8.begin(), q.int8.end()) == 127 ||
+                *std::min_element(q.int8.begin(), q.int8.end()) == -127,
+            true);  // the full range is used
+}
+
+// Linear on int8 weights computes with the widened weights exactly (to float rounding), on the
+// few-rows kernel's edges and on the many-rows path, which widens the matrix for the call.
+TEST(Int8Weights, LinearMultipliesTheWidenedWeights) {
+  for (size_t in : {13u, 96u}) {
+    for (size_t out : {3u, 23u}) {
+      for (size_t rows : {1u, 2u, 4u, 7u, 200u}) {
+        SCOPED_TRACE(testing::Message() << in << " -> " << out << ", " << rows << " rows");
+        const std::vector<float> w = Random(out * in, 3), b = Random(out, 4),
+                                 x = Random(rows * in, static_cast<unsigned>(rows));
+        const Weight q = Int8Weight(w, out, in);
+        std::vector<float> y(rows * out, -7.0f);
+        Linear(x.data(), rows, in, q, b, out, y.data());
+        ExpectNear(y, Reference(x, rows, in, Widened(q, out, in), b, out));
+        Linear(x.data(), rows, in, q, {}, out, y.data());
+        ExpectNear(y, Reference(x, rows, in, Widened(q, out, in), {}, out));
+        // ...which is close to, not the same as, the float32 product.
+        const std::vector<float> exact = Reference(x, rows, in, w, {}, out);
+        double worst = 0;
+        for (size_t i = 0; i < y.size(); ++i)
+          worst = std::max(worst, double(std::abs(y[i] - exact[i])));
+        EXPECT_GT(worst, 1e-4);
+        EXPECT_LT(worst, 0.05 * std::sqrt(double(in)));  // sums of `in` N(0,1) products
+      }
+    }
+  }
+}
+
 TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
   const size_t rows = 48, in = 256, out = 512;
   const std::vector<float> w = Random(out * in, 3), b = Random(out, 4);
-  const Weight weight{w, {}};
+  const Weight weight{w, {}, {}, {}};
   std::vector<std::vector<float>> inputs, expected;
   for (unsigned t = 0; t < 4; ++t) {
     inputs.push_back(Random(rows * in, 10 + t));
@@ -123,7 +190,7 @@ TEST(Linear, Bf16ProductsAreCloseAndSwitchable) {
   if (!Bf16ProductsSupported()) GTEST_SKIP() << "this CPU has no bfloat16 products";
   const size_t rows = 33, in = 128, out = 64;
   const std::vector<float> w = Random(out * in, 5), b = Random(out, 6), x = Random(rows * in, 7);
-  Weight weight{w, {}};
+  Weight weight{w, {}, {}, {}};
   for (float v : w) weight.bf16.push_back(ToBf16(v));
   const std::vector<float> want = Reference(x, rows, in, w, b, out);
   std::vector<float> y(rows * out);
@@ -146,7 +213,7 @@ TEST(Linear, Bf16ProductsAreCloseAndSwitchable) {
 TEST(Linear, Bf16SwitchFallsBackToFloat32WhereTheCpuCannot) {
   const size_t rows = 5, in = 64, out = 16;
   const std::vector<float> w = Random(out * in, 8), b = Random(out, 9), x = Random(rows * in, 10);
-  Weight weight{w, {}};
+  Weight weight{w, {}, {}, {}};
   for (float v : w) weight.bf16.push_back(ToBf16(v));
   std::vector<float> y(rows * out);
   SetBf16Products(true);
@@ -158,10 +225,15 @@ TEST(Linear, Bf16SwitchFallsBackToFloat32WhereTheCpuCannot) {
   ::setenv("VLLM_SR_MATMUL", "bf16", 1);
   const std::string bf16_note = MatmulSettingNote();
   ::setenv("VLLM_SR_MATMUL", "int8", 1);
+  const std::string int8_note = MatmulSettingNote();
+  ::setenv("VLLM_SR_MATMUL", "fp8", 1);
   const std::string unknown_note = MatmulSettingNote();
   ::unsetenv("VLLM_SR_MATMUL");
   EXPECT_EQ(bf16_note.empty(), Bf16ProductsSupported()) << bf16_note;
-  EXPECT_NE(unknown_note.find("\"int8\" is not a known setting"), std::string::npos);
+  EXPECT_EQ(int8_note, "");  // int8 weights run on any CPU
+  EXPECT_NE(unknown_note.find("\"fp8\" is not a known setting (bf16, int8, or f32 the default)"),
+            std::string::npos)
+      << unknown_note;
   EXPECT_EQ(MatmulSettingNote(), "");
 }
 

@@ -116,7 +116,7 @@ std::vector<float> RandomValues(size_t n, unsigned seed) {
 TEST(ParallelFor, ASplitLinearMatchesOneThread) {
   const size_t in = 128, out = 256;
   const std::vector<float> b = RandomValues(out, 2);
-  const Weight w{RandomValues(out * in, 3), {}};
+  const Weight w{RandomValues(out * in, 3), {}, {}, {}};
   for (size_t rows : {16u, 300u}) {
     SCOPED_TRACE(rows);
     const std::vector<float> x = RandomValues(rows * in, 1);
