@@ -22,6 +22,10 @@ namespace vsr::ml {
 void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::vector<float>& b,
             size_t out, float* y);
 
+// Off: Linear never uses the few-rows kernel (ml/few_rows_product.h), as on a CPU without AVX2,
+// so that tests run the other paths here too. On by default.
+void SetFewRowsKernelForTests(bool allowed);
+
 // x = LayerNorm(x + residual) row by row: residual may be null, bias may be empty (ModernBERT's
 // norms have none).
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,

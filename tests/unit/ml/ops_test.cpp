@@ -128,31 +128,38 @@ TEST(Int8Weights, EachWeightIsWithinHalfAStepAndTheFloatsAreGone) {
             true);  // the full range is used
 }
 
-// Linear on int8 weights computes with the widened weights exactly (to float rounding), on the
-// few-rows kernel's edges and on the many-rows path, which widens the matrix for the call.
+// Linear on int8 weights computes with the widened weights exactly (to float rounding): on the
+// few-rows kernel's edges, over many rows (in chunks), and without the kernel (CPUs without
+// AVX2), where the matrix is widened for the call.
 TEST(Int8Weights, LinearMultipliesTheWidenedWeights) {
-  for (size_t in : {13u, 96u}) {
-    for (size_t out : {3u, 23u}) {
-      for (size_t rows : {1u, 2u, 4u, 7u, 200u}) {
-        SCOPED_TRACE(testing::Message() << in << " -> " << out << ", " << rows << " rows");
-        const std::vector<float> w = Random(out * in, 3), b = Random(out, 4),
-                                 x = Random(rows * in, static_cast<unsigned>(rows));
-        const Weight q = Int8Weight(w, out, in);
-        std::vector<float> y(rows * out, -7.0f);
-        Linear(x.data(), rows, in, q, b, out, y.data());
-        ExpectNear(y, Reference(x, rows, in, Widened(q, out, in), b, out));
-        Linear(x.data(), rows, in, q, {}, out, y.data());
-        ExpectNear(y, Reference(x, rows, in, Widened(q, out, in), {}, out));
-        // ...which is close to, not the same as, the float32 product.
-        const std::vector<float> exact = Reference(x, rows, in, w, {}, out);
-        double worst = 0;
-        for (size_t i = 0; i < y.size(); ++i)
-          worst = std::max(worst, double(std::abs(y[i] - exact[i])));
-        EXPECT_GT(worst, 1e-4);
-        EXPECT_LT(worst, 0.05 * std::sqrt(double(in)));  // sums of `in` N(0,1) products
+  for (const bool kernel : {true, false}) {
+    SetFewRowsKernelForTests(kernel);
+    for (size_t in : {13u, 96u}) {
+      for (size_t out : {3u, 23u}) {
+        for (size_t rows : {1u, 2u, 4u, 7u, 200u}) {
+          SCOPED_TRACE(testing::Message()
+                       << in << " -> " << out << ", " << rows << " rows, kernel " << kernel);
+          const std::vector<float> w = Random(out * in, 3), b = Random(out, 4),
+                                   x = Random(rows * in, static_cast<unsigned>(rows));
+          const Weight q = Int8Weight(w, out, in);
+          std::vector<float> y(rows * out, -7.0f);
+          Linear(x.data(), rows, in, q, b, out, y.data());
+          ExpectNear(y, Reference(x, rows, in, Widened(q, out, in), b, out));
+          Linear(x.data(), rows, in, q, {}, out, y.data());
+          ExpectNear(y, Reference(x, rows, in, Widened(q, out, in), {}, out));
+          // ...which is close to, not the same as, the float32 product.
+          const std::vector<float> exact = Reference(x, rows, in, w, {}, out);
+          double worst = 0;
+          for (size_t i = 0; i < y.size(); ++i) {
+            worst = std::max(worst, double(std::abs(y[i] - exact[i])));
+          }
+          EXPECT_GT(worst, 1e-4);
+          EXPECT_LT(worst, 0.05 * std::sqrt(double(in)));  // sums of `in` N(0,1) products
+        }
       }
     }
   }
+  SetFewRowsKernelForTests(true);
 }
 
 TEST(Linear, ThreadsRunningTheSameShapeAtOnceGetTheirOwnResults) {
