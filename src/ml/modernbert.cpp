@@ -164,8 +164,8 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
     std::copy(x.begin(), x.end(), h);
     LayerNorm(h, nullptr, rows, H, L.mlp_norm_g, L.mlp_norm_b, eps);
     Linear(h, rows, H, L.wi_w, L.wi_b, 2 * I, inter);
-    ParallelFor(rows, 32, [&](size_t begin, size_t end) {
-      for (size_t r = begin; r < end; ++r) {  // GeGLU: act(input half) * gate half
+    ParallelFor(rows, 4, [&](size_t begin, size_t end) {  // split as BERT's GELU (bert.cpp)
+      for (size_t r = begin; r < end; ++r) {              // GeGLU: act(input half) * gate half
         float* in = &inter[r * 2 * I];
         Activate(in, I, cfg_.activation);
         for (size_t i = 0; i < I; ++i) gated[r * I + i] = in[i] * in[I + i];

@@ -230,7 +230,7 @@ void Linear(const float* x, size_t rows, size_t in, const Weight& w, const std::
 
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,
                const std::vector<float>& b, float eps) {
-  ParallelFor(rows, 128, [&](size_t begin, size_t end) {
+  ParallelFor(rows, 8, [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r) {
       float* row = x + r * n;
       if (residual != nullptr) {
