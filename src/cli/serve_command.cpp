@@ -254,6 +254,15 @@ void RegisterServe(CLI::App& app, int& exit_code) {
   serve->add_option("--context", a->k8s_context, "Kubernetes context (--target k8s)");
   serve->add_option("--profile", a->profile, "Helm values profile (--target k8s)");
   serve->add_option("--chart-dir", a->chart_dir, "Helm chart directory (--target k8s)");
+  serve->footer(
+      "Environment (read by serve and the services it starts):\n"
+      "  VLLM_SR_STACK_NAME    name of this stack (stacks side by side need different names)\n"
+      "  VLLM_SR_PORT_OFFSET   added to every host port (stacks side by side)\n"
+      "  VLLM_SR_NOFILE_LIMIT  open-file limit to raise to (default 65536, minimum 8192)\n"
+      "  VLLM_SR_MATMUL        encoder weight products: f32 (default), bf16 (AVX-512 CPUs),\n"
+      "                        int8 (int8 weights: a quarter of their memory)\n"
+      "  SR_LOG_LEVEL, SR_LOG_ENCODING, VLLM_SR_LOG_PROMPTS   router log (see README, Logs)\n"
+      "  HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE   model cache and downloads");
   serve->callback([a, &exit_code] { exit_code = RunServe(*a); });
 }
 

@@ -59,6 +59,16 @@ TEST(CliTest, VersionAndHelp) {
   }
 }
 
+// The settings that only exist as environment variables are named in serve's help.
+TEST(CliTest, ServeHelpNamesTheEnvironmentVariables) {
+  CliRun h = RunCli("serve --help");
+  EXPECT_EQ(h.exit_code, 0);
+  for (const char* var : {"VLLM_SR_STACK_NAME", "VLLM_SR_PORT_OFFSET", "VLLM_SR_NOFILE_LIMIT",
+                          "VLLM_SR_MATMUL", "SR_LOG_LEVEL", "HF_TOKEN", "HF_ENDPOINT"}) {
+    EXPECT_NE(h.output.find(var), std::string::npos) << var;
+  }
+}
+
 TEST(CliTest, ValidateReferenceConfigSucceedsWithWarnings) {
   CliRun r = RunCli("validate " + kUpstream);
   EXPECT_EQ(r.exit_code, 0) << r.output;
