@@ -104,10 +104,10 @@ namespace {
 // between 48 and 96 rows.
 constexpr size_t kFewRows = 128;
 
-// Where the kernel was measured: AVX2 CPUs without AVX-512. With AVX-512 oneDNN runs its brgemm
-// kernels, measured fast on an earlier VM; this kernel was not measured there, so it stays out.
 std::atomic<bool> few_rows_kernel_allowed{true};  // SetFewRowsKernelForTests
 
+// Where the kernel was measured: AVX2 CPUs without AVX-512. With AVX-512 oneDNN runs its brgemm
+// kernels, measured fast on an earlier VM; this kernel was not measured there, so it stays out.
 bool UseFewRowsProduct() {
   static const bool use = FewRowsProductAvailable() && !__builtin_cpu_supports("avx512f");
   return use && few_rows_kernel_allowed.load(std::memory_order_relaxed);
