@@ -34,8 +34,7 @@ EmbeddingTable& EmbeddingTable::operator=(EmbeddingTable&& other) noexcept {
 bool EmbeddingTable::Open(const SafetensorsFile& file, const std::string& name,
                           const std::vector<int64_t>& shape, EmbeddingTable& out,
                           std::string& error) {
-  const TensorView* t = file.Find(name);
-  t = file.Expect(name, t != nullptr ? t->dtype : DType::kF32, shape, error);
+  const TensorView* t = file.ExpectShape(name, shape, error);
   if (t == nullptr) return false;
   if (shape.size() != 2 ||
       (t->dtype != DType::kF32 && t->dtype != DType::kF16 && t->dtype != DType::kBF16)) {

@@ -236,6 +236,13 @@ const TensorView* SafetensorsFile::Expect(const std::string& name, DType dtype,
   return t;
 }
 
+const TensorView* SafetensorsFile::ExpectShape(const std::string& name,
+                                               const std::vector<int64_t>& shape,
+                                               std::string& error) const {
+  const TensorView* t = Find(name);
+  return Expect(name, t != nullptr ? t->dtype : DType::kF32, shape, error);
+}
+
 bool WidenToFloat32(DType dtype, const uint8_t* src, size_t n, float* out) {
   switch (dtype) {
     case DType::kF32:
@@ -274,8 +281,7 @@ std::vector<float> ToFloat32(const TensorView& tensor, std::string& error) {
 
 bool ReadWeights(const SafetensorsFile& file, const std::string& name,
                  const std::vector<int64_t>& shape, std::vector<float>& out, std::string& error) {
-  const TensorView* t = file.Find(name);
-  t = file.Expect(name, t != nullptr ? t->dtype : DType::kF32, shape, error);
+  const TensorView* t = file.ExpectShape(name, shape, error);
   if (t == nullptr) return false;
   out = ToFloat32(*t, error);
   if (out.size() != static_cast<size_t>(t->elements())) {

@@ -51,6 +51,9 @@ class SafetensorsFile {
   // (a checkpoint that does not match its config.json).
   const TensorView* Expect(const std::string& name, DType dtype, const std::vector<int64_t>& shape,
                            std::string& error) const;
+  // The same for a tensor of any dtype (the caller converts or refuses it).
+  const TensorView* ExpectShape(const std::string& name, const std::vector<int64_t>& shape,
+                                std::string& error) const;
 
  private:
   SafetensorsFile() = default;
