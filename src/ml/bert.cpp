@@ -145,8 +145,7 @@ std::vector<float> BertEncoder::Forward(const std::vector<std::vector<int32_t>>&
     Linear(x.data(), rows, H, L.v_w, L.v_b, H, v);
     ForEachHead(B, NH, S, [&](size_t b, size_t head, float* scores) {
       const size_t off = b * S * H + head * d;
-      AttendHead(q + off, k + off, v + off, H, S, d, scale, scores, ctx + off, H, 0,
-                 [&](size_t, size_t j) { return real[b * S + j] != 0; });
+      AttendHead(q + off, k + off, v + off, H, S, d, scale, scores, ctx + off, H, 0, &real[b * S]);
     });
     Linear(ctx, rows, H, L.o_w, L.o_b, H, attn);
     LayerNorm(attn, x.data(), rows, H, L.ln1_g, L.ln1_b, eps);

@@ -154,10 +154,7 @@ std::vector<float> ModernBertEncoder::Forward(const std::vector<std::vector<int3
     ForEachHead(B, NH, S, [&](size_t b, size_t head, float* scores) {
       const float* q = &qkv[b * S * 3 * H + head * d];  // fused rows: q, k, v side by side
       AttendHead(q, q + H, q + 2 * H, 3 * H, S, d, scale, scores, &ctx[b * S * H + head * d], H,
-                 global ? 0 : half_window, [&](size_t i, size_t j) {
-                   return real[b * S + j] != 0 &&
-                          (global || (i > j ? i - j : j - i) <= half_window);
-                 });
+                 global ? 0 : half_window, &real[b * S]);
     });
     Linear(ctx, rows, H, L.o_w, L.o_b, H, out);
     for (size_t i = 0; i < rows * H; ++i) x[i] += out[i];

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "ml/weight.h"
@@ -34,21 +36,27 @@ void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std
 enum class Activation { kGeluExact, kGeluTanh, kTanh };
 void Activate(float* x, size_t n, Activation a);
 
-// In-place softmax of an attention row over the keys `visible(j)` admits; hidden keys get 0.
-template <typename Visible>
-void MaskedSoftmax(float* row, size_t n, Visible visible);
+// Keys [begin, end) of an attention row.
+struct KeyRange {
+  size_t begin, end;
+};
+// In-place softmax of an attention row over the keys in `visible` (sorted, disjoint ranges
+// within [0, n)); the others get 0, and a row with no visible key is all 0. Ranges, not a
+// per-key mask, so each pass (max, exponentials and their sum, scale) is a plain loop that
+// runs 8 or 16 wide; padding and windows are ranges anyway.
+void MaskedSoftmax(float* row, size_t n, std::span<const KeyRange> visible);
+// The ranges of non-zero bytes of key_mask[0, n).
+std::vector<KeyRange> VisibleRanges(const uint8_t* key_mask, size_t n);
 
 // Scaled dot-product attention for one sequence and one head: query/key/value rows `ld` floats
 // apart (H for separate projections, 3H for a fused one), context rows `ld_ctx` apart.
-// visible(i, j) says whether query i may see key j (padding, a local window). With `band` > 0
-// a query only ever sees keys within `band` positions (ModernBERT's local layers): queries go
-// in blocks of 64 and each block's scores cover just the keys its window can reach — the same
-// result as the full product with those keys masked, at a fraction of the work on long
-// inputs. `scores` is S * S scratch.
-template <typename Visible>
+// Query i sees key j when key_mask[j] is non-zero (padding) and, with `band` > 0, |i - j| <=
+// band (ModernBERT's local layers). Then queries go in blocks of 64 and each block's scores
+// cover just the keys its window can reach — the same result as the full product with those
+// keys masked, at a fraction of the work on long inputs. `scores` is S * S scratch.
 void AttendHead(const float* q, const float* k, const float* v, size_t ld, size_t S, size_t d,
                 float scale, float* scores, float* ctx, size_t ld_ctx, size_t band,
-                Visible visible);
+                const uint8_t* key_mask);
 
 // attend(b, head, scores) for every sequence b < B and head < NH, split between threads
 // (ParallelFor); `scores` is the running thread's S * S scratch for AttendHead.
@@ -57,14 +65,6 @@ void ForEachHead(size_t B, size_t NH, size_t S,
 
 // In-place softmax of one row of logits.
 void Softmax(std::vector<float>& logits);
-
-// row[j] = e^(row[j] - shift) for all j (ml::FastExp, vectorized; hidden keys of a masked
-// softmax may hold anything finite and are overwritten afterwards).
-void ExpShifted(float* row, size_t n, float shift);
-// The sum of n floats, added in eight lanes (vectorized; a softmax row's ~1e-7 relative
-// rounding, where one double-precision running sum was a chain of dependent adds: 7% of a
-// 512-token BERT pass).
-float SumOf(const float* x, size_t n);
 
 // Rotary position embedding (the rotate-half convention Hugging Face models use): pairs
 // (i, i + d/2) of a head's vector rotate by position * theta^(-2i/d). `inv_freq` holds
@@ -77,43 +77,5 @@ struct RotaryTable {
   std::vector<float> cos, sin;  // [position][i]
 };
 void Rotate(float* v, const RotaryTable& table, size_t position);
-
-template <typename Visible>
-void MaskedSoftmax(float* row, size_t n, Visible visible) {
-  float max = -std::numeric_limits<float>::infinity();
-  for (size_t j = 0; j < n; ++j) {
-    if (visible(j)) max = std::max(max, row[j]);
-  }
-  ExpShifted(row, n, max);  // every key (vectorized), then the hidden ones zeroed
-  for (size_t j = 0; j < n; ++j) {
-    row[j] = visible(j) ? row[j] : 0.0f;  // a select, which vectorizes; a branch did not
-  }
-  const float sum = SumOf(row, n);  // in lanes: one double-precision running sum was 8x slower
-  const float inv = sum > 0 ? 1.0f / sum : 0.0f;
-  for (size_t j = 0; j < n; ++j) row[j] *= inv;
-}
-
-template <typename Visible>
-void AttendHead(const float* q, const float* k, const float* v, size_t ld, size_t S, size_t d,
-                float scale, float* scores, float* ctx, size_t ld_ctx, size_t band,
-                Visible visible) {
-  const size_t block = band == 0 ? S : std::min<size_t>(S, 64);
-  for (size_t i0 = 0; i0 < S; i0 += block) {
-    const size_t i1 = std::min(S, i0 + block);
-    const size_t j0 = band == 0 || i0 < band ? 0 : i0 - band;
-    const size_t j1 = band == 0 ? S : std::min(S, i1 + band);
-    const auto rows = static_cast<int>(i1 - i0), keys = static_cast<int>(j1 - j0);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, keys, static_cast<int>(d), scale,
-                q + i0 * ld, static_cast<int>(ld), k + j0 * ld, static_cast<int>(ld), 0.0f, scores,
-                keys);
-    for (size_t i = i0; i < i1; ++i) {
-      MaskedSoftmax(scores + (i - i0) * static_cast<size_t>(keys), static_cast<size_t>(keys),
-                    [&](size_t j) { return visible(i, j0 + j); });
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, static_cast<int>(d), keys, 1.0f,
-                scores, keys, v + j0 * ld, static_cast<int>(ld), 0.0f, ctx + i0 * ld_ctx,
-                static_cast<int>(ld_ctx));
-  }
-}
 
 }  // namespace vsr::ml

@@ -264,43 +264,144 @@ TEST(FastMath, ExpAndErfMatchTheLibrary) {
   EXPECT_TRUE(std::isfinite(FastExp(1000.0f)));
 }
 
-// ModernBERT's local layers: attending in blocks over just the keys a window can reach gives
-// what the full product gives with the far keys masked (padding masked too).
-TEST(AttendHead, ABandedWindowEqualsTheMaskedFullProduct) {
-  const size_t S = 200, d = 16, ld = 3 * d, half_window = 9;
+// Attention for one head computed the plain way, in double: query i sees key j when
+// key_mask[j] is set and, with band > 0, |i - j| <= band; one that sees none gets 0.
+std::vector<float> NaiveAttention(const std::vector<float>& qkv, size_t ld, size_t S, size_t d,
+                                  float scale, size_t band, const std::vector<uint8_t>& key_mask) {
+  std::vector<float> ctx(S * d, 0.0f);
+  for (size_t i = 0; i < S; ++i) {
+    std::vector<double> w(S, 0.0);
+    double max = -1e300, sum = 0;
+    const auto sees = [&](size_t j) {
+      return key_mask[j] != 0 && (band == 0 || (i > j ? i - j : j - i) <= band);
+    };
+    for (size_t j = 0; j < S; ++j) {
+      if (!sees(j)) continue;
+      for (size_t c = 0; c < d; ++c) w[j] += double(qkv[i * ld + c]) * qkv[j * ld + d + c];
+      w[j] *= scale;
+      max = std::max(max, w[j]);
+    }
+    for (size_t j = 0; j < S; ++j) sum += sees(j) ? (w[j] = std::exp(w[j] - max)) : (w[j] = 0);
+    if (sum == 0) continue;  // sees no key (padding all through its window): context 0
+    for (size_t c = 0; c < d; ++c) {
+      double v = 0;
+      for (size_t j = 0; j < S; ++j) v += w[j] / sum * qkv[j * ld + 2 * d + c];
+      ctx[i * d + c] = static_cast<float>(v);
+    }
+  }
+  return ctx;
+}
+
+// Full attention over the keys that are not padding, and ModernBERT's local layers: attending
+// in blocks over just the keys a window can reach gives what the full product gives with the
+// far keys masked (padding masked too, and a window at both ends of the sequence).
+TEST(AttendHead, FullAndBandedWindowsEqualThePlainComputation) {
+  const size_t S = 200, d = 16, ld = 3 * d;
   const std::vector<float> qkv = Random(S * ld, 7);
-  const auto visible = [&](size_t i, size_t j) {
-    return j < 190 && (i > j ? i - j : j - i) <= half_window;  // the last 10 keys are padding
-  };
-  std::vector<float> scores(S * S), full(S * d), banded(S * d);
-  AttendHead(qkv.data(), qkv.data() + d, qkv.data() + 2 * d, ld, S, d, 0.25f, scores.data(),
-             full.data(), d, 0, visible);
-  AttendHead(qkv.data(), qkv.data() + d, qkv.data() + 2 * d, ld, S, d, 0.25f, scores.data(),
-             banded.data(), d, half_window, visible);
-  for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(banded[i], full[i], 1e-5) << "at " << i;
+  std::vector<uint8_t> key_mask(S, 1);
+  std::fill(key_mask.begin() + 190, key_mask.end(), 0);  // the last 10 keys are padding
+  std::vector<float> scores(S * S), got(S * d);
+  for (size_t band : {0u, 9u, 64u}) {
+    SCOPED_TRACE(band);
+    AttendHead(qkv.data(), qkv.data() + d, qkv.data() + 2 * d, ld, S, d, 0.25f, scores.data(),
+               got.data(), d, band, key_mask.data());
+    const std::vector<float> want = NaiveAttention(qkv, ld, S, d, 0.25f, band, key_mask);
+    for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5) << "at " << i;
+  }
 }
 
 TEST(MaskedSoftmax, SumsToOneOverTheVisibleKeysAtAnyLength) {
-  // Lengths around the eight lanes the sum runs in, and a masked-out key holding the row's
-  // largest score (it must neither shift nor join the sum).
+  // Lengths around the eight lanes the passes run in, with and without a mask, whole rows and
+  // windows of them; a hidden key holds the row's largest score (it must neither shift nor join
+  // the sum).
   for (size_t n : {1u, 7u, 8u, 9u, 16u, 23u, 512u}) {
-    SCOPED_TRACE(n);
-    std::vector<float> row = Random(n, static_cast<unsigned>(n)), want(n, 0.0f);
-    const auto visible = [n](size_t j) { return n == 1 || j % 3 != 1; };
-    if (n > 1) row[1] = 80.0f;
-    double max = -1e30, sum = 0;
-    for (size_t j = 0; j < n; ++j) {
-      if (visible(j)) max = std::max(max, static_cast<double>(row[j]));
+    for (const bool masked : {false, true}) {
+      for (const auto& [begin, end] : {std::pair<size_t, size_t>{0, n}, {n / 3, n - n / 4}}) {
+        SCOPED_TRACE(testing::Message()
+                     << n << " masked " << masked << " [" << begin << ", " << end << ")");
+        std::vector<uint8_t> key_mask(n);
+        for (size_t j = 0; j < n; ++j) key_mask[j] = n == 1 || j % 3 != 1;
+        const auto visible = [&](size_t j) {
+          return j >= begin && j < end && (!masked || key_mask[j] != 0);
+        };
+        std::vector<float> row = Random(n, static_cast<unsigned>(n)), want(n, 0.0f);
+        if (n > 1) row[1] = 80.0f;
+        double max = -1e30, sum = 0;
+        for (size_t j = 0; j < n; ++j) {
+          if (visible(j)) max = std::max(max, static_cast<double>(row[j]));
+        }
+        for (size_t j = 0; j < n; ++j) {
+          if (visible(j)) sum += std::exp(row[j] - max);
+        }
+        for (size_t j = 0; j < n; ++j) {
+          if (visible(j)) want[j] = static_cast<float>(std::exp(row[j] - max) / sum);
+        }
+        std::vector<KeyRange> ranges;
+        for (const KeyRange& r :
+             masked ? VisibleRanges(key_mask.data(), n) : std::vector<KeyRange>{{0, n}}) {
+          const size_t b = std::max(r.begin, begin), e = std::min(r.end, end);
+          if (b < e) ranges.push_back({b, e});
+        }
+        MaskedSoftmax(row.data(), n, ranges);
+        double total = 0;
+        for (size_t j = 0; j < n; ++j) {
+          ASSERT_NEAR(row[j], want[j], 1e-6) << "key " << j;
+          total += row[j];
+        }
+        if (begin < end) {
+          EXPECT_NEAR(total, 1.0, 1e-5);
+        }
+      }
     }
-    for (size_t j = 0; j < n; ++j) {
-      if (visible(j)) sum += std::exp(row[j] - max);
+  }
+}
+
+TEST(MaskedSoftmax, ARowWithNoVisibleKeyIsZero) {
+  std::vector<float> row = Random(20, 3);
+  const std::vector<uint8_t> none(20, 0);
+  EXPECT_TRUE(VisibleRanges(none.data(), none.size()).empty());
+  MaskedSoftmax(row.data(), row.size(), {});
+  for (float v : row) EXPECT_EQ(v, 0.0f);
+}
+
+TEST(VisibleRanges, AreTheRunsOfNonZeroBytes) {
+  const std::vector<uint8_t> mask = {0, 1, 1, 0, 0, 0, 2, 1};
+  const std::vector<KeyRange> got = VisibleRanges(mask.data(), mask.size());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].begin, 1u);
+  EXPECT_EQ(got[0].end, 3u);
+  EXPECT_EQ(got[1].begin, 6u);
+  EXPECT_EQ(got[1].end, 8u);
+}
+
+// LayerNorm(x + residual) against the definition in double, with and without bias, on widths
+// around the eight lanes.
+TEST(LayerNorm, EqualsTheDefinitionWithResidualAndBias) {
+  for (size_t n : {1u, 7u, 8u, 13u, 384u}) {
+    for (const bool with_bias : {false, true}) {
+      SCOPED_TRACE(testing::Message() << n << " bias " << with_bias);
+      const size_t rows = 3;
+      const std::vector<float> x0 = Random(rows * n, 11), residual = Random(rows * n, 12);
+      std::vector<float> g = Random(n, 13), b = with_bias ? Random(n, 14) : std::vector<float>();
+      for (float& v : g) v += 1.0f;
+      std::vector<float> x = x0;
+      LayerNorm(x.data(), residual.data(), rows, n, g, b, 1e-5f);
+      for (size_t r = 0; r < rows; ++r) {
+        double mean = 0, var = 0;
+        for (size_t i = 0; i < n; ++i) mean += double(x0[r * n + i]) + residual[r * n + i];
+        mean /= double(n);
+        for (size_t i = 0; i < n; ++i) {
+          const double v = double(x0[r * n + i]) + residual[r * n + i] - mean;
+          var += v * v;
+        }
+        var /= double(n);
+        for (size_t i = 0; i < n; ++i) {
+          const double v = double(x0[r * n + i]) + residual[r * n + i];
+          const double want = (v - mean) / std::sqrt(var + 1e-5) * g[i] + (with_bias ? b[i] : 0);
+          ASSERT_NEAR(x[r * n + i], want, 2e-5) << "row " << r << " at " << i;
+        }
+      }
     }
-    for (size_t j = 0; j < n; ++j) {
-      if (visible(j)) want[j] = static_cast<float>(std::exp(row[j] - max) / sum);
-    }
-    MaskedSoftmax(row.data(), n, visible);
-    for (size_t j = 0; j < n; ++j) ASSERT_NEAR(row[j], want[j], 1e-6) << "key " << j;
-    EXPECT_NEAR(SumOf(row.data(), n), 1.0f, 1e-5);
   }
 }
 
