@@ -1,7 +1,7 @@
 // A BERT encoder (Hugging Face BertModel semantics; RoBERTa and XLM-R too, whose positions
 // start after the padding id) on CPU: word + position + token-type
 // embeddings and LayerNorm, then post-LN layers of multi-head self-attention (padding masked)
-// and an exact-GELU feed-forward, with the matrix products on OpenBLAS. Loaded from a model
+// and an exact-GELU feed-forward, with the matrix products on oneDNN (ml/ops.h). Loaded from a model
 // folder: config.json + model.safetensors (BertModel or Bert*For* checkpoints, whose weights
 // sit under "bert."). Batches are padded to their longest input.
 #pragma once

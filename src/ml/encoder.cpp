@@ -1,7 +1,5 @@
 #include "ml/encoder.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -68,9 +66,6 @@ std::vector<std::vector<float>> Encoder::Embed(const std::vector<std::vector<int
 
 std::unique_ptr<Encoder> LoadEncoder(const ModelConfig& cfg, const SafetensorsFile& weights,
                                      std::string& error) {
-  // One request's matrices are small: OpenBLAS's own threads would only fight the router's
-  // (requests run on their own threads, batched).
-  openblas_set_num_threads(1);
   if (cfg.model_type == "modernbert") return ModernBertEncoder::FromWeights(cfg, weights, error);
   if (cfg.model_type == "bert" || cfg.model_type == "roberta" || cfg.model_type == "xlm-roberta" ||
       (cfg.model_type.empty() && cfg.architecture.starts_with("Bert"))) {

@@ -1,10 +1,8 @@
 // The numeric kernels the encoders and heads share, on row-major float32 matrices. Weight
-// products go to oneDNN, attention products to OpenBLAS; the rest are plain loops the compiler
-// vectorizes. Linear, LayerNorm and ForEachHead split their work with ParallelFor
-// (ml/parallel.h).
+// products go to oneDNN (or our few-rows kernel), attention products to oneDNN's sgemm; the
+// rest are plain loops the compiler vectorizes. Linear, LayerNorm and ForEachHead split their work
+// with ParallelFor (ml/parallel.h).
 #pragma once
-
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
