@@ -297,7 +297,9 @@ ApiReply Trajectory(const ReplayStore& store, const std::map<std::string, std::s
 }  // namespace
 
 bool IsReplayPath(const std::string& path) {
-  return path == kBase || path.rfind(std::string(kBase) + "/", 0) == 0;
+  // Views, not a built prefix: every request to the data plane asks this.
+  const std::string_view p = path;
+  return p.starts_with(kBase) && (p.size() == kBase.size() || p[kBase.size()] == '/');
 }
 
 std::optional<ApiReply> HandleReplayApi(const ReplayStore& store, const std::string& method,

@@ -896,10 +896,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   call.routed.injected_system_prompt = call.plugin_ctx.injected_system_prompt;
   call.routed.cache_similarity = call.plugin_ctx.cache_similarity;
   call.routed.replay_id = call.plugin_ctx.replay_id;
-  HeaderList headers{{"x-request-id", call.request_id}};
-  if (ok_status) {
-    for (auto& h : RoutingHeaders(call.result, call.routed)) headers.push_back(std::move(h));
-  }
+  HeaderList headers;
+  headers.reserve(16);  // the request id, the routing headers, a few of the response's
+  headers.emplace_back("x-request-id", call.request_id);
+  if (ok_status) AppendRoutingHeaders(call.result, call.routed, headers);
   // Plugins that read the whole answer (cache, replay) get it in OpenAI form.
   const bool keep_completion = call.chain != nullptr && call.chain->needs_completion();
   const bool is_sse = response->content_type.rfind("text/event-stream", 0) == 0;

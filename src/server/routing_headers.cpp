@@ -4,8 +4,7 @@
 
 namespace vsr::server {
 
-HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to) {
-  HeaderList h;
+void AppendRoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to, HeaderList& h) {
   auto add = [&h](std::string name, std::string value) {
     if (!value.empty()) h.emplace_back(std::move(name), std::move(value));
   };
@@ -29,7 +28,6 @@ HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& 
     }
   }
   add("x-vsr-matched-projection", join(result.signals.projection_matches));
-  return h;
 }
 
 }  // namespace vsr::server

@@ -18,6 +18,8 @@ struct RoutedTo {
   double cache_similarity = 0;          // best semantic-cache similarity seen (a miss)
 };
 
-HeaderList RoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to);
+// Appends them to `out`.
+void AppendRoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to,
+                          HeaderList& out);
 
 }  // namespace vsr::server

@@ -804,6 +804,16 @@ TEST_F(ReplayApiTest, AggregateCountsModelsDecisionsSignalsAndTokens) {
   EXPECT_EQ(filtered.at("available_decisions").as_array().size(), 2u);  // over all records
 }
 
+TEST(ReplayApi, OnlyItsOwnPathsAreReplayPaths) {
+  EXPECT_TRUE(IsReplayPath("/v1/router_replay"));
+  EXPECT_TRUE(IsReplayPath("/v1/router_replay/aggregate"));
+  EXPECT_TRUE(IsReplayPath("/v1/router_replay/"));
+  EXPECT_FALSE(IsReplayPath("/v1/router_replayed"));
+  EXPECT_FALSE(IsReplayPath("/v1/router_repla"));
+  EXPECT_FALSE(IsReplayPath("/v1/chat/completions"));
+  EXPECT_FALSE(IsReplayPath(""));
+}
+
 TEST(ReplayApi, TrajectoryReplaysTheConversationInOrder) {
   ReplayStore store(0, nullptr);
   ReplayRecord r = Rec("t1", 1);
