@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -392,9 +393,8 @@ void AttentionProduct(char trans_b, size_t m, size_t n, size_t k, float alpha, c
 void AttendHead(const float* q, const float* k, const float* v, size_t ld, size_t S, size_t d,
                 float scale, float* scores, float* ctx, size_t ld_ctx, size_t band,
                 const uint8_t* key_mask) {
-  thread_local std::vector<KeyRange> keys_visible, row_visible;
-  keys_visible =
-      key_mask != nullptr ? VisibleRanges(key_mask, S) : std::vector<KeyRange>{KeyRange{0, S}};
+  const std::vector<KeyRange> keys_visible = VisibleRanges(key_mask, S);  // once per head
+  thread_local std::vector<KeyRange> row_visible;
   const size_t block = band == 0 ? S : std::min<size_t>(S, 64);
   for (size_t i0 = 0; i0 < S; i0 += block) {
     const size_t i1 = std::min(S, i0 + block);

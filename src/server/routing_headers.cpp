@@ -4,9 +4,10 @@
 
 namespace vsr::server {
 
-void AppendRoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to, HeaderList& h) {
-  auto add = [&h](std::string name, std::string value) {
-    if (!value.empty()) h.emplace_back(std::move(name), std::move(value));
+void AppendRoutingHeaders(const routing::RoutingResult& result, const RoutedTo& to,
+                          HeaderList& out) {
+  auto add = [&out](std::string name, std::string value) {
+    if (!value.empty()) out.emplace_back(std::move(name), std::move(value));
   };
   auto join = [](const std::vector<std::string>& items) { return Join(items, ","); };
   if (result.decision != nullptr) add("x-vsr-selected-decision", result.decision->name);
