@@ -1,7 +1,7 @@
 // What tracing costs per request, without the network: building a routed request's trace (ten
 // spans and their attributes, like the data plane's with plugin spans), encoding its spans as
-// OTLP protobuf or JSON (done where the request ends), and joining them into the batch being
-// filled plus its share of wrapping that batch for the collector.
+// OTLP protobuf or JSON into the batch being filled (done where the request ends), and a whole
+// batch filled and sealed for the collector, per request.
 // Run: build/release/bench/trace_bench --benchmark_format=json
 #include <benchmark/benchmark.h>
 
@@ -68,15 +68,19 @@ void BM_BuildRequestTrace(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildRequestTrace);
 
-// A request's spans encoded where the request ends (Tracer::Finish), in each OTLP encoding.
+// A request's spans encoded where the request ends (TraceExporter::Submit, called by
+// Tracer::Finish), in each OTLP encoding, into a batch buffer that already holds spans.
 void EncodeSpansOfARequest(benchmark::State& state, vsr::observability::OtlpEncoding encoding) {
   const TraceData trace = OneRequest();
-  std::string spans;  // reused, as the I/O thread's is
+  std::string batch;  // reused, as the exporter's are
+  size_t bytes = 0;
   for (auto _ : state) {
-    EncodeSpans(encoding, trace, spans);
-    benchmark::DoNotOptimize(spans.data());
+    batch.assign(64, '\0');
+    AppendSpans(encoding, trace, false, batch);
+    bytes = batch.size() - 64;
+    benchmark::DoNotOptimize(batch.data());
   }
-  state.counters["bytes_per_request"] = static_cast<double>(spans.size());
+  state.counters["bytes_per_request"] = static_cast<double>(bytes);
 }
 void BM_EncodeSpansProtobuf(benchmark::State& state) {
   EncodeSpansOfARequest(state, vsr::observability::OtlpEncoding::kProtobuf);
@@ -87,17 +91,17 @@ void BM_EncodeSpansJson(benchmark::State& state) {
 BENCHMARK(BM_EncodeSpansProtobuf);
 BENCHMARK(BM_EncodeSpansJson);
 
-// Joining a request's encoded spans into the batch being filled (TraceExporter::Submit) and
-// its share of wrapping a batch of 200 requests (up to 2,048 spans go at a time), per request.
+// A batch of 200 requests (up to 2,048 spans go at a time) filled and sealed for the
+// collector, per request: the encoding above plus the batch's share of the envelope.
 void JoinBatch(benchmark::State& state, vsr::observability::OtlpEncoding encoding) {
-  std::string spans;
-  EncodeSpans(encoding, OneRequest(), spans);
-  std::string joined, body;
+  const TraceData trace = OneRequest();
+  const vsr::observability::TraceResource resource{"vllm-sr", "v0.3.0", ""};
+  const size_t headroom = BatchHeadroom(encoding, resource);
+  std::string batch;
   for (auto _ : state) {
-    joined.clear();
-    for (int i = 0; i < 200; ++i) JoinSpans(encoding, spans, joined);
-    EncodeBatch(encoding, {"vllm-sr", "v0.3.0", ""}, joined, body);
-    benchmark::DoNotOptimize(body.data());
+    batch.assign(headroom, '\0');
+    for (int i = 0; i < 200; ++i) AppendSpans(encoding, trace, i == 0, batch);
+    benchmark::DoNotOptimize(SealBatch(encoding, resource, headroom, batch).data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 200);
 }

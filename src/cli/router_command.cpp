@@ -335,7 +335,7 @@ int RunRouter(const RouterArgs& args) {
   if (!protocol_note.empty()) Log(LogLevel::kWarn, "tracing: " + protocol_note);
   auto tracer = observability::Tracer::Create(
       router->config().global.services.observability.tracing,
-      [poster](const std::string& url, const std::string& body, std::string_view content_type,
+      [poster](const std::string& url, std::string_view body, std::string_view content_type,
                std::string& why) {
         const server::HttpResult r = poster->Post(url, body, content_type, std::chrono::seconds(5));
         if (r.failure == server::HttpResult::Failure::kNone && r.status >= 200 && r.status < 300) {

@@ -48,42 +48,41 @@ void Prefetch(const void* data, size_t bytes) {
 }
 }  // namespace
 
-void EncodeSpans(OtlpEncoding encoding, const TraceData& trace, std::string& out) {
+size_t BatchHeadroom(OtlpEncoding encoding, const TraceResource& resource) {
+  if (encoding == OtlpEncoding::kJson) return JsonEnvelopeHead(resource).size();
+  // The head's lengths are varints, longest for the most spans a batch could hold.
+  return ProtobufEnvelopeHead(resource, uint64_t{1} << 40).size();
+}
+
+void AppendSpans(OtlpEncoding encoding, const TraceData& trace, bool first, std::string& batch) {
   Prefetch(trace.spans.data(), trace.spans.size() * sizeof(Span));
   Prefetch(trace.attributes.data(), trace.attributes.size() * sizeof(SpanAttribute));
   Prefetch(trace.text.data(), trace.text.size());
   if (encoding == OtlpEncoding::kJson) {
-    JsonSpans(trace, out);
+    JsonSpans(trace, first, batch);
   } else {
-    ProtobufSpans(trace, out);
+    ProtobufSpans(trace, batch);
   }
 }
 
-void JoinSpans(OtlpEncoding encoding, std::string_view spans, std::string& joined) {
-  if (spans.empty()) return;
-  if (encoding == OtlpEncoding::kJson && !joined.empty()) joined += ',';
-  joined += spans;
-}
-
-void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource, std::string_view spans,
-                 std::string& out) {
-  if (encoding == OtlpEncoding::kJson) {
-    JsonBatch(resource, spans, out);
-  } else {
-    ProtobufBatch(resource, spans, out);
-  }
+std::string_view SealBatch(OtlpEncoding encoding, const TraceResource& resource, size_t headroom,
+                           std::string& batch) {
+  const std::string head = encoding == OtlpEncoding::kJson
+                               ? JsonEnvelopeHead(resource)
+                               : ProtobufEnvelopeHead(resource, batch.size() - headroom);
+  if (encoding == OtlpEncoding::kJson) batch += kJsonEnvelopeTail;
+  const size_t start = headroom - head.size();  // BatchHeadroom is at least this
+  batch.replace(start, head.size(), head);
+  return std::string_view(batch).substr(start);
 }
 
 namespace {
 std::string Batch(OtlpEncoding encoding, const std::vector<TraceData>& traces,
                   const TraceResource& resource) {
-  std::string joined, spans, out;
-  for (const TraceData& t : traces) {
-    EncodeSpans(encoding, t, spans);
-    JoinSpans(encoding, spans, joined);
-  }
-  EncodeBatch(encoding, resource, joined, out);
-  return out;
+  const size_t headroom = BatchHeadroom(encoding, resource);
+  std::string batch(headroom, '\0');
+  for (const TraceData& t : traces) AppendSpans(encoding, t, batch.size() == headroom, batch);
+  return std::string(SealBatch(encoding, resource, headroom, batch));
 }
 }  // namespace
 

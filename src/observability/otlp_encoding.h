@@ -3,6 +3,7 @@
 // to send, and the OTLP/JSON mapping (readable; `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -39,28 +40,29 @@ std::string_view OtlpContentType(OtlpEncoding encoding);
 OtlpEncoding OtlpEncodingFromEnv(const std::function<const char*(const char*)>& get,
                                  std::string& note);
 
-// A trace's spans are encoded where the request ends (its data still in cache) into a buffer
-// the thread reuses; the exporter joins many traces' spans into the body of one batch.
+// A batch is one buffer: room for its envelope at the front, then each trace's spans, appended
+// where the trace ends (its data still in cache). Sealing writes the envelope into that room,
+// ending where the spans begin (and in JSON the closing brackets after them), so spans are
+// written once, in the buffer they are sent from.
+//
+// The room to keep at the front of a batch for the envelope.
+size_t BatchHeadroom(OtlpEncoding encoding, const TraceResource& resource);
+// Appends a trace's spans to `batch`, after the spans already there (`first` when none are).
+// OTLP protobuf: each span a ScopeSpans.spans field (ids as raw bytes, times as fixed64).
+// OTLP JSON: span objects, comma separated (ids as hex, 64-bit integers as strings).
+void AppendSpans(OtlpEncoding encoding, const TraceData& trace, bool first, std::string& batch);
+// The body to post: an ExportTraceServiceRequest (opentelemetry.proto.collector.trace.v1) with
+// one resource and one scope around the spans in batch[headroom, end).
+std::string_view SealBatch(OtlpEncoding encoding, const TraceResource& resource, size_t headroom,
+                           std::string& batch);
 
-// OTLP JSON (ids as hex, 64-bit integers as strings, per the OTLP/JSON mapping), written
-// directly as text: the span objects, comma separated. Replaces what `out` held.
-void JsonSpans(const TraceData& trace, std::string& out);
-// OTLP protobuf, written field by field (ids as raw bytes, times as fixed64, strings as they
-// are): each span a ScopeSpans.spans field. Replaces what `out` held.
+// The encodings' own parts (otlp_json.cpp, otlp_protobuf.cpp): a trace's spans appended, and
+// the bytes of the envelope that come before spans of `span_bytes` bytes (JSON: and after).
+void JsonSpans(const TraceData& trace, bool first, std::string& out);
+std::string JsonEnvelopeHead(const TraceResource& resource);
+inline constexpr std::string_view kJsonEnvelopeTail = "]}]}]}";
 void ProtobufSpans(const TraceData& trace, std::string& out);
-void EncodeSpans(OtlpEncoding encoding, const TraceData& trace, std::string& out);
-
-// Appends one trace's encoded spans to the spans joined so far (JSON separates them by commas).
-void JoinSpans(OtlpEncoding encoding, std::string_view spans, std::string& joined);
-
-// A batch, an ExportTraceServiceRequest (opentelemetry.proto.collector.trace.v1) with one
-// resource and one scope, around joined spans. It replaces what `out` held; its capacity is
-// kept (the exporter reuses one buffer, so a batch of a few hundred KB does not fault in fresh
-// pages every time).
-void JsonBatch(const TraceResource& resource, std::string_view spans, std::string& out);
-void ProtobufBatch(const TraceResource& resource, std::string_view spans, std::string& out);
-void EncodeBatch(OtlpEncoding encoding, const TraceResource& resource, std::string_view spans,
-                 std::string& out);
+std::string ProtobufEnvelopeHead(const TraceResource& resource, uint64_t span_bytes);
 
 // A whole batch from finished traces (tests, benchmarks).
 std::string OtlpJson(const std::vector<TraceData>& traces, const TraceResource& resource);

@@ -101,19 +101,16 @@ void AppendResourceAttribute(std::string& out, std::string_view key, std::string
 
 }  // namespace
 
-void JsonSpans(const TraceData& trace, std::string& out) {
-  out.clear();
-  out.reserve(trace.spans.size() * 600);
+void JsonSpans(const TraceData& trace, bool first, std::string& out) {
+  out.reserve(out.size() + trace.spans.size() * 600);
   for (size_t i = 0; i < trace.spans.size(); ++i) {
-    if (i > 0) out += ',';
+    if (i > 0 || !first) out += ',';
     AppendSpan(out, trace, i);
   }
 }
 
-void JsonBatch(const TraceResource& resource, std::string_view spans, std::string& out) {
-  out.clear();
-  out.reserve(512 + spans.size());
-  out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
+std::string JsonEnvelopeHead(const TraceResource& resource) {
+  std::string out = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
   bool first = true;
   for (const auto& [key, value] : ResourceAttributes(resource)) {
     if (!first) out += ',';
@@ -123,8 +120,7 @@ void JsonBatch(const TraceResource& resource, std::string_view spans, std::strin
   out += "]},\"scopeSpans\":[{\"scope\":{\"name\":";
   AppendJsonString(out, kOtlpScopeName);
   out += "},\"spans\":[";
-  out += spans;
-  out += "]}]}]}";
+  return out;
 }
 
 }  // namespace vsr::observability

@@ -187,29 +187,29 @@ void ProtobufSpans(const TraceData& trace, std::string& out) {
     span_body[i] = SpanBodySize(trace, i, value_body.data());
     total += FieldSize(span_body[i]);
   }
-  out.resize(total);  // keeps the capacity of earlier traces
-  char* p = out.data();
+  const size_t at = out.size();
+  out.resize(at + total);
+  char* p = out.data() + at;
   for (size_t i = 0; i < trace.spans.size(); ++i) {
     p = SpanField(p, trace, i, span_body[i], value_body.data());
   }
   assert(p == out.data() + out.size());  // the sizes computed are the bytes written
 }
 
-void ProtobufBatch(const TraceResource& resource, std::string_view spans, std::string& out) {
+std::string ProtobufEnvelopeHead(const TraceResource& resource, uint64_t span_bytes) {
   // ExportTraceServiceRequest.resource_spans 1 > ResourceSpans: resource 1 (Resource:
   // attributes 1), scope_spans 2 > ScopeSpans: scope 1 (InstrumentationScope: name 1), spans 2
-  // (the encoded spans as they are).
+  // (the spans that follow).
   const auto attributes = ResourceAttributes(resource);  // string values: AnyValue field 1
   size_t resource_body = 0;
   for (const auto& [k, v] : attributes) {
     resource_body += FieldSize(KeyValueBodySize(k, FieldSize(v.size())));
   }
-  const size_t span_bytes = spans.size();
   const size_t scope_body = FieldSize(kOtlpScopeName.size());
   const size_t scope_spans_body = FieldSize(scope_body) + span_bytes;
   const size_t resource_spans_body = FieldSize(resource_body) + FieldSize(scope_spans_body);
 
-  out.resize(FieldSize(resource_spans_body));  // keeps the capacity of earlier batches
+  std::string out(FieldSize(resource_spans_body) - span_bytes, '\0');
   char* p = Head(out.data(), 1, resource_spans_body);
   p = Head(p, 1, resource_body);
   for (const auto& [k, v] : attributes) {
@@ -219,9 +219,8 @@ void ProtobufBatch(const TraceResource& resource, std::string_view spans, std::s
   p = Head(p, 2, scope_spans_body);
   p = Head(p, 1, scope_body);
   p = String(p, 1, kOtlpScopeName);
-  std::memcpy(p, spans.data(), spans.size());
-  p += spans.size();
   assert(p == out.data() + out.size());
+  return out;
 }
 
 }  // namespace vsr::observability

@@ -7,7 +7,8 @@ TraceExporter::TraceExporter(TraceResource resource, Post post, Log log,
     : resource_(std::move(resource)),
       post_(std::move(post)),
       log_(std::move(log)),
-      options_(options) {
+      options_(options),
+      headroom_(BatchHeadroom(options.encoding, resource_)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -20,7 +21,8 @@ TraceExporter::~TraceExporter() {
   thread_.join();
 }
 
-void TraceExporter::Submit(std::string_view spans, size_t count) {
+void TraceExporter::Submit(const TraceData& trace) {
+  const size_t count = trace.spans.size();
   if (count == 0) return;
   bool wake = false;
   {
@@ -36,12 +38,13 @@ void TraceExporter::Submit(std::string_view spans, size_t count) {
         (queue_.back().count > 0 && queue_.back().count + count > options_.max_batch)) {
       Batch& fresh = queue_.emplace_back();
       if (!spare_.empty()) {
-        fresh.spans = std::move(spare_.back());
+        fresh.buffer = std::move(spare_.back());
         spare_.pop_back();
       }
+      fresh.buffer.assign(headroom_, '\0');
     }
     Batch& batch = queue_.back();
-    JoinSpans(options_.encoding, spans, batch.spans);
+    AppendSpans(options_.encoding, trace, batch.count == 0, batch.buffer);
     batch.count += count;
     queued_spans_ += count;
     // Not while the collector is down: the exporter waits out its interval whatever the queue
@@ -83,13 +86,13 @@ void TraceExporter::Run() {
       busy_ = true;
       lock.unlock();
       std::string error;
-      EncodeBatch(options_.encoding, resource_, batch.spans, body_);
-      const bool ok = post_(body_, OtlpContentType(options_.encoding), error);
+      const std::string_view body =
+          SealBatch(options_.encoding, resource_, headroom_, batch.buffer);
+      const bool ok = post_(body, OtlpContentType(options_.encoding), error);
       lock.lock();
       busy_ = false;
-      if (spare_.size() < 2 && batch.spans.capacity() <= 4 * 1024 * 1024) {
-        batch.spans.clear();
-        spare_.push_back(std::move(batch.spans));
+      if (spare_.size() < 2 && batch.buffer.capacity() <= 4 * 1024 * 1024) {
+        spare_.push_back(std::move(batch.buffer));
       }
       if (ok) {
         exported_ += n;

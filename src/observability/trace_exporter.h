@@ -1,8 +1,9 @@
 // Sends finished spans to a collector over OTLP/HTTP (POST <endpoint>/v1/traces, protobuf or
-// JSON; Jaeger, Tempo and the OpenTelemetry Collector accept both on port 4318). Requests hand
-// their spans over encoded, in one call (one lock) that appends them to the batch being filled
-// (whole traces, up to max_batch spans; its buffer reused from batch to batch, so a request
-// allocates nothing); a thread posts each batch when it is full or every flush interval. The
+// JSON; Jaeger, Tempo and the OpenTelemetry Collector accept both on port 4318). A request hands
+// its trace over in one call (one lock) that encodes its spans straight into the batch being
+// filled (whole traces, up to max_batch spans; its buffer reused from batch to batch, so a
+// request allocates nothing, and sent from where the spans were written: they are not copied
+// again); a thread posts each batch when it is full or every flush interval. The
 // request path never waits on the collector: when the queue is full spans are dropped and counted;
 // a collector that is down is reported once, then retried on the next batch.
 #pragma once
@@ -32,16 +33,16 @@ class TraceExporter {
  public:
   // Posts one OTLP body of the given Content-Type; false with `error` when the collector did
   // not take it.
-  using Post = std::function<bool(const std::string& body, std::string_view content_type,
-                                  std::string& error)>;
+  using Post =
+      std::function<bool(std::string_view body, std::string_view content_type, std::string& error)>;
   using Log = std::function<void(const std::string&)>;
   TraceExporter(TraceResource resource, Post post, Log log, TraceExporterOptions options = {});
   ~TraceExporter();  // sends what is queued (one last attempt), then stops
   TraceExporter(const TraceExporter&) = delete;
   TraceExporter& operator=(const TraceExporter&) = delete;
 
-  // One trace's `count` spans, encoded with options.encoding (EncodeSpans); copied.
-  void Submit(std::string_view spans, size_t count);
+  // One trace's spans, encoded with options.encoding into the batch being filled.
+  void Submit(const TraceData& trace);
   OtlpEncoding encoding() const { return options_.encoding; }
   // Blocks until everything submitted so far was sent or dropped (tests, shutdown).
   void Flush();
@@ -67,12 +68,12 @@ class TraceExporter {
   std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
   struct Batch {
-    std::string spans;  // joined (JoinSpans)
-    size_t count = 0;
+    std::string buffer;  // headroom_ bytes for the envelope, then the spans (AppendSpans)
+    size_t count = 0;    // spans
   };
   std::deque<Batch> queue_;         // the last one is being filled
   std::vector<std::string> spare_;  // sent batches' buffers, emptied, for the next ones
-  std::string body_;
+  size_t headroom_;
   size_t queued_spans_ = 0;
   bool flush_requested_ = false, stopping_ = false, busy_ = false;
   bool collector_down_ = false;

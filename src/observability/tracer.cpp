@@ -45,7 +45,7 @@ std::shared_ptr<Tracer> Tracer::Create(const config::Tracing& cfg, Post post,
   if (cfg.exporter.type == "stdout") {
     // Upstream prints spans for local debugging; we print each batch as one OTLP JSON line.
     options.encoding = OtlpEncoding::kJson;
-    send = [](const std::string& body, std::string_view, std::string&) {
+    send = [](std::string_view body, std::string_view, std::string&) {
       std::cout << body << std::endl;
       return true;
     };
@@ -58,7 +58,7 @@ std::shared_ptr<Tracer> Tracer::Create(const config::Tracing& cfg, Post post,
       return nullptr;
     }
     if (!note.empty() && log) log("tracing: " + note);
-    send = [post = std::move(post), url](const std::string& body, std::string_view content_type,
+    send = [post = std::move(post), url](std::string_view body, std::string_view content_type,
                                          std::string& error) {
       return post(url, body, content_type, error);
     };
@@ -95,10 +95,7 @@ void Tracer::Finish(RequestTrace& trace) const {
   if (exporter_->saturated()) {
     exporter_->Drop(data.spans.size());
   } else {
-    thread_local std::string encoded;  // reused: a request's spans allocate nothing here
-    EncodeSpans(exporter_->encoding(), data, encoded);
-    exporter_->Submit(encoded, data.spans.size());
-    if (encoded.capacity() > 256 * 1024) encoded = std::string();  // not kept after a huge trace
+    exporter_->Submit(data);
   }
   RequestTrace::Recycle(std::move(data));
 }

@@ -23,7 +23,7 @@ class Tracer {
  public:
   // `post` sends one body of the given Content-Type to `url` (the router gives its HTTP
   // client; tests a fake).
-  using Post = std::function<bool(const std::string& url, const std::string& body,
+  using Post = std::function<bool(const std::string& url, std::string_view body,
                                   std::string_view content_type, std::string& error)>;
   // Null when tracing is off (disabled, always_off, or an unusable endpoint; `log` says why).
   static std::shared_ptr<Tracer> Create(const config::Tracing& cfg, Post post,
@@ -32,8 +32,8 @@ class Tracer {
   // A trace for one request, continuing the client's traceparent when it sent a valid one
   // (and then following its sampled flag). Not recorded while the exporter is saturated.
   RequestTrace StartRequest(std::string_view traceparent) const;
-  // Encodes the request's spans (on the calling thread, after the answer went out) and hands
-  // them to the exporter.
+  // Hands the request's spans to the exporter, which encodes them on the calling thread (after
+  // the answer went out).
   void Finish(RequestTrace& trace) const;
   TraceExporter& exporter() const { return *exporter_; }
   const std::string& description() const { return description_; }  // for the startup line

@@ -129,9 +129,9 @@ class TracingTest : public DataPlaneTest {
     options.encoding = encoding;
     tracer_ = observability::Tracer::Create(
         cfg,
-        [](const std::string& url, const std::string& body, std::string_view content_type,
+        [](const std::string& url, std::string_view body, std::string_view content_type,
            std::string& error) {
-          const HttpResult r = HttpCall("POST", url, body, std::chrono::seconds(5),
+          const HttpResult r = HttpCall("POST", url, std::string(body), std::chrono::seconds(5),
                                         {{"content-type", std::string(content_type)}});
           error = r.error;
           return r.status == 200;

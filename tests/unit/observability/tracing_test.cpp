@@ -194,7 +194,10 @@ std::vector<TraceData> SampleTraces() {
 }
 
 TEST(OtlpProtobuf, CarriesWhatTheJsonEncodingCarries) {
-  const std::vector<TraceData> traces = SampleTraces();
+  std::vector<TraceData> traces = SampleTraces();
+  // Traces without spans add nothing to a batch (no stray JSON comma), first or not.
+  traces.insert(traces.begin(), TraceData{});
+  traces.insert(traces.begin() + 2, TraceData{});
   const TraceResource resource{"vllm-sr", "v0.3.0", "dev"};
   const json::object from_json = json::parse(OtlpJson(traces, resource)).as_object();
   const json::object from_protobuf = test::OtlpProtobufAsJson(OtlpProtobuf(traces, resource));
@@ -256,13 +259,11 @@ void Submit(TraceExporter& exporter, size_t n) {
   TraceData trace;
   trace.spans.resize(n);
   for (Span& s : trace.spans) s.name = "s";
-  std::string spans;
-  EncodeSpans(OtlpEncoding::kProtobuf, trace, spans);
-  exporter.Submit(spans, n);
+  exporter.Submit(trace);
 }
 
 // How many spans an OTLP export body carries.
-size_t SpansIn(const std::string& body, std::string_view content_type) {
+size_t SpansIn(std::string_view body, std::string_view content_type) {
   return test::ReadOtlpExport(body, content_type)
       .at("resourceSpans")
       .at(0)
@@ -275,7 +276,7 @@ size_t SpansIn(const std::string& body, std::string_view content_type) {
 
 // A collector that is down: every post refused, and counted.
 TraceExporter::Post RefusingCollector(std::atomic<int>& posts) {
-  return [&posts](const std::string&, std::string_view, std::string& error) {
+  return [&posts](std::string_view, std::string_view, std::string& error) {
     ++posts;
     error = "connection refused";
     return false;
@@ -291,7 +292,7 @@ TEST(TraceExporter, BatchesAndNeverQueuesBeyondItsLimit) {
   options.flush_interval = std::chrono::hours(1);  // only size or Flush sends
   TraceExporter exporter(
       {},
-      [&](const std::string& body, std::string_view content_type, std::string&) {
+      [&](std::string_view body, std::string_view content_type, std::string&) {
         std::lock_guard lock(mu);
         batch_sizes.push_back(SpansIn(body, content_type));
         return true;
@@ -321,7 +322,7 @@ TEST(TraceExporter, TracesThatArriveDuringAPostWaitForTheirBatchToFill) {
   options.flush_interval = std::chrono::hours(1);  // only size or Flush sends
   TraceExporter exporter(
       {},
-      [&](const std::string& body, std::string_view content_type, std::string&) {
+      [&](std::string_view body, std::string_view content_type, std::string&) {
         std::unique_lock lock(mu);
         batch_sizes.push_back(SpansIn(body, content_type));
         posting = true;
@@ -367,7 +368,7 @@ TEST(TraceExporter, ACollectorThatIsDownIsReportedOnceAndRequestsNeverWait) {
   options.flush_interval = std::chrono::milliseconds(5);
   TraceExporter exporter(
       {},
-      [&](const std::string&, std::string_view, std::string& error) {
+      [&](std::string_view, std::string_view, std::string& error) {
         std::lock_guard lock(mu);
         error = "connection refused";
         return up;
@@ -448,7 +449,7 @@ TEST(TraceExporter, AFullQueueSaysSoUntilTheExporterTakesABatch) {
   options.max_batch = 100;                         // size never wakes the exporter
   options.flush_interval = std::chrono::hours(1);  // only Flush sends
   TraceExporter exporter(
-      {}, [](const std::string&, std::string_view, std::string&) { return true; }, {}, options);
+      {}, [](std::string_view, std::string_view, std::string&) { return true; }, {}, options);
   Submit(exporter, 3);
   EXPECT_FALSE(exporter.saturated());
   Submit(exporter, 3);  // 6 > 4: dropped
@@ -469,7 +470,7 @@ TEST(Tracer, WithTheCollectorDownRequestsStopRecordingSpansBoundToBeDropped) {
   options.flush_interval = std::chrono::hours(1);
   auto tracer = Tracer::Create(
       cfg,
-      [&](const std::string&, const std::string&, std::string_view, std::string& error) {
+      [&](const std::string&, std::string_view, std::string_view, std::string& error) {
         ++posts;
         error = "connection refused";
         return false;
