@@ -63,6 +63,29 @@ TEST(MetricsRegistryTest, SeriesAreKeptApartByFamilyAndEveryLabelValue) {
   EXPECT_EQ(b.Value({"ab", "c"}), 8);
   EXPECT_EQ(b.Value({"a", "bc"}), 0);
   EXPECT_NE(r.Render().find("a_total{x=\"\",y=\"abc\"} 4\n"), std::string::npos);
+  // Values of every length around the hash's 4- and 8-byte words, and ones differing only in
+  // their last or middle byte.
+  CounterFamily& c = r.Counter("c_total", "c", {"x"});
+  for (size_t n = 0; n <= 20; ++n) {
+    std::string v(n, 'v');
+    c.Add({v}, static_cast<double>(n + 1));
+    if (n > 0) {
+      v[n - 1] = 'w';
+      c.Add({v}, 100.0 * static_cast<double>(n));
+      v[n / 2] = 'm';
+      c.Add({v}, 1000.0 * static_cast<double>(n));
+    }
+  }
+  for (size_t n = 0; n <= 20; ++n) {
+    std::string v(n, 'v');
+    EXPECT_EQ(c.Value({v}), static_cast<double>(n + 1)) << n;
+    if (n > 0) {
+      v[n - 1] = 'w';
+      EXPECT_EQ(c.Value({v}), 100.0 * static_cast<double>(n)) << n;
+      v[n / 2] = 'm';
+      EXPECT_EQ(c.Value({v}), 1000.0 * static_cast<double>(n)) << n;
+    }
+  }
 }
 
 // Threads update their own shards; what is rendered adds them all up, and a gauge keeps the
