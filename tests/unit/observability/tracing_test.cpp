@@ -169,8 +169,9 @@ TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
   EXPECT_EQ(json::serialize(span.at("status")), R"({"code":2,"message":"HTTP 502"})");
 }
 
-// Two requests' spans with every kind of value, a parent, an error status and a status message
-// longer than 127 bytes (a two-byte length).
+// Two requests' spans with every kind of value, a parent, an error status, a status message
+// longer than 127 bytes (a two-byte length), a value longer than 16,383 (three-byte lengths for
+// it, its attribute and its span) and strings of every length the encoder copies differently.
 std::vector<TraceData> SampleTraces() {
   std::vector<TraceData> out;
   for (int n = 0; n < 2; ++n) {
@@ -181,6 +182,15 @@ std::vector<TraceData> SampleTraces() {
                           1700000000000000003, SpanKind::kClient);
     t.Fail(up, std::string(300, 'x') + " \"quoted\" \u00fcn\u00efcode\\n");
     t.Set(up, "model.name", "fast");
+    std::string long_value(20000, 'p');
+    long_value.back() = 'q';
+    t.Set(up, "prompt", long_value);
+    std::vector<std::string> lengths;
+    const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ";
+    for (size_t len : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 46}) {
+      lengths.push_back(alphabet.substr(0, len));
+    }
+    t.Set(root, "lengths", lengths);
     t.Set(root, "request.id", "");
     t.Set(up, "model.token_count_prompt", int64_t{12});
     t.Set(up, "negative", int64_t{-5});
