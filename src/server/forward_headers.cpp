@@ -37,10 +37,13 @@ void Set(HeaderList& list, const std::string& name, const std::string& value) {
 HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
                           const HeaderList& backend, const HeaderList& plugin_set,
                           const std::vector<std::string>& plugin_remove,
-                          const std::string& request_id, const std::string& traceparent) {
+                          const std::string& request_id, std::string traceparent) {
   HeaderList out;
+  out.reserve(client.size() + backend.size() + plugin_set.size() + 2);
+  const bool traced = !traceparent.empty();
   for (const auto& [name, value] : client) {
-    if (!Dropped(name)) out.emplace_back(name, value);
+    // A traced request's traceparent is the router's, which replaces the client's below.
+    if (!Dropped(name) && !(traced && name == "traceparent")) out.emplace_back(name, value);
   }
   for (const auto& [name, value] : backend) Set(out, name, value);
   for (const auto& [name, value] : plugin_set) {
@@ -49,8 +52,9 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
   for (const std::string& name : plugin_remove) Remove(out, name);
   out.emplace_back("x-request-id", request_id);
   // Traced requests: the router's upstream span is the backend's parent (tracestate passes).
-  if (!traceparent.empty()) {
-    Set(out, "traceparent", traceparent);
+  if (traced) {
+    if (!backend.empty() || !plugin_set.empty()) Remove(out, "traceparent");  // set by those
+    out.emplace_back("traceparent", std::move(traceparent));
   }
   return out;
 }

@@ -16,6 +16,6 @@ namespace vsr::server {
 HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,  // lower-case names
                           const HeaderList& backend, const HeaderList& plugin_set,
                           const std::vector<std::string>& plugin_remove,
-                          const std::string& request_id, const std::string& traceparent = {});
+                          const std::string& request_id, std::string traceparent = {});
 
 }  // namespace vsr::server

@@ -2,6 +2,7 @@
 // answer for the plugins that need it whole.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "server/completion_assembler.h"
@@ -49,6 +50,28 @@ TEST(ForwardHeaders, BackendAuthOverridesTheClientsAndPluginsSetThenDelete) {
 TEST(ForwardHeaders, PluginsCannotSetConnectionHeaders) {
   const auto out = AsMap(ForwardHeaders({}, {}, {{"Content-Length", "1"}, {"Host", "x"}}, {}, "r"));
   EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(ForwardHeaders, ATracedRequestCarriesTheRoutersTraceparentOnly) {
+  const std::string ours = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const std::string clients = "00-11111111111111111111111111111111-2222222222222222-01";
+  const auto count = [](const HeaderList& list) {
+    return std::count_if(list.begin(), list.end(),
+                         [](const auto& h) { return h.first == "traceparent"; });
+  };
+  const HeaderList client_only =
+      ForwardHeaders({{"traceparent", clients}, {"tracestate", "k=v"}}, {}, {}, {}, "r", ours);
+  EXPECT_EQ(count(client_only), 1);
+  EXPECT_EQ(AsMap(client_only).at("traceparent"), ours);
+  EXPECT_EQ(AsMap(client_only).at("tracestate"), "k=v");
+  // A header_mutation plugin's traceparent does not win over the router's either.
+  const HeaderList with_plugin =
+      ForwardHeaders({{"traceparent", clients}}, {}, {{"Traceparent", "plugin"}}, {}, "r", ours);
+  EXPECT_EQ(count(with_plugin), 1);
+  EXPECT_EQ(AsMap(with_plugin).at("traceparent"), ours);
+  // Untraced, the client's passes through.
+  EXPECT_EQ(AsMap(ForwardHeaders({{"traceparent", clients}}, {}, {}, {}, "r")).at("traceparent"),
+            clients);
 }
 
 TEST(CompletionAssembler, RebuildsContentToolCallsFinishAndUsage) {
