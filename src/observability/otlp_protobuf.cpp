@@ -6,126 +6,18 @@
 #include <vector>
 
 #include "observability/otlp_encoding.h"
+#include "observability/protobuf_wire.h"
 
 namespace vsr::observability {
 
 namespace {
 
-enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
+using namespace protobuf;
 
-// Every message's size is computed before it is written (each attribute's once: see
-// ProtobufSpans), so the encoding is one exact buffer written front to back through a cursor:
-// no growth checks, no lengths closed up afterwards by moving the body.
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-// Size of a length-delimited field of `n` bytes with a one-byte tag (field numbers < 16).
-size_t FieldSize(size_t n) {
-  return 1 + VarintSize(n) + n;
-}
-
-char* Varint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-char* Tag(char* p, uint32_t field, WireType type) {
-  return Varint(p, field << 3 | type);
-}
-
-// The head of a length-delimited field whose body of `n` bytes the caller writes next.
-char* Head(char* p, uint32_t field, size_t n) {
-  return Varint(Tag(p, field, kLengthDelimited), n);
-}
-
-char* Bytes(char* p, uint32_t field, const void* data, size_t n) {
-  p = Head(p, field, n);
-  std::memcpy(p, data, n);
-  return p + n;
-}
-
-char* String(char* p, uint32_t field, std::string_view s) {
-  return Bytes(p, field, s.data(), s.size());
-}
-
-char* Fixed64(char* p, uint32_t field, uint64_t v) {
-  p = Tag(p, field, kFixed64);
-  for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(v >> (8 * i));  // little endian
-  return p;
-}
-
-// AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5
-// (ArrayValue: values 1). One of them is always written, even a zero value (it is a oneof).
-size_t ArrayBodySize(const TraceData& trace, const SpanAttribute& a) {
-  size_t n = 0;
-  trace.ForEachString(a, [&n](std::string_view s) { n += FieldSize(FieldSize(s.size())); });
-  return n;
-}
-
-size_t AnyValueBodySize(const TraceData& trace, const SpanAttribute& a) {
-  switch (a.kind) {
-    case AttributeKind::kString:
-      return FieldSize(a.value.text.size);
-    case AttributeKind::kBool:
-      return 2;
-    case AttributeKind::kInt:
-      return 1 + VarintSize(static_cast<uint64_t>(a.value.integer));
-    case AttributeKind::kDouble:
-      return 9;
-    case AttributeKind::kStrings:
-      return FieldSize(ArrayBodySize(trace, a));
-  }
-  return 0;
-}
-
-char* AnyValueBody(char* p, const TraceData& trace, const SpanAttribute& a) {
-  switch (a.kind) {
-    case AttributeKind::kString:
-      return String(p, 1, trace.String(a));
-    case AttributeKind::kBool:
-      p = Tag(p, 2, kVarint);
-      *p++ = a.value.flag ? 1 : 0;
-      return p;
-    case AttributeKind::kInt:
-      return Varint(Tag(p, 3, kVarint), static_cast<uint64_t>(a.value.integer));  // as int64 is
-    case AttributeKind::kDouble: {
-      uint64_t bits;
-      std::memcpy(&bits, &a.value.number, sizeof bits);
-      return Fixed64(p, 4, bits);
-    }
-    case AttributeKind::kStrings:
-      p = Head(p, 5, ArrayBodySize(trace, a));
-      trace.ForEachString(a, [&p](std::string_view s) {
-        p = Head(p, 1, FieldSize(s.size()));  // an AnyValue holding string_value
-        p = String(p, 1, s);
-      });
-      return p;
-  }
-  return p;
-}
-
-// A KeyValue (key 1, value 2) whose AnyValue body has `value_body` bytes: its body's size,
-// and its head up to that AnyValue's body, which the caller writes next.
-size_t KeyValueBodySize(std::string_view key, size_t value_body) {
-  return FieldSize(key.size()) + FieldSize(value_body);
-}
-
-char* KeyValueHead(char* p, uint32_t field, std::string_view key, size_t value_body) {
-  p = Head(p, field, KeyValueBodySize(key, value_body));
-  p = String(p, 1, key);
-  return Head(p, 2, value_body);
-}
+// Every message's size is computed before it is written, so the encoding is one exact buffer
+// written front to back through a cursor: no growth checks, no lengths closed up afterwards by
+// moving the body. The attributes were written as protobuf fields when they were set
+// (RequestTrace::Set): here they are copied as they are.
 
 // Span: trace_id 1, span_id 2, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9
 // (KeyValue: key 1, value 2), status 15 (Status: message 2, code 3).
@@ -133,22 +25,18 @@ size_t StatusBodySize(const Span& s) {
   return (s.status_message.empty() ? 0 : FieldSize(s.status_message.size())) + 2;
 }
 
-// `value_body[i]`: the AnyValue body size of trace.attributes[i].
-size_t SpanBodySize(const TraceData& trace, size_t index, const uint32_t* value_body) {
+size_t SpanBodySize(const TraceData& trace, size_t index) {
   const Span& s = trace.spans[index];
   size_t n = FieldSize(s.trace_id.size()) + FieldSize(s.span_id.size()) +
              (s.has_parent() ? FieldSize(s.parent_span_id.size()) : 0) + FieldSize(s.name.size()) +
              1 + VarintSize(static_cast<uint64_t>(s.kind)) + 2 * 9;
-  trace.ForEachAttribute(index, [&](const SpanAttribute& a) {
-    n += FieldSize(KeyValueBodySize(a.key, value_body[&a - trace.attributes.data()]));
-  });
+  trace.ForEachAttribute(index, [&n](const SpanAttribute& a) { n += a.field.size; });
   if (s.error) n += 1 + VarintSize(StatusBodySize(s)) + StatusBodySize(s);  // field 15: 1 byte
   return n;
 }
 
 // ScopeSpans.spans (2) holding the span.
-char* SpanField(char* p, const TraceData& trace, size_t index, size_t body,
-                const uint32_t* value_body) {
+char* SpanField(char* p, const TraceData& trace, size_t index, size_t body) {
   const Span& s = trace.spans[index];
   p = Head(p, 2, body);
   p = Bytes(p, 1, s.trace_id.data(), s.trace_id.size());
@@ -158,9 +46,10 @@ char* SpanField(char* p, const TraceData& trace, size_t index, size_t body,
   p = Varint(Tag(p, 6, kVarint), static_cast<uint64_t>(s.kind));
   p = Fixed64(p, 7, static_cast<uint64_t>(s.start_unix_ns));
   p = Fixed64(p, 8, static_cast<uint64_t>(s.end_unix_ns));
-  trace.ForEachAttribute(index, [&](const SpanAttribute& a) {
-    p = KeyValueHead(p, 9, a.key, value_body[&a - trace.attributes.data()]);
-    p = AnyValueBody(p, trace, a);
+  const char* text = trace.text.data();
+  trace.ForEachAttribute(index, [&p, text](const SpanAttribute& a) {
+    std::memcpy(p, text + a.field.offset, a.field.size);
+    p += a.field.size;
   });
   if (s.error) {
     p = Head(p, 15, StatusBodySize(s));
@@ -174,25 +63,17 @@ char* SpanField(char* p, const TraceData& trace, size_t index, size_t body,
 }  // namespace
 
 void ProtobufSpans(const TraceData& trace, std::string& out) {
-  // Each size once: a switch on the value's kind per attribute costs more than the writing.
-  thread_local std::vector<uint32_t> value_body;
   thread_local std::vector<size_t> span_body;
-  value_body.resize(trace.attributes.size());
-  for (size_t i = 0; i < trace.attributes.size(); ++i) {
-    value_body[i] = static_cast<uint32_t>(AnyValueBodySize(trace, trace.attributes[i]));
-  }
   span_body.resize(trace.spans.size());
   size_t total = 0;
   for (size_t i = 0; i < trace.spans.size(); ++i) {
-    span_body[i] = SpanBodySize(trace, i, value_body.data());
+    span_body[i] = SpanBodySize(trace, i);
     total += FieldSize(span_body[i]);
   }
   const size_t at = out.size();
   out.resize(at + total);
   char* p = out.data() + at;
-  for (size_t i = 0; i < trace.spans.size(); ++i) {
-    p = SpanField(p, trace, i, span_body[i], value_body.data());
-  }
+  for (size_t i = 0; i < trace.spans.size(); ++i) p = SpanField(p, trace, i, span_body[i]);
   assert(p == out.data() + out.size());  // the sizes computed are the bytes written
 }
 

@@ -1,6 +1,7 @@
 #include "observability/span.h"
 
 #include <chrono>
+#include <cstring>
 
 #include "common/unix_time.h"
 
@@ -17,10 +18,10 @@ RequestTrace::RequestTrace(const TraceParent& parent, bool sampled, bool record)
     if (!spares.empty()) {
       data_ = std::move(spares.back());
       spares.pop_back();
-    } else {  // a routed request: ~7 spans, ~30 attributes
+    } else {  // a routed request: ~10 spans, ~35 attributes of ~40 bytes
       data_.spans.reserve(16);
       data_.attributes.reserve(64);
-      data_.text.reserve(512);
+      data_.text.reserve(2048);
     }
   }
 }
@@ -93,39 +94,78 @@ SpanAttribute* RequestTrace::NewAttribute(Index span, std::string_view key, Attr
   return &a;
 }
 
-SpanAttribute::Text RequestTrace::AppendText(std::string_view s) {
-  const SpanAttribute::Text t{static_cast<uint32_t>(data_.text.size()),
-                              static_cast<uint32_t>(s.size())};
-  data_.text.append(s);
-  return t;
+char* RequestTrace::AppendField(SpanAttribute& a, size_t value_body) {
+  // Span.attributes (9): KeyValue{key 1, value 2: AnyValue}.
+  const size_t at = data_.text.size();
+  const size_t key = a.key.size();
+  if (const size_t kv = 2 + key + 2 + value_body; kv < 0x80) {  // every length one byte
+    char* p = data_.text.Extend(2 + kv);
+    a.field = {static_cast<uint32_t>(at), static_cast<uint32_t>(2 + kv)};
+    p[0] = 9 << 3 | protobuf::kLengthDelimited;
+    p[1] = static_cast<char>(kv);
+    p[2] = 1 << 3 | protobuf::kLengthDelimited;
+    p[3] = static_cast<char>(key);
+    p = protobuf::Copy(p + 4, a.key.data(), key);
+    p[0] = 2 << 3 | protobuf::kLengthDelimited;
+    p[1] = static_cast<char>(value_body);
+    return p + 2;
+  }
+  const size_t size = protobuf::FieldSize(protobuf::KeyValueBodySize(a.key, value_body));
+  char* p = data_.text.Extend(size);
+  a.field = {static_cast<uint32_t>(at), static_cast<uint32_t>(size)};
+  return protobuf::KeyValueHead(p, 9, a.key, value_body);
 }
 
+// AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5
+// (ArrayValue: values 1). One of them is always written, even a zero value (it is a oneof).
+
 void RequestTrace::Set(Index span, std::string_view key, std::string_view value) {
-  if (SpanAttribute* a = NewAttribute(span, key, AttributeKind::kString)) {
-    a->value.text = AppendText(value);
-  }
+  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kString);
+  if (a == nullptr) return;
+  char* p = protobuf::Head(AppendField(*a, protobuf::FieldSize(value.size())), 1, value.size());
+  a->value.text = {static_cast<uint32_t>(p - data_.text.data()),
+                   static_cast<uint32_t>(value.size())};
+  protobuf::Copy(p, value.data(), value.size());
 }
 
 void RequestTrace::Set(Index span, std::string_view key, int64_t value) {
-  if (SpanAttribute* a = NewAttribute(span, key, AttributeKind::kInt)) a->value.integer = value;
+  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kInt);
+  if (a == nullptr) return;
+  a->value.integer = value;
+  const auto bits = static_cast<uint64_t>(value);  // as int64 is: negatives take 10 bytes
+  protobuf::Varint(
+      protobuf::Tag(AppendField(*a, 1 + protobuf::VarintSize(bits)), 3, protobuf::kVarint), bits);
 }
 
 void RequestTrace::Set(Index span, std::string_view key, double value) {
-  if (SpanAttribute* a = NewAttribute(span, key, AttributeKind::kDouble)) a->value.number = value;
+  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kDouble);
+  if (a == nullptr) return;
+  a->value.number = value;
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  protobuf::Fixed64(AppendField(*a, 9), 4, bits);
 }
 
 void RequestTrace::Set(Index span, std::string_view key, bool value) {
-  if (SpanAttribute* a = NewAttribute(span, key, AttributeKind::kBool)) a->value.flag = value;
+  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kBool);
+  if (a == nullptr) return;
+  a->value.flag = value;
+  char* p = protobuf::Tag(AppendField(*a, 2), 2, protobuf::kVarint);
+  *p = value ? 1 : 0;
 }
 
 void RequestTrace::Set(Index span, std::string_view key, const std::vector<std::string>& value) {
   SpanAttribute* a = NewAttribute(span, key, AttributeKind::kStrings);
   if (a == nullptr) return;
-  a->value.text = {static_cast<uint32_t>(data_.text.size()), static_cast<uint32_t>(value.size())};
+  size_t array_body = 0;
+  for (const std::string& s : value)
+    array_body += protobuf::FieldSize(protobuf::FieldSize(s.size()));
+  char* p = protobuf::Head(AppendField(*a, protobuf::FieldSize(array_body)), 5, array_body);
+  a->value.text = {static_cast<uint32_t>(p - data_.text.data()),
+                   static_cast<uint32_t>(value.size())};
   for (const std::string& s : value) {
-    const auto n = static_cast<uint32_t>(s.size());
-    data_.text.append(reinterpret_cast<const char*>(&n), sizeof n);
-    data_.text.append(s);
+    p = protobuf::Head(p, 1, protobuf::FieldSize(s.size()));  // an AnyValue holding
+    p = protobuf::String(p, 1, s);                            // a string_value
   }
 }
 

@@ -4,16 +4,21 @@
 // a no-op, but the trace context still propagates to backends.
 //
 // Cheap on purpose (every request of a traced router pays it): span names and attribute keys
-// are string literals held as views, attributes are small fixed records, and every string
-// value of a trace is copied into one text buffer instead of a string of its own.
+// are string literals held as views, attributes are small fixed records, and each attribute is
+// written once, as the OTLP protobuf field its span will carry, into one text buffer for the
+// whole trace: the protobuf encoder copies those bytes as they are, and string values (which
+// the JSON encoder reads) are views into them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "observability/protobuf_wire.h"
 #include "observability/trace_context.h"
 
 namespace vsr::observability {
@@ -44,8 +49,8 @@ enum class AttributeKind : uint8_t { kString, kInt, kDouble, kBool, kStrings };
 
 struct SpanAttribute {
   struct Text {
-    uint32_t offset, size;  // a string: its bytes in TraceData::text; a list: where it starts
-  };                        // and how many strings it has
+    uint32_t offset, size;  // a string: its bytes in TraceData::text; a list: where its first
+  };                        // element starts and how many strings it has
   union Value {
     int64_t integer;
     double number;
@@ -56,17 +61,60 @@ struct SpanAttribute {
   AttributeKind kind;
   std::string_view key;  // static storage
   Value value;
+  Text field;  // the whole attribute as a protobuf Span.attributes field, in TraceData::text
+};
+
+// Bytes appended in place: Extend makes room for n more and the caller writes them, where
+// std::string::resize would zero them first (every attribute's bytes written twice).
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  ByteBuffer(ByteBuffer&&) noexcept = default;
+  ByteBuffer& operator=(ByteBuffer&&) noexcept = default;
+  ByteBuffer(const ByteBuffer& other) { *this = other; }
+  ByteBuffer& operator=(const ByteBuffer& other) {
+    if (this != &other) {
+      size_ = 0;
+      std::memcpy(Extend(other.size_), other.data(), other.size_);
+    }
+    return *this;
+  }
+
+  char* Extend(size_t n) {
+    if (size_ + n > capacity_) Reallocate(std::max(size_ + n, 2 * capacity_));
+    char* p = data_.get() + size_;
+    size_ += n;
+    return p;
+  }
+  void reserve(size_t n) {
+    if (n > capacity_) Reallocate(n);
+  }
+  void clear() { size_ = 0; }
+  const char* data() const { return data_.get(); }
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  void Reallocate(size_t capacity) {
+    auto fresh = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(fresh.get(), data_.get(), size_);
+    data_ = std::move(fresh);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0, capacity_ = 0;
 };
 
 // What one request leaves: its spans and their attributes.
 struct TraceData {
   std::vector<Span> spans;
   std::vector<SpanAttribute> attributes;  // of all spans, as set
-  // String values in a row; a list is each string's size (4 bytes) followed by its bytes.
-  std::string text;
+  // Each attribute's protobuf field (SpanAttribute::field) in the order set.
+  ByteBuffer text;
 
   std::string_view String(const SpanAttribute& a) const {
-    return std::string_view(text).substr(a.value.text.offset, a.value.text.size);
+    return std::string_view(text.data() + a.value.text.offset, a.value.text.size);
   }
   // Calls `f(const SpanAttribute&)` for each attribute of spans[span], in the order set.
   template <typename F>
@@ -76,15 +124,17 @@ struct TraceData {
       f(attributes[i]);
     }
   }
-  // Calls `f(std::string_view)` for each string of a kStrings attribute.
+  // Calls `f(std::string_view)` for each string of a kStrings attribute: ArrayValue.values,
+  // each an AnyValue (tag, length) holding a string_value (tag, length, bytes).
   template <typename F>
   void ForEachString(const SpanAttribute& a, F f) const {
-    size_t at = a.value.text.offset;
+    const char* p = text.data() + a.value.text.offset;
     for (uint32_t i = 0; i < a.value.text.size; ++i) {
-      uint32_t n;
-      std::memcpy(&n, text.data() + at, sizeof n);
-      f(std::string_view(text.data() + at + sizeof n, n));
-      at += sizeof n + n;
+      uint64_t n;
+      p = protobuf::ReadVarint(p + 1, n);  // the AnyValue's length
+      p = protobuf::ReadVarint(p + 1, n);  // the string's
+      f(std::string_view(p, n));
+      p += n;
     }
   }
 };
@@ -152,7 +202,9 @@ class RequestTrace {
   SpanId unsampled_span_{};  // the id sent downstream when no span of ours is there
   static std::vector<TraceData>& SpareTraceData();  // the calling thread's, emptied
   SpanAttribute* NewAttribute(Index span, std::string_view key, AttributeKind kind);
-  SpanAttribute::Text AppendText(std::string_view s);
+  // Appends `a`'s field, its AnyValue body of `value_body` bytes left for the caller to write
+  // at the pointer returned (valid until the text grows again).
+  char* AppendField(SpanAttribute& a, size_t value_body);
 
   TraceData data_;
 };
