@@ -154,19 +154,27 @@ void RequestTrace::Set(Index span, std::string_view key, bool value) {
   *p = value ? 1 : 0;
 }
 
-void RequestTrace::Set(Index span, std::string_view key, const std::vector<std::string>& value) {
+template <typename Strings>
+void RequestTrace::SetStrings(Index span, std::string_view key, const Strings& value) {
   SpanAttribute* a = NewAttribute(span, key, AttributeKind::kStrings);
   if (a == nullptr) return;
   size_t array_body = 0;
-  for (const std::string& s : value)
-    array_body += protobuf::FieldSize(protobuf::FieldSize(s.size()));
+  for (std::string_view s : value) array_body += protobuf::FieldSize(protobuf::FieldSize(s.size()));
   char* p = protobuf::Head(AppendField(*a, protobuf::FieldSize(array_body)), 5, array_body);
   a->value.text = {static_cast<uint32_t>(p - data_.text.data()),
                    static_cast<uint32_t>(value.size())};
-  for (const std::string& s : value) {
+  for (std::string_view s : value) {
     p = protobuf::Head(p, 1, protobuf::FieldSize(s.size()));  // an AnyValue holding
     p = protobuf::String(p, 1, s);                            // a string_value
   }
+}
+
+void RequestTrace::Set(Index span, std::string_view key, const std::vector<std::string>& value) {
+  SetStrings(span, key, value);
+}
+
+void RequestTrace::Set(Index span, std::string_view key, std::span<const std::string_view> value) {
+  SetStrings(span, key, value);
 }
 
 void RequestTrace::Fail(Index span, std::string message) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -180,6 +181,7 @@ class RequestTrace {
   void Set(Index span, std::string_view key, double value);
   void Set(Index span, std::string_view key, bool value);
   void Set(Index span, std::string_view key, const std::vector<std::string>& value);
+  void Set(Index span, std::string_view key, std::span<const std::string_view> value);
   template <typename T>
   void Set(Index span, std::string_view key, T value) = delete;
   void Fail(Index span, std::string message);
@@ -202,6 +204,8 @@ class RequestTrace {
   SpanId unsampled_span_{};  // the id sent downstream when no span of ours is there
   static std::vector<TraceData>& SpareTraceData();  // the calling thread's, emptied
   SpanAttribute* NewAttribute(Index span, std::string_view key, AttributeKind kind);
+  template <typename Strings>
+  void SetStrings(Index span, std::string_view key, const Strings& value);
   // Appends `a`'s field, its AnyValue body of `value_body` bytes left for the caller to write
   // at the pointer returned (valid until the text grows again).
   char* AppendField(SpanAttribute& a, size_t value_body);

@@ -419,7 +419,11 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
   const int64_t route_end = UnixNanos();
   const auto eval =
       t.Add("semantic_router.signal.evaluation", call.root_span, route_start_unix_ns, route_end);
-  std::vector<std::string> all_matched;
+  // Every matched rule as type:name, for the decision's span: written into one reused buffer.
+  thread_local std::string matched_text;
+  thread_local std::vector<std::pair<size_t, size_t>> matched_at;  // offset, size in the text
+  matched_text.clear();
+  matched_at.clear();
   int64_t signals_end = route_start_unix_ns;
   for (const signals::FamilyNames& names : signals::AllFamilies()) {
     const routing::FamilyResult& fr = call.result.signals.Of(names.family);
@@ -436,9 +440,14 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
     if (!fr.not_ready.empty()) t.Fail(span, fr.not_ready);
     if (!out.error.empty()) t.Fail(span, out.error);
     for (const std::string& m : out.matched) {
-      all_matched.push_back(std::string(names.leaf_type) + ":" + m);
+      matched_at.emplace_back(matched_text.size(), names.leaf_type.size() + 1 + m.size());
+      matched_text.append(names.leaf_type).append(1, ':').append(m);
     }
   }
+  thread_local std::vector<std::string_view> all_matched;
+  all_matched.clear();
+  for (const auto& [at, size] : matched_at)
+    all_matched.emplace_back(matched_text.data() + at, size);
   // After the signals: projections, the decision rules and model selection.
   const auto decision = t.Add("semantic_router.decision.evaluation", eval,
                               std::min(signals_end, route_end), route_end);
@@ -446,7 +455,7 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
   t.Set(decision, "decision.name",
         r.decision != nullptr ? std::string_view(r.decision->name) : std::string_view());
   t.Set(decision, "decision.confidence", r.decision_confidence);
-  t.Set(decision, "decision.matched_rules", std::move(all_matched));
+  t.Set(decision, "decision.matched_rules", std::span<const std::string_view>(all_matched));
   t.Set(decision, "decision.strategy", r.selection_method);
   t.Set(decision, "routing.selected_model", r.selected_model);
   if (!r.error.empty()) t.Fail(decision, r.error);
