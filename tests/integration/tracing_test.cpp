@@ -199,6 +199,8 @@ TEST_F(TracingTest, ARoutedRequestExportsItsSpansAndPropagatesTheTrace) {
   EXPECT_EQ(Attr(*keyword, "signal.matched_rules"),
             R"({"arrayValue":{"values":[{"stringValue":"math"}]}})");
   EXPECT_EQ(Attr(*decision, "decision.name"), "math");
+  EXPECT_EQ(Attr(*decision, "decision.matched_rules"),
+            R"({"arrayValue":{"values":[{"stringValue":"keyword:math"}]}})");
   EXPECT_EQ(Attr(*plugin, "plugin.type"), "system_prompt");
   EXPECT_EQ(Attr(*plugin, "plugin.decision"), "math");
   // router_replay's hooks only keep the record: not traced (as upstream).
