@@ -20,28 +20,28 @@ void AppendStringValue(std::string& out, std::string_view s) {
   out += '}';
 }
 
-void AppendAnyValue(std::string& out, const TraceData& trace, const SpanAttribute& a) {
+void AppendAnyValue(std::string& out, const AttributeValue& a) {
   switch (a.kind) {
     case AttributeKind::kString:
-      AppendStringValue(out, trace.String(a));
+      AppendStringValue(out, a.bytes);
       return;
     case AttributeKind::kInt:
       out += "{\"intValue\":\"";  // int64 as a string (OTLP JSON)
-      out += std::to_string(a.value.integer);
+      out += std::to_string(a.integer);
       out += "\"}";
       return;
     case AttributeKind::kDouble:
       out += "{\"doubleValue\":";
-      AppendJsonNumber(out, a.value.number);
+      AppendJsonNumber(out, a.number);
       out += '}';
       return;
     case AttributeKind::kBool:
-      out += a.value.flag ? "{\"boolValue\":true}" : "{\"boolValue\":false}";
+      out += a.flag ? "{\"boolValue\":true}" : "{\"boolValue\":false}";
       return;
     case AttributeKind::kStrings: {
       out += "{\"arrayValue\":{\"values\":[";
       bool first = true;
-      trace.ForEachString(a, [&](std::string_view s) {
+      TraceData::ForEachString(a.bytes, [&](std::string_view s) {
         if (!first) out += ',';
         first = false;
         AppendStringValue(out, s);
@@ -61,7 +61,7 @@ void AppendKey(std::string& out, std::string_view key) {
 void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
   const Span& s = trace.spans[index];
   out += "{\"traceId\":";
-  AppendQuotedHex(out, s.trace_id);
+  AppendQuotedHex(out, trace.trace_id);
   out += ",\"spanId\":";
   AppendQuotedHex(out, s.span_id);
   if (s.has_parent()) {
@@ -75,11 +75,12 @@ void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
   out += "\",\"endTimeUnixNano\":\"" + std::to_string(s.end_unix_ns);
   out += "\",\"attributes\":[";
   bool first = true;
-  trace.ForEachAttribute(index, [&](const SpanAttribute& a) {
+  trace.ForEachAttribute(index, [&](const SpanAttribute& field) {
     if (!first) out += ',';
     first = false;
+    const AttributeValue a = trace.Read(field);
     AppendKey(out, a.key);
-    AppendAnyValue(out, trace, a);
+    AppendAnyValue(out, a);
     out += '}';
   });
   out += "],\"status\":{";

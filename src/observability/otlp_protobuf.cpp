@@ -27,10 +27,10 @@ size_t StatusBodySize(const Span& s) {
 
 size_t SpanBodySize(const TraceData& trace, size_t index) {
   const Span& s = trace.spans[index];
-  size_t n = FieldSize(s.trace_id.size()) + FieldSize(s.span_id.size()) +
+  size_t n = FieldSize(trace.trace_id.size()) + FieldSize(s.span_id.size()) +
              (s.has_parent() ? FieldSize(s.parent_span_id.size()) : 0) + FieldSize(s.name.size()) +
              1 + VarintSize(static_cast<uint64_t>(s.kind)) + 2 * 9;
-  trace.ForEachAttribute(index, [&n](const SpanAttribute& a) { n += a.field.size; });
+  trace.ForEachAttribute(index, [&n](const SpanAttribute& a) { n += a.size; });
   if (s.error) n += 1 + VarintSize(StatusBodySize(s)) + StatusBodySize(s);  // field 15: 1 byte
   return n;
 }
@@ -39,7 +39,7 @@ size_t SpanBodySize(const TraceData& trace, size_t index) {
 char* SpanField(char* p, const TraceData& trace, size_t index, size_t body) {
   const Span& s = trace.spans[index];
   p = Head(p, 2, body);
-  p = Bytes(p, 1, s.trace_id.data(), s.trace_id.size());
+  p = Bytes(p, 1, trace.trace_id.data(), trace.trace_id.size());
   p = Bytes(p, 2, s.span_id.data(), s.span_id.size());
   if (s.has_parent()) p = Bytes(p, 4, s.parent_span_id.data(), s.parent_span_id.size());
   p = String(p, 5, s.name);
@@ -48,8 +48,8 @@ char* SpanField(char* p, const TraceData& trace, size_t index, size_t body) {
   p = Fixed64(p, 8, static_cast<uint64_t>(s.end_unix_ns));
   const char* text = trace.text.data();
   trace.ForEachAttribute(index, [&p, text](const SpanAttribute& a) {
-    std::memcpy(p, text + a.field.offset, a.field.size);
-    p += a.field.size;
+    std::memcpy(p, text + a.offset, a.size);
+    p += a.size;
   });
   if (s.error) {
     p = Head(p, 15, StatusBodySize(s));

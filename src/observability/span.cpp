@@ -23,6 +23,7 @@ RequestTrace::RequestTrace(const TraceParent& parent, bool sampled, bool record)
       data_.attributes.reserve(64);
       data_.text.reserve(2048);
     }
+    data_.trace_id = trace_id_;
   }
 }
 
@@ -58,7 +59,6 @@ RequestTrace::Index RequestTrace::Add(std::string_view name, Index parent, int64
   Span& s = spans.emplace_back();
   s.name = name;
   s.kind = kind;
-  s.trace_id = trace_id_;
   s.span_id = NewSpanId();
   if (parent != kNone && parent < spans.size() - 1) {
     s.parent_span_id = spans[parent].span_id;
@@ -78,7 +78,7 @@ void RequestTrace::End(Index span) {
   }
 }
 
-SpanAttribute* RequestTrace::NewAttribute(Index span, std::string_view key, AttributeKind kind) {
+SpanAttribute* RequestTrace::NewAttribute(Index span) {
   if (span >= data_.spans.size()) return nullptr;
   const auto index = static_cast<uint32_t>(data_.attributes.size());
   Span& s = data_.spans[span];
@@ -88,81 +88,64 @@ SpanAttribute* RequestTrace::NewAttribute(Index span, std::string_view key, Attr
     data_.attributes[s.last_attribute].next = index;
   }
   s.last_attribute = index;
-  SpanAttribute& a = data_.attributes.emplace_back();
-  a.kind = kind;
-  a.key = key;
-  return &a;
+  return &data_.attributes.emplace_back();
 }
 
-char* RequestTrace::AppendField(SpanAttribute& a, size_t value_body) {
+char* RequestTrace::AppendField(Index span, std::string_view key, size_t value_body) {
+  SpanAttribute* a = NewAttribute(span);
+  if (a == nullptr) return nullptr;
   // Span.attributes (9): KeyValue{key 1, value 2: AnyValue}.
-  const size_t at = data_.text.size();
-  const size_t key = a.key.size();
-  if (const size_t kv = 2 + key + 2 + value_body; kv < 0x80) {  // every length one byte
+  a->offset = static_cast<uint32_t>(data_.text.size());
+  if (const size_t kv = 2 + key.size() + 2 + value_body; kv < 0x80) {  // every length one byte
+    a->size = static_cast<uint32_t>(2 + kv);
     char* p = data_.text.Extend(2 + kv);
-    a.field = {static_cast<uint32_t>(at), static_cast<uint32_t>(2 + kv)};
     p[0] = 9 << 3 | protobuf::kLengthDelimited;
     p[1] = static_cast<char>(kv);
     p[2] = 1 << 3 | protobuf::kLengthDelimited;
-    p[3] = static_cast<char>(key);
-    p = protobuf::Copy(p + 4, a.key.data(), key);
+    p[3] = static_cast<char>(key.size());
+    p = protobuf::Copy(p + 4, key.data(), key.size());
     p[0] = 2 << 3 | protobuf::kLengthDelimited;
     p[1] = static_cast<char>(value_body);
     return p + 2;
   }
-  const size_t size = protobuf::FieldSize(protobuf::KeyValueBodySize(a.key, value_body));
-  char* p = data_.text.Extend(size);
-  a.field = {static_cast<uint32_t>(at), static_cast<uint32_t>(size)};
-  return protobuf::KeyValueHead(p, 9, a.key, value_body);
+  const size_t size = protobuf::FieldSize(protobuf::KeyValueBodySize(key, value_body));
+  a->size = static_cast<uint32_t>(size);
+  return protobuf::KeyValueHead(data_.text.Extend(size), 9, key, value_body);
 }
 
 // AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5
 // (ArrayValue: values 1). One of them is always written, even a zero value (it is a oneof).
 
 void RequestTrace::Set(Index span, std::string_view key, std::string_view value) {
-  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kString);
-  if (a == nullptr) return;
-  char* p = protobuf::Head(AppendField(*a, protobuf::FieldSize(value.size())), 1, value.size());
-  a->value.text = {static_cast<uint32_t>(p - data_.text.data()),
-                   static_cast<uint32_t>(value.size())};
-  protobuf::Copy(p, value.data(), value.size());
+  char* p = AppendField(span, key, protobuf::FieldSize(value.size()));
+  if (p != nullptr) protobuf::Copy(protobuf::Head(p, 1, value.size()), value.data(), value.size());
 }
 
 void RequestTrace::Set(Index span, std::string_view key, int64_t value) {
-  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kInt);
-  if (a == nullptr) return;
-  a->value.integer = value;
   const auto bits = static_cast<uint64_t>(value);  // as int64 is: negatives take 10 bytes
-  protobuf::Varint(
-      protobuf::Tag(AppendField(*a, 1 + protobuf::VarintSize(bits)), 3, protobuf::kVarint), bits);
+  char* p = AppendField(span, key, 1 + protobuf::VarintSize(bits));
+  if (p != nullptr) protobuf::Varint(protobuf::Tag(p, 3, protobuf::kVarint), bits);
 }
 
 void RequestTrace::Set(Index span, std::string_view key, double value) {
-  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kDouble);
-  if (a == nullptr) return;
-  a->value.number = value;
   uint64_t bits;
   std::memcpy(&bits, &value, sizeof bits);
-  protobuf::Fixed64(AppendField(*a, 9), 4, bits);
+  char* p = AppendField(span, key, 9);
+  if (p != nullptr) protobuf::Fixed64(p, 4, bits);
 }
 
 void RequestTrace::Set(Index span, std::string_view key, bool value) {
-  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kBool);
-  if (a == nullptr) return;
-  a->value.flag = value;
-  char* p = protobuf::Tag(AppendField(*a, 2), 2, protobuf::kVarint);
-  *p = value ? 1 : 0;
+  char* p = AppendField(span, key, 2);
+  if (p != nullptr) *protobuf::Tag(p, 2, protobuf::kVarint) = value ? 1 : 0;
 }
 
 template <typename Strings>
 void RequestTrace::SetStrings(Index span, std::string_view key, const Strings& value) {
-  SpanAttribute* a = NewAttribute(span, key, AttributeKind::kStrings);
-  if (a == nullptr) return;
   size_t array_body = 0;
   for (std::string_view s : value) array_body += protobuf::FieldSize(protobuf::FieldSize(s.size()));
-  char* p = protobuf::Head(AppendField(*a, protobuf::FieldSize(array_body)), 5, array_body);
-  a->value.text = {static_cast<uint32_t>(p - data_.text.data()),
-                   static_cast<uint32_t>(value.size())};
+  char* p = AppendField(span, key, protobuf::FieldSize(array_body));
+  if (p == nullptr) return;
+  p = protobuf::Head(p, 5, array_body);
   for (std::string_view s : value) {
     p = protobuf::Head(p, 1, protobuf::FieldSize(s.size()));  // an AnyValue holding
     p = protobuf::String(p, 1, s);                            // a string_value
@@ -175,6 +158,37 @@ void RequestTrace::Set(Index span, std::string_view key, const std::vector<std::
 
 void RequestTrace::Set(Index span, std::string_view key, std::span<const std::string_view> value) {
   SetStrings(span, key, value);
+}
+
+AttributeValue TraceData::Read(const SpanAttribute& a) const {
+  AttributeValue out;
+  uint64_t n;
+  const char* p = protobuf::ReadVarint(text.data() + a.offset + 1, n);  // the KeyValue
+  p = protobuf::ReadVarint(p + 1, n);                                   // its key
+  out.key = std::string_view(p, n);
+  p = protobuf::ReadVarint(p + n + 1, n);  // its AnyValue
+  const auto field = static_cast<uint8_t>(*p++) >> 3;
+  out.kind = static_cast<AttributeKind>(field - 1);
+  switch (out.kind) {
+    case AttributeKind::kString:
+    case AttributeKind::kStrings:
+      p = protobuf::ReadVarint(p, n);
+      out.bytes = std::string_view(p, n);
+      break;
+    case AttributeKind::kBool:
+      out.flag = *p != 0;
+      break;
+    case AttributeKind::kInt:
+      protobuf::ReadVarint(p, n);
+      out.integer = static_cast<int64_t>(n);
+      break;
+    case AttributeKind::kDouble:
+      n = 0;
+      for (int i = 0; i < 8; ++i) n |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+      std::memcpy(&out.number, &n, sizeof n);
+      break;
+  }
+  return out;
 }
 
 void RequestTrace::Fail(Index span, std::string message) {

@@ -27,8 +27,7 @@ namespace vsr::observability {
 enum class SpanKind { kInternal = 1, kServer = 2, kClient = 3 };
 
 struct Span {
-  std::string_view name;  // static storage (a literal or a static table)
-  TraceId trace_id{};
+  std::string_view name;               // static storage (a literal or a static table)
   SpanId span_id{}, parent_span_id{};  // parent all zero: a root span
   SpanKind kind = SpanKind::kInternal;
   int64_t start_unix_ns = 0, end_unix_ns = 0;
@@ -46,23 +45,27 @@ struct Span {
   }
 };
 
-enum class AttributeKind : uint8_t { kString, kInt, kDouble, kBool, kStrings };
-
+// A span attribute, as RequestTrace::Set wrote it: the protobuf Span.attributes field
+// (KeyValue{key 1, value 2: AnyValue}) in TraceData::text, which the protobuf encoder copies as
+// it is. The record is that and the chain of its span's attributes: a request's trace stays a
+// few KB, which it touches when the request starts, when it routes and when it ends, by then
+// mostly out of cache.
 struct SpanAttribute {
-  struct Text {
-    uint32_t offset, size;  // a string: its bytes in TraceData::text; a list: where its first
-  };                        // element starts and how many strings it has
-  union Value {
-    int64_t integer;
-    double number;
-    bool flag;
-    Text text;
-  };
   uint32_t next = Span::kNoAttribute;  // the span's next attribute
-  AttributeKind kind;
-  std::string_view key;  // static storage
-  Value value;
-  Text field;  // the whole attribute as a protobuf Span.attributes field, in TraceData::text
+  uint32_t offset = 0, size = 0;
+};
+
+// In the order of AnyValue's fields (string_value 1 ... array_value 5).
+enum class AttributeKind : uint8_t { kString, kBool, kInt, kDouble, kStrings };
+
+// An attribute read back from its field (the JSON encoder, tests).
+struct AttributeValue {
+  std::string_view key;
+  AttributeKind kind = AttributeKind::kString;
+  std::string_view bytes;  // a string's bytes; a list's ArrayValue body (see ForEachString)
+  int64_t integer = 0;
+  double number = 0;
+  bool flag = false;
 };
 
 // Bytes appended in place: Extend makes room for n more and the caller writes them, where
@@ -109,14 +112,13 @@ class ByteBuffer {
 
 // What one request leaves: its spans and their attributes.
 struct TraceData {
+  TraceId trace_id{};  // every span's
   std::vector<Span> spans;
   std::vector<SpanAttribute> attributes;  // of all spans, as set
   // Each attribute's protobuf field (SpanAttribute::field) in the order set.
   ByteBuffer text;
 
-  std::string_view String(const SpanAttribute& a) const {
-    return std::string_view(text.data() + a.value.text.offset, a.value.text.size);
-  }
+  AttributeValue Read(const SpanAttribute& a) const;
   // Calls `f(const SpanAttribute&)` for each attribute of spans[span], in the order set.
   template <typename F>
   void ForEachAttribute(size_t span, F f) const {
@@ -125,12 +127,13 @@ struct TraceData {
       f(attributes[i]);
     }
   }
-  // Calls `f(std::string_view)` for each string of a kStrings attribute: ArrayValue.values,
-  // each an AnyValue (tag, length) holding a string_value (tag, length, bytes).
+  // Calls `f(std::string_view)` for each string of a list (AttributeValue::bytes): its
+  // ArrayValue.values, each an AnyValue (tag, length) holding a string_value (tag, length, bytes).
   template <typename F>
-  void ForEachString(const SpanAttribute& a, F f) const {
-    const char* p = text.data() + a.value.text.offset;
-    for (uint32_t i = 0; i < a.value.text.size; ++i) {
+  static void ForEachString(std::string_view array_body, F f) {
+    const char* p = array_body.data();
+    const char* end = p + array_body.size();
+    while (p < end) {
       uint64_t n;
       p = protobuf::ReadVarint(p + 1, n);  // the AnyValue's length
       p = protobuf::ReadVarint(p + 1, n);  // the string's
@@ -203,12 +206,12 @@ class RequestTrace {
   SpanId remote_parent_{};
   SpanId unsampled_span_{};  // the id sent downstream when no span of ours is there
   static std::vector<TraceData>& SpareTraceData();  // the calling thread's, emptied
-  SpanAttribute* NewAttribute(Index span, std::string_view key, AttributeKind kind);
+  SpanAttribute* NewAttribute(Index span);
   template <typename Strings>
   void SetStrings(Index span, std::string_view key, const Strings& value);
-  // Appends `a`'s field, its AnyValue body of `value_body` bytes left for the caller to write
-  // at the pointer returned (valid until the text grows again).
-  char* AppendField(SpanAttribute& a, size_t value_body);
+  // Appends a new attribute of `span` (none when not recording: null): its field, with its
+  // AnyValue body of `value_body` bytes left for the caller to write at the pointer returned.
+  char* AppendField(Index span, std::string_view key, size_t value_body);
 
   TraceData data_;
 };

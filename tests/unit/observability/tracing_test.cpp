@@ -147,7 +147,6 @@ TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
   t.Set(i, "signal.matched_rules", std::vector<std::string>{"a", "b"});
   t.Fail(i, "HTTP 502");
   const TraceData trace = t.Take();
-  const Span& s = trace.spans[0];
   const json::object body =
       json::parse(OtlpJson({trace}, {"vllm-sr", "v0.3.0", "dev"})).as_object();
   const json::object& rs = body.at("resourceSpans").as_array()[0].as_object();
@@ -155,8 +154,8 @@ TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
             R"({"key":"service.name","value":{"stringValue":"vllm-sr"}})");
   const json::object& span =
       rs.at("scopeSpans").as_array()[0].at("spans").as_array()[0].as_object();
-  EXPECT_EQ(span.at("traceId"), json::value(Hex(s.trace_id)));  // hex, not base64
-  EXPECT_FALSE(span.contains("parentSpanId"));                  // a root
+  EXPECT_EQ(span.at("traceId"), json::value(Hex(trace.trace_id)));  // hex, not base64
+  EXPECT_FALSE(span.contains("parentSpanId"));                      // a root
   EXPECT_EQ(span.at("kind"), 3);
   EXPECT_EQ(span.at("startTimeUnixNano"), "1700000000000000001");  // 64-bit ints as strings
   const json::array& attrs = span.at("attributes").as_array();
@@ -223,7 +222,7 @@ TEST(OtlpProtobuf, WritesTheOtlpFieldNumbersAndWireTypes) {
                       SpanKind::kClient),
             "k", int64_t{300});
   TraceData t = trace.Take();
-  t.spans[0].trace_id.fill(0x11);
+  t.trace_id.fill(0x11);
   t.spans[0].span_id.fill(0x22);
   const std::string bytes = OtlpProtobuf({t}, {"svc", "", ""});
   const auto has = [&bytes](std::initializer_list<int> seq) {
