@@ -6,8 +6,8 @@
 // Cheap on purpose (every request of a traced router pays it): span names and attribute keys
 // are string literals held as views, attributes are small fixed records, and each attribute is
 // written once, as the OTLP protobuf field its span will carry, into one text buffer for the
-// whole trace: the protobuf encoder copies those bytes as they are, and string values (which
-// the JSON encoder reads) are views into them.
+// whole trace: the protobuf encoder copies those bytes as they are, and the JSON encoder reads
+// keys and values back from them.
 #pragma once
 
 #include <algorithm>
@@ -79,7 +79,7 @@ class ByteBuffer {
   ByteBuffer& operator=(const ByteBuffer& other) {
     if (this != &other) {
       size_ = 0;
-      std::memcpy(Extend(other.size_), other.data(), other.size_);
+      if (other.size_ > 0) std::memcpy(Extend(other.size_), other.data(), other.size_);
     }
     return *this;
   }
@@ -115,7 +115,7 @@ struct TraceData {
   TraceId trace_id{};  // every span's
   std::vector<Span> spans;
   std::vector<SpanAttribute> attributes;  // of all spans, as set
-  // Each attribute's protobuf field (SpanAttribute::field) in the order set.
+  // Each attribute's protobuf field (SpanAttribute::offset, size), in the order set.
   ByteBuffer text;
 
   AttributeValue Read(const SpanAttribute& a) const;
