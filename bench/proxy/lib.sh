@@ -77,3 +77,29 @@ machine_json() {
   cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
   printf '{"cpus": %s, "cpu": "%s"}' "$(nproc)" "$cpu"
 }
+
+# start_collector PORT: a stand-in OTLP/HTTP collector on PORT, nginx answering POST /v1/traces
+# with 200, its access log in $WORK/collector.log (one line a batch) and its pid in
+# $WORK/nginx.pid.
+start_collector() {
+  local nginx
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  [[ -x "$nginx" ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
+  cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+daemon on;
+events { worker_connections 1024; }
+http {
+  access_log $WORK/collector.log;
+  client_body_temp_path $WORK/nginx-body;
+  client_max_body_size 64m;
+  server {
+    listen 127.0.0.1:$1;
+    location = /v1/traces { return 200 "{}"; }
+  }
+}
+NGINX
+  "$nginx" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+}

@@ -41,8 +41,6 @@ case "$ON" in
   *) echo "--on takes both, metrics, tracing or none" >&2; exit 2 ;;
 esac
 source bench/proxy/lib.sh
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[[ -x "$NGINX" ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
 
 SIM_PORT=$(free_port); COLLECTOR_PORT=$(free_port)
 OFF_PORT=$(free_port); OFF_API=$(free_port)
@@ -50,23 +48,7 @@ ON_PORT=$(free_port); ON_API=$(free_port); ON_METRICS=$(free_port)
 "$BIN" simulator --address 127.0.0.1 --port "$SIM_PORT" --output-tokens 16 >"$WORK/sim.log" 2>&1 &
 PIDS+=($!)
 
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-daemon on;
-events { worker_connections 1024; }
-http {
-  access_log $WORK/collector.log;
-  client_body_temp_path $WORK/nginx-body;
-  client_max_body_size 64m;
-  server {
-    listen 127.0.0.1:$COLLECTOR_PORT;
-    location = /v1/traces { return 200 "{}"; }
-  }
-}
-NGINX
-"$NGINX" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+start_collector "$COLLECTOR_PORT"
 
 write_config "$WORK/off.yaml" "$OFF_PORT" "$SIM_PORT" "global:
   services:
