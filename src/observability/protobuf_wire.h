@@ -39,6 +39,11 @@ inline char* Tag(char* p, uint32_t field, WireType type) {
   return Varint(p, field << 3 | type);
 }
 
+// The head of a length-delimited field whose body of `n` bytes the caller writes next.
+inline char* Head(char* p, uint32_t field, size_t n) {
+  return Varint(Tag(p, field, kLengthDelimited), n);
+}
+
 // The first and last kWidth bytes of s[0, n) to p, for kWidth <= n <= 2 * kWidth.
 template <size_t kWidth>
 [[gnu::always_inline]] inline void MovePair(char* p, const char* s, size_t n) {
@@ -47,11 +52,6 @@ template <size_t kWidth>
   std::memcpy(tail, s + n - kWidth, kWidth);
   std::memcpy(p, head, kWidth);
   std::memcpy(p + n - kWidth, tail, kWidth);
-}
-
-// The head of a length-delimited field whose body of `n` bytes the caller writes next.
-inline char* Head(char* p, uint32_t field, size_t n) {
-  return Varint(Tag(p, field, kLengthDelimited), n);
 }
 
 // Copies n bytes to p and returns p + n. Keys and values are mostly a few to a few dozen bytes,

@@ -95,20 +95,8 @@ char* RequestTrace::AppendField(Index span, std::string_view key, size_t value_b
   SpanAttribute* a = NewAttribute(span);
   if (a == nullptr) return nullptr;
   // Span.attributes (9): KeyValue{key 1, value 2: AnyValue}.
-  a->offset = static_cast<uint32_t>(data_.text.size());
-  if (const size_t kv = 2 + key.size() + 2 + value_body; kv < 0x80) {  // every length one byte
-    a->size = static_cast<uint32_t>(2 + kv);
-    char* p = data_.text.Extend(2 + kv);
-    p[0] = 9 << 3 | protobuf::kLengthDelimited;
-    p[1] = static_cast<char>(kv);
-    p[2] = 1 << 3 | protobuf::kLengthDelimited;
-    p[3] = static_cast<char>(key.size());
-    p = protobuf::Copy(p + 4, key.data(), key.size());
-    p[0] = 2 << 3 | protobuf::kLengthDelimited;
-    p[1] = static_cast<char>(value_body);
-    return p + 2;
-  }
   const size_t size = protobuf::FieldSize(protobuf::KeyValueBodySize(key, value_body));
+  a->offset = static_cast<uint32_t>(data_.text.size());
   a->size = static_cast<uint32_t>(size);
   return protobuf::KeyValueHead(data_.text.Extend(size), 9, key, value_body);
 }
