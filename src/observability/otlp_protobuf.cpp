@@ -47,10 +47,8 @@ char* SpanField(char* p, const TraceData& trace, size_t index, size_t body) {
   p = Fixed64(p, 7, static_cast<uint64_t>(s.start_unix_ns));
   p = Fixed64(p, 8, static_cast<uint64_t>(s.end_unix_ns));
   const char* text = trace.text.data();
-  trace.ForEachAttribute(index, [&p, text](const SpanAttribute& a) {
-    std::memcpy(p, text + a.offset, a.size);
-    p += a.size;
-  });
+  trace.ForEachAttribute(
+      index, [&p, text](const SpanAttribute& a) { p = Copy(p, text + a.offset, a.size); });
   if (s.error) {
     p = Head(p, 15, StatusBodySize(s));
     if (!s.status_message.empty()) p = String(p, 2, s.status_message);

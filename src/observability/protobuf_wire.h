@@ -35,6 +35,11 @@ inline char* Varint(char* p, uint64_t v) {
   return p;
 }
 
+// A tag's one byte, for field numbers below 16.
+constexpr char TagByte(uint32_t field, WireType type) {
+  return static_cast<char>(field << 3 | type);
+}
+
 inline char* Tag(char* p, uint32_t field, WireType type) {
   return Varint(p, field << 3 | type);
 }

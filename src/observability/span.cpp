@@ -78,9 +78,11 @@ void RequestTrace::End(Index span) {
   }
 }
 
-SpanAttribute* RequestTrace::NewAttribute(Index span) {
+inline SpanAttribute* RequestTrace::NewAttribute(Index span) {
   if (span >= data_.spans.size()) return nullptr;
   const auto index = static_cast<uint32_t>(data_.attributes.size());
+  SpanAttribute* a = data_.attributes.Extend(1);
+  a->next = Span::kNoAttribute;
   Span& s = data_.spans[span];
   if (s.last_attribute == Span::kNoAttribute) {
     s.first_attribute = index;
@@ -88,17 +90,34 @@ SpanAttribute* RequestTrace::NewAttribute(Index span) {
     data_.attributes[s.last_attribute].next = index;
   }
   s.last_attribute = index;
-  return &data_.attributes.emplace_back();
+  return a;
 }
 
 char* RequestTrace::AppendField(Index span, std::string_view key, size_t value_body) {
   SpanAttribute* a = NewAttribute(span);
   if (a == nullptr) return nullptr;
+  ByteBuffer& text = data_.text;
+  a->offset = static_cast<uint32_t>(text.size());
   // Span.attributes (9): KeyValue{key 1, value 2: AnyValue}.
+  constexpr size_t kOneByteLengths = 127 - 4;  // the KeyValue's body below 128 bytes
+  if (key.size() + value_body <= kOneByteLengths) [[likely]] {
+    // Nearly every attribute: the KeyValue's, the key's and the AnyValue's lengths are a byte
+    // each, so the head is written without computing varints.
+    const size_t body = 4 + key.size() + value_body;
+    a->size = static_cast<uint32_t>(2 + body);
+    char* p = text.Extend(2 + body);
+    p[0] = protobuf::TagByte(9, protobuf::kLengthDelimited);
+    p[1] = static_cast<char>(body);
+    p[2] = protobuf::TagByte(1, protobuf::kLengthDelimited);
+    p[3] = static_cast<char>(key.size());
+    p = protobuf::Copy(p + 4, key.data(), key.size());
+    p[0] = protobuf::TagByte(2, protobuf::kLengthDelimited);
+    p[1] = static_cast<char>(value_body);
+    return p + 2;
+  }
   const size_t size = protobuf::FieldSize(protobuf::KeyValueBodySize(key, value_body));
-  a->offset = static_cast<uint32_t>(data_.text.size());
   a->size = static_cast<uint32_t>(size);
-  return protobuf::KeyValueHead(data_.text.Extend(size), 9, key, value_body);
+  return protobuf::KeyValueHead(text.Extend(size), 9, key, value_body);
 }
 
 // AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "observability/protobuf_wire.h"
@@ -68,25 +69,30 @@ struct AttributeValue {
   bool flag = false;
 };
 
-// Bytes appended in place: Extend makes room for n more and the caller writes them, where
-// std::string::resize would zero them first (every attribute's bytes written twice).
-class ByteBuffer {
+// Trivially copyable records appended in place: Extend makes room for n more and the caller
+// writes them, where std::vector::resize would zero them first (every attribute's bytes written
+// twice) and emplace_back brings its reallocation into every caller's hot path.
+template <typename T>
+class PodBuffer {
+  static_assert(std::is_trivially_copyable_v<T>);
+
  public:
-  ByteBuffer() = default;
-  ByteBuffer(ByteBuffer&&) noexcept = default;
-  ByteBuffer& operator=(ByteBuffer&&) noexcept = default;
-  ByteBuffer(const ByteBuffer& other) { *this = other; }
-  ByteBuffer& operator=(const ByteBuffer& other) {
+  PodBuffer() = default;
+  PodBuffer(PodBuffer&&) noexcept = default;
+  PodBuffer& operator=(PodBuffer&&) noexcept = default;
+  PodBuffer(const PodBuffer& other) { *this = other; }
+  PodBuffer& operator=(const PodBuffer& other) {
     if (this != &other) {
       size_ = 0;
-      if (other.size_ > 0) std::memcpy(Extend(other.size_), other.data(), other.size_);
+      if (other.size_ > 0) std::memcpy(Extend(other.size_), other.data(), other.size_ * sizeof(T));
     }
     return *this;
   }
 
-  char* Extend(size_t n) {
-    if (size_ + n > capacity_) Reallocate(std::max(size_ + n, 2 * capacity_));
-    char* p = data_.get() + size_;
+  T* Extend(size_t n) {
+    if (size_ + n > capacity_) [[unlikely]]
+      Reallocate(std::max(size_ + n, 2 * capacity_));
+    T* p = data_.get() + size_;
     size_ += n;
     return p;
   }
@@ -94,27 +100,30 @@ class ByteBuffer {
     if (n > capacity_) Reallocate(n);
   }
   void clear() { size_ = 0; }
-  const char* data() const { return data_.get(); }
-  char* data() { return data_.get(); }
+  const T* data() const { return data_.get(); }
+  T* data() { return data_.get(); }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T& operator[](size_t i) { return data_[i]; }
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
 
  private:
-  void Reallocate(size_t capacity) {
-    auto fresh = std::make_unique_for_overwrite<char[]>(capacity);
-    if (size_ > 0) std::memcpy(fresh.get(), data_.get(), size_);
+  [[gnu::noinline]] void Reallocate(size_t capacity) {
+    auto fresh = std::make_unique_for_overwrite<T[]>(capacity);
+    if (size_ > 0) std::memcpy(fresh.get(), data_.get(), size_ * sizeof(T));
     data_ = std::move(fresh);
     capacity_ = capacity;
   }
-  std::unique_ptr<char[]> data_;
+  std::unique_ptr<T[]> data_;
   size_t size_ = 0, capacity_ = 0;
 };
+using ByteBuffer = PodBuffer<char>;
 
 // What one request leaves: its spans and their attributes.
 struct TraceData {
   TraceId trace_id{};  // every span's
   std::vector<Span> spans;
-  std::vector<SpanAttribute> attributes;  // of all spans, as set
+  PodBuffer<SpanAttribute> attributes;  // of all spans, as set
   // Each attribute's protobuf field (SpanAttribute::offset, size), in the order set.
   ByteBuffer text;
 

@@ -1,5 +1,6 @@
 #include "observability/trace_context.h"
 
+#include <cstring>
 #include <random>
 
 namespace vsr::observability {
@@ -39,9 +40,10 @@ uint64_t NextRandom() {
 
 template <size_t N>
 void FillRandom(std::array<uint8_t, N>& out) {
+  static_assert(N % 8 == 0);
   for (size_t i = 0; i < N; i += 8) {
-    uint64_t r = NextRandom();
-    for (size_t j = 0; j < 8 && i + j < N; ++j, r >>= 8) out[i + j] = static_cast<uint8_t>(r);
+    const uint64_t r = NextRandom();
+    std::memcpy(out.data() + i, &r, sizeof r);  // random bytes: their order does not matter
   }
   out[N - 1] |= 1;  // never all zero (invalid per the spec)
 }

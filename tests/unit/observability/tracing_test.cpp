@@ -169,8 +169,9 @@ TEST(OtlpJson, FollowsTheOtlpJsonMapping) {
 }
 
 // Two requests' spans with every kind of value, a parent, an error status, a status message
-// longer than 127 bytes (a two-byte length), a value longer than 16,383 (three-byte lengths for
-// it, its attribute and its span) and strings of every length the encoder copies differently.
+// longer than 127 bytes (a two-byte length), attributes around the longest with one-byte
+// lengths, a value longer than 16,383 (three-byte lengths for it, its attribute and its span)
+// and strings of every length the encoder copies differently.
 std::vector<TraceData> SampleTraces() {
   std::vector<TraceData> out;
   for (int n = 0; n < 2; ++n) {
@@ -190,6 +191,9 @@ std::vector<TraceData> SampleTraces() {
       lengths.push_back(alphabet.substr(0, len));
     }
     t.Set(root, "lengths", lengths);
+    // Around the longest attribute whose three lengths are one byte each (a 127-byte KeyValue).
+    for (size_t len = 105; len <= 120; ++len)
+      t.Set(up, "boundary", alphabet + std::string(len - 46, 'b'));
     t.Set(root, "request.id", "");
     t.Set(up, "model.token_count_prompt", int64_t{12});
     t.Set(up, "negative", int64_t{-5});
