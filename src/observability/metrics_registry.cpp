@@ -254,13 +254,21 @@ void ScalarFamily::Render(std::string& out) const {
   }
 }
 
+detail::Series* Family::SeriesOf(LabelView values) {
+  std::unique_lock<std::mutex> lock;
+  return Find(values, kCallersSlot, lock);
+}
+
 void HistogramFamily::Observe(LabelView values, double value) {
+  std::unique_lock<std::mutex> lock;
+  Observe(Find(values, kCallersSlot, lock), value);
+}
+
+void HistogramFamily::Observe(detail::Series* s, double value) const {
+  if (s == nullptr) return;
   // le: value <= bound
   const auto bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) -
                                           bounds_.begin());
-  std::unique_lock<std::mutex> lock;
-  detail::Series* s = Find(values, kCallersSlot, lock);
-  if (s == nullptr) return;
   if (bucket < buckets_) ++s->counts()[bucket];
   s->value += value;
   ++s->count;

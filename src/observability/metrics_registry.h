@@ -84,6 +84,11 @@ class Family {
   virtual ~Family() = default;
   virtual void Render(std::string& out) const = 0;
   const std::string& name() const { return name_; }
+  // The calling thread's series for `values`, made when new; null when new and the family is
+  // full. For a caller that updates the same series on every request: resolved once, it is
+  // updated with no lookup (CounterFamily::Add, HistogramFamily::Observe taking the series) by
+  // the thread that resolved it, inside an UpdateBatch, for the registry's life.
+  detail::Series* SeriesOf(LabelView values);
 
   static constexpr size_t kMaxSeries = 2000;  // per thread slot
 
@@ -133,6 +138,10 @@ class CounterFamily final : public ScalarFamily {
                 std::vector<std::string> labels)
       : ScalarFamily(slots, std::move(name), std::move(help), std::move(labels), "counter") {}
   void Add(LabelView values, double amount = 1) { Update(values, amount, true); }
+  // A series from SeriesOf (null: none).
+  static void Add(detail::Series* series, double amount) {
+    if (series != nullptr) series->value += amount;
+  }
 };
 
 // Gauges live in slot 0, so the value set last wins whichever thread set it.
@@ -152,6 +161,8 @@ class HistogramFamily final : public Family {
                static_cast<uint32_t>(buckets.size())),
         bounds_(std::move(buckets)) {}
   void Observe(LabelView values, double value);
+  // A series from SeriesOf (null: none).
+  void Observe(detail::Series* series, double value) const;
   uint64_t Count(LabelView values) const;  // for tests
   void Render(std::string& out) const override;
 

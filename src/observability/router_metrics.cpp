@@ -1,5 +1,7 @@
 #include "observability/router_metrics.h"
 
+#include <array>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -16,7 +18,11 @@ const std::vector<double>& TokenBuckets() {
 }  // namespace
 
 RouterMetrics::RouterMetrics()
-    : requests_(registry_.Counter("llm_model_requests_total",
+    : id_([] {
+        static std::atomic<uint64_t> next{1};
+        return next.fetch_add(1);
+      }()),
+      requests_(registry_.Counter("llm_model_requests_total",
                                   "The total number of requests made to each LLM model",
                                   {"model"})),
       errors_(registry_.Counter("llm_request_errors_total",
@@ -203,27 +209,61 @@ void RouterMetrics::RecordError(const std::string& model, const std::string& rea
   errors_.Add({model, reason});
 }
 
+// The eight series a completion updates with its model as their label, in the calling thread's
+// slot. A request's completion updated them through eight lookups (hash the model, probe,
+// compare); they are the same series on every request of a model, so each thread resolves them
+// once per model and keeps them in a small cache.
+struct RouterMetrics::ModelSeries {
+  uint64_t metrics = 0;  // the RouterMetrics' id_ (0: an empty entry)
+  std::string model;
+  detail::Series *latency = nullptr, *ttft = nullptr, *prompt_tokens = nullptr,
+                 *prompt_per_request = nullptr, *completion_tokens = nullptr,
+                 *completion_per_request = nullptr, *tpot = nullptr, *tokens = nullptr;
+};
+
+const RouterMetrics::ModelSeries& RouterMetrics::CompletionSeries(const std::string& model) {
+  thread_local std::array<ModelSeries, 4> cache;  // a fleet routes to a few models at a time
+  thread_local size_t next = 0;                   // the entry replaced next
+  for (const ModelSeries& m : cache) {
+    if (m.metrics == id_ && m.model == model) return m;
+  }
+  ModelSeries& m = cache[next++ % cache.size()];
+  m.metrics = id_;
+  m.model = model;
+  m.latency = completion_latency_.SeriesOf({model});
+  m.ttft = ttft_.SeriesOf({model});
+  m.prompt_tokens = prompt_tokens_.SeriesOf({model});
+  m.prompt_per_request = prompt_per_request_.SeriesOf({model});
+  m.completion_tokens = completion_tokens_.SeriesOf({model});
+  m.completion_per_request = completion_per_request_.SeriesOf({model});
+  m.tpot = tpot_.SeriesOf({model});
+  m.tokens = tokens_.SeriesOf({model});
+  return m;
+}
+
 void RouterMetrics::RecordCompletion(const CompletionSample& s,
                                      const config::ModelPricing* pricing) {
-  UpdateBatch batch(registry_);
+  UpdateBatch batch(registry_);  // the series below are updated with this thread's slot locked
   if (!s.error_reason.empty()) RecordError(s.model, s.error_reason);
   if (s.status < 200 || s.status >= 300) return;
-  completion_latency_.Observe({s.model}, s.completion_s);
-  ttft_.Observe({s.model}, s.ttft_s);
+  const ModelSeries& m = CompletionSeries(s.model);
+  completion_latency_.Observe(m.latency, s.completion_s);
+  ttft_.Observe(m.ttft, s.ttft_s);
   if (s.prompt_tokens >= 0) {
-    prompt_tokens_.Add({s.model}, static_cast<double>(s.prompt_tokens));
-    prompt_per_request_.Observe({s.model}, static_cast<double>(s.prompt_tokens));
+    CounterFamily::Add(m.prompt_tokens, static_cast<double>(s.prompt_tokens));
+    prompt_per_request_.Observe(m.prompt_per_request, static_cast<double>(s.prompt_tokens));
   }
   if (s.completion_tokens >= 0) {
-    completion_tokens_.Add({s.model}, static_cast<double>(s.completion_tokens));
-    completion_per_request_.Observe({s.model}, static_cast<double>(s.completion_tokens));
+    CounterFamily::Add(m.completion_tokens, static_cast<double>(s.completion_tokens));
+    completion_per_request_.Observe(m.completion_per_request,
+                                    static_cast<double>(s.completion_tokens));
     if (s.completion_tokens > 0) {
-      tpot_.Observe({s.model}, s.completion_s / static_cast<double>(s.completion_tokens));
+      tpot_.Observe(m.tpot, s.completion_s / static_cast<double>(s.completion_tokens));
     }
   }
   const int64_t total =
       std::max<int64_t>(0, s.prompt_tokens) + std::max<int64_t>(0, s.completion_tokens);
-  if (total > 0) tokens_.Add({s.model}, static_cast<double>(total));
+  if (total > 0) CounterFamily::Add(m.tokens, static_cast<double>(total));
   if (pricing != nullptr && (pricing->prompt_per_1m > 0 || pricing->completion_per_1m > 0)) {
     const double cost = (std::max<int64_t>(0, s.prompt_tokens) * pricing->prompt_per_1m +
                          std::max<int64_t>(0, s.completion_tokens) * pricing->completion_per_1m) /

@@ -2,6 +2,7 @@
 // data plane records per request and the metrics endpoint (:9190/metrics) renders.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "observability/metrics_registry.h"
@@ -53,6 +54,10 @@ class RouterMetrics {
   Registry& registry() { return registry_; }
 
  private:
+  struct ModelSeries;
+  const ModelSeries& CompletionSeries(const std::string& model);
+
+  const uint64_t id_;  // tells this registry's series apart from another's in thread caches
   Registry registry_;
   CounterFamily& requests_;
   CounterFamily& errors_;

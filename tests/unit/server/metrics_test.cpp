@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "observability/metrics_registry.h"
 #include "observability/router_metrics.h"
@@ -174,6 +175,53 @@ TEST(RouterMetricsTest, CompletionRecordsTokensCostAndErrors) {
   m.RecordCompletion(s, nullptr);
   EXPECT_NE(m.Render().find("llm_request_errors_total{model=\"m\",reason=\"cancellation\"} 1\n"),
             std::string::npos);
+}
+
+// Completions update their model's series resolved once per thread: more models than a thread
+// keeps resolved, two routers' metrics in the same threads, and several threads all add up,
+// each model's counts in its own series of the right router.
+TEST(RouterMetricsTest, CompletionsOfManyModelsAndRoutersAddUpPerModel) {
+  RouterMetrics a, b;
+  constexpr int kModels = 7, kRounds = 20, kThreads = 3;
+  const auto record = [&] {
+    for (int round = 0; round < kRounds; ++round) {
+      for (int model = 0; model < kModels; ++model) {
+        CompletionSample s;
+        s.model = "model-" + std::to_string(model);
+        s.status = 200;
+        s.completion_s = 0.2;
+        s.prompt_tokens = 10 + model;
+        s.completion_tokens = 4;
+        a.RecordCompletion(s, nullptr);
+        if (model % 2 == 0) b.RecordCompletion(s, nullptr);  // b sees the even models only
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(record);
+  for (std::thread& t : threads) t.join();
+  const std::string ta = a.Render(), tb = b.Render();
+  for (int model = 0; model < kModels; ++model) {
+    const std::string label = "{model=\"model-" + std::to_string(model) + "\"}";
+    const int n = kRounds * kThreads;
+    EXPECT_NE(ta.find("llm_model_prompt_tokens_total" + label + " " +
+                      std::to_string(n * (10 + model)) + "\n"),
+              std::string::npos)
+        << model << "\n"
+        << ta;
+    EXPECT_NE(ta.find("llm_model_completion_latency_seconds_count" + label + " " +
+                      std::to_string(n) + "\n"),
+              std::string::npos);
+    EXPECT_NE(
+        ta.find("llm_model_tokens_total" + label + " " + std::to_string(n * (14 + model)) + "\n"),
+        std::string::npos);
+    const bool in_b = model % 2 == 0;
+    EXPECT_EQ(tb.find("llm_model_tpot_seconds_count" + label + " " + std::to_string(n) + "\n") !=
+                  std::string::npos,
+              in_b)
+        << model << "\n"
+        << tb;
+  }
 }
 
 TEST(RouterMetricsTest, TokenCountsComeFromTheLastUsageField) {
