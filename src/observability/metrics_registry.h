@@ -97,6 +97,8 @@ class Family {
   // The series for `values` in `slot` (kCallersSlot: the calling thread's), made when new, with
   // that slot locked by `lock`; null when new and the family holds kMaxSeries series there.
   detail::Series* Find(LabelView values, size_t slot, std::unique_lock<std::mutex>& lock);
+  // A new series for `values` in `slot` (locked), out of Find's path: null when full.
+  [[gnu::noinline]] detail::Series* Make(LabelView values, size_t slot, uint64_t hash);
   // Every label set's series, the slots' added up.
   struct Total {
     double value = 0;
