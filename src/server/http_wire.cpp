@@ -3,6 +3,8 @@
 #include <array>
 #include <boost/beast/http/status.hpp>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <ostream>  // boost/core string_view (under beast) needs it complete
 
 #include "common/strings.h"
@@ -64,17 +66,31 @@ bool ResponseHasBody(int status) {
   return status >= 200 && status != 204 && status != 304;
 }
 
+namespace {
+bool ValidValueBytes(std::string_view value) {
+  for (const char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+}  // namespace
+
 bool ValidHeader(std::string_view name, std::string_view value) {
   if (name.empty()) return false;
   for (const char c : name) {
     if (!kTokenChar[static_cast<unsigned char>(c)]) return false;
   }
-  for (const char c : value) {
-    if (static_cast<unsigned char>(c) <= '\r' && (c == '\r' || c == '\n' || c == '\0')) {
-      return false;
-    }
+  // CR, LF and NUL are all below 14: eight bytes at a time, a word with any byte below 14 then
+  // byte by byte (every header of every forwarded request is checked, traceparent's 55 bytes).
+  size_t i = 0;
+  for (; i + 8 <= value.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, value.data() + i, sizeof w);
+    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighBits = 0x8080808080808080ULL;
+    if (((w - 14 * kOnes) & ~w & kHighBits) == 0) continue;
+    if (!ValidValueBytes(value.substr(i, 8))) return false;
   }
-  return true;
+  return ValidValueBytes(value.substr(i));
 }
 
 std::string ResponseHead(unsigned version, int status, std::string_view content_type,

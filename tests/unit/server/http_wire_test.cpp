@@ -130,6 +130,20 @@ TEST(HttpWire, HeadersThatCouldInjectAreDropped) {
   EXPECT_FALSE(ValidHeader("", "v"));
   EXPECT_TRUE(ValidHeader("x-vsr-selected-model", "coder, \"quoted\" \t tab"));
   EXPECT_TRUE(ValidHeader("x-empty", ""));
+  // CR, LF or NUL anywhere in a long value, each byte below them and every byte above allowed
+  // (tabs, other control bytes, UTF-8).
+  std::string allowed;
+  for (int c = 1; c < 256; ++c) {
+    if (c != '\r' && c != '\n') allowed += static_cast<char>(c);
+  }
+  EXPECT_TRUE(ValidHeader("x-a", allowed));
+  for (size_t at = 0; at < 40; ++at) {
+    for (const char bad : {'\r', '\n', '\0'}) {
+      std::string value = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      value[at] = bad;
+      EXPECT_FALSE(ValidHeader("traceparent", value)) << at << " " << int{bad};
+    }
+  }
 
   const std::string head =
       ResponseHead(11, 200, "text/plain\r\nx-evil: 1",
