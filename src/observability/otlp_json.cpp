@@ -86,9 +86,9 @@ void AppendSpan(std::string& out, const TraceData& trace, size_t index) {
   out += "],\"status\":{";
   if (s.error) {
     out += "\"code\":2";  // STATUS_CODE_ERROR
-    if (!s.status_message.empty()) {
+    if (const std::string_view message = trace.Status(s); !message.empty()) {
       out += ",\"message\":";
-      AppendJsonString(out, s.status_message);
+      AppendJsonString(out, message);
     }
   }
   out += "}}";

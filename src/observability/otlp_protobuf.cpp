@@ -21,8 +21,9 @@ using namespace protobuf;
 
 // Span: trace_id 1, span_id 2, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9
 // (KeyValue: key 1, value 2), status 15 (Status: message 2, code 3).
-size_t StatusBodySize(const Span& s) {
-  return (s.status_message.empty() ? 0 : FieldSize(s.status_message.size())) + 2;
+size_t StatusBodySize(const TraceData& trace, const Span& s) {
+  const size_t message = trace.Status(s).size();
+  return (message == 0 ? 0 : FieldSize(message)) + 2;
 }
 
 size_t SpanBodySize(const TraceData& trace, size_t index) {
@@ -31,7 +32,7 @@ size_t SpanBodySize(const TraceData& trace, size_t index) {
              (s.has_parent() ? FieldSize(s.parent_span_id.size()) : 0) + FieldSize(s.name.size()) +
              1 + VarintSize(static_cast<uint64_t>(s.kind)) + 2 * 9;
   trace.ForEachAttribute(index, [&n](const SpanAttribute& a) { n += a.size; });
-  if (s.error) n += 1 + VarintSize(StatusBodySize(s)) + StatusBodySize(s);  // field 15: 1 byte
+  if (s.error) n += FieldSize(StatusBodySize(trace, s));  // field 15: a one-byte tag
   return n;
 }
 
@@ -50,8 +51,9 @@ char* SpanField(char* p, const TraceData& trace, size_t index, size_t body) {
   trace.ForEachAttribute(
       index, [&p, text](const SpanAttribute& a) { p = Copy(p, text + a.offset, a.size); });
   if (s.error) {
-    p = Head(p, 15, StatusBodySize(s));
-    if (!s.status_message.empty()) p = String(p, 2, s.status_message);
+    p = Head(p, 15, StatusBodySize(trace, s));
+    if (const std::string_view message = trace.Status(s); !message.empty())
+      p = String(p, 2, message);
     p = Tag(p, 3, kVarint);
     *p++ = 2;  // STATUS_CODE_ERROR
   }

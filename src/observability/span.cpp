@@ -198,10 +198,14 @@ AttributeValue TraceData::Read(const SpanAttribute& a) const {
   return out;
 }
 
-void RequestTrace::Fail(Index span, std::string message) {
+void RequestTrace::Fail(Index span, std::string_view message) {
   if (span >= data_.spans.size()) return;
-  data_.spans[span].error = true;
-  data_.spans[span].status_message = std::move(message);
+  Span& s = data_.spans[span];
+  s.error = true;
+  s.status_offset = static_cast<uint32_t>(data_.text.size());
+  s.status_size = static_cast<uint32_t>(message.size());
+  if (!message.empty())
+    std::memcpy(data_.text.Extend(message.size()), message.data(), message.size());
 }
 
 std::string RequestTrace::TraceParentFor(Index span) const {
