@@ -93,31 +93,49 @@ inline SpanAttribute* RequestTrace::NewAttribute(Index span) {
   return a;
 }
 
+// Span.attributes (9): KeyValue{key 1, value 2: AnyValue}.
 char* RequestTrace::AppendField(Index span, std::string_view key, size_t value_body) {
+  // Nearly every attribute: its span is open, the buffers have room and the KeyValue's, the
+  // key's and the AnyValue's lengths are a byte each. Then this is a leaf with no calls (no
+  // registers saved) that writes the head without computing varints.
+  const size_t body = 4 + key.size() + value_body;
+  PodBuffer<SpanAttribute>& attributes = data_.attributes;
+  ByteBuffer& text = data_.text;
+  if (span >= data_.spans.size() || body > 127 || attributes.room() == 0 || text.room() < 2 + body)
+      [[unlikely]] {
+    return AppendFieldGrowing(span, key, value_body);
+  }
+  const auto index = static_cast<uint32_t>(attributes.size());
+  SpanAttribute* a = attributes.ExtendInPlace(1);
+  a->next = Span::kNoAttribute;
+  a->offset = static_cast<uint32_t>(text.size());
+  a->size = static_cast<uint32_t>(2 + body);
+  Span& s = data_.spans[span];
+  if (s.last_attribute == Span::kNoAttribute) {
+    s.first_attribute = index;
+  } else {
+    attributes[s.last_attribute].next = index;
+  }
+  s.last_attribute = index;
+  char* p = text.ExtendInPlace(2 + body);
+  p[0] = protobuf::TagByte(9, protobuf::kLengthDelimited);
+  p[1] = static_cast<char>(body);
+  p[2] = protobuf::TagByte(1, protobuf::kLengthDelimited);
+  p[3] = static_cast<char>(key.size());
+  p = protobuf::Copy(p + 4, key.data(), key.size());
+  p[0] = protobuf::TagByte(2, protobuf::kLengthDelimited);
+  p[1] = static_cast<char>(value_body);
+  return p + 2;
+}
+
+// Any attribute: not recording (null), buffers that grow, lengths of any size.
+char* RequestTrace::AppendFieldGrowing(Index span, std::string_view key, size_t value_body) {
   SpanAttribute* a = NewAttribute(span);
   if (a == nullptr) return nullptr;
-  ByteBuffer& text = data_.text;
-  a->offset = static_cast<uint32_t>(text.size());
-  // Span.attributes (9): KeyValue{key 1, value 2: AnyValue}.
-  constexpr size_t kOneByteLengths = 127 - 4;  // the KeyValue's body below 128 bytes
-  if (key.size() + value_body <= kOneByteLengths) [[likely]] {
-    // Nearly every attribute: the KeyValue's, the key's and the AnyValue's lengths are a byte
-    // each, so the head is written without computing varints.
-    const size_t body = 4 + key.size() + value_body;
-    a->size = static_cast<uint32_t>(2 + body);
-    char* p = text.Extend(2 + body);
-    p[0] = protobuf::TagByte(9, protobuf::kLengthDelimited);
-    p[1] = static_cast<char>(body);
-    p[2] = protobuf::TagByte(1, protobuf::kLengthDelimited);
-    p[3] = static_cast<char>(key.size());
-    p = protobuf::Copy(p + 4, key.data(), key.size());
-    p[0] = protobuf::TagByte(2, protobuf::kLengthDelimited);
-    p[1] = static_cast<char>(value_body);
-    return p + 2;
-  }
   const size_t size = protobuf::FieldSize(protobuf::KeyValueBodySize(key, value_body));
+  a->offset = static_cast<uint32_t>(data_.text.size());
   a->size = static_cast<uint32_t>(size);
-  return protobuf::KeyValueHead(text.Extend(size), 9, key, value_body);
+  return protobuf::KeyValueHead(data_.text.Extend(size), 9, key, value_body);
 }
 
 // AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5

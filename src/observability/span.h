@@ -100,6 +100,13 @@ class PodBuffer {
     size_ += n;
     return p;
   }
+  // Extend for a caller that checked room(): no growth path in its code.
+  T* ExtendInPlace(size_t n) {
+    T* p = data_.get() + size_;
+    size_ += n;
+    return p;
+  }
+  size_t room() const { return capacity_ - size_; }
   void reserve(size_t n) {
     if (n > capacity_) Reallocate(n);
   }
@@ -231,6 +238,7 @@ class RequestTrace {
   // Appends a new attribute of `span` (none when not recording: null): its field, with its
   // AnyValue body of `value_body` bytes left for the caller to write at the pointer returned.
   char* AppendField(Index span, std::string_view key, size_t value_body);
+  [[gnu::noinline]] char* AppendFieldGrowing(Index span, std::string_view key, size_t value_body);
 
   TraceData data_;
 };

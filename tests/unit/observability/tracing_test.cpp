@@ -201,6 +201,7 @@ std::vector<TraceData> SampleTraces() {
     t.Set(root, "cache.hit", false);
     t.Set(up, "signal.matched_rules", std::vector<std::string>{"a", "b", ""});
     t.Set(root, "empty.list", std::vector<std::string>{});
+    for (int64_t i = 0; i < 200; ++i) t.Set(i % 2 == 0 ? root : up, "many", i);  // buffers grow
     out.push_back(t.Take());
   }
   return out;
