@@ -26,9 +26,8 @@ struct OneRequest {
     result.selection_method = "static";
     for (auto family : {vsr::signals::Family::kKeyword, vsr::signals::Family::kContext,
                         vsr::signals::Family::kLanguage}) {
-      auto& f = result.signals.Of(family);
-      f.evaluated = true;
-      f.output.execution_ms = 0.004;
+      result.signals.MarkEvaluated(family);
+      result.signals.Of(family).output.execution_ms = 0.004;
     }
     result.signals.Of(vsr::signals::Family::kKeyword).output.matched = {"code"};
     result.signals.Of(vsr::signals::Family::kLanguage).output.matched = {"en"};

@@ -184,12 +184,13 @@ void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double second
   UpdateBatch batch(registry_);
   routing_latency_.Observe({}, seconds);
   decision_evaluations_.Add({});
-  for (const signals::FamilyNames& names : signals::AllFamilies()) {
-    const routing::FamilyResult& fr = r.signals.Of(names.family);
-    if (!fr.evaluated) continue;
-    signal_latency_.Observe({names.leaf_type}, fr.output.execution_ms / 1000.0);
-    for (const std::string& name : fr.output.matched) signal_match_.Add({names.leaf_type, name});
-  }
+  r.signals.ForEachReported(
+      [&](const signals::FamilyNames& names, const routing::FamilyResult& fr) {
+        if (!fr.evaluated) return;
+        signal_latency_.Observe({names.leaf_type}, fr.output.execution_ms / 1000.0);
+        for (const std::string& name : fr.output.matched)
+          signal_match_.Add({names.leaf_type, name});
+      });
   if (r.decision != nullptr) {
     decision_match_.Add({r.decision->name});
     decision_confidence_.Observe({r.decision->name}, r.decision_confidence);

@@ -102,12 +102,12 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
     const routing::RoutingResult& routing = *ctx.routing;
     r.confidence_score = routing.decision_confidence;
     r.selection_method = routing.selection_method;
-    for (const signals::FamilyNames& names : signals::AllFamilies()) {
-      const routing::FamilyResult& fr = routing.signals.Of(names.family);
-      if (fr.evaluated && !fr.output.matched.empty()) {
-        r.signals[std::string(names.leaf_type)] = fr.output.matched;
-      }
-    }
+    routing.signals.ForEachReported(
+        [&](const signals::FamilyNames& names, const routing::FamilyResult& fr) {
+          if (fr.evaluated && !fr.output.matched.empty()) {
+            r.signals[std::string(names.leaf_type)] = fr.output.matched;
+          }
+        });
     r.projections = routing.signals.projection_matches;
     r.projection_scores = routing.signals.projection_scores;
     r.signal_confidences = routing.signals.confidences;

@@ -154,7 +154,7 @@ void Router::EvaluateSignals(const request::Request& full, const request::Reques
   const auto start = std::chrono::steady_clock::now();
   for (const signals::Signal* s : to_run) {
     FamilyResult& fr = results.Of(s->family());
-    fr.not_ready = not_ready_[static_cast<size_t>(s->family())];
+    results.MarkNotReady(s->family(), not_ready_[static_cast<size_t>(s->family())]);
     if (!fr.not_ready.empty() || !s->IsExpensive() || !pool_) continue;
     const bool reads_full = &input_of(s) == &full;
     std::shared_ptr<const request::Request>& shared = reads_full ? shared_full : shared_compressed;
@@ -186,7 +186,7 @@ void Router::EvaluateSignals(const request::Request& full, const request::Reques
     s->Evaluate(input_of(s), fr.output);
     fr.output.execution_ms = MillisSince(began);
     fr.output.started_ms = std::chrono::duration<double, std::milli>(began - start).count();
-    fr.evaluated = true;
+    results.MarkEvaluated(s->family());
   }
   const auto deadline = start + options_.signal_budget;
   for (auto& [signal, job] : pending) {
@@ -199,7 +199,7 @@ void Router::EvaluateSignals(const request::Request& full, const request::Reques
       fr.output.error = "timed out after " + std::to_string(options_.signal_budget.count()) + " ms";
       fr.output.execution_ms = MillisSince(start);
     }
-    fr.evaluated = true;
+    results.MarkEvaluated(signal->family());
   }
   for (const signals::Signal* s : to_run) {
     FamilyResult& fr = results.Of(s->family());

@@ -3,11 +3,14 @@
 #pragma once
 
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "signals/family.h"
 #include "signals/signal.h"
 
 namespace vsr::routing {
@@ -25,8 +28,32 @@ struct SignalResults {
   std::map<std::string, double> confidences;  // "type:name", signals and projections
   std::map<std::string, double> values;       // "type:name"
 
+  // A bit per family (its Family value) that was evaluated or is not ready: see ForEachReported.
+  uint32_t reported = 0;
+  static_assert(signals::kFamilyCount <= 32);
+
   const FamilyResult& Of(signals::Family f) const { return families[static_cast<size_t>(f)]; }
   FamilyResult& Of(signals::Family f) { return families[static_cast<size_t>(f)]; }
+  // Sets `f` evaluated, or not ready for `reason`, and reported.
+  void MarkEvaluated(signals::Family f) {
+    Of(f).evaluated = true;
+    reported |= uint32_t{1} << static_cast<size_t>(f);
+  }
+  void MarkNotReady(signals::Family f, std::string reason) {
+    if (reason.empty()) return;
+    Of(f).not_ready = std::move(reason);
+    reported |= uint32_t{1} << static_cast<size_t>(f);
+  }
+  // Calls `f(const signals::FamilyNames&, const FamilyResult&)` for each family evaluated or not
+  // ready, in AllFamilies() order. What reads a request's signals after routing (headers, replay,
+  // metrics, spans) visits the two or three that ran instead of all 18 results, ~270 bytes each.
+  template <typename F>
+  void ForEachReported(F f) const {
+    for (uint32_t left = reported; left != 0; left &= left - 1) {
+      const auto i = static_cast<size_t>(std::countr_zero(left));
+      f(signals::AllFamilies()[i], families[i]);
+    }
+  }
   // True when `name` is among the matches of leaf type `type` (signals or "projection").
   bool Matched(std::string_view type, std::string_view name) const;
 };

@@ -425,25 +425,24 @@ void DataPlane::TraceRouting(Call& call, int64_t route_start_unix_ns) {
   matched_text.clear();
   matched_at.clear();
   int64_t signals_end = route_start_unix_ns;
-  for (const signals::FamilyNames& names : signals::AllFamilies()) {
-    const routing::FamilyResult& fr = call.result.signals.Of(names.family);
-    if (!fr.evaluated && fr.not_ready.empty()) continue;
-    const signals::SignalOutput& out = fr.output;
-    const int64_t start = route_start_unix_ns + static_cast<int64_t>(out.started_ms * 1e6);
-    const int64_t end = start + static_cast<int64_t>(out.execution_ms * 1e6);
-    signals_end = std::max(signals_end, end);
-    const auto span = t.Add(SignalSpanName(names.family), eval, start, std::max(start, end));
-    t.Set(span, "signal.type", names.leaf_type);
-    t.Set(span, "signal.matched_rules", out.matched);
-    t.Set(span, "signal.confidence", out.confidence);
-    t.Set(span, "signal.latency_ms", static_cast<int64_t>(out.execution_ms));
-    if (!fr.not_ready.empty()) t.Fail(span, fr.not_ready);
-    if (!out.error.empty()) t.Fail(span, out.error);
-    for (const std::string& m : out.matched) {
-      matched_at.emplace_back(matched_text.size(), names.leaf_type.size() + 1 + m.size());
-      matched_text.append(names.leaf_type).append(1, ':').append(m);
-    }
-  }
+  call.result.signals.ForEachReported(
+      [&](const signals::FamilyNames& names, const routing::FamilyResult& fr) {
+        const signals::SignalOutput& out = fr.output;
+        const int64_t start = route_start_unix_ns + static_cast<int64_t>(out.started_ms * 1e6);
+        const int64_t end = start + static_cast<int64_t>(out.execution_ms * 1e6);
+        signals_end = std::max(signals_end, end);
+        const auto span = t.Add(SignalSpanName(names.family), eval, start, std::max(start, end));
+        t.Set(span, "signal.type", names.leaf_type);
+        t.Set(span, "signal.matched_rules", out.matched);
+        t.Set(span, "signal.confidence", out.confidence);
+        t.Set(span, "signal.latency_ms", static_cast<int64_t>(out.execution_ms));
+        if (!fr.not_ready.empty()) t.Fail(span, fr.not_ready);
+        if (!out.error.empty()) t.Fail(span, out.error);
+        for (const std::string& m : out.matched) {
+          matched_at.emplace_back(matched_text.size(), names.leaf_type.size() + 1 + m.size());
+          matched_text.append(names.leaf_type).append(1, ':').append(m);
+        }
+      });
   thread_local std::vector<std::string_view> all_matched;
   all_matched.clear();
   for (const auto& [at, size] : matched_at)

@@ -20,14 +20,14 @@ void AppendRoutingHeaders(const routing::RoutingResult& result, const RoutedTo& 
   add("x-vsr-injected-system-prompt", to.injected_system_prompt ? "true" : "false");
   add("x-vsr-replay-id", to.replay_id);
   if (to.cache_similarity > 0) add("x-vsr-cache-similarity", FormatFixed(to.cache_similarity, 4));
-  for (const signals::FamilyNames& names : signals::AllFamilies()) {
-    const routing::FamilyResult& fr = result.signals.Of(names.family);
-    if (!fr.evaluated) continue;
-    add("x-vsr-matched-" + std::string(names.header), join(fr.output.matched));
-    if (names.family == signals::Family::kContext && fr.output.token_count >= 0) {
-      add("x-vsr-context-token-count", std::to_string(fr.output.token_count));
-    }
-  }
+  result.signals.ForEachReported(
+      [&](const signals::FamilyNames& names, const routing::FamilyResult& fr) {
+        if (!fr.evaluated) return;
+        add("x-vsr-matched-" + std::string(names.header), join(fr.output.matched));
+        if (names.family == signals::Family::kContext && fr.output.token_count >= 0) {
+          add("x-vsr-context-token-count", std::to_string(fr.output.token_count));
+        }
+      });
   add("x-vsr-matched-projection", join(result.signals.projection_matches));
 }
 
