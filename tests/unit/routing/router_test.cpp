@@ -57,6 +57,38 @@ TEST_F(RouterTest, OnlyReferencedFamiliesRunUnlessAllAreRequested) {
   EXPECT_TRUE(Route("hello", all).signals.Of(signals::Family::kContext).evaluated);
 }
 
+// What reads a request's signals after routing visits exactly the families that ran or could
+// not, in AllFamilies() order: the ones a route evaluated, and a marked set in any order.
+TEST_F(RouterTest, ReportedFamiliesAreTheOnesThatRanInFamilyOrder) {
+  RouteOptions all;
+  all.evaluate_all_signals = true;
+  for (const RoutingResult& r : {Route("hello"), Route("hello", all)}) {
+    std::vector<signals::Family> visited, evaluated;
+    r.signals.ForEachReported([&](const signals::FamilyNames& names, const FamilyResult& fr) {
+      EXPECT_EQ(&fr, &r.signals.Of(names.family));
+      visited.push_back(names.family);
+    });
+    for (const signals::FamilyNames& names : signals::AllFamilies()) {
+      const FamilyResult& fr = r.signals.Of(names.family);
+      if (fr.evaluated || !fr.not_ready.empty()) evaluated.push_back(names.family);
+    }
+    EXPECT_EQ(visited, evaluated);
+    EXPECT_GE(visited.size(), 2u);
+  }
+  SignalResults marked;
+  marked.MarkEvaluated(signals::Family::kSessionMetric);  // the last family
+  marked.MarkNotReady(signals::Family::kPii, "model not loaded");
+  marked.MarkEvaluated(signals::Family::kKeyword);    // the first
+  marked.MarkNotReady(signals::Family::kDomain, "");  // ready after all: not reported
+  std::vector<signals::Family> visited;
+  marked.ForEachReported([&](const signals::FamilyNames& names, const FamilyResult&) {
+    visited.push_back(names.family);
+  });
+  EXPECT_EQ(visited, (std::vector<signals::Family>{signals::Family::kKeyword, signals::Family::kPii,
+                                                   signals::Family::kSessionMetric}));
+  EXPECT_EQ(marked.Of(signals::Family::kPii).not_ready, "model not loaded");
+}
+
 TEST_F(RouterTest, LongContextTurnsOffTheQuestionnaireRoute) {
   std::string long_text(5000, 'x');
   long_text += " Who? What? Where?";
