@@ -14,6 +14,8 @@
 #   bash bench/proxy/observability.sh [--duration 5] [--rounds 3] [--threads 2] [--out FILE]
 #                                     [--on both|metrics|tracing|none]   (what `on` turns on;
 #                                      none: two identical routers, the bench's own spread)
+#                                     [--together]   (both routers loaded at once, each by its
+#                                      own wrk, instead of one after the other)
 #
 # Needs a release build and the packages from scripts/setup (wrk, nginx-light).
 set -euo pipefail
@@ -23,6 +25,7 @@ ROUNDS=3
 WRK_THREADS=2
 OUT=bench/proxy/observability_results.json
 ON=both
+TOGETHER=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -30,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --threads) WRK_THREADS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --on) ON="$2"; shift 2 ;;
+    --together) TOGETHER=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -95,28 +99,52 @@ done
 
 RESULTS="["
 first=1
+# run_load WHICH STREAM: wrk against one router for DURATION, into $WORK/WHICH.json, with the
+# router's and the collector's CPU ticks over it in $WORK/WHICH.ticks.
+run_load() {
+  local which=$1 stream=$2 port=$OFF_PORT pid=$OFF_PID before collector_before
+  [[ $which == on ]] && { port=$ON_PORT; pid=$ON_PID; }
+  before=$(cpu_ticks "$pid"); collector_before=$(collector_ticks)
+  wrk_json "http://127.0.0.1:$port/v1/chat/completions" 64 "$(body MoM "$stream")" \
+    "$WRK_THREADS" "$DURATION" >"$WORK/$which.json"
+  sleep 1.2  # the exporter's last batch of this run (1 s flush interval) counts too
+  echo "$(( $(cpu_ticks "$pid") - before )) $(( $(collector_ticks) - collector_before ))" \
+    >"$WORK/$which.ticks"
+}
+# record ROUND WHICH STREAM: appends a run_load's result to RESULTS.
+record() {
+  local r used collector_used requests cpu_us collector_us
+  r=$(cat "$WORK/$2.json")
+  read -r used collector_used <"$WORK/$2.ticks"
+  requests=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+  cpu_us=$(python3 -c "print(round($used * 1e6 / $TICK_HZ / max(1, $requests), 1))")
+  collector_us=$(python3 -c "print(round($collector_used * 1e6 / $TICK_HZ / max(1, $requests), 1))")
+  [[ $first -eq 1 ]] || RESULTS+=","
+  first=0
+  RESULTS+="{\"round\":$1,\"observability\":\"$2\",\"stream\":$3,\"router_cpu_us_per_request\":$cpu_us,\"collector_cpu_us_per_request\":$collector_us,\"result\":$r}"
+}
 for round in $(seq 1 "$ROUNDS"); do
-  # Odd rounds run off first, even rounds on first (ABBA): whatever drifts within a round
-  # (the other router's idle work, the VM's neighbours) falls on both sides alike.
-  order="off on"
-  (( round % 2 == 0 )) && order="on off"
   for stream in false true; do
+    if [[ $TOGETHER == 1 ]]; then
+      # Both routers loaded at once, each by its own wrk: whatever the VM does during the
+      # round falls on both alike (the collector's ticks then count both routers' loads).
+      echo "bench: round $round both routers at once, stream=$stream (${DURATION}s)" >&2
+      run_load off "$stream" &
+      off_job=$!
+      run_load on "$stream"
+      wait "$off_job"
+      record "$round" off "$stream"
+      record "$round" on "$stream"
+      continue
+    fi
+    # Odd rounds run off first, even rounds on first (ABBA): whatever drifts within a round
+    # (the other router's idle work, the VM's neighbours) falls on both sides alike.
+    order="off on"
+    (( round % 2 == 0 )) && order="on off"
     for which in $order; do
-      port=$OFF_PORT; pid=$OFF_PID
-      [[ $which == on ]] && { port=$ON_PORT; pid=$ON_PID; }
       echo "bench: round $round observability=$which stream=$stream (${DURATION}s)" >&2
-      before=$(cpu_ticks "$pid"); collector_before=$(collector_ticks)
-      r=$(wrk_json "http://127.0.0.1:$port/v1/chat/completions" 64 "$(body MoM "$stream")" \
-            "$WRK_THREADS" "$DURATION")
-      sleep 1.2  # the exporter's last batch of this run (1 s flush interval) counts too
-      used=$(( $(cpu_ticks "$pid") - before ))
-      collector_used=$(( $(collector_ticks) - collector_before ))
-      requests=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
-      cpu_us=$(python3 -c "print(round($used * 1e6 / $TICK_HZ / max(1, $requests), 1))")
-      collector_us=$(python3 -c "print(round($collector_used * 1e6 / $TICK_HZ / max(1, $requests), 1))")
-      [[ $first -eq 1 ]] || RESULTS+=","
-      first=0
-      RESULTS+="{\"round\":$round,\"observability\":\"$which\",\"stream\":$stream,\"router_cpu_us_per_request\":$cpu_us,\"collector_cpu_us_per_request\":$collector_us,\"result\":$r}"
+      run_load "$which" "$stream"
+      record "$round" "$which" "$stream"
     done
   done
 done
@@ -156,6 +184,7 @@ JSON=$(cat <<JSONDOC
   "rounds": $ROUNDS,
   "connections": 64,
   "on": "$ON",
+  "together": $([[ $TOGETHER == 1 ]] && echo true || echo false),
   "note": "on = what --on names: metrics and/or every request traced and exported (OTLP/HTTP protobuf); off = both disabled. Same machine, alternating rounds; target on/off >= 0.95",
   "span_batches_received_by_collector": $BATCHES,
   "summary": $SUMMARY,
