@@ -78,20 +78,18 @@ void RequestTrace::End(Index span) {
   }
 }
 
-inline SpanAttribute* RequestTrace::NewAttribute(Index span) {
-  if (span >= data_.spans.size()) return nullptr;
-  const auto index = static_cast<uint32_t>(data_.attributes.size());
-  SpanAttribute* a = data_.attributes.Extend(1);
-  a->next = Span::kNoAttribute;
-  Span& s = data_.spans[span];
+namespace {
+// Links attribute `index`, just appended, at the end of span `s`'s chain.
+inline void Chain(PodBuffer<SpanAttribute>& attributes, Span& s, uint32_t index) {
+  attributes[index].next = Span::kNoAttribute;
   if (s.last_attribute == Span::kNoAttribute) {
     s.first_attribute = index;
   } else {
-    data_.attributes[s.last_attribute].next = index;
+    attributes[s.last_attribute].next = index;
   }
   s.last_attribute = index;
-  return a;
 }
+}  // namespace
 
 // Span.attributes (9): KeyValue{key 1, value 2: AnyValue}.
 char* RequestTrace::AppendField(Index span, std::string_view key, size_t value_body) {
@@ -107,16 +105,9 @@ char* RequestTrace::AppendField(Index span, std::string_view key, size_t value_b
   }
   const auto index = static_cast<uint32_t>(attributes.size());
   SpanAttribute* a = attributes.ExtendInPlace(1);
-  a->next = Span::kNoAttribute;
+  Chain(attributes, data_.spans[span], index);
   a->offset = static_cast<uint32_t>(text.size());
   a->size = static_cast<uint32_t>(2 + body);
-  Span& s = data_.spans[span];
-  if (s.last_attribute == Span::kNoAttribute) {
-    s.first_attribute = index;
-  } else {
-    attributes[s.last_attribute].next = index;
-  }
-  s.last_attribute = index;
   char* p = text.ExtendInPlace(2 + body);
   p[0] = protobuf::TagByte(9, protobuf::kLengthDelimited);
   p[1] = static_cast<char>(body);
@@ -130,8 +121,10 @@ char* RequestTrace::AppendField(Index span, std::string_view key, size_t value_b
 
 // Any attribute: not recording (null), buffers that grow, lengths of any size.
 char* RequestTrace::AppendFieldGrowing(Index span, std::string_view key, size_t value_body) {
-  SpanAttribute* a = NewAttribute(span);
-  if (a == nullptr) return nullptr;
+  if (span >= data_.spans.size()) return nullptr;
+  const auto index = static_cast<uint32_t>(data_.attributes.size());
+  SpanAttribute* a = data_.attributes.Extend(1);
+  Chain(data_.attributes, data_.spans[span], index);
   const size_t size = protobuf::FieldSize(protobuf::KeyValueBodySize(key, value_body));
   a->offset = static_cast<uint32_t>(data_.text.size());
   a->size = static_cast<uint32_t>(size);

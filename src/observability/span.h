@@ -232,7 +232,6 @@ class RequestTrace {
   SpanId remote_parent_{};
   SpanId unsampled_span_{};  // the id sent downstream when no span of ours is there
   static std::vector<TraceData>& SpareTraceData();  // the calling thread's, emptied
-  SpanAttribute* NewAttribute(Index span);
   template <typename Strings>
   void SetStrings(Index span, std::string_view key, const Strings& value);
   // Appends a new attribute of `span` (none when not recording: null): its field, with its

@@ -70,8 +70,8 @@ std::optional<TraceParent> ParseTraceParent(std::string_view header) {
 }
 
 namespace {
-// Writes 2n lower-case hex digits at `dst`.
-// A byte's two digits from one table entry (every forwarded request's traceparent has 24 bytes).
+// Writes 2n lower-case hex digits at `dst`, a byte's two from one table entry (every forwarded
+// request's traceparent has 24 bytes).
 char* WriteHex(char* dst, const uint8_t* bytes, size_t n) {
   static constexpr auto kPairs = [] {
     std::array<std::array<char, 2>, 256> pairs{};

@@ -37,12 +37,12 @@ struct SignalResults {
   // Sets `f` evaluated, or not ready for `reason`, and reported.
   void MarkEvaluated(signals::Family f) {
     Of(f).evaluated = true;
-    reported |= uint32_t{1} << static_cast<size_t>(f);
+    Report(f);
   }
   void MarkNotReady(signals::Family f, std::string reason) {
     if (reason.empty()) return;
     Of(f).not_ready = std::move(reason);
-    reported |= uint32_t{1} << static_cast<size_t>(f);
+    Report(f);
   }
   // Calls `f(const signals::FamilyNames&, const FamilyResult&)` for each family evaluated or not
   // ready, in AllFamilies() order. What reads a request's signals after routing (headers, replay,
@@ -56,6 +56,9 @@ struct SignalResults {
   }
   // True when `name` is among the matches of leaf type `type` (signals or "projection").
   bool Matched(std::string_view type, std::string_view name) const;
+
+ private:
+  void Report(signals::Family f) { reported |= uint32_t{1} << static_cast<size_t>(f); }
 };
 
 }  // namespace vsr::routing
