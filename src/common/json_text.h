@@ -16,6 +16,9 @@ std::string PrettyJson(const boost::json::value& value);
 
 // One-line JSON as Go's encoding/json writes it (0.75, 1, 1e+21): what our HTTP APIs send.
 std::string CompactJson(const boost::json::value& value);
+// The same for an object or array as it is: passed as a value, it would be copied into one.
+std::string CompactJson(const boost::json::object& object);
+std::string CompactJson(const boost::json::array& array);
 
 // For writers that build JSON text directly (hot paths, no DOM): `text` quoted and escaped
 // (control characters, quote, backslash; UTF-8 passes through), and a number (null if not

@@ -8,6 +8,7 @@
 #include <ostream>  // boost/core string_view (under beast) needs it complete
 
 #include "common/strings.h"
+#include "common/swar.h"
 
 namespace vsr::server {
 
@@ -84,10 +85,7 @@ bool ValidHeader(std::string_view name, std::string_view value) {
   // byte by byte (every header of every forwarded request is checked, traceparent's 55 bytes).
   size_t i = 0;
   for (; i + 8 <= value.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, value.data() + i, sizeof w);
-    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighBits = 0x8080808080808080ULL;
-    if (((w - 14 * kOnes) & ~w & kHighBits) == 0) continue;
+    if (!swar::HasByteBelow(swar::Load8(value.data() + i), 14)) continue;
     if (!ValidValueBytes(value.substr(i, 8))) return false;
   }
   return ValidValueBytes(value.substr(i));

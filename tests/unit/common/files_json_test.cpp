@@ -50,6 +50,36 @@ TEST(JsonTextTest, AppendedStringsAndNumbersParseBackToTheSameValues) {
   EXPECT_NE(out.find("\\u0001"), std::string::npos);
 }
 
+TEST(JsonTextTest, EveryByteThatNeedsEscapingIsEscapedAtEveryPosition) {
+  // Clean text is skipped a word at a time: a quote, backslash or control byte must be caught
+  // wherever it sits in a word, next to bytes of UTF-8 (high bit set) and near the end.
+  const std::string specials = std::string("\"\\\n\r\t\b\f\x01\x1f", 9) + std::string(1, '\0');
+  for (const char special : specials) {
+    for (size_t length = 1; length <= 40; ++length) {  // whole words and partial last words
+      for (size_t at = 0; at < length; ++at) {
+        std::string text = "caf\xc3\xa9 plain text, forty bytes long ~~";
+        text.resize(length);
+        text[at] = special;
+        std::string out;
+        AppendJsonString(out, text);
+        ASSERT_EQ(out, boost::json::serialize(boost::json::string(text)))
+            << "byte " << static_cast<int>(special) << " at " << at << " of " << length;
+      }
+    }
+  }
+  std::string out;
+  AppendJsonString(out, std::string(64, 'a') + "\x7f\xff");  // DEL and high bytes pass
+  EXPECT_EQ(out, "\"" + std::string(64, 'a') + "\x7f\xff\"");
+}
+
+TEST(JsonTextTest, ObjectsAndArraysAreWrittenAsTheirValuesWouldBe) {
+  const auto v = boost::json::parse(R"({"a":[1,"x",{"b":null}],"c":{}})");
+  EXPECT_EQ(CompactJson(v.as_object()), CompactJson(v));
+  EXPECT_EQ(CompactJson(v.as_object().at("a").as_array()), R"([1,"x",{"b":null}])");
+  EXPECT_EQ(CompactJson(boost::json::array{}), "[]");
+  EXPECT_EQ(CompactJson(boost::json::object{}), "{}");
+}
+
 TEST(FilesTest, AtomicWriteCreatesParentsAndReplaces) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("vsr-files-" + std::to_string(::getpid()));
