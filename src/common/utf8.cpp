@@ -1,5 +1,7 @@
 #include "common/utf8.h"
 
+#include "common/swar.h"
+
 namespace vsr::utf8 {
 
 char32_t Next(std::string_view s, size_t& i) {
@@ -92,8 +94,18 @@ std::string ToLower(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
+    // ASCII fast path, eight bytes at a time: most prompts are mostly ASCII.
+    if (i + 8 <= s.size()) {
+      const uint64_t w = swar::Load8(s.data() + i);
+      if ((w & swar::kHighBits) == 0) {
+        const uint64_t lower = swar::LowerAscii(w);
+        out.append(reinterpret_cast<const char*>(&lower), sizeof lower);
+        i += 8;
+        continue;
+      }
+    }
     const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {  // ASCII fast path: most prompts are mostly ASCII
+    if (b < 0x80) {
       out += static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b);
       ++i;
       continue;

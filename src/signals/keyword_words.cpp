@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/swar.h"
 #include "common/utf8.h"
 
 namespace vsr::signals {
@@ -85,10 +86,7 @@ std::vector<std::string_view> SplitAsciiWords(std::string_view text, bool drop_s
       uint64_t raw = 0;
       std::memcpy(&raw, bytes + start, std::min<size_t>(8, text.size() - start));
       raw &= ~uint64_t{0} >> (64 - 8 * std::min(length, kStopWordMaxLength));
-      // Bytes 'A'..'Z' (all bytes are < 0x80, so no carry crosses a byte): add 0x20.
-      const uint64_t upper =
-          (raw + 0x3f3f3f3f3f3f3f3fULL) & ~(raw + 0x2525252525252525ULL) & 0x8080808080808080ULL;
-      is_stop = length <= kStopWordMaxLength && stop.Contains(raw | (upper >> 2));
+      is_stop = length <= kStopWordMaxLength && stop.Contains(swar::LowerAscii(raw));
     }
     words[kept] = text.substr(start, length);
     kept += is_stop ? 0 : 1;

@@ -92,6 +92,23 @@ TEST(Utf8Test, PrefixCutsOnlyBetweenCharacters) {
   EXPECT_EQ(utf8::Prefix("日本", 2), "");
 }
 
+TEST(Utf8Test, ToLowerLowersEveryAsciiLetterAndUnicodeAroundThem) {
+  // ASCII is lowered a word at a time: every byte value, at every position of a word, next to
+  // multi-byte characters, must come out as the one-character rule says.
+  for (int b = 1; b < 0x80; ++b) {
+    for (size_t at = 0; at < 17; ++at) {
+      std::string text(17, 'Q');
+      text[at] = static_cast<char>(b);
+      std::string expected(17, 'q');
+      expected[at] = static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b);
+      EXPECT_EQ(utf8::ToLower(text), expected) << "byte " << b << " at " << at;
+    }
+  }
+  EXPECT_EQ(utf8::ToLower("HELLO WORLD ÉCOLE ÀBC Straße ΣΟΦΙΑ 日本 THE END"),
+            "hello world école àbc straße σοφια 日本 the end");
+  EXPECT_EQ(utf8::ToLower("ABCDEFGH\xff\xfeIJKLMNOP"), "abcdefgh\xff\xfeijklmnop");  // kept
+}
+
 TEST(Rfc3339Test, WholeSecondsInUtc) {
   EXPECT_EQ(Rfc3339Utc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(Rfc3339Utc(951782400), "2000-02-29T00:00:00Z");
