@@ -300,6 +300,12 @@ void Router::SelectModel(RoutingResult& result, const request::Request& request,
 
 RoutingResult Router::Route(const request::Request& request, const RouteOptions& options) const {
   RoutingResult result;
+  RouteInto(request, result, options);
+  return result;
+}
+
+void Router::RouteInto(const request::Request& request, RoutingResult& result,
+                       const RouteOptions& options) const {
   // Signals read the evaluation text cut to max_evaluation_chars and, unless they skip it,
   // compressed (prompt_compression); the request itself — what the model gets — is unchanged.
   const config::PromptCompression& pc = config_->global.model_catalog.modules.prompt_compression;
@@ -324,7 +330,6 @@ RoutingResult Router::Route(const request::Request& request, const RouteOptions&
   // Selection embeds the request's text; the embedding signal's vector is that one unless the
   // signals read a cut or compressed text.
   SelectModel(result, request, !full && !compressed);
-  return result;
 }
 
 }  // namespace vsr::routing

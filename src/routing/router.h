@@ -74,6 +74,10 @@ class Router {
   ~Router();
 
   RoutingResult Route(const request::Request& request, const RouteOptions& options = {}) const;
+  // The same, written into `result` (default-constructed, not yet routed): the data plane's
+  // per-request result, so the ~5 KB of signal results are not moved into it afterwards.
+  void RouteInto(const request::Request& request, RoutingResult& result,
+                 const RouteOptions& options = {}) const;
 
   const config::Config& config() const { return *config_; }
   const signals::SignalSet& signal_set() const { return signals_; }

@@ -611,10 +611,10 @@ asio::awaitable<void> DataPlane::RouteRequest(Call& call) {
   call.route_start = Clock::now();
   call.route_start_unix = call.trace.recording() ? UnixNanos() : 0;
   if (!options_.route_threads || !call.router->runs_models()) {
-    call.result = call.router->Route(call.req);
+    call.router->RouteInto(call.req, call.result);
     co_return;
   }
-  const std::function<void()> route = [&call] { call.result = call.router->Route(call.req); };
+  const std::function<void()> route = [&call] { call.router->RouteInto(call.req, call.result); };
   co_await OffIoThread(route);
 }
 
