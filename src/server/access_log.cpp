@@ -10,10 +10,10 @@ namespace vsr::server {
 
 namespace {
 
-// "2026-12-04T01:02:03.456Z". Every request writes one, so the date and time of day are
-// formatted once per second per thread (formatting them per call was 1.5% of a proxied request)
-// and only the milliseconds per call.
-std::string UtcNow() {
+// "2026-12-04T01:02:03.456Z" in quotes, appended. Every request writes one, so the date and time of
+// day are formatted once per second per thread (formatting them per call was 1.5% of a proxied
+// request) and only the milliseconds per call.
+void AppendUtcNow(std::string& out) {
   const auto now = std::chrono::system_clock::now();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
   const auto ms =
@@ -25,12 +25,12 @@ std::string UtcNow() {
     cached.back() = '.';  // the 'Z' goes after the milliseconds
     cached_second = t;
   }
-  std::string out = cached;
+  out += '"';
+  out += cached;
   out += static_cast<char>('0' + ms / 100);
   out += static_cast<char>('0' + ms / 10 % 10);
   out += static_cast<char>('0' + ms % 10);
-  out += 'Z';
-  return out;
+  out += "Z\"";
 }
 
 double Round3(double v) {
@@ -50,7 +50,8 @@ std::string AccessLine(const AccessRecord& r) {
     field(key);
     AppendJsonString(line, value);
   };
-  text("time", UtcNow());
+  field("time");
+  AppendUtcNow(line);
   text("request_id", r.request_id);
   text("method", r.method);
   text("path", r.path);
