@@ -838,7 +838,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   bool timed_out = false;
   // Every endpoint of a model gets the same body: serialize it once, not once per attempt.
   body["model"] = UpstreamModelId(*call.model);
-  const std::string payload = CompactJson(body);
+  std::string payload = CompactJson(body);
   for (size_t i = 0; i < candidates.size(); ++i) {
     BackendTarget& target = candidates[i];
     if (!failures.empty()) failures += "; ";
@@ -859,7 +859,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     up.headers = ForwardHeaders(call.http.headers, target.headers, call.plugin_ctx.upstream_set,
                                 call.plugin_ctx.upstream_remove, call.request_id,
                                 options_.tracer ? call.trace.TraceParentFor(span) : "");
-    up.body = payload;
+    // The last endpoint to try takes the body; earlier ones copy it for the next attempt.
+    up.body = i + 1 == candidates.size() ? std::move(payload) : payload;
     up.connect_timeout = options_.connect_timeout;
     up.read_timeout = options_.backend_timeout;
     UpstreamResult r = co_await pool_->Send(up);
