@@ -51,9 +51,11 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   return best;
 }
 
+// ASCII only, as the "C" locale's tolower, without a library call per byte (header names are
+// lowered on every request).
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
   return out;
 }
 

@@ -246,7 +246,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       req.target = std::string(msg.target());
       SplitTarget(req.target, req.path, req.query);
       for (const auto& field : msg)
-        req.headers[ToLower(std::string(field.name_string()))] = std::string(field.value());
+        req.headers[ToLower(field.name_string())] = std::string(field.value());
       req.body = msg.body();
       Exchange exchange(socket, deadline, msg.version(), msg.keep_alive() && !stopping.load(),
                         options.read_timeout);

@@ -92,6 +92,18 @@ TEST(Utf8Test, PrefixCutsOnlyBetweenCharacters) {
   EXPECT_EQ(utf8::Prefix("日本", 2), "");
 }
 
+TEST(StringsTest, ToLowerFoldsAsciiLettersOnly) {
+  std::string all;
+  for (int b = 1; b < 256; ++b) all += static_cast<char>(b);
+  const std::string lowered = ToLower(all);
+  ASSERT_EQ(lowered.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto b = static_cast<unsigned char>(all[i]);
+    EXPECT_EQ(static_cast<unsigned char>(lowered[i]), b >= 'A' && b <= 'Z' ? b + 32 : b) << i;
+  }
+  EXPECT_EQ(ToLower("Content-Type"), "content-type");
+}
+
 TEST(Utf8Test, ToLowerLowersEveryAsciiLetterAndUnicodeAroundThem) {
   // ASCII is lowered a word at a time: every byte value, at every position of a word, next to
   // multi-byte characters, must come out as the one-character rule says.
