@@ -3,6 +3,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "common/pod_buffer.h"
+
 namespace vsr::replay {
 namespace {
 
@@ -44,17 +46,19 @@ struct IsMap : std::false_type {};
 template <class K, class V>
 struct IsMap<std::map<K, V>> : std::true_type {};
 
-// Scalars as their bytes, strings and containers behind a count.
+// Scalars as their bytes, strings and containers behind a count, appended to a buffer that
+// grows only on its way to a record's size (a string's append per field cost more than the
+// field: a record has fifty).
 class Packer {
  public:
-  explicit Packer(std::string& out) : out_(out) {}
+  explicit Packer(ByteBuffer& out) : out_(out) {}
   template <class T>
   void operator()(const T& v) {
     if constexpr (std::is_arithmetic_v<T>) {
-      out_.append(reinterpret_cast<const char*>(&v), sizeof v);
+      std::memcpy(out_.Extend(sizeof v), &v, sizeof v);
     } else if constexpr (std::is_same_v<T, std::string>) {
       Count(v.size());
-      out_.append(v);
+      if (!v.empty()) std::memcpy(out_.Extend(v.size()), v.data(), v.size());
     } else if constexpr (IsOptional<T>::value) {
       (*this)(v.has_value());
       if (v) (*this)(*v);
@@ -70,7 +74,7 @@ class Packer {
 
  private:
   void Count(size_t n) { (*this)(static_cast<uint32_t>(n)); }
-  std::string& out_;
+  ByteBuffer& out_;
 };
 
 // Reads what Packer wrote, in the same order.
@@ -121,10 +125,10 @@ class Unpacker {
 // record should not carry a growing string's spare capacity for its whole life).
 template <class Fields>
 std::string Pack(Fields&& fields) {
-  thread_local std::string scratch;
+  thread_local ByteBuffer scratch;
   scratch.clear();
   fields(Packer(scratch));
-  return std::string(scratch);
+  return std::string(scratch.data(), scratch.size());
 }
 
 }  // namespace
