@@ -2,6 +2,7 @@
 #include "common/strings.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -114,15 +115,38 @@ std::string ValueOrEnv(const std::string& value) {
 
 namespace vsr {
 
+uint64_t RandomU64() {
+  thread_local uint64_t state = [] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  }();
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+char* WriteHex(char* dst, const uint8_t* bytes, size_t n) {
+  // A byte's two digits from one table entry: every request writes ids and a traceparent.
+  static constexpr auto kPairs = [] {
+    std::array<std::array<char, 2>, 256> pairs{};
+    constexpr char kDigits[] = "0123456789abcdef";
+    for (size_t b = 0; b < 256; ++b) pairs[b] = {kDigits[b >> 4], kDigits[b & 15]};
+    return pairs;
+  }();
+  for (size_t i = 0; i < n; ++i, dst += 2) std::memcpy(dst, kPairs[bytes[i]].data(), 2);
+  return dst;
+}
+
 std::string RandomHex(size_t n) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
-  uint64_t bits = 0;
-  for (size_t i = 0; i < n; ++i, bits >>= 4) {
-    if (i % 16 == 0) bits = rng();  // 16 digits from each draw
-    out[i] = kHex[bits & 15];
+  std::string out((n + 15) / 16 * 16, '0');  // whole draws of 16 digits, then cut to n
+  for (size_t i = 0; i < out.size(); i += 16) {
+    uint8_t bytes[8];
+    const uint64_t r = RandomU64();
+    std::memcpy(bytes, &r, sizeof r);
+    WriteHex(out.data() + i, bytes, sizeof bytes);
   }
+  out.resize(n);
   return out;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <optional>
 #include <span>
@@ -23,6 +24,11 @@ std::string ToUpper(std::string_view s);
 std::string_view Trim(std::string_view s);
 // `n` random lowercase hex digits (request, response and item ids; not for secrets).
 std::string RandomHex(size_t n);
+// 64 random bits from a per-thread generator (splitmix64 seeded once from the OS): for ids that
+// must be unique, not secret.
+uint64_t RandomU64();
+// Writes 2n lower-case hex digits of `bytes` at `dst`; returns the end.
+char* WriteHex(char* dst, const uint8_t* bytes, size_t n);
 // The items of a `separator`-separated list, each trimmed; empty items left out
 // ("a, b,,c" -> a, b, c).
 std::vector<std::string> SplitList(std::string_view s, char separator = ',');

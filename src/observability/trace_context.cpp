@@ -2,7 +2,8 @@
 
 #include <array>
 #include <cstring>
-#include <random>
+
+#include "common/strings.h"
 
 namespace vsr::observability {
 
@@ -27,23 +28,11 @@ bool ParseHex(std::string_view text, std::array<uint8_t, N>& out) {
   return nonzero;
 }
 
-// splitmix64 per thread, seeded once from the OS: ids must be unique, not secret.
-uint64_t NextRandom() {
-  thread_local uint64_t state = [] {
-    std::random_device rd;
-    return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-  }();
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 template <size_t N>
 void FillRandom(std::array<uint8_t, N>& out) {
   static_assert(N % 8 == 0);
   for (size_t i = 0; i < N; i += 8) {
-    const uint64_t r = NextRandom();
+    const uint64_t r = RandomU64();
     std::memcpy(out.data() + i, &r, sizeof r);  // random bytes: their order does not matter
   }
   out[N - 1] |= 1;  // never all zero (invalid per the spec)
@@ -68,21 +57,6 @@ std::optional<TraceParent> ParseTraceParent(std::string_view header) {
   out.sampled = (f_lo & 1) != 0;
   return out;
 }
-
-namespace {
-// Writes 2n lower-case hex digits at `dst`, a byte's two from one table entry (every forwarded
-// request's traceparent has 24 bytes).
-char* WriteHex(char* dst, const uint8_t* bytes, size_t n) {
-  static constexpr auto kPairs = [] {
-    std::array<std::array<char, 2>, 256> pairs{};
-    constexpr char kDigits[] = "0123456789abcdef";
-    for (size_t b = 0; b < 256; ++b) pairs[b] = {kDigits[b >> 4], kDigits[b & 15]};
-    return pairs;
-  }();
-  for (size_t i = 0; i < n; ++i, dst += 2) std::memcpy(dst, kPairs[bytes[i]].data(), 2);
-  return dst;
-}
-}  // namespace
 
 void AppendHex(std::string& out, const uint8_t* bytes, size_t n) {
   const size_t at = out.size();

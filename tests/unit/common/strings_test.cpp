@@ -92,6 +92,21 @@ TEST(Utf8Test, PrefixCutsOnlyBetweenCharacters) {
   EXPECT_EQ(utf8::Prefix("日本", 2), "");
 }
 
+TEST(StringsTest, RandomHexHasTheAskedLengthOfLowerCaseDigitsAndDiffers) {
+  for (size_t n : {1, 15, 16, 17, 24, 32, 33}) {
+    const std::string a = RandomHex(n), b = RandomHex(n);
+    ASSERT_EQ(a.size(), n);
+    EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos) << a;
+    if (n >= 16) {
+      EXPECT_NE(a, b);
+    }
+  }
+  const uint8_t bytes[] = {0x00, 0xff, 0x10, 0xab, 0x09};
+  char out[10];
+  EXPECT_EQ(WriteHex(out, bytes, sizeof bytes), out + 10);
+  EXPECT_EQ(std::string(out, 10), "00ff10ab09");
+}
+
 TEST(StringsTest, ToLowerFoldsAsciiLettersOnly) {
   std::string all;
   for (int b = 1; b < 256; ++b) all += static_cast<char>(b);
