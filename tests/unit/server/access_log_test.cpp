@@ -87,6 +87,36 @@ TEST_F(AccessLogTest, ALineCarriesTheRequestsFieldsAsJson) {
   }
 }
 
+TEST_F(AccessLogTest, MillisecondsAreWrittenAsPlainDecimalsRoundedToMicroseconds) {
+  const auto duration_text = [](double ms) {
+    AccessRecord r;
+    r.method = "POST";
+    r.duration_ms = ms;
+    const std::string line = AccessLine(r);
+    EXPECT_NO_THROW(json::parse(line)) << line;
+    const size_t at = line.find("\"duration_ms\":") + 14;
+    return line.substr(at, line.find_first_of(",}", at) - at);
+  };
+  EXPECT_EQ(duration_text(0), "0");
+  EXPECT_EQ(duration_text(0.0004), "0");
+  EXPECT_EQ(duration_text(0.0006), "0.001");
+  EXPECT_EQ(duration_text(0.042), "0.042");
+  EXPECT_EQ(duration_text(3), "3");
+  EXPECT_EQ(duration_text(12.5), "12.5");
+  EXPECT_EQ(duration_text(250.1), "250.1");
+  EXPECT_EQ(duration_text(100000), "100000");  // not 1e+05
+  // Across magnitudes: the value rounded to three decimals, no exponent, no trailing zeros.
+  for (double ms = 0.0001; ms < 2e6; ms = ms * 1.37 + 0.0003) {
+    const std::string text = duration_text(ms);
+    const double rounded = static_cast<double>(static_cast<int64_t>(ms * 1000 + 0.5)) / 1000;
+    EXPECT_DOUBLE_EQ(std::stod(text), rounded) << ms;
+    EXPECT_EQ(text.find_first_of("eE"), std::string::npos) << text;
+    if (text.find('.') != std::string::npos) {
+      EXPECT_NE(text.back(), '0') << text;
+    }
+  }
+}
+
 TEST_F(AccessLogTest, LinesReachTheFileSoonAfterTheRequest) {
   AccessLog log(path);
   ASSERT_TRUE(log.ok());
