@@ -7,6 +7,11 @@
 
 namespace vsr::routing {
 
+const FamilyResult& SignalResults::Unwritten() {
+  static const FamilyResult kUnwritten;
+  return kUnwritten;
+}
+
 bool SignalResults::Matched(std::string_view type, std::string_view name) const {
   const std::string_view t = Trim(type);
   if (IEquals(t, "projection")) {
@@ -65,7 +70,8 @@ RuleMatch EvaluateRule(const CompiledRule& node, const SignalResults& results, T
   RuleMatch m;
   if (node.IsLeaf()) {
     if (node.kind == CompiledRule::Kind::kSignalLeaf) {
-      m.matched = Contains(results.families[node.family].output.matched, node.name);
+      m.matched =
+          Contains(results.Of(static_cast<signals::Family>(node.family)).output.matched, node.name);
     } else if (node.kind == CompiledRule::Kind::kProjectionLeaf) {
       m.matched = Contains(results.projection_matches, node.name);
     }
