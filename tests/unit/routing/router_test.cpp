@@ -89,6 +89,28 @@ TEST_F(RouterTest, ReportedFamiliesAreTheOnesThatRanInFamilyOrder) {
   EXPECT_EQ(marked.Of(signals::Family::kPii).not_ready, "model not loaded");
 }
 
+// Results are made only for the families a request writes: the others read as empty, and a
+// written one stays where it is (signals hold a reference while others are written) and keeps
+// its contents through a copy.
+TEST(SignalResultsTest, UnwrittenFamiliesReadEmptyAndWrittenOnesStayPut) {
+  SignalResults results;
+  const SignalResults& read = results;
+  EXPECT_FALSE(read.Of(signals::Family::kDomain).evaluated);
+  EXPECT_TRUE(read.Of(signals::Family::kDomain).output.matched.empty());
+  FamilyResult& keyword = results.Of(signals::Family::kKeyword);
+  keyword.output.matched = {"code"};
+  for (const signals::FamilyNames& names : signals::AllFamilies()) {
+    results.Of(names.family).output.confidence = 0.5;  // every family written, in order
+  }
+  EXPECT_EQ(&keyword, &results.Of(signals::Family::kKeyword));
+  EXPECT_EQ(keyword.output.matched, std::vector<std::string>{"code"});
+  const SignalResults copy = results;
+  EXPECT_EQ(copy.Of(signals::Family::kKeyword).output.matched, std::vector<std::string>{"code"});
+  EXPECT_EQ(copy.Of(signals::Family::kSessionMetric).output.confidence, 0.5);
+  EXPECT_TRUE(copy.Matched("keyword", "code"));
+  EXPECT_FALSE(SignalResults().Matched("keyword", "code"));
+}
+
 TEST_F(RouterTest, LongContextTurnsOffTheQuestionnaireRoute) {
   std::string long_text(5000, 'x');
   long_text += " Who? What? Where?";
