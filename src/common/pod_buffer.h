@@ -9,8 +9,9 @@
 namespace vsr {
 
 // Trivially copyable records appended in place: Extend makes room for n more and the caller
-// writes them, where std::vector::resize would zero them first (every attribute's bytes written
-// twice) and emplace_back brings its reallocation into every caller's hot path.
+// writes them, where std::vector::resize would zero them first (every byte written twice) and
+// emplace_back or std::string::append bring their growth path into every caller's hot path.
+// Span attributes and packed replay records are written this way.
 template <typename T>
 class PodBuffer {
   static_assert(std::is_trivially_copyable_v<T>);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include "common/json_text.h"
@@ -38,8 +39,8 @@ void AppendUtcNow(std::string& out) {
 // "3"): written from integers (every line has one or two; printing a double took 700
 // instructions).
 void AppendMillis(std::string& out, double ms) {
-  if (!(ms >= 0 && ms < 1e12)) {  // negative, NaN or absurd: the general path
-    AppendJsonNumber(out, static_cast<double>(static_cast<int64_t>(ms * 1000 + 0.5)) / 1000);
+  if (!(ms >= 0 && ms < 1e12)) {  // negative or absurd: the general path; not a number: null
+    AppendJsonNumber(out, std::isfinite(ms) ? std::round(ms * 1000) / 1000 : ms);
     return;
   }
   const auto micros = static_cast<uint64_t>(ms * 1000 + 0.5);

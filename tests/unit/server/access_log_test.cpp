@@ -105,6 +105,8 @@ TEST_F(AccessLogTest, MillisecondsAreWrittenAsPlainDecimalsRoundedToMicroseconds
   EXPECT_EQ(duration_text(12.5), "12.5");
   EXPECT_EQ(duration_text(250.1), "250.1");
   EXPECT_EQ(duration_text(100000), "100000");  // not 1e+05
+  EXPECT_EQ(duration_text(-2.5), "-2.5");
+  EXPECT_EQ(duration_text(std::nan("")), "null");
   // Across magnitudes: the value rounded to three decimals, no exponent, no trailing zeros.
   for (double ms = 0.0001; ms < 2e6; ms = ms * 1.37 + 0.0003) {
     const std::string text = duration_text(ms);
