@@ -52,11 +52,17 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   return best;
 }
 
-// ASCII only, as the "C" locale's tolower, without a library call per byte (header names are
-// lowered on every request).
+namespace {
+// ASCII case folding, as the "C" locale's tolower, without a library call per byte (header names
+// are lowered and compared on every request).
+constexpr char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+}  // namespace
+
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  for (char& c : out) c = AsciiLower(c);
   return out;
 }
 
@@ -75,12 +81,9 @@ std::string_view Trim(std::string_view s) {
 
 bool IEquals(std::string_view a, std::string_view b) {
   // ASCII case folding, as ToLower; no copies (this compares config names per request).
-  auto lower = [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-  };
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }

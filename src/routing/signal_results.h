@@ -28,10 +28,6 @@ struct SignalResults {
   std::map<std::string, double> confidences;  // "type:name", signals and projections
   std::map<std::string, double> values;       // "type:name"
 
-  // A bit per family (its Family value) that was evaluated or is not ready: see ForEachReported.
-  uint32_t reported = 0;
-  static_assert(signals::kFamilyCount <= 32);
-
   // A family's result; one never written reads as empty (not evaluated, nothing matched).
   const FamilyResult& Of(signals::Family f) const {
     const uint8_t slot = slots_[static_cast<size_t>(f)];
@@ -61,7 +57,7 @@ struct SignalResults {
   // metrics, spans) visits the two or three that ran instead of all 18 results, ~270 bytes each.
   template <typename F>
   void ForEachReported(F f) const {
-    for (uint32_t left = reported; left != 0; left &= left - 1) {
+    for (uint32_t left = reported_; left != 0; left &= left - 1) {
       const auto i = static_cast<size_t>(std::countr_zero(left));
       f(signals::AllFamilies()[i], Of(static_cast<signals::Family>(i)));
     }
@@ -70,13 +66,16 @@ struct SignalResults {
   bool Matched(std::string_view type, std::string_view name) const;
 
  private:
-  void Report(signals::Family f) { reported |= uint32_t{1} << static_cast<size_t>(f); }
+  void Report(signals::Family f) { reported_ |= uint32_t{1} << static_cast<size_t>(f); }
   static const FamilyResult& Unwritten();
 
   // A request runs two or three of the 18 families: only their results are made, in the order
   // first written (each ~270 bytes; all 18 made and destroyed per request dirtied ~80 cache
   // lines). slots_[family] is 1 + its index in results_, 0 when not made.
   std::array<uint8_t, signals::kFamilyCount> slots_{};
+  // A bit per family (its Family value) marked evaluated or not ready: what ForEachReported visits.
+  uint32_t reported_ = 0;
+  static_assert(signals::kFamilyCount <= 32);
   boost::container::static_vector<FamilyResult, signals::kFamilyCount> results_;
 };
 
