@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <bitset>
 #include <cstdlib>
 #include <cstring>
 
@@ -180,26 +181,99 @@ void RouterMetrics::RecordCacheStore(const std::string& backend, double seconds,
   cache_entries_.Set({backend}, static_cast<double>(entries));
 }
 
+// The series routing updates, in the calling thread's slot: those without labels, each signal
+// family's latency, and the last few matched rules and decisions (with the model they selected).
+// A request's routing made about ten lookups, each hashing its label values and comparing them
+// with a series' in the arena (~2k instructions); they are the same series request after
+// request, so each thread resolves them once and then updates them with no lookup, as
+// CompletionSeries does for a completion's model.
+struct RouterMetrics::RoutingSeries {
+  uint64_t metrics = 0;  // the RouterMetrics' id_ (0: nothing resolved)
+  detail::Series *latency = nullptr, *evaluations = nullptr;
+  std::array<detail::Series*, signals::kFamilyCount> signal_latency{};
+  std::bitset<signals::kFamilyCount> latency_resolved;  // a null series is a full family
+  struct Match {
+    bool used = false;
+    signals::Family family{};
+    std::string name;
+    detail::Series* series = nullptr;
+  };
+  std::array<Match, 8> matches;  // a request matches a rule or two of a few families
+  size_t next_match = 0;         // the entry replaced next
+  struct Decision {
+    bool used = false, has_decision = false;
+    std::string name, method, model;
+    int tier = 0;
+    detail::Series *match = nullptr, *confidence = nullptr, *selection = nullptr;
+  };
+  std::array<Decision, 4> decisions;  // traffic routes through a few decisions at a time
+  size_t next_decision = 0;
+};
+
+RouterMetrics::RoutingSeries& RouterMetrics::RoutingSeriesOfThread() {
+  thread_local RoutingSeries series;
+  if (series.metrics != id_) {
+    series = RoutingSeries();
+    series.metrics = id_;
+    series.latency = routing_latency_.SeriesOf({});
+    series.evaluations = decision_evaluations_.SeriesOf({});
+  }
+  return series;
+}
+
 void RouterMetrics::RecordRouting(const routing::RoutingResult& r, double seconds) {
-  UpdateBatch batch(registry_);
-  routing_latency_.Observe({}, seconds);
-  decision_evaluations_.Add({});
+  UpdateBatch batch(registry_);  // the series below are this thread's, its slot locked
+  RoutingSeries& cached = RoutingSeriesOfThread();
+  routing_latency_.Observe(cached.latency, seconds);
+  CounterFamily::Add(cached.evaluations, 1);
   r.signals.ForEachReported(
       [&](const signals::FamilyNames& names, const routing::FamilyResult& fr) {
         if (!fr.evaluated) return;
-        signal_latency_.Observe({names.leaf_type}, fr.output.execution_ms / 1000.0);
-        for (const std::string& name : fr.output.matched)
-          signal_match_.Add({names.leaf_type, name});
+        const auto f = static_cast<size_t>(names.family);
+        if (!cached.latency_resolved[f]) {
+          cached.signal_latency[f] = signal_latency_.SeriesOf({names.leaf_type});
+          cached.latency_resolved[f] = true;
+        }
+        signal_latency_.Observe(cached.signal_latency[f], fr.output.execution_ms / 1000.0);
+        for (const std::string& name : fr.output.matched) {
+          RoutingSeries::Match* m = nullptr;
+          for (RoutingSeries::Match& e : cached.matches) {
+            if (e.used && e.family == names.family && e.name == name) m = &e;
+          }
+          if (m == nullptr) {
+            m = &cached.matches[cached.next_match++ % cached.matches.size()];
+            *m = {true, names.family, name, signal_match_.SeriesOf({names.leaf_type, name})};
+          }
+          CounterFamily::Add(m->series, 1);
+        }
       });
-  if (r.decision != nullptr) {
-    decision_match_.Add({r.decision->name});
-    decision_confidence_.Observe({r.decision->name}, r.decision_confidence);
+  const bool has_decision = r.decision != nullptr;
+  const std::string_view name = has_decision ? std::string_view(r.decision->name) : "";
+  const int tier = has_decision ? r.decision->tier : 0;
+  RoutingSeries::Decision* d = nullptr;
+  for (RoutingSeries::Decision& e : cached.decisions) {
+    if (e.used && e.has_decision == has_decision && e.name == name && e.tier == tier &&
+        e.method == r.selection_method && e.model == r.selected_model) {
+      d = &e;
+    }
   }
-  if (!r.selected_model.empty()) {
-    const std::string tier = r.decision != nullptr ? std::to_string(r.decision->tier) : "0";
-    selection_.Add({r.selection_method, r.selected_model,
-                    r.decision != nullptr ? r.decision->name : "", tier});
+  if (d == nullptr) {
+    d = &cached.decisions[cached.next_decision++ % cached.decisions.size()];
+    *d = {true, has_decision, std::string(name), r.selection_method, r.selected_model, tier};
+    if (has_decision) {
+      d->match = decision_match_.SeriesOf({name});
+      d->confidence = decision_confidence_.SeriesOf({name});
+    }
+    if (!r.selected_model.empty()) {
+      d->selection =
+          selection_.SeriesOf({r.selection_method, r.selected_model, name, std::to_string(tier)});
+    }
   }
+  if (has_decision) {
+    CounterFamily::Add(d->match, 1);
+    decision_confidence_.Observe(d->confidence, r.decision_confidence);
+  }
+  CounterFamily::Add(d->selection, 1);
 }
 
 void RouterMetrics::RecordRequest(const std::string& model) {

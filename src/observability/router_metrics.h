@@ -56,6 +56,8 @@ class RouterMetrics {
  private:
   struct ModelSeries;
   const ModelSeries& CompletionSeries(const std::string& model);
+  struct RoutingSeries;
+  RoutingSeries& RoutingSeriesOfThread();
 
   const uint64_t id_;  // tells this registry's series apart from another's in thread caches
   Registry registry_;

@@ -15,6 +15,9 @@
 
 #include "observability/metrics_registry.h"
 #include "observability/router_metrics.h"
+#include "request/request.h"
+#include "routing/router.h"
+#include "support/config_loader.h"
 
 namespace vsr::observability {
 namespace {
@@ -222,6 +225,97 @@ TEST(RouterMetricsTest, CompletionsOfManyModelsAndRoutersAddUpPerModel) {
         << model << "\n"
         << tb;
   }
+}
+
+// Routing's series (signal latency and matches, decisions, selections) are counted per label set
+// by every thread and router, also when a thread sees more rules and decisions than it keeps
+// resolved at once.
+TEST(RouterMetricsTest, RoutingOfManyDecisionsAndRoutersAddsUpPerLabelSet) {
+  constexpr int kRules = 10;  // more matched rules and decisions than a thread keeps resolved
+  std::string yaml =
+      "version: v0.3\n"
+      "providers:\n"
+      "  defaults: {default_model: m0}\n"
+      "  models: [{name: m0, backend_refs: [{endpoint: '127.0.0.1:1'}]},\n"
+      "           {name: m1, backend_refs: [{endpoint: '127.0.0.1:1'}]}]\n"
+      "routing:\n"
+      "  modelCards: [{name: m0}, {name: m1}]\n"
+      "  signals:\n"
+      "    keywords:\n";
+  for (int i = 0; i < kRules; ++i) {
+    yaml += "      - {name: k" + std::to_string(i) + ", operator: OR, keywords: [word" +
+            std::to_string(i) + "]}\n";
+  }
+  yaml += "  decisions:\n";
+  for (int i = 0; i < kRules; ++i) {
+    yaml += "    - {name: d" + std::to_string(i) + ", priority: " + std::to_string(100 - i) +
+            ", rules: {operator: AND, conditions: [{type: keyword, name: k" + std::to_string(i) +
+            "}]}, modelRefs: [{model: m" + std::to_string(i % 2) + "}]}\n";
+  }
+  std::vector<std::string> errors;
+  auto router = routing::Router::Create(testing::ConfigFromText(yaml), errors);
+  ASSERT_TRUE(errors.empty()) << errors[0];
+  // Text i names the words of rules i and i+1: rule k<i> matches (a keyword signal reports its
+  // first matching rule, as upstream) and decision d<i> wins; the last text matches no rule.
+  std::vector<routing::RoutingResult> results;
+  for (int i = 0; i <= kRules; ++i) {
+    const std::string text = "say word" + std::to_string(i) + " and word" + std::to_string(i + 1);
+    results.push_back(router->Route(request::FromText(text)));
+  }
+  ASSERT_EQ(results[3].decision->name, "d3");
+  ASSERT_EQ(results[kRules].decision, nullptr);
+
+  RouterMetrics a, b;
+  constexpr int kRounds = 5, kThreads = 3;
+  const auto record = [&] {
+    for (int round = 0; round < kRounds; ++round) {
+      for (int i = 0; i <= kRules; ++i) {
+        a.RecordRouting(results[i], 0.002);
+        if (i % 2 == 0) b.RecordRouting(results[i], 0.002);  // b routes the even texts only
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(record);
+  for (std::thread& t : threads) t.join();
+  const std::string ta = a.Render(), tb = b.Render();
+  const int n = kRounds * kThreads;
+  const auto has = [](const std::string& text, const std::string& line) {
+    return text.find(line + "\n") != std::string::npos;
+  };
+  for (int i = 0; i < kRules; ++i) {
+    const std::string rule = "k" + std::to_string(i), decision = "d" + std::to_string(i);
+    EXPECT_TRUE(has(ta, "llm_signal_match_total{signal_type=\"keyword\",signal_name=\"" + rule +
+                            "\"} " + std::to_string(n)))
+        << rule << "\n"
+        << ta;
+    EXPECT_TRUE(has(
+        ta, "llm_decision_match_total{decision_name=\"" + decision + "\"} " + std::to_string(n)))
+        << decision;
+    EXPECT_TRUE(has(ta, "llm_decision_confidence_count{decision_name=\"" + decision + "\"} " +
+                            std::to_string(n)));
+    EXPECT_TRUE(has(ta, "llm_model_selection_total{method=\"" + results[i].selection_method +
+                            "\",model=\"m" + std::to_string(i % 2) + "\",decision=\"" + decision +
+                            "\",tier=\"0\"} " + std::to_string(n)))
+        << decision << "\n"
+        << ta;
+    EXPECT_EQ(has(tb, "llm_decision_match_total{decision_name=\"" + decision + "\"} " +
+                          std::to_string(n)),
+              i % 2 == 0)
+        << decision << "\n"
+        << tb;
+  }
+  const std::string all = std::to_string((kRules + 1) * n);
+  EXPECT_TRUE(has(ta, "llm_model_routing_latency_seconds_count " + all)) << ta;
+  EXPECT_TRUE(has(ta, "llm_decision_evaluation_total " + all));
+  EXPECT_TRUE(
+      has(ta, "llm_signal_extraction_latency_seconds_count{signal_type=\"keyword\"} " + all));
+  // The text no rule matched: no decision, the default model selected.
+  EXPECT_TRUE(has(ta, "llm_model_selection_total{method=\"" + results[kRules].selection_method +
+                          "\",model=\"" + results[kRules].selected_model +
+                          "\",decision=\"\",tier=\"0\"} " + std::to_string(n)))
+      << ta;
+  EXPECT_TRUE(has(tb, "llm_decision_evaluation_total " + std::to_string((kRules / 2 + 1) * n)));
 }
 
 TEST(RouterMetricsTest, TokenCountsComeFromTheLastUsageField) {
