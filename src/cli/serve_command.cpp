@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "cli/bootstrap.h"
@@ -50,6 +51,32 @@ std::vector<StackService> PlanServices(const config::Config& cfg, bool minimal) 
   }
   if (!minimal) s.push_back({"dashboard", "Dashboard", kDefaultDashboardPort + offset, "/health"});
   return s;
+}
+
+// The starter workspace points its models at this stack's simulator, as backend `simulator` on
+// 127.0.0.1. Served again with another VLLM_SR_PORT_OFFSET (a second stack in the same folder),
+// they would reach another stack's simulator, or nothing: say so before starting.
+void WarnAboutAnotherStacksSimulator(const config::Config& cfg, int simulator_port) {
+  std::map<std::string, std::string> models_by_endpoint;  // the mismatched ones
+  for (const config::ProviderModel& m : cfg.providers.models) {
+    for (const config::BackendRef& b : m.backend_refs) {
+      const size_t colon = b.endpoint.rfind(':');
+      if (b.name != "simulator" || colon == std::string::npos) continue;
+      const std::string host = b.endpoint.substr(0, colon);
+      if (host != "127.0.0.1" && host != "localhost") continue;
+      if (b.endpoint.substr(colon + 1) == std::to_string(simulator_port)) continue;
+      std::string& models = models_by_endpoint[b.endpoint];
+      models += (models.empty() ? "" : ", ") + m.name;
+    }
+  }
+  for (const auto& [endpoint, models] : models_by_endpoint) {
+    std::cerr << "WARNING - models " << models << " use backend 'simulator' at " << endpoint
+              << ", but this stack's simulator listens on port " << simulator_port
+              << " (VLLM_SR_PORT_OFFSET=" << PortOffset()
+              << "): their requests would reach another stack's simulator, or nothing. A "
+                 "starter config.yaml is written for the ports of the stack that wrote it: run "
+                 "each stack from its own folder, or change the endpoint.\n";
+  }
 }
 
 // Keeps the previous run's log as <name>.log.1.
@@ -164,6 +191,7 @@ int RunServe(const ServeArgs& args) {
   }
 
   const std::vector<StackService> services = PlanServices(loaded.config, args.minimal);
+  WarnAboutAnotherStacksSimulator(loaded.config, kDefaultSimulatorPort + PortOffset());
   std::string busy;
   for (const StackService& s : services) {
     if (!PortFree(s.port)) busy += "\n  " + std::to_string(s.port) + " (" + s.name + ")";

@@ -77,6 +77,23 @@ TEST(StackTest, ServeChatStatusStopFromAnEmptyFolder) {
   EXPECT_TRUE(std::filesystem::exists(a.dir + "/config.yaml"));
   r = b.Run("serve --minimal");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("WARNING"), std::string::npos) << r.output;  // its own folder's config
+  {
+    // a's starter config served as a third stack on b's ports: its models would reach a's
+    // simulator (serve says so), and b's ports are taken (serve stops there, starting nothing).
+    Stack c("it-c", b.offset);
+    std::filesystem::copy_file(a.dir + "/config.yaml", c.dir + "/config.yaml");
+    r = c.Run("serve --minimal");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("WARNING - models sim-general, sim-reasoning use backend 'simulator' "
+                            "at 127.0.0.1:" +
+                            std::to_string(8810 + a.offset) +
+                            ", but this stack's simulator listens on port " +
+                            std::to_string(8810 + b.offset)),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("ports already in use"), std::string::npos) << r.output;
+  }
 
   r = a.Run("chat hello");
   ASSERT_EQ(r.exit_code, 0) << r.output;
