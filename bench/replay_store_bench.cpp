@@ -2,9 +2,12 @@
 // default replay settings (on, 10,000 records per decision): one Add when the request is
 // forwarded, one Complete when it ends. The records are the proxy bench's (bench/proxy): a
 // 190-byte request, a 16-token answer. One and two threads (the router's two I/O threads share
-// the store). Time is per request, per thread.
+// the store). Time is per request, per thread. Also the resident memory a full store takes per
+// record.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -59,6 +62,31 @@ ReplayStore& Store() {
   static ReplayStore store(/*ttl_seconds=*/0, nullptr);
   return store;
 }
+
+size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// What a full store of the bench's records holds in memory: resident bytes added per record
+// (record, outcome, the store's indexes and the allocator's overhead).
+void BM_MemoryPerRecord(benchmark::State& state) {
+  for (auto _ : state) {
+    const size_t before = ResidentBytes();
+    {
+      ReplayStore store(/*ttl_seconds=*/0, nullptr);
+      for (size_t i = 0; i < kMaxRecords; ++i) {
+        const std::string id = store.Add(RequestPart(static_cast<int64_t>(i)), kMaxRecords);
+        store.Complete(id, Outcome());
+      }
+      state.counters["bytes_per_record"] =
+          static_cast<double>(ResidentBytes() - before) / kMaxRecords;
+    }
+  }
+}
+BENCHMARK(BM_MemoryPerRecord)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_AddThenComplete(benchmark::State& state) {
   ReplayStore& store = Store();

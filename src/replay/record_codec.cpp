@@ -13,6 +13,7 @@ namespace {
 // request is forwarded comes first; how it ended (set by the store's Complete) is its own list.
 template <class R, class F>
 void ForEachRequestField(R& r, F&& f) {
+  // The id first: the store reads it in place (PackedId).
   f(r.id), f(r.timestamp_ns), f(r.request_id), f(r.session_id), f(r.turn_index);
   f(r.previous_response_id), f(r.decision), f(r.decision_tier), f(r.decision_priority);
   f(r.category), f(r.original_model), f(r.selected_model), f(r.reasoning_mode);
@@ -121,19 +122,30 @@ class Unpacker {
   size_t pos_ = 0;
 };
 
+}  // namespace
+
 // Packed into a reused buffer, then copied once into a block of the exact size (a stored
-// record should not carry a growing string's spare capacity for its whole life).
+// record should not carry a growing buffer's spare capacity for its whole life).
+PackedBlock CopyToBlock(std::string_view bytes) {
+  std::shared_ptr<char[]> data = std::make_shared_for_overwrite<char[]>(bytes.size());
+  if (!bytes.empty()) std::memcpy(data.get(), bytes.data(), bytes.size());
+  PackedBlock block;
+  block.data_ = std::move(data);
+  block.size_ = bytes.size();
+  return block;
+}
+
+namespace {
 template <class Fields>
-std::string Pack(Fields&& fields) {
+PackedBlock Pack(Fields&& fields) {
   thread_local ByteBuffer scratch;
   scratch.clear();
   fields(Packer(scratch));
-  return std::string(scratch.data(), scratch.size());
+  return CopyToBlock(std::string_view(scratch.data(), scratch.size()));
 }
-
 }  // namespace
 
-std::string PackRecord(const ReplayRecord& record) {
+PackedBlock PackRecord(const ReplayRecord& record) {
   return Pack([&](Packer p) {
     ForEachRequestField(record, p);
     ForEachOutcomeField(record, p);
@@ -148,7 +160,13 @@ ReplayRecord UnpackRecord(std::string_view packed) {
   return record;
 }
 
-std::string PackOutcome(const ReplayRecord& record) {
+std::string_view PackedId(const PackedBlock& packed) {
+  uint32_t size;  // the id's count (Packer), then its bytes
+  std::memcpy(&size, packed.bytes().data(), sizeof size);
+  return packed.bytes().substr(sizeof size, size);
+}
+
+PackedBlock PackOutcome(const ReplayRecord& record) {
   return Pack([&](Packer p) { ForEachOutcomeField(record, p); });
 }
 

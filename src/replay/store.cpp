@@ -55,13 +55,11 @@ std::string ReplayStore::backend() const {
   return persistence_ ? persistence_->name() : "memory";
 }
 
-ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, std::string packed) {
+ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, PackedBlock packed) {
   List entry;
-  entry.push_back(Entry{record.id,
-                        record.decision,
-                        IdHash(record.id),
-                        record.timestamp_ns,
-                        {std::make_shared<const std::string>(std::move(packed)), nullptr}});
+  const std::string_view id = PackedId(packed);
+  entry.push_back(
+      Entry{id, record.decision, IdHash(record.id), record.timestamp_ns, {std::move(packed), {}}});
   return entry;
 }
 
@@ -81,7 +79,7 @@ void ReplayStore::InsertLocked(List entry, size_t max_records, List& removed) {
   }
 }
 
-const ReplayStore::List::iterator* ReplayStore::FindLocked(const std::string& id) const {
+const ReplayStore::List::iterator* ReplayStore::FindLocked(std::string_view id) const {
   return by_id_.Find(IdHash(id), [&id](List::iterator it) { return it->id == id; });
 }
 
@@ -91,7 +89,7 @@ void ReplayStore::RemoveOldestOfLocked(ByDecision::iterator d, List& removed) {
   d->second.pop_front();
   if (d->second.empty()) by_decision_.erase(d);
   by_id_.Erase(it->id_hash, it);
-  PersistErase(it->id);
+  if (persistence_) PersistErase(std::string(it->id));
   removed.splice(removed.end(), records_, it);
 }
 
@@ -119,8 +117,8 @@ std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
 }
 
 ReplayRecord ReplayStore::Unpack(const Blocks& blocks) {
-  ReplayRecord record = UnpackRecord(*blocks.packed);
-  if (blocks.outcome) UnpackOutcome(*blocks.outcome, record);
+  ReplayRecord record = UnpackRecord(blocks.packed.bytes());
+  if (blocks.outcome) UnpackOutcome(blocks.outcome.bytes(), record);
   return record;
 }
 
@@ -135,7 +133,8 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
     }
     ReplayRecord record = Unpack(before);
     change(record);
-    Blocks after{std::make_shared<const std::string>(PackRecord(record)), nullptr};
+    record.id = id;  // the key it is stored under
+    Blocks after{PackRecord(record), {}};
     {
       std::lock_guard lock(mu_);
       const List::iterator* it = FindLocked(id);
@@ -143,6 +142,7 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
       // Another update of this record got in first: redo the change on its result.
       if ((*it)->blocks != before) continue;
       std::swap((*it)->blocks, after);  // the old blocks are freed after the lock
+      (*it)->id = PackedId((*it)->blocks.packed);
     }
     Persist(record);
     return true;
@@ -150,13 +150,13 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
 }
 
 bool ReplayStore::Complete(const std::string& id, const ReplayRecord& outcome) {
-  auto block = std::make_shared<const std::string>(PackOutcome(outcome));
+  PackedBlock block = PackOutcome(outcome);
   Blocks now;
   {
     std::lock_guard lock(mu_);
     const List::iterator* it = FindLocked(id);
     if (it == nullptr) return false;
-    (*it)->blocks.outcome.swap(block);  // the old block (if any) is freed after the lock
+    std::swap((*it)->blocks.outcome, block);  // the old block (if any) is freed after the lock
     if (persistence_) now = (*it)->blocks;
   }
   if (persistence_) Persist(Unpack(now));

@@ -20,6 +20,7 @@
 
 #include "common/hash_index.h"
 #include "replay/record.h"
+#include "replay/record_codec.h"
 
 namespace vsr::replay {
 
@@ -53,8 +54,9 @@ class ReplayStore {
   // Stores a new record (id and timestamp are set when empty), evicting the oldest record of
   // the same decision beyond `max_records`. Returns the id.
   std::string Add(ReplayRecord record, size_t max_records);
-  // Changes a stored record; false when it is gone (evicted, expired). `change` runs outside
-  // the lock, on a copy, and runs again when another update of the same record got in first.
+  // Changes a stored record (not its id); false when it is gone (evicted, expired). `change`
+  // runs outside the lock, on a copy, and runs again when another update of the same record
+  // got in first.
   bool Update(const std::string& id, const std::function<void(ReplayRecord&)>& change);
   // Sets how a stored request ended: the outcome fields of `outcome` (record_codec.h says
   // which), leaving the others as recorded. The data plane's per-request update: unlike
@@ -74,11 +76,12 @@ class ReplayStore {
   // overrides the block's outcome fields. Blocks are shared so that readers unpack their copy
   // after releasing the lock, and replaced, never changed.
   struct Blocks {
-    std::shared_ptr<const std::string> packed, outcome;
+    PackedBlock packed, outcome;
     bool operator==(const Blocks&) const = default;
   };
   struct Entry {
-    std::string id, decision;
+    std::string_view id;  // in blocks.packed (PackedId), so a record is one block fewer
+    std::string decision;
     uint64_t id_hash = 0;  // IdHash(id), so that evicting it reads no id
     int64_t timestamp_ns = 0;
     Blocks blocks;
@@ -86,9 +89,9 @@ class ReplayStore {
   static ReplayRecord Unpack(const Blocks& blocks);
   using List = std::list<Entry>;
   // Entries leave the store through `removed`, so that they are freed after the lock.
-  static List NewEntry(const ReplayRecord& record, std::string packed);
+  static List NewEntry(const ReplayRecord& record, PackedBlock packed);
   void InsertLocked(List entry, size_t max_records, List& removed);
-  const List::iterator* FindLocked(const std::string& id) const;
+  const List::iterator* FindLocked(std::string_view id) const;
   using ByDecision = std::unordered_map<std::string, std::deque<List::iterator>>;
   // Evicts the oldest record of decision `d` (dropping `d` when that was its last).
   void RemoveOldestOfLocked(ByDecision::iterator d, List& removed);

@@ -144,13 +144,16 @@ TEST(ReplayRecord, PackingKeepsEveryField) {
          "ForEachOutcomeField in replay/record_codec.cpp and to FullRecord here, then update "
          "this size";
   const ReplayRecord full = FullRecord();
-  EXPECT_EQ(UnpackRecord(PackRecord(full)), full);
-  EXPECT_EQ(UnpackRecord(PackRecord(ReplayRecord{})), ReplayRecord{});
+  EXPECT_EQ(UnpackRecord(PackRecord(full).bytes()), full);
+  EXPECT_EQ(UnpackRecord(PackRecord(ReplayRecord{}).bytes()), ReplayRecord{});
   ReplayRecord odd = Rec("odd", 2);
   odd.prompt = std::string("nul\0byte \xff end", 14);
   odd.currency = "";  // present but empty is not absent
-  EXPECT_EQ(UnpackRecord(PackRecord(odd)), odd);
-  EXPECT_NE(UnpackRecord(PackRecord(odd)).currency, std::nullopt);
+  EXPECT_EQ(UnpackRecord(PackRecord(odd).bytes()), odd);
+  EXPECT_NE(UnpackRecord(PackRecord(odd).bytes()).currency, std::nullopt);
+  // The store keys a record by its id read in place from the packed bytes.
+  EXPECT_EQ(PackedId(PackRecord(full)), full.id);
+  EXPECT_EQ(PackedId(PackRecord(ReplayRecord{})), "");
 }
 
 // The store holds exactly `expected`, by id and in a scan.
