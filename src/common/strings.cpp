@@ -79,9 +79,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
+bool IEqualsSameSize(std::string_view a, std::string_view b) {
   // ASCII case folding, as ToLower; no copies (this compares config names per request).
-  if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }

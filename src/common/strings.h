@@ -34,7 +34,12 @@ char* WriteHex(char* dst, const uint8_t* bytes, size_t n);
 std::vector<std::string> SplitList(std::string_view s, char separator = ',');
 // Words separated by ASCII whitespace (no empty words).
 std::vector<std::string> SplitWhitespace(std::string_view s);
-bool IEquals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality. The sizes are compared inline: most calls (a header name
+// against each of a list's) differ in size.
+bool IEqualsSameSize(std::string_view a, std::string_view b);
+inline bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && IEqualsSameSize(a, b);
+}
 // `value` with `places` decimals ("%.4f" for places 4), as upstream formats header numbers.
 std::string FormatFixed(double value, int places);
 

@@ -28,11 +28,16 @@ constexpr bool HasByte(uint64_t w, uint8_t b) {
   return HasByteBelow(w ^ (b * kOnes), 1);
 }
 
-// A word of ASCII bytes (none with the high bit set) with 'A'..'Z' made lowercase: no byte's
-// sum carries into the next, so each byte's high bit says whether it is >= 'A' and <= 'Z'.
+// For a word of ASCII bytes (none with the high bit set): the high bit of each byte that is
+// >= lo and <= hi (0 < lo <= hi < 128). No byte's sum carries into the next, so the high bit
+// of b + (0x80 - lo) says b >= lo, and that of b + (0x7f - hi) says b > hi.
+constexpr uint64_t BytesInRange(uint64_t w, uint8_t lo, uint8_t hi) {
+  return (w + (0x80 - lo) * kOnes) & ~(w + (0x7f - hi) * kOnes) & kHighBits;
+}
+
+// A word of ASCII bytes with 'A'..'Z' made lowercase.
 constexpr uint64_t LowerAscii(uint64_t w) {
-  const uint64_t upper = (w + 0x3f * kOnes) & ~(w + 0x25 * kOnes) & kHighBits;
-  return w | (upper >> 2);
+  return w | (BytesInRange(w, 'A', 'Z') >> 2);
 }
 
 }  // namespace vsr::swar

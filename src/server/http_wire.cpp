@@ -38,7 +38,18 @@ bool Listed(const HeaderList& headers, std::string_view name) {
 }
 
 void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ").append(value).append("\r\n");
+  // One resize and two copies: four appends each checked capacity and wrote a terminator.
+  const size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = out.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
 }
 
 // Each valid header that is not framing and not set again later in the list.
@@ -68,6 +79,35 @@ bool ResponseHasBody(int status) {
 }
 
 namespace {
+bool TokenBytes(std::string_view name) {
+  for (const char c : name) {
+    if (!kTokenChar[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
+// Lowercase letters, digits and '-' only: nearly every header name (x-vsr-selected-model).
+bool CommonTokenWord(uint64_t w) {
+  if ((w & swar::kHighBits) != 0) return false;
+  return (swar::BytesInRange(w, 'a', 'z') | swar::BytesInRange(w, '0', '9') |
+          swar::BytesInRange(w, '-', '-')) == swar::kHighBits;
+}
+
+// Every header written is checked: names made of the common bytes eight at a time, any other
+// through the table.
+bool ValidName(std::string_view name) {
+  size_t i = 0;
+  for (; i + 8 <= name.size(); i += 8) {
+    if (!CommonTokenWord(swar::Load8(name.data() + i))) return TokenBytes(name);
+  }
+  if (i < name.size()) {
+    uint64_t w = 'a' * swar::kOnes;  // the last bytes, padded with a common one
+    std::memcpy(&w, name.data() + i, name.size() - i);
+    if (!CommonTokenWord(w)) return TokenBytes(name);
+  }
+  return true;
+}
+
 bool ValidValueBytes(std::string_view value) {
   for (const char c : value) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
@@ -77,10 +117,7 @@ bool ValidValueBytes(std::string_view value) {
 }  // namespace
 
 bool ValidHeader(std::string_view name, std::string_view value) {
-  if (name.empty()) return false;
-  for (const char c : name) {
-    if (!kTokenChar[static_cast<unsigned char>(c)]) return false;
-  }
+  if (name.empty() || !ValidName(name)) return false;
   // CR, LF and NUL are all below 14: eight bytes at a time, a word with any byte below 14 then
   // byte by byte (every header of every forwarded request is checked, traceparent's 55 bytes).
   size_t i = 0;
@@ -88,7 +125,10 @@ bool ValidHeader(std::string_view name, std::string_view value) {
     if (!swar::HasByteBelow(swar::Load8(value.data() + i), 14)) continue;
     if (!ValidValueBytes(value.substr(i, 8))) return false;
   }
-  return ValidValueBytes(value.substr(i));
+  if (i == value.size()) return true;
+  uint64_t w = 'a' * swar::kOnes;  // the last bytes, padded with an allowed one
+  std::memcpy(&w, value.data() + i, value.size() - i);
+  return !swar::HasByteBelow(w, 14) || ValidValueBytes(value.substr(i));
 }
 
 std::string ResponseHead(unsigned version, int status, std::string_view content_type,

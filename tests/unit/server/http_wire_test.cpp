@@ -158,6 +158,41 @@ TEST(HttpWire, HeadersThatCouldInjectAreDropped) {
             "good");
 }
 
+// A header name is valid when every byte is an RFC 9110 tchar: each byte value at each position
+// of names of 1 to 24 bytes (words checked eight bytes at a time, and their padded tails).
+TEST(HttpWire, HeaderNamesAreTokensWhereverTheOddByteIs) {
+  const std::string_view tchar_symbols = "!#$%&'*+-.^_`|~";
+  const auto tchar = [&](int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           tchar_symbols.find(static_cast<char>(c)) != std::string_view::npos;
+  };
+  for (size_t size = 1; size <= 24; ++size) {
+    for (size_t at = 0; at < size; ++at) {
+      for (int c = 0; c < 256; ++c) {
+        std::string name(size, 'x');
+        for (size_t i = 0; i < size; i += 3) name[i] = i % 2 ? '-' : '7';  // common bytes
+        name[at] = static_cast<char>(c);
+        ASSERT_EQ(ValidHeader(name, "v"), tchar(c)) << size << " " << at << " " << c;
+      }
+    }
+  }
+}
+
+// A header value is valid unless it holds CR, LF or NUL: each byte value at each position of
+// values of 1 to 24 bytes (whole words and padded tails).
+TEST(HttpWire, HeaderValuesRefuseLineBreaksAndNulWhereverTheyAre) {
+  for (size_t size = 1; size <= 24; ++size) {
+    for (size_t at = 0; at < size; ++at) {
+      for (int c = 0; c < 256; ++c) {
+        std::string value(size, 'v');
+        value[at] = static_cast<char>(c);
+        ASSERT_EQ(ValidHeader("x-a", value), c != '\r' && c != '\n' && c != 0)
+            << size << " " << at << " " << c;
+      }
+    }
+  }
+}
+
 TEST(HttpWire, RequestHeadCarriesHostAgentTypeAndLength) {
   const std::string body = R"({"model":"m"})";
   const std::string head = RequestHead("POST", "/v1/chat/completions", "127.0.0.1:8000",
