@@ -149,12 +149,16 @@ void AppendJsonString(std::string& out, std::string_view text) {
   size_t run = 0;  // start of the current run of characters that need no escaping
   size_t i = 0;
   while (i < text.size()) {
-    // Clean text (nearly all of it) is skipped eight bytes at a time; a word holding a control
-    // character, quote or backslash, and the last partial word, are looked at byte by byte.
-    while (i + 8 <= text.size()) {
-      const uint64_t w = swar::Load8(text.data() + i);
-      if (swar::HasByteBelow(w, 0x20) || swar::HasByte(w, '"') || swar::HasByte(w, '\\')) break;
-      i += 8;
+    // Clean text (nearly all of it) is skipped eight bytes at a time, its last partial word
+    // too; a word holding a control character, quote or backslash is looked at byte by byte.
+    const auto clean = [](uint64_t w) {
+      return !swar::HasByteBelow(w, 0x20) && !swar::HasByte(w, '"') && !swar::HasByte(w, '\\');
+    };
+    while (i + 8 <= text.size() && clean(swar::Load8(text.data() + i))) i += 8;
+    if (i + 8 > text.size()) {  // the last bytes, padded with a clean one: most short strings
+      uint64_t w = 'a' * swar::kOnes;
+      std::memcpy(&w, text.data() + i, text.size() - i);
+      if (clean(w)) break;
     }
     for (const size_t stop = std::min(text.size(), i + 8); i < stop; ++i) {
       const auto u = static_cast<unsigned char>(text[i]);
