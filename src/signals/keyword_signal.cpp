@@ -406,48 +406,57 @@ class KeywordSignal final : public Signal {
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     const std::string& text = request.evaluation_text;
+    // Scratch the thread's evaluations reuse (a keyword signal reads every request): the
+    // pattern scan's hits, and per keyword of the rule at hand 0 (no match), kHit or kFuzzy.
+    constexpr uint8_t kHit = 1, kFuzzy = 2;
+    thread_local std::vector<int> hits;
+    thread_local std::vector<uint8_t> hit_pattern, matched;
     // The literal/regex scan runs when the first rule that needs it is reached: an earlier
     // rule that matches ends the evaluation.
-    std::vector<bool> hit_pattern;
+    bool scanned = false;
     auto scan_patterns = [&] {
-      if (!hit_pattern.empty() || !has_patterns_) return;
-      std::vector<int> hits;
+      if (scanned || !has_patterns_) return;
+      scanned = true;
+      hits.clear();
       set_->Match(text, &hits);
-      hit_pattern.assign(pattern_count_, false);
-      for (int h : hits) hit_pattern[static_cast<size_t>(h)] = true;
+      hit_pattern.assign(pattern_count_, 0);
+      for (int h : hits) hit_pattern[static_cast<size_t>(h)] = 1;
     };
     TextViews views{text, request.evaluation_text_lower, {}, {}};
     out.confidence = 1.0;  // rule-based (upstream reports 1.0)
     for (const Rule& r : rules_) {
-      std::vector<std::string> matched_keywords;
-      std::vector<bool> matched(r.keywords.size(), false);
-      if (r.method == Method::kBm25) {
-        matched = Bm25Matches(r, views);
-      } else if (r.method == Method::kNgram) {
-        matched = NgramMatches(r, views);
+      matched.assign(r.keywords.size(), 0);
+      if (r.method == Method::kBm25 || r.method == Method::kNgram) {
+        const std::vector<bool> m =
+            r.method == Method::kBm25 ? Bm25Matches(r, views) : NgramMatches(r, views);
+        for (size_t i = 0; i < m.size() && i < matched.size(); ++i) matched[i] = m[i] ? kHit : 0;
       } else {
         scan_patterns();
         for (size_t i = 0; i < r.set_index.size(); ++i) {
-          matched[i] = hit_pattern[static_cast<size_t>(r.set_index[i])];
+          matched[i] = hit_pattern[static_cast<size_t>(r.set_index[i])] ? kHit : 0;
         }
       }
+      size_t count = 0;
       for (size_t i = 0; i < r.keywords.size(); ++i) {
-        if (matched[i]) {
-          matched_keywords.push_back(r.keywords[i]);
-        } else if (r.fuzzy_threshold > 0 &&
-                   FuzzyHit(r.fuzzy_keywords[i], r.fuzzy_threshold, views)) {
-          matched[i] = true;
-          matched_keywords.push_back(r.keywords[i] + " (fuzzy)");
+        if (matched[i] == 0 && r.fuzzy_threshold > 0 &&
+            FuzzyHit(r.fuzzy_keywords[i], r.fuzzy_threshold, views)) {
+          matched[i] = kFuzzy;
         }
+        count += matched[i] != 0;
       }
-      const size_t count = static_cast<size_t>(std::count(matched.begin(), matched.end(), true));
       bool rule_matched = false;
       if (r.op == "AND") rule_matched = !r.keywords.empty() && count == r.keywords.size();
       if (r.op == "OR") rule_matched = count > 0;
       if (r.op == "NOR") rule_matched = count == 0;
       if (!rule_matched) continue;
       out.matched.push_back(r.name);
-      if (r.op != "NOR") out.matched_keywords = std::move(matched_keywords);
+      if (r.op != "NOR") {  // the keywords that made the rule match, copied for it alone
+        out.matched_keywords.clear();
+        for (size_t i = 0; i < r.keywords.size(); ++i) {
+          if (matched[i] == kHit) out.matched_keywords.push_back(r.keywords[i]);
+          if (matched[i] == kFuzzy) out.matched_keywords.push_back(r.keywords[i] + " (fuzzy)");
+        }
+      }
       return;  // first matching rule wins (upstream)
     }
   }

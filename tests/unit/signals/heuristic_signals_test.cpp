@@ -65,6 +65,28 @@ routing:
   EXPECT_TRUE(RunText(c, Family::kKeyword, "delta").out.matched_keywords.empty());
 }
 
+// A rule that did not match leaves nothing behind for the next one: the winner reports exactly
+// its own keywords, exact and fuzzy, in the rule's order.
+TEST(KeywordSignalTest, TheWinningRuleReportsOnlyItsOwnKeywords) {
+  auto c = testing::ConfigFromRouting(R"(
+routing:
+  signals:
+    keywords:
+      - {name: first, operator: AND, keywords: [beta, alpha]}
+      - {name: second, operator: OR, keywords: [gamma, delta]}
+      - {name: third, operator: OR, method: fuzzy, fuzzy_threshold: 1, keywords: [kubernetes, alpha, omega]}
+)");
+  const Fired alpha = RunText(c, Family::kKeyword, "alpha only");
+  EXPECT_EQ(alpha.matched, Names{"third"});  // not "second": beta missed, alpha is first's
+  EXPECT_EQ(alpha.out.matched_keywords, Names{"alpha"});
+  const Fired mixed = RunText(c, Family::kKeyword, "omega alpha and kubernetez");
+  EXPECT_EQ(mixed.matched, Names{"third"});
+  EXPECT_EQ(mixed.out.matched_keywords, (Names{"kubernetes (fuzzy)", "alpha", "omega"}));
+  const Fired both = RunText(c, Family::kKeyword, "delta gamma");
+  EXPECT_EQ(both.matched, Names{"second"});
+  EXPECT_EQ(both.out.matched_keywords, (Names{"gamma", "delta"}));
+}
+
 TEST(KeywordSignalTest, CaseSensitiveRegexAndCjk) {
   auto c = testing::ConfigFromRouting(R"(
 routing:
