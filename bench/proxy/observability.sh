@@ -16,6 +16,9 @@
 #                                      none: two identical routers, the bench's own spread)
 #                                     [--together]   (both routers loaded at once, each by its
 #                                      own wrk, instead of one after the other)
+#                                     [--sampling-rate R]   (trace a share R of requests,
+#                                      traceidratio, instead of every one: upstream's reference
+#                                      config samples 0.5)
 #
 # Needs a release build and the packages from scripts/setup (wrk, nginx-light).
 set -euo pipefail
@@ -26,6 +29,7 @@ WRK_THREADS=2
 OUT=bench/proxy/observability_results.json
 ON=both
 TOGETHER=0
+SAMPLING="{type: always_on}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -34,6 +38,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT="$2"; shift 2 ;;
     --on) ON="$2"; shift 2 ;;
     --together) TOGETHER=1; shift ;;
+    --sampling-rate) SAMPLING="{type: traceidratio, rate: $2}"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -66,7 +71,7 @@ write_config "$WORK/on.yaml" "$ON_PORT" "$SIM_PORT" "global:
       tracing:
         enabled: $ON_TRACING_ENABLED
         exporter: {endpoint: 'http://127.0.0.1:$COLLECTOR_PORT'}
-        sampling: {type: always_on}"
+        sampling: $SAMPLING"
 for which in off on; do
   "$BIN" validate "$WORK/$which.yaml" >/dev/null
 done
@@ -185,7 +190,8 @@ JSON=$(cat <<JSONDOC
   "connections": 64,
   "on": "$ON",
   "together": $([[ $TOGETHER == 1 ]] && echo true || echo false),
-  "note": "on = what --on names: metrics and/or every request traced and exported (OTLP/HTTP protobuf); off = both disabled. Same machine, alternating rounds; target on/off >= 0.95",
+  "sampling": "$SAMPLING",
+  "note": "on = what --on names: metrics and/or the requests sampling traces, exported (OTLP/HTTP protobuf); off = both disabled. Same machine, alternating rounds; target on/off >= 0.95",
   "span_batches_received_by_collector": $BATCHES,
   "summary": $SUMMARY,
   "runs": $RESULTS
