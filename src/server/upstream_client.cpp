@@ -31,6 +31,7 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 using Parser = http::response_parser<http::buffer_body>;
+constexpr size_t kReadBufferBytes = 16384;                 // a pooled connection's read buffer
 using RequestBuffers = std::array<asio::const_buffer, 2>;  // head, body
 using IoResult = std::tuple<beast::error_code, std::size_t>;
 
@@ -249,6 +250,9 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
       } else {
         conn = std::make_unique<PlainConnection>(executor);
       }
+      // Room to read what the backend has sent in one go: an empty buffer reads 512 bytes at a
+      // time, which split a streamed answer into a read and a client write per ~500 bytes.
+      conn->buffer.reserve(kReadBufferBytes);
       tcp::resolver resolver(executor);
       auto [rec, endpoints] = co_await resolver.async_resolve(request.host, request.port, kTuple);
       if (rec) {

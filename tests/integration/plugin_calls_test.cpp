@@ -1,6 +1,6 @@
-// PluginCaller over real sockets: one plugin's calls run at the same time (two servers that
-// each answer only once the other has been asked too, so calls made one after the other
-// cannot both succeed), and a call to a configured Anthropic-format model goes to its backend
+// PluginCaller and the upstream pool over real sockets: one plugin's calls run at the same time
+// (two servers that each answer only once the other has been asked too, so calls made one after the
+// other cannot both succeed), and a call to a configured Anthropic-format model goes to its backend
 // in Anthropic's API and comes back as an OpenAI chat completion.
 #include "server/plugin_calls.h"
 
@@ -11,7 +11,9 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "server/upstream_client.h"
 #include "support/data_plane_fixture.h"
+#include "support/loopback_server.h"
 
 namespace vsr::server {
 namespace {
@@ -89,6 +91,45 @@ TEST(PluginCallerTest, CallsRunTogetherAndAModelCallSpeaksTheModelsApi) {
 
   EXPECT_EQ(replies[3].status, 0);
   EXPECT_EQ(replies[3].error, "model 'nope' is not in providers.models");
+}
+
+// A body the backend sent at once is handed on in a piece or two, not in 512-byte reads (each
+// piece of a stream costs the client a write): three answers over one pooled connection.
+TEST(UpstreamPoolTest, ABodyThatArrivedIsReadInOnePieceNotByTheHalfKilobyte) {
+  const std::string body(12000, 'x');
+  testing::LoopbackServer backend(
+      [&](const HttpRequest&) {
+        return HttpResponse{200, "text/plain", body, {}};
+      },
+      &OpenAiError);
+  asio::io_context io;
+  UpstreamPool pool;
+  std::vector<size_t> pieces;
+  std::string received;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (int answer = 0; answer < 3; ++answer) {
+          UpstreamRequest request;
+          request.host = "127.0.0.1";
+          request.port = std::to_string(backend.port());
+          request.body = "{}";
+          UpstreamResult r = co_await pool.Send(request);
+          if (!r.response) co_return;
+          size_t n = 0;
+          for (std::string piece = co_await r.response->Read(); !piece.empty();
+               piece = co_await r.response->Read()) {
+            received += piece;
+            ++n;
+          }
+          pieces.push_back(n);
+        }
+      },
+      asio::detached);
+  io.run();
+  ASSERT_EQ(pieces.size(), 3u);
+  EXPECT_EQ(received, body + body + body);
+  for (size_t n : pieces) EXPECT_LE(n, 3u) << "pieces of one 12,000-byte answer";
 }
 
 }  // namespace
