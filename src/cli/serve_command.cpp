@@ -70,10 +70,13 @@ void WarnAboutAnotherStacksSimulator(const config::Config& cfg, int simulator_po
     }
   }
   for (const auto& [endpoint, models] : models_by_endpoint) {
-    std::cerr << "WARNING - models " << models << " use backend 'simulator' at " << endpoint
+    const bool several = models.find(", ") != std::string::npos;
+    std::cerr << "WARNING - " << (several ? "models " : "model ") << models
+              << (several ? " use" : " uses") << " backend 'simulator' at " << endpoint
               << ", but this stack's simulator listens on port " << simulator_port
-              << " (VLLM_SR_PORT_OFFSET=" << PortOffset()
-              << "): their requests would reach another stack's simulator, or nothing. A "
+              << " (VLLM_SR_PORT_OFFSET=" << PortOffset() << "): requests to "
+              << (several ? "them" : "it")
+              << " would reach another stack's simulator, or nothing. A "
                  "starter config.yaml is written for the ports of the stack that wrote it: run "
                  "each stack from its own folder, or change the endpoint.\n";
   }
