@@ -155,10 +155,9 @@ void AppendJsonString(std::string& out, std::string_view text) {
       return !swar::HasByteBelow(w, 0x20) && !swar::HasByte(w, '"') && !swar::HasByte(w, '\\');
     };
     while (i + 8 <= text.size() && clean(swar::Load8(text.data() + i))) i += 8;
-    if (i + 8 > text.size()) {  // the last bytes, padded with a clean one: most short strings
-      uint64_t w = 'a' * swar::kOnes;
-      std::memcpy(&w, text.data() + i, text.size() - i);
-      if (clean(w)) break;
+    // The last bytes, padded with a clean one: most strings are short.
+    if (i + 8 > text.size() && clean(swar::LoadTail(text.data() + i, text.size() - i, 'a'))) {
+      break;
     }
     for (const size_t stop = std::min(text.size(), i + 8); i < stop; ++i) {
       const auto u = static_cast<unsigned char>(text[i]);

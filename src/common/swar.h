@@ -18,6 +18,14 @@ inline uint64_t Load8(const char* p) {
   return w;
 }
 
+// The last n < 8 bytes of a text as one word, padded with `fill` (a byte the caller's test lets
+// pass), so that a short text or a word-by-word scan's tail is tested in one step too.
+inline uint64_t LoadTail(const char* p, size_t n, char fill) {
+  uint64_t w = static_cast<uint8_t>(fill) * kOnes;
+  std::memcpy(&w, p, n);
+  return w;
+}
+
 // Any byte below `bound` (at most 128)?
 constexpr bool HasByteBelow(uint64_t w, uint8_t bound) {
   return ((w - bound * kOnes) & ~w & kHighBits) != 0;

@@ -89,7 +89,7 @@ void ReplayStore::RemoveOldestOfLocked(ByDecision::iterator d, List& removed) {
   d->second.pop_front();
   if (d->second.empty()) by_decision_.erase(d);
   by_id_.Erase(it->id_hash, it);
-  if (persistence_) PersistErase(std::string(it->id));
+  PersistErase(it->id);
   removed.splice(removed.end(), records_, it);
 }
 
@@ -229,10 +229,10 @@ void ReplayStore::Persist(const ReplayRecord& record) {
   queue_cv_.notify_one();
 }
 
-void ReplayStore::PersistErase(const std::string& id) {
+void ReplayStore::PersistErase(std::string_view id) {
   if (!persistence_) return;
   std::lock_guard lock(queue_mu_);
-  queue_.push_back(Pending{true, id, {}});
+  queue_.push_back(Pending{true, std::string(id), {}});
   queue_cv_.notify_one();
 }
 

@@ -97,7 +97,7 @@ class ReplayStore {
   void RemoveOldestOfLocked(ByDecision::iterator d, List& removed);
   void ExpireLocked(int64_t now_ns, List& removed);
   void Persist(const ReplayRecord& record);
-  void PersistErase(const std::string& id);
+  void PersistErase(std::string_view id);
   void WriterLoop();
 
   const int64_t ttl_ns_;

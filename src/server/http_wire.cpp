@@ -100,12 +100,9 @@ bool ValidName(std::string_view name) {
   for (; i + 8 <= name.size(); i += 8) {
     if (!CommonTokenWord(swar::Load8(name.data() + i))) return TokenBytes(name);
   }
-  if (i < name.size()) {
-    uint64_t w = 'a' * swar::kOnes;  // the last bytes, padded with a common one
-    std::memcpy(&w, name.data() + i, name.size() - i);
-    if (!CommonTokenWord(w)) return TokenBytes(name);
-  }
-  return true;
+  // The last bytes, padded with a common one.
+  return i == name.size() ||
+         CommonTokenWord(swar::LoadTail(name.data() + i, name.size() - i, 'a')) || TokenBytes(name);
 }
 
 bool ValidValueBytes(std::string_view value) {
@@ -125,10 +122,10 @@ bool ValidHeader(std::string_view name, std::string_view value) {
     if (!swar::HasByteBelow(swar::Load8(value.data() + i), 14)) continue;
     if (!ValidValueBytes(value.substr(i, 8))) return false;
   }
-  if (i == value.size()) return true;
-  uint64_t w = 'a' * swar::kOnes;  // the last bytes, padded with an allowed one
-  std::memcpy(&w, value.data() + i, value.size() - i);
-  return !swar::HasByteBelow(w, 14) || ValidValueBytes(value.substr(i));
+  // The last bytes, padded with an allowed one.
+  return i == value.size() ||
+         !swar::HasByteBelow(swar::LoadTail(value.data() + i, value.size() - i, 'a'), 14) ||
+         ValidValueBytes(value.substr(i));
 }
 
 std::string ResponseHead(unsigned version, int status, std::string_view content_type,
