@@ -30,7 +30,49 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-using Parser = http::response_parser<http::buffer_body>;
+// Reads a backend's response. Unlike Beast's response_parser, it keeps no field container of
+// its own (an allocation per field) and no body buffer: fields go straight into the response's
+// list, and body bytes straight into the piece a Read returns, one copy each.
+class Parser final : public http::basic_parser<false> {
+ public:
+  int status = 0;
+  std::string content_type;
+  HeaderList headers;
+  std::string* sink = nullptr;  // where body bytes go: the piece being read
+
+ private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
+                       beast::error_code& ec) override {
+    ec = http::error::bad_version;  // a response parser never sees a request line
+  }
+  void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
+    status = code;
+  }
+  void on_field_impl(http::field field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    if (field == http::field::content_type) content_type.assign(value.data(), value.size());
+    headers.emplace_back(std::string(name), std::string(value));
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
+  size_t on_body_impl(beast::string_view body, beast::error_code& ec) override {
+    return Take(body, ec);
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                            beast::error_code& ec) override {
+    return Take(body, ec);
+  }
+  void on_finish_impl(beast::error_code&) override {}
+  size_t Take(beast::string_view body, beast::error_code& ec) {
+    if (sink == nullptr) {  // body bytes outside a Read: stop, they stay buffered
+      ec = http::error::need_buffer;
+      return 0;
+    }
+    sink->append(body.data(), body.size());
+    return body.size();
+  }
+};
 constexpr size_t kReadBufferBytes = 16384;                 // a pooled connection's read buffer
 using RequestBuffers = std::array<asio::const_buffer, 2>;  // head, body
 using IoResult = std::tuple<beast::error_code, std::size_t>;
@@ -126,8 +168,7 @@ namespace {
 class PooledResponse final : public UpstreamResponse {
  public:
   PooledResponse(std::weak_ptr<UpstreamPool::Impl> pool, std::string key,
-                 std::unique_ptr<Connection> conn,
-                 std::unique_ptr<http::response_parser<http::buffer_body>> parser,
+                 std::unique_ptr<Connection> conn, std::unique_ptr<Parser> parser,
                  std::unique_ptr<RequestDeadline> deadline, std::chrono::milliseconds read_timeout)
       : pool_(std::move(pool)),
         key_(std::move(key)),
@@ -139,38 +180,54 @@ class PooledResponse final : public UpstreamResponse {
   }
 
   asio::awaitable<std::string> Read() override {
+    std::string piece;
     while (!done_ && conn_) {
-      auto& body = parser_->get().body();
-      body.data = chunk_.data();
-      body.size = chunk_.size();
+      parser_->sink = &piece;
       deadline_->deadline.Touch(read_timeout_);
       auto [ec, n] = co_await conn_->ReadSome(*parser_);
       (void)n;
       deadline_->deadline.Clear();
-      // One read parses everything received (eager), so it can bring body bytes and then
-      // meet the cut connection: those bytes still count (a resumed download starts after
-      // them), and come back with the error.
-      const size_t got = chunk_.size() - parser_->get().body().size;
-      if (ec && ec != http::error::need_buffer) {
+      if (!ec) ec = ParseBuffered();
+      parser_->sink = nullptr;
+      // A read can bring body bytes and then meet the cut connection: those bytes still count
+      // (a resumed download starts after them), and come back with the error.
+      if (ec) {
         error_ = deadline_->deadline.expired() ? "backend stopped sending (read timeout)"
                                                : "backend connection failed: " + ec.message();
         done_ = true;
         deadline_->conn = nullptr;
         conn_.reset();
-        co_return std::string(chunk_.data(), got);
+        co_return piece;
       }
       if (parser_->is_done()) Finish();
-      if (got > 0) co_return std::string(chunk_.data(), got);
+      if (!piece.empty()) co_return piece;
     }
-    co_return std::string();
+    co_return piece;
   }
 
  private:
+  // Parses the rest of what has been received, without waiting for more: the backend's SSE
+  // events arrive several per segment, and each piece handed on costs the client a write.
+  // (Beast's eager mode would do this inside the read, but it then also waits for the CRLF
+  // that ends a chunk when it has not arrived yet, holding back every event of a paced
+  // stream until the next one comes.)
+  beast::error_code ParseBuffered() {
+    beast::error_code ec;
+    auto& buffer = conn_->buffer;
+    while (!parser_->is_done() && buffer.size() > 0) {
+      const size_t used = parser_->put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == http::error::need_more) return {};
+      if (ec || used == 0) break;
+    }
+    return ec;
+  }
+
   void Finish() {
     done_ = true;
     deadline_->conn = nullptr;  // the connection may serve another request now
     if (!conn_) return;
-    if (parser_->get().keep_alive()) {
+    if (parser_->keep_alive()) {
       if (auto pool = pool_.lock()) pool->GiveBack(key_, std::move(conn_));
     }
     conn_.reset();
@@ -179,17 +236,10 @@ class PooledResponse final : public UpstreamResponse {
   std::weak_ptr<UpstreamPool::Impl> pool_;
   std::string key_;
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  std::unique_ptr<Parser> parser_;
   std::unique_ptr<RequestDeadline> deadline_;
   std::chrono::milliseconds read_timeout_;
-  std::array<char, 16384> chunk_;  // not value-initialized: 16 KiB memset per request otherwise
 };
-
-std::string HeaderValue(const http::response_parser<http::buffer_body>& parser, http::field field) {
-  const auto& msg = parser.get();
-  auto it = msg.find(field);
-  return it == msg.end() ? std::string() : std::string(it->value());
-}
 
 }  // namespace
 
@@ -290,7 +340,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
     deadline->deadline.Touch(request.read_timeout);
     auto [wec, written] = co_await conn->Write(req);
     (void)written;
-    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+    auto parser = std::make_unique<Parser>();
     parser->body_limit(boost::none);
     beast::error_code hec = wec;
     if (!hec) {
@@ -307,19 +357,13 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
       result.error = "backend " + key + " did not answer: " + hec.message();
       co_return result;
     }
-    // Each body read takes everything already received (up to the piece size), not one chunk:
-    // a backend's SSE events arrive several per segment, and each piece handed on costs the
-    // client a write.
-    parser->eager(true);
-    const int status = static_cast<int>(parser->get().result_int());
-    const std::string content_type = HeaderValue(*parser, http::field::content_type);
-    HeaderList headers;
-    for (const auto& field : parser->get())
-      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    const int status = parser->status;
+    std::string content_type = std::move(parser->content_type);
+    HeaderList headers = std::move(parser->headers);
     auto out = std::make_unique<PooledResponse>(impl_, key, std::move(conn), std::move(parser),
                                                 std::move(deadline), request.read_timeout);
     out->status = status;
-    out->content_type = content_type;
+    out->content_type = std::move(content_type);
     out->headers = std::move(headers);
     result.response = std::move(out);
     co_return result;

@@ -256,6 +256,27 @@ TEST_F(DataPlaneTest, ClientDisconnectCancelsTheBackendStream) {
   EXPECT_EQ(a.sim->stats().streams_completed.load(), 0u);
 }
 
+// Each event of a paced stream reaches the client when the backend sends it, not when the next
+// one (or the end) comes: the backend is still generating when the first words arrive, and the
+// last event is not there before the backend has sent it.
+TEST_F(DataPlaneTest, APacedStreamReachesTheClientEventByEvent) {
+  simulator::SimulatorOptions options;
+  options.output_tokens = 12;
+  options.tokens_per_second = 10;  // an event every 100 ms, 1.2 s in all
+  Sim a(options);
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  RawClient client(proxy_->port());
+  const auto sent = std::chrono::steady_clock::now();
+  client.Send(PostRequest(Chat("fast", "hi", true)));
+  const std::string first = client.ReadUntil("\"content\":\"Hello!\"");
+  ASSERT_NE(first.find("Hello!"), std::string::npos);
+  EXPECT_EQ(a.sim->stats().streams_completed.load(), 0u) << "the first words waited for the end";
+  EXPECT_EQ(first.find("[DONE]"), std::string::npos);
+  const std::string rest = client.ReadUntil("data: [DONE]");
+  EXPECT_NE(rest.find("[DONE]"), std::string::npos);
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(1000));
+}
+
 TEST_F(DataPlaneTest, BadBodiesGetOpenAiStyle4xx) {
   Sim a;
   Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
