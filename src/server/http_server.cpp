@@ -61,6 +61,48 @@ asio::awaitable<bool> TimedWrite(tcp::socket& socket, Deadline& deadline,
   co_return !ec;
 }
 
+// Reads a request straight into an HttpRequest: header names lower-cased into its map, the
+// body appended to its string. Beast's request_parser would keep a field list of its own (an
+// allocation per field) and a body to copy out.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(HttpRequest& request) : request_(request) {}
+  unsigned version() const { return version_; }
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
+                       int version, beast::error_code&) override {
+    request_.method.assign(method.data(), method.size());
+    request_.target.assign(target.data(), target.size());
+    version_ = static_cast<unsigned>(version);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
+    ec = http::error::bad_method;  // a request parser never sees a status line
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    request_.headers[ToLower(name)].assign(value.data(), value.size());  // the last one wins
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) request_.body.reserve(static_cast<size_t>(*length));  // within the body limit
+  }
+  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  HttpRequest& request_;
+  unsigned version_ = 11;
+};
+
 // Writes a whole response: its head and its body, as two buffers of one write.
 asio::awaitable<bool> WriteWhole(tcp::socket& socket, Deadline& deadline,
                                  std::chrono::seconds timeout, const HttpResponse& r,
@@ -217,7 +259,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     beast::flat_buffer buffer;
     buffer.reserve(4096);
     for (bool first = true; !stopping.load(); first = false) {
-      http::request_parser<http::string_body> parser;
+      HttpRequest req;
+      RequestParser parser(req);
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
       deadline.Touch(first ? options.read_timeout : options.idle_timeout);
@@ -246,15 +289,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         }
         break;
       }
-      const auto& msg = parser.get();
-      HttpRequest req;
-      req.method = std::string(msg.method_string());
-      req.target = std::string(msg.target());
       SplitTarget(req.target, req.path, req.query);
-      for (const auto& field : msg)
-        req.headers[ToLower(field.name_string())] = std::string(field.value());
-      req.body = msg.body();
-      Exchange exchange(socket, deadline, msg.version(), msg.keep_alive() && !stopping.load(),
+      Exchange exchange(socket, deadline, parser.version(), parser.keep_alive() && !stopping.load(),
                         options.read_timeout);
       ++active;
       std::string failure;

@@ -33,6 +33,14 @@ asio::awaitable<void> Handle(const HttpRequest& r, HttpExchange& ex) {
     co_await ex.EndStream();
     co_return;
   }
+  if (r.path == "/echo") {  // what the handler was given
+    std::string seen = r.method + " " + r.target + " path=" + r.path;
+    for (const auto& [name, value] : r.query) seen += " ?" + name + "=" + value;
+    for (const auto& [name, value] : r.headers) seen += " " + name + "=" + value;
+    const HttpResponse echo{200, "text/plain", seen + " body=" + r.body, {}};
+    co_await ex.Respond(echo);
+    co_return;
+  }
   const HttpResponse whole{200, "text/plain", "whole", {}};
   co_await ex.Respond(whole);
 }
@@ -94,6 +102,34 @@ TEST(HttpServer, AStreamToAnHttp11ClientIsChunkedAndTheConnectionStaysOpen) {
   EXPECT_NE(next.find("Content-Length: 5\r\n"), std::string::npos) << next;
   asio::read(c.socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(5 - buffer.size()));
   EXPECT_EQ(buffer, "whole");
+}
+
+// The handler gets the request as sent: method, target and query, header names lower-cased
+// (of a repeated header, the last), and the body whole, sent with a length or in chunks.
+TEST(HttpServer, TheHandlerGetsTheRequestAsSentWithALengthOrInChunks) {
+  testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus);
+  RawClient c(server.port());
+  auto answer = [&c] {
+    std::string buffer;
+    const std::string head = c.ReadHead(buffer);
+    const size_t at = head.find("Content-Length: ");
+    if (at == std::string::npos) return head;
+    const size_t length = std::stoul(head.substr(at + 16));
+    asio::read(c.socket, asio::dynamic_buffer(buffer),
+               asio::transfer_exactly(length - buffer.size()));
+    return buffer;
+  };
+  c.Send(
+      "POST /echo?a=1&b=x%20y HTTP/1.1\r\nHost: h\r\nX-Thing: first\r\nx-THING: second\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  EXPECT_EQ(answer(),
+            "POST /echo?a=1&b=x%20y path=/echo ?a=1 ?b=x y host=h transfer-encoding=chunked "
+            "x-thing=second body=hello world");
+  // The same connection, a body with a length, then none.
+  c.Send("PUT /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nabcd");
+  EXPECT_EQ(answer(), "PUT /echo path=/echo content-length=4 host=h body=abcd");
+  c.Send("GET /echo HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(answer(), "GET /echo path=/echo host=h body=");
 }
 
 TEST(HttpServer, ARequestThatStallsIsClosedAtTheReadTimeout) {
