@@ -906,7 +906,8 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   call.routed.cache_similarity = call.plugin_ctx.cache_similarity;
   call.routed.replay_id = call.plugin_ctx.replay_id;
   HeaderList headers;
-  headers.reserve(16);  // the request id, the routing headers, a few of the response's
+  headers.reserve(16 + response->headers.size());  // the backend's, the request id, routing
+  PassBackHeaders(response->headers, headers);
   headers.emplace_back("x-request-id", call.request_id);
   if (ok_status) AppendRoutingHeaders(call.result, call.routed, headers);
   // Plugins that read the whole answer (cache, replay) get it in OpenAI form.

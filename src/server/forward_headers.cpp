@@ -1,6 +1,5 @@
 #include "server/forward_headers.h"
 
-#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -10,17 +9,39 @@ namespace vsr::server {
 
 namespace {
 
-// Connection-level headers (RFC 9110 §7.6.1) and the ones the upstream client writes itself.
-// accept-encoding is dropped because the router reads (and may rewrite) every answer body.
-// The router's internal request headers are never passed on.
+template <size_t N>
+bool OneOf(std::string_view name, const std::array<std::string_view, N>& names) {
+  for (const std::string_view n : names) {
+    if (IEquals(name, n)) return true;
+  }
+  return false;
+}
+
+bool RouterHeader(std::string_view name) {
+  return name.size() >= 6 && IEquals(name.substr(0, 6), "x-vsr-");
+}
+
+// Connection-level headers (RFC 9110 §7.6.1): never passed on, either way.
+constexpr std::array<std::string_view, 7> kHopByHop = {
+    "connection", "keep-alive",        "proxy-connection", "te",
+    "trailer",    "transfer-encoding", "upgrade"};
+
+// A request's headers the upstream client writes itself. accept-encoding is dropped because the
+// router reads (and may rewrite) every answer body. The router's internal request headers are
+// never passed on.
 bool Dropped(std::string_view name) {
-  static constexpr std::array<std::string_view, 14> kDropped = {
-      "connection",     "keep-alive",         "proxy-connection", "te",
-      "trailer",        "transfer-encoding",  "upgrade",          "host",
-      "content-length", "content-type",       "accept-encoding",  "expect",
-      "x-request-id",   "proxy-authorization"};
-  if (std::find(kDropped.begin(), kDropped.end(), name) != kDropped.end()) return true;
-  return name.rfind("x-vsr-", 0) == 0;
+  static constexpr std::array<std::string_view, 7> kOwn = {
+      "host",   "content-length", "content-type",       "accept-encoding",
+      "expect", "x-request-id",   "proxy-authorization"};
+  return OneOf(name, kHopByHop) || OneOf(name, kOwn) || RouterHeader(name);
+}
+
+// An answer's headers the router writes itself.
+bool WrittenByRouter(std::string_view name) {
+  static constexpr std::array<std::string_view, 6> kOwn = {
+      "content-length", "content-type", "content-encoding",
+      "server",         "x-request-id", "proxy-authenticate"};
+  return OneOf(name, kHopByHop) || OneOf(name, kOwn) || RouterHeader(name);
 }
 
 void Remove(HeaderList& list, std::string_view name) {
@@ -57,6 +78,12 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
     out.emplace_back("traceparent", std::move(traceparent));
   }
   return out;
+}
+
+void PassBackHeaders(HeaderList& backend, HeaderList& out) {
+  for (auto& header : backend) {
+    if (!WrittenByRouter(header.first)) out.push_back(std::move(header));
+  }
 }
 
 }  // namespace vsr::server

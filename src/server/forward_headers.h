@@ -3,6 +3,11 @@
 // the router re-creates; then the backend's configured headers (auth), then the decision's
 // header_mutation plugin (sets override, deletes go last). With tracing on, `traceparent`
 // replaces the client's (the router's span is the backend's parent).
+//
+// The other way, a backend's answer headers pass on to the client (rate limits, retry-after,
+// the backend's own ids), except those the router writes itself: framing, connection,
+// content type and encoding (the router may rewrite the body; it asks backends for no
+// encoding), server, x-request-id and x-vsr-*.
 #pragma once
 
 #include <map>
@@ -17,5 +22,8 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,  // 
                           const HeaderList& backend, const HeaderList& plugin_set,
                           const std::vector<std::string>& plugin_remove,
                           const std::string& request_id, std::string traceparent = {});
+
+// Moves the backend answer headers that pass on to the client from `backend` to the end of `out`.
+void PassBackHeaders(HeaderList& backend, HeaderList& out);
 
 }  // namespace vsr::server

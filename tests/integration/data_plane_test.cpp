@@ -277,6 +277,63 @@ TEST_F(DataPlaneTest, APacedStreamReachesTheClientEventByEvent) {
   EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(1000));
 }
 
+// A backend's own answer headers reach the client, as through Envoy upstream (rate limits,
+// retry-after on a 429), whole or streamed; those the router writes itself do not.
+TEST_F(DataPlaneTest, TheBackendsAnswerHeadersPassOnExceptTheRoutersOwn) {
+  const HeaderList backend_headers{{"x-ratelimit-remaining-requests", "41"},
+                                   {"Retry-After", "7"},
+                                   {"server", "other-server"},
+                                   {"x-request-id", "the-backends-id"},
+                                   {"x-vsr-selected-model", "spoofed"},
+                                   {"content-encoding", "br"}};
+  const auto answer = [&](const HttpRequest& r, HttpExchange& ex) -> boost::asio::awaitable<void> {
+    if (r.body.find("\"stream\":true") != std::string::npos) {
+      const std::string type = "text/event-stream";
+      co_await ex.BeginStream(200, type, backend_headers);
+      co_await ex.Write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n");
+      co_await ex.Write("data: [DONE]\n\n");
+      co_await ex.EndStream();
+      co_return;
+    }
+    const bool busy = r.body.find("busy") != std::string::npos;
+    const HttpResponse reply{
+        busy ? 429 : 200, "application/json",
+        busy ? R"({"error":{"message":"slow down","type":"rate_limit","code":429}})"
+             : R"({"id":"c1","object":"chat.completion","model":"m","choices":[{"index":0,)"
+               R"("message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]})",
+        backend_headers};
+    co_await ex.Respond(reply);
+  };
+  LoopbackServer backend(AsyncHttpHandler(answer), &DataPlane::ErrorForStatus);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(backend.port());
+  Start(TwoModelConfig("[" + Ref("b", endpoint) + "]", "[" + Ref("c", endpoint) + "]"));
+
+  for (const std::string text : {"hi", "busy"}) {
+    const HttpResult r = Post("/v1/chat/completions", Chat("fast", text));
+    ASSERT_EQ(r.status, text == "hi" ? 200 : 429) << r.body;
+    EXPECT_EQ(r.headers.at("x-ratelimit-remaining-requests"), "41");
+    EXPECT_EQ(r.headers.at("retry-after"), "7");
+    EXPECT_EQ(r.headers.at("server"), "vllm-sr");
+    EXPECT_NE(r.headers.at("x-request-id"), "the-backends-id");
+    EXPECT_EQ(r.headers.count("content-encoding"), 0u);
+    EXPECT_EQ(r.content_type, "application/json");
+    // Routing headers go on successful answers only, as upstream's.
+    EXPECT_EQ(r.headers.count("x-vsr-selected-model") ? r.headers.at("x-vsr-selected-model") : "",
+              text == "hi" ? "fast" : "");
+  }
+  RawClient client(proxy_->port());
+  client.Send(PostRequest(Chat("fast", "hi", true)));
+  const std::string streamed = client.ReadUntil("data: [DONE]");
+  const std::string head = streamed.substr(0, streamed.find("\r\n\r\n"));
+  EXPECT_NE(head.find("x-ratelimit-remaining-requests: 41\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Retry-After: 7\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("x-vsr-selected-model: fast\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("spoofed"), std::string::npos) << head;
+  EXPECT_EQ(head.find("other-server"), std::string::npos) << head;
+  EXPECT_EQ(head.find("the-backends-id"), std::string::npos) << head;
+  EXPECT_EQ(head.find("br\r\n"), std::string::npos) << head;
+}
+
 TEST_F(DataPlaneTest, BadBodiesGetOpenAiStyle4xx) {
   Sim a;
   Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
