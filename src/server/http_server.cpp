@@ -14,6 +14,7 @@
 #include "common/strings.h"
 #include "server/deadline.h"
 #include "server/http_wire.h"
+#include "server/parse_buffered.h"
 #include "server/socket_write.h"
 
 namespace vsr::server {
@@ -48,6 +49,11 @@ std::string PercentDecode(std::string_view s) {
     }
   }
   return out;
+}
+
+bool Has100Continue(const HttpRequest& req) {
+  const auto it = req.headers.find("expect");
+  return it != req.headers.end() && IEquals(Trim(it->second), "100-continue");
 }
 
 // Writes `buffers` within `timeout` (the deadline closes the socket otherwise).
@@ -264,9 +270,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
       deadline.Touch(first ? options.read_timeout : options.idle_timeout);
-      auto [ec, bytes] = co_await http::async_read(socket, buffer, parser, kTuple);
-      deadline.Clear();
+      auto [ec, bytes] = co_await http::async_read_header(socket, buffer, parser, kTuple);
       (void)bytes;
+      if (!ec && !parser.is_done()) {
+        // A client that asked to be told before sending its body (curl does for big uploads)
+        // would otherwise wait a second for our answer, then send it anyway. Over-limit bodies
+        // have failed already, with their 413.
+        if (parser.version() == 11 && Has100Continue(req)) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          if (!co_await TimedWrite(socket, deadline, std::chrono::seconds(5),
+                                   asio::buffer(kContinue.data(), kContinue.size()))) {
+            break;
+          }
+          deadline.Touch(options.read_timeout);
+        }
+        // The body often came with the head: what has been received first.
+        ec = ParseBuffered(parser, buffer);
+        if (!ec && !parser.is_done()) {
+          auto [body_ec, body_bytes] = co_await http::async_read(socket, buffer, parser, kTuple);
+          (void)body_bytes;
+          ec = body_ec;
+        }
+      }
+      deadline.Clear();
       if (ec) {
         int status = 0;
         std::string message;

@@ -16,6 +16,7 @@
 
 #include "server/deadline.h"
 #include "server/http_wire.h"
+#include "server/parse_buffered.h"
 #include "server/socket_write.h"
 
 namespace vsr::server {
@@ -183,11 +184,17 @@ class PooledResponse final : public UpstreamResponse {
     std::string piece;
     while (!done_ && conn_) {
       parser_->sink = &piece;
-      deadline_->deadline.Touch(read_timeout_);
-      auto [ec, n] = co_await conn_->ReadSome(*parser_);
-      (void)n;
-      deadline_->deadline.Clear();
-      if (!ec) ec = ParseBuffered();
+      // What has been received first (the body often comes with the head); the socket only
+      // when that gave nothing.
+      beast::error_code ec = ParseBuffered(*parser_, conn_->buffer);
+      if (!ec && piece.empty() && !parser_->is_done()) {
+        deadline_->deadline.Touch(read_timeout_);
+        auto [read_ec, n] = co_await conn_->ReadSome(*parser_);
+        (void)n;
+        deadline_->deadline.Clear();
+        ec = read_ec;
+        if (!ec) ec = ParseBuffered(*parser_, conn_->buffer);
+      }
       parser_->sink = nullptr;
       // A read can bring body bytes and then meet the cut connection: those bytes still count
       // (a resumed download starts after them), and come back with the error.
@@ -206,23 +213,6 @@ class PooledResponse final : public UpstreamResponse {
   }
 
  private:
-  // Parses the rest of what has been received, without waiting for more: the backend's SSE
-  // events arrive several per segment, and each piece handed on costs the client a write.
-  // (Beast's eager mode would do this inside the read, but it then also waits for the CRLF
-  // that ends a chunk when it has not arrived yet, holding back every event of a paced
-  // stream until the next one comes.)
-  beast::error_code ParseBuffered() {
-    beast::error_code ec;
-    auto& buffer = conn_->buffer;
-    while (!parser_->is_done() && buffer.size() > 0) {
-      const size_t used = parser_->put(buffer.data(), ec);
-      buffer.consume(used);
-      if (ec == http::error::need_more) return {};
-      if (ec || used == 0) break;
-    }
-    return ec;
-  }
-
   void Finish() {
     done_ = true;
     deadline_->conn = nullptr;  // the connection may serve another request now

@@ -132,6 +132,28 @@ TEST(HttpServer, TheHandlerGetsTheRequestAsSentWithALengthOrInChunks) {
   EXPECT_EQ(answer(), "GET /echo path=/echo host=h body=");
 }
 
+// A client that sends `Expect: 100-continue` and waits is told to go on at once (curl waits a
+// second otherwise); a body over the limit is refused before it is sent.
+TEST(HttpServer, AClientThatExpects100ContinueIsToldToSendItsBody) {
+  HttpServerOptions options = Timeouts(3, 3);  // a server that never answers closes at 3 s
+  options.body_limit = 100;
+  testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus, options);
+  RawClient c(server.port());
+  c.Send("POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  std::string buffer;
+  EXPECT_EQ(c.ReadHead(buffer), "HTTP/1.1 100 Continue\r\n\r\n");
+  c.Send("abcd");
+  const std::string head = c.ReadHead(buffer);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  asio::read_until(c.socket, asio::dynamic_buffer(buffer), "body=abcd");
+  EXPECT_TRUE(buffer.ends_with("body=abcd")) << buffer;
+
+  RawClient big(server.port());
+  big.Send("POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 101\r\n\r\n");
+  const std::string refused = big.ReadToClose();
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 413 ")) << refused;
+}
+
 TEST(HttpServer, ARequestThatStallsIsClosedAtTheReadTimeout) {
   testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus,
                                  Timeouts(1, 30));
