@@ -42,4 +42,27 @@ std::optional<std::chrono::milliseconds> ParseGoDuration(std::string_view s) {
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(total_ms)));
 }
 
+std::string FormatGoDuration(std::chrono::milliseconds duration) {
+  int64_t ms = duration.count();
+  std::string out;
+  if (ms < 0) {
+    out = "-";
+    ms = -ms;
+  }
+  if (ms < 1000) return out + std::to_string(ms) + "ms";
+  const int64_t hours = ms / 3600000;
+  const int64_t minutes = ms / 60000 % 60;
+  const int64_t seconds = ms / 1000 % 60;
+  const int64_t millis = ms % 1000;
+  if (hours > 0) out += std::to_string(hours) + "h";
+  if (hours > 0 || minutes > 0) out += std::to_string(minutes) + "m";
+  out += std::to_string(seconds);
+  if (millis > 0) {  // Go's fraction: no trailing zeros
+    std::string fraction = std::to_string(1000 + millis).substr(1);
+    while (fraction.back() == '0') fraction.pop_back();
+    out += "." + fraction;
+  }
+  return out + "s";
+}
+
 }  // namespace vsr

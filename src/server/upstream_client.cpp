@@ -14,6 +14,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/duration.h"
 #include "server/deadline.h"
 #include "server/http_wire.h"
 #include "server/parse_buffered.h"
@@ -305,9 +306,11 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
       auto [cec, ep] = co_await asio::async_connect(conn->socket(), endpoints, kTuple);
       (void)ep;
       if (cec) {
-        result.failure =
-            deadline->deadline.expired() ? UpstreamFailure::kTimeout : UpstreamFailure::kConnect;
-        result.error = "cannot connect to " + key + ": " + cec.message();
+        const bool expired = deadline->deadline.expired();
+        result.failure = expired ? UpstreamFailure::kTimeout : UpstreamFailure::kConnect;
+        result.error = "cannot connect to " + key + ": " +
+                       (expired ? "no answer within " + FormatGoDuration(request.connect_timeout)
+                                : cec.message());
         co_return result;
       }
       beast::error_code ignored;
@@ -344,7 +347,9 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
       deadline->conn = nullptr;
       if (reused && !timed_out) continue;  // stale keep-alive connection
       result.failure = timed_out ? UpstreamFailure::kTimeout : UpstreamFailure::kProtocol;
-      result.error = "backend " + key + " did not answer: " + hec.message();
+      result.error = timed_out ? "backend " + key + " did not answer within " +
+                                     FormatGoDuration(request.read_timeout)
+                               : "backend " + key + " did not answer: " + hec.message();
       co_return result;
     }
     const int status = parser->status;

@@ -334,6 +334,25 @@ TEST_F(DataPlaneTest, TheBackendsAnswerHeadersPassOnExceptTheRoutersOwn) {
   EXPECT_EQ(head.find("br\r\n"), std::string::npos) << head;
 }
 
+// A backend silent past the listener's timeout: 504, with the wait that ran out.
+TEST_F(DataPlaneTest, ABackendSilentPastTheTimeoutIsA504) {
+  simulator::SimulatorOptions options;
+  options.ttft_ms = 3000;
+  Sim slow(options);
+  DataPlaneOptions plane;
+  plane.backend_timeout = std::chrono::milliseconds(300);
+  Start(
+      TwoModelConfig("[" + Ref("a", slow.Endpoint()) + "]", "[" + Ref("c", slow.Endpoint()) + "]"),
+      plane);
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResult r = Post("/v1/chat/completions", Chat("fast", "hi"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(r.status, 504);
+  EXPECT_NE(r.body.find("backend " + slow.Endpoint() + " did not answer within 300ms"),
+            std::string::npos)
+      << r.body;
+}
+
 TEST_F(DataPlaneTest, BadBodiesGetOpenAiStyle4xx) {
   Sim a;
   Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
