@@ -836,6 +836,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   size_t usable = 0;
   for (const auto& c : candidates) usable += c.error.empty() ? 1 : 0;
   bool timed_out = false;
+  // A client that hangs up while the backend works drops the backend request (as Envoy
+  // resets it upstream): a backend generating for nobody is a GPU wasted.
+  auto abort = std::make_shared<UpstreamAbort>();
+  exchange.WatchHangup([abort] { abort->Abort(); });
   // Every endpoint of a model gets the same body: serialize it once, not once per attempt.
   body["model"] = UpstreamModelId(*call.model);
   std::string payload = CompactJson(body);
@@ -863,6 +867,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     up.body = i + 1 == candidates.size() ? std::move(payload) : payload;
     up.connect_timeout = options_.connect_timeout;
     up.read_timeout = options_.backend_timeout;
+    up.abort = abort;
     UpstreamResult r = co_await pool_->Send(up);
     if (!r.response || (r.response->status >= 500 && usable > 1)) {
       call.trace.Fail(span, r.response ? "HTTP " + std::to_string(r.response->status) : r.error);
@@ -871,6 +876,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       call.trace.Set(span, "http.status_code", static_cast<int64_t>(r.response->status));
       call.upstream_span = span;  // ends when the answer is complete
     }
+    if (abort->aborted) break;
     if (!r.response) {
       failures += target.name + " (" + target.Address() + "): " + r.error;
       timed_out = timed_out || r.failure == UpstreamFailure::kTimeout;
@@ -889,6 +895,11 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     break;
   }
   if (options_.metrics) options_.metrics->RecordRequest(call.model->name);
+  if (abort->aborted) {
+    call.record.error = "client went away before the answer";
+    RecordAnswer(call, 499, 0, {}, {}, "cancellation");
+    co_return;
+  }
   if (!response) {
     const int status = timed_out ? 504 : 502;
     RecordAnswer(call, status, 0, {}, {}, timed_out ? "timeout" : "upstream_5xx");
@@ -962,6 +973,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       if (!piece.empty()) client_ok = co_await exchange.Write(piece);
     }
     if (!response->error().empty()) call.record.error = response->error();
+    if (abort->aborted) client_ok = false;
     if (!client_ok) {
       // Dropping `response` closes the backend connection: the backend stops generating.
       call.record.error = "client disconnected mid-stream";
@@ -987,6 +999,11 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
 
   const double header_s = std::chrono::duration<double>(Clock::now() - call.started).count();
   std::string answer = co_await response->ReadAll(options_.max_response_bytes);
+  if (abort->aborted) {
+    call.record.error = "client went away before the answer";
+    RecordAnswer(call, 499, header_s, {}, {}, "cancellation");
+    co_return;
+  }
   RecordAnswer(call, response->error().empty() ? response->status : 502, header_s, answer, answer,
                !response->error().empty() ? "upstream_5xx" : "");
   if (!response->error().empty()) {

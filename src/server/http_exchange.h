@@ -29,6 +29,10 @@ class HttpExchange {
   virtual boost::asio::awaitable<bool> EndStream() = 0;
   virtual bool started() const = 0;  // a response (or its head) has been sent
   virtual boost::asio::any_io_executor executor() = 0;
+  // Calls `on_hangup` (on executor()) if the client closes the connection before the response
+  // is complete, so the handler can drop what it asked upstream. At most once; the watch ends
+  // with the exchange. Exchanges that cannot tell never call it.
+  virtual void WatchHangup(std::function<void()> on_hangup) { (void)on_hangup; }
 };
 
 using AsyncHttpHandler =

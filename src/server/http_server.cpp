@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 
 #include "common/strings.h"
 #include "server/deadline.h"
@@ -200,10 +203,41 @@ class Exchange final : public HttpExchange {
 
   bool started() const override { return started_; }
   asio::any_io_executor executor() override { return socket_.get_executor(); }
+
+  ~Exchange() override {
+    if (!watch_) return;
+    watch_->over = true;  // a completion already queued must not touch this exchange
+    beast::error_code ignored;
+    socket_.cancel(ignored);  // only the watch is pending now: the response is over
+  }
+
+  void WatchHangup(std::function<void()> on_hangup) override {
+    if (watch_ || finished_) return;
+    watch_ = std::make_shared<HangupWatch>();
+    watch_->on_hangup = std::move(on_hangup);
+    // The next readiness of the socket is the client's FIN (or a pipelined request, which
+    // says nothing). A FIN that came before the watch began goes unnoticed: the response's
+    // write finds it.
+    socket_.async_wait(
+        tcp::socket::wait_read, [watch = watch_, &socket = socket_](const beast::error_code& ec) {
+          if (ec || watch->over) return;
+          char byte;
+          const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            watch->on_hangup();
+          }
+        });
+  }
+
   // The connection can carry another request: the response went out whole.
   bool reusable() const { return ok_ && finished_ && keep_alive_; }
 
  private:
+  struct HangupWatch {
+    bool over = false;
+    std::function<void()> on_hangup;
+  };
+
   tcp::socket& socket_;
   Deadline& deadline_;
   unsigned version_;
@@ -214,6 +248,7 @@ class Exchange final : public HttpExchange {
   bool chunked_ = true;
   bool finished_ = false;
   bool ok_ = true;
+  std::shared_ptr<HangupWatch> watch_;
 };
 
 }  // namespace

@@ -115,15 +115,26 @@ using TlsConnection = StreamConnection<beast::ssl_stream<tcp::socket>>;
 
 // One request's timeouts (connect, then each read and write). When one passes, the socket of
 // the connection the request is using is closed, so the pending operation ends.
+// The request's abort handle (UpstreamAbort) closes the same connection, at once.
 struct RequestDeadline {
-  explicit RequestDeadline(const asio::any_io_executor& executor)
-      : deadline(executor, [this] {
-          if (conn == nullptr) return;
-          beast::error_code ignored;
-          conn->socket().close(ignored);
-        }) {}
+  RequestDeadline(const asio::any_io_executor& executor, std::shared_ptr<UpstreamAbort> a)
+      : deadline(executor, [this] { CloseConnection(); }), abort(std::move(a)) {
+    if (abort) abort->close_connection = [this] { CloseConnection(); };
+  }
+  ~RequestDeadline() {
+    if (abort) abort->close_connection = nullptr;
+  }
+  RequestDeadline(const RequestDeadline&) = delete;
+  RequestDeadline& operator=(const RequestDeadline&) = delete;
+  bool aborted() const { return abort && abort->aborted; }
+  void CloseConnection() {
+    if (conn == nullptr) return;
+    beast::error_code ignored;
+    conn->socket().close(ignored);
+  }
   Connection* conn = nullptr;
   Deadline deadline;
+  std::shared_ptr<UpstreamAbort> abort;
 };
 
 }  // namespace
@@ -200,8 +211,9 @@ class PooledResponse final : public UpstreamResponse {
       // A read can bring body bytes and then meet the cut connection: those bytes still count
       // (a resumed download starts after them), and come back with the error.
       if (ec) {
-        error_ = deadline_->deadline.expired() ? "backend stopped sending (read timeout)"
-                                               : "backend connection failed: " + ec.message();
+        error_ = deadline_->aborted()            ? "the request was dropped"
+                 : deadline_->deadline.expired() ? "backend stopped sending (read timeout)"
+                                                 : "backend connection failed: " + ec.message();
         done_ = true;
         deadline_->conn = nullptr;
         conn_.reset();
@@ -277,7 +289,12 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
   const RequestBuffers req{asio::buffer(head), asio::buffer(request.body)};
 
   UpstreamResult result;
-  auto deadline = std::make_unique<RequestDeadline>(executor);
+  if (request.abort && request.abort->aborted) {
+    result.failure = UpstreamFailure::kConnect;
+    result.error = "the request was dropped";
+    co_return result;
+  }
+  auto deadline = std::make_unique<RequestDeadline>(executor, request.abort);
   // A pooled connection first (it may have been closed by the backend: then one fresh try).
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn = attempt == 0 ? impl_->TakeIdle(key) : nullptr;
@@ -345,7 +362,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::Send(UpstreamRequest& request) {
     const bool timed_out = deadline->deadline.expired();
     if (hec) {
       deadline->conn = nullptr;
-      if (reused && !timed_out) continue;  // stale keep-alive connection
+      if (reused && !timed_out && !deadline->aborted()) continue;  // stale keep-alive connection
       result.failure = timed_out ? UpstreamFailure::kTimeout : UpstreamFailure::kProtocol;
       result.error = timed_out ? "backend " + key + " did not answer within " +
                                      FormatGoDuration(request.read_timeout)

@@ -6,12 +6,25 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "server/http_exchange.h"
 
 namespace vsr::server {
+
+// Drops a request midway, when its client has hung up: the backend connection in use closes,
+// so the pending connect, write or read ends, and the backend sees the request go (vLLM stops
+// generating). Used on the request's executor.
+struct UpstreamAbort {
+  void Abort() {
+    aborted = true;
+    if (close_connection) close_connection();
+  }
+  bool aborted = false;
+  std::function<void()> close_connection;  // set by the pool while the request runs
+};
 
 struct UpstreamRequest {
   std::string method = "POST";
@@ -23,6 +36,7 @@ struct UpstreamRequest {
   std::string body;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds read_timeout{300000};  // longest silence while reading
+  std::shared_ptr<UpstreamAbort> abort;            // optional
 };
 
 // Why a request never got a response; connect failures and timeouts are worth a failover.

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -332,6 +333,81 @@ TEST_F(DataPlaneTest, TheBackendsAnswerHeadersPassOnExceptTheRoutersOwn) {
   EXPECT_EQ(head.find("other-server"), std::string::npos) << head;
   EXPECT_EQ(head.find("the-backends-id"), std::string::npos) << head;
   EXPECT_EQ(head.find("br\r\n"), std::string::npos) << head;
+}
+
+// A backend that takes one request and never answers; it notes when the router closes the
+// connection (bounded: it gives up after 5 s).
+class SilentBackend {
+ public:
+  SilentBackend() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    listen(listener_, 4);
+    thread_ = std::thread([this] {
+      const int conn = accept(listener_, nullptr, nullptr);
+      if (conn < 0) return;
+      timeval tv{5, 0};
+      setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[4096];
+      bool got_request = false;
+      for (;;) {
+        const ssize_t n = recv(conn, buf, sizeof buf, 0);
+        if (n > 0) {
+          got_request = true;
+          continue;
+        }
+        if (n == 0 && got_request) closed_at_ = std::chrono::steady_clock::now();
+        break;
+      }
+      close(conn);
+      done_ = true;
+    });
+  }
+  ~SilentBackend() {
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    thread_.join();
+  }
+  std::string Endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+  // When the router closed the request's connection; nullopt while open (or never).
+  std::optional<std::chrono::steady_clock::time_point> ClosedAt() const {
+    for (int i = 0; i < 600 && !done_; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return closed_at_;
+  }
+
+ private:
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::optional<std::chrono::steady_clock::time_point> closed_at_;
+};
+
+// A client that hangs up while the backend works drops the backend request (the backend sees
+// its connection close), streamed or not, instead of leaving it generating for nobody.
+TEST_F(DataPlaneTest, AClientThatHangsUpDropsTheBackendRequest) {
+  for (const bool stream : {false, true}) {
+    SilentBackend backend;
+    Start(TwoModelConfig("[" + Ref("b", backend.Endpoint()) + "]",
+                         "[" + Ref("c", backend.Endpoint()) + "]"));
+    std::chrono::steady_clock::time_point hung_up;
+    {
+      RawClient client(proxy_->port());
+      client.Send(PostRequest(Chat("fast", "hi", stream)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the backend has it
+      hung_up = std::chrono::steady_clock::now();
+    }
+    const auto closed = backend.ClosedAt();
+    ASSERT_TRUE(closed.has_value()) << "the backend request outlived its client, stream " << stream;
+    EXPECT_LT(*closed - hung_up, std::chrono::seconds(2)) << "stream " << stream;
+  }
 }
 
 // A backend silent past the listener's timeout: 504, with the wait that ran out.
