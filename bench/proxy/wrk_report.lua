@@ -3,6 +3,16 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = os.getenv("VSR_BENCH_BODY")
 
+-- $VSR_BENCH_PAUSE_MS: each connection waits that long after an answer before its next
+-- request, so the load is a rate below saturation (latency then is what the proxy adds, not
+-- the queue of a saturated machine).
+local pause_ms = tonumber(os.getenv("VSR_BENCH_PAUSE_MS") or "")
+if pause_ms ~= nil and pause_ms > 0 then
+  function delay()
+    return pause_ms
+  end
+end
+
 function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write +
                  summary.errors.timeout + summary.errors.status
