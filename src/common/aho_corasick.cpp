@@ -7,14 +7,24 @@
 
 namespace vsr {
 
-AhoCorasick::AhoCorasick(const std::vector<std::string>& needles) {
+namespace {
+unsigned char AsciiLowerByte(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
+}
+}  // namespace
+
+AhoCorasick::AhoCorasick(const std::vector<std::string>& needles, bool ascii_case_insensitive) {
   for (const std::string& n : needles) {
     for (char c : n) {
-      uint16_t& cls = byte_class_[static_cast<unsigned char>(c)];
+      const auto b = static_cast<unsigned char>(c);
+      uint16_t& cls = byte_class_[ascii_case_insensitive ? AsciiLowerByte(b) : b];
       if (cls == 0) cls = static_cast<uint16_t>(classes_++);
     }
     lengths_.push_back(n.size());
     longest_ = std::max(longest_, n.size());
+  }
+  if (ascii_case_insensitive) {  // an upper-case letter is its lower-case letter's class
+    for (int c = 'A'; c <= 'Z'; ++c) byte_class_[static_cast<size_t>(c)] = byte_class_[c + 32];
   }
   // The trie: goto_[state * classes_ + class], -1 where it has no edge.
   std::vector<int64_t> goto_(classes_, -1);

@@ -16,8 +16,11 @@ namespace vsr {
 class AhoCorasick {
  public:
   AhoCorasick() = default;
-  // Empty needles never match; duplicates each report their own index.
-  explicit AhoCorasick(const std::vector<std::string>& needles);
+  // Empty needles never match; duplicates each report their own index. ASCII case-insensitive:
+  // an ASCII letter of a needle matches either case in the text (other bytes as they are), at
+  // no cost to the scan (both cases are one byte class).
+  explicit AhoCorasick(const std::vector<std::string>& needles,
+                       bool ascii_case_insensitive = false);
 
   size_t needle_count() const { return lengths_.size(); }
   size_t needle_length(size_t needle) const { return lengths_[needle]; }

@@ -4,10 +4,8 @@
 // bm25/ngram score keywords against the text. `method: fuzzy` (upstream's reference config uses
 // it, its runtime rejects it) means literal plus edit-distance matching.
 //
-// Speed: every literal/regex keyword of every rule goes into one RE2::Set, so the text is
-// scanned once per request however many rules there are.
-#include <re2/re2.h>
-#include <re2/set.h>
+// Speed: the literal/regex keywords of every rule are found in one pass over the text
+// (signals/keyword_patterns), however many rules there are.
 
 #include <algorithm>
 #include <array>
@@ -21,6 +19,7 @@
 #include "common/strings.h"
 #include "common/utf8.h"
 #include "signals/families.h"
+#include "signals/keyword_patterns.h"
 #include "signals/keyword_words.h"
 
 namespace vsr::signals {
@@ -34,7 +33,7 @@ struct Rule {
   Method method = Method::kLiteral;
   bool case_sensitive = false;
   std::vector<std::string> keywords;
-  std::vector<int> set_index;                  // RE2::Set pattern per keyword (literal/regex)
+  std::vector<int> set_index;                  // KeywordPatterns index per keyword (literal/regex)
   int fuzzy_threshold = 0;                     // 0 = no fuzzy matching
   std::vector<std::u32string> fuzzy_keywords;  // lower-cased, decoded once at load
   double threshold = 0;                        // bm25 / ngram
@@ -91,20 +90,6 @@ int BoundedEditDistance(const std::u32string& a, const std::u32string& b, int li
     std::swap(prev, cur);
   }
   return prev[static_cast<size_t>(lb)];
-}
-
-bool IsAsciiWordChar(char c) {
-  return utf8::IsAsciiAlnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-bool HasWordCharNoHan(std::string_view keyword) {
-  bool word = false, han = false;
-  for (size_t i = 0; i < keyword.size();) {
-    const char32_t c = utf8::Next(keyword, i);
-    word = word || utf8::IsLetterOrDigit(c) || c == '_';
-    han = han || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF);
-  }
-  return word && !han;
 }
 
 // BM25 and n-gram terms of a keyword (at load): its words without stop words, lower-cased
@@ -300,10 +285,6 @@ class KeywordSignal final : public Signal {
   }
 
   bool Init(const config::Config& c, std::string& error) {
-    RE2::Options options;
-    options.set_max_mem(64 << 20);
-    options.set_log_errors(false);
-    set_ = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
     for (const config::KeywordSignal& k : c.routing.signals.keywords) {
       Rule r;
       r.name = k.name;
@@ -376,16 +357,10 @@ class KeywordSignal final : public Signal {
       }
       if (r.method == Method::kLiteral || r.method == Method::kRegex) {
         for (const std::string& kw : k.keywords) {
-          std::string pattern = r.method == Method::kRegex ? kw : RE2::QuoteMeta(kw);
-          if (r.method == Method::kLiteral && HasWordCharNoHan(kw)) {
-            // Word boundaries only next to word characters: upstream's "\\bc\\+\\+\\b" can
-            // never match "c++ code", since there is no boundary between "+" and " ".
-            if (IsAsciiWordChar(kw.front())) pattern = "\\b" + pattern;
-            if (IsAsciiWordChar(kw.back())) pattern += "\\b";
-          }
-          if (!r.case_sensitive) pattern = "(?i)" + pattern;
           std::string re_error;
-          const int index = set_->Add(pattern, &re_error);
+          const int index = r.method == Method::kRegex
+                                ? patterns_.AddRegex(kw, r.case_sensitive, re_error)
+                                : patterns_.AddLiteral(kw, r.case_sensitive, re_error);
           if (index < 0) {
             error = "keyword rule '" + k.name + "': invalid pattern '" + kw + "': " + re_error;
             return false;
@@ -395,10 +370,9 @@ class KeywordSignal final : public Signal {
       }
       rules_.push_back(std::move(r));
     }
-    for (const Rule& r : rules_) pattern_count_ += r.set_index.size();
-    has_patterns_ = pattern_count_ > 0;
-    if (has_patterns_ && !set_->Compile()) {
-      error = "keyword rules: the patterns need more memory than the 64 MiB limit";
+    std::string compile_error;
+    if (!patterns_.Compile(compile_error)) {
+      error = "keyword rules: " + compile_error;
       return false;
     }
     return true;
@@ -409,18 +383,14 @@ class KeywordSignal final : public Signal {
     // Scratch the thread's evaluations reuse (a keyword signal reads every request): the
     // pattern scan's hits, and per keyword of the rule at hand 0 (no match), kHit or kFuzzy.
     constexpr uint8_t kHit = 1, kFuzzy = 2;
-    thread_local std::vector<int> hits;
     thread_local std::vector<uint8_t> hit_pattern, matched;
     // The literal/regex scan runs when the first rule that needs it is reached: an earlier
     // rule that matches ends the evaluation.
     bool scanned = false;
     auto scan_patterns = [&] {
-      if (scanned || !has_patterns_) return;
+      if (scanned) return;
       scanned = true;
-      hits.clear();
-      set_->Match(text, &hits);
-      hit_pattern.assign(pattern_count_, 0);
-      for (int h : hits) hit_pattern[static_cast<size_t>(h)] = 1;
+      patterns_.Match(text, hit_pattern);
     };
     TextViews views{text, request.evaluation_text_lower, {}, {}};
     out.confidence = 1.0;  // rule-based (upstream reports 1.0)
@@ -485,9 +455,7 @@ class KeywordSignal final : public Signal {
   }
   static constexpr int kMaxEditDistance = 10;
 
-  std::unique_ptr<RE2::Set> set_;
-  bool has_patterns_ = false;
-  size_t pattern_count_ = 0;
+  KeywordPatterns patterns_;
   std::vector<Rule> rules_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <random>
 #include <utility>
 
@@ -110,6 +111,28 @@ TEST(AhoCorasickTest, RareStartBytesAreSearchedFor) {
     EXPECT_EQ(ScanAll(AhoCorasick(needles), text), BruteForce(needles, text)) << "round " << round;
   }
   EXPECT_TRUE(ScanAll(AhoCorasick(needles), std::string(5000, 'x')).empty());
+}
+
+// ASCII case-insensitive: a needle's letters match either case, whatever case the needle has;
+// other bytes (digits, punctuation, UTF-8) only as they are. The same over long texts (pieces
+// walked side by side) and with one rare start letter (searched for in both cases).
+TEST(AhoCorasickTest, AsciiCaseInsensitiveMatchesEitherCase) {
+  const AhoCorasick ac({"python", "C++", "\xC3\xA9t\xC3\xA9"}, /*ascii_case_insensitive=*/true);
+  EXPECT_EQ(ScanAll(ac, "PyThOn c++ \xC3\xA9T\xC3\xA9 \xC3\x89t\xC3\xA9"),
+            (Hits{{0, 6}, {1, 10}, {2, 16}}));  // "Été" is not "été": É is not ASCII
+  EXPECT_TRUE(ScanAll(ac, "pyth0n c+").empty());
+  std::mt19937 rng(17);
+  const std::vector<std::string> needles = {"ab", "Ba", "cAb"};
+  for (int round = 0; round < 60; ++round) {
+    std::string text(rng() % 2000, 'a');
+    for (char& c : text) c = "abcABC"[rng() % 6];
+    std::string lowered = text;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(ScanAll(AhoCorasick(needles, true), text), BruteForce({"ab", "ba", "cab"}, lowered))
+        << "round " << round;
+  }
+  const AhoCorasick rare({"x!"}, true);
+  EXPECT_EQ(ScanAll(rare, std::string(3000, '.') + "X! x! X?"), (Hits{{0, 3002}, {0, 3005}}));
 }
 
 // Without overlap: each needle's occurrences as repeated find() from the end of the last one
