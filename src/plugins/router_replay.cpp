@@ -88,7 +88,11 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
   r.request_id = ctx.request_id;
   if (ctx.request != nullptr) {
     r.session_id = ctx.request->Header("x-session-id");
-    r.prompt = ctx.request->current_user_text;
+    // max_tool_trace_bytes bounds the structured text fields (0: no bound), as upstream's.
+    r.prompt = cfg.max_tool_trace_bytes > 0
+                   ? Bounded(ctx.request->current_user_text,
+                             static_cast<size_t>(cfg.max_tool_trace_bytes), r.prompt_truncated)
+                   : ctx.request->current_user_text;
   }
   if (ctx.decision != nullptr) {
     r.decision = ctx.decision->name;
@@ -123,6 +127,11 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
   if (ctx.body != nullptr) {
     if (const json::value* tools = ctx.body->if_contains("tools"); tools && !tools->is_null()) {
       r.tool_definitions = CompactJson(*tools);
+      if (cfg.max_tool_trace_bytes > 0) {
+        r.tool_definitions =
+            Bounded(r.tool_definitions, static_cast<size_t>(cfg.max_tool_trace_bytes),
+                    r.tool_definitions_truncated);
+      }
     }
   }
   r.streaming = ctx.stream;

@@ -50,7 +50,7 @@ constexpr Column kColumns[] = {
     {"prompt", "TEXT", "\"\"", true},
     {"prompt_truncated", "BOOLEAN DEFAULT FALSE", "false", true},
     {"tool_definitions", "TEXT", "\"\"", true},
-    {"tool_definitions_truncated", "BOOLEAN DEFAULT FALSE", nullptr, false},
+    {"tool_definitions_truncated", "BOOLEAN DEFAULT FALSE", "false", true},
     {"rag_enabled", "BOOLEAN DEFAULT FALSE", "false", true},
     {"rag_backend", "VARCHAR(255)", "\"\"", true},
     {"rag_context_length", "INTEGER DEFAULT 0", "0", true},

@@ -133,6 +133,7 @@ json::object ToJson(const ReplayRecord& r) {
   PutString(o, "prompt", r.prompt);
   PutBool(o, "prompt_truncated", r.prompt_truncated);
   PutString(o, "tool_definitions", r.tool_definitions);
+  PutBool(o, "tool_definitions_truncated", r.tool_definitions_truncated);
   PutOptional(o, "prompt_tokens", r.prompt_tokens);
   PutOptional(o, "completion_tokens", r.completion_tokens);
   PutOptional(o, "total_tokens", r.total_tokens);
@@ -192,6 +193,7 @@ ReplayRecord FromJson(const json::object& o) {
   r.prompt = GetString(o, "prompt");
   r.prompt_truncated = GetBool(o, "prompt_truncated");
   r.tool_definitions = GetString(o, "tool_definitions");
+  r.tool_definitions_truncated = GetBool(o, "tool_definitions_truncated");
   r.prompt_tokens = GetInt(o, "prompt_tokens");
   r.completion_tokens = GetInt(o, "completion_tokens");
   r.total_tokens = GetInt(o, "total_tokens");

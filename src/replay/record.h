@@ -57,6 +57,7 @@ struct ReplayRecord {
   std::string prompt;  // the last user message
   bool prompt_truncated = false;
   std::string tool_definitions;  // the request's `tools`, as JSON
+  bool tool_definitions_truncated = false;
   std::optional<int64_t> prompt_tokens;
   std::optional<int64_t> completion_tokens;
   std::optional<int64_t> total_tokens;

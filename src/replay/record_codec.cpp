@@ -21,6 +21,7 @@ void ForEachRequestField(R& r, F&& f) {
   f(r.projection_scores), f(r.signal_confidences), f(r.request_body);
   f(r.request_body_truncated), f(r.guardrails_enabled), f(r.jailbreak_enabled);
   f(r.pii_enabled), f(r.prompt), f(r.prompt_truncated), f(r.tool_definitions);
+  f(r.tool_definitions_truncated);
 }
 
 template <class R, class F>

@@ -12,6 +12,8 @@
 #include "plugins/system_prompt.h"
 #include "plugins/tools.h"
 #include "plugins/tools_database.h"
+#include "replay/store.h"
+#include "request/request.h"
 #include "support/config_loader.h"
 
 namespace vsr::plugins {
@@ -221,6 +223,34 @@ std::shared_ptr<const routing::Router> ReplayRouter(const std::string& global_en
       routing::Router::Create(testing::ConfigFromText(yaml), errors);
   EXPECT_TRUE(router) << (errors.empty() ? "" : errors.front());
   return router;
+}
+
+// max_tool_trace_bytes bounds a record's prompt and tool definitions, each flagged when cut
+// (upstream's); 0, the default, keeps them whole.
+TEST(RouterReplayRecord, MaxToolTraceBytesBoundsThePromptAndToolDefinitions) {
+  const request::Request question = request::FromText("caf\xC3\xA9 au lait, please");
+  json::object body{{"tools", json::array{json::object{{"type", "function"}}}}};
+  for (const int limit : {0, 4}) {
+    auto store = std::make_shared<replay::ReplayStore>(0, nullptr);
+    config::RouterReplayPluginConfig cfg;
+    cfg.max_tool_trace_bytes = limit;
+    RouterReplayPlugin plugin(cfg, store);
+    RequestContext ctx;
+    ctx.request = &question;
+    ctx.body = &body;
+    plugin.OnForward(ctx);
+    const std::optional<replay::ReplayRecord> r = store->Get(ctx.replay_id);
+    ASSERT_TRUE(r.has_value());
+    if (limit == 0) {
+      EXPECT_EQ(r->prompt, "caf\xC3\xA9 au lait, please");
+      EXPECT_EQ(r->tool_definitions, R"([{"type":"function"}])");
+      EXPECT_FALSE(r->prompt_truncated || r->tool_definitions_truncated);
+    } else {
+      EXPECT_EQ(r->prompt, "caf");  // not through the middle of the é
+      EXPECT_EQ(r->tool_definitions, R"([{"t)");
+      EXPECT_TRUE(r->prompt_truncated && r->tool_definitions_truncated);
+    }
+  }
 }
 
 TEST(RouterReplayConfig, GlobalSwitchIsTheDefaultAndDecisionsOverrideIt) {

@@ -87,6 +87,7 @@ ReplayRecord FullRecord() {
   r.prompt = "caf\xc3\xa9 prove it";
   r.prompt_truncated = true;
   r.tool_definitions = R"([{"type":"function"}])";
+  r.tool_definitions_truncated = true;
   r.prompt_tokens = 5;
   r.completion_tokens = 7;
   r.total_tokens = 12;
@@ -139,7 +140,7 @@ TEST(ReplayRecord, JsonUsesUpstreamNamesAndRoundTrips) {
 TEST(ReplayRecord, PackingKeepsEveryField) {
   // A field added to ReplayRecord must be added to the codec's field list too, or the memory
   // store silently drops it; this size changes when a field is added.
-  EXPECT_EQ(sizeof(ReplayRecord), 992u)
+  EXPECT_EQ(sizeof(ReplayRecord), 1000u)
       << "ReplayRecord changed: add the new field to ForEachRequestField or "
          "ForEachOutcomeField in replay/record_codec.cpp and to FullRecord here, then update "
          "this size";
