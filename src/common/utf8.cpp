@@ -1,5 +1,7 @@
 #include "common/utf8.h"
 
+#include <cstring>
+
 #include "common/swar.h"
 
 namespace vsr::utf8 {
@@ -72,52 +74,67 @@ char32_t ToLower(char32_t c) {
   return c;
 }
 
-void Append(std::string& out, char32_t c) {
+namespace {
+// Writes c's UTF-8 bytes to `out` (room for 4); returns how many.
+size_t Encode(char32_t c, char* out) {
   if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
+    out[0] = static_cast<char>(c);
+    return 1;
   }
+  if (c < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (c >> 6));
+    out[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (c >> 12));
+    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (c >> 18));
+  out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
+}
+}  // namespace
+
+void Append(std::string& out, char32_t c) {
+  char bytes[4];
+  out.append(bytes, Encode(c, bytes));
 }
 
 std::string ToLower(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    // ASCII fast path, eight bytes at a time: most prompts are mostly ASCII.
-    if (i + 8 <= s.size()) {
-      const uint64_t w = swar::Load8(s.data() + i);
+  // Each lower-case mapping above keeps its character's UTF-8 length, so the result is the
+  // text with its upper-case letters rewritten in place: one copy, then a pass that skips
+  // ASCII words without capitals (most prompts are mostly ASCII).
+  std::string out(s);
+  char* p = out.data();
+  const size_t n = out.size();
+  for (size_t i = 0; i < n;) {
+    if (i + 8 <= n) {
+      const uint64_t w = swar::Load8(p + i);
       if ((w & swar::kHighBits) == 0) {
         const uint64_t lower = swar::LowerAscii(w);
-        out.append(reinterpret_cast<const char*>(&lower), sizeof lower);
+        if (lower != w) std::memcpy(p + i, &lower, sizeof lower);
         i += 8;
         continue;
       }
     }
-    const auto b = static_cast<unsigned char>(s[i]);
+    const auto b = static_cast<unsigned char>(p[i]);
     if (b < 0x80) {
-      out += static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b);
+      if (b >= 'A' && b <= 'Z') p[i] = static_cast<char>(b + 32);
       ++i;
       continue;
     }
     const size_t start = i;
-    const char32_t c = Next(s, i);
+    const char32_t c = Next(out, i);
     const char32_t lower = ToLower(c);
-    if (lower == c) {
-      out.append(s.substr(start, i - start));  // keep the original bytes (incl. malformed ones)
-    } else {
-      Append(out, lower);
-    }
+    if (lower == c) continue;  // the original bytes stay (malformed ones too)
+    char bytes[4];
+    const size_t length = Encode(lower, bytes);
+    if (length == i - start) std::memcpy(p + start, bytes, length);  // else an odd encoding: kept
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <random>
 
 #include "common/rfc3339.h"
 #include "common/utf8.h"
@@ -134,6 +135,33 @@ TEST(Utf8Test, ToLowerLowersEveryAsciiLetterAndUnicodeAroundThem) {
   EXPECT_EQ(utf8::ToLower("HELLO WORLD ÉCOLE ÀBC Straße ΣΟΦΙΑ 日本 THE END"),
             "hello world école àbc straße σοφια 日本 the end");
   EXPECT_EQ(utf8::ToLower("ABCDEFGH\xff\xfeIJKLMNOP"), "abcdefgh\xff\xfeijklmnop");  // kept
+}
+
+// The text lowered in place equals it lowered a character at a time, on random mixes of
+// ASCII, two-, three- and four-byte characters, capitals of every mapped script and malformed
+// bytes.
+TEST(Utf8Test, ToLowerInPlaceEqualsCharacterByCharacter) {
+  const std::vector<std::string> atoms = {
+      "A",        "z",        "Hello ",       "\xC3\x89",  "\xC3\xA9",     "\xCE\xA3",
+      "\xD0\x96", "\xD0\x81", "\xC4\x80",     "\xC4\xB0",  "\xE6\x97\xA5", "\xF0\x9F\x98\x80",
+      "\xFF",     "\xC3",     "\xE0\x80\xB0", "WORDSWORDS"};
+  std::mt19937 rng(3);
+  for (int round = 0; round < 500; ++round) {
+    std::string text;
+    for (size_t k = rng() % 30; k > 0; --k) text += atoms[rng() % atoms.size()];
+    std::string expected;
+    for (size_t i = 0; i < text.size();) {
+      const size_t start = i;
+      const char32_t c = utf8::Next(text, i);
+      const char32_t lower = utf8::ToLower(c);
+      if (lower == c) {
+        expected.append(text, start, i - start);
+      } else {
+        utf8::Append(expected, lower);
+      }
+    }
+    EXPECT_EQ(utf8::ToLower(text), expected) << "round " << round;
+  }
 }
 
 TEST(Rfc3339Test, WholeSecondsInUtc) {
