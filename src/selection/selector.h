@@ -51,7 +51,6 @@ using HttpPostFn = std::function<std::optional<std::string>(
 struct SelectionContext {
   std::string decision_name;
   const std::vector<config::ModelRef>* candidates = nullptr;  // the decision's modelRefs
-  std::string query;
   int tpot_percentile = 0;  // latency_aware block of the decision
   int ttft_percentile = 0;
   std::string user_id;     // authz identity header: rl_driven personalization

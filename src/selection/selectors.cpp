@@ -142,7 +142,6 @@ SelectionResult SelectorSet::Select(const config::Decision& decision,
   SelectionContext ctx;
   ctx.decision_name = decision.name;
   ctx.candidates = &decision.model_refs;
-  ctx.query = input.query;
   ctx.user_id = input.user_id;
   ctx.session_id = input.session_id;
   ctx.category = input.category;
