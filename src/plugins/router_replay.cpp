@@ -89,10 +89,12 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
   if (ctx.request != nullptr) {
     r.session_id = ctx.request->Header("x-session-id");
     // max_tool_trace_bytes bounds the structured text fields (0: no bound), as upstream's.
-    r.prompt = cfg.max_tool_trace_bytes > 0
-                   ? Bounded(ctx.request->current_user_text,
-                             static_cast<size_t>(cfg.max_tool_trace_bytes), r.prompt_truncated)
-                   : ctx.request->current_user_text;
+    if (cfg.max_tool_trace_bytes > 0) {
+      r.prompt = Bounded(ctx.request->current_user_text,
+                         static_cast<size_t>(cfg.max_tool_trace_bytes), r.prompt_truncated);
+    } else {
+      r.prompt = ctx.request->current_user_text;
+    }
   }
   if (ctx.decision != nullptr) {
     r.decision = ctx.decision->name;
