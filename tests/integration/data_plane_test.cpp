@@ -340,14 +340,7 @@ TEST_F(DataPlaneTest, TheBackendsAnswerHeadersPassOnExceptTheRoutersOwn) {
 class SilentBackend {
  public:
   SilentBackend() {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listener_ = testing::BindLoopback(port_);
     listen(listener_, 4);
     thread_ = std::thread([this] {
       const int conn = accept(listener_, nullptr, nullptr);
