@@ -25,6 +25,7 @@
 #include "server/plugin_calls.h"
 #include "server/router_api.h"
 #include "server/routing_headers.h"
+#include "server/usage_chunk_filter.h"
 
 namespace vsr::server {
 
@@ -944,6 +945,9 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       translator = backend_format == ApiFormat::kAnthropic
                        ? AnthropicToOpenAiStream(call.client_wants_usage || call.responses)
                        : OpenAiToAnthropicStream();
+    } else if (backend_format == ApiFormat::kOpenAi && !call.client_wants_usage &&
+               !call.responses && ok_status) {
+      translator = DropUsageOnlyChunk();  // the router asked for it, the client did not
     }
     ResponsesStreamTranslator* responses_stream = nullptr;
     if (call.responses) {

@@ -403,6 +403,25 @@ TEST_F(DataPlaneTest, AClientThatHangsUpDropsTheBackendRequest) {
   }
 }
 
+// The router asks OpenAI backends for a usage chunk (to count tokens); a client that did not ask
+// does not get it, one that did does, and the tokens are counted either way.
+TEST_F(DataPlaneTest, AStreamHasAUsageChunkOnlyWhenTheClientAskedForIt) {
+  Sim a;
+  Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
+  const HttpResult plain = Post("/v1/chat/completions", Chat("fast", "hi", true));
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_EQ(plain.body.find("\"choices\":[]"), std::string::npos) << plain.body;
+  EXPECT_NE(plain.body.find("data: [DONE]"), std::string::npos);
+  EXPECT_NE(a.sim->last_request().body.find("include_usage"), std::string::npos);
+
+  json::object asked = ParseObject(Chat("fast", "hi", true));
+  asked["stream_options"] = json::object{{"include_usage", true}};
+  const HttpResult with_usage = Post("/v1/chat/completions", CompactJson(asked));
+  ASSERT_EQ(with_usage.status, 200);
+  EXPECT_NE(with_usage.body.find("\"choices\":[]"), std::string::npos) << with_usage.body;
+  EXPECT_NE(with_usage.body.find("\"total_tokens\""), std::string::npos);
+}
+
 // A backend silent past the listener's timeout: 504, with the wait that ran out.
 TEST_F(DataPlaneTest, ABackendSilentPastTheTimeoutIsA504) {
   simulator::SimulatorOptions options;
