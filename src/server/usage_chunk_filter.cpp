@@ -17,20 +17,37 @@ size_t EventEnd(std::string_view text, size_t from) {
   return std::string_view::npos;
 }
 
-// Whether the event has an empty `choices` list. '[' is rare in a chunk (one, opening choices),
-// so the search for "[]" skips through it fast, where searching a quoted name would stop at
-// every '"'.
-bool HasEmptyChoices(std::string_view event) {
-  for (size_t at = event.find("[]"); at != std::string_view::npos; at = event.find("[]", at + 2)) {
-    std::string_view before = event.substr(0, at);
+// Where an empty `choices` list starts in `text` at or after `from` (its "[]"), or npos. '[' is
+// rare in a chunk (one, opening choices), so the search for "[]" skips through it fast, where
+// searching a quoted name would stop at every '"'.
+size_t FindEmptyChoices(std::string_view text, size_t from) {
+  for (size_t at = text.find("[]", from); at != std::string_view::npos;
+       at = text.find("[]", at + 2)) {
+    std::string_view before = text.substr(0, at);
     while (!before.empty() && before.back() == ' ') before.remove_suffix(1);
     // A key, not text inside a string (where its quotes would be escaped).
     if (before.ends_with("\"choices\":") &&
         (before.size() == 10 || before[before.size() - 11] != '\\')) {
-      return true;
+      return at;
     }
   }
-  return false;
+  return std::string_view::npos;
+}
+
+bool HasEmptyChoices(std::string_view event) {
+  return FindEmptyChoices(event, 0) != std::string_view::npos;
+}
+
+// One past the last blank line ("\n\n" or "\n\r\n") ending at or before `limit`, or 0: where
+// the event holding `limit` starts, or where the whole events of `text` end. The walk back stops
+// at the nearest blank line, a few hundred bytes at most (rfind of a string would walk back
+// through all of a stream without CRLFs).
+size_t BlankLineEndBefore(std::string_view text, size_t limit) {
+  for (size_t i = limit; i >= 2; --i) {
+    if (text[i - 1] != '\n') continue;
+    if (text[i - 2] == '\n' || (i >= 3 && text[i - 2] == '\r' && text[i - 3] == '\n')) return i;
+  }
+  return 0;
 }
 
 // The event's JSON has an empty `choices` list and a `usage` object.
@@ -55,15 +72,23 @@ class UsageChunkFilter final : public StreamTranslator {
       return std::string(piece);
     }
     pending_.append(piece);
+    // Whole events are copied in runs around the usage-only ones; a cut event waits.
+    const std::string_view text = pending_;
+    const size_t whole = BlankLineEndBefore(text, text.size());
     std::string out;
-    size_t start = 0;
-    for (size_t end = EventEnd(pending_, 0); end != std::string_view::npos;
-         end = EventEnd(pending_, start)) {
-      const std::string_view event(pending_.data() + start, end - start);
-      if (!UsageOnly(event)) out.append(event);
-      start = end;
+    out.reserve(whole);
+    size_t copied = 0;
+    for (size_t at = FindEmptyChoices(text, 0); at != std::string_view::npos && at < whole;) {
+      const size_t start = BlankLineEndBefore(text, at);
+      const size_t end = EventEnd(text, at);
+      if (UsageOnly(text.substr(start, end - start))) {
+        out.append(text.substr(copied, start - copied));
+        copied = end;
+      }
+      at = FindEmptyChoices(text, end);
     }
-    pending_.erase(0, start);
+    out.append(text.substr(copied, whole - copied));
+    pending_.erase(0, whole);
     return out;
   }
   std::string Finish() override { return std::move(pending_); }  // an unterminated tail, as is
