@@ -5,19 +5,15 @@
 #include <cstring>
 #include <deque>
 
-namespace vsr {
+#include "common/strings.h"
 
-namespace {
-unsigned char AsciiLowerByte(unsigned char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
-}
-}  // namespace
+namespace vsr {
 
 AhoCorasick::AhoCorasick(const std::vector<std::string>& needles, bool ascii_case_insensitive) {
   for (const std::string& n : needles) {
     for (char c : n) {
-      const auto b = static_cast<unsigned char>(c);
-      uint16_t& cls = byte_class_[ascii_case_insensitive ? AsciiLowerByte(b) : b];
+      uint16_t& cls =
+          byte_class_[static_cast<unsigned char>(ascii_case_insensitive ? AsciiLower(c) : c)];
       if (cls == 0) cls = static_cast<uint16_t>(classes_++);
     }
     lengths_.push_back(n.size());

@@ -52,14 +52,6 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   return best;
 }
 
-namespace {
-// ASCII case folding, as the "C" locale's tolower, without a library call per byte (header names
-// are lowered and compared on every request).
-constexpr char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-}  // namespace
-
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = AsciiLower(c);

@@ -19,6 +19,12 @@ size_t EditDistance(std::string_view a, std::string_view b);
 std::optional<std::string> ClosestMatch(std::string_view word,
                                         std::span<const std::string> candidates);
 
+// ASCII case folding, as the "C" locale's tolower, without a library call per byte (header names
+// are lowered and compared on every request).
+constexpr char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 std::string_view Trim(std::string_view s);

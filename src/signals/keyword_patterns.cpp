@@ -22,13 +22,6 @@ bool HasWordCharNoHan(std::string_view keyword) {
   return word && !han;
 }
 
-bool IsAscii(std::string_view s) {
-  for (const char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
 // The characters RE2's (?i) folds onto ASCII letters: KELVIN SIGN (k) and LONG S (s).
 const std::vector<std::string> kNonAsciiFolds = {"\xE2\x84\xAA", "\xC5\xBF"};
 
@@ -58,7 +51,7 @@ int KeywordPatterns::AddLiteral(const std::string& keyword, bool case_sensitive,
     if (needle.right_boundary) pattern += "\\b";
   }
   if (!case_sensitive) pattern = "(?i)" + pattern;
-  const bool covered = !keyword.empty() && IsAscii(keyword);
+  const bool covered = !keyword.empty() && utf8::IsAscii(keyword);
   needle.pattern = AddToSets(pattern, covered, error);
   if (needle.pattern >= 0 && covered) {
     (case_sensitive ? exact_needles_ : folded_needles_).push_back(std::move(needle));

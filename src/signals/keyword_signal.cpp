@@ -33,7 +33,7 @@ struct Rule {
   Method method = Method::kLiteral;
   bool case_sensitive = false;
   std::vector<std::string> keywords;
-  std::vector<int> set_index;                  // KeywordPatterns index per keyword (literal/regex)
+  std::vector<int> pattern_index;              // KeywordPatterns index per keyword (literal/regex)
   int fuzzy_threshold = 0;                     // 0 = no fuzzy matching
   std::vector<std::u32string> fuzzy_keywords;  // lower-cased, decoded once at load
   double threshold = 0;                        // bm25 / ngram
@@ -365,7 +365,7 @@ class KeywordSignal final : public Signal {
             error = "keyword rule '" + k.name + "': invalid pattern '" + kw + "': " + re_error;
             return false;
           }
-          r.set_index.push_back(index);
+          r.pattern_index.push_back(index);
         }
       }
       rules_.push_back(std::move(r));
@@ -402,8 +402,8 @@ class KeywordSignal final : public Signal {
         for (size_t i = 0; i < m.size() && i < matched.size(); ++i) matched[i] = m[i] ? kHit : 0;
       } else {
         scan_patterns();
-        for (size_t i = 0; i < r.set_index.size(); ++i) {
-          matched[i] = hit_pattern[static_cast<size_t>(r.set_index[i])] ? kHit : 0;
+        for (size_t i = 0; i < r.pattern_index.size(); ++i) {
+          matched[i] = hit_pattern[static_cast<size_t>(r.pattern_index[i])] ? kHit : 0;
         }
       }
       size_t count = 0;
