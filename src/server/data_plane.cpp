@@ -841,6 +841,10 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   // resets it upstream): a backend generating for nobody is a GPU wasted.
   auto abort = std::make_shared<UpstreamAbort>();
   exchange.WatchHangup([abort] { abort->Abort(); });
+  const auto record_hangup = [this, &call](double header_s) {
+    call.record.error = "client went away before the answer";
+    RecordAnswer(call, 499, header_s, {}, {}, "cancellation");
+  };
   // Every endpoint of a model gets the same body: serialize it once, not once per attempt.
   body["model"] = UpstreamModelId(*call.model);
   std::string payload = CompactJson(body);
@@ -897,8 +901,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   }
   if (options_.metrics) options_.metrics->RecordRequest(call.model->name);
   if (abort->aborted) {
-    call.record.error = "client went away before the answer";
-    RecordAnswer(call, 499, 0, {}, {}, "cancellation");
+    record_hangup(0);
     co_return;
   }
   if (!response) {
@@ -1004,8 +1007,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   const double header_s = std::chrono::duration<double>(Clock::now() - call.started).count();
   std::string answer = co_await response->ReadAll(options_.max_response_bytes);
   if (abort->aborted) {
-    call.record.error = "client went away before the answer";
-    RecordAnswer(call, 499, header_s, {}, {}, "cancellation");
+    record_hangup(header_s);
     co_return;
   }
   RecordAnswer(call, response->error().empty() ? response->status : 502, header_s, answer, answer,

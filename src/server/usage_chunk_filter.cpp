@@ -50,12 +50,10 @@ size_t BlankLineEndBefore(std::string_view text, size_t limit) {
   return 0;
 }
 
-// The event's JSON has an empty `choices` list and a `usage` object.
-bool UsageOnly(std::string_view event) {
-  // Content chunks carry `"usage":null` when usage was asked for, but never an empty choices
-  // list,
-  if (!HasEmptyChoices(event)) return false;
-  // and a usage object (a text check: the event is the backend's, and the backend's own JSON).
+// Whether the event has a `usage` object (a text check: the event is the backend's own JSON).
+// With an empty `choices` list, that is the usage-only chunk; content chunks carry
+// `"usage":null` when usage was asked for, never an object without choices.
+bool HasUsageObject(std::string_view event) {
   for (const std::string_view key : {"\"usage\":{", "\"usage\": {"}) {
     const size_t at = event.find(key);
     if (at != std::string_view::npos && (at == 0 || event[at - 1] != '\\')) return true;
@@ -67,7 +65,7 @@ class UsageChunkFilter final : public StreamTranslator {
  public:
   std::string Feed(std::string_view piece) override {
     // Nearly every piece: whole events, none of them the usage chunk.
-    if (pending_.empty() && (piece.ends_with("\n\n") || piece.ends_with("\r\n\r\n")) &&
+    if (pending_.empty() && BlankLineEndBefore(piece, piece.size()) == piece.size() &&
         !HasEmptyChoices(piece)) {
       return std::string(piece);
     }
@@ -81,7 +79,7 @@ class UsageChunkFilter final : public StreamTranslator {
     for (size_t at = FindEmptyChoices(text, 0); at != std::string_view::npos && at < whole;) {
       const size_t start = BlankLineEndBefore(text, at);
       const size_t end = EventEnd(text, at);
-      if (UsageOnly(text.substr(start, end - start))) {
+      if (HasUsageObject(text.substr(start, end - start))) {  // its choices are empty: `at`
         out.append(text.substr(copied, start - copied));
         copied = end;
       }
