@@ -993,7 +993,9 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
       const std::string last = translator->Finish();
       if (!last.empty()) client_ok = co_await exchange.Write(last);
     }
-    if (client_ok) co_await exchange.EndStream();
+    // A stream the backend cut short ends without its final chunk (the connection closes), as
+    // Envoy ends it upstream: a clean end would pass the truncated answer off as whole.
+    if (client_ok && response->error().empty()) co_await exchange.EndStream();
     if (assembler != nullptr && response->error().empty()) {
       assembling->Finish();
       call.completion = CompactJson(assembler->Completion());

@@ -422,6 +422,36 @@ TEST_F(DataPlaneTest, AStreamHasAUsageChunkOnlyWhenTheClientAskedForIt) {
   EXPECT_NE(with_usage.body.find("\"total_tokens\""), std::string::npos);
 }
 
+// A backend that dies in the middle of a stream: the client's stream ends the same way (the
+// connection closes before the final chunk), so the client can tell the answer is cut short, as
+// it could straight from the backend; a clean end would pass a truncated answer off as whole.
+TEST_F(DataPlaneTest, AStreamCutShortByTheBackendIsCutShortForTheClient) {
+  const auto answer = [](const HttpRequest&, HttpExchange& ex) -> boost::asio::awaitable<void> {
+    const std::string type = "text/event-stream";
+    co_await ex.BeginStream(200, type, {});
+    co_await ex.Write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n");
+    // returns without EndStream: the server closes the connection mid-body
+  };
+  LoopbackServer backend(AsyncHttpHandler(answer), &DataPlane::ErrorForStatus);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(backend.port());
+  Start(TwoModelConfig("[" + Ref("b", endpoint) + "]", "[" + Ref("c", endpoint) + "]"));
+  for (const bool anthropic_client : {false, true}) {
+    RawClient client(proxy_->port());
+    const std::string body = anthropic_client ? R"({"model":"fast","max_tokens":50,"stream":true,)"
+                                                R"("messages":[{"role":"user","content":"hi"}]})"
+                                              : Chat("fast", "hi", true);
+    std::string request = PostRequest(body);
+    if (anthropic_client) request.replace(5, 20, "/v1/messages");
+    client.Send(request);
+    const std::string raw = client.ReadUntil("no marker: read to the end");
+    ASSERT_NE(raw.find(" 200 "), std::string::npos) << raw;
+    EXPECT_NE(raw.find("Hel"), std::string::npos) << raw;
+    EXPECT_EQ(raw.find("\r\n0\r\n\r\n"), std::string::npos) << "a clean end: " << raw;
+    EXPECT_EQ(raw.find("[DONE]"), std::string::npos) << raw;
+    EXPECT_EQ(raw.find("message_stop"), std::string::npos) << raw;
+  }
+}
+
 // A backend silent past the listener's timeout: 504, with the wait that ran out.
 TEST_F(DataPlaneTest, ABackendSilentPastTheTimeoutIsA504) {
   simulator::SimulatorOptions options;
