@@ -179,6 +179,12 @@ int RunChat(const ChatArgs& args) {
     std::cerr << "ERROR - Request to " << url << " timed out after " << args.timeout << "s.\n";
     return kExitError;
   }
+  if (r.failure != server::HttpResult::Failure::kNone && r.status != 0) {
+    if (printed) std::cout << "\n";
+    std::cerr << "ERROR - The answer from " << url << " was cut short (HTTP " << r.status << ", "
+              << r.error << "): the backend or the connection failed mid-answer.\n";
+    return kExitError;
+  }
   if (r.failure != server::HttpResult::Failure::kNone) {
     std::cerr << "ERROR - Could not reach " << url
               << ". Is Envoy listening and port-forwarded if needed? (" << r.error << ")\n";

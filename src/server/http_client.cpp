@@ -94,6 +94,16 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
                               [&](beast::error_code e2, size_t) { ec = e2; });
   });
   io.run();
+  if (!ec) {  // the head arrived: a body that then fails still says what answered
+    const auto& res = parser.get();
+    result.status = static_cast<int>(res.result_int());
+    result.content_type = std::string(res[http::field::content_type]);
+    for (const auto& field : res) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      result.headers[name] = std::string(field.value());
+    }
+  }
   // The body piece by piece, so a caller can show a stream as it arrives.
   std::array<char, 16384> chunk{};
   while (!ec && !parser.is_done()) {
@@ -118,14 +128,6 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
         ec == beast::error::timeout ? HttpResult::Failure::kTimeout : HttpResult::Failure::kOther;
     result.error = ec.message();
     return result;
-  }
-  const auto& res = parser.get();
-  result.status = static_cast<int>(res.result_int());
-  result.content_type = std::string(res[http::field::content_type]);
-  for (const auto& field : res) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    result.headers[name] = std::string(field.value());
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

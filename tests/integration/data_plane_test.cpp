@@ -28,6 +28,7 @@
 #include "server/api_errors.h"
 #include "server/http_client.h"
 #include "simulator/simulator.h"
+#include "support/cli_runner.h"
 #include "support/config_loader.h"
 #include "support/data_plane_fixture.h"
 #include "support/loopback_server.h"
@@ -450,6 +451,12 @@ TEST_F(DataPlaneTest, AStreamCutShortByTheBackendIsCutShortForTheClient) {
     EXPECT_EQ(raw.find("[DONE]"), std::string::npos) << raw;
     EXPECT_EQ(raw.find("message_stop"), std::string::npos) << raw;
   }
+  // `vllm-sr chat` shows what came and says the answer was cut short.
+  const testing::CliRun cli =
+      testing::RunCli("chat --base-url " + proxy_->Url("") + " --model fast hi");
+  EXPECT_EQ(cli.exit_code, 1) << cli.output;
+  EXPECT_NE(cli.output.find("Hel\n"), std::string::npos) << cli.output;
+  EXPECT_NE(cli.output.find("was cut short (HTTP 200"), std::string::npos) << cli.output;
 }
 
 // A backend silent past the listener's timeout: 504, with the wait that ran out.
