@@ -98,6 +98,12 @@ std::string AvailableModels(const config::Config& c) {
   return out;
 }
 
+bool IsJsonObject(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  return !ec && v.is_object();
+}
+
 // Runs a stream through `first` (format translation) and then `second` (Responses events).
 class ChainedTranslator final : public StreamTranslator {
  public:
@@ -1012,11 +1018,20 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     record_hangup(header_s);
     co_return;
   }
-  RecordAnswer(call, response->error().empty() ? response->status : 502, header_s, answer, answer,
-               !response->error().empty() ? "upstream_5xx" : "");
-  if (!response->error().empty()) {
-    const HttpResponse reply =
-        ErrorReply(call, 502, "backend '" + used->name + "' failed: " + response->error());
+  // An answer the router must rewrite (another API's format, the Responses API) has to be a JSON
+  // object; anything else (a load balancer's HTML page) would reach the client as a 200 it cannot
+  // read, under a content type that is not its own.
+  std::string bad_answer = response->error().empty() ? "" : "failed: " + response->error();
+  if (bad_answer.empty() && ok_status && (backend_format != call.client || call.responses) &&
+      !IsJsonObject(answer)) {
+    bad_answer = "answered HTTP " + std::to_string(response->status) + " with a body that is " +
+                 "not a JSON object (content type '" + response->content_type +
+                 "'), which the router cannot turn into this API's answer";
+  }
+  RecordAnswer(call, bad_answer.empty() ? response->status : 502, header_s, answer, answer,
+               bad_answer.empty() ? "" : "upstream_5xx");
+  if (!bad_answer.empty()) {
+    const HttpResponse reply = ErrorReply(call, 502, "backend '" + used->name + "' " + bad_answer);
     co_await exchange.Respond(reply);
     co_return;
   }

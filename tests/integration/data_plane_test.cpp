@@ -459,6 +459,31 @@ TEST_F(DataPlaneTest, AStreamCutShortByTheBackendIsCutShortForTheClient) {
   EXPECT_NE(cli.output.find("was cut short (HTTP 200"), std::string::npos) << cli.output;
 }
 
+// A 200 that is not a JSON object (a load balancer's HTML page) cannot be rewritten for another
+// API: an Anthropic or Responses API client gets a 502 saying so, not the page as a JSON 200.
+// An OpenAI client of an OpenAI backend gets the page as it came, as from any proxy.
+TEST_F(DataPlaneTest, AnAnswerTheRouterCannotRewriteIsA502) {
+  const auto answer = [](const HttpRequest&, HttpExchange& ex) -> boost::asio::awaitable<void> {
+    const HttpResponse page{200, "text/html", "<html>maintenance</html>", {}};
+    co_await ex.Respond(page);
+  };
+  LoopbackServer backend(AsyncHttpHandler(answer), &DataPlane::ErrorForStatus);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(backend.port());
+  Start(TwoModelConfig("[" + Ref("b", endpoint) + "]", "[" + Ref("c", endpoint) + "]"));
+  HttpResult r = Post("/v1/messages", R"({"model":"fast","max_tokens":50,)"
+                                      R"("messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_NE(r.body.find(R"("type":"error")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("not a JSON object (content type 'text/html')"), std::string::npos);
+  r = Post("/v1/responses", R"({"model":"fast","input":"hi"})");
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_NE(r.body.find("not a JSON object"), std::string::npos) << r.body;
+  r = Post("/v1/chat/completions", Chat("fast", "hi"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/html");
+  EXPECT_EQ(r.body, "<html>maintenance</html>");
+}
+
 // A backend silent past the listener's timeout: 504, with the wait that ran out.
 TEST_F(DataPlaneTest, ABackendSilentPastTheTimeoutIsA504) {
   simulator::SimulatorOptions options;
