@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -15,6 +16,7 @@
 #include <cerrno>
 
 #include "common/strings.h"
+#include "observability/logger.h"
 #include "server/deadline.h"
 #include "server/http_wire.h"
 #include "server/parse_buffered.h"
@@ -275,7 +277,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       auto [ec, socket] = co_await acceptor.async_accept(executor_for_socket, kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
-        continue;  // e.g. too many open files: keep serving the connections we have
+        if (OutOfResources(ec)) co_await PauseAccepting(ec);
+        continue;  // keep serving the connections we have
       }
       // Small writes (SSE chunks) go out at once, not after the peer's delayed ACK.
       boost::system::error_code ignored;
@@ -283,6 +286,33 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       auto executor = socket.get_executor();
       asio::co_spawn(executor, Session(std::move(socket), lane.handler), asio::detached);
     }
+  }
+
+  // Out of file descriptors (or kernel memory), accept fails at once for as long as connections
+  // wait in the backlog: retrying straight away spins a core. Like nginx, stop accepting for a
+  // moment (connections that close meanwhile free descriptors) and say so, at most every 10 s.
+  static bool OutOfResources(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+           ec == asio::error::no_memory ||
+           (ec.category() == boost::system::system_category() && ec.value() == ENFILE);
+  }
+  asio::awaitable<void> PauseAccepting(const boost::system::error_code& ec) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_accept_warning >= std::chrono::seconds(10)) {
+      last_accept_warning = now;
+      beast::error_code ignored;
+      const uint16_t port = acceptor.local_endpoint(ignored).port();
+      observability::Log(
+          observability::LogLevel::kWarn,
+          "cannot accept connections: " + ec.message() + "; pausing accept for 100 ms",
+          {{"listener", options.address + ":" + std::to_string(port)},
+           {"active_requests", std::to_string(active.load())},
+           {"fix",
+            "raise the open-file limit (VLLM_SR_NOFILE_LIMIT, and the hard limit: "
+            "ulimit -Hn)"}});
+    }
+    asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+    co_await pause.async_wait(kTuple);
   }
 
   asio::awaitable<void> Session(tcp::socket socket, const AsyncHttpHandler& handler) {
@@ -379,6 +409,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor;
   std::atomic<size_t> active{0};
   std::atomic<bool> stopping{false};
+  std::chrono::steady_clock::time_point last_accept_warning{};
 };
 
 namespace {
