@@ -221,13 +221,10 @@ void DataPlane::Store(const Call& call, const json::object& response) {
       store && store->is_bool() && !store->as_bool()) {
     return;
   }
-  const json::value* text = response.if_contains("output_text");
-  const std::string answer =
-      text != nullptr && text->is_string() ? std::string(text->as_string()) : "";
   StoredResponse s;
   s.response = response;
   s.messages = call.chat_messages;
-  s.messages.push_back(json::object{{"role", "assistant"}, {"content", answer}});
+  s.messages.push_back(AssistantMessageOf(response));
   if (const json::value* input = call.responses_request.if_contains("input")) {
     if (input->is_string()) {
       s.input_items.push_back(json::object{

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <ctime>
+#include <map>
+#include <vector>
 
 #include "common/json_fields.h"
 #include "common/json_text.h"
@@ -245,16 +247,47 @@ json::object ChatToResponse(const json::object& chat, const json::object& req,
   return r;
 }
 
+json::object AssistantMessageOf(const json::object& response) {
+  json::array tool_calls;
+  if (const json::value* output = response.if_contains("output"); output && output->is_array()) {
+    for (const json::value& v : output->as_array()) {
+      const json::object* item = v.if_object();
+      if (item == nullptr || StringField(*item, "type") != "function_call") continue;
+      tool_calls.push_back(
+          json::object{{"id", StringField(*item, "call_id")},
+                       {"type", "function"},
+                       {"function", json::object{{"name", StringField(*item, "name")},
+                                                 {"arguments", StringField(*item, "arguments")}}}});
+    }
+  }
+  const std::string text = StringField(response, "output_text");
+  json::object message{{"role", "assistant"}};
+  message["content"] =
+      text.empty() && !tool_calls.empty() ? json::value(nullptr) : json::value(text);
+  if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
+  return message;
+}
+
 namespace {
 
+// Output items open in the order their first delta arrives (the answer's text, each tool call)
+// and stay open until the stream ends: a chat stream may interleave the arguments of parallel
+// tool calls, and each delta names its item.
 class ResponsesStream final : public ResponsesStreamTranslator {
  public:
   ResponsesStream(const json::object& req, std::string id, std::string previous)
-      : request_(req), id_(std::move(id)), previous_(std::move(previous)), item_id_(NewItemId()) {}
+      : request_(req), id_(std::move(id)), previous_(std::move(previous)) {}
 
   const json::object& Completed() const override { return completed_; }
 
  private:
+  struct Item {
+    bool is_call = false;
+    std::string id;
+    std::string content;  // the text, or a call's arguments
+    std::string call_id, name;
+  };
+
   std::string Emit(const char* type, json::object body) {
     body["type"] = type;
     body["sequence_number"] = sequence_++;
@@ -267,42 +300,80 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     out += Emit("response.created", json::object{{"response", shell}});
     out += Emit("response.in_progress", json::object{{"response", shell}});
   }
-  void OpenItem(std::string& out) {
-    if (item_open_) return;
-    item_open_ = true;
-    out +=
-        Emit("response.output_item.added",
-             json::object{{"output_index", 0}, {"item", MessageItem(item_id_, "", "in_progress")}});
-    out += Emit("response.content_part.added",
-                json::object{{"item_id", item_id_},
-                             {"output_index", 0},
-                             {"content_index", 0},
-                             {"part", json::object{{"type", "output_text"},
-                                                   {"text", ""},
-                                                   {"annotations", json::array{}}}}});
+  static json::object TextPart(const std::string& text) {
+    return json::object{{"type", "output_text"}, {"text", text}, {"annotations", json::array{}}};
+  }
+  static json::object CallItem(const Item& call, const char* status) {
+    return json::object{{"type", "function_call"},   {"id", call.id},
+                        {"call_id", call.call_id},   {"name", call.name},
+                        {"arguments", call.content}, {"status", status}};
+  }
+  size_t OpenMessage(std::string& out) {
+    if (message_ >= 0) return static_cast<size_t>(message_);
+    message_ = static_cast<int64_t>(items_.size());
+    items_.push_back(Item{false, NewItemId(), "", "", ""});
+    out += Emit("response.output_item.added",
+                json::object{{"output_index", message_},
+                             {"item", MessageItem(items_.back().id, "", "in_progress")}});
+    out += Emit("response.content_part.added", json::object{{"item_id", items_.back().id},
+                                                            {"output_index", message_},
+                                                            {"content_index", 0},
+                                                            {"part", TextPart("")}});
+    return static_cast<size_t>(message_);
+  }
+  // A chat tool call delta: the first one of an index opens a function_call item.
+  void ToolCallDelta(const json::object& call, size_t position, std::string& out) {
+    const int64_t index =
+        call.contains("index") ? IntField(call, "index") : static_cast<int64_t>(position);
+    const json::value* fn = call.if_contains("function");
+    const json::object empty;
+    const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
+    auto [it, added] = calls_.try_emplace(index, items_.size());
+    if (added) {
+      items_.push_back(
+          Item{true, "fc_" + RandomHex(24), "", StringField(call, "id"), StringField(f, "name")});
+      out += Emit("response.output_item.added",
+                  json::object{{"output_index", it->second},
+                               {"item", CallItem(items_.back(), "in_progress")}});
+    }
+    Item& item = items_[it->second];
+    if (const std::string args = StringField(f, "arguments"); !args.empty()) {
+      item.content += args;
+      out +=
+          Emit("response.function_call_arguments.delta",
+               json::object{{"item_id", item.id}, {"output_index", it->second}, {"delta", args}});
+    }
   }
   void Done(std::string& out) override {
     done_ = true;
     Start(out);
     completed_ = ResponseShell(request_, id_, previous_, model_, "completed");
-    if (item_open_ || !text_.empty()) {
-      OpenItem(out);
-      out += Emit(
-          "response.output_text.done",
-          json::object{
-              {"item_id", item_id_}, {"output_index", 0}, {"content_index", 0}, {"text", text_}});
-      out += Emit("response.content_part.done",
-                  json::object{{"item_id", item_id_},
-                               {"output_index", 0},
-                               {"content_index", 0},
-                               {"part", json::object{{"type", "output_text"},
-                                                     {"text", text_},
-                                                     {"annotations", json::array{}}}}});
-      json::object item = MessageItem(item_id_, text_, "completed");
-      out += Emit("response.output_item.done", json::object{{"output_index", 0}, {"item", item}});
-      completed_["output"].as_array().push_back(std::move(item));
+    json::array& output = completed_["output"].as_array();
+    std::string all_text;
+    for (size_t i = 0; i < items_.size(); ++i) {
+      const Item& item = items_[i];
+      json::object done;
+      if (item.is_call) {
+        out += Emit(
+            "response.function_call_arguments.done",
+            json::object{{"item_id", item.id}, {"output_index", i}, {"arguments", item.content}});
+        done = CallItem(item, "completed");
+      } else {
+        all_text += item.content;
+        out += Emit("response.output_text.done", json::object{{"item_id", item.id},
+                                                              {"output_index", i},
+                                                              {"content_index", 0},
+                                                              {"text", item.content}});
+        out += Emit("response.content_part.done", json::object{{"item_id", item.id},
+                                                               {"output_index", i},
+                                                               {"content_index", 0},
+                                                               {"part", TextPart(item.content)}});
+        done = MessageItem(item.id, item.content, "completed");
+      }
+      out += Emit("response.output_item.done", json::object{{"output_index", i}, {"item", done}});
+      output.push_back(std::move(done));
     }
-    completed_["output_text"] = text_;
+    completed_["output_text"] = all_text;
     if (!usage_.empty()) completed_["usage"] = usage_;
     out += Emit("response.completed", json::object{{"response", completed_}});
   }
@@ -316,21 +387,29 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     const json::value& c = choices->as_array()[0];
     const json::value* delta = c.is_object() ? c.as_object().if_contains("delta") : nullptr;
     if (!delta || !delta->is_object()) return;
-    const std::string text = StringField(delta->as_object(), "content");
-    if (text.empty()) return;
-    OpenItem(out);
-    text_ += text;
-    out += Emit(
-        "response.output_text.delta",
-        json::object{
-            {"item_id", item_id_}, {"output_index", 0}, {"content_index", 0}, {"delta", text}});
+    if (const std::string text = StringField(delta->as_object(), "content"); !text.empty()) {
+      const size_t i = OpenMessage(out);
+      items_[i].content += text;
+      out += Emit("response.output_text.delta", json::object{{"item_id", items_[i].id},
+                                                             {"output_index", i},
+                                                             {"content_index", 0},
+                                                             {"delta", text}});
+    }
+    const json::value* calls = delta->as_object().if_contains("tool_calls");
+    if (calls == nullptr || !calls->is_array()) return;
+    for (size_t k = 0; k < calls->as_array().size(); ++k) {
+      if (const json::object* call = calls->as_array()[k].if_object()) ToolCallDelta(*call, k, out);
+    }
   }
 
   json::object request_;
-  std::string id_, previous_, item_id_, model_, text_;
+  std::string id_, previous_, model_;
+  std::vector<Item> items_;          // in output order
+  int64_t message_ = -1;             // the text's item, once there is text
+  std::map<int64_t, size_t> calls_;  // chat tool call index -> its item
   json::object usage_, completed_;
   int64_t sequence_ = 0;
-  bool started_ = false, item_open_ = false;
+  bool started_ = false;
 };
 
 }  // namespace

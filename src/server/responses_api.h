@@ -35,6 +35,11 @@ boost::json::object ChatToResponse(const boost::json::object& chat,
                                    const std::string& response_id,
                                    const std::string& previous_response_id);
 
+// The assistant turn of a Response as a chat message, for the stored conversation: its text,
+// and its function calls as tool_calls (content null when there is no text), so a follow-up
+// with function_call_output items reaches the backend after the calls it answers.
+boost::json::object AssistantMessageOf(const boost::json::object& response);
+
 // Chat completion chunks -> Responses stream events. `Completed()` is the final Response once
 // the stream ended (for the store).
 class ResponsesStreamTranslator : public SseEventTranslator {

@@ -753,6 +753,90 @@ TEST_F(DataPlaneTest, ResponsesApiAnswersStoresAndContinues) {
   EXPECT_NE(r.body.find(R"("output_text":"one two three")"), std::string::npos) << r.body;
 }
 
+// A Responses API answer that calls a tool, streamed or whole: the client gets the
+// function_call item, and a follow-up that sends the tool's output with previous_response_id
+// reaches the backend after the assistant turn that made the call (a chat backend rejects a tool
+// message that answers no call).
+TEST_F(DataPlaneTest, ResponsesApiToolCallsSurviveStreamingAndContinuation) {
+  std::mutex mu;
+  std::string last_body;
+  const auto answer = [&](const HttpRequest& r, HttpExchange& ex) -> boost::asio::awaitable<void> {
+    {
+      std::lock_guard lock(mu);
+      last_body = r.body;
+    }
+    if (r.body.find("\"stream\":true") != std::string::npos) {
+      const std::string type = "text/event-stream";
+      co_await ex.BeginStream(200, type, {});
+      co_await ex.Write(
+          R"(data: {"id":"c","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,)"
+          R"("id":"call_1","type":"function","function":{"name":"weather","arguments":"{\"ci"}}]}}]})"
+          "\n\n");
+      co_await ex.Write(
+          R"(data: {"id":"c","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,)"
+          R"("function":{"arguments":"ty\":\"Oslo\"}"}}]},"finish_reason":"tool_calls"}]})"
+          "\n\ndata: [DONE]\n\n");
+      co_await ex.EndStream();
+      co_return;
+    }
+    const HttpResponse whole{
+        200,
+        "application/json",
+        R"({"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"message":)"
+        R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
+        R"("function":{"name":"weather","arguments":"{\"city\":\"Oslo\"}"}}]},)"
+        R"("finish_reason":"tool_calls"}]})",
+        {}};
+    co_await ex.Respond(whole);
+  };
+  LoopbackServer backend(AsyncHttpHandler(answer), &DataPlane::ErrorForStatus);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(backend.port());
+  Start(TwoModelConfig("[" + Ref("b", endpoint) + "]", "[" + Ref("c", endpoint) + "]"));
+  const std::string tools =
+      R"("tools":[{"type":"function","name":"weather","parameters":{"type":"object"}}])";
+  for (const bool stream : {false, true}) {
+    HttpResult r = Post("/v1/responses", R"({"model":"fast","input":"weather?",)" + tools +
+                                             (stream ? R"(,"stream":true})" : "}"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string id;
+    if (stream) {
+      EXPECT_NE(r.body.find("event: response.function_call_arguments.delta"), std::string::npos)
+          << r.body;
+      const size_t done = r.body.find("data: ", r.body.find("event: response.completed"));
+      ASSERT_NE(done, std::string::npos) << r.body;
+      const json::object completed = ParseObject(r.body.substr(done + 6));
+      const json::object& response = completed.at("response").as_object();
+      id = std::string(response.at("id").as_string());
+      EXPECT_EQ(response.at("output").at(0).at("arguments"), R"({"city":"Oslo"})") << r.body;
+    } else {
+      const json::object response = ParseObject(r.body);
+      id = std::string(response.at("id").as_string());
+      EXPECT_EQ(response.at("output").at(0).at("type"), "function_call") << r.body;
+    }
+    r = Post(
+        "/v1/responses",
+        R"({"model":"fast","previous_response_id":")" + id + R"(",)" + tools +
+            R"(,"input":[{"type":"function_call_output","call_id":"call_1","output":"sunny"}]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string sent;
+    {
+      std::lock_guard lock(mu);
+      sent = last_body;
+    }
+    const json::object forwarded = ParseObject(sent);
+    const json::array& messages = forwarded.at("messages").as_array();
+    ASSERT_GE(messages.size(), 3u) << sent;
+    const json::object& call_turn = messages[messages.size() - 2].as_object();
+    EXPECT_EQ(call_turn.at("role"), "assistant") << sent;
+    ASSERT_TRUE(call_turn.contains("tool_calls")) << "stream " << stream << ": " << sent;
+    EXPECT_EQ(call_turn.at("tool_calls").at(0).at("id"), "call_1");
+    EXPECT_EQ(call_turn.at("tool_calls").at(0).at("function").at("arguments"),
+              R"({"city":"Oslo"})");
+    EXPECT_EQ(messages.back().at("role"), "tool");
+    EXPECT_EQ(messages.back().at("tool_call_id"), "call_1");
+  }
+}
+
 TEST_F(DataPlaneTest, ResponsesApiOffAnswers404) {
   Sim a;
   Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]") +
