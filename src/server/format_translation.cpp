@@ -2,12 +2,13 @@
 
 #include <boost/json.hpp>
 #include <ctime>
+#include <map>
 #include <vector>
 
 #include "common/json_fields.h"
 #include "common/json_text.h"
-#include "server/api_errors.h"
 #include "common/sse.h"
+#include "server/api_errors.h"
 
 namespace vsr::server {
 
@@ -32,6 +33,13 @@ std::string JoinedText(const json::value& content) {
     out += text;
   }
   return out;
+}
+
+// A chat message's or delta's reasoning text: vLLM's reasoning parsers write reasoning_content
+// (newer releases `reasoning`). It maps to Anthropic thinking blocks and back, as upstream's.
+std::string ReasoningOf(const json::object& message) {
+  std::string text = StringField(message, "reasoning_content");
+  return text.empty() ? StringField(message, "reasoning") : text;
 }
 
 void CopyIf(const json::object& from, std::string_view key, json::object& to,
@@ -315,7 +323,7 @@ std::string AnthropicStop(std::string_view finish_reason) {
 }  // namespace
 
 json::object AnthropicToOpenAiResponse(const json::object& in) {
-  std::string text;
+  std::string text, thinking;
   bool has_text = false;
   json::array tool_calls;
   if (const json::value* content = Field(in, "content"); content && content->is_array()) {
@@ -328,11 +336,14 @@ json::object AnthropicToOpenAiResponse(const json::object& in) {
         has_text = true;
       } else if (type == "tool_use") {
         tool_calls.push_back(ToolCallOf(b));
+      } else if (type == "thinking") {
+        thinking += StringField(b, "thinking");
       }
     }
   }
   json::object message{{"role", "assistant"}};
   message["content"] = has_text || tool_calls.empty() ? json::value(text) : json::value(nullptr);
+  if (!thinking.empty()) message["reasoning_content"] = thinking;
   if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
   json::object usage;
   if (const json::value* u = Field(in, "usage"); u && u->is_object()) {
@@ -365,9 +376,13 @@ json::object OpenAiToAnthropicResponse(const json::object& in) {
     finish = StringField(choice, "finish_reason");
     if (const json::value* mv = Field(choice, "message"); mv && mv->is_object()) {
       const json::object& m = mv->as_object();
+      if (const std::string thinking = ReasoningOf(m); !thinking.empty()) {
+        content.push_back(json::object{{"type", "thinking"}, {"thinking", thinking}});
+      }
       if (const json::value* c = Field(m, "content"); c && c->is_array()) {
         // Parts (image_gen answers: text and images) become blocks one for one.
-        content = OpenAiContentToAnthropic(c).as_array();
+        json::value blocks = OpenAiContentToAnthropic(c);
+        for (json::value& block : blocks.as_array()) content.push_back(std::move(block));
       } else if (c && !c->is_null()) {
         const std::string text = JoinedText(*c);
         if (!text.empty()) content.push_back(json::object{{"type", "text"}, {"text", text}});
@@ -486,6 +501,9 @@ class AnthropicToOpenAi final : public SseEventTranslator {
       if (dtype == "text_delta") {
         out +=
             SseData(Chunk(json::object{{"content", StringField(d->as_object(), "text")}}, nullptr));
+      } else if (dtype == "thinking_delta") {  // vLLM's and upstream's name for reasoning text
+        out += SseData(Chunk(
+            json::object{{"reasoning_content", StringField(d->as_object(), "thinking")}}, nullptr));
       } else if (dtype == "input_json_delta") {
         json::object call{
             {"index", tool_index_ - 1},
@@ -539,25 +557,43 @@ class OpenAiToAnthropic final : public SseEventTranslator {
                                               {"usage", json::object{{"input_tokens", 0},
                                                                      {"output_tokens", 0}}}}}});
   }
-  void CloseBlock(std::string& out) {
-    if (!block_open_) return;
+  // Anthropic content blocks are opened and closed one after another; a text or thinking block
+  // is open alone, while the tool_use blocks of parallel calls stay open together (a chat stream
+  // may interleave their arguments), each found by its tool call index, as upstream's emitter.
+  void Stop(std::string& out, int index) {
     out += SseNamed("content_block_stop",
-                    json::object{{"type", "content_block_stop"}, {"index", block_index_}});
-    block_open_ = false;
-    ++block_index_;
+                    json::object{{"type", "content_block_stop"}, {"index", index}});
   }
-  void OpenBlock(std::string& out, json::object block, bool is_text) {
-    CloseBlock(out);
+  void CloseText(std::string& out) {
+    if (text_block_ >= 0) Stop(out, text_block_);
+    text_block_ = -1;
+  }
+  void CloseThinking(std::string& out) {
+    if (thinking_block_ >= 0) Stop(out, thinking_block_);
+    thinking_block_ = -1;
+  }
+  void CloseTools(std::string& out) {
+    for (const auto& [tool_index, block] : tool_blocks_) Stop(out, block);
+    tool_blocks_.clear();
+  }
+  int OpenBlock(std::string& out, json::object block) {
+    const int index = next_block_++;
     out += SseNamed("content_block_start", json::object{{"type", "content_block_start"},
-                                                        {"index", block_index_},
+                                                        {"index", index},
                                                         {"content_block", std::move(block)}});
-    block_open_ = true;
-    text_block_ = is_text;
+    return index;
+  }
+  void Delta(std::string& out, int index, json::object delta) {
+    out += SseNamed("content_block_delta", json::object{{"type", "content_block_delta"},
+                                                        {"index", index},
+                                                        {"delta", std::move(delta)}});
   }
   void Done(std::string& out) override {
     done_ = true;
     Start(out);
-    CloseBlock(out);
+    CloseThinking(out);
+    CloseText(out);
+    CloseTools(out);
     out += SseNamed("message_delta",
                     json::object{{"type", "message_delta"},
                                  {"delta", json::object{{"stop_reason", AnthropicStop(finish_)},
@@ -594,38 +630,45 @@ class OpenAiToAnthropic final : public SseEventTranslator {
     const json::value* dv = Field(choice, "delta");
     if (!dv || !dv->is_object()) return;
     const json::object& delta = dv->as_object();
-    if (const std::string text = StringField(delta, "content"); !text.empty()) {
-      if (!block_open_ || !text_block_) {
-        OpenBlock(out, json::object{{"type", "text"}, {"text", ""}}, true);
+    // Reasoning first: Anthropic puts thinking before the text and tool calls it leads to.
+    if (const std::string thinking = ReasoningOf(delta); !thinking.empty()) {
+      if (thinking_block_ < 0) {
+        CloseText(out);
+        CloseTools(out);
+        thinking_block_ = OpenBlock(out, json::object{{"type", "thinking"}, {"thinking", ""}});
       }
-      out +=
-          SseNamed("content_block_delta",
-                   json::object{{"type", "content_block_delta"},
-                                {"index", block_index_},
-                                {"delta", json::object{{"type", "text_delta"}, {"text", text}}}});
+      Delta(out, thinking_block_, json::object{{"type", "thinking_delta"}, {"thinking", thinking}});
     }
-    if (const json::value* calls = Field(delta, "tool_calls"); calls && calls->is_array()) {
-      for (const json::value& c : calls->as_array()) {
-        if (!c.is_object()) continue;
-        const json::object& call = c.as_object();
-        const json::value* fn = Field(call, "function");
-        const json::object empty;
-        const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
-        if (const std::string id = StringField(call, "id"); !id.empty()) {
-          OpenBlock(out,
-                    json::object{{"type", "tool_use"},
-                                 {"id", id},
-                                 {"name", StringField(f, "name")},
-                                 {"input", json::object{}}},
-                    false);
-        }
-        if (const std::string args = StringField(f, "arguments"); !args.empty() && block_open_) {
-          out += SseNamed("content_block_delta",
-                          json::object{{"type", "content_block_delta"},
-                                       {"index", block_index_},
-                                       {"delta", json::object{{"type", "input_json_delta"},
-                                                              {"partial_json", args}}}});
-        }
+    if (const std::string text = StringField(delta, "content"); !text.empty()) {
+      if (text_block_ < 0) {
+        CloseThinking(out);
+        CloseTools(out);
+        text_block_ = OpenBlock(out, json::object{{"type", "text"}, {"text", ""}});
+      }
+      Delta(out, text_block_, json::object{{"type", "text_delta"}, {"text", text}});
+    }
+    const json::value* calls = Field(delta, "tool_calls");
+    if (!calls || !calls->is_array()) return;
+    for (size_t k = 0; k < calls->as_array().size(); ++k) {
+      const json::object* call = calls->as_array()[k].if_object();
+      if (call == nullptr) continue;
+      const int64_t tool_index =
+          call->contains("index") ? IntField(*call, "index") : static_cast<int64_t>(k);
+      const json::value* fn = Field(*call, "function");
+      const json::object empty;
+      const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
+      auto it = tool_blocks_.find(tool_index);
+      if (it == tool_blocks_.end()) {
+        CloseThinking(out);
+        CloseText(out);
+        const int block = OpenBlock(out, json::object{{"type", "tool_use"},
+                                                      {"id", StringField(*call, "id")},
+                                                      {"name", StringField(f, "name")},
+                                                      {"input", json::object{}}});
+        it = tool_blocks_.emplace(tool_index, block).first;
+      }
+      if (const std::string args = StringField(f, "arguments"); !args.empty()) {
+        Delta(out, it->second, json::object{{"type", "input_json_delta"}, {"partial_json", args}});
       }
     }
   }
@@ -635,9 +678,10 @@ class OpenAiToAnthropic final : public SseEventTranslator {
   std::string finish_;
   int64_t input_tokens_ = 0;
   int64_t output_tokens_ = 0;
-  int block_index_ = 0;
-  bool block_open_ = false;
-  bool text_block_ = false;
+  int next_block_ = 0;
+  int text_block_ = -1;                 // the open text block, if any
+  int thinking_block_ = -1;             // the open thinking block, if any
+  std::map<int64_t, int> tool_blocks_;  // tool call index -> its open block (opened in order)
   bool started_ = false;
 };
 

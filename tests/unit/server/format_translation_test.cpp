@@ -154,6 +154,70 @@ TEST(FormatTranslationTest, OpenAiStreamBecomesAnthropicEventsEvenWithoutDone) {
   EXPECT_TRUE(out.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
 }
 
+// Reasoning (vLLM's reasoning_content) becomes an Anthropic thinking block ahead of the text,
+// and parallel tool calls whose arguments arrive interleaved each get their own tool_use block
+// with their own arguments.
+TEST(FormatTranslationTest, OpenAiStreamReasoningAndParallelCallsBecomeAnthropicBlocks) {
+  const auto chunk = [](const std::string& delta, const char* finish = "null") {
+    return "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":" + delta +
+           ",\"finish_reason\":" + finish + "}]}\n\n";
+  };
+  const std::string in =
+      chunk(R"({"role":"assistant","reasoning_content":"Two cities, "})") +
+      chunk(R"({"reasoning_content":"two calls."})") + chunk(R"({"content":"Checking."})") +
+      chunk(
+          R"({"tool_calls":[{"index":0,"id":"a","type":"function","function":{"name":"w","arguments":"{\"c\":"}}]})") +
+      chunk(
+          R"({"tool_calls":[{"index":1,"id":"b","type":"function","function":{"name":"w","arguments":"{\"c\":"}}]})") +
+      chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"\"Oslo\"}"}}]})") +
+      chunk(R"({"tool_calls":[{"index":1,"function":{"arguments":"\"Rome\"}"}}]})") +
+      chunk("{}", R"("tool_calls")") + "data: [DONE]\n\n";
+  auto t = OpenAiToAnthropicStream();
+  const std::string out = ByteByByte(*t, in);
+  const auto at = [&](const std::string& s) { return out.find(s); };
+  EXPECT_NE(at(R"("index":0,"content_block":{"type":"thinking","thinking":""})"), std::string::npos)
+      << out;
+  EXPECT_NE(at(R"("index":0,"delta":{"type":"thinking_delta","thinking":"two calls."})"),
+            std::string::npos);
+  EXPECT_LT(at(R"("type":"content_block_stop","index":0)"),
+            at(R"("index":1,"content_block":{"type":"text")"));
+  EXPECT_NE(at(R"("index":2,"delta":{"type":"input_json_delta","partial_json":"\"Oslo\"}"})"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(at(R"("index":3,"delta":{"type":"input_json_delta","partial_json":"\"Rome\"}"})"),
+            std::string::npos)
+      << out;
+  EXPECT_LT(at(R"("type":"content_block_stop","index":3)"), at("event: message_delta"));
+  EXPECT_NE(at(R"("stop_reason":"tool_use")"), std::string::npos);
+}
+
+TEST(FormatTranslationTest, ThinkingAndReasoningContentMapBothWays) {
+  auto to_openai = AnthropicToOpenAiStream(false);
+  const std::string chunks = ByteByByte(
+      *to_openai,
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\"}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+      "\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\"}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hmm\"}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"signature_delta\",\"signature\":\"sig\"}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  EXPECT_NE(chunks.find(R"("delta":{"reasoning_content":"hmm"})"), std::string::npos) << chunks;
+  EXPECT_EQ(chunks.find("sig"), std::string::npos) << chunks;
+
+  const json::object openai = AnthropicToOpenAiResponse(Obj(R"({"id": "m", "content": [
+      {"type": "thinking", "thinking": "hmm", "signature": "sig"}, {"type": "text", "text": "hi"}],
+      "stop_reason": "end_turn"})"));
+  const json::object& message = openai.at("choices").at(0).at("message").as_object();
+  EXPECT_EQ(message.at("reasoning_content"), "hmm");
+  EXPECT_EQ(message.at("content"), "hi");
+  const json::object anthropic = OpenAiToAnthropicResponse(openai);
+  EXPECT_EQ(anthropic.at("content").at(0).at("type"), "thinking");
+  EXPECT_EQ(anthropic.at("content").at(0).at("thinking"), "hmm");
+  EXPECT_EQ(anthropic.at("content").at(1).at("text"), "hi");
+}
+
 TEST(ResponsesApiTest, RequestWithHistoryAndToolOutputsBecomesChat) {
   const json::array history =
       json::parse(
