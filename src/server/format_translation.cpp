@@ -35,13 +35,6 @@ std::string JoinedText(const json::value& content) {
   return out;
 }
 
-// A chat message's or delta's reasoning text: vLLM's reasoning parsers write reasoning_content
-// (newer releases `reasoning`). It maps to Anthropic thinking blocks and back, as upstream's.
-std::string ReasoningOf(const json::object& message) {
-  std::string text = StringField(message, "reasoning_content");
-  return text.empty() ? StringField(message, "reasoning") : text;
-}
-
 void CopyIf(const json::object& from, std::string_view key, json::object& to,
             std::string_view to_key) {
   if (const json::value* v = from.if_contains(key)) to[to_key] = *v;
@@ -304,6 +297,11 @@ json::object AnthropicToOpenAiRequest(const json::object& in) {
   return out;
 }
 
+std::string ReasoningText(const json::object& message_or_delta) {
+  std::string text = StringField(message_or_delta, "reasoning_content");
+  return text.empty() ? StringField(message_or_delta, "reasoning") : text;
+}
+
 // --- whole responses ------------------------------------------------------------------------
 
 namespace {
@@ -376,7 +374,7 @@ json::object OpenAiToAnthropicResponse(const json::object& in) {
     finish = StringField(choice, "finish_reason");
     if (const json::value* mv = Field(choice, "message"); mv && mv->is_object()) {
       const json::object& m = mv->as_object();
-      if (const std::string thinking = ReasoningOf(m); !thinking.empty()) {
+      if (const std::string thinking = ReasoningText(m); !thinking.empty()) {
         content.push_back(json::object{{"type", "thinking"}, {"thinking", thinking}});
       }
       if (const json::value* c = Field(m, "content"); c && c->is_array()) {
@@ -631,7 +629,7 @@ class OpenAiToAnthropic final : public SseEventTranslator {
     if (!dv || !dv->is_object()) return;
     const json::object& delta = dv->as_object();
     // Reasoning first: Anthropic puts thinking before the text and tool calls it leads to.
-    if (const std::string thinking = ReasoningOf(delta); !thinking.empty()) {
+    if (const std::string thinking = ReasoningText(delta); !thinking.empty()) {
       if (thinking_block_ < 0) {
         CloseText(out);
         CloseTools(out);

@@ -18,6 +18,11 @@ boost::json::object AnthropicToOpenAiRequest(const boost::json::object& anthropi
 boost::json::object AnthropicToOpenAiResponse(const boost::json::object& anthropic);
 boost::json::object OpenAiToAnthropicResponse(const boost::json::object& openai);
 
+// A chat message's or stream delta's reasoning text: vLLM's reasoning parsers write
+// reasoning_content (newer releases `reasoning`). Anthropic thinking blocks and Responses
+// reasoning items carry it, as upstream's translators do.
+std::string ReasoningText(const boost::json::object& message_or_delta);
+
 // A backend error body in the other format's envelope (the status stays).
 std::string TranslateErrorBody(std::string_view body, int status, bool to_anthropic);
 

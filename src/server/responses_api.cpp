@@ -16,8 +16,9 @@ namespace json = boost::json;
 
 namespace {
 
+// Output items (messages, function calls, reasoning) are item_<24 hex>, as upstream's.
 std::string NewItemId() {
-  return "msg_" + RandomHex(24);
+  return "item_" + RandomHex(24);
 }
 
 // Input content (string or parts) -> chat content (string or chat parts).
@@ -231,7 +232,7 @@ json::object ChatToResponse(const json::object& chat, const json::object& req,
           const json::object empty;
           const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
           output.push_back(json::object{{"type", "function_call"},
-                                        {"id", "fc_" + RandomHex(24)},
+                                        {"id", NewItemId()},
                                         {"call_id", StringField(c.as_object(), "id")},
                                         {"name", StringField(f, "name")},
                                         {"arguments", StringField(f, "arguments")},
@@ -281,10 +282,11 @@ class ResponsesStream final : public ResponsesStreamTranslator {
   const json::object& Completed() const override { return completed_; }
 
  private:
+  enum class Kind { kMessage, kCall, kReasoning };
   struct Item {
-    bool is_call = false;
+    Kind kind = Kind::kMessage;
     std::string id;
-    std::string content;  // the text, or a call's arguments
+    std::string content;  // the text, a call's arguments, or the reasoning
     std::string call_id, name;
   };
 
@@ -311,7 +313,7 @@ class ResponsesStream final : public ResponsesStreamTranslator {
   size_t OpenMessage(std::string& out) {
     if (message_ >= 0) return static_cast<size_t>(message_);
     message_ = static_cast<int64_t>(items_.size());
-    items_.push_back(Item{false, NewItemId(), "", "", ""});
+    items_.push_back(Item{Kind::kMessage, NewItemId(), "", "", ""});
     out += Emit("response.output_item.added",
                 json::object{{"output_index", message_},
                              {"item", MessageItem(items_.back().id, "", "in_progress")}});
@@ -320,6 +322,21 @@ class ResponsesStream final : public ResponsesStreamTranslator {
                                                             {"content_index", 0},
                                                             {"part", TextPart("")}});
     return static_cast<size_t>(message_);
+  }
+  // Reasoning is a `reasoning` item (its text in reasoning_text events; the item itself carries an
+  // empty summary, as upstream's).
+  static json::object ReasoningItem(const std::string& id, const char* status) {
+    return json::object{
+        {"id", id}, {"type", "reasoning"}, {"status", status}, {"summary", json::array{}}};
+  }
+  size_t OpenReasoning(std::string& out) {
+    if (reasoning_ >= 0) return static_cast<size_t>(reasoning_);
+    reasoning_ = static_cast<int64_t>(items_.size());
+    items_.push_back(Item{Kind::kReasoning, NewItemId(), "", "", ""});
+    out += Emit("response.output_item.added",
+                json::object{{"output_index", reasoning_},
+                             {"item", ReasoningItem(items_.back().id, "in_progress")}});
+    return static_cast<size_t>(reasoning_);
   }
   // A chat tool call delta: the first one of an index opens a function_call item.
   void ToolCallDelta(const json::object& call, size_t position, std::string& out) {
@@ -331,7 +348,7 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     auto [it, added] = calls_.try_emplace(index, items_.size());
     if (added) {
       items_.push_back(
-          Item{true, "fc_" + RandomHex(24), "", StringField(call, "id"), StringField(f, "name")});
+          Item{Kind::kCall, NewItemId(), "", StringField(call, "id"), StringField(f, "name")});
       out += Emit("response.output_item.added",
                   json::object{{"output_index", it->second},
                                {"item", CallItem(items_.back(), "in_progress")}});
@@ -353,7 +370,13 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     for (size_t i = 0; i < items_.size(); ++i) {
       const Item& item = items_[i];
       json::object done;
-      if (item.is_call) {
+      if (item.kind == Kind::kReasoning) {
+        out += Emit("response.reasoning_text.done", json::object{{"item_id", item.id},
+                                                                 {"output_index", i},
+                                                                 {"content_index", 0},
+                                                                 {"text", item.content}});
+        done = ReasoningItem(item.id, "completed");
+      } else if (item.kind == Kind::kCall) {
         out += Emit(
             "response.function_call_arguments.done",
             json::object{{"item_id", item.id}, {"output_index", i}, {"arguments", item.content}});
@@ -387,6 +410,14 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     const json::value& c = choices->as_array()[0];
     const json::value* delta = c.is_object() ? c.as_object().if_contains("delta") : nullptr;
     if (!delta || !delta->is_object()) return;
+    if (const std::string reasoning = ReasoningText(delta->as_object()); !reasoning.empty()) {
+      const size_t i = OpenReasoning(out);
+      items_[i].content += reasoning;
+      out += Emit("response.reasoning_text.delta", json::object{{"item_id", items_[i].id},
+                                                                {"output_index", i},
+                                                                {"content_index", 0},
+                                                                {"delta", reasoning}});
+    }
     if (const std::string text = StringField(delta->as_object(), "content"); !text.empty()) {
       const size_t i = OpenMessage(out);
       items_[i].content += text;
@@ -406,6 +437,7 @@ class ResponsesStream final : public ResponsesStreamTranslator {
   std::string id_, previous_, model_;
   std::vector<Item> items_;          // in output order
   int64_t message_ = -1;             // the text's item, once there is text
+  int64_t reasoning_ = -1;           // the reasoning's item, once there is reasoning
   std::map<int64_t, size_t> calls_;  // chat tool call index -> its item
   json::object usage_, completed_;
   int64_t sequence_ = 0;

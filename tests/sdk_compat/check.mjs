@@ -63,7 +63,12 @@ const cases = {
   'messages': async (m) => fromMessage(await anthropic.messages.create(messages(m))),
   'messages-stream': async (m) => fromMessage(await anthropic.messages.stream(messages(m)).finalMessage()),
   'responses': async (m) => fromResponse(await openai.responses.create(responses(m))),
-  'responses-stream': async (m) => fromResponse(await openai.responses.stream(responses(m)).finalResponse()),
+  'responses-stream': async (m) => {
+    const stream = openai.responses.stream(responses(m));
+    let reasoning = '';
+    stream.on('response.reasoning_text.delta', (e) => { reasoning += e.delta; });
+    return { ...fromResponse(await stream.finalResponse()), reasoning };
+  },
 };
 
 for (const model of models) {

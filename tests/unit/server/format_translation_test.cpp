@@ -241,16 +241,17 @@ TEST(ResponsesApiTest, RequestWithHistoryAndToolOutputsBecomesChat) {
   EXPECT_EQ(error, "input is required");
 }
 
-// A streamed chat answer with text and two tool calls (arguments in pieces, the second call's
-// interleaved with the first's) becomes a message item and two function_call items, each with
-// its added / delta / done events, and the completed response holds all three.
+// A streamed chat answer with reasoning, text and two tool calls (arguments in pieces, the second
+// call's interleaved with the first's) becomes a reasoning item, a message item and two
+// function_call items, each with its added / delta / done events, in the completed response too.
 TEST(ResponsesApiTest, AStreamedAnswerKeepsItsToolCalls) {
   const auto chunk = [](const char* delta, const char* finish = "null") {
     return std::string("data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,") +
            "\"delta\":" + delta + ",\"finish_reason\":" + finish + "}]}\n\n";
   };
   const std::string in =
-      chunk(R"({"role":"assistant","content":"Checking."})") +
+      chunk(R"({"role":"assistant","reasoning_content":"Two calls."})") +
+      chunk(R"({"content":"Checking."})") +
       chunk(R"({"tool_calls":[{"index":0,"id":"call_a","type":"function",)"
             R"("function":{"name":"weather","arguments":"{\"ci"}}]})") +
       chunk(R"({"tool_calls":[{"index":1,"id":"call_b","type":"function",)"
@@ -261,24 +262,31 @@ TEST(ResponsesApiTest, AStreamedAnswerKeepsItsToolCalls) {
   auto t = ChatToResponsesStream(json::object{{"model", "MoM"}}, "resp_1", "");
   const std::string out = ByteByByte(*t, in);
   const json::array& output = t->Completed().at("output").as_array();
-  ASSERT_EQ(output.size(), 3u) << out;
-  EXPECT_EQ(output[0].at("type"), "message");
-  EXPECT_EQ(output[0].at("content").at(0).at("text"), "Checking.");
-  EXPECT_EQ(output[1].at("type"), "function_call");
-  EXPECT_EQ(output[1].at("call_id"), "call_a");
-  EXPECT_EQ(output[1].at("name"), "weather");
-  EXPECT_EQ(output[1].at("arguments"), R"({"city":"Oslo"})");
-  EXPECT_EQ(output[2].at("call_id"), "call_b");
-  EXPECT_EQ(output[2].at("arguments"), "{}");
-  const std::string fc = std::string(output[1].at("id").as_string());
-  EXPECT_NE(out.find(R"("output_index":1,"item":{"type":"function_call","id":")" + fc),
+  ASSERT_EQ(output.size(), 4u) << out;
+  EXPECT_EQ(output[0].at("type"), "reasoning");
+  EXPECT_EQ(output[1].at("type"), "message");
+  EXPECT_EQ(output[1].at("content").at(0).at("text"), "Checking.");
+  EXPECT_EQ(output[2].at("type"), "function_call");
+  EXPECT_EQ(output[2].at("call_id"), "call_a");
+  EXPECT_EQ(output[2].at("name"), "weather");
+  EXPECT_EQ(output[2].at("arguments"), R"({"city":"Oslo"})");
+  EXPECT_EQ(output[3].at("call_id"), "call_b");
+  EXPECT_EQ(output[3].at("arguments"), "{}");
+  const std::string reasoning = std::string(output[0].at("id").as_string());
+  EXPECT_NE(out.find(R"("item_id":")" + reasoning +
+                     R"(","output_index":0,"content_index":0,"text":"Two calls.")"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find(R"("item_id":")" + fc + R"(","output_index":1,"delta":"ty\":\"Oslo\"}")"),
+  const std::string fc = std::string(output[2].at("id").as_string());
+  EXPECT_EQ(fc.rfind("item_", 0), 0u);  // upstream's prefix for every output item
+  EXPECT_NE(out.find(R"("output_index":2,"item":{"type":"function_call","id":")" + fc),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(R"("item_id":")" + fc + R"(","output_index":2,"delta":"ty\":\"Oslo\"}")"),
             std::string::npos)
       << out;
   EXPECT_NE(
-      out.find(R"("item_id":")" + fc + R"(","output_index":1,"arguments":"{\"city\":\"Oslo\"}")"),
+      out.find(R"("item_id":")" + fc + R"(","output_index":2,"arguments":"{\"city\":\"Oslo\"}")"),
       std::string::npos)
       << out;
   EXPECT_LT(out.find("response.function_call_arguments.done"), out.find("response.completed"));
