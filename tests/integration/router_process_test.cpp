@@ -2,6 +2,7 @@
 // finish (drain) while new connections are refused.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,7 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "server/api_errors.h"
 #include "server/http_client.h"
@@ -84,6 +88,76 @@ TEST(RouterProcessTest, SigtermDrainsAStreamInFlight) {
   EXPECT_TRUE(result.body.ends_with("data: [DONE]\n\n")) << result.body;
   EXPECT_EQ(router.Wait(), 0);
   std::filesystem::remove_all(dir);
+}
+
+// CPU seconds a process has used (user + system), from /proc.
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(all.substr(all.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A server out of file descriptors (connections waiting that accept cannot take) pauses
+// accepting instead of retrying in a loop that burns a core, and serves the waiting connections
+// once descriptors are free again. The limit is lowered on the running simulator (prlimit) to
+// its lowest free descriptor number: its next accept gets EMFILE.
+TEST(RouterProcessTest, OutOfFileDescriptorsAServerWaitsInsteadOfSpinning) {
+  // At the limit a sanitizer cannot open the pipe it probes memory with, and UBSan's vptr
+  // check then reports asio's objects as invalid: not this test's subject.
+  const std::string suppressions =
+      std::filesystem::temp_directory_path() / ("vsr-ubsan-" + std::to_string(getpid()));
+  std::ofstream(suppressions) << "vptr_check:*\n";
+  const char* old_options = std::getenv("UBSAN_OPTIONS");
+  const std::string saved = old_options != nullptr ? old_options : "";
+  setenv("UBSAN_OPTIONS", ("print_stacktrace=1:suppressions=" + suppressions).c_str(), 1);
+  Child sim({"simulator", "--port", "0"});
+  if (old_options != nullptr) {
+    setenv("UBSAN_OPTIONS", saved.c_str(), 1);
+  } else {
+    unsetenv("UBSAN_OPTIONS");
+  }
+  const std::string port = PortOf(sim.LineStartingWith("Simulator listening on"));
+  ASSERT_FALSE(port.empty());
+  const std::string url = "http://127.0.0.1:" + port + "/v1/chat/completions";
+  const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+  ASSERT_EQ(HttpCall("POST", url, body, std::chrono::seconds(10)).status, 200);
+  usleep(300 * 1000);  // the simulator closes its side of that connection
+
+  // The limit bounds descriptor numbers: the lowest free one is where allocation would go.
+  std::set<rlim_t> used;
+  for (const auto& fd :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(sim.pid()) + "/fd")) {
+    used.insert(std::stoul(fd.path().filename().string()));
+  }
+  rlim_t lowest_free = 0;
+  while (used.count(lowest_free) > 0) ++lowest_free;
+  rlimit old{};
+  ASSERT_EQ(prlimit(sim.pid(), RLIMIT_NOFILE, nullptr, &old), 0);
+  const rlimit none_free{lowest_free, old.rlim_max};
+  ASSERT_EQ(prlimit(sim.pid(), RLIMIT_NOFILE, &none_free, nullptr), 0);
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back([&] {
+      if (HttpCall("POST", url, body, std::chrono::seconds(20)).status == 200) ++answered;
+    });
+  }
+  usleep(300 * 1000);  // the connections wait in the backlog
+  const double before = CpuSeconds(sim.pid());
+  usleep(1000 * 1000);
+  const double spent = CpuSeconds(sim.pid()) - before;
+  EXPECT_EQ(answered.load(), 0) << "accepted past the limit";
+  ASSERT_EQ(prlimit(sim.pid(), RLIMIT_NOFILE, &old, nullptr), 0);
+  for (auto& c : clients) c.join();
+  EXPECT_LT(spent, 0.3) << "the accept loop spun";
+  EXPECT_EQ(answered.load(), 3);
+  std::filesystem::remove(suppressions);
 }
 
 // Two router processes with one shared store (`stores`: the semantic cache and replay settings

@@ -3,12 +3,7 @@
 #include "server/http_server.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,8 +11,6 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
-#include <filesystem>
-#include <thread>
 
 #include "server/data_plane.h"
 #include "support/loopback_server.h"
@@ -186,52 +179,6 @@ TEST(HttpServer, AnIdleKeptAliveConnectionIsClosedAtTheIdleTimeoutNotBefore) {
   EXPECT_EQ(buffer + rest, "whole");
   EXPECT_GE(took, std::chrono::milliseconds(900));
   EXPECT_LT(took, std::chrono::seconds(10));
-}
-
-// Out of file descriptors, accept fails for as long as connections wait: the server pauses
-// instead of retrying in a loop that burns a core, and serves them once descriptors are free.
-TEST(HttpServer, OutOfFileDescriptorsTheServerWaitsInsteadOfSpinning) {
-  testing::LoopbackServer server(AsyncHttpHandler(Handle), &DataPlane::ErrorForStatus);
-  std::array<int, 2> clients{};
-  for (int& fd : clients) fd = socket(AF_INET, SOCK_STREAM, 0);
-  rlimit old{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
-  rlim_t open_now = 0;
-  for ([[maybe_unused]] const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
-    ++open_now;
-  }
-  // No descriptor to spare (the listing's own is closed again): the server's accept gets EMFILE.
-  const rlimit none_free{open_now - 1, old.rlim_max};
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &none_free), 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  for (const int fd : clients) {
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);  // the backlog
-  }
-  rusage before{}, after{};
-  getrusage(RUSAGE_SELF, &before);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  getrusage(RUSAGE_SELF, &after);
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
-  const auto cpu_us = [](const rusage& r) {
-    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000000L + r.ru_utime.tv_usec +
-           r.ru_stime.tv_usec;
-  };
-  EXPECT_LT(cpu_us(after) - cpu_us(before), 200000) << "the accept loop spun";
-  const std::string request = "GET /whole HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  for (const int fd : clients) {
-    ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(request.size()));
-    timeval tv{10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string answer;
-    char buf[512];
-    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, n);
-    EXPECT_NE(answer.find("whole"), std::string::npos) << answer;
-    close(fd);
-  }
 }
 
 }  // namespace
