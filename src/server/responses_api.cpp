@@ -310,33 +310,40 @@ class ResponsesStream final : public ResponsesStreamTranslator {
                         {"call_id", call.call_id},   {"name", call.name},
                         {"arguments", call.content}, {"status", status}};
   }
-  size_t OpenMessage(std::string& out) {
-    if (message_ >= 0) return static_cast<size_t>(message_);
-    message_ = static_cast<int64_t>(items_.size());
-    items_.push_back(Item{Kind::kMessage, NewItemId(), "", "", ""});
-    out += Emit("response.output_item.added",
-                json::object{{"output_index", message_},
-                             {"item", MessageItem(items_.back().id, "", "in_progress")}});
-    out += Emit("response.content_part.added", json::object{{"item_id", items_.back().id},
-                                                            {"output_index", message_},
-                                                            {"content_index", 0},
-                                                            {"part", TextPart("")}});
-    return static_cast<size_t>(message_);
-  }
   // Reasoning is a `reasoning` item (its text in reasoning_text events; the item itself carries an
   // empty summary, as upstream's).
   static json::object ReasoningItem(const std::string& id, const char* status) {
     return json::object{
         {"id", id}, {"type", "reasoning"}, {"status", status}, {"summary", json::array{}}};
   }
-  size_t OpenReasoning(std::string& out) {
-    if (reasoning_ >= 0) return static_cast<size_t>(reasoning_);
-    reasoning_ = static_cast<int64_t>(items_.size());
-    items_.push_back(Item{Kind::kReasoning, NewItemId(), "", "", ""});
+  // The text's or the reasoning's item, opened on its first delta: its output index.
+  size_t OpenItem(int64_t& slot, Kind kind, std::string& out) {
+    if (slot >= 0) return static_cast<size_t>(slot);
+    slot = static_cast<int64_t>(items_.size());
+    items_.push_back(Item{kind, NewItemId(), "", "", ""});
+    const std::string& id = items_.back().id;
     out += Emit("response.output_item.added",
-                json::object{{"output_index", reasoning_},
-                             {"item", ReasoningItem(items_.back().id, "in_progress")}});
-    return static_cast<size_t>(reasoning_);
+                json::object{{"output_index", slot},
+                             {"item", kind == Kind::kMessage ? MessageItem(id, "", "in_progress")
+                                                             : ReasoningItem(id, "in_progress")}});
+    if (kind == Kind::kMessage) {
+      out += Emit("response.content_part.added", json::object{{"item_id", id},
+                                                              {"output_index", slot},
+                                                              {"content_index", 0},
+                                                              {"part", TextPart("")}});
+    }
+    return static_cast<size_t>(slot);
+  }
+  // A piece of the text or of the reasoning: added to its item and sent as `event`.
+  void AppendDelta(int64_t& slot, Kind kind, const char* event, const std::string& piece,
+                   std::string& out) {
+    if (piece.empty()) return;
+    const size_t i = OpenItem(slot, kind, out);
+    items_[i].content += piece;
+    out += Emit(event, json::object{{"item_id", items_[i].id},
+                                    {"output_index", i},
+                                    {"content_index", 0},
+                                    {"delta", piece}});
   }
   // A chat tool call delta: the first one of an index opens a function_call item.
   void ToolCallDelta(const json::object& call, size_t position, std::string& out) {
@@ -410,22 +417,10 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     const json::value& c = choices->as_array()[0];
     const json::value* delta = c.is_object() ? c.as_object().if_contains("delta") : nullptr;
     if (!delta || !delta->is_object()) return;
-    if (const std::string reasoning = ReasoningText(delta->as_object()); !reasoning.empty()) {
-      const size_t i = OpenReasoning(out);
-      items_[i].content += reasoning;
-      out += Emit("response.reasoning_text.delta", json::object{{"item_id", items_[i].id},
-                                                                {"output_index", i},
-                                                                {"content_index", 0},
-                                                                {"delta", reasoning}});
-    }
-    if (const std::string text = StringField(delta->as_object(), "content"); !text.empty()) {
-      const size_t i = OpenMessage(out);
-      items_[i].content += text;
-      out += Emit("response.output_text.delta", json::object{{"item_id", items_[i].id},
-                                                             {"output_index", i},
-                                                             {"content_index", 0},
-                                                             {"delta", text}});
-    }
+    AppendDelta(reasoning_, Kind::kReasoning, "response.reasoning_text.delta",
+                ReasoningText(delta->as_object()), out);
+    AppendDelta(message_, Kind::kMessage, "response.output_text.delta",
+                StringField(delta->as_object(), "content"), out);
     const json::value* calls = delta->as_object().if_contains("tool_calls");
     if (calls == nullptr || !calls->is_array()) return;
     for (size_t k = 0; k < calls->as_array().size(); ++k) {
