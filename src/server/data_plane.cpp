@@ -507,29 +507,28 @@ HttpResponse DataPlane::ImmediateReply(Call& call) {
   for (auto& h : answer.headers) reply.headers.push_back(std::move(h));
   if (answer.sse) reply.headers.emplace_back("cache-control", "no-cache");
   if (call.chain->needs_completion()) call.completion = answer.body;  // OpenAI form
-  if (call.responses) {
-    if (answer.sse) {
-      auto translator = ChatToResponsesStream(call.responses_request, call.response_id,
-                                              call.previous_response_id);
-      reply.body = TranslateWholeStream(*translator, answer.body);
-      Store(call, translator->Completed());
-    } else {
-      reply.body = std::move(answer.body);
-      ToResponsesApi(call, reply.body);
-    }
-  } else if (call.client == ApiFormat::kAnthropic) {
-    if (answer.sse) {
-      reply.body = TranslateWholeStream(*OpenAiToAnthropicStream(), answer.body);
-    } else {
-      boost::system::error_code ec;
-      json::value v = json::parse(answer.body, ec);
-      if (!ec && v.is_object()) reply.body = CompactJson(OpenAiToAnthropicResponse(v.as_object()));
-    }
-  } else {
-    reply.body = std::move(answer.body);
-  }
+  reply.body = InClientApi(call, std::move(answer.body), answer.sse);
   call.record.status = 200;
   return reply;
+}
+
+std::string DataPlane::InClientApi(Call& call, std::string openai_body, bool sse) {
+  if (call.responses) {
+    if (!sse) {
+      ToResponsesApi(call, openai_body);
+      return openai_body;
+    }
+    auto translator =
+        ChatToResponsesStream(call.responses_request, call.response_id, call.previous_response_id);
+    std::string events = TranslateWholeStream(*translator, openai_body);
+    Store(call, translator->Completed());
+    return events;
+  }
+  if (call.client != ApiFormat::kAnthropic) return openai_body;
+  if (sse) return TranslateWholeStream(*OpenAiToAnthropicStream(), openai_body);
+  boost::system::error_code ec;
+  const json::value v = json::parse(openai_body, ec);
+  return !ec && v.is_object() ? CompactJson(OpenAiToAnthropicResponse(v.as_object())) : openai_body;
 }
 
 void DataPlane::FinishPlugins(Call& call) {
@@ -696,11 +695,14 @@ asio::awaitable<void> DataPlane::EmbedQuestion(Call& call) {
 
 std::optional<HttpResponse> DataPlane::RunPlugins(Call& call) {
   // The looper's calls are pinned requests through this listener: they get the decision's
-  // plugins themselves, so they start from the body as the client sent it.
-  if (call.is_auto && call.client == ApiFormat::kOpenAi && !call.responses &&
+  // plugins themselves, so they start from the body as the client sent it (in chat form: a
+  // Responses request already is; an Anthropic one is translated), and the answer goes back in
+  // the client's API, as upstream's looper answers Responses clients.
+  if (call.is_auto &&
       UsesLooper(call.result.decision, call.http.headers.count("x-vsr-looper-request") > 0)) {
     call.looper = true;
-    call.looper_body = call.body;
+    call.looper_body =
+        call.client == ApiFormat::kAnthropic ? AnthropicToOpenAiRequest(call.body) : call.body;
   }
   RunRoutedPlugins(call);
   if (call.plugin_ctx.answer) return ImmediateReply(call);
@@ -807,7 +809,9 @@ asio::awaitable<void> DataPlane::Loop(Call& call, HttpExchange& exchange) {
                    {"x-vsr-looper-models-used", Join(outcome.models_used, ",")},
                    {"x-vsr-looper-iterations", std::to_string(outcome.iterations)},
                    {"x-vsr-looper-algorithm", outcome.algorithm}};
-  reply.body = call.stream ? LooperAnswerAsSse(outcome) : CompactJson(outcome.completion);
+  reply.body =
+      InClientApi(call, call.stream ? LooperAnswerAsSse(outcome) : CompactJson(outcome.completion),
+                  call.stream);
   if (call.chain->needs_completion()) call.completion = CompactJson(outcome.completion);
   call.record.selected_model = outcome.final_model;
   call.record.streamed = call.stream;

@@ -98,6 +98,9 @@ class DataPlane {
   std::optional<HttpResponse> ReplayReply(Call& call);
   // A plugin's answer (fast_response, cache hit) in the client's API.
   HttpResponse ImmediateReply(Call& call);
+  // A whole answer the router made in OpenAI form (a chat.completion, or its SSE when `sse`) in
+  // the client's API: Anthropic, the Responses API (stored), or as it is.
+  std::string InClientApi(Call& call, std::string openai_body, bool sse);
   // Builds the plugin view of the request and runs the routed-phase plugins.
   void RunRoutedPlugins(Call& call);
   // The request is over: response-phase plugins see how it ended.

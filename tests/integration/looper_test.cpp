@@ -108,6 +108,43 @@ TEST_F(LooperTest, NoAnswerSureEnoughEndsWithTheLargestAndAStreamingClientGetsSs
   EXPECT_EQ(json::parse(large_.sim->last_request().body).at("top_logprobs"), 2);
 }
 
+// Anthropic and Responses API clients of a looper decision get the looper's answer in their own
+// API (upstream's looper answers Responses clients too), whole or streamed; a Responses answer
+// is stored and can be continued.
+TEST_F(LooperTest, AnthropicAndResponsesClientsGetTheLoopersAnswer) {
+  StartLooping(
+      Config("{type: confidence, confidence: {confidence_method: avg_logprob, threshold: 0.6}}"));
+  const std::string messages =
+      R"({"model":"MoM","max_tokens":50,"messages":[{"role":"user","content":"what is 2+2?"}])";
+  HttpResult r = Post("/v1/messages", messages + "}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-models-used"), "small,medium");
+  json::object answer = json::parse(r.body).as_object();
+  EXPECT_EQ(answer.at("type"), "message") << r.body;
+  EXPECT_EQ(answer.at("model"), "medium");
+  EXPECT_EQ(answer.at("stop_reason"), "end_turn");
+  r = Post("/v1/messages", messages + R"(,"stream":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-model"), "medium");
+  EXPECT_EQ(r.body.find("event: message_start"), 0u) << r.body;
+  EXPECT_NE(r.body.find("event: message_stop"), std::string::npos);
+
+  r = Post("/v1/responses", R"({"model":"MoM","input":"what is 2+2?"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.at("x-vsr-looper-models-used"), "small,medium");
+  answer = json::parse(r.body).as_object();
+  EXPECT_EQ(answer.at("object"), "response") << r.body;
+  EXPECT_FALSE(answer.at("output_text").as_string().empty());
+  const std::string id(answer.at("id").as_string());
+  r = Post(
+      "/v1/responses",
+      R"({"model":"MoM","input":"and 3+3?","stream":true,"previous_response_id":")" + id + R"("})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("event: response.completed"), std::string::npos) << r.body;
+  // The stored conversation reached the models: the first question is in the new call.
+  EXPECT_NE(medium_.sim->last_request().body.find("what is 2+2?"), std::string::npos);
+}
+
 TEST_F(LooperTest, AFailedModelIsSkippedOrFailsTheRequestAsOnErrorSays) {
   const std::string dead = "127.0.0.1:" + std::to_string(DeadPort());
   StartLooping(Config("{type: confidence, confidence: {threshold: 0.6}}", dead));
