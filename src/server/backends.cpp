@@ -102,17 +102,15 @@ BackendTarget ResolveBackend(const config::ProviderModel& model, const config::B
                  : (format == ApiFormat::kAnthropic ? "/v1/messages" : "/v1/chat/completions");
   }
 
-  std::string key = ref.api_key;
-  if (key.empty() && !ref.api_key_env.empty()) {
-    if (const char* v = std::getenv(ref.api_key_env.c_str())) key = v;
+  t.provider = type;
+  t.auth_header = ref.auth_header.empty() ? std::string(defaults.auth_header) : ref.auth_header;
+  t.auth_prefix = ref.auth_prefix.empty() ? std::string(defaults.auth_prefix) : ref.auth_prefix;
+  t.configured_key = ref.api_key;
+  if (t.configured_key.empty() && !ref.api_key_env.empty()) {
+    if (const char* v = std::getenv(ref.api_key_env.c_str())) t.configured_key = v;
   }
-  if (!key.empty()) {
-    const std::string header =
-        ref.auth_header.empty() ? std::string(defaults.auth_header) : ref.auth_header;
-    const std::string prefix =
-        ref.auth_prefix.empty() ? std::string(defaults.auth_prefix) : ref.auth_prefix;
-    t.headers.emplace_back(header, prefix.empty() ? key : prefix + " " + key);
-  }
+  if (!t.configured_key.empty())
+    t.headers.emplace_back(t.auth_header, t.AuthValue(t.configured_key));
   bool has_version = false;
   for (const auto& [name, value] : ref.extra_headers) {
     t.headers.emplace_back(name, value);

@@ -23,7 +23,17 @@ struct BackendTarget {
   std::string path;    // request path on the backend
   HeaderList headers;  // auth and extra headers (secrets: never log these)
   std::string error;   // why this ref cannot be used (bad base_url, missing key)
+  // How the backend takes its key: the provider type (openai, anthropic, azure-openai...), its
+  // auth header and prefix, and the configured key (api_key / api_key_env; in `headers` too).
+  std::string provider;
+  std::string auth_header;
+  std::string auth_prefix;
+  std::string configured_key;
   std::string Address() const { return host + ":" + port; }
+  // `key` as this backend's auth header value ("Bearer <key>", or the key alone).
+  std::string AuthValue(const std::string& key) const {
+    return auth_prefix.empty() ? key : auth_prefix + " " + key;
+  }
 };
 
 // The providers.models entry a request names: by name, else by its provider model id or an

@@ -18,6 +18,7 @@
 #include "routing/reasoning.h"
 #include "server/api_errors.h"
 #include "server/completion_assembler.h"
+#include "server/credentials.h"
 #include "server/format_translation.h"
 #include "server/forward_headers.h"
 #include "server/http_client.h"
@@ -844,6 +845,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   size_t usable = 0;
   for (const auto& c : candidates) usable += c.error.empty() ? 1 : 0;
   bool timed_out = false;
+  bool unauthorized = false;  // no key for the backend, and the credential chain fails closed
   // A client that hangs up while the backend works drops the backend request (as Envoy
   // resets it upstream): a backend generating for nobody is a GPU wasted.
   auto abort = std::make_shared<UpstreamAbort>();
@@ -875,6 +877,13 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     up.headers = ForwardHeaders(call.http.headers, target.headers, call.plugin_ctx.upstream_set,
                                 call.plugin_ctx.upstream_remove, call.request_id,
                                 options_.tracer ? call.trace.TraceParentFor(span) : "");
+    if (ApplyCredentials(call.router->config().global.services.authz, call.http.headers, target,
+                         up.headers) == CredentialResult::kMissing) {
+      call.trace.Fail(span, kCredentialsMissing);
+      call.trace.End(span);
+      unauthorized = true;
+      break;
+    }
     // The last endpoint to try takes the body; earlier ones copy it for the next attempt.
     up.body = i + 1 == candidates.size() ? std::move(payload) : payload;
     up.connect_timeout = options_.connect_timeout;
@@ -909,6 +918,11 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   if (options_.metrics) options_.metrics->RecordRequest(call.model->name);
   if (abort->aborted) {
     record_hangup(0);
+    co_return;
+  }
+  if (unauthorized) {
+    const HttpResponse reply = ErrorReply(call, 401, kCredentialsMissing);
+    co_await exchange.Respond(reply);
     co_return;
   }
   if (!response) {

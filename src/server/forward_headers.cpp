@@ -44,16 +44,16 @@ bool WrittenByRouter(std::string_view name) {
   return OneOf(name, kHopByHop) || OneOf(name, kOwn) || RouterHeader(name);
 }
 
-void Remove(HeaderList& list, std::string_view name) {
+}  // namespace
+
+void RemoveHeader(HeaderList& list, std::string_view name) {
   std::erase_if(list, [&](const auto& h) { return IEquals(h.first, name); });
 }
 
-void Set(HeaderList& list, const std::string& name, const std::string& value) {
-  Remove(list, name);
+void SetHeader(HeaderList& list, const std::string& name, const std::string& value) {
+  RemoveHeader(list, name);
   list.emplace_back(ToLower(name), value);
 }
-
-}  // namespace
 
 HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
                           const HeaderList& backend, const HeaderList& plugin_set,
@@ -66,15 +66,15 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,
     // A traced request's traceparent is the router's, which replaces the client's below.
     if (!Dropped(name) && !(traced && name == "traceparent")) out.emplace_back(name, value);
   }
-  for (const auto& [name, value] : backend) Set(out, name, value);
+  for (const auto& [name, value] : backend) SetHeader(out, name, value);
   for (const auto& [name, value] : plugin_set) {
-    if (!Dropped(ToLower(name))) Set(out, name, value);
+    if (!Dropped(ToLower(name))) SetHeader(out, name, value);
   }
-  for (const std::string& name : plugin_remove) Remove(out, name);
+  for (const std::string& name : plugin_remove) RemoveHeader(out, name);
   out.emplace_back("x-request-id", request_id);
   // Traced requests: the router's upstream span is the backend's parent (tracestate passes).
   if (traced) {
-    if (!backend.empty() || !plugin_set.empty()) Remove(out, "traceparent");  // set by those
+    if (!backend.empty() || !plugin_set.empty()) RemoveHeader(out, "traceparent");  // set by those
     out.emplace_back("traceparent", std::move(traceparent));
   }
   return out;

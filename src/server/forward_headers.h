@@ -12,6 +12,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/http_exchange.h"
@@ -22,6 +23,10 @@ HeaderList ForwardHeaders(const std::map<std::string, std::string>& client,  // 
                           const HeaderList& backend, const HeaderList& plugin_set,
                           const std::vector<std::string>& plugin_remove,
                           const std::string& request_id, std::string traceparent = {});
+
+// Header list edits by case-insensitive name: drop every `name`; replace them with one.
+void RemoveHeader(HeaderList& list, std::string_view name);
+void SetHeader(HeaderList& list, const std::string& name, const std::string& value);
 
 // Moves the backend answer headers that pass on to the client from `backend` to the end of `out`.
 void PassBackHeaders(HeaderList& backend, HeaderList& out);

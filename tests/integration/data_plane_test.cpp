@@ -551,6 +551,56 @@ TEST_F(DataPlaneTest, ApiKeysReachTheBackendButNeverTheLog) {
   unsetenv("VSR_TEST_BACKEND_KEY");
 }
 
+// A user's own provider key, injected by an auth service as x-user-<provider>-key, is what the
+// backend gets (upstream's default credential chain), and the injected header never reaches it;
+// a chain that fails closed answers 401 when no key is found.
+TEST_F(DataPlaneTest, AUsersInjectedProviderKeyReachesTheBackendInItsAuthHeader) {
+  std::mutex mu;
+  std::vector<HttpRequest> seen;
+  const auto answer = [&](const HttpRequest& r, HttpExchange& ex) -> boost::asio::awaitable<void> {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(r);
+    }
+    const HttpResponse ok{
+        200,
+        "application/json",
+        R"({"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,)"
+        R"("message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]})",
+        {}};
+    co_await ex.Respond(ok);
+  };
+  LoopbackServer backend(AsyncHttpHandler(answer), &DataPlane::ErrorForStatus);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(backend.port());
+  const std::string models = "[" + Ref("b", endpoint, 1, ", api_key: sk-configured") + "]";
+  const auto last = [&] {
+    std::lock_guard lock(mu);
+    return seen.back();
+  };
+  Start(TwoModelConfig(models, models));
+  HttpResult r = Post("/v1/chat/completions", Chat("fast", "hi"),
+                      {{"x-user-openai-key", "sk-user-1"}, {"x-user-anthropic-key", "sk-ant-1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(last().headers.at("authorization"), "Bearer sk-user-1");
+  EXPECT_EQ(last().headers.count("x-user-openai-key"), 0u);
+  EXPECT_EQ(last().headers.count("x-user-anthropic-key"), 0u);
+  r = Post("/v1/chat/completions", Chat("MoM", "integral"), {{"x-user-anthropic-key", "sk-ant-1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(last().headers.at("x-api-key"), "sk-ant-1");  // the Anthropic-format model
+  r = Post("/v1/chat/completions", Chat("fast", "hi"));
+  EXPECT_EQ(last().headers.at("authorization"), "Bearer sk-configured");
+
+  Start(TwoModelConfig(models, models) +
+        "global:\n  services:\n    authz:\n      providers: [{type: header-injection}]\n");
+  const size_t before = seen.size();
+  r = Post("/v1/chat/completions", Chat("fast", "hi"));
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_NE(r.body.find("Authentication failed. Check your API key configuration."),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(seen.size(), before) << "the backend was called without a key";
+}
+
 TEST_F(DataPlaneTest, HotReloadUnderTrafficDropsNothing) {
   Sim a, b;
   const std::string to_a =
