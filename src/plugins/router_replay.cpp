@@ -106,6 +106,7 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
   r.reasoning_mode = ctx.reasoning ? "on" : "off";
   if (ctx.routing != nullptr) {
     const routing::RoutingResult& routing = *ctx.routing;
+    r.category = routing.category;
     r.confidence_score = routing.decision_confidence;
     r.selection_method = routing.selection_method;
     routing.signals.ForEachReported(

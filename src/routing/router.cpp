@@ -127,6 +127,26 @@ struct PendingSignal {
   signals::SignalOutput output;
 };
 
+// Upstream's category (x-vsr-selected-category, replay's `category`): the first domain
+// condition of the winning decision's rule tree that matched, in tree order, outside NOT.
+std::string DecisionCategory(const config::RuleNode& node,
+                             const std::vector<std::string>& matched_domains) {
+  if (node.IsLeaf()) {
+    if (!IEquals(node.type, "domain")) return {};
+    for (const std::string& d : matched_domains) {
+      if (d == node.name) return d;
+    }
+    return {};
+  }
+  if (IEquals(node.operator_, "NOT")) return {};
+  for (const config::RuleNode& c : node.conditions) {
+    if (std::string category = DecisionCategory(c, matched_domains); !category.empty()) {
+      return category;
+    }
+  }
+  return {};
+}
+
 double MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
@@ -327,6 +347,10 @@ void Router::RouteInto(const request::Request& request, RoutingResult& result,
     result.error = "authz signal evaluation failed: " + authz.output.error;
   }
   SelectDecision(result, options);
+  if (result.decision != nullptr) {
+    result.category =
+        DecisionCategory(result.decision->rules, result.signals.Of(Family::kDomain).output.matched);
+  }
   // Selection embeds the request's text; the embedding signal's vector is that one unless the
   // signals read a cut or compressed text.
   SelectModel(result, request, !full && !compressed);

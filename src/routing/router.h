@@ -36,6 +36,7 @@ struct RoutingResult {
   SignalResults signals;
   const config::Decision* decision = nullptr;  // the winner, if any decision matched
   double decision_confidence = 0;
+  std::string category;  // the decision's first matched domain condition (upstream's category)
   std::vector<DecisionTrace> traces;  // with RouteOptions::trace
   std::string selected_model;         // the default model when no decision has modelRefs
   const config::ModelRef* selected_ref = nullptr;

@@ -10,6 +10,7 @@ void AppendRoutingHeaders(const routing::RoutingResult& result, const RoutedTo& 
     if (!value.empty()) out.emplace_back(std::move(name), std::move(value));
   };
   auto join = [](const std::vector<std::string>& items) { return Join(items, ","); };
+  add("x-vsr-selected-category", result.category);
   if (result.decision != nullptr) add("x-vsr-selected-decision", result.decision->name);
   if (result.decision_confidence > 0) {
     add("x-vsr-selected-confidence", FormatFixed(result.decision_confidence, 4));

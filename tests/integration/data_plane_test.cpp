@@ -966,6 +966,12 @@ TEST_F(DataPlaneTest, RoutingWithModelsNeverHoldsTheIoThread) {
     const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "prove it"));
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.headers.at("x-vsr-selected-decision"), "domain-math");
+    // Upstream's category: the decision's matched domain condition, in the replay record too.
+    EXPECT_EQ(r.headers.at("x-vsr-selected-category"), "math");
+    const HttpResult rec =
+        HttpCall("GET", proxy_->Url("/v1/router_replay/" + r.headers.at("x-vsr-replay-id")), "",
+                 std::chrono::seconds(5));
+    EXPECT_NE(rec.body.find(R"("category":"math")"), std::string::npos) << rec.body;
   });
   {
     std::unique_lock lock(gated->mu);

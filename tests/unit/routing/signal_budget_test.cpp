@@ -78,6 +78,25 @@ TEST(SignalBudgetTest, ExpensiveSignalsRunConcurrently) {
   EXPECT_DOUBLE_EQ(r.decision_confidence, 0.9);
 }
 
+// Upstream's category (x-vsr-selected-category, replay's `category`) is the winning decision's
+// matched domain condition; a decision without one has none.
+TEST(SignalBudgetTest, TheCategoryIsTheWinningDecisionsMatchedDomain) {
+  auto router = MakeRouter(std::make_shared<FakeModelSignal>(Family::kDomain, "math", 1ms),
+                           std::make_shared<FakeModelSignal>(Family::kJailbreak, "jb", 1ms,
+                                                             /*fail=*/true),
+                           2000ms);
+  RoutingResult r = router->Route(request::FromText("2+2"));
+  ASSERT_NE(r.decision, nullptr);
+  EXPECT_EQ(r.decision->name, "math_route");
+  EXPECT_EQ(r.category, "math");
+  router = MakeRouter(std::make_shared<FakeModelSignal>(Family::kDomain, "math", 1ms),
+                      std::make_shared<FakeModelSignal>(Family::kJailbreak, "jb", 1ms), 2000ms);
+  r = router->Route(request::FromText("2+2"));
+  ASSERT_NE(r.decision, nullptr);
+  EXPECT_EQ(r.decision->name, "jb_route");
+  EXPECT_EQ(r.category, "");  // the domain matched, but not as this decision's condition
+}
+
 TEST(SignalBudgetTest, ASignalPastItsBudgetIsReportedAndDoesNotMatch) {
   auto router =
       MakeRouter(std::make_shared<FakeModelSignal>(Family::kDomain, "math", 10ms),
