@@ -1,5 +1,6 @@
 #include "server/credentials.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
@@ -81,15 +82,19 @@ CredentialResult ApplyCredentials(const config::Authz& authz,
     }
     const std::string_view header = KeyHeaderFor(sources[i], target.provider);
     if (header.empty()) continue;
-    const auto it = client.find(ToLower(header));
-    if (it != client.end()) key = it->second;
-  }
-  // The users' keys never reach a backend in their own headers.
-  for (size_t i = 0; i < count; ++i) {
-    if (sources[i].from_headers) {
-      ForEachKeyHeader(sources[i], [&](std::string_view h) { RemoveHeader(headers, h); });
+    for (const auto& [name, value] : client) {  // a few headers: a scan, no lower-cased copy
+      if (IEquals(name, header)) key = value;
     }
   }
+  // The users' keys never reach a backend in their own headers (one pass over the request's).
+  std::erase_if(headers, [&](const auto& h) {
+    bool injected = false;
+    for (size_t i = 0; i < count && !injected; ++i) {
+      if (!sources[i].from_headers) continue;
+      ForEachKeyHeader(sources[i], [&](std::string_view k) { injected |= IEquals(h.first, k); });
+    }
+    return injected;
+  });
   if (!key.empty()) {
     SetHeader(headers, target.auth_header, target.AuthValue(key));
     return CredentialResult::kResolved;
