@@ -410,6 +410,15 @@ class ResponsesStream final : public ResponsesStreamTranslator {
   void Event(std::string_view, const json::object& o, std::string& out) override {
     if (model_.empty()) model_ = StringField(o, "model");
     Start(out);
+    // A backend error mid-stream: the response failed, and says so instead of completing.
+    if (const json::value* err = o.if_contains("error"); err && err->is_object()) {
+      done_ = true;
+      completed_ = ResponseShell(request_, id_, previous_, model_, "failed");
+      completed_["error"] = json::object{{"code", "server_error"},
+                                         {"message", StringField(err->as_object(), "message")}};
+      out += Emit("response.failed", json::object{{"response", completed_}});
+      return;
+    }
     if (const json::value* u = o.if_contains("usage"); u && u->is_object())
       usage_ = Usage(u->as_object());
     const json::value* choices = o.if_contains("choices");

@@ -292,5 +292,21 @@ TEST(ResponsesApiTest, AStreamedAnswerKeepsItsToolCalls) {
   EXPECT_LT(out.find("response.function_call_arguments.done"), out.find("response.completed"));
 }
 
+// A backend error in the middle of a stream fails the response (response.failed with the
+// error) instead of completing it with the text so far.
+TEST(ResponsesApiTest, AnErrorMidStreamFailsTheResponse) {
+  auto t = ChatToResponsesStream(json::object{{"model", "MoM"}}, "resp_1", "");
+  const std::string out = ByteByByte(
+      *t,
+      "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+      "\"Partial\"}}]}\n\n"
+      "data: {\"error\":{\"message\":\"Overloaded\",\"type\":\"server_error\",\"code\":500}}\n\n"
+      "data: [DONE]\n\n");
+  EXPECT_NE(out.find("event: response.failed"), std::string::npos) << out;
+  EXPECT_EQ(out.find("event: response.completed"), std::string::npos) << out;
+  EXPECT_EQ(t->Completed().at("status"), "failed");
+  EXPECT_EQ(t->Completed().at("error").at("message"), "Overloaded");
+}
+
 }  // namespace
 }  // namespace vsr::server
