@@ -25,7 +25,7 @@ void AppendRoutingHeaders(const routing::RoutingResult& result, const RoutedTo& 
       [&](const signals::FamilyNames& names, const routing::FamilyResult& fr) {
         if (!fr.evaluated) return;
         add("x-vsr-matched-" + std::string(names.header), join(fr.output.matched));
-        if (names.family == signals::Family::kContext && fr.output.token_count >= 0) {
+        if (names.family == signals::Family::kContext && fr.output.token_count > 0) {
           add("x-vsr-context-token-count", std::to_string(fr.output.token_count));
         }
       });
