@@ -8,6 +8,7 @@
 // then the configured key, failing open (no key found: the request goes as the client sent it).
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 
@@ -23,12 +24,31 @@ enum class CredentialResult {
   kMissing,   // no key anywhere, and the chain fails closed: answer 401
 };
 
-// Applies the chain to a request about to go to `target`: sets its auth header in `headers`
-// (the forwarded request's) and removes every injected key header. `client` is the client's
-// request headers, lower-case names.
-CredentialResult ApplyCredentials(const config::Authz& authz,
-                                  const std::map<std::string, std::string>& client,
-                                  const BackendTarget& target, HeaderList& headers);
+// The chain of a config (`global.services.authz`; kept by reference: it must not outlive it).
+class CredentialChain {
+ public:
+  explicit CredentialChain(const config::Authz& authz);
+  // Sets the auth header among `target`'s own headers to the first key a source has for its
+  // provider, or takes the configured one out when the chain does not send it. The forwarded
+  // request's headers are built from those afterwards, so a decision's header_mutation still
+  // comes last, as upstream appends it after the credentials. `client`: lower-case names.
+  CredentialResult Resolve(const std::map<std::string, std::string>& client,
+                           BackendTarget& target) const;
+  // Removes every header the chain reads keys from: a user's key never reaches a backend in it.
+  void StripInjectedKeys(HeaderList& forwarded) const;
+
+  // A source, in chain order. A header-injection source without its own `headers` uses
+  // upstream's defaults.
+  struct Source {
+    bool from_headers = false;
+    const std::map<std::string, std::string>* headers = nullptr;  // provider -> header
+  };
+
+ private:
+  std::array<Source, 4> sources_{};
+  size_t count_ = 0;
+  bool fail_open_ = true;
+};
 
 // Upstream's message for kMissing (status 401).
 inline constexpr const char* kCredentialsMissing =

@@ -846,6 +846,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   for (const auto& c : candidates) usable += c.error.empty() ? 1 : 0;
   bool timed_out = false;
   bool unauthorized = false;  // no key for the backend, and the credential chain fails closed
+  const CredentialChain credentials(call.router->config().global.services.authz);
   // A client that hangs up while the backend works drops the backend request (as Envoy
   // resets it upstream): a backend generating for nobody is a GPU wasted.
   auto abort = std::make_shared<UpstreamAbort>();
@@ -874,16 +875,16 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     call.trace.Set(span, "model.name", call.model->name);
     call.trace.Set(span, "endpoint.name", target.name);
     call.trace.Set(span, "endpoint.address", target.Address());
-    up.headers = ForwardHeaders(call.http.headers, target.headers, call.plugin_ctx.upstream_set,
-                                call.plugin_ctx.upstream_remove, call.request_id,
-                                options_.tracer ? call.trace.TraceParentFor(span) : "");
-    if (ApplyCredentials(call.router->config().global.services.authz, call.http.headers, target,
-                         up.headers) == CredentialResult::kMissing) {
+    if (credentials.Resolve(call.http.headers, target) == CredentialResult::kMissing) {
       call.trace.Fail(span, kCredentialsMissing);
       call.trace.End(span);
       unauthorized = true;
       break;
     }
+    up.headers = ForwardHeaders(call.http.headers, target.headers, call.plugin_ctx.upstream_set,
+                                call.plugin_ctx.upstream_remove, call.request_id,
+                                options_.tracer ? call.trace.TraceParentFor(span) : "");
+    credentials.StripInjectedKeys(up.headers);
     // The last endpoint to try takes the body; earlier ones copy it for the next attempt.
     up.body = i + 1 == candidates.size() ? std::move(payload) : payload;
     up.connect_timeout = options_.connect_timeout;

@@ -20,9 +20,21 @@ BackendTarget Target(const std::string& provider, const std::string& configured_
   return t;
 }
 
-// The forwarded headers as ForwardHeaders builds them: the client's, then the backend's.
-HeaderList Forwarded(const std::map<std::string, std::string>& client, const BackendTarget& t) {
-  return ForwardHeaders(client, t.headers, {}, {}, "req-1");
+// Resolves `target`'s key with `authz`'s chain, then builds the forwarded headers as the data
+// plane does (the client's, the backend's, a header_mutation's `plugin_set`) and strips the
+// injected key headers.
+struct Sent {
+  CredentialResult result;
+  HeaderList headers;
+};
+Sent Send(const config::Authz& authz, const std::map<std::string, std::string>& client,
+          BackendTarget target, const HeaderList& plugin_set = {}) {
+  const CredentialChain chain(authz);
+  Sent s;
+  s.result = chain.Resolve(client, target);
+  s.headers = ForwardHeaders(client, target.headers, plugin_set, {}, "req-1");
+  chain.StripInjectedKeys(s.headers);
+  return s;
 }
 
 std::string Get(const HeaderList& h, const std::string& name) {
@@ -43,63 +55,61 @@ TEST(CredentialsTest, TheDefaultChainPrefersTheUsersKeyAndNeverForwardsIt) {
   const std::map<std::string, std::string> client{{"x-user-openai-key", "sk-user"},
                                                   {"x-user-anthropic-key", "sk-ant-user"},
                                                   {"x-other", "kept"}};
-  const BackendTarget openai = Target("openai", "sk-configured");
-  HeaderList h = Forwarded(client, openai);
-  EXPECT_EQ(ApplyCredentials({}, client, openai, h), CredentialResult::kResolved);
-  EXPECT_EQ(Get(h, "authorization"), "Bearer sk-user");
-  EXPECT_EQ(Get(h, "x-user-openai-key"), "<none>");
-  EXPECT_EQ(Get(h, "x-user-anthropic-key"), "<none>");  // every injected key goes
-  EXPECT_EQ(Get(h, "x-other"), "kept");
+  Sent s = Send({}, client, Target("openai", "sk-configured"));
+  EXPECT_EQ(s.result, CredentialResult::kResolved);
+  EXPECT_EQ(Get(s.headers, "authorization"), "Bearer sk-user");
+  EXPECT_EQ(Get(s.headers, "x-user-openai-key"), "<none>");
+  EXPECT_EQ(Get(s.headers, "x-user-anthropic-key"), "<none>");  // every injected key goes
+  EXPECT_EQ(Get(s.headers, "x-other"), "kept");
 
-  const BackendTarget anthropic = Target("anthropic", "");
-  h = Forwarded(client, anthropic);
-  EXPECT_EQ(ApplyCredentials({}, client, anthropic, h), CredentialResult::kResolved);
-  EXPECT_EQ(Get(h, "x-api-key"), "sk-ant-user");
+  s = Send({}, client, Target("anthropic", ""));
+  EXPECT_EQ(s.result, CredentialResult::kResolved);
+  EXPECT_EQ(Get(s.headers, "x-api-key"), "sk-ant-user");
 }
 
 TEST(CredentialsTest, WithoutAUserKeyTheConfiguredOneGoesOrTheRequestAsSent) {
-  const BackendTarget configured = Target("openai", "sk-configured");
-  HeaderList h = Forwarded({}, configured);
-  EXPECT_EQ(ApplyCredentials({}, {}, configured, h), CredentialResult::kResolved);
-  EXPECT_EQ(Get(h, "authorization"), "Bearer sk-configured");
+  Sent s = Send({}, {}, Target("openai", "sk-configured"));
+  EXPECT_EQ(s.result, CredentialResult::kResolved);
+  EXPECT_EQ(Get(s.headers, "authorization"), "Bearer sk-configured");
 
   // No key anywhere: the default chain fails open and the client's own header passes.
   const std::map<std::string, std::string> client{{"authorization", "Bearer client-key"}};
-  const BackendTarget none = Target("openai", "");
-  h = Forwarded(client, none);
-  EXPECT_EQ(ApplyCredentials({}, client, none, h), CredentialResult::kNone);
-  EXPECT_EQ(Get(h, "authorization"), "Bearer client-key");
+  s = Send({}, client, Target("openai", ""));
+  EXPECT_EQ(s.result, CredentialResult::kNone);
+  EXPECT_EQ(Get(s.headers, "authorization"), "Bearer client-key");
 }
 
 TEST(CredentialsTest, AConfiguredChainReadsItsHeadersInOrderAndCanFailClosed) {
   // Header injection only, closed: no user key is a 401, and the configured key is not sent.
-  const config::Authz headers_only = Chain({{"header-injection", {}}});
-  const BackendTarget configured = Target("openai", "sk-configured");
-  HeaderList h = Forwarded({}, configured);
-  EXPECT_EQ(ApplyCredentials(headers_only, {}, configured, h), CredentialResult::kMissing);
-  EXPECT_EQ(Get(h, "authorization"), "<none>");
-  EXPECT_EQ(ApplyCredentials(Chain({{"header-injection", {}}}, true), {}, configured, h),
-            CredentialResult::kNone);
+  Sent s = Send(Chain({{"header-injection", {}}}), {}, Target("openai", "sk-configured"));
+  EXPECT_EQ(s.result, CredentialResult::kMissing);
+  EXPECT_EQ(Get(s.headers, "authorization"), "<none>");
+  s = Send(Chain({{"header-injection", {}}}, true), {}, Target("openai", "sk-configured"));
+  EXPECT_EQ(s.result, CredentialResult::kNone);
 
   // The configured key first, then a team header of the chain's own naming.
   const config::Authz static_first =
       Chain({{"static-config", {}}, {"header-injection", {{"openai", "X-Team-Key"}}}});
   const std::map<std::string, std::string> client{{"x-team-key", "sk-team"},
                                                   {"x-user-openai-key", "sk-user"}};
-  h = Forwarded(client, configured);
-  EXPECT_EQ(ApplyCredentials(static_first, client, configured, h), CredentialResult::kResolved);
-  EXPECT_EQ(Get(h, "authorization"), "Bearer sk-configured");
-  EXPECT_EQ(Get(h, "x-team-key"), "<none>");
-  EXPECT_EQ(Get(h, "x-user-openai-key"), "sk-user");  // not a header of this chain
-  const BackendTarget unconfigured = Target("openai", "");
-  h = Forwarded(client, unconfigured);
-  EXPECT_EQ(ApplyCredentials(static_first, client, unconfigured, h), CredentialResult::kResolved);
-  EXPECT_EQ(Get(h, "authorization"), "Bearer sk-team");
+  s = Send(static_first, client, Target("openai", "sk-configured"));
+  EXPECT_EQ(s.result, CredentialResult::kResolved);
+  EXPECT_EQ(Get(s.headers, "authorization"), "Bearer sk-configured");
+  EXPECT_EQ(Get(s.headers, "x-team-key"), "<none>");
+  EXPECT_EQ(Get(s.headers, "x-user-openai-key"), "sk-user");  // not a header of this chain
+  s = Send(static_first, client, Target("openai", ""));
+  EXPECT_EQ(Get(s.headers, "authorization"), "Bearer sk-team");
 
   // A source of an unknown type: upstream falls back to the default chain, closed.
-  const config::Authz broken = Chain({{"vault", {}}}, true);
-  h = Forwarded({}, unconfigured);
-  EXPECT_EQ(ApplyCredentials(broken, {}, unconfigured, h), CredentialResult::kMissing);
+  s = Send(Chain({{"vault", {}}}, true), {}, Target("openai", ""));
+  EXPECT_EQ(s.result, CredentialResult::kMissing);
+}
+
+// A decision's header_mutation comes after the credentials, as upstream appends it after them.
+TEST(CredentialsTest, AHeaderMutationOfTheAuthHeaderStillWins) {
+  const Sent s = Send({}, {{"x-user-openai-key", "sk-user"}}, Target("openai", "sk-configured"),
+                      {{"Authorization", "Bearer from-plugin"}});
+  EXPECT_EQ(Get(s.headers, "authorization"), "Bearer from-plugin");
 }
 
 }  // namespace
