@@ -80,25 +80,19 @@ json::value OpenAiContentToAnthropic(const json::value* content) {
   return blocks;
 }
 
-json::value ParseArguments(const json::object& function) {
-  const std::string args = StringField(function, "arguments");
+json::value ParseArguments(const std::string& arguments) {
   boost::system::error_code ec;
-  json::value v = json::parse(args, ec);
+  json::value v = json::parse(arguments, ec);
   return !ec && v.is_object() ? v : json::value(json::object{});
 }
 
-// OpenAI tool_calls -> Anthropic tool_use blocks.
-void AppendToolUseBlocks(const json::value* calls, json::array& blocks) {
-  if (calls == nullptr || !calls->is_array()) return;
-  for (const json::value& c : calls->as_array()) {
-    if (!c.is_object()) continue;
-    const json::value* fn = Field(c.as_object(), "function");
-    const json::object empty;
-    const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
+// An OpenAI message's tool_calls -> Anthropic tool_use blocks.
+void AppendToolUseBlocks(const json::object& message, json::array& blocks) {
+  for (const ToolCallFields& call : ToolCallsOf(message)) {
     blocks.push_back(json::object{{"type", "tool_use"},
-                                  {"id", StringField(c.as_object(), "id")},
-                                  {"name", StringField(f, "name")},
-                                  {"input", ParseArguments(f)}});
+                                  {"id", call.id},
+                                  {"name", call.name},
+                                  {"input", ParseArguments(call.arguments)}});
   }
 }
 
@@ -145,7 +139,7 @@ json::object OpenAiToAnthropicRequest(const json::object& in) {
         AppendMessage(messages, "user", json::array{result});
       } else if (role == "assistant") {
         json::array blocks = OpenAiContentToAnthropic(content).as_array();
-        AppendToolUseBlocks(Field(m, "tool_calls"), blocks);
+        AppendToolUseBlocks(m, blocks);
         AppendMessage(messages, "assistant", std::move(blocks));
       } else {
         AppendMessage(messages, "user", OpenAiContentToAnthropic(content).as_array());
@@ -297,6 +291,23 @@ json::object AnthropicToOpenAiRequest(const json::object& in) {
   return out;
 }
 
+std::vector<ToolCallFields> ToolCallsOf(const json::object& message_or_delta) {
+  std::vector<ToolCallFields> out;
+  const json::value* calls = message_or_delta.if_contains("tool_calls");
+  if (calls == nullptr || !calls->is_array()) return out;
+  for (size_t k = 0; k < calls->as_array().size(); ++k) {
+    const json::object* call = calls->as_array()[k].if_object();
+    if (call == nullptr) continue;
+    const json::value* fn = call->if_contains("function");
+    const json::object* f = fn != nullptr ? fn->if_object() : nullptr;
+    out.push_back(
+        ToolCallFields{call->contains("index") ? IntField(*call, "index") : static_cast<int64_t>(k),
+                       StringField(*call, "id"), f != nullptr ? StringField(*f, "name") : "",
+                       f != nullptr ? StringField(*f, "arguments") : ""});
+  }
+  return out;
+}
+
 std::string ReasoningText(const json::object& message_or_delta) {
   std::string text = StringField(message_or_delta, "reasoning_content");
   return text.empty() ? StringField(message_or_delta, "reasoning") : text;
@@ -385,7 +396,7 @@ json::object OpenAiToAnthropicResponse(const json::object& in) {
         const std::string text = JoinedText(*c);
         if (!text.empty()) content.push_back(json::object{{"type", "text"}, {"text", text}});
       }
-      AppendToolUseBlocks(Field(m, "tool_calls"), content);
+      AppendToolUseBlocks(m, content);
     }
   }
   json::object usage{{"input_tokens", 0}, {"output_tokens", 0}};
@@ -570,7 +581,7 @@ class OpenAiToAnthropic final : public SseEventTranslator {
     if (thinking_block_ >= 0) Stop(out, thinking_block_);
     thinking_block_ = -1;
   }
-  void CloseTools(std::string& out) {
+  void CloseTools(std::string& out) {  // in tool call order, the order chat streams open them
     for (const auto& [tool_index, block] : tool_blocks_) Stop(out, block);
     tool_blocks_.clear();
   }
@@ -645,28 +656,20 @@ class OpenAiToAnthropic final : public SseEventTranslator {
       }
       Delta(out, text_block_, json::object{{"type", "text_delta"}, {"text", text}});
     }
-    const json::value* calls = Field(delta, "tool_calls");
-    if (!calls || !calls->is_array()) return;
-    for (size_t k = 0; k < calls->as_array().size(); ++k) {
-      const json::object* call = calls->as_array()[k].if_object();
-      if (call == nullptr) continue;
-      const int64_t tool_index =
-          call->contains("index") ? IntField(*call, "index") : static_cast<int64_t>(k);
-      const json::value* fn = Field(*call, "function");
-      const json::object empty;
-      const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
-      auto it = tool_blocks_.find(tool_index);
+    for (const ToolCallFields& call : ToolCallsOf(delta)) {
+      auto it = tool_blocks_.find(call.index);
       if (it == tool_blocks_.end()) {
         CloseThinking(out);
         CloseText(out);
         const int block = OpenBlock(out, json::object{{"type", "tool_use"},
-                                                      {"id", StringField(*call, "id")},
-                                                      {"name", StringField(f, "name")},
+                                                      {"id", call.id},
+                                                      {"name", call.name},
                                                       {"input", json::object{}}});
-        it = tool_blocks_.emplace(tool_index, block).first;
+        it = tool_blocks_.emplace(call.index, block).first;
       }
-      if (const std::string args = StringField(f, "arguments"); !args.empty()) {
-        Delta(out, it->second, json::object{{"type", "input_json_delta"}, {"partial_json", args}});
+      if (!call.arguments.empty()) {
+        Delta(out, it->second,
+              json::object{{"type", "input_json_delta"}, {"partial_json", call.arguments}});
       }
     }
   }
@@ -679,7 +682,7 @@ class OpenAiToAnthropic final : public SseEventTranslator {
   int next_block_ = 0;
   int text_block_ = -1;                 // the open text block, if any
   int thinking_block_ = -1;             // the open thinking block, if any
-  std::map<int64_t, int> tool_blocks_;  // tool call index -> its open block (opened in order)
+  std::map<int64_t, int> tool_blocks_;  // tool call index -> its open block
   bool started_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/sse.h"
 
@@ -17,6 +18,17 @@ boost::json::object AnthropicToOpenAiRequest(const boost::json::object& anthropi
 
 boost::json::object AnthropicToOpenAiResponse(const boost::json::object& anthropic);
 boost::json::object OpenAiToAnthropicResponse(const boost::json::object& openai);
+
+// The tool calls of an OpenAI chat message, or the pieces of them in a stream delta: each
+// entry's call (its `index`, else its position in the list), its id, and its function's name and
+// arguments. In a stream the id and name come with a call's first piece, the arguments in pieces.
+struct ToolCallFields {
+  int64_t index = 0;
+  std::string id;
+  std::string name;
+  std::string arguments;
+};
+std::vector<ToolCallFields> ToolCallsOf(const boost::json::object& message_or_delta);
 
 // A chat message's or stream delta's reasoning text: vLLM's reasoning parsers write
 // reasoning_content (newer releases `reasoning`). Anthropic thinking blocks and Responses

@@ -161,14 +161,16 @@ json::object ResponseShell(const json::object& req, const std::string& id,
   return r;
 }
 
+json::object TextPart(const std::string& text) {
+  return json::object{{"type", "output_text"}, {"text", text}, {"annotations", json::array{}}};
+}
+
 json::object MessageItem(const std::string& id, const std::string& text, const char* status) {
-  return json::object{
-      {"type", "message"},
-      {"id", id},
-      {"status", status},
-      {"role", "assistant"},
-      {"content", json::array{json::object{
-                      {"type", "output_text"}, {"text", text}, {"annotations", json::array{}}}}}};
+  return json::object{{"type", "message"},
+                      {"id", id},
+                      {"status", status},
+                      {"role", "assistant"},
+                      {"content", json::array{TextPart(text)}}};
 }
 
 // The image_url parts of a chat answer's content (image_gen) as image_generation_call items —
@@ -225,19 +227,13 @@ json::object ChatToResponse(const json::object& chat, const json::object& req,
         all_text += text;
         output.push_back(MessageItem(NewItemId(), text, "completed"));
       }
-      if (const json::value* calls = msg.if_contains("tool_calls"); calls && calls->is_array()) {
-        for (const json::value& c : calls->as_array()) {
-          if (!c.is_object()) continue;
-          const json::value* fn = c.as_object().if_contains("function");
-          const json::object empty;
-          const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
-          output.push_back(json::object{{"type", "function_call"},
-                                        {"id", NewItemId()},
-                                        {"call_id", StringField(c.as_object(), "id")},
-                                        {"name", StringField(f, "name")},
-                                        {"arguments", StringField(f, "arguments")},
-                                        {"status", "completed"}});
-        }
+      for (const ToolCallFields& call : ToolCallsOf(msg)) {
+        output.push_back(json::object{{"type", "function_call"},
+                                      {"id", NewItemId()},
+                                      {"call_id", call.id},
+                                      {"name", call.name},
+                                      {"arguments", call.arguments},
+                                      {"status", "completed"}});
       }
     }
   }
@@ -302,9 +298,6 @@ class ResponsesStream final : public ResponsesStreamTranslator {
     out += Emit("response.created", json::object{{"response", shell}});
     out += Emit("response.in_progress", json::object{{"response", shell}});
   }
-  static json::object TextPart(const std::string& text) {
-    return json::object{{"type", "output_text"}, {"text", text}, {"annotations", json::array{}}};
-  }
   static json::object CallItem(const Item& call, const char* status) {
     return json::object{{"type", "function_call"},   {"id", call.id},
                         {"call_id", call.call_id},   {"name", call.name},
@@ -345,27 +338,22 @@ class ResponsesStream final : public ResponsesStreamTranslator {
                                     {"content_index", 0},
                                     {"delta", piece}});
   }
-  // A chat tool call delta: the first one of an index opens a function_call item.
-  void ToolCallDelta(const json::object& call, size_t position, std::string& out) {
-    const int64_t index =
-        call.contains("index") ? IntField(call, "index") : static_cast<int64_t>(position);
-    const json::value* fn = call.if_contains("function");
-    const json::object empty;
-    const json::object& f = fn && fn->is_object() ? fn->as_object() : empty;
-    auto [it, added] = calls_.try_emplace(index, items_.size());
+  // A piece of a streamed tool call: a call's first piece opens its function_call item.
+  void ToolCallDelta(const ToolCallFields& call, std::string& out) {
+    auto [it, added] = calls_.try_emplace(call.index, items_.size());
     if (added) {
-      items_.push_back(
-          Item{Kind::kCall, NewItemId(), "", StringField(call, "id"), StringField(f, "name")});
+      items_.push_back(Item{Kind::kCall, NewItemId(), "", call.id, call.name});
       out += Emit("response.output_item.added",
                   json::object{{"output_index", it->second},
                                {"item", CallItem(items_.back(), "in_progress")}});
     }
     Item& item = items_[it->second];
-    if (const std::string args = StringField(f, "arguments"); !args.empty()) {
-      item.content += args;
+    if (!call.arguments.empty()) {
+      item.content += call.arguments;
       out +=
           Emit("response.function_call_arguments.delta",
-               json::object{{"item_id", item.id}, {"output_index", it->second}, {"delta", args}});
+               json::object{
+                   {"item_id", item.id}, {"output_index", it->second}, {"delta", call.arguments}});
     }
   }
   void Done(std::string& out) override {
@@ -430,11 +418,7 @@ class ResponsesStream final : public ResponsesStreamTranslator {
                 ReasoningText(delta->as_object()), out);
     AppendDelta(message_, Kind::kMessage, "response.output_text.delta",
                 StringField(delta->as_object(), "content"), out);
-    const json::value* calls = delta->as_object().if_contains("tool_calls");
-    if (calls == nullptr || !calls->is_array()) return;
-    for (size_t k = 0; k < calls->as_array().size(); ++k) {
-      if (const json::object* call = calls->as_array()[k].if_object()) ToolCallDelta(*call, k, out);
-    }
+    for (const ToolCallFields& call : ToolCallsOf(delta->as_object())) ToolCallDelta(call, out);
   }
 
   json::object request_;
