@@ -6,6 +6,9 @@
 //                                                       128 and 512 tokens; 32 concurrent
 //                                                       64-word requests (micro-batched as the
 //                                                       router does); the 16-token embedding
+//   encoder_compare latency DIR TOKENS                  one of those latencies alone, and
+//   encoder_compare concurrent DIR ROUNDS               the concurrent requests alone (to
+//                                                       profile one of them: perf record -- ...)
 // A request of n tokens is [CLS] w(37 i mod 20000) ... [SEP]: text here, ids in
 // bench/encoder/ort_bench.js (word k is id k + 5). Only the embedder is loaded, so the peak RSS
 // reported is one copy of the weights plus what running them needs.
@@ -71,13 +74,13 @@ std::string Latency(const vsr::ml::TextEmbedder& embedder, size_t tokens) {
 
 // 32 callers at once, each a different 64-word text, through a TextBatcher with a model thread
 // per core and up to 8 texts per pass; three rounds after one untimed, requests per second of
-// the median round.
-std::string Concurrent(const vsr::ml::TextEmbedder& embedder) {
+// the median round (`rounds` counts the untimed one).
+std::string Concurrent(const vsr::ml::TextEmbedder& embedder, int rounds = 4) {
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   vsr::ml::TextBatcher batcher(
       [&](const std::vector<std::string>& texts) { return embedder.EmbedBatch(texts); }, cores, 8);
   std::vector<double> rps;
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     std::vector<std::promise<std::vector<float>>> answers(32);
     const auto t0 = Clock::now();
     for (size_t r = 0; r < answers.size(); ++r) {
@@ -134,6 +137,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args.size() == 2 && args[0] == "run") return Run(args[1]);
-  std::cerr << "usage: encoder_compare write DIR HIDDEN LAYERS HEADS FFN | run DIR\n";
+  if (args.size() == 3 && (args[0] == "latency" || args[0] == "concurrent")) {
+    const int n = std::atoi(args[2].c_str());
+    std::string error;
+    auto embedder = vsr::ml::TextEmbedder::Load(args[1], error);
+    if (!embedder || n < 2) {
+      std::cerr << "encoder_compare: " << (embedder ? "TOKENS/ROUNDS must be at least 2" : error)
+                << "\n";
+      return 1;
+    }
+    std::cout << (args[0] == "latency" ? Latency(*embedder, static_cast<size_t>(n))
+                                       : Concurrent(*embedder, n))
+              << "\n";
+    return 0;
+  }
+  std::cerr << "usage: encoder_compare write DIR HIDDEN LAYERS HEADS FFN | run DIR | latency DIR "
+               "TOKENS | concurrent DIR ROUNDS\n";
   return 2;
 }

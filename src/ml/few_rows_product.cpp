@@ -110,6 +110,121 @@ VSR_AVX2 void Widen4(const int8_t* w, const float* scale, size_t in, bool ahead,
   }
 }
 
+// From this many rows on, outputs go sixteen at a time through Panel16 and Outer. Packing a
+// panel costs 16 x in copies, paid back over the rows: one core, BERT-base's 768 -> 3072,
+// alternating builds, Block and Outer were alike at 48-64 rows (36-43G multiply-adds/s, this
+// VM's noise) and Block ahead below 32; at 128 rows Outer ran 768 -> 768, 768 -> 3072 and
+// 3072 -> 768 at 38-44G/s where Block ran 34-42G/s (the core's peak: ~51G/s).
+constexpr size_t kOuterRows = 64;
+
+// Sixteen weight rows (w[0..16) x in, from the block's first output), scaled when int8, laid
+// out as `in` rows of sixteen floats: the outer-product kernel reads one contiguous row per k.
+// Transposes the 8x8 block in r[0..8) (r[i] holds row i's eight values): r[j] becomes column j.
+VSR_AVX2 inline void Transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+// Sixteen weight rows (w[0..16) x in, from the block's first output), scaled when int8, laid
+// out as `in` rows of sixteen floats: the outer-product kernel reads one contiguous row per k.
+// Eight values of each row at a time, two 8x8 transposes.
+template <typename W>
+VSR_AVX2 void Panel16(const W* w, const float* scale, size_t in, float* panel) {
+  const size_t in8 = in & ~size_t{7};
+  for (size_t k = 0; k < in8; k += 8) {
+    for (size_t half = 0; half < 2; ++half) {
+      __m256 r[8];
+      for (size_t c = 0; c < 8; ++c) {
+        const size_t row = half * 8 + c;
+        r[c] = Load8(w + row * in + k);
+        if (scale != nullptr) r[c] = _mm256_mul_ps(r[c], _mm256_set1_ps(scale[row]));
+      }
+      Transpose8(r);
+      for (size_t j = 0; j < 8; ++j) _mm256_storeu_ps(panel + (k + j) * 16 + half * 8, r[j]);
+    }
+  }
+  for (size_t k = in8; k < in; ++k) {
+    for (size_t c = 0; c < 16; ++c) {
+      panel[k * 16 + c] = static_cast<float>(w[c * in + k]) * (scale != nullptr ? scale[c] : 1.0f);
+    }
+  }
+}
+
+// R rows (1 to 6) by sixteen outputs as outer products: per k, the panel's sixteen weights
+// (two vectors) meet each row's x[k] broadcast, 2R accumulators. The rows stay in L1 (R x k_len
+// floats) and the panel's slice too, so the loads are all L1 hits; Block streams its rows from
+// L2 once per four outputs. `accumulate`: add to y (a later slice of `in`) instead of writing
+// the sums with the bias.
+template <int R>
+VSR_AVX2 void Outer(const float* x, size_t in, size_t k_len, const float* panel, const float* b,
+                    bool accumulate, size_t out, float* y) {
+  __m256 lo[R], hi[R];  // outputs 0-7 and 8-15 of each row
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) {
+    lo[r] = _mm256_setzero_ps();
+    hi[r] = _mm256_setzero_ps();
+  }
+  for (size_t k = 0; k < k_len; ++k) {
+    const __m256 w0 = _mm256_loadu_ps(panel + k * 16);
+    const __m256 w1 = _mm256_loadu_ps(panel + k * 16 + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) {
+      const __m256 xv = _mm256_broadcast_ss(x + r * in + k);
+      lo[r] = _mm256_fmadd_ps(xv, w0, lo[r]);
+      hi[r] = _mm256_fmadd_ps(xv, w1, hi[r]);
+    }
+  }
+  __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+  if (!accumulate && b != nullptr) {
+    b0 = _mm256_loadu_ps(b);
+    b1 = _mm256_loadu_ps(b + 8);
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) {
+    float* yr = y + r * out;
+    if (accumulate) {
+      b0 = _mm256_loadu_ps(yr);
+      b1 = _mm256_loadu_ps(yr + 8);
+    }
+    _mm256_storeu_ps(yr, _mm256_add_ps(lo[r], b0));
+    _mm256_storeu_ps(yr + 8, _mm256_add_ps(hi[r], b1));
+  }
+}
+
+// Inputs are read this many values at a time: a 16-output panel's slice is then 16 KB and
+// stays in L1 while every row passes (the whole of a 3072-wide panel is 192 KB).
+constexpr size_t kOuterChunk = 256;
+
+// Every row through Outer for the sixteen outputs whose panel is packed, a chunk of `in` at a
+// time (the first writes y with the bias, the others add to it).
+void OuterRows(const float* x, size_t rows, size_t in, const float* panel, const float* b,
+               size_t out, float* y) {
+  for (size_t k = 0; k < in; k += kOuterChunk) {
+    const size_t len = std::min(kOuterChunk, in - k);
+    const bool add = k > 0;
+    const float* p = panel + k * 16;
+    size_t r = 0;
+    for (; r + 6 <= rows; r += 6) Outer<6>(x + r * in + k, in, len, p, b, add, out, y + r * out);
+    using Kernel =
+        void (*)(const float*, size_t, size_t, const float*, const float*, bool, size_t, float*);
+    static constexpr Kernel kLeft[] = {nullptr, Outer<1>, Outer<2>, Outer<3>, Outer<4>, Outer<5>};
+    if (r < rows) kLeft[rows - r](x + r * in + k, in, len, p, b, add, out, y + r * out);
+  }
+}
+
 template <typename W>
 void Product(const float* x, size_t rows, size_t in, const W* w, const float* scale, const float* b,
              size_t out, size_t o_begin, size_t o_end, float* y) {
@@ -120,6 +235,14 @@ void Product(const float* x, size_t rows, size_t in, const W* w, const float* sc
     if (rows > 3) wide.resize(4 * in);
   }
   size_t o = o_begin;
+  if (rows >= kOuterRows) {
+    thread_local std::vector<float> panel;
+    panel.resize(16 * in);
+    for (; o + 16 <= o_end; o += 16) {
+      Panel16(w + o * in, scale != nullptr ? scale + o : nullptr, in, panel.data());
+      OuterRows(x, rows, in, panel.data(), b != nullptr ? b + o : nullptr, out, y + o);
+    }
+  }
   // Outputs in blocks of four (the weights of a block stay in L1 while every row passes).
   for (; o + 4 <= o_end; o += 4) {
     const float* bias = b != nullptr ? b + o : nullptr;

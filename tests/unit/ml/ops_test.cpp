@@ -89,6 +89,36 @@ TEST(FewRowsProduct, MatchesAPlainLoopOnEveryEdge) {
   }
 }
 
+// From 64 rows on, sixteen outputs at a time go through a packed panel as outer products, six
+// rows at a time: every remainder of rows (0-5), panels and the four-output blocks after them
+// (outputs not a multiple of 16), `in` beyond one 256-value slice and not a multiple of 8, and
+// an output range starting inside the matrix.
+TEST(FewRowsProduct, ManyRowsThroughPackedPanelsMatchAPlainLoop) {
+  if (!FewRowsProductAvailable()) GTEST_SKIP() << "this CPU has no AVX2/FMA";
+  for (size_t in : {13u, 96u, 300u}) {
+    for (size_t out : {16u, 37u}) {
+      for (size_t rows = 63; rows <= 70; ++rows) {
+        SCOPED_TRACE(testing::Message() << in << " -> " << out << ", " << rows << " rows");
+        const std::vector<float> w = Random(out * in, 5), b = Random(out, 6),
+                                 x = Random(rows * in, static_cast<unsigned>(rows));
+        std::vector<float> y(rows * out, -7.0f);
+        FewRowsProduct(x.data(), rows, in, w.data(), b.data(), out, 0, out, y.data());
+        ExpectNear(y, Reference(x, rows, in, w, b, out));
+        const std::vector<float> unbiased = Reference(x, rows, in, w, {}, out);
+        const size_t begin = 3, end = out - 1;
+        std::fill(y.begin(), y.end(), -7.0f);
+        FewRowsProduct(x.data(), rows, in, w.data(), nullptr, out, begin, end, y.data());
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t o = 0; o < out; ++o) {
+            const float expected = o >= begin && o < end ? unbiased[r * out + o] : -7.0f;
+            ASSERT_NEAR(y[r * out + o], expected, 1e-3) << "row " << r << " output " << o;
+          }
+        }
+      }
+    }
+  }
+}
+
 // int8 weights (VLLM_SR_MATMUL=int8): an int8 copy and a scale per output replace the float
 // values (a quarter of the memory). Quantized, each weight is within half a step (max|w| / 254)
 // of its value.
