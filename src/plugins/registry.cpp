@@ -573,13 +573,15 @@ void PluginRuntime::OpenReplayStore(const config::Config& cfg) {
 
 std::optional<signals::ModelRef> SemanticCacheModel(const config::Config& cfg) {
   if (!AnyPlugin<config::SemanticCachePluginConfig>(cfg, kEnabled)) return std::nullopt;
-  return signals::EmbeddingModel(cfg, cfg.global.stores.semantic_cache.embedding_model);
+  return signals::EmbeddingModel(cfg, cfg.global.stores.semantic_cache.embedding_model,
+                                 "global.stores.semantic_cache.embedding_model");
 }
 
 std::optional<signals::ModelRef> PluginEmbeddingModel(const config::Config& cfg) {
   if (auto cache = SemanticCacheModel(cfg)) return cache;
   if (const auto& vs = cfg.global.stores.vector_store; vs && vs->enabled) {
-    return signals::EmbeddingModel(cfg, vs->embedding_model);
+    return signals::EmbeddingModel(cfg, vs->embedding_model,
+                                   "global.stores.vector_store.embedding_model");
   }
   const auto searches_by_vector = [&cfg](const config::RagPluginConfig& r) {
     std::string error;

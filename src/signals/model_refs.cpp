@@ -1,5 +1,8 @@
 #include "signals/model_refs.h"
 
+#include <string_view>
+#include <utility>
+
 #include "ml/hf_cache.h"
 #include "ml/model_registry.h"
 
@@ -38,6 +41,11 @@ ModelRef FromModule(const config::Config& c, const config::ClassifierModule& m, 
 }  // namespace
 
 std::string ModelRef::Missing(const std::string& error) const {
+  if (!unknown_type_key.empty()) {
+    return what + ": " + unknown_type_key +
+           " names no embedding model type; set it to bert, mmbert, qwen3, gemma or multimodal "
+           "(the folder of each is global.model_catalog.embeddings.semantic.<type>_model_path)";
+  }
   std::string out = what;
   if (!path.empty()) out += " (" + path + ")";
   out += ": " + error +
@@ -64,19 +72,33 @@ std::string ModelRef::MappingFile(const std::string& folder) const {
   return folder + mapping.substr(prefix.size());
 }
 
-ModelRef EmbeddingModel(const config::Config& c, const std::string& name) {
+ModelRef EmbeddingModel(const config::Config& c, const std::string& name,
+                        const std::string& named_by) {
   const config::SemanticEmbeddings& m = c.global.model_catalog.embeddings.semantic;
   ModelRef r;
   const std::string n = name.empty() ? m.embedding_config.model_type : name;
   r.name = n;
   r.what = "embedding model '" + n + "'";
-  r.path = n == "bert"         ? m.bert_model_path
-           : n == "mmbert"     ? m.mmbert_model_path
-           : n == "qwen3"      ? m.qwen3_model_path
-           : n == "gemma"      ? m.gemma_model_path
-           : n == "multimodal" ? m.multimodal_model_path
-                               : std::string();
+  const std::pair<std::string_view, const std::string*> types[] = {
+      {"bert", &m.bert_model_path},
+      {"mmbert", &m.mmbert_model_path},
+      {"qwen3", &m.qwen3_model_path},
+      {"gemma", &m.gemma_model_path},
+      {"multimodal", &m.multimodal_model_path}};
+  bool known = false;
+  for (const auto& [type, path] : types) {
+    if (n == type) {
+      r.path = *path;
+      known = true;
+    }
+  }
   r.config_key = "global.model_catalog.embeddings.semantic." + n + "_model_path";
+  if (!known) {
+    r.unknown_type_key =
+        name.empty()       ? "global.model_catalog.embeddings.semantic.embedding_config.model_type"
+        : named_by.empty() ? "the configuration"
+                           : named_by;
+  }
   r.repo = ml::HubRepoFor(r.path, c.mom_registry);
   return r;
 }

@@ -17,6 +17,9 @@ struct ModelRef {
   std::string config_key;  // where the path is configured
   std::string mapping;     // the label mapping file, when the family has one configured
   std::string repo;        // the Hugging Face repo that provides `path` ("" = local only)
+  // Embedding models: set when `name` is no embedding model type, to the config key that
+  // named it; Missing() then says that instead of where a folder goes.
+  std::string unknown_type_key;
 
   // Where the model is: `path` when that folder exists, else the cached snapshot of `repo`
   // (downloaded by `vllm-sr serve`), else `path` (loading then says what is missing).
@@ -33,7 +36,9 @@ struct ModelRef {
 
 // The embedding model named `name` (bert | mmbert | qwen3 | gemma | multimodal; "" = the
 // embedding_config.model_type): global.model_catalog.embeddings.semantic.<name>_model_path.
-ModelRef EmbeddingModel(const config::Config& c, const std::string& name = "");
+// `named_by` is the config key that gave `name`, for the message when it is no such type.
+ModelRef EmbeddingModel(const config::Config& c, const std::string& name = "",
+                        const std::string& named_by = "");
 
 // The classifier of a classifier-backed family (domain, jailbreak, pii, fact_check,
 // user_feedback): the module's model_id, else its model_ref looked up in

@@ -71,7 +71,9 @@ class PreferenceSignal final : public Signal {
 std::unique_ptr<Signal> MakePreferenceSignal(const config::Config& c, ml::ModelStore& models,
                                              std::string& error) {
   const std::string& name = c.global.model_catalog.modules.classifier.preference.embedding_model;
-  auto embedder = LoadEmbedder(EmbeddingModel(c, name), models, error);
+  auto embedder = LoadEmbedder(
+      EmbeddingModel(c, name, "global.model_catalog.modules.classifier.preference.embedding_model"),
+      models, error);
   if (!embedder) return nullptr;
   return std::make_unique<PreferenceSignal>(c, std::move(embedder));
 }

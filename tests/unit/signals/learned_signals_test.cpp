@@ -333,6 +333,32 @@ global:
   EXPECT_TRUE(RunText(*c, models, Family::kPreference, "weather report").matched.empty());
 }
 
+// preference.embedding_model names an embedding model type, as upstream reads it (upstream's
+// example config writes a folder there, which it rejects when it embeds): the message says so
+// and which key to change, not a made-up key for a folder.
+TEST(PreferenceSignal, AnEmbeddingModelThatIsNoTypeSaysWhichKeyToChange) {
+  const auto c = testing::ConfigFromText(R"(
+version: v0.3
+routing:
+  signals:
+    preferences: [{name: concise, description: "short answer please", threshold: 0.6}]
+global:
+  model_catalog:
+    embeddings:
+      semantic: {mmbert_model_path: /models/words}
+    modules:
+      classifier: {preference: {embedding_model: models/preference-encoder}}
+)");
+  FakeModels models;
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*c, errors, &models);
+  EXPECT_EQ(set.Get(Family::kPreference)->NotReadyReason(),
+            "model not loaded: embedding model 'models/preference-encoder': "
+            "global.model_catalog.modules.classifier.preference.embedding_model names no "
+            "embedding model type; set it to bert, mmbert, qwen3, gemma or multimodal (the folder "
+            "of each is global.model_catalog.embeddings.semantic.<type>_model_path)");
+}
+
 TEST(FactCheckAndFeedbackSignals, ClassifierVerdictsNameTheRules) {
   const auto c = testing::ConfigFromText(R"(
 version: v0.3
