@@ -165,6 +165,15 @@ class StdioTransport final : public Transport {
     }
   }
 
+  // "the MCP server process `python -m mcp_classifier`": which process, in errors.
+  std::string Process() const {
+    std::string line = options_.command;
+    for (const std::string& a : options_.args) line += " " + a;
+    constexpr size_t kLongest = 120;
+    if (line.size() > kLongest) line = line.substr(0, kLongest) + "...";
+    return "the MCP server process `" + line + "`";
+  }
+
   // "exited with status N" / "killed by signal N" for a process that ended (reaped here).
   std::string ExitText() {
     int status = 0;
@@ -204,7 +213,7 @@ class StdioTransport final : public Transport {
     }
     pthread_sigmask(SIG_SETMASK, &before, nullptr);
     if (broken) {
-      error = "the MCP server process " + ExitText();
+      error = Process() + " " + ExitText() + " (what it printed is in the router's log)";
       return Failure::kSessionLost;
     }
     return Failure::kNone;
@@ -237,7 +246,7 @@ class StdioTransport final : public Transport {
       const ssize_t n = ::read(stdout_, chunk, sizeof chunk);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        error = "the MCP server process " + ExitText();
+        error = Process() + " " + ExitText() + " (what it printed is in the router's log)";
         return Failure::kSessionLost;
       }
       buffer_.append(chunk, static_cast<size_t>(n));

@@ -19,8 +19,11 @@ constexpr std::chrono::seconds kLongestUsefulWait{5};
 
 class McpDomainSignal final : public Signal {
  public:
-  McpDomainSignal(const config::Config& c, std::unique_ptr<mcp::CategoryClassifier> classifier)
-      : rules_(c.routing.signals.domains), classifier_(std::move(classifier)) {
+  McpDomainSignal(const config::Config& c, std::unique_ptr<mcp::CategoryClassifier> classifier,
+                  std::string standing_in)
+      : rules_(c.routing.signals.domains),
+        classifier_(std::move(classifier)),
+        standing_in_(std::move(standing_in)) {
     const config::ClassifierModules& m = c.global.model_catalog.modules.classifier;
     threshold_ = m.mcp.threshold > 0 ? m.mcp.threshold : kDefaultThreshold;
     fallback_ = m.domain.fallback_category.empty() ? "other" : m.domain.fallback_category;
@@ -32,12 +35,15 @@ class McpDomainSignal final : public Signal {
   // this once, when the router is built (before any attempt), so requests keep trying.
   std::string NotReadyReason() const override {
     const std::string why = classifier_->Unavailable();
-    return why.empty() ? why : "MCP classifier unavailable: " + why;
+    return why.empty() ? why : "MCP classifier unavailable" + standing_in_ + ": " + why;
   }
 
   void Evaluate(const request::Request& request, SignalOutput& out) const override {
     mcp::CategoryVerdict v;
-    if (!classifier_->Classify(request.evaluation_text, v, out.error)) return;
+    if (!classifier_->Classify(request.evaluation_text, v, out.error)) {
+      out.error = "MCP classifier" + standing_in_ + ": " + out.error;
+      return;
+    }
     std::string category = fallback_;
     if (v.confidence >= threshold_) {
       category = classifier_->CategoryName(v.class_index);
@@ -63,13 +69,15 @@ class McpDomainSignal final : public Signal {
 
   std::vector<config::DomainSignal> rules_;
   std::unique_ptr<mcp::CategoryClassifier> classifier_;
+  std::string standing_in_;  // " (for the domain classifier at X, which did not load)"
   double threshold_ = kDefaultThreshold;
   std::string fallback_;
 };
 
 }  // namespace
 
-std::unique_ptr<Signal> MakeMcpDomainSignal(const config::Config& c, std::string& error) {
+std::unique_ptr<Signal> MakeMcpDomainSignal(const config::Config& c,
+                                            const std::string& missing_model, std::string& error) {
   const config::McpClassifier& m = c.global.model_catalog.modules.classifier.mcp;
   mcp::ClientOptions options;
   options.transport = m.transport_type;
@@ -92,7 +100,10 @@ std::unique_ptr<Signal> MakeMcpDomainSignal(const config::Config& c, std::string
   // to list the models it downloads); one that fails says why in its signal error, and later
   // requests try again.
   return std::make_unique<McpDomainSignal>(
-      c, std::make_unique<mcp::CategoryClassifier>(std::move(client), m.tool_name));
+      c, std::make_unique<mcp::CategoryClassifier>(std::move(client), m.tool_name),
+      missing_model.empty() ? ""
+                            : " (standing in for the domain classifier at " + missing_model +
+                                  ", which did not load)");
 }
 
 }  // namespace vsr::signals

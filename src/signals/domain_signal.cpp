@@ -81,11 +81,12 @@ class DomainSignal final : public Signal {
 std::unique_ptr<Signal> MakeDomainSignal(const config::Config& c, ml::ModelStore& models,
                                          std::string& error) {
   std::vector<std::string> labels;
-  auto model = LoadClassifier(ClassifierModel(c, Family::kDomain), models, labels, error);
+  const ModelRef ref = ClassifierModel(c, Family::kDomain);
+  auto model = LoadClassifier(ref, models, labels, error);
   if (model) return std::make_unique<DomainSignal>(c, std::move(model), labels);
   // As upstream: the in-tree classifier first, an enabled MCP classifier when there is none.
   if (!c.global.model_catalog.modules.classifier.mcp.enabled) return nullptr;
-  return MakeMcpDomainSignal(c, error);
+  return MakeMcpDomainSignal(c, ref.path, error);
 }
 
 }  // namespace vsr::signals

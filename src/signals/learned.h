@@ -22,8 +22,10 @@ std::unique_ptr<Signal> MakeEmbeddingSignal(const config::Config& c, ml::ModelSt
 std::unique_ptr<Signal> MakeDomainSignal(const config::Config& c, ml::ModelStore& models,
                                          std::string& error);
 // The domain family through the MCP classifier (classifier.mcp), for when no in-tree domain
-// model loads; null with `error` when its options cannot work (no command, a bad URL).
-std::unique_ptr<Signal> MakeMcpDomainSignal(const config::Config& c, std::string& error);
+// model loads (`missing_model`: where that model was looked for, which its errors name); null
+// with `error` when its options cannot work (no command, a bad URL).
+std::unique_ptr<Signal> MakeMcpDomainSignal(const config::Config& c,
+                                            const std::string& missing_model, std::string& error);
 // The domain rule a class label stands for: the rule listing it in mmlu_categories, else a rule
 // without mmlu_categories of that name; "" when none.
 std::string DomainRuleFor(const std::vector<config::DomainSignal>& rules, const std::string& label);

@@ -94,6 +94,24 @@ TEST(McpClientTest, AProcessThatDiesIsStartedAgainOnTheNextCall) {
   std::filesystem::remove(starts);
 }
 
+// A server that cannot start (a missing Python module, say) exits before it answers: the error
+// names the command that was run and where its output went.
+TEST(McpClientTest, AServerThatExitsAtOnceIsNamedWithItsStatus) {
+  ClientOptions o;
+  o.transport = "stdio";
+  o.command = "sh";
+  o.args = {"-c", "exit 3"};
+  o.timeout = 5s;
+  std::string error;
+  std::unique_ptr<Client> client = Client::Create(o, error);
+  ASSERT_TRUE(client) << error;
+  EXPECT_TRUE(ClassifyText(*client, "DNA", error).empty());
+  EXPECT_NE(error.find("the MCP server process `sh -c exit 3` exited with status 3 (what it "
+                       "printed is in the router's log)"),
+            std::string::npos)
+      << error;
+}
+
 TEST(McpClientTest, ASilentServerTimesOutAndTheNextCallWorks) {
   ClientOptions o = Stdio({"--hang-on", "stall"});
   o.timeout = 300ms;

@@ -105,8 +105,17 @@ TEST(McpDomainSignalTest, AnUnreachableServerIsASignalErrorAndNotReady) {
   SignalOutput out;
   s->Evaluate(request::FromText("Find the integral of sin x"), out);
   EXPECT_TRUE(out.matched.empty());
-  EXPECT_NE(out.error.find("MCP initialize failed"), std::string::npos) << out.error;
-  EXPECT_EQ(s->NotReadyReason().rfind("MCP classifier unavailable: MCP initialize failed", 0), 0u)
+  // Both say which in-tree model the server stands in for, so a user sees that one is missing.
+  EXPECT_EQ(out.error.rfind("MCP classifier (standing in for the domain classifier at "
+                            "/nonexistent/domain-model, which did not load): MCP initialize failed",
+                            0),
+            0u)
+      << out.error;
+  EXPECT_EQ(s->NotReadyReason().rfind("MCP classifier unavailable (standing in for the domain "
+                                      "classifier at /nonexistent/domain-model, which did not "
+                                      "load): MCP initialize failed",
+                                      0),
+            0u)
       << s->NotReadyReason();
 }
 
