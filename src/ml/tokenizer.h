@@ -92,11 +92,12 @@ class Tokenizer {
   // Normalizer
   bool clean_text_ = true, chinese_chars_ = true, strip_accents_ = true, lowercase_ = true;
   struct NormalizerStep {
-    enum class Kind { kPrepend, kReplace, kReplaceRegex, kPrecompiled } kind;
+    enum class Kind { kPrepend, kReplace, kReplaceRegex, kPrecompiled, kUnicode } kind;
     std::string from;                                     // kReplace: the text replaced everywhere
     std::string to;                                       // the text prepended or put in place
     std::shared_ptr<const re2::RE2> regex;                // kReplaceRegex
     std::shared_ptr<const PrecompiledCharsmap> charsmap;  // kPrecompiled
+    const void* unicode = nullptr;  // kUnicode: the icu::Normalizer2 (NFC, NFD, NFKC, NFKD)
   };
   std::vector<NormalizerStep> sp_normalizer_;
   // Model

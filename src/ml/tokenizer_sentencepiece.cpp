@@ -1,11 +1,14 @@
 // The SentencePiece-style text handling of Tokenizer (see tokenizer.h), shared by Unigram and
-// SentencePiece-style BPE files: Replace/Prepend/Precompiled normalizer steps and the Metaspace
+// SentencePiece-style BPE files: Replace/Prepend/Precompiled/NFKC (and NFC, NFD, NFKD)
+// normalizer steps and the Metaspace
 // pre-tokenizer (spaces become "▁", an optional leading "▁", words split before each "▁"), each
 // byte keeping the range of the input it came from.
 #include <re2/re2.h>
+#include <unicode/normalizer2.h>
 
 #include <boost/json.hpp>
 
+#include "common/utf8.h"
 #include "ml/precompiled_charsmap.h"
 #include "ml/tokenizer.h"
 
@@ -64,6 +67,15 @@ bool Tokenizer::LoadSentencePieceNormalizer(const std::string& source, const voi
       } else {
         return fail("normalizer Replace needs a non-empty String or Regex pattern");
       }
+    } else if (name == "NFC" || name == "NFD" || name == "NFKC" || name == "NFKD") {
+      UErrorCode status = U_ZERO_ERROR;
+      const icu::Normalizer2* form = name == "NFC"    ? icu::Normalizer2::getNFCInstance(status)
+                                     : name == "NFD"  ? icu::Normalizer2::getNFDInstance(status)
+                                     : name == "NFKC" ? icu::Normalizer2::getNFKCInstance(status)
+                                                      : icu::Normalizer2::getNFKDInstance(status);
+      if (U_FAILURE(status)) return fail("normalizer " + name + ": ICU has no " + name + " data");
+      added.kind = NormalizerStep::Kind::kUnicode;
+      added.unicode = form;
     } else if (name == "Precompiled") {
       const json::value* map = o->if_contains("precompiled_charsmap");
       if (map == nullptr || map->is_null()) continue;  // tokenizers: no charsmap, no change
@@ -76,12 +88,46 @@ bool Tokenizer::LoadSentencePieceNormalizer(const std::string& source, const voi
       added.charsmap = std::move(charsmap);
     } else {
       return fail("normalizer \"" + name + "\" is not supported with " +
-                  (bpe_ ? "BPE" : "Unigram") + " yet (Replace, Prepend and Precompiled are)");
+                  (bpe_ ? "BPE" : "Unigram") +
+                  " yet (Replace, Prepend, Precompiled, NFC, NFD, NFKC and NFKD are)");
     }
     sp_normalizer_.push_back(std::move(added));
   }
   return true;
 }
+
+namespace {
+
+// `text` in a Unicode normalization form, a segment at a time: a segment runs from one code
+// point that starts afresh in that form (ICU's hasBoundaryBefore) to the next, so what each
+// output byte came from stays within its segment. emit(normalized, from, to).
+template <typename Emit>
+void NormalizeUnicode(const icu::Normalizer2& form, const std::string& text, const Emit& emit) {
+  size_t start = 0;
+  const auto flush = [&](size_t end) {
+    if (end <= start) return;
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::UnicodeString in = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(text.data() + start, static_cast<int32_t>(end - start)));
+    const icu::UnicodeString out = form.normalize(in, status);
+    std::string bytes;
+    if (U_SUCCESS(status)) {
+      out.toUTF8String(bytes);
+    } else {
+      bytes.assign(text, start, end - start);  // left as it was
+    }
+    emit(bytes, start, end);
+    start = end;
+  };
+  for (size_t i = 0; i < text.size();) {
+    const size_t at = i;
+    const char32_t c = utf8::Next(text, i);
+    if (at > start && form.hasBoundaryBefore(static_cast<UChar32>(c))) flush(at);
+  }
+  flush(text.size());
+}
+
+}  // namespace
 
 void Tokenizer::Normalize(std::string& norm, Ranges& source) const {
   std::string next;
@@ -134,6 +180,9 @@ void Tokenizer::Normalize(std::string& norm, Ranges& source) const {
       }
       case NormalizerStep::Kind::kPrecompiled:
         step.charsmap->Normalize(norm, emit);
+        break;
+      case NormalizerStep::Kind::kUnicode:
+        NormalizeUnicode(*static_cast<const icu::Normalizer2*>(step.unicode), norm, emit);
         break;
     }
     norm.swap(next);

@@ -99,6 +99,12 @@ TEST(TokenizerParity, UnigramMatchesHuggingFace) {
   ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-unigram.json");
 }
 
+// A Unicode normalization form before Unigram (NFKC: full-width letters, ligatures, compatibility
+// characters of the corpus), the layout of the converted Universal Sentence Encoder Lite.
+TEST(TokenizerParity, NfkcNormalizerMatchesHuggingFace) {
+  ExpectParity(std::string(VSR_FIXTURES_DIR) + "/tokenizers/tiny-unigram-nfkc.json");
+}
+
 // XLM-R's normalizer: tokenizers.js stands in NFKC for the charsmap, so only the Rust library
 // is the reference here.
 TEST(TokenizerParity, PrecompiledCharsmapMatchesHuggingFaceTokenizers) {
