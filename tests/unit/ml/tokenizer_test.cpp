@@ -93,11 +93,12 @@ TEST(WordPieceTokenizer, UnsupportedOrBrokenFilesAreNamed) {
   EXPECT_FALSE(unigram_with(R"({"type":"Precompiled","precompiled_charsmap":"/wAAAAAAAAA="})"));
   EXPECT_NE(error.find("trie size (255 bytes) does not fit its 8 bytes"), std::string::npos)
       << error;
-  EXPECT_FALSE(unigram_with(R"({"type":"NFKC"})"));
-  EXPECT_NE(error.find("normalizer \"NFKC\" is not supported with Unigram yet (Replace, Prepend "
-                       "and Precompiled are)"),
+  EXPECT_FALSE(unigram_with(R"({"type":"Lowercase"})"));
+  EXPECT_NE(error.find("normalizer \"Lowercase\" is not supported with Unigram yet (Replace, "
+                       "Prepend, Precompiled, NFC, NFD, NFKC and NFKD are)"),
             std::string::npos)
       << error;
+  EXPECT_TRUE(unigram_with(R"({"type":"NFKC"})")) << error;
   // tokenizer.json regexes are Oniguruma's; those RE2 cannot run are named.
   EXPECT_FALSE(unigram_with(R"j({"type":"Replace","pattern":{"Regex":"a(?=b)"},"content":""})j"));
   EXPECT_NE(error.find("normalizer Replace's Regex \"a(?=b)\" does not compile as RE2"),
@@ -154,10 +155,10 @@ TEST(BpeTokenizer, UnsupportedVariantsAreNamed) {
   EXPECT_NE(error.find("Replace needs a non-empty String or Regex pattern"), std::string::npos)
       << error;
   EXPECT_FALSE(Tokenizer::FromJson("{" + bpe +
-                                       R"(,"normalizer":{"type":"NFC"},)"
+                                       R"(,"normalizer":{"type":"Lowercase"},)"
                                        R"("pre_tokenizer":{"type":"ByteLevel"}})",
                                    "t.json", error));
-  EXPECT_NE(error.find("normalizer \"NFC\" is not supported with BPE yet"), std::string::npos)
+  EXPECT_NE(error.find("normalizer \"Lowercase\" is not supported with BPE yet"), std::string::npos)
       << error;
 }
 
