@@ -5,6 +5,7 @@
 
 #include "ml/bert.h"
 #include "ml/modernbert.h"
+#include "ml/use_lite.h"
 
 namespace vsr::ml {
 
@@ -42,17 +43,19 @@ std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t se
       }
       for (float& z : e) z /= static_cast<float>(n);
     }
-    if (normalize) {
-      double norm = 0;
-      for (float z : e) norm += static_cast<double>(z) * z;
-      norm = std::sqrt(norm);
-      if (norm > 0) {
-        for (float& z : e) z = static_cast<float>(z / norm);
-      }
-    }
+    if (normalize) Normalize(e);
     out.push_back(std::move(e));
   }
   return out;
+}
+
+void Normalize(std::vector<float>& v) {
+  double norm = 0;
+  for (float z : v) norm += static_cast<double>(z) * z;
+  norm = std::sqrt(norm);
+  if (norm > 0) {
+    for (float& z : v) z = static_cast<float>(z / norm);
+  }
 }
 
 std::vector<std::vector<float>> Encoder::Embed(const std::vector<std::vector<int32_t>>& batch,
@@ -61,18 +64,25 @@ std::vector<std::vector<float>> Encoder::Embed(const std::vector<std::vector<int
   const std::vector<float> hidden = Forward(batch, seq);
   std::vector<size_t> lengths;
   for (const auto& ids : batch) lengths.push_back(ids.size());
-  return Pool(hidden, seq, hidden_size(), lengths, pooling, normalize);
+  std::vector<std::vector<float>> pooled =
+      Pool(hidden, seq, hidden_size(), lengths, pooling, false);
+  for (std::vector<float>& e : pooled) {
+    AfterPooling(e);
+    if (normalize) Normalize(e);
+  }
+  return pooled;
 }
 
 std::unique_ptr<Encoder> LoadEncoder(const ModelConfig& cfg, const SafetensorsFile& weights,
                                      std::string& error) {
   if (cfg.model_type == "modernbert") return ModernBertEncoder::FromWeights(cfg, weights, error);
+  if (cfg.model_type == "use_lite") return UseLiteEncoder::FromWeights(cfg, weights, error);
   if (cfg.model_type == "bert" || cfg.model_type == "roberta" || cfg.model_type == "xlm-roberta" ||
       (cfg.model_type.empty() && cfg.architecture.starts_with("Bert"))) {
     return BertEncoder::FromWeights(cfg, weights, error);
   }
   error = cfg.path + ": model_type \"" + cfg.model_type +
-          "\" is not supported (bert, roberta, xlm-roberta and modernbert are)";
+          "\" is not supported (bert, roberta, xlm-roberta, modernbert and use_lite are)";
   return nullptr;
 }
 

@@ -31,8 +31,12 @@ class Encoder {
   // 512 tokens (what classifiers and embedders are trained on; bounds the cost of long prompts).
   size_t max_input_tokens() const { return std::min<size_t>(512, max_positions()); }
 
-  // One vector per input: mean over its real tokens or its first token; unit length when
-  // `normalize`.
+  // What the model does to a pooled vector before it is normalized (the Universal Sentence
+  // Encoder Lite's tanh layer); nothing for the BERT family, whose embedders stop at pooling.
+  virtual void AfterPooling(std::vector<float>& pooled) const { (void)pooled; }
+
+  // One vector per input: mean over its real tokens or its first token, then AfterPooling;
+  // unit length when `normalize`.
   std::vector<std::vector<float>> Embed(const std::vector<std::vector<int32_t>>& batch,
                                         Pooling pooling, bool normalize) const;
 };
@@ -47,7 +51,10 @@ struct PaddedBatch {
 PaddedBatch PadBatch(const std::vector<std::vector<int32_t>>& batch, size_t max_positions,
                      int vocab_size);
 
-// Pools rows of `hidden` ([batch][seq][hidden]) as Encoder::Embed does.
+// `v` at unit length (a zero vector stays zero).
+void Normalize(std::vector<float>& v);
+
+// Pools rows of `hidden` ([batch][seq][hidden]) as Encoder::Embed does, AfterPooling aside.
 std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t seq, size_t h,
                                      const std::vector<size_t>& lengths, Pooling pooling,
                                      bool normalize);

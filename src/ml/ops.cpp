@@ -427,6 +427,10 @@ void Activate(float* x, size_t n, Activation a) {
     for (size_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
     return;
   }
+  if (a == Activation::kRelu) {
+    for (size_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
+    return;
+  }
   const float k = std::sqrt(2.0f / static_cast<float>(M_PI));
   for (size_t i = 0; i < n; ++i) {
     const float z = x[i];

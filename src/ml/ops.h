@@ -28,7 +28,7 @@ void SetFewRowsKernelForTests(bool allowed);
 void LayerNorm(float* x, const float* residual, size_t rows, size_t n, const std::vector<float>& g,
                const std::vector<float>& b, float eps);
 
-enum class Activation { kGeluExact, kGeluTanh, kTanh };
+enum class Activation { kGeluExact, kGeluTanh, kTanh, kRelu };
 void Activate(float* x, size_t n, Activation a);
 
 // Keys [begin, end) of an attention row.

@@ -94,8 +94,9 @@ TEST(ModernBertEncoder, UnusableConfigsAreNamed) {
   expect_error(c, "hidden_activation \"silu\" is not supported");
   c = cfg;
   c["model_type"] = "t5";
-  expect_error(
-      c, "model_type \"t5\" is not supported (bert, roberta, xlm-roberta and modernbert are)");
+  expect_error(c,
+               "model_type \"t5\" is not supported (bert, roberta, xlm-roberta, modernbert and "
+               "use_lite are)");
   std::filesystem::remove_all(dir);
 }
 
