@@ -7,7 +7,9 @@
 
 namespace vsr::cli {
 
-// The bootstrap config text, pointing the models at the simulator on `simulator_port`.
-std::string BootstrapConfig(int simulator_port);
+// The bootstrap config text, pointing the models at the simulator on `simulator_port`. With
+// `embedding_model` (the embedded default model's folder, ml/default_model.h), math and
+// step-by-step questions are also recognized by meaning, through an embedding signal on it.
+std::string BootstrapConfig(int simulator_port, const std::string& embedding_model = "");
 
 }  // namespace vsr::cli

