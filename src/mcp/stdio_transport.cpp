@@ -177,7 +177,14 @@ class StdioTransport final : public Transport {
   // "exited with status N" / "killed by signal N" for a process that ended (reaped here).
   std::string ExitText() {
     int status = 0;
-    if (pid_ <= 0 || waitpid(pid_, &status, WNOHANG) != pid_) return "closed its output";
+    // Its output closes as it exits: give it up to 100 ms to be reaped, so the error can say
+    // how it ended (a server that cannot start exits at once).
+    bool ended = false;
+    for (int i = 0; i < 20 && pid_ > 0 && !ended; ++i) {
+      ended = waitpid(pid_, &status, WNOHANG) == pid_;
+      if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!ended) return "closed its output";
     pid_ = -1;
     if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
