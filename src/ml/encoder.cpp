@@ -35,7 +35,9 @@ std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t se
   for (size_t b = 0; b < lengths.size(); ++b) {
     std::vector<float> e(h, 0.0f);
     const size_t n = std::min(lengths[b], seq);
-    if (pooling == Pooling::kCls || n == 0) {
+    if (n == 0) {
+      // No token to pool (an empty text, with a model that adds no special tokens): zeros.
+    } else if (pooling == Pooling::kCls) {
       std::copy_n(&hidden[b * seq * h], h, e.begin());
     } else {
       for (size_t s = 0; s < n; ++s) {

@@ -3,7 +3,8 @@
 // our TextEmbedder, must give the vectors the package's own runtime gives (its README's
 // initModel(modelSource): its tokenizer and TensorFlow.js running the original graph) for texts
 // with accents, full-width and compatibility characters, emoji, CJK and Arabic (unknown pieces),
-// odd spaces and a line past the model's 128 tokens — batched together and one at a time.
+// odd spaces, an empty text (no token at all: the model adds no special tokens) and a line past
+// the model's 128 tokens — batched together and one at a time.
 // Locally the test skips when node or tests/use_lite/node_modules is missing; under CI
 // (scripts/setup installs them) that is a failure.
 #include <gtest/gtest.h>
