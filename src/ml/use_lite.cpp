@@ -87,6 +87,7 @@ std::vector<float> UseLiteEncoder::Forward(const std::vector<std::vector<int32_t
   const PassScope running;
   const PaddedBatch p = PadBatch(batch, max_positions_, vocab_);
   seq = p.seq;
+  if (seq == 0) return {};  // only empty texts (no special tokens here): nothing to run
   const size_t S = seq, rows = batch.size() * S, W = width_, H = hidden_, I = intermediate_;
   // The stream: `width_` wide before the first layer, `hidden_` after it.
   std::vector<float> x(rows * std::max(W, H));
