@@ -173,4 +173,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except OSError as e:  # an unreadable package or an unwritable output folder
+        sys.exit(f"convert_use_lite: {e.filename}: {e.strerror}")
