@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "ml/default_model.h"
 #include "ml/hf_cache.h"
 #include "ml/model_registry.h"
 
@@ -57,6 +58,9 @@ std::string ModelRef::Missing(const std::string& error) const {
   if (!repo.empty()) {
     out += "; `vllm-sr serve` downloads it from the Hugging Face repo " + repo +
            " (HF_ENDPOINT, HF_TOKEN) into the Hugging Face cache";
+  }
+  if (!path.empty() && path == ml::DefaultEmbeddingModelDir()) {
+    out += "; this is the embedded default embedding model: bash scripts/setup installs it there";
   }
   return out;
 }

@@ -333,6 +333,35 @@ global:
   EXPECT_TRUE(RunText(*c, models, Family::kPreference, "weather report").matched.empty());
 }
 
+// A config whose embedding model is the embedded default's folder (the starter workspace's),
+// with the model gone: the message says how to get it back.
+TEST(EmbeddingSignal, AMissingEmbeddedDefaultModelSaysSetupInstallsIt) {
+  const std::string models = ::testing::TempDir() + "/no-models-" + std::to_string(getpid());
+  setenv("VLLM_SR_MODELS_DIR", models.c_str(), 1);
+  const auto c = testing::ConfigFromText(R"(
+version: v0.3
+routing:
+  signals:
+    embeddings: [{name: math, threshold: 0.4, candidates: [solve this]}]
+global:
+  model_catalog:
+    embeddings:
+      semantic:
+        bert_model_path: ')" + models + R"(/universal-sentence-encoder-lite'
+        embedding_config: {model_type: bert}
+)");
+  FakeModels models_store;
+  models_store.missing = models;  // nothing there
+  std::vector<std::string> errors;
+  SignalSet set = SignalSet::Build(*c, errors, &models_store);
+  const std::string why = set.Get(Family::kEmbedding)->NotReadyReason();
+  unsetenv("VLLM_SR_MODELS_DIR");
+  EXPECT_NE(why.find("this is the embedded default embedding model: bash scripts/setup installs "
+                     "it there"),
+            std::string::npos)
+      << why;
+}
+
 // preference.embedding_model names an embedding model type, as upstream reads it (upstream's
 // example config writes a folder there, which it rejects when it embeds): the message says so
 // and which key to change, not a made-up key for a folder.
