@@ -153,7 +153,7 @@ std::vector<std::vector<float>> SequenceClassifierModel::ClassifyBatch(
   const std::vector<float> hidden = encoder_->Forward(ids, seq);
   const size_t h = encoder_->hidden_size();
   std::vector<float> pooled;
-  for (const auto& v : Pool(hidden, seq, h, lengths, head_.pooling, false)) {
+  for (const auto& v : Pool(hidden, seq, h, lengths, head_.pooling)) {
     pooled.insert(pooled.end(), v.begin(), v.end());
   }
   return head_.Apply(pooled.data(), texts.size(), h);

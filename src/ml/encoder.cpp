@@ -28,8 +28,7 @@ PaddedBatch PadBatch(const std::vector<std::vector<int32_t>>& batch, size_t max_
 }
 
 std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t seq, size_t h,
-                                     const std::vector<size_t>& lengths, Pooling pooling,
-                                     bool normalize) {
+                                     const std::vector<size_t>& lengths, Pooling pooling) {
   std::vector<std::vector<float>> out;
   out.reserve(lengths.size());
   for (size_t b = 0; b < lengths.size(); ++b) {
@@ -45,7 +44,6 @@ std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t se
       }
       for (float& z : e) z /= static_cast<float>(n);
     }
-    if (normalize) Normalize(e);
     out.push_back(std::move(e));
   }
   return out;
@@ -66,8 +64,7 @@ std::vector<std::vector<float>> Encoder::Embed(const std::vector<std::vector<int
   const std::vector<float> hidden = Forward(batch, seq);
   std::vector<size_t> lengths;
   for (const auto& ids : batch) lengths.push_back(ids.size());
-  std::vector<std::vector<float>> pooled =
-      Pool(hidden, seq, hidden_size(), lengths, pooling, false);
+  std::vector<std::vector<float>> pooled = Pool(hidden, seq, hidden_size(), lengths, pooling);
   for (std::vector<float>& e : pooled) {
     AfterPooling(e);
     if (normalize) Normalize(e);

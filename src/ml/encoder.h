@@ -54,10 +54,10 @@ PaddedBatch PadBatch(const std::vector<std::vector<int32_t>>& batch, size_t max_
 // `v` at unit length (a zero vector stays zero).
 void Normalize(std::vector<float>& v);
 
-// Pools rows of `hidden` ([batch][seq][hidden]) as Encoder::Embed does, AfterPooling aside.
+// Pools rows of `hidden` ([batch][seq][hidden]) as Encoder::Embed does, before AfterPooling
+// and normalizing.
 std::vector<std::vector<float>> Pool(const std::vector<float>& hidden, size_t seq, size_t h,
-                                     const std::vector<size_t>& lengths, Pooling pooling,
-                                     bool normalize);
+                                     const std::vector<size_t>& lengths, Pooling pooling);
 
 // The encoder config.json's model_type names (bert, modernbert), with its weights from
 // `weights` (task checkpoints keep them under "bert." / "model."); null with `error` naming the
