@@ -1,6 +1,7 @@
 #include "cli/bootstrap.h"
 
 #include "cli/commands.h"
+#include "config/yaml_tree.h"
 
 namespace vsr::cli {
 
@@ -13,11 +14,11 @@ std::string SimulatedModel(const std::string& name, const std::string& endpoint)
          "\n          protocol: http\n          weight: 1\n";
 }
 
-// `text` as a single-quoted YAML scalar.
+// `text` as a quoted YAML scalar (the config layer's emitter escapes what needs it).
 std::string Quoted(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
+  std::string out = config::EmitYaml(config::YamlNode::Scalar(text, /*quoted=*/true));
+  out.pop_back();  // EmitYaml ends a document with a newline
+  return out;
 }
 
 }  // namespace
