@@ -17,6 +17,7 @@
 #include "support/config_loader.h"
 #include "support/data_plane_fixture.h"
 #include "support/loopback_server.h"
+#include "support/required.h"
 
 namespace vsr::server {
 namespace {
@@ -125,14 +126,8 @@ boost::asio::awaitable<void> AnthropicAnswer(const HttpRequest& r, HttpExchange&
 }
 
 TEST_F(DataPlaneTest, TheOfficialSdksAssembleTheSameAnswerThroughEveryPath) {
-  if (!std::filesystem::exists(kSdkDir + "/node_modules/openai") ||
-      !std::filesystem::exists(kSdkDir + "/node_modules/@anthropic-ai/sdk") ||
-      testing::RunShell("command -v node >/dev/null").exit_code != 0) {
-    if (std::getenv("CI") != nullptr)
-      FAIL() << "node or tests/sdk_compat/node_modules missing (CI)";
-    GTEST_SKIP() << "node and the npm packages of tests/sdk_compat are not installed "
-                    "(bash scripts/setup)";
-  }
+  VSR_REQUIRE_INSTALLED(testing::NpmInstalled(kSdkDir, {"openai", "@anthropic-ai/sdk"}),
+                        "node or tests/sdk_compat/node_modules");
   LoopbackServer openai_backend(AsyncHttpHandler(OpenAiAnswer), &DataPlane::ErrorForStatus);
   LoopbackServer anthropic_backend(AsyncHttpHandler(AnthropicAnswer), &DataPlane::ErrorForStatus);
   const auto endpoint = [](const LoopbackServer& s) {

