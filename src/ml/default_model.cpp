@@ -18,7 +18,9 @@ std::string DefaultEmbeddingModelDir() {
   std::string models = Env("VLLM_SR_MODELS_DIR");
   if (models.empty()) {
     std::string data = Env("XDG_DATA_HOME");
-    if (data.empty()) data = Env("HOME").empty() ? std::string(".") : Env("HOME") + "/.local/share";
+    if (const std::string home = Env("HOME"); data.empty()) {
+      data = home.empty() ? std::string(".") : home + "/.local/share";
+    }
     models = data + "/vllm-sr/models";
   }
   return models + "/universal-sentence-encoder-lite";

@@ -117,8 +117,6 @@ VSR_AVX2 void Widen4(const int8_t* w, const float* scale, size_t in, bool ahead,
 // 3072 -> 768 at 38-44G/s where Block ran 34-42G/s (the core's peak: ~51G/s).
 constexpr size_t kOuterRows = 64;
 
-// Sixteen weight rows (w[0..16) x in, from the block's first output), scaled when int8, laid
-// out as `in` rows of sixteen floats: the outer-product kernel reads one contiguous row per k.
 // Transposes the 8x8 block in r[0..8) (r[i] holds row i's eight values): r[j] becomes column j.
 VSR_AVX2 inline void Transpose8(__m256 r[8]) {
   __m256 t[8], u[8];
