@@ -28,6 +28,15 @@ namespace json = boost::json;
 // A reply line longer than this ends the session (a server that never sends a newline).
 constexpr size_t kMaxLine = 8 << 20;
 
+// Whether `pid` ended within `polls` checks `every` apart (then reaped, its status in `status`).
+bool Reaped(pid_t pid, int& status, int polls, std::chrono::milliseconds every) {
+  for (int i = 0; i < polls; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(every);
+  }
+  return false;
+}
+
 class StdioTransport final : public Transport {
  public:
   explicit StdioTransport(const ClientOptions& o) : options_(o) {}
@@ -147,22 +156,11 @@ class StdioTransport final : public Transport {
     if (out >= 0) close(out);
     if (pid <= 0) return;
     int status = 0;
-    bool done = false;
-    for (int i = 0; i < 20 && !done; ++i) {  // 200 ms to exit on EOF
-      done = waitpid(pid, &status, WNOHANG) == pid;
-      if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (!done) {
-      kill(pid, SIGTERM);
-      for (int i = 0; i < 50 && !done; ++i) {  // 500 ms for SIGTERM
-        done = waitpid(pid, &status, WNOHANG) == pid;
-        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-    if (!done) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-    }
+    if (Reaped(pid, status, 20, std::chrono::milliseconds(10))) return;  // 200 ms to exit on EOF
+    kill(pid, SIGTERM);
+    if (Reaped(pid, status, 50, std::chrono::milliseconds(10))) return;  // 500 ms for SIGTERM
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
   }
 
   // "the MCP server process `python -m mcp_classifier`": which process, in errors.
@@ -179,12 +177,9 @@ class StdioTransport final : public Transport {
     int status = 0;
     // Its output closes as it exits: give it up to 100 ms to be reaped, so the error can say
     // how it ended (a server that cannot start exits at once).
-    bool ended = false;
-    for (int i = 0; i < 20 && pid_ > 0 && !ended; ++i) {
-      ended = waitpid(pid_, &status, WNOHANG) == pid_;
-      if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (pid_ <= 0 || !Reaped(pid_, status, 20, std::chrono::milliseconds(5))) {
+      return "closed its output";
     }
-    if (!ended) return "closed its output";
     pid_ = -1;
     if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
