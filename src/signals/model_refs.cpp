@@ -97,12 +97,9 @@ ModelRef EmbeddingModel(const config::Config& c, const std::string& name,
     }
   }
   r.config_key = "global.model_catalog.embeddings.semantic." + n + "_model_path";
-  if (!known) {
-    r.unknown_type_key =
-        name.empty()       ? "global.model_catalog.embeddings.semantic.embedding_config.model_type"
-        : named_by.empty() ? "the configuration"
-                           : named_by;
-  }
+  // embedding_config.model_type is one of the types (the decoder checks it); a name given by
+  // another key is not.
+  if (!known) r.unknown_type_key = named_by.empty() ? "the configuration" : named_by;
   r.repo = ml::HubRepoFor(r.path, c.mom_registry);
   return r;
 }
