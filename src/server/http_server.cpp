@@ -1,9 +1,8 @@
 #include "server/http_server.h"
 
-#include <sys/socket.h>
-
 #include <array>
 #include <atomic>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -150,12 +149,65 @@ void SplitTarget(const std::string& target, std::string& path,
 
 namespace {
 
+// A read of the connection's next bytes, begun while a response is being made: the client's
+// hang-up (its FIN) ends it with an error, anything else is the start of its next request and
+// stays in the session's buffer. The session then takes that read as the next request's first,
+// so watching for a hang-up costs no system call of its own. (Asio's async_wait would: it is not
+// speculative, so it re-arms the descriptor with epoll_ctl each time, and its cancellation at
+// the end of the response is one more trip through the scheduler.)
+struct ReadAhead {
+  bool pending = false;  // the read is in flight
+  bool done = false;     // it ended; `ec` and `bytes` say how
+  beast::error_code ec;
+  size_t bytes = 0;
+  std::function<void()> on_hangup;               // while a response is being made
+  asio::any_completion_handler<void()> on_done;  // the session, waiting for the read
+};
+
+// The completion of a read ahead. Dropped unrun (its io_context going away), it drops the
+// session waiting for it too: that coroutine holds the read ahead, which holds it, a cycle.
+class ReadAheadDone {
+ public:
+  explicit ReadAheadDone(std::shared_ptr<ReadAhead> ahead) : ahead_(std::move(ahead)) {}
+  ReadAheadDone(ReadAheadDone&&) = default;
+  ReadAheadDone& operator=(ReadAheadDone&&) = delete;
+  ~ReadAheadDone() {
+    if (!ahead_) return;  // moved from, or run
+    asio::any_completion_handler<void()> dropped;
+    dropped.swap(ahead_->on_done);
+  }
+
+  void operator()(const beast::error_code& ec, size_t bytes) {
+    const std::shared_ptr<ReadAhead> ahead = std::move(ahead_);
+    ahead->pending = false;
+    ahead->done = true;
+    ahead->ec = ec;
+    ahead->bytes = bytes;
+    if (ec && ec != asio::error::operation_aborted && ahead->on_hangup) {
+      const std::function<void()> hangup = std::move(ahead->on_hangup);
+      ahead->on_hangup = nullptr;
+      hangup();
+    }
+    if (ahead->on_done) {
+      asio::any_completion_handler<void()> resume;
+      resume.swap(ahead->on_done);
+      std::move(resume)();
+    }
+  }
+
+ private:
+  std::shared_ptr<ReadAhead> ahead_;
+};
+
 // One connection's response channel: whole responses, or a head and chunks.
 class Exchange final : public HttpExchange {
  public:
-  Exchange(tcp::socket& socket, Deadline& deadline, unsigned version, bool keep_alive,
+  Exchange(tcp::socket& socket, beast::flat_buffer& buffer, const std::shared_ptr<ReadAhead>& ahead,
+           Deadline& deadline, unsigned version, bool keep_alive,
            std::chrono::seconds write_timeout)
       : socket_(socket),
+        buffer_(buffer),
+        ahead_(ahead),
         deadline_(deadline),
         version_(version),
         keep_alive_(keep_alive),
@@ -206,41 +258,28 @@ class Exchange final : public HttpExchange {
   bool started() const override { return started_; }
   asio::any_io_executor executor() override { return socket_.get_executor(); }
 
-  ~Exchange() override {
-    if (!watch_) return;
-    watch_->over = true;  // a completion already queued must not touch this exchange
-    beast::error_code ignored;
-    socket_.cancel(ignored);  // only the watch is pending now: the response is over
-  }
+  ~Exchange() override { ahead_->on_hangup = nullptr; }  // the response is over
 
   void WatchHangup(std::function<void()> on_hangup) override {
-    if (watch_ || finished_) return;
-    watch_ = std::make_shared<HangupWatch>();
-    watch_->on_hangup = std::move(on_hangup);
-    // The next readiness of the socket is the client's FIN (or a pipelined request, which
-    // says nothing). A FIN that came before the watch began goes unnoticed: the response's
-    // write finds it.
-    socket_.async_wait(
-        tcp::socket::wait_read, [watch = watch_, &socket = socket_](const beast::error_code& ec) {
-          if (ec || watch->over) return;
-          char byte;
-          const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-            watch->on_hangup();
-          }
-        });
+    if (ahead_->pending || ahead_->done || finished_) return;  // at most one read ahead
+    // A pipelined request already received stays where it is: the buffer must not grow under
+    // a read in flight, and the session parses that request next. Its client is not watched.
+    if (buffer_.size() > 0) return;
+    ahead_->on_hangup = std::move(on_hangup);
+    ahead_->pending = true;
+    // A FIN that came before the read began still ends it: the read finds the end of stream.
+    socket_.async_read_some(buffer_.prepare(kReadAheadBytes), ReadAheadDone{ahead_});
   }
 
   // The connection can carry another request: the response went out whole.
   bool reusable() const { return ok_ && finished_ && keep_alive_; }
 
- private:
-  struct HangupWatch {
-    bool over = false;
-    std::function<void()> on_hangup;
-  };
+  static constexpr size_t kReadAheadBytes = 4096;
 
+ private:
   tcp::socket& socket_;
+  beast::flat_buffer& buffer_;
+  const std::shared_ptr<ReadAhead>& ahead_;
   Deadline& deadline_;
   unsigned version_;
   bool keep_alive_;
@@ -250,8 +289,23 @@ class Exchange final : public HttpExchange {
   bool chunked_ = true;
   bool finished_ = false;
   bool ok_ = true;
-  std::shared_ptr<HangupWatch> watch_;
 };
+
+// Waits for the read ahead to end (it may have already), then takes its bytes into `buffer`.
+// Returns its error: end of stream when the client closed the connection.
+asio::awaitable<beast::error_code> FinishReadAhead(ReadAhead& ahead, beast::flat_buffer& buffer) {
+  if (ahead.pending) {
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [&ahead](auto handler) {
+          // Swapped in: Boost 1.81's move assignment wraps the handler in itself, recursively.
+          asio::any_completion_handler<void()>(std::move(handler)).swap(ahead.on_done);
+        },
+        asio::use_awaitable);
+  }
+  ahead.done = false;
+  if (!ahead.ec) buffer.commit(ahead.bytes);
+  co_return ahead.ec;
+}
 
 }  // namespace
 
@@ -329,14 +383,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     // throughput when two routers shared it (bench/proxy/observability.sh --together).
     beast::flat_buffer buffer;
     buffer.reserve(4096);
+    const auto ahead = std::make_shared<ReadAhead>();
     for (bool first = true; !stopping.load(); first = false) {
       HttpRequest req;
       RequestParser parser(req);
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
       deadline.Touch(first ? options.read_timeout : options.idle_timeout);
-      auto [ec, bytes] = co_await http::async_read_header(socket, buffer, parser, kTuple);
-      (void)bytes;
+      beast::error_code ec;
+      if (ahead->pending || ahead->done) ec = co_await FinishReadAhead(*ahead, buffer);
+      // What came already (a read ahead's bytes, a pipelined request) is parsed first.
+      if (!ec) ec = ParseBuffered(parser, buffer);
+      if (!ec && !parser.is_header_done()) {
+        auto [header_ec, bytes] = co_await http::async_read_header(socket, buffer, parser, kTuple);
+        (void)bytes;
+        ec = header_ec;
+      }
       if (!ec && !parser.is_done()) {
         // A client that asked to be told before sending its body (curl does for big uploads)
         // would otherwise wait a second for our answer, then send it anyway. Over-limit bodies
@@ -381,8 +443,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         break;
       }
       SplitTarget(req.target, req.path, req.query);
-      Exchange exchange(socket, deadline, parser.version(), parser.keep_alive() && !stopping.load(),
-                        options.read_timeout);
+      Exchange exchange(socket, buffer, ahead, deadline, parser.version(),
+                        parser.keep_alive() && !stopping.load(), options.read_timeout);
       ++active;
       std::string failure;
       try {
