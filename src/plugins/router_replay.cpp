@@ -1,8 +1,10 @@
 #include "plugins/router_replay.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "common/json_text.h"
+#include "common/unix_time.h"
 #include "common/utf8.h"
 
 namespace vsr::plugins {
@@ -32,9 +34,9 @@ size_t MaxBodyBytes(const config::RouterReplayPluginConfig& cfg) {
 }
 
 // Cuts at max_bytes without splitting a UTF-8 sequence (records are JSON strings).
-std::string Bounded(std::string_view text, size_t max_bytes, bool& truncated) {
+std::string_view Bounded(std::string_view text, size_t max_bytes, bool& truncated) {
   truncated = text.size() > max_bytes;
-  return std::string(utf8::Prefix(text, max_bytes));
+  return utf8::Prefix(text, max_bytes);
 }
 
 // The most expensive priced model: upstream's baseline for "what routing saved".
@@ -80,20 +82,29 @@ void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response,
   r.baseline_model = baseline->name;
 }
 
-// What is known once the request is routed: for a forwarded request this is recorded before
-// its body goes to the backend (the body is read here, while it is still ours).
-replay::ReplayRecord RequestPart(const RequestContext& ctx,
-                                 const config::RouterReplayPluginConfig& cfg) {
-  replay::ReplayRecord r;
+// What is known once the request is routed, as views into `ctx` and into `own`, which holds
+// what is made here (the record's id, the request's tools as JSON). For a forwarded request this
+// is recorded before its body goes to the backend (the body is read here, while it is still ours).
+struct OwnFields {
+  std::string id = replay::NewReplayId();
+  std::string tool_definitions;
+};
+replay::RequestFieldsView RequestPart(const RequestContext& ctx,
+                                      const config::RouterReplayPluginConfig& cfg, OwnFields& own) {
+  replay::RequestFieldsView r;
+  r.id = own.id;
+  r.timestamp_ns = UnixNanos();
   r.request_id = ctx.request_id;
   if (ctx.request != nullptr) {
-    r.session_id = ctx.request->Header("x-session-id");
+    if (const auto it = ctx.request->headers.find("x-session-id");
+        it != ctx.request->headers.end()) {
+      r.session_id = it->second;
+    }
     // max_tool_trace_bytes bounds the structured text fields (0: no bound), as upstream's.
+    r.prompt = ctx.request->current_user_text;
     if (cfg.max_tool_trace_bytes > 0) {
-      r.prompt = Bounded(ctx.request->current_user_text,
-                         static_cast<size_t>(cfg.max_tool_trace_bytes), r.prompt_truncated);
-    } else {
-      r.prompt = ctx.request->current_user_text;
+      r.prompt =
+          Bounded(r.prompt, static_cast<size_t>(cfg.max_tool_trace_bytes), r.prompt_truncated);
     }
   }
   if (ctx.decision != nullptr) {
@@ -112,16 +123,20 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
     routing.signals.ForEachReported(
         [&](const signals::FamilyNames& names, const routing::FamilyResult& fr) {
           if (fr.evaluated && !fr.output.matched.empty()) {
-            r.signals[std::string(names.leaf_type)] = fr.output.matched;
+            r.signals.emplace_back(names.leaf_type, &fr.output.matched);
           }
         });
     r.projections = routing.signals.projection_matches;
-    r.projection_scores = routing.signals.projection_scores;
-    r.signal_confidences = routing.signals.confidences;
+    r.projection_scores = &routing.signals.projection_scores;
+    r.signal_confidences = &routing.signals.confidences;
   }
   if (ctx.decision != nullptr) {  // only matched families have an entry in r.signals
-    r.jailbreak_enabled = r.signals.count("jailbreak") > 0;
-    r.pii_enabled = r.signals.count("pii") > 0;
+    const auto has = [&r](std::string_view key) {
+      return std::any_of(r.signals.begin(), r.signals.end(),
+                         [key](const auto& s) { return s.first == key; });
+    };
+    r.jailbreak_enabled = has("jailbreak");
+    r.pii_enabled = has("pii");
     r.guardrails_enabled = r.jailbreak_enabled || r.pii_enabled;
   }
   if (cfg.capture_request_body) {
@@ -129,7 +144,8 @@ replay::ReplayRecord RequestPart(const RequestContext& ctx,
   }
   if (ctx.body != nullptr) {
     if (const json::value* tools = ctx.body->if_contains("tools"); tools && !tools->is_null()) {
-      r.tool_definitions = CompactJson(*tools);
+      own.tool_definitions = CompactJson(*tools);
+      r.tool_definitions = own.tool_definitions;
       if (cfg.max_tool_trace_bytes > 0) {
         r.tool_definitions =
             Bounded(r.tool_definitions, static_cast<size_t>(cfg.max_tool_trace_bytes),
@@ -170,8 +186,17 @@ void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
 
 void RouterReplayPlugin::OnForward(RequestContext& ctx) {
   // Recorded now (as upstream does), so the id the client gets in x-vsr-replay-id names a
-  // record from the first byte of the answer on; OnResponse completes it.
-  ctx.replay_id = store_->Add(RequestPart(ctx, cfg_), max_records());
+  // record from the first byte of the answer on; OnResponse completes it. A store in memory
+  // takes the packed views; one with a backend the record.
+  OwnFields own;
+  const replay::RequestFieldsView fields = RequestPart(ctx, cfg_, own);
+  replay::PackedBlock packed = replay::PackRequestFields(fields);
+  if (store_->persistent()) {
+    store_->Add(replay::UnpackRecord(packed.bytes()), max_records());
+  } else {
+    store_->AddPacked(fields.decision, fields.timestamp_ns, std::move(packed), max_records());
+  }
+  ctx.replay_id = std::move(own.id);
 }
 
 void RouterReplayPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
@@ -181,7 +206,9 @@ void RouterReplayPlugin::OnResponse(const RequestContext& ctx, const ResponseCon
     if (store_->Complete(ctx.replay_id, outcome)) return;
   }
   // Answered before forwarding (fast_response, a cache hit), or evicted meanwhile.
-  replay::ReplayRecord r = RequestPart(ctx, cfg_);
+  OwnFields own;
+  replay::ReplayRecord r =
+      replay::UnpackRecord(replay::PackRequestFields(RequestPart(ctx, cfg_, own)).bytes());
   AddOutcome(ctx, response, cfg_, r);
   store_->Add(std::move(r), max_records());
 }

@@ -1,7 +1,9 @@
 #include "replay/record_codec.h"
 
+#include <array>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "common/pod_buffer.h"
 
@@ -58,9 +60,21 @@ class Packer {
   void operator()(const T& v) {
     if constexpr (std::is_arithmetic_v<T>) {
       std::memcpy(out_.Extend(sizeof v), &v, sizeof v);
-    } else if constexpr (std::is_same_v<T, std::string>) {
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
       Count(v.size());
       if (!v.empty()) std::memcpy(out_.Extend(v.size()), v.data(), v.size());
+    } else if constexpr (std::is_same_v<T, RequestFieldsView::Signals>) {  // as the map
+      Count(v.size());
+      for (const auto& [key, names] : v) (*this)(key), (*this)(*names);
+    } else if constexpr (std::is_same_v<T, std::span<const std::string>>) {  // as a vector
+      Count(v.size());
+      for (const std::string& item : v) (*this)(item);
+    } else if constexpr (std::is_same_v<T, RequestFieldsView::Scores>) {  // as the map
+      if (v == nullptr) {
+        Count(0);
+      } else {
+        (*this)(*v);
+      }
     } else if constexpr (IsOptional<T>::value) {
       (*this)(v.has_value());
       if (v) (*this)(*v);
@@ -72,6 +86,11 @@ class Packer {
       Count(v.size());
       for (const auto& [key, value] : v) (*this)(key), (*this)(value);
     }
+  }
+
+  // Bytes another Packer wrote.
+  void Raw(std::string_view packed) {
+    if (!packed.empty()) std::memcpy(out_.Extend(packed.size()), packed.data(), packed.size());
   }
 
  private:
@@ -150,6 +169,25 @@ PackedBlock PackRecord(const ReplayRecord& record) {
   return Pack([&](Packer p) {
     ForEachRequestField(record, p);
     ForEachOutcomeField(record, p);
+  });
+}
+
+PackedBlock PackRequestFields(const RequestFieldsView& view) {
+  // A new record's outcome fields are the defaults but for `streaming`: packed once each way.
+  static const std::array<std::string, 2> kNoOutcome = [] {
+    std::array<std::string, 2> both;
+    for (const bool streaming : {false, true}) {
+      ByteBuffer bytes;
+      ReplayRecord none;
+      none.streaming = streaming;
+      ForEachOutcomeField(std::as_const(none), Packer(bytes));
+      both[streaming ? 1 : 0].assign(bytes.data(), bytes.size());
+    }
+    return both;
+  }();
+  return Pack([&](Packer p) {
+    ForEachRequestField(view, p);
+    p.Raw(kNoOutcome[view.streaming ? 1 : 0]);
   });
 }
 

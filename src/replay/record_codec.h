@@ -6,9 +6,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "replay/record.h"
 
@@ -31,6 +36,50 @@ class PackedBlock {
 };
 
 PackedBlock PackRecord(const ReplayRecord& record);
+
+// A new record's request fields as views into what the data plane holds already (the fields
+// ReplayRecord has and the record codec lists first, under the same names), so that recording a
+// request packs it without copying every field into a ReplayRecord on the way.
+struct RequestFieldsView {
+  // Matched signal names per signal key, as ReplayRecord::signals; in any order (unpacked into
+  // the map: a key given twice keeps its last names). Packed in key order, the bytes are those
+  // of PackRecord.
+  using Signals = std::vector<std::pair<std::string_view, const std::vector<std::string>*>>;
+  using Scores = const std::map<std::string, double>*;  // null: none
+
+  std::string_view id;
+  int64_t timestamp_ns = 0;
+  std::string_view request_id;
+  std::string_view session_id;
+  int turn_index = 0;
+  std::string_view previous_response_id;
+  std::string_view decision;
+  int decision_tier = 0;
+  int decision_priority = 0;
+  std::string_view category;
+  std::string_view original_model;
+  std::string_view selected_model;
+  std::string_view reasoning_mode;
+  double confidence_score = 0;
+  std::string_view selection_method;
+  Signals signals;
+  std::span<const std::string> projections;
+  Scores projection_scores = nullptr;
+  Scores signal_confidences = nullptr;
+  std::string_view request_body;
+  bool request_body_truncated = false;
+  bool guardrails_enabled = false;
+  bool jailbreak_enabled = false;
+  bool pii_enabled = false;
+  std::string_view prompt;
+  bool prompt_truncated = false;
+  std::string_view tool_definitions;
+  bool tool_definitions_truncated = false;
+  bool streaming = false;  // an outcome field, known from the request already
+};
+// The same bytes as PackRecord of a record with these request fields, `streaming`, and the rest
+// of the outcome not known yet (defaults).
+PackedBlock PackRequestFields(const RequestFieldsView& view);
 // `packed` must come from PackRecord.
 ReplayRecord UnpackRecord(std::string_view packed);
 // The record's id, read in place (it is the first field): a view into `packed`.

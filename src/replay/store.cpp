@@ -35,7 +35,9 @@ ReplayStore::ReplayStore(int ttl_seconds, std::unique_ptr<Persistence> persisten
   List removed;
   {
     std::lock_guard lock(mu_);
-    for (const ReplayRecord& r : loaded) InsertLocked(NewEntry(r, PackRecord(r)), 0, removed);
+    for (const ReplayRecord& r : loaded) {
+      InsertLocked(NewEntry(r.decision, r.timestamp_ns, PackRecord(r)), 0, removed);
+    }
     ExpireLocked(UnixNanos(), removed);
   }
   writer_ = std::thread([this] { WriterLoop(); });
@@ -55,11 +57,12 @@ std::string ReplayStore::backend() const {
   return persistence_ ? persistence_->name() : "memory";
 }
 
-ReplayStore::List ReplayStore::NewEntry(const ReplayRecord& record, PackedBlock packed) {
+ReplayStore::List ReplayStore::NewEntry(std::string_view decision, int64_t timestamp_ns,
+                                        PackedBlock packed) {
   List entry;
   const std::string_view id = PackedId(packed);
   entry.push_back(
-      Entry{id, record.decision, IdHash(record.id), record.timestamp_ns, {std::move(packed), {}}});
+      Entry{id, std::string(decision), IdHash(id), timestamp_ns, {std::move(packed), {}}});
   return entry;
 }
 
@@ -105,15 +108,20 @@ std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
   if (record.id.empty()) record.id = NewReplayId();
   if (record.timestamp_ns == 0) record.timestamp_ns = UnixNanos();
   Persist(record);
+  AddPacked(record.decision, record.timestamp_ns, PackRecord(record), max_records);
+  return record.id;
+}
+
+void ReplayStore::AddPacked(std::string_view decision, int64_t timestamp_ns, PackedBlock packed,
+                            size_t max_records) {
   // The data plane's I/O threads all add and update here: everything that allocates or frees
   // (packing, the new entry, evicted entries) happens outside the lock, which only links and
   // unlinks. A longer critical section showed up as futex waits on every request.
-  List entry = NewEntry(record, PackRecord(record));
+  List entry = NewEntry(decision, timestamp_ns, std::move(packed));
   List removed;
   std::lock_guard lock(mu_);
-  ExpireLocked(record.timestamp_ns, removed);
+  ExpireLocked(timestamp_ns, removed);
   InsertLocked(std::move(entry), max_records, removed);
-  return record.id;
 }
 
 ReplayRecord ReplayStore::Unpack(const Blocks& blocks) {

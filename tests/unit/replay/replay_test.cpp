@@ -157,6 +157,50 @@ TEST(ReplayRecord, PackingKeepsEveryField) {
   EXPECT_EQ(PackedId(PackRecord(ReplayRecord{})), "");
 }
 
+// The data plane packs each new record from views of what it holds: the bytes must be those of
+// the record with the same request fields (and no outcome yet but whether it streams).
+TEST(ReplayRecord, PackingRequestFieldViewsGivesTheRecordsBytes) {
+  const ReplayRecord full = FullRecord();
+  ReplayRecord expected = full;
+  UnpackOutcome(PackOutcome(ReplayRecord{}).bytes(), expected);  // every outcome field default
+  expected.streaming = true;
+  RequestFieldsView v;
+  v.id = full.id;
+  v.timestamp_ns = full.timestamp_ns;
+  v.request_id = full.request_id;
+  v.session_id = full.session_id;
+  v.turn_index = full.turn_index;
+  v.previous_response_id = full.previous_response_id;
+  v.decision = full.decision;
+  v.decision_tier = full.decision_tier;
+  v.decision_priority = full.decision_priority;
+  v.category = full.category;
+  v.original_model = full.original_model;
+  v.selected_model = full.selected_model;
+  v.reasoning_mode = full.reasoning_mode;
+  v.confidence_score = full.confidence_score;
+  v.selection_method = full.selection_method;
+  v.signals = {{"domain", &full.signals.at("domain")}, {"keyword", &full.signals.at("keyword")}};
+  v.projections = full.projections;
+  v.projection_scores = &full.projection_scores;
+  v.signal_confidences = &full.signal_confidences;
+  v.request_body = full.request_body;
+  v.request_body_truncated = full.request_body_truncated;
+  v.guardrails_enabled = full.guardrails_enabled;
+  v.jailbreak_enabled = full.jailbreak_enabled;
+  v.pii_enabled = full.pii_enabled;
+  v.prompt = full.prompt;
+  v.prompt_truncated = full.prompt_truncated;
+  v.tool_definitions = full.tool_definitions;
+  v.tool_definitions_truncated = full.tool_definitions_truncated;
+  v.streaming = true;
+  EXPECT_EQ(PackRequestFields(v).bytes(), PackRecord(expected).bytes());
+  EXPECT_EQ(UnpackRecord(PackRequestFields(v).bytes()), expected);
+  EXPECT_EQ(PackedId(PackRequestFields(v)), full.id);
+  // No score maps read as empty ones.
+  EXPECT_EQ(PackRequestFields(RequestFieldsView{}).bytes(), PackRecord(ReplayRecord{}).bytes());
+}
+
 // The store holds exactly `expected`, by id and in a scan.
 void ExpectOnlyRecordIs(const ReplayStore& store, const ReplayRecord& expected) {
   EXPECT_EQ(store.Get(expected.id), expected);
