@@ -103,3 +103,47 @@ http {
 NGINX
   "$nginx" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
 }
+
+# start_nginx_proxy PORT SIM_PORT: nginx as a plain reverse proxy on PORT to the simulator on
+# SIM_PORT (2 workers, keep-alive upstream, no buffering, an access log as the router keeps);
+# its config and pid under $WORK, its workers' pids in NGINX_WORKERS.
+start_nginx_proxy() {
+  local nginx
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  [[ -x "$nginx" ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
+  local NGINX_PORT=$1 SIM_PORT=$2
+  cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+daemon on;
+events { worker_connections 8192; }
+http {
+  access_log $WORK/nginx-access.log;
+  client_body_temp_path $WORK/nginx-body;
+  proxy_temp_path $WORK/nginx-proxy;
+  fastcgi_temp_path $WORK/nginx-fastcgi;
+  uwsgi_temp_path $WORK/nginx-uwsgi;
+  scgi_temp_path $WORK/nginx-scgi;
+  upstream sim { server 127.0.0.1:$SIM_PORT; keepalive 256; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://sim;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGINX
+  "$nginx" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+  wait_http "$NGINX_PORT"
+  NGINX_WORKERS=""
+  for _ in $(seq 1 100); do  # the daemon writes its pid file, then forks its workers
+    [[ -s "$WORK/nginx.pid" ]] && NGINX_WORKERS=$(pgrep -P "$(cat "$WORK/nginx.pid")" | tr "\n" " " || true)
+    [[ -n "$NGINX_WORKERS" ]] && return 0
+    sleep 0.1
+  done
+  echo "nginx started no workers (see $WORK/nginx-error.log)" >&2; exit 1
+}

@@ -29,8 +29,6 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 source bench/proxy/lib.sh
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 SIM_PORT=$(free_port); DATA_PORT=$(free_port); API_PORT=$(free_port); NGINX_PORT=$(free_port)
 "$BIN" simulator --address 127.0.0.1 --port "$SIM_PORT" --output-tokens 16 >"$WORK/sim.log" 2>&1 &
@@ -43,32 +41,7 @@ write_config "$WORK/config.yaml" "$DATA_PORT" "$SIM_PORT"
 ROUTER_PID=$!
 PIDS+=($ROUTER_PID)
 
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 2;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-daemon on;
-events { worker_connections 8192; }
-http {
-  access_log $WORK/nginx-access.log;
-  client_body_temp_path $WORK/nginx-body;
-  proxy_temp_path $WORK/nginx-proxy;
-  fastcgi_temp_path $WORK/nginx-fastcgi;
-  uwsgi_temp_path $WORK/nginx-uwsgi;
-  scgi_temp_path $WORK/nginx-scgi;
-  upstream sim { server 127.0.0.1:$SIM_PORT; keepalive 256; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      proxy_pass http://sim;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-NGINX
-"$NGINX" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+start_nginx_proxy "$NGINX_PORT" "$SIM_PORT"
 wait_http "$SIM_PORT"; wait_http "$DATA_PORT"; wait_http "$NGINX_PORT"
 
 run_wrk() {  # $1 url, $2 connections, $3 body
