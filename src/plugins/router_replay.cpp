@@ -53,8 +53,9 @@ const config::ProviderModel* Baseline(const config::Config& cfg) {
   return best;
 }
 
-void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response,
-                     replay::ReplayRecord& r) {
+// R: replay::ReplayRecord, or replay::OutcomeFieldsView (views into ctx, response and config).
+template <class R>
+void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response, R& r) {
   const int64_t prompt = std::max(0, response.prompt_tokens);
   const int64_t completion = std::max(0, response.completion_tokens);
   if (prompt + completion == 0) return;
@@ -76,10 +77,10 @@ void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response,
   r.actual_cost = cost(selected->pricing);
   r.baseline_cost = cost(baseline->pricing);
   r.cost_savings = *r.baseline_cost - *r.actual_cost;
-  std::string currency = selected->pricing.currency;
+  std::string_view currency = selected->pricing.currency;
   if (currency.empty()) currency = baseline->pricing.currency;
-  r.currency = currency.empty() ? "USD" : currency;
-  r.baseline_model = baseline->name;
+  r.currency = currency.empty() ? std::string_view("USD") : currency;
+  r.baseline_model = std::string_view(baseline->name);
 }
 
 // What is known once the request is routed, as views into `ctx` and into `own`, which holds
@@ -159,8 +160,9 @@ replay::RequestFieldsView RequestPart(const RequestContext& ctx,
 
 // How the request ended: the record's outcome fields (replay/record_codec.h), all of them, so
 // that the store's Complete can set them on the record OnForward stored.
+template <class R>
 void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
-                const config::RouterReplayPluginConfig& cfg, replay::ReplayRecord& r) {
+                const config::RouterReplayPluginConfig& cfg, R& r) {
   if (cfg.capture_response_body) {
     r.response_body = Bounded(response.completion, MaxBodyBytes(cfg), r.response_body_truncated);
   }
@@ -201,9 +203,9 @@ void RouterReplayPlugin::OnForward(RequestContext& ctx) {
 
 void RouterReplayPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
   if (!ctx.replay_id.empty()) {
-    replay::ReplayRecord outcome;  // AddOutcome sets outcome fields only
+    replay::OutcomeFieldsView outcome;
     AddOutcome(ctx, response, cfg_, outcome);
-    if (store_->Complete(ctx.replay_id, outcome)) return;
+    if (store_->Complete(ctx.replay_id, replay::PackOutcomeFields(outcome))) return;
   }
   // Answered before forwarding (fast_response, a cache hit), or evicted meanwhile.
   OwnFields own;

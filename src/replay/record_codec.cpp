@@ -209,6 +209,10 @@ PackedBlock PackOutcome(const ReplayRecord& record) {
   return Pack([&](Packer p) { ForEachOutcomeField(record, p); });
 }
 
+PackedBlock PackOutcomeFields(const OutcomeFieldsView& view) {
+  return Pack([&](Packer p) { ForEachOutcomeField(view, p); });
+}
+
 void UnpackOutcome(std::string_view packed, ReplayRecord& record) {
   ForEachOutcomeField(record, Unpacker(packed));
 }

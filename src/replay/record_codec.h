@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -84,6 +85,38 @@ PackedBlock PackRequestFields(const RequestFieldsView& view);
 ReplayRecord UnpackRecord(std::string_view packed);
 // The record's id, read in place (it is the first field): a view into `packed`.
 std::string_view PackedId(const PackedBlock& packed);
+
+// A record's outcome fields as views (the fields ForEachOutcomeField lists, under the same
+// names), so that completing a request's record packs them without a ReplayRecord on the way.
+struct OutcomeFieldsView {
+  std::string_view response_body;
+  int response_status = 0;
+  bool from_cache = false;
+  bool streaming = false;
+  bool response_body_truncated = false;
+  bool response_jailbreak_detected = false;
+  std::string_view response_jailbreak_type;
+  double response_jailbreak_confidence = 0;
+  bool rag_enabled = false;
+  std::string_view rag_backend;
+  int rag_context_length = 0;
+  double rag_similarity_score = 0;
+  bool hallucination_enabled = false;
+  bool hallucination_detected = false;
+  double hallucination_confidence = 0;
+  std::span<const std::string> hallucination_spans;
+  std::optional<int64_t> prompt_tokens;
+  std::optional<int64_t> completion_tokens;
+  std::optional<int64_t> total_tokens;
+  std::optional<double> actual_cost;
+  std::optional<double> baseline_cost;
+  std::optional<double> cost_savings;
+  std::optional<std::string_view> currency;
+  std::optional<std::string_view> baseline_model;
+  double latency_ms = 0;
+};
+// The same bytes as PackOutcome of a record with these outcome fields.
+PackedBlock PackOutcomeFields(const OutcomeFieldsView& view);
 
 // Only the fields that say how a request ended (status, answer, tokens and cost, the answer's
 // screens, cache and streaming flags, latency): the data plane records a request when it is

@@ -158,7 +158,10 @@ bool ReplayStore::Update(const std::string& id, const std::function<void(ReplayR
 }
 
 bool ReplayStore::Complete(const std::string& id, const ReplayRecord& outcome) {
-  PackedBlock block = PackOutcome(outcome);
+  return Complete(std::string_view(id), PackOutcome(outcome));
+}
+
+bool ReplayStore::Complete(std::string_view id, PackedBlock block) {
   Blocks now;
   {
     std::lock_guard lock(mu_);

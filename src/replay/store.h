@@ -67,6 +67,8 @@ class ReplayStore {
   // which), leaving the others as recorded. The data plane's per-request update: unlike
   // Update it neither unpacks nor repacks the record. False when the record is gone.
   bool Complete(const std::string& id, const ReplayRecord& outcome);
+  // The same with the outcome packed already (PackOutcome, PackOutcomeFields).
+  bool Complete(std::string_view id, PackedBlock outcome);
   std::optional<ReplayRecord> Get(const std::string& id) const;
   // Visits records newest first (timestamp desc, then id desc) until `visit` returns false.
   void ForEachNewestFirst(const std::function<bool(const ReplayRecord&)>& visit) const;

@@ -405,6 +405,46 @@ TEST_F(DataPlaneTest, ReplayApiIsAbsentWhenNothingRecords) {
   EXPECT_EQ(chat.headers.count("x-vsr-replay-id"), 0u);
 }
 
+// A priced model's record says what the answer cost and what the most expensive model would have
+// (upstream's savings): in the selected model's currency, else the baseline's, else USD.
+TEST_F(DataPlaneTest, ReplayRecordsCostAgainstTheMostExpensiveModel) {
+  Sim backend;
+  const std::string ref = "[{name: a, endpoint: '" + backend.Endpoint() + "'}]";
+  const auto config = [&](const std::string& cheap_currency) {
+    return "version: v0.3\n"
+           "listeners: [{name: l, address: 127.0.0.1, port: 8888}]\n"
+           "providers:\n"
+           "  defaults: {default_model: cheap}\n"
+           "  models:\n"
+           "    - {name: cheap, provider_model_id: sim-cheap, backend_refs: " +
+           ref + ", pricing: {prompt_per_1m: 1, completion_per_1m: 2" + cheap_currency +
+           "}}\n"
+           "    - {name: big, provider_model_id: sim-big, backend_refs: " +
+           ref +
+           ", pricing: {prompt_per_1m: 10, completion_per_1m: 20}}\n"
+           "routing:\n"
+           "  modelCards: [{name: cheap}, {name: big}]\n"
+           "  signals: {keywords: [{name: math, operator: OR, keywords: [integral]}]}\n"
+           "  decisions:\n"
+           "    - {name: math, priority: 10, modelRefs: [{model: cheap}],\n"
+           "       rules: {operator: AND, conditions: [{type: keyword, name: math}]}}\n";
+  };
+  for (const std::string currency : {"EUR", ""}) {
+    Start(config(currency.empty() ? "" : ", currency: " + currency));
+    const HttpResult r = Post("/v1/chat/completions", Chat("MoM", "an integral"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::object rec = CompletedRecord(r.headers.at("x-vsr-replay-id"));
+    const double prompt = static_cast<double>(rec.at("prompt_tokens").as_int64());
+    const double completion = static_cast<double>(rec.at("completion_tokens").as_int64());
+    ASSERT_GT(prompt + completion, 0);
+    EXPECT_DOUBLE_EQ(rec.at("actual_cost").as_double(), (prompt * 1 + completion * 2) / 1e6);
+    EXPECT_DOUBLE_EQ(rec.at("baseline_cost").as_double(), (prompt * 10 + completion * 20) / 1e6);
+    EXPECT_GT(rec.at("cost_savings").as_double(), 0);
+    EXPECT_EQ(rec.at("baseline_model"), "big");
+    EXPECT_EQ(json::value_to<std::string>(rec.at("currency")), currency.empty() ? "USD" : currency);
+  }
+}
+
 // ---- semantic-cache ----
 
 std::string CacheConfig(const std::string& endpoint) {

@@ -201,6 +201,47 @@ TEST(ReplayRecord, PackingRequestFieldViewsGivesTheRecordsBytes) {
   EXPECT_EQ(PackRequestFields(RequestFieldsView{}).bytes(), PackRecord(ReplayRecord{}).bytes());
 }
 
+// ...and how it ended, the same way.
+TEST(ReplayRecord, PackingOutcomeFieldViewsGivesTheOutcomesBytes) {
+  const ReplayRecord full = FullRecord();
+  OutcomeFieldsView v;
+  v.response_body = full.response_body;
+  v.response_status = full.response_status;
+  v.from_cache = full.from_cache;
+  v.streaming = full.streaming;
+  v.response_body_truncated = full.response_body_truncated;
+  v.response_jailbreak_detected = full.response_jailbreak_detected;
+  v.response_jailbreak_type = full.response_jailbreak_type;
+  v.response_jailbreak_confidence = full.response_jailbreak_confidence;
+  v.rag_enabled = full.rag_enabled;
+  v.rag_backend = full.rag_backend;
+  v.rag_context_length = full.rag_context_length;
+  v.rag_similarity_score = full.rag_similarity_score;
+  v.hallucination_enabled = full.hallucination_enabled;
+  v.hallucination_detected = full.hallucination_detected;
+  v.hallucination_confidence = full.hallucination_confidence;
+  v.hallucination_spans = full.hallucination_spans;
+  v.prompt_tokens = full.prompt_tokens;
+  v.completion_tokens = full.completion_tokens;
+  v.total_tokens = full.total_tokens;
+  v.actual_cost = full.actual_cost;
+  v.baseline_cost = full.baseline_cost;
+  v.cost_savings = full.cost_savings;
+  v.currency = full.currency;
+  v.baseline_model = full.baseline_model;
+  v.latency_ms = full.latency_ms;
+  EXPECT_EQ(PackOutcomeFields(v).bytes(), PackOutcome(full).bytes());
+  EXPECT_EQ(PackOutcomeFields(OutcomeFieldsView{}).bytes(), PackOutcome(ReplayRecord{}).bytes());
+  // Completing a stored record with the packed views sets exactly those fields.
+  ReplayStore store(0, nullptr);
+  ReplayRecord requested = full;
+  UnpackOutcome(PackOutcome(ReplayRecord{}).bytes(), requested);
+  store.Add(requested, 10);
+  ASSERT_TRUE(store.Complete(std::string_view(full.id), PackOutcomeFields(v)));
+  EXPECT_EQ(store.Get(full.id), full);
+  EXPECT_FALSE(store.Complete(std::string_view("gone"), PackOutcomeFields(v)));
+}
+
 // The store holds exactly `expected`, by id and in a scan.
 void ExpectOnlyRecordIs(const ReplayStore& store, const ReplayRecord& expected) {
   EXPECT_EQ(store.Get(expected.id), expected);
