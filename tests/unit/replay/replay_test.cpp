@@ -142,8 +142,9 @@ TEST(ReplayRecord, PackingKeepsEveryField) {
   // store silently drops it; this size changes when a field is added.
   EXPECT_EQ(sizeof(ReplayRecord), 1000u)
       << "ReplayRecord changed: add the new field to ForEachRequestField or "
-         "ForEachOutcomeField in replay/record_codec.cpp and to FullRecord here, then update "
-         "this size";
+         "ForEachOutcomeField in replay/record_codec.cpp, to RequestFieldsView or "
+         "OutcomeFieldsView in replay/record_codec.h (which the router's replay plugin fills), "
+         "and to FullRecord and the view tests here, then update this size";
   const ReplayRecord full = FullRecord();
   EXPECT_EQ(UnpackRecord(PackRecord(full).bytes()), full);
   EXPECT_EQ(UnpackRecord(PackRecord(ReplayRecord{}).bytes()), ReplayRecord{});
