@@ -462,6 +462,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     }
     beast::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_send, ignored);
+    // A read ahead still in flight reads into `buffer`, which goes before the socket does: on an
+    // io_context run by several threads another one could perform the read in between.
+    if (ahead->pending) socket.cancel(ignored);
   }
 
   asio::io_context& io;
