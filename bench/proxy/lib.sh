@@ -78,13 +78,18 @@ machine_json() {
   printf '{"cpus": %s, "cpu": "%s"}' "$(nproc)" "$cpu"
 }
 
+# run_nginx: starts nginx (a daemon) on the config the caller wrote to $WORK/nginx.conf.
+run_nginx() {
+  local nginx
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  [[ -x "$nginx" ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
+  "$nginx" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+}
+
 # start_collector PORT: a stand-in OTLP/HTTP collector on PORT, nginx answering POST /v1/traces
 # with 200, its access log in $WORK/collector.log (one line a batch) and its pid in
 # $WORK/nginx.pid.
 start_collector() {
-  local nginx
-  nginx=$(command -v nginx || echo /usr/sbin/nginx)
-  [[ -x "$nginx" ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
   cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 1;
 pid $WORK/nginx.pid;
@@ -101,16 +106,13 @@ http {
   }
 }
 NGINX
-  "$nginx" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+  run_nginx
 }
 
 # start_nginx_proxy PORT SIM_PORT: nginx as a plain reverse proxy on PORT to the simulator on
 # SIM_PORT (2 workers, keep-alive upstream, no buffering, an access log as the router keeps);
 # its config and pid under $WORK, its workers' pids in NGINX_WORKERS.
 start_nginx_proxy() {
-  local nginx
-  nginx=$(command -v nginx || echo /usr/sbin/nginx)
-  [[ -x "$nginx" ]] || { echo "nginx missing: bash scripts/setup" >&2; exit 1; }
   local NGINX_PORT=$1 SIM_PORT=$2
   cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 2;
@@ -137,7 +139,7 @@ http {
   }
 }
 NGINX
-  "$nginx" -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx-start.log"
+  run_nginx
   wait_http "$NGINX_PORT"
   NGINX_WORKERS=""
   for _ in $(seq 1 100); do  # the daemon writes its pid file, then forks its workers
