@@ -188,16 +188,11 @@ void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
 
 void RouterReplayPlugin::OnForward(RequestContext& ctx) {
   // Recorded now (as upstream does), so the id the client gets in x-vsr-replay-id names a
-  // record from the first byte of the answer on; OnResponse completes it. A store in memory
-  // takes the packed views; one with a backend the record.
+  // record from the first byte of the answer on; OnResponse completes it.
   OwnFields own;
   const replay::RequestFieldsView fields = RequestPart(ctx, cfg_, own);
-  replay::PackedBlock packed = replay::PackRequestFields(fields);
-  if (store_->persistent()) {
-    store_->Add(replay::UnpackRecord(packed.bytes()), max_records());
-  } else {
-    store_->AddPacked(fields.decision, fields.timestamp_ns, std::move(packed), max_records());
-  }
+  store_->AddPacked(fields.decision, fields.timestamp_ns, replay::PackRequestFields(fields),
+                    max_records());
   ctx.replay_id = std::move(own.id);
 }
 

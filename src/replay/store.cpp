@@ -108,12 +108,18 @@ std::string ReplayStore::Add(ReplayRecord record, size_t max_records) {
   if (record.id.empty()) record.id = NewReplayId();
   if (record.timestamp_ns == 0) record.timestamp_ns = UnixNanos();
   Persist(record);
-  AddPacked(record.decision, record.timestamp_ns, PackRecord(record), max_records);
+  Insert(record.decision, record.timestamp_ns, PackRecord(record), max_records);
   return record.id;
 }
 
 void ReplayStore::AddPacked(std::string_view decision, int64_t timestamp_ns, PackedBlock packed,
                             size_t max_records) {
+  if (persistence_) Persist(UnpackRecord(packed.bytes()));
+  Insert(decision, timestamp_ns, std::move(packed), max_records);
+}
+
+void ReplayStore::Insert(std::string_view decision, int64_t timestamp_ns, PackedBlock packed,
+                         size_t max_records) {
   // The data plane's I/O threads all add and update here: everything that allocates or frees
   // (packing, the new entry, evicted entries) happens outside the lock, which only links and
   // unlinks. A longer critical section showed up as futex waits on every request.

@@ -54,11 +54,10 @@ class ReplayStore {
   // Stores a new record (id and timestamp are set when empty), evicting the oldest record of
   // the same decision beyond `max_records`. Returns the id.
   std::string Add(ReplayRecord record, size_t max_records);
-  // The same for a record packed by PackRequestFields (its id and timestamp set), which only a
-  // store without a backend takes: a backend saves records, not packed bytes (see persistent).
+  // The same for a record packed already (PackRequestFields, its id and timestamp set): the
+  // data plane's way in, which copies no field into a ReplayRecord unless a backend saves it.
   void AddPacked(std::string_view decision, int64_t timestamp_ns, PackedBlock packed,
                  size_t max_records);
-  bool persistent() const { return persistence_ != nullptr; }
   // Changes a stored record (not its id); false when it is gone (evicted, expired). `change`
   // runs outside the lock, on a copy, and runs again when another update of the same record
   // got in first.
@@ -97,6 +96,9 @@ class ReplayStore {
   using List = std::list<Entry>;
   // Entries leave the store through `removed`, so that they are freed after the lock.
   static List NewEntry(std::string_view decision, int64_t timestamp_ns, PackedBlock packed);
+  // Links a packed record in (no backend write), evicting as Add says.
+  void Insert(std::string_view decision, int64_t timestamp_ns, PackedBlock packed,
+              size_t max_records);
   void InsertLocked(List entry, size_t max_records, List& removed);
   const List::iterator* FindLocked(std::string_view id) const;
   using ByDecision = std::unordered_map<std::string, std::deque<List::iterator>>;

@@ -523,6 +523,36 @@ TEST(ReplayStore, SqliteKeepsRecordsAcrossRestarts) {
   });
 }
 
+// The data plane adds records packed (AddPacked); a store with a backend saves those too.
+TEST(ReplayStore, APackedRecordReachesTheBackend) {
+  const std::string path =
+      ::testing::TempDir() + "/replay-packed-" + std::to_string(getpid()) + "/router_replay.db";
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+  const ReplayRecord full = FullRecord();
+  RequestFieldsView v;
+  v.id = full.id;
+  v.timestamp_ns = full.timestamp_ns;
+  v.decision = full.decision;
+  v.prompt = full.prompt;
+  {
+    std::string error;
+    auto db = SqlitePersistence::Open(path, error);
+    ASSERT_TRUE(db) << error;
+    ReplayStore store(0, std::move(db));
+    store.AddPacked(v.decision, v.timestamp_ns, PackRequestFields(v), 10);
+    store.Flush();
+  }
+  std::string error;
+  auto db = SqlitePersistence::Open(path, error);
+  ASSERT_TRUE(db) << error;
+  ReplayStore reopened(0, std::move(db));
+  const std::optional<ReplayRecord> got = reopened.Get(full.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->decision, full.decision);
+  EXPECT_EQ(got->prompt, full.prompt);
+  EXPECT_EQ(got->timestamp_ns, full.timestamp_ns);
+}
+
 TEST(ReplayStore, RedisKeepsRecordsAcrossRestartsUnderUpstreamKeys) {
   testing::RedisServer server;
   VSR_REQUIRE_REDIS(server);
