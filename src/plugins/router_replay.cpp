@@ -53,9 +53,9 @@ const config::ProviderModel* Baseline(const config::Config& cfg) {
   return best;
 }
 
-// R: replay::ReplayRecord, or replay::OutcomeFieldsView (views into ctx, response and config).
-template <class R>
-void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response, R& r) {
+// Views into ctx, response and config.
+void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response,
+                     replay::OutcomeFieldsView& r) {
   const int64_t prompt = std::max(0, response.prompt_tokens);
   const int64_t completion = std::max(0, response.completion_tokens);
   if (prompt + completion == 0) return;
@@ -80,7 +80,7 @@ void AddUsageAndCost(const RequestContext& ctx, const ResponseContext& response,
   std::string_view currency = selected->pricing.currency;
   if (currency.empty()) currency = baseline->pricing.currency;
   r.currency = currency.empty() ? std::string_view("USD") : currency;
-  r.baseline_model = std::string_view(baseline->name);
+  r.baseline_model = baseline->name;
 }
 
 // What is known once the request is routed, as views into `ctx` and into `own`, which holds
@@ -160,9 +160,9 @@ replay::RequestFieldsView RequestPart(const RequestContext& ctx,
 
 // How the request ended: the record's outcome fields (replay/record_codec.h), all of them, so
 // that the store's Complete can set them on the record OnForward stored.
-template <class R>
-void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
-                const config::RouterReplayPluginConfig& cfg, R& r) {
+replay::OutcomeFieldsView OutcomePart(const RequestContext& ctx, const ResponseContext& response,
+                                      const config::RouterReplayPluginConfig& cfg) {
+  replay::OutcomeFieldsView r;
   if (cfg.capture_response_body) {
     r.response_body = Bounded(response.completion, MaxBodyBytes(cfg), r.response_body_truncated);
   }
@@ -182,6 +182,7 @@ void AddOutcome(const RequestContext& ctx, const ResponseContext& response,
   r.streaming = response.streamed || ctx.stream;
   r.latency_ms = response.latency_ms;
   AddUsageAndCost(ctx, response, r);
+  return r;
 }
 
 }  // namespace
@@ -197,17 +198,17 @@ void RouterReplayPlugin::OnForward(RequestContext& ctx) {
 }
 
 void RouterReplayPlugin::OnResponse(const RequestContext& ctx, const ResponseContext& response) {
-  if (!ctx.replay_id.empty()) {
-    replay::OutcomeFieldsView outcome;
-    AddOutcome(ctx, response, cfg_, outcome);
-    if (store_->Complete(ctx.replay_id, replay::PackOutcomeFields(outcome))) return;
+  const replay::OutcomeFieldsView outcome = OutcomePart(ctx, response, cfg_);
+  if (!ctx.replay_id.empty() &&
+      store_->Complete(ctx.replay_id, replay::PackOutcomeFields(outcome))) {
+    return;
   }
-  // Answered before forwarding (fast_response, a cache hit), or evicted meanwhile.
+  // Answered before forwarding (fast_response, a cache hit), or evicted meanwhile: the whole
+  // record, packed once.
   OwnFields own;
-  replay::ReplayRecord r =
-      replay::UnpackRecord(replay::PackRequestFields(RequestPart(ctx, cfg_, own)).bytes());
-  AddOutcome(ctx, response, cfg_, r);
-  store_->Add(std::move(r), max_records());
+  const replay::RequestFieldsView fields = RequestPart(ctx, cfg_, own);
+  store_->AddPacked(fields.decision, fields.timestamp_ns, replay::PackRecordFields(fields, outcome),
+                    max_records());
 }
 
 }  // namespace vsr::plugins

@@ -191,6 +191,13 @@ PackedBlock PackRequestFields(const RequestFieldsView& view) {
   });
 }
 
+PackedBlock PackRecordFields(const RequestFieldsView& request, const OutcomeFieldsView& outcome) {
+  return Pack([&](Packer p) {
+    ForEachRequestField(request, p);
+    ForEachOutcomeField(outcome, p);
+  });
+}
+
 ReplayRecord UnpackRecord(std::string_view packed) {
   ReplayRecord record;
   Unpacker u(packed);

@@ -117,6 +117,9 @@ struct OutcomeFieldsView {
 };
 // The same bytes as PackOutcome of a record with these outcome fields.
 PackedBlock PackOutcomeFields(const OutcomeFieldsView& view);
+// The same bytes as PackRecord of a record with these request and outcome fields (the outcome's
+// `streaming`, not the request's): a request answered before it was forwarded, recorded whole.
+PackedBlock PackRecordFields(const RequestFieldsView& request, const OutcomeFieldsView& outcome);
 
 // Only the fields that say how a request ended (status, answer, tokens and cost, the answer's
 // screens, cache and streaming flags, latency): the data plane records a request when it is

@@ -158,6 +158,71 @@ TEST(ReplayRecord, PackingKeepsEveryField) {
   EXPECT_EQ(PackedId(PackRecord(ReplayRecord{})), "");
 }
 
+// Views of `r`'s request fields, and of its outcome fields, as the data plane fills them.
+RequestFieldsView RequestViewOf(const ReplayRecord& r) {
+  RequestFieldsView v;
+  v.id = r.id;
+  v.timestamp_ns = r.timestamp_ns;
+  v.request_id = r.request_id;
+  v.session_id = r.session_id;
+  v.turn_index = r.turn_index;
+  v.previous_response_id = r.previous_response_id;
+  v.decision = r.decision;
+  v.decision_tier = r.decision_tier;
+  v.decision_priority = r.decision_priority;
+  v.category = r.category;
+  v.original_model = r.original_model;
+  v.selected_model = r.selected_model;
+  v.reasoning_mode = r.reasoning_mode;
+  v.confidence_score = r.confidence_score;
+  v.selection_method = r.selection_method;
+  for (const auto& [key, names] : r.signals) v.signals.emplace_back(key, &names);
+  v.projections = r.projections;
+  v.projection_scores = &r.projection_scores;
+  v.signal_confidences = &r.signal_confidences;
+  v.request_body = r.request_body;
+  v.request_body_truncated = r.request_body_truncated;
+  v.guardrails_enabled = r.guardrails_enabled;
+  v.jailbreak_enabled = r.jailbreak_enabled;
+  v.pii_enabled = r.pii_enabled;
+  v.prompt = r.prompt;
+  v.prompt_truncated = r.prompt_truncated;
+  v.tool_definitions = r.tool_definitions;
+  v.tool_definitions_truncated = r.tool_definitions_truncated;
+  v.streaming = r.streaming;
+  return v;
+}
+
+OutcomeFieldsView OutcomeViewOf(const ReplayRecord& r) {
+  OutcomeFieldsView v;
+  v.response_body = r.response_body;
+  v.response_status = r.response_status;
+  v.from_cache = r.from_cache;
+  v.streaming = r.streaming;
+  v.response_body_truncated = r.response_body_truncated;
+  v.response_jailbreak_detected = r.response_jailbreak_detected;
+  v.response_jailbreak_type = r.response_jailbreak_type;
+  v.response_jailbreak_confidence = r.response_jailbreak_confidence;
+  v.rag_enabled = r.rag_enabled;
+  v.rag_backend = r.rag_backend;
+  v.rag_context_length = r.rag_context_length;
+  v.rag_similarity_score = r.rag_similarity_score;
+  v.hallucination_enabled = r.hallucination_enabled;
+  v.hallucination_detected = r.hallucination_detected;
+  v.hallucination_confidence = r.hallucination_confidence;
+  v.hallucination_spans = r.hallucination_spans;
+  v.prompt_tokens = r.prompt_tokens;
+  v.completion_tokens = r.completion_tokens;
+  v.total_tokens = r.total_tokens;
+  v.actual_cost = r.actual_cost;
+  v.baseline_cost = r.baseline_cost;
+  v.cost_savings = r.cost_savings;
+  v.currency = r.currency;
+  v.baseline_model = r.baseline_model;
+  v.latency_ms = r.latency_ms;
+  return v;
+}
+
 // The data plane packs each new record from views of what it holds: the bytes must be those of
 // the record with the same request fields (and no outcome yet but whether it streams).
 TEST(ReplayRecord, PackingRequestFieldViewsGivesTheRecordsBytes) {
@@ -165,35 +230,7 @@ TEST(ReplayRecord, PackingRequestFieldViewsGivesTheRecordsBytes) {
   ReplayRecord expected = full;
   UnpackOutcome(PackOutcome(ReplayRecord{}).bytes(), expected);  // every outcome field default
   expected.streaming = true;
-  RequestFieldsView v;
-  v.id = full.id;
-  v.timestamp_ns = full.timestamp_ns;
-  v.request_id = full.request_id;
-  v.session_id = full.session_id;
-  v.turn_index = full.turn_index;
-  v.previous_response_id = full.previous_response_id;
-  v.decision = full.decision;
-  v.decision_tier = full.decision_tier;
-  v.decision_priority = full.decision_priority;
-  v.category = full.category;
-  v.original_model = full.original_model;
-  v.selected_model = full.selected_model;
-  v.reasoning_mode = full.reasoning_mode;
-  v.confidence_score = full.confidence_score;
-  v.selection_method = full.selection_method;
-  v.signals = {{"domain", &full.signals.at("domain")}, {"keyword", &full.signals.at("keyword")}};
-  v.projections = full.projections;
-  v.projection_scores = &full.projection_scores;
-  v.signal_confidences = &full.signal_confidences;
-  v.request_body = full.request_body;
-  v.request_body_truncated = full.request_body_truncated;
-  v.guardrails_enabled = full.guardrails_enabled;
-  v.jailbreak_enabled = full.jailbreak_enabled;
-  v.pii_enabled = full.pii_enabled;
-  v.prompt = full.prompt;
-  v.prompt_truncated = full.prompt_truncated;
-  v.tool_definitions = full.tool_definitions;
-  v.tool_definitions_truncated = full.tool_definitions_truncated;
+  RequestFieldsView v = RequestViewOf(full);
   v.streaming = true;
   EXPECT_EQ(PackRequestFields(v).bytes(), PackRecord(expected).bytes());
   EXPECT_EQ(UnpackRecord(PackRequestFields(v).bytes()), expected);
@@ -205,32 +242,7 @@ TEST(ReplayRecord, PackingRequestFieldViewsGivesTheRecordsBytes) {
 // ...and how it ended, the same way.
 TEST(ReplayRecord, PackingOutcomeFieldViewsGivesTheOutcomesBytes) {
   const ReplayRecord full = FullRecord();
-  OutcomeFieldsView v;
-  v.response_body = full.response_body;
-  v.response_status = full.response_status;
-  v.from_cache = full.from_cache;
-  v.streaming = full.streaming;
-  v.response_body_truncated = full.response_body_truncated;
-  v.response_jailbreak_detected = full.response_jailbreak_detected;
-  v.response_jailbreak_type = full.response_jailbreak_type;
-  v.response_jailbreak_confidence = full.response_jailbreak_confidence;
-  v.rag_enabled = full.rag_enabled;
-  v.rag_backend = full.rag_backend;
-  v.rag_context_length = full.rag_context_length;
-  v.rag_similarity_score = full.rag_similarity_score;
-  v.hallucination_enabled = full.hallucination_enabled;
-  v.hallucination_detected = full.hallucination_detected;
-  v.hallucination_confidence = full.hallucination_confidence;
-  v.hallucination_spans = full.hallucination_spans;
-  v.prompt_tokens = full.prompt_tokens;
-  v.completion_tokens = full.completion_tokens;
-  v.total_tokens = full.total_tokens;
-  v.actual_cost = full.actual_cost;
-  v.baseline_cost = full.baseline_cost;
-  v.cost_savings = full.cost_savings;
-  v.currency = full.currency;
-  v.baseline_model = full.baseline_model;
-  v.latency_ms = full.latency_ms;
+  const OutcomeFieldsView v = OutcomeViewOf(full);
   EXPECT_EQ(PackOutcomeFields(v).bytes(), PackOutcome(full).bytes());
   EXPECT_EQ(PackOutcomeFields(OutcomeFieldsView{}).bytes(), PackOutcome(ReplayRecord{}).bytes());
   // Completing a stored record with the packed views sets exactly those fields.
@@ -241,6 +253,16 @@ TEST(ReplayRecord, PackingOutcomeFieldViewsGivesTheOutcomesBytes) {
   ASSERT_TRUE(store.Complete(std::string_view(full.id), PackOutcomeFields(v)));
   EXPECT_EQ(store.Get(full.id), full);
   EXPECT_FALSE(store.Complete(std::string_view("gone"), PackOutcomeFields(v)));
+}
+
+// ...and both together, for a request answered before it was forwarded: the outcome's
+// `streaming` is the record's.
+TEST(ReplayRecord, PackingBothFieldViewsGivesTheRecordsBytes) {
+  const ReplayRecord full = FullRecord();
+  RequestFieldsView request = RequestViewOf(full);
+  request.streaming = !full.streaming;
+  EXPECT_EQ(PackRecordFields(request, OutcomeViewOf(full)).bytes(), PackRecord(full).bytes());
+  EXPECT_EQ(UnpackRecord(PackRecordFields(request, OutcomeViewOf(full)).bytes()), full);
 }
 
 // The store holds exactly `expected`, by id and in a scan.
