@@ -4,10 +4,13 @@
 #   vllm-sr - the data plane with routing on (auto model, keyword/context/language decisions),
 #   nginx   - nginx as a plain reverse proxy to the same simulator (keep-alive upstream),
 # at 1 (unloaded: the added latency itself), 64 and 256 connections, non-streaming and
-# streaming, and "paced": 64 connections that each pause after an answer (10 ms plain, 40 ms
-# streamed), a load well below saturation, where p99 is the latency the proxy adds rather than
-# the queue of two saturated shared cores. Then the router's RSS with 1,000 idle keep-alive
-# connections. Prints one JSON document (also written to bench/proxy/results.json).
+# streaming, and loads well below saturation, where p99 is the latency the proxy adds rather
+# than the queue of two saturated shared cores: "steady", 64 or 256 connections that each pause
+# after an answer for a random 0.5-1.5x of 10 ms (plain) or 40 ms (streamed) per 64 connections,
+# a steady ~6,000 (plain) or ~1,500 (streamed) requests/s; and "paced", 64 connections with
+# fixed pauses, which keep them in step (bursts of all 64 at once, so its p99 is how fast a
+# whole burst is drained). Then the router's RSS with 1,000 idle
+# keep-alive connections. Prints one JSON document (also written to bench/proxy/results.json).
 #
 #   bash bench/proxy/run.sh [--duration 5] [--rounds 3] [--threads 2] [--out FILE]
 #
@@ -60,11 +63,11 @@ RESULTS="["
 first=1
 TARGETS=(direct vllm-sr nginx)
 for stream in false true; do
-  for load in 1 64 256 paced; do
-    conns=$load pause=0
-    if [[ $load == paced ]]; then
-      conns=64
-      pause=$([[ $stream == true ]] && echo 40 || echo 10)
+  for load in 1 64 256 steady:64 steady:256 paced:64; do
+    conns=${load#*:} pause=0 jitter=0
+    if [[ $load == *:* ]]; then  # ~6,000 requests/s plain, ~1,500 streamed, from $conns clients
+      pause=$(( ($([[ $stream == true ]] && echo 40 || echo 10) * conns) / 64 ))
+      jitter=$([[ $load == steady:* ]] && echo 1 || echo 0)
     fi
     for round in $(seq 1 "$ROUNDS"); do
       for k in 0 1 2; do
@@ -74,16 +77,16 @@ for stream in false true; do
           vllm-sr) url="http://127.0.0.1:$DATA_PORT/v1/chat/completions"; model=MoM ;;
           nginx) url="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"; model=sim-general ;;
         esac
-        echo "bench: $target stream=$stream connections=$conns pause=${pause}ms round $round (${DURATION}s)" >&2
+        echo "bench: $target stream=$stream connections=$conns load=${load%%:*} round $round (${DURATION}s)" >&2
         if [[ $conns -eq 1 ]]; then  # unloaded: one client, the added latency itself
           r=$(VSR_BENCH_BODY="$(body "$model" "$stream")" wrk -t1 -c1 -d"${DURATION}s" --latency \
                 -s bench/proxy/wrk_report.lua "$url" | tail -1)
         else
-          r=$(VSR_BENCH_PAUSE_MS=$pause run_wrk "$url" "$conns" "$(body "$model" "$stream")")
+          r=$(VSR_BENCH_PAUSE_MS=$pause VSR_BENCH_PAUSE_JITTER=$jitter run_wrk "$url" "$conns" "$(body "$model" "$stream")")
         fi
         [[ $first -eq 1 ]] || RESULTS+=","
         first=0
-        RESULTS+="{\"target\":\"$target\",\"stream\":$stream,\"connections\":$conns,\"pause_ms\":$pause,\"round\":$round,\"result\":$r}"
+        RESULTS+="{\"target\":\"$target\",\"stream\":$stream,\"connections\":$conns,\"pause_ms\":$pause,\"pause_jitter\":$([[ $jitter == 1 ]] && echo true || echo false),\"round\":$round,\"result\":$r}"
       done
     done
   done
@@ -95,12 +98,12 @@ import json, sys
 rounds = json.loads(sys.argv[1])
 rows = []
 for r in rounds:
-    key = (r["target"], r["stream"], r["connections"], r["pause_ms"])
-    row = next((x for x in rows
-                if (x["target"], x["stream"], x["connections"], x["pause_ms"]) == key), None)
+    fields = ("target", "stream", "connections", "pause_ms", "pause_jitter")
+    key = tuple(r[f] for f in fields)
+    row = next((x for x in rows if tuple(x[f] for f in fields) == key), None)
     if row is None:
-        row = {"target": key[0], "stream": key[1], "connections": key[2], "pause_ms": key[3],
-               "rounds": []}
+        row = dict(zip(fields, key))
+        row["rounds"] = []
         rows.append(row)
     row["rounds"].append(r["result"])
 for row in rows:
