@@ -96,6 +96,7 @@ for line in open(path):
                                           "p99_ms": r["p99_ms"], "cpu_us_per_request": cpu_us})
 def summary(rows):
     return {"median_rps": statistics.median(x["rps"] for x in rows),
+            "median_p99_ms": statistics.median(x["p99_ms"] for x in rows),
             "median_cpu_us_per_request":
                 round(statistics.median(x["cpu_us_per_request"] for x in rows), 1),
             "rounds": rows}
