@@ -3,7 +3,7 @@
 # one user message), the router's CPU per request (user + system, from /proc over the run) and
 # wrk's rps and latency through the router, next to the same load sent straight to the
 # simulator in the same run. The router parses the body, lowers and scans the prompt for the
-# keyword signal, records it (router replay), re-serializes the body for the backend; the
+# keyword signal, records it (router replay), forwards the body (its model swapped); the
 # simulator parses it too. Prints one JSON document (also written to FILE).
 #
 #   bash bench/proxy/prompt_size.sh [--duration 4] [--out FILE]

@@ -31,6 +31,7 @@ class MemoryPlugin final : public Plugin {
                const std::vector<config::ExternalModel>& external_models,
                const PluginServices& services);
   std::string_view type() const override { return "memory"; }
+  bool rewrites_body() const override { return true; }
   bool needs_embedding() const override { return true; }
   bool needs_completion() const override { return auto_store_; }
   void OnForward(RequestContext& ctx) override;

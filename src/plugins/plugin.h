@@ -76,10 +76,13 @@ struct RequestContext {
   const config::Config* config = nullptr;
   const config::Decision* decision = nullptr;  // null when no decision matched
   const routing::RoutingResult* routing = nullptr;
-  const request::Request* request = nullptr;  // normalized (text views, headers)
-  std::string_view original_body;             // the body as the client sent it
-  boost::json::object* body = nullptr;        // the body to forward, in the client's format
-  bool anthropic = false;                     // body is an Anthropic messages request
+  const request::Request* request = nullptr;          // normalized (text views, headers)
+  std::string_view original_body;                     // the body as the client sent it
+  const boost::json::object* request_body = nullptr;  // the body to forward, to read
+  // The same body, to change: set only when a plugin of the chain rewrites_body(), since the
+  // data plane forwards the client's own bytes (model swapped) when no plugin may change them.
+  boost::json::object* body = nullptr;  // in the client's format
+  bool anthropic = false;               // body is an Anthropic messages request
   // The client's Responses API request, when it speaks that API (`body` is its chat form).
   const boost::json::object* responses_request = nullptr;
   bool stream = false;
@@ -197,6 +200,8 @@ class Plugin {
   // only keep the request's record (upstream does not trace them either), and three empty spans
   // a request were a third of a routed request's trace.
   virtual bool traced() const { return true; }
+  // Whether it changes the forwarded body (RequestContext::body, null otherwise).
+  virtual bool rewrites_body() const { return false; }
 };
 
 }  // namespace vsr::plugins

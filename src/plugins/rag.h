@@ -29,6 +29,7 @@ class RagPlugin final : public Plugin {
   RagPlugin(const config::RagPluginConfig& cfg, RagBackends backends,
             const PluginServices& services);
   std::string_view type() const override { return "rag"; }
+  bool rewrites_body() const override { return true; }
   bool needs_embedding() const override { return backends_.needs_embedding(); }
   bool calls_out() const override { return true; }
   std::vector<OutboundCall> PrepareCalls(RequestContext& ctx) override;

@@ -257,6 +257,7 @@ void PluginChain::Add(std::unique_ptr<Plugin> plugin, int rank) {
   needs_completion_ = needs_completion_ || plugin->needs_completion();
   needs_embedding_ = needs_embedding_ || plugin->needs_embedding();
   screens_answers_ = screens_answers_ || plugin->screens_answers();
+  rewrites_body_ = rewrites_body_ || plugin->rewrites_body();
   calls_out_ = calls_out_ || plugin->calls_out();
   auto at = std::upper_bound(plugins_.begin(), plugins_.end(), rank,
                              [](int r, const auto& entry) { return r < entry.first; });

@@ -36,6 +36,7 @@ class PluginChain {
   std::vector<Plugin*> callers() const;
   bool needs_completion() const { return needs_completion_; }
   bool needs_embedding() const { return needs_embedding_; }
+  bool rewrites_body() const { return rewrites_body_; }
   std::vector<std::string_view> types() const;
 
  private:
@@ -44,6 +45,7 @@ class PluginChain {
   bool needs_embedding_ = false;
   bool screens_answers_ = false;
   bool calls_out_ = false;
+  bool rewrites_body_ = false;
 };
 
 // The chains of every decision of one config (and the chain of requests no decision matched).

@@ -10,6 +10,7 @@ class RequestParamsPlugin final : public Plugin {
  public:
   explicit RequestParamsPlugin(const config::RequestParamsPluginConfig& cfg) : cfg_(cfg) {}
   std::string_view type() const override { return "request_params"; }
+  bool rewrites_body() const override { return true; }
   void OnForward(RequestContext& ctx) override;
 
  private:

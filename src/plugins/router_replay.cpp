@@ -143,8 +143,9 @@ replay::RequestFieldsView RequestPart(const RequestContext& ctx,
   if (cfg.capture_request_body) {
     r.request_body = Bounded(ctx.original_body, MaxBodyBytes(cfg), r.request_body_truncated);
   }
-  if (ctx.body != nullptr) {
-    if (const json::value* tools = ctx.body->if_contains("tools"); tools && !tools->is_null()) {
+  if (ctx.request_body != nullptr) {
+    if (const json::value* tools = ctx.request_body->if_contains("tools");
+        tools && !tools->is_null()) {
       own.tool_definitions = CompactJson(*tools);
       r.tool_definitions = own.tool_definitions;
       if (cfg.max_tool_trace_bytes > 0) {

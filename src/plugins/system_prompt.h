@@ -11,6 +11,7 @@ class SystemPromptPlugin final : public Plugin {
  public:
   explicit SystemPromptPlugin(const config::SystemPromptPluginConfig& cfg) : cfg_(cfg) {}
   std::string_view type() const override { return "system_prompt"; }
+  bool rewrites_body() const override { return true; }
   void OnForward(RequestContext& ctx) override;
 
  private:

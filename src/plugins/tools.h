@@ -28,6 +28,7 @@ class ToolsPlugin final : public Plugin {
         db_(std::move(db)),
         embed_(std::move(embed)) {}
   std::string_view type() const override { return "tools"; }
+  bool rewrites_body() const override { return true; }
   void OnForward(RequestContext& ctx) override;
   bool needs_embedding() const override { return Selects(); }
 

@@ -36,7 +36,7 @@ ReasoningApplied ApplyReasoningMode(json::object& body, const std::string& model
   ReasoningApplied out;
   json::value original_effort =
       body.contains("reasoning_effort") ? body.at("reasoning_effort") : json::value("low");
-  body.erase("reasoning_effort");
+  out.body_changed = body.erase("reasoning_effort") > 0;
   const config::ReasoningFamily* family = FamilyOf(model, config);
   if (family == nullptr) return out;
   json::object kwargs;
@@ -60,6 +60,7 @@ ReasoningApplied ApplyReasoningMode(json::object& body, const std::string& model
     return out;
   }
   body["chat_template_kwargs"] = std::move(kwargs);
+  out.body_changed = true;
   return out;
 }
 

@@ -10,8 +10,9 @@
 namespace vsr::routing {
 
 struct ReasoningApplied {
-  bool applied = false;  // reasoning was switched on for a model whose family is known
-  std::string effort;    // the effort written, for reasoning_effort families
+  bool applied = false;       // reasoning was switched on for a model whose family is known
+  std::string effort;         // the effort written, for reasoning_effort families
+  bool body_changed = false;  // a field was removed or written (else the body is as it came)
 };
 
 // `model` is a providers.models name (or its provider_model_id). With `enabled`:

@@ -21,6 +21,7 @@
 #include "server/completion_assembler.h"
 #include "server/credentials.h"
 #include "server/format_translation.h"
+#include "server/forward_body.h"
 #include "server/forward_headers.h"
 #include "server/http_client.h"
 #include "server/looper.h"
@@ -50,8 +51,9 @@ struct DataPlane::Call {
   std::string request_id;
   AccessRecord record;
   std::shared_ptr<const routing::Router> router;
-  json::object body;     // becomes the forwarded body
-  request::Request req;  // normalized view the signals and plugins read
+  json::object body;          // becomes the forwarded body
+  bool body_changed = false;  // by the router itself (reasoning mode), not by plugins
+  request::Request req;       // normalized view the signals and plugins read
   routing::RoutingResult result;
   const config::ProviderModel* model = nullptr;
   RoutedTo routed;
@@ -487,7 +489,8 @@ void DataPlane::RunRoutedPlugins(Call& call) {
   pctx.routing = &call.result;
   pctx.request = &call.req;
   pctx.original_body = call.http.body;
-  pctx.body = &call.body;
+  pctx.request_body = &call.body;
+  pctx.body = call.chain->rewrites_body() ? &call.body : nullptr;
   pctx.anthropic = call.client == ApiFormat::kAnthropic;
   pctx.responses_request = call.responses ? &call.responses_request : nullptr;
   pctx.stream = call.stream;
@@ -780,8 +783,10 @@ std::optional<HttpResponse> DataPlane::Dispatch(Call& call) {
   if (is_auto) {
     const bool use_reasoning = call.result.selected_ref != nullptr &&
                                call.result.selected_ref->use_reasoning.value_or(false);
-    routing::ApplyReasoningMode(call.body, call.model->name, use_reasoning,
-                                call.result.decision ? call.result.decision->name : "", cfg);
+    call.body_changed =
+        routing::ApplyReasoningMode(call.body, call.model->name, use_reasoning,
+                                    call.result.decision ? call.result.decision->name : "", cfg)
+            .body_changed;
     call.routed.reasoning = use_reasoning;
   }
   plugins::RequestContext& pctx = call.plugin_ctx;
@@ -828,6 +833,28 @@ asio::awaitable<void> DataPlane::Loop(Call& call, HttpExchange& exchange) {
   co_await exchange.Respond(reply);
 }
 
+std::string DataPlane::ForwardedBody(Call& call, ApiFormat backend_format) {
+  const bool translate = backend_format != call.client;
+  // The router asks an OpenAI backend for a stream's usage (dropped again if the client did not).
+  const bool stream_usage = call.stream && backend_format == ApiFormat::kOpenAi;
+  if (!translate && !call.responses && !call.body_changed &&
+      (call.chain == nullptr || !call.chain->rewrites_body())) {
+    std::optional<std::string> as_sent =
+        SpliceForwardedBody(call.http.body, UpstreamModelId(*call.model), stream_usage);
+    if (as_sent) return std::move(*as_sent);
+  }
+  json::object body = !translate ? std::move(call.body)
+                      : backend_format == ApiFormat::kAnthropic
+                          ? OpenAiToAnthropicRequest(call.body)
+                          : AnthropicToOpenAiRequest(call.body);
+  if (stream_usage) {
+    body["stream"] = true;
+    body["stream_options"] = json::object{{"include_usage", true}};
+  }
+  body["model"] = UpstreamModelId(*call.model);
+  return CompactJson(body);
+}
+
 asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   std::vector<BackendTarget> candidates = balancer_.Candidates(*call.model);
   if (candidates.empty()) {
@@ -838,14 +865,7 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
   }
   const ApiFormat backend_format = FormatOf(*call.model);
   const bool translate = backend_format != call.client;
-  json::object body = !translate ? std::move(call.body)
-                      : backend_format == ApiFormat::kAnthropic
-                          ? OpenAiToAnthropicRequest(call.body)
-                          : AnthropicToOpenAiRequest(call.body);
-  if (call.stream && backend_format == ApiFormat::kOpenAi) {
-    body["stream"] = true;
-    body["stream_options"] = json::object{{"include_usage", true}};
-  }
+  std::string payload = ForwardedBody(call, backend_format);
 
   std::string failures;
   std::unique_ptr<UpstreamResponse> response;
@@ -863,9 +883,6 @@ asio::awaitable<void> DataPlane::Forward(Call& call, HttpExchange& exchange) {
     call.record.error = "client went away before the answer";
     RecordAnswer(call, 499, header_s, {}, {}, "cancellation");
   };
-  // Every endpoint of a model gets the same body: serialize it once, not once per attempt.
-  body["model"] = UpstreamModelId(*call.model);
-  std::string payload = CompactJson(body);
   for (size_t i = 0; i < candidates.size(); ++i) {
     BackendTarget& target = candidates[i];
     if (!failures.empty()) failures += "; ";

@@ -106,6 +106,9 @@ class DataPlane {
   // The request is over: response-phase plugins see how it ended.
   void FinishPlugins(Call& call);
   boost::asio::awaitable<void> Forward(Call& call, HttpExchange& exchange);
+  // The body every endpoint of the model gets (built once, not once per attempt): the client's
+  // bytes with the model swapped when nothing changed the body, else the body serialized.
+  std::string ForwardedBody(Call& call, ApiFormat backend_format);
   // GET/DELETE /v1/responses/{id}[/input_items]
   HttpResponse StoredResponseReply(Call& call, const std::string& path);
   // Keeps a finished Responses-API answer (previous_response_id, GET /v1/responses/{id}).

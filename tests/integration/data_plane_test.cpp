@@ -46,6 +46,43 @@ using test::Sim;
 using test::TwoModelConfig;
 using testing::LoopbackServer;
 
+// A backend that keeps every request it gets and answers each with the same short completion.
+class RecordingBackend {
+ public:
+  RecordingBackend()
+      : server_(AsyncHttpHandler(
+                    [this](const HttpRequest& r, HttpExchange& ex) { return Answer(r, ex); }),
+                &DataPlane::ErrorForStatus) {}
+  std::string Endpoint() const { return "127.0.0.1:" + std::to_string(server_.port()); }
+  HttpRequest Last() const {
+    std::lock_guard lock(mu_);
+    return seen_.back();
+  }
+  size_t count() const {
+    std::lock_guard lock(mu_);
+    return seen_.size();
+  }
+
+ private:
+  boost::asio::awaitable<void> Answer(const HttpRequest& r, HttpExchange& ex) {
+    {
+      std::lock_guard lock(mu_);
+      seen_.push_back(r);
+    }
+    const HttpResponse ok{
+        200,
+        "application/json",
+        R"({"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,)"
+        R"("message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]})",
+        {}};
+    co_await ex.Respond(ok);
+  }
+
+  mutable std::mutex mu_;
+  std::vector<HttpRequest> seen_;
+  LoopbackServer server_;  // last: it stops before what its handler uses goes
+};
+
 TEST_F(DataPlaneTest, AutoModelIsRoutedAndCarriesRoutingHeaders) {
   Sim a;
   Start(TwoModelConfig("[" + Ref("a", a.Endpoint()) + "]", "[" + Ref("c", a.Endpoint()) + "]"));
@@ -555,50 +592,59 @@ TEST_F(DataPlaneTest, ApiKeysReachTheBackendButNeverTheLog) {
 // backend gets (upstream's default credential chain), and the injected header never reaches it;
 // a chain that fails closed answers 401 when no key is found.
 TEST_F(DataPlaneTest, AUsersInjectedProviderKeyReachesTheBackendInItsAuthHeader) {
-  std::mutex mu;
-  std::vector<HttpRequest> seen;
-  const auto answer = [&](const HttpRequest& r, HttpExchange& ex) -> boost::asio::awaitable<void> {
-    {
-      std::lock_guard lock(mu);
-      seen.push_back(r);
-    }
-    const HttpResponse ok{
-        200,
-        "application/json",
-        R"({"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,)"
-        R"("message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]})",
-        {}};
-    co_await ex.Respond(ok);
-  };
-  LoopbackServer backend(AsyncHttpHandler(answer), &DataPlane::ErrorForStatus);
-  const std::string endpoint = "127.0.0.1:" + std::to_string(backend.port());
-  const std::string models = "[" + Ref("b", endpoint, 1, ", api_key: sk-configured") + "]";
-  const auto last = [&] {
-    std::lock_guard lock(mu);
-    return seen.back();
-  };
+  RecordingBackend backend;
+  const std::string models =
+      "[" + Ref("b", backend.Endpoint(), 1, ", api_key: sk-configured") + "]";
   Start(TwoModelConfig(models, models));
   HttpResult r = Post("/v1/chat/completions", Chat("fast", "hi"),
                       {{"x-user-openai-key", "sk-user-1"}, {"x-user-anthropic-key", "sk-ant-1"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(last().headers.at("authorization"), "Bearer sk-user-1");
-  EXPECT_EQ(last().headers.count("x-user-openai-key"), 0u);
-  EXPECT_EQ(last().headers.count("x-user-anthropic-key"), 0u);
+  EXPECT_EQ(backend.Last().headers.at("authorization"), "Bearer sk-user-1");
+  EXPECT_EQ(backend.Last().headers.count("x-user-openai-key"), 0u);
+  EXPECT_EQ(backend.Last().headers.count("x-user-anthropic-key"), 0u);
   r = Post("/v1/chat/completions", Chat("MoM", "integral"), {{"x-user-anthropic-key", "sk-ant-1"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(last().headers.at("x-api-key"), "sk-ant-1");  // the Anthropic-format model
+  EXPECT_EQ(backend.Last().headers.at("x-api-key"), "sk-ant-1");  // the Anthropic-format model
   r = Post("/v1/chat/completions", Chat("fast", "hi"));
-  EXPECT_EQ(last().headers.at("authorization"), "Bearer sk-configured");
+  EXPECT_EQ(backend.Last().headers.at("authorization"), "Bearer sk-configured");
 
   Start(TwoModelConfig(models, models) +
         "global:\n  services:\n    authz:\n      providers: [{type: header-injection}]\n");
-  const size_t before = seen.size();
+  const size_t before = backend.count();
   r = Post("/v1/chat/completions", Chat("fast", "hi"));
   EXPECT_EQ(r.status, 401) << r.body;
   EXPECT_NE(r.body.find("Authentication failed. Check your API key configuration."),
             std::string::npos)
       << r.body;
-  EXPECT_EQ(seen.size(), before) << "the backend was called without a key";
+  EXPECT_EQ(backend.count(), before) << "the backend was called without a key";
+}
+
+// A body the router did not change reaches the backend as the client wrote it, only the model
+// swapped: spacing, key order and an integer past 64 bits kept, not re-serialized. A stream
+// also gets include_usage (the router counts its tokens); a body the router changed (reasoning
+// mode, a rewriting plugin, another API) is serialized as before.
+TEST_F(DataPlaneTest, AnUnchangedBodyReachesTheBackendAsTheClientWroteIt) {
+  RecordingBackend backend;
+  const std::string refs = "[" + Ref("b", backend.Endpoint()) + "]";
+  Start(TwoModelConfig(refs, refs));
+  const auto sent = [&](const std::string& body) {
+    EXPECT_EQ(Post("/v1/chat/completions", body).status, 200) << body;
+    return backend.Last().body;
+  };
+  const std::string plain =
+      "{ \"seed\": 123456789012345678901, \"model\": \"fast\",\n"
+      "  \"messages\": [{\"role\": \"user\", \"content\": \"hi \\\"there\\\"\"}] }";
+  EXPECT_EQ(sent(plain),
+            "{ \"seed\": 123456789012345678901, \"model\": \"sim-fast\",\n"
+            "  \"messages\": [{\"role\": \"user\", \"content\": \"hi \\\"there\\\"\"}] }");
+  const std::string stream =
+      R"({"model": "fast", "stream": true, "messages": [{"role": "user", "content": "hi"}]})";
+  EXPECT_EQ(sent(stream), R"({"stream_options":{"include_usage":true},"model": "sim-fast", )"
+                          R"("stream": true, "messages": [{"role": "user", "content": "hi"}]})");
+  // The auto model drops a client's reasoning_effort: serialized.
+  EXPECT_EQ(sent(R"({"model": "MoM", "reasoning_effort": "high", "messages": [{"role": "user", )"
+                 R"("content": "hi"}]})"),
+            R"({"model":"sim-fast","messages":[{"role":"user","content":"hi"}]})");
 }
 
 TEST_F(DataPlaneTest, HotReloadUnderTrafficDropsNothing) {

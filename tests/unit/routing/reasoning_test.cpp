@@ -70,5 +70,17 @@ TEST(ReasoningTest, ModelsWithoutAFamilyAreLeftAlone) {
   EXPECT_FALSE(body.contains("chat_template_kwargs"));
 }
 
+// The data plane forwards the client's own bytes only when nothing changed the body.
+TEST(ReasoningTest, SaysWhetherItChangedTheBody) {
+  auto c = Config();
+  json::object untouched = json::parse(R"({"model": "plain"})").as_object();
+  EXPECT_FALSE(ApplyReasoningMode(untouched, "plain", true, "think", *c).body_changed);
+  json::object effort =
+      json::parse(R"({"model": "plain", "reasoning_effort": "high"})").as_object();
+  EXPECT_TRUE(ApplyReasoningMode(effort, "plain", false, "think", *c).body_changed);
+  json::object family = json::parse(R"({"model": "qwen"})").as_object();
+  EXPECT_TRUE(ApplyReasoningMode(family, "qwen", false, "any", *c).body_changed);
+}
+
 }  // namespace
 }  // namespace vsr::routing

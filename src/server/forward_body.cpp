@@ -1,0 +1,130 @@
+#include "server/forward_body.h"
+
+#include <cstring>
+
+#include "common/json_text.h"
+
+namespace vsr::server {
+
+namespace {
+
+constexpr size_t kNone = std::string_view::npos;
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t SkipSpace(std::string_view s, size_t i) {
+  while (i < s.size() && IsSpace(s[i])) ++i;
+  return i;
+}
+
+// `i` just past a string's opening quote: the position just past its closing quote, or kNone.
+// A prompt is nearly all string bytes: memchr finds the next quote (many bytes a step), and a
+// quote ends the string unless an odd run of backslashes escapes it (\\ is one backslash).
+size_t SkipStringBody(std::string_view s, size_t i) {
+  const size_t open = i;
+  while (i < s.size()) {
+    const void* hit = std::memchr(s.data() + i, '"', s.size() - i);
+    if (hit == nullptr) return kNone;
+    const size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - s.data());
+    size_t backslashes = 0;
+    while (quote - backslashes > open && s[quote - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote + 1;
+    i = quote + 1;
+  }
+  return kNone;
+}
+
+// The position just past the value starting at `i`, or kNone.
+size_t SkipValue(std::string_view s, size_t i) {
+  if (i >= s.size()) return kNone;
+  if (s[i] == '"') return SkipStringBody(s, i + 1);
+  if (s[i] == '{' || s[i] == '[') {
+    size_t depth = 0;
+    while (i < s.size()) {
+      const char c = s[i];
+      if (c == '"') {
+        i = SkipStringBody(s, i + 1);
+        if (i == kNone) return kNone;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+      ++i;
+    }
+    return kNone;
+  }
+  // A number or a literal: up to the next delimiter.
+  const size_t start = i;
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !IsSpace(s[i])) ++i;
+  return i == start ? kNone : i;
+}
+
+struct Span {
+  size_t begin = kNone, end = kNone;
+  bool found() const { return begin != kNone; }
+};
+
+}  // namespace
+
+std::optional<std::string> SpliceForwardedBody(std::string_view body, std::string_view model,
+                                               bool add_stream_usage) {
+  size_t i = SkipSpace(body, 0);
+  if (i >= body.size() || body[i] != '{') return std::nullopt;
+  const size_t open = i;
+  Span model_value, stream_value;
+  bool stream_options = false;
+  i = SkipSpace(body, i + 1);
+  if (i < body.size() && body[i] == '}') return std::nullopt;  // no "model"
+  for (;;) {
+    if (i >= body.size() || body[i] != '"') return std::nullopt;
+    const size_t key_begin = i + 1;
+    const size_t key_end = SkipStringBody(body, key_begin);
+    if (key_end == kNone) return std::nullopt;
+    const std::string_view key = body.substr(key_begin, key_end - 1 - key_begin);
+    // "mod\u0065l" is "model" too: a key with an escape could be any key.
+    if (key.find('\\') != std::string_view::npos) return std::nullopt;
+    i = SkipSpace(body, key_end);
+    if (i >= body.size() || body[i] != ':') return std::nullopt;
+    const size_t value_begin = SkipSpace(body, i + 1);
+    const size_t value_end = SkipValue(body, value_begin);
+    if (value_end == kNone) return std::nullopt;
+    if (key == "model") {
+      if (model_value.found()) return std::nullopt;  // which one the backend reads is its choice
+      model_value = {value_begin, value_end};
+    } else if (key == "stream") {
+      stream_value = {value_begin, value_end};
+    } else if (key == "stream_options") {
+      stream_options = true;
+    }
+    i = SkipSpace(body, value_end);
+    if (i >= body.size()) return std::nullopt;
+    if (body[i] == '}') break;
+    if (body[i] != ',') return std::nullopt;
+    i = SkipSpace(body, i + 1);
+  }
+  if (SkipSpace(body, i + 1) != body.size()) return std::nullopt;  // bytes after the object
+  if (!model_value.found()) return std::nullopt;
+  if (add_stream_usage) {
+    if (stream_options || !stream_value.found() ||
+        body.substr(stream_value.begin, stream_value.end - stream_value.begin) != "true") {
+      return std::nullopt;
+    }
+  }
+
+  static constexpr std::string_view kStreamUsage = R"("stream_options":{"include_usage":true},)";
+  std::string out;
+  out.reserve(body.size() + model.size() + 8 + (add_stream_usage ? kStreamUsage.size() : 0));
+  out.append(body, 0, open + 1);
+  if (add_stream_usage) out.append(kStreamUsage);
+  out.append(body, open + 1, model_value.begin - (open + 1));
+  AppendJsonString(out, model);
+  out.append(body, model_value.end);
+  return out;
+}
+
+}  // namespace vsr::server

@@ -1,0 +1,26 @@
+// The forwarded body as the client's own bytes with the top-level "model" swapped for the
+// provider's model id, instead of the parsed object written out again: serializing costs ~5
+// instructions a byte of prompt and a second copy of it, and the client's numbers reach the
+// backend as written (an integer past 64 bits is not rounded through a double).
+//
+// Only for a body the router did not otherwise change (no translation, no rewriting plugin, no
+// reasoning switch); the data plane falls back to serializing whenever this says no.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vsr::server {
+
+// `body`: a JSON object the router already parsed (and validated). Returns it with its top-level
+// "model" value replaced by `model` (a JSON string) and, when `add_stream_usage`, with
+// "stream_options":{"include_usage":true} added (what the router asks of an OpenAI backend to
+// count a stream's tokens). nullopt, to serialize instead, when the top level cannot be edited
+// with certainty: not one object, a key written with an escape (it might spell "model"), "model"
+// missing or given twice, or, with `add_stream_usage`, "stream_options" already present or
+// "stream" not the literal `true`.
+std::optional<std::string> SpliceForwardedBody(std::string_view body, std::string_view model,
+                                               bool add_stream_usage);
+
+}  // namespace vsr::server
