@@ -64,8 +64,8 @@ DecisionModels ModelsOf(const config::Config& cfg, const config::Decision& decis
 // conversation as plain messages), answered whole. The data plane sets `model`.
 std::string ChatCallBody(const RequestContext& ctx, bool keep_tools, const ImageTool& tool) {
   json::object body;
-  if (!ctx.anthropic && ctx.request_body != nullptr) {
-    body = *ctx.request_body;
+  if (!ctx.anthropic && ctx.readable_body != nullptr) {
+    body = *ctx.readable_body;
   } else if (ctx.request != nullptr) {
     json::array messages;
     for (const request::Message& m : ctx.request->messages) {

@@ -76,9 +76,9 @@ struct RequestContext {
   const config::Config* config = nullptr;
   const config::Decision* decision = nullptr;  // null when no decision matched
   const routing::RoutingResult* routing = nullptr;
-  const request::Request* request = nullptr;          // normalized (text views, headers)
-  std::string_view original_body;                     // the body as the client sent it
-  const boost::json::object* request_body = nullptr;  // the body to forward, to read
+  const request::Request* request = nullptr;           // normalized (text views, headers)
+  std::string_view original_body;                      // the body as the client sent it
+  const boost::json::object* readable_body = nullptr;  // the body to forward, to read
   // The same body, to change: set only when a plugin of the chain rewrites_body(), since the
   // data plane forwards the client's own bytes (model swapped) when no plugin may change them.
   boost::json::object* body = nullptr;  // in the client's format

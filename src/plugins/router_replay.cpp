@@ -143,8 +143,8 @@ replay::RequestFieldsView RequestPart(const RequestContext& ctx,
   if (cfg.capture_request_body) {
     r.request_body = Bounded(ctx.original_body, MaxBodyBytes(cfg), r.request_body_truncated);
   }
-  if (ctx.request_body != nullptr) {
-    if (const json::value* tools = ctx.request_body->if_contains("tools");
+  if (ctx.readable_body != nullptr) {
+    if (const json::value* tools = ctx.readable_body->if_contains("tools");
         tools && !tools->is_null()) {
       own.tool_definitions = CompactJson(*tools);
       r.tool_definitions = own.tool_definitions;

@@ -489,7 +489,7 @@ void DataPlane::RunRoutedPlugins(Call& call) {
   pctx.routing = &call.result;
   pctx.request = &call.req;
   pctx.original_body = call.http.body;
-  pctx.request_body = &call.body;
+  pctx.readable_body = &call.body;
   pctx.body = call.chain->rewrites_body() ? &call.body : nullptr;
   pctx.anthropic = call.client == ApiFormat::kAnthropic;
   pctx.responses_request = call.responses ? &call.responses_request : nullptr;

@@ -169,7 +169,7 @@ struct Req {
     ctx.decision = &config->routing.decisions[0];
     ctx.routing = &routing;
     ctx.request = &request;
-    ctx.request_body = &body;
+    ctx.readable_body = &body;
   }
   std::shared_ptr<const config::Config> config;
   routing::RoutingResult routing;

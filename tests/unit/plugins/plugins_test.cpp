@@ -237,7 +237,7 @@ TEST(RouterReplayRecord, MaxToolTraceBytesBoundsThePromptAndToolDefinitions) {
     RouterReplayPlugin plugin(cfg, store);
     RequestContext ctx;
     ctx.request = &question;
-    ctx.request_body = &body;
+    ctx.readable_body = &body;
     plugin.OnForward(ctx);
     const std::optional<replay::ReplayRecord> r = store->Get(ctx.replay_id);
     ASSERT_TRUE(r.has_value());
