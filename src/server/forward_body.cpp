@@ -1,5 +1,6 @@
 #include "server/forward_body.h"
 
+#include <boost/json/parse.hpp>
 #include <cstring>
 
 #include "common/json_text.h"
@@ -69,6 +70,20 @@ struct Span {
   bool found() const { return begin != kNone; }
 };
 
+std::string_view Text(std::string_view body, Span span) {
+  return body.substr(span.begin, span.end - span.begin);
+}
+
+// Whether a stream_options value is {"include_usage": true} and nothing else: what the router
+// would write in its place.
+bool AsksForUsageOnly(std::string_view value) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(value, ec);
+  if (ec || !v.is_object() || v.as_object().size() != 1) return false;
+  const boost::json::value* usage = v.as_object().if_contains("include_usage");
+  return usage != nullptr && usage->is_bool() && usage->as_bool();
+}
+
 }  // namespace
 
 std::optional<std::string> SpliceForwardedBody(std::string_view body, std::string_view model,
@@ -76,8 +91,7 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body, std::strin
   size_t i = SkipSpace(body, 0);
   if (i >= body.size() || body[i] != '{') return std::nullopt;
   const size_t open = i;
-  Span model_value, stream_value;
-  bool stream_options = false;
+  Span model_value, stream_value, stream_options;
   i = SkipSpace(body, i + 1);
   if (i < body.size() && body[i] == '}') return std::nullopt;  // no "model"
   for (;;) {
@@ -99,7 +113,8 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body, std::strin
     } else if (key == "stream") {
       stream_value = {value_begin, value_end};
     } else if (key == "stream_options") {
-      stream_options = true;
+      if (stream_options.found()) return std::nullopt;
+      stream_options = {value_begin, value_end};
     }
     i = SkipSpace(body, value_end);
     if (i >= body.size()) return std::nullopt;
@@ -109,18 +124,21 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body, std::strin
   }
   if (SkipSpace(body, i + 1) != body.size()) return std::nullopt;  // bytes after the object
   if (!model_value.found()) return std::nullopt;
+  bool insert_stream_usage = false;
   if (add_stream_usage) {
-    if (stream_options || !stream_value.found() ||
-        body.substr(stream_value.begin, stream_value.end - stream_value.begin) != "true") {
+    if (!stream_value.found() || Text(body, stream_value) != "true") return std::nullopt;
+    // A client that asks for the usage itself (SDKs' stream_options) needs nothing added.
+    if (stream_options.found() && !AsksForUsageOnly(Text(body, stream_options))) {
       return std::nullopt;
     }
+    insert_stream_usage = !stream_options.found();
   }
 
   static constexpr std::string_view kStreamUsage = R"("stream_options":{"include_usage":true},)";
   std::string out;
-  out.reserve(body.size() + model.size() + 8 + (add_stream_usage ? kStreamUsage.size() : 0));
+  out.reserve(body.size() + model.size() + 8 + (insert_stream_usage ? kStreamUsage.size() : 0));
   out.append(body, 0, open + 1);
-  if (add_stream_usage) out.append(kStreamUsage);
+  if (insert_stream_usage) out.append(kStreamUsage);
   out.append(body, open + 1, model_value.begin - (open + 1));
   AppendJsonString(out, model);
   out.append(body, model_value.end);

@@ -18,8 +18,8 @@ namespace vsr::server {
 // "stream_options":{"include_usage":true} added (what the router asks of an OpenAI backend to
 // count a stream's tokens). nullopt, to serialize instead, when the top level cannot be edited
 // with certainty: not one object, a key written with an escape (it might spell "model"), "model"
-// missing or given twice, or, with `add_stream_usage`, "stream_options" already present or
-// "stream" not the literal `true`.
+// missing or given twice, or, with `add_stream_usage`, "stream" not the literal `true` or a
+// "stream_options" other than {"include_usage": true} (which is kept as it is).
 std::optional<std::string> SpliceForwardedBody(std::string_view body, std::string_view model,
                                                bool add_stream_usage);
 

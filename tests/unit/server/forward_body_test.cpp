@@ -58,6 +58,13 @@ TEST(ForwardBody, EscapesTheProviderModelId) {
 TEST(ForwardBody, AddsIncludeUsageToAStream) {
   ExpectSameRequest(R"({"model":"MoM","stream":true,"messages":[]})", "m1", true);
   ExpectSameRequest(" {\n\"stream\" : true , \"model\":\"MoM\",\"messages\":[] }\n", "m1", true);
+  // A client that asks for the usage itself: its stream_options stay, nothing is added.
+  const std::string asks =
+      R"({"model":"MoM","stream":true,"stream_options": { "include_usage" : true },"messages":[]})";
+  const std::optional<std::string> out = SpliceForwardedBody(asks, "m1", true);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(*out, R"({"model":"m1","stream":true,"stream_options": { "include_usage" : true },)"
+                  R"("messages":[]})");
 }
 
 TEST(ForwardBody, FallsBackWhenItCannotBeSure) {
@@ -70,6 +77,12 @@ TEST(ForwardBody, FallsBackWhenItCannotBeSure) {
   EXPECT_TRUE(no(R"({})"));
   EXPECT_TRUE(no(R"([{"model":"a"}])"));  // not an object
   EXPECT_TRUE(no(R"({"model":"a","stream":true,"stream_options":{"x":1},"messages":[]})", true));
+  EXPECT_TRUE(no(R"({"model":"a","stream":true,"stream_options":{"include_usage":false},)"
+                 R"("messages":[]})",
+                 true));
+  EXPECT_TRUE(no(R"({"model":"a","stream":true,"stream_options":{"include_usage":true},)"
+                 R"("stream_options":{"include_usage":true},"messages":[]})",
+                 true));                                               // twice
   EXPECT_TRUE(no(R"({"model":"a","messages":[]})", true));             // no "stream"
   EXPECT_TRUE(no(R"({"model":"a","stream":1,"messages":[]})", true));  // not the literal
   EXPECT_TRUE(no(R"({"model":"a","messages":[]} {"model":"b"})"));     // bytes after it
