@@ -840,7 +840,7 @@ std::string DataPlane::ForwardedBody(Call& call, ApiFormat backend_format) {
   if (!translate && !call.responses && !call.body_changed &&
       (call.chain == nullptr || !call.chain->rewrites_body())) {
     std::optional<std::string> as_sent =
-        SpliceForwardedBody(call.http.body, UpstreamModelId(*call.model), stream_usage);
+        SpliceForwardedBody(call.http.body, call.body, UpstreamModelId(*call.model), stream_usage);
     if (as_sent) return std::move(*as_sent);
   }
   json::object body = !translate ? std::move(call.body)

@@ -1,6 +1,7 @@
 #include "server/forward_body.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <cstring>
 
 #include "common/json_text.h"
@@ -37,8 +38,9 @@ size_t SkipStringBody(std::string_view s, size_t i) {
   return kNone;
 }
 
-// The position just past the value starting at `i`, or kNone.
-size_t SkipValue(std::string_view s, size_t i) {
+// The position just past the value starting at `i`, or kNone; `members` counts the object
+// members inside it (a colon outside strings is one).
+size_t SkipValue(std::string_view s, size_t i, size_t& members) {
   if (i >= s.size()) return kNone;
   if (s[i] == '"') return SkipStringBody(s, i + 1);
   if (s[i] == '{' || s[i] == '[') {
@@ -50,7 +52,9 @@ size_t SkipValue(std::string_view s, size_t i) {
         if (i == kNone) return kNone;
         continue;
       }
-      if (c == '{' || c == '[') {
+      if (c == ':') {
+        ++members;
+      } else if (c == '{' || c == '[') {
         ++depth;
       } else if (c == '}' || c == ']') {
         if (--depth == 0) return i + 1;
@@ -76,6 +80,19 @@ std::string_view Text(std::string_view body, Span span) {
 
 // Whether a stream_options value is {"include_usage": true} and nothing else: what the router
 // would write in its place.
+// Members of every object in `v`: a body's text holds more than its parse when a key appears
+// twice in one object (the parse kept the last).
+size_t Members(const boost::json::value& v) {
+  size_t n = 0;
+  if (const boost::json::object* o = v.if_object()) {
+    n = o->size();
+    for (const auto& member : *o) n += Members(member.value());
+  } else if (const boost::json::array* a = v.if_array()) {
+    for (const boost::json::value& item : *a) n += Members(item);
+  }
+  return n;
+}
+
 bool AsksForUsageOnly(std::string_view value) {
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(value, ec);
@@ -86,8 +103,10 @@ bool AsksForUsageOnly(std::string_view value) {
 
 }  // namespace
 
-std::optional<std::string> SpliceForwardedBody(std::string_view body, std::string_view model,
-                                               bool add_stream_usage) {
+std::optional<std::string> SpliceForwardedBody(std::string_view body,
+                                               const boost::json::object& parsed,
+                                               std::string_view model, bool add_stream_usage) {
+  size_t members = 0;
   size_t i = SkipSpace(body, 0);
   if (i >= body.size() || body[i] != '{') return std::nullopt;
   const size_t open = i;
@@ -105,8 +124,9 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body, std::strin
     i = SkipSpace(body, key_end);
     if (i >= body.size() || body[i] != ':') return std::nullopt;
     const size_t value_begin = SkipSpace(body, i + 1);
-    const size_t value_end = SkipValue(body, value_begin);
+    const size_t value_end = SkipValue(body, value_begin, members);
     if (value_end == kNone) return std::nullopt;
+    ++members;
     if (key == "model") {
       if (model_value.found()) return std::nullopt;  // which one the backend reads is its choice
       model_value = {value_begin, value_end};
@@ -124,6 +144,12 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body, std::strin
   }
   if (SkipSpace(body, i + 1) != body.size()) return std::nullopt;  // bytes after the object
   if (!model_value.found()) return std::nullopt;
+  // A key twice in some object (a message's "content", say): the router read the last one, a
+  // backend might read the first, so a guard could pass what the model then reads. Serialized,
+  // the body carries only what the router read.
+  size_t parsed_members = parsed.size();
+  for (const auto& member : parsed) parsed_members += Members(member.value());
+  if (members != parsed_members) return std::nullopt;
   bool insert_stream_usage = false;
   if (add_stream_usage) {
     if (!stream_value.found() || Text(body, stream_value) != "true") return std::nullopt;

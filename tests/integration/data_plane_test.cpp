@@ -641,6 +641,10 @@ TEST_F(DataPlaneTest, AnUnchangedBodyReachesTheBackendAsTheClientWroteIt) {
       R"({"model": "fast", "stream": true, "messages": [{"role": "user", "content": "hi"}]})";
   EXPECT_EQ(sent(stream), R"({"stream_options":{"include_usage":true},"model": "sim-fast", )"
                           R"("stream": true, "messages": [{"role": "user", "content": "hi"}]})");
+  // A key twice (a message's content): serialized, so the backend reads what the router read.
+  EXPECT_EQ(sent(R"({"model": "fast", "messages": [{"role": "user", "content": "a", )"
+                 R"("content": "b"}]})"),
+            R"({"model":"sim-fast","messages":[{"role":"user","content":"b"}]})");
   // The auto model drops a client's reasoning_effort: serialized.
   EXPECT_EQ(sent(R"({"model": "MoM", "reasoning_effort": "high", "messages": [{"role": "user", )"
                  R"("content": "hi"}]})"),
