@@ -78,21 +78,28 @@ std::string_view Text(std::string_view body, Span span) {
   return body.substr(span.begin, span.end - span.begin);
 }
 
-// Whether a stream_options value is {"include_usage": true} and nothing else: what the router
-// would write in its place.
-// Members of every object in `v`: a body's text holds more than its parse when a key appears
-// twice in one object (the parse kept the last).
+// Members of `o` and of every object inside it: a body's text holds more than its parse when a
+// key appears twice in one object (the parse kept the last).
+size_t Members(const boost::json::object& o);
+
 size_t Members(const boost::json::value& v) {
   size_t n = 0;
   if (const boost::json::object* o = v.if_object()) {
-    n = o->size();
-    for (const auto& member : *o) n += Members(member.value());
+    n = Members(*o);
   } else if (const boost::json::array* a = v.if_array()) {
     for (const boost::json::value& item : *a) n += Members(item);
   }
   return n;
 }
 
+size_t Members(const boost::json::object& o) {
+  size_t n = o.size();
+  for (const auto& member : o) n += Members(member.value());
+  return n;
+}
+
+// Whether a stream_options value is {"include_usage": true} and nothing else: what the router
+// would write in its place.
 bool AsksForUsageOnly(std::string_view value) {
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(value, ec);
@@ -127,13 +134,12 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body,
     const size_t value_end = SkipValue(body, value_begin, members);
     if (value_end == kNone) return std::nullopt;
     ++members;
+    // A key given twice is caught below (the member count), whichever key it is.
     if (key == "model") {
-      if (model_value.found()) return std::nullopt;  // which one the backend reads is its choice
       model_value = {value_begin, value_end};
     } else if (key == "stream") {
       stream_value = {value_begin, value_end};
     } else if (key == "stream_options") {
-      if (stream_options.found()) return std::nullopt;
       stream_options = {value_begin, value_end};
     }
     i = SkipSpace(body, value_end);
@@ -147,9 +153,7 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body,
   // A key twice in some object (a message's "content", say): the router read the last one, a
   // backend might read the first, so a guard could pass what the model then reads. Serialized,
   // the body carries only what the router read.
-  size_t parsed_members = parsed.size();
-  for (const auto& member : parsed) parsed_members += Members(member.value());
-  if (members != parsed_members) return std::nullopt;
+  if (members != Members(parsed)) return std::nullopt;
   bool insert_stream_usage = false;
   if (add_stream_usage) {
     if (!stream_value.found() || Text(body, stream_value) != "true") return std::nullopt;
