@@ -326,7 +326,7 @@ TEST_F(DataPlaneTest, TheBackendsAnswerHeadersPassOnExceptTheRoutersOwn) {
                                    {"x-vsr-selected-model", "spoofed"},
                                    {"content-encoding", "br"}};
   const auto answer = [&](const HttpRequest& r, HttpExchange& ex) -> boost::asio::awaitable<void> {
-    if (r.body.find("\"stream\":true") != std::string::npos) {
+    if (test::AsksForStream(r)) {
       const std::string type = "text/event-stream";
       co_await ex.BeginStream(200, type, backend_headers);
       co_await ex.Write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n");
@@ -865,7 +865,7 @@ TEST_F(DataPlaneTest, ResponsesApiToolCallsSurviveStreamingAndContinuation) {
       std::lock_guard lock(mu);
       last_body = r.body;
     }
-    if (r.body.find("\"stream\":true") != std::string::npos) {
+    if (test::AsksForStream(r)) {
       const std::string type = "text/event-stream";
       co_await ex.BeginStream(200, type, {});
       co_await ex.Write(

@@ -32,19 +32,9 @@ std::string Sse(const std::string& data, const std::string& event = "") {
   return (event.empty() ? "" : "event: " + event + "\n") + "data: " + data + "\n\n";
 }
 
-// Whether the request asks for a stream (the router forwards a client's body as it was
-// written, spaces and all, when it did not change it).
-bool Streams(const HttpRequest& r) {
-  boost::system::error_code ec;
-  const json::value body = json::parse(r.body, ec);
-  const json::value* stream =
-      !ec && body.is_object() ? body.as_object().if_contains("stream") : nullptr;
-  return stream != nullptr && stream->is_bool() && stream->as_bool();
-}
-
 // One answer in both formats: reasoning, then text, then a tool call, each in pieces.
 boost::asio::awaitable<void> OpenAiAnswer(const HttpRequest& r, HttpExchange& ex) {
-  if (!Streams(r)) {
+  if (!test::AsksForStream(r)) {
     const HttpResponse whole{
         200,
         "application/json",
@@ -81,7 +71,7 @@ boost::asio::awaitable<void> OpenAiAnswer(const HttpRequest& r, HttpExchange& ex
 }
 
 boost::asio::awaitable<void> AnthropicAnswer(const HttpRequest& r, HttpExchange& ex) {
-  if (!Streams(r)) {
+  if (!test::AsksForStream(r)) {
     const HttpResponse whole{
         200,
         "application/json",

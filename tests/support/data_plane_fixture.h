@@ -126,6 +126,16 @@ inline std::string Ref(const std::string& name, const std::string& endpoint, int
          extra + "}";
 }
 
+// Whether a request a fake backend got asks for a stream: read as JSON, since the router
+// forwards a body it did not change as the client wrote it, spaces and all.
+inline bool AsksForStream(const HttpRequest& r) {
+  boost::system::error_code ec;
+  const json::value body = json::parse(r.body, ec);
+  const json::value* stream =
+      !ec && body.is_object() ? body.as_object().if_contains("stream") : nullptr;
+  return stream != nullptr && stream->is_bool() && stream->as_bool();
+}
+
 inline json::object ParseObject(const std::string& body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
