@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Paired A/B of two routers: the same load against router A, router B and nginx in turn, round
 # after round, all three on one simulator, counting each process's CPU (user + kernel, from
-# /proc) per request. On this shared VM the same binary's CPU a request moves by 25% between
+# /proc) per request, and each of the two apart (the kernel's share is the sockets' work, the
+# same for any proxy; the user share is what the proxy itself does). On this shared VM the same binary's CPU a request moves by 25% between
 # back-to-back runs; within a round the three targets see the same machine, so compare the
 # per-round figures and their medians, not two separate runs.
 #
@@ -48,14 +49,15 @@ PID_B=$(start_router "$BIN_B" "$PORT_B" "$WORK/b.yaml" "${GLOBAL_B:-}"); PIDS+=(
 start_nginx_proxy "$NGINX_PORT" "$SIM_PORT"
 wait_http "$SIM_PORT"; wait_http "$PORT_A"; wait_http "$PORT_B"
 
-ticks() {  # user + system clock ticks of every thread of the given processes
-  local sum=0 p t
+ticks() {  # "user system": clock ticks of every thread of the given processes
+  local user=0 sys=0 p t u s
   for p in "$@"; do
     for t in /proc/"$p"/task/*/stat; do
-      sum=$((sum + $(awk '{print $14 + $15}' "$t")))
+      read -r u s < <(awk '{print $14, $15}' "$t")
+      user=$((user + u)); sys=$((sys + s))
     done
   done
-  echo "$sum"
+  echo "$user $sys"
 }
 
 for port in "$PORT_A" "$PORT_B" "$NGINX_PORT"; do  # warm up: pools, caches
@@ -79,7 +81,9 @@ for round in $(seq 1 "$ROUNDS"); do
           "$(body "$model" false)" 2 "$DURATION")
     # shellcheck disable=SC2086
     after=$(ticks $pids)
-    echo "$target $round $((after - before)) $r" >>"$WORK/rounds"
+    read -r user0 sys0 <<<"$before"
+    read -r user1 sys1 <<<"$after"
+    echo "$target $round $((user1 - user0)) $((sys1 - sys0)) $r" >>"$WORK/rounds"
   done
 done
 
@@ -89,16 +93,18 @@ import json, statistics, sys
 path, hz, bin_a, bin_b, conns, duration = sys.argv[1:]
 rounds = {}
 for line in open(path):
-    target, rnd, ticks, result = line.split(" ", 3)
+    target, rnd, user, kernel, result = line.split(" ", 4)
     r = json.loads(result)
-    cpu_us = int(ticks) * 1e6 / int(hz) / max(r["requests"], 1)
-    rounds.setdefault(target, []).append({"round": int(rnd), "rps": r["rps"],
-                                          "p99_ms": r["p99_ms"], "cpu_us_per_request": cpu_us})
+    per_request = lambda ticks: int(ticks) * 1e6 / int(hz) / max(r["requests"], 1)
+    rounds.setdefault(target, []).append({
+        "round": int(rnd), "rps": r["rps"], "p99_ms": r["p99_ms"],
+        "cpu_us_per_request": per_request(int(user) + int(kernel)),
+        "user_us_per_request": per_request(user), "kernel_us_per_request": per_request(kernel)})
 def summary(rows):
     return {"median_rps": statistics.median(x["rps"] for x in rows),
             "median_p99_ms": statistics.median(x["p99_ms"] for x in rows),
-            "median_cpu_us_per_request":
-                round(statistics.median(x["cpu_us_per_request"] for x in rows), 1),
+            **{"median_" + k: round(statistics.median(x[k] for x in rows), 1)
+               for k in ("cpu_us_per_request", "user_us_per_request", "kernel_us_per_request")},
             "rounds": rows}
 doc = {"benchmark": "proxy_ab", "connections": int(conns), "duration_s": int(duration),
        "a": {"binary": bin_a, **summary(rounds["A"])},
