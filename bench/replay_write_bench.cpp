@@ -23,7 +23,7 @@ vsr::testing::PostgresServer& Server() {
 }
 
 std::unique_ptr<PostgresPersistence> Open() {
-  vsr::config::ReplayPostgres settings;
+  vsr::config::PostgresConnection settings;
   settings.host = "127.0.0.1";
   settings.port = Server().port();
   settings.database = "postgres";

@@ -222,7 +222,7 @@ void DecodeFields(MapReader& r, ReplayRedis& v) {
   r.Optional("pool_size", v.pool_size, IntAtLeast(0));
   r.Optional("key_prefix", v.key_prefix);
 }
-void DecodeFields(MapReader& r, ReplayPostgres& v) {
+void DecodeFields(MapReader& r, PostgresConnection& v) {
   r.Required("host", v.host);
   r.Optional("port", v.port, IntBetween(1, 65535));
   r.Required("database", v.database);
@@ -500,18 +500,6 @@ void DecodeFields(MapReader& r, VectorStoreValkey& v) {
   r.Optional("metric_type", v.metric_type, OneOf({"COSINE", "IP", "L2"}));
   r.Optional("index_m", v.index_m, IntAtLeast(1));
   r.Optional("index_ef_construction", v.index_ef_construction, IntAtLeast(1));
-}
-void DecodeFields(MapReader& r, MetadataPostgres& v) {
-  r.Required("host", v.host);
-  r.Optional("port", v.port, IntBetween(1, 65535));
-  r.Required("database", v.database);
-  r.Required("user", v.user);
-  r.Optional("password", v.password);
-  r.Optional("ssl_mode", v.ssl_mode);
-  r.Optional("max_open_conns", v.max_open_conns, IntAtLeast(0));
-  r.Optional("max_idle_conns", v.max_idle_conns, IntAtLeast(0));
-  r.Optional("conn_max_lifetime", v.conn_max_lifetime, IntAtLeast(0));
-  r.Optional("table_name", v.table_name);
 }
 void DecodeFields(MapReader& r, VectorStore& v) {
   r.Optional("enabled", v.enabled);

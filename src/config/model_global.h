@@ -223,7 +223,8 @@ struct ReplayRedis {
   int max_retries = 0, pool_size = 0;
   std::string key_prefix;
 };
-struct ReplayPostgres {
+// A PostgreSQL store: router replay's records and the vector store's metadata take the same keys.
+struct PostgresConnection {
   std::string host;
   int port = 0;
   std::string database, user, password, ssl_mode;
@@ -243,7 +244,7 @@ struct RouterReplayService {
   int ttl_seconds = 2592000;
   bool async_writes = false;
   std::optional<ReplayRedis> redis;
-  std::optional<ReplayPostgres> postgres;
+  std::optional<PostgresConnection> postgres;
   std::optional<ReplayMilvus> milvus;
   std::optional<ReplaySqlite> sqlite;
 };
@@ -457,13 +458,6 @@ struct VectorStoreValkey {
   std::string collection_prefix, metric_type;
   int index_m = 0, index_ef_construction = 0;
 };
-struct MetadataPostgres {
-  std::string host;
-  int port = 0;
-  std::string database, user, password, ssl_mode;
-  int max_open_conns = 0, max_idle_conns = 0, conn_max_lifetime = 0;
-  std::string table_name;
-};
 struct VectorStore {
   bool enabled = false;
   std::string backend_type;
@@ -477,7 +471,7 @@ struct VectorStore {
   std::optional<LlamaStack> llama_stack;
   std::optional<VectorStoreValkey> valkey;
   std::string metadata_store;
-  std::optional<MetadataPostgres> metadata_postgres;
+  std::optional<PostgresConnection> metadata_postgres;
 };
 
 struct Stores {

@@ -133,7 +133,7 @@ json::object PostgresRow(const ReplayRecord& record) {
 }
 
 std::unique_ptr<PostgresPersistence> PostgresPersistence::Open(
-    const config::ReplayPostgres& settings, std::string& error) {
+    const config::PostgresConnection& settings, std::string& error) {
   const postgres::Endpoint endpoint = postgres::EndpointFrom(settings);
   const std::string table = settings.table_name.empty() ? kDefaultTable : settings.table_name;
   std::unique_ptr<postgres::Client> client =

@@ -20,7 +20,7 @@ class PostgresPersistence final : public Persistence {
  public:
   // Connects and creates the table; null with `error` (a missing database or user, a table
   // name that is not an identifier, an unreachable server).
-  static std::unique_ptr<PostgresPersistence> Open(const config::ReplayPostgres& settings,
+  static std::unique_ptr<PostgresPersistence> Open(const config::PostgresConnection& settings,
                                                    std::string& error);
 
   std::string name() const override { return client_->name() + " table " + table_; }

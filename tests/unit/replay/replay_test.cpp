@@ -643,8 +643,8 @@ TEST(ReplayStore, AnUnreachableRedisFallsBackToMemoryWithAWarning) {
   EXPECT_NE(warnings[0].find("records are kept in memory only"), std::string::npos);
 }
 
-config::ReplayPostgres PostgresSettings(const testing::PostgresServer& server) {
-  config::ReplayPostgres p;
+config::PostgresConnection PostgresSettings(const testing::PostgresServer& server) {
+  config::PostgresConnection p;
   p.host = "127.0.0.1";
   p.port = server.port();
   p.database = "postgres";
@@ -652,7 +652,7 @@ config::ReplayPostgres PostgresSettings(const testing::PostgresServer& server) {
   return p;
 }
 
-std::unique_ptr<PostgresPersistence> OpenPostgres(const config::ReplayPostgres& settings) {
+std::unique_ptr<PostgresPersistence> OpenPostgres(const config::PostgresConnection& settings) {
   std::string error;
   auto db = PostgresPersistence::Open(settings, error);
   EXPECT_TRUE(db) << error;
@@ -696,7 +696,7 @@ TEST(ReplayStore, PostgresKeepsRecordsAcrossRestartsInUpstreamsTable) {
 TEST(ReplayStore, PostgresRoundTripsEveryField) {
   testing::PostgresServer server;
   VSR_REQUIRE_POSTGRES(server);
-  config::ReplayPostgres settings = PostgresSettings(server);
+  config::PostgresConnection settings = PostgresSettings(server);
   settings.table_name = "replay_b";
   auto db = OpenPostgres(settings);
   ASSERT_TRUE(db);
@@ -803,7 +803,7 @@ TEST(ReplayStore, MilvusKeepsRecordsAcrossRestartsInUpstreamsCollection) {
 }
 
 TEST(ReplayStore, PostgresSettingsErrorsFallBackToMemoryWithAWarning) {
-  const auto warning_for = [](const std::optional<config::ReplayPostgres>& postgres) {
+  const auto warning_for = [](const std::optional<config::PostgresConnection>& postgres) {
     config::RouterReplayService cfg;
     cfg.store_backend = "postgres";
     cfg.postgres = postgres;
@@ -815,7 +815,7 @@ TEST(ReplayStore, PostgresSettingsErrorsFallBackToMemoryWithAWarning) {
   };
   EXPECT_NE(warning_for(std::nullopt).find("store_backend postgres needs router_replay.postgres"),
             std::string::npos);
-  config::ReplayPostgres p;
+  config::PostgresConnection p;
   p.user = "vsr";
   EXPECT_NE(warning_for(p).find("router_replay.postgres.database is required"), std::string::npos);
   p.database = "db";
