@@ -1,6 +1,7 @@
 # Shared by the proxy benchmarks (sourced): the binary, a scratch folder cleaned on exit, free
 # ports, readiness waits, the routing config every run uses, and the request body.
-BIN="$PWD/build/release/src/cli/vllm-sr"
+# VSR_BENCH_BIN: another build of vllm-sr (e.g. build/pgo/src/cli/vllm-sr, see scripts/build-pgo).
+BIN="${VSR_BENCH_BIN:-$PWD/build/release/src/cli/vllm-sr}"
 [[ -x "$BIN" ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk missing: bash scripts/setup" >&2; exit 1; }
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"

@@ -137,6 +137,7 @@ for fd in "${FDS[@]}"; do exec {fd}>&-; done
 JSON=$(cat <<JSONDOC
 {
   "benchmark": "proxy",
+  "binary": "${BIN#"$PWD/"}",
   "machine": $(machine_json),
   "duration_s": $DURATION,
   "rounds": $ROUNDS,

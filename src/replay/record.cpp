@@ -212,7 +212,9 @@ std::string FormatTimestamp(int64_t unix_ns) {
   std::string out = Rfc3339Utc(secs);
   out.pop_back();  // the fraction goes before the 'Z'
   if (nanos != 0) {
-    char frac[16];
+    // nanos is below 10^9, but GCC (in a profile-guided build) cannot tell and warns that a
+    // long long could need 20 digits: room for that.
+    char frac[24];
     std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(nanos));
     std::string f(frac);
     while (f.back() == '0') f.pop_back();
