@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Paired A/B of two routers: the same load against router A, router B and nginx in turn, round
-# after round, all three on one simulator, counting each process's CPU (user + kernel, from
-# /proc) per request, and each of the two apart (the kernel's share is the sockets' work, the
-# same for any proxy; the user share is what the proxy itself does). On this shared VM the same binary's CPU a request moves by 25% between
-# back-to-back runs; within a round the three targets see the same machine, so compare the
-# per-round figures and their medians, not two separate runs.
+# after round, all three on one simulator, counting each process's CPU per request from /proc:
+# user + kernel, and each apart (the kernel's part is mostly the sockets' work, which every proxy
+# has; the user part is what the proxy itself does). On this shared VM the same binary's CPU a
+# request moves by 25% between back-to-back runs; within a round the three targets see the same
+# machine, so compare the per-round figures and their medians, not two separate runs.
 #
 #   bash bench/proxy/ab.sh [--rounds 6] [--duration 3] [--connections 256] [--out FILE]
 #
@@ -94,11 +94,11 @@ path, hz, bin_a, bin_b, conns, duration = sys.argv[1:]
 rounds = {}
 for line in open(path):
     target, rnd, user, kernel, result = line.split(" ", 4)
-    r = json.loads(result)
-    per_request = lambda ticks: int(ticks) * 1e6 / int(hz) / max(r["requests"], 1)
+    user, kernel, r = int(user), int(kernel), json.loads(result)
+    per_request = lambda ticks: ticks * 1e6 / int(hz) / max(r["requests"], 1)
     rounds.setdefault(target, []).append({
         "round": int(rnd), "rps": r["rps"], "p99_ms": r["p99_ms"],
-        "cpu_us_per_request": per_request(int(user) + int(kernel)),
+        "cpu_us_per_request": per_request(user + kernel),
         "user_us_per_request": per_request(user), "kernel_us_per_request": per_request(kernel)})
 def summary(rows):
     return {"median_rps": statistics.median(x["rps"] for x in rows),
