@@ -1,6 +1,5 @@
 #include "server/forward_body.h"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cstring>
 
@@ -69,15 +68,6 @@ size_t SkipValue(std::string_view s, size_t i, size_t& members) {
   return i == start ? kNone : i;
 }
 
-struct Span {
-  size_t begin = kNone, end = kNone;
-  bool found() const { return begin != kNone; }
-};
-
-std::string_view Text(std::string_view body, Span span) {
-  return body.substr(span.begin, span.end - span.begin);
-}
-
 // Members of `o` and of every object inside it: a body's text holds more than its parse when a
 // key appears twice in one object (the parse kept the last).
 size_t Members(const boost::json::object& o);
@@ -100,12 +90,16 @@ size_t Members(const boost::json::object& o) {
 
 // Whether a stream_options value is {"include_usage": true} and nothing else: what the router
 // would write in its place.
-bool AsksForUsageOnly(std::string_view value) {
-  boost::system::error_code ec;
-  const boost::json::value v = boost::json::parse(value, ec);
-  if (ec || !v.is_object() || v.as_object().size() != 1) return false;
+bool AsksForUsageOnly(const boost::json::value& v) {
+  if (!v.is_object() || v.as_object().size() != 1) return false;
   const boost::json::value* usage = v.as_object().if_contains("include_usage");
   return usage != nullptr && usage->is_bool() && usage->as_bool();
+}
+
+// Whether `o` has `key` with the value `true`.
+bool IsTrue(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_bool() && v->as_bool();
 }
 
 }  // namespace
@@ -117,7 +111,7 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body,
   size_t i = SkipSpace(body, 0);
   if (i >= body.size() || body[i] != '{') return std::nullopt;
   const size_t open = i;
-  Span model_value, stream_value, stream_options;
+  size_t model_begin = kNone, model_end = kNone;
   i = SkipSpace(body, i + 1);
   if (i < body.size() && body[i] == '}') return std::nullopt;  // no "model"
   for (;;) {
@@ -136,11 +130,8 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body,
     ++members;
     // A key given twice is caught below (the member count), whichever key it is.
     if (key == "model") {
-      model_value = {value_begin, value_end};
-    } else if (key == "stream") {
-      stream_value = {value_begin, value_end};
-    } else if (key == "stream_options") {
-      stream_options = {value_begin, value_end};
+      model_begin = value_begin;
+      model_end = value_end;
     }
     i = SkipSpace(body, value_end);
     if (i >= body.size()) return std::nullopt;
@@ -149,19 +140,19 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body,
     i = SkipSpace(body, i + 1);
   }
   if (SkipSpace(body, i + 1) != body.size()) return std::nullopt;  // bytes after the object
-  if (!model_value.found()) return std::nullopt;
+  if (model_begin == kNone) return std::nullopt;
   // A key twice in some object (a message's "content", say): the router read the last one, a
   // backend might read the first, so a guard could pass what the model then reads. Serialized,
   // the body carries only what the router read.
   if (members != Members(parsed)) return std::nullopt;
+  // From here every key is once in the text, so the parse says what the text holds.
   bool insert_stream_usage = false;
   if (add_stream_usage) {
-    if (!stream_value.found() || Text(body, stream_value) != "true") return std::nullopt;
+    if (!IsTrue(parsed, "stream")) return std::nullopt;
     // A client that asks for the usage itself (SDKs' stream_options) needs nothing added.
-    if (stream_options.found() && !AsksForUsageOnly(Text(body, stream_options))) {
-      return std::nullopt;
-    }
-    insert_stream_usage = !stream_options.found();
+    const boost::json::value* options = parsed.if_contains("stream_options");
+    if (options != nullptr && !AsksForUsageOnly(*options)) return std::nullopt;
+    insert_stream_usage = options == nullptr;
   }
 
   static constexpr std::string_view kStreamUsage = R"("stream_options":{"include_usage":true},)";
@@ -169,9 +160,9 @@ std::optional<std::string> SpliceForwardedBody(std::string_view body,
   out.reserve(body.size() + model.size() + 8 + (insert_stream_usage ? kStreamUsage.size() : 0));
   out.append(body, 0, open + 1);
   if (insert_stream_usage) out.append(kStreamUsage);
-  out.append(body, open + 1, model_value.begin - (open + 1));
+  out.append(body, open + 1, model_begin - (open + 1));
   AppendJsonString(out, model);
-  out.append(body, model_value.end);
+  out.append(body, model_end);
   return out;
 }
 
