@@ -9,8 +9,9 @@
 # after an answer for a random 0.5-1.5x of 10 ms (plain) or 40 ms (streamed) per 64 connections,
 # a steady ~6,000 (plain) or ~1,500 (streamed) requests/s; and "paced", 64 connections with
 # fixed pauses, which keep them in step (bursts of all 64 at once, so its p99 is how fast a
-# whole burst is drained). Then the router's RSS with 1,000 idle
-# keep-alive connections. Prints one JSON document (also written to bench/proxy/results.json).
+# whole burst is drained). Then the router's RSS with 1,000 idle keep-alive connections. Prints
+# one JSON document (also written to bench/proxy/results.json). VSR_BENCH_BIN measures another
+# build (e.g. build/pgo/src/cli/vllm-sr from scripts/build-pgo); the JSON names the binary.
 #
 #   bash bench/proxy/run.sh [--duration 5] [--rounds 3] [--threads 2] [--out FILE]
 #
